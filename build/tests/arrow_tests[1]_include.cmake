@@ -1,5 +1,0 @@
-if(EXISTS "/work/main/build/tests/arrow_tests[1]_tests.cmake")
-  include("/work/main/build/tests/arrow_tests[1]_tests.cmake")
-else()
-  add_test(arrow_tests_NOT_BUILT arrow_tests_NOT_BUILT)
-endif()
