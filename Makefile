@@ -1,0 +1,119 @@
+# Hangar: a thin layer over CMake + Ninja. See README.md.
+#
+#   make build       configure (once) and build into build/; executables in build/bin/
+#   make run         install what is missing, build, run build/bin/hangar $(ARGS)
+#   make test        install what is missing, build, run every suite below in order
+#     make test-unit   CTest on build/
+#     make test-js     Arrow's JavaScript implementation against the Hangar binaries
+#     make test-asan   unit tests on an ASan + UBSan build (build-asan/)
+#     make test-fuzz   libFuzzer for $(FUZZ_TIME) s per target (build-fuzz/, clang)
+#   make bench       build and run every build/bin/bench_* executable
+#   make clean       remove the build trees; `make distclean` also removes fetched deps
+#
+# The first failing step stops the run with a non-zero exit (`make -k test` runs all).
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := build
+# Steps run one after another, in the order written; each build uses $(JOBS) jobs.
+.NOTPARALLEL:
+
+JOBS       ?= 2
+CMAKE      ?= cmake
+CTEST      ?= ctest
+NODE       ?= node
+
+BUILD_DIR  := build
+ASAN_DIR   := build-asan
+FUZZ_DIR   := build-fuzz
+JS_DIR     := tests/interop/js
+
+BUILD_TYPE ?= RelWithDebInfo
+CMAKE_ARGS ?=
+ASAN_CMAKE_ARGS := -DCMAKE_BUILD_TYPE=Debug -DHANGAR_SANITIZE=ON -DHANGAR_BUILD_BENCH=OFF
+FUZZ_CMAKE_ARGS := -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DHANGAR_FUZZ=ON \
+                   -DCMAKE_C_FLAGS='-O1 -g' -DCMAKE_CXX_FLAGS='-O1 -g'
+
+# `make run ARGS="..."` (or RUN_ARGS) chooses what hangar runs.
+RUN_ARGS   ?= serve --dev-kafka --data-dir data
+ARGS       ?= $(RUN_ARGS)
+
+# Fuzz targets as binary:corpus pairs; seeds come from fuzz/corpus/<corpus>, and what
+# libFuzzer finds goes to $(FUZZ_DIR)/corpus/<corpus>, never into the source tree.
+FUZZ_TIME    ?= 60
+FUZZ_TARGETS ?= fuzz_ipc_reader:ipc
+
+export HANGAR_BIN_DIR      := $(CURDIR)/$(BUILD_DIR)/bin
+export HANGAR_TESTDATA_DIR ?= $(abspath $(CURDIR)/../shared/testdata)
+export ASAN_OPTIONS        ?= detect_leaks=1:check_initialization_order=1:strict_init_order=1
+export UBSAN_OPTIONS       ?= print_stacktrace=1:halt_on_error=1
+
+.PHONY: all setup build run test test-unit test-js test-asan test-fuzz bench clean distclean
+
+all: build
+
+# configure(dir, args): run CMake only when dir has no build.ninja, or was configured
+# from another source directory (a moved or copied tree).
+define configure
+	@if [ ! -f $(1)/build.ninja ] || \
+	    ! grep -qxF 'CMAKE_HOME_DIRECTORY:INTERNAL=$(CURDIR)' $(1)/CMakeCache.txt 2>/dev/null; then \
+	  rm -rf $(1)/CMakeCache.txt $(1)/CMakeFiles; \
+	  echo "$(CMAKE) -S . -B $(1) -G Ninja $(2)"; \
+	  $(CMAKE) -S . -B $(1) -G Ninja $(2); \
+	fi
+endef
+
+setup:
+	@scripts/setup.sh
+
+build:
+	$(call configure,$(BUILD_DIR),-DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_ARGS))
+	$(CMAKE) --build $(BUILD_DIR) -j$(JOBS)
+
+run: setup build
+	$(BUILD_DIR)/bin/hangar $(ARGS)
+
+test: setup build test-unit test-js test-asan test-fuzz
+	@echo "make test: all suites passed"
+
+test-unit: setup build
+	$(CTEST) --test-dir $(BUILD_DIR) --output-on-failure -j$(JOBS) --no-tests=error
+
+test-js: setup build
+	@shopt -s nullglob; cd $(JS_DIR); files=(*.test.mjs); \
+	if [ $${#files[@]} -eq 0 ]; then echo "test-js: no *.test.mjs files in $(JS_DIR)"; exit 1; fi; \
+	echo "cd $(JS_DIR) && HANGAR_BIN_DIR=$(HANGAR_BIN_DIR) $(NODE) --test $${files[*]}"; \
+	$(NODE) --test "$${files[@]}"
+
+test-asan: setup
+	$(call configure,$(ASAN_DIR),$(ASAN_CMAKE_ARGS) $(CMAKE_ARGS))
+	$(CMAKE) --build $(ASAN_DIR) -j$(JOBS)
+	$(CTEST) --test-dir $(ASAN_DIR) -L unit --output-on-failure -j$(JOBS) --no-tests=error
+
+test-fuzz: setup
+	@if [ ! -f fuzz/CMakeLists.txt ]; then echo "test-fuzz: fuzz/CMakeLists.txt not written yet; skipping"; exit 0; fi
+	$(call configure,$(FUZZ_DIR),$(FUZZ_CMAKE_ARGS) $(CMAKE_ARGS))
+	$(CMAKE) --build $(FUZZ_DIR) -j$(JOBS)
+	@for pair in $(FUZZ_TARGETS); do \
+	  bin=$(FUZZ_DIR)/bin/$${pair%%:*}; corpus=$${pair#*:}; \
+	  if [ ! -x "$$bin" ]; then echo "test-fuzz: $$bin not built; skipping"; continue; fi; \
+	  mkdir -p $(FUZZ_DIR)/corpus/$$corpus $(FUZZ_DIR)/artifacts; \
+	  seeds=(); [ -d fuzz/corpus/$$corpus ] && seeds=(fuzz/corpus/$$corpus); \
+	  cmd=("$$bin" -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
+	       -artifact_prefix=$(FUZZ_DIR)/artifacts/ $(FUZZ_DIR)/corpus/$$corpus "$${seeds[@]}"); \
+	  echo "$${cmd[*]}"; "$${cmd[@]}"; \
+	done
+
+bench: build
+	@shopt -s nullglob; benches=($(BUILD_DIR)/bin/bench_*); ran=0; \
+	for b in "$${benches[@]}"; do \
+	  [ -f "$$b" ] && [ -x "$$b" ] || continue; \
+	  echo "== $$b"; "$$b"; ran=$$((ran + 1)); \
+	done; \
+	[ $$ran -gt 0 ] || echo "bench: no $(BUILD_DIR)/bin/bench_* executables"
+
+clean:
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(FUZZ_DIR)
+
+distclean: clean
+	rm -rf third_party/duckdb $(JS_DIR)/node_modules

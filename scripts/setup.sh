@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# Installs everything Hangar needs to build and test on Debian 12 (bookworm):
+#   1. Debian packages (only the missing ones; `apt-get update` only when installing),
+#   2. the JS interop suite's npm packages (`npm ci`, only when the lock file changed),
+#   3. DuckDB's prebuilt libduckdb.so and duckdb.h, fetched with `npm pack` into
+#      third_party/duckdb/ (ignored by git), only when absent or of another version.
+# Idempotent, and takes well under a second when nothing changed.
+# Runs as root, or through sudo otherwise. `make run` and `make test` call it.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+log() { printf 'setup: %s\n' "$*"; }
+die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
+
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || die "not root and sudo is missing"
+  SUDO=(sudo)
+fi
+
+# --------------------------------------------------------------------------------------
+# 1. Debian packages
+# --------------------------------------------------------------------------------------
+APT_PACKAGES=(
+  # toolchain
+  build-essential cmake ninja-build pkg-config git ca-certificates
+  clang libclang-rt-14-dev            # libFuzzer and sanitizer runtimes
+  # Arrow core
+  flatbuffers-compiler libflatbuffers-dev
+  libzstd-dev liblz4-dev zlib1g-dev zstd lz4
+  nlohmann-json3-dev
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # Flight (gRPC 1.51, protobuf 3.21), TLS, HTTP
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
+  libssl-dev libcurl4-openssl-dev
+  # Kafka (librdkafka 2.0.2 with its mock cluster) and its command-line client
+  librdkafka-dev kcat
+  # ZooKeeper 3.8: C client, and the server jars run by the tests with Java 17
+  libzookeeper-mt-dev zookeeper default-jre-headless
+  # Python baseline used by the benchmarks
+  python3 python3-avro python3-confluent-kafka python3-pandas
+)
+# Node.js may come from elsewhere (node >= 18 will do); install Debian's only if absent.
+command -v node >/dev/null 2>&1 || APT_PACKAGES+=(nodejs)
+command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(npm)
+
+missing_packages() {
+  local installed
+  installed="$(dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' "${APT_PACKAGES[@]}" 2>/dev/null \
+    | awk '$2 == "ii" { print $1 }' || true)"
+  local p
+  for p in "${APT_PACKAGES[@]}"; do
+    grep -qxF -- "$p" <<<"$installed" || printf '%s\n' "$p"
+  done
+}
+
+retry() {
+  local n
+  for n in 1 2 3; do
+    "$@" && return 0
+    log "attempt $n of '$*' failed; retrying in $((n * 5)) s"
+    sleep $((n * 5))
+  done
+  "$@"
+}
+
+mapfile -t MISSING < <(missing_packages)
+if [ "${#MISSING[@]}" -gt 0 ]; then
+  log "installing ${#MISSING[@]} Debian package(s): ${MISSING[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  APT_OPTS=(-y -q -o Dpkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold)
+  retry "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -q -o Dpkg::Lock::Timeout=600 update
+  retry "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install "${APT_OPTS[@]}" \
+    --no-install-recommends "${MISSING[@]}"
+  mapfile -t MISSING < <(missing_packages)
+  [ "${#MISSING[@]}" -eq 0 ] || die "still missing after apt-get install: ${MISSING[*]}"
+else
+  log "Debian packages: all ${#APT_PACKAGES[@]} present"
+fi
+
+for tool in cmake ninja c++ clang++ flatc node npm; do
+  command -v "$tool" >/dev/null 2>&1 || die "'$tool' not found on PATH after installing packages"
+done
+
+# --------------------------------------------------------------------------------------
+# 2. npm packages of the JS interop suite
+# --------------------------------------------------------------------------------------
+JS_DIR="tests/interop/js"
+if [ -f "$JS_DIR/package-lock.json" ]; then
+  stamp="$JS_DIR/node_modules/.hangar-npm-ci"
+  if [ ! -f "$stamp" ] || [ "$JS_DIR/package-lock.json" -nt "$stamp" ] || [ "$JS_DIR/package.json" -nt "$stamp" ]; then
+    log "npm ci in $JS_DIR"
+    (cd "$JS_DIR" && npm ci --no-audit --no-fund --no-progress)
+    touch "$stamp"
+  else
+    log "npm packages: up to date"
+  fi
+fi
+
+# --------------------------------------------------------------------------------------
+# 3. DuckDB: prebuilt library and C header from the npm registry
+# --------------------------------------------------------------------------------------
+DUCKDB_BINDINGS_PKG="@duckdb/node-bindings-linux-x64@1.4.4-r.4"   # ships libduckdb.so
+DUCKDB_SOURCE_PKG="duckdb@1.4.4"                                   # ships duckdb.h
+DUCKDB_HEADER_IN_TARBALL="package/src/duckdb/src/include/duckdb.h"
+DUCKDB_DIR="third_party/duckdb"
+DUCKDB_WANT="$DUCKDB_BINDINGS_PKG $DUCKDB_SOURCE_PKG"
+
+if [ -f "$DUCKDB_DIR/lib/libduckdb.so" ] && [ -f "$DUCKDB_DIR/include/duckdb.h" ] \
+   && [ "$(cat "$DUCKDB_DIR/VERSION" 2>/dev/null || true)" = "$DUCKDB_WANT" ]; then
+  log "DuckDB: present ($DUCKDB_DIR)"
+else
+  [ "$(uname -m)" = "x86_64" ] || die "the prebuilt DuckDB library is for x86_64 only (this is $(uname -m))"
+  log "DuckDB: fetching $DUCKDB_BINDINGS_PKG and $DUCKDB_SOURCE_PKG"
+  mkdir -p "$DUCKDB_DIR"
+  work="$(mktemp -d "$ROOT/$DUCKDB_DIR/.fetch.XXXXXX")"
+  trap 'rm -rf "$work"' EXIT
+
+  mkdir -p "$work/bindings" "$work/source"
+  (cd "$work/bindings" && npm pack --silent "$DUCKDB_BINDINGS_PKG" >/dev/null)
+  (cd "$work/source" && npm pack --silent "$DUCKDB_SOURCE_PKG" >/dev/null)
+  bindings_tgz="$(ls "$work"/bindings/*.tgz)"
+  source_tgz="$(ls "$work"/source/*.tgz)"
+
+  tar -xzf "$bindings_tgz" -C "$work/bindings" package/libduckdb.so package/LICENSE
+  # The source tarball is large: extract the one header, stopping at its first occurrence.
+  tar -xzf "$source_tgz" -C "$work/source" --occurrence=1 "$DUCKDB_HEADER_IN_TARBALL"
+
+  mkdir -p "$DUCKDB_DIR/lib" "$DUCKDB_DIR/include"
+  rm -f "$DUCKDB_DIR/VERSION"
+  install -m 0755 "$work/bindings/package/libduckdb.so" "$DUCKDB_DIR/lib/.libduckdb.so.new"
+  install -m 0644 "$work/source/$DUCKDB_HEADER_IN_TARBALL" "$DUCKDB_DIR/include/.duckdb.h.new"
+  install -m 0644 "$work/bindings/package/LICENSE" "$DUCKDB_DIR/LICENSE"
+  mv -f "$DUCKDB_DIR/lib/.libduckdb.so.new" "$DUCKDB_DIR/lib/libduckdb.so"
+  mv -f "$DUCKDB_DIR/include/.duckdb.h.new" "$DUCKDB_DIR/include/duckdb.h"
+  printf '%s\n' "$DUCKDB_WANT" >"$DUCKDB_DIR/VERSION"
+
+  rm -rf "$work"
+  trap - EXIT
+  log "DuckDB: installed into $DUCKDB_DIR"
+fi
+
+log "ready (${SECONDS} s)"
