@@ -1,0 +1,114 @@
+#include "arrow/ipc/writer.h"
+
+#include <cstring>
+
+#include "arrow/ipc/message.h"
+#include "arrow/ipc/reader.h"
+
+namespace hangar::arrow::ipc {
+
+namespace {
+
+const uint8_t kZeros[64] = {};
+
+Status WriteEndOfStream(OutputStream* out) {
+  const uint32_t eos[2] = {kContinuation, 0};
+  return out->Write(eos, 8);
+}
+
+}  // namespace
+
+Result<int32_t> WriteMessage(OutputStream* out, const EncodedMessage& message, int32_t alignment) {
+  const int64_t size = message.metadata->size();
+  const int32_t padded = PaddedMetadataLength(size, alignment);
+  const uint32_t prefix[2] = {kContinuation, static_cast<uint32_t>(padded)};
+  HANGAR_RETURN_NOT_OK(out->Write(prefix, 8));
+  HANGAR_RETURN_NOT_OK(out->Write(message.metadata->data(), size));
+  if (padded > size) HANGAR_RETURN_NOT_OK(out->Write(kZeros, padded - size));
+  for (const auto& piece : message.body) HANGAR_RETURN_NOT_OK(out->Write(piece));
+  return 8 + padded;
+}
+
+Result<std::unique_ptr<StreamWriter>> StreamWriter::Open(OutputStream* out, SchemaPtr schema, WriteOptions options) {
+  std::unique_ptr<StreamWriter> w(new StreamWriter(out, std::move(schema), options));
+  HANGAR_ASSIGN_OR_RETURN(auto m, w->encoder_.EncodeSchema());
+  HANGAR_RETURN_NOT_OK(WriteMessage(out, m, options.alignment));
+  return w;
+}
+
+Status StreamWriter::WriteBatch(const RecordBatch& batch) {
+  if (closed_) return Status::FailedPrecondition("IPC stream writer is closed");
+  HANGAR_ASSIGN_OR_RETURN(auto messages, encoder_.EncodeBatch(batch));
+  for (const auto& m : messages) HANGAR_RETURN_NOT_OK(WriteMessage(out_, m, options_.alignment));
+  return Status::OK();
+}
+
+Status StreamWriter::Close() {
+  if (closed_) return Status::OK();
+  closed_ = true;
+  HANGAR_RETURN_NOT_OK(WriteEndOfStream(out_));
+  return out_->Flush();
+}
+
+Result<std::unique_ptr<FileWriter>> FileWriter::Open(OutputStream* out, SchemaPtr schema, WriteOptions options) {
+  std::unique_ptr<FileWriter> w(new FileWriter(out, std::move(schema), options));
+  HANGAR_RETURN_NOT_OK(out->Write(kFileMagic, 6));
+  HANGAR_RETURN_NOT_OK(out->Write(kZeros, 2));
+  HANGAR_ASSIGN_OR_RETURN(auto m, w->encoder_.EncodeSchema());
+  HANGAR_RETURN_NOT_OK(WriteMessage(out, m, options.alignment));
+  return w;
+}
+
+Status FileWriter::WriteBatch(const RecordBatch& batch) {
+  if (closed_) return Status::FailedPrecondition("IPC file writer is closed");
+  HANGAR_ASSIGN_OR_RETURN(auto messages, encoder_.EncodeBatch(batch));
+  for (size_t i = 0; i < messages.size(); ++i) {
+    const int64_t offset = out_->position();
+    HANGAR_ASSIGN_OR_RETURN(int32_t metadata_length, WriteMessage(out_, messages[i], options_.alignment));
+    Block block{offset, metadata_length, messages[i].body_length};
+    // The last message is the record batch; any before it are dictionaries.
+    (i + 1 == messages.size() ? batches_ : dictionaries_).push_back(block);
+  }
+  return Status::OK();
+}
+
+Status FileWriter::Close() {
+  if (closed_) return Status::OK();
+  closed_ = true;
+  HANGAR_RETURN_NOT_OK(WriteEndOfStream(out_));
+  flatbuffers::FlatBufferBuilder fbb;
+  auto blocks = [&](const std::vector<Block>& v) {
+    std::vector<fb::Block> out;
+    for (const auto& b : v) out.emplace_back(b.offset, b.metadata_length, b.body_length);
+    return fbb.CreateVectorOfStructs(out);
+  };
+  auto schema = SchemaToFlatbuffer(fbb, *encoder_.schema(), AssignDictionaryIds(*encoder_.schema()));
+  auto dicts = blocks(dictionaries_);
+  auto batches = blocks(batches_);
+  fbb.Finish(fb::CreateFooter(fbb, fb::MetadataVersion::V5, schema, dicts, batches));
+  const int32_t footer_size = static_cast<int32_t>(fbb.GetSize());
+  HANGAR_RETURN_NOT_OK(out_->Write(fbb.GetBufferPointer(), footer_size));
+  HANGAR_RETURN_NOT_OK(out_->Write(&footer_size, 4));
+  HANGAR_RETURN_NOT_OK(out_->Write(kFileMagic, 6));
+  return out_->Flush();
+}
+
+Result<std::string> WriteStream(const SchemaPtr& schema, const std::vector<RecordBatchPtr>& batches,
+                                const WriteOptions& options) {
+  StringOutputStream out;
+  HANGAR_ASSIGN_OR_RETURN(auto writer, StreamWriter::Open(&out, schema, options));
+  for (const auto& b : batches) HANGAR_RETURN_NOT_OK(writer->WriteBatch(*b));
+  HANGAR_RETURN_NOT_OK(writer->Close());
+  return std::move(out.str());
+}
+
+Result<std::string> WriteFile(const SchemaPtr& schema, const std::vector<RecordBatchPtr>& batches,
+                              const WriteOptions& options) {
+  StringOutputStream out;
+  HANGAR_ASSIGN_OR_RETURN(auto writer, FileWriter::Open(&out, schema, options));
+  for (const auto& b : batches) HANGAR_RETURN_NOT_OK(writer->WriteBatch(*b));
+  HANGAR_RETURN_NOT_OK(writer->Close());
+  return std::move(out.str());
+}
+
+}  // namespace hangar::arrow::ipc

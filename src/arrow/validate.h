@@ -1,0 +1,22 @@
+// Validation of arrays that came from outside (IPC, the C Data Interface).
+//
+// Everything else in the Arrow core trusts an Array's layout. Data from the
+// wire becomes trusted only after ValidateArray: buffers large enough for
+// length + offset, offsets monotonic and inside their data, list children long
+// enough, union type ids and dense offsets valid, dictionary indices in range,
+// run ends increasing, view buffer references in range. UTF-8 content is not
+// checked (a reader that needs it checks it).
+#pragma once
+
+#include "arrow/array.h"
+
+namespace hangar::arrow {
+
+// `full` adds the O(n) checks of offsets, indices and type ids; without it
+// only sizes and shapes (O(1) per array) are checked.
+Status ValidateArray(const Array& array, bool full = true);
+
+// Validates every column and that each has the batch's length and the schema's type.
+Status ValidateBatch(const RecordBatch& batch, bool full = true);
+
+}  // namespace hangar::arrow
