@@ -19,6 +19,17 @@ T Load(const uint8_t* p, int64_t i) {
   return v;
 }
 
+// Whether offsets p[from..to] never decrease. Branch-free so the compiler
+// vectorizes it: this is the one O(n) pass on the read path. Buffers here are
+// 8-byte aligned (the IPC reader and the C Data importer guarantee it).
+template <typename O>
+bool Monotonic(const uint8_t* p, int64_t from, int64_t to) {
+  const O* v = reinterpret_cast<const O*>(p);
+  unsigned bad = 0;
+  for (int64_t i = from + 1; i <= to; ++i) bad |= static_cast<unsigned>(v[i] < v[i - 1]);
+  return bad == 0;
+}
+
 class Validator {
  public:
   explicit Validator(bool full) : full_(full) {}
@@ -143,13 +154,10 @@ class Validator {
     if (first < 0 || last < first || static_cast<int64_t>(last) > limit)
       return Status::Invalid(std::string(what) + " offsets [" + std::to_string(first) + ", " + std::to_string(last) +
                              "] are outside 0.." + std::to_string(limit));
-    if (full_) {
-      O prev = first;
+    if (full_ && !Monotonic<O>(p, a.offset, end)) {
       for (int64_t i = a.offset + 1; i <= end; ++i) {
-        O cur = Load<O>(p, i);
-        if (cur < prev)
+        if (Load<O>(p, i) < Load<O>(p, i - 1))
           return Status::Invalid(std::string(what) + " offsets decrease at position " + std::to_string(i - a.offset));
-        prev = cur;
       }
     }
     return Status::OK();

@@ -1,0 +1,12 @@
+#include <cstdio>
+
+#include "cli/commands.h"
+
+namespace hangar::cli {
+
+int RunVersion() {
+  std::printf("hangar %s\n", HANGAR_VERSION);
+  return 0;
+}
+
+}  // namespace hangar::cli
