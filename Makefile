@@ -38,7 +38,8 @@ FUZZ_CMAKE_ARGS := -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DHANGA
 RUN_ARGS   ?= serve --dev-kafka --data-dir data
 ARGS       ?= $(RUN_ARGS)
 
-# Fuzz targets as binary:corpus pairs; seeds come from fuzz/corpus/<corpus>, and what
+# Fuzz targets as binary:corpus pairs; seeds come from fuzz/corpus/<corpus> (the IPC
+# target also reads Arrow's gold files in place from ../shared/testdata), and what
 # libFuzzer finds goes to $(FUZZ_DIR)/corpus/<corpus>, never into the source tree.
 FUZZ_TIME    ?= 60
 FUZZ_TARGETS ?= fuzz_ipc_reader:ipc
@@ -99,6 +100,7 @@ test-fuzz: setup
 	  if [ ! -x "$$bin" ]; then echo "test-fuzz: $$bin not built; skipping"; continue; fi; \
 	  mkdir -p $(FUZZ_DIR)/corpus/$$corpus $(FUZZ_DIR)/artifacts; \
 	  seeds=(); [ -d fuzz/corpus/$$corpus ] && seeds=(fuzz/corpus/$$corpus); \
+	  [ $$corpus = ipc ] && seeds+=($(HANGAR_TESTDATA_DIR)/arrow-ipc/*/); \
 	  cmd=("$$bin" -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
 	       -artifact_prefix=$(FUZZ_DIR)/artifacts/ $(FUZZ_DIR)/corpus/$$corpus "$${seeds[@]}"); \
 	  echo "$${cmd[*]}"; "$${cmd[@]}"; \

@@ -1,0 +1,22 @@
+// libFuzzer target: arbitrary bytes through the IPC stream and file readers,
+// with full validation, then through the writer and the pretty printer (which
+// trust validated arrays). Anything but a clean Status is a bug.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "arrow/buffer.h"
+#include "arrow/ipc/reader.h"
+#include "arrow/ipc/writer.h"
+#include "arrow/pretty_print.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace hangar::arrow;
+  auto bytes = Buffer::CopyOf(std::string_view(reinterpret_cast<const char*>(data), size));
+  for (auto result : {ipc::ReadStream(bytes), ipc::ReadFile(bytes)}) {
+    if (!result.ok()) continue;
+    for (const auto& batch : result->batches) (void)PrettyPrint(*batch);
+    (void)ipc::WriteStream(result->schema, result->batches);
+  }
+  return 0;
+}
