@@ -103,7 +103,8 @@ std::string FormatDate(int64_t days) {
 std::string FormatTimeOfDay(int64_t value, TimeUnit unit) {
   const int64_t per_second = UnitsPerSecond(unit);
   int64_t seconds = FloorDiv(value, per_second);
-  int64_t fraction = value - seconds * per_second;
+  int64_t fraction = value % per_second;
+  if (fraction < 0) fraction += per_second;
   char buf[48];
   std::snprintf(buf, sizeof buf, "%02lld:%02lld:%02lld", static_cast<long long>(seconds / 3600),
                 static_cast<long long>(seconds / 60 % 60), static_cast<long long>(seconds % 60));
@@ -117,8 +118,10 @@ std::string FormatTimeOfDay(int64_t value, TimeUnit unit) {
 
 std::string FormatTimestamp(int64_t value, TimeUnit unit, const std::string& tz) {
   const int64_t per_day = UnitsPerSecond(unit) * 86400;
-  int64_t days = FloorDiv(value, per_day);
-  std::string out = FormatDate(days) + " " + FormatTimeOfDay(value - days * per_day, unit);
+  // value % per_day, not value - days * per_day: the product overflows near INT64_MIN.
+  int64_t time_of_day = value % per_day;
+  if (time_of_day < 0) time_of_day += per_day;
+  std::string out = FormatDate(FloorDiv(value, per_day)) + " " + FormatTimeOfDay(time_of_day, unit);
   if (!tz.empty()) out += (tz == "UTC" || tz == "+00:00" || tz == "Z") ? "Z" : " " + tz;
   return out;
 }

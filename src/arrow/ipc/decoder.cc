@@ -52,9 +52,9 @@ class ArrayLoader {
     const TypePtr& type = field.type();
     if (node_index_ >= static_cast<int64_t>(rb_->nodes()->size()))
       return Status::Invalid("record batch has fewer field nodes than the schema has fields");
-    const fb::FieldNode* node = rb_->nodes()->Get(static_cast<flatbuffers::uoffset_t>(node_index_++));
-    const int64_t length = node->length();
-    const int64_t null_count = node->null_count();
+    const fb::FieldNode node = LoadStruct(rb_->nodes(), static_cast<size_t>(node_index_++));
+    const int64_t length = node.length();
+    const int64_t null_count = node.null_count();
     if (length < 0 || null_count < 0 || null_count > length)
       return Status::Invalid("field node has invalid length " + std::to_string(length) + " / null count " +
                              std::to_string(null_count));
@@ -97,7 +97,7 @@ class ArrayLoader {
           const auto* counts = rb_->variadicBufferCounts();
           if (counts == nullptr || variadic_index_ >= static_cast<int64_t>(counts->size()))
             return Status::Invalid("view array without a variadic buffer count");
-          int64_t count = counts->Get(static_cast<flatbuffers::uoffset_t>(variadic_index_++));
+          int64_t count = LoadInt64(counts, static_cast<size_t>(variadic_index_++));
           if (count < 0 || count > static_cast<int64_t>(rb_->buffers()->size()))
             return Status::Invalid("invalid variadic buffer count " + std::to_string(count));
           for (int64_t i = 0; i < count; ++i) {
@@ -127,9 +127,9 @@ class ArrayLoader {
   Result<BufferPtr> NextBuffer() {
     if (buffer_index_ >= static_cast<int64_t>(rb_->buffers()->size()))
       return Status::Invalid("record batch has fewer buffers than its schema needs");
-    const fb::Buffer* b = rb_->buffers()->Get(static_cast<flatbuffers::uoffset_t>(buffer_index_++));
-    const int64_t offset = b->offset();
-    const int64_t length = b->length();
+    const fb::Buffer b = LoadStruct(rb_->buffers(), static_cast<size_t>(buffer_index_++));
+    const int64_t offset = b.offset();
+    const int64_t length = b.length();
     if (offset < 0 || length < 0 || offset > body_->size() || length > body_->size() - offset)
       return Status::Invalid("buffer " + std::to_string(buffer_index_ - 1) + " (offset " + std::to_string(offset) +
                              ", length " + std::to_string(length) + ") lies outside the message body of " +

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <unordered_map>
 #include <vector>
@@ -50,6 +51,22 @@ Result<SchemaPtr> SchemaFromFlatbuffer(const fb::Schema* schema, DictionaryField
 
 flatbuffers::Offset<fb::Schema> SchemaToFlatbuffer(flatbuffers::FlatBufferBuilder& fbb, const Schema& schema,
                                                    const DictionaryFields& dictionaries);
+
+// Element i of a flatbuffer vector of structs, copied out. The verifier only
+// checks 4-byte alignment of a vector, so 8-byte structs (FieldNode, Buffer,
+// Block) in hostile input may be misaligned: never dereference them in place.
+template <typename S>
+S LoadStruct(const flatbuffers::Vector<const S*>* v, size_t i) {
+  S s;
+  std::memcpy(static_cast<void*>(&s), v->Data() + i * sizeof(S), sizeof(S));
+  return s;
+}
+// Element i of a flatbuffer vector of int64, copied out for the same reason.
+inline int64_t LoadInt64(const flatbuffers::Vector<int64_t>* v, size_t i) {
+  int64_t x;
+  std::memcpy(&x, v->Data() + i * sizeof(int64_t), sizeof(int64_t));
+  return flatbuffers::EndianScalar(x);
+}
 
 // Verifies that `bytes` hold a valid Message flatbuffer and returns it.
 Result<const fb::Message*> VerifyMessage(const uint8_t* data, int64_t size);

@@ -49,7 +49,10 @@ Result<std::unique_ptr<FileReader>> FileReader::Open(BufferPtr file, ReadOptions
   HANGAR_RETURN_NOT_OK(reader->decoder_.SetSchema(footer->schema()));
   auto blocks = [&](const flatbuffers::Vector<const fb::Block*>* v, std::vector<Block>* out) {
     if (v == nullptr) return;
-    for (const fb::Block* b : *v) out->push_back(Block{b->offset(), b->metaDataLength(), b->bodyLength()});
+    for (size_t i = 0; i < v->size(); ++i) {
+      const fb::Block b = LoadStruct(v, i);
+      out->push_back(Block{b.offset(), b.metaDataLength(), b.bodyLength()});
+    }
   };
   blocks(footer->dictionaries(), &reader->dictionaries_);
   blocks(footer->recordBatches(), &reader->batches_);
