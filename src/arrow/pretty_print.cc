@@ -122,7 +122,7 @@ std::string FormatTimestamp(int64_t value, TimeUnit unit, const std::string& tz)
   int64_t time_of_day = value % per_day;
   if (time_of_day < 0) time_of_day += per_day;
   std::string out = FormatDate(FloorDiv(value, per_day)) + " " + FormatTimeOfDay(time_of_day, unit);
-  if (!tz.empty()) out += (tz == "UTC" || tz == "+00:00" || tz == "Z") ? "Z" : " " + tz;
+  if (!tz.empty()) out += (tz == "UTC" || tz == "Etc/UTC" || tz == "+00:00" || tz == "Z") ? "Z" : " " + tz;
   return out;
 }
 

@@ -92,6 +92,21 @@ Result<BufferPtr> DecompressBuffer(Compression codec, const BufferPtr& input, in
   if (uncompressed == 0) return Buffer::CopyOf("");
   const uint8_t* src = input->data() + 8;
   int64_t src_size = input->size() - 8;
+  // A hostile prefix must not make us allocate gigabytes for a few bytes of
+  // input: no LZ4 frame expands more than 255:1, and a ZSTD frame either
+  // declares its size (which must match) or expands at most ~43690:1 (one
+  // 3-byte RLE block per 128 KiB).
+  const int64_t max_ratio = codec == Compression::kLz4Frame ? 256 : 65536;
+  if (uncompressed / max_ratio > src_size + 65536)
+    return Status::Invalid("compressed IPC body buffer of " + std::to_string(src_size) +
+                           " bytes cannot hold the claimed " + std::to_string(uncompressed) + " bytes");
+  if (codec == Compression::kZstd) {
+    unsigned long long declared = ZSTD_getFrameContentSize(src, static_cast<size_t>(src_size));
+    if (declared == ZSTD_CONTENTSIZE_ERROR) return Status::Invalid("corrupt ZSTD frame header in IPC body");
+    if (declared != ZSTD_CONTENTSIZE_UNKNOWN && declared != static_cast<unsigned long long>(uncompressed))
+      return Status::Invalid("ZSTD frame holds " + std::to_string(declared) + " bytes, IPC body claims " +
+                             std::to_string(uncompressed));
+  }
   return codec == Compression::kLz4Frame ? Lz4Decompress(src, src_size, uncompressed)
                                          : ZstdDecompress(src, src_size, uncompressed);
 }
