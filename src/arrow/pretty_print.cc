@@ -12,6 +12,12 @@ namespace hangar::arrow {
 
 namespace {
 
+// Nested lists and maps longer than twice this print their ends around "...".
+constexpr int64_t kNestedWindow = 10;
+// Most text one value may produce (FormatValue) and one array (PrettyPrint).
+constexpr size_t kValueLimit = 64 * 1024;
+constexpr size_t kArrayLimit = 4 * 1024 * 1024;
+
 template <typename T>
 T Load(const Array& a, int64_t i) {
   T v;
@@ -165,47 +171,59 @@ std::string FormatDecimal(const uint8_t* value, int bytes, int32_t scale) {
   return std::string(digits.rbegin(), digits.rend());
 }
 
-std::string FormatValue(const Array& a, int64_t i) {
+namespace {
+
+// Appends slot i of `a` to `out`, stopping once `out` reaches `limit` bytes:
+// nesting multiplies what one slot can print, so the budget bounds it.
+void AppendValue(std::string& out, const Array& a, int64_t i, size_t limit) {
+  if (out.size() >= limit) return;
   const DataType& t = *a.type;
   switch (t.id()) {
     case TypeId::kSparseUnion: case TypeId::kDenseUnion: {
       int child;
       int64_t row;
       UnionSlot(a, i, &child, &row);
-      return FormatValue(*a.children[child], row);
+      return AppendValue(out, *a.children[child], row, limit);
     }
     case TypeId::kRunEndEncoded:
-      return FormatValue(*a.children[1], RunEndValueIndex(a, i));
+      return AppendValue(out, *a.children[1], RunEndValueIndex(a, i), limit);
     default: break;
   }
-  if (!a.IsValid(i)) return "null";
+  if (!a.IsValid(i)) {
+    out += "null";
+    return;
+  }
   switch (t.id()) {
-    case TypeId::kBool: return bit::Get(a.buffers[1]->data(), a.offset + i) ? "true" : "false";
+    case TypeId::kBool: out += bit::Get(a.buffers[1]->data(), a.offset + i) ? "true" : "false"; return;
     case TypeId::kInt8: case TypeId::kInt16: case TypeId::kInt32: case TypeId::kInt64:
     case TypeId::kUInt8: case TypeId::kUInt16: case TypeId::kUInt32:
-      return std::to_string(LoadInteger(a, a.offset + i));
-    case TypeId::kUInt64: return std::to_string(Load<uint64_t>(a, i));
-    case TypeId::kFloat16: return ShortestFloat(HalfToFloat(Load<uint16_t>(a, i)));
-    case TypeId::kFloat32: return ShortestFloat(Load<float>(a, i));
-    case TypeId::kFloat64: return ShortestFloat(Load<double>(a, i));
-    case TypeId::kUtf8: case TypeId::kLargeUtf8: case TypeId::kUtf8View: return Quote(BinaryValue(a, i));
+      out += std::to_string(LoadInteger(a, a.offset + i));
+      return;
+    case TypeId::kUInt64: out += std::to_string(Load<uint64_t>(a, i)); return;
+    case TypeId::kFloat16: out += ShortestFloat(HalfToFloat(Load<uint16_t>(a, i))); return;
+    case TypeId::kFloat32: out += ShortestFloat(Load<float>(a, i)); return;
+    case TypeId::kFloat64: out += ShortestFloat(Load<double>(a, i)); return;
+    case TypeId::kUtf8: case TypeId::kLargeUtf8: case TypeId::kUtf8View: out += Quote(BinaryValue(a, i)); return;
     case TypeId::kBinary: case TypeId::kLargeBinary: case TypeId::kBinaryView: case TypeId::kFixedSizeBinary:
-      return Hex(BinaryValue(a, i));
+      out += Hex(BinaryValue(a, i));
+      return;
     case TypeId::kDecimal32: case TypeId::kDecimal64: case TypeId::kDecimal128: case TypeId::kDecimal256: {
       const int bytes = t.bit_width() / 8;
-      return FormatDecimal(a.buffers[1]->data() + (a.offset + i) * bytes, bytes, t.scale());
+      out += FormatDecimal(a.buffers[1]->data() + (a.offset + i) * bytes, bytes, t.scale());
+      return;
     }
-    case TypeId::kDate32: return FormatDate(Load<int32_t>(a, i));
-    case TypeId::kDate64: return FormatDate(FloorDiv(Load<int64_t>(a, i), 86400000));
-    case TypeId::kTime32: return FormatTimeOfDay(Load<int32_t>(a, i), t.unit());
-    case TypeId::kTime64: return FormatTimeOfDay(Load<int64_t>(a, i), t.unit());
-    case TypeId::kTimestamp: return FormatTimestamp(Load<int64_t>(a, i), t.unit(), t.timezone());
-    case TypeId::kDuration: return std::to_string(Load<int64_t>(a, i)) + std::string(TimeUnitName(t.unit()));
-    case TypeId::kIntervalYearMonth: return std::to_string(Load<int32_t>(a, i)) + "M";
+    case TypeId::kDate32: out += FormatDate(Load<int32_t>(a, i)); return;
+    case TypeId::kDate64: out += FormatDate(FloorDiv(Load<int64_t>(a, i), 86400000)); return;
+    case TypeId::kTime32: out += FormatTimeOfDay(Load<int32_t>(a, i), t.unit()); return;
+    case TypeId::kTime64: out += FormatTimeOfDay(Load<int64_t>(a, i), t.unit()); return;
+    case TypeId::kTimestamp: out += FormatTimestamp(Load<int64_t>(a, i), t.unit(), t.timezone()); return;
+    case TypeId::kDuration: out += std::to_string(Load<int64_t>(a, i)) + std::string(TimeUnitName(t.unit())); return;
+    case TypeId::kIntervalYearMonth: out += std::to_string(Load<int32_t>(a, i)) + "M"; return;
     case TypeId::kIntervalDayTime: {
       int32_t v[2];
       std::memcpy(v, a.buffers[1]->data() + (a.offset + i) * 8, 8);
-      return std::to_string(v[0]) + "d" + std::to_string(v[1]) + "ms";
+      out += std::to_string(v[0]) + "d" + std::to_string(v[1]) + "ms";
+      return;
     }
     case TypeId::kIntervalMonthDayNano: {
       const uint8_t* p = a.buffers[1]->data() + (a.offset + i) * 16;
@@ -214,44 +232,71 @@ std::string FormatValue(const Array& a, int64_t i) {
       std::memcpy(&months, p, 4);
       std::memcpy(&days, p + 4, 4);
       std::memcpy(&nanos, p + 8, 8);
-      return std::to_string(months) + "M" + std::to_string(days) + "d" + std::to_string(nanos) + "ns";
+      out += std::to_string(months) + "M" + std::to_string(days) + "d" + std::to_string(nanos) + "ns";
+      return;
     }
     case TypeId::kList: case TypeId::kLargeList: case TypeId::kListView: case TypeId::kLargeListView:
     case TypeId::kFixedSizeList: {
       int64_t begin, end;
       ListRange(a, i, &begin, &end);
-      std::string out = "[";
-      for (int64_t k = begin; k < end; ++k) {
+      out += "[";
+      for (int64_t k = begin; k < end && out.size() < limit; ++k) {
+        // Long nested lists are elided like top-level arrays: a list of nulls
+        // can be billions long without a byte of data behind it.
+        if (end - begin > 2 * kNestedWindow && k == begin + kNestedWindow) {
+          out += ", ...";
+          k = end - kNestedWindow - 1;
+          continue;
+        }
         if (k > begin) out += ", ";
-        out += FormatValue(*a.children[0], k);
+        AppendValue(out, *a.children[0], k, limit);
       }
-      return out + "]";
+      out += "]";
+      return;
     }
     case TypeId::kMap: {
       int64_t begin, end;
       ListRange(a, i, &begin, &end);
       const Array& entries = *a.children[0];
-      std::string out = "{";
-      for (int64_t k = begin; k < end; ++k) {
+      out += "{";
+      for (int64_t k = begin; k < end && out.size() < limit; ++k) {
+        if (end - begin > 2 * kNestedWindow && k == begin + kNestedWindow) {
+          out += ", ...";
+          k = end - kNestedWindow - 1;
+          continue;
+        }
         if (k > begin) out += ", ";
-        out += FormatValue(*entries.children[0], entries.offset + k) + ": " +
-               FormatValue(*entries.children[1], entries.offset + k);
+        AppendValue(out, *entries.children[0], entries.offset + k, limit);
+        out += ": ";
+        AppendValue(out, *entries.children[1], entries.offset + k, limit);
       }
-      return out + "}";
+      out += "}";
+      return;
     }
     case TypeId::kStruct: {
-      std::string out = "{";
-      for (size_t c = 0; c < a.children.size(); ++c) {
+      out += "{";
+      for (size_t c = 0; c < a.children.size() && out.size() < limit; ++c) {
         if (c) out += ", ";
-        out += t.child(c)->name() + ": " + FormatValue(*a.children[c], a.offset + i);
+        out += t.child(c)->name() + ": ";
+        AppendValue(out, *a.children[c], a.offset + i, limit);
       }
-      return out + "}";
+      out += "}";
+      return;
     }
     case TypeId::kDictionary:
-      return FormatValue(*a.dictionary, DictionaryIndex(a, i));
-    default: return "?";
+      return AppendValue(out, *a.dictionary, DictionaryIndex(a, i), limit);
+    default: out += "?"; return;
   }
 }
+
+}  // namespace
+
+std::string FormatValue(const Array& a, int64_t i) {
+  std::string out;
+  AppendValue(out, a, i, kValueLimit);
+  return out;
+}
+
 
 std::string PrettyPrint(const Array& a, const PrettyPrintOptions& options) {
   std::string out = "[";
@@ -263,7 +308,11 @@ std::string PrettyPrint(const Array& a, const PrettyPrintOptions& options) {
       continue;
     }
     if (i > 0) out += ", ";
-    out += FormatValue(a, i);
+    if (out.size() >= kArrayLimit) {
+      out += "...";
+      break;
+    }
+    AppendValue(out, a, i, out.size() + kValueLimit);
   }
   return out + "]";
 }

@@ -19,7 +19,8 @@ std::string PrettyPrint(const Array& array, const PrettyPrintOptions& options = 
 // One "name: [values]" line per column.
 std::string PrettyPrint(const RecordBatch& batch, const PrettyPrintOptions& options = {});
 
-// The value at logical index `i` ("null" for a null slot), nested values in full.
+// The value at logical index `i` ("null" for a null slot); nested lists
+// longer than 20 values print their first and last 10 around "...".
 std::string FormatValue(const Array& array, int64_t i);
 
 // Decimal text of a little-endian two's complement integer of `bytes` bytes

@@ -15,6 +15,15 @@ std::string_view TimeUnitName(TimeUnit unit) {
   return "?";
 }
 
+bool MetadataEquals(const KeyValueMetadata& a, const KeyValueMetadata& b) {
+  if (a.size() != b.size()) return false;
+  if (a == b) return true;
+  KeyValueMetadata sa = a, sb = b;
+  std::sort(sa.begin(), sa.end());
+  std::sort(sb.begin(), sb.end());
+  return sa == sb;
+}
+
 std::optional<std::string_view> FindMetadata(const KeyValueMetadata& md, std::string_view key) {
   for (const auto& [k, v] : md) {
     if (k == key) return std::string_view(v);
@@ -120,6 +129,19 @@ bool DataType::Equals(const DataType& o, bool check_metadata) const {
     default: break;
   }
   if (children_.size() != o.children_.size()) return false;
+  if (id_ == TypeId::kMap) {
+    // As in Arrow C++, the names of a map's entries, key and value fields are
+    // not part of its type ("entries"/"key"/"value" by convention only).
+    const DataType& e = *children_[0]->type();
+    const DataType& oe = *o.children_[0]->type();
+    if (e.num_children() != 2 || oe.num_children() != 2) return e.Equals(oe, check_metadata);
+    for (int k = 0; k < 2; ++k) {
+      const Field& f = *e.child(k);
+      const Field& of = *oe.child(k);
+      if (f.nullable() != of.nullable() || !f.type()->Equals(*of.type(), check_metadata)) return false;
+    }
+    return true;
+  }
   for (size_t i = 0; i < children_.size(); ++i) {
     if (!children_[i]->Equals(*o.children_[i], check_metadata)) return false;
   }
@@ -259,7 +281,7 @@ FieldPtr Field::WithMetadata(KeyValueMetadata metadata) const {
 bool Field::Equals(const Field& o, bool check_metadata) const {
   if (this == &o) return true;
   if (name_ != o.name_ || nullable_ != o.nullable_) return false;
-  if (check_metadata && metadata_ != o.metadata_) return false;
+  if (check_metadata && !MetadataEquals(metadata_, o.metadata_)) return false;
   return type_->Equals(*o.type_, check_metadata);
 }
 
@@ -302,13 +324,13 @@ std::string Schema::Diff(const Schema& o, bool check_metadata) const {
       std::ostringstream os;
       os << "field " << i << " '" << fields_[i]->name() << "': " << fields_[i]->ToString() << " vs "
          << o.fields_[i]->ToString();
-      if (check_metadata && fields_[i]->metadata() != o.fields_[i]->metadata() &&
+      if (check_metadata && !MetadataEquals(fields_[i]->metadata(), o.fields_[i]->metadata()) &&
           fields_[i]->Equals(*o.fields_[i], false))
         os << " (metadata differs)";
       return os.str();
     }
   }
-  if (check_metadata && metadata_ != o.metadata_) return "schema metadata differs";
+  if (check_metadata && !MetadataEquals(metadata_, o.metadata_)) return "schema metadata differs";
   return "";
 }
 

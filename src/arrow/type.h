@@ -56,6 +56,10 @@ using FieldPtr = std::shared_ptr<const Field>;
 // Ordered key/value pairs (duplicates allowed, as in the IPC format).
 using KeyValueMetadata = std::vector<std::pair<std::string, std::string>>;
 
+// Equality of metadata as a multiset of pairs: order does not matter (Arrow
+// implementations do not preserve it, e.g. through JSON).
+bool MetadataEquals(const KeyValueMetadata& a, const KeyValueMetadata& b);
+
 // Looks up `key`; returns the value of its first occurrence.
 std::optional<std::string_view> FindMetadata(const KeyValueMetadata& md, std::string_view key);
 

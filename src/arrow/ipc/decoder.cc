@@ -11,6 +11,16 @@ namespace hangar::arrow::ipc {
 
 namespace {
 
+bool HasOffsets(const DataType& t) {
+  return t.is_binary_like() || t.id() == TypeId::kList || t.id() == TypeId::kLargeList || t.id() == TypeId::kMap;
+}
+
+// Eight zero bytes: one offset of either width.
+BufferPtr ZeroOffsets() {
+  static const BufferPtr zeros = Buffer::CopyOf(std::string_view("\0\0\0\0\0\0\0\0", 8));
+  return zeros;
+}
+
 // Reads the arrays of one RecordBatch table (a record batch or a dictionary
 // batch's data) from a message body, walking fields in pre-order as the
 // format lays out nodes and buffers.
@@ -107,6 +117,12 @@ class ArrayLoader {
         }
         break;
       }
+    }
+
+    // Writers may send an empty offsets buffer for an empty array; give it the
+    // single 0 offset the layout implies, so no consumer has to special-case it.
+    if (length == 0 && HasOffsets(*type) && (array->buffers[1] == nullptr || array->buffers[1]->size() == 0)) {
+      array->buffers[1] = ZeroOffsets();
     }
 
     if (type->id() == TypeId::kDictionary) {
