@@ -4,26 +4,17 @@
 
 namespace hangar::arrow {
 
-namespace {
-template <typename T>
-T LoadAt(const uint8_t* p, int64_t j) {
-  T v;
-  std::memcpy(&v, p + j * static_cast<int64_t>(sizeof(T)), sizeof(T));
-  return v;
-}
-}  // namespace
-
 int64_t LoadInteger(const Array& a, int64_t j) {
   const uint8_t* p = a.buffers[1]->data();
   switch (a.type->id()) {
-    case TypeId::kInt8: return LoadAt<int8_t>(p, j);
-    case TypeId::kUInt8: return LoadAt<uint8_t>(p, j);
-    case TypeId::kInt16: return LoadAt<int16_t>(p, j);
-    case TypeId::kUInt16: return LoadAt<uint16_t>(p, j);
-    case TypeId::kInt32: return LoadAt<int32_t>(p, j);
-    case TypeId::kUInt32: return LoadAt<uint32_t>(p, j);
-    case TypeId::kUInt64: return static_cast<int64_t>(LoadAt<uint64_t>(p, j));
-    default: return LoadAt<int64_t>(p, j);
+    case TypeId::kInt8: return LoadValue<int8_t>(p, j);
+    case TypeId::kUInt8: return LoadValue<uint8_t>(p, j);
+    case TypeId::kInt16: return LoadValue<int16_t>(p, j);
+    case TypeId::kUInt16: return LoadValue<uint16_t>(p, j);
+    case TypeId::kInt32: return LoadValue<int32_t>(p, j);
+    case TypeId::kUInt32: return LoadValue<uint32_t>(p, j);
+    case TypeId::kUInt64: return static_cast<int64_t>(LoadValue<uint64_t>(p, j));
+    default: return LoadValue<int64_t>(p, j);
   }
 }
 
@@ -68,20 +59,20 @@ void ListRange(const Array& a, int64_t i, int64_t* begin, int64_t* end) {
   const int64_t j = a.offset + i;
   switch (a.type->id()) {
     case TypeId::kList: case TypeId::kMap:
-      *begin = LoadAt<int32_t>(a.buffers[1]->data(), j);
-      *end = LoadAt<int32_t>(a.buffers[1]->data(), j + 1);
+      *begin = LoadValue<int32_t>(a.buffers[1]->data(), j);
+      *end = LoadValue<int32_t>(a.buffers[1]->data(), j + 1);
       return;
     case TypeId::kLargeList:
-      *begin = LoadAt<int64_t>(a.buffers[1]->data(), j);
-      *end = LoadAt<int64_t>(a.buffers[1]->data(), j + 1);
+      *begin = LoadValue<int64_t>(a.buffers[1]->data(), j);
+      *end = LoadValue<int64_t>(a.buffers[1]->data(), j + 1);
       return;
     case TypeId::kListView:
-      *begin = LoadAt<int32_t>(a.buffers[1]->data(), j);
-      *end = *begin + LoadAt<int32_t>(a.buffers[2]->data(), j);
+      *begin = LoadValue<int32_t>(a.buffers[1]->data(), j);
+      *end = *begin + LoadValue<int32_t>(a.buffers[2]->data(), j);
       return;
     case TypeId::kLargeListView:
-      *begin = LoadAt<int64_t>(a.buffers[1]->data(), j);
-      *end = *begin + LoadAt<int64_t>(a.buffers[2]->data(), j);
+      *begin = LoadValue<int64_t>(a.buffers[1]->data(), j);
+      *end = *begin + LoadValue<int64_t>(a.buffers[2]->data(), j);
       return;
     default: {  // fixed_size_list
       const int64_t n = a.type->list_size();
@@ -96,7 +87,7 @@ void UnionSlot(const Array& a, int64_t i, int* child, int64_t* row) {
   const auto& codes = a.type->type_codes();
   *child = static_cast<int>(std::find(codes.begin(), codes.end(), code) - codes.begin());
   if (a.type->id() == TypeId::kDenseUnion) {
-    *row = LoadAt<int32_t>(a.buffers[1]->data(), a.offset + i);
+    *row = LoadValue<int32_t>(a.buffers[1]->data(), a.offset + i);
   } else {
     *row = a.offset + i;
   }

@@ -101,6 +101,15 @@ class MutableBuffer {
 // Allocates `size` zeroed bytes, 64-byte aligned and padded.
 BufferPtr AllocateBuffer(int64_t size, uint8_t** mutable_data);
 
+// Element i of a little-endian array of T at `p`, read without assuming the
+// pointer is aligned for T (buffers from the wire or from C callers may not be).
+template <typename T>
+T LoadValue(const uint8_t* p, int64_t i) {
+  T v;
+  std::memcpy(&v, p + i * static_cast<int64_t>(sizeof(T)), sizeof(T));
+  return v;
+}
+
 // --- Bitmaps (LSB numbering, as in the Arrow format) ---------------------------
 namespace bit {
 inline bool Get(const uint8_t* bits, int64_t i) { return (bits[i >> 3] >> (i & 7)) & 1; }

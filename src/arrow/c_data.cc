@@ -406,10 +406,7 @@ Result<TypePtr> TypeFromFormat(const std::string& f, std::vector<FieldPtr> child
   }
   if (f == "+r") {
     HANGAR_RETURN_NOT_OK(need(2));
-    DataType::Params p;
-    p.id = TypeId::kRunEndEncoded;
-    p.children = std::move(children);
-    auto type = std::make_shared<const DataType>(std::move(p));
+    auto type = run_end_encoded(children[0], children[1]);
     HANGAR_RETURN_NOT_OK(ValidateType(*type));
     return type;
   }

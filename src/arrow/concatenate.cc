@@ -12,13 +12,6 @@ namespace hangar::arrow {
 
 namespace {
 
-template <typename O>
-O LoadAt(const uint8_t* p, int64_t j) {
-  O v;
-  std::memcpy(&v, p + j * static_cast<int64_t>(sizeof(O)), sizeof(O));
-  return v;
-}
-
 // Validity of all inputs in one bitmap, or nullptr when nothing is null.
 BufferPtr ConcatValidity(const std::vector<ArrayPtr>& arrays, int64_t total, int64_t* null_count) {
   *null_count = 0;
@@ -64,9 +57,9 @@ Result<BufferPtr> ConcatOffsets(const std::vector<ArrayPtr>& arrays, std::vector
       continue;
     }
     const uint8_t* p = a->buffers[1]->data();
-    O first = LoadAt<O>(p, a->offset), last = LoadAt<O>(p, a->offset + a->length);
+    O first = LoadValue<O>(p, a->offset), last = LoadValue<O>(p, a->offset + a->length);
     for (int64_t i = 1; i <= a->length; ++i) {
-      int64_t v = static_cast<int64_t>(LoadAt<O>(p, a->offset + i)) - first + base;
+      int64_t v = static_cast<int64_t>(LoadValue<O>(p, a->offset + i)) - first + base;
       if (v > static_cast<int64_t>(std::numeric_limits<O>::max()))
         return Status::Invalid("concatenation overflows " + std::to_string(sizeof(O) * 8) + "-bit offsets");
       out.AppendValue<O>(static_cast<O>(v));
@@ -126,8 +119,8 @@ Result<ArrayPtr> ConcatListView(const std::vector<ArrayPtr>& arrays, int64_t tot
   int64_t base = 0;
   for (const auto& a : arrays) {
     for (int64_t i = 0; i < a->length; ++i) {
-      offsets.AppendValue<O>(static_cast<O>(LoadAt<O>(a->buffers[1]->data(), a->offset + i) + base));
-      sizes.AppendValue<O>(LoadAt<O>(a->buffers[2]->data(), a->offset + i));
+      offsets.AppendValue<O>(static_cast<O>(LoadValue<O>(a->buffers[1]->data(), a->offset + i) + base));
+      sizes.AppendValue<O>(LoadValue<O>(a->buffers[2]->data(), a->offset + i));
     }
     base += a->children[0]->length;
     children.push_back(a->children[0]);

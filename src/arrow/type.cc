@@ -492,6 +492,10 @@ TypePtr run_end_encoded(TypePtr run_end_type, TypePtr value_type) {
                       {field("run_ends", std::move(run_end_type), false), field("values", std::move(value_type))});
 }
 
+TypePtr run_end_encoded(FieldPtr run_ends, FieldPtr values) {
+  return WithChildren(TypeId::kRunEndEncoded, {std::move(run_ends), std::move(values)});
+}
+
 FieldPtr field(std::string name, TypePtr type, bool nullable, KeyValueMetadata metadata) {
   return std::make_shared<const Field>(std::move(name), std::move(type), nullable, std::move(metadata));
 }

@@ -255,6 +255,8 @@ TypePtr sparse_union(std::vector<FieldPtr> fields, std::vector<int8_t> type_code
 TypePtr dense_union(std::vector<FieldPtr> fields, std::vector<int8_t> type_codes = {});
 TypePtr dictionary(TypePtr index_type, TypePtr value_type, bool ordered = false);
 TypePtr run_end_encoded(TypePtr run_end_type, TypePtr value_type);
+// From existing child fields (as read from IPC or the C Data Interface).
+TypePtr run_end_encoded(FieldPtr run_ends, FieldPtr values);
 
 FieldPtr field(std::string name, TypePtr type, bool nullable = true, KeyValueMetadata metadata = {});
 SchemaPtr schema(std::vector<FieldPtr> fields, KeyValueMetadata metadata = {});

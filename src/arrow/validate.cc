@@ -12,13 +12,6 @@ namespace {
 bool MulOverflows(int64_t a, int64_t b, int64_t* out) { return __builtin_mul_overflow(a, b, out); }
 bool AddOverflows(int64_t a, int64_t b, int64_t* out) { return __builtin_add_overflow(a, b, out); }
 
-template <typename T>
-T Load(const uint8_t* p, int64_t i) {
-  T v;
-  std::memcpy(&v, p + i * static_cast<int64_t>(sizeof(T)), sizeof(T));
-  return v;
-}
-
 // Whether offsets p[from..to] never decrease. Branch-free so the compiler
 // vectorizes it: this is the one O(n) pass on the read path. Buffers here are
 // 8-byte aligned (the IPC reader and the C Data importer guarantee it).
@@ -150,13 +143,13 @@ class Validator {
     HANGAR_RETURN_NOT_OK(NeedBytes(a, 1, bytes, "offsets buffer"));
     const uint8_t* p = a.buffers[1]->data();
     // Boundaries are checked always; the monotonic walk is the O(n) part.
-    O first = Load<O>(p, a.offset), last = Load<O>(p, end);
+    O first = LoadValue<O>(p, a.offset), last = LoadValue<O>(p, end);
     if (first < 0 || last < first || static_cast<int64_t>(last) > limit)
       return Status::Invalid(std::string(what) + " offsets [" + std::to_string(first) + ", " + std::to_string(last) +
                              "] are outside 0.." + std::to_string(limit));
     if (full_ && !Monotonic<O>(p, a.offset, end)) {
       for (int64_t i = a.offset + 1; i <= end; ++i) {
-        if (Load<O>(p, i) < Load<O>(p, i - 1))
+        if (LoadValue<O>(p, i) < LoadValue<O>(p, i - 1))
           return Status::Invalid(std::string(what) + " offsets decrease at position " + std::to_string(i - a.offset));
       }
     }
@@ -185,7 +178,7 @@ class Validator {
       const int64_t child_len = a.children[0]->length;
       for (int64_t i = a.offset; i < end; ++i) {
         if (!a.IsValid(i - a.offset)) continue;
-        int64_t off = Load<O>(a.buffers[1]->data(), i), size = Load<O>(a.buffers[2]->data(), i);
+        int64_t off = LoadValue<O>(a.buffers[1]->data(), i), size = LoadValue<O>(a.buffers[2]->data(), i);
         if (off < 0 || size < 0 || off > child_len || size > child_len - off)
           return Status::Invalid("list view entry " + std::to_string(i - a.offset) + " (offset " + std::to_string(off) +
                                  ", size " + std::to_string(size) + ") is outside the child of " +
@@ -245,7 +238,7 @@ class Validator {
           return Status::Invalid("union slot " + std::to_string(i - a.offset) + " has invalid type id " +
                                  std::to_string(code));
         if (dense) {
-          int32_t off = Load<int32_t>(a.buffers[1]->data(), i);
+          int32_t off = LoadValue<int32_t>(a.buffers[1]->data(), i);
           if (off < 0 || off >= a.children[child_of_code[code]]->length)
             return Status::Invalid("dense union slot " + std::to_string(i - a.offset) + " has offset " +
                                    std::to_string(off) + " outside its child");
@@ -277,15 +270,15 @@ class Validator {
       if (!a.IsValid(i - a.offset)) continue;
       int64_t index;
       switch (t.index_type()->id()) {
-        case TypeId::kInt8: index = Load<int8_t>(p, i); break;
-        case TypeId::kUInt8: index = Load<uint8_t>(p, i); break;
-        case TypeId::kInt16: index = Load<int16_t>(p, i); break;
-        case TypeId::kUInt16: index = Load<uint16_t>(p, i); break;
-        case TypeId::kInt32: index = Load<int32_t>(p, i); break;
-        case TypeId::kUInt32: index = Load<uint32_t>(p, i); break;
-        case TypeId::kInt64: index = Load<int64_t>(p, i); break;
+        case TypeId::kInt8: index = LoadValue<int8_t>(p, i); break;
+        case TypeId::kUInt8: index = LoadValue<uint8_t>(p, i); break;
+        case TypeId::kInt16: index = LoadValue<int16_t>(p, i); break;
+        case TypeId::kUInt16: index = LoadValue<uint16_t>(p, i); break;
+        case TypeId::kInt32: index = LoadValue<int32_t>(p, i); break;
+        case TypeId::kUInt32: index = LoadValue<uint32_t>(p, i); break;
+        case TypeId::kInt64: index = LoadValue<int64_t>(p, i); break;
         default: {
-          uint64_t u = Load<uint64_t>(p, i);
+          uint64_t u = LoadValue<uint64_t>(p, i);
           index = u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) ? -1 : static_cast<int64_t>(u);
         }
       }
@@ -311,9 +304,9 @@ class Validator {
       const uint8_t* p = run_ends.buffers[1]->data();
       int64_t j = run_ends.offset + i;
       switch (run_ends.type->id()) {
-        case TypeId::kInt16: return Load<int16_t>(p, j);
-        case TypeId::kInt32: return Load<int32_t>(p, j);
-        default: return Load<int64_t>(p, j);
+        case TypeId::kInt16: return LoadValue<int16_t>(p, j);
+        case TypeId::kInt32: return LoadValue<int32_t>(p, j);
+        default: return LoadValue<int64_t>(p, j);
       }
     };
     if (run_end(run_ends.length - 1) < end)

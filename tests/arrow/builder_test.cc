@@ -32,7 +32,9 @@ std::string Check(ArrayBuilder* builder) {
   EXPECT_TRUE(bytes.ok()) << bytes.status().ToString();
   auto back = ipc::ReadStream(Buffer::FromString(*bytes));
   EXPECT_TRUE(back.ok()) << back.status().ToString();
-  if (back.ok()) EXPECT_EQ(BatchDiff(*batch, *back->batches[0]), "");
+  if (back.ok()) {
+    EXPECT_EQ(BatchDiff(*batch, *back->batches[0]), "");
+  }
   return PrettyPrint(**array, {0});
 }
 

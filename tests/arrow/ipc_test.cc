@@ -205,7 +205,9 @@ TEST(IpcMalformed, EveryTruncationIsAnErrorOrAValidPrefix) {
     ASSERT_FALSE(full.empty());
     for (size_t n = 0; n < full.size(); ++n) {
       auto r = ReadStream(Buffer::CopyOf(std::string_view(full).substr(0, n)));
-      if (!r.ok()) EXPECT_FALSE(r.status().message().empty());
+      if (!r.ok()) {
+        EXPECT_FALSE(r.status().message().empty());
+      }
     }
     auto file = WriteFile(ReadStream(Buffer::CopyOf(full))->schema, ReadStream(Buffer::CopyOf(full))->batches);
     ASSERT_TRUE(file.ok());

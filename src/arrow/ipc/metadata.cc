@@ -210,10 +210,7 @@ Result<TypePtr> TypeFrom(const fb::Field* f, std::vector<FieldPtr> children) {
     }
     case fb::Type::RunEndEncoded: {
       HANGAR_RETURN_NOT_OK(NeedChildren("RunEndEncoded", children.size(), 2));
-      DataType::Params p;
-      p.id = TypeId::kRunEndEncoded;
-      p.children = std::move(children);
-      auto type = std::make_shared<const DataType>(std::move(p));
+      auto type = run_end_encoded(children[0], children[1]);
       HANGAR_RETURN_NOT_OK(ValidateType(*type));
       return type;
     }

@@ -27,13 +27,6 @@ void StoreAt(uint8_t* base, int64_t index, T value) {
   std::memcpy(base + index * static_cast<int64_t>(sizeof(T)), &value, sizeof(T));
 }
 
-template <typename T>
-T LoadAt(const uint8_t* base, int64_t index) {
-  T v;
-  std::memcpy(&v, base + index * static_cast<int64_t>(sizeof(T)), sizeof(T));
-  return v;
-}
-
 // Integers are JSON numbers, or decimal strings (how 64-bit values are
 // written so that no reader loses precision through a double).
 Result<int64_t> SignedValue(const Json& v, int bits, const std::string& where) {
@@ -197,10 +190,10 @@ class Reader {
   template <typename T>
   Status CheckOffsets(const uint8_t* offs, int64_t length, int64_t limit, std::string_view limit_name,
                       const std::string& where) {
-    int64_t prev = LoadAt<T>(offs, 0);
+    int64_t prev = LoadValue<T>(offs, 0);
     if (prev < 0) return Malformed(At(where, "OFFSET", 0), "offset " + std::to_string(prev) + " is negative");
     for (int64_t i = 1; i <= length; ++i) {
-      int64_t cur = LoadAt<T>(offs, i);
+      int64_t cur = LoadValue<T>(offs, i);
       if (cur < prev) {
         return Malformed(At(where, "OFFSET", i), "offsets decrease (" + std::to_string(prev) + " then " +
                                                      std::to_string(cur) + ")");
@@ -269,18 +262,18 @@ class Reader {
       // Unsigned 64-bit indices above INT64_MAX are out of range anyway.
       int64_t idx;
       switch (index_id) {
-        case TypeId::kInt8: idx = LoadAt<int8_t>(data, i); break;
-        case TypeId::kInt16: idx = LoadAt<int16_t>(data, i); break;
-        case TypeId::kInt32: idx = LoadAt<int32_t>(data, i); break;
-        case TypeId::kUInt8: idx = LoadAt<uint8_t>(data, i); break;
-        case TypeId::kUInt16: idx = LoadAt<uint16_t>(data, i); break;
-        case TypeId::kUInt32: idx = LoadAt<uint32_t>(data, i); break;
+        case TypeId::kInt8: idx = LoadValue<int8_t>(data, i); break;
+        case TypeId::kInt16: idx = LoadValue<int16_t>(data, i); break;
+        case TypeId::kInt32: idx = LoadValue<int32_t>(data, i); break;
+        case TypeId::kUInt8: idx = LoadValue<uint8_t>(data, i); break;
+        case TypeId::kUInt16: idx = LoadValue<uint16_t>(data, i); break;
+        case TypeId::kUInt32: idx = LoadValue<uint32_t>(data, i); break;
         case TypeId::kUInt64: {
-          uint64_t u = LoadAt<uint64_t>(data, i);
+          uint64_t u = LoadValue<uint64_t>(data, i);
           idx = u > static_cast<uint64_t>(INT64_MAX) ? -1 : static_cast<int64_t>(u);
           break;
         }
-        default: idx = LoadAt<int64_t>(data, i); break;
+        default: idx = LoadValue<int64_t>(data, i); break;
       }
       if (idx < 0 || idx >= dict->length) {
         return Malformed(At(where, "DATA", i), "dictionary index is outside the dictionary of " +
@@ -468,7 +461,7 @@ class Reader {
     HANGAR_ASSIGN_OR_RETURN(BufferPtr offsets, Offsets<T>(col, length, kMaxDataBytes, "largest data buffer allowed", where));
     HANGAR_ASSIGN_OR_RETURN(const Json* data, Values(col, "DATA", length, where));
     const uint8_t* offs = offsets->data();
-    const int64_t size = LoadAt<T>(offs, length);
+    const int64_t size = LoadValue<T>(offs, length);
     uint8_t* out = nullptr;
     BufferPtr bytes = AllocateBuffer(size, &out);
     for (int64_t i = 0; i < length; ++i) {
@@ -476,8 +469,8 @@ class Reader {
       const std::string w = At(where, "DATA", i);
       if (!e.is_string()) return Malformed(w, "expected a string, got " + KindName(e));
       const std::string& s = e.get_ref<const std::string&>();
-      const int64_t begin = LoadAt<T>(offs, i);
-      const int64_t span = LoadAt<T>(offs, i + 1) - begin;
+      const int64_t begin = LoadValue<T>(offs, i);
+      const int64_t span = LoadValue<T>(offs, i + 1) - begin;
       const int64_t n = is_utf8 ? static_cast<int64_t>(s.size()) : static_cast<int64_t>(s.size() / 2);
       if (!is_utf8 && s.size() % 2 != 0) return Malformed(w, "hex string has odd length");
       if (n != span) {
@@ -581,8 +574,8 @@ class Reader {
     HANGAR_ASSIGN_OR_RETURN(BufferPtr sizes, IntBuffer<T>(col, "SIZE", length, where));
     const int64_t child_length = children[0]->length;
     for (int64_t i = 0; i < length; ++i) {
-      const int64_t off = LoadAt<T>(offsets->data(), i);
-      const int64_t size = LoadAt<T>(sizes->data(), i);
+      const int64_t off = LoadValue<T>(offsets->data(), i);
+      const int64_t size = LoadValue<T>(sizes->data(), i);
       if (off < 0 || size < 0 || off > child_length || size > child_length - off) {
         return Malformed(where + ": row " + std::to_string(i),
                          "list view [" + std::to_string(off) + ", +" + std::to_string(size) +
@@ -629,11 +622,11 @@ class Reader {
       }
     }
     for (int64_t i = 0; i < length; ++i) {
-      const int8_t code = LoadAt<int8_t>(type_ids->data(), i);
+      const int8_t code = LoadValue<int8_t>(type_ids->data(), i);
       const int child = code >= 0 ? child_of_code[code] : -1;
       if (child < 0) return Malformed(At(where, "TYPE_ID", i), "type id " + std::to_string(code) + " is not declared by the union type");
       if (dense) {
-        const int32_t off = LoadAt<int32_t>(offsets->data(), i);
+        const int32_t off = LoadValue<int32_t>(offsets->data(), i);
         if (off < 0 || off >= children[child]->length) {
           return Malformed(At(where, "OFFSET", i), "offset " + std::to_string(off) + " is outside child " +
                                                        Quote(type->child(child)->name()) + " of " +
@@ -660,7 +653,7 @@ class Reader {
     const int width = run_ends.type->bit_width() / 8;
     int64_t prev = 0;
     for (int64_t i = 0; i < run_ends.length; ++i) {
-      const int64_t end = width == 2 ? LoadAt<int16_t>(data, i) : width == 4 ? LoadAt<int32_t>(data, i) : LoadAt<int64_t>(data, i);
+      const int64_t end = width == 2 ? LoadValue<int16_t>(data, i) : width == 4 ? LoadValue<int32_t>(data, i) : LoadValue<int64_t>(data, i);
       if (end <= prev) {
         return Malformed(At(rwhere, "DATA", i), "run ends must be positive and strictly increasing (" +
                                                     std::to_string(prev) + " then " + std::to_string(end) + ")");

@@ -16,13 +16,6 @@ namespace hangar::arrow::json {
 
 namespace {
 
-template <typename T>
-T LoadAt(const uint8_t* base, int64_t index) {
-  T v;
-  std::memcpy(&v, base + index * static_cast<int64_t>(sizeof(T)), sizeof(T));
-  return v;
-}
-
 std::string Row(const std::string& where, int64_t i) { return where + " row " + std::to_string(i); }
 
 // JSON numbers cannot be NaN or infinite; those are written as strings.
@@ -97,7 +90,7 @@ class Writer {
     Json out = Json::array();
     out.get_ref<Json::array_t&>().reserve(static_cast<size_t>(count));
     for (int64_t i = 0; i < count; ++i) {
-      T v = LoadAt<T>(data, start + i);
+      T v = LoadValue<T>(data, start + i);
       if constexpr (sizeof(T) == 8) {
         out.push_back(std::to_string(v));
       } else {
@@ -220,11 +213,11 @@ class Writer {
     for (int64_t i = 0; i < a.length; ++i) {
       const int64_t k = a.offset + i;
       if (width == 2) {
-        out.push_back(FloatJson(FloatForPrinting(HalfToFloat(LoadAt<uint16_t>(data, k)))));
+        out.push_back(FloatJson(FloatForPrinting(HalfToFloat(LoadValue<uint16_t>(data, k)))));
       } else if (width == 4) {
-        out.push_back(FloatJson(FloatForPrinting(LoadAt<float>(data, k))));
+        out.push_back(FloatJson(FloatForPrinting(LoadValue<float>(data, k))));
       } else {
-        out.push_back(FloatJson(LoadAt<double>(data, k)));
+        out.push_back(FloatJson(LoadValue<double>(data, k)));
       }
     }
     (*j)["DATA"] = std::move(out);
@@ -265,12 +258,12 @@ class Writer {
       const uint8_t* slot = Data(a, 1) + (a.offset + i) * width;
       Json v = Json::object();
       if (mdn) {
-        v["months"] = LoadAt<int32_t>(slot, 0);
-        v["days"] = LoadAt<int32_t>(slot, 1);
-        v["nanoseconds"] = LoadAt<int64_t>(slot, 1);
+        v["months"] = LoadValue<int32_t>(slot, 0);
+        v["days"] = LoadValue<int32_t>(slot, 1);
+        v["nanoseconds"] = LoadValue<int64_t>(slot, 1);
       } else {
-        v["days"] = LoadAt<int32_t>(slot, 0);
-        v["milliseconds"] = LoadAt<int32_t>(slot, 1);
+        v["days"] = LoadValue<int32_t>(slot, 0);
+        v["milliseconds"] = LoadValue<int32_t>(slot, 1);
       }
       out.push_back(std::move(v));
     }
@@ -288,8 +281,8 @@ class Writer {
     const int64_t data_size = a.buffers.size() > 2 && a.buffers[2] ? a.buffers[2]->size() : 0;
     Json out = Json::array();
     for (int64_t i = 0; i < a.length; ++i) {
-      const int64_t begin = LoadAt<T>(offs, a.offset + i);
-      const int64_t end = LoadAt<T>(offs, a.offset + i + 1);
+      const int64_t begin = LoadValue<T>(offs, a.offset + i);
+      const int64_t end = LoadValue<T>(offs, a.offset + i + 1);
       if (begin < 0 || end < begin || end > data_size) {
         return Status::Invalid(Row(where, i) + ": offsets [" + std::to_string(begin) + ", " + std::to_string(end) +
                                ") are outside the data buffer of " + std::to_string(data_size) + " bytes");
@@ -324,7 +317,7 @@ class Writer {
         continue;
       }
       const uint8_t* view = Data(a, 1) + (a.offset + i) * 16;
-      const int32_t size = LoadAt<int32_t>(view, 0);
+      const int32_t size = LoadValue<int32_t>(view, 0);
       if (size < 0) return Status::Invalid(Row(where, i) + ": negative view size");
       v["SIZE"] = size;
       if (size <= 12) {
@@ -337,8 +330,8 @@ class Writer {
           return Status::Invalid(Row(where, i) + ": utf8_view value is not valid UTF-8");
         }
       } else {
-        const int32_t index = LoadAt<int32_t>(view, 2);
-        const int32_t offset = LoadAt<int32_t>(view, 3);
+        const int32_t index = LoadValue<int32_t>(view, 2);
+        const int32_t offset = LoadValue<int32_t>(view, 3);
         if (index < 0 || index >= num_data || a.buffers[index + 2] == nullptr || offset < 0 ||
             static_cast<int64_t>(offset) + size > a.buffers[index + 2]->size()) {
           return Status::Invalid(Row(where, i) + ": view points outside its data buffers");
@@ -412,7 +405,7 @@ class Writer {
     auto end_at = [&](int64_t k) -> int64_t {
       const uint8_t* d = Data(ends, 1);
       const int64_t p = ends.offset + k;
-      return width == 2 ? LoadAt<int16_t>(d, p) : width == 4 ? LoadAt<int32_t>(d, p) : LoadAt<int64_t>(d, p);
+      return width == 2 ? LoadValue<int16_t>(d, p) : width == 4 ? LoadValue<int32_t>(d, p) : LoadValue<int64_t>(d, p);
     };
     // First run that ends after `offset`, then every run up to the one that
     // reaches offset + length.
