@@ -35,13 +35,18 @@ FUZZ_CMAKE_ARGS := -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DHANGA
                    -DCMAKE_C_FLAGS='-O1 -g' -DCMAKE_CXX_FLAGS='-O1 -g'
 
 # `make run ARGS="..."` (or RUN_ARGS) chooses what hangar runs.
-RUN_ARGS   ?= serve --dev-kafka --data-dir data
+# Until the Flight server lands, `make run` runs the Arrow core demo; it becomes
+# `serve --dev-kafka --data-dir data` with the server.
+RUN_ARGS   ?= demo --data-dir data
 ARGS       ?= $(RUN_ARGS)
 
 # Fuzz targets as binary:corpus pairs; seeds come from fuzz/corpus/<corpus> (the IPC
 # target also reads Arrow's gold files in place from ../shared/testdata), and what
 # libFuzzer finds goes to $(FUZZ_DIR)/corpus/<corpus>, never into the source tree.
 FUZZ_TIME    ?= 60
+# A fixed seed makes a run repeatable: CI explores what was explored before a
+# change landed, and a finding reproduces. Pass FUZZ_SEED=0 for a random one.
+FUZZ_SEED    ?= 1
 FUZZ_TARGETS ?= fuzz_ipc_reader:ipc
 
 export HANGAR_BIN_DIR      := $(CURDIR)/$(BUILD_DIR)/bin
@@ -101,7 +106,7 @@ test-fuzz: setup
 	  mkdir -p $(FUZZ_DIR)/corpus/$$corpus $(FUZZ_DIR)/artifacts; \
 	  seeds=(); [ -d fuzz/corpus/$$corpus ] && seeds=(fuzz/corpus/$$corpus); \
 	  [ $$corpus = ipc ] && seeds+=($(HANGAR_TESTDATA_DIR)/arrow-ipc/*/); \
-	  cmd=("$$bin" -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
+	  cmd=("$$bin" -max_total_time=$(FUZZ_TIME) -seed=$(FUZZ_SEED) -print_final_stats=1 \
 	       -artifact_prefix=$(FUZZ_DIR)/artifacts/ $(FUZZ_DIR)/corpus/$$corpus "$${seeds[@]}"); \
 	  echo "$${cmd[*]}"; "$${cmd[@]}"; \
 	done

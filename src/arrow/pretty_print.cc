@@ -161,6 +161,13 @@ std::string FormatDecimal(const uint8_t* value, int bytes, int32_t scale) {
     digits += static_cast<char>('0' + rem);
     if (zero) break;
   }
+  if (scale > 100 || scale < -100) {
+    // An absurd scale (from hostile metadata) would pad gigabytes of zeros:
+    // print the unscaled value with an exponent instead.
+    std::string out = negative ? "-" : "";
+    out.append(digits.rbegin(), digits.rend());
+    return out + "e" + std::to_string(-static_cast<int64_t>(scale));
+  }
   if (scale > 0) {
     while (static_cast<int32_t>(digits.size()) <= scale) digits += '0';
     digits.insert(static_cast<size_t>(scale), ".");

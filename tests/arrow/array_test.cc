@@ -99,6 +99,8 @@ TEST(ArrayTest, PrettyPrintElidesLongArraysAndFormatsValues) {
   bytes[0] = 0x85;  // -123 as int128 (two's complement)
   for (int i = 1; i < 16; ++i) bytes[i] = 0xFF;
   EXPECT_EQ(FormatDecimal(bytes, 16, 2), "-1.23");
+  EXPECT_EQ(FormatDecimal(bytes, 16, -2), "-12300");
+  EXPECT_EQ(FormatDecimal(bytes, 16, 2000000000), "-123e-2000000000");
   EXPECT_EQ(PrettyPrint(*Column<int64_t>(timestamp(TimeUnit::kSecond), {-1})), "[1969-12-31 23:59:59]");
 }
 
