@@ -15,12 +15,33 @@ bool AddOverflows(int64_t a, int64_t b, int64_t* out) { return __builtin_add_ove
 // Whether offsets p[from..to] never decrease. Branch-free so the compiler
 // vectorizes it: this is the one O(n) pass on the read path. Buffers here are
 // 8-byte aligned (the IPC reader and the C Data importer guarantee it).
-template <typename O>
-bool Monotonic(const uint8_t* p, int64_t from, int64_t to) {
-  const O* v = reinterpret_cast<const O*>(p);
+// Compiled for AVX2 as well as the x86-64 baseline; the loader picks the
+// clone the CPU supports.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#define HANGAR_TARGET_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define HANGAR_TARGET_CLONES
+#endif
+
+HANGAR_TARGET_CLONES bool Monotonic32(const int32_t* v, int64_t from, int64_t to) {
   unsigned bad = 0;
   for (int64_t i = from + 1; i <= to; ++i) bad |= static_cast<unsigned>(v[i] < v[i - 1]);
   return bad == 0;
+}
+
+HANGAR_TARGET_CLONES bool Monotonic64(const int64_t* v, int64_t from, int64_t to) {
+  unsigned bad = 0;
+  for (int64_t i = from + 1; i <= to; ++i) bad |= static_cast<unsigned>(v[i] < v[i - 1]);
+  return bad == 0;
+}
+
+template <typename O>
+bool Monotonic(const uint8_t* p, int64_t from, int64_t to) {
+  if constexpr (sizeof(O) == 4) {
+    return Monotonic32(reinterpret_cast<const int32_t*>(p), from, to);
+  } else {
+    return Monotonic64(reinterpret_cast<const int64_t*>(p), from, to);
+  }
 }
 
 class Validator {
