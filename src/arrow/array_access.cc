@@ -4,9 +4,8 @@
 
 namespace hangar::arrow {
 
-int64_t LoadInteger(const Array& a, int64_t j) {
-  const uint8_t* p = a.buffers[1]->data();
-  switch (a.type->id()) {
+int64_t LoadInteger(TypeId id, const uint8_t* p, int64_t j) {
+  switch (id) {
     case TypeId::kInt8: return LoadValue<int8_t>(p, j);
     case TypeId::kUInt8: return LoadValue<uint8_t>(p, j);
     case TypeId::kInt16: return LoadValue<int16_t>(p, j);

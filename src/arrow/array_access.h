@@ -11,8 +11,12 @@
 
 namespace hangar::arrow {
 
+// Element j of a little-endian integer buffer whose type is `id` (any
+// integer type; uint64 values above INT64_MAX wrap).
+int64_t LoadInteger(TypeId id, const uint8_t* p, int64_t j);
+
 // Little-endian integer of an integer-typed array at physical position j (offset included).
-int64_t LoadInteger(const Array& a, int64_t j);
+inline int64_t LoadInteger(const Array& a, int64_t j) { return LoadInteger(a.type->id(), a.buffers[1]->data(), j); }
 
 // Logical validity of slot i (unions, run-end encoded and dictionaries look
 // through to the value that the slot selects).
@@ -33,10 +37,7 @@ int64_t RunEndValueIndex(const Array& a, int64_t i);
 
 // For a dictionary slot i: the index into the dictionary.
 inline int64_t DictionaryIndex(const Array& a, int64_t i) {
-  Array indices;
-  indices.type = a.type->index_type();
-  indices.buffers = a.buffers;
-  return LoadInteger(indices, a.offset + i);
+  return LoadInteger(a.type->index_type()->id(), a.buffers[1]->data(), a.offset + i);
 }
 
 }  // namespace hangar::arrow

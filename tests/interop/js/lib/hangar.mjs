@@ -1,31 +1,65 @@
-// Helpers shared by the interop tests: where the Hangar binaries and Arrow's
-// gold files are, running hangar-integration, and a value-level comparison
-// of two apache-arrow tables.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+// Where the Hangar binaries and Arrow's gold files are, and running
+// hangar-integration (Arrow's integration-tool contract: validate,
+// json-to-arrow, arrow-to-json, stream-to-file, file-to-stream).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const repoRoot = path.resolve(here, '../../../..');
-export const binDir = process.env.HANGAR_BIN_DIR ?? path.join(repoRoot, 'build', 'bin');
-export const testdataDir = process.env.HANGAR_TESTDATA_DIR ?? path.resolve(repoRoot, '../shared/testdata');
+export const binDir = process.env.HANGAR_BIN_DIR || path.join(repoRoot, 'build', 'bin');
+export const testdataDir = process.env.HANGAR_TESTDATA_DIR || path.resolve(repoRoot, '../shared/testdata');
 export const goldDir = path.join(testdataDir, 'arrow-ipc');
 export const integrationTool = path.join(binDir, 'hangar-integration');
 
+const scratchDirs = [];
+process.on('exit', () => {
+  if (process.env.HANGAR_KEEP_TMP) return;
+  for (const d of scratchDirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** A fresh temporary directory, removed when the process exits (unless HANGAR_KEEP_TMP is set). */
 export function scratchDir() {
-  return mkdtempSync(path.join(tmpdir(), 'hangar-interop-'));
+  const d = mkdtempSync(path.join(tmpdir(), 'hangar-interop-'));
+  scratchDirs.push(d);
+  return d;
 }
 
-/** Runs hangar-integration; throws (with its stderr) when it exits non-zero. */
+function requireTool() {
+  // A missing tool is a failure, never a skip: a suite that passes because the
+  // thing under test was not built proves nothing.
+  if (!existsSync(integrationTool)) {
+    throw new Error(`${integrationTool} is missing: build Hangar first (make build), or set HANGAR_BIN_DIR`);
+  }
+}
+
+/** Runs hangar-integration and returns its standard output; throws, with its stderr, when it exits non-zero. */
 export function integration(args, { input } = {}) {
-  if (!existsSync(integrationTool)) throw new Error(`${integrationTool} is missing: build Hangar first (make build)`);
-  return execFileSync(integrationTool, args, { input, maxBuffer: 1 << 30, stdio: ['pipe', 'pipe', 'pipe'] });
+  requireTool();
+  try {
+    return execFileSync(integrationTool, args, { input, maxBuffer: 1 << 30, stdio: ['pipe', 'pipe', 'pipe'] });
+  } catch (e) {
+    const stderr = e.stderr ? e.stderr.toString().trim() : '';
+    const err = new Error(`hangar-integration ${args.join(' ')} failed (exit ${e.status}): ${stderr || e.message}`);
+    err.status = e.status;
+    err.stderr = stderr;
+    throw err;
+  }
 }
 
-/** Every gold case: { name, dir, json, stream, file }. */
+/** Runs hangar-integration without throwing: { status, stdout, stderr }. */
+export function runIntegration(args, { input } = {}) {
+  requireTool();
+  const r = spawnSync(integrationTool, args, { input, maxBuffer: 1 << 30 });
+  if (r.error) throw r.error;
+  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr.toString() };
+}
+
+/** Every gold case: { name: '<version>/generated_X', json, stream, file }, sorted by name. */
 export function goldCases() {
+  if (!existsSync(goldDir)) throw new Error(`gold files not found at ${goldDir} (set HANGAR_TESTDATA_DIR)`);
   const out = [];
   for (const version of readdirSync(goldDir, { withFileTypes: true })) {
     if (!version.isDirectory()) continue;
@@ -41,59 +75,5 @@ export function goldCases() {
       });
     }
   }
-  return out.sort((a, b) => a.name.localeCompare(b.name));
-}
-
-// A plain-JSON rendering of any value apache-arrow returns, so that two tables
-// compare value by value: BigInt as text, typed arrays and vectors as arrays,
-// rows (struct, map) as objects, NaN kept distinct from null.
-export function plain(v) {
-  if (v === null || v === undefined) return null;
-  if (typeof v === 'bigint') return `${v}n`;
-  if (typeof v === 'number') return Number.isNaN(v) ? 'NaN' : Object.is(v, -0) ? '-0' : v;
-  if (v instanceof Date) return `date:${v.getTime()}`;
-  if (ArrayBuffer.isView(v)) return Array.from(v, plain);
-  if (Array.isArray(v)) return v.map(plain);
-  if (typeof v === 'object') {
-    // A Vector (e.g. one list value): iterate, which honours validity;
-    // toArray() would expose whatever bytes lie under null slots.
-    if (typeof v.toArray === 'function' && typeof v.length === 'number' && typeof v.get === 'function') {
-      const out = [];
-      for (let i = 0; i < v.length; ++i) out.push(plain(v.get(i)));
-      return out;
-    }
-    if (typeof v[Symbol.iterator] === 'function' && typeof v.toJSON === 'function') {
-      const json = v.toJSON();
-      if (Array.isArray(json)) return json.map(plain);
-      return Object.fromEntries(Object.entries(json).map(([k, x]) => [k, plain(x)]));
-    }
-    if (typeof v.toJSON === 'function') return plain(v.toJSON());
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
-  }
-  return v;
-}
-
-/** Schema as comparable data: names, types, nullability and metadata. */
-export function schemaOf(table) {
-  const meta = (m) => Object.fromEntries([...(m ?? new Map())].sort());
-  const field = (f) => ({
-    name: f.name,
-    type: String(f.type),
-    nullable: f.nullable,
-    metadata: meta(f.metadata),
-    children: (f.type.children ?? []).map(field),
-  });
-  return { fields: table.schema.fields.map(field), metadata: meta(table.schema.metadata) };
-}
-
-/** Every column as an array of plain values. */
-export function valuesOf(table) {
-  const out = {};
-  table.schema.fields.forEach((f, i) => {
-    const column = table.getChildAt(i);
-    const values = [];
-    for (let r = 0; r < table.numRows; ++r) values.push(plain(column.get(r)));
-    out[`${i}:${f.name}`] = values;
-  });
-  return out;
+  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
