@@ -25,17 +25,21 @@ Result<BufferPtr> Lz4Decompress(const uint8_t* src, int64_t src_size, int64_t ou
   size_t in_pos = 0;
   size_t out_pos = 0;
   // A body buffer may hold several concatenated frames: decode until the
-  // input is used up.
+  // input is used up or no progress is made (output full, or input cut).
+  size_t hint = 1;  // LZ4F_decompress returns 0 exactly when a frame is complete
   while (in_pos < static_cast<size_t>(src_size)) {
     size_t dst_len = static_cast<size_t>(out_size) - out_pos;
     size_t src_len = static_cast<size_t>(src_size) - in_pos;
-    size_t ret = LZ4F_decompress(dctx.ctx, out + out_pos, &dst_len, src + in_pos, &src_len, nullptr);
-    if (LZ4F_isError(ret))
-      return Status::Invalid(std::string("corrupt LZ4 frame in IPC body: ") + LZ4F_getErrorName(ret));
+    hint = LZ4F_decompress(dctx.ctx, out + out_pos, &dst_len, src + in_pos, &src_len, nullptr);
+    if (LZ4F_isError(hint))
+      return Status::Invalid(std::string("corrupt LZ4 frame in IPC body: ") + LZ4F_getErrorName(hint));
     in_pos += src_len;
     out_pos += dst_len;
-    if (src_len == 0 && dst_len == 0) break;  // no progress: truncated input or output full
+    if (src_len == 0 && dst_len == 0) break;
   }
+  if (in_pos < static_cast<size_t>(src_size))
+    return Status::Invalid("LZ4 body buffer holds more than the " + std::to_string(out_size) + " bytes claimed");
+  if (hint != 0) return Status::Invalid("LZ4 frame in IPC body is truncated");
   if (out_pos != static_cast<size_t>(out_size))
     return Status::Invalid("LZ4 body buffer decompressed to " + std::to_string(out_pos) + " bytes, expected " +
                            std::to_string(out_size));
