@@ -5,384 +5,195 @@
 
 namespace hangar::arrow {
 
-BufferPtr ArrayBuilder::FinishValidity() {
-  BufferPtr out = null_count_ > 0 ? validity_.Finish() : nullptr;
-  validity_.Clear();
+namespace {
+
+// Sets bits [start, start + n) of `bits` to `value`.
+void SetBitRange(uint8_t* bits, int64_t start, int64_t n, bool value) {
+  int64_t i = start;
+  const int64_t end = start + n;
+  for (; i < end && (i & 7) != 0; ++i) bit::SetTo(bits, i, value);
+  if (const int64_t whole = (end - i) / 8; whole > 0) {
+    std::memset(bits + i / 8, value ? 0xff : 0, static_cast<size_t>(whole));
+    i += whole * 8;
+  }
+  for (; i < end; ++i) bit::SetTo(bits, i, value);
+}
+
+}  // namespace
+
+// --- ArrayBuilder -------------------------------------------------------------
+
+void ArrayBuilder::AppendNulls(int64_t n) {
+  for (int64_t i = 0; i < n; ++i) AppendNull();
+}
+
+void ArrayBuilder::ActivateBitmap() {
+  // Every slot so far was valid.
+  validity_ = MutableBuffer();
+  validity_.Resize(bit::BytesFor(length_));
+  SetBitRange(validity_.data(), 0, length_, true);
+  bitmap_active_ = true;
+}
+
+void ArrayBuilder::AppendValidRange(int64_t n) {
+  if (n <= 0) return;
+  if (bitmap_active_) {
+    validity_.Resize(bit::BytesFor(length_ + n));
+    SetBitRange(validity_.data(), length_, n, true);
+  }
+  length_ += n;
+}
+
+void ArrayBuilder::AppendInvalidRange(int64_t n) {
+  if (n <= 0) return;
+  if (!bitmap_active_) ActivateBitmap();
+  // Bytes added by Resize are zero: the new bits are already cleared.
+  validity_.Resize(bit::BytesFor(length_ + n));
+  length_ += n;
+  null_count_ += n;
+}
+
+ArrayBuilder::Ending ArrayBuilder::FinishBase() {
+  Ending out{length_, null_count_, nullptr, std::move(deferred_)};
+  if (bitmap_active_) out.validity = validity_.Finish();
+  bitmap_active_ = false;
   length_ = 0;
   null_count_ = 0;
+  deferred_ = Status::OK();
   return out;
 }
 
-Result<ArrayPtr> NullBuilder::Finish() {
-  const int64_t n = length_;
-  length_ = null_count_ = 0;
-  return MakeArray(type_, n, {}, {}, n);
+// --- MakeBuilder --------------------------------------------------------------
+
+namespace {
+
+template <typename B, typename... Args>
+std::unique_ptr<ArrayBuilder> New(Args&&... args) {
+  return std::make_unique<B>(std::forward<Args>(args)...);
 }
 
-Result<ArrayPtr> BooleanBuilder::Finish() {
-  const int64_t n = length_, nulls = null_count_;
-  auto validity = FinishValidity();
-  return MakeArray(type_, n, {std::move(validity), values_.Finish()}, {}, nulls);
-}
-
-template <typename Offset>
-Result<ArrayPtr> BaseBinaryBuilder<Offset>::Finish() {
-  const int64_t n = this->length_, nulls = this->null_count_;
-  auto validity = this->FinishValidity();
-  auto out = MakeArray(this->type_, n, {std::move(validity), offsets_.Finish(), data_.Finish()}, {}, nulls);
-  offsets_.AppendValue<Offset>(0);
+Result<std::vector<std::unique_ptr<ArrayBuilder>>> ChildBuilders(const DataType& t) {
+  std::vector<std::unique_ptr<ArrayBuilder>> out;
+  for (const auto& f : t.children()) {
+    HANGAR_ASSIGN_OR_RETURN(auto b, MakeBuilder(f->type()));
+    out.push_back(std::move(b));
+  }
   return out;
 }
-template class BaseBinaryBuilder<int32_t>;
-template class BaseBinaryBuilder<int64_t>;
 
-void BinaryViewBuilder::Append(std::string_view value) {
-  uint8_t view[16] = {};
-  const int32_t len = static_cast<int32_t>(value.size());
-  std::memcpy(view, &len, 4);
-  if (len <= 12) {
-    std::memcpy(view + 4, value.data(), value.size());
-  } else {
-    if (current_.size() + len > kDataBufferSize && current_.size() > 0) finished_.push_back(current_.Finish());
-    const int32_t index = static_cast<int32_t>(finished_.size());
-    const int32_t offset = static_cast<int32_t>(current_.size());
-    std::memcpy(view + 4, value.data(), 4);  // prefix
-    std::memcpy(view + 8, &index, 4);
-    std::memcpy(view + 12, &offset, 4);
-    current_.Append(value.data(), len);
-  }
-  views_.Append(view, 16);
-  AppendValidity(true);
-}
-
-void BinaryViewBuilder::AppendNull() {
-  views_.Resize(views_.size() + 16);
-  AppendValidity(false);
-}
-
-Result<ArrayPtr> BinaryViewBuilder::Finish() {
-  const int64_t n = length_, nulls = null_count_;
-  std::vector<BufferPtr> buffers{FinishValidity(), views_.Finish()};
-  if (current_.size() > 0) finished_.push_back(current_.Finish());
-  for (auto& b : finished_) buffers.push_back(std::move(b));
-  finished_.clear();
-  return MakeArray(type_, n, std::move(buffers), {}, nulls);
-}
-
-FixedSizeBinaryBuilder::FixedSizeBinaryBuilder(TypePtr type)
-    : ArrayBuilder(std::move(type)), width_(type_->bit_width() / 8) {}
-
-Status FixedSizeBinaryBuilder::Append(std::string_view value) {
-  if (static_cast<int64_t>(value.size()) != width_)
-    return Status::Invalid(type_->ToString() + " value must have " + std::to_string(width_) + " bytes, got " +
-                           std::to_string(value.size()));
-  UnsafeAppend(value.data());
-  return Status::OK();
-}
-
-Result<ArrayPtr> FixedSizeBinaryBuilder::Finish() {
-  const int64_t n = length_, nulls = null_count_;
-  auto validity = FinishValidity();
-  return MakeArray(type_, n, {std::move(validity), values_.Finish()}, {}, nulls);
-}
-
-void DecimalBuilder::Append(int64_t unscaled) {
-  uint8_t bytes[32];
-  std::memset(bytes, unscaled < 0 ? 0xFF : 0, sizeof bytes);
-  std::memcpy(bytes, &unscaled, byte_width() < 8 ? byte_width() : 8);
-  UnsafeAppend(bytes);
-}
-
-template <typename Offset>
-BaseListBuilder<Offset>::BaseListBuilder(TypePtr type, std::unique_ptr<ArrayBuilder> values)
-    : ArrayBuilder(std::move(type)) {
-  children_.push_back(std::move(values));
-}
-
-template <typename Offset>
-Result<ArrayPtr> BaseListBuilder<Offset>::Finish() {
-  offsets_.AppendValue(static_cast<Offset>(this->children_[0]->length()));
-  const int64_t n = this->length_, nulls = this->null_count_;
-  auto validity = this->FinishValidity();
-  HANGAR_ASSIGN_OR_RETURN(auto values, this->children_[0]->Finish());
-  return MakeArray(this->type_, n, {std::move(validity), offsets_.Finish()}, {std::move(values)}, nulls);
-}
-template class BaseListBuilder<int32_t>;
-template class BaseListBuilder<int64_t>;
-
-template <typename Offset>
-BaseListViewBuilder<Offset>::BaseListViewBuilder(TypePtr type, std::unique_ptr<ArrayBuilder> values)
-    : ArrayBuilder(std::move(type)) {
-  children_.push_back(std::move(values));
-}
-
-template <typename Offset>
-void BaseListViewBuilder<Offset>::CloseOpenView() {
-  if (!open_) return;
-  Offset start;
-  std::memcpy(&start, offsets_.data() + offsets_.size() - static_cast<int64_t>(sizeof(Offset)), sizeof(Offset));
-  sizes_.AppendValue(static_cast<Offset>(this->children_[0]->length() - start));
-  open_ = false;
-}
-
-template <typename Offset>
-Result<ArrayPtr> BaseListViewBuilder<Offset>::Finish() {
-  CloseOpenView();
-  const int64_t n = this->length_, nulls = this->null_count_;
-  auto validity = this->FinishValidity();
-  HANGAR_ASSIGN_OR_RETURN(auto values, this->children_[0]->Finish());
-  return MakeArray(this->type_, n, {std::move(validity), offsets_.Finish(), sizes_.Finish()}, {std::move(values)},
-                   nulls);
-}
-template class BaseListViewBuilder<int32_t>;
-template class BaseListViewBuilder<int64_t>;
-
-FixedSizeListBuilder::FixedSizeListBuilder(TypePtr type, std::unique_ptr<ArrayBuilder> values)
-    : ArrayBuilder(std::move(type)) {
-  children_.push_back(std::move(values));
-}
-
-void FixedSizeListBuilder::AppendNull() {
-  children_[0]->AppendNulls(type_->list_size());
-  AppendValidity(false);
-}
-
-Result<ArrayPtr> FixedSizeListBuilder::Finish() {
-  const int64_t n = length_, nulls = null_count_;
-  auto validity = FinishValidity();
-  HANGAR_ASSIGN_OR_RETURN(auto values, children_[0]->Finish());
-  return MakeArray(type_, n, {std::move(validity)}, {std::move(values)}, nulls);
-}
-
-StructBuilder::StructBuilder(TypePtr type, std::vector<std::unique_ptr<ArrayBuilder>> fields)
-    : ArrayBuilder(std::move(type)) {
-  children_ = std::move(fields);
-}
-
-void StructBuilder::AppendNull() {
-  for (auto& c : children_) c->AppendNull();
-  AppendValidity(false);
-}
-
-Result<ArrayPtr> StructBuilder::Finish() {
-  const int64_t n = length_, nulls = null_count_;
-  auto validity = FinishValidity();
-  std::vector<ArrayPtr> fields;
-  for (auto& c : children_) {
-    HANGAR_ASSIGN_OR_RETURN(auto f, c->Finish());
-    fields.push_back(std::move(f));
-  }
-  return MakeArray(type_, n, {std::move(validity)}, std::move(fields), nulls);
-}
-
-UnionBuilder::UnionBuilder(TypePtr type, std::vector<std::unique_ptr<ArrayBuilder>> children)
-    : ArrayBuilder(std::move(type)), child_of_code_(128, -1) {
-  children_ = std::move(children);
-  for (size_t i = 0; i < type_->type_codes().size(); ++i) child_of_code_[type_->type_codes()[i]] = static_cast<int>(i);
-}
-
-ArrayBuilder* UnionBuilder::child_builder(int8_t type_code) const {
-  int c = type_code >= 0 ? child_of_code_[type_code] : -1;
-  return c < 0 ? nullptr : children_[c].get();
-}
-
-Status UnionBuilder::Append(int8_t type_code) {
-  const int c = type_code >= 0 ? child_of_code_[type_code] : -1;
-  if (c < 0) return Status::Invalid("type code " + std::to_string(type_code) + " is not in " + type_->ToString());
-  type_ids_.AppendValue(type_code);
-  if (type_->id() == TypeId::kDenseUnion) {
-    offsets_.AppendValue(static_cast<int32_t>(children_[c]->length()));
-  } else {
-    // Sparse: every other child gets a null in this slot; the chosen one
-    // receives the caller's value.
-    for (size_t i = 0; i < children_.size(); ++i) {
-      if (static_cast<int>(i) != c) children_[i]->AppendNull();
-    }
-  }
-  ++length_;
-  return Status::OK();
-}
-
-void UnionBuilder::AppendNull() {
-  (void)Append(type_->type_codes()[0]);
-  children_[0]->AppendNull();
-}
-
-Result<ArrayPtr> UnionBuilder::Finish() {
-  const int64_t n = length_;
-  length_ = null_count_ = 0;
-  std::vector<ArrayPtr> children;
-  for (auto& c : children_) {
-    HANGAR_ASSIGN_OR_RETURN(auto a, c->Finish());
-    children.push_back(std::move(a));
-  }
-  std::vector<BufferPtr> buffers{type_ids_.Finish()};
-  if (type_->id() == TypeId::kDenseUnion) buffers.push_back(offsets_.Finish());
-  return MakeArray(type_, n, std::move(buffers), std::move(children), 0);
-}
-
-DictionaryBuilder::DictionaryBuilder(TypePtr type)
-    : ArrayBuilder(std::move(type)), index_width_(type_->index_type()->bit_width() / 8) {}
-
-Status DictionaryBuilder::Append(std::string_view value) {
-  auto [it, inserted] = memo_.try_emplace(std::string(value), static_cast<int64_t>(memo_.size()));
-  if (inserted) values_.emplace_back(value);
-  const int64_t index = it->second;
-  const bool is_signed = type_->index_type()->is_signed_integer();
-  if (index_width_ < 8 && index >= (int64_t{1} << (index_width_ * 8 - (is_signed ? 1 : 0)))) {
-    memo_.erase(it);
-    values_.pop_back();
-    return Status::Invalid("dictionary outgrew its index type " + type_->index_type()->ToString());
-  }
-  indices_.Append(&index, index_width_);  // little-endian low bytes
-  AppendValidity(true);
-  return Status::OK();
-}
-
-void DictionaryBuilder::AppendNull() {
-  indices_.Resize(indices_.size() + index_width_);
-  AppendValidity(false);
-}
-
-Result<ArrayPtr> DictionaryBuilder::Finish() {
-  HANGAR_ASSIGN_OR_RETURN(auto value_builder, MakeBuilder(type_->value_type()));
-  const TypePtr& vt = type_->value_type();
-  for (const auto& v : values_) {
-    if (vt->is_binary_like()) {
-      if (vt->id() == TypeId::kLargeUtf8 || vt->id() == TypeId::kLargeBinary)
-        static_cast<LargeBinaryBuilder*>(value_builder.get())->Append(v);
-      else
-        static_cast<BinaryBuilder*>(value_builder.get())->Append(v);
-    } else if (vt->is_view()) {
-      static_cast<BinaryViewBuilder*>(value_builder.get())->Append(v);
-    } else if (vt->bit_width() >= 8 && vt->id() != TypeId::kDictionary) {
-      // Fixed-width values: rebuild through a fixed-size builder of the same width.
-      if (static_cast<int64_t>(v.size()) * 8 != vt->bit_width())
-        return Status::Invalid("dictionary value of " + std::to_string(v.size()) + " bytes for " + vt->ToString());
-    } else {
-      return Status::Unimplemented("dictionary builder for values of type " + vt->ToString());
-    }
-  }
-  ArrayPtr dictionary;
-  if (vt->is_binary_like() || vt->is_view()) {
-    HANGAR_ASSIGN_OR_RETURN(dictionary, value_builder->Finish());
-  } else {
-    MutableBuffer data;
-    for (const auto& v : values_) data.Append(v.data(), static_cast<int64_t>(v.size()));
-    dictionary = MakeArray(vt, static_cast<int64_t>(values_.size()), {nullptr, data.Finish()}, {}, 0);
-  }
-  const int64_t n = length_, nulls = null_count_;
-  auto validity = FinishValidity();
-  memo_.clear();
-  values_.clear();
-  return MakeArray(type_, n, {std::move(validity), indices_.Finish()}, {}, nulls, 0, std::move(dictionary));
-}
-
-RunEndEncodedBuilder::RunEndEncodedBuilder(TypePtr type, std::unique_ptr<ArrayBuilder> values)
-    : ArrayBuilder(std::move(type)) {
-  children_.push_back(std::move(values));
-}
-
-Status RunEndEncodedBuilder::AppendRun(int64_t n) {
-  if (n <= 0) return Status::Invalid("a run must have at least one value");
-  if (children_[0]->length() != runs_ + 1)
-    return Status::Invalid("append the run's value to value_builder() before AppendRun");
-  ++runs_;
-  length_ += n;
-  const int width = type_->child(0)->type()->bit_width() / 8;
-  if (width < 8 && length_ >= (int64_t{1} << (width * 8 - 1)))
-    return Status::Invalid("run ends outgrew " + type_->child(0)->type()->ToString());
-  run_ends_.Append(&length_, width);
-  return Status::OK();
-}
-
-Status RunEndEncodedBuilder::ExtendRun(int64_t n) {
-  if (runs_ == 0) return Status::Invalid("no run to extend");
-  length_ += n;
-  const int width = type_->child(0)->type()->bit_width() / 8;
-  if (width < 8 && length_ >= (int64_t{1} << (width * 8 - 1)))
-    return Status::Invalid("run ends outgrew " + type_->child(0)->type()->ToString());
-  std::memcpy(run_ends_.data() + run_ends_.size() - width, &length_, width);
-  return Status::OK();
-}
-
-void RunEndEncodedBuilder::AppendNull() {
-  children_[0]->AppendNull();
-  (void)AppendRun(1);
-}
-
-Result<ArrayPtr> RunEndEncodedBuilder::Finish() {
-  const int64_t n = length_, runs = runs_;
-  length_ = runs_ = 0;
-  auto run_ends = MakeArray(type_->child(0)->type(), runs, {nullptr, run_ends_.Finish()}, {}, 0);
-  HANGAR_ASSIGN_OR_RETURN(auto values, children_[0]->Finish());
-  return MakeArray(type_, n, {}, {std::move(run_ends), std::move(values)}, 0);
-}
-
-Result<std::unique_ptr<ArrayBuilder>> MakeBuilder(const TypePtr& type) {
-  HANGAR_RETURN_NOT_OK(ValidateType(*type));
+Result<std::unique_ptr<ArrayBuilder>> MakeBuilderOfValidType(const TypePtr& type) {
   const DataType& t = *type;
-  auto children = [&]() -> Result<std::vector<std::unique_ptr<ArrayBuilder>>> {
-    std::vector<std::unique_ptr<ArrayBuilder>> out;
-    for (const auto& f : t.children()) {
-      HANGAR_ASSIGN_OR_RETURN(auto b, MakeBuilder(f->type()));
-      out.push_back(std::move(b));
-    }
-    return out;
-  };
   switch (t.id()) {
-    case TypeId::kNull: return std::unique_ptr<ArrayBuilder>(new NullBuilder());
-    case TypeId::kBool: return std::unique_ptr<ArrayBuilder>(new BooleanBuilder());
-    case TypeId::kInt8: return std::unique_ptr<ArrayBuilder>(new PrimitiveBuilder<int8_t>(type));
-    case TypeId::kUInt8: return std::unique_ptr<ArrayBuilder>(new PrimitiveBuilder<uint8_t>(type));
-    case TypeId::kInt16: return std::unique_ptr<ArrayBuilder>(new PrimitiveBuilder<int16_t>(type));
-    case TypeId::kUInt16: case TypeId::kFloat16:
-      return std::unique_ptr<ArrayBuilder>(new PrimitiveBuilder<uint16_t>(type));
-    case TypeId::kInt32: case TypeId::kDate32: case TypeId::kTime32: case TypeId::kIntervalYearMonth:
-      return std::unique_ptr<ArrayBuilder>(new PrimitiveBuilder<int32_t>(type));
-    case TypeId::kUInt32: return std::unique_ptr<ArrayBuilder>(new PrimitiveBuilder<uint32_t>(type));
-    case TypeId::kInt64: case TypeId::kDate64: case TypeId::kTime64: case TypeId::kTimestamp: case TypeId::kDuration:
-      return std::unique_ptr<ArrayBuilder>(new PrimitiveBuilder<int64_t>(type));
-    case TypeId::kUInt64: return std::unique_ptr<ArrayBuilder>(new PrimitiveBuilder<uint64_t>(type));
-    case TypeId::kFloat32: return std::unique_ptr<ArrayBuilder>(new PrimitiveBuilder<float>(type));
-    case TypeId::kFloat64: return std::unique_ptr<ArrayBuilder>(new PrimitiveBuilder<double>(type));
-    case TypeId::kIntervalDayTime: return std::unique_ptr<ArrayBuilder>(new PrimitiveBuilder<DayTimeInterval>(type));
-    case TypeId::kIntervalMonthDayNano:
-      return std::unique_ptr<ArrayBuilder>(new PrimitiveBuilder<MonthDayNanoInterval>(type));
-    case TypeId::kUtf8: case TypeId::kBinary: return std::unique_ptr<ArrayBuilder>(new BinaryBuilder(type));
-    case TypeId::kLargeUtf8: case TypeId::kLargeBinary: return std::unique_ptr<ArrayBuilder>(new LargeBinaryBuilder(type));
-    case TypeId::kUtf8View: case TypeId::kBinaryView: return std::unique_ptr<ArrayBuilder>(new BinaryViewBuilder(type));
-    case TypeId::kFixedSizeBinary: return std::unique_ptr<ArrayBuilder>(new FixedSizeBinaryBuilder(type));
+    case TypeId::kNull: return New<NullBuilder>(type);
+    case TypeId::kBool: return New<BooleanBuilder>(type);
+    case TypeId::kInt8: return New<PrimitiveBuilder<int8_t>>(type);
+    case TypeId::kInt16: return New<PrimitiveBuilder<int16_t>>(type);
+    case TypeId::kInt32: return New<PrimitiveBuilder<int32_t>>(type);
+    case TypeId::kInt64: return New<PrimitiveBuilder<int64_t>>(type);
+    case TypeId::kUInt8: return New<PrimitiveBuilder<uint8_t>>(type);
+    case TypeId::kUInt16: return New<PrimitiveBuilder<uint16_t>>(type);
+    case TypeId::kUInt32: return New<PrimitiveBuilder<uint32_t>>(type);
+    case TypeId::kUInt64: return New<PrimitiveBuilder<uint64_t>>(type);
+    case TypeId::kFloat16: return New<HalfFloatBuilder>(type);
+    case TypeId::kFloat32: return New<PrimitiveBuilder<float>>(type);
+    case TypeId::kFloat64: return New<PrimitiveBuilder<double>>(type);
+    case TypeId::kDate32: case TypeId::kTime32: case TypeId::kIntervalYearMonth:
+      return New<PrimitiveBuilder<int32_t>>(type);
+    case TypeId::kDate64: case TypeId::kTime64: case TypeId::kTimestamp: case TypeId::kDuration:
+      return New<PrimitiveBuilder<int64_t>>(type);
+    case TypeId::kIntervalDayTime: return New<PrimitiveBuilder<DayTimeInterval>>(type);
+    case TypeId::kIntervalMonthDayNano: return New<PrimitiveBuilder<MonthDayNanoInterval>>(type);
+    case TypeId::kUtf8: case TypeId::kBinary: return New<BinaryBuilder>(type);
+    case TypeId::kLargeUtf8: case TypeId::kLargeBinary: return New<LargeBinaryBuilder>(type);
+    case TypeId::kUtf8View: case TypeId::kBinaryView: return New<BinaryViewBuilder>(type);
+    case TypeId::kFixedSizeBinary: return New<FixedSizeBinaryBuilder>(type);
     case TypeId::kDecimal32: case TypeId::kDecimal64: case TypeId::kDecimal128: case TypeId::kDecimal256:
-      return std::unique_ptr<ArrayBuilder>(new DecimalBuilder(type));
-    case TypeId::kList: case TypeId::kMap: case TypeId::kLargeList: case TypeId::kListView: case TypeId::kLargeListView:
+      return New<DecimalBuilder>(type);
+    case TypeId::kList: case TypeId::kLargeList: case TypeId::kListView: case TypeId::kLargeListView:
     case TypeId::kFixedSizeList: {
       HANGAR_ASSIGN_OR_RETURN(auto values, MakeBuilder(t.child(0)->type()));
       switch (t.id()) {
-        case TypeId::kLargeList: return std::unique_ptr<ArrayBuilder>(new LargeListBuilder(type, std::move(values)));
-        case TypeId::kListView: return std::unique_ptr<ArrayBuilder>(new ListViewBuilder(type, std::move(values)));
-        case TypeId::kLargeListView:
-          return std::unique_ptr<ArrayBuilder>(new LargeListViewBuilder(type, std::move(values)));
-        case TypeId::kFixedSizeList:
-          return std::unique_ptr<ArrayBuilder>(new FixedSizeListBuilder(type, std::move(values)));
-        default: return std::unique_ptr<ArrayBuilder>(new ListBuilder(type, std::move(values)));
+        case TypeId::kList: return New<ListBuilder>(type, std::move(values));
+        case TypeId::kLargeList: return New<LargeListBuilder>(type, std::move(values));
+        case TypeId::kListView: return New<ListViewBuilder>(type, std::move(values));
+        case TypeId::kLargeListView: return New<LargeListViewBuilder>(type, std::move(values));
+        default: return New<FixedSizeListBuilder>(type, std::move(values));
       }
     }
+    case TypeId::kMap: {
+      const TypePtr& entries = t.child(0)->type();
+      HANGAR_ASSIGN_OR_RETURN(auto fields, ChildBuilders(*entries));
+      return New<MapBuilder>(type, std::make_unique<StructBuilder>(entries, std::move(fields)));
+    }
     case TypeId::kStruct: {
-      HANGAR_ASSIGN_OR_RETURN(auto fields, children());
-      return std::unique_ptr<ArrayBuilder>(new StructBuilder(type, std::move(fields)));
+      HANGAR_ASSIGN_OR_RETURN(auto fields, ChildBuilders(t));
+      return New<StructBuilder>(type, std::move(fields));
     }
     case TypeId::kSparseUnion: case TypeId::kDenseUnion: {
-      HANGAR_ASSIGN_OR_RETURN(auto fields, children());
-      return std::unique_ptr<ArrayBuilder>(new UnionBuilder(type, std::move(fields)));
+      HANGAR_ASSIGN_OR_RETURN(auto children, ChildBuilders(t));
+      return New<UnionBuilder>(type, std::move(children));
     }
-    case TypeId::kDictionary: return std::unique_ptr<ArrayBuilder>(new DictionaryBuilder(type));
+    case TypeId::kDictionary: return New<DictionaryBuilder>(type);
     case TypeId::kRunEndEncoded: {
       HANGAR_ASSIGN_OR_RETURN(auto values, MakeBuilder(t.child(1)->type()));
-      return std::unique_ptr<ArrayBuilder>(new RunEndEncodedBuilder(type, std::move(values)));
+      return New<RunEndEncodedBuilder>(type, std::move(values));
     }
   }
   return Status::Unimplemented("no builder for " + t.ToString());
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ArrayBuilder>> MakeBuilder(const TypePtr& type) {
+  if (type == nullptr) return Status::Invalid("cannot make a builder without a type");
+  HANGAR_RETURN_NOT_OK(ValidateType(*type));
+  return MakeBuilderOfValidType(type);
+}
+
+// --- AppendBytes ----------------------------------------------------------------
+
+Status AppendBytes(ArrayBuilder* builder, std::string_view value) {
+  const DataType& t = *builder->type();
+  auto mismatch = [&] {
+    return Status::Invalid("builder does not match its type " + t.ToString());
+  };
+  switch (t.id()) {
+    case TypeId::kUtf8: case TypeId::kBinary:
+      if (auto* b = dynamic_cast<BinaryBuilder*>(builder)) {
+        b->Append(value);
+        return Status::OK();
+      }
+      return mismatch();
+    case TypeId::kLargeUtf8: case TypeId::kLargeBinary:
+      if (auto* b = dynamic_cast<LargeBinaryBuilder*>(builder)) {
+        b->Append(value);
+        return Status::OK();
+      }
+      return mismatch();
+    case TypeId::kUtf8View: case TypeId::kBinaryView:
+      if (auto* b = dynamic_cast<BinaryViewBuilder*>(builder)) {
+        b->Append(value);
+        return Status::OK();
+      }
+      return mismatch();
+    case TypeId::kBool:
+      if (value.size() != 1) return Status::Invalid("bool value must have 1 byte, got " + std::to_string(value.size()));
+      if (auto* b = dynamic_cast<BooleanBuilder*>(builder)) {
+        b->Append(value[0] != 0);
+        return Status::OK();
+      }
+      return mismatch();
+    default: break;
+  }
+  if (t.bit_width() == 0 || t.bit_width() % 8 != 0 || t.id() == TypeId::kDictionary)
+    return Status::Unimplemented("cannot append a value of " + t.ToString() + " as bytes");
+  auto* b = dynamic_cast<FixedWidthBuilder*>(builder);
+  if (b == nullptr) return mismatch();
+  if (static_cast<int64_t>(value.size()) != b->byte_width())
+    return Status::Invalid(t.ToString() + " value must have " + std::to_string(b->byte_width()) + " bytes, got " +
+                           std::to_string(value.size()));
+  b->UnsafeAppend(value.data());
+  return Status::OK();
 }
 
 }  // namespace hangar::arrow

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <limits>
 #include <string>
+#include <utility>
 
 #include "arrow/array_access.h"
 #include "arrow/compare.h"
@@ -12,8 +13,17 @@ namespace hangar::arrow {
 
 namespace {
 
+using Arrays = std::vector<ArrayPtr>;
+using Ranges = std::vector<std::pair<int64_t, int64_t>>;  // [begin, end) per input
+
+Result<ArrayPtr> ConcatImpl(const Arrays& arrays);
+
+Status TooLarge(const DataType& type, const char* what) {
+  return Status::Invalid("concatenated " + type.ToString() + " has more " + what + " than its offsets address");
+}
+
 // Validity of all inputs in one bitmap, or nullptr when nothing is null.
-BufferPtr ConcatValidity(const std::vector<ArrayPtr>& arrays, int64_t total, int64_t* null_count) {
+BufferPtr ConcatValidity(const Arrays& arrays, int64_t total, int64_t* null_count) {
   *null_count = 0;
   for (const auto& a : arrays) *null_count += a->null_count();
   if (*null_count == 0) return nullptr;
@@ -21,71 +31,79 @@ BufferPtr ConcatValidity(const std::vector<ArrayPtr>& arrays, int64_t total, int
   auto buf = AllocateBuffer(bit::BytesFor(total), &out);
   int64_t pos = 0;
   for (const auto& a : arrays) {
-    if (a->buffers[0]) bit::Copy(a->buffers[0]->data(), a->offset, a->length, out, pos);
-    else for (int64_t i = 0; i < a->length; ++i) bit::Set(out, pos + i);
+    if (a->buffers[0] != nullptr) {
+      bit::Copy(a->buffers[0]->data(), a->offset, a->length, out, pos);
+    } else {
+      for (int64_t i = 0; i < a->length; ++i) bit::Set(out, pos + i);
+    }
     pos += a->length;
   }
   return buf;
 }
 
-BufferPtr ConcatFixed(const std::vector<ArrayPtr>& arrays, int b, int64_t width) {
+// Buffer `b` of fixed-width values, `width` bytes each.
+BufferPtr ConcatFixed(const Arrays& arrays, int b, int64_t width) {
   MutableBuffer out;
-  for (const auto& a : arrays) out.Append(a->buffers[b]->data() + a->offset * width, a->length * width);
+  int64_t total = 0;
+  for (const auto& a : arrays) total += a->length;
+  out.Reserve(total * width);
+  for (const auto& a : arrays) {
+    if (a->length > 0 && width > 0) out.Append(a->buffers[static_cast<size_t>(b)]->data() + a->offset * width, a->length * width);
+  }
   return out.Finish();
 }
 
-BufferPtr ConcatBits(const std::vector<ArrayPtr>& arrays, int64_t total) {
+BufferPtr ConcatBits(const Arrays& arrays, int64_t total) {
   uint8_t* out = nullptr;
   auto buf = AllocateBuffer(bit::BytesFor(total), &out);
   int64_t pos = 0;
   for (const auto& a : arrays) {
-    bit::Copy(a->buffers[1]->data(), a->offset, a->length, out, pos);
+    if (a->length > 0) bit::Copy(a->buffers[1]->data(), a->offset, a->length, out, pos);
     pos += a->length;
   }
   return buf;
 }
 
-// Rebased offsets of all inputs; `ranges` receives each input's [begin, end) in its child/data.
+// Offsets of all inputs rebased onto one another (length + 1 entries);
+// `ranges` receives the [first, last) offsets each input spans in its own data/child.
 template <typename O>
-Result<BufferPtr> ConcatOffsets(const std::vector<ArrayPtr>& arrays, std::vector<std::pair<int64_t, int64_t>>* ranges) {
+Result<BufferPtr> ConcatOffsets(const Arrays& arrays, Ranges* ranges) {
   MutableBuffer out;
-  O base = 0;
+  int64_t total = 0;
+  for (const auto& a : arrays) total += a->length;
+  out.Reserve((total + 1) * static_cast<int64_t>(sizeof(O)));
   out.AppendValue<O>(0);
+  int64_t base = 0;
   for (const auto& a : arrays) {
     if (a->length == 0) {
       ranges->emplace_back(0, 0);
       continue;
     }
     const uint8_t* p = a->buffers[1]->data();
-    O first = LoadValue<O>(p, a->offset), last = LoadValue<O>(p, a->offset + a->length);
-    for (int64_t i = 1; i <= a->length; ++i) {
-      int64_t v = static_cast<int64_t>(LoadValue<O>(p, a->offset + i)) - first + base;
-      if (v > static_cast<int64_t>(std::numeric_limits<O>::max()))
-        return Status::Invalid("concatenation overflows " + std::to_string(sizeof(O) * 8) + "-bit offsets");
-      out.AppendValue<O>(static_cast<O>(v));
-    }
-    base = static_cast<O>(base + (last - first));
+    const int64_t first = LoadValue<O>(p, a->offset);
+    const int64_t last = LoadValue<O>(p, a->offset + a->length);
+    if (last - first > static_cast<int64_t>(std::numeric_limits<O>::max()) - base)
+      return TooLarge(*a->type, "values");
+    for (int64_t i = 1; i <= a->length; ++i) out.AppendValue(static_cast<O>(LoadValue<O>(p, a->offset + i) - first + base));
+    base += last - first;
     ranges->emplace_back(first, last);
   }
   return out.Finish();
 }
 
-std::vector<ArrayPtr> ChildSlices(const std::vector<ArrayPtr>& arrays, size_t child,
-                                  const std::vector<std::pair<int64_t, int64_t>>& ranges) {
-  std::vector<ArrayPtr> out;
+Arrays ChildSlices(const Arrays& arrays, size_t child, const Ranges& ranges) {
+  Arrays out;
   for (size_t k = 0; k < arrays.size(); ++k)
     out.push_back(arrays[k]->children[child]->Slice(ranges[k].first, ranges[k].second - ranges[k].first));
   return out;
 }
 
-Result<ArrayPtr> ConcatImpl(const std::vector<ArrayPtr>& arrays);
-
-Result<std::vector<ArrayPtr>> ConcatChildren(const std::vector<ArrayPtr>& arrays, bool slice_by_parent) {
-  std::vector<ArrayPtr> children;
+// Children of struct / sparse union inputs: each child sliced like its parent.
+Result<Arrays> ConcatChildrenSlicedByParent(const Arrays& arrays) {
+  Arrays children;
   for (size_t c = 0; c < arrays[0]->children.size(); ++c) {
-    std::vector<ArrayPtr> parts;
-    for (const auto& a : arrays)
-      parts.push_back(slice_by_parent ? a->children[c]->Slice(a->offset, a->length) : a->children[c]);
+    Arrays parts;
+    for (const auto& a : arrays) parts.push_back(a->children[c]->Slice(a->offset, a->length));
     HANGAR_ASSIGN_OR_RETURN(auto child, ConcatImpl(parts));
     children.push_back(std::move(child));
   }
@@ -93,8 +111,8 @@ Result<std::vector<ArrayPtr>> ConcatChildren(const std::vector<ArrayPtr>& arrays
 }
 
 template <typename O>
-Result<ArrayPtr> ConcatBinary(const std::vector<ArrayPtr>& arrays, int64_t total, BufferPtr validity, int64_t nulls) {
-  std::vector<std::pair<int64_t, int64_t>> ranges;
+Result<ArrayPtr> ConcatBinary(const Arrays& arrays, int64_t total, BufferPtr validity, int64_t nulls) {
+  Ranges ranges;
   HANGAR_ASSIGN_OR_RETURN(auto offsets, ConcatOffsets<O>(arrays, &ranges));
   MutableBuffer data;
   for (size_t k = 0; k < arrays.size(); ++k) {
@@ -105,46 +123,71 @@ Result<ArrayPtr> ConcatBinary(const std::vector<ArrayPtr>& arrays, int64_t total
 }
 
 template <typename O>
-Result<ArrayPtr> ConcatList(const std::vector<ArrayPtr>& arrays, int64_t total, BufferPtr validity, int64_t nulls) {
-  std::vector<std::pair<int64_t, int64_t>> ranges;
+Result<ArrayPtr> ConcatList(const Arrays& arrays, int64_t total, BufferPtr validity, int64_t nulls) {
+  Ranges ranges;
   HANGAR_ASSIGN_OR_RETURN(auto offsets, ConcatOffsets<O>(arrays, &ranges));
   HANGAR_ASSIGN_OR_RETURN(auto child, ConcatImpl(ChildSlices(arrays, 0, ranges)));
   return MakeArray(arrays[0]->type, total, {std::move(validity), std::move(offsets)}, {std::move(child)}, nulls);
 }
 
+// List views may point anywhere in their child: each input's child is cut to
+// the span its valid, non-empty views reference, and the views rebased.
 template <typename O>
-Result<ArrayPtr> ConcatListView(const std::vector<ArrayPtr>& arrays, int64_t total, BufferPtr validity, int64_t nulls) {
+Result<ArrayPtr> ConcatListView(const Arrays& arrays, int64_t total, BufferPtr validity, int64_t nulls) {
   MutableBuffer offsets, sizes;
-  std::vector<ArrayPtr> children;
+  offsets.Reserve(total * static_cast<int64_t>(sizeof(O)));
+  sizes.Reserve(total * static_cast<int64_t>(sizeof(O)));
+  Arrays parts;
   int64_t base = 0;
   for (const auto& a : arrays) {
+    int64_t lo = std::numeric_limits<int64_t>::max(), hi = 0;
     for (int64_t i = 0; i < a->length; ++i) {
-      offsets.AppendValue<O>(static_cast<O>(LoadValue<O>(a->buffers[1]->data(), a->offset + i) + base));
-      sizes.AppendValue<O>(LoadValue<O>(a->buffers[2]->data(), a->offset + i));
+      int64_t b, e;
+      ListRange(*a, i, &b, &e);
+      if (a->IsValid(i) && e > b) {
+        lo = std::min(lo, b);
+        hi = std::max(hi, e);
+      }
     }
-    base += a->children[0]->length;
-    children.push_back(a->children[0]);
+    if (lo > hi) lo = hi = 0;  // nothing referenced
+    if (hi - lo > static_cast<int64_t>(std::numeric_limits<O>::max()) - base) return TooLarge(*a->type, "values");
+    for (int64_t i = 0; i < a->length; ++i) {
+      int64_t b, e;
+      ListRange(*a, i, &b, &e);
+      const bool used = a->IsValid(i) && e > b;
+      offsets.AppendValue(static_cast<O>(used ? b - lo + base : 0));
+      sizes.AppendValue(static_cast<O>(used ? e - b : 0));
+    }
+    parts.push_back(a->children[0]->Slice(lo, hi - lo));
+    base += hi - lo;
   }
-  HANGAR_ASSIGN_OR_RETURN(auto child, ConcatImpl(children));
-  return MakeArray(arrays[0]->type, total, {std::move(validity), offsets.Finish(), sizes.Finish()}, {std::move(child)},
-                   nulls);
+  HANGAR_ASSIGN_OR_RETURN(auto child, ConcatImpl(parts));
+  return MakeArray(arrays[0]->type, total, {std::move(validity), offsets.Finish(), sizes.Finish()},
+                   {std::move(child)}, nulls);
 }
 
-Result<ArrayPtr> ConcatViews(const std::vector<ArrayPtr>& arrays, int64_t total, BufferPtr validity, int64_t nulls) {
+// Views are copied with their buffer indices shifted; the data buffers are
+// shared, not copied.
+Result<ArrayPtr> ConcatViews(const Arrays& arrays, int64_t total, BufferPtr validity, int64_t nulls) {
   MutableBuffer views;
+  views.Reserve(16 * total);
   std::vector<BufferPtr> buffers{std::move(validity), nullptr};
   for (const auto& a : arrays) {
-    const int32_t base = static_cast<int32_t>(buffers.size() - 2);
+    const int64_t base = static_cast<int64_t>(buffers.size()) - 2;
+    if (base + static_cast<int64_t>(a->buffers.size()) > std::numeric_limits<int32_t>::max())
+      return TooLarge(*a->type, "data buffers");
     for (int64_t i = 0; i < a->length; ++i) {
-      uint8_t view[16];
-      std::memcpy(view, a->buffers[1]->data() + 16 * (a->offset + i), 16);
-      int32_t len;
-      std::memcpy(&len, view, 4);
-      if (len > 12) {
-        int32_t index;
-        std::memcpy(&index, view + 8, 4);
-        index += base;
-        std::memcpy(view + 8, &index, 4);
+      uint8_t view[16] = {};
+      if (a->IsValid(i)) {
+        std::memcpy(view, a->buffers[1]->data() + 16 * (a->offset + i), 16);
+        int32_t len;
+        std::memcpy(&len, view, 4);
+        if (len > 12) {
+          int32_t index;
+          std::memcpy(&index, view + 8, 4);
+          index = static_cast<int32_t>(index + base);
+          std::memcpy(view + 8, &index, 4);
+        }
       }
       views.Append(view, 16);
     }
@@ -154,70 +197,111 @@ Result<ArrayPtr> ConcatViews(const std::vector<ArrayPtr>& arrays, int64_t total,
   return MakeArray(arrays[0]->type, total, std::move(buffers), {}, nulls);
 }
 
-Result<ArrayPtr> ConcatUnion(const std::vector<ArrayPtr>& arrays, int64_t total) {
-  const DataType& t = *arrays[0]->type;
+Result<ArrayPtr> ConcatSparseUnion(const Arrays& arrays, int64_t total) {
   auto type_ids = ConcatFixed(arrays, 0, 1);
-  if (t.id() == TypeId::kSparseUnion) {
-    HANGAR_ASSIGN_OR_RETURN(auto children, ConcatChildren(arrays, true));
-    return MakeArray(arrays[0]->type, total, {std::move(type_ids)}, std::move(children), 0);
-  }
-  // Dense: children are appended whole; offsets shift by each child's running length.
-  std::vector<int64_t> base(t.children().size(), 0);
+  HANGAR_ASSIGN_OR_RETURN(auto children, ConcatChildrenSlicedByParent(arrays));
+  return MakeArray(arrays[0]->type, total, {std::move(type_ids)}, std::move(children), 0);
+}
+
+// Dense unions: each input's children are cut to the rows its slots use, and
+// the offsets rebased onto the concatenated children.
+Result<ArrayPtr> ConcatDenseUnion(const Arrays& arrays, int64_t total) {
+  const DataType& t = *arrays[0]->type;
+  const size_t num_children = t.children().size();
+  auto type_ids = ConcatFixed(arrays, 0, 1);
   MutableBuffer offsets;
+  offsets.Reserve(4 * total);
+  std::vector<Arrays> parts(num_children);
+  std::vector<int64_t> base(num_children, 0);
   for (const auto& a : arrays) {
+    std::vector<int64_t> lo(num_children, std::numeric_limits<int64_t>::max()), hi(num_children, -1);
     for (int64_t i = 0; i < a->length; ++i) {
-      int child;
+      int c;
       int64_t row;
-      UnionSlot(*a, i, &child, &row);
-      offsets.AppendValue<int32_t>(static_cast<int32_t>(row + base[child]));
+      UnionSlot(*a, i, &c, &row);
+      lo[static_cast<size_t>(c)] = std::min(lo[static_cast<size_t>(c)], row);
+      hi[static_cast<size_t>(c)] = std::max(hi[static_cast<size_t>(c)], row);
     }
-    for (size_t c = 0; c < base.size(); ++c) base[c] += a->children[c]->length;
+    for (int64_t i = 0; i < a->length; ++i) {
+      int c;
+      int64_t row;
+      UnionSlot(*a, i, &c, &row);
+      const auto uc = static_cast<size_t>(c);
+      const int64_t rebased = row - lo[uc] + base[uc];
+      if (rebased > std::numeric_limits<int32_t>::max()) return TooLarge(t, "child values");
+      offsets.AppendValue(static_cast<int32_t>(rebased));
+    }
+    for (size_t c = 0; c < num_children; ++c) {
+      const int64_t n = hi[c] >= lo[c] ? hi[c] - lo[c] + 1 : 0;
+      parts[c].push_back(a->children[c]->Slice(n > 0 ? lo[c] : 0, n));
+      base[c] += n;
+    }
   }
-  HANGAR_ASSIGN_OR_RETURN(auto children, ConcatChildren(arrays, false));
+  Arrays children;
+  for (auto& p : parts) {
+    HANGAR_ASSIGN_OR_RETURN(auto child, ConcatImpl(p));
+    children.push_back(std::move(child));
+  }
   return MakeArray(arrays[0]->type, total, {std::move(type_ids), offsets.Finish()}, std::move(children), 0);
 }
 
-Result<ArrayPtr> ConcatDictionary(const std::vector<ArrayPtr>& arrays, int64_t total, BufferPtr validity,
-                                  int64_t nulls) {
+// Inputs sharing one dictionary (the common case: batches of one stream, IPC
+// deltas) keep it and concatenate their indices. Otherwise the dictionaries
+// are concatenated and each input's indices shifted past the ones before it.
+Result<ArrayPtr> ConcatDictionary(const Arrays& arrays, int64_t total, BufferPtr validity, int64_t nulls) {
   const DataType& t = *arrays[0]->type;
   const int64_t width = t.index_type()->bit_width() / 8;
   bool same = true;
   for (const auto& a : arrays) {
     same = same && (a->dictionary == arrays[0]->dictionary || ArrayEquals(*a->dictionary, *arrays[0]->dictionary));
   }
-  if (same) return MakeArray(arrays[0]->type, total, {std::move(validity), ConcatFixed(arrays, 1, width)}, {}, nulls,
-                             0, arrays[0]->dictionary);
-  // Different dictionaries: append them and shift each input's indices.
-  std::vector<ArrayPtr> dictionaries;
+  if (same)
+    return MakeArray(arrays[0]->type, total, {std::move(validity), ConcatFixed(arrays, 1, width)}, {}, nulls, 0,
+                     arrays[0]->dictionary);
+  const int value_bits = 8 * static_cast<int>(width) - (t.index_type()->is_signed_integer() ? 1 : 0);
+  const int64_t limit = value_bits >= 63 ? std::numeric_limits<int64_t>::max() : (int64_t{1} << value_bits);
+  Arrays dictionaries;
   MutableBuffer indices;
+  indices.Reserve(total * width);
   int64_t base = 0;
   for (const auto& a : arrays) {
+    if (a->dictionary->length > limit - base)
+      return Status::Invalid("concatenated dictionary of " + t.ToString() + " does not fit its index type " +
+                             t.index_type()->ToString());
     for (int64_t i = 0; i < a->length; ++i) {
-      int64_t v = a->IsValid(i) ? DictionaryIndex(*a, i) + base : 0;
-      if (width < 8 && v >= (int64_t{1} << (width * 8 - (t.index_type()->is_signed_integer() ? 1 : 0))))
-        return Status::Invalid("concatenated dictionary does not fit index type " + t.index_type()->ToString());
+      const int64_t v = a->IsValid(i) ? DictionaryIndex(*a, i) + base : 0;
       indices.Append(&v, width);  // little-endian: the low bytes
     }
     base += a->dictionary->length;
     dictionaries.push_back(a->dictionary);
   }
   HANGAR_ASSIGN_OR_RETURN(auto dictionary, ConcatImpl(dictionaries));
-  return MakeArray(arrays[0]->type, total, {std::move(validity), indices.Finish()}, {}, nulls, 0, std::move(dictionary));
+  return MakeArray(arrays[0]->type, total, {std::move(validity), indices.Finish()}, {}, nulls, 0,
+                   std::move(dictionary));
 }
 
-Result<ArrayPtr> ConcatRunEnds(const std::vector<ArrayPtr>& arrays, int64_t total) {
-  const TypePtr& run_end_type = arrays[0]->type->child(0)->type();
+// Each input contributes the runs its slice touches, with run ends clipped to
+// the slice and shifted past the inputs before it.
+Result<ArrayPtr> ConcatRunEnds(const Arrays& arrays, int64_t total) {
+  const DataType& t = *arrays[0]->type;
+  const TypePtr& run_end_type = t.child(0)->type();
   const int64_t width = run_end_type->bit_width() / 8;
+  const int64_t limit = width == 2 ? std::numeric_limits<int16_t>::max()
+                        : width == 4 ? std::numeric_limits<int32_t>::max()
+                                     : std::numeric_limits<int64_t>::max();
+  if (total > limit)
+    return Status::Invalid("concatenated " + t.ToString() + " has " + std::to_string(total) +
+                           " values, more than its run ends hold");
   MutableBuffer run_ends;
-  std::vector<ArrayPtr> values;
+  Arrays values;
   int64_t base = 0, runs = 0;
   for (const auto& a : arrays) {
     if (a->length == 0) continue;
-    const Array& re = *a->children[0];
-    int64_t first = RunEndValueIndex(*a, 0), last = RunEndValueIndex(*a, a->length - 1);
-    for (int64_t k = first; k <= last; ++k) {
-      int64_t end = std::min(LoadInteger(re, re.offset + k) - a->offset, a->length) + base;
-      run_ends.Append(&end, width);
+    const Array& ends = *a->children[0];
+    const int64_t first = RunEndValueIndex(*a, 0), last = RunEndValueIndex(*a, a->length - 1);
+    for (int64_t r = first; r <= last; ++r) {
+      const int64_t end = std::min(LoadInteger(ends, ends.offset + r) - a->offset, a->length) + base;
+      run_ends.Append(&end, width);  // little-endian: the low bytes
     }
     runs += last - first + 1;
     values.push_back(a->children[1]->Slice(first, last - first + 1));
@@ -225,7 +309,7 @@ Result<ArrayPtr> ConcatRunEnds(const std::vector<ArrayPtr>& arrays, int64_t tota
   }
   ArrayPtr value_array;
   if (values.empty()) {
-    value_array = MakeNullArray(arrays[0]->type->child(1)->type(), 0);
+    value_array = MakeNullArray(t.child(1)->type(), 0);
   } else {
     HANGAR_ASSIGN_OR_RETURN(value_array, ConcatImpl(values));
   }
@@ -233,21 +317,22 @@ Result<ArrayPtr> ConcatRunEnds(const std::vector<ArrayPtr>& arrays, int64_t tota
   return MakeArray(arrays[0]->type, total, {}, {std::move(ends), std::move(value_array)}, 0);
 }
 
-Result<ArrayPtr> ConcatImpl(const std::vector<ArrayPtr>& arrays) {
+Result<ArrayPtr> ConcatImpl(const Arrays& arrays) {
   const TypePtr& type = arrays[0]->type;
   int64_t total = 0;
   for (const auto& a : arrays) total += a->length;
   const DataType& t = *type;
   switch (t.id()) {
     case TypeId::kNull: return MakeArray(type, total, {}, {}, total);
-    case TypeId::kSparseUnion: case TypeId::kDenseUnion: return ConcatUnion(arrays, total);
+    case TypeId::kSparseUnion: return ConcatSparseUnion(arrays, total);
+    case TypeId::kDenseUnion: return ConcatDenseUnion(arrays, total);
     case TypeId::kRunEndEncoded: return ConcatRunEnds(arrays, total);
     default: break;
   }
   int64_t nulls = 0;
   BufferPtr validity = ConcatValidity(arrays, total, &nulls);
   switch (t.id()) {
-    case TypeId::kBool: return MakeArray(type, total, {validity, ConcatBits(arrays, total)}, {}, nulls);
+    case TypeId::kBool: return MakeArray(type, total, {std::move(validity), ConcatBits(arrays, total)}, {}, nulls);
     case TypeId::kUtf8: case TypeId::kBinary: return ConcatBinary<int32_t>(arrays, total, validity, nulls);
     case TypeId::kLargeUtf8: case TypeId::kLargeBinary: return ConcatBinary<int64_t>(arrays, total, validity, nulls);
     case TypeId::kUtf8View: case TypeId::kBinaryView: return ConcatViews(arrays, total, validity, nulls);
@@ -257,17 +342,19 @@ Result<ArrayPtr> ConcatImpl(const std::vector<ArrayPtr>& arrays) {
     case TypeId::kLargeListView: return ConcatListView<int64_t>(arrays, total, validity, nulls);
     case TypeId::kFixedSizeList: {
       const int64_t n = t.list_size();
-      std::vector<ArrayPtr> parts;
+      Arrays parts;
       for (const auto& a : arrays) parts.push_back(a->children[0]->Slice(a->offset * n, a->length * n));
       HANGAR_ASSIGN_OR_RETURN(auto child, ConcatImpl(parts));
-      return MakeArray(type, total, {validity}, {std::move(child)}, nulls);
+      return MakeArray(type, total, {std::move(validity)}, {std::move(child)}, nulls);
     }
     case TypeId::kStruct: {
-      HANGAR_ASSIGN_OR_RETURN(auto children, ConcatChildren(arrays, true));
-      return MakeArray(type, total, {validity}, std::move(children), nulls);
+      HANGAR_ASSIGN_OR_RETURN(auto children, ConcatChildrenSlicedByParent(arrays));
+      return MakeArray(type, total, {std::move(validity)}, std::move(children), nulls);
     }
     case TypeId::kDictionary: return ConcatDictionary(arrays, total, validity, nulls);
-    default: return MakeArray(type, total, {validity, ConcatFixed(arrays, 1, t.bit_width() / 8)}, {}, nulls);
+    default:
+      // Fixed-width values: primitives, decimals, temporals, intervals, fixed_size_binary.
+      return MakeArray(type, total, {std::move(validity), ConcatFixed(arrays, 1, t.bit_width() / 8)}, {}, nulls);
   }
 }
 
@@ -275,6 +362,9 @@ Result<ArrayPtr> ConcatImpl(const std::vector<ArrayPtr>& arrays) {
 
 Result<ArrayPtr> Concatenate(const std::vector<ArrayPtr>& arrays) {
   if (arrays.empty()) return Status::Invalid("cannot concatenate zero arrays: the type is unknown");
+  for (size_t k = 0; k < arrays.size(); ++k) {
+    if (arrays[k] == nullptr) return Status::Invalid("cannot concatenate: array " + std::to_string(k) + " is missing");
+  }
   for (const auto& a : arrays) {
     if (!a->type->Equals(*arrays[0]->type, false))
       return Status::Invalid("cannot concatenate arrays of different types: " + arrays[0]->type->ToString() + " and " +

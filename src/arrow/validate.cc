@@ -46,7 +46,7 @@ bool Monotonic(const uint8_t* p, int64_t from, int64_t to) {
 
 class Validator {
  public:
-  explicit Validator(bool full) : full_(full) {}
+  explicit Validator(const ValidateOptions& options) : full_(options.full), options_(options) {}
 
   Status Validate(const Array& a, int depth) {
     if (depth > 200) return Status::Invalid("array nesting too deep");
@@ -56,7 +56,6 @@ class Validator {
     int64_t end;
     if (AddOverflows(a.offset, a.length, &end)) return Status::Invalid("offset + length overflows");
     if (a.null_count_hint > a.length) return Status::Invalid("null count exceeds length");
-    end_ = end;
 
     const size_t expected = static_cast<size_t>(t.num_fixed_buffers());
     if (t.is_view() ? a.buffers.size() < expected : a.buffers.size() != expected)
@@ -118,6 +117,12 @@ class Validator {
         return ValidateDictionary(a, end, depth);
       case TypeId::kRunEndEncoded:
         return ValidateRunEnds(a, end, depth);
+      case TypeId::kFixedSizeBinary: {
+        // From the byte width itself: its bit width can exceed an int.
+        int64_t bytes;
+        if (MulOverflows(end, t.byte_width(), &bytes)) return Status::Invalid("value buffer size overflows");
+        return NeedBytes(a, 1, bytes, "value buffer");
+      }
       default: {
         int64_t bits;
         if (MulOverflows(end, t.bit_width(), &bits)) return Status::Invalid("value buffer size overflows");
@@ -279,8 +284,8 @@ class Validator {
     int64_t bits;
     if (MulOverflows(end, t.index_type()->bit_width(), &bits)) return Status::Invalid("indices overflow");
     HANGAR_RETURN_NOT_OK(NeedBytes(a, 1, bit::BytesFor(bits), "indices buffer"));
-    {
-      Validator inner(full_);
+    if (options_.check_dictionary_values) {
+      Validator inner(options_);
       Status st = inner.Validate(*a.dictionary, depth + 1);
       if (!st.ok()) return st.WithContext("dictionary");
     }
@@ -345,17 +350,17 @@ class Validator {
   }
 
   bool full_;
-  int64_t end_ = 0;
+  ValidateOptions options_;
 };
 
 }  // namespace
 
-Status ValidateArray(const Array& array, bool full) {
-  Validator v(full);
+Status ValidateArray(const Array& array, const ValidateOptions& options) {
+  Validator v(options);
   return v.Validate(array, 0);
 }
 
-Status ValidateBatch(const RecordBatch& batch, bool full) {
+Status ValidateBatch(const RecordBatch& batch, const ValidateOptions& options) {
   if (!batch.schema) return Status::Invalid("record batch without a schema");
   if (batch.num_rows < 0) return Status::Invalid("record batch has negative length");
   if (static_cast<int>(batch.columns.size()) != batch.schema->num_fields())
@@ -371,7 +376,7 @@ Status ValidateBatch(const RecordBatch& batch, bool full) {
     if (!col->type->Equals(*f->type(), false))
       return Status::Invalid("column '" + f->name() + "' has type " + col->type->ToString() + ", schema says " +
                              f->type()->ToString());
-    Status st = ValidateArray(*col, full);
+    Status st = ValidateArray(*col, options);
     if (!st.ok()) return st.WithContext("column '" + f->name() + "'");
   }
   return Status::OK();

@@ -1,14 +1,13 @@
-// Slicing, null counts, equality with first-difference messages,
-// concatenation and printing, on arrays built by hand and by builders.
+// Arrays as plain data: slicing (zero-copy, offsets accumulate), null counts,
+// MakeNullArray for every type, binary access and record batch slices.
 #include <gtest/gtest.h>
 
-#include <cmath>
-
+#include "arrow/array_access.h"
 #include "arrow/builder.h"
 #include "arrow/compare.h"
-#include "arrow/concatenate.h"
 #include "arrow/pretty_print.h"
 #include "arrow/validate.h"
+#include "sample_arrays.h"
 #include "test_util.h"
 
 namespace hangar::arrow {
@@ -17,91 +16,139 @@ namespace {
 using testing::Column;
 using testing::Strings;
 
-ArrayPtr IntList(const std::vector<std::optional<std::vector<int32_t>>>& rows) {
-  auto b = MakeBuilder(list(int32())).ValueOr(nullptr);
-  auto* l = static_cast<ListBuilder*>(b.get());
-  auto* v = static_cast<PrimitiveBuilder<int32_t>*>(l->value_builder());
-  for (const auto& r : rows) {
-    if (!r) {
-      l->AppendNull();
-      continue;
-    }
-    l->Append();
-    for (int32_t x : *r) v->Append(x);
-  }
-  return b->Finish().ValueOr(nullptr);
-}
-
 TEST(ArrayTest, SlicesShareBuffersAndCountTheirOwnNulls) {
   auto a = Column<int32_t>(int32(), {1, 2, 3, 4, 5}, {true, false, true, false, true});
+  EXPECT_EQ(a->null_count(), 2);
   auto s = a->Slice(1, 3);
   EXPECT_EQ(s->buffers[1], a->buffers[1]);  // zero-copy
+  EXPECT_EQ(s->buffers[0], a->buffers[0]);
+  EXPECT_EQ(s->offset, 1);
+  EXPECT_EQ(s->length, 3);
   EXPECT_EQ(s->null_count(), 2);
+  EXPECT_EQ(a->Slice(2, 1)->null_count(), 0);
   EXPECT_EQ(PrettyPrint(*s), "[null, 3, null]");
   EXPECT_TRUE(ValidateArray(*s).ok());
-  EXPECT_EQ(MakeNullArray(utf8(), 3)->null_count(), 3);
-  EXPECT_EQ(PrettyPrint(*MakeNullArray(struct_({field("a", int32())}), 2)), "[null, null]");
+  EXPECT_TRUE(s->IsNull(0));
+  EXPECT_TRUE(s->IsValid(1));
+  EXPECT_EQ(s->values<int32_t>()[1], 3);
 }
 
-TEST(ArrayTest, DiffNamesTheFirstDifference) {
-  auto a = Strings({"x", "y", std::nullopt});
-  auto b = Strings({"x", "z", std::nullopt});
-  EXPECT_EQ(ArrayDiff(*a, *b), "row 1: \"y\" vs \"z\"");
-  EXPECT_EQ(ArrayDiff(*a, *a->Slice(0, 2)), "length: 3 vs 2");
-  EXPECT_EQ(ArrayDiff(*a, *Column<int32_t>(int32(), {1, 2, 3})), "type: utf8 vs int32");
-  // Values under nulls do not matter.
-  auto c = Column<int32_t>(int32(), {1, 7}, {true, false});
-  auto d = Column<int32_t>(int32(), {1, 9}, {true, false});
-  EXPECT_TRUE(ArrayEquals(*c, *d));
-  auto sch = schema({field("s", utf8())});
-  EXPECT_EQ(BatchDiff(*MakeRecordBatch(sch, 3, {a}), *MakeRecordBatch(sch, 3, {b})),
-            "column 0 's' row 1: \"y\" vs \"z\"");
+TEST(ArrayTest, SlicesOfSlicesAccumulateOffsets) {
+  auto a = Strings({"a", "bb", std::nullopt, "dddd", "e", "ff"});
+  auto s = a->Slice(1, 4)->Slice(2, 2);
+  EXPECT_EQ(s->offset, 3);
+  EXPECT_EQ(s->length, 2);
+  EXPECT_EQ(s->GetBinary(0), "dddd");
+  EXPECT_EQ(s->GetBinary(1), "e");
+  EXPECT_EQ(s->null_count(), 0);
+  EXPECT_EQ(PrettyPrint(*a->Slice(1, 4)->Slice(1, 1)), "[null]");
+  EXPECT_EQ(a->Slice(6, 0)->length, 0);
+  EXPECT_EQ(PrettyPrint(*a->Slice(6, 0)), "[]");
 }
 
-TEST(ArrayTest, NaNsCompareEqualUnlessAskedOtherwise) {
-  auto a = Column<double>(float64(), {std::nan(""), 1.0});
-  EXPECT_TRUE(ArrayEquals(*a, *a));
-  EqualOptions strict;
-  strict.nans_equal = false;
-  EXPECT_FALSE(ArrayEquals(*a, *a, strict));
+TEST(ArrayTest, NullCountHints) {
+  // A known count is kept; a slice of an array without nulls has none; other
+  // slices count again.
+  auto no_nulls = Column<int8_t>(int8(), {1, 2, 3});
+  EXPECT_EQ(no_nulls->null_count_hint, 0);
+  EXPECT_EQ(no_nulls->Slice(1, 2)->null_count_hint, 0);
+  auto some = Column<int8_t>(int8(), {1, 2, 3}, {false, true, true});
+  EXPECT_EQ(some->Slice(1, 2)->null_count_hint, -1);
+  EXPECT_EQ(some->Slice(1, 2)->null_count(), 0);
+  EXPECT_EQ(some->Slice(0, 2)->null_count(), 1);
+  auto unknown = MakeArray(int8(), 3, some->buffers);
+  EXPECT_EQ(unknown->null_count_hint, -1);
+  EXPECT_EQ(unknown->null_count(), 1);
+  // The null type: every slot is null, whatever the slice.
+  auto nulls = MakeNullArray(null(), 5);
+  EXPECT_EQ(nulls->null_count(), 5);
+  EXPECT_EQ(nulls->Slice(1, 3)->null_count(), 3);
+  EXPECT_TRUE(nulls->IsNull(0));
 }
 
-TEST(ArrayTest, ConcatenateHonoursSlices) {
-  auto a = Strings({"a", "bb", std::nullopt, "ddd"})->Slice(1, 3);
-  auto b = Strings({"e", std::nullopt});
-  auto c = Concatenate({a, b});
-  ASSERT_TRUE(c.ok()) << c.status().ToString();
-  EXPECT_EQ(PrettyPrint(**c), "[\"bb\", null, \"ddd\", \"e\", null]");
-  EXPECT_EQ((*c)->offset, 0);
-  EXPECT_TRUE(ValidateArray(**c).ok());
-
-  auto l = Concatenate({IntList({{{1, 2}}, std::nullopt, {{3}}})->Slice(1, 2), IntList({{{}}, {{4, 5}}})});
-  ASSERT_TRUE(l.ok()) << l.status().ToString();
-  EXPECT_EQ(PrettyPrint(**l), "[null, [3], [], [4, 5]]");
-  EXPECT_TRUE(ValidateArray(**l).ok());
-
-  auto bits = Concatenate({Column<uint8_t>(uint8(), {1, 2, 3})->Slice(2, 1), Column<uint8_t>(uint8(), {9})});
-  ASSERT_TRUE(bits.ok());
-  EXPECT_EQ(PrettyPrint(**bits), "[3, 9]");
+TEST(ArrayTest, NullCountOfLongBitmapsAtOddOffsets) {
+  std::vector<int32_t> values(1000);
+  std::vector<bool> valid(1000);
+  int64_t nulls_in_slice = 0;
+  for (int i = 0; i < 1000; ++i) {
+    valid[i] = (i * 7) % 3 != 0;
+    if (i >= 13 && i < 13 + 900 && !valid[i]) ++nulls_in_slice;
+  }
+  auto a = Column<int32_t>(int32(), values, valid);
+  EXPECT_EQ(a->Slice(13, 900)->null_count(), nulls_in_slice);
 }
 
-TEST(ArrayTest, ConcatenateRefusesMixedTypes) {
-  auto r = Concatenate({Strings({"a"}), Column<int32_t>(int32(), {1})});
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().message(), "cannot concatenate arrays of different types: utf8 and int32");
+TEST(ArrayTest, MakeNullArrayOfEveryType) {
+  for (const auto& t : testing::EveryType()) {
+    for (int64_t n : {0, 1, 9}) {
+      auto a = MakeNullArray(t, n);
+      ASSERT_NE(a, nullptr) << t->ToString();
+      EXPECT_EQ(a->length, n) << t->ToString();
+      EXPECT_EQ(a->offset, 0);
+      Status valid = ValidateArray(*a);
+      EXPECT_TRUE(valid.ok()) << t->ToString() << ": " << valid.ToString();
+      // Unions and run-end encoded arrays have no bitmap of their own: their
+      // slots are null through the values they select.
+      const int64_t expected_nulls = t->has_validity_bitmap() || t->id() == TypeId::kNull ? n : 0;
+      EXPECT_EQ(a->null_count(), expected_nulls) << t->ToString();
+      for (int64_t i = 0; i < n; ++i) EXPECT_FALSE(IsLogicallyValid(*a, i)) << t->ToString();
+      std::string expected = "[";
+      for (int64_t i = 0; i < n; ++i) expected += i ? ", null" : "null";
+      EXPECT_EQ(PrettyPrint(*a), expected + "]") << t->ToString();
+      EXPECT_EQ(a->Slice(n > 0 ? 1 : 0, n > 0 ? n - 1 : 0)->length, n > 0 ? n - 1 : 0);
+    }
+  }
 }
 
-TEST(ArrayTest, PrettyPrintElidesLongArraysAndFormatsValues) {
-  std::vector<int64_t> v(30);
-  for (int i = 0; i < 30; ++i) v[i] = i;
-  EXPECT_EQ(PrettyPrint(*Column<int64_t>(int64(), v), {2}), "[0, 1, ..., 28, 29]");
-  uint8_t bytes[16] = {};
-  bytes[0] = 0x85;  // -123 as int128 (two's complement)
-  for (int i = 1; i < 16; ++i) bytes[i] = 0xFF;
-  EXPECT_EQ(FormatDecimal(bytes, 16, 2), "-1.23");
-  EXPECT_EQ(FormatDecimal(bytes, 16, -2), "-12300");
-  EXPECT_EQ(FormatDecimal(bytes, 16, 2000000000), "-123e-2000000000");
-  EXPECT_EQ(PrettyPrint(*Column<int64_t>(timestamp(TimeUnit::kSecond), {-1})), "[1969-12-31 23:59:59]");
+TEST(ArrayTest, NullArraysEqualBuiltNulls) {
+  for (const auto& t : testing::EveryType()) {
+    auto b = MakeBuilder(t).ValueOr(nullptr);
+    ASSERT_NE(b, nullptr) << t->ToString();
+    b->AppendNulls(4);
+    auto built = b->Finish().ValueOr(nullptr);
+    ASSERT_NE(built, nullptr) << t->ToString();
+    EXPECT_EQ(ArrayDiff(*MakeNullArray(t, 4), *built), "") << t->ToString();
+  }
+}
+
+TEST(ArrayTest, SlicedSamplesOfEveryTypeValidateAndPrint) {
+  for (const auto& t : testing::EveryType()) {
+    auto a = testing::SampleArray(t, 64);
+    ASSERT_NE(a, nullptr) << t->ToString();
+    for (auto [off, len] : {std::pair<int64_t, int64_t>{0, 64}, {1, 62}, {7, 9}, {63, 1}, {64, 0}}) {
+      auto s = a->Slice(off, len);
+      Status valid = ValidateArray(*s);
+      EXPECT_TRUE(valid.ok()) << t->ToString() << " @" << off << ": " << valid.ToString();
+      // Slot i of the slice is slot off + i of the array.
+      for (int64_t i = 0; i < len; ++i) {
+        ASSERT_EQ(FormatValue(*s, i), FormatValue(*a, off + i)) << t->ToString() << " @" << off << "+" << i;
+      }
+    }
+  }
+}
+
+TEST(ArrayTest, BinaryValuesOfEveryOffsetWidth) {
+  LargeBinaryBuilder large(large_utf8());
+  large.Append("one");
+  large.AppendNull();
+  large.Append("three");
+  auto l = large.Finish().ValueOr(nullptr);
+  EXPECT_EQ(l->GetBinary(2), "three");
+  EXPECT_EQ(l->Slice(2, 1)->GetBinary(0), "three");
+  EXPECT_EQ(l->GetBinary(1), "");
+  EXPECT_EQ(BinaryValue(*l, 0), "one");
+}
+
+TEST(ArrayTest, RecordBatchSlicesEveryColumn) {
+  auto sch = schema({field("a", int32()), field("b", utf8())});
+  auto batch = MakeRecordBatch(sch, 3, {Column<int32_t>(int32(), {1, 2, 3}), Strings({"x", "y", "z"})});
+  auto s = batch->Slice(1, 2);
+  EXPECT_EQ(s->num_rows, 2);
+  EXPECT_EQ(s->schema, sch);
+  EXPECT_EQ(s->num_columns(), 2);
+  EXPECT_EQ(s->column(0)->offset, 1);
+  EXPECT_EQ(PrettyPrint(*s), "a: [2, 3]\nb: [\"y\", \"z\"]\n");
+  EXPECT_TRUE(ValidateBatch(*s).ok());
 }
 
 }  // namespace

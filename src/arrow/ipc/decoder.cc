@@ -36,8 +36,9 @@ class ArrayLoader {
         dictionaries_(dictionaries) {}
 
   Status Init() {
-    if (rb_->nodes() == nullptr) return Status::Invalid("record batch metadata has no field nodes");
-    if (rb_->buffers() == nullptr) return Status::Invalid("record batch metadata has no buffer list");
+    // Absent vectors are empty ones (a batch without columns needs neither).
+    num_nodes_ = rb_->nodes() ? static_cast<int64_t>(rb_->nodes()->size()) : 0;
+    num_buffers_ = rb_->buffers() ? static_cast<int64_t>(rb_->buffers()->size()) : 0;
     if (rb_->compression() != nullptr) {
       if (rb_->compression()->method() != fb::BodyCompressionMethod::BUFFER)
         return Status::Invalid("unsupported IPC body compression method");
@@ -60,7 +61,7 @@ class ArrayLoader {
  private:
   Result<ArrayPtr> LoadField(const Field& field, int depth) {
     const TypePtr& type = field.type();
-    if (node_index_ >= static_cast<int64_t>(rb_->nodes()->size()))
+    if (node_index_ >= num_nodes_)
       return Status::Invalid("record batch has fewer field nodes than the schema has fields");
     const fb::FieldNode node = LoadStruct(rb_->nodes(), static_cast<size_t>(node_index_++));
     const int64_t length = node.length();
@@ -108,7 +109,7 @@ class ArrayLoader {
           if (counts == nullptr || variadic_index_ >= static_cast<int64_t>(counts->size()))
             return Status::Invalid("view array without a variadic buffer count");
           int64_t count = LoadInt64(counts, static_cast<size_t>(variadic_index_++));
-          if (count < 0 || count > static_cast<int64_t>(rb_->buffers()->size()))
+          if (count < 0 || count > num_buffers_ - buffer_index_)
             return Status::Invalid("invalid variadic buffer count " + std::to_string(count));
           for (int64_t i = 0; i < count; ++i) {
             HANGAR_ASSIGN_OR_RETURN(auto b, NextBuffer());
@@ -141,7 +142,7 @@ class ArrayLoader {
   }
 
   Result<BufferPtr> NextBuffer() {
-    if (buffer_index_ >= static_cast<int64_t>(rb_->buffers()->size()))
+    if (buffer_index_ >= num_buffers_)
       return Status::Invalid("record batch has fewer buffers than its schema needs");
     const fb::Buffer b = LoadStruct(rb_->buffers(), static_cast<size_t>(buffer_index_++));
     const int64_t offset = b.offset();
@@ -167,6 +168,8 @@ class ArrayLoader {
   const DictionaryFields& dictionary_fields_;
   const std::map<int64_t, ArrayPtr>& dictionaries_;
   Compression codec_ = Compression::kNone;
+  int64_t num_nodes_ = 0;
+  int64_t num_buffers_ = 0;
   int64_t node_index_ = 0;
   int64_t buffer_index_ = 0;
   int64_t variadic_index_ = 0;
@@ -188,8 +191,7 @@ Result<StreamDecoder::Decoded> StreamDecoder::Consume(const Message& message) {
       return Decoded{Kind::kSchema, nullptr};
     case fb::MessageHeader::DictionaryBatch:
       if (!schema_) return Status::Invalid("IPC stream sends a dictionary batch before its schema");
-      HANGAR_RETURN_NOT_OK(ConsumeDictionary(message));
-      return Decoded{Kind::kDictionary, nullptr};
+      return ConsumeDictionary(message);
     case fb::MessageHeader::RecordBatch: {
       if (!schema_) return Status::Invalid("IPC stream sends a record batch before its schema");
       HANGAR_ASSIGN_OR_RETURN(auto batch, ConsumeRecordBatch(message));
@@ -198,11 +200,17 @@ Result<StreamDecoder::Decoded> StreamDecoder::Consume(const Message& message) {
     case fb::MessageHeader::Tensor: case fb::MessageHeader::SparseTensor:
       return Status::Invalid("IPC tensor messages are not supported");
     default:
-      return Status::Invalid("IPC message has an unknown header type");
+      return Status::Invalid("IPC message has an unknown header type " +
+                             std::to_string(static_cast<int>(message.type())));
   }
 }
 
-Status StreamDecoder::ConsumeDictionary(const Message& message) {
+Result<StreamDecoder::Decoded> StreamDecoder::Consume(BufferPtr metadata, BufferPtr body) {
+  HANGAR_ASSIGN_OR_RETURN(auto message, Message::Open(std::move(metadata), std::move(body)));
+  return Consume(message);
+}
+
+Result<StreamDecoder::Decoded> StreamDecoder::ConsumeDictionary(const Message& message) {
   const fb::DictionaryBatch* db = message.header()->header_as_DictionaryBatch();
   if (db == nullptr || db->data() == nullptr) return Status::Invalid("dictionary batch without data");
   const int64_t id = db->id();
@@ -213,10 +221,10 @@ Status StreamDecoder::ConsumeDictionary(const Message& message) {
   auto loaded = loader.Load(values_field, 1);
   if (!loaded.ok()) return loaded.status().WithContext("dictionary " + std::to_string(id));
   ArrayPtr values = std::move(loaded).value();
-  if (options_.validate) {
-    Status st = ValidateArray(*values, /*full=*/true);
-    if (!st.ok()) return st.WithContext("dictionary " + std::to_string(id));
-  }
+  // Validated once here, in full if asked; record batches then check only
+  // their indices against it.
+  Status st = ValidateArray(*values, ValidateOptions{options_.validate, true});
+  if (!st.ok()) return st.WithContext("dictionary " + std::to_string(id));
   if (db->isDelta()) {
     auto it = dictionaries_.find(id);
     if (it == dictionaries_.end())
@@ -224,22 +232,28 @@ Status StreamDecoder::ConsumeDictionary(const Message& message) {
     HANGAR_ASSIGN_OR_RETURN(values, Concatenate({it->second, values}));
   }
   dictionaries_[id] = std::move(values);
-  return Status::OK();
+  Decoded decoded{Kind::kDictionary, nullptr};
+  decoded.dictionary_id = id;
+  decoded.is_delta = db->isDelta();
+  return decoded;
 }
 
 Result<RecordBatchPtr> StreamDecoder::ConsumeRecordBatch(const Message& message) {
   const fb::RecordBatch* rb = message.header()->header_as_RecordBatch();
   if (rb == nullptr) return Status::Invalid("record batch message without metadata");
-  if (rb->length() < 0) return Status::Invalid("record batch has negative length");
+  if (rb->length() < 0) return Status::Invalid("record batch has negative length " + std::to_string(rb->length()));
   ArrayLoader loader(rb, message, options_, dictionary_fields_, dictionaries_);
   HANGAR_RETURN_NOT_OK(loader.Init());
   std::vector<ArrayPtr> columns;
+  columns.reserve(schema_->fields().size());
   for (const auto& f : schema_->fields()) {
     HANGAR_ASSIGN_OR_RETURN(auto column, loader.Load(*f, 1));
     columns.push_back(std::move(column));
   }
   auto batch = MakeRecordBatch(schema_, rb->length(), std::move(columns));
-  if (options_.validate) HANGAR_RETURN_NOT_OK(ValidateBatch(*batch, /*full=*/true));
+  // Sizes and shapes are always checked (O(1) per array): nothing downstream
+  // may read past a buffer even when the caller trusts the data.
+  HANGAR_RETURN_NOT_OK(ValidateBatch(*batch, ValidateOptions{options_.validate, /*check_dictionary_values=*/false}));
   return batch;
 }
 

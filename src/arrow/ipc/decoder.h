@@ -8,6 +8,7 @@
 // compressed or misaligned.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <memory>
 
@@ -22,14 +23,21 @@ class StreamDecoder {
  public:
   explicit StreamDecoder(ReadOptions options = {}) : options_(options) {}
 
+  // What one message produced.
   enum class Kind { kSchema, kDictionary, kRecordBatch };
   struct Decoded {
     Kind kind;
-    RecordBatchPtr batch;  // set for kRecordBatch
+    RecordBatchPtr batch;        // kRecordBatch: the batch
+    int64_t dictionary_id = -1;  // kDictionary: which dictionary was set...
+    bool is_delta = false;       // ...and whether values were appended to it
   };
 
-  // Consumes one message. The first must be a schema.
+  // Consumes one message. The first must be a schema; then dictionary
+  // batches (new, replacement or delta) and record batches in any order in
+  // which each record batch comes after the dictionaries it uses.
   Result<Decoded> Consume(const Message& message);
+  // The same from a message's parts, as FlightData carries them.
+  Result<Decoded> Consume(BufferPtr metadata, BufferPtr body);
 
   // Sets the schema directly (the file format keeps it in the footer).
   Status SetSchema(const fb::Schema* schema);
@@ -38,7 +46,7 @@ class StreamDecoder {
   const SchemaPtr& schema() const { return schema_; }
 
  private:
-  Status ConsumeDictionary(const Message& message);
+  Result<Decoded> ConsumeDictionary(const Message& message);
   Result<RecordBatchPtr> ConsumeRecordBatch(const Message& message);
 
   ReadOptions options_;

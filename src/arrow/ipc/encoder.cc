@@ -39,12 +39,11 @@ BufferPtr BitmapSlice(const BufferPtr& bitmap, int64_t offset, int64_t length) {
 
 template <typename O>
 O LoadOffset(const Array& a, int64_t i) {
-  O v;
-  std::memcpy(&v, a.buffers[1]->data() + (a.offset + i) * static_cast<int64_t>(sizeof(O)), sizeof(O));
-  return v;
+  return LoadValue<O>(a.buffers[1]->data(), a.offset + i);
 }
 
-// Offsets [offset, offset + length] rebased to start at 0 (shared when they already do).
+// Offsets [offset, offset + length] rebased to start at 0 (shared when they
+// already do). The caller checked the buffer holds them.
 template <typename O>
 BufferPtr RebasedOffsets(const Array& a) {
   const int64_t w = sizeof(O);
@@ -64,17 +63,30 @@ BufferPtr RebasedOffsets(const Array& a) {
 }
 
 // Collects the nodes and buffers of one array tree in the format's pre-order.
+//
+// Arrays handed to a writer are trusted to be valid (they were built here or
+// validated on the way in), but every buffer range is still checked against
+// its buffer before it is referenced: a malformed array becomes an error,
+// not bytes from beyond the buffer on the wire.
 class BodyWriter {
  public:
   explicit BodyWriter(const WriteOptions& options) : options_(options) {}
 
   Status Write(const Array& a) {
     const DataType& t = *a.type;
+    if (a.length < 0 || a.offset < 0) return Status::Invalid("array with negative length or offset");
+    if (a.buffers.size() < static_cast<size_t>(t.num_fixed_buffers()))
+      return Status::Invalid(t.ToString() + " array has " + std::to_string(a.buffers.size()) + " buffers, needs " +
+                             std::to_string(t.num_fixed_buffers()));
     const int64_t null_count = a.null_count();
     nodes_.emplace_back(a.length, t.id() == TypeId::kNull ? a.length : null_count);
     if (t.has_validity_bitmap()) {
-      HANGAR_RETURN_NOT_OK(
-          Add(null_count == 0 || !a.buffers[0] ? nullptr : BitmapSlice(a.buffers[0], a.offset, a.length)));
+      if (null_count == 0 || !a.buffers[0]) {
+        HANGAR_RETURN_NOT_OK(Add(nullptr));
+      } else {
+        HANGAR_RETURN_NOT_OK(Need(a.buffers[0], 0, bit::BytesFor(a.offset + a.length), "validity bitmap"));
+        HANGAR_RETURN_NOT_OK(Add(BitmapSlice(a.buffers[0], a.offset, a.length)));
+      }
     }
     switch (t.id()) {
       case TypeId::kNull:
@@ -84,7 +96,8 @@ class BodyWriter {
       case TypeId::kLargeUtf8: case TypeId::kLargeBinary:
         return WriteBinary<int64_t>(a);
       case TypeId::kUtf8View: case TypeId::kBinaryView: {
-        HANGAR_RETURN_NOT_OK(Add(a.buffers[1]->Slice(a.offset * 16, a.length * 16)));
+        // Views keep pointing into the data buffers, so those go whole.
+        HANGAR_RETURN_NOT_OK(AddSlice(a.buffers[1], a.offset * 16, a.length * 16, "views"));
         for (size_t i = 2; i < a.buffers.size(); ++i) HANGAR_RETURN_NOT_OK(Add(a.buffers[i]));
         variadic_counts_.push_back(static_cast<int64_t>(a.buffers.size()) - 2);
         return Status::OK();
@@ -96,37 +109,54 @@ class BodyWriter {
       case TypeId::kListView: case TypeId::kLargeListView: {
         // Views may point anywhere in the child: keep the child whole.
         const int64_t w = t.id() == TypeId::kListView ? 4 : 8;
-        HANGAR_RETURN_NOT_OK(Add(a.buffers[1]->Slice(a.offset * w, a.length * w)));
-        HANGAR_RETURN_NOT_OK(Add(a.buffers[2]->Slice(a.offset * w, a.length * w)));
+        HANGAR_RETURN_NOT_OK(AddSlice(a.buffers[1], a.offset * w, a.length * w, "offsets"));
+        HANGAR_RETURN_NOT_OK(AddSlice(a.buffers[2], a.offset * w, a.length * w, "sizes"));
+        HANGAR_RETURN_NOT_OK(NeedChildren(a, 1));
         return Write(*a.children[0]);
       }
       case TypeId::kFixedSizeList: {
+        HANGAR_RETURN_NOT_OK(NeedChildren(a, 1));
         const int64_t n = t.list_size();
+        if (a.children[0]->length < (a.offset + a.length) * n)
+          return Status::Invalid("fixed_size_list child is shorter than the list");
         return Write(*a.children[0]->Slice(a.offset * n, a.length * n));
       }
       case TypeId::kStruct:
-        for (const auto& c : a.children) HANGAR_RETURN_NOT_OK(Write(*c->Slice(a.offset, a.length)));
+        HANGAR_RETURN_NOT_OK(NeedChildren(a, t.children().size()));
+        for (const auto& c : a.children) {
+          if (c->length < a.offset + a.length) return Status::Invalid("struct child is shorter than the struct");
+          HANGAR_RETURN_NOT_OK(Write(*c->Slice(a.offset, a.length)));
+        }
         return Status::OK();
       case TypeId::kSparseUnion:
-        HANGAR_RETURN_NOT_OK(Add(a.buffers[0]->Slice(a.offset, a.length)));
-        for (const auto& c : a.children) HANGAR_RETURN_NOT_OK(Write(*c->Slice(a.offset, a.length)));
+        HANGAR_RETURN_NOT_OK(AddSlice(a.buffers[0], a.offset, a.length, "type ids"));
+        HANGAR_RETURN_NOT_OK(NeedChildren(a, t.children().size()));
+        for (const auto& c : a.children) {
+          if (c->length < a.offset + a.length) return Status::Invalid("sparse union child is shorter than the union");
+          HANGAR_RETURN_NOT_OK(Write(*c->Slice(a.offset, a.length)));
+        }
         return Status::OK();
       case TypeId::kDenseUnion:
-        HANGAR_RETURN_NOT_OK(Add(a.buffers[0]->Slice(a.offset, a.length)));
-        HANGAR_RETURN_NOT_OK(Add(a.buffers[1]->Slice(a.offset * 4, a.length * 4)));
+        // Offsets point into the children, which therefore go whole.
+        HANGAR_RETURN_NOT_OK(AddSlice(a.buffers[0], a.offset, a.length, "type ids"));
+        HANGAR_RETURN_NOT_OK(AddSlice(a.buffers[1], a.offset * 4, a.length * 4, "offsets"));
+        HANGAR_RETURN_NOT_OK(NeedChildren(a, t.children().size()));
         for (const auto& c : a.children) HANGAR_RETURN_NOT_OK(Write(*c));
         return Status::OK();
       case TypeId::kRunEndEncoded:
+        HANGAR_RETURN_NOT_OK(NeedChildren(a, 2));
         return WriteRunEnds(a);
       case TypeId::kDictionary: {
         const int64_t w = t.index_type()->bit_width() / 8;
-        return Add(a.buffers[1]->Slice(a.offset * w, a.length * w));
+        return AddSlice(a.buffers[1], a.offset * w, a.length * w, "indices");
       }
       case TypeId::kBool:
+        if (a.length == 0) return Add(nullptr);
+        HANGAR_RETURN_NOT_OK(Need(a.buffers[1], 0, bit::BytesFor(a.offset + a.length), "values"));
         return Add(BitmapSlice(a.buffers[1], a.offset, a.length));
       default: {
-        const int64_t w = t.bit_width() / 8;
-        return Add(a.buffers[1]->Slice(a.offset * w, a.length * w));
+        const int64_t w = t.id() == TypeId::kFixedSizeBinary ? t.byte_width() : t.bit_width() / 8;
+        return AddSlice(a.buffers[1], a.offset * w, a.length * w, "values");
       }
     }
   }
@@ -149,6 +179,31 @@ class BodyWriter {
   int64_t body_length() const { return body_length_; }
 
  private:
+  static Status Need(const BufferPtr& buf, int64_t offset, int64_t length, const char* what) {
+    const int64_t have = buf ? buf->size() : 0;
+    if (offset + length > have)
+      return Status::Invalid(std::string("array ") + what + " buffer has " + std::to_string(have) +
+                             " bytes, the array needs " + std::to_string(offset + length));
+    return Status::OK();
+  }
+
+  static Status NeedChildren(const Array& a, size_t n) {
+    if (a.children.size() != n)
+      return Status::Invalid(a.type->ToString() + " array has " + std::to_string(a.children.size()) +
+                             " children, needs " + std::to_string(n));
+    for (const auto& c : a.children) {
+      if (!c) return Status::Invalid(a.type->ToString() + " array has a missing child");
+    }
+    return Status::OK();
+  }
+
+  // Adds [offset, offset + length) of `buf` (nothing if length is 0).
+  Status AddSlice(const BufferPtr& buf, int64_t offset, int64_t length, const char* what) {
+    if (length == 0) return Add(nullptr);
+    HANGAR_RETURN_NOT_OK(Need(buf, offset, length, what));
+    return Add(offset == 0 && length == buf->size() ? buf : buf->Slice(offset, length));
+  }
+
   Status Add(BufferPtr buf) {
     if (buf && buf->size() > 0 && options_.compression != Compression::kNone) {
       HANGAR_ASSIGN_OR_RETURN(buf, CompressBuffer(options_.compression, *buf, options_.zstd_level));
@@ -166,53 +221,80 @@ class BodyWriter {
   }
 
   template <typename O>
+  Status CheckOffsets(const Array& a) {
+    if (a.length == 0) return Status::OK();
+    return Need(a.buffers[1], a.offset * static_cast<int64_t>(sizeof(O)),
+                (a.length + 1) * static_cast<int64_t>(sizeof(O)), "offsets");
+  }
+
+  template <typename O>
   Status WriteBinary(const Array& a) {
+    HANGAR_RETURN_NOT_OK(CheckOffsets<O>(a));
     HANGAR_RETURN_NOT_OK(Add(RebasedOffsets<O>(a)));
-    if (a.length == 0 || !a.buffers[2]) return Add(nullptr);
-    O start = LoadOffset<O>(a, 0), end = LoadOffset<O>(a, a.length);
-    return Add(a.buffers[2]->Slice(start, end - start));
+    if (a.length == 0) return Add(nullptr);
+    const O start = LoadOffset<O>(a, 0), end = LoadOffset<O>(a, a.length);
+    if (start < 0 || end < start) return Status::Invalid("string/binary array has invalid offsets");
+    return AddSlice(a.buffers[2], start, end - start, "data");
   }
 
   template <typename O>
   Status WriteList(const Array& a) {
+    HANGAR_RETURN_NOT_OK(NeedChildren(a, 1));
+    HANGAR_RETURN_NOT_OK(CheckOffsets<O>(a));
     HANGAR_RETURN_NOT_OK(Add(RebasedOffsets<O>(a)));
-    if (a.length == 0 || !a.buffers[1] || a.buffers[1]->size() == 0) return Write(*a.children[0]->Slice(0, 0));
-    O start = LoadOffset<O>(a, 0), end = LoadOffset<O>(a, a.length);
+    if (a.length == 0) return Write(*a.children[0]->Slice(0, 0));
+    const O start = LoadOffset<O>(a, 0), end = LoadOffset<O>(a, a.length);
+    if (start < 0 || end < start || end > a.children[0]->length)
+      return Status::Invalid("list array offsets lie outside its child");
     return Write(*a.children[0]->Slice(start, end - start));
   }
 
-  // A sliced run-end encoded array is re-encoded over its own range.
+  // A sliced run-end encoded array is re-encoded over its own range: run
+  // ends are logical positions, so they cannot be shared with an offset.
   Status WriteRunEnds(const Array& a) {
     const Array& run_ends = *a.children[0];
+    const Array& values = *a.children[1];
     if (a.offset == 0) {
       HANGAR_RETURN_NOT_OK(Write(run_ends));
-      return Write(*a.children[1]);
+      return Write(values);
     }
+    const int64_t w = run_ends.type->bit_width() / 8;
+    if (w != 2 && w != 4 && w != 8) return Status::Invalid("run ends must be int16, int32 or int64");
+    HANGAR_RETURN_NOT_OK(Need(run_ends.buffers.size() > 1 ? run_ends.buffers[1] : nullptr, run_ends.offset * w,
+                              run_ends.length * w, "run ends"));
     auto load = [&](int64_t i) -> int64_t {
       const uint8_t* p = run_ends.buffers[1]->data();
-      int64_t j = run_ends.offset + i;
-      switch (run_ends.type->id()) {
-        case TypeId::kInt16: { int16_t v; std::memcpy(&v, p + 2 * j, 2); return v; }
-        case TypeId::kInt32: { int32_t v; std::memcpy(&v, p + 4 * j, 4); return v; }
-        default: { int64_t v; std::memcpy(&v, p + 8 * j, 8); return v; }
-      }
+      const int64_t j = run_ends.offset + i;
+      return w == 2 ? LoadValue<int16_t>(p, j) : w == 4 ? LoadValue<int32_t>(p, j) : LoadValue<int64_t>(p, j);
     };
-    int64_t first = 0;
-    while (first < run_ends.length && load(first) <= a.offset) ++first;
-    int64_t last = first;
-    while (last < run_ends.length && load(last) < a.offset + a.length) ++last;
-    const int64_t runs = a.length == 0 ? 0 : last - first + 1;
-    const int64_t w = run_ends.type->bit_width() / 8;
+    // Run ends increase: binary search for the first run ending after a
+    // position.
+    auto run_after = [&](int64_t pos) {
+      int64_t lo = 0, hi = run_ends.length;
+      while (lo < hi) {
+        const int64_t mid = lo + (hi - lo) / 2;
+        if (load(mid) <= pos) lo = mid + 1; else hi = mid;
+      }
+      return lo;
+    };
+    int64_t first = 0, runs = 0;
+    if (a.length > 0) {
+      first = run_after(a.offset);
+      const int64_t last = run_after(a.offset + a.length - 1);
+      if (last >= run_ends.length || last >= values.length)
+        return Status::Invalid("run-end encoded array's runs end before the array does");
+      runs = last - first + 1;
+    }
     uint8_t* out = nullptr;
     auto buf = AllocateBuffer(runs * w, &out);
     for (int64_t k = 0; k < runs; ++k) {
-      int64_t v = std::min(load(first + k) - a.offset, a.length);
+      const int64_t v = std::min(load(first + k) - a.offset, a.length);
       if (w == 2) { int16_t x = static_cast<int16_t>(v); std::memcpy(out + 2 * k, &x, 2); }
       else if (w == 4) { int32_t x = static_cast<int32_t>(v); std::memcpy(out + 4 * k, &x, 4); }
       else { std::memcpy(out + 8 * k, &v, 8); }
     }
     HANGAR_RETURN_NOT_OK(Write(*MakeArray(run_ends.type, runs, {nullptr, buf}, {}, 0)));
-    return Write(*a.children[1]->Slice(first, runs));
+    return Write(*values.Slice(first, runs));
   }
 
   const WriteOptions& options_;
@@ -226,7 +308,7 @@ class BodyWriter {
 }  // namespace
 
 StreamEncoder::StreamEncoder(SchemaPtr schema, WriteOptions options, bool for_file)
-    : schema_(std::move(schema)),
+    : schema_(WithDistinctDictionaryFields(schema)),
       options_(options),
       for_file_(for_file),
       dictionary_fields_(AssignDictionaryIds(*schema_)) {
@@ -237,6 +319,10 @@ Result<EncodedMessage> StreamEncoder::EncodeSchema() const {
   FlatBufferBuilder fbb;
   auto header = SchemaToFlatbuffer(fbb, *schema_, dictionary_fields_);
   return EncodedMessage{FinishMessage(fbb, fb::MessageHeader::Schema, header.Union(), 0), {}, 0};
+}
+
+flatbuffers::Offset<fb::Schema> StreamEncoder::WriteSchema(flatbuffers::FlatBufferBuilder& fbb) const {
+  return SchemaToFlatbuffer(fbb, *schema_, dictionary_fields_);
 }
 
 Status StreamEncoder::CollectDictionaries(const FieldPtr& field, const ArrayPtr& array,
@@ -258,7 +344,8 @@ Status StreamEncoder::CollectDictionaries(const FieldPtr& field, const ArrayPtr&
 
 Result<EncodedMessage> StreamEncoder::EncodeDictionary(int64_t id, const ArrayPtr& values, bool is_delta) const {
   BodyWriter body(options_);
-  HANGAR_RETURN_NOT_OK(body.Write(*values));
+  Status st = body.Write(*values);
+  if (!st.ok()) return st.WithContext("dictionary " + std::to_string(id));
   FlatBufferBuilder fbb;
   auto rb = body.Finish(fbb, values->length);
   auto db = fb::CreateDictionaryBatch(fbb, id, rb, is_delta);
@@ -274,11 +361,21 @@ Result<std::vector<EncodedMessage>> StreamEncoder::EncodeBatch(const RecordBatch
     return Status::Invalid("record batch has " + std::to_string(batch.num_columns()) + " columns, the stream's schema " +
                            std::to_string(schema_->num_fields()));
   for (int i = 0; i < batch.num_columns(); ++i) {
+    if (!batch.column(i) || !batch.column(i)->type)
+      return Status::Invalid("record batch column '" + schema_->field(i)->name() + "' is missing");
+    if (batch.column(i)->length != batch.num_rows)
+      return Status::Invalid("column '" + schema_->field(i)->name() + "' has " +
+                             std::to_string(batch.column(i)->length) + " rows, the batch " +
+                             std::to_string(batch.num_rows));
     if (!batch.column(i)->type->Equals(*schema_->field(i)->type(), false))
       return Status::Invalid("column '" + schema_->field(i)->name() + "' has type " + batch.column(i)->type->ToString() +
                              ", the stream's schema says " + schema_->field(i)->type()->ToString());
   }
   std::vector<EncodedMessage> out;
+  // What the reader will know once these messages are written; committed
+  // only when the whole batch encoded, so that a failed batch leaves the
+  // encoder as it was.
+  std::map<int64_t, ArrayPtr> sent = sent_dictionaries_;
   if (!dictionary_fields_.empty()) {
     std::map<int64_t, ArrayPtr> current;
     for (int i = 0; i < batch.num_columns(); ++i)
@@ -287,15 +384,16 @@ Result<std::vector<EncodedMessage>> StreamEncoder::EncodeBatch(const RecordBatch
       auto it = current.find(id);
       if (it == current.end()) continue;
       const ArrayPtr& values = it->second;
-      auto sent = sent_dictionaries_.find(id);
-      if (sent != sent_dictionaries_.end()) {
-        const ArrayPtr& old = sent->second;
+      auto known = sent.find(id);
+      if (known != sent.end()) {
+        const ArrayPtr& old = known->second;
         if (old == values || ArrayEquals(*old, *values)) continue;
-        bool grew = values->length > old->length && ArrayEquals(*old, *values->Slice(0, old->length));
+        const bool grew = values->length > old->length && ArrayEquals(*old, *values->Slice(0, old->length));
         if (grew && (options_.emit_dictionary_deltas || for_file_)) {
-          HANGAR_ASSIGN_OR_RETURN(auto m, EncodeDictionary(id, values->Slice(old->length, values->length - old->length), true));
+          HANGAR_ASSIGN_OR_RETURN(
+              auto m, EncodeDictionary(id, values->Slice(old->length, values->length - old->length), true));
           out.push_back(std::move(m));
-          sent->second = values;
+          known->second = values;
           continue;
         }
         if (for_file_)
@@ -304,11 +402,14 @@ Result<std::vector<EncodedMessage>> StreamEncoder::EncodeBatch(const RecordBatch
       }
       HANGAR_ASSIGN_OR_RETURN(auto m, EncodeDictionary(id, values, false));
       out.push_back(std::move(m));
-      sent_dictionaries_[id] = values;
+      sent[id] = values;
     }
   }
   BodyWriter body(options_);
-  for (const auto& column : batch.columns) HANGAR_RETURN_NOT_OK(body.Write(*column));
+  for (int i = 0; i < batch.num_columns(); ++i) {
+    Status st = body.Write(*batch.column(i));
+    if (!st.ok()) return st.WithContext("column '" + schema_->field(i)->name() + "'");
+  }
   FlatBufferBuilder fbb;
   auto rb = body.Finish(fbb, batch.num_rows);
   EncodedMessage m;
@@ -316,6 +417,7 @@ Result<std::vector<EncodedMessage>> StreamEncoder::EncodeBatch(const RecordBatch
   m.metadata = FinishMessage(fbb, fb::MessageHeader::RecordBatch, rb.Union(), m.body_length);
   m.body = body.TakeBody();
   out.push_back(std::move(m));
+  sent_dictionaries_ = std::move(sent);
   return out;
 }
 

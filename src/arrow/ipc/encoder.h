@@ -28,11 +28,18 @@ class StreamEncoder {
   // file format requires.
   StreamEncoder(SchemaPtr schema, WriteOptions options, bool for_file = false);
 
+  // Equal to the schema given (a copy only if it reused a dictionary-encoded
+  // Field object, see WithDistinctDictionaryFields).
   const SchemaPtr& schema() const { return schema_; }
+  // The Schema message (no body).
   Result<EncodedMessage> EncodeSchema() const;
   // The dictionary batches this batch needs (new, delta or replacement), then
-  // the record batch itself.
+  // the record batch itself, last. Columns are matched to the schema by
+  // position and must have its types (metadata aside). Body pieces share the
+  // batch's buffers (they hold references, not copies).
   Result<std::vector<EncodedMessage>> EncodeBatch(const RecordBatch& batch);
+  // The schema as a flatbuffer table (the file footer embeds it).
+  flatbuffers::Offset<fb::Schema> WriteSchema(flatbuffers::FlatBufferBuilder& fbb) const;
 
  private:
   Status CollectDictionaries(const FieldPtr& field, const ArrayPtr& array, std::map<int64_t, ArrayPtr>* out) const;

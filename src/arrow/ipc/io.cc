@@ -1,5 +1,6 @@
 #include "arrow/ipc/io.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -47,11 +48,15 @@ Result<BufferPtr> BufferInputStream::Read(int64_t n) {
 
 Result<BufferPtr> FdInputStream::Read(int64_t n) {
   if (n < 0) return Status::Invalid("negative read size " + std::to_string(n));
+  // `n` usually comes from a length prefix the peer wrote: grow the buffer as
+  // bytes actually arrive instead of trusting it, so a 12-byte message
+  // claiming a 2 GiB body costs nothing.
+  constexpr int64_t kFirstChunk = int64_t{1} << 20;
   MutableBuffer buf;
-  buf.Resize(n);
   int64_t got = 0;
   while (got < n) {
-    ssize_t r = ::read(fd_, buf.data() + got, static_cast<size_t>(n - got));
+    if (got == buf.size()) buf.Resize(std::min(n, std::max(kFirstChunk, 2 * got)));
+    ssize_t r = ::read(fd_, buf.data() + got, static_cast<size_t>(buf.size() - got));
     if (r < 0) {
       if (errno == EINTR) continue;
       return ErrnoStatus("read");

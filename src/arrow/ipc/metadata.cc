@@ -1,12 +1,20 @@
 #include "arrow/ipc/metadata.h"
 
+#include <limits>
 #include <string>
 
 namespace hangar::arrow::ipc {
 
-void DictionaryFields::Add(const FieldPtr& field, int64_t id) {
+Status DictionaryFields::Add(const FieldPtr& field, int64_t id) {
+  auto [it, inserted] = fields_.emplace(id, field);
+  if (!inserted && !it->second->type()->value_type()->Equals(*field->type()->value_type(), false))
+    return Status::Invalid("fields '" + it->second->name() + "' and '" + field->name() + "' share dictionary id " +
+                           std::to_string(id) + " but their values differ in type: " +
+                           it->second->type()->value_type()->ToString() + " vs " +
+                           field->type()->value_type()->ToString());
+  if (inserted) emit_order_.push_back(id);
   ids_[field.get()] = id;
-  if (fields_.emplace(id, field).second) emit_order_.push_back(id);
+  return Status::OK();
 }
 
 Result<int64_t> DictionaryFields::IdOf(const Field* field) const {
@@ -29,14 +37,72 @@ void AssignIds(const FieldPtr& field, DictionaryFields* out, int64_t* next, std:
     int64_t id = (*next)++;
     // Inner dictionaries first, so that a reader knows them when the outer one arrives.
     for (const auto& child : type.value_type()->children()) AssignIds(child, out, next, order);
-    out->Add(field, id);
+    (void)out->Add(field, id);  // a fresh id: cannot clash
     order->push_back(id);
     return;
   }
   for (const auto& child : type.children()) AssignIds(child, out, next, order);
 }
 
+bool HasDictionary(const DataType& type) {
+  if (type.id() == TypeId::kDictionary) return true;
+  for (const auto& c : type.children()) {
+    if (HasDictionary(*c->type())) return true;
+  }
+  return false;
+}
+
+// Counts, for every Field object of dictionary type, how often it occurs.
+void CountDictionaryFields(const FieldPtr& field, std::unordered_map<const Field*, int>* seen) {
+  const DataType& type = *field->type();
+  if (type.id() == TypeId::kDictionary) {
+    ++(*seen)[field.get()];
+    for (const auto& c : type.value_type()->children()) CountDictionaryFields(c, seen);
+    return;
+  }
+  for (const auto& c : type.children()) CountDictionaryFields(c, seen);
+}
+
+TypePtr CopyType(const TypePtr& type);
+
+// A new Field object (and new objects below it wherever a dictionary is).
+FieldPtr CopyField(const FieldPtr& field) {
+  if (!HasDictionary(*field->type())) return field;
+  return std::make_shared<const Field>(field->name(), CopyType(field->type()), field->nullable(),
+                                       field->metadata());
+}
+
+TypePtr CopyType(const TypePtr& type) {
+  const DataType& t = *type;
+  DataType::Params p;
+  p.id = t.id();
+  p.unit = t.unit();
+  p.timezone = t.timezone();
+  p.byte_width = t.byte_width();
+  p.list_size = t.list_size();
+  p.precision = t.precision();
+  p.scale = t.scale();
+  p.keys_sorted = t.keys_sorted();
+  p.ordered = t.ordered();
+  p.type_codes = t.type_codes();
+  p.index_type = t.index_type();
+  p.value_type = t.value_type() && HasDictionary(*t.value_type()) ? CopyType(t.value_type()) : t.value_type();
+  for (const auto& c : t.children()) p.children.push_back(CopyField(c));
+  return std::make_shared<const DataType>(std::move(p));
+}
+
 }  // namespace
+
+SchemaPtr WithDistinctDictionaryFields(const SchemaPtr& schema) {
+  std::unordered_map<const Field*, int> seen;
+  for (const auto& f : schema->fields()) CountDictionaryFields(f, &seen);
+  bool repeated = false;
+  for (const auto& [field, count] : seen) repeated = repeated || count > 1;
+  if (!repeated) return schema;
+  std::vector<FieldPtr> fields;
+  for (const auto& f : schema->fields()) fields.push_back(CopyField(f));
+  return arrow::schema(std::move(fields), schema->metadata());
+}
 
 DictionaryFields AssignDictionaryIds(const Schema& schema) {
   DictionaryFields out;
@@ -162,7 +228,10 @@ Result<TypePtr> TypeFrom(const fb::Field* f, std::vector<FieldPtr> children) {
     }
     case fb::Type::FixedSizeBinary: {
       auto* b = f->type_as_FixedSizeBinary();
-      if (!b || b->byteWidth() < 0) return Status::Invalid("FixedSizeBinary type with invalid byte width");
+      // Widths whose bit count overflows an int32 are no data anyone writes.
+      if (!b || b->byteWidth() < 0 || b->byteWidth() > std::numeric_limits<int32_t>::max() / 8)
+        return Status::Invalid("FixedSizeBinary type with invalid byte width " +
+                               std::to_string(b ? b->byteWidth() : -1));
       return fixed_size_binary(b->byteWidth());
     }
     case fb::Type::List:
@@ -243,7 +312,10 @@ Result<FieldPtr> FieldFrom(const fb::Field* f, DictionaryFields* dictionaries, i
     type = dictionary(index_type, type, enc->isOrdered());
   }
   auto field = arrow::field(std::move(name), std::move(type), f->nullable(), MetadataFrom(f->custom_metadata()));
-  if (enc != nullptr) dictionaries->Add(field, enc->id());
+  if (enc != nullptr) {
+    Status st = dictionaries->Add(field, enc->id());
+    if (!st.ok()) return st;
+  }
   return field;
 }
 
@@ -273,7 +345,12 @@ using flatbuffers::Offset;
 Offset<flatbuffers::Vector<Offset<fb::KeyValue>>> MetadataTo(FlatBufferBuilder& fbb, const KeyValueMetadata& md) {
   if (md.empty()) return 0;
   std::vector<Offset<fb::KeyValue>> kvs;
-  for (const auto& [k, v] : md) kvs.push_back(fb::CreateKeyValueDirect(fbb, k.c_str(), v.c_str()));
+  // Sized strings, not c_str(): keys and values may hold NUL bytes.
+  for (const auto& [k, v] : md) {
+    auto key = fbb.CreateString(k);
+    auto value = fbb.CreateString(v);
+    kvs.push_back(fb::CreateKeyValue(fbb, key, value));
+  }
   return fbb.CreateVector(kvs);
 }
 

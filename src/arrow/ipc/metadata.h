@@ -25,8 +25,9 @@ namespace fb = org::apache::arrow::flatbuf;
 
 class DictionaryFields {
  public:
-  // Registers `field` (of dictionary type) under `id`.
-  void Add(const FieldPtr& field, int64_t id);
+  // Registers `field` (of dictionary type) under `id`. Several fields may
+  // share one id (and so one dictionary) if their value types are equal.
+  Status Add(const FieldPtr& field, int64_t id);
   // The id of a dictionary-encoded field of the schema, or an error.
   Result<int64_t> IdOf(const Field* field) const;
   // The dictionary field registered under `id` (its type is dictionary<...>).
@@ -43,8 +44,16 @@ class DictionaryFields {
   std::vector<int64_t> emit_order_;
 };
 
-// Ids 0, 1, 2, ... in pre-order of the schema's fields (dictionary value types included).
+// Ids 0, 1, 2, ... in pre-order of the schema's fields (dictionary value types
+// included). Ids are keyed by Field object, so every dictionary-encoded field
+// must be a distinct object: see WithDistinctDictionaryFields.
 DictionaryFields AssignDictionaryIds(const Schema& schema);
+
+// The schema itself if no Field object of dictionary type occurs twice in it
+// (a FieldPtr reused in two columns, or a type reused in two places), else an
+// equal schema in which each occurrence is its own object, so each gets its
+// own dictionary id.
+SchemaPtr WithDistinctDictionaryFields(const SchemaPtr& schema);
 
 // Reads a Schema table; fills `dictionaries` with the encoded fields.
 Result<SchemaPtr> SchemaFromFlatbuffer(const fb::Schema* schema, DictionaryFields* dictionaries, int max_depth);

@@ -12,18 +12,23 @@ struct WriteOptions {
   Compression compression = Compression::kNone;
   int zstd_level = 1;
   // In streams, a dictionary that only grew is sent as a delta instead of a
-  // replacement.
+  // replacement. (Files always send growth as deltas: they cannot replace.)
   bool emit_dictionary_deltas = false;
   // Alignment of buffers in the body: 8 (the format's minimum) or 64.
   int32_t alignment = 8;
+  // Frames messages the pre-1.0 way (length prefix without the 0xFFFFFFFF
+  // continuation marker), for readers older than Arrow 0.15. Metadata stays V5.
+  bool write_legacy_format = false;
 };
 
 struct ReadOptions {
   // Full validation of every array read (offsets, indices, run ends, views):
-  // costs one pass over offsets, never over values. Turn off only for trusted input.
+  // costs one pass over offsets and indices, never over values. Sizes and
+  // shapes are always checked; turn this off only for trusted input. UTF-8
+  // content is not checked either way.
   bool validate = true;
-  // Largest metadata or body accepted for one message.
-  int64_t max_message_size = int64_t{1} << 34;
+  // Largest metadata, body or decompressed buffer accepted for one message.
+  int64_t max_message_size = int64_t{1} << 31;
   // Deepest type nesting accepted.
   int max_recursion_depth = 64;
 };

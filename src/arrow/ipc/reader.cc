@@ -1,6 +1,7 @@
 #include "arrow/ipc/reader.h"
 
 #include <cstring>
+#include <set>
 #include <string>
 
 namespace hangar::arrow::ipc {
@@ -56,12 +57,17 @@ Result<std::unique_ptr<FileReader>> FileReader::Open(BufferPtr file, ReadOptions
   };
   blocks(footer->dictionaries(), &reader->dictionaries_);
   blocks(footer->recordBatches(), &reader->batches_);
-  // Dictionaries (and their deltas) apply to every batch of a file.
+  // Dictionaries (and their deltas) apply to every batch of a file, so one
+  // may not be replaced: earlier batches would silently change meaning.
+  std::set<int64_t> seen;
   for (const Block& block : reader->dictionaries_) {
     HANGAR_ASSIGN_OR_RETURN(auto message, reader->ReadBlock(block));
     if (message.type() != fb::MessageHeader::DictionaryBatch)
       return Status::Invalid("Arrow IPC file dictionary block does not hold a dictionary batch");
-    HANGAR_RETURN_NOT_OK(reader->decoder_.Consume(message));
+    HANGAR_ASSIGN_OR_RETURN(auto decoded, reader->decoder_.Consume(message));
+    if (!seen.insert(decoded.dictionary_id).second && !decoded.is_delta)
+      return Status::Invalid("Arrow IPC file replaces dictionary " + std::to_string(decoded.dictionary_id) +
+                             "; a file may only extend a dictionary with deltas");
   }
   return reader;
 }

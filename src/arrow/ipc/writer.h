@@ -12,9 +12,16 @@
 
 namespace hangar::arrow::ipc {
 
-// Frames one message onto `out`: continuation marker, padded metadata length,
-// metadata, padding, body. Returns the framed metadata size (prefix included).
-Result<int32_t> WriteMessage(OutputStream* out, const EncodedMessage& message, int32_t alignment);
+// Frames one message onto `out`: continuation marker (unless legacy), padded
+// metadata length, metadata, padding, body. The padding makes the body start
+// at a multiple of options.alignment counted from `stream_start`, the
+// position in `out` where the stream or file began. Returns the framed
+// metadata size, prefix included (a file Block's metaDataLength).
+Result<int32_t> WriteMessage(OutputStream* out, const EncodedMessage& message, const WriteOptions& options = {},
+                             int64_t stream_start = 0);
+
+// The end-of-stream marker: 0xFFFFFFFF 0x00000000 (legacy: 0x00000000).
+Status WriteEndOfStream(OutputStream* out, const WriteOptions& options = {});
 
 class StreamWriter {
  public:
@@ -26,8 +33,9 @@ class StreamWriter {
 
  private:
   StreamWriter(OutputStream* out, SchemaPtr schema, WriteOptions options)
-      : out_(out), options_(options), encoder_(std::move(schema), options) {}
+      : out_(out), start_(out->position()), options_(options), encoder_(std::move(schema), options) {}
   OutputStream* out_;
+  int64_t start_;  // where the stream begins in out_
   WriteOptions options_;
   StreamEncoder encoder_;
   bool closed_ = false;
@@ -47,8 +55,9 @@ class FileWriter {
     int64_t body_length;
   };
   FileWriter(OutputStream* out, SchemaPtr schema, WriteOptions options)
-      : out_(out), options_(options), encoder_(std::move(schema), options, /*for_file=*/true) {}
+      : out_(out), start_(out->position()), options_(options), encoder_(std::move(schema), options, /*for_file=*/true) {}
   OutputStream* out_;
+  int64_t start_;  // where the file begins in out_: Block offsets count from here
   WriteOptions options_;
   StreamEncoder encoder_;
   std::vector<Block> dictionaries_;
