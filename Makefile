@@ -34,10 +34,9 @@ ASAN_CMAKE_ARGS := -DCMAKE_BUILD_TYPE=Debug -DHANGAR_SANITIZE=ON -DHANGAR_BUILD_
 FUZZ_CMAKE_ARGS := -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DHANGAR_FUZZ=ON \
                    -DCMAKE_C_FLAGS='-O1 -g' -DCMAKE_CXX_FLAGS='-O1 -g'
 
-# `make run ARGS="..."` (or RUN_ARGS) chooses what hangar runs.
-# Until the Flight server lands, `make run` runs the Arrow core demo; it becomes
-# `serve --dev-kafka --data-dir data` with the server.
-RUN_ARGS   ?= demo --data-dir data
+# `make run ARGS="..."` (or RUN_ARGS) chooses what hangar runs: by default the
+# Flight server on 127.0.0.1:8815 with its data in ./data.
+RUN_ARGS   ?= serve --dev-kafka --data-dir data
 ARGS       ?= $(RUN_ARGS)
 
 # Fuzz targets as binary:corpus pairs; seeds come from fuzz/corpus/<corpus> (the IPC
@@ -94,7 +93,7 @@ test-js: setup build
 test-asan: setup
 	$(call configure,$(ASAN_DIR),$(ASAN_CMAKE_ARGS) $(CMAKE_ARGS))
 	$(CMAKE) --build $(ASAN_DIR) -j$(JOBS)
-	$(CTEST) --test-dir $(ASAN_DIR) -L unit --output-on-failure -j$(JOBS) --no-tests=error
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp $(CTEST) --test-dir $(ASAN_DIR) -L unit --output-on-failure -j$(JOBS) --no-tests=error
 
 test-fuzz: setup
 	@if [ ! -f fuzz/CMakeLists.txt ]; then echo "test-fuzz: fuzz/CMakeLists.txt not written yet; skipping"; exit 0; fi

@@ -145,4 +145,19 @@ ArrayPtr MakeNullArray(TypePtr type, int64_t length) {
   }
 }
 
+int64_t TotalBufferSize(const Array& array) {
+  int64_t n = 0;
+  for (const auto& b : array.buffers)
+    if (b) n += b->size();
+  for (const auto& c : array.children) n += TotalBufferSize(*c);
+  if (array.dictionary) n += TotalBufferSize(*array.dictionary);
+  return n;
+}
+
+int64_t TotalBufferSize(const RecordBatch& batch) {
+  int64_t n = 0;
+  for (const auto& c : batch.columns) n += TotalBufferSize(*c);
+  return n;
+}
+
 }  // namespace hangar::arrow

@@ -99,4 +99,10 @@ using RecordBatchPtr = std::shared_ptr<const RecordBatch>;
 
 RecordBatchPtr MakeRecordBatch(SchemaPtr schema, int64_t num_rows, std::vector<ArrayPtr> columns);
 
+// Bytes of every buffer an array (children and dictionary included) or a
+// batch references, whole buffers even where a slice uses less: the memory
+// they keep alive, and what sizes and progress reports count.
+int64_t TotalBufferSize(const Array& array);
+int64_t TotalBufferSize(const RecordBatch& batch);
+
 }  // namespace hangar::arrow

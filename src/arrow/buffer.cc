@@ -12,11 +12,12 @@ struct AlignedFree {
   void operator()(uint8_t* p) const { std::free(p); }
 };
 
-uint8_t* AllocateAligned(int64_t size) {
+// Zeroes [zero_from, padded size).
+uint8_t* AllocateAligned(int64_t size, int64_t zero_from = 0) {
   int64_t padded = RoundUp(size > 0 ? size : 1, kBufferAlignment);
   void* p = std::aligned_alloc(kBufferAlignment, static_cast<size_t>(padded));
   if (p == nullptr) throw std::bad_alloc();  // out of memory is fatal, as in the STL
-  std::memset(p, 0, static_cast<size_t>(padded));
+  std::memset(static_cast<uint8_t*>(p) + zero_from, 0, static_cast<size_t>(padded - zero_from));
   return static_cast<uint8_t*>(p);
 }
 
@@ -39,11 +40,21 @@ BufferPtr Buffer::FromString(std::string bytes) {
                                         static_cast<int64_t>(owner->size()), owner);
 }
 
-BufferPtr AllocateBuffer(int64_t size, uint8_t** mutable_data) {
-  uint8_t* p = AllocateAligned(size);
+namespace {
+
+BufferPtr Allocate(int64_t size, int64_t zero_from, uint8_t** mutable_data) {
+  uint8_t* p = AllocateAligned(size, zero_from);
   std::shared_ptr<uint8_t> owner(p, AlignedFree());
   *mutable_data = p;
   return std::make_shared<const Buffer>(p, size, std::move(owner));
+}
+
+}  // namespace
+
+BufferPtr AllocateBuffer(int64_t size, uint8_t** mutable_data) { return Allocate(size, 0, mutable_data); }
+
+BufferPtr AllocateBufferForOverwrite(int64_t size, uint8_t** mutable_data) {
+  return Allocate(size, size, mutable_data);
 }
 
 MutableBuffer::MutableBuffer(MutableBuffer&& o) noexcept

@@ -100,6 +100,9 @@ class MutableBuffer {
 
 // Allocates `size` zeroed bytes, 64-byte aligned and padded.
 BufferPtr AllocateBuffer(int64_t size, uint8_t** mutable_data);
+// The same for a caller that writes all `size` bytes itself: only the padding
+// is zeroed, which spares a pass over memory about to be overwritten.
+BufferPtr AllocateBufferForOverwrite(int64_t size, uint8_t** mutable_data);
 
 // Element i of a little-endian array of T at `p`, read without assuming the
 // pointer is aligned for T (buffers from the wire or from C callers may not be).

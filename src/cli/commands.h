@@ -11,5 +11,13 @@ using Args = std::vector<std::string_view>;
 int RunVersion();
 int RunDemo(const Args& args);
 int RunCat(const Args& args);
+int RunServe(const Args& args);
+int RunLs(const Args& args);
+int RunInfo(const Args& args);
+int RunGet(const Args& args);
+int RunPut(const Args& args);
+int RunActions(const Args& args);
+int RunAction(const Args& args);
+int RunUser(const Args& args);
 
 }  // namespace hangar::cli

@@ -1,11 +1,9 @@
 // The `hangar` executable: one binary for the server and its client commands.
 //
-//   hangar version              print the version
-//   hangar demo [--data-dir D]  write a small demo table as an Arrow IPC file and print it back
-//   hangar cat FILE             print an Arrow IPC file or stream (schema and rows)
-//
-// The Flight server (`hangar serve`) and the client commands of the design
-// brief arrive with the Flight layer.
+//   hangar serve [options]      the Flight server (serve_command.cc)
+//   hangar ls|info|get|put|actions|action   Flight client commands (client_commands.cc)
+//   hangar user add|list|remove users file management (user_command.cc)
+//   hangar version | demo | cat   local tools
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -21,6 +19,14 @@ void PrintUsage(FILE* out) {
       "usage: hangar <command> [options]\n"
       "\n"
       "commands:\n"
+      "  serve                   run the Flight server (hangar serve --help)\n"
+      "  ls                      list flights (tables and topics)\n"
+      "  info NAME               schema, size and endpoints of a flight\n"
+      "  get NAME [-o FILE]      download a flight: table on the terminal, or .arrow/.arrows/.csv\n"
+      "  put NAME FILE           upload an Arrow IPC file or stream\n"
+      "  actions                 list the server's actions\n"
+      "  action TYPE [BODY]      run an action\n"
+      "  user add|list|remove    manage a users file\n"
       "  version                 print the version\n"
       "  demo [--data-dir DIR]   write a demo table to DIR/demo.arrow (default: data) and print it\n"
       "  cat FILE                print an Arrow IPC file or stream: schema, then each batch\n"
@@ -41,6 +47,14 @@ int main(int argc, char** argv) {
   if (command == "version" || command == "--version") return hangar::cli::RunVersion();
   if (command == "demo") return hangar::cli::RunDemo(args);
   if (command == "cat") return hangar::cli::RunCat(args);
+  if (command == "serve") return hangar::cli::RunServe(args);
+  if (command == "ls") return hangar::cli::RunLs(args);
+  if (command == "info") return hangar::cli::RunInfo(args);
+  if (command == "get") return hangar::cli::RunGet(args);
+  if (command == "put") return hangar::cli::RunPut(args);
+  if (command == "actions") return hangar::cli::RunActions(args);
+  if (command == "action") return hangar::cli::RunAction(args);
+  if (command == "user") return hangar::cli::RunUser(args);
   std::fprintf(stderr, "hangar: unknown command '%.*s'\n\n", static_cast<int>(command.size()), command.data());
   PrintUsage(stderr);
   return 2;

@@ -1,0 +1,71 @@
+#include "cli/client_connection.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace hangar::cli {
+
+const char* const kConnectionUsage =
+    "connection options:\n"
+    "  --server LOCATION   grpc://host:port or grpc+tls://host:port (default $HANGAR_SERVER or\n"
+    "                      grpc://127.0.0.1:8815)\n"
+    "  --user NAME --password PASS   log in (default $HANGAR_USER / $HANGAR_PASSWORD)\n"
+    "  --tls-ca FILE       PEM roots to verify the server with\n"
+    "  --tls-cert FILE --tls-key FILE   client certificate for mutual TLS\n"
+    "  --tls-server-name NAME          expected name in the server certificate\n";
+
+std::set<std::string> ConnectionFlags() {
+  return {"server", "user", "password", "tls-ca", "tls-cert", "tls-key", "tls-server-name"};
+}
+
+namespace {
+
+Result<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::Invalid("cannot read '" + path + "'");
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+std::optional<std::string> FlagOrEnv(const Flags& flags, const std::string& flag, const char* env) {
+  if (auto v = flags.Get(flag)) return v;
+  if (const char* e = std::getenv(env); e != nullptr && *e != '\0') return std::string(e);
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<flight::FlightClient>> Connect(const Flags& flags) {
+  flight::ClientOptions options;
+  if (auto ca = flags.Get("tls-ca")) {
+    HANGAR_ASSIGN_OR_RETURN(options.tls_root_certs, ReadFile(*ca));
+  }
+  if (auto cert = flags.Get("tls-cert")) {
+    HANGAR_ASSIGN_OR_RETURN(options.tls_cert_chain, ReadFile(*cert));
+    auto key = flags.Get("tls-key");
+    if (!key) return Status::Invalid("--tls-cert needs --tls-key");
+    HANGAR_ASSIGN_OR_RETURN(options.tls_private_key, ReadFile(*key));
+  }
+  options.tls_override_hostname = flags.GetOr("tls-server-name", "");
+  const std::string server = FlagOrEnv(flags, "server", "HANGAR_SERVER").value_or("grpc://127.0.0.1:8815");
+  HANGAR_ASSIGN_OR_RETURN(auto client, flight::FlightClient::Connect(flight::Location{server}, options));
+  auto user = FlagOrEnv(flags, "user", "HANGAR_USER");
+  if (user) {
+    auto password = FlagOrEnv(flags, "password", "HANGAR_PASSWORD");
+    if (!password) return Status::Invalid("--user needs --password (or $HANGAR_PASSWORD)");
+    HANGAR_RETURN_NOT_OK(client->AuthenticateBasicToken(*user, *password).status());
+  }
+  return client;
+}
+
+flight::FlightDescriptor DescriptorFromName(const std::string& name) {
+  for (char sep : {'/', '.'}) {
+    if (size_t at = name.find(sep); at != std::string::npos && at > 0)
+      return flight::FlightDescriptor::Path({name.substr(0, at), name.substr(at + 1)});
+  }
+  return flight::FlightDescriptor::Path({name});
+}
+
+}  // namespace hangar::cli

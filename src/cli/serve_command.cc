@@ -1,0 +1,122 @@
+// `hangar serve`: the Flight server.
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+
+#include "cli/commands.h"
+#include "cli/flags.h"
+#include "flight/auth/token.h"
+#include "flight/server.h"
+#include "server/hangar_service.h"
+
+namespace hangar::cli {
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: hangar serve [options]\n"
+    "  --config FILE             settings as `name = value` lines (flag names without\n"
+    "                            dashes); flags on the command line win\n"
+    "  --listen HOST:PORT        address to serve on (default 127.0.0.1:8815)\n"
+    "  --data-dir DIR            data directory (default: data)\n"
+    "  --users FILE              users file: turns on Basic->Bearer authentication\n"
+    "                            (create it with `hangar user add`)\n"
+    "  --token-secret-file FILE  HMAC key for bearer tokens, shared by a cluster's nodes\n"
+    "                            (default: DIR/token-secret, created if missing)\n"
+    "  --token-ttl SECONDS       lifetime of issued tokens (default 43200)\n"
+    "  --tls-cert FILE --tls-key FILE   serve TLS (grpc+tls://)\n"
+    "  --tls-client-ca FILE      require client certificates signed by this CA (mTLS)\n"
+    "  --insecure                allow a non-loopback address without auth and TLS\n"
+    "  --max-message-mib N       largest gRPC message accepted or sent (default 1024)\n"
+    "  --dev-kafka               start the embedded development Kafka cluster\n"
+    "  --kafka-brokers LIST      Kafka bootstrap servers\n";
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "hangar serve: %s\n", message.c_str());
+  return 1;
+}
+
+}  // namespace
+
+int RunServe(const Args& args) {
+  const std::set<std::string> value_flags = {"listen",   "data-dir", "users",         "token-secret-file",
+                                             "token-ttl", "tls-cert", "tls-key",       "tls-client-ca",
+                                             "max-message-mib", "kafka-brokers", "config"};
+  const std::set<std::string> switches = {"insecure", "dev-kafka", "help"};
+  auto parsed = Flags::Parse(args, value_flags, switches);
+  if (parsed.ok() && parsed->Get("config")) {
+    Status merged = parsed->MergeConfigFile(*parsed->Get("config"), value_flags, switches);
+    if (!merged.ok()) return Fail(merged.message());
+  }
+  if (!parsed.ok() || parsed->Has("help") || !parsed->positional().empty()) {
+    if (!parsed.ok()) std::fprintf(stderr, "hangar serve: %s\n", parsed.status().message().c_str());
+    std::fputs(kUsage, parsed.ok() && parsed->Has("help") ? stdout : stderr);
+    return parsed.ok() && parsed->Has("help") ? 0 : 2;
+  }
+  const Flags& flags = *parsed;
+
+
+  flight::ServerOptions options;
+  options.listen = flags.GetOr("listen", "127.0.0.1:8815");
+  options.insecure = flags.Has("insecure");
+  const std::string data_dir = flags.GetOr("data-dir", "data");
+  std::error_code ec;
+  std::filesystem::create_directories(data_dir, ec);
+  if (ec) return Fail("cannot create the data directory '" + data_dir + "': " + ec.message());
+
+  if (auto mib = flags.Get("max-message-mib")) {
+    const long n = std::strtol(mib->c_str(), nullptr, 10);
+    if (n <= 0 || n > 2047) return Fail("--max-message-mib must be between 1 and 2047");
+    options.max_message_size = static_cast<int>(n << 20);
+  }
+  if (auto cert = flags.Get("tls-cert")) {
+    auto key = flags.Get("tls-key");
+    if (!key) return Fail("--tls-cert needs --tls-key");
+    options.tls = flight::TlsOptions{*cert, *key, flags.GetOr("tls-client-ca", "")};
+  } else if (flags.Get("tls-key") || flags.Get("tls-client-ca")) {
+    return Fail("--tls-key and --tls-client-ca need --tls-cert");
+  }
+  if (auto users = flags.Get("users")) {
+    const std::string secret_file = flags.GetOr("token-secret-file", data_dir + "/token-secret");
+    auto secret = flight::auth::TokenSigner::LoadOrCreateSecret(secret_file);
+    if (!secret.ok()) return Fail(secret.status().message());
+    flight::AuthOptions auth;
+    auth.users_file = *users;
+    auth.token_secret = *secret;
+    if (auto ttl = flags.Get("token-ttl")) {
+      const long seconds = std::strtol(ttl->c_str(), nullptr, 10);
+      if (seconds <= 0) return Fail("--token-ttl must be a positive number of seconds");
+      auth.token_ttl = std::chrono::seconds(seconds);
+    }
+    options.auth = auth;
+  }
+  if (flags.Has("dev-kafka") || flags.Get("kafka-brokers"))
+    std::fprintf(stderr, "hangar serve: note: this build serves tables only; Kafka topics are not served yet\n");
+
+  // Signals are taken synchronously by sigwait below; block them before gRPC
+  // starts its threads so that none of those threads receives them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto server = flight::FlightServer::Start(options, std::make_shared<server::HangarService>());
+  if (!server.ok()) return Fail(server.status().message());
+  std::fprintf(stderr, "hangar: serving Flight on %s (%s%s), data in %s\n", (*server)->location().uri.c_str(),
+               options.auth ? "authentication on" : "no authentication", options.tls ? ", TLS" : "",
+               data_dir.c_str());
+  std::fflush(stderr);
+
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  std::fprintf(stderr, "hangar: %s received, shutting down\n", strsignal(signal_number));
+  (*server)->Shutdown(std::chrono::seconds(5));
+  return 0;
+}
+
+}  // namespace hangar::cli

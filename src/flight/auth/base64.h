@@ -1,0 +1,18 @@
+// Base64 (RFC 4648): the standard alphabet with padding for Basic
+// credentials and password hashes, the URL-safe one without padding for
+// bearer tokens (they travel in headers and URLs).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+
+namespace hangar::flight::auth {
+
+std::string Base64Encode(std::string_view bytes);
+Result<std::string> Base64Decode(std::string_view text);
+std::string Base64UrlEncode(std::string_view bytes);
+Result<std::string> Base64UrlDecode(std::string_view text);
+
+}  // namespace hangar::flight::auth

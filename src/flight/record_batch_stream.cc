@@ -1,0 +1,112 @@
+#include "flight/record_batch_stream.h"
+
+namespace hangar::flight {
+
+FlightStreamReader::FlightStreamReader(FlightDataSource* source, arrow::ipc::ReadOptions options)
+    : source_(source), decoder_(options) {}
+
+Result<FlightStreamChunk> FlightStreamReader::ReadOne(bool* stream_ended) {
+  *stream_ended = false;
+  FlightData data;
+  HANGAR_ASSIGN_OR_RETURN(bool got, source_->Read(&data));
+  if (!got) {
+    ended_ = true;
+    *stream_ended = true;
+    return FlightStreamChunk{};
+  }
+  if (!first_read_) {
+    first_read_ = true;
+    descriptor_ = std::move(data.descriptor);
+  }
+  FlightStreamChunk chunk;
+  chunk.app_metadata = std::move(data.app_metadata);
+  if (data.data_header != nullptr && data.data_header->size() > 0) {
+    HANGAR_ASSIGN_OR_RETURN(auto decoded, decoder_.Consume(std::move(data.data_header), data.ContiguousBody()));
+    if (decoded.kind == arrow::ipc::StreamDecoder::Kind::kRecordBatch) chunk.data = std::move(decoded.batch);
+  }
+  return chunk;
+}
+
+Result<std::optional<FlightDescriptor>> FlightStreamReader::Descriptor() {
+  if (!first_read_ && !ended_) {
+    bool ended = false;
+    HANGAR_ASSIGN_OR_RETURN(auto chunk, ReadOne(&ended));
+    if (!chunk.end()) pending_.push_back(std::move(chunk));
+  }
+  return descriptor_;
+}
+
+Result<arrow::SchemaPtr> FlightStreamReader::GetSchema() {
+  while (!decoder_.has_schema()) {
+    if (ended_) return Status::Invalid("the stream ended before its schema message");
+    bool ended = false;
+    HANGAR_ASSIGN_OR_RETURN(auto chunk, ReadOne(&ended));
+    if (chunk.data != nullptr) return Status::Invalid("record batch before the schema message");  // decoder refuses first
+    if (!chunk.end()) pending_.push_back(std::move(chunk));
+  }
+  return decoder_.schema();
+}
+
+Result<FlightStreamChunk> FlightStreamReader::Next() {
+  if (!pending_.empty()) {
+    FlightStreamChunk chunk = std::move(pending_.front());
+    pending_.pop_front();
+    return chunk;
+  }
+  while (!ended_) {
+    bool ended = false;
+    HANGAR_ASSIGN_OR_RETURN(auto chunk, ReadOne(&ended));
+    if (!chunk.end() || ended) return chunk;
+  }
+  return FlightStreamChunk{};
+}
+
+Result<std::vector<arrow::RecordBatchPtr>> FlightStreamReader::ReadAll() {
+  std::vector<arrow::RecordBatchPtr> batches;
+  while (true) {
+    HANGAR_ASSIGN_OR_RETURN(auto chunk, Next());
+    if (chunk.end()) return batches;
+    if (chunk.data) batches.push_back(std::move(chunk.data));
+  }
+}
+
+FlightStreamWriter::FlightStreamWriter(FlightDataSink* sink, arrow::ipc::WriteOptions options)
+    : sink_(sink), options_(options) {}
+
+Status FlightStreamWriter::Send(FlightData data) {
+  if (descriptor_) {
+    data.descriptor = std::move(descriptor_);
+    descriptor_.reset();
+  }
+  return sink_->Write(data);
+}
+
+Status FlightStreamWriter::Begin(const arrow::SchemaPtr& schema) {
+  if (encoder_ != nullptr) return Status::FailedPrecondition("the stream's schema was already sent");
+  encoder_ = std::make_unique<arrow::ipc::StreamEncoder>(schema, options_);
+  HANGAR_ASSIGN_OR_RETURN(auto message, encoder_->EncodeSchema());
+  FlightData data;
+  data.data_header = std::move(message.metadata);
+  return Send(std::move(data));
+}
+
+Status FlightStreamWriter::WriteRecordBatch(const arrow::RecordBatch& batch, arrow::BufferPtr app_metadata) {
+  if (encoder_ == nullptr) return Status::FailedPrecondition("a record batch cannot be written before the schema");
+  HANGAR_ASSIGN_OR_RETURN(auto messages, encoder_->EncodeBatch(batch));
+  for (size_t i = 0; i < messages.size(); ++i) {
+    FlightData data;
+    data.data_header = std::move(messages[i].metadata);
+    data.body = std::move(messages[i].body);
+    if (i + 1 == messages.size()) data.app_metadata = std::move(app_metadata);
+    HANGAR_RETURN_NOT_OK(Send(std::move(data)));
+  }
+  return Status::OK();
+}
+
+Status FlightStreamWriter::WriteMetadata(arrow::BufferPtr app_metadata) {
+  FlightData data;
+  data.app_metadata = std::move(app_metadata);
+  return Send(std::move(data));
+}
+
+}  // namespace hangar::flight

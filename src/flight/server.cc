@@ -1,0 +1,539 @@
+#include "flight/server.h"
+
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/impl/codegen/proto_utils.h>
+#include <grpcpp/impl/codegen/method_handler.h>
+#include <grpcpp/impl/codegen/rpc_service_method.h>
+
+#include <cstdio>
+#include <exception>
+#include <fstream>
+#include <sstream>
+
+#include "flight/protocol.h"
+#include "flight/server_auth.h"
+#include "flight/status_mapping.h"
+
+namespace hangar::flight {
+
+// --- FlightService defaults -------------------------------------------------
+
+namespace {
+Status NotImplemented(std::string_view method) {
+  return Status::Unimplemented(std::string(method) + " is not implemented by this server");
+}
+}  // namespace
+
+Result<AccessRequest> FlightService::AccessFor(const ServerCallContext&, const CallRequest& request) {
+  switch (request.method) {
+    case FlightMethod::kDoPut:
+    case FlightMethod::kDoExchange: return AccessRequest{auth::Access::kWrite, "*"};
+    case FlightMethod::kDoAction: return AccessRequest{auth::Access::kAdmin, "*"};
+    default: return AccessRequest{auth::Access::kRead, "*"};
+  }
+}
+Result<std::vector<FlightInfo>> FlightService::ListFlights(const ServerCallContext&, const Criteria&) {
+  return NotImplemented("ListFlights");
+}
+Result<FlightInfo> FlightService::GetFlightInfo(const ServerCallContext&, const FlightDescriptor&) {
+  return NotImplemented("GetFlightInfo");
+}
+Result<PollInfo> FlightService::PollFlightInfo(const ServerCallContext&, const FlightDescriptor&) {
+  return NotImplemented("PollFlightInfo");
+}
+Result<arrow::SchemaPtr> FlightService::GetSchema(const ServerCallContext&, const FlightDescriptor&) {
+  return NotImplemented("GetSchema");
+}
+Status FlightService::DoGet(const ServerCallContext&, const Ticket&, FlightStreamWriter*) {
+  return NotImplemented("DoGet");
+}
+Status FlightService::DoPut(const ServerCallContext&, const FlightDescriptor&, FlightStreamReader*, PutResultWriter*) {
+  return NotImplemented("DoPut");
+}
+Status FlightService::DoExchange(const ServerCallContext&, const FlightDescriptor&, FlightStreamReader*,
+                                 FlightStreamWriter*) {
+  return NotImplemented("DoExchange");
+}
+Result<std::vector<ActionResult>> FlightService::DoAction(const ServerCallContext&, const Action& action) {
+  return Status::Unimplemented("this server has no action '" + action.type + "'");
+}
+Result<std::vector<ActionType>> FlightService::ListActions(const ServerCallContext&) {
+  return std::vector<ActionType>{};
+}
+
+// --- the gRPC glue ----------------------------------------------------------
+
+namespace {
+
+using grpc::ServerContext;
+
+class GrpcCallContext : public ServerCallContext {
+ public:
+  explicit GrpcCallContext(ServerContext* context) : context_(context) {}
+  const std::string& user() const override { return user_; }
+  std::string peer() const override { return context_->peer(); }
+  bool is_cancelled() const override { return context_->IsCancelled(); }
+  std::optional<std::string> header(std::string_view key) const override {
+    const auto& metadata = context_->client_metadata();
+    auto it = metadata.find(grpc::string_ref(key.data(), key.size()));
+    if (it == metadata.end()) return std::nullopt;
+    return std::string(it->second.data(), it->second.size());
+  }
+  void set_user(std::string user) { user_ = std::move(user); }
+
+ private:
+  ServerContext* context_;
+  std::string user_;
+};
+
+// Reads FlightData from a gRPC server stream, telling a clean end of stream
+// from a cancelled call and from bytes that were not FlightData.
+template <typename Stream>
+class ServerSource : public FlightDataSource {
+ public:
+  ServerSource(ServerContext* context, Stream* stream) : context_(context), stream_(stream) {}
+  Result<bool> Read(FlightData* out) override {
+    if (stream_->Read(out)) return true;
+    HANGAR_RETURN_NOT_OK(out->wire_status);
+    if (context_->IsCancelled()) return Status::Cancelled("the client cancelled the call or disconnected");
+    return false;
+  }
+
+ private:
+  ServerContext* context_;
+  Stream* stream_;
+};
+
+template <typename Stream>
+class ServerSink : public FlightDataSink {
+ public:
+  explicit ServerSink(Stream* stream) : stream_(stream) {}
+  Status Write(const FlightData& data) override {
+    if (!stream_->Write(data)) return Status::Cancelled("the client cancelled the call or disconnected");
+    return Status::OK();
+  }
+
+ private:
+  Stream* stream_;
+};
+
+class GrpcPutResultWriter : public PutResultWriter {
+ public:
+  explicit GrpcPutResultWriter(grpc::ServerReaderWriter<pb::PutResult, FlightData>* stream) : stream_(stream) {}
+  Status Write(std::string_view app_metadata) override {
+    pb::PutResult result;
+    result.set_app_metadata(std::string(app_metadata));
+    if (!stream_->Write(result)) return Status::Cancelled("the client cancelled the call or disconnected");
+    return Status::OK();
+  }
+
+ private:
+  grpc::ServerReaderWriter<pb::PutResult, FlightData>* stream_;
+};
+
+}  // namespace
+
+class FlightGrpcService : public grpc::Service {
+ public:
+  FlightGrpcService(std::shared_ptr<FlightService> service, std::unique_ptr<ServerAuthenticator> auth,
+                    const ServerOptions& options)
+      : service_(std::move(service)), auth_(std::move(auth)), options_(options) {
+    using grpc::internal::RpcMethod;
+    using grpc::internal::RpcServiceMethod;
+    using Self = FlightGrpcService;
+    // gRPC's own registration classes, as generated code uses them; the
+    // request/response types decide the serializer, which is how FlightData
+    // gets Hangar's zero-copy one. AddMethod takes ownership.
+    AddMethod(new RpcServiceMethod(
+        "/arrow.flight.protocol.FlightService/Handshake", RpcMethod::BIDI_STREAMING,
+        new grpc::internal::BidiStreamingHandler<Self, pb::HandshakeRequest, pb::HandshakeResponse>(
+            [](Self* s, ServerContext* c, grpc::ServerReaderWriter<pb::HandshakeResponse, pb::HandshakeRequest>* st) {
+              return s->Handshake(c, st);
+            },
+            this)));
+    AddMethod(new RpcServiceMethod(
+        "/arrow.flight.protocol.FlightService/ListFlights", RpcMethod::SERVER_STREAMING,
+        new grpc::internal::ServerStreamingHandler<Self, pb::Criteria, pb::FlightInfo>(
+            [](Self* s, ServerContext* c, const pb::Criteria* r, grpc::ServerWriter<pb::FlightInfo>* w) {
+              return s->ListFlights(c, r, w);
+            },
+            this)));
+    AddMethod(new RpcServiceMethod(
+        "/arrow.flight.protocol.FlightService/GetFlightInfo", RpcMethod::NORMAL_RPC,
+        new grpc::internal::RpcMethodHandler<Self, pb::FlightDescriptor, pb::FlightInfo, grpc::protobuf::MessageLite,
+                                             grpc::protobuf::MessageLite>(
+            [](Self* s, ServerContext* c, const pb::FlightDescriptor* r, pb::FlightInfo* out) {
+              return s->GetFlightInfo(c, r, out);
+            },
+            this)));
+    AddMethod(new RpcServiceMethod(
+        "/arrow.flight.protocol.FlightService/PollFlightInfo", RpcMethod::NORMAL_RPC,
+        new grpc::internal::RpcMethodHandler<Self, pb::FlightDescriptor, pb::PollInfo, grpc::protobuf::MessageLite,
+                                             grpc::protobuf::MessageLite>(
+            [](Self* s, ServerContext* c, const pb::FlightDescriptor* r, pb::PollInfo* out) {
+              return s->PollFlightInfo(c, r, out);
+            },
+            this)));
+    AddMethod(new RpcServiceMethod(
+        "/arrow.flight.protocol.FlightService/GetSchema", RpcMethod::NORMAL_RPC,
+        new grpc::internal::RpcMethodHandler<Self, pb::FlightDescriptor, pb::SchemaResult,
+                                             grpc::protobuf::MessageLite, grpc::protobuf::MessageLite>(
+            [](Self* s, ServerContext* c, const pb::FlightDescriptor* r, pb::SchemaResult* out) {
+              return s->GetSchema(c, r, out);
+            },
+            this)));
+    AddMethod(new RpcServiceMethod(
+        "/arrow.flight.protocol.FlightService/DoGet", RpcMethod::SERVER_STREAMING,
+        new grpc::internal::ServerStreamingHandler<Self, pb::Ticket, FlightData>(
+            [](Self* s, ServerContext* c, const pb::Ticket* r, grpc::ServerWriter<FlightData>* w) {
+              return s->DoGet(c, r, w);
+            },
+            this)));
+    AddMethod(new RpcServiceMethod(
+        "/arrow.flight.protocol.FlightService/DoPut", RpcMethod::BIDI_STREAMING,
+        new grpc::internal::BidiStreamingHandler<Self, FlightData, pb::PutResult>(
+            [](Self* s, ServerContext* c, grpc::ServerReaderWriter<pb::PutResult, FlightData>* st) {
+              return s->DoPut(c, st);
+            },
+            this)));
+    AddMethod(new RpcServiceMethod(
+        "/arrow.flight.protocol.FlightService/DoExchange", RpcMethod::BIDI_STREAMING,
+        new grpc::internal::BidiStreamingHandler<Self, FlightData, FlightData>(
+            [](Self* s, ServerContext* c, grpc::ServerReaderWriter<FlightData, FlightData>* st) {
+              return s->DoExchange(c, st);
+            },
+            this)));
+    AddMethod(new RpcServiceMethod(
+        "/arrow.flight.protocol.FlightService/DoAction", RpcMethod::SERVER_STREAMING,
+        new grpc::internal::ServerStreamingHandler<Self, pb::Action, pb::Result>(
+            [](Self* s, ServerContext* c, const pb::Action* r, grpc::ServerWriter<pb::Result>* w) {
+              return s->DoAction(c, r, w);
+            },
+            this)));
+    AddMethod(new RpcServiceMethod(
+        "/arrow.flight.protocol.FlightService/ListActions", RpcMethod::SERVER_STREAMING,
+        new grpc::internal::ServerStreamingHandler<Self, pb::Empty, pb::ActionType>(
+            [](Self* s, ServerContext* c, const pb::Empty* r, grpc::ServerWriter<pb::ActionType>* w) {
+              return s->ListActions(c, r, w);
+            },
+            this)));
+  }
+
+ private:
+  // Runs `body` for an authenticated caller and maps its Status to gRPC's.
+  // Exceptions never cross this line: one escaping a handler is a bug, logged
+  // here and reported as INTERNAL without its text.
+  template <typename Body>
+  grpc::Status Serve(ServerContext* context, FlightMethod method, Body&& body) {
+    GrpcCallContext call(context);
+    try {
+      if (auth_ != nullptr) {
+        auto identity = AuthenticateHeader(context);
+        if (!identity.ok()) return ToGrpcStatus(identity.status());
+        call.set_user(identity->user);
+      }
+      return ToGrpcStatus(body(call));
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "hangar: %s handler threw: %s\n", std::string(FlightMethodName(method)).c_str(), e.what());
+      return grpc::Status(grpc::StatusCode::INTERNAL, "internal error in " + std::string(FlightMethodName(method)));
+    }
+  }
+
+  Result<ServerAuthenticator::Identity> AuthenticateHeader(ServerContext* context) {
+    const auto& metadata = context->client_metadata();
+    auto it = metadata.find("authorization");
+    if (it == metadata.end())
+      return Status::Unauthenticated(
+          "this server requires authentication: send 'authorization: Basic base64(user:password)' or a bearer token");
+    HANGAR_ASSIGN_OR_RETURN(auto identity, auth_->Authenticate(std::string_view(it->second.data(), it->second.size())));
+    if (!identity.issued_token.empty()) context->AddInitialMetadata("authorization", "Bearer " + identity.issued_token);
+    return identity;
+  }
+
+  // The permission check of every call, in one place.
+  Status Authorize(const GrpcCallContext& call, const CallRequest& request) {
+    if (auth_ == nullptr) return Status::OK();
+    HANGAR_ASSIGN_OR_RETURN(auto needed, service_->AccessFor(call, request));
+    if (auth::Allows(auth_->PermissionsOf(call.user()), needed.access, needed.resource)) return Status::OK();
+    return Status::PermissionDenied("user '" + call.user() + "' has no " + std::string(auth::AccessName(needed.access)) +
+                                    " permission on '" + needed.resource + "'");
+  }
+
+  // Handshake authenticates by header (Basic or Bearer) or by BasicAuth
+  // payloads; each request is answered with the token issued so far. With
+  // authentication on, a Handshake that ends without credentials fails.
+  grpc::Status Handshake(ServerContext* context,
+                         grpc::ServerReaderWriter<pb::HandshakeResponse, pb::HandshakeRequest>* stream) {
+    try {
+      const Status no_credentials = Status::Unauthenticated(
+          "Handshake needs credentials: a BasicAuth payload or an 'authorization: Basic' header");
+      bool authenticated = auth_ == nullptr;
+      std::string token;
+      if (!authenticated && context->client_metadata().count("authorization") > 0) {
+        auto identity = AuthenticateHeader(context);
+        if (!identity.ok()) return ToGrpcStatus(identity.status());
+        authenticated = true;
+        token = identity->issued_token;
+      }
+      bool wrote = false;
+      pb::HandshakeRequest request;
+      while (stream->Read(&request)) {
+        if (auth_ != nullptr && !request.payload().empty()) {
+          auto identity = auth_->AuthenticateHandshake(request.payload());
+          if (!identity.ok()) return ToGrpcStatus(identity.status());
+          authenticated = true;
+          token = identity->issued_token;
+          // Headers go out with the first response; later tokens travel in payloads only.
+          if (!wrote) context->AddInitialMetadata("authorization", "Bearer " + token);
+        }
+        if (!authenticated) return ToGrpcStatus(no_credentials);
+        pb::HandshakeResponse response;
+        response.set_protocol_version(request.protocol_version());
+        response.set_payload(token);
+        if (!stream->Write(response)) return grpc::Status(grpc::StatusCode::CANCELLED, "client went away");
+        wrote = true;
+      }
+      if (context->IsCancelled()) return grpc::Status(grpc::StatusCode::CANCELLED, "client went away");
+      return authenticated ? grpc::Status::OK : ToGrpcStatus(no_credentials);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "hangar: Handshake threw: %s\n", e.what());
+      return grpc::Status(grpc::StatusCode::INTERNAL, "internal error in Handshake");
+    }
+  }
+
+  grpc::Status ListFlights(ServerContext* context, const pb::Criteria* request,
+                           grpc::ServerWriter<pb::FlightInfo>* writer) {
+    return Serve(context, FlightMethod::kListFlights, [&](GrpcCallContext& call) -> Status {
+      HANGAR_ASSIGN_OR_RETURN(auto infos, service_->ListFlights(call, Criteria{request->expression()}));
+      for (const auto& info : infos) {
+        // Callers see only the flights they may read.
+        if (!Authorize(call, {FlightMethod::kListFlights, &info.descriptor}).ok()) continue;
+        pb::FlightInfo out;
+        HANGAR_RETURN_NOT_OK(ToProto(info, &out));
+        if (!writer->Write(out)) return Status::Cancelled("the client cancelled the call or disconnected");
+      }
+      return Status::OK();
+    });
+  }
+
+  // GetFlightInfo, PollFlightInfo and GetSchema share their shape.
+  template <typename Call>
+  grpc::Status ServeDescriptorCall(ServerContext* context, FlightMethod method, const pb::FlightDescriptor* request,
+                                   Call&& call_service) {
+    return Serve(context, method, [&](GrpcCallContext& call) -> Status {
+      HANGAR_ASSIGN_OR_RETURN(auto descriptor, FromProto(*request));
+      HANGAR_RETURN_NOT_OK(Authorize(call, {method, &descriptor}));
+      return call_service(call, descriptor);
+    });
+  }
+
+  grpc::Status GetFlightInfo(ServerContext* context, const pb::FlightDescriptor* request, pb::FlightInfo* out) {
+    return ServeDescriptorCall(context, FlightMethod::kGetFlightInfo, request,
+                               [&](GrpcCallContext& call, const FlightDescriptor& descriptor) -> Status {
+                                 HANGAR_ASSIGN_OR_RETURN(auto info, service_->GetFlightInfo(call, descriptor));
+                                 return ToProto(info, out);
+                               });
+  }
+
+  grpc::Status PollFlightInfo(ServerContext* context, const pb::FlightDescriptor* request, pb::PollInfo* out) {
+    return ServeDescriptorCall(context, FlightMethod::kPollFlightInfo, request,
+                               [&](GrpcCallContext& call, const FlightDescriptor& descriptor) -> Status {
+                                 HANGAR_ASSIGN_OR_RETURN(auto info, service_->PollFlightInfo(call, descriptor));
+                                 return ToProto(info, out);
+                               });
+  }
+
+  grpc::Status GetSchema(ServerContext* context, const pb::FlightDescriptor* request, pb::SchemaResult* out) {
+    return ServeDescriptorCall(context, FlightMethod::kGetSchema, request,
+                               [&](GrpcCallContext& call, const FlightDescriptor& descriptor) -> Status {
+                                 HANGAR_ASSIGN_OR_RETURN(auto schema, service_->GetSchema(call, descriptor));
+                                 if (schema == nullptr) return Status::Internal("GetSchema handler returned no schema");
+                                 HANGAR_ASSIGN_OR_RETURN(*out->mutable_schema(), SerializeSchema(*schema));
+                                 return Status::OK();
+                               });
+  }
+
+  grpc::Status DoGet(ServerContext* context, const pb::Ticket* request, grpc::ServerWriter<FlightData>* writer) {
+    return Serve(context, FlightMethod::kDoGet, [&](GrpcCallContext& call) -> Status {
+      Ticket ticket = FromProto(*request);
+      HANGAR_RETURN_NOT_OK(Authorize(call, {FlightMethod::kDoGet, nullptr, &ticket}));
+      ServerSink sink(writer);
+      FlightStreamWriter out(&sink, options_.write_options);
+      return service_->DoGet(call, ticket, &out);
+    });
+  }
+
+  // DoPut and DoExchange name their target in the first message.
+  Result<FlightDescriptor> FirstDescriptor(FlightStreamReader* in, FlightMethod method) {
+    HANGAR_ASSIGN_OR_RETURN(auto descriptor, in->Descriptor());
+    if (!descriptor)
+      return Status::Invalid(std::string(FlightMethodName(method)) +
+                             ": the first FlightData message must carry a FlightDescriptor");
+    return std::move(*descriptor);
+  }
+
+  grpc::Status DoPut(ServerContext* context, grpc::ServerReaderWriter<pb::PutResult, FlightData>* stream) {
+    return Serve(context, FlightMethod::kDoPut, [&](GrpcCallContext& call) -> Status {
+      ServerSource source(context, stream);
+      FlightStreamReader in(&source, options_.read_options);
+      HANGAR_ASSIGN_OR_RETURN(auto descriptor, FirstDescriptor(&in, FlightMethod::kDoPut));
+      HANGAR_RETURN_NOT_OK(Authorize(call, {FlightMethod::kDoPut, &descriptor}));
+      GrpcPutResultWriter results(stream);
+      return service_->DoPut(call, descriptor, &in, &results);
+    });
+  }
+
+  grpc::Status DoExchange(ServerContext* context, grpc::ServerReaderWriter<FlightData, FlightData>* stream) {
+    return Serve(context, FlightMethod::kDoExchange, [&](GrpcCallContext& call) -> Status {
+      ServerSource source(context, stream);
+      FlightStreamReader in(&source, options_.read_options);
+      HANGAR_ASSIGN_OR_RETURN(auto descriptor, FirstDescriptor(&in, FlightMethod::kDoExchange));
+      HANGAR_RETURN_NOT_OK(Authorize(call, {FlightMethod::kDoExchange, &descriptor}));
+      ServerSink sink(stream);
+      FlightStreamWriter out(&sink, options_.write_options);
+      return service_->DoExchange(call, descriptor, &in, &out);
+    });
+  }
+
+  grpc::Status DoAction(ServerContext* context, const pb::Action* request, grpc::ServerWriter<pb::Result>* writer) {
+    return Serve(context, FlightMethod::kDoAction, [&](GrpcCallContext& call) -> Status {
+      Action action{request->type(), request->body()};
+      HANGAR_RETURN_NOT_OK(Authorize(call, {FlightMethod::kDoAction, nullptr, nullptr, &action}));
+      HANGAR_ASSIGN_OR_RETURN(auto results, service_->DoAction(call, action));
+      for (const auto& result : results) {
+        pb::Result out;
+        out.set_body(result.body);
+        if (!writer->Write(out)) return Status::Cancelled("the client cancelled the call or disconnected");
+      }
+      return Status::OK();
+    });
+  }
+
+  grpc::Status ListActions(ServerContext* context, const pb::Empty*, grpc::ServerWriter<pb::ActionType>* writer) {
+    return Serve(context, FlightMethod::kListActions, [&](GrpcCallContext& call) -> Status {
+      HANGAR_ASSIGN_OR_RETURN(auto actions, service_->ListActions(call));
+      for (const auto& action : actions) {
+        pb::ActionType out;
+        out.set_type(action.type);
+        out.set_description(action.description);
+        if (!writer->Write(out)) return Status::Cancelled("the client cancelled the call or disconnected");
+      }
+      return Status::OK();
+    });
+  }
+
+  std::shared_ptr<FlightService> service_;
+  std::unique_ptr<ServerAuthenticator> auth_;
+  const ServerOptions& options_;
+};
+
+// --- FlightServer -----------------------------------------------------------
+
+class FlightServer::Impl {
+ public:
+  ServerOptions options;
+  std::unique_ptr<FlightGrpcService> service;
+  std::unique_ptr<grpc::Server> server;
+  std::string host;
+  int port = 0;
+};
+
+namespace {
+
+Result<std::string> ReadTextFile(const std::string& path, std::string_view what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::Invalid("cannot read the " + std::string(what) + " file '" + path + "'");
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+// "host:port" or "[v6]:port" into host and port.
+Result<std::pair<std::string, int>> SplitHostPort(const std::string& address) {
+  const size_t colon = address.rfind(':');
+  if (colon == std::string::npos || colon == 0)
+    return Status::Invalid("listen address '" + address + "' is not HOST:PORT");
+  std::string host = address.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  int port = -1;
+  try {
+    size_t used = 0;
+    port = std::stoi(address.substr(colon + 1), &used);
+    if (used != address.size() - colon - 1) port = -1;
+  } catch (const std::exception&) {
+    port = -1;
+  }
+  if (port < 0 || port > 65535) return Status::Invalid("listen address '" + address + "' has no valid port");
+  return std::make_pair(host, port);
+}
+
+}  // namespace
+
+bool IsLoopbackHost(std::string_view host) {
+  return host == "localhost" || host == "::1" || host.substr(0, 4) == "127.";
+}
+
+Result<std::unique_ptr<FlightServer>> FlightServer::Start(ServerOptions options,
+                                                          std::shared_ptr<FlightService> service) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = std::move(options);
+  const ServerOptions& opts = impl->options;
+  HANGAR_ASSIGN_OR_RETURN(auto host_port, SplitHostPort(opts.listen));
+  impl->host = host_port.first;
+  if (!IsLoopbackHost(impl->host) && !(opts.auth && opts.tls) && !opts.insecure)
+    return Status::FailedPrecondition("refusing to listen on " + opts.listen +
+                                      " without authentication and TLS: give --users and --tls-cert/--tls-key, "
+                                      "listen on 127.0.0.1, or pass --insecure to accept the risk");
+
+  std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
+  if (opts.tls) {
+    grpc::SslServerCredentialsOptions ssl(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+    HANGAR_ASSIGN_OR_RETURN(auto cert, ReadTextFile(opts.tls->cert_file, "TLS certificate"));
+    HANGAR_ASSIGN_OR_RETURN(auto key, ReadTextFile(opts.tls->key_file, "TLS key"));
+    ssl.pem_key_cert_pairs.push_back({key, cert});
+    if (!opts.tls->client_ca_file.empty()) {
+      HANGAR_ASSIGN_OR_RETURN(ssl.pem_root_certs, ReadTextFile(opts.tls->client_ca_file, "TLS client CA"));
+      ssl.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+    }
+    credentials = grpc::SslServerCredentials(ssl);
+  }
+
+  std::unique_ptr<ServerAuthenticator> auth;
+  if (opts.auth) {
+    HANGAR_ASSIGN_OR_RETURN(auth, ServerAuthenticator::Make(*opts.auth));
+  }
+  impl->service = std::make_unique<FlightGrpcService>(std::move(service), std::move(auth), opts);
+
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(opts.listen, credentials, &impl->port);
+  builder.RegisterService(impl->service.get());
+  builder.SetMaxReceiveMessageSize(opts.max_message_size);
+  builder.SetMaxSendMessageSize(opts.max_message_size);
+  impl->server = builder.BuildAndStart();
+  if (impl->server == nullptr || impl->port == 0)
+    return Status::Unavailable("could not listen on " + opts.listen + " (address in use or not available)");
+  return std::unique_ptr<FlightServer>(new FlightServer(std::move(impl)));
+}
+
+FlightServer::FlightServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+FlightServer::~FlightServer() { Shutdown(std::chrono::milliseconds(0)); }
+
+int FlightServer::port() const { return impl_->port; }
+
+Location FlightServer::location() const {
+  std::string host = impl_->host;
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  return impl_->options.tls ? Location::ForGrpcTls(host, impl_->port) : Location::ForGrpcTcp(host, impl_->port);
+}
+
+void FlightServer::Shutdown(std::chrono::milliseconds grace) {
+  if (impl_->server == nullptr) return;
+  impl_->server->Shutdown(std::chrono::system_clock::now() + grace);
+}
+
+void FlightServer::Wait() {
+  if (impl_->server) impl_->server->Wait();
+}
+
+}  // namespace hangar::flight

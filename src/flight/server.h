@@ -1,0 +1,134 @@
+// The Flight server: gRPC transport, authentication, permissions and TLS
+// around a FlightService that the application implements.
+//
+// The application (Hangar's service, or a test's) overrides the FlightService
+// methods it supports; the rest answer UNIMPLEMENTED. Handlers return Status
+// values; the server maps them to gRPC statuses once, at the edge
+// (status_mapping.h). Before a handler runs, the server has authenticated the
+// caller and checked the permission the call needs (FlightService::AccessFor),
+// so handlers never check permissions themselves.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "flight/auth/permissions.h"
+#include "flight/record_batch_stream.h"
+#include "flight/types.h"
+
+namespace hangar::flight {
+
+// What a handler knows about its call.
+class ServerCallContext {
+ public:
+  virtual ~ServerCallContext() = default;
+  // The authenticated user; empty when authentication is off.
+  virtual const std::string& user() const = 0;
+  // "ipv4:127.0.0.1:53412" and the like.
+  virtual std::string peer() const = 0;
+  // True once the client cancelled, hung up or passed its deadline.
+  virtual bool is_cancelled() const = 0;
+  // A request header (lower-case key), if the client sent it.
+  virtual std::optional<std::string> header(std::string_view key) const = 0;
+};
+
+
+// What a call touches: the server checks the caller's permissions against it.
+struct AccessRequest {
+  auth::Access access = auth::Access::kRead;
+  std::string resource;  // e.g. "default.users", "kafka.orders", "*" (server-wide)
+};
+
+// The request of a call, as far as AccessFor needs it. Exactly the pointer
+// matching the method is set (none for ListActions).
+struct CallRequest {
+  FlightMethod method;
+  const FlightDescriptor* descriptor = nullptr;  // GetFlightInfo, PollFlightInfo, GetSchema, DoPut, DoExchange, ListFlights (each listed flight)
+  const Ticket* ticket = nullptr;                // DoGet
+  const Action* action = nullptr;                // DoAction
+};
+
+// The writer of DoPut's PutResult messages.
+class PutResultWriter {
+ public:
+  virtual ~PutResultWriter() = default;
+  virtual Status Write(std::string_view app_metadata) = 0;
+};
+
+class FlightService {
+ public:
+  virtual ~FlightService() = default;
+
+  // The permission a call needs. The default: reads need read on "*", DoPut
+  // and DoExchange need write on "*", DoAction needs admin on "*". Services
+  // that map descriptors and tickets to names override this.
+  virtual Result<AccessRequest> AccessFor(const ServerCallContext& context, const CallRequest& request);
+
+  virtual Result<std::vector<FlightInfo>> ListFlights(const ServerCallContext& context, const Criteria& criteria);
+  virtual Result<FlightInfo> GetFlightInfo(const ServerCallContext& context, const FlightDescriptor& descriptor);
+  virtual Result<PollInfo> PollFlightInfo(const ServerCallContext& context, const FlightDescriptor& descriptor);
+  virtual Result<arrow::SchemaPtr> GetSchema(const ServerCallContext& context, const FlightDescriptor& descriptor);
+  // Writes the stream (Begin, then batches) into `out`; returning ends it.
+  virtual Status DoGet(const ServerCallContext& context, const Ticket& ticket, FlightStreamWriter* out);
+  // `in` yields the client's batches (its descriptor via in->Descriptor()).
+  virtual Status DoPut(const ServerCallContext& context, const FlightDescriptor& descriptor, FlightStreamReader* in,
+                       PutResultWriter* out);
+  virtual Status DoExchange(const ServerCallContext& context, const FlightDescriptor& descriptor,
+                            FlightStreamReader* in, FlightStreamWriter* out);
+  virtual Result<std::vector<ActionResult>> DoAction(const ServerCallContext& context, const Action& action);
+  virtual Result<std::vector<ActionType>> ListActions(const ServerCallContext& context);
+};
+
+struct TlsOptions {
+  std::string cert_file;       // PEM certificate chain
+  std::string key_file;        // PEM private key
+  std::string client_ca_file;  // non-empty: mutual TLS, clients must present a certificate it signed
+};
+
+struct AuthOptions {
+  std::string users_file;                     // JSON users file (see auth/users_file.h)
+  std::string token_secret;                   // HMAC key shared by every node of a cluster
+  std::chrono::seconds token_ttl{12 * 3600};  // lifetime of issued bearer tokens
+};
+
+struct ServerOptions {
+  std::string listen = "127.0.0.1:8815";  // port 0: pick a free one
+  std::optional<TlsOptions> tls;
+  std::optional<AuthOptions> auth;
+  // Listening beyond loopback without both auth and TLS is refused unless set.
+  bool insecure = false;
+  // Largest message accepted or sent (gRPC's limit; default 1 GiB).
+  int max_message_size = 1 << 30;
+  arrow::ipc::ReadOptions read_options;
+  arrow::ipc::WriteOptions write_options;
+};
+
+class FlightServer {
+ public:
+  // Validates the options, binds and starts serving on gRPC's threads.
+  static Result<std::unique_ptr<FlightServer>> Start(ServerOptions options, std::shared_ptr<FlightService> service);
+  ~FlightServer();
+
+  int port() const;
+  // grpc://host:port or grpc+tls://host:port for the listen address.
+  Location location() const;
+  // Stops accepting calls; calls still running after `grace` are cancelled.
+  void Shutdown(std::chrono::milliseconds grace = std::chrono::milliseconds(5000));
+  // Blocks until Shutdown.
+  void Wait();
+
+  class Impl;
+
+ private:
+  explicit FlightServer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// True for 127.0.0.0/8, ::1 and "localhost".
+bool IsLoopbackHost(std::string_view host);
+
+}  // namespace hangar::flight

@@ -1,0 +1,108 @@
+#include "flight/server_auth.h"
+
+#include <sys/stat.h>
+
+#include <cctype>
+#include <cstdio>
+
+#include "flight/auth/base64.h"
+#include "flight/proto/Flight.pb.h"
+#include "flight/server.h"
+
+namespace hangar::flight {
+
+namespace {
+
+int64_t ModificationTimeNs(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return -1;
+  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+}
+
+bool StartsWithIgnoreCase(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (size_t i = 0; i < prefix.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(s[i])) != std::tolower(static_cast<unsigned char>(prefix[i])))
+      return false;
+  return true;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ServerAuthenticator>> ServerAuthenticator::Make(const AuthOptions& options) {
+  if (options.token_secret.size() < 16)
+    return Status::Invalid("the token secret must be at least 16 bytes long");
+  const int64_t mtime = ModificationTimeNs(options.users_file);
+  HANGAR_ASSIGN_OR_RETURN(auto users, auth::UsersFile::Load(options.users_file));
+  std::unique_ptr<ServerAuthenticator> out(new ServerAuthenticator(
+      options.users_file, std::move(users), auth::TokenSigner(options.token_secret), options.token_ttl));
+  out->users_mtime_ns_ = mtime;
+  return out;
+}
+
+ServerAuthenticator::ServerAuthenticator(std::string users_path, auth::UsersFile users, auth::TokenSigner signer,
+                                         std::chrono::seconds ttl)
+    : users_path_(std::move(users_path)),
+      signer_(std::move(signer)),
+      ttl_(ttl),
+      users_(std::make_shared<const auth::UsersFile>(std::move(users))) {}
+
+void ServerAuthenticator::Refresh() {
+  const int64_t mtime = ModificationTimeNs(users_path_);
+  std::lock_guard lock(mu_);
+  if (mtime == users_mtime_ns_) return;
+  users_mtime_ns_ = mtime;
+  auto loaded = auth::UsersFile::Load(users_path_);
+  if (!loaded.ok()) {
+    std::fprintf(stderr, "hangar: keeping the previous users: %s\n", loaded.status().ToString().c_str());
+    return;
+  }
+  users_ = std::make_shared<const auth::UsersFile>(std::move(loaded).value());
+}
+
+Result<ServerAuthenticator::Identity> ServerAuthenticator::Login(const std::string& user, const std::string& password) {
+  Refresh();
+  std::shared_ptr<const auth::UsersFile> users;
+  {
+    std::lock_guard lock(mu_);
+    users = users_;
+  }
+  HANGAR_RETURN_NOT_OK(users->Authenticate(user, password).status());
+  return Identity{user, signer_.Issue(user, ttl_)};
+}
+
+Result<ServerAuthenticator::Identity> ServerAuthenticator::Authenticate(std::string_view authorization) {
+  if (StartsWithIgnoreCase(authorization, "Bearer ")) {
+    HANGAR_ASSIGN_OR_RETURN(auto claims, signer_.Verify(authorization.substr(7)));
+    Refresh();
+    std::lock_guard lock(mu_);
+    if (users_->Find(claims.user) == nullptr)
+      return Status::Unauthenticated("the bearer token's user no longer exists");
+    return Identity{claims.user, ""};
+  }
+  if (StartsWithIgnoreCase(authorization, "Basic ")) {
+    auto decoded = auth::Base64Decode(authorization.substr(6));
+    if (!decoded.ok()) return Status::Unauthenticated("malformed Basic credentials: not base64");
+    const std::string& pair = *decoded;
+    const size_t colon = pair.find(':');
+    if (colon == std::string::npos)
+      return Status::Unauthenticated("malformed Basic credentials: expected base64(user:password)");
+    return Login(pair.substr(0, colon), pair.substr(colon + 1));
+  }
+  return Status::Unauthenticated("unsupported authorization scheme: use 'Basic' or 'Bearer'");
+}
+
+Result<ServerAuthenticator::Identity> ServerAuthenticator::AuthenticateHandshake(std::string_view payload) {
+  ::arrow::flight::protocol::BasicAuth basic;
+  if (!basic.ParseFromArray(payload.data(), static_cast<int>(payload.size())) || basic.username().empty())
+    return Status::Unauthenticated("the Handshake payload is not a BasicAuth message with a user name");
+  return Login(basic.username(), basic.password());
+}
+
+std::vector<auth::Permission> ServerAuthenticator::PermissionsOf(const std::string& user) {
+  std::lock_guard lock(mu_);
+  const auth::User* found = users_->Find(user);
+  return found ? found->permissions : std::vector<auth::Permission>{};
+}
+
+}  // namespace hangar::flight

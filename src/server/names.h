@@ -1,0 +1,33 @@
+// Names of tables and topics as clients write them (see the design brief,
+// "Names"): a descriptor path [name] (namespace "default") or [namespace,
+// name]; in SQL and permissions "namespace.name". Every name is checked here
+// before anything else sees it, so a name never reaches a file path unchecked.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+
+namespace hangar::server {
+
+inline constexpr std::string_view kDefaultNamespace = "default";
+inline constexpr std::string_view kKafkaNamespace = "kafka";
+
+struct QualifiedName {
+  std::string ns;
+  std::string name;
+  std::string ToString() const { return ns + "." + name; }
+  bool operator==(const QualifiedName&) const = default;
+  auto operator<=>(const QualifiedName&) const = default;
+};
+
+// 1-255 characters of [A-Za-z0-9._-], not starting with '.'.
+Status CheckName(std::string_view name, std::string_view what);
+// [name] or [namespace, name].
+Result<QualifiedName> NameFromPath(const std::vector<std::string>& path);
+// "name" or "namespace.name" (the first dot separates).
+Result<QualifiedName> ParseQualifiedName(std::string_view text);
+
+}  // namespace hangar::server

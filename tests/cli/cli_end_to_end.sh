@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# The `hangar` executable end to end: a real server, the client commands
+# against it, users and authentication, and a clean stop on SIGTERM.
+#   cli_end_to_end.sh BIN_DIR WORK_DIR
+set -euo pipefail
+BIN="$1/hangar"
+WORK="$2"
+rm -rf "$WORK" && mkdir -p "$WORK"
+cd "$WORK"
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+SERVER_PID=
+cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true; }
+trap cleanup EXIT
+
+# Starts `hangar serve ARGS...` on a free port; sets LOC and SERVER_PID.
+start_server() {
+  : > serve.log
+  "$BIN" serve --listen 127.0.0.1:0 "$@" 2> serve.log &
+  SERVER_PID=$!
+  for _ in $(seq 1 100); do
+    LOC=$(sed -n 's/.*serving Flight on \([^ ]*\).*/\1/p' serve.log)
+    [ -n "$LOC" ] && return 0
+    sleep 0.1
+  done
+  cat serve.log >&2
+  fail "server did not start"
+}
+stop_server() {
+  kill -TERM "$SERVER_PID"
+  wait "$SERVER_PID" || fail "server exited with $? on SIGTERM"
+  SERVER_PID=
+  grep -q "shutting down" serve.log || fail "no shutdown message"
+}
+
+"$BIN" demo --data-dir . > /dev/null
+start_server --data-dir data
+"$BIN" put flights demo.arrow --server "$LOC"
+"$BIN" ls --server "$LOC" | grep -q '^flights .* 4 rows' || fail "ls does not list flights with 4 rows"
+"$BIN" info flights --server "$LOC" > info.txt
+grep -q 'records:  4' info.txt || fail "info lacks the row count"
+grep -q 'passengers: int32 not null' info.txt || fail "info lacks the schema"
+"$BIN" get flights -o out.csv --server "$LOC"
+[ "$(head -1 out.csv)" = "flight,departure,passengers,load_factor" ] || fail "CSV header: $(head -1 out.csv)"
+[ "$(wc -l < out.csv)" -eq 5 ] || fail "CSV rows"
+grep -q '^HG202,2025-11-22 09:30:00.000000Z,87,0.52$' out.csv || fail "CSV row HG202"
+"$BIN" get flights -o out.arrow --server "$LOC"
+"$BIN" cat out.arrow | grep -q '1 batches, 4 rows' || fail "IPC file download"
+"$BIN" get flights --server "$LOC" | grep -q 'passengers: \[142, 87, 203, 165\]' || fail "table output"
+# Appending a second time doubles the rows; the bare name works as a ticket.
+"$BIN" put default/flights demo.arrow --server "$LOC"
+"$BIN" get --ticket flights -o again.csv --server "$LOC"
+[ "$(wc -l < again.csv)" -eq 9 ] || fail "append"
+"$BIN" actions --server "$LOC" | grep -q '^DropTable' || fail "actions"
+[ "$("$BIN" action ListTables --server "$LOC")" = '["default.flights"]' ] || fail "ListTables"
+if "$BIN" get nowhere --server "$LOC" 2> err.txt; then fail "get of a missing table succeeded"; fi
+grep -q "NotFound.*nowhere" err.txt || fail "missing table error: $(cat err.txt)"
+if "$BIN" put ../escape demo.arrow --server "$LOC" 2> err.txt; then fail "a bad name was accepted"; fi
+grep -q "InvalidArgument" err.txt || fail "bad name error: $(cat err.txt)"
+"$BIN" action DropTable '{"name": "flights"}' --server "$LOC" > /dev/null
+[ "$("$BIN" action ListTables --server "$LOC")" = '[]' ] || fail "DropTable"
+stop_server
+
+# Users and authentication.
+echo "writer-pw" | "$BIN" user add --users users.json --name writer --password-stdin --permission write:default.*
+echo "reader-pw" | "$BIN" user add --users users.json --name reader --password-stdin --permission read:default.*
+[ "$(stat -c %a users.json)" = 600 ] || fail "users file mode"
+if grep -q 'writer-pw' users.json; then fail "a password is stored in clear"; fi
+start_server --data-dir data --users users.json
+if "$BIN" ls --server "$LOC" 2> err.txt; then fail "ls without credentials succeeded"; fi
+grep -q "Unauthenticated" err.txt || fail "no-credentials error: $(cat err.txt)"
+if "$BIN" ls --server "$LOC" --user writer --password wrong 2> err.txt; then fail "a wrong password was accepted"; fi
+HANGAR_USER=writer HANGAR_PASSWORD=writer-pw "$BIN" put flights demo.arrow --server "$LOC"
+"$BIN" ls --server "$LOC" --user reader --password reader-pw | grep -q '^flights' || fail "reader cannot list"
+if "$BIN" put flights demo.arrow --server "$LOC" --user reader --password reader-pw 2> err.txt; then
+  fail "a reader could write"
+fi
+grep -q "PermissionDenied" err.txt || fail "reader write error: $(cat err.txt)"
+if grep -q -e 'writer-pw' -e 'reader-pw' serve.log; then fail "a password reached the server log"; fi
+stop_server
+[ -s data/token-secret ] || fail "no token secret was created"
+echo "cli end to end: ok"
