@@ -14,6 +14,7 @@
 #include <grpcpp/grpcpp.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -22,7 +23,6 @@
 #include <cstring>
 #include <functional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "arrow/array.h"
@@ -69,7 +69,9 @@ void RawTcp(int64_t total) {
     std::perror("socket");
     std::exit(1);
   }
-  std::thread writer([&] {
+  // The writer is another process, as a Flight server would be.
+  const pid_t writer = ::fork();
+  if (writer == 0) {
     int fd = ::accept(listener, nullptr, nullptr);
     std::vector<char> chunk(1 << 20, 'x');
     for (int64_t sent = 0; sent < total;) {
@@ -78,7 +80,8 @@ void RawTcp(int64_t total) {
       sent += n;
     }
     ::close(fd);
-  });
+    ::_exit(0);
+  }
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) std::exit(1);
   std::vector<char> buffer(1 << 20);
@@ -88,7 +91,7 @@ void RawTcp(int64_t total) {
     if (n <= 0) break;
     received += n;
   }
-  writer.join();
+  ::waitpid(writer, nullptr, 0);
   ::close(fd);
   ::close(listener);
   if (received != total) std::exit(1);
@@ -140,6 +143,53 @@ class BenchService : public flight::FlightService {
   }
 };
 
+// Runs the plain gRPC server and the Flight server in a child process, so
+// that client and server are separate processes as in real use. Returns the
+// two ports; the child stops when `control` (a pipe) closes.
+struct Servers {
+  int plain_port = 0;
+  int flight_port = 0;
+  int control = -1;
+  pid_t pid = -1;
+};
+
+Servers StartServers() {
+  int ports[2], control[2];
+  if (::pipe(ports) != 0 || ::pipe(control) != 0) std::exit(1);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::close(ports[0]);
+    ::close(control[1]);
+    PlainService plain_service;
+    grpc::ServerBuilder builder;
+    int plain_port = 0;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &plain_port);
+    builder.RegisterService(&plain_service);
+    builder.SetMaxReceiveMessageSize(kMaxMessage);
+    builder.SetMaxSendMessageSize(kMaxMessage);
+    auto plain_server = builder.BuildAndStart();
+    flight::ServerOptions options;
+    options.listen = "127.0.0.1:0";
+    options.max_message_size = kMaxMessage;
+    auto server = flight::FlightServer::Start(options, std::make_shared<BenchService>());
+    Check(server.status(), "server");
+    int out[2] = {plain_port, (*server)->port()};
+    if (::write(ports[1], out, sizeof out) != sizeof out) ::_exit(1);
+    char byte;
+    while (::read(control[0], &byte, 1) > 0) {
+    }
+    (*server)->Shutdown(std::chrono::milliseconds(0));
+    plain_server->Shutdown();
+    ::_exit(0);
+  }
+  ::close(ports[1]);
+  ::close(control[0]);
+  int in[2];
+  if (::read(ports[0], in, sizeof in) != sizeof in) std::exit(1);
+  ::close(ports[0]);
+  return {in[0], in[1], control[1], pid};
+}
+
 double Gbps(int64_t bytes, double seconds) { return static_cast<double>(bytes) / seconds / 1e9; }
 
 }  // namespace
@@ -163,17 +213,12 @@ int main(int argc, char** argv) {
   std::printf("Flight over loopback, %lld MiB per measurement, best of %d after a warm-up\n\n",
               static_cast<long long>(total_mib), runs);
 
+  // Before anything in this process starts gRPC's threads: fork() is then safe.
   const double tcp = Gbps(total, Best(runs, [&] { RawTcp(total); }));
+  const Servers servers = StartServers();
+  const int plain_port = servers.plain_port;
 
   // Plain gRPC: same message limits as the Flight server and client.
-  PlainService plain_service;
-  grpc::ServerBuilder plain_builder;
-  int plain_port = 0;
-  plain_builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &plain_port);
-  plain_builder.RegisterService(&plain_service);
-  plain_builder.SetMaxReceiveMessageSize(kMaxMessage);
-  plain_builder.SetMaxSendMessageSize(kMaxMessage);
-  auto plain_server = plain_builder.BuildAndStart();
   grpc::ChannelArguments plain_args;
   plain_args.SetMaxReceiveMessageSize(kMaxMessage);
   auto plain_stub = PlainStream::NewStub(grpc::CreateCustomChannel(
@@ -189,19 +234,14 @@ int main(int argc, char** argv) {
     while (reader->Read(&chunk)) received += static_cast<int64_t>(chunk.data().size());
     if (!reader->Finish().ok() || received < total) std::exit(1);
   }));
-  plain_server->Shutdown();
 
   std::printf("%-28s %6.2f GB/s\n", "raw TCP, 1 MiB writes", tcp);
   std::printf("%-28s %6.2f GB/s  %5.2fx TCP\n\n", "plain gRPC bytes, 1 MiB", plain, plain / tcp);
 
-  flight::ServerOptions options;
-  options.listen = "127.0.0.1:0";
-  options.max_message_size = kMaxMessage;
-  auto server = flight::FlightServer::Start(options, std::make_shared<BenchService>());
-  Check(server.status(), "server");
   flight::ClientOptions client_options;
   client_options.max_message_size = kMaxMessage;
-  auto client = flight::FlightClient::Connect((*server)->location(), client_options);
+  auto client = flight::FlightClient::Connect(flight::Location::ForGrpcTcp("127.0.0.1", servers.flight_port),
+                                              client_options);
   Check(client.status(), "client");
 
   std::printf("%-6s %-8s %10s %10s %10s %18s\n", "call", "batch", "GB/s", "x TCP", "x plain", "bodies zero-copy");
@@ -248,6 +288,7 @@ int main(int argc, char** argv) {
   }
   std::printf("\ntarget: batches >= 1 MiB at >= 0.8x raw TCP:  DoGet %s, DoPut %s\n", get_ok ? "PASS" : "MISS",
               put_ok ? "PASS" : "MISS");
-  (*server)->Shutdown();
+  ::close(servers.control);
+  ::waitpid(servers.pid, nullptr, 0);
   return 0;
 }
