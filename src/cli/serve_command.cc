@@ -12,6 +12,7 @@
 #include "flight/auth/token.h"
 #include "flight/server.h"
 #include "server/hangar_service.h"
+#include "store/table_store.h"
 
 namespace hangar::cli {
 
@@ -105,7 +106,16 @@ int RunServe(const Args& args) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  auto server = flight::FlightServer::Start(options, std::make_shared<server::HangarService>());
+  duckdb::DatabaseOptions engine_options;
+  engine_options.temp_directory = (std::filesystem::path(data_dir) / "duckdb-tmp").string();
+  auto engine = duckdb::Database::Open(engine_options);
+  if (!engine.ok()) return Fail(engine.status().message());
+  store::StoreOptions store_options;
+  store_options.data_dir = data_dir;
+  auto tables = store::TableStore::Open(store_options, *engine);
+  if (!tables.ok()) return Fail("cannot open the tables in " + data_dir + ": " + tables.status().ToString());
+  auto service = std::make_shared<server::HangarService>(std::shared_ptr<store::TableStore>(std::move(*tables)));
+  auto server = flight::FlightServer::Start(options, service);
   if (!server.ok()) return Fail(server.status().message());
   std::fprintf(stderr, "hangar: serving Flight on %s (%s%s), data in %s\n", (*server)->location().uri.c_str(),
                options.auth ? "authentication on" : "no authentication", options.tls ? ", TLS" : "",

@@ -6,7 +6,7 @@
 #include <grpcpp/impl/codegen/rpc_method.h>
 #include <grpcpp/impl/codegen/sync_stream.h>
 
-#include "flight/auth/base64.h"
+#include "base/base64.h"
 #include "flight/protocol.h"
 #include "flight/status_mapping.h"
 
@@ -290,7 +290,7 @@ std::string BearerFrom(const grpc::ClientContext& context) {
 Result<std::string> FlightClient::AuthenticateBasicToken(const std::string& user, const std::string& password,
                                                          const CallOptions& options) {
   CallOptions with_basic = options;
-  with_basic.headers.emplace_back("authorization", "Basic " + auth::Base64Encode(user + ":" + password));
+  with_basic.headers.emplace_back("authorization", "Basic " + Base64Encode(user + ":" + password));
   auto context = MakeContext(with_basic);
   std::unique_ptr<grpc::ClientReaderWriter<pb::HandshakeRequest, pb::HandshakeResponse>> stream(
       grpc::internal::ClientReaderWriterFactory<pb::HandshakeRequest, pb::HandshakeResponse>::Create(

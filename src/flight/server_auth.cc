@@ -5,7 +5,7 @@
 #include <cctype>
 #include <cstdio>
 
-#include "flight/auth/base64.h"
+#include "base/base64.h"
 #include "flight/proto/Flight.pb.h"
 #include "flight/server.h"
 
@@ -81,7 +81,7 @@ Result<ServerAuthenticator::Identity> ServerAuthenticator::Authenticate(std::str
     return Identity{claims.user, ""};
   }
   if (StartsWithIgnoreCase(authorization, "Basic ")) {
-    auto decoded = auth::Base64Decode(authorization.substr(6));
+    auto decoded = Base64Decode(authorization.substr(6));
     if (!decoded.ok()) return Status::Unauthenticated("malformed Basic credentials: not base64");
     const std::string& pair = *decoded;
     const size_t colon = pair.find(':');

@@ -73,23 +73,4 @@ Result<Location::Target> Location::Parse() const {
   return target;
 }
 
-Result<std::string> SerializeSchema(const arrow::Schema& schema) {
-  arrow::ipc::StreamEncoder encoder(std::make_shared<arrow::Schema>(schema), {});
-  HANGAR_ASSIGN_OR_RETURN(auto message, encoder.EncodeSchema());
-  arrow::ipc::StringOutputStream out;
-  HANGAR_RETURN_NOT_OK(arrow::ipc::WriteMessage(&out, message).status());
-  return std::move(out.str());
-}
-
-Result<arrow::SchemaPtr> DeserializeSchema(std::string_view bytes) {
-  arrow::ipc::BufferInputStream in(arrow::Buffer::CopyOf(bytes));
-  HANGAR_ASSIGN_OR_RETURN(auto message, arrow::ipc::ReadMessage(&in, {}));
-  if (!message.has_value()) return Status::Invalid("schema bytes hold no IPC message");
-  arrow::ipc::StreamDecoder decoder;
-  HANGAR_ASSIGN_OR_RETURN(auto decoded, decoder.Consume(*message));
-  if (decoded.kind != arrow::ipc::StreamDecoder::Kind::kSchema)
-    return Status::Invalid("schema bytes hold an IPC message that is not a Schema");
-  return decoder.schema();
-}
-
 }  // namespace hangar::flight

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "arrow/ipc/schema_message.h"
 #include "arrow/type.h"
 #include "base/status.h"
 
@@ -108,8 +109,8 @@ std::string_view FlightMethodName(FlightMethod method);
 
 // The IPC form of a schema that FlightInfo.schema and SchemaResult carry: an
 // encapsulated Schema message (continuation marker, length, flatbuffer).
-Result<std::string> SerializeSchema(const arrow::Schema& schema);
+using arrow::ipc::SerializeSchema;
 // Accepts both framings (with or without the continuation marker).
-Result<arrow::SchemaPtr> DeserializeSchema(std::string_view bytes);
+using arrow::ipc::DeserializeSchema;
 
 }  // namespace hangar::flight

@@ -8,53 +8,71 @@ using flight::auth::Access;
 
 namespace {
 
-// The first difference between the table's schema and a stream's, in words.
-std::string SchemaMismatch(const arrow::Schema& table, const arrow::Schema& stream) {
-  const int n = std::min(table.num_fields(), stream.num_fields());
-  for (int i = 0; i < n; ++i) {
-    const auto& a = *table.field(i);
-    const auto& b = *stream.field(i);
-    if (a.name() != b.name())
-      return "field " + std::to_string(i) + " is '" + a.name() + "' in the table but '" + b.name() + "' in the stream";
-    if (!a.Equals(b, false))
-      return "field '" + a.name() + "' is " + a.ToString() + " in the table but " + b.ToString() + " in the stream";
+// A Flight put stream as a RecordBatchSource (app_metadata-only messages skipped).
+class PutStreamSource : public arrow::RecordBatchSource {
+ public:
+  PutStreamSource(flight::FlightStreamReader* in, arrow::SchemaPtr schema) : in_(in), schema_(std::move(schema)) {}
+  const arrow::SchemaPtr& schema() const override { return schema_; }
+  Result<arrow::RecordBatchPtr> Next() override {
+    while (true) {
+      HANGAR_ASSIGN_OR_RETURN(auto chunk, in_->Next());
+      if (chunk.end()) return arrow::RecordBatchPtr();
+      if (chunk.data != nullptr) return chunk.data;
+    }
   }
-  if (table.num_fields() != stream.num_fields())
-    return "the table has " + std::to_string(table.num_fields()) + " fields, the stream " +
-           std::to_string(stream.num_fields());
-  return "";
+
+ private:
+  flight::FlightStreamReader* in_;
+  arrow::SchemaPtr schema_;
+};
+
+Result<QualifiedName> NameFromJson(const nlohmann::json& json, const char* key, std::string_view what) {
+  if (!json.is_object() || !json.contains(key) || !json[key].is_string())
+    return Status::Invalid(std::string(what) + " needs a JSON object with a \"" + key + "\" string");
+  return ParseQualifiedName(json[key].get<std::string>());
 }
 
 }  // namespace
 
-HangarService::HangarService() = default;
+HangarService::HangarService(std::shared_ptr<store::TableStore> tables) : tables_(std::move(tables)) {}
 
-std::string HangarService::TicketFor(const QualifiedName& name) {
-  return nlohmann::json{{"table", name.ToString()}}.dump();
+std::string HangarService::TicketFor(const QualifiedName& name, const std::vector<std::string>& files) {
+  return nlohmann::json{{"table", name.ToString()}, {"files", files}}.dump();
 }
 
-Result<QualifiedName> HangarService::ParseTicket(std::string_view ticket) {
-  if (!ticket.empty() && ticket.front() == '{') {
-    auto json = nlohmann::json::parse(ticket, nullptr, false);
-    if (json.is_discarded() || !json.is_object() || !json.contains("table") || !json["table"].is_string())
-      return Status::Invalid("ticket is JSON but not a Hangar ticket ({\"table\": \"namespace.name\"})");
-    return ParseQualifiedName(json["table"].get<std::string>());
+Result<TableTicket> HangarService::ParseTicket(std::string_view ticket) {
+  if (ticket.empty() || ticket.front() != '{') {
+    HANGAR_ASSIGN_OR_RETURN(auto name, ParseQualifiedName(ticket));
+    return TableTicket{std::move(name), std::nullopt};
   }
-  return ParseQualifiedName(ticket);
+  auto json = nlohmann::json::parse(ticket, nullptr, false);
+  HANGAR_ASSIGN_OR_RETURN(auto name, NameFromJson(json, "table", "a JSON ticket ({\"table\": \"ns.name\"})"));
+  TableTicket out{std::move(name), std::nullopt};
+  if (json.contains("files")) {
+    if (!json["files"].is_array()) return Status::Invalid("ticket: \"files\" must be a list of file names");
+    out.files.emplace();
+    for (const auto& f : json["files"]) {
+      if (!f.is_string()) return Status::Invalid("ticket: \"files\" must be a list of file names");
+      out.files->push_back(f.get<std::string>());
+    }
+  }
+  return out;
 }
 
-Result<QualifiedName> HangarService::TableOf(const flight::FlightDescriptor& descriptor) const {
-  if (descriptor.type != flight::FlightDescriptor::Type::kPath)
-    return Status::Invalid("Hangar names tables by path descriptors; got " + descriptor.ToString());
-  HANGAR_ASSIGN_OR_RETURN(auto name, NameFromPath(descriptor.path));
-  return name;
-}
-
-Result<HangarService::Snapshot> HangarService::Find(const QualifiedName& name) const {
-  std::lock_guard lock(mu_);
-  auto it = datasets_.find(name);
-  if (it == datasets_.end()) return Status::NotFound("no table '" + name.ToString() + "'");
-  return it->second;
+Result<TableTarget> HangarService::TargetOf(const flight::FlightDescriptor& descriptor) {
+  if (descriptor.type == flight::FlightDescriptor::Type::kPath) {
+    HANGAR_ASSIGN_OR_RETURN(auto name, NameFromPath(descriptor.path));
+    return TableTarget{std::move(name)};
+  }
+  auto json = nlohmann::json::parse(descriptor.cmd, nullptr, false);
+  HANGAR_ASSIGN_OR_RETURN(auto name,
+                          NameFromJson(json, "table", "a command descriptor ({\"table\": \"ns.name\", \"mode\": ...})"));
+  TableTarget target{std::move(name)};
+  if (json.contains("mode")) {
+    if (!json["mode"].is_string()) return Status::Invalid("descriptor: \"mode\" must be a string");
+    HANGAR_ASSIGN_OR_RETURN(target.mode, store::ParsePutMode(json["mode"].get<std::string>()));
+  }
+  return target;
 }
 
 Result<flight::AccessRequest> HangarService::AccessFor(const flight::ServerCallContext&,
@@ -62,8 +80,8 @@ Result<flight::AccessRequest> HangarService::AccessFor(const flight::ServerCallC
   using flight::FlightMethod;
   switch (request.method) {
     case FlightMethod::kDoGet: {
-      HANGAR_ASSIGN_OR_RETURN(auto name, ParseTicket(request.ticket->ticket));
-      return flight::AccessRequest{Access::kRead, name.ToString()};
+      HANGAR_ASSIGN_OR_RETURN(auto ticket, ParseTicket(request.ticket->ticket));
+      return flight::AccessRequest{Access::kRead, ticket.name.ToString()};
     }
     case FlightMethod::kDoAction: {
       const auto& action = *request.action;
@@ -72,143 +90,126 @@ Result<flight::AccessRequest> HangarService::AccessFor(const flight::ServerCallC
         HANGAR_ASSIGN_OR_RETURN(auto name, ParseQualifiedName(action.body));
         return flight::AccessRequest{Access::kAdmin, name.ToString()};
       }
-      if (action.type == "DropTable") {
-        auto body = nlohmann::json::parse(action.body, nullptr, false);
-        if (body.is_object() && body.contains("name") && body["name"].is_string()) {
-          HANGAR_ASSIGN_OR_RETURN(auto name, ParseQualifiedName(body["name"].get<std::string>()));
-          return flight::AccessRequest{Access::kAdmin, name.ToString()};
-        }
-      }
-      return flight::AccessRequest{Access::kAdmin, "*"};
+      auto body = nlohmann::json::parse(action.body, nullptr, false);
+      auto name = NameFromJson(body, "name", action.type);
+      if (!name.ok()) return flight::AccessRequest{Access::kAdmin, "*"};  // the action reports the error
+      if (action.type == "DescribeTable") return flight::AccessRequest{Access::kRead, name->ToString()};
+      if (action.type == "CreateTable") return flight::AccessRequest{Access::kWrite, name->ToString()};
+      return flight::AccessRequest{Access::kAdmin, name->ToString()};
     }
     case FlightMethod::kListActions: return flight::AccessRequest{Access::kRead, "*"};
     case FlightMethod::kDoPut:
     case FlightMethod::kDoExchange: {
-      HANGAR_ASSIGN_OR_RETURN(auto name, TableOf(*request.descriptor));
-      return flight::AccessRequest{Access::kWrite, name.ToString()};
+      HANGAR_ASSIGN_OR_RETURN(auto target, TargetOf(*request.descriptor));
+      return flight::AccessRequest{Access::kWrite, target.name.ToString()};
     }
     default: {
-      HANGAR_ASSIGN_OR_RETURN(auto name, TableOf(*request.descriptor));
-      return flight::AccessRequest{Access::kRead, name.ToString()};
+      HANGAR_ASSIGN_OR_RETURN(auto target, TargetOf(*request.descriptor));
+      return flight::AccessRequest{Access::kRead, target.name.ToString()};
     }
   }
 }
 
-flight::FlightInfo HangarService::InfoFor(const QualifiedName& name, const Dataset& dataset) const {
+flight::FlightInfo HangarService::InfoFor(const store::TableSnapshot& snapshot) const {
+  const QualifiedName& name = snapshot.name;
   flight::FlightInfo info;
-  info.schema = dataset.schema;
+  info.schema = snapshot.schema;
   info.descriptor = name.ns == kDefaultNamespace ? flight::FlightDescriptor::Path({name.name})
                                                  : flight::FlightDescriptor::Path({name.ns, name.name});
-  info.endpoints.push_back({flight::Ticket{TicketFor(name)}, {}, std::nullopt, ""});
-  info.total_records = dataset.rows;
-  info.total_bytes = dataset.bytes;
+  auto groups = tables_->FileGroups(snapshot);
+  if (groups.empty()) groups.emplace_back();  // an empty table: one endpoint that yields the schema
+  for (const auto& group : groups) info.endpoints.push_back({flight::Ticket{TicketFor(name, group)}, {}, std::nullopt, ""});
+  info.total_records = snapshot.rows;
+  info.total_bytes = snapshot.bytes;
   info.ordered = true;
   return info;
 }
 
 Result<std::vector<flight::FlightInfo>> HangarService::ListFlights(const flight::ServerCallContext&,
                                                                    const flight::Criteria&) {
-  std::lock_guard lock(mu_);
   std::vector<flight::FlightInfo> out;
-  for (const auto& [name, dataset] : datasets_) out.push_back(InfoFor(name, *dataset));
+  for (const auto& snapshot : tables_->List()) out.push_back(InfoFor(*snapshot));
   return out;
 }
 
 Result<flight::FlightInfo> HangarService::GetFlightInfo(const flight::ServerCallContext&,
                                                         const flight::FlightDescriptor& descriptor) {
-  HANGAR_ASSIGN_OR_RETURN(auto name, TableOf(descriptor));
-  HANGAR_ASSIGN_OR_RETURN(auto dataset, Find(name));
-  flight::FlightInfo info = InfoFor(name, *dataset);
+  HANGAR_ASSIGN_OR_RETURN(auto target, TargetOf(descriptor));
+  HANGAR_ASSIGN_OR_RETURN(auto snapshot, tables_->Snapshot(target.name));
+  flight::FlightInfo info = InfoFor(*snapshot);
   info.descriptor = descriptor;  // echoed as asked
   return info;
 }
 
 Result<arrow::SchemaPtr> HangarService::GetSchema(const flight::ServerCallContext&,
                                                   const flight::FlightDescriptor& descriptor) {
-  HANGAR_ASSIGN_OR_RETURN(auto name, TableOf(descriptor));
-  HANGAR_ASSIGN_OR_RETURN(auto dataset, Find(name));
-  return dataset->schema;
+  HANGAR_ASSIGN_OR_RETURN(auto target, TargetOf(descriptor));
+  HANGAR_ASSIGN_OR_RETURN(auto snapshot, tables_->Snapshot(target.name));
+  return snapshot->schema;
 }
 
-Status HangarService::DoGet(const flight::ServerCallContext&, const flight::Ticket& ticket,
+Status HangarService::DoGet(const flight::ServerCallContext& context, const flight::Ticket& ticket,
                             flight::FlightStreamWriter* out) {
-  HANGAR_ASSIGN_OR_RETURN(auto name, ParseTicket(ticket.ticket));
-  HANGAR_ASSIGN_OR_RETURN(auto dataset, Find(name));
-  HANGAR_RETURN_NOT_OK(out->Begin(dataset->schema));
-  for (const auto& batch : dataset->batches) HANGAR_RETURN_NOT_OK(out->WriteRecordBatch(*batch));
-  return Status::OK();
+  HANGAR_ASSIGN_OR_RETURN(auto parsed, ParseTicket(ticket.ticket));
+  HANGAR_ASSIGN_OR_RETURN(auto snapshot, tables_->Snapshot(parsed.name));
+  // No files named (a bare name, or the endpoint of an empty table): all of them.
+  HANGAR_ASSIGN_OR_RETURN(auto source, tables_->Scan(snapshot, parsed.files.value_or(std::vector<std::string>{})));
+  HANGAR_RETURN_NOT_OK(out->Begin(snapshot->schema));
+  while (!context.is_cancelled()) {
+    HANGAR_ASSIGN_OR_RETURN(auto batch, source->Next());
+    if (batch == nullptr) return Status::OK();
+    HANGAR_RETURN_NOT_OK(out->WriteRecordBatch(*batch));
+  }
+  return Status::Cancelled("the client cancelled the call");
 }
 
 Status HangarService::DoPut(const flight::ServerCallContext&, const flight::FlightDescriptor& descriptor,
                             flight::FlightStreamReader* in, flight::PutResultWriter* out) {
-  HANGAR_ASSIGN_OR_RETURN(auto name, TableOf(descriptor));
-  if (name.ns == kKafkaNamespace) return Status::Invalid("no table may be created in the 'kafka' namespace");
+  HANGAR_ASSIGN_OR_RETURN(auto target, TargetOf(descriptor));
+  if (target.name.ns == kKafkaNamespace) return Status::Invalid("no table may be created in the 'kafka' namespace");
   HANGAR_ASSIGN_OR_RETURN(auto schema, in->GetSchema());
-  {
-    std::lock_guard lock(mu_);
-    auto it = datasets_.find(name);
-    if (it != datasets_.end()) {
-      std::string mismatch = SchemaMismatch(*it->second->schema, *schema);
-      if (!mismatch.empty())
-        return Status::Invalid("schema of the stream does not match table '" + name.ToString() + "': " + mismatch);
-    }
-  }
-  std::vector<arrow::RecordBatchPtr> batches;
-  int64_t rows = 0, bytes = 0;
-  while (true) {
-    HANGAR_ASSIGN_OR_RETURN(auto chunk, in->Next());
-    if (chunk.end()) break;
-    if (chunk.data == nullptr) continue;
-    rows += chunk.data->num_rows;
-    bytes += arrow::TotalBufferSize(*chunk.data);
-    batches.push_back(std::move(chunk.data));
-  }
-  // Publish: readers see all of this stream's batches or none of them.
-  std::lock_guard lock(mu_);
-  auto next = std::make_shared<Dataset>();
-  auto it = datasets_.find(name);
-  if (it != datasets_.end()) {
-    // Re-checked: another DoPut may have created the table meanwhile.
-    std::string mismatch = SchemaMismatch(*it->second->schema, *schema);
-    if (!mismatch.empty())
-      return Status::Invalid("schema of the stream does not match table '" + name.ToString() + "': " + mismatch);
-    *next = *it->second;
-  } else {
-    next->schema = schema;
-  }
-  next->batches.insert(next->batches.end(), batches.begin(), batches.end());
-  next->rows += rows;
-  next->bytes += bytes;
-  datasets_[name] = std::move(next);
-  nlohmann::json result = {{"table", name.ToString()}, {"rows", rows}};
-  return out->Write(result.dump());
+  PutStreamSource source(in, schema);
+  HANGAR_ASSIGN_OR_RETURN(auto result, tables_->Put(target.name, target.mode, &source));
+  nlohmann::json answer = {{"table", target.name.ToString()}, {"rows", result.rows},
+                           {"bytes", result.bytes},           {"created", result.created},
+                           {"version", result.snapshot->version}};
+  return out->Write(answer.dump());
 }
 
-Status HangarService::Drop(std::string_view text) {
-  HANGAR_ASSIGN_OR_RETURN(auto name, ParseQualifiedName(text));
-  std::lock_guard lock(mu_);
-  if (datasets_.erase(name) == 0) return Status::NotFound("no table '" + name.ToString() + "'");
-  return Status::OK();
+Result<std::string> HangarService::Describe(const QualifiedName& name) const {
+  HANGAR_ASSIGN_OR_RETURN(auto snapshot, tables_->Snapshot(name));
+  nlohmann::json fields = nlohmann::json::array();
+  for (const auto& f : snapshot->schema->fields())
+    fields.push_back({{"name", f->name()}, {"type", f->type()->ToString()}, {"nullable", f->nullable()}});
+  nlohmann::json files = nlohmann::json::array();
+  for (const auto& f : snapshot->files) files.push_back({{"name", f.meta.name}, {"rows", f.meta.rows}, {"bytes", f.meta.bytes}});
+  return nlohmann::json{{"name", name.ToString()}, {"table_type", "append_only"}, {"version", snapshot->version},
+                        {"schema", snapshot->schema->ToString()}, {"fields", fields}, {"rows", snapshot->rows},
+                        {"bytes", snapshot->bytes}, {"files", files}}
+      .dump();
 }
 
 Result<std::vector<flight::ActionResult>> HangarService::DoAction(const flight::ServerCallContext& context,
                                                                   const flight::Action& action) {
   if (action.type == "ListTables") {
     nlohmann::json names = nlohmann::json::array();
-    std::lock_guard lock(mu_);
-    for (const auto& [name, dataset] : datasets_) names.push_back(name.ToString());
+    for (const auto& snapshot : tables_->List()) names.push_back(snapshot->name.ToString());
     return std::vector<flight::ActionResult>{{names.dump()}};
   }
   if (action.type == "drop_dataset") {
-    HANGAR_RETURN_NOT_OK(Drop(action.body));
+    HANGAR_ASSIGN_OR_RETURN(auto name, ParseQualifiedName(action.body));
+    HANGAR_RETURN_NOT_OK(tables_->DropTable(name));
     return std::vector<flight::ActionResult>{};
   }
-  if (action.type == "DropTable") {
+  if (action.type == "DropTable" || action.type == "DescribeTable") {
     auto body = nlohmann::json::parse(action.body, nullptr, false);
-    if (!body.is_object() || !body.contains("name") || !body["name"].is_string())
-      return Status::Invalid("DropTable needs a JSON body {\"name\": \"table\"}");
-    HANGAR_RETURN_NOT_OK(Drop(body["name"].get<std::string>()));
-    return std::vector<flight::ActionResult>{{nlohmann::json{{"dropped", body["name"]}}.dump()}};
+    HANGAR_ASSIGN_OR_RETURN(auto name, NameFromJson(body, "name", action.type + " (body {\"name\": \"users\"})"));
+    if (action.type == "DescribeTable") {
+      HANGAR_ASSIGN_OR_RETURN(auto text, Describe(name));
+      return std::vector<flight::ActionResult>{{std::move(text)}};
+    }
+    HANGAR_RETURN_NOT_OK(tables_->DropTable(name));
+    return std::vector<flight::ActionResult>{{nlohmann::json{{"dropped", name.ToString()}}.dump()}};
   }
   return FlightService::DoAction(context, action);
 }
@@ -216,6 +217,7 @@ Result<std::vector<flight::ActionResult>> HangarService::DoAction(const flight::
 Result<std::vector<flight::ActionType>> HangarService::ListActions(const flight::ServerCallContext&) {
   return std::vector<flight::ActionType>{
       {"ListTables", "JSON list of every table, e.g. [\"default.users\"]"},
+      {"DescribeTable", "a table's schema, row count, size and files; body {\"name\": \"users\"}"},
       {"DropTable", "drop a table; body {\"name\": \"users\"}"},
       {"drop_dataset", "drop a table; body: the bare name (as the Arrow cookbook sends it)"},
   };

@@ -1,26 +1,44 @@
 // The Hangar Flight service: routes descriptors, tickets and actions to the
-// subsystems that serve them.
+// subsystems that serve them (tables for now; topics and SQL later).
 //
-// Datasets are kept in memory for now (put, list, get, drop), with the
-// contracts of the design brief: names are checked, a DoPut is atomic (its
-// batches appear together when the stream ends cleanly, or not at all), a
-// schema mismatch names the first differing field, tickets are JSON or a
-// bare table name. Durable Parquet-backed tables replace the in-memory map
-// without changing this interface.
+// Descriptors name tables by path ([name] or [namespace, name]); a DoPut
+// may instead use a command descriptor, JSON {"table": "ns.name", "mode":
+// "append" | "create" | "overwrite"}. Tickets that GetFlightInfo hands out
+// are JSON {"table": "ns.name", "files": [...]}: the files of one endpoint
+// (a group of the table's Parquet files). A bare table name is accepted as a
+// ticket too (the Arrow cookbook's clients send one) and reads everything.
 #pragma once
 
-#include <map>
 #include <memory>
-#include <mutex>
+#include <optional>
 
 #include "flight/server.h"
-#include "server/names.h"
+#include "store/names.h"
+#include "store/table_store.h"
 
 namespace hangar::server {
 
+using store::kDefaultNamespace;
+using store::kKafkaNamespace;
+using store::NameFromPath;
+using store::ParseQualifiedName;
+using store::QualifiedName;
+
+// What a ticket asks for.
+struct TableTicket {
+  QualifiedName name;
+  std::optional<std::vector<std::string>> files;  // none: the whole table as it is now
+};
+
+// What a descriptor names, with the put mode a command descriptor may ask for.
+struct TableTarget {
+  QualifiedName name;
+  store::PutMode mode = store::PutMode::kAppend;
+};
+
 class HangarService : public flight::FlightService {
  public:
-  HangarService();
+  explicit HangarService(std::shared_ptr<store::TableStore> tables);
 
   Result<flight::AccessRequest> AccessFor(const flight::ServerCallContext& context,
                                           const flight::CallRequest& request) override;
@@ -38,30 +56,15 @@ class HangarService : public flight::FlightService {
                                                      const flight::Action& action) override;
   Result<std::vector<flight::ActionType>> ListActions(const flight::ServerCallContext& context) override;
 
-  // The ticket GetFlightInfo hands out for a table: {"table": "ns.name"}.
-  static std::string TicketFor(const QualifiedName& name);
-  // Accepts a Hangar ticket or a bare table name (the Arrow cookbook's).
-  static Result<QualifiedName> ParseTicket(std::string_view ticket);
+  static std::string TicketFor(const QualifiedName& name, const std::vector<std::string>& files);
+  static Result<TableTicket> ParseTicket(std::string_view ticket);
+  static Result<TableTarget> TargetOf(const flight::FlightDescriptor& descriptor);
 
  private:
-  struct Dataset {
-    arrow::SchemaPtr schema;
-    std::vector<arrow::RecordBatchPtr> batches;
-    int64_t rows = 0;
-    int64_t bytes = 0;
-  };
-  using Snapshot = std::shared_ptr<const Dataset>;
+  flight::FlightInfo InfoFor(const store::TableSnapshot& snapshot) const;
+  Result<std::string> Describe(const QualifiedName& name) const;
 
-  Result<QualifiedName> TableOf(const flight::FlightDescriptor& descriptor) const;
-  Result<Snapshot> Find(const QualifiedName& name) const;
-  flight::FlightInfo InfoFor(const QualifiedName& name, const Dataset& dataset) const;
-  Status Drop(std::string_view name);
-
-  mutable std::mutex mu_;
-  // Readers take a snapshot (a shared_ptr) and stream it without the lock; a
-  // DoPut publishes a new snapshot in one assignment, which is what makes it
-  // atomic for readers.
-  std::map<QualifiedName, Snapshot> datasets_;  // guarded by mu_
+  std::shared_ptr<store::TableStore> tables_;
 };
 
 }  // namespace hangar::server

@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "flight/auth/base64.h"
+#include "base/base64.h"
 #include "flight/auth/token.h"
 #include "flight/auth/users_file.h"
 #include "flight/client.h"
@@ -174,7 +174,7 @@ grpc::Status RawGetFlightInfo(const FlightServer& server, const std::string& aut
 TEST_F(AuthTest, BasicHeaderOnAnyCallIsAnsweredWithABearerHeader) {
   std::string answer;
   grpc::Status status =
-      RawGetFlightInfo(*server_, "Basic " + auth::Base64Encode("carol:carol-pw"), &answer);
+      RawGetFlightInfo(*server_, "Basic " + Base64Encode("carol:carol-pw"), &answer);
   ASSERT_TRUE(status.ok()) << status.error_message();
   ASSERT_EQ(answer.substr(0, 7), "Bearer ");
   // The token works on its own.

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "flight/auth/base64.h"
+#include "base/base64.h"
 #include "flight/auth/password_hash.h"
 #include "flight/auth/permissions.h"
 #include "flight/auth/token.h"

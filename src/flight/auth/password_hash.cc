@@ -7,7 +7,7 @@
 #include <charconv>
 #include <stdexcept>
 
-#include "flight/auth/base64.h"
+#include "base/base64.h"
 
 namespace hangar::flight::auth {
 

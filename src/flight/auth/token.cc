@@ -14,7 +14,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "flight/auth/base64.h"
+#include "base/base64.h"
 
 namespace hangar::flight::auth {
 

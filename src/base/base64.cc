@@ -1,8 +1,8 @@
-#include "flight/auth/base64.h"
+#include "base/base64.h"
 
 #include <array>
 
-namespace hangar::flight::auth {
+namespace hangar {
 
 namespace {
 
@@ -68,4 +68,4 @@ Result<std::string> Base64Decode(std::string_view text) { return Decode(text, kS
 std::string Base64UrlEncode(std::string_view bytes) { return Encode(bytes, kUrl, false); }
 Result<std::string> Base64UrlDecode(std::string_view text) { return Decode(text, kUrl, false); }
 
-}  // namespace hangar::flight::auth
+}  // namespace hangar

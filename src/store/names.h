@@ -10,7 +10,7 @@
 
 #include "base/status.h"
 
-namespace hangar::server {
+namespace hangar::store {
 
 inline constexpr std::string_view kDefaultNamespace = "default";
 inline constexpr std::string_view kKafkaNamespace = "kafka";
@@ -30,4 +30,4 @@ Result<QualifiedName> NameFromPath(const std::vector<std::string>& path);
 // "name" or "namespace.name" (the first dot separates).
 Result<QualifiedName> ParseQualifiedName(std::string_view text);
 
-}  // namespace hangar::server
+}  // namespace hangar::store

@@ -8,11 +8,11 @@
 
 #include "base/status.h"
 
-namespace hangar::flight::auth {
+namespace hangar {
 
 std::string Base64Encode(std::string_view bytes);
 Result<std::string> Base64Decode(std::string_view text);
 std::string Base64UrlEncode(std::string_view bytes);
 Result<std::string> Base64UrlDecode(std::string_view text);
 
-}  // namespace hangar::flight::auth
+}  // namespace hangar

@@ -1,6 +1,6 @@
-#include "server/names.h"
+#include "store/names.h"
 
-namespace hangar::server {
+namespace hangar::store {
 
 Status CheckName(std::string_view name, std::string_view what) {
   auto bad = [&](std::string_view why) {
@@ -38,4 +38,4 @@ Result<QualifiedName> ParseQualifiedName(std::string_view text) {
   return NameFromPath({std::string(text.substr(0, dot)), std::string(text.substr(dot + 1))});
 }
 
-}  // namespace hangar::server
+}  // namespace hangar::store

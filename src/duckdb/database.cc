@@ -1,0 +1,293 @@
+#include "duckdb/database.h"
+
+#include <cerrno>
+#include <mutex>
+#include <vector>
+
+#include "arrow/c_data.h"
+#include "arrow/concatenate.h"
+
+namespace hangar::duckdb {
+
+namespace {
+
+Status TakeError(duckdb_error_data error, std::string_view what) {
+  if (error == nullptr) return Status::OK();
+  Status st = duckdb_error_data_has_error(error)
+                  ? Status::Invalid(std::string(what) + ": " + duckdb_error_data_message(error))
+                  : Status::OK();
+  duckdb_destroy_error_data(&error);
+  return st;
+}
+
+}  // namespace
+
+std::string QuoteLiteral(std::string_view text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'') out += '\'';
+    out += c;
+  }
+  return out + "'";
+}
+
+std::string QuoteIdentifier(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+// --- Database -----------------------------------------------------------------
+
+Result<std::shared_ptr<Database>> Database::Open(const DatabaseOptions& options) {
+  duckdb_config config = nullptr;
+  if (duckdb_create_config(&config) != DuckDBSuccess) return Status::Internal("DuckDB: cannot create a config");
+  auto set = [&](const char* name, const std::string& value) -> Status {
+    if (value.empty()) return Status::OK();
+    if (duckdb_set_config(config, name, value.c_str()) != DuckDBSuccess)
+      return Status::Invalid(std::string("DuckDB: bad value for ") + name + ": " + value);
+    return Status::OK();
+  };
+  Status st = set("threads", options.threads > 0 ? std::to_string(options.threads) : "");
+  if (st.ok()) st = set("memory_limit", options.memory_limit);
+  if (st.ok()) st = set("temp_directory", options.temp_directory);
+  // Extensions that are not built in would be downloaded; nothing here may reach the network.
+  if (st.ok()) st = set("autoinstall_known_extensions", "false");
+  if (st.ok()) st = set("autoload_known_extensions", "false");
+  std::shared_ptr<Database> db(new Database());
+  char* error = nullptr;
+  if (st.ok() && duckdb_open_ext(nullptr, &db->db_, config, &error) != DuckDBSuccess) {
+    st = Status::Internal(std::string("DuckDB: cannot open a database: ") + (error ? error : "unknown error"));
+    db->db_ = nullptr;
+  }
+  if (error) duckdb_free(error);
+  duckdb_destroy_config(&config);
+  HANGAR_RETURN_NOT_OK(st);
+  return db;
+}
+
+Database::~Database() {
+  if (db_) duckdb_close(&db_);
+}
+
+// --- Connection -----------------------------------------------------------------
+
+Result<std::unique_ptr<Connection>> Connection::Open(std::shared_ptr<Database> database) {
+  std::unique_ptr<Connection> conn(new Connection(std::move(database)));
+  if (duckdb_connect(conn->database_->handle(), &conn->conn_) != DuckDBSuccess)
+    return Status::Internal("DuckDB: cannot open a connection");
+  return conn;
+}
+
+Connection::~Connection() {
+  if (conn_) duckdb_disconnect(&conn_);
+}
+
+Status Connection::Execute(const std::string& sql) {
+  duckdb_result result;
+  const bool ok = duckdb_query(conn_, sql.c_str(), &result) == DuckDBSuccess;
+  Status st = ok ? Status::OK() : Status::Invalid(duckdb_result_error(&result));
+  duckdb_destroy_result(&result);
+  return st;
+}
+
+// --- Arrow sources as views -----------------------------------------------------------
+
+// The C stream DuckDB reads. DuckDB (1.4) never releases the schemas it asks
+// the stream for, so they stay owned here and go with the view.
+struct ArrowStreamView::State {
+  std::unique_ptr<arrow::RecordBatchSource> source;
+  ArrowArrayStream stream{};
+  std::mutex mu;
+  std::vector<std::unique_ptr<ArrowSchema>> schemas;  // guarded by mu
+  Status error;                                        // guarded by mu
+  std::string error_text;                              // guarded by mu
+  int64_t rows = 0;                                    // guarded by mu
+
+  static State* Of(ArrowArrayStream* s) { return static_cast<State*>(s->private_data); }
+
+  static int GetSchema(ArrowArrayStream* s, ArrowSchema* out) {
+    State* self = Of(s);
+    std::lock_guard lock(self->mu);
+    auto owned = std::make_unique<ArrowSchema>();
+    Status st = arrow::ExportSchema(*self->source->schema(), owned.get());
+    if (!st.ok()) return self->Fail(std::move(st));
+    *out = *owned;
+    out->release = [](ArrowSchema* schema) { schema->release = nullptr; };  // released with the view
+    self->schemas.push_back(std::move(owned));
+    return 0;
+  }
+
+  static int GetNext(ArrowArrayStream* s, ArrowArray* out) {
+    State* self = Of(s);
+    std::lock_guard lock(self->mu);
+    if (!self->error.ok()) return self->Fail(self->error);
+    auto batch = self->source->Next();
+    if (!batch.ok()) return self->Fail(batch.status());
+    if (*batch == nullptr) {
+      out->release = nullptr;  // the end
+      return 0;
+    }
+    Status st = arrow::ExportRecordBatch(**batch, out);
+    if (!st.ok()) return self->Fail(std::move(st));
+    self->rows += (*batch)->num_rows;
+    return 0;
+  }
+
+  static const char* LastError(ArrowArrayStream* s) {
+    State* self = Of(s);
+    std::lock_guard lock(self->mu);
+    return self->error_text.c_str();
+  }
+
+  static void Release(ArrowArrayStream* s) { s->release = nullptr; }  // the State owns everything
+
+  int Fail(Status st) {
+    error_text = st.ToString();
+    error = std::move(st);
+    return EIO;
+  }
+
+  ~State() {
+    for (auto& schema : schemas) {
+      if (schema->release) schema->release(schema.get());
+    }
+  }
+};
+
+Result<std::unique_ptr<ArrowStreamView>> Connection::RegisterView(std::string name,
+                                                                  std::unique_ptr<arrow::RecordBatchSource> source) {
+  auto state = std::make_unique<ArrowStreamView::State>();
+  state->source = std::move(source);
+  state->stream = ArrowArrayStream{ArrowStreamView::State::GetSchema, ArrowStreamView::State::GetNext,
+                                   ArrowStreamView::State::LastError, ArrowStreamView::State::Release, state.get()};
+  if (duckdb_arrow_scan(conn_, name.c_str(), reinterpret_cast<duckdb_arrow_stream>(&state->stream)) != DuckDBSuccess)
+    return Status::Internal("DuckDB: cannot register the Arrow stream as view " + name);
+  return std::unique_ptr<ArrowStreamView>(new ArrowStreamView(this, std::move(name), std::move(state)));
+}
+
+ArrowStreamView::ArrowStreamView(Connection* connection, std::string name, std::unique_ptr<State> state)
+    : connection_(connection), name_(std::move(name)), state_(std::move(state)) {}
+
+ArrowStreamView::~ArrowStreamView() {
+  // The view refers to the stream: it goes first. A failure here leaves a
+  // dangling temporary view on a connection that is about to close anyway.
+  (void)connection_->Execute("DROP VIEW IF EXISTS " + QuoteIdentifier(name_));
+}
+
+Status ArrowStreamView::source_status() const {
+  std::lock_guard lock(state_->mu);
+  return state_->error;
+}
+
+int64_t ArrowStreamView::rows_read() const {
+  std::lock_guard lock(state_->mu);
+  return state_->rows;
+}
+
+// --- Streaming query results -------------------------------------------------------------
+
+namespace {
+
+class QueryStream : public arrow::RecordBatchSource {
+ public:
+  QueryStream(std::unique_ptr<Connection> conn, QueryOptions options)
+      : conn_(std::move(conn)), options_(options) {}
+
+  ~QueryStream() override {
+    if (arrow_options_) duckdb_destroy_arrow_options(&arrow_options_);
+    if (have_result_) duckdb_destroy_result(&result_);
+    if (pending_) duckdb_destroy_pending(&pending_);
+    if (prepared_) duckdb_destroy_prepare(&prepared_);
+  }
+
+  Status Start(const std::string& sql) {
+    if (duckdb_prepare(conn_->handle(), sql.c_str(), &prepared_) != DuckDBSuccess)
+      return Status::Invalid(duckdb_prepare_error(prepared_));
+    if (duckdb_pending_prepared_streaming(prepared_, &pending_) != DuckDBSuccess)
+      return Status::Invalid(duckdb_pending_error(pending_));
+    if (duckdb_execute_pending(pending_, &result_) != DuckDBSuccess) {
+      Status st = Status::Invalid(duckdb_result_error(&result_));
+      duckdb_destroy_result(&result_);
+      return st;
+    }
+    have_result_ = true;
+    arrow_options_ = duckdb_result_get_arrow_options(&result_);
+    const idx_t n = duckdb_column_count(&result_);
+    std::vector<duckdb_logical_type> types;
+    std::vector<const char*> names;
+    for (idx_t i = 0; i < n; ++i) {
+      types.push_back(duckdb_column_logical_type(&result_, i));
+      names.push_back(duckdb_column_name(&result_, i));
+    }
+    ArrowSchema c_schema{};
+    Status st = TakeError(duckdb_to_arrow_schema(arrow_options_, types.data(), names.data(), n, &c_schema),
+                          "DuckDB result schema to Arrow");
+    for (auto& t : types) duckdb_destroy_logical_type(&t);
+    HANGAR_RETURN_NOT_OK(st);
+    HANGAR_ASSIGN_OR_RETURN(schema_, arrow::ImportSchema(&c_schema));
+    return Status::OK();
+  }
+
+  const arrow::SchemaPtr& schema() const override { return schema_; }
+
+  Result<arrow::RecordBatchPtr> Next() override {
+    std::vector<arrow::RecordBatchPtr> parts;
+    int64_t rows = 0, bytes = 0;
+    while (!done_ && rows < options_.batch_rows && bytes < options_.batch_bytes) {
+      duckdb_data_chunk chunk = duckdb_fetch_chunk(result_);
+      if (chunk == nullptr) {
+        const char* error = duckdb_result_error(&result_);
+        if (error != nullptr && *error != '\0') return Status::Invalid(error);
+        done_ = true;
+        break;
+      }
+      ArrowArray c_array{};
+      Status st = TakeError(duckdb_data_chunk_to_arrow(arrow_options_, chunk, &c_array), "DuckDB chunk to Arrow");
+      duckdb_destroy_data_chunk(&chunk);
+      HANGAR_RETURN_NOT_OK(st);
+      HANGAR_ASSIGN_OR_RETURN(auto batch, arrow::ImportRecordBatch(&c_array, schema_));
+      if (batch->num_rows == 0) continue;
+      rows += batch->num_rows;
+      bytes += arrow::TotalBufferSize(*batch);
+      parts.push_back(std::move(batch));
+    }
+    if (parts.empty()) return arrow::RecordBatchPtr();
+    if (parts.size() == 1) return parts.front();
+    std::vector<arrow::ArrayPtr> columns;
+    for (int c = 0; c < schema_->num_fields(); ++c) {
+      std::vector<arrow::ArrayPtr> pieces;
+      pieces.reserve(parts.size());
+      for (const auto& part : parts) pieces.push_back(part->column(c));
+      HANGAR_ASSIGN_OR_RETURN(auto column, arrow::Concatenate(pieces));
+      columns.push_back(std::move(column));
+    }
+    return arrow::MakeRecordBatch(schema_, rows, std::move(columns));
+  }
+
+ private:
+  std::unique_ptr<Connection> conn_;
+  QueryOptions options_;
+  duckdb_prepared_statement prepared_ = nullptr;
+  duckdb_pending_result pending_ = nullptr;
+  duckdb_result result_{};
+  bool have_result_ = false;
+  duckdb_arrow_options arrow_options_ = nullptr;
+  arrow::SchemaPtr schema_;
+  bool done_ = false;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<arrow::RecordBatchSource>> StreamQuery(std::shared_ptr<Database> database,
+                                                              const std::string& sql, const QueryOptions& options) {
+  HANGAR_ASSIGN_OR_RETURN(auto conn, Connection::Open(std::move(database)));
+  auto stream = std::make_unique<QueryStream>(std::move(conn), options);
+  HANGAR_RETURN_NOT_OK(stream->Start(sql));
+  return std::unique_ptr<arrow::RecordBatchSource>(std::move(stream));
+}
+
+}  // namespace hangar::duckdb

@@ -1,0 +1,118 @@
+// DuckDB through its C API, with Arrow in and out.
+//
+// Hangar uses DuckDB as a library for two jobs: writing and reading Parquet
+// (the table store) and answering SQL (Flight SQL). Data crosses between
+// Hangar and DuckDB only through the Arrow C Data Interface, never row by
+// row. A Database is the engine (buffer pool, thread pool) and is shared by
+// the whole process; a Connection runs one statement at a time, so every
+// concurrent user takes its own (they are cheap to open).
+#pragma once
+
+#include <duckdb.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "arrow/record_batch_source.h"
+#include "base/status.h"
+
+namespace hangar::duckdb {
+
+struct DatabaseOptions {
+  int threads = 0;                  // 0: DuckDB's default (one per core)
+  std::string memory_limit;         // e.g. "4GB"; empty: DuckDB's default (80% of RAM)
+  std::string temp_directory;       // where DuckDB spills; empty: none
+};
+
+class Database {
+ public:
+  // An in-memory database: Hangar keeps its own state and gives DuckDB
+  // files to read and write, never a DuckDB database file.
+  static Result<std::shared_ptr<Database>> Open(const DatabaseOptions& options = {});
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  duckdb_database handle() const { return db_; }
+
+ private:
+  Database() = default;
+  duckdb_database db_ = nullptr;
+};
+
+class ArrowStreamView;
+
+class Connection {
+ public:
+  static Result<std::unique_ptr<Connection>> Open(std::shared_ptr<Database> database);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Runs a statement whose result is not needed.
+  Status Execute(const std::string& sql);
+
+  // Exposes `source` to SQL on this connection as the view `name`, until the
+  // returned object goes away. DuckDB pulls batches from the source as a
+  // query reads the view; only `SELECT *` over it is correct (DuckDB 1.4
+  // assumes a C stream applies the projections and filters it pushes down,
+  // which a plain stream cannot).
+  Result<std::unique_ptr<ArrowStreamView>> RegisterView(std::string name,
+                                                        std::unique_ptr<arrow::RecordBatchSource> source);
+
+  // Asks the running statement to stop (from any thread).
+  void Interrupt() { duckdb_interrupt(conn_); }
+
+  duckdb_connection handle() const { return conn_; }
+
+ private:
+  Connection(std::shared_ptr<Database> database) : database_(std::move(database)) {}
+  std::shared_ptr<Database> database_;  // outlives the connection
+  duckdb_connection conn_ = nullptr;
+};
+
+// A RecordBatchSource seen by DuckDB as a view (Connection::RegisterView).
+// Dropping it drops the view; the connection must outlive it.
+class ArrowStreamView {
+ public:
+  ~ArrowStreamView();
+  ArrowStreamView(const ArrowStreamView&) = delete;
+  ArrowStreamView& operator=(const ArrowStreamView&) = delete;
+
+  // What the source returned if it failed while DuckDB read it: a statement
+  // that fails because of that reports DuckDB's wording, this is the cause.
+  Status source_status() const;
+  int64_t rows_read() const;
+
+  struct State;
+
+ private:
+  friend class Connection;
+  ArrowStreamView(Connection* connection, std::string name, std::unique_ptr<State> state);
+  Connection* connection_;
+  std::string name_;
+  std::unique_ptr<State> state_;
+};
+
+// Options of a streaming query result.
+struct QueryOptions {
+  // DuckDB produces vectors of 2048 rows; Arrow batches that small cost more
+  // per row downstream (Flight messages, client bookkeeping), so chunks are
+  // gathered into batches of about this many bytes or rows, whichever first.
+  int64_t batch_bytes = 4 << 20;
+  int64_t batch_rows = 1 << 20;
+};
+
+// Runs `sql` on a connection of its own and streams the result as Arrow
+// record batches, chunk by chunk as DuckDB computes them: a large result is
+// never whole in memory.
+Result<std::unique_ptr<arrow::RecordBatchSource>> StreamQuery(std::shared_ptr<Database> database,
+                                                              const std::string& sql,
+                                                              const QueryOptions& options = {});
+
+// SQL text helpers: a string literal ('it''s') and a quoted identifier ("a""b").
+std::string QuoteLiteral(std::string_view text);
+std::string QuoteIdentifier(std::string_view text);
+
+}  // namespace hangar::duckdb

@@ -1,0 +1,125 @@
+#include "store/file_util.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <random>
+
+namespace hangar::store {
+
+Status IoError(std::string_view what, const fs::path& path, int err) {
+  // A full disk is the client's business too (it can wait or free space);
+  // the path stays in the server's log only.
+  if (err == ENOSPC || err == EDQUOT)
+    return Status::ResourceExhausted("the server's data directory is full (no space left on device)");
+  return Status::IOError(std::string(what) + " " + path.string() + ": " + std::strerror(err));
+}
+
+std::string UniqueId() {
+  static thread_local std::mt19937_64 rng(std::random_device{}());
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(rng()));
+  return buf;
+}
+
+namespace {
+
+// An fd closed on scope exit.
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+  // close(2) can report a deferred write error: callers that wrote check it.
+  int Close() {
+    const int rc = ::close(fd_);
+    fd_ = -1;
+    return rc;
+  }
+
+ private:
+  int fd_;
+};
+
+Status FsyncPath(const fs::path& path, int flags) {
+  Fd fd(::open(path.c_str(), flags | O_CLOEXEC));
+  if (fd.get() < 0) return IoError("cannot open", path, errno);
+  if (::fsync(fd.get()) != 0) return IoError("cannot fsync", path, errno);
+  return Status::OK();
+}
+
+}  // namespace
+
+Status FsyncFile(const fs::path& path) { return FsyncPath(path, O_RDONLY); }
+Status FsyncDirectory(const fs::path& dir) { return FsyncPath(dir, O_RDONLY | O_DIRECTORY); }
+
+Status WriteFileAtomic(const fs::path& path, std::string_view contents) {
+  fs::path tmp = path;
+  tmp += ".tmp";
+  {
+    Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (fd.get() < 0) return IoError("cannot create", tmp, errno);
+    size_t done = 0;
+    while (done < contents.size()) {
+      const ssize_t n = ::write(fd.get(), contents.data() + done, contents.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        const int err = errno;
+        ::unlink(tmp.c_str());
+        return IoError("cannot write", tmp, err);
+      }
+      done += static_cast<size_t>(n);
+    }
+    if (::fsync(fd.get()) != 0 || fd.Close() != 0) {
+      const int err = errno;
+      ::unlink(tmp.c_str());
+      return IoError("cannot fsync", tmp, err);
+    }
+  }
+  return DurableRename(tmp, path);
+}
+
+Result<std::string> ReadWholeFile(const fs::path& path) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return IoError("cannot open", path, errno);
+  std::string out;
+  char buf[1 << 16];
+  while (true) {
+    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return IoError("cannot read", path, errno);
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+
+Status DurableRename(const fs::path& from, const fs::path& to) {
+  if (::rename(from.c_str(), to.c_str()) != 0) return IoError("cannot rename " + from.string() + " to", to, errno);
+  HANGAR_RETURN_NOT_OK(FsyncDirectory(to.parent_path()));
+  if (from.parent_path() != to.parent_path()) HANGAR_RETURN_NOT_OK(FsyncDirectory(from.parent_path()));
+  return Status::OK();
+}
+
+Status CreateDirectories(const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return IoError("cannot create directory", dir, ec.value());
+  return Status::OK();
+}
+
+Status RemoveAll(const fs::path& path) {
+  std::error_code ec;
+  fs::remove_all(path, ec);
+  if (ec) return IoError("cannot remove", path, ec.value());
+  return Status::OK();
+}
+
+}  // namespace hangar::store

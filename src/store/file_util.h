@@ -1,0 +1,38 @@
+// The few file-system operations that durability rests on. A file is durable
+// once its bytes are fsynced *and* the directory entry naming it is fsynced;
+// replacing a file atomically means writing a temporary, fsyncing it,
+// renaming it over the old name and fsyncing the directory. Errors carry the
+// path and errno text (the server maps IOError to a generic message for
+// clients and logs the detail).
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+
+namespace hangar::store {
+
+namespace fs = std::filesystem;
+
+// Writes `contents` to `path` through `path`.tmp: after a crash at any
+// instant, `path` holds either its old contents or the new ones.
+Status WriteFileAtomic(const fs::path& path, std::string_view contents);
+Result<std::string> ReadWholeFile(const fs::path& path);
+
+Status FsyncFile(const fs::path& path);
+Status FsyncDirectory(const fs::path& dir);
+// rename(2) followed by an fsync of the target's directory (and of the
+// source's, when it differs).
+Status DurableRename(const fs::path& from, const fs::path& to);
+Status CreateDirectories(const fs::path& dir);
+// Removes a file or a whole tree; a missing path is not an error.
+Status RemoveAll(const fs::path& path);
+
+// 16 random hex digits, for names of folders and files being written.
+std::string UniqueId();
+
+Status IoError(std::string_view what, const fs::path& path, int err);
+
+}  // namespace hangar::store

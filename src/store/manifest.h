@@ -1,0 +1,54 @@
+// A table's state on disk: manifest.json in the table's folder. The
+// manifest is the single source of truth: a Parquet file belongs to the
+// table exactly when the manifest names it, so switching the manifest (an
+// atomic rename, fsynced) switches snapshots, and a crash at any instant
+// leaves the old or the new one. Files the manifest does not name are
+// leftovers of interrupted writes, removed when the store opens.
+//
+//   {"format": 1, "name": "default.users", "version": 3,
+//    "schema": "<base64 of the Arrow IPC Schema message>",
+//    "schema_text": "id: int64 not null, ...",        (for people; ignored on read)
+//    "files": [{"name": "00000001.parquet", "rows": 3, "bytes": 1024}],
+//    "next_file": 2, "dropped": false}
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "arrow/type.h"
+#include "store/file_util.h"
+#include "store/names.h"
+
+namespace hangar::store {
+
+struct ManifestFile {
+  std::string name;  // within the table's folder
+  int64_t rows = 0;
+  int64_t bytes = 0;  // on disk
+  bool operator==(const ManifestFile&) const = default;
+};
+
+struct Manifest {
+  static constexpr int kFormat = 1;
+  static constexpr const char* kFileName = "manifest.json";
+
+  QualifiedName name;
+  int64_t version = 0;  // +1 per committed change
+  arrow::SchemaPtr schema;
+  std::vector<ManifestFile> files;
+  int64_t next_file = 1;  // the number of the next data file
+  bool dropped = false;   // a drop is committed; the folder goes once no reader needs it
+
+  int64_t rows() const;
+  int64_t bytes() const;
+
+  Result<std::string> Serialize() const;
+  static Result<Manifest> Parse(std::string_view json);
+
+  // Atomic, durable replacement of dir/manifest.json.
+  Status Write(const fs::path& dir) const;
+  static Result<Manifest> Read(const fs::path& dir);
+};
+
+}  // namespace hangar::store
