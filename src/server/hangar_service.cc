@@ -26,10 +26,10 @@ class PutStreamSource : public arrow::RecordBatchSource {
   arrow::SchemaPtr schema_;
 };
 
-Result<QualifiedName> NameFromJson(const nlohmann::json& json, const char* key, std::string_view what) {
+Result<std::string> StringFromJson(const nlohmann::json& json, const char* key, std::string_view what) {
   if (!json.is_object() || !json.contains(key) || !json[key].is_string())
     return Status::Invalid(std::string(what) + " needs a JSON object with a \"" + key + "\" string");
-  return ParseQualifiedName(json[key].get<std::string>());
+  return json[key].get<std::string>();
 }
 
 }  // namespace
@@ -40,13 +40,24 @@ std::string HangarService::TicketFor(const QualifiedName& name, const std::vecto
   return nlohmann::json{{"table", name.ToString()}, {"files", files}}.dump();
 }
 
-Result<TableTicket> HangarService::ParseTicket(std::string_view ticket) {
+Result<QualifiedName> HangarService::ResolveName(std::string_view text) const {
+  // "uploaded.parquet" (the Arrow cookbook's names have dots) is the table
+  // of that name in `default` if there is one, else namespace "uploaded".
+  if (text.find('.') != std::string_view::npos && CheckName(text, "table name").ok()) {
+    QualifiedName whole{std::string(kDefaultNamespace), std::string(text)};
+    if (tables_->Snapshot(whole).ok()) return whole;
+  }
+  return ParseQualifiedName(text);
+}
+
+Result<TableTicket> HangarService::ParseTicket(std::string_view ticket) const {
   if (ticket.empty() || ticket.front() != '{') {
-    HANGAR_ASSIGN_OR_RETURN(auto name, ParseQualifiedName(ticket));
+    HANGAR_ASSIGN_OR_RETURN(auto name, ResolveName(ticket));
     return TableTicket{std::move(name), std::nullopt};
   }
   auto json = nlohmann::json::parse(ticket, nullptr, false);
-  HANGAR_ASSIGN_OR_RETURN(auto name, NameFromJson(json, "table", "a JSON ticket ({\"table\": \"ns.name\"})"));
+  HANGAR_ASSIGN_OR_RETURN(auto text, StringFromJson(json, "table", "a JSON ticket ({\"table\": \"ns.name\"})"));
+  HANGAR_ASSIGN_OR_RETURN(auto name, ParseQualifiedName(text));  // always qualified in Hangar's own tickets
   TableTicket out{std::move(name), std::nullopt};
   if (json.contains("files")) {
     if (!json["files"].is_array()) return Status::Invalid("ticket: \"files\" must be a list of file names");
@@ -65,8 +76,9 @@ Result<TableTarget> HangarService::TargetOf(const flight::FlightDescriptor& desc
     return TableTarget{std::move(name)};
   }
   auto json = nlohmann::json::parse(descriptor.cmd, nullptr, false);
-  HANGAR_ASSIGN_OR_RETURN(auto name,
-                          NameFromJson(json, "table", "a command descriptor ({\"table\": \"ns.name\", \"mode\": ...})"));
+  HANGAR_ASSIGN_OR_RETURN(auto text,
+                          StringFromJson(json, "table", "a command descriptor ({\"table\": \"ns.name\", \"mode\": ...})"));
+  HANGAR_ASSIGN_OR_RETURN(auto name, ParseQualifiedName(text));
   TableTarget target{std::move(name)};
   if (json.contains("mode")) {
     if (!json["mode"].is_string()) return Status::Invalid("descriptor: \"mode\" must be a string");
@@ -87,11 +99,12 @@ Result<flight::AccessRequest> HangarService::AccessFor(const flight::ServerCallC
       const auto& action = *request.action;
       if (action.type == "ListTables") return flight::AccessRequest{Access::kRead, "*"};
       if (action.type == "drop_dataset") {
-        HANGAR_ASSIGN_OR_RETURN(auto name, ParseQualifiedName(action.body));
+        HANGAR_ASSIGN_OR_RETURN(auto name, ResolveName(action.body));
         return flight::AccessRequest{Access::kAdmin, name.ToString()};
       }
       auto body = nlohmann::json::parse(action.body, nullptr, false);
-      auto name = NameFromJson(body, "name", action.type);
+      auto text = StringFromJson(body, "name", action.type);
+      auto name = text.ok() ? ResolveName(*text) : Result<QualifiedName>(text.status());
       if (!name.ok()) return flight::AccessRequest{Access::kAdmin, "*"};  // the action reports the error
       if (action.type == "DescribeTable") return flight::AccessRequest{Access::kRead, name->ToString()};
       if (action.type == "CreateTable") return flight::AccessRequest{Access::kWrite, name->ToString()};
@@ -197,13 +210,14 @@ Result<std::vector<flight::ActionResult>> HangarService::DoAction(const flight::
     return std::vector<flight::ActionResult>{{names.dump()}};
   }
   if (action.type == "drop_dataset") {
-    HANGAR_ASSIGN_OR_RETURN(auto name, ParseQualifiedName(action.body));
+    HANGAR_ASSIGN_OR_RETURN(auto name, ResolveName(action.body));
     HANGAR_RETURN_NOT_OK(tables_->DropTable(name));
     return std::vector<flight::ActionResult>{};
   }
   if (action.type == "DropTable" || action.type == "DescribeTable") {
     auto body = nlohmann::json::parse(action.body, nullptr, false);
-    HANGAR_ASSIGN_OR_RETURN(auto name, NameFromJson(body, "name", action.type + " (body {\"name\": \"users\"})"));
+    HANGAR_ASSIGN_OR_RETURN(auto text, StringFromJson(body, "name", action.type + " (body {\"name\": \"users\"})"));
+    HANGAR_ASSIGN_OR_RETURN(auto name, ResolveName(text));
     if (action.type == "DescribeTable") {
       HANGAR_ASSIGN_OR_RETURN(auto text, Describe(name));
       return std::vector<flight::ActionResult>{{std::move(text)}};

@@ -21,6 +21,7 @@ namespace hangar::server {
 using store::kDefaultNamespace;
 using store::kKafkaNamespace;
 using store::NameFromPath;
+using store::CheckName;
 using store::ParseQualifiedName;
 using store::QualifiedName;
 
@@ -57,7 +58,9 @@ class HangarService : public flight::FlightService {
   Result<std::vector<flight::ActionType>> ListActions(const flight::ServerCallContext& context) override;
 
   static std::string TicketFor(const QualifiedName& name, const std::vector<std::string>& files);
-  static Result<TableTicket> ParseTicket(std::string_view ticket);
+  Result<TableTicket> ParseTicket(std::string_view ticket) const;
+  // A table named in text ("users", "sales.orders", "uploaded.parquet").
+  Result<QualifiedName> ResolveName(std::string_view text) const;
   static Result<TableTarget> TargetOf(const flight::FlightDescriptor& descriptor);
 
  private:

@@ -1,5 +1,7 @@
 #include "store/file_util.h"
 
+#include "store/crash_point.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -83,6 +85,7 @@ Status WriteFileAtomic(const fs::path& path, std::string_view contents) {
       return IoError("cannot fsync", tmp, err);
     }
   }
+  CrashPoint("manifest-written");
   return DurableRename(tmp, path);
 }
 

@@ -1,5 +1,7 @@
 #include "store/table.h"
 
+#include "store/crash_point.h"
+
 #include <cerrno>
 #include <cstdio>
 #include <set>
@@ -126,7 +128,9 @@ Result<SnapshotPtr> Table::Commit(CommitMode mode, const arrow::SchemaPtr& schem
     next.files.push_back(meta);
   }
   Status st = added.empty() ? Status::OK() : FsyncDirectory(dir());
+  CrashPoint("commit-files-moved");
   if (st.ok()) st = next.Write(dir());
+  CrashPoint("commit-done");
   if (!st.ok()) {
     for (auto& f : added) f.file->MarkObsolete();  // never named by a manifest
     return st;

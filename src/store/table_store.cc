@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "store/crash_point.h"
 #include "store/storage_types.h"
 
 namespace hangar::store {
@@ -169,6 +170,8 @@ Result<PutResult> TableStore::Put(const QualifiedName& name, PutMode mode, arrow
     result.rows += rows;
     result.bytes += bytes;
   }
+
+  CrashPoint("put-staged");
 
   // Commit.
   std::shared_ptr<Table> table;

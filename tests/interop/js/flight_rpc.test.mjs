@@ -4,38 +4,21 @@
 // Basic -> Bearer authentication with permissions.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import {
   tableFromArrays, tableToIPC, tableFromIPC, vectorFromArray, Utf8, Int32, Float64, Dictionary,
   makeTable, Table, RecordBatchReader,
 } from 'apache-arrow';
 import { binDir, scratchDir } from './lib/hangar.mjs';
+
+const hangar = path.join(binDir, 'hangar');
 import {
   FlightClient, encode, decode, pathDescriptor, decodeFlightInfo, flightDataFromStream, streamFromFlightData,
 } from './lib/flight_wire.mjs';
+import { serve, stopServers, schemaOf, rowsOf, put, get, grpcCode } from './lib/hangar_server.mjs';
 
-const hangar = path.join(binDir, 'hangar');
-const servers = [];
-
-/** Starts `hangar serve` on a free port; resolves its address. */
-function serve(args = []) {
-  return new Promise((resolve, reject) => {
-    const dir = scratchDir();
-    const child = spawn(hangar, ['serve', '--listen', '127.0.0.1:0', '--data-dir', path.join(dir, 'data'), ...args],
-      { stdio: ['ignore', 'ignore', 'pipe'] });
-    servers.push(child);
-    let log = '';
-    child.stderr.on('data', (d) => {
-      log += d;
-      const m = /serving Flight on grpc:\/\/(\S+)/.exec(log);
-      if (m) resolve({ address: m[1], dir });
-    });
-    child.on('exit', (code) => reject(new Error(`hangar serve exited with ${code}: ${log}`)));
-  });
-}
-
-after(() => { for (const s of servers) s.kill('SIGTERM'); });
+after(() => stopServers());
 
 function sampleTable(offset, rows) {
   const ids = Int32Array.from({ length: rows }, (_, i) => offset + i);
@@ -48,33 +31,6 @@ function sampleTable(offset, rows) {
       new Dictionary(new Utf8(), new Int32())),
   }));
 }
-
-/** The schema in FlightInfo.schema / SchemaResult.schema, read by apache-arrow. */
-function schemaOf(bytes) {
-  const reader = RecordBatchReader.from(Buffer.concat([Buffer.from(bytes), Buffer.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0])]));
-  reader.open();
-  return reader.schema;
-}
-
-function rowsOf(table) {
-  return table.toArray().map((r) => ({ ...r.toJSON() }));
-}
-
-async function put(client, descriptor, table) {
-  const messages = flightDataFromStream(tableToIPC(table, 'stream'), descriptor);
-  const { responses } = await client.bidi('DoPut', messages);
-  return responses.map((r) => new TextDecoder().decode(decode(r)[1]?.[0] ?? new Uint8Array()));
-}
-
-async function get(client, ticket) {
-  const messages = await client.serverStream('DoGet', encode([[1, ticket]]));
-  return tableFromIPC(streamFromFlightData(messages).stream);
-}
-
-const grpcCode = async (promise) => {
-  try { await promise; } catch (e) { return { code: e.code, details: e.details }; }
-  return { code: 0, details: '' };
-};
 
 let client;
 before(async () => {

@@ -1,0 +1,102 @@
+// `hangar serve` as a child process on a loopback port of its own choosing,
+// for tests that restart or kill the server.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "flight/client.h"
+
+extern char** environ;
+
+namespace hangar::testing {
+
+class ServerProcess {
+ public:
+  // Starts `hangar serve --listen 127.0.0.1:0 --data-dir DIR` with extra
+  // environment variables; waits for the line that names its location.
+  ServerProcess(const std::string& data_dir, const std::map<std::string, std::string>& env = {}) {
+    int out[2];
+    if (pipe(out) != 0) return;
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, out[1], 2);
+    posix_spawn_file_actions_addclose(&actions, out[0]);
+    const std::string bin = std::string(HANGAR_BIN_DIR) + "/hangar";
+    std::vector<std::string> args = {bin, "serve", "--listen", "127.0.0.1:0", "--data-dir", data_dir};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    std::vector<std::string> env_strings;
+    for (char** e = environ; *e; ++e) env_strings.emplace_back(*e);
+    for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
+    std::vector<char*> envp;
+    for (auto& e : env_strings) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    const int rc = posix_spawn(&pid_, bin.c_str(), &actions, nullptr, argv.data(), envp.data());
+    posix_spawn_file_actions_destroy(&actions);
+    close(out[1]);
+    if (rc != 0) {
+      close(out[0]);
+      pid_ = -1;
+      return;
+    }
+    stderr_ = fdopen(out[0], "r");
+    char line[1024];
+    while (std::fgets(line, sizeof line, stderr_)) {
+      const std::string text = line;
+      const auto at = text.find("grpc://");
+      if (text.find("serving Flight on") != std::string::npos && at != std::string::npos) {
+        const std::string rest = text.substr(at + 7);
+        const auto colon = rest.find(':');
+        port_ = std::stoi(rest.substr(colon + 1));
+        break;
+      }
+    }
+  }
+  ~ServerProcess() {
+    Kill(SIGKILL);
+    if (stderr_) std::fclose(stderr_);
+  }
+  ServerProcess(const ServerProcess&) = delete;
+  ServerProcess& operator=(const ServerProcess&) = delete;
+
+  bool started() const { return port_ > 0; }
+  int port() const { return port_; }
+
+  // Sends `signal` and reaps the process; returns its wait status.
+  int Kill(int signal) {
+    if (pid_ <= 0) return -1;
+    ::kill(pid_, signal);
+    return Wait();
+  }
+  // Waits for the process to exit by itself.
+  int Wait() {
+    if (pid_ <= 0) return -1;
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return status;
+  }
+
+  std::unique_ptr<flight::FlightClient> Connect() const {
+    auto client = flight::FlightClient::Connect(flight::Location::ForGrpcTcp("127.0.0.1", port_));
+    EXPECT_TRUE(client.ok()) << client.status().ToString();
+    return client.ok() ? std::move(*client) : nullptr;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+  FILE* stderr_ = nullptr;
+};
+
+}  // namespace hangar::testing
