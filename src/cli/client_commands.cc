@@ -5,7 +5,10 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+
+#include <nlohmann/json.hpp>
 
 #include "arrow/array_access.h"
 #include "arrow/ipc/io.h"
@@ -15,6 +18,7 @@
 #include "cli/client_connection.h"
 #include "cli/commands.h"
 #include "cli/progress.h"
+#include "duckdb/database.h"
 
 namespace hangar::cli {
 
@@ -263,23 +267,71 @@ int RunGet(const Args& args) {
   return 0;
 }
 
+namespace {
+
+// The batches of a file to upload: Arrow IPC (file or stream, read here),
+// or Parquet and CSV read by DuckDB and streamed as Arrow.
+Result<std::unique_ptr<arrow::RecordBatchSource>> OpenUpload(const std::string& file, std::string format) {
+  if (format.empty()) {
+    if (file.ends_with(".parquet")) format = "parquet";
+    else if (file.ends_with(".csv") || file.ends_with(".tsv") || file.ends_with(".csv.gz")) format = "csv";
+    else format = "arrow";
+  }
+  if (format == "parquet" || format == "csv") {
+    if (file == "-") return Status::Invalid("Parquet and CSV are read from a file, not from stdin");
+    HANGAR_ASSIGN_OR_RETURN(auto engine, duckdb::Database::Open());
+    const std::string reader = format == "parquet" ? "read_parquet" : "read_csv";
+    auto source = duckdb::StreamQuery(engine, "SELECT * FROM " + reader + "(" + duckdb::QuoteLiteral(file) + ")");
+    if (!source.ok()) return source.status().WithContext(file);
+    return source;
+  }
+  if (format != "arrow") return Status::Invalid("unknown format '" + format + "' (arrow, parquet or csv)");
+  HANGAR_ASSIGN_OR_RETURN(auto bytes, file == "-" ? arrow::ipc::ReadAllFromFd(STDIN_FILENO) : arrow::ipc::ReadWholeFile(file));
+  auto data = arrow::ipc::ReadAny(bytes);
+  if (!data.ok()) return Status::Invalid(file + ": " + data.status().message());
+  return std::unique_ptr<arrow::RecordBatchSource>(
+      std::make_unique<arrow::VectorSource>(data->schema, std::move(data->batches)));
+}
+
+bool IsFile(const std::string& path) {
+  std::error_code ec;
+  return path == "-" || std::filesystem::is_regular_file(path, ec);
+}
+
+}  // namespace
+
 int RunPut(const Args& args) {
   int exit = 0;
-  auto s = Open("put", "usage: hangar put NAME FILE [options]   upload an Arrow IPC file or stream (- for stdin)", args,
-                {}, {}, 2, 2, &exit);
+  auto s = Open("put",
+                "usage: hangar put FILE TABLE [--format arrow|parquet|csv] [--mode append|create|overwrite] [options]\n"
+                "  uploads a file into a table: Arrow IPC (file or stream; - for stdin), Parquet or CSV (read by\n"
+                "  DuckDB, streamed). The format follows the extension unless --format says. The table is created\n"
+                "  if needed and appended to (--mode create: must not exist; overwrite: replace it).",
+                args, {"format", "mode"}, {}, 2, 2, &exit);
   if (!s) return exit;
-  const std::string& file = s->flags.positional()[1];
-  auto bytes = file == "-" ? arrow::ipc::ReadAllFromFd(STDIN_FILENO) : arrow::ipc::ReadWholeFile(file);
-  if (!bytes.ok()) return Fail("put", bytes.status());
-  auto data = arrow::ipc::ReadAny(*bytes);
-  if (!data.ok()) return Fail("put", Status::Invalid(file + ": " + data.status().message()));
-  auto writer = s->client->DoPut(DescriptorFromName(s->flags.positional()[0]), data->schema);
+  // FILE TABLE; the older TABLE FILE order is still understood.
+  std::string file = s->flags.positional()[0], table = s->flags.positional()[1];
+  if (!IsFile(file) && IsFile(table)) std::swap(file, table);
+  auto source = OpenUpload(file, s->flags.GetOr("format", ""));
+  if (!source.ok()) return Fail("put", source.status());
+  flight::FlightDescriptor descriptor = DescriptorFromName(table);
+  if (auto mode = s->flags.Get("mode")) {
+    std::string qualified;
+    for (const auto& part : descriptor.path) qualified += (qualified.empty() ? "" : ".") + part;
+    descriptor = flight::FlightDescriptor::Command(nlohmann::json{{"table", qualified}, {"mode", *mode}}.dump());
+  }
+  auto writer = s->client->DoPut(descriptor, (*source)->schema());
   if (!writer.ok()) return Fail("put", writer.status());
-  Progress progress("put");
-  for (const auto& batch : data->batches) {
-    Status written = (*writer)->WriteRecordBatch(*batch);
-    if (!written.ok()) return Fail("put", written);
-    progress.Add(batch->num_rows, arrow::TotalBufferSize(*batch));
+  {
+    Progress progress("put");
+    while (true) {
+      auto batch = (*source)->Next();
+      if (!batch.ok()) return Fail("put", batch.status().WithContext(file));
+      if (*batch == nullptr) break;
+      Status written = (*writer)->WriteRecordBatch(**batch);
+      if (!written.ok()) return Fail("put", written);
+      progress.Add((*batch)->num_rows, arrow::TotalBufferSize(**batch));
+    }
   }
   Status closed = (*writer)->Close();
   if (!closed.ok()) return Fail("put", closed);

@@ -23,7 +23,7 @@ void PrintUsage(FILE* out) {
       "  ls                      list flights (tables and topics)\n"
       "  info NAME               schema, size and endpoints of a flight\n"
       "  get NAME [-o FILE]      download a flight: table on the terminal, or .arrow/.arrows/.csv\n"
-      "  put NAME FILE           upload an Arrow IPC file or stream\n"
+      "  put FILE TABLE          upload Arrow IPC, Parquet or CSV into a table\n"
       "  actions                 list the server's actions\n"
       "  action TYPE [BODY]      run an action\n"
       "  user add|list|remove    manage a users file\n"

@@ -1,6 +1,7 @@
 // `hangar serve`: the Flight server.
 #include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -24,6 +25,8 @@ constexpr const char* kUsage =
     "                            dashes); flags on the command line win\n"
     "  --listen HOST:PORT        address to serve on (default 127.0.0.1:8815)\n"
     "  --data-dir DIR            data directory (default: data)\n"
+    "  --duckdb-threads N        threads of the DuckDB engine behind tables (default: one per core)\n"
+    "  --duckdb-memory-limit M   DuckDB's memory limit, e.g. 2GB (default: 25% of RAM)\n"
     "  --users FILE              users file: turns on Basic->Bearer authentication\n"
     "                            (create it with `hangar user add`)\n"
     "  --token-secret-file FILE  HMAC key for bearer tokens, shared by a cluster's nodes\n"
@@ -46,7 +49,8 @@ int Fail(const std::string& message) {
 int RunServe(const Args& args) {
   const std::set<std::string> value_flags = {"listen",   "data-dir", "users",         "token-secret-file",
                                              "token-ttl", "tls-cert", "tls-key",       "tls-client-ca",
-                                             "max-message-mib", "kafka-brokers", "config"};
+                                             "max-message-mib", "kafka-brokers", "config",
+                                             "duckdb-threads", "duckdb-memory-limit"};
   const std::set<std::string> switches = {"insecure", "dev-kafka", "help"};
   auto parsed = Flags::Parse(args, value_flags, switches);
   if (parsed.ok() && parsed->Get("config")) {
@@ -107,6 +111,13 @@ int RunServe(const Args& args) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   duckdb::DatabaseOptions engine_options;
+  if (auto threads = flags.Get("duckdb-threads")) {
+    engine_options.threads = std::atoi(threads->c_str());
+    if (engine_options.threads <= 0) return Fail("--duckdb-threads must be a positive number");
+  }
+  // DuckDB's own default (80% of RAM) leaves too little to the rest of a server.
+  const long long ram_mib = static_cast<long long>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGE_SIZE) >> 20;
+  engine_options.memory_limit = flags.GetOr("duckdb-memory-limit", std::to_string(ram_mib / 4) + "MB");
   engine_options.temp_directory = (std::filesystem::path(data_dir) / "duckdb-tmp").string();
   auto engine = duckdb::Database::Open(engine_options);
   if (!engine.ok()) return Fail(engine.status().message());

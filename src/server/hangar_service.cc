@@ -1,5 +1,7 @@
 #include "server/hangar_service.h"
 
+#include "server/create_table.h"
+
 #include <nlohmann/json.hpp>
 
 namespace hangar::server {
@@ -104,7 +106,10 @@ Result<flight::AccessRequest> HangarService::AccessFor(const flight::ServerCallC
       }
       auto body = nlohmann::json::parse(action.body, nullptr, false);
       auto text = StringFromJson(body, "name", action.type);
-      auto name = text.ok() ? ResolveName(*text) : Result<QualifiedName>(text.status());
+      // A new table's name is always namespace.name; existing ones resolve.
+      auto name = !text.ok()                    ? Result<QualifiedName>(text.status())
+                  : action.type == "CreateTable" ? ParseQualifiedName(*text)
+                                                 : ResolveName(*text);
       if (!name.ok()) return flight::AccessRequest{Access::kAdmin, "*"};  // the action reports the error
       if (action.type == "DescribeTable") return flight::AccessRequest{Access::kRead, name->ToString()};
       if (action.type == "CreateTable") return flight::AccessRequest{Access::kWrite, name->ToString()};
@@ -214,6 +219,13 @@ Result<std::vector<flight::ActionResult>> HangarService::DoAction(const flight::
     HANGAR_RETURN_NOT_OK(tables_->DropTable(name));
     return std::vector<flight::ActionResult>{};
   }
+  if (action.type == "CreateTable") {
+    HANGAR_ASSIGN_OR_RETURN(auto request, ParseCreateTable(action.body));
+    if (request.name.ns == kKafkaNamespace) return Status::Invalid("no table may be created in the 'kafka' namespace");
+    HANGAR_RETURN_NOT_OK(tables_->CreateTable(request.name, request.schema).status());
+    HANGAR_ASSIGN_OR_RETURN(auto text, Describe(request.name));
+    return std::vector<flight::ActionResult>{{std::move(text)}};
+  }
   if (action.type == "DropTable" || action.type == "DescribeTable") {
     auto body = nlohmann::json::parse(action.body, nullptr, false);
     HANGAR_ASSIGN_OR_RETURN(auto text, StringFromJson(body, "name", action.type + " (body {\"name\": \"users\"})"));
@@ -230,6 +242,9 @@ Result<std::vector<flight::ActionResult>> HangarService::DoAction(const flight::
 
 Result<std::vector<flight::ActionType>> HangarService::ListActions(const flight::ServerCallContext&) {
   return std::vector<flight::ActionType>{
+      {"CreateTable",
+       "create an empty table; body {\"name\": \"users\", \"schema_json\": \"{\\\"fields\\\": [{\\\"name\\\": "
+       "\\\"id\\\", \\\"type\\\": \\\"int64\\\", \\\"nullable\\\": false}]}\"}; answers as DescribeTable"},
       {"ListTables", "JSON list of every table, e.g. [\"default.users\"]"},
       {"DescribeTable", "a table's schema, row count, size and files; body {\"name\": \"users\"}"},
       {"DropTable", "drop a table; body {\"name\": \"users\"}"},

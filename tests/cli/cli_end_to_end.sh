@@ -35,7 +35,7 @@ stop_server() {
 
 "$BIN" demo --data-dir . > /dev/null
 start_server --data-dir data
-"$BIN" put flights demo.arrow --server "$LOC"
+"$BIN" put demo.arrow flights --server "$LOC"
 "$BIN" ls --server "$LOC" | grep -q '^flights .* 4 rows' || fail "ls does not list flights with 4 rows"
 "$BIN" info flights --server "$LOC" > info.txt
 grep -q 'records:  4' info.txt || fail "info lacks the row count"
@@ -53,6 +53,21 @@ grep -q '^HG202,2025-11-22 09:30:00.000000Z,87,0.52$' out.csv || fail "CSV row H
 [ "$(wc -l < again.csv)" -eq 9 ] || fail "append"
 "$BIN" actions --server "$LOC" | grep -q '^DropTable' || fail "actions"
 [ "$("$BIN" action ListTables --server "$LOC")" = '["default.flights"]' ] || fail "ListTables"
+# Parquet and CSV through DuckDB: the table's own Parquet file, and a CSV file.
+parquet=$(ls data/tables/default.flights-*/*.parquet | head -1)
+"$BIN" put "$parquet" copied --server "$LOC"
+"$BIN" ls --server "$LOC" | grep -q '^copied .* 4 rows' || fail "put of a Parquet file"
+printf 'city,trips,fare\nLisbon,3,12.5\nPorto,7,\nZürich,1,30.25\n' > trips.csv
+"$BIN" put trips.csv trips --server "$LOC"
+"$BIN" get trips --server "$LOC" | grep -q 'city: \["Lisbon", "Porto", "Zürich"\]' || fail "put of a CSV file"
+"$BIN" put trips.csv trips --mode overwrite --server "$LOC"
+"$BIN" ls --server "$LOC" | grep -q '^trips .* 3 rows' || fail "put --mode overwrite"
+if "$BIN" put trips.csv trips --mode create --server "$LOC" 2> err.txt; then fail "put --mode create of an existing table"; fi
+grep -q "AlreadyExists" err.txt || fail "create error: $(cat err.txt)"
+"$BIN" action CreateTable '{"name": "sales.empty", "schema_json": "{\"fields\": [{\"name\": \"id\", \"type\": \"int64\", \"nullable\": false}]}"}' --server "$LOC" > created.json
+grep -q '"rows":0' created.json || fail "CreateTable: $(cat created.json)"
+"$BIN" info sales.empty --server "$LOC" | grep -q 'id: int64 not null' || fail "CreateTable schema"
+for t in copied trips sales.empty; do "$BIN" action DropTable "{\"name\": \"$t\"}" --server "$LOC" > /dev/null; done
 if "$BIN" get nowhere --server "$LOC" 2> err.txt; then fail "get of a missing table succeeded"; fi
 grep -q "NotFound.*nowhere" err.txt || fail "missing table error: $(cat err.txt)"
 if "$BIN" put ../escape demo.arrow --server "$LOC" 2> err.txt; then fail "a bad name was accepted"; fi

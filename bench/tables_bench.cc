@@ -1,0 +1,211 @@
+// Tables: put then get N rows (default 10 million; int64, float64 and utf8
+// columns) through `hangar serve` over loopback Flight, and, in the same run,
+// DuckDB's own time to write the same Arrow data as zstd Parquet and to read
+// it back as Arrow in-process — the floor a Parquet-backed server stands on.
+// Target: Hangar's put and get within 1.5x of that floor.
+//
+//   bench_tables [--rows N] [--quick]
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "arrow/builder.h"
+#include "duckdb/database.h"
+#include "flight/client.h"
+
+extern char** environ;
+
+namespace hangar::bench {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+void Check(const Status& st, const char* what) {
+  if (!st.ok()) {
+    std::fprintf(stderr, "bench_tables: %s: %s\n", what, st.ToString().c_str());
+    std::exit(1);
+  }
+}
+
+double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
+
+arrow::SchemaPtr Schema() {
+  return arrow::schema({arrow::field("id", arrow::int64(), false), arrow::field("value", arrow::float64()),
+                        arrow::field("name", arrow::utf8())});
+}
+
+std::vector<arrow::RecordBatchPtr> MakeData(int64_t rows, int64_t batch_rows) {
+  static const char* const kWords[] = {"alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel"};
+  std::vector<arrow::RecordBatchPtr> out;
+  uint64_t h = 0x9e3779b97f4a7c15ull;
+  for (int64_t first = 0; first < rows; first += batch_rows) {
+    const int64_t n = std::min(batch_rows, rows - first);
+    arrow::PrimitiveBuilder<int64_t> ids(arrow::int64());
+    arrow::PrimitiveBuilder<double> values(arrow::float64());
+    arrow::BinaryBuilder names(arrow::utf8());
+    for (int64_t i = 0; i < n; ++i) {
+      h ^= h << 13, h ^= h >> 7, h ^= h << 17;
+      ids.Append(first + i);
+      if (h % 10 == 0) values.AppendNull(); else values.Append(static_cast<double>(h % 1000000) / 100.0);
+      names.Append(std::string(kWords[h % 8]) + "-" + std::to_string(h % 100000));
+    }
+    out.push_back(arrow::MakeRecordBatch(Schema(), n, {ids.Finish().value(), values.Finish().value(),
+                                                       names.Finish().value()}));
+  }
+  return out;
+}
+
+// `hangar serve` on a free loopback port, data in `data_dir`.
+struct Server {
+  pid_t pid = -1;
+  int port = 0;
+};
+
+Server StartServer(const std::string& bin_dir, const std::string& data_dir) {
+  int out[2];
+  if (pipe(out) != 0) std::exit(1);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out[1], 2);
+  posix_spawn_file_actions_addclose(&actions, out[0]);
+  std::string bin = bin_dir + "/hangar";
+  std::vector<std::string> args = {bin, "serve", "--listen", "127.0.0.1:0", "--data-dir", data_dir};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  Server server;
+  if (posix_spawn(&server.pid, bin.c_str(), &actions, nullptr, argv.data(), environ) != 0) {
+    std::fprintf(stderr, "bench_tables: cannot start %s\n", bin.c_str());
+    std::exit(1);
+  }
+  close(out[1]);
+  FILE* err = fdopen(out[0], "r");
+  char line[1024];
+  while (std::fgets(line, sizeof line, err)) {
+    if (const char* at = std::strstr(line, "grpc://127.0.0.1:")) {
+      server.port = std::atoi(at + std::strlen("grpc://127.0.0.1:"));
+      break;
+    }
+  }
+  std::fclose(err);
+  if (server.port == 0) {
+    std::fprintf(stderr, "bench_tables: the server did not start\n");
+    std::exit(1);
+  }
+  return server;
+}
+
+struct Timing {
+  double put = 0;
+  double get = 0;
+  int64_t rows_back = 0;
+};
+
+Timing DuckDbFloor(const std::vector<arrow::RecordBatchPtr>& batches, const fs::path& dir) {
+  Timing t;
+  auto db = duckdb::Database::Open().value();
+  auto conn = duckdb::Connection::Open(db).value();
+  const fs::path file = dir / "floor.parquet";
+  auto start = Clock::now();
+  auto view = conn->RegisterView("floor_input", std::make_unique<arrow::VectorSource>(Schema(), batches));
+  Check(view.status(), "register");
+  Check(conn->Execute("COPY (SELECT * FROM floor_input) TO " + duckdb::QuoteLiteral(file.string()) +
+                      " (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)"),
+        "DuckDB COPY");
+  t.put = Seconds(start);
+  start = Clock::now();
+  // DuckDB's own pace: each 2048-row chunk as it comes, converted to Arrow, not gathered.
+  duckdb::QueryOptions chunk_by_chunk;
+  chunk_by_chunk.batch_rows = 1;
+  auto stream = duckdb::StreamQuery(db, "SELECT * FROM read_parquet(" + duckdb::QuoteLiteral(file.string()) + ")",
+                                    chunk_by_chunk);
+  Check(stream.status(), "DuckDB read");
+  while (true) {
+    auto batch = (*stream)->Next();
+    Check(batch.status(), "DuckDB read");
+    if (*batch == nullptr) break;
+    t.rows_back += (*batch)->num_rows;
+  }
+  t.get = Seconds(start);
+  return t;
+}
+
+Timing HangarPutGet(const std::vector<arrow::RecordBatchPtr>& batches, int port) {
+  Timing t;
+  auto client = flight::FlightClient::Connect(flight::Location::ForGrpcTcp("127.0.0.1", port));
+  Check(client.status(), "connect");
+  auto start = Clock::now();
+  auto writer = (*client)->DoPut(flight::FlightDescriptor::Path({"bench"}), Schema());
+  Check(writer.status(), "DoPut");
+  for (const auto& b : batches) Check((*writer)->WriteRecordBatch(*b), "DoPut write");
+  Check((*writer)->Close(), "DoPut close");
+  t.put = Seconds(start);
+  start = Clock::now();
+  auto info = (*client)->GetFlightInfo(flight::FlightDescriptor::Path({"bench"}));
+  Check(info.status(), "GetFlightInfo");
+  for (const auto& endpoint : info->endpoints) {
+    auto reader = (*client)->DoGet(endpoint.ticket);
+    Check(reader.status(), "DoGet");
+    while (true) {
+      auto chunk = (*reader)->Next();
+      Check(chunk.status(), "DoGet read");
+      if (chunk->end()) break;
+      if (chunk->data) t.rows_back += chunk->data->num_rows;
+    }
+  }
+  t.get = Seconds(start);
+  return t;
+}
+
+}  // namespace
+}  // namespace hangar::bench
+
+int main(int argc, char** argv) {
+  using namespace hangar::bench;
+  int64_t rows = 10'000'000;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--quick") == 0) rows = 1'000'000;
+    else if (std::strcmp(argv[i], "--rows") == 0 && i + 1 < argc) rows = std::atoll(argv[++i]);
+  }
+  const std::string bin_dir = fs::path(argv[0]).parent_path().string();
+  const fs::path dir = fs::temp_directory_path() / ("hangar-bench-tables-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  auto batches = MakeData(rows, 64 * 1024);
+  int64_t bytes = 0;
+  for (const auto& b : batches) bytes += hangar::arrow::TotalBufferSize(*b);
+  std::printf("bench_tables: %lld rows (int64, float64, utf8), %.0f MB of Arrow data, batches of 65536 rows\n",
+              static_cast<long long>(rows), static_cast<double>(bytes) / 1e6);
+
+  Timing duck = DuckDbFloor(batches, dir);
+  Server server = StartServer(bin_dir, (dir / "data").string());
+  Timing hangar = HangarPutGet(batches, server.port);
+  kill(server.pid, SIGTERM);
+  waitpid(server.pid, nullptr, 0);
+  fs::remove_all(dir);
+  if (duck.rows_back != rows || hangar.rows_back != rows) {
+    std::fprintf(stderr, "bench_tables: rows read back: DuckDB %lld, Hangar %lld, expected %lld\n",
+                 static_cast<long long>(duck.rows_back), static_cast<long long>(hangar.rows_back),
+                 static_cast<long long>(rows));
+    return 1;
+  }
+  auto line = [&](const char* what, double seconds, double floor_seconds) {
+    std::printf("  %-34s %7.3f s %8.2f M rows/s %8.1f MB/s", what, seconds, static_cast<double>(rows) / seconds / 1e6,
+                static_cast<double>(bytes) / seconds / 1e6);
+    if (floor_seconds > 0) std::printf("   %.2fx the floor (target <= 1.5x)", seconds / floor_seconds);
+    std::printf("\n");
+  };
+  line("DuckDB in-process: write Parquet", duck.put, 0);
+  line("DuckDB in-process: read as Arrow", duck.get, 0);
+  line("Hangar DoPut (Flight, loopback)", hangar.put, duck.put);
+  line("Hangar DoGet (Flight, loopback)", hangar.get, duck.get);
+  return 0;
+}

@@ -1,0 +1,68 @@
+#include "server/create_table.h"
+
+#include <nlohmann/json.hpp>
+
+#include "arrow/json/integration_json.h"
+#include "arrow/type_parse.h"
+
+namespace hangar::server {
+
+namespace {
+
+Result<arrow::FieldPtr> FieldFromJson(const nlohmann::json& f, size_t index) {
+  const std::string where = "schema_json field " + std::to_string(index);
+  if (!f.is_object() || !f.contains("name") || !f["name"].is_string() || !f.contains("type"))
+    return Status::Invalid(where + " needs a \"name\" string and a \"type\"");
+  const std::string name = f["name"].get<std::string>();
+  const bool nullable = f.value("nullable", true);
+  const auto& type = f["type"];
+  if (type.is_string()) {
+    auto parsed = arrow::ParseType(type.get<std::string>());
+    if (!parsed.ok()) return parsed.status().WithContext("field '" + name + "'");
+    return arrow::field(name, *parsed, nullable);
+  }
+  if (!type.is_object()) return Status::Invalid("field '" + name + "': \"type\" must be a type name or a type object");
+  // An integration-JSON field: read it as the one field of an integration file.
+  nlohmann::json field = f;
+  if (!field.contains("children")) field["children"] = nlohmann::json::array();
+  if (!field.contains("nullable")) field["nullable"] = true;
+  nlohmann::json file = {{"schema", {{"fields", nlohmann::json::array({field})}}}, {"batches", nlohmann::json::array()}};
+  auto parsed = arrow::json::ParseJson(file.dump());
+  if (!parsed.ok()) return parsed.status().WithContext("field '" + name + "'");
+  return parsed->schema->field(0);
+}
+
+}  // namespace
+
+Result<CreateTableRequest> ParseCreateTable(std::string_view body) {
+  auto json = nlohmann::json::parse(body, nullptr, false);
+  if (json.is_discarded() || !json.is_object())
+    return Status::Invalid("CreateTable needs a JSON body {\"name\": ..., \"schema_json\": ...}");
+  if (!json.contains("name") || !json["name"].is_string()) return Status::Invalid("CreateTable: \"name\" is missing");
+  CreateTableRequest out;
+  HANGAR_ASSIGN_OR_RETURN(out.name, store::ParseQualifiedName(json["name"].get<std::string>()));
+  const std::string table_type = json.value("table_type", "append_only");
+  if (table_type == "primary_key" || json.contains("primary_key") || json.contains("partition_spec"))
+    return Status::Unimplemented("CreateTable: primary-key and partitioned tables are not supported yet; "
+                                 "create an append_only table without primary_key or partition_spec");
+  if (table_type != "append_only")
+    return Status::Invalid("CreateTable: table_type must be append_only or primary_key, not '" + table_type + "'");
+  if (!json.contains("schema_json")) return Status::Invalid("CreateTable: \"schema_json\" is missing");
+  nlohmann::json schema = json["schema_json"];
+  if (schema.is_string()) {
+    schema = nlohmann::json::parse(schema.get<std::string>(), nullptr, false);
+    if (schema.is_discarded()) return Status::Invalid("CreateTable: schema_json is not valid JSON");
+  }
+  if (!schema.is_object() || !schema.contains("fields") || !schema["fields"].is_array())
+    return Status::Invalid("CreateTable: schema_json must be {\"fields\": [...]}");
+  std::vector<arrow::FieldPtr> fields;
+  for (size_t i = 0; i < schema["fields"].size(); ++i) {
+    HANGAR_ASSIGN_OR_RETURN(auto f, FieldFromJson(schema["fields"][i], i));
+    fields.push_back(std::move(f));
+  }
+  if (fields.empty()) return Status::Invalid("CreateTable: a table needs at least one field");
+  out.schema = arrow::schema(std::move(fields));
+  return out;
+}
+
+}  // namespace hangar::server

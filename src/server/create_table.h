@@ -1,0 +1,27 @@
+// The CreateTable action's body (see the design brief, Tables):
+//
+//   {"name": "users",
+//    "schema_json": "{\"fields\": [{\"name\": \"id\", \"type\": \"int64\", \"nullable\": false}, ...]}",
+//    "table_type": "append_only", "primary_key": [...], "partition_spec": {...}}
+//
+// `schema_json` is a JSON string (or, leniently, an object) whose fields'
+// `type` is an Arrow type name ("int64", "timestamp[us, UTC]", "list<int32>",
+// see arrow/type_parse.h) or an Arrow integration-JSON type object (then the
+// field is read as an integration-JSON field, with its `children`).
+#pragma once
+
+#include <string_view>
+
+#include "arrow/type.h"
+#include "store/names.h"
+
+namespace hangar::server {
+
+struct CreateTableRequest {
+  store::QualifiedName name;
+  arrow::SchemaPtr schema;
+};
+
+Result<CreateTableRequest> ParseCreateTable(std::string_view body);
+
+}  // namespace hangar::server
