@@ -18,6 +18,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using testing::ServerProcess;
+using testing::TempDataDir;
 
 constexpr int64_t kRowsPerBatch = 5000;
 constexpr int kBatchesPerPut = 4;
@@ -75,20 +76,6 @@ std::set<int64_t> PutsIn(flight::FlightClient& client) {
   }
   return puts;
 }
-
-class TempDataDir {
- public:
-  TempDataDir() : path_(fs::temp_directory_path() / ("hangar-crash-" + std::to_string(getpid()) + "-" +
-                                                      std::to_string(counter_++))) {
-    fs::remove_all(path_);
-  }
-  ~TempDataDir() { fs::remove_all(path_); }
-  std::string str() const { return path_.string(); }
-
- private:
-  static inline int counter_ = 0;
-  fs::path path_;
-};
 
 TEST(TablesCrash, SigkillDuringPutsLosesNoAcknowledgedPutAndLeavesNoPartialOne) {
   TempDataDir dir;
@@ -161,12 +148,12 @@ TEST_P(TablesCrashPoint, TheTableIsEitherBeforeOrAfterThePut) {
   if (GetParam().committed) expected.insert(3);
   EXPECT_EQ(PutsIn(*client), expected);
   // Nothing of the crash is left on disk: only the files the manifest names.
-  for (const auto& entry : fs::recursive_directory_iterator(fs::path(dir.str()) / "tables")) {
+  for (const auto& entry : fs::recursive_directory_iterator(dir.path() / "tables")) {
     const std::string name = entry.path().filename().string();
     if (entry.is_directory()) continue;
     EXPECT_TRUE(name == "manifest.json" || name.ends_with(".parquet")) << name;
   }
-  EXPECT_TRUE(fs::is_empty(fs::path(dir.str()) / "staging"));
+  EXPECT_TRUE(fs::is_empty(dir.path() / "staging"));
   // And the table takes writes again.
   ASSERT_TRUE(Put(*client, 4).ok());
   expected.insert(4);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
@@ -97,6 +98,23 @@ class ServerProcess {
   pid_t pid_ = -1;
   int port_ = 0;
   FILE* stderr_ = nullptr;
+};
+
+// A data directory for one server, removed with the object.
+class TempDataDir {
+ public:
+  TempDataDir()
+      : path_(std::filesystem::temp_directory_path() /
+              ("hangar-server-test-" + std::to_string(getpid()) + "-" + std::to_string(counter_++))) {
+    std::filesystem::remove_all(path_);
+  }
+  ~TempDataDir() { std::filesystem::remove_all(path_); }
+  const std::filesystem::path& path() const { return path_; }
+  std::string str() const { return path_.string(); }
+
+ private:
+  static inline int counter_ = 0;
+  std::filesystem::path path_;
 };
 
 }  // namespace hangar::testing
