@@ -1,0 +1,27 @@
+// Avro object container files (specification, "Object Container Files"): a
+// header with the writer's schema and codec, then blocks of records, each
+// followed by the file's sync marker. Codecs: null, deflate, zstandard.
+// Kafka carries single records instead (the Confluent wire format); container
+// files are how Avro data sits in files, and how Avro's own test data comes.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "arrow/array.h"
+#include "avro/schema.h"
+
+namespace hangar::avro {
+
+struct ContainerFile {
+  std::string schema_json;
+  std::string codec;  // "null" when absent
+  std::shared_ptr<const AvroSchema> schema;
+  std::vector<arrow::RecordBatchPtr> batches;  // one per block
+};
+
+// Reads and decodes a whole container file.
+Result<ContainerFile> ReadContainerFile(std::string_view bytes);
+
+}  // namespace hangar::avro

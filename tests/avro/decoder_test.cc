@@ -1,0 +1,167 @@
+// The decoder against Avro's own data files (testdata/avro/data/weather*.avro
+// and their JSON rendering) and against hand-encoded records of every type.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "arrow/pretty_print.h"
+#include "avro/decoder.h"
+#include "avro/object_container.h"
+
+namespace hangar::avro {
+namespace {
+
+std::string ReadFile(const std::string& name) {
+  std::ifstream in(std::string(HANGAR_TESTDATA_DIR) + "/avro/data/" + name, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST(AvroContainer, WeatherFilesDecodeToTheirJson) {
+  std::vector<nlohmann::json> expected;
+  std::istringstream lines(ReadFile("weather.json"));
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.empty()) expected.push_back(nlohmann::json::parse(line));
+  }
+  ASSERT_GT(expected.size(), 3u);
+  for (const char* name : {"weather.avro", "weather-deflate.avro", "weather-zstd.avro", "weather-sorted.avro"}) {
+    SCOPED_TRACE(name);
+    auto file = ReadContainerFile(ReadFile(name));
+    ASSERT_TRUE(file.ok()) << file.status().ToString();
+    ASSERT_EQ(file->batches.size() > 0, true);
+    const auto& schema = *file->batches[0]->schema;
+    EXPECT_EQ(schema.field(0)->ToString(), "station: utf8 not null");
+    EXPECT_EQ(schema.field(1)->ToString(), "time: int64 not null");
+    EXPECT_EQ(schema.field(2)->ToString(), "temp: int32 not null");
+    std::vector<nlohmann::json> rows;
+    for (const auto& b : file->batches) {
+      for (int64_t i = 0; i < b->num_rows; ++i) {
+        rows.push_back({{"station", std::string(b->column(0)->GetBinary(i))},
+                        {"time", b->column(1)->values<int64_t>()[i]},
+                        {"temp", b->column(2)->values<int32_t>()[i]}});
+      }
+    }
+    if (std::string(name) == "weather-sorted.avro") {
+      auto key = [](const nlohmann::json& j) { return j.dump(); };
+      std::sort(rows.begin(), rows.end(), [&](auto& a, auto& b) { return key(a) < key(b); });
+      auto want = expected;
+      std::sort(want.begin(), want.end(), [&](auto& a, auto& b) { return key(a) < key(b); });
+      EXPECT_EQ(rows, want);
+    } else {
+      EXPECT_EQ(rows, expected);
+    }
+  }
+}
+
+TEST(AvroContainer, UnsupportedCodecAndDamageAreClearErrors) {
+  auto snappy = ReadContainerFile(ReadFile("weather-snappy.avro"));
+  EXPECT_EQ(snappy.status().code(), StatusCode::kUnimplemented);
+  EXPECT_NE(snappy.status().message().find("snappy"), std::string::npos);
+  std::string bytes = ReadFile("weather.avro");
+  EXPECT_FALSE(ReadContainerFile(bytes.substr(0, bytes.size() - 20)).ok());
+  bytes[bytes.size() - 5] ^= 0x55;  // the last sync marker
+  auto damaged = ReadContainerFile(bytes);
+  EXPECT_NE(damaged.status().message().find("sync marker"), std::string::npos) << damaged.status().ToString();
+  EXPECT_FALSE(ReadContainerFile("not avro").ok());
+}
+
+// Avro binary encoding, by hand.
+struct Enc {
+  std::string out;
+  Enc& Long(int64_t v) {
+    uint64_t z = (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
+    while (z >= 0x80) {
+      out += static_cast<char>((z & 0x7f) | 0x80);
+      z >>= 7;
+    }
+    out += static_cast<char>(z);
+    return *this;
+  }
+  Enc& Str(std::string_view s) {
+    Long(static_cast<int64_t>(s.size()));
+    out += s;
+    return *this;
+  }
+  Enc& Raw(std::string_view s) {
+    out += s;
+    return *this;
+  }
+  template <typename T>
+  Enc& Fixed(T v) {
+    out.append(reinterpret_cast<const char*>(&v), sizeof v);
+    return *this;
+  }
+};
+
+TEST(AvroDecoder, EveryKindOfValue) {
+  auto schema = AvroSchema::Parse(R"({"type": "record", "name": "R", "fields": [
+      {"name": "b", "type": "boolean"}, {"name": "i", "type": "int"}, {"name": "l", "type": "long"},
+      {"name": "f", "type": "float"}, {"name": "d", "type": "double"}, {"name": "s", "type": "string"},
+      {"name": "n", "type": ["null", "string"]},
+      {"name": "e", "type": {"type": "enum", "name": "E", "symbols": ["RED", "GREEN"]}},
+      {"name": "a", "type": {"type": "array", "items": "long"}},
+      {"name": "m", "type": {"type": "map", "values": "int"}},
+      {"name": "u", "type": ["int", "string"]},
+      {"name": "dec", "type": {"type": "bytes", "logicalType": "decimal", "precision": 9, "scale": 2}},
+      {"name": "id", "type": {"type": "fixed", "name": "U", "size": 16, "logicalType": "uuid"}},
+      {"name": "ts", "type": {"type": "long", "logicalType": "timestamp-micros"}},
+      {"name": "r", "type": {"type": "record", "name": "In", "fields": [{"name": "x", "type": ["int", "null"]}]}}]})");
+  ASSERT_TRUE(schema.ok()) << schema.status().ToString();
+  auto decoder = Decoder::Make(*schema);
+  ASSERT_TRUE(decoder.ok()) << decoder.status().ToString();
+  for (int row = 0; row < 2; ++row) {
+    Enc e;
+    e.Raw(row ? std::string(1, '\0') : "\x01").Long(row ? -7 : 42).Long(row ? INT64_MIN : 1LL << 40);
+    e.Fixed<float>(1.5f).Fixed<double>(-2.25).Str(row ? "" : "héllo");
+    if (row) e.Long(0); else e.Long(1).Str("maybe");
+    e.Long(row);                                                 // enum
+    if (row) e.Long(0); else e.Long(2).Long(5).Long(-6).Long(0);  // array in one block
+    if (row) e.Long(-1).Long(4).Str("k").Long(9).Long(0); else e.Long(0);  // map, negative count block
+    if (row) e.Long(1).Str("text"); else e.Long(0).Long(77);      // union
+    e.Str(row ? std::string("\xff\x85", 2) : std::string("\x30\x39", 2));  // -123, 12345
+    e.Raw(std::string("\x12\x34\x56\x78\x9a\xbc\xde\xf0\x01\x23\x45\x67\x89\xab\xcd\xef", 16));
+    e.Long(1705314600000000);
+    if (row) e.Long(1); else e.Long(0).Long(3);
+    ASSERT_TRUE((*decoder)->AppendDatum(e.out).ok());
+  }
+  auto batch = (*decoder)->Flush();
+  ASSERT_TRUE(batch.ok()) << batch.status().ToString();
+  EXPECT_EQ(arrow::PrettyPrint(**batch, {0}),
+            "b: [true, false]\n"
+            "i: [42, -7]\n"
+            "l: [1099511627776, -9223372036854775808]\n"
+            "f: [1.5, 1.5]\n"
+            "d: [-2.25, -2.25]\n"
+            "s: [\"héllo\", \"\"]\n"
+            "n: [\"maybe\", null]\n"
+            "e: [\"RED\", \"GREEN\"]\n"
+            "a: [[5, -6], []]\n"
+            "m: [{}, {\"k\": 9}]\n"
+            "u: [77, \"text\"]\n"
+            "dec: [123.45, -1.23]\n"
+            "id: [\"12345678-9abc-def0-0123-456789abcdef\", \"12345678-9abc-def0-0123-456789abcdef\"]\n"
+            "ts: [2024-01-15 10:30:00.000000Z, 2024-01-15 10:30:00.000000Z]\n"
+            "r: [{x: 3}, {x: null}]\n");
+  EXPECT_EQ((*decoder)->rows(), 0);
+}
+
+TEST(AvroDecoder, MalformedDataIsAnError) {
+  auto schema = AvroSchema::Parse(R"({"type": "record", "name": "R", "fields": [
+      {"name": "s", "type": "string"}, {"name": "u", "type": ["null", "int"]},
+      {"name": "e", "type": {"type": "enum", "name": "E", "symbols": ["A"]}}]})");
+  ASSERT_TRUE(schema.ok());
+  auto decoder = Decoder::Make(*schema).value();
+  EXPECT_NE(decoder->AppendDatum(Enc().Str("abc").out.substr(0, 2)).message().find("truncated"), std::string::npos);
+  EXPECT_NE(decoder->AppendDatum(Enc().Str("a").Long(5).out).message().find("branch 5"), std::string::npos);
+  EXPECT_NE(decoder->AppendDatum(Enc().Str("a").Long(0).Long(3).out).message().find("enum index 3"), std::string::npos);
+  EXPECT_NE(decoder->AppendDatum(Enc().Str("a").Long(0).Long(0).Raw("xx").out).message().find("after the record"),
+            std::string::npos);
+  EXPECT_NE(decoder->AppendDatum(Enc().Long(-4).out).message().find("negative"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace hangar::avro
