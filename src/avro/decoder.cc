@@ -5,6 +5,8 @@
 #include "arrow/builder.h"
 #include "avro/arrow_types.h"
 
+#include <nlohmann/json.hpp>
+
 namespace hangar::avro {
 
 using arrow::ArrayBuilder;
@@ -14,6 +16,13 @@ struct Decoder::Step {
   enum class Op {
     kNull, kBoolean, kInt32, kInt64, kFloat, kDouble, kBytes, kFixed, kEnum, kRecord, kArray, kMap,
     kNullable, kUnion, kDecimalBytes, kDecimalFixed, kUuidFixed, kDuration,
+    // Schema resolution (writer -> reader):
+    kIntToLong, kIntToFloat, kIntToDouble, kLongToFloat, kLongToDouble, kFloatToDouble,
+    kSkip,          // a writer field the reader does not have: read and dropped
+    kDefault,       // a reader field the writer does not have: its default
+    kWriterUnion,   // the writer wrote a union: children[branch] reads that branch
+    kReaderBranch,  // the reader has a union, the writer wrote one of its branches
+    kError,         // a writer branch the reader cannot take: an error if it occurs
   };
   Op op = Op::kNull;
   ArrayBuilder* builder = nullptr;
@@ -22,6 +31,11 @@ struct Decoder::Step {
   int64_t null_branch = -1;    // kNullable: the index of the null branch (-1: none)
   int64_t value_branch = 0;    // kNullable: the index of the other branch
   int64_t symbols = 0;         // kEnum
+  std::vector<int32_t> enum_map;  // kEnum: writer symbol -> reader symbol (-1: none)
+  const AvroNode* writer = nullptr;  // kSkip: what to skip; kDefault: the reader's type
+  nlohmann::json default_value;      // kDefault
+  int8_t branch = 0;                 // kReaderBranch
+  std::string error;                 // kError
 };
 
 namespace {
@@ -119,6 +133,128 @@ std::string UuidText(std::string_view b) {
   return out;
 }
 
+// Reads past a value of `w` (a writer field the reader drops).
+Status Skip(const AvroNode& w, Reader& r) {
+  std::string_view ignored;
+  int64_t n = 0;
+  switch (w.type) {
+    case AvroType::kNull: return Status::OK();
+    case AvroType::kBoolean: return r.Bytes(1, &ignored);
+    case AvroType::kInt: case AvroType::kLong: case AvroType::kEnum: return r.Long(&n);
+    case AvroType::kFloat: return r.Bytes(4, &ignored);
+    case AvroType::kDouble: return r.Bytes(8, &ignored);
+    case AvroType::kBytes: case AvroType::kString: return r.LengthPrefixed(&ignored);
+    case AvroType::kFixed: return r.Bytes(w.size, &ignored);
+    case AvroType::kRecord:
+      for (const auto& f : w.fields) HANGAR_RETURN_NOT_OK(Skip(*f.type, r));
+      return Status::OK();
+    case AvroType::kArray: return r.Blocks([&] { return Skip(*w.items, r); });
+    case AvroType::kMap:
+      return r.Blocks([&]() -> Status {
+        HANGAR_RETURN_NOT_OK(r.LengthPrefixed(&ignored));
+        return Skip(*w.values, r);
+      });
+    case AvroType::kUnion:
+      HANGAR_RETURN_NOT_OK(r.Long(&n));
+      if (n < 0 || n >= static_cast<int64_t>(w.branches.size()))
+        return Status::Invalid("Avro union branch " + std::to_string(n) + " does not exist");
+      return Skip(*w.branches[static_cast<size_t>(n)], r);
+  }
+  return Status::Internal("unknown Avro type");
+}
+
+// Appends a field default (JSON, as the specification encodes defaults) of
+// the reader's type `t` to `b`.
+Status AppendJson(const AvroNode& t, const nlohmann::json& v, ArrayBuilder* b) {
+  auto bad = [&] { return Status::Invalid("default value " + v.dump() + " does not fit Avro type " + std::string(AvroTypeName(t.type))); };
+  switch (t.type) {
+    case AvroType::kNull: if (!v.is_null()) return bad(); b->AppendNull(); return Status::OK();
+    case AvroType::kBoolean: if (!v.is_boolean()) return bad(); static_cast<arrow::BooleanBuilder*>(b)->Append(v.get<bool>()); return Status::OK();
+    case AvroType::kInt: if (!v.is_number_integer()) return bad(); Put<int32_t>(b, v.get<int32_t>()); return Status::OK();
+    case AvroType::kLong: if (!v.is_number_integer()) return bad(); Put<int64_t>(b, v.get<int64_t>()); return Status::OK();
+    case AvroType::kFloat: if (!v.is_number()) return bad(); Put<float>(b, v.get<float>()); return Status::OK();
+    case AvroType::kDouble: if (!v.is_number()) return bad(); Put<double>(b, v.get<double>()); return Status::OK();
+    case AvroType::kString: case AvroType::kBytes: case AvroType::kFixed: {
+      if (!v.is_string() || !t.logical_type.empty()) return v.is_string() ? Status::Unimplemented("defaults of logical types are not supported yet") : bad();
+      std::string text = v.get<std::string>();
+      if (t.type != AvroType::kString) {  // bytes and fixed defaults: one code point 0-255 per byte
+        std::string raw;
+        for (size_t i = 0; i < text.size(); ++i) {
+          const auto c = static_cast<unsigned char>(text[i]);
+          if (c < 0x80) raw += static_cast<char>(c);
+          else if ((c & 0xe0) == 0xc0 && i + 1 < text.size()) raw += static_cast<char>(((c & 0x1f) << 6) | (text[++i] & 0x3f));
+          else return bad();
+        }
+        text = raw;
+      }
+      if (t.type == AvroType::kFixed) return static_cast<arrow::FixedSizeBinaryBuilder*>(b)->Append(text);
+      static_cast<arrow::BinaryBuilder*>(b)->Append(text);
+      return Status::OK();
+    }
+    case AvroType::kEnum:
+      for (size_t i = 0; i < t.symbols.size(); ++i) {
+        if (v.is_string() && t.symbols[i] == v.get<std::string>())
+          return static_cast<arrow::DictionaryBuilder*>(b)->AppendIndex(static_cast<int64_t>(i));
+      }
+      return bad();
+    case AvroType::kArray: {
+      if (!v.is_array()) return bad();
+      auto* lb = static_cast<arrow::ListBuilder*>(b);
+      lb->Append();
+      for (const auto& item : v) HANGAR_RETURN_NOT_OK(AppendJson(*t.items, item, lb->value_builder()));
+      return Status::OK();
+    }
+    case AvroType::kMap: {
+      if (!v.is_object()) return bad();
+      auto* mb = static_cast<arrow::MapBuilder*>(b);
+      mb->Append();
+      for (const auto& [key, value] : v.items()) {
+        mb->entries_builder()->Append();
+        static_cast<arrow::BinaryBuilder*>(mb->key_builder())->Append(key);
+        HANGAR_RETURN_NOT_OK(AppendJson(*t.values, value, mb->item_builder()));
+      }
+      return Status::OK();
+    }
+    case AvroType::kRecord: {
+      if (!v.is_object()) return bad();
+      auto* sb = static_cast<arrow::StructBuilder*>(b);
+      sb->Append();
+      for (size_t i = 0; i < t.fields.size(); ++i) {
+        const auto& f = t.fields[i];
+        const nlohmann::json* fv = v.contains(f.name) ? &v[f.name] : nullptr;
+        nlohmann::json fallback;
+        if (fv == nullptr) {
+          if (!f.default_json) return Status::Invalid("default value " + v.dump() + " lacks field '" + f.name + "'");
+          fallback = nlohmann::json::parse(*f.default_json);
+          fv = &fallback;
+        }
+        HANGAR_RETURN_NOT_OK(AppendJson(*f.type, *fv, sb->field_builder(static_cast<int>(i))));
+      }
+      return Status::OK();
+    }
+    case AvroType::kUnion: {
+      // A union's default is of its first branch.
+      const AvroNode& first = *t.branches[0];
+      std::vector<size_t> others;
+      for (size_t i = 0; i < t.branches.size(); ++i) {
+        if (t.branches[i]->type != AvroType::kNull) others.push_back(i);
+      }
+      if (others.size() <= 1) {
+        if (first.type == AvroType::kNull) {
+          if (!v.is_null()) return bad();
+          b->AppendNull();
+          return Status::OK();
+        }
+        return AppendJson(first, v, b);
+      }
+      auto* ub = static_cast<arrow::UnionBuilder*>(b);
+      HANGAR_RETURN_NOT_OK(ub->Append(0));
+      return AppendJson(first, v, ub->child_builder(0));
+    }
+  }
+  return bad();
+}
+
 Status Run(const Decoder::Step& s, Reader& r) {
   switch (s.op) {
     case Op::kNull: s.builder->AppendNull(); return Status::OK();
@@ -191,6 +327,10 @@ Status Run(const Decoder::Step& s, Reader& r) {
       HANGAR_RETURN_NOT_OK(r.Int(&index));
       if (index < 0 || index >= s.symbols)
         return Status::Invalid("Avro enum index " + std::to_string(index) + " is out of range");
+      if (!s.enum_map.empty()) {
+        index = s.enum_map[static_cast<size_t>(index)];
+        if (index < 0) return Status::Invalid("Avro enum symbol " + s.error + " is unknown to the reader's schema");
+      }
       return static_cast<arrow::DictionaryBuilder*>(s.builder)->AppendIndex(index);
     }
     case Op::kRecord:
@@ -229,15 +369,134 @@ Status Run(const Decoder::Step& s, Reader& r) {
       HANGAR_RETURN_NOT_OK(static_cast<arrow::UnionBuilder*>(s.builder)->Append(static_cast<int8_t>(branch)));
       return Run(s.children[static_cast<size_t>(branch)], r);
     }
+    case Op::kIntToLong: case Op::kIntToFloat: case Op::kIntToDouble: {
+      int32_t v = 0;
+      HANGAR_RETURN_NOT_OK(r.Int(&v));
+      if (s.op == Op::kIntToLong) Put<int64_t>(s.builder, v);
+      else if (s.op == Op::kIntToFloat) Put<float>(s.builder, static_cast<float>(v));
+      else Put<double>(s.builder, v);
+      return Status::OK();
+    }
+    case Op::kLongToFloat: case Op::kLongToDouble: {
+      int64_t v = 0;
+      HANGAR_RETURN_NOT_OK(r.Long(&v));
+      if (s.op == Op::kLongToFloat) Put<float>(s.builder, static_cast<float>(v));
+      else Put<double>(s.builder, static_cast<double>(v));
+      return Status::OK();
+    }
+    case Op::kFloatToDouble: {
+      float v = 0;
+      HANGAR_RETURN_NOT_OK(r.Fixed(&v));
+      Put<double>(s.builder, v);
+      return Status::OK();
+    }
+    case Op::kSkip: return Skip(*s.writer, r);
+    case Op::kDefault: return AppendJson(*s.writer, s.default_value, s.builder);
+    case Op::kWriterUnion: {
+      int64_t branch = 0;
+      HANGAR_RETURN_NOT_OK(r.Long(&branch));
+      if (branch < 0 || branch >= static_cast<int64_t>(s.children.size()))
+        return Status::Invalid("Avro union branch " + std::to_string(branch) + " does not exist");
+      return Run(s.children[static_cast<size_t>(branch)], r);
+    }
+    case Op::kReaderBranch:
+      HANGAR_RETURN_NOT_OK(static_cast<arrow::UnionBuilder*>(s.builder)->Append(s.branch));
+      return Run(s.children[0], r);
+    case Op::kError: return Status::Invalid(s.error);
   }
   return Status::Internal("unknown decoder step");
 }
 
-// Binds `node` (whose Arrow form the builder `b` was made for) to a step.
-Status Compile(const AvroNode& node, ArrayBuilder* b, Decoder::Step* s) {
+std::string ShortName(const std::string& full) {
+  const auto dot = full.rfind('.');
+  return dot == std::string::npos ? full : full.substr(dot + 1);
+}
+
+// Whether data of the writer's type `w` can be read as the reader's `r`
+// (specification, "Schema Resolution"; named types match by unqualified
+// name or the reader's aliases).
+bool Matches(const AvroNode& w, const AvroNode& r) {
+  if (r.type == AvroType::kUnion) {
+    for (const auto* b : r.branches) {
+      if (Matches(w, *b)) return true;
+    }
+    return false;
+  }
+  if (w.type == AvroType::kUnion) return true;  // decided per branch
+  if (w.is_named() || r.is_named()) {
+    if (w.type != r.type) return false;
+    if (ShortName(w.full_name) == ShortName(r.full_name)) return true;
+    for (const auto& a : r.aliases) {
+      if (a == w.full_name || ShortName(a) == ShortName(w.full_name)) return true;
+    }
+    return false;
+  }
+  if (w.type == r.type) return true;
+  switch (w.type) {
+    case AvroType::kInt: return r.type == AvroType::kLong || r.type == AvroType::kFloat || r.type == AvroType::kDouble;
+    case AvroType::kLong: return r.type == AvroType::kFloat || r.type == AvroType::kDouble;
+    case AvroType::kFloat: return r.type == AvroType::kDouble;
+    case AvroType::kString: return r.type == AvroType::kBytes;
+    case AvroType::kBytes: return r.type == AvroType::kString;
+    default: return false;
+  }
+}
+
+std::string Describe(const AvroNode& n) { return n.is_named() ? n.full_name : std::string(AvroTypeName(n.type)); }
+
+// Binds data written as `w` and read as `r` (whose Arrow form the builder
+// `b` was made for) to a step.
+Status Resolve(const AvroNode& w, const AvroNode& r, ArrayBuilder* b, Decoder::Step* s) {
   s->builder = b;
-  const std::string& l = node.logical_type;
-  switch (node.type) {
+  if (w.type == AvroType::kUnion) {
+    // Each branch the writer may have written, resolved on its own: a branch
+    // the reader cannot take is an error only if it occurs.
+    s->op = Op::kWriterUnion;
+    s->children.resize(w.branches.size());
+    for (size_t i = 0; i < w.branches.size(); ++i) {
+      const AvroNode& branch = *w.branches[i];
+      if (Matches(branch, r)) {
+        HANGAR_RETURN_NOT_OK(Resolve(branch, r, b, &s->children[i]));
+      } else {
+        s->children[i].op = Op::kError;
+        s->children[i].error = "Avro data of type " + Describe(branch) + " cannot be read as " + Describe(r);
+      }
+    }
+    return Status::OK();
+  }
+  if (r.type == AvroType::kUnion) {
+    std::vector<size_t> others;
+    for (size_t i = 0; i < r.branches.size(); ++i) {
+      if (r.branches[i]->type != AvroType::kNull) others.push_back(i);
+    }
+    if (others.size() <= 1) {  // the reader's column is one type, nullable
+      if (w.type == AvroType::kNull) {
+        s->op = Op::kNull;
+        return Status::OK();
+      }
+      if (others.empty() || !Matches(w, *r.branches[others[0]]))
+        return Status::Invalid("Avro data of type " + Describe(w) + " cannot be read as the reader's union");
+      return Resolve(w, *r.branches[others[0]], b, s);
+    }
+    for (size_t j = 0; j < r.branches.size(); ++j) {
+      if (!Matches(w, *r.branches[j])) continue;
+      s->op = Op::kReaderBranch;
+      s->branch = static_cast<int8_t>(j);
+      s->children.resize(1);
+      return Resolve(w, *r.branches[j], static_cast<arrow::UnionBuilder*>(b)->child_builder(s->branch), &s->children[0]);
+    }
+    return Status::Invalid("Avro data of type " + Describe(w) + " matches no branch of the reader's union");
+  }
+  if (!Matches(w, r)) return Status::Invalid("Avro data of type " + Describe(w) + " cannot be read as " + Describe(r));
+  if (w.type != r.type) {  // a promotion
+    if (w.type == AvroType::kInt) s->op = r.type == AvroType::kLong ? Op::kIntToLong : r.type == AvroType::kFloat ? Op::kIntToFloat : Op::kIntToDouble;
+    else if (w.type == AvroType::kLong) s->op = r.type == AvroType::kFloat ? Op::kLongToFloat : Op::kLongToDouble;
+    else if (w.type == AvroType::kFloat) s->op = Op::kFloatToDouble;
+    else s->op = b->type()->is_decimal() ? Op::kDecimalBytes : Op::kBytes;  // string <-> bytes: the same encoding
+    return Status::OK();
+  }
+  const std::string& l = r.logical_type;
+  switch (r.type) {
     case AvroType::kNull: s->op = Op::kNull; return Status::OK();
     case AvroType::kBoolean: s->op = Op::kBoolean; return Status::OK();
     case AvroType::kInt: s->op = Op::kInt32; return Status::OK();   // also date, time-millis
@@ -247,7 +506,10 @@ Status Compile(const AvroNode& node, ArrayBuilder* b, Decoder::Step* s) {
     case AvroType::kBytes: s->op = b->type()->is_decimal() ? Op::kDecimalBytes : Op::kBytes; return Status::OK();
     case AvroType::kString: s->op = Op::kBytes; return Status::OK();
     case AvroType::kFixed:
-      s->size = node.size;
+      if (w.size != r.size)
+        return Status::Invalid("Avro fixed " + r.full_name + " has " + std::to_string(r.size) + " bytes, the writer's " +
+                               std::to_string(w.size));
+      s->size = r.size;
       if (b->type()->is_decimal()) s->op = Op::kDecimalFixed;
       else if (l == "uuid" && b->type()->id() == arrow::TypeId::kUtf8) s->op = Op::kUuidFixed;
       else if (b->type()->id() == arrow::TypeId::kIntervalMonthDayNano) s->op = Op::kDuration;
@@ -255,75 +517,101 @@ Status Compile(const AvroNode& node, ArrayBuilder* b, Decoder::Step* s) {
       return Status::OK();
     case AvroType::kEnum: {
       s->op = Op::kEnum;
-      s->symbols = static_cast<int64_t>(node.symbols.size());
+      s->symbols = static_cast<int64_t>(w.symbols.size());
+      if (w.symbols != r.symbols) {
+        int32_t fallback = -1;
+        for (size_t k = 0; k < r.symbols.size(); ++k) {
+          if (r.enum_default && r.symbols[k] == *r.enum_default) fallback = static_cast<int32_t>(k);
+        }
+        for (const auto& sym : w.symbols) {
+          int32_t found = fallback;
+          for (size_t k = 0; k < r.symbols.size(); ++k) {
+            if (r.symbols[k] == sym) found = static_cast<int32_t>(k);
+          }
+          s->enum_map.push_back(found);
+        }
+        s->error = "of " + w.full_name;
+      }
       return Status::OK();
     }
     case AvroType::kRecord: {
       s->op = Op::kRecord;
       auto* sb = static_cast<arrow::StructBuilder*>(b);
-      s->children.resize(node.fields.size());
-      for (size_t i = 0; i < node.fields.size(); ++i)
-        HANGAR_RETURN_NOT_OK(Compile(*node.fields[i].type, sb->field_builder(static_cast<int>(i)), &s->children[i]));
+      std::vector<bool> filled(r.fields.size(), false);
+      for (const auto& wf : w.fields) {
+        Decoder::Step step;
+        size_t k = 0;
+        for (; k < r.fields.size(); ++k) {
+          const auto& rf = r.fields[k];
+          bool same = rf.name == wf.name;
+          for (const auto& a : rf.aliases) same = same || a == wf.name;
+          if (same) break;
+        }
+        if (k == r.fields.size()) {
+          step.op = Op::kSkip;
+          step.writer = wf.type;
+        } else {
+          Status st = Resolve(*wf.type, *r.fields[k].type, sb->field_builder(static_cast<int>(k)), &step);
+          if (!st.ok()) return st.WithContext("field '" + r.full_name + "." + r.fields[k].name + "'");
+          filled[k] = true;
+        }
+        s->children.push_back(std::move(step));
+      }
+      for (size_t k = 0; k < r.fields.size(); ++k) {
+        if (filled[k]) continue;
+        const auto& rf = r.fields[k];
+        if (!rf.default_json)
+          return Status::Invalid("the reader's field '" + r.full_name + "." + rf.name +
+                                 "' is not in the writer's schema and has no default");
+        Decoder::Step step;
+        step.op = Op::kDefault;
+        step.writer = rf.type;
+        step.builder = sb->field_builder(static_cast<int>(k));
+        step.default_value = nlohmann::json::parse(*rf.default_json);
+        s->children.push_back(std::move(step));
+      }
       return Status::OK();
     }
     case AvroType::kArray:
       s->op = Op::kArray;
       s->children.resize(1);
-      return Compile(*node.items, static_cast<arrow::ListBuilder*>(b)->value_builder(), &s->children[0]);
+      return Resolve(*w.items, *r.items, static_cast<arrow::ListBuilder*>(b)->value_builder(), &s->children[0]);
     case AvroType::kMap:
       s->op = Op::kMap;
       s->children.resize(1);
-      return Compile(*node.values, static_cast<arrow::MapBuilder*>(b)->item_builder(), &s->children[0]);
-    case AvroType::kUnion: {
-      std::vector<size_t> others;
-      int64_t null_branch = -1;
-      for (size_t i = 0; i < node.branches.size(); ++i) {
-        if (node.branches[i]->type == AvroType::kNull) null_branch = static_cast<int64_t>(i);
-        else others.push_back(i);
-      }
-      if (others.size() <= 1) {
-        // ["null", T], [T, "null"], [T] or ["null"]: T's column, nullable.
-        s->op = Op::kNullable;
-        s->null_branch = null_branch;
-        s->value_branch = others.empty() ? null_branch : static_cast<int64_t>(others[0]);
-        s->children.resize(1);
-        return Compile(*node.branches[static_cast<size_t>(s->value_branch)], b, &s->children[0]);
-      }
-      s->op = Op::kUnion;
-      auto* ub = static_cast<arrow::UnionBuilder*>(b);
-      s->children.resize(node.branches.size());
-      for (size_t i = 0; i < node.branches.size(); ++i)
-        HANGAR_RETURN_NOT_OK(Compile(*node.branches[i], ub->child_builder(static_cast<int8_t>(i)), &s->children[i]));
-      return Status::OK();
-    }
+      return Resolve(*w.values, *r.values, static_cast<arrow::MapBuilder*>(b)->item_builder(), &s->children[0]);
+    case AvroType::kUnion: break;  // handled above
   }
   return Status::Internal("unknown Avro type");
 }
 
-// Enum dictionaries hold every symbol in order, so that the symbol number is the index.
-Status SeedEnums(const AvroNode& node, const Decoder::Step& s) {
-  if (node.type == AvroType::kEnum) {
-    arrow::BinaryBuilder symbols(arrow::utf8());
-    for (const auto& sym : node.symbols) symbols.Append(sym);
-    HANGAR_ASSIGN_OR_RETURN(auto values, symbols.Finish());
-    return static_cast<arrow::DictionaryBuilder*>(s.builder)->InsertMemoValues(*values);
-  }
-  auto child = [&](const AvroNode& n, size_t i) { return SeedEnums(n, s.children[i]); };
-  switch (node.type) {
+// Enum dictionaries hold every reader symbol in order, so that the symbol
+// number is the index. Walks the reader's schema alongside its builders.
+Status SeedEnums(const AvroNode& r, ArrayBuilder* b) {
+  switch (r.type) {
+    case AvroType::kEnum: {
+      arrow::BinaryBuilder symbols(arrow::utf8());
+      for (const auto& sym : r.symbols) symbols.Append(sym);
+      HANGAR_ASSIGN_OR_RETURN(auto values, symbols.Finish());
+      return static_cast<arrow::DictionaryBuilder*>(b)->InsertMemoValues(*values);
+    }
     case AvroType::kRecord:
-      for (size_t i = 0; i < node.fields.size(); ++i) HANGAR_RETURN_NOT_OK(child(*node.fields[i].type, i));
+      for (size_t i = 0; i < r.fields.size(); ++i)
+        HANGAR_RETURN_NOT_OK(SeedEnums(*r.fields[i].type, static_cast<arrow::StructBuilder*>(b)->field_builder(static_cast<int>(i))));
       return Status::OK();
-    case AvroType::kArray: return child(*node.items, 0);
-    case AvroType::kMap: return child(*node.values, 0);
-    case AvroType::kUnion:
-      if (s.op == Op::kUnion) {
-        for (size_t i = 0; i < node.branches.size(); ++i) HANGAR_RETURN_NOT_OK(child(*node.branches[i], i));
-        return Status::OK();
+    case AvroType::kArray: return SeedEnums(*r.items, static_cast<arrow::ListBuilder*>(b)->value_builder());
+    case AvroType::kMap: return SeedEnums(*r.values, static_cast<arrow::MapBuilder*>(b)->item_builder());
+    case AvroType::kUnion: {
+      std::vector<size_t> others;
+      for (size_t i = 0; i < r.branches.size(); ++i) {
+        if (r.branches[i]->type != AvroType::kNull) others.push_back(i);
       }
-      for (const auto* b : node.branches) {
-        if (b->type != AvroType::kNull || node.branches.size() == 1) return child(*b, 0);
-      }
+      if (others.size() == 1) return SeedEnums(*r.branches[others[0]], b);
+      if (others.empty()) return Status::OK();
+      for (size_t i = 0; i < r.branches.size(); ++i)
+        HANGAR_RETURN_NOT_OK(SeedEnums(*r.branches[i], static_cast<arrow::UnionBuilder*>(b)->child_builder(static_cast<int8_t>(i))));
       return Status::OK();
+    }
     default: return Status::OK();
   }
 }
@@ -332,9 +620,11 @@ Status SeedEnums(const AvroNode& node, const Decoder::Step& s) {
 
 Decoder::~Decoder() = default;
 
-Result<std::unique_ptr<Decoder>> Decoder::Make(std::shared_ptr<const AvroSchema> schema) {
+Result<std::unique_ptr<Decoder>> Decoder::Make(std::shared_ptr<const AvroSchema> writer,
+                                               std::shared_ptr<const AvroSchema> reader) {
   std::unique_ptr<Decoder> d(new Decoder());
-  d->avro_ = std::move(schema);
+  d->writer_ = std::move(writer);
+  d->avro_ = reader ? std::move(reader) : d->writer_;
   HANGAR_ASSIGN_OR_RETURN(d->schema_, ArrowSchemaOf(*d->avro_));
   HANGAR_RETURN_NOT_OK(d->Reset());
   return d;
@@ -343,8 +633,8 @@ Result<std::unique_ptr<Decoder>> Decoder::Make(std::shared_ptr<const AvroSchema>
 Status Decoder::Reset() {
   HANGAR_ASSIGN_OR_RETURN(root_, arrow::MakeBuilder(arrow::struct_(schema_->fields())));
   plan_ = std::make_unique<Step>();
-  HANGAR_RETURN_NOT_OK(Compile(avro_->root(), root_.get(), plan_.get()));
-  return SeedEnums(avro_->root(), *plan_);
+  HANGAR_RETURN_NOT_OK(Resolve(writer_->root(), avro_->root(), root_.get(), plan_.get()));
+  return SeedEnums(avro_->root(), root_.get());
 }
 
 Status Decoder::Append(const uint8_t** pos, const uint8_t* end) {

@@ -1,8 +1,10 @@
 // Avro binary data into Arrow builders, through a decoder compiled once per
 // schema: the schema is walked once into a tree of steps bound to the column
 // builders, and decoding a record is a walk of that tree — no per-value
-// lookups, no intermediate objects. (Resolution between a writer and a
-// reader schema comes with topics; this decoder reads data as written.)
+// lookups, no intermediate objects. Data written with one schema is read as
+// another by Avro's schema resolution (fields added with defaults, fields
+// removed, promotions int -> long -> float -> double, string <-> bytes, enum
+// symbols, union branches), compiled into the same tree.
 #pragma once
 
 #include <memory>
@@ -16,8 +18,11 @@ namespace hangar::avro {
 
 class Decoder {
  public:
-  // `schema` must be a record (see ArrowSchemaOf for the columns).
-  static Result<std::unique_ptr<Decoder>> Make(std::shared_ptr<const AvroSchema> schema);
+  // Data written with `writer`, read as `reader` (the writer's own schema if
+  // none); the reader's schema must be a record and gives the columns (see
+  // ArrowSchemaOf). Incompatible schemas are an error here, naming the field.
+  static Result<std::unique_ptr<Decoder>> Make(std::shared_ptr<const AvroSchema> writer,
+                                               std::shared_ptr<const AvroSchema> reader = nullptr);
   ~Decoder();
 
   const arrow::SchemaPtr& schema() const { return schema_; }
@@ -40,7 +45,8 @@ class Decoder {
   Decoder() = default;
   Status Reset();  // fresh builders and steps
 
-  std::shared_ptr<const AvroSchema> avro_;
+  std::shared_ptr<const AvroSchema> writer_;
+  std::shared_ptr<const AvroSchema> avro_;  // the reader's schema
   arrow::SchemaPtr schema_;
   std::unique_ptr<arrow::ArrayBuilder> root_;  // a struct builder of the record
   std::unique_ptr<Step> plan_;

@@ -165,3 +165,65 @@ TEST(AvroDecoder, MalformedDataIsAnError) {
 
 }  // namespace
 }  // namespace hangar::avro
+
+namespace hangar::avro {
+namespace {
+
+TEST(AvroResolution, WriterDataReadAsTheReadersSchema) {
+  auto writer = AvroSchema::Parse(R"({"type": "record", "name": "ns1.Order", "fields": [
+      {"name": "id", "type": "int"}, {"name": "gone", "type": {"type": "array", "items": "string"}},
+      {"name": "price", "type": "float"}, {"name": "note", "type": "string"},
+      {"name": "state", "type": {"type": "enum", "name": "S", "symbols": ["NEW", "OLD", "WEIRD"]}},
+      {"name": "maybe", "type": ["null", "int"]}, {"name": "either", "type": ["string", "long"]}]})");
+  auto reader = AvroSchema::Parse(R"({"type": "record", "name": "ns2.Order", "fields": [
+      {"name": "state", "type": {"type": "enum", "name": "S", "symbols": ["OLD", "NEW", "OTHER"], "default": "OTHER"}},
+      {"name": "identifier", "aliases": ["id"], "type": "long"},
+      {"name": "price", "type": "double"}, {"name": "note", "type": "bytes"},
+      {"name": "added", "type": "string", "default": "none"},
+      {"name": "tags", "type": {"type": "map", "values": "int"}, "default": {"a": 1}},
+      {"name": "maybe", "type": ["null", "long"]},
+      {"name": "either", "type": ["null", "double", "string"]}]})");
+  ASSERT_TRUE(writer.ok() && reader.ok());
+  auto decoder = Decoder::Make(*writer, *reader);
+  ASSERT_TRUE(decoder.ok()) << decoder.status().ToString();
+  for (int row = 0; row < 3; ++row) {
+    Enc e;
+    e.Long(row + 1).Long(1).Str("dropped").Long(0).Fixed<float>(0.5f).Str("n" + std::to_string(row)).Long(row);
+    if (row == 1) e.Long(0); else e.Long(1).Long(-row);
+    if (row == 2) e.Long(0).Str("s"); else e.Long(1).Long(1LL << 40);
+    ASSERT_TRUE((*decoder)->AppendDatum(e.out).ok());
+  }
+  auto batch = (*decoder)->Flush();
+  ASSERT_TRUE(batch.ok()) << batch.status().ToString();
+  EXPECT_EQ(arrow::PrettyPrint(**batch, {0}),
+            "state: [\"NEW\", \"OLD\", \"OTHER\"]\n"
+            "identifier: [1, 2, 3]\n"
+            "price: [0.5, 0.5, 0.5]\n"
+            "note: [6E30, 6E31, 6E32]\n"  // bytes, shown as hex
+            "added: [\"none\", \"none\", \"none\"]\n"
+            "tags: [{\"a\": 1}, {\"a\": 1}, {\"a\": 1}]\n"
+            "maybe: [0, null, -2]\n"
+            "either: [1099511627776, 1099511627776, \"s\"]\n");
+}
+
+TEST(AvroResolution, IncompatibleSchemasAreRefusedNamingTheField) {
+  auto writer = AvroSchema::Parse(R"({"type": "record", "name": "R", "fields": [{"name": "x", "type": "string"}]})");
+  auto no_default = AvroSchema::Parse(R"({"type": "record", "name": "R", "fields": [
+      {"name": "x", "type": "string"}, {"name": "y", "type": "int"}]})");
+  auto wrong_type = AvroSchema::Parse(R"({"type": "record", "name": "R", "fields": [{"name": "x", "type": "int"}]})");
+  auto d1 = Decoder::Make(*writer, *no_default);
+  EXPECT_NE(d1.status().message().find("'R.y' is not in the writer's schema and has no default"), std::string::npos)
+      << d1.status().ToString();
+  auto d2 = Decoder::Make(*writer, *wrong_type);
+  EXPECT_NE(d2.status().message().find("string cannot be read as int"), std::string::npos) << d2.status().ToString();
+  EXPECT_NE(d2.status().message().find("R.x"), std::string::npos) << d2.status().ToString();
+  // An enum symbol the reader lacks, without a default: an error when it occurs.
+  auto we = AvroSchema::Parse(R"({"type": "record", "name": "R", "fields": [{"name": "e", "type": {"type": "enum", "name": "E", "symbols": ["A", "B"]}}]})");
+  auto re = AvroSchema::Parse(R"({"type": "record", "name": "R", "fields": [{"name": "e", "type": {"type": "enum", "name": "E", "symbols": ["A"]}}]})");
+  auto d3 = Decoder::Make(*we, *re).value();
+  EXPECT_TRUE(d3->AppendDatum(Enc().Long(0).out).ok());
+  EXPECT_NE(d3->AppendDatum(Enc().Long(1).out).message().find("unknown to the reader"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace hangar::avro
