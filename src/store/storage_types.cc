@@ -458,10 +458,41 @@ class MappedSource : public arrow::RecordBatchSource {
 
 }  // namespace
 
+// What DuckDB reads, conformed batch by batch. A batch may gather rows of
+// several puts whose dictionaries together overflow a narrow index type
+// (dictionary<int8, ...> holds 128 values): such a batch is conformed in
+// halves, as often as needed, so every batch handed out fits its type.
+class ConformingSource : public arrow::RecordBatchSource {
+ public:
+  ConformingSource(std::unique_ptr<arrow::RecordBatchSource> inner, arrow::SchemaPtr schema)
+      : inner_(std::move(inner)), schema_(std::move(schema)) {}
+  const arrow::SchemaPtr& schema() const override { return schema_; }
+  Result<arrow::RecordBatchPtr> Next() override {
+    if (pending_.empty()) {
+      HANGAR_ASSIGN_OR_RETURN(auto batch, inner_->Next());
+      if (batch == nullptr) return batch;
+      pending_.push_back(std::move(batch));
+    }
+    while (true) {
+      arrow::RecordBatchPtr batch = std::move(pending_.back());
+      pending_.pop_back();
+      auto conformed = ConformBatch(batch, schema_);
+      if (conformed.ok() || batch->num_rows <= 1) return conformed;
+      const int64_t half = batch->num_rows / 2;
+      pending_.push_back(batch->Slice(half, batch->num_rows - half));  // a stack: the first half comes first
+      pending_.push_back(batch->Slice(0, half));
+    }
+  }
+
+ private:
+  std::unique_ptr<arrow::RecordBatchSource> inner_;
+  arrow::SchemaPtr schema_;
+  std::vector<arrow::RecordBatchPtr> pending_;  // halves still to conform, the next one last
+};
+
 std::unique_ptr<arrow::RecordBatchSource> ConformSource(std::unique_ptr<arrow::RecordBatchSource> source,
                                                         arrow::SchemaPtr schema) {
-  auto map = [schema](const arrow::RecordBatchPtr& b) { return ConformBatch(b, schema); };
-  return std::make_unique<MappedSource>(std::move(source), schema, map);
+  return std::make_unique<ConformingSource>(std::move(source), std::move(schema));
 }
 
 Result<std::unique_ptr<arrow::RecordBatchSource>> StorageSource(std::unique_ptr<arrow::RecordBatchSource> source) {

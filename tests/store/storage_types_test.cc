@@ -7,6 +7,7 @@
 #include <map>
 
 #include "../arrow/c_data_samples.h"
+#include "arrow/array_access.h"
 #include "arrow/compare.h"
 #include "store/storage_types.h"
 #include "store_test_util.h"
@@ -83,6 +84,47 @@ TEST(StorageTypes, RefusalsComeBeforeAnyDataIsRead) {
   EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(st.message().find("column 'u'"), std::string::npos) << st.ToString();
   EXPECT_TRUE(CheckStorable(*arrow::schema({arrow::field("ok", arrow::int32())})).ok());
+}
+
+}  // namespace
+}  // namespace hangar::store
+
+namespace hangar::store {
+namespace {
+
+// Two puts of 100 distinct strings each into a dictionary<int8> column: the
+// table holds 200 distinct values, more than one int8 dictionary can, and
+// every batch read back must still fit the type.
+TEST(StorageTypes, NarrowDictionariesAcrossPutsAreSplitIntoBatchesThatFit) {
+  testing::TempDir dir;
+  auto store = testing::OpenStore(dir.path());
+  auto type = arrow::dictionary(arrow::int8(), arrow::utf8());
+  auto schema = arrow::schema({arrow::field("tag", type)});
+  std::vector<std::string> expected;
+  for (int put = 0; put < 2; ++put) {
+    arrow::DictionaryBuilder b(type);
+    for (int i = 0; i < 100; ++i) {
+      expected.push_back("p" + std::to_string(put) + "-" + std::to_string(i));
+      ASSERT_TRUE(b.Append(expected.back()).ok());
+    }
+    arrow::VectorSource source(schema, {arrow::MakeRecordBatch(schema, 100, {b.Finish().value()})});
+    ASSERT_TRUE(store->Put({"default", "tags"}, PutMode::kAppend, &source).ok());
+  }
+  auto scan = store->Scan(store->Snapshot({"default", "tags"}).value()).value();
+  std::vector<std::string> got;
+  int batches = 0;
+  while (true) {
+    auto batch = scan->Next();
+    ASSERT_TRUE(batch.ok()) << batch.status().ToString();
+    if (*batch == nullptr) break;
+    ++batches;
+    const auto& column = *(*batch)->column(0);
+    ASSERT_TRUE(column.type->Equals(*type));
+    for (int64_t i = 0; i < column.length; ++i)
+      got.emplace_back(column.dictionary->GetBinary(arrow::DictionaryIndex(column, i)));
+  }
+  EXPECT_EQ(got, expected);
+  EXPECT_GE(batches, 2);
 }
 
 }  // namespace
