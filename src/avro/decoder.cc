@@ -4,6 +4,7 @@
 
 #include "arrow/builder.h"
 #include "avro/arrow_types.h"
+#include "avro/varint.h"
 
 #include <nlohmann/json.hpp>
 
@@ -49,18 +50,12 @@ class Reader {
   Reader(const uint8_t** pos, const uint8_t* end) : pos_(pos), end_(end) {}
 
   Status Long(int64_t* out) {
-    uint64_t v = 0;
-    int shift = 0;
-    while (true) {
-      if (*pos_ >= end_) return Truncated();
-      const uint8_t b = *(*pos_)++;
-      v |= static_cast<uint64_t>(b & 0x7f) << shift;
-      if (!(b & 0x80)) break;
-      shift += 7;
-      if (shift > 63) return Status::Invalid("Avro varint is longer than 10 bytes");
+    switch (ReadLong(pos_, end_, out)) {
+      case VarintResult::kOk: return Status::OK();
+      case VarintResult::kTruncated: return Truncated();
+      case VarintResult::kTooLong: break;
     }
-    *out = static_cast<int64_t>((v >> 1) ^ (~(v & 1) + 1));  // zigzag
-    return Status::OK();
+    return Status::Invalid("Avro varint is longer than 10 bytes");
   }
   Status Int(int32_t* out) {
     int64_t v = 0;

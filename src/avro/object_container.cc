@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "avro/decoder.h"
+#include "avro/varint.h"
 
 namespace hangar::avro {
 
@@ -20,12 +21,11 @@ class Cursor {
       : pos_(reinterpret_cast<const uint8_t*>(bytes.data())), end_(pos_ + bytes.size()) {}
   bool AtEnd() const { return pos_ >= end_; }
   Result<int64_t> Long() {
-    uint64_t v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      if (pos_ >= end_) return Status::Invalid("Avro container file is truncated");
-      const uint8_t b = *pos_++;
-      v |= static_cast<uint64_t>(b & 0x7f) << shift;
-      if (!(b & 0x80)) return static_cast<int64_t>((v >> 1) ^ (~(v & 1) + 1));
+    int64_t v = 0;
+    switch (ReadLong(&pos_, end_, &v)) {
+      case VarintResult::kOk: return v;
+      case VarintResult::kTruncated: return Status::Invalid("Avro container file is truncated");
+      case VarintResult::kTooLong: break;
     }
     return Status::Invalid("Avro container file has a malformed number");
   }

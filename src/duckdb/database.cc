@@ -22,23 +22,22 @@ Status TakeError(duckdb_error_data error, std::string_view what) {
 
 }  // namespace
 
-std::string QuoteLiteral(std::string_view text) {
-  std::string out = "'";
+namespace {
+
+// `text` between `quote`s, each `quote` inside doubled (SQL's escaping).
+std::string Quoted(std::string_view text, char quote) {
+  std::string out(1, quote);
   for (char c : text) {
-    if (c == '\'') out += '\'';
+    if (c == quote) out += quote;
     out += c;
   }
-  return out + "'";
+  return out + quote;
 }
 
-std::string QuoteIdentifier(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
+}  // namespace
+
+std::string QuoteLiteral(std::string_view text) { return Quoted(text, '\''); }
+std::string QuoteIdentifier(std::string_view text) { return Quoted(text, '"'); }
 
 // --- Database -----------------------------------------------------------------
 
