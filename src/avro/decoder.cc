@@ -618,34 +618,49 @@ Decoder::~Decoder() = default;
 Result<std::unique_ptr<Decoder>> Decoder::Make(std::shared_ptr<const AvroSchema> writer,
                                                std::shared_ptr<const AvroSchema> reader) {
   std::unique_ptr<Decoder> d(new Decoder());
-  d->writer_ = std::move(writer);
-  d->avro_ = reader ? std::move(reader) : d->writer_;
+  d->avro_ = reader ? std::move(reader) : writer;
   HANGAR_ASSIGN_OR_RETURN(d->schema_, ArrowSchemaOf(*d->avro_));
   HANGAR_RETURN_NOT_OK(d->Reset());
+  HANGAR_RETURN_NOT_OK(d->AddWriter(std::move(writer)).status());
   return d;
+}
+
+Result<int> Decoder::AddWriter(std::shared_ptr<const AvroSchema> writer) {
+  auto plan = std::make_unique<Step>();
+  HANGAR_RETURN_NOT_OK(Resolve(writer->root(), avro_->root(), root_.get(), plan.get()));
+  writers_.push_back(std::move(writer));
+  plans_.push_back(std::move(plan));
+  return static_cast<int>(writers_.size()) - 1;
 }
 
 Status Decoder::Reset() {
   HANGAR_ASSIGN_OR_RETURN(root_, arrow::MakeBuilder(arrow::struct_(schema_->fields())));
-  plan_ = std::make_unique<Step>();
-  HANGAR_RETURN_NOT_OK(Resolve(writer_->root(), avro_->root(), root_.get(), plan_.get()));
+  for (size_t i = 0; i < writers_.size(); ++i) {
+    plans_[i] = std::make_unique<Step>();
+    HANGAR_RETURN_NOT_OK(Resolve(writers_[i]->root(), avro_->root(), root_.get(), plans_[i].get()));
+  }
   return SeedEnums(avro_->root(), root_.get());
 }
 
-Status Decoder::Append(const uint8_t** pos, const uint8_t* end) {
+Status Decoder::Append(int writer, const uint8_t** pos, const uint8_t* end) {
   Reader r(pos, end);
-  HANGAR_RETURN_NOT_OK(Run(*plan_, r));
+  HANGAR_RETURN_NOT_OK(Run(*plans_[static_cast<size_t>(writer)], r));
   ++rows_;
   return Status::OK();
 }
 
-Status Decoder::AppendDatum(std::string_view datum) {
+Status Decoder::AppendDatum(int writer, std::string_view datum) {
   const auto* pos = reinterpret_cast<const uint8_t*>(datum.data());
   const auto* end = pos + datum.size();
-  HANGAR_RETURN_NOT_OK(Append(&pos, end));
+  HANGAR_RETURN_NOT_OK(Append(writer, &pos, end));
   if (pos != end)
     return Status::Invalid("Avro datum has " + std::to_string(end - pos) + " bytes after the record");
   return Status::OK();
+}
+
+Status Decoder::Discard() {
+  rows_ = 0;
+  return Reset();
 }
 
 Result<arrow::RecordBatchPtr> Decoder::Flush() {

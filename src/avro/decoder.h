@@ -25,19 +25,31 @@ class Decoder {
                                                std::shared_ptr<const AvroSchema> reader = nullptr);
   ~Decoder();
 
+  // One decoder may read data of several writer schemas into the same rows
+  // (a Kafka partition whose schema evolved): each writer gets a plan of its
+  // own, resolved to the one reader schema, and a number to name it by. The
+  // writer given to Make is number 0.
+  Result<int> AddWriter(std::shared_ptr<const AvroSchema> writer);
+
   const arrow::SchemaPtr& schema() const { return schema_; }
+  const std::shared_ptr<const AvroSchema>& reader_schema() const { return avro_; }
 
   // Decodes one record from [*pos, end), advancing *pos past it, and
   // appends it as a row. On an error (truncated or malformed data) the
   // rows decoded so far are kept but this one may be partly appended: use
-  // the decoder no further than Flush().
-  Status Append(const uint8_t** pos, const uint8_t* end);
+  // the decoder no further than Flush() or Discard().
+  Status Append(const uint8_t** pos, const uint8_t* end) { return Append(0, pos, end); }
+  Status Append(int writer, const uint8_t** pos, const uint8_t* end);
   // One record that must fill `datum` exactly (a Kafka message's payload).
-  Status AppendDatum(std::string_view datum);
+  Status AppendDatum(std::string_view datum) { return AppendDatum(0, datum); }
+  Status AppendDatum(int writer, std::string_view datum);
 
   int64_t rows() const { return rows_; }
   // The rows so far as a batch (possibly empty); starts the next batch.
   Result<arrow::RecordBatchPtr> Flush();
+  // Drops the rows since the last Flush (after an error, to decode them again
+  // without the bad record).
+  Status Discard();
 
   struct Step;
 
@@ -45,11 +57,11 @@ class Decoder {
   Decoder() = default;
   Status Reset();  // fresh builders and steps
 
-  std::shared_ptr<const AvroSchema> writer_;
+  std::vector<std::shared_ptr<const AvroSchema>> writers_;
   std::shared_ptr<const AvroSchema> avro_;  // the reader's schema
   arrow::SchemaPtr schema_;
   std::unique_ptr<arrow::ArrayBuilder> root_;  // a struct builder of the record
-  std::unique_ptr<Step> plan_;
+  std::vector<std::unique_ptr<Step>> plans_;   // one per writer, bound to root_'s builders
   int64_t rows_ = 0;
 };
 

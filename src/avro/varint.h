@@ -1,5 +1,5 @@
 // Avro's int and long encoding: a zigzag varint of at most 10 bytes. Shared
-// by the record decoder and the container file's framing.
+// by the record decoder, the encoder and the container file's framing.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +21,17 @@ inline VarintResult ReadLong(const uint8_t** pos, const uint8_t* end, int64_t* o
     }
   }
   return VarintResult::kTooLong;
+}
+
+// Appends `v` as a zigzag varint.
+template <typename Out>
+inline void WriteLong(int64_t v, Out* out) {
+  uint64_t z = (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
+  while (z >= 0x80) {
+    out->push_back(static_cast<char>((z & 0x7f) | 0x80));
+    z >>= 7;
+  }
+  out->push_back(static_cast<char>(z));
 }
 
 }  // namespace hangar::avro

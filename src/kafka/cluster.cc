@@ -1,0 +1,88 @@
+#include "kafka/cluster.h"
+
+#include <algorithm>
+
+namespace hangar::kafka {
+
+namespace {
+
+struct MetadataDeleter {
+  void operator()(const rd_kafka_metadata_t* m) const { rd_kafka_metadata_destroy(m); }
+};
+
+}  // namespace
+
+int64_t TopicInfo::records() const {
+  int64_t n = 0;
+  for (const auto& p : partitions) n += p.high - p.low;
+  return n;
+}
+
+Result<std::shared_ptr<KafkaCluster>> KafkaCluster::Connect(KafkaOptions options) {
+  // A producer handle: it needs no group and joins nothing.
+  HANGAR_ASSIGN_OR_RETURN(auto conf, MakeConf(options));
+  HANGAR_ASSIGN_OR_RETURN(auto handle, NewClient(RD_KAFKA_PRODUCER, std::move(conf)));
+  std::shared_ptr<KafkaCluster> cluster(new KafkaCluster(std::move(options), std::move(handle)));
+  // Fail early and clearly when the brokers cannot be reached.
+  HANGAR_RETURN_NOT_OK(cluster->Metadata().status().WithContext("cannot reach Kafka at " + cluster->options_.brokers));
+  return cluster;
+}
+
+// (topic, partition count) of every topic. Always the whole cluster's
+// metadata: asking about one topic by name makes brokers that auto-create
+// topics (the dev cluster does) create it.
+Result<std::vector<std::pair<std::string, int>>> KafkaCluster::Metadata() {
+  const rd_kafka_metadata_t* raw = nullptr;
+  rd_kafka_resp_err_t err = rd_kafka_metadata(handle_.get(), 1, nullptr, &raw, options_.request_timeout_ms);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return KafkaError(err, "Kafka metadata request failed");
+  std::unique_ptr<const rd_kafka_metadata_t, MetadataDeleter> md(raw);
+  std::vector<std::pair<std::string, int>> out;
+  for (int i = 0; i < md->topic_cnt; ++i) {
+    const auto& t = md->topics[i];
+    if (t.err != RD_KAFKA_RESP_ERR_NO_ERROR) continue;  // being created or deleted: not there yet
+    out.emplace_back(t.topic, t.partition_cnt);
+  }
+  return out;
+}
+
+Result<std::vector<std::string>> KafkaCluster::ListTopics() {
+  HANGAR_ASSIGN_OR_RETURN(auto topics, Metadata());
+  std::vector<std::string> names;
+  for (auto& [name, partitions] : topics)
+    if (!name.empty() && name[0] != '_') names.push_back(std::move(name));
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+Result<TopicInfo> KafkaCluster::DescribeTopic(const std::string& topic) {
+  HANGAR_ASSIGN_OR_RETURN(auto topics, Metadata());
+  auto it = std::find_if(topics.begin(), topics.end(), [&](const auto& t) { return t.first == topic; });
+  if (it == topics.end()) return Status::NotFound("no Kafka topic '" + topic + "'");
+  TopicInfo info{topic, {}};
+  for (int p = 0; p < it->second; ++p) {
+    HANGAR_ASSIGN_OR_RETURN(auto w, Watermarks(topic, p));
+    info.partitions.push_back(w);
+  }
+  return info;
+}
+
+Result<PartitionInfo> KafkaCluster::Watermarks(const std::string& topic, int32_t partition) {
+  PartitionInfo info{partition, 0, 0};
+  rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(handle_.get(), topic.c_str(), partition, &info.low,
+                                                             &info.high, options_.request_timeout_ms);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+    return KafkaError(err, "watermarks of Kafka topic '" + topic + "' partition " + std::to_string(partition));
+  return info;
+}
+
+Result<int64_t> KafkaCluster::OffsetForTime(const std::string& topic, int32_t partition, int64_t timestamp_ms) {
+  PartitionListHandle list(rd_kafka_topic_partition_list_new(1));
+  rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), partition)->offset = timestamp_ms;
+  rd_kafka_resp_err_t err = rd_kafka_offsets_for_times(handle_.get(), list.get(), options_.request_timeout_ms);
+  if (err == RD_KAFKA_RESP_ERR_NO_ERROR) err = list->elems[0].err;
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+    return KafkaError(err, "offset for a time in Kafka topic '" + topic + "' partition " + std::to_string(partition));
+  return list->elems[0].offset;
+}
+
+}  // namespace hangar::kafka

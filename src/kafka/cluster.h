@@ -1,0 +1,50 @@
+// The cluster as Hangar sees it: topics, their partitions and watermarks.
+// One long-lived client handle answers every metadata question; readers
+// and producers open their own handles (see partition_reader.h, producer.h).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kafka/options.h"
+
+namespace hangar::kafka {
+
+struct PartitionInfo {
+  int32_t id = 0;
+  int64_t low = 0;   // first offset still in the log
+  int64_t high = 0;  // the offset the next message will get
+};
+
+struct TopicInfo {
+  std::string name;
+  std::vector<PartitionInfo> partitions;  // by id
+  int64_t records() const;                // sum of high - low
+};
+
+class KafkaCluster {
+ public:
+  static Result<std::shared_ptr<KafkaCluster>> Connect(KafkaOptions options);
+
+  const KafkaOptions& options() const { return options_; }
+
+  // Names of the topics users see: internal ones (a leading '_') left out.
+  Result<std::vector<std::string>> ListTopics();
+  // A topic's partitions, with their watermarks. NOT_FOUND if absent.
+  Result<TopicInfo> DescribeTopic(const std::string& topic);
+  Result<PartitionInfo> Watermarks(const std::string& topic, int32_t partition);
+  // The first offset whose timestamp is at or after `timestamp_ms`; -1 when
+  // no message is that recent or the broker cannot say.
+  Result<int64_t> OffsetForTime(const std::string& topic, int32_t partition, int64_t timestamp_ms);
+
+ private:
+  KafkaCluster(KafkaOptions options, KafkaHandle handle) : options_(std::move(options)), handle_(std::move(handle)) {}
+  Result<std::vector<std::pair<std::string, int>>> Metadata();
+
+  KafkaOptions options_;
+  KafkaHandle handle_;
+};
+
+}  // namespace hangar::kafka
