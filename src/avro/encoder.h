@@ -31,20 +31,34 @@ Result<std::string> AvroSchemaJsonOf(const arrow::Schema& schema, std::string_vi
 
 class Encoder {
  public:
-  // An encoder for batches of `schema`; schema() is the Avro form above.
+  // An encoder of batches of `schema` as records of `avro`, a record schema:
+  // columns match fields by name, and each column's type must be one the
+  // field's Avro type can hold without loss (an int8 column for an Avro
+  // long, a timestamp[s] column for a timestamp-millis, a utf8 column for an
+  // enum, ...). A field with no column is an error, unless its type is a
+  // union with null first and its default is null; so is a column with no
+  // field. The errors name the column.
+  static Result<std::unique_ptr<Encoder>> Make(arrow::SchemaPtr schema, std::shared_ptr<const AvroSchema> avro);
+  // An encoder with the schema derived from `schema` (AvroSchemaJsonOf).
   static Result<std::unique_ptr<Encoder>> Make(arrow::SchemaPtr schema, std::string_view record_name);
+  ~Encoder();
 
   const std::shared_ptr<const AvroSchema>& schema() const { return avro_; }
 
-  // Appends row `row` of `batch` (whose schema must equal the encoder's) to
-  // `out` as one Avro datum. Values with no Avro form (a uint64 above the
-  // long range, a sub-millisecond interval) are an error naming the column.
+  // Appends row `row` of `batch` (whose schema must be the encoder's) to
+  // `out` as one Avro datum. A value the Avro type cannot hold (a null where
+  // the type has none, a uint64 beyond the long range, an unknown enum
+  // symbol, precision a timestamp unit would drop) is an error naming the
+  // column; `out` may then hold part of the datum.
   Status EncodeRow(const arrow::RecordBatch& batch, int64_t row, std::string* out) const;
+
+  struct Step;
 
  private:
   Encoder() = default;
   arrow::SchemaPtr arrow_;
   std::shared_ptr<const AvroSchema> avro_;
+  std::unique_ptr<Step> root_;
 };
 
 }  // namespace hangar::avro

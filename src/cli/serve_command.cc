@@ -7,11 +7,15 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 
 #include "cli/commands.h"
 #include "cli/flags.h"
 #include "flight/auth/token.h"
 #include "flight/server.h"
+#include "kafka/dev_data.h"
+#include "kafka/rest_schema_registry.h"
+#include "kafka/schemas_topic_registry.h"
 #include "server/hangar_service.h"
 #include "store/table_store.h"
 
@@ -36,12 +40,86 @@ constexpr const char* kUsage =
     "  --tls-client-ca FILE      require client certificates signed by this CA (mTLS)\n"
     "  --insecure                allow a non-loopback address without auth and TLS\n"
     "  --max-message-mib N       largest gRPC message accepted or sent (default 1024)\n"
-    "  --dev-kafka               start the embedded development Kafka cluster\n"
-    "  --kafka-brokers LIST      Kafka bootstrap servers\n";
+    "  --dev-kafka               start the development Kafka cluster in-process (librdkafka's\n"
+    "                            mock cluster: in memory, keeps the last 5 MiB per partition)\n"
+    "                            with a demo topic 'orders'\n"
+    "  --kafka-brokers LIST      serve the topics of this Kafka cluster (host:port,...)\n"
+    "  --kafka-security-protocol P   plaintext, ssl, sasl_plaintext or sasl_ssl\n"
+    "  --kafka-sasl-mechanism M  PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512\n"
+    "  --kafka-sasl-username U   --kafka-sasl-password-file FILE (or $HANGAR_KAFKA_SASL_PASSWORD)\n"
+    "  --kafka-ssl-ca FILE       --kafka-ssl-cert FILE --kafka-ssl-key FILE\n"
+    "  --kafka-property K=V      any librdkafka property (repeatable)\n"
+    "  --schema-registry URL     a Confluent-compatible Schema Registry (default: read the\n"
+    "                            _schemas topic of the cluster itself)\n"
+    "  --schema-registry-user U  --schema-registry-password-file FILE\n"
+    "  --schemas-topic NAME      the registry's topic when there is no URL (default _schemas)\n";
 
 int Fail(const std::string& message) {
   std::fprintf(stderr, "hangar serve: %s\n", message.c_str());
   return 1;
+}
+
+Result<std::string> ReadSecret(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Status::Invalid("cannot read '" + path + "'");
+  std::string secret;
+  std::getline(in, secret);
+  return secret;
+}
+
+// The topics side of the server: none without Kafka flags; with
+// --dev-kafka, a fresh in-process cluster (kept alive in *dev) seeded with
+// the demo topic.
+Result<std::shared_ptr<server::TopicFlights>> ConnectKafka(const Flags& flags, std::unique_ptr<kafka::DevCluster>* dev) {
+  kafka::KafkaOptions options;
+  if (flags.Has("dev-kafka")) {
+    if (flags.Get("kafka-brokers")) return Status::Invalid("--dev-kafka and --kafka-brokers exclude each other");
+    HANGAR_ASSIGN_OR_RETURN(*dev, kafka::DevCluster::Start(1));
+    options.brokers = (*dev)->bootstrap_servers();
+  } else if (auto brokers = flags.Get("kafka-brokers")) {
+    options.brokers = *brokers;
+  } else {
+    return std::shared_ptr<server::TopicFlights>();
+  }
+  options.security_protocol = flags.GetOr("kafka-security-protocol", "");
+  options.sasl_mechanism = flags.GetOr("kafka-sasl-mechanism", "");
+  options.sasl_username = flags.GetOr("kafka-sasl-username", "");
+  if (auto file = flags.Get("kafka-sasl-password-file")) {
+    HANGAR_ASSIGN_OR_RETURN(options.sasl_password, ReadSecret(*file));
+  } else if (const char* env = std::getenv("HANGAR_KAFKA_SASL_PASSWORD")) {
+    options.sasl_password = env;
+  }
+  options.ssl_ca_file = flags.GetOr("kafka-ssl-ca", "");
+  options.ssl_cert_file = flags.GetOr("kafka-ssl-cert", "");
+  options.ssl_key_file = flags.GetOr("kafka-ssl-key", "");
+  for (const auto& property : flags.GetAll("kafka-property")) {
+    const size_t eq = property.find('=');
+    if (eq == std::string::npos || eq == 0) return Status::Invalid("--kafka-property wants KEY=VALUE, not '" + property + "'");
+    options.properties[property.substr(0, eq)] = property.substr(eq + 1);
+  }
+  HANGAR_ASSIGN_OR_RETURN(auto cluster, kafka::KafkaCluster::Connect(options));
+  std::shared_ptr<kafka::SchemaRegistry> registry;
+  if (auto url = flags.Get("schema-registry")) {
+    kafka::RestRegistryOptions rest;
+    rest.url = *url;
+    rest.username = flags.GetOr("schema-registry-user", "");
+    if (auto file = flags.Get("schema-registry-password-file")) {
+      HANGAR_ASSIGN_OR_RETURN(rest.password, ReadSecret(*file));
+    }
+    registry = std::make_shared<kafka::RestSchemaRegistry>(rest);
+  } else {
+    registry = std::make_shared<kafka::SchemasTopicRegistry>(cluster, flags.GetOr("schemas-topic", "_schemas"));
+  }
+  if (*dev) {
+    kafka::DemoTopic demo;
+    HANGAR_RETURN_NOT_OK(kafka::SeedDemoTopic(**dev, *registry, options, demo).WithContext("seeding the demo topic"));
+    std::fprintf(stderr,
+                 "hangar: development Kafka cluster at %s (in memory; topic '%s': %d partitions, %lld Avro records)\n",
+                 options.brokers.c_str(), demo.topic.c_str(), demo.partitions, static_cast<long long>(demo.records));
+  } else {
+    std::fprintf(stderr, "hangar: serving the topics of Kafka at %s\n", options.brokers.c_str());
+  }
+  return std::make_shared<server::TopicFlights>(cluster, registry);
 }
 
 }  // namespace
@@ -50,7 +128,11 @@ int RunServe(const Args& args) {
   const std::set<std::string> value_flags = {"listen",   "data-dir", "users",         "token-secret-file",
                                              "token-ttl", "tls-cert", "tls-key",       "tls-client-ca",
                                              "max-message-mib", "kafka-brokers", "config",
-                                             "duckdb-threads", "duckdb-memory-limit"};
+                                             "duckdb-threads", "duckdb-memory-limit",
+                                             "kafka-security-protocol", "kafka-sasl-mechanism", "kafka-sasl-username",
+                                             "kafka-sasl-password-file", "kafka-ssl-ca", "kafka-ssl-cert", "kafka-ssl-key",
+                                             "kafka-property", "schema-registry", "schema-registry-user",
+                                             "schema-registry-password-file", "schemas-topic"};
   const std::set<std::string> switches = {"insecure", "dev-kafka", "help"};
   auto parsed = Flags::Parse(args, value_flags, switches);
   if (parsed.ok() && parsed->Get("config")) {
@@ -99,8 +181,9 @@ int RunServe(const Args& args) {
     }
     options.auth = auth;
   }
-  if (flags.Has("dev-kafka") || flags.Get("kafka-brokers"))
-    std::fprintf(stderr, "hangar serve: note: this build serves tables only; Kafka topics are not served yet\n");
+  std::unique_ptr<kafka::DevCluster> dev_kafka;
+  auto topics = ConnectKafka(flags, &dev_kafka);
+  if (!topics.ok()) return Fail(topics.status().message());
 
   // Signals are taken synchronously by sigwait below; block them before gRPC
   // starts its threads so that none of those threads receives them.
@@ -125,7 +208,7 @@ int RunServe(const Args& args) {
   store_options.data_dir = data_dir;
   auto tables = store::TableStore::Open(store_options, *engine);
   if (!tables.ok()) return Fail("cannot open the tables in " + data_dir + ": " + tables.status().ToString());
-  auto service = std::make_shared<server::HangarService>(std::shared_ptr<store::TableStore>(std::move(*tables)));
+  auto service = std::make_shared<server::HangarService>(std::shared_ptr<store::TableStore>(std::move(*tables)), *topics);
   auto server = flight::FlightServer::Start(options, service);
   if (!server.ok()) return Fail(server.status().message());
   std::fprintf(stderr, "hangar: serving Flight on %s (%s%s), data in %s\n", (*server)->location().uri.c_str(),

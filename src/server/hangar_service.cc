@@ -36,7 +36,28 @@ Result<std::string> StringFromJson(const nlohmann::json& json, const char* key, 
 
 }  // namespace
 
-HangarService::HangarService(std::shared_ptr<store::TableStore> tables) : tables_(std::move(tables)) {}
+HangarService::HangarService(std::shared_ptr<store::TableStore> tables, std::shared_ptr<TopicFlights> topics)
+    : tables_(std::move(tables)), topics_(std::move(topics)) {}
+
+Result<TopicFlights*> HangarService::Topics() const {
+  if (!topics_)
+    return Status::FailedPrecondition("this server is not connected to Kafka (start it with --kafka-brokers or --dev-kafka)");
+  return topics_.get();
+}
+
+Result<std::optional<TopicRequest>> HangarService::TopicOf(const flight::FlightDescriptor& descriptor) {
+  if (descriptor.type == flight::FlightDescriptor::Type::kPath) {
+    if (descriptor.path.size() != 2 || descriptor.path[0] != kKafkaNamespace) return std::optional<TopicRequest>();
+    HANGAR_RETURN_NOT_OK(CheckName(descriptor.path[1], "topic name"));
+    TopicRequest request;
+    request.topic = descriptor.path[1];
+    return std::optional<TopicRequest>(std::move(request));
+  }
+  auto json = nlohmann::json::parse(descriptor.cmd, nullptr, false);
+  if (!json.is_object() || !json.contains("topic")) return std::optional<TopicRequest>();
+  HANGAR_ASSIGN_OR_RETURN(auto request, ParseTopicCommand(json));
+  return std::optional<TopicRequest>(std::move(request));
+}
 
 std::string HangarService::TicketFor(const QualifiedName& name, const std::vector<std::string>& files) {
   return nlohmann::json{{"table", name.ToString()}, {"files", files}}.dump();
@@ -94,6 +115,10 @@ Result<flight::AccessRequest> HangarService::AccessFor(const flight::ServerCallC
   using flight::FlightMethod;
   switch (request.method) {
     case FlightMethod::kDoGet: {
+      if (IsTopicTicket(request.ticket->ticket)) {
+        HANGAR_ASSIGN_OR_RETURN(auto topic, ParseTopicTicket(request.ticket->ticket));
+        return flight::AccessRequest{Access::kRead, std::string(kKafkaNamespace) + "." + topic.topic};
+      }
       HANGAR_ASSIGN_OR_RETURN(auto ticket, ParseTicket(request.ticket->ticket));
       return flight::AccessRequest{Access::kRead, ticket.name.ToString()};
     }
@@ -118,10 +143,14 @@ Result<flight::AccessRequest> HangarService::AccessFor(const flight::ServerCallC
     case FlightMethod::kListActions: return flight::AccessRequest{Access::kRead, "*"};
     case FlightMethod::kDoPut:
     case FlightMethod::kDoExchange: {
+      HANGAR_ASSIGN_OR_RETURN(auto topic, TopicOf(*request.descriptor));
+      if (topic) return flight::AccessRequest{Access::kWrite, std::string(kKafkaNamespace) + "." + topic->topic};
       HANGAR_ASSIGN_OR_RETURN(auto target, TargetOf(*request.descriptor));
       return flight::AccessRequest{Access::kWrite, target.name.ToString()};
     }
     default: {
+      HANGAR_ASSIGN_OR_RETURN(auto topic, TopicOf(*request.descriptor));
+      if (topic) return flight::AccessRequest{Access::kRead, std::string(kKafkaNamespace) + "." + topic->topic};
       HANGAR_ASSIGN_OR_RETURN(auto target, TargetOf(*request.descriptor));
       return flight::AccessRequest{Access::kRead, target.name.ToString()};
     }
@@ -147,11 +176,20 @@ Result<std::vector<flight::FlightInfo>> HangarService::ListFlights(const flight:
                                                                    const flight::Criteria&) {
   std::vector<flight::FlightInfo> out;
   for (const auto& snapshot : tables_->List()) out.push_back(InfoFor(*snapshot));
+  if (topics_) {
+    HANGAR_ASSIGN_OR_RETURN(auto topics, topics_->List());
+    for (auto& info : topics) out.push_back(std::move(info));
+  }
   return out;
 }
 
 Result<flight::FlightInfo> HangarService::GetFlightInfo(const flight::ServerCallContext&,
                                                         const flight::FlightDescriptor& descriptor) {
+  HANGAR_ASSIGN_OR_RETURN(auto topic, TopicOf(descriptor));
+  if (topic) {
+    HANGAR_ASSIGN_OR_RETURN(auto topics, Topics());
+    return topics->Info(*topic, descriptor);
+  }
   HANGAR_ASSIGN_OR_RETURN(auto target, TargetOf(descriptor));
   HANGAR_ASSIGN_OR_RETURN(auto snapshot, tables_->Snapshot(target.name));
   flight::FlightInfo info = InfoFor(*snapshot);
@@ -161,6 +199,11 @@ Result<flight::FlightInfo> HangarService::GetFlightInfo(const flight::ServerCall
 
 Result<arrow::SchemaPtr> HangarService::GetSchema(const flight::ServerCallContext&,
                                                   const flight::FlightDescriptor& descriptor) {
+  HANGAR_ASSIGN_OR_RETURN(auto topic, TopicOf(descriptor));
+  if (topic) {
+    HANGAR_ASSIGN_OR_RETURN(auto topics, Topics());
+    return topics->Schema(*topic);
+  }
   HANGAR_ASSIGN_OR_RETURN(auto target, TargetOf(descriptor));
   HANGAR_ASSIGN_OR_RETURN(auto snapshot, tables_->Snapshot(target.name));
   return snapshot->schema;
@@ -168,6 +211,11 @@ Result<arrow::SchemaPtr> HangarService::GetSchema(const flight::ServerCallContex
 
 Status HangarService::DoGet(const flight::ServerCallContext& context, const flight::Ticket& ticket,
                             flight::FlightStreamWriter* out) {
+  if (IsTopicTicket(ticket.ticket)) {
+    HANGAR_ASSIGN_OR_RETURN(auto topic, ParseTopicTicket(ticket.ticket));
+    HANGAR_ASSIGN_OR_RETURN(auto topics, Topics());
+    return topics->Get(context, topic, out);
+  }
   HANGAR_ASSIGN_OR_RETURN(auto parsed, ParseTicket(ticket.ticket));
   HANGAR_ASSIGN_OR_RETURN(auto snapshot, tables_->Snapshot(parsed.name));
   // No files named (a bare name, or the endpoint of an empty table): all of them.
@@ -183,6 +231,11 @@ Status HangarService::DoGet(const flight::ServerCallContext& context, const flig
 
 Status HangarService::DoPut(const flight::ServerCallContext&, const flight::FlightDescriptor& descriptor,
                             flight::FlightStreamReader* in, flight::PutResultWriter* out) {
+  HANGAR_ASSIGN_OR_RETURN(auto topic, TopicOf(descriptor));
+  if (topic) {
+    HANGAR_ASSIGN_OR_RETURN(auto topics, Topics());
+    return topics->Put(*topic, in, out);
+  }
   HANGAR_ASSIGN_OR_RETURN(auto target, TargetOf(descriptor));
   if (target.name.ns == kKafkaNamespace) return Status::Invalid("no table may be created in the 'kafka' namespace");
   HANGAR_ASSIGN_OR_RETURN(auto schema, in->GetSchema());

@@ -7,6 +7,11 @@
 // are JSON {"table": "ns.name", "files": [...]}: the files of one endpoint
 // (a group of the table's Parquet files). A bare table name is accepted as a
 // ticket too (the Arrow cookbook's clients send one) and reads everything.
+//
+// Topics are the namespace "kafka": path ["kafka", topic] or a command
+// descriptor {"topic": ...}; their tickets are described in topic_ticket.h
+// and served by TopicFlights. A server without Kafka answers them
+// FAILED_PRECONDITION.
 #pragma once
 
 #include <memory>
@@ -14,6 +19,7 @@
 
 #include "flight/server.h"
 #include "store/names.h"
+#include "server/topic_flights.h"
 #include "store/table_store.h"
 
 namespace hangar::server {
@@ -39,7 +45,8 @@ struct TableTarget {
 
 class HangarService : public flight::FlightService {
  public:
-  explicit HangarService(std::shared_ptr<store::TableStore> tables);
+  // `topics` may be null: a server without Kafka.
+  HangarService(std::shared_ptr<store::TableStore> tables, std::shared_ptr<TopicFlights> topics = nullptr);
 
   Result<flight::AccessRequest> AccessFor(const flight::ServerCallContext& context,
                                           const flight::CallRequest& request) override;
@@ -62,12 +69,16 @@ class HangarService : public flight::FlightService {
   // A table named in text ("users", "sales.orders", "uploaded.parquet").
   Result<QualifiedName> ResolveName(std::string_view text) const;
   static Result<TableTarget> TargetOf(const flight::FlightDescriptor& descriptor);
+  // The topic a descriptor names, if it names one.
+  static Result<std::optional<TopicRequest>> TopicOf(const flight::FlightDescriptor& descriptor);
 
  private:
   flight::FlightInfo InfoFor(const store::TableSnapshot& snapshot) const;
   Result<std::string> Describe(const QualifiedName& name) const;
+  Result<TopicFlights*> Topics() const;
 
   std::shared_ptr<store::TableStore> tables_;
+  std::shared_ptr<TopicFlights> topics_;
 };
 
 }  // namespace hangar::server

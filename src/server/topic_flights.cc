@@ -1,0 +1,77 @@
+#include "server/topic_flights.h"
+
+#include <algorithm>
+
+#include "server/topic_writer.h"
+
+namespace hangar::server {
+
+TopicFlights::TopicFlights(std::shared_ptr<kafka::KafkaCluster> cluster, std::shared_ptr<kafka::SchemaRegistry> registry)
+    : cluster_(std::move(cluster)), registry_(std::move(registry)) {}
+
+Result<std::vector<flight::FlightInfo>> TopicFlights::List() {
+  HANGAR_ASSIGN_OR_RETURN(auto topics, cluster_->ListTopics());
+  std::vector<flight::FlightInfo> out;
+  for (const auto& topic : topics) {
+    TopicRequest request;
+    request.topic = topic;
+    auto info = Info(request, flight::FlightDescriptor::Path({"kafka", topic}));
+    // A topic deleted meanwhile is simply not listed; any other trouble is.
+    if (!info.ok() && info.status().code() == StatusCode::kNotFound) continue;
+    HANGAR_RETURN_NOT_OK(info.status());
+    out.push_back(std::move(*info));
+  }
+  return out;
+}
+
+Result<flight::FlightInfo> TopicFlights::Info(const TopicRequest& request, const flight::FlightDescriptor& descriptor) {
+  HANGAR_ASSIGN_OR_RETURN(auto topic, cluster_->DescribeTopic(request.topic));
+  HANGAR_ASSIGN_OR_RETURN(auto schema, kafka::ResolveTopicSchema(*registry_, request.topic, request.options));
+  flight::FlightInfo info;
+  info.schema = schema.schema;
+  info.descriptor = descriptor;
+  const auto& o = request.options;
+  int64_t records = 0;
+  for (const auto& p : topic.partitions) {
+    info.endpoints.push_back({flight::Ticket{TopicTicketFor(request, p.id)}, {}, std::nullopt, ""});
+    // The offsets the endpoint covers now (timestamps and errors may make it fewer).
+    const int64_t start = std::max(o.start_offset.value_or(p.low), p.low);
+    const int64_t end = std::min(o.end_offset.value_or(p.high), p.high);
+    records += std::min(std::max<int64_t>(end - start, 0), o.max_records.value_or(INT64_MAX));
+  }
+  info.total_records = o.follow ? -1 : records;
+  return info;
+}
+
+Result<arrow::SchemaPtr> TopicFlights::Schema(const TopicRequest& request) {
+  HANGAR_RETURN_NOT_OK(cluster_->DescribeTopic(request.topic).status());
+  HANGAR_ASSIGN_OR_RETURN(auto schema, kafka::ResolveTopicSchema(*registry_, request.topic, request.options));
+  return schema.schema;
+}
+
+Status TopicFlights::Get(const flight::ServerCallContext& context, const TopicRequest& request,
+                         flight::FlightStreamWriter* out) {
+  HANGAR_ASSIGN_OR_RETURN(auto source,
+                          kafka::PartitionSource::Open(cluster_, registry_, request.topic, *request.partition,
+                                                       request.options, [&context] { return context.is_cancelled(); }));
+  HANGAR_RETURN_NOT_OK(out->Begin(source->schema()));
+  while (true) {
+    HANGAR_ASSIGN_OR_RETURN(auto batch, source->Next());
+    if (batch == nullptr) break;
+    HANGAR_RETURN_NOT_OK(out->WriteRecordBatch(*batch));
+  }
+  const auto& stats = source->stats();
+  const std::string summary = nlohmann::json{{"topic", request.topic},
+                                             {"partition", *request.partition},
+                                             {"records", stats.records},
+                                             {"skipped", stats.skipped},
+                                             {"next_offset", stats.next_offset}}
+                                  .dump();
+  return out->WriteMetadata(arrow::Buffer::FromString(summary));
+}
+
+Status TopicFlights::Put(const TopicRequest& request, flight::FlightStreamReader* in, flight::PutResultWriter* out) {
+  return WriteTopic(*cluster_, *registry_, request, in, out);
+}
+
+}  // namespace hangar::server

@@ -1,0 +1,34 @@
+// Kafka topics as flights: ListFlights entries, FlightInfo with one endpoint
+// per partition, DoGet of a partition, DoPut into a topic (topic_writer.h).
+#pragma once
+
+#include <memory>
+
+#include "flight/server.h"
+#include "kafka/cluster.h"
+#include "kafka/schema_registry.h"
+#include "server/topic_ticket.h"
+
+namespace hangar::server {
+
+class TopicFlights {
+ public:
+  TopicFlights(std::shared_ptr<kafka::KafkaCluster> cluster, std::shared_ptr<kafka::SchemaRegistry> registry);
+
+  Result<std::vector<flight::FlightInfo>> List();
+  // `descriptor` is echoed in the answer.
+  Result<flight::FlightInfo> Info(const TopicRequest& request, const flight::FlightDescriptor& descriptor);
+  Result<arrow::SchemaPtr> Schema(const TopicRequest& request);
+  // Streams the ticket's partition, then one app_metadata message, JSON
+  // {"topic", "partition", "records", "skipped", "next_offset"}: where a
+  // follow-up read would start.
+  Status Get(const flight::ServerCallContext& context, const TopicRequest& request, flight::FlightStreamWriter* out);
+  // Writes the stream into the topic (see topic_writer.h).
+  Status Put(const TopicRequest& request, flight::FlightStreamReader* in, flight::PutResultWriter* out);
+
+ private:
+  std::shared_ptr<kafka::KafkaCluster> cluster_;
+  std::shared_ptr<kafka::SchemaRegistry> registry_;
+};
+
+}  // namespace hangar::server
