@@ -20,6 +20,8 @@ const char* DemoSchemaJson() {
 }
 
 Status SeedDemoTopic(DevCluster& dev, SchemaRegistry& registry, const KafkaOptions& options, const DemoTopic& demo) {
+  // The registry's topic has one partition, as Confluent's registry makes it.
+  HANGAR_RETURN_NOT_OK(dev.CreateTopic("_schemas", 1));
   HANGAR_RETURN_NOT_OK(dev.CreateTopic(demo.topic, demo.partitions));
   HANGAR_ASSIGN_OR_RETURN(auto schema, registry.Register(ValueSubject(demo.topic), DemoSchemaJson()));
   HANGAR_ASSIGN_OR_RETURN(auto producer, Producer::Open(options));

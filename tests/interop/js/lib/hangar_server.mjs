@@ -9,7 +9,10 @@ import { encode, decode, flightDataFromStream, streamFromFlightData } from './fl
 const hangar = path.join(binDir, 'hangar');
 const servers = [];
 
-/** Starts `hangar serve` on a free port; resolves {address, dir, pid}. Every server is stopped by stopServers(). */
+/**
+ * Starts `hangar serve` on a free port; resolves {address, dir, pid, kafka} (kafka: the bootstrap address of
+ * the development cluster with --dev-kafka). Every server is stopped by stopServers().
+ */
 export function serve(args = []) {
   return new Promise((resolve, reject) => {
     const dir = scratchDir();
@@ -20,7 +23,8 @@ export function serve(args = []) {
     child.stderr.on('data', (d) => {
       log += d;
       const m = /serving Flight on grpc:\/\/(\S+)/.exec(log);
-      if (m) resolve({ address: m[1], dir, pid: child.pid });
+      const kafka = /development Kafka cluster at (\S+)/.exec(log)?.[1];
+      if (m) resolve({ address: m[1], dir, pid: child.pid, kafka });
     });
     child.on('exit', (code) => reject(new Error(`hangar serve exited with ${code}: ${log}`)));
   });
