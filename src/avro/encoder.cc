@@ -394,6 +394,7 @@ class RowWriter {
   explicit RowWriter(std::string* out) : out_(out) {}
 
   Status Write(const Step& s, const Array& a, int64_t i) {
+    if (s.op != Op::kArrowUnion && a.type->id() != TypeId::kNull && !arrow::IsLogicallyValid(a, i)) return WriteNull(s);
     if (a.type->id() == TypeId::kDictionary) return Write(s, *a.dictionary, arrow::DictionaryIndex(a, i));
     if (a.type->id() == TypeId::kRunEndEncoded) return Write(s, *a.children[1], arrow::RunEndValueIndex(a, i));
     if (s.op == Op::kArrowUnion) {
@@ -406,7 +407,6 @@ class RowWriter {
       WriteLong(s.branches[static_cast<size_t>(child)], out_);
       return Write(cs, c, row);
     }
-    if (!arrow::IsLogicallyValid(a, i) && a.type->id() != TypeId::kNull) return WriteNull(s);
     if (s.value_branch >= 0) WriteLong(s.value_branch, out_);
     else if (s.op == Op::kNull && s.null_branch >= 0) WriteLong(s.null_branch, out_);
     switch (s.op) {

@@ -23,8 +23,10 @@ namespace hangar::testing {
 class ServerProcess {
  public:
   // Starts `hangar serve --listen 127.0.0.1:0 --data-dir DIR` with extra
-  // environment variables; waits for the line that names its location.
-  ServerProcess(const std::string& data_dir, const std::map<std::string, std::string>& env = {}) {
+  // environment variables and flags; waits for the line that names its
+  // location (and notes the development Kafka cluster's, with --dev-kafka).
+  ServerProcess(const std::string& data_dir, const std::map<std::string, std::string>& env = {},
+                const std::vector<std::string>& flags = {}) {
     int out[2];
     if (pipe(out) != 0) return;
     posix_spawn_file_actions_t actions;
@@ -33,6 +35,7 @@ class ServerProcess {
     posix_spawn_file_actions_addclose(&actions, out[0]);
     const std::string bin = std::string(HANGAR_BIN_DIR) + "/hangar";
     std::vector<std::string> args = {bin, "serve", "--listen", "127.0.0.1:0", "--data-dir", data_dir};
+    args.insert(args.end(), flags.begin(), flags.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -54,6 +57,9 @@ class ServerProcess {
     char line[1024];
     while (std::fgets(line, sizeof line, stderr_)) {
       const std::string text = line;
+      const std::string kafka_line = "development Kafka cluster at ";
+      if (const auto k = text.find(kafka_line); k != std::string::npos)
+        kafka_ = text.substr(k + kafka_line.size(), text.find(' ', k + kafka_line.size()) - k - kafka_line.size());
       const auto at = text.find("grpc://");
       if (text.find("serving Flight on") != std::string::npos && at != std::string::npos) {
         const std::string rest = text.substr(at + 7);
@@ -72,6 +78,8 @@ class ServerProcess {
 
   bool started() const { return port_ > 0; }
   int port() const { return port_; }
+  // The development Kafka cluster's bootstrap servers (--dev-kafka).
+  const std::string& kafka() const { return kafka_; }
 
   // Sends `signal` and reaps the process; returns its wait status.
   int Kill(int signal) {
@@ -97,6 +105,7 @@ class ServerProcess {
  private:
   pid_t pid_ = -1;
   int port_ = 0;
+  std::string kafka_;
   FILE* stderr_ = nullptr;
 };
 
