@@ -5,11 +5,6 @@
 // Target: Hangar's put and get within 1.5x of that floor.
 //
 //   bench_tables [--rows N] [--quick]
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -20,8 +15,7 @@
 #include "arrow/builder.h"
 #include "duckdb/database.h"
 #include "flight/client.h"
-
-extern char** environ;
+#include "hangar_process.h"
 
 namespace hangar::bench {
 namespace {
@@ -62,46 +56,6 @@ std::vector<arrow::RecordBatchPtr> MakeData(int64_t rows, int64_t batch_rows) {
                                                        names.Finish().value()}));
   }
   return out;
-}
-
-// `hangar serve` on a free loopback port, data in `data_dir`.
-struct Server {
-  pid_t pid = -1;
-  int port = 0;
-};
-
-Server StartServer(const std::string& bin_dir, const std::string& data_dir) {
-  int out[2];
-  if (pipe(out) != 0) std::exit(1);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out[1], 2);
-  posix_spawn_file_actions_addclose(&actions, out[0]);
-  std::string bin = bin_dir + "/hangar";
-  std::vector<std::string> args = {bin, "serve", "--listen", "127.0.0.1:0", "--data-dir", data_dir};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  Server server;
-  if (posix_spawn(&server.pid, bin.c_str(), &actions, nullptr, argv.data(), environ) != 0) {
-    std::fprintf(stderr, "bench_tables: cannot start %s\n", bin.c_str());
-    std::exit(1);
-  }
-  close(out[1]);
-  FILE* err = fdopen(out[0], "r");
-  char line[1024];
-  while (std::fgets(line, sizeof line, err)) {
-    if (const char* at = std::strstr(line, "grpc://127.0.0.1:")) {
-      server.port = std::atoi(at + std::strlen("grpc://127.0.0.1:"));
-      break;
-    }
-  }
-  std::fclose(err);
-  if (server.port == 0) {
-    std::fprintf(stderr, "bench_tables: the server did not start\n");
-    std::exit(1);
-  }
-  return server;
 }
 
 struct Timing {
@@ -186,10 +140,9 @@ int main(int argc, char** argv) {
               static_cast<long long>(rows), static_cast<double>(bytes) / 1e6);
 
   Timing duck = DuckDbFloor(batches, dir);
-  Server server = StartServer(bin_dir, (dir / "data").string());
+  HangarProcess server = StartHangar(bin_dir, (dir / "data").string(), {}, "bench_tables");
   Timing hangar = HangarPutGet(batches, server.port);
-  kill(server.pid, SIGTERM);
-  waitpid(server.pid, nullptr, 0);
+  server.Stop();
   fs::remove_all(dir);
   if (duck.rows_back != rows || hangar.rows_back != rows) {
     std::fprintf(stderr, "bench_tables: rows read back: DuckDB %lld, Hangar %lld, expected %lld\n",

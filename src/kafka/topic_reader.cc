@@ -99,7 +99,10 @@ class PartitionSource::Impl {
     if (schema_.reader) {
       HANGAR_ASSIGN_OR_RETURN(decoder_, avro::Decoder::Make(schema_.reader->schema));
     }
-    for (const auto& name : options_.metadata) metadata_.push_back(name);
+    for (const auto& name : options_.metadata) {
+      const auto& all = AllMetadataColumns();
+      metadata_.push_back(static_cast<MetadataColumn>(std::find(all.begin(), all.end(), name) - all.begin()));
+    }
 
     HANGAR_ASSIGN_OR_RETURN(auto topic, cluster_->DescribeTopic(topic_));
     if (partition_ < 0 || partition_ >= static_cast<int32_t>(topic.partitions.size()))
@@ -148,7 +151,8 @@ class PartitionSource::Impl {
         }
         inbox_.clear();
         inbox_pos_ = 0;
-        HANGAR_RETURN_NOT_OK(reader_->Read(&inbox_, 10000, 100, &end_of_log_).WithContext("topic '" + topic_ + "'"));
+        Status read = reader_->Read(&inbox_, 10000, 100, &end_of_log_);
+        if (!read.ok()) return read;
         if (!inbox_.empty() || end_of_log_ >= 0) {
           last_progress = Clock::now();
         } else if (!options_.follow && Clock::now() - last_progress > std::chrono::milliseconds(options_.stall_timeout_ms)) {
@@ -236,16 +240,20 @@ class PartitionSource::Impl {
       for (const auto& kept : batch_messages_) HANGAR_RETURN_NOT_OK(DecodeValue(*kept));
       return Status::OK();
     }
-    for (const auto& name : metadata_) {
-      if (name == "_partition") partition_column_.Append(partition_);
-      else if (name == "_offset") offset_column_.Append(m->offset);
-      else if (name == "_key") {
-        if (m->key == nullptr) key_column_.AppendNull();
-        else key_column_.Append(std::string_view(static_cast<const char*>(m->key), m->key_len));
-      } else {
-        const int64_t ts = rd_kafka_message_timestamp(m.get(), nullptr);
-        if (ts < 0) timestamp_column_.AppendNull();
-        else timestamp_column_.Append(ts);
+    for (MetadataColumn column : metadata_) {
+      switch (column) {
+        case MetadataColumn::kPartition: partition_column_.Append(partition_); break;
+        case MetadataColumn::kOffset: offset_column_.Append(m->offset); break;
+        case MetadataColumn::kTimestamp: {
+          const int64_t ts = rd_kafka_message_timestamp(m.get(), nullptr);
+          if (ts < 0) timestamp_column_.AppendNull();
+          else timestamp_column_.Append(ts);
+          break;
+        }
+        case MetadataColumn::kKey:
+          if (m->key == nullptr) key_column_.AppendNull();
+          else key_column_.Append(std::string_view(static_cast<const char*>(m->key), m->key_len));
+          break;
       }
     }
     if (rows_ == 0) first_row_ = Clock::now();
@@ -264,13 +272,13 @@ class PartitionSource::Impl {
       HANGAR_ASSIGN_OR_RETURN(auto values, raw_.Finish());
       columns.push_back(std::move(values));
     }
-    for (const auto& name : metadata_) {
-      arrow::ArrayBuilder* b = name == "_partition" ? static_cast<arrow::ArrayBuilder*>(&partition_column_)
-                               : name == "_offset"  ? static_cast<arrow::ArrayBuilder*>(&offset_column_)
-                               : name == "_key"     ? static_cast<arrow::ArrayBuilder*>(&key_column_)
-                                                    : static_cast<arrow::ArrayBuilder*>(&timestamp_column_);
-      HANGAR_ASSIGN_OR_RETURN(auto column, b->Finish());
-      columns.push_back(std::move(column));
+    for (MetadataColumn column : metadata_) {
+      arrow::ArrayBuilder* b = column == MetadataColumn::kPartition ? static_cast<arrow::ArrayBuilder*>(&partition_column_)
+                               : column == MetadataColumn::kOffset  ? static_cast<arrow::ArrayBuilder*>(&offset_column_)
+                               : column == MetadataColumn::kKey     ? static_cast<arrow::ArrayBuilder*>(&key_column_)
+                                                                    : static_cast<arrow::ArrayBuilder*>(&timestamp_column_);
+      HANGAR_ASSIGN_OR_RETURN(auto finished, b->Finish());
+      columns.push_back(std::move(finished));
     }
     const int64_t n = rows_;
     stats_.records += n;
@@ -293,7 +301,9 @@ class PartitionSource::Impl {
   int32_t last_id_ = -1;
   int last_writer_ = 0;
   arrow::BinaryBuilder raw_{arrow::binary()};
-  std::vector<std::string> metadata_;
+  // The metadata columns asked for, in order (positions in AllMetadataColumns()).
+  enum class MetadataColumn { kPartition, kOffset, kTimestamp, kKey };
+  std::vector<MetadataColumn> metadata_;
   arrow::PrimitiveBuilder<int32_t> partition_column_{arrow::int32()};
   arrow::PrimitiveBuilder<int64_t> offset_column_{arrow::int64()};
   arrow::PrimitiveBuilder<int64_t> timestamp_column_{arrow::timestamp(arrow::TimeUnit::kMilli, "UTC")};
