@@ -40,13 +40,14 @@ RUN_ARGS   ?= serve --dev-kafka --data-dir data
 ARGS       ?= $(RUN_ARGS)
 
 # Fuzz targets as binary:corpus pairs; seeds come from fuzz/corpus/<corpus> (the IPC
-# target also reads Arrow's gold files in place from ../shared/testdata), and what
+# target also reads Arrow's gold files in place from ../shared/testdata, the Avro
+# target Avro's own data files), and what
 # libFuzzer finds goes to $(FUZZ_DIR)/corpus/<corpus>, never into the source tree.
 FUZZ_TIME    ?= 60
 # A fixed seed makes a run repeatable: CI explores what was explored before a
 # change landed, and a finding reproduces. Pass FUZZ_SEED=0 for a random one.
 FUZZ_SEED    ?= 1
-FUZZ_TARGETS ?= fuzz_ipc_reader:ipc
+FUZZ_TARGETS ?= fuzz_ipc_reader:ipc fuzz_avro_decoder:avro
 
 export HANGAR_BIN_DIR      := $(CURDIR)/$(BUILD_DIR)/bin
 export HANGAR_TESTDATA_DIR ?= $(abspath $(CURDIR)/../shared/testdata)
@@ -105,6 +106,7 @@ test-fuzz: setup
 	  mkdir -p $(FUZZ_DIR)/corpus/$$corpus $(FUZZ_DIR)/artifacts; \
 	  seeds=(); [ -d fuzz/corpus/$$corpus ] && seeds=(fuzz/corpus/$$corpus); \
 	  [ $$corpus = ipc ] && seeds+=($(HANGAR_TESTDATA_DIR)/arrow-ipc/*/); \
+	  [ $$corpus = avro ] && seeds+=($(HANGAR_TESTDATA_DIR)/avro/data/); \
 	  cmd=("$$bin" -max_total_time=$(FUZZ_TIME) -seed=$(FUZZ_SEED) -print_final_stats=1 \
 	       -artifact_prefix=$(FUZZ_DIR)/artifacts/ $(FUZZ_DIR)/corpus/$$corpus "$${seeds[@]}"); \
 	  echo "$${cmd[*]}"; "$${cmd[@]}"; \
