@@ -29,4 +29,8 @@ Status DevCluster::CreateTopic(const std::string& topic, int partitions) {
   return Status::OK();
 }
 
+void DevCluster::FailNextRequests(int16_t api_key, const std::vector<rd_kafka_resp_err_t>& errors) {
+  rd_kafka_mock_push_request_errors_array(mock_, api_key, errors.size(), errors.data());
+}
+
 }  // namespace hangar::kafka

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "kafka/handles.h"
 
@@ -21,6 +22,9 @@ class DevCluster {
   // "127.0.0.1:port,..." for clients.
   const std::string& bootstrap_servers() const { return bootstrap_; }
   Status CreateTopic(const std::string& topic, int partitions);
+  // Makes the next requests of Kafka API `api_key` (1 = Fetch, 0 = Produce)
+  // fail with `errors`, one each, in order: fault injection for tests.
+  void FailNextRequests(int16_t api_key, const std::vector<rd_kafka_resp_err_t>& errors);
 
  private:
   DevCluster() = default;

@@ -347,6 +347,26 @@ TEST_F(TopicReaderTest, EmptyRawAndMissing) {
   EXPECT_EQ(missing.status().code(), StatusCode::kNotFound) << missing.status().ToString();
 }
 
+TEST_F(TopicReaderTest, BrokerErrorsAreRetriedWhenTransientAndReportedWhenNot) {
+  const std::string topic = env_->NewTopic("faults", 1);
+  const int32_t id = Register(topic, kPersonV1);
+  for (int i = 0; i < 20; ++i) Produce(topic, 0, Framed(id, PersonV1("f", i)));
+  Flush();
+  // A leader moving twice: librdkafka retries, the read is whole.
+  env_->dev().FailNextRequests(1, {RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION, RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE});
+  auto source = Open(topic, 0);
+  ASSERT_TRUE(source.ok()) << source.status().ToString();
+  EXPECT_EQ(Rows(ReadAll(**source)), 20);
+  // Not allowed to read: the stream fails, saying so.
+  env_->dev().FailNextRequests(1, {RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED});
+  source = Open(topic, 0);
+  ASSERT_TRUE(source.ok()) << source.status().ToString();
+  Status status;
+  ReadAll(**source, &status);
+  EXPECT_EQ(status.code(), StatusCode::kPermissionDenied) << status.ToString();
+  EXPECT_NE(status.message().find(topic), std::string::npos) << status.message();
+}
+
 TEST_F(TopicReaderTest, ClusterListsAndDescribesTopics) {
   const std::string topic = env_->NewTopic("listed", 4);
   const int32_t id = Register(topic, kPersonV1);
