@@ -4,19 +4,14 @@
 // Basic -> Bearer authentication with permissions.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
 import {
   tableFromArrays, tableToIPC, tableFromIPC, vectorFromArray, Utf8, Int32, Float64, Dictionary,
   makeTable, Table, RecordBatchReader,
 } from 'apache-arrow';
-import { binDir, scratchDir } from './lib/hangar.mjs';
-
-const hangar = path.join(binDir, 'hangar');
 import {
   FlightClient, encode, decode, pathDescriptor, decodeFlightInfo, flightDataFromStream, streamFromFlightData,
 } from './lib/flight_wire.mjs';
-import { serve, stopServers, schemaOf, rowsOf, put, get, grpcCode } from './lib/hangar_server.mjs';
+import { serve, stopServers, schemaOf, rowsOf, put, get, grpcCode, addUsers } from './lib/hangar_server.mjs';
 
 after(() => stopServers());
 
@@ -128,13 +123,7 @@ test('actions: ListActions, ListTables, DropTable, drop_dataset', async () => {
 });
 
 test('Basic -> Bearer authentication and permissions', async () => {
-  const dir = scratchDir();
-  const users = path.join(dir, 'users.json');
-  for (const [name, permission] of [['writer', 'write:default.*'], ['reader', 'read:default.*']]) {
-    const r = spawnSync(hangar, ['user', 'add', '--users', users, '--name', name, '--password-stdin',
-      '--permission', permission], { input: `${name}-pw\n` });
-    assert.equal(r.status, 0, String(r.stderr));
-  }
+  const users = addUsers([['writer', 'write:default.*'], ['reader', 'read:default.*']]);
   const { address } = await serve(['--users', users]);
   const anonymous = new FlightClient(address);
   const refused = await grpcCode(anonymous.serverStream('ListFlights', encode([])));

@@ -6,16 +6,12 @@
 // and decoded by avsc.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
 import avro from 'avsc';
 import { Kafka, logLevel } from 'kafkajs';
 import { makeTable, Table, vectorFromArray, Utf8, Int32, Float64 } from 'apache-arrow';
-import { binDir, scratchDir } from './lib/hangar.mjs';
 import { FlightClient, encode, decode, pathDescriptor, decodeFlightInfo, streamFromFlightData } from './lib/flight_wire.mjs';
-import { serve, stopServers, schemaOf, rowsOf, put, get, getMessages, grpcCode } from './lib/hangar_server.mjs';
+import { serve, stopServers, schemaOf, rowsOf, put, get, getMessages, grpcCode, addUsers } from './lib/hangar_server.mjs';
 
-const hangar = path.join(binDir, 'hangar');
 const grpc_INVALID_ARGUMENT = 3;
 const grpc_NOT_FOUND = 5;
 const grpc_PERMISSION_DENIED = 7;
@@ -58,13 +54,7 @@ async function bearer(address, user, password) {
 }
 
 before(async () => {
-  const dir = scratchDir();
-  const users = path.join(dir, 'users.json');
-  for (const [name, permission] of [['analyst', 'read:kafka.flight_test'], ['writer', 'write:kafka.*']]) {
-    const r = spawnSync(hangar, ['user', 'add', '--users', users, '--name', name, '--password-stdin',
-      '--permission', permission], { input: `${name}-pw\n` });
-    assert.equal(r.status, 0, String(r.stderr));
-  }
+  const users = addUsers([['analyst', 'read:kafka.flight_test'], ['writer', 'write:kafka.*']]);
   server = await serve(['--dev-kafka', '--users', users]);
   assert.ok(server.kafka, 'the server names its development Kafka cluster');
   kafka = new Kafka({ clientId: 'hangar-js-test', brokers: [server.kafka], logLevel: logLevel.NOTHING });

@@ -1,6 +1,7 @@
 // `hangar serve` for the interop tests, and the Flight calls they share:
 // put an apache-arrow table, get a ticket's stream as a table.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import assert from 'node:assert/strict';
 import path from 'node:path';
 import { tableToIPC, tableFromIPC, RecordBatchReader } from 'apache-arrow';
 import { binDir, scratchDir } from './hangar.mjs';
@@ -28,6 +29,17 @@ export function serve(args = []) {
     });
     child.on('exit', (code) => reject(new Error(`hangar serve exited with ${code}: ${log}`)));
   });
+}
+
+/** A users file with `[name, permission]` pairs (password: `<name>-pw`); resolves its path. */
+export function addUsers(users) {
+  const file = path.join(scratchDir(), 'users.json');
+  for (const [name, permission] of users) {
+    const r = spawnSync(hangar, ['user', 'add', '--users', file, '--name', name, '--password-stdin',
+      '--permission', permission], { input: `${name}-pw\n` });
+    assert.equal(r.status, 0, String(r.stderr));
+  }
+  return file;
 }
 
 export function stopServers() {
