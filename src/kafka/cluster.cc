@@ -54,12 +54,17 @@ Result<std::vector<std::string>> KafkaCluster::ListTopics() {
   return names;
 }
 
-Result<TopicInfo> KafkaCluster::DescribeTopic(const std::string& topic) {
+Result<int32_t> KafkaCluster::PartitionCount(const std::string& topic) {
   HANGAR_ASSIGN_OR_RETURN(auto topics, Metadata());
   auto it = std::find_if(topics.begin(), topics.end(), [&](const auto& t) { return t.first == topic; });
   if (it == topics.end()) return Status::NotFound("no Kafka topic '" + topic + "'");
+  return it->second;
+}
+
+Result<TopicInfo> KafkaCluster::DescribeTopic(const std::string& topic) {
+  HANGAR_ASSIGN_OR_RETURN(int32_t partitions, PartitionCount(topic));
   TopicInfo info{topic, {}};
-  for (int p = 0; p < it->second; ++p) {
+  for (int32_t p = 0; p < partitions; ++p) {
     HANGAR_ASSIGN_OR_RETURN(auto w, Watermarks(topic, p));
     info.partitions.push_back(w);
   }

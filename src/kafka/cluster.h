@@ -34,6 +34,8 @@ class KafkaCluster {
   Result<std::vector<std::string>> ListTopics();
   // A topic's partitions, with their watermarks. NOT_FOUND if absent.
   Result<TopicInfo> DescribeTopic(const std::string& topic);
+  // How many partitions a topic has (one metadata request). NOT_FOUND if absent.
+  Result<int32_t> PartitionCount(const std::string& topic);
   Result<PartitionInfo> Watermarks(const std::string& topic, int32_t partition);
   // The first offset whose timestamp is at or after `timestamp_ms`; -1 when
   // no message is that recent or the broker cannot say.

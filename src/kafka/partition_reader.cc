@@ -10,6 +10,9 @@ Result<std::unique_ptr<PartitionReader>> PartitionReader::Open(const KafkaOption
   HANGAR_ASSIGN_OR_RETURN(auto conf, MakeConf(options, {{"enable.partition.eof", "true"},
                                                         {"enable.auto.commit", "false"},
                                                         {"enable.auto.offset.store", "false"},
+                                                        // Never jump silently when records vanish (retention, compaction)
+                                                        // from under the reader: report it.
+                                                        {"auto.offset.reset", "error"},
                                                         {"queued.min.messages", std::to_string(tuning.queued_min_messages)},
                                                         {"fetch.wait.max.ms", std::to_string(tuning.fetch_wait_max_ms)},
                                                         {"fetch.message.max.bytes", std::to_string(tuning.fetch_max_bytes)},

@@ -12,22 +12,18 @@ Status SchemasTopicRegistry::Refresh() {
   if (!marks.ok() && marks.status().code() == StatusCode::kNotFound) return Status::OK();  // no schemas yet
   HANGAR_RETURN_NOT_OK(marks.status().WithContext("schema registry topic '" + topic_ + "'"));
   if (marks->high <= next_offset_) return Status::OK();
-  if (!reader_) {
-    HANGAR_ASSIGN_OR_RETURN(reader_, PartitionReader::Open(cluster_->options(), topic_, 0, std::max(next_offset_, marks->low)));
-  }
+  // A reader only while there is something new: an idle registry sends the
+  // brokers nothing but the watermark question.
+  HANGAR_ASSIGN_OR_RETURN(auto reader,
+                          PartitionReader::Open(cluster_->options(), topic_, 0, std::max(next_offset_, marks->low)));
   std::vector<MessageHandle> messages;
   while (next_offset_ < marks->high) {
     int64_t end_of_log = -1;
     messages.clear();
-    Status read = reader_->Read(&messages, 10000, cluster_->options().request_timeout_ms, &end_of_log);
-    if (!read.ok()) {
-      reader_.reset();  // start over at next_offset_ next time
-      return read.WithContext("schema registry topic '" + topic_ + "'");
-    }
-    if (messages.empty() && end_of_log < 0) {
-      reader_.reset();
+    HANGAR_RETURN_NOT_OK(reader->Read(&messages, 10000, cluster_->options().request_timeout_ms, &end_of_log)
+                             .WithContext("schema registry topic '" + topic_ + "'"));
+    if (messages.empty() && end_of_log < 0)
       return Status::Unavailable("schema registry topic '" + topic_ + "': no data within the request timeout");
-    }
     for (const auto& m : messages) {
       Apply(*m);
       next_offset_ = m->offset + 1;

@@ -38,7 +38,6 @@ class SchemasTopicRegistry : public SchemaRegistry {
   std::shared_ptr<KafkaCluster> cluster_;
   const std::string topic_;
   std::mutex mu_;
-  std::unique_ptr<PartitionReader> reader_;
   std::unique_ptr<Producer> producer_;
   int64_t next_offset_ = 0;
   std::map<int32_t, Result<std::shared_ptr<const avro::AvroSchema>>> by_id_;

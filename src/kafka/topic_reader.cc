@@ -104,11 +104,11 @@ class PartitionSource::Impl {
       metadata_.push_back(static_cast<MetadataColumn>(std::find(all.begin(), all.end(), name) - all.begin()));
     }
 
-    HANGAR_ASSIGN_OR_RETURN(auto topic, cluster_->DescribeTopic(topic_));
-    if (partition_ < 0 || partition_ >= static_cast<int32_t>(topic.partitions.size()))
+    HANGAR_ASSIGN_OR_RETURN(int32_t partitions, cluster_->PartitionCount(topic_));
+    if (partition_ < 0 || partition_ >= partitions)
       return Status::NotFound("Kafka topic '" + topic_ + "' has no partition " + std::to_string(partition_) + " (it has " +
-                              std::to_string(topic.partitions.size()) + ")");
-    const PartitionInfo& marks = topic.partitions[static_cast<size_t>(partition_)];
+                              std::to_string(partitions) + ")");
+    HANGAR_ASSIGN_OR_RETURN(const PartitionInfo marks, cluster_->Watermarks(topic_, partition_));
     // Records before the log start are gone (retention, compaction): start at the first one kept.
     int64_t start = std::max(options_.start_offset.value_or(marks.low), marks.low);
     end_ = options_.follow ? std::numeric_limits<int64_t>::max() : std::min(options_.end_offset.value_or(marks.high), marks.high);

@@ -81,8 +81,8 @@ Result<std::pair<std::unique_ptr<avro::Encoder>, int32_t>> ChooseSchema(kafka::S
 
 Status WriteTopic(kafka::KafkaCluster& cluster, kafka::SchemaRegistry& registry, const TopicRequest& request,
                   flight::FlightStreamReader* in, flight::PutResultWriter* out) {
-  HANGAR_ASSIGN_OR_RETURN(auto topic, cluster.DescribeTopic(request.topic));
-  if (request.partition && *request.partition >= static_cast<int32_t>(topic.partitions.size()))
+  HANGAR_ASSIGN_OR_RETURN(int32_t partitions, cluster.PartitionCount(request.topic));
+  if (request.partition && *request.partition >= partitions)
     return Status::NotFound("Kafka topic '" + request.topic + "' has no partition " + std::to_string(*request.partition));
   HANGAR_ASSIGN_OR_RETURN(auto schema, in->GetSchema());
   HANGAR_ASSIGN_OR_RETURN(auto layout, LayoutOf(*schema, request.key_column));

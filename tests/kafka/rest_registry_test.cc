@@ -128,13 +128,21 @@ class RegistryServer {
   std::map<int, std::string> schemas_;
 };
 
+RestRegistryOptions At(const std::string& url, const std::string& user = "", const std::string& password = "") {
+  RestRegistryOptions o;
+  o.url = url;
+  o.username = user;
+  o.password = password;
+  return o;
+}
+
 const char* kV1 = R"({"type": "record", "name": "r", "fields": [{"name": "a", "type": "long"}]})";
 const char* kV2 =
     R"({"type": "record", "name": "r", "fields": [{"name": "a", "type": "long"}, {"name": "b", "type": "string", "default": "-"}]})";
 
 TEST(RestSchemaRegistry, RegistersListsAndFindsSchemas) {
   RegistryServer server;
-  RestSchemaRegistry registry({server.url()});
+  RestSchemaRegistry registry(At(server.url()));
   auto v1 = registry.Register("t-value", kV1);
   ASSERT_TRUE(v1.ok()) << v1.status().ToString();
   EXPECT_EQ(v1->version, 1);
@@ -158,19 +166,19 @@ TEST(RestSchemaRegistry, RegistersListsAndFindsSchemas) {
 
 TEST(RestSchemaRegistry, AuthenticationAndUnreachableRegistriesAreClearErrors) {
   RegistryServer server("secret");
-  RestSchemaRegistry wrong({server.url(), "hangar", "nope"});
+  RestSchemaRegistry wrong(At(server.url(), "hangar", "nope"));
   auto refused = wrong.Versions("t-value");
   EXPECT_EQ(refused.status().code(), StatusCode::kUnauthenticated);
   EXPECT_NE(refused.status().message().find("HTTP 401"), std::string::npos) << refused.status().message();
-  RestSchemaRegistry right({server.url(), "hangar", "secret"});
+  RestSchemaRegistry right(At(server.url(), "hangar", "secret"));
   EXPECT_TRUE(right.Register("t-value", kV1).ok());
-  RestSchemaRegistry nowhere({"http://127.0.0.1:1"});
+  RestSchemaRegistry nowhere(At("http://127.0.0.1:1"));
   EXPECT_EQ(nowhere.Versions("t-value").status().code(), StatusCode::kUnavailable);
 }
 
 TEST(RestSchemaRegistry, TopicsReadWithItsSchemas) {
   RegistryServer server;
-  auto registry = std::make_shared<RestSchemaRegistry>(RestRegistryOptions{server.url()});
+  auto registry = std::make_shared<RestSchemaRegistry>(At(server.url()));
   auto& env = testing::KafkaEnvironment::Get();
   const std::string topic = env.NewTopic("rest", 1);
   auto v1 = registry->Register(ValueSubject(topic), kV1);

@@ -155,7 +155,9 @@ TEST_F(TopicReaderTest, ReadsAPartitionWithMetadataColumns) {
       ASSERT_EQ(Value<int32_t>(*b, "age", r), i);
       const auto& score = *b->column(2);
       ASSERT_EQ(score.IsValid(r), i % 3 != 0);
-      if (i % 3) ASSERT_EQ(score.values<float>()[r], i * 0.5f);
+      if (i % 3) {
+        ASSERT_EQ(score.values<float>()[r], i * 0.5f);
+      }
       ASSERT_EQ(Value<int32_t>(*b, "_partition", r), 1);
       ASSERT_EQ(Value<int64_t>(*b, "_offset", r), i);
       ASSERT_EQ(Value<int64_t>(*b, "_timestamp", r), 1700000000000 + i);
@@ -357,6 +359,8 @@ TEST_F(TopicReaderTest, BrokerErrorsAreRetriedWhenTransientAndReportedWhenNot) {
   auto source = Open(topic, 0);
   ASSERT_TRUE(source.ok()) << source.status().ToString();
   EXPECT_EQ(Rows(ReadAll(**source)), 20);
+  source->reset();  // its fetches stop before the next faults are armed
+
   // Not allowed to read: the stream fails, saying so.
   env_->dev().FailNextRequests(1, {RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED});
   source = Open(topic, 0);
@@ -365,6 +369,14 @@ TEST_F(TopicReaderTest, BrokerErrorsAreRetriedWhenTransientAndReportedWhenNot) {
   ReadAll(**source, &status);
   EXPECT_EQ(status.code(), StatusCode::kPermissionDenied) << status.ToString();
   EXPECT_NE(status.message().find(topic), std::string::npos) << status.message();
+  source->reset();
+
+  // Records gone from under the reader (retention): an error, never a silent jump to the end.
+  env_->dev().FailNextRequests(1, {RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE});
+  source = Open(topic, 0);
+  ASSERT_TRUE(source.ok()) << source.status().ToString();
+  ReadAll(**source, &status);
+  EXPECT_EQ(status.code(), StatusCode::kOutOfRange) << status.ToString();
 }
 
 TEST_F(TopicReaderTest, ClusterListsAndDescribesTopics) {
