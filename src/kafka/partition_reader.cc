@@ -13,6 +13,7 @@ Result<std::unique_ptr<PartitionReader>> PartitionReader::Open(const KafkaOption
                                                         // Never jump silently when records vanish (retention, compaction)
                                                         // from under the reader: report it.
                                                         {"auto.offset.reset", "error"},
+                                                        {"isolation.level", "read_committed"},
                                                         {"queued.min.messages", std::to_string(tuning.queued_min_messages)},
                                                         {"fetch.wait.max.ms", std::to_string(tuning.fetch_wait_max_ms)},
                                                         {"fetch.message.max.bytes", std::to_string(tuning.fetch_max_bytes)},

@@ -379,6 +379,51 @@ TEST_F(TopicReaderTest, BrokerErrorsAreRetriedWhenTransientAndReportedWhenNot) {
   EXPECT_EQ(status.code(), StatusCode::kOutOfRange) << status.ToString();
 }
 
+// A log whose start moved (retention: the development cluster keeps the
+// last 5 MiB of a partition): a read from offset 0 starts at the first
+// record still there and returns exactly what is left.
+TEST_F(TopicReaderTest, ALogWhoseStartMovedReadsFromItsFirstRecord) {
+  const std::string topic = env_->NewTopic("retention", 1);
+  const int32_t id = Register(topic, kPersonV1);
+  const std::string padding(2000, 'p');
+  for (int i = 0; i < 4000; ++i) Produce(topic, 0, Framed(id, PersonV1(padding, i)));
+  Flush();
+  auto marks = env_->cluster()->Watermarks(topic, 0);
+  ASSERT_TRUE(marks.ok());
+  ASSERT_GT(marks->low, 0) << "8 MB produced, the mock keeps 5 MiB";
+  TopicReadOptions options;
+  options.start_offset = 0;
+  options.metadata = {"_offset"};
+  auto source = Open(topic, 0, options);
+  ASSERT_TRUE(source.ok()) << source.status().ToString();
+  auto batches = ReadAll(**source);
+  ASSERT_EQ(Rows(batches), marks->high - marks->low);
+  EXPECT_EQ(Value<int64_t>(*batches[0], "_offset", 0), marks->low);
+  EXPECT_EQ(Value<int32_t>(*batches[0], "age", 0), marks->low);
+}
+
+TEST_F(TopicReaderTest, ManyPartitions) {
+  const int partitions = 24;
+  const std::string topic = env_->NewTopic("many", partitions);
+  const int32_t id = Register(topic, kPersonV1);
+  for (int i = 0; i < 2400; ++i) Produce(topic, i % partitions, Framed(id, PersonV1("m", i)));
+  Flush();
+  int64_t total = 0, sum = 0;
+  for (int p = 0; p < partitions; ++p) {
+    auto source = Open(topic, p);
+    ASSERT_TRUE(source.ok()) << source.status().ToString();
+    for (const auto& b : ReadAll(**source)) {
+      total += b->num_rows;
+      for (int64_t r = 0; r < b->num_rows; ++r) {
+        EXPECT_EQ(Value<int32_t>(*b, "age", r) % partitions, p);
+        sum += Value<int32_t>(*b, "age", r);
+      }
+    }
+  }
+  EXPECT_EQ(total, 2400);
+  EXPECT_EQ(sum, 2399 * 2400 / 2);
+}
+
 TEST_F(TopicReaderTest, ClusterListsAndDescribesTopics) {
   const std::string topic = env_->NewTopic("listed", 4);
   const int32_t id = Register(topic, kPersonV1);
