@@ -1,6 +1,7 @@
 // The cluster as Hangar sees it: topics, their partitions and watermarks.
 // One long-lived client handle answers every metadata question; readers
-// and producers open their own handles (see partition_reader.h, producer.h).
+// take consumer handles from the cluster's pool (consumer_pool.h) and
+// producers open their own (producer.h).
 #pragma once
 
 #include <cstdint>
@@ -8,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "kafka/consumer_pool.h"
 #include "kafka/options.h"
 
 namespace hangar::kafka {
@@ -29,6 +31,8 @@ class KafkaCluster {
   static Result<std::shared_ptr<KafkaCluster>> Connect(KafkaOptions options);
 
   const KafkaOptions& options() const { return options_; }
+  // Consumer handles for partition readers.
+  ConsumerPool& consumers() { return consumers_; }
 
   // Names of the topics users see: internal ones (a leading '_') left out.
   Result<std::vector<std::string>> ListTopics();
@@ -42,11 +46,13 @@ class KafkaCluster {
   Result<int64_t> OffsetForTime(const std::string& topic, int32_t partition, int64_t timestamp_ms);
 
  private:
-  KafkaCluster(KafkaOptions options, KafkaHandle handle) : options_(std::move(options)), handle_(std::move(handle)) {}
+  KafkaCluster(KafkaOptions options, KafkaHandle handle)
+      : options_(options), handle_(std::move(handle)), consumers_(std::move(options)) {}
   Result<std::vector<std::pair<std::string, int>>> Metadata();
 
   KafkaOptions options_;
   KafkaHandle handle_;
+  ConsumerPool consumers_;
 };
 
 }  // namespace hangar::kafka

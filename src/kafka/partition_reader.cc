@@ -4,30 +4,20 @@
 
 namespace hangar::kafka {
 
-Result<std::unique_ptr<PartitionReader>> PartitionReader::Open(const KafkaOptions& options, const std::string& topic,
-                                                               int32_t partition, int64_t start_offset,
-                                                               const ReaderTuning& tuning) {
-  HANGAR_ASSIGN_OR_RETURN(auto conf, MakeConf(options, {{"enable.partition.eof", "true"},
-                                                        {"enable.auto.commit", "false"},
-                                                        {"enable.auto.offset.store", "false"},
-                                                        // Never jump silently when records vanish (retention, compaction)
-                                                        // from under the reader: report it.
-                                                        {"auto.offset.reset", "error"},
-                                                        {"isolation.level", "read_committed"},
-                                                        {"queued.min.messages", std::to_string(tuning.queued_min_messages)},
-                                                        {"fetch.wait.max.ms", std::to_string(tuning.fetch_wait_max_ms)},
-                                                        {"fetch.message.max.bytes", std::to_string(tuning.fetch_max_bytes)},
-                                                        {"fetch.max.bytes", std::to_string(std::max(tuning.fetch_max_bytes, 52428800))}}));
+Result<std::unique_ptr<PartitionReader>> PartitionReader::Open(ConsumerPool& pool, const std::string& topic,
+                                                               int32_t partition, int64_t start_offset) {
   std::unique_ptr<PartitionReader> reader(new PartitionReader());
   reader->topic_ = topic;
   reader->partition_ = partition;
-  HANGAR_ASSIGN_OR_RETURN(reader->handle_, NewClient(RD_KAFKA_CONSUMER, std::move(conf)));
+  HANGAR_ASSIGN_OR_RETURN(reader->handle_, pool.Take());
+  reader->pool_ = &pool;
   reader->rkt_.reset(rd_kafka_topic_new(reader->handle_.get(), topic.c_str(), nullptr));
   if (!reader->rkt_) return KafkaError(rd_kafka_last_error(), "Kafka topic '" + topic + "'");
   // Learn the partition's leader first: starting before it is known costs
   // librdkafka a fixed 500 ms wait.
   const rd_kafka_metadata_t* md = nullptr;
-  rd_kafka_resp_err_t err = rd_kafka_metadata(reader->handle_.get(), 0, reader->rkt_.get(), &md, options.request_timeout_ms);
+  rd_kafka_resp_err_t err =
+      rd_kafka_metadata(reader->handle_.get(), 0, reader->rkt_.get(), &md, pool.options().request_timeout_ms);
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return KafkaError(err, "Kafka metadata of topic '" + topic + "'");
   rd_kafka_metadata_destroy(md);
   if (rd_kafka_consume_start(reader->rkt_.get(), partition, start_offset) != 0)
@@ -38,6 +28,9 @@ Result<std::unique_ptr<PartitionReader>> PartitionReader::Open(const KafkaOption
 
 PartitionReader::~PartitionReader() {
   if (started_) rd_kafka_consume_stop(rkt_.get(), partition_);
+  rkt_.reset();
+  // A handle that never started, or stopped cleanly, serves the next reader.
+  if (pool_ != nullptr && handle_) pool_->Give(std::move(handle_));
 }
 
 Status PartitionReader::Read(std::vector<MessageHandle>* out, size_t max, int timeout_ms, int64_t* end_of_log) {

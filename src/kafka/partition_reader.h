@@ -9,23 +9,16 @@
 #include <string>
 #include <vector>
 
-#include "kafka/options.h"
+#include "kafka/consumer_pool.h"
 
 namespace hangar::kafka {
 
-struct ReaderTuning {
-  // Messages librdkafka may prefetch; its default (100,000) makes big reads
-  // pause for a refill every ~150k messages.
-  int queued_min_messages = 1000000;
-  int fetch_wait_max_ms = 10;          // longest a fetch waits for new data (follow mode latency)
-  int fetch_max_bytes = 16 << 20;      // per partition and fetch
-};
-
 class PartitionReader {
  public:
-  static Result<std::unique_ptr<PartitionReader>> Open(const KafkaOptions& options, const std::string& topic,
-                                                       int32_t partition, int64_t start_offset,
-                                                       const ReaderTuning& tuning = {});
+  // Reads with a handle from `pool` (which must outlive the reader; the
+  // handle goes back to it when the reader is destroyed).
+  static Result<std::unique_ptr<PartitionReader>> Open(ConsumerPool& pool, const std::string& topic,
+                                                       int32_t partition, int64_t start_offset);
   ~PartitionReader();
 
   // Appends up to `max` messages to `out`, waiting at most `timeout_ms` for
@@ -40,6 +33,7 @@ class PartitionReader {
  private:
   PartitionReader() = default;
 
+  ConsumerPool* pool_ = nullptr;
   std::string topic_;
   int32_t partition_ = 0;
   KafkaHandle handle_;

@@ -15,7 +15,7 @@ Status SchemasTopicRegistry::Refresh() {
   // A reader only while there is something new: an idle registry sends the
   // brokers nothing but the watermark question.
   HANGAR_ASSIGN_OR_RETURN(auto reader,
-                          PartitionReader::Open(cluster_->options(), topic_, 0, std::max(next_offset_, marks->low)));
+                          PartitionReader::Open(cluster_->consumers(), topic_, 0, std::max(next_offset_, marks->low)));
   std::vector<MessageHandle> messages;
   while (next_offset_ < marks->high) {
     int64_t end_of_log = -1;

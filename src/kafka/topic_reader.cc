@@ -129,7 +129,7 @@ class PartitionSource::Impl {
       done_ = true;
       return Status::OK();
     }
-    HANGAR_ASSIGN_OR_RETURN(reader_, PartitionReader::Open(cluster_->options(), topic_, partition_, start, options_.tuning));
+    HANGAR_ASSIGN_OR_RETURN(reader_, PartitionReader::Open(cluster_->consumers(), topic_, partition_, start));
     return Status::OK();
   }
 

@@ -53,7 +53,6 @@ struct TopicReadOptions {
   int64_t batch_bytes = 8 << 20;            // (Kafka payload bytes)
   int linger_ms = 200;                      // follow mode: longest a message waits to be sent
   int stall_timeout_ms = 30000;             // no data and no end of log for this long: UNAVAILABLE
-  ReaderTuning tuning;
 };
 
 // The reader schema and the columns of a topic read with `options`.

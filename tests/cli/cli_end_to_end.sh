@@ -94,4 +94,23 @@ grep -q "PermissionDenied" err.txt || fail "reader write error: $(cat err.txt)"
 if grep -q -e 'writer-pw' -e 'reader-pw' serve.log; then fail "a password reached the server log"; fi
 stop_server
 [ -s data/token-secret ] || fail "no token secret was created"
+
+# Topics: the development cluster and its demo topic through the CLI.
+start_server --data-dir data --dev-kafka
+grep -q "development Kafka cluster at 127.0.0.1:" serve.log || fail "no development cluster address"
+"$BIN" ls --server "$LOC" | grep -q '^kafka/orders .* 10000 rows' || fail "ls does not list kafka/orders"
+"$BIN" info kafka.orders --server "$LOC" | grep -c '^  ticket {"partition"' | grep -qx 4 || fail "four partition endpoints"
+"$BIN" get --ticket orders/0 -o p0.csv --server "$LOC"
+head -1 p0.csv | grep -q '^order_id,customer,amount,quantity,status,created_at,note,_partition,_offset,_timestamp,_key$' \
+  || fail "topic CSV header: $(head -1 p0.csv)"
+"$BIN" get --ticket '{"topic": "orders", "partition": 1, "max_records": 3, "metadata": false}' -o three.csv --server "$LOC"
+[ "$(wc -l < three.csv)" -eq 4 ] || fail "max_records"
+if "$BIN" get --ticket '{"topic": "orders", "partition": 1, "from": 3}' --server "$LOC" 2> err.txt; then fail "unknown option"; fi
+grep -q 'unknown topic option "from"' err.txt || fail "unknown option error: $(cat err.txt)"
+stop_server
+# Bad Kafka settings stop the server at once, naming the setting.
+if "$BIN" serve --listen 127.0.0.1:0 --data-dir data --kafka-brokers 127.0.0.1:9 --kafka-sasl-mechanism BOGUS 2> err.txt; then
+  fail "a bogus SASL mechanism was accepted"
+fi
+grep -q "sasl.mechanism" err.txt || fail "bad SASL mechanism error: $(cat err.txt)"
 echo "cli end to end: ok"
