@@ -45,6 +45,9 @@ using Op = Decoder::Step::Op;
 
 Status Truncated() { return Status::Invalid("Avro data is truncated"); }
 
+// The most items of no bytes (nulls, empty records) one array or map block may hold.
+constexpr int64_t kMaxEmptyItems = int64_t{1} << 20;
+
 class Reader {
  public:
   Reader(const uint8_t** pos, const uint8_t* end) : pos_(pos), end_(end) {}
@@ -90,10 +93,16 @@ class Reader {
       HANGAR_RETURN_NOT_OK(Long(&count));
       if (count == 0) return Status::OK();
       if (count < 0) {  // a negative count is followed by the block's size in bytes
+        if (count == INT64_MIN) return Status::Invalid("Avro block count out of range");
         int64_t bytes = 0;
         HANGAR_RETURN_NOT_OK(Long(&bytes));
         count = -count;
       }
+      // Items of at least one byte cannot outnumber the bytes left; items of
+      // no bytes (null, empty records) are bounded so that a few bytes of
+      // input cannot ask for billions of rows.
+      if (count > end_ - *pos_ && count > kMaxEmptyItems)
+        return Status::Invalid("Avro block claims " + std::to_string(count) + " items, more than its data can hold");
       for (int64_t i = 0; i < count; ++i) HANGAR_RETURN_NOT_OK(item());
     }
   }

@@ -93,9 +93,13 @@ Result<ContainerFile> ReadContainerFile(std::string_view bytes) {
     HANGAR_ASSIGN_OR_RETURN(auto count, c.Long());
     if (count == 0) break;
     if (count < 0) {
+      if (count == INT64_MIN) return Status::Invalid("Avro file header: metadata block count out of range");
       count = -count;
       HANGAR_RETURN_NOT_OK(c.Long().status());
     }
+    // Every entry takes at least two bytes (key and value lengths).
+    if (count > static_cast<int64_t>(bytes.size()))
+      return Status::Invalid("Avro file header: a metadata block claims " + std::to_string(count) + " entries");
     for (int64_t i = 0; i < count; ++i) {
       HANGAR_ASSIGN_OR_RETURN(auto key, c.LengthPrefixed());
       HANGAR_ASSIGN_OR_RETURN(auto value, c.LengthPrefixed());
@@ -114,6 +118,7 @@ Result<ContainerFile> ReadContainerFile(std::string_view bytes) {
   while (!c.AtEnd()) {
     HANGAR_ASSIGN_OR_RETURN(auto count, c.Long());
     HANGAR_ASSIGN_OR_RETURN(auto data, c.LengthPrefixed());
+    if (count < 0) return Status::Invalid("Avro block with a negative record count");
     std::string plain;
     if (file.codec == "deflate") {
       HANGAR_ASSIGN_OR_RETURN(plain, Inflate(data));
@@ -124,6 +129,9 @@ Result<ContainerFile> ReadContainerFile(std::string_view bytes) {
     }
     const auto* pos = reinterpret_cast<const uint8_t*>(data.data());
     const auto* end = pos + data.size();
+    // Records of no bytes are possible (a record of nulls), but not billions from a few bytes.
+    if (count > static_cast<int64_t>(data.size()) && count > (int64_t{1} << 20))
+      return Status::Invalid("Avro block claims " + std::to_string(count) + " records, more than its data can hold");
     for (int64_t i = 0; i < count; ++i) {
       Status st = decoder->Append(&pos, end);
       if (!st.ok()) return st.WithContext("record " + std::to_string(i) + " of block " + std::to_string(file.batches.size()));

@@ -169,6 +169,31 @@ TEST(AvroDecoder, MalformedDataIsAnError) {
 namespace hangar::avro {
 namespace {
 
+// Found by fuzz_avro_decoder: block counts of INT64_MIN were negated
+// (undefined behaviour), and a few bytes could claim billions of items of no
+// bytes. Both are clear errors now, in records and in container headers.
+TEST(AvroDecoder, BlockCountsThatCannotBeAreErrors) {
+  auto nulls = AvroSchema::Parse(R"({"type": "record", "name": "r", "fields": [{"name": "a", "type": {"type": "array", "items": "null"}}]})");
+  ASSERT_TRUE(nulls.ok());
+  auto decoder = Decoder::Make(*nulls);
+  ASSERT_TRUE(decoder.ok());
+  const std::string min_count("\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01\x00\x00", 12);  // zigzag INT64_MIN
+  auto st = (*decoder)->AppendDatum(min_count);
+  EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(st.message().find("out of range"), std::string::npos) << st.message();
+  ASSERT_TRUE((*decoder)->Discard().ok());
+  const std::string huge("\x80\x80\x80\x80\x80\x80\x80\x01\x00", 9);  // 2^48 / 2 nulls
+  st = (*decoder)->AppendDatum(huge);
+  EXPECT_NE(st.message().find("more than its data can hold"), std::string::npos) << st.message();
+  ASSERT_TRUE((*decoder)->Discard().ok());
+  EXPECT_TRUE((*decoder)->AppendDatum(std::string("\x06\x00", 2)).ok()) << "three nulls are fine";
+
+  const std::string header = std::string("Obj\x01", 4) + min_count;
+  auto file = ReadContainerFile(header);
+  EXPECT_EQ(file.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(file.status().message().find("out of range"), std::string::npos) << file.status().message();
+}
+
 TEST(AvroResolution, WriterDataReadAsTheReadersSchema) {
   auto writer = AvroSchema::Parse(R"({"type": "record", "name": "ns1.Order", "fields": [
       {"name": "id", "type": "int"}, {"name": "gone", "type": {"type": "array", "items": "string"}},
