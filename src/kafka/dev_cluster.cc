@@ -33,4 +33,6 @@ void DevCluster::FailNextRequests(int16_t api_key, const std::vector<rd_kafka_re
   rd_kafka_mock_push_request_errors_array(mock_, api_key, errors.size(), errors.data());
 }
 
+void DevCluster::ClearFailures(int16_t api_key) { rd_kafka_mock_clear_request_errors(mock_, api_key); }
+
 }  // namespace hangar::kafka

@@ -25,6 +25,8 @@ class DevCluster {
   // Makes the next requests of Kafka API `api_key` (1 = Fetch, 0 = Produce)
   // fail with `errors`, one each, in order: fault injection for tests.
   void FailNextRequests(int16_t api_key, const std::vector<rd_kafka_resp_err_t>& errors);
+  // Forgets the failures of `api_key` not yet used.
+  void ClearFailures(int16_t api_key);
 
  private:
   DevCluster() = default;
