@@ -43,7 +43,7 @@ ARGS       ?= $(RUN_ARGS)
 # target also reads Arrow's gold files in place from ../shared/testdata, the Avro
 # target Avro's own data files), and what
 # libFuzzer finds goes to $(FUZZ_DIR)/corpus/<corpus>, never into the source tree.
-FUZZ_TIME    ?= 60
+FUZZ_TIME    ?= 30
 # A fixed seed makes a run repeatable: CI explores what was explored before a
 # change landed, and a finding reproduces. Pass FUZZ_SEED=0 for a random one.
 FUZZ_SEED    ?= 1
