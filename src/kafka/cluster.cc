@@ -45,13 +45,18 @@ Result<std::vector<std::pair<std::string, int>>> KafkaCluster::Metadata() {
   return out;
 }
 
-Result<std::vector<std::string>> KafkaCluster::ListTopics() {
+Result<std::vector<TopicInfo>> KafkaCluster::DescribeTopics() {
   HANGAR_ASSIGN_OR_RETURN(auto topics, Metadata());
-  std::vector<std::string> names;
-  for (auto& [name, partitions] : topics)
-    if (!name.empty() && name[0] != '_') names.push_back(std::move(name));
-  std::sort(names.begin(), names.end());
-  return names;
+  std::sort(topics.begin(), topics.end());
+  std::vector<TopicInfo> out;
+  for (const auto& [name, partitions] : topics) {
+    if (name.empty() || name[0] == '_') continue;
+    auto info = WithWatermarks(name, partitions);
+    if (!info.ok() && info.status().code() == StatusCode::kNotFound) continue;  // deleted meanwhile
+    HANGAR_RETURN_NOT_OK(info.status());
+    out.push_back(std::move(*info));
+  }
+  return out;
 }
 
 Result<int32_t> KafkaCluster::PartitionCount(const std::string& topic) {
@@ -63,6 +68,10 @@ Result<int32_t> KafkaCluster::PartitionCount(const std::string& topic) {
 
 Result<TopicInfo> KafkaCluster::DescribeTopic(const std::string& topic) {
   HANGAR_ASSIGN_OR_RETURN(int32_t partitions, PartitionCount(topic));
+  return WithWatermarks(topic, partitions);
+}
+
+Result<TopicInfo> KafkaCluster::WithWatermarks(const std::string& topic, int32_t partitions) {
   TopicInfo info{topic, {}};
   for (int32_t p = 0; p < partitions; ++p) {
     HANGAR_ASSIGN_OR_RETURN(auto w, Watermarks(topic, p));

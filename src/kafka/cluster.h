@@ -34,8 +34,9 @@ class KafkaCluster {
   // Consumer handles for partition readers.
   ConsumerPool& consumers() { return consumers_; }
 
-  // Names of the topics users see: internal ones (a leading '_') left out.
-  Result<std::vector<std::string>> ListTopics();
+  // The topics users see (internal ones, with a leading '_', left out), by
+  // name, with their partitions' watermarks: one metadata request for all.
+  Result<std::vector<TopicInfo>> DescribeTopics();
   // A topic's partitions, with their watermarks. NOT_FOUND if absent.
   Result<TopicInfo> DescribeTopic(const std::string& topic);
   // How many partitions a topic has (one metadata request). NOT_FOUND if absent.
@@ -49,6 +50,7 @@ class KafkaCluster {
   KafkaCluster(KafkaOptions options, KafkaHandle handle)
       : options_(options), handle_(std::move(handle)), consumers_(std::move(options)) {}
   Result<std::vector<std::pair<std::string, int>>> Metadata();
+  Result<TopicInfo> WithWatermarks(const std::string& topic, int32_t partitions);
 
   KafkaOptions options_;
   KafkaHandle handle_;

@@ -113,11 +113,15 @@ Result<TableTarget> HangarService::TargetOf(const flight::FlightDescriptor& desc
 Result<flight::AccessRequest> HangarService::AccessFor(const flight::ServerCallContext&,
                                                        const flight::CallRequest& request) {
   using flight::FlightMethod;
+  // Permissions name topics as the tables of namespace "kafka".
+  auto on_topic = [](Access access, const std::string& topic) {
+    return flight::AccessRequest{access, QualifiedName{std::string(kKafkaNamespace), topic}.ToString()};
+  };
   switch (request.method) {
     case FlightMethod::kDoGet: {
       if (IsTopicTicket(request.ticket->ticket)) {
         HANGAR_ASSIGN_OR_RETURN(auto topic, ParseTopicTicket(request.ticket->ticket));
-        return flight::AccessRequest{Access::kRead, std::string(kKafkaNamespace) + "." + topic.topic};
+        return on_topic(Access::kRead, topic.topic);
       }
       HANGAR_ASSIGN_OR_RETURN(auto ticket, ParseTicket(request.ticket->ticket));
       return flight::AccessRequest{Access::kRead, ticket.name.ToString()};
@@ -144,13 +148,13 @@ Result<flight::AccessRequest> HangarService::AccessFor(const flight::ServerCallC
     case FlightMethod::kDoPut:
     case FlightMethod::kDoExchange: {
       HANGAR_ASSIGN_OR_RETURN(auto topic, TopicOf(*request.descriptor));
-      if (topic) return flight::AccessRequest{Access::kWrite, std::string(kKafkaNamespace) + "." + topic->topic};
+      if (topic) return on_topic(Access::kWrite, topic->topic);
       HANGAR_ASSIGN_OR_RETURN(auto target, TargetOf(*request.descriptor));
       return flight::AccessRequest{Access::kWrite, target.name.ToString()};
     }
     default: {
       HANGAR_ASSIGN_OR_RETURN(auto topic, TopicOf(*request.descriptor));
-      if (topic) return flight::AccessRequest{Access::kRead, std::string(kKafkaNamespace) + "." + topic->topic};
+      if (topic) return on_topic(Access::kRead, topic->topic);
       HANGAR_ASSIGN_OR_RETURN(auto target, TargetOf(*request.descriptor));
       return flight::AccessRequest{Access::kRead, target.name.ToString()};
     }

@@ -10,22 +10,24 @@ TopicFlights::TopicFlights(std::shared_ptr<kafka::KafkaCluster> cluster, std::sh
     : cluster_(std::move(cluster)), registry_(std::move(registry)) {}
 
 Result<std::vector<flight::FlightInfo>> TopicFlights::List() {
-  HANGAR_ASSIGN_OR_RETURN(auto topics, cluster_->ListTopics());
+  HANGAR_ASSIGN_OR_RETURN(auto topics, cluster_->DescribeTopics());
   std::vector<flight::FlightInfo> out;
   for (const auto& topic : topics) {
     TopicRequest request;
-    request.topic = topic;
-    auto info = Info(request, flight::FlightDescriptor::Path({"kafka", topic}));
-    // A topic deleted meanwhile is simply not listed; any other trouble is.
-    if (!info.ok() && info.status().code() == StatusCode::kNotFound) continue;
-    HANGAR_RETURN_NOT_OK(info.status());
-    out.push_back(std::move(*info));
+    request.topic = topic.name;
+    HANGAR_ASSIGN_OR_RETURN(auto info, InfoFor(request, topic, flight::FlightDescriptor::Path({"kafka", topic.name})));
+    out.push_back(std::move(info));
   }
   return out;
 }
 
 Result<flight::FlightInfo> TopicFlights::Info(const TopicRequest& request, const flight::FlightDescriptor& descriptor) {
   HANGAR_ASSIGN_OR_RETURN(auto topic, cluster_->DescribeTopic(request.topic));
+  return InfoFor(request, topic, descriptor);
+}
+
+Result<flight::FlightInfo> TopicFlights::InfoFor(const TopicRequest& request, const kafka::TopicInfo& topic,
+                                                 const flight::FlightDescriptor& descriptor) {
   HANGAR_ASSIGN_OR_RETURN(auto schema, kafka::ResolveTopicSchema(*registry_, request.topic, request.options));
   flight::FlightInfo info;
   info.schema = schema.schema;

@@ -27,6 +27,9 @@ class TopicFlights {
   Status Put(const TopicRequest& request, flight::FlightStreamReader* in, flight::PutResultWriter* out);
 
  private:
+  Result<flight::FlightInfo> InfoFor(const TopicRequest& request, const kafka::TopicInfo& topic,
+                                     const flight::FlightDescriptor& descriptor);
+
   std::shared_ptr<kafka::KafkaCluster> cluster_;
   std::shared_ptr<kafka::SchemaRegistry> registry_;
 };

@@ -437,10 +437,14 @@ TEST_F(TopicReaderTest, ClusterListsAndDescribesTopics) {
   for (int p = 0; p < 4; ++p)
     for (int i = 0; i <= p; ++i) Produce(topic, p, Framed(id, PersonV1("x", i)));
   Flush();
-  auto topics = env_->cluster()->ListTopics();
+  auto topics = env_->cluster()->DescribeTopics();
   ASSERT_TRUE(topics.ok());
-  EXPECT_NE(std::find(topics->begin(), topics->end(), topic), topics->end());
-  EXPECT_EQ(std::find(topics->begin(), topics->end(), "_schemas"), topics->end());
+  auto named = [&](const std::string& name) {
+    return std::find_if(topics->begin(), topics->end(), [&](const TopicInfo& t) { return t.name == name; });
+  };
+  ASSERT_NE(named(topic), topics->end());
+  EXPECT_EQ(named(topic)->records(), 10);
+  EXPECT_EQ(named("_schemas"), topics->end());
   auto info = env_->cluster()->DescribeTopic(topic);
   ASSERT_TRUE(info.ok());
   ASSERT_EQ(info->partitions.size(), 4u);
