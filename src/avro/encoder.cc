@@ -178,11 +178,6 @@ const DataType& Unwrapped(const DataType& t) {
   return t;
 }
 
-// Units per second of a time unit.
-int64_t PerSecond(TimeUnit u) {
-  return u == TimeUnit::kSecond ? 1 : u == TimeUnit::kMilli ? 1000 : u == TimeUnit::kMicro ? 1000000 : 1000000000;
-}
-
 }  // namespace
 
 // One Avro type written from one Arrow type, compiled once.
@@ -322,11 +317,11 @@ Result<Step> Compile(const AvroNode& node, const DataType& wrapped, const std::s
         if (id == TypeId::kDate64) return integer(is_int, 1, 86400000);
       } else if (logical == "time-millis" || logical == "time-micros") {
         const int64_t to = logical == "time-millis" ? 1000 : 1000000;
-        if (id == TypeId::kTime32 || id == TypeId::kTime64) return units(is_int, PerSecond(type.unit()), to);
+        if (id == TypeId::kTime32 || id == TypeId::kTime64) return units(is_int, arrow::UnitsPerSecond(type.unit()), to);
       } else if (logical.find("timestamp-") != std::string::npos) {
         const int64_t to = logical.ends_with("millis") ? 1000 : logical.ends_with("micros") ? 1000000 : 1000000000;
         const bool zoned = !logical.starts_with("local-");
-        if (id == TypeId::kTimestamp && zoned == !type.timezone().empty()) return units(is_int, PerSecond(type.unit()), to);
+        if (id == TypeId::kTimestamp && zoned == !type.timezone().empty()) return units(is_int, arrow::UnitsPerSecond(type.unit()), to);
       } else if (IsInteger(id) || id == TypeId::kDuration) {
         return integer(is_int, 1, 1);
       }

@@ -1,8 +1,6 @@
 #include "cli/client_connection.h"
 
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 namespace hangar::cli {
 
@@ -21,14 +19,6 @@ std::set<std::string> ConnectionFlags() {
 
 namespace {
 
-Result<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::Invalid("cannot read '" + path + "'");
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
 std::optional<std::string> FlagOrEnv(const Flags& flags, const std::string& flag, const char* env) {
   if (auto v = flags.Get(flag)) return v;
   if (const char* e = std::getenv(env); e != nullptr && *e != '\0') return std::string(e);
@@ -40,13 +30,13 @@ std::optional<std::string> FlagOrEnv(const Flags& flags, const std::string& flag
 Result<std::unique_ptr<flight::FlightClient>> Connect(const Flags& flags) {
   flight::ClientOptions options;
   if (auto ca = flags.Get("tls-ca")) {
-    HANGAR_ASSIGN_OR_RETURN(options.tls_root_certs, ReadFile(*ca));
+    HANGAR_ASSIGN_OR_RETURN(options.tls_root_certs, ReadFlagFile(*ca));
   }
   if (auto cert = flags.Get("tls-cert")) {
-    HANGAR_ASSIGN_OR_RETURN(options.tls_cert_chain, ReadFile(*cert));
+    HANGAR_ASSIGN_OR_RETURN(options.tls_cert_chain, ReadFlagFile(*cert));
     auto key = flags.Get("tls-key");
     if (!key) return Status::Invalid("--tls-cert needs --tls-key");
-    HANGAR_ASSIGN_OR_RETURN(options.tls_private_key, ReadFile(*key));
+    HANGAR_ASSIGN_OR_RETURN(options.tls_private_key, ReadFlagFile(*key));
   }
   options.tls_override_hostname = flags.GetOr("tls-server-name", "");
   const std::string server = FlagOrEnv(flags, "server", "HANGAR_SERVER").value_or("grpc://127.0.0.1:8815");

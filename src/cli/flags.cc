@@ -1,6 +1,7 @@
 #include "cli/flags.h"
 
 #include <fstream>
+#include <sstream>
 
 namespace hangar::cli {
 
@@ -78,6 +79,14 @@ std::vector<std::string> Flags::GetAll(const std::string& name) const {
   auto range = values_.equal_range(name);
   for (auto it = range.first; it != range.second; ++it) out.push_back(it->second);
   return out;
+}
+
+Result<std::string> ReadFlagFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::Invalid("cannot read '" + path + "'");
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
 }
 
 }  // namespace hangar::cli

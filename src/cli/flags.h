@@ -39,4 +39,7 @@ class Flags {
   std::vector<std::string> positional_;
 };
 
+// The contents of a file a flag names (certificates, keys, secrets).
+Result<std::string> ReadFlagFile(const std::string& path);
+
 }  // namespace hangar::cli

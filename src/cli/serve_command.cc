@@ -7,7 +7,6 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 
 #include "cli/commands.h"
 #include "cli/flags.h"
@@ -59,12 +58,10 @@ int Fail(const std::string& message) {
   return 1;
 }
 
+// A password file's first line.
 Result<std::string> ReadSecret(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return Status::Invalid("cannot read '" + path + "'");
-  std::string secret;
-  std::getline(in, secret);
-  return secret;
+  HANGAR_ASSIGN_OR_RETURN(auto text, ReadFlagFile(path));
+  return text.substr(0, text.find('\n'));
 }
 
 // The topics side of the server: none without Kafka flags; with

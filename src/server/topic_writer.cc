@@ -102,10 +102,7 @@ Status WriteTopic(kafka::KafkaCluster& cluster, kafka::SchemaRegistry& registry,
     const auto values = arrow::MakeRecordBatch(layout.value_schema, batch.num_rows, std::move(columns));
     const arrow::Array* keys = layout.key_column >= 0 ? batch.column(layout.key_column).get() : nullptr;
     const arrow::Array* times = layout.timestamp_column >= 0 ? batch.column(layout.timestamp_column).get() : nullptr;
-    const int64_t per_milli = times ? (times->type->unit() == arrow::TimeUnit::kSecond ? -1000
-                                       : times->type->unit() == arrow::TimeUnit::kMilli ? 1
-                                       : times->type->unit() == arrow::TimeUnit::kMicro ? 1000 : 1000000)
-                                    : 1;
+    const int64_t per_second = times ? arrow::UnitsPerSecond(times->type->unit()) : 1000;
     for (int64_t row = 0; row < batch.num_rows; ++row) {
       value.clear();
       kafka::AppendWireHeader(schema_id, &value);
@@ -117,7 +114,7 @@ Status WriteTopic(kafka::KafkaCluster& cluster, kafka::SchemaRegistry& registry,
       int64_t timestamp = 0;
       if (times && times->IsValid(row)) {
         const int64_t t = times->values<int64_t>()[row];
-        timestamp = per_milli < 0 ? t * -per_milli : t / per_milli;
+        timestamp = per_second >= 1000 ? t / (per_second / 1000) : t * (1000 / per_second);  // milliseconds
       }
       HANGAR_RETURN_NOT_OK(producer->Produce(request.topic, request.partition.value_or(-1),
                                              has_key ? arrow::BinaryValue(*keys, row) : std::string_view(), value,

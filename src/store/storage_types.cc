@@ -128,15 +128,6 @@ ArrayPtr MapValues(const ArrayPtr& a, const TypePtr& to, Out (*f)(In)) {
   });
 }
 
-int64_t UnitsPerSecond(TimeUnit unit) {
-  switch (unit) {
-    case TimeUnit::kSecond: return 1;
-    case TimeUnit::kMilli: return 1000;
-    case TimeUnit::kMicro: return 1000000;
-    default: return 1000000000;
-  }
-}
-
 // An int64 time value in `from` units rescaled to `to` units.
 ArrayPtr Rescale(const ArrayPtr& a, const TypePtr& to, TimeUnit from_unit, TimeUnit to_unit, int out_width) {
   const int64_t from = UnitsPerSecond(from_unit), target = UnitsPerSecond(to_unit);
