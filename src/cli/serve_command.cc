@@ -16,6 +16,7 @@
 #include "kafka/rest_schema_registry.h"
 #include "kafka/schemas_topic_registry.h"
 #include "server/hangar_service.h"
+#include "sql/engine.h"
 #include "store/table_store.h"
 
 namespace hangar::cli {
@@ -30,6 +31,7 @@ constexpr const char* kUsage =
     "  --data-dir DIR            data directory (default: data)\n"
     "  --duckdb-threads N        threads of the DuckDB engine behind tables (default: one per core)\n"
     "  --duckdb-memory-limit M   DuckDB's memory limit, e.g. 2GB (default: 25% of RAM)\n"
+    "  --query-timeout SECONDS   interrupt SQL queries running longer (default: no limit)\n"
     "  --users FILE              users file: turns on Basic->Bearer authentication\n"
     "                            (create it with `hangar user add`)\n"
     "  --token-secret-file FILE  HMAC key for bearer tokens, shared by a cluster's nodes\n"
@@ -125,7 +127,7 @@ int RunServe(const Args& args) {
   const std::set<std::string> value_flags = {"listen",   "data-dir", "users",         "token-secret-file",
                                              "token-ttl", "tls-cert", "tls-key",       "tls-client-ca",
                                              "max-message-mib", "kafka-brokers", "config",
-                                             "duckdb-threads", "duckdb-memory-limit",
+                                             "duckdb-threads", "duckdb-memory-limit", "query-timeout",
                                              "kafka-security-protocol", "kafka-sasl-mechanism", "kafka-sasl-username",
                                              "kafka-sasl-password-file", "kafka-ssl-ca", "kafka-ssl-cert", "kafka-ssl-key",
                                              "kafka-property", "schema-registry", "schema-registry-user",
@@ -199,13 +201,26 @@ int RunServe(const Args& args) {
   const long long ram_mib = static_cast<long long>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGE_SIZE) >> 20;
   engine_options.memory_limit = flags.GetOr("duckdb-memory-limit", std::to_string(ram_mib / 4) + "MB");
   engine_options.temp_directory = (std::filesystem::path(data_dir) / "duckdb-tmp").string();
+  // SQL reaches no file outside the data directory (and no table but through its view).
+  engine_options.allowed_directories = {std::filesystem::absolute(data_dir).string() + "/"};
   auto engine = duckdb::Database::Open(engine_options);
   if (!engine.ok()) return Fail(engine.status().message());
   store::StoreOptions store_options;
-  store_options.data_dir = data_dir;
+  // Absolute, as DuckDB compares paths with allowed_directories literally.
+  store_options.data_dir = std::filesystem::absolute(data_dir);
   auto tables = store::TableStore::Open(store_options, *engine);
   if (!tables.ok()) return Fail("cannot open the tables in " + data_dir + ": " + tables.status().ToString());
-  auto service = std::make_shared<server::HangarService>(std::shared_ptr<store::TableStore>(std::move(*tables)), *topics);
+  std::shared_ptr<store::TableStore> table_store(std::move(*tables));
+  auto relations = sql::Relations::Open(*engine, table_store, *topics ? (*topics)->cluster() : nullptr,
+                                        *topics ? (*topics)->registry() : nullptr);
+  if (!relations.ok()) return Fail("cannot start the SQL engine: " + relations.status().ToString());
+  sql::SqlOptions sql_options;
+  if (auto timeout = flags.Get("query-timeout")) {
+    sql_options.query_timeout = std::chrono::milliseconds(static_cast<int64_t>(std::atof(timeout->c_str()) * 1000));
+    if (sql_options.query_timeout.count() <= 0) return Fail("--query-timeout must be a positive number of seconds");
+  }
+  auto sql_service = std::make_shared<sql::FlightSqlService>(std::make_shared<sql::SqlEngine>(*engine, *relations, sql_options));
+  auto service = std::make_shared<server::HangarService>(table_store, *topics, sql_service);
   auto server = flight::FlightServer::Start(options, service);
   if (!server.ok()) return Fail(server.status().message());
   std::fprintf(stderr, "hangar: serving Flight on %s (%s%s), data in %s\n", (*server)->location().uri.c_str(),

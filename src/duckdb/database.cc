@@ -65,6 +65,14 @@ Result<std::shared_ptr<Database>> Database::Open(const DatabaseOptions& options)
   if (error) duckdb_free(error);
   duckdb_destroy_config(&config);
   HANGAR_RETURN_NOT_OK(st);
+  if (!options.allowed_directories.empty()) {
+    // Set once at start: DuckDB refuses to turn external access back on while running.
+    HANGAR_ASSIGN_OR_RETURN(auto conn, Connection::Open(db));
+    std::string list;
+    for (const auto& dir : options.allowed_directories) list += (list.empty() ? "" : ", ") + QuoteLiteral(dir);
+    HANGAR_RETURN_NOT_OK(conn->Execute("SET allowed_directories = [" + list + "]"));
+    HANGAR_RETURN_NOT_OK(conn->Execute("SET enable_external_access = false"));
+  }
   return db;
 }
 
@@ -191,7 +199,33 @@ int64_t ArrowStreamView::rows_read() const {
 
 namespace {
 
-class QueryStream : public arrow::RecordBatchSource {
+// Arrow schema of columns with DuckDB types.
+Result<arrow::SchemaPtr> ArrowSchemaOf(duckdb_arrow_options options, std::vector<duckdb_logical_type>& types,
+                                       std::vector<const char*> names) {
+  if (types.empty()) return arrow::schema({});
+  ArrowSchema c_schema{};
+  Status st = TakeError(duckdb_to_arrow_schema(options, types.data(), names.data(), types.size(), &c_schema),
+                        "DuckDB result schema to Arrow");
+  for (auto& t : types) duckdb_destroy_logical_type(&t);
+  types.clear();
+  HANGAR_RETURN_NOT_OK(st);
+  return arrow::ImportSchema(&c_schema);
+}
+
+// A prepared statement that is destroyed with its owner.
+struct Prepared {
+  duckdb_prepared_statement handle = nullptr;
+  ~Prepared() {
+    if (handle) duckdb_destroy_prepare(&handle);
+  }
+  Status Prepare(Connection& connection, const std::string& sql) {
+    if (duckdb_prepare(connection.handle(), sql.c_str(), &handle) != DuckDBSuccess)
+      return Status::Invalid(duckdb_prepare_error(handle));
+    return Status::OK();
+  }
+};
+
+class QueryStream : public QueryResult {
  public:
   QueryStream(std::unique_ptr<Connection> conn, QueryOptions options)
       : conn_(std::move(conn)), options_(options) {}
@@ -200,14 +234,22 @@ class QueryStream : public arrow::RecordBatchSource {
     if (arrow_options_) duckdb_destroy_arrow_options(&arrow_options_);
     if (have_result_) duckdb_destroy_result(&result_);
     if (pending_) duckdb_destroy_pending(&pending_);
-    if (prepared_) duckdb_destroy_prepare(&prepared_);
   }
 
-  Status Start(const std::string& sql) {
-    if (duckdb_prepare(conn_->handle(), sql.c_str(), &prepared_) != DuckDBSuccess)
-      return Status::Invalid(duckdb_prepare_error(prepared_));
-    if (duckdb_pending_prepared_streaming(prepared_, &pending_) != DuckDBSuccess)
+  Status Start(const std::string& sql, const Parameters* parameters) {
+    HANGAR_RETURN_NOT_OK(prepared_.Prepare(*conn_, sql));
+    if (parameters != nullptr) {
+      HANGAR_RETURN_NOT_OK(parameters->BindTo(prepared_.handle));
+    } else if (duckdb_nparams(prepared_.handle) > 0) {
+      return Status::Invalid("the statement has " + std::to_string(duckdb_nparams(prepared_.handle)) +
+                             " parameters and none were bound");
+    }
+    if (duckdb_pending_prepared_streaming(prepared_.handle, &pending_) != DuckDBSuccess)
       return Status::Invalid(duckdb_pending_error(pending_));
+    return Status::OK();
+  }
+
+  Status Execute() override {
     if (duckdb_execute_pending(pending_, &result_) != DuckDBSuccess) {
       Status st = Status::Invalid(duckdb_result_error(&result_));
       duckdb_destroy_result(&result_);
@@ -222,14 +264,11 @@ class QueryStream : public arrow::RecordBatchSource {
       types.push_back(duckdb_column_logical_type(&result_, i));
       names.push_back(duckdb_column_name(&result_, i));
     }
-    ArrowSchema c_schema{};
-    Status st = TakeError(duckdb_to_arrow_schema(arrow_options_, types.data(), names.data(), n, &c_schema),
-                          "DuckDB result schema to Arrow");
-    for (auto& t : types) duckdb_destroy_logical_type(&t);
-    HANGAR_RETURN_NOT_OK(st);
-    HANGAR_ASSIGN_OR_RETURN(schema_, arrow::ImportSchema(&c_schema));
+    HANGAR_ASSIGN_OR_RETURN(schema_, ArrowSchemaOf(arrow_options_, types, names));
     return Status::OK();
   }
+
+  void Interrupt() override { conn_->Interrupt(); }
 
   const arrow::SchemaPtr& schema() const override { return schema_; }
 
@@ -270,7 +309,7 @@ class QueryStream : public arrow::RecordBatchSource {
  private:
   std::unique_ptr<Connection> conn_;
   QueryOptions options_;
-  duckdb_prepared_statement prepared_ = nullptr;
+  Prepared prepared_;
   duckdb_pending_result pending_ = nullptr;
   duckdb_result result_{};
   bool have_result_ = false;
@@ -281,12 +320,49 @@ class QueryStream : public arrow::RecordBatchSource {
 
 }  // namespace
 
+Result<StatementSchemas> DescribeStatement(Connection& connection, const std::string& sql) {
+  Prepared prepared;
+  HANGAR_RETURN_NOT_OK(prepared.Prepare(connection, sql));
+  duckdb_arrow_options options = nullptr;
+  duckdb_connection_get_arrow_options(connection.handle(), &options);
+  StatementSchemas out;
+  out.type = duckdb_prepared_statement_type(prepared.handle);
+  std::vector<duckdb_logical_type> types;
+  std::vector<const char*> names;
+  for (idx_t i = 0, n = duckdb_prepared_statement_column_count(prepared.handle); i < n; ++i) {
+    types.push_back(duckdb_prepared_statement_column_logical_type(prepared.handle, i));
+    names.push_back(duckdb_prepared_statement_column_name(prepared.handle, i));
+  }
+  auto result = ArrowSchemaOf(options, types, names);
+  std::vector<std::string> param_names;
+  for (idx_t i = 0, n = duckdb_nparams(prepared.handle); i < n; ++i) {
+    const char* name = duckdb_parameter_name(prepared.handle, i + 1);
+    param_names.push_back(name ? name : std::to_string(i + 1));
+    if (name) duckdb_free(const_cast<char*>(name));
+    types.push_back(duckdb_param_logical_type(prepared.handle, i + 1));
+  }
+  std::vector<const char*> param_ptrs;
+  for (const auto& name : param_names) param_ptrs.push_back(name.c_str());
+  auto parameters = ArrowSchemaOf(options, types, param_ptrs);
+  duckdb_destroy_arrow_options(&options);
+  HANGAR_ASSIGN_OR_RETURN(out.result, std::move(result));
+  HANGAR_ASSIGN_OR_RETURN(out.parameters, std::move(parameters));
+  return out;
+}
+
+Result<std::unique_ptr<QueryResult>> StartQuery(std::unique_ptr<Connection> connection, const std::string& sql,
+                                                const Parameters* parameters, const QueryOptions& options) {
+  auto stream = std::make_unique<QueryStream>(std::move(connection), options);
+  HANGAR_RETURN_NOT_OK(stream->Start(sql, parameters));
+  return std::unique_ptr<QueryResult>(std::move(stream));
+}
+
 Result<std::unique_ptr<arrow::RecordBatchSource>> StreamQuery(std::shared_ptr<Database> database,
                                                               const std::string& sql, const QueryOptions& options) {
   HANGAR_ASSIGN_OR_RETURN(auto conn, Connection::Open(std::move(database)));
-  auto stream = std::make_unique<QueryStream>(std::move(conn), options);
-  HANGAR_RETURN_NOT_OK(stream->Start(sql));
-  return std::unique_ptr<arrow::RecordBatchSource>(std::move(stream));
+  HANGAR_ASSIGN_OR_RETURN(auto result, StartQuery(std::move(conn), sql, nullptr, options));
+  HANGAR_RETURN_NOT_OK(result->Execute());
+  return std::unique_ptr<arrow::RecordBatchSource>(std::move(result));
 }
 
 }  // namespace hangar::duckdb

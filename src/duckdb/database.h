@@ -13,9 +13,11 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "arrow/record_batch_source.h"
 #include "base/status.h"
+#include "duckdb/parameters.h"
 
 namespace hangar::duckdb {
 
@@ -23,6 +25,10 @@ struct DatabaseOptions {
   int threads = 0;                  // 0: DuckDB's default (one per core)
   std::string memory_limit;         // e.g. "4GB"; empty: DuckDB's default (80% of RAM)
   std::string temp_directory;       // where DuckDB spills; empty: none
+  // Non-empty: DuckDB may read and write files only under these folders
+  // (enable_external_access off). A server gives its data directory, so
+  // that SQL can reach nothing else on the machine.
+  std::vector<std::string> allowed_directories;
 };
 
 class Database {
@@ -65,6 +71,7 @@ class Connection {
   void Interrupt() { duckdb_interrupt(conn_); }
 
   duckdb_connection handle() const { return conn_; }
+  const std::shared_ptr<Database>& database() const { return database_; }
 
  private:
   Connection(std::shared_ptr<Database> database) : database_(std::move(database)) {}
@@ -104,9 +111,33 @@ struct QueryOptions {
   int64_t batch_rows = 1 << 20;
 };
 
-// Runs `sql` on a connection of its own and streams the result as Arrow
-// record batches, chunk by chunk as DuckDB computes them: a large result is
-// never whole in memory.
+// The result and parameter schemas of a statement, without running it.
+struct StatementSchemas {
+  arrow::SchemaPtr result;
+  arrow::SchemaPtr parameters;  // one field per parameter ($1, ?), types as DuckDB infers them
+  duckdb_statement_type type = DUCKDB_STATEMENT_TYPE_INVALID;
+};
+Result<StatementSchemas> DescribeStatement(Connection& connection, const std::string& sql);
+
+// A streaming query result: record batches chunk by chunk as DuckDB computes
+// them, so a large result is never whole in memory.
+class QueryResult : public arrow::RecordBatchSource {
+ public:
+  // Runs the query up to its first results (an aggregation: to its end).
+  // Call once, before schema() and Next().
+  virtual Status Execute() = 0;
+  // Asks the query to stop (from any thread); Execute or Next then fail.
+  virtual void Interrupt() = 0;
+};
+
+// Prepares `sql` on `connection` and binds `parameters` (may be null); the
+// result runs when executed. Preparing binds the statement to the catalog
+// as it is now. The result owns the connection.
+Result<std::unique_ptr<QueryResult>> StartQuery(std::unique_ptr<Connection> connection, const std::string& sql,
+                                                const Parameters* parameters = nullptr,
+                                                const QueryOptions& options = {});
+
+// Runs `sql` on a connection of its own and streams the result.
 Result<std::unique_ptr<arrow::RecordBatchSource>> StreamQuery(std::shared_ptr<Database> database,
                                                               const std::string& sql,
                                                               const QueryOptions& options = {});

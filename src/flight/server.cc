@@ -254,9 +254,17 @@ class FlightGrpcService : public grpc::Service {
   Status Authorize(const GrpcCallContext& call, const CallRequest& request) {
     if (auth_ == nullptr) return Status::OK();
     HANGAR_ASSIGN_OR_RETURN(auto needed, service_->AccessFor(call, request));
-    if (auth::Allows(auth_->PermissionsOf(call.user()), needed.access, needed.resource)) return Status::OK();
-    return Status::PermissionDenied("user '" + call.user() + "' has no " + std::string(auth::AccessName(needed.access)) +
-                                    " permission on '" + needed.resource + "'");
+    const auto& permissions = auth_->PermissionsOf(call.user());
+    std::vector<const std::string*> resources;
+    if (!needed.any_user) resources.push_back(&needed.resource);
+    for (const auto& resource : needed.more_resources) resources.push_back(&resource);
+    for (const std::string* resource : resources) {
+      if (!auth::Allows(permissions, needed.access, *resource))
+        return Status::PermissionDenied("user '" + call.user() + "' has no " +
+                                        std::string(auth::AccessName(needed.access)) + " permission on '" + *resource +
+                                        "'");
+    }
+    return Status::OK();
   }
 
   // Handshake authenticates by header (Basic or Bearer) or by BasicAuth

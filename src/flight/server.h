@@ -41,6 +41,11 @@ class ServerCallContext {
 struct AccessRequest {
   auth::Access access = auth::Access::kRead;
   std::string resource;  // e.g. "default.users", "kafka.orders", "*" (server-wide)
+  // More resources the call needs the same access to (the tables a query reads).
+  std::vector<std::string> more_resources = {};
+  // Any authenticated user may make the call (`resource` is not checked):
+  // calls that only touch the resources in more_resources, if any.
+  bool any_user = false;
 };
 
 // The request of a call, as far as AccessFor needs it. Exactly the pointer

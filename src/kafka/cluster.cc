@@ -45,12 +45,26 @@ Result<std::vector<std::pair<std::string, int>>> KafkaCluster::Metadata() {
   return out;
 }
 
+namespace {
+// Internal topics (`_schemas`, `__consumer_offsets`) are not Hangar's to serve.
+bool IsInternalTopic(const std::string& name) { return name.empty() || name[0] == '_'; }
+}  // namespace
+
+Result<std::vector<std::string>> KafkaCluster::TopicNames() {
+  HANGAR_ASSIGN_OR_RETURN(auto topics, Metadata());
+  std::vector<std::string> out;
+  for (const auto& [name, partitions] : topics)
+    if (!IsInternalTopic(name)) out.push_back(name);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 Result<std::vector<TopicInfo>> KafkaCluster::DescribeTopics() {
   HANGAR_ASSIGN_OR_RETURN(auto topics, Metadata());
   std::sort(topics.begin(), topics.end());
   std::vector<TopicInfo> out;
   for (const auto& [name, partitions] : topics) {
-    if (name.empty() || name[0] == '_') continue;
+    if (IsInternalTopic(name)) continue;
     auto info = WithWatermarks(name, partitions);
     if (!info.ok() && info.status().code() == StatusCode::kNotFound) continue;  // deleted meanwhile
     HANGAR_RETURN_NOT_OK(info.status());

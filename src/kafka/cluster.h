@@ -39,6 +39,8 @@ class KafkaCluster {
   Result<std::vector<TopicInfo>> DescribeTopics();
   // A topic's partitions, with their watermarks. NOT_FOUND if absent.
   Result<TopicInfo> DescribeTopic(const std::string& topic);
+  // The names of the topics DescribeTopics describes, sorted; no watermarks asked.
+  Result<std::vector<std::string>> TopicNames();
   // How many partitions a topic has (one metadata request). NOT_FOUND if absent.
   Result<int32_t> PartitionCount(const std::string& topic);
   Result<PartitionInfo> Watermarks(const std::string& topic, int32_t partition);

@@ -36,8 +36,13 @@ Result<std::string> StringFromJson(const nlohmann::json& json, const char* key, 
 
 }  // namespace
 
-HangarService::HangarService(std::shared_ptr<store::TableStore> tables, std::shared_ptr<TopicFlights> topics)
-    : tables_(std::move(tables)), topics_(std::move(topics)) {}
+HangarService::HangarService(std::shared_ptr<store::TableStore> tables, std::shared_ptr<TopicFlights> topics,
+                             std::shared_ptr<sql::FlightSqlService> sql)
+    : tables_(std::move(tables)), topics_(std::move(topics)), sql_(std::move(sql)) {}
+
+sql::FlightSqlService* HangarService::SqlFor(std::string_view bytes) const {
+  return sql_ && sql::FlightSqlService::IsFlightSql(bytes) ? sql_.get() : nullptr;
+}
 
 Result<TopicFlights*> HangarService::Topics() const {
   if (!topics_)
@@ -110,9 +115,16 @@ Result<TableTarget> HangarService::TargetOf(const flight::FlightDescriptor& desc
   return target;
 }
 
-Result<flight::AccessRequest> HangarService::AccessFor(const flight::ServerCallContext&,
+Result<flight::AccessRequest> HangarService::AccessFor(const flight::ServerCallContext& context,
                                                        const flight::CallRequest& request) {
   using flight::FlightMethod;
+  if (sql_) {
+    const bool is_sql = request.ticket       ? SqlFor(request.ticket->ticket) != nullptr
+                        : request.descriptor ? SqlFor(request.descriptor->cmd) != nullptr
+                        : request.action     ? sql::FlightSqlService::IsFlightSqlAction(request.action->type)
+                                             : false;
+    if (is_sql) return sql_->AccessFor(context, request);
+  }
   // Permissions name topics as the tables of namespace "kafka".
   auto on_topic = [](Access access, const std::string& topic) {
     return flight::AccessRequest{access, QualifiedName{std::string(kKafkaNamespace), topic}.ToString()};
@@ -187,8 +199,9 @@ Result<std::vector<flight::FlightInfo>> HangarService::ListFlights(const flight:
   return out;
 }
 
-Result<flight::FlightInfo> HangarService::GetFlightInfo(const flight::ServerCallContext&,
+Result<flight::FlightInfo> HangarService::GetFlightInfo(const flight::ServerCallContext& context,
                                                         const flight::FlightDescriptor& descriptor) {
+  if (auto* sql = SqlFor(descriptor.cmd)) return sql->GetFlightInfo(context, descriptor);
   HANGAR_ASSIGN_OR_RETURN(auto topic, TopicOf(descriptor));
   if (topic) {
     HANGAR_ASSIGN_OR_RETURN(auto topics, Topics());
@@ -201,8 +214,9 @@ Result<flight::FlightInfo> HangarService::GetFlightInfo(const flight::ServerCall
   return info;
 }
 
-Result<arrow::SchemaPtr> HangarService::GetSchema(const flight::ServerCallContext&,
+Result<arrow::SchemaPtr> HangarService::GetSchema(const flight::ServerCallContext& context,
                                                   const flight::FlightDescriptor& descriptor) {
+  if (auto* sql = SqlFor(descriptor.cmd)) return sql->GetSchema(context, descriptor);
   HANGAR_ASSIGN_OR_RETURN(auto topic, TopicOf(descriptor));
   if (topic) {
     HANGAR_ASSIGN_OR_RETURN(auto topics, Topics());
@@ -215,6 +229,7 @@ Result<arrow::SchemaPtr> HangarService::GetSchema(const flight::ServerCallContex
 
 Status HangarService::DoGet(const flight::ServerCallContext& context, const flight::Ticket& ticket,
                             flight::FlightStreamWriter* out) {
+  if (auto* sql = SqlFor(ticket.ticket)) return sql->DoGet(context, ticket, out);
   if (IsTopicTicket(ticket.ticket)) {
     HANGAR_ASSIGN_OR_RETURN(auto topic, ParseTopicTicket(ticket.ticket));
     HANGAR_ASSIGN_OR_RETURN(auto topics, Topics());
@@ -233,8 +248,9 @@ Status HangarService::DoGet(const flight::ServerCallContext& context, const flig
   return Status::Cancelled("the client cancelled the call");
 }
 
-Status HangarService::DoPut(const flight::ServerCallContext&, const flight::FlightDescriptor& descriptor,
+Status HangarService::DoPut(const flight::ServerCallContext& context, const flight::FlightDescriptor& descriptor,
                             flight::FlightStreamReader* in, flight::PutResultWriter* out) {
+  if (auto* sql = SqlFor(descriptor.cmd)) return sql->DoPut(context, descriptor, in, out);
   HANGAR_ASSIGN_OR_RETURN(auto topic, TopicOf(descriptor));
   if (topic) {
     HANGAR_ASSIGN_OR_RETURN(auto topics, Topics());
@@ -266,6 +282,7 @@ Result<std::string> HangarService::Describe(const QualifiedName& name) const {
 
 Result<std::vector<flight::ActionResult>> HangarService::DoAction(const flight::ServerCallContext& context,
                                                                   const flight::Action& action) {
+  if (sql_ && sql::FlightSqlService::IsFlightSqlAction(action.type)) return sql_->DoAction(context, action);
   if (action.type == "ListTables") {
     nlohmann::json names = nlohmann::json::array();
     for (const auto& snapshot : tables_->List()) names.push_back(snapshot->name.ToString());
@@ -298,7 +315,7 @@ Result<std::vector<flight::ActionResult>> HangarService::DoAction(const flight::
 }
 
 Result<std::vector<flight::ActionType>> HangarService::ListActions(const flight::ServerCallContext&) {
-  return std::vector<flight::ActionType>{
+  std::vector<flight::ActionType> actions{
       {"CreateTable",
        "create an empty table; body {\"name\": \"users\", \"schema_json\": \"{\\\"fields\\\": [{\\\"name\\\": "
        "\\\"id\\\", \\\"type\\\": \\\"int64\\\", \\\"nullable\\\": false}]}\"}; answers as DescribeTable"},
@@ -307,6 +324,10 @@ Result<std::vector<flight::ActionType>> HangarService::ListActions(const flight:
       {"DropTable", "drop a table; body {\"name\": \"users\"}"},
       {"drop_dataset", "drop a table; body: the bare name (as the Arrow cookbook sends it)"},
   };
+  if (sql_) {
+    for (auto& action : sql::FlightSqlService::Actions()) actions.push_back(std::move(action));
+  }
+  return actions;
 }
 
 }  // namespace hangar::server

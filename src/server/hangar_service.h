@@ -12,6 +12,10 @@
 // descriptor {"topic": ...}; their tickets are described in topic_ticket.h
 // and served by TopicFlights. A server without Kafka answers them
 // FAILED_PRECONDITION.
+//
+// Flight SQL messages (a google.protobuf.Any of arrow.flight.protocol.sql in
+// a descriptor command, a ticket or an action body) and Flight SQL's actions
+// go to the FlightSqlService.
 #pragma once
 
 #include <memory>
@@ -20,6 +24,7 @@
 #include "flight/server.h"
 #include "store/names.h"
 #include "server/topic_flights.h"
+#include "sql/flight_sql.h"
 #include "store/table_store.h"
 
 namespace hangar::server {
@@ -45,8 +50,9 @@ struct TableTarget {
 
 class HangarService : public flight::FlightService {
  public:
-  // `topics` may be null: a server without Kafka.
-  HangarService(std::shared_ptr<store::TableStore> tables, std::shared_ptr<TopicFlights> topics = nullptr);
+  // `topics` may be null: a server without Kafka; `sql` null: without SQL.
+  HangarService(std::shared_ptr<store::TableStore> tables, std::shared_ptr<TopicFlights> topics = nullptr,
+                std::shared_ptr<sql::FlightSqlService> sql = nullptr);
 
   Result<flight::AccessRequest> AccessFor(const flight::ServerCallContext& context,
                                           const flight::CallRequest& request) override;
@@ -76,9 +82,12 @@ class HangarService : public flight::FlightService {
   flight::FlightInfo InfoFor(const store::TableSnapshot& snapshot) const;
   Result<std::string> Describe(const QualifiedName& name) const;
   Result<TopicFlights*> Topics() const;
+  // The SQL service if `bytes` is a Flight SQL message, else null.
+  sql::FlightSqlService* SqlFor(std::string_view bytes) const;
 
   std::shared_ptr<store::TableStore> tables_;
   std::shared_ptr<TopicFlights> topics_;
+  std::shared_ptr<sql::FlightSqlService> sql_;
 };
 
 }  // namespace hangar::server

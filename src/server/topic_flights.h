@@ -26,6 +26,9 @@ class TopicFlights {
   // Writes the stream into the topic (see topic_writer.h).
   Status Put(const TopicRequest& request, flight::FlightStreamReader* in, flight::PutResultWriter* out);
 
+  const std::shared_ptr<kafka::KafkaCluster>& cluster() const { return cluster_; }
+  const std::shared_ptr<kafka::SchemaRegistry>& registry() const { return registry_; }
+
  private:
   Result<flight::FlightInfo> InfoFor(const TopicRequest& request, const kafka::TopicInfo& topic,
                                      const flight::FlightDescriptor& descriptor);

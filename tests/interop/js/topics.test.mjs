@@ -10,7 +10,7 @@ import avro from 'avsc';
 import { Kafka, logLevel } from 'kafkajs';
 import { makeTable, Table, vectorFromArray, Utf8, Int32, Float64 } from 'apache-arrow';
 import { FlightClient, encode, decode, pathDescriptor, decodeFlightInfo, streamFromFlightData } from './lib/flight_wire.mjs';
-import { serve, stopServers, schemaOf, rowsOf, put, get, getMessages, grpcCode, addUsers } from './lib/hangar_server.mjs';
+import { serve, stopServers, schemaOf, rowsOf, put, get, getMessages, grpcCode, addUsers, bearer } from './lib/hangar_server.mjs';
 
 const grpc_INVALID_ARGUMENT = 3;
 const grpc_NOT_FOUND = 5;
@@ -41,16 +41,6 @@ function framed(id, type, record) {
   const header = Buffer.alloc(5);
   header.writeInt32BE(id, 1);
   return Buffer.concat([header, type.toBuffer(record)]);
-}
-
-async function bearer(address, user, password) {
-  const anonymous = new FlightClient(address);
-  const { headers } = await anonymous.bidi('Handshake', [],
-    { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
-  anonymous.close();
-  const c = new FlightClient(address);
-  c.headers.authorization = headers.get('authorization')[0];
-  return c;
 }
 
 before(async () => {

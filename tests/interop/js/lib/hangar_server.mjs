@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { tableToIPC, tableFromIPC, RecordBatchReader } from 'apache-arrow';
 import { binDir, scratchDir } from './hangar.mjs';
-import { encode, decode, flightDataFromStream, streamFromFlightData } from './flight_wire.mjs';
+import { FlightClient, encode, decode, flightDataFromStream, streamFromFlightData } from './flight_wire.mjs';
 
 const hangar = path.join(binDir, 'hangar');
 const servers = [];
@@ -40,6 +40,17 @@ export function addUsers(users) {
     assert.equal(r.status, 0, String(r.stderr));
   }
   return file;
+}
+
+/** A client carrying the Bearer token that a Basic Handshake as `user` earned. */
+export async function bearer(address, user, password) {
+  const anonymous = new FlightClient(address);
+  const { headers } = await anonymous.bidi('Handshake', [],
+    { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
+  anonymous.close();
+  const c = new FlightClient(address);
+  c.headers.authorization = headers.get('authorization')[0];
+  return c;
 }
 
 export function stopServers() {

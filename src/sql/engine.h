@@ -1,0 +1,80 @@
+// SQL over Hangar's tables and topics, executed by DuckDB.
+//
+// Every statement runs on a DuckDB connection of its own (connections are
+// cheap; a pool would only save their opening), whose search path is the
+// `default` namespace. Before it runs, DuckDB's parse of it says which
+// Hangar relations it reads (query_check.h): the caller checks permissions
+// on them. Results stream chunk by chunk; the engine tracks running queries
+// so that they can be cancelled by id (Flight SQL's CancelFlightInfo) and
+// interrupted when they pass their deadline.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "duckdb/database.h"
+#include "sql/relations.h"
+
+namespace hangar::sql {
+
+struct SqlOptions {
+  duckdb::QueryOptions query;
+  // A query still running after this long is interrupted (0: no limit).
+  std::chrono::milliseconds query_timeout{0};
+};
+
+class SqlEngine {
+ public:
+  SqlEngine(std::shared_ptr<duckdb::Database> db, std::shared_ptr<Relations> relations, SqlOptions options = {});
+  ~SqlEngine();
+  SqlEngine(const SqlEngine&) = delete;
+  SqlEngine& operator=(const SqlEngine&) = delete;
+
+  // The Hangar relations `sql` reads, after bringing the views up to date.
+  // INVALID_ARGUMENT if it is not one query or reads what it may not.
+  Result<std::vector<store::QualifiedName>> RelationsRead(const std::string& sql);
+
+  // Every table and topic, brought up to date.
+  Result<std::vector<store::QualifiedName>> ListRelations();
+
+  // Result and parameter schemas, without running.
+  Result<duckdb::StatementSchemas> Describe(const std::string& sql);
+
+  // Runs `sql` (parameters may be null). `id` names the run for Cancel; it
+  // ends when the returned source goes. `cancelled` is polled while the
+  // query runs (the client hung up): the query is then interrupted.
+  Result<std::unique_ptr<arrow::RecordBatchSource>> Run(const std::string& id, const std::string& sql,
+                                                        const duckdb::Parameters* parameters,
+                                                        std::function<bool()> cancelled = nullptr);
+
+  // Interrupts the run named `id`; false if none is running.
+  bool Cancel(const std::string& id);
+
+  Relations& relations() { return *relations_; }
+  const std::shared_ptr<duckdb::Database>& database() const { return db_; }
+  const SqlOptions& options() const { return options_; }
+
+  // Registry entry of a running query (engine.cc).
+  struct Running;
+
+ private:
+  Result<std::unique_ptr<duckdb::Connection>> OpenConnection();
+  void Watch();  // the watchdog thread: deadlines and hung-up clients
+
+  std::shared_ptr<duckdb::Database> db_;
+  std::shared_ptr<Relations> relations_;
+  SqlOptions options_;
+
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool stopping_ = false;                               // guarded by mu_
+  std::multimap<std::string, std::weak_ptr<Running>> running_;  // guarded by mu_
+  std::thread watchdog_;
+};
+
+}  // namespace hangar::sql

@@ -1,0 +1,357 @@
+#include "sql/flight_sql.h"
+
+#include <google/protobuf/any.pb.h>
+#include <openssl/rand.h>
+
+#include <nlohmann/json.hpp>
+
+#include "arrow/ipc/schema_message.h"
+#include "flight/proto/Flight.pb.h"
+#include "flight/protocol.h"
+#include "sql/metadata_commands.h"
+#include "sql/proto/FlightSql.pb.h"
+
+namespace hangar::sql {
+
+namespace pb = ::arrow::flight::protocol::sql;
+using google::protobuf::Any;
+
+struct FlightSqlService::Prepared {
+  std::string query;
+  std::string user;
+  duckdb::StatementSchemas schemas;
+  std::mutex mu;
+  std::vector<std::shared_ptr<const duckdb::Parameters>> rows;  // bound by DoPut; guarded by mu
+};
+
+namespace {
+
+constexpr std::string_view kTypePrefix = "type.googleapis.com/arrow.flight.protocol.sql.";
+
+Result<Any> ParseAny(std::string_view bytes) {
+  Any any;
+  if (!any.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) ||
+      any.type_url().compare(0, kTypePrefix.size(), kTypePrefix) != 0)
+    return Status::Invalid("not a Flight SQL command (a google.protobuf.Any of arrow.flight.protocol.sql)");
+  return any;
+}
+
+template <typename Message>
+Result<Message> Unpack(const Any& any) {
+  Message message;
+  if (!any.UnpackTo(&message))
+    return Status::Invalid("malformed Flight SQL message " + any.type_url().substr(kTypePrefix.size()));
+  return message;
+}
+
+std::string Pack(const google::protobuf::Message& message) {
+  Any any;
+  any.PackFrom(message);
+  return any.SerializeAsString();
+}
+
+// 128 random bits in hex: handles nobody can guess.
+std::string RandomId() {
+  unsigned char bytes[16];
+  RAND_bytes(bytes, sizeof bytes);
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  for (unsigned char b : bytes) {
+    out += digits[b >> 4];
+    out += digits[b & 15];
+  }
+  return out;
+}
+
+// The handle inside a statement ticket.
+std::string StatementHandle(const std::string& run_id, const std::string* query, const std::string* prepared) {
+  nlohmann::json json{{"run", run_id}};
+  if (query) json["query"] = *query;
+  if (prepared) json["prepared"] = *prepared;
+  return json.dump();
+}
+
+Status Unsupported(const std::string& what) {
+  return Status::Unimplemented(what + " is not supported by Hangar's Flight SQL");
+}
+
+flight::FlightInfo StatementInfo(const flight::FlightDescriptor& descriptor, arrow::SchemaPtr schema,
+                                 const std::string& handle) {
+  pb::TicketStatementQuery ticket;
+  ticket.set_statement_handle(handle);
+  flight::FlightInfo info;
+  info.schema = std::move(schema);
+  info.descriptor = descriptor;
+  info.endpoints.push_back({flight::Ticket{Pack(ticket)}, {}, std::nullopt, ""});
+  return info;
+}
+
+Status StreamSource(arrow::RecordBatchSource& source, flight::FlightStreamWriter* out) {
+  if (!out->started()) HANGAR_RETURN_NOT_OK(out->Begin(source.schema()));
+  while (true) {
+    HANGAR_ASSIGN_OR_RETURN(auto batch, source.Next());
+    if (batch == nullptr) return Status::OK();
+    HANGAR_RETURN_NOT_OK(out->WriteRecordBatch(*batch));
+  }
+}
+
+}  // namespace
+
+FlightSqlService::FlightSqlService(std::shared_ptr<SqlEngine> engine) : engine_(std::move(engine)) {}
+
+bool FlightSqlService::IsFlightSql(std::string_view bytes) { return ParseAny(bytes).ok(); }
+
+bool FlightSqlService::IsFlightSqlAction(std::string_view type) {
+  for (const auto& action : Actions())
+    if (action.type == type) return true;
+  return type == "CancelQuery";
+}
+
+std::vector<flight::ActionType> FlightSqlService::Actions() {
+  return {
+      {"CreatePreparedStatement", "Flight SQL: prepare a query (ActionCreatePreparedStatementRequest)"},
+      {"ClosePreparedStatement", "Flight SQL: release a prepared statement (ActionClosePreparedStatementRequest)"},
+      {"CancelFlightInfo", "Cancel the query behind a FlightInfo (CancelFlightInfoRequest)"},
+  };
+}
+
+Result<std::shared_ptr<FlightSqlService::Prepared>> FlightSqlService::FindPrepared(
+    const flight::ServerCallContext& context, const std::string& handle) {
+  std::lock_guard lock(mu_);
+  auto it = prepared_.find(handle);
+  if (it == prepared_.end() || it->second->user != context.user())
+    return Status::NotFound("no prepared statement with this handle (closed, or made by another user)");
+  return it->second;
+}
+
+Result<std::string> FlightSqlService::QueryOfHandle(const flight::ServerCallContext& context, const std::string& handle,
+                                                    std::shared_ptr<Prepared>* prepared) {
+  auto json = nlohmann::json::parse(handle, nullptr, false);
+  if (!json.is_object()) return Status::Invalid("malformed statement handle");
+  if (json.contains("query") && json["query"].is_string()) return json["query"].get<std::string>();
+  if (json.contains("prepared") && json["prepared"].is_string()) {
+    HANGAR_ASSIGN_OR_RETURN(*prepared, FindPrepared(context, json["prepared"].get<std::string>()));
+    return (*prepared)->query;
+  }
+  return Status::Invalid("malformed statement handle");
+}
+
+Result<flight::AccessRequest> FlightSqlService::AccessFor(const flight::ServerCallContext& context,
+                                                          const flight::CallRequest& request) {
+  flight::AccessRequest access{flight::auth::Access::kRead, "", {}, true};
+  auto reads = [&](const std::string& query) -> Status {
+    HANGAR_ASSIGN_OR_RETURN(auto names, engine_->RelationsRead(query));
+    for (const auto& name : names) access.more_resources.push_back(name.ToString());
+    return Status::OK();
+  };
+  std::string_view bytes;
+  if (request.ticket) bytes = request.ticket->ticket;
+  else if (request.descriptor) bytes = request.descriptor->cmd;
+  else if (request.action) bytes = request.action->body;
+  auto any = ParseAny(bytes);
+  if (!any.ok()) return access;  // CancelFlightInfo's body, or an error the handler reports
+  if (any->Is<pb::CommandStatementQuery>()) {
+    HANGAR_ASSIGN_OR_RETURN(auto command, Unpack<pb::CommandStatementQuery>(*any));
+    HANGAR_RETURN_NOT_OK(reads(command.query()));
+  } else if (any->Is<pb::ActionCreatePreparedStatementRequest>()) {
+    HANGAR_ASSIGN_OR_RETURN(auto command, Unpack<pb::ActionCreatePreparedStatementRequest>(*any));
+    HANGAR_RETURN_NOT_OK(reads(command.query()));
+  } else if (any->Is<pb::TicketStatementQuery>()) {
+    HANGAR_ASSIGN_OR_RETURN(auto ticket, Unpack<pb::TicketStatementQuery>(*any));
+    std::shared_ptr<Prepared> prepared;
+    HANGAR_ASSIGN_OR_RETURN(auto query, QueryOfHandle(context, ticket.statement_handle(), &prepared));
+    HANGAR_RETURN_NOT_OK(reads(query));
+  } else if (any->Is<pb::CommandStatementUpdate>()) {
+    access.access = flight::auth::Access::kWrite;
+  }
+  // Prepared statements were checked when made, and belong to their maker.
+  return access;
+}
+
+Result<flight::FlightInfo> FlightSqlService::GetFlightInfo(const flight::ServerCallContext& context,
+                                                           const flight::FlightDescriptor& descriptor) {
+  HANGAR_ASSIGN_OR_RETURN(auto any, ParseAny(descriptor.cmd));
+  if (any.Is<pb::CommandStatementQuery>()) {
+    HANGAR_ASSIGN_OR_RETURN(auto command, Unpack<pb::CommandStatementQuery>(any));
+    if (command.has_transaction_id()) return Unsupported("transactions");
+    HANGAR_ASSIGN_OR_RETURN(auto schemas, engine_->Describe(command.query()));
+    return StatementInfo(descriptor, schemas.result, StatementHandle(RandomId(), &command.query(), nullptr));
+  }
+  if (any.Is<pb::CommandPreparedStatementQuery>()) {
+    HANGAR_ASSIGN_OR_RETURN(auto command, Unpack<pb::CommandPreparedStatementQuery>(any));
+    HANGAR_ASSIGN_OR_RETURN(auto prepared, FindPrepared(context, command.prepared_statement_handle()));
+    return StatementInfo(descriptor, prepared->schemas.result,
+                         StatementHandle(RandomId(), nullptr, &command.prepared_statement_handle()));
+  }
+  if (IsMetadataCommand(any)) {
+    HANGAR_ASSIGN_OR_RETURN(auto schema, MetadataSchema(any));
+    flight::FlightInfo info;
+    info.schema = std::move(schema);
+    info.descriptor = descriptor;
+    info.endpoints.push_back({flight::Ticket{descriptor.cmd}, {}, std::nullopt, ""});  // the command is its own ticket
+    return info;
+  }
+  if (any.Is<pb::CommandStatementSubstraitPlan>()) return Unsupported("Substrait plans");
+  return Status::Invalid("Flight SQL command " + any.type_url().substr(kTypePrefix.size()) +
+                         " cannot be used with GetFlightInfo");
+}
+
+Result<arrow::SchemaPtr> FlightSqlService::GetSchema(const flight::ServerCallContext& context,
+                                                     const flight::FlightDescriptor& descriptor) {
+  HANGAR_ASSIGN_OR_RETURN(auto any, ParseAny(descriptor.cmd));
+  if (any.Is<pb::CommandStatementQuery>()) {
+    HANGAR_ASSIGN_OR_RETURN(auto command, Unpack<pb::CommandStatementQuery>(any));
+    HANGAR_ASSIGN_OR_RETURN(auto schemas, engine_->Describe(command.query()));
+    return schemas.result;
+  }
+  if (any.Is<pb::CommandPreparedStatementQuery>()) {
+    HANGAR_ASSIGN_OR_RETURN(auto command, Unpack<pb::CommandPreparedStatementQuery>(any));
+    HANGAR_ASSIGN_OR_RETURN(auto prepared, FindPrepared(context, command.prepared_statement_handle()));
+    return prepared->schemas.result;
+  }
+  if (IsMetadataCommand(any)) return MetadataSchema(any);
+  return Status::Invalid("Flight SQL command " + any.type_url().substr(kTypePrefix.size()) +
+                         " cannot be used with GetSchema");
+}
+
+Status FlightSqlService::DoGet(const flight::ServerCallContext& context, const flight::Ticket& ticket,
+                               flight::FlightStreamWriter* out) {
+  HANGAR_ASSIGN_OR_RETURN(auto any, ParseAny(ticket.ticket));
+  if (IsMetadataCommand(any)) {
+    HANGAR_ASSIGN_OR_RETURN(auto batch, RunMetadataCommand(*engine_, any));
+    HANGAR_RETURN_NOT_OK(out->Begin(batch->schema));
+    return out->WriteRecordBatch(*batch);
+  }
+  if (!any.Is<pb::TicketStatementQuery>())
+    return Status::Invalid("Flight SQL message " + any.type_url().substr(kTypePrefix.size()) + " is not a ticket");
+  HANGAR_ASSIGN_OR_RETURN(auto statement, Unpack<pb::TicketStatementQuery>(any));
+  auto handle = nlohmann::json::parse(statement.statement_handle(), nullptr, false);
+  const std::string run_id = handle.is_object() ? handle.value("run", "") : "";
+  std::shared_ptr<Prepared> prepared;
+  HANGAR_ASSIGN_OR_RETURN(auto query, QueryOfHandle(context, statement.statement_handle(), &prepared));
+  auto cancelled = [&context] { return context.is_cancelled(); };
+  std::vector<std::shared_ptr<const duckdb::Parameters>> rows;
+  if (prepared) {
+    std::lock_guard lock(prepared->mu);
+    rows = prepared->rows;
+  }
+  if (rows.empty()) {
+    HANGAR_ASSIGN_OR_RETURN(auto source, engine_->Run(run_id, query, nullptr, cancelled));
+    return StreamSource(*source, out);
+  }
+  // Each bound row runs the query once; the results follow one another.
+  for (const auto& row : rows) {
+    HANGAR_ASSIGN_OR_RETURN(auto source, engine_->Run(run_id, query, row.get(), cancelled));
+    HANGAR_RETURN_NOT_OK(StreamSource(*source, out));
+  }
+  return Status::OK();
+}
+
+Status FlightSqlService::DoPut(const flight::ServerCallContext& context, const flight::FlightDescriptor& descriptor,
+                               flight::FlightStreamReader* in, flight::PutResultWriter* out) {
+  HANGAR_ASSIGN_OR_RETURN(auto any, ParseAny(descriptor.cmd));
+  if (any.Is<pb::CommandPreparedStatementQuery>()) {
+    HANGAR_ASSIGN_OR_RETURN(auto command, Unpack<pb::CommandPreparedStatementQuery>(any));
+    HANGAR_ASSIGN_OR_RETURN(auto prepared, FindPrepared(context, command.prepared_statement_handle()));
+    const size_t expected = static_cast<size_t>(prepared->schemas.parameters->num_fields());
+    std::vector<std::shared_ptr<const duckdb::Parameters>> rows;
+    HANGAR_ASSIGN_OR_RETURN(auto batches, in->ReadAll());
+    for (const auto& batch : batches) {
+      if (static_cast<size_t>(batch->num_columns()) != expected)
+        return Status::Invalid("the statement takes " + std::to_string(expected) + " parameters, the batch has " +
+                               std::to_string(batch->num_columns()) + " columns");
+      for (int64_t r = 0; r < batch->num_rows; ++r) {
+        HANGAR_ASSIGN_OR_RETURN(auto row, duckdb::Parameters::FromRow(*batch, r));
+        rows.push_back(std::make_shared<const duckdb::Parameters>(std::move(row)));
+      }
+    }
+    {
+      std::lock_guard lock(prepared->mu);
+      prepared->rows = std::move(rows);
+    }
+    pb::DoPutPreparedStatementResult result;
+    result.set_prepared_statement_handle(command.prepared_statement_handle());
+    return out->Write(result.SerializeAsString());
+  }
+  if (any.Is<pb::CommandStatementUpdate>() || any.Is<pb::CommandPreparedStatementUpdate>())
+    return Unsupported("updates (INSERT and the like)");
+  if (any.Is<pb::CommandStatementSubstraitPlan>()) return Unsupported("Substrait plans");
+  return Status::Invalid("Flight SQL command " + any.type_url().substr(kTypePrefix.size()) +
+                         " cannot be used with DoPut");
+}
+
+Result<std::vector<flight::ActionResult>> FlightSqlService::DoAction(const flight::ServerCallContext& context,
+                                                                     const flight::Action& action) {
+  if (action.type == "CancelFlightInfo" || action.type == "CancelQuery") {
+    flight::FlightInfo info;
+    if (action.type == "CancelFlightInfo") {
+      ::arrow::flight::protocol::CancelFlightInfoRequest request;
+      if (!request.ParseFromString(action.body)) return Status::Invalid("CancelFlightInfo: malformed request");
+      HANGAR_ASSIGN_OR_RETURN(info, flight::FromProto(request.info()));
+    } else {
+      HANGAR_ASSIGN_OR_RETURN(auto any, ParseAny(action.body));
+      HANGAR_ASSIGN_OR_RETURN(auto request, Unpack<pb::ActionCancelQueryRequest>(any));
+      ::arrow::flight::protocol::FlightInfo proto;
+      if (!proto.ParseFromString(request.info())) return Status::Invalid("CancelQuery: malformed FlightInfo");
+      HANGAR_ASSIGN_OR_RETURN(info, flight::FromProto(proto));
+    }
+    bool cancelled = false, known = false;
+    for (const auto& endpoint : info.endpoints) {
+      auto any = ParseAny(endpoint.ticket.ticket);
+      if (!any.ok() || !any->Is<pb::TicketStatementQuery>()) continue;
+      HANGAR_ASSIGN_OR_RETURN(auto ticket, Unpack<pb::TicketStatementQuery>(*any));
+      auto handle = nlohmann::json::parse(ticket.statement_handle(), nullptr, false);
+      if (!handle.is_object() || !handle.contains("run")) continue;
+      known = true;
+      cancelled = engine_->Cancel(handle.value("run", "")) || cancelled;
+    }
+    if (!known) return Status::Invalid(action.type + ": the FlightInfo is not one of a Flight SQL query");
+    // A query not running (finished, or its ticket not redeemed yet) has nothing to cancel.
+    if (action.type == "CancelQuery") {
+      pb::ActionCancelQueryResult result;
+      result.set_result(cancelled ? 1 : 0);
+      return std::vector<flight::ActionResult>{{Pack(result)}};
+    }
+    ::arrow::flight::protocol::CancelFlightInfoResult result;
+    result.set_status(cancelled ? ::arrow::flight::protocol::CANCEL_STATUS_CANCELLED
+                                : ::arrow::flight::protocol::CANCEL_STATUS_NOT_CANCELLABLE);
+    return std::vector<flight::ActionResult>{{result.SerializeAsString()}};
+  }
+  HANGAR_ASSIGN_OR_RETURN(auto any, ParseAny(action.body));
+  if (action.type == "CreatePreparedStatement") {
+    HANGAR_ASSIGN_OR_RETURN(auto request, Unpack<pb::ActionCreatePreparedStatementRequest>(any));
+    if (request.has_transaction_id()) return Unsupported("transactions");
+    auto prepared = std::make_shared<Prepared>();
+    prepared->query = request.query();
+    prepared->user = context.user();
+    HANGAR_ASSIGN_OR_RETURN(prepared->schemas, engine_->Describe(request.query()));
+    pb::ActionCreatePreparedStatementResult result;
+    const std::string handle = RandomId();
+    result.set_prepared_statement_handle(handle);
+    HANGAR_ASSIGN_OR_RETURN(auto dataset, arrow::ipc::SerializeSchema(*prepared->schemas.result));
+    result.set_dataset_schema(dataset);
+    if (prepared->schemas.parameters->num_fields() > 0) {
+      HANGAR_ASSIGN_OR_RETURN(auto parameters, arrow::ipc::SerializeSchema(*prepared->schemas.parameters));
+      result.set_parameter_schema(parameters);
+    }
+    {
+      std::lock_guard lock(mu_);
+      prepared_[handle] = std::move(prepared);
+    }
+    return std::vector<flight::ActionResult>{{Pack(result)}};
+  }
+  if (action.type == "ClosePreparedStatement") {
+    HANGAR_ASSIGN_OR_RETURN(auto request, Unpack<pb::ActionClosePreparedStatementRequest>(any));
+    HANGAR_RETURN_NOT_OK(FindPrepared(context, request.prepared_statement_handle()).status());
+    std::lock_guard lock(mu_);
+    prepared_.erase(request.prepared_statement_handle());
+    return std::vector<flight::ActionResult>{};
+  }
+  if (action.type == "CreatePreparedSubstraitPlan") return Unsupported("Substrait plans");
+  if (action.type == "BeginTransaction" || action.type == "EndTransaction" || action.type == "BeginSavepoint" ||
+      action.type == "EndSavepoint")
+    return Unsupported("transactions");
+  return Status::Invalid("unknown Flight SQL action " + action.type);
+}
+
+}  // namespace hangar::sql

@@ -1,0 +1,69 @@
+// Flight SQL on the SqlEngine: the commands of FlightSql.proto, arriving as
+// google.protobuf.Any in descriptors, tickets and action bodies.
+//
+//   GetFlightInfo / GetSchema  CommandStatementQuery, CommandPreparedStatementQuery,
+//                              and the metadata commands (CommandGetSqlInfo,
+//                              GetCatalogs, GetDbSchemas, GetTables, GetTableTypes,
+//                              GetPrimaryKeys, GetExportedKeys, GetImportedKeys,
+//                              GetCrossReference, GetXdbcTypeInfo)
+//   DoGet                      TicketStatementQuery (a query's ticket) or a
+//                              metadata command (its own ticket)
+//   DoPut                      CommandPreparedStatementQuery: parameter rows to bind
+//   DoAction                   CreatePreparedStatement, ClosePreparedStatement,
+//                              CancelFlightInfo (and the older CancelQuery)
+//
+// A statement ticket carries an opaque handle (JSON inside: the query text
+// or the prepared statement, and the run id that CancelFlightInfo uses).
+// The query runs when the ticket is redeemed, not at GetFlightInfo, which
+// only prepares it (to validate it and to report its schema).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string_view>
+
+#include "flight/server.h"
+#include "sql/engine.h"
+
+namespace hangar::sql {
+
+class FlightSqlService {
+ public:
+  explicit FlightSqlService(std::shared_ptr<SqlEngine> engine);
+
+  // Whether `bytes` (a descriptor command, a ticket or an action body) is a
+  // Flight SQL message: an Any whose type is in arrow.flight.protocol.sql.
+  static bool IsFlightSql(std::string_view bytes);
+  // Whether DoAction `type` is one of Flight SQL's.
+  static bool IsFlightSqlAction(std::string_view type);
+
+  // The permissions a call needs: read on every table and topic a query
+  // reads; metadata commands are open to any authenticated user.
+  Result<flight::AccessRequest> AccessFor(const flight::ServerCallContext& context, const flight::CallRequest& request);
+
+  Result<flight::FlightInfo> GetFlightInfo(const flight::ServerCallContext& context,
+                                           const flight::FlightDescriptor& descriptor);
+  Result<arrow::SchemaPtr> GetSchema(const flight::ServerCallContext& context, const flight::FlightDescriptor& descriptor);
+  Status DoGet(const flight::ServerCallContext& context, const flight::Ticket& ticket, flight::FlightStreamWriter* out);
+  Status DoPut(const flight::ServerCallContext& context, const flight::FlightDescriptor& descriptor,
+               flight::FlightStreamReader* in, flight::PutResultWriter* out);
+  Result<std::vector<flight::ActionResult>> DoAction(const flight::ServerCallContext& context,
+                                                     const flight::Action& action);
+  static std::vector<flight::ActionType> Actions();
+
+  // A prepared statement: its query, schemas and bound parameter rows.
+  struct Prepared;
+
+ private:
+  Result<std::shared_ptr<Prepared>> FindPrepared(const flight::ServerCallContext& context, const std::string& handle);
+  // The query text of a statement ticket's handle, and its prepared statement if any.
+  Result<std::string> QueryOfHandle(const flight::ServerCallContext& context, const std::string& handle,
+                                    std::shared_ptr<Prepared>* prepared);
+
+  std::shared_ptr<SqlEngine> engine_;
+  std::mutex mu_;
+  std::map<std::string, std::shared_ptr<Prepared>> prepared_;  // by handle; guarded by mu_
+};
+
+}  // namespace hangar::sql

@@ -1,0 +1,207 @@
+#include "sql/relations.h"
+
+#include "kafka/topic_reader.h"
+
+namespace hangar::sql {
+
+namespace {
+
+using duckdb::QuoteIdentifier;
+using duckdb::QuoteLiteral;
+using store::kKafkaNamespace;
+
+std::string ViewName(const store::QualifiedName& name) {
+  return QuoteIdentifier(name.ns) + "." + QuoteIdentifier(name.name);
+}
+
+// Every partition of a topic in turn, each from its first offset to the
+// high watermark seen when the scan opened.
+class TopicScan : public arrow::RecordBatchSource {
+ public:
+  TopicScan(std::shared_ptr<kafka::KafkaCluster> cluster, std::shared_ptr<kafka::SchemaRegistry> registry,
+            kafka::TopicInfo topic, arrow::SchemaPtr schema)
+      : cluster_(std::move(cluster)), registry_(std::move(registry)), topic_(std::move(topic)), schema_(std::move(schema)) {}
+
+  const arrow::SchemaPtr& schema() const override { return schema_; }
+
+  Result<arrow::RecordBatchPtr> Next() override {
+    while (true) {
+      if (!current_) {
+        while (next_ < topic_.partitions.size() && topic_.partitions[next_].high <= topic_.partitions[next_].low) ++next_;
+        if (next_ >= topic_.partitions.size()) return arrow::RecordBatchPtr();
+        const auto& p = topic_.partitions[next_++];
+        kafka::TopicReadOptions options;
+        options.start_offset = p.low;
+        options.end_offset = p.high;
+        HANGAR_ASSIGN_OR_RETURN(current_, kafka::PartitionSource::Open(cluster_, registry_, topic_.name, p.id, options));
+        // The reader schema may have changed since the query was bound.
+        if (!current_->schema()->Equals(*schema_, false))
+          return Status::Unavailable("the schema of topic " + topic_.name + " changed while the query started; run it again");
+      }
+      HANGAR_ASSIGN_OR_RETURN(auto batch, current_->Next());
+      if (batch != nullptr) return batch;
+      current_.reset();
+    }
+  }
+
+ private:
+  std::shared_ptr<kafka::KafkaCluster> cluster_;
+  std::shared_ptr<kafka::SchemaRegistry> registry_;
+  kafka::TopicInfo topic_;
+  arrow::SchemaPtr schema_;
+  size_t next_ = 0;
+  std::unique_ptr<kafka::PartitionSource> current_;
+};
+
+class HangarScanProvider : public ScanProvider {
+ public:
+  HangarScanProvider(std::shared_ptr<store::TableStore> tables, std::shared_ptr<kafka::KafkaCluster> cluster,
+                     std::shared_ptr<kafka::SchemaRegistry> registry)
+      : tables_(std::move(tables)), cluster_(std::move(cluster)), registry_(std::move(registry)) {}
+
+  Result<arrow::SchemaPtr> Schema(const std::string& text) override {
+    HANGAR_ASSIGN_OR_RETURN(auto name, store::ParseQualifiedName(text));
+    if (name.ns == kKafkaNamespace) return TopicSchema(name.name);
+    HANGAR_ASSIGN_OR_RETURN(auto snapshot, tables_->Snapshot(name));
+    return snapshot->schema;
+  }
+
+  Result<std::unique_ptr<arrow::RecordBatchSource>> Open(const std::string& text) override {
+    HANGAR_ASSIGN_OR_RETURN(auto name, store::ParseQualifiedName(text));
+    if (name.ns == kKafkaNamespace) {
+      if (!cluster_) return Status::FailedPrecondition("this server is not connected to Kafka");
+      HANGAR_ASSIGN_OR_RETURN(auto schema, TopicSchema(name.name));
+      HANGAR_ASSIGN_OR_RETURN(auto topic, cluster_->DescribeTopic(name.name));
+      return std::unique_ptr<arrow::RecordBatchSource>(
+          std::make_unique<TopicScan>(cluster_, registry_, std::move(topic), std::move(schema)));
+    }
+    HANGAR_ASSIGN_OR_RETURN(auto snapshot, tables_->Snapshot(name));
+    return tables_->Scan(snapshot);
+  }
+
+  Result<arrow::SchemaPtr> TopicSchema(const std::string& topic) {
+    if (!registry_) return Status::FailedPrecondition("this server is not connected to Kafka");
+    HANGAR_ASSIGN_OR_RETURN(auto schema, kafka::ResolveTopicSchema(*registry_, topic, kafka::TopicReadOptions{}));
+    return schema.schema;
+  }
+
+ private:
+  std::shared_ptr<store::TableStore> tables_;
+  std::shared_ptr<kafka::KafkaCluster> cluster_;
+  std::shared_ptr<kafka::SchemaRegistry> registry_;
+};
+
+}  // namespace
+
+Result<std::shared_ptr<Relations>> Relations::Open(std::shared_ptr<duckdb::Database> db,
+                                                   std::shared_ptr<store::TableStore> tables,
+                                                   std::shared_ptr<kafka::KafkaCluster> cluster,
+                                                   std::shared_ptr<kafka::SchemaRegistry> registry) {
+  std::shared_ptr<Relations> out(new Relations());
+  out->db_ = db;
+  out->tables_ = tables;
+  out->cluster_ = cluster;
+  out->registry_ = registry;
+  out->provider_ = std::make_shared<HangarScanProvider>(tables, cluster, registry);
+  HANGAR_ASSIGN_OR_RETURN(out->ddl_, duckdb::Connection::Open(db));
+  HANGAR_RETURN_NOT_OK(RegisterScanFunction(*out->ddl_, out->provider_));
+  // Queries search the default namespace for bare names: its schema always exists.
+  HANGAR_RETURN_NOT_OK(out->ddl_->Execute("CREATE SCHEMA IF NOT EXISTS " + QuoteIdentifier(store::kDefaultNamespace)));
+  out->schemas_.insert(std::string(store::kDefaultNamespace));
+  return out;
+}
+
+Result<Pins> Relations::Sync() {
+  Pins pins;
+  HANGAR_RETURN_NOT_OK(SyncTables(pins));
+  HANGAR_RETURN_NOT_OK(SyncTopicNames());
+  return pins;
+}
+
+Status Relations::SyncTables(Pins& pins) {
+  std::map<store::QualifiedName, store::SnapshotPtr> current;
+  for (auto& snapshot : tables_->List()) current[snapshot->name] = snapshot;
+  std::map<store::QualifiedName, store::SnapshotPtr> views;
+  {
+    std::lock_guard lock(names_mu_);
+    views = views_;
+  }
+  for (const auto& [name, snapshot] : views) {
+    if (current.count(name)) continue;
+    HANGAR_RETURN_NOT_OK(ddl_->Execute("DROP VIEW IF EXISTS " + ViewName(name)));
+    views.erase(name);
+  }
+  for (const auto& [name, snapshot] : current) {
+    auto it = views.find(name);
+    if (it != views.end() && it->second == snapshot) continue;
+    if (schemas_.insert(name.ns).second)
+      HANGAR_RETURN_NOT_OK(ddl_->Execute("CREATE SCHEMA IF NOT EXISTS " + QuoteIdentifier(name.ns)));
+    std::string body;
+    if (snapshot->files.empty()) {
+      body = std::string("SELECT * FROM ") + kScanFunction + "(" + QuoteLiteral(name.ToString()) + ")";
+    } else {
+      body = "SELECT * FROM read_parquet([";
+      for (size_t i = 0; i < snapshot->files.size(); ++i)
+        body += (i ? ", " : "") + QuoteLiteral(snapshot->files[i].path().string());
+      body += "])";
+    }
+    HANGAR_RETURN_NOT_OK(ddl_->Execute("CREATE OR REPLACE VIEW " + ViewName(name) + " AS " + body));
+    views[name] = snapshot;
+  }
+  for (const auto& [name, snapshot] : views) pins.push_back(snapshot);
+  std::lock_guard lock(names_mu_);
+  views_ = std::move(views);
+  return Status::OK();
+}
+
+Status Relations::SyncTopicNames() {
+  if (!cluster_) return Status::OK();
+  HANGAR_ASSIGN_OR_RETURN(auto names, cluster_->TopicNames());
+  std::set<std::string> now(names.begin(), names.end());
+  if (schemas_.insert(std::string(kKafkaNamespace)).second)
+    HANGAR_RETURN_NOT_OK(ddl_->Execute("CREATE SCHEMA IF NOT EXISTS " + QuoteIdentifier(kKafkaNamespace)));
+  for (auto it = topic_views_.begin(); it != topic_views_.end();) {
+    if (now.count(it->first)) {
+      ++it;
+      continue;
+    }
+    HANGAR_RETURN_NOT_OK(ddl_->Execute("DROP VIEW IF EXISTS " + ViewName({std::string(kKafkaNamespace), it->first})));
+    it = topic_views_.erase(it);
+  }
+  std::lock_guard lock(names_mu_);
+  topics_ = std::move(now);
+  return Status::OK();
+}
+
+Status Relations::SyncTopics(const std::vector<store::QualifiedName>& names) {
+  for (const auto& name : names) {
+    if (name.ns != kKafkaNamespace || !Exists(name)) continue;
+    HANGAR_ASSIGN_OR_RETURN(auto schema, provider_->Schema(name.ToString()));
+    auto& view = topic_views_[name.name];
+    if (view != nullptr && view->Equals(*schema, false)) continue;
+    HANGAR_RETURN_NOT_OK(ddl_->Execute("CREATE OR REPLACE VIEW " + ViewName(name) + " AS SELECT * FROM " +
+                                       kScanFunction + "(" + QuoteLiteral(name.ToString()) + ")"));
+    view = std::move(schema);
+  }
+  return Status::OK();
+}
+
+bool Relations::Exists(const store::QualifiedName& name) const {
+  std::lock_guard lock(names_mu_);
+  return name.ns == kKafkaNamespace ? topics_.count(name.name) > 0 : views_.count(name) > 0;
+}
+
+std::vector<store::QualifiedName> Relations::List() const {
+  std::lock_guard lock(names_mu_);
+  std::vector<store::QualifiedName> out;
+  for (const auto& [name, snapshot] : views_) out.push_back(name);
+  for (const auto& topic : topics_) out.push_back({std::string(kKafkaNamespace), topic});
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+Result<arrow::SchemaPtr> Relations::Schema(const store::QualifiedName& name) const {
+  return provider_->Schema(name.ToString());
+}
+
+}  // namespace hangar::sql

@@ -1,0 +1,85 @@
+// Hangar's tables and topics as DuckDB views, kept in step with the store
+// and the Kafka cluster.
+//
+//   "<namespace>"."<table>"  SELECT * FROM read_parquet([<the snapshot's files>])
+//                            (an empty table: hangar_scan('<namespace>.<table>'))
+//   kafka."<topic>"          SELECT * FROM hangar_scan('kafka.<topic>')
+//
+// Parquet files are read by DuckDB itself, so filters and projections reach
+// the Parquet reader (row groups skipped by statistics, columns not read).
+// Topics are read through the topics path (kafka/topic_reader.h): every
+// partition from its first offset to the high watermark seen when the query
+// starts, decoded from Avro, with the metadata columns.
+//
+// Sync() brings the table views and the list of topics up to date; a topic
+// gets its view (or a new one, when its schema changed: DuckDB refuses a
+// view whose columns changed under it) when a query reads it (SyncTopics).
+// A query syncs, prepares and starts under one lock (Lock()), and keeps the
+// snapshots it was bound to (Pins) until it ends, so files an overwrite
+// replaces stay readable.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <vector>
+
+#include "duckdb/database.h"
+#include "kafka/cluster.h"
+#include "kafka/schema_registry.h"
+#include "sql/scan_function.h"
+#include "store/table_store.h"
+
+namespace hangar::sql {
+
+// The table snapshots a running query reads.
+using Pins = std::vector<store::SnapshotPtr>;
+
+class Relations {
+ public:
+  // `cluster` and `registry` may be null: no Kafka, no `kafka` schema.
+  static Result<std::shared_ptr<Relations>> Open(std::shared_ptr<duckdb::Database> db,
+                                                 std::shared_ptr<store::TableStore> tables,
+                                                 std::shared_ptr<kafka::KafkaCluster> cluster,
+                                                 std::shared_ptr<kafka::SchemaRegistry> registry);
+
+  // Held while a query syncs, prepares and starts.
+  std::unique_lock<std::mutex> Lock() { return std::unique_lock(mu_); }
+  // Updates the table views and the topic names (needs Lock()); returns the
+  // snapshots the table views read.
+  Result<Pins> Sync();
+  // Makes sure the topics among `names` have views of their current schema (needs Lock()).
+  Status SyncTopics(const std::vector<store::QualifiedName>& names);
+
+  // Whether namespace.name is a table or a topic (as of the last Sync).
+  bool Exists(const store::QualifiedName& name) const;
+  // Every relation as of the last Sync, ordered by name; topics under "kafka".
+  std::vector<store::QualifiedName> List() const;
+  // Its Arrow schema: a table's as stored, a topic's as DoGet serves it.
+  Result<arrow::SchemaPtr> Schema(const store::QualifiedName& name) const;
+
+  const std::shared_ptr<store::TableStore>& tables() const { return tables_; }
+  bool has_kafka() const { return cluster_ != nullptr; }
+
+ private:
+  Relations() = default;
+  Status SyncTables(Pins& pins);
+  Status SyncTopicNames();
+
+  std::shared_ptr<duckdb::Database> db_;
+  std::shared_ptr<store::TableStore> tables_;
+  std::shared_ptr<kafka::KafkaCluster> cluster_;
+  std::shared_ptr<kafka::SchemaRegistry> registry_;
+  std::shared_ptr<ScanProvider> provider_;
+
+  std::mutex mu_;  // serializes Sync and the statements that start under it
+  std::unique_ptr<duckdb::Connection> ddl_;  // the connection views are made on; guarded by mu_
+  std::set<std::string> schemas_;            // DuckDB schemas made; guarded by mu_
+  mutable std::mutex names_mu_;
+  std::map<store::QualifiedName, store::SnapshotPtr> views_;  // a table's view reads this; guarded by names_mu_
+  std::set<std::string> topics_;                              // guarded by names_mu_
+  std::map<std::string, arrow::SchemaPtr> topic_views_;       // the schema each topic view has; guarded by mu_
+};
+
+}  // namespace hangar::sql
