@@ -320,6 +320,20 @@ class QueryStream : public QueryResult {
 
 }  // namespace
 
+// A column or parameter as an Arrow field; one whose type DuckDB cannot
+// infer (the $1 of VALUES ($1)) is null-typed, as Flight SQL clients expect
+// of an unknown type. Takes `type`.
+Result<arrow::FieldPtr> FieldOf(duckdb_arrow_options options, duckdb_logical_type type, const std::string& name) {
+  const duckdb_type id = type ? duckdb_get_type_id(type) : DUCKDB_TYPE_INVALID;
+  if (id == DUCKDB_TYPE_INVALID || id == DUCKDB_TYPE_ANY || id == DUCKDB_TYPE_SQLNULL) {
+    if (type) duckdb_destroy_logical_type(&type);
+    return arrow::field(name, arrow::null());
+  }
+  std::vector<duckdb_logical_type> one = {type};
+  HANGAR_ASSIGN_OR_RETURN(auto schema, ArrowSchemaOf(options, one, {name.c_str()}));
+  return schema->field(0);
+}
+
 Result<StatementSchemas> DescribeStatement(Connection& connection, const std::string& sql) {
   Prepared prepared;
   HANGAR_RETURN_NOT_OK(prepared.Prepare(connection, sql));
@@ -327,26 +341,26 @@ Result<StatementSchemas> DescribeStatement(Connection& connection, const std::st
   duckdb_connection_get_arrow_options(connection.handle(), &options);
   StatementSchemas out;
   out.type = duckdb_prepared_statement_type(prepared.handle);
-  std::vector<duckdb_logical_type> types;
-  std::vector<const char*> names;
-  for (idx_t i = 0, n = duckdb_prepared_statement_column_count(prepared.handle); i < n; ++i) {
-    types.push_back(duckdb_prepared_statement_column_logical_type(prepared.handle, i));
-    names.push_back(duckdb_prepared_statement_column_name(prepared.handle, i));
+  std::vector<arrow::FieldPtr> columns, parameters;
+  Status st;
+  for (idx_t i = 0, n = duckdb_prepared_statement_column_count(prepared.handle); i < n && st.ok(); ++i) {
+    auto field = FieldOf(options, duckdb_prepared_statement_column_logical_type(prepared.handle, i),
+                         duckdb_prepared_statement_column_name(prepared.handle, i));
+    st = field.status();
+    if (st.ok()) columns.push_back(std::move(*field));
   }
-  auto result = ArrowSchemaOf(options, types, names);
-  std::vector<std::string> param_names;
-  for (idx_t i = 0, n = duckdb_nparams(prepared.handle); i < n; ++i) {
-    const char* name = duckdb_parameter_name(prepared.handle, i + 1);
-    param_names.push_back(name ? name : std::to_string(i + 1));
-    if (name) duckdb_free(const_cast<char*>(name));
-    types.push_back(duckdb_param_logical_type(prepared.handle, i + 1));
+  for (idx_t i = 0, n = duckdb_nparams(prepared.handle); i < n && st.ok(); ++i) {
+    const char* raw_name = duckdb_parameter_name(prepared.handle, i + 1);
+    const std::string name = raw_name ? raw_name : std::to_string(i + 1);
+    if (raw_name) duckdb_free(const_cast<char*>(raw_name));
+    auto field = FieldOf(options, duckdb_param_logical_type(prepared.handle, i + 1), name);
+    st = field.status();
+    if (st.ok()) parameters.push_back(std::move(*field));
   }
-  std::vector<const char*> param_ptrs;
-  for (const auto& name : param_names) param_ptrs.push_back(name.c_str());
-  auto parameters = ArrowSchemaOf(options, types, param_ptrs);
   duckdb_destroy_arrow_options(&options);
-  HANGAR_ASSIGN_OR_RETURN(out.result, std::move(result));
-  HANGAR_ASSIGN_OR_RETURN(out.parameters, std::move(parameters));
+  HANGAR_RETURN_NOT_OK(st);
+  out.result = arrow::schema(std::move(columns));
+  out.parameters = arrow::schema(std::move(parameters));
   return out;
 }
 

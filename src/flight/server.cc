@@ -255,14 +255,13 @@ class FlightGrpcService : public grpc::Service {
     if (auth_ == nullptr) return Status::OK();
     HANGAR_ASSIGN_OR_RETURN(auto needed, service_->AccessFor(call, request));
     const auto& permissions = auth_->PermissionsOf(call.user());
-    std::vector<const std::string*> resources;
-    if (!needed.any_user) resources.push_back(&needed.resource);
-    for (const auto& resource : needed.more_resources) resources.push_back(&resource);
-    for (const std::string* resource : resources) {
-      if (!auth::Allows(permissions, needed.access, *resource))
-        return Status::PermissionDenied("user '" + call.user() + "' has no " +
-                                        std::string(auth::AccessName(needed.access)) + " permission on '" + *resource +
-                                        "'");
+    std::vector<std::pair<auth::Access, const std::string*>> checks;
+    if (!needed.any_user) checks.emplace_back(needed.access, &needed.resource);
+    for (const auto& resource : needed.reads) checks.emplace_back(auth::Access::kRead, &resource);
+    for (const auto& [access, resource] : checks) {
+      if (!auth::Allows(permissions, access, *resource))
+        return Status::PermissionDenied("user '" + call.user() + "' has no " + std::string(auth::AccessName(access)) +
+                                        " permission on '" + *resource + "'");
     }
     return Status::OK();
   }

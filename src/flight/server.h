@@ -41,10 +41,11 @@ class ServerCallContext {
 struct AccessRequest {
   auth::Access access = auth::Access::kRead;
   std::string resource;  // e.g. "default.users", "kafka.orders", "*" (server-wide)
-  // More resources the call needs the same access to (the tables a query reads).
-  std::vector<std::string> more_resources = {};
-  // Any authenticated user may make the call (`resource` is not checked):
-  // calls that only touch the resources in more_resources, if any.
+  // Resources the call reads besides (read permission suffices): the
+  // tables and topics a SQL statement reads.
+  std::vector<std::string> reads = {};
+  // `resource` is not checked: any authenticated user may make the call
+  // (it touches only what `reads` names, if anything).
   bool any_user = false;
 };
 

@@ -1,6 +1,8 @@
 #include "sql/engine.h"
 
+#include "arrow/array_access.h"
 #include "sql/query_check.h"
+#include "store/storage_types.h"
 
 namespace hangar::sql {
 
@@ -136,6 +138,118 @@ Result<std::unique_ptr<arrow::RecordBatchSource>> SqlEngine::Run(const std::stri
   auto source = std::make_unique<RunSource>(std::move(result), std::move(pins), running);
   HANGAR_RETURN_NOT_OK(source->Execute());
   return std::unique_ptr<arrow::RecordBatchSource>(std::move(source));
+}
+
+Result<store::QualifiedName> SqlEngine::InsertTarget(const InsertStatement& insert) {
+  HANGAR_ASSIGN_OR_RETURN(auto name, store::ParseQualifiedName(insert.table));
+  if (name.ns == store::kKafkaNamespace)
+    return Status::Invalid("INSERT into a topic is not supported: write topics with DoPut on [\"kafka\", topic]");
+  return name;
+}
+
+Result<std::vector<store::QualifiedName>> SqlEngine::InsertReads(const InsertStatement& insert) {
+  return RelationsRead(insert.query);
+}
+
+namespace {
+
+// The runs of an INSERT's query, one per parameter row, one after another.
+class InsertRuns : public arrow::RecordBatchSource {
+ public:
+  using Open = std::function<Result<std::unique_ptr<arrow::RecordBatchSource>>(const duckdb::Parameters*)>;
+  InsertRuns(Open open, std::vector<std::shared_ptr<const duckdb::Parameters>> rows)
+      : open_(std::move(open)), rows_(std::move(rows)) {}
+
+  Status Start() {
+    HANGAR_ASSIGN_OR_RETURN(current_, open_(rows_.empty() ? nullptr : rows_[0].get()));
+    next_ = 1;
+    return Status::OK();
+  }
+  const arrow::SchemaPtr& schema() const override { return current_->schema(); }
+  Result<arrow::RecordBatchPtr> Next() override {
+    while (true) {
+      HANGAR_ASSIGN_OR_RETURN(auto batch, current_->Next());
+      if (batch != nullptr) return batch;
+      if (next_ >= rows_.size()) return arrow::RecordBatchPtr();
+      HANGAR_ASSIGN_OR_RETURN(current_, open_(rows_[next_++].get()));
+    }
+  }
+
+ private:
+  Open open_;
+  std::vector<std::shared_ptr<const duckdb::Parameters>> rows_;
+  std::unique_ptr<arrow::RecordBatchSource> current_;
+  size_t next_ = 0;
+};
+
+}  // namespace
+
+Result<int64_t> SqlEngine::Insert(const std::string& id, const InsertStatement& insert,
+                                  const std::vector<std::shared_ptr<const duckdb::Parameters>>& rows) {
+  HANGAR_ASSIGN_OR_RETURN(auto name, InsertTarget(insert));
+  auto& tables = *relations_->tables();
+  HANGAR_ASSIGN_OR_RETURN(auto snapshot, tables.Snapshot(name));
+  // The table's columns with the types DuckDB gives them.
+  std::vector<std::pair<std::string, std::string>> columns;
+  {
+    HANGAR_ASSIGN_OR_RETURN(auto connection, OpenConnection());
+    {
+      auto lock = relations_->Lock();
+      HANGAR_RETURN_NOT_OK(relations_->Sync().status());
+    }
+    HANGAR_ASSIGN_OR_RETURN(
+        auto result, duckdb::StartQuery(std::move(connection),
+                                        "SELECT column_name, data_type FROM information_schema.columns WHERE "
+                                        "table_schema = " + duckdb::QuoteLiteral(name.ns) + " AND table_name = " +
+                                            duckdb::QuoteLiteral(name.name) + " ORDER BY ordinal_position"));
+    HANGAR_RETURN_NOT_OK(result->Execute());
+    while (true) {
+      HANGAR_ASSIGN_OR_RETURN(auto batch, result->Next());
+      if (batch == nullptr) break;
+      for (int64_t r = 0; r < batch->num_rows; ++r)
+        columns.emplace_back(arrow::BinaryValue(*batch->column(0), r), arrow::BinaryValue(*batch->column(1), r));
+    }
+  }
+  HANGAR_ASSIGN_OR_RETURN(auto query, Describe(insert.query));
+  size_t given = static_cast<size_t>(query.result->num_fields());
+  const auto& params = query.parameters->fields();
+  if (std::any_of(params.begin(), params.end(), [](const auto& f) { return f->type()->id() == arrow::TypeId::kNull; })) {
+    // DuckDB cannot tell the columns of VALUES ($1, $2) before it has
+    // values: the query's columns are those of a run with the first row.
+    if (rows.empty()) return Status::Invalid("the INSERT has parameters and none were bound");
+    HANGAR_ASSIGN_OR_RETURN(auto probe, Run(id, insert.query, rows[0].get()));
+    given = static_cast<size_t>(probe->schema()->num_fields());
+  }
+  const size_t wanted = insert.columns.empty() ? columns.size() : insert.columns.size();
+  if (given != wanted)
+    return Status::Invalid("INSERT into " + name.ToString() + " names " + std::to_string(wanted) +
+                           " columns but the query gives " + std::to_string(given));
+  // SELECT CAST(q.c1 AS <type>) AS "<column>", ... FROM (<query>) AS q(c1, ...)
+  std::string select;
+  for (size_t t = 0; t < columns.size(); ++t) {
+    const auto& [column, type] = columns[t];
+    // The query column that fills this table column, if any (else NULL).
+    size_t index = insert.columns.empty() ? t : given;
+    for (size_t i = 0; i < insert.columns.size(); ++i)
+      if (insert.columns[i] == column) index = i;
+    select += select.empty() ? "SELECT " : ", ";
+    select += index < given ? "CAST(q.\"c" + std::to_string(index) + "\" AS " + type + ")" : "CAST(NULL AS " + type + ")";
+    select += " AS " + duckdb::QuoteIdentifier(column);
+  }
+  for (const auto& listed : insert.columns) {
+    if (std::none_of(columns.begin(), columns.end(), [&](const auto& c) { return c.first == listed; }))
+      return Status::Invalid("INSERT into " + name.ToString() + ": the table has no column '" + listed + "'");
+  }
+  std::string aliases;
+  for (size_t i = 0; i < given; ++i) aliases += (i ? ", \"c" : "\"c") + std::to_string(i) + "\"";
+  const std::string sql = select + " FROM (" + insert.query + ") AS q(" + aliases + ")";
+
+  auto runs = std::make_unique<InsertRuns>(
+      [this, id, sql](const duckdb::Parameters* parameters) { return Run(id, sql, parameters); }, rows);
+  HANGAR_RETURN_NOT_OK(runs->Start());
+  auto source = store::ConformSource(std::move(runs), snapshot->schema);
+  HANGAR_ASSIGN_OR_RETURN(auto result, tables.Put(name, store::PutMode::kAppend, source.get()));
+  return result.rows;
 }
 
 bool SqlEngine::Cancel(const std::string& id) {

@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "duckdb/database.h"
+#include "sql/insert_statement.h"
 #include "sql/relations.h"
 
 namespace hangar::sql {
@@ -51,6 +52,17 @@ class SqlEngine {
   Result<std::unique_ptr<arrow::RecordBatchSource>> Run(const std::string& id, const std::string& sql,
                                                         const duckdb::Parameters* parameters,
                                                         std::function<bool()> cancelled = nullptr);
+
+  // The table an INSERT writes (namespace.name, resolved like the bare
+  // names of queries) and the relations its query reads.
+  Result<store::QualifiedName> InsertTarget(const InsertStatement& insert);
+  Result<std::vector<store::QualifiedName>> InsertReads(const InsertStatement& insert);
+
+  // Appends the INSERT's rows to its table through the table write path:
+  // one run of its query per parameter row (or one run without), all in
+  // one atomic put. Returns the number of rows written.
+  Result<int64_t> Insert(const std::string& id, const InsertStatement& insert,
+                         const std::vector<std::shared_ptr<const duckdb::Parameters>>& rows);
 
   // Interrupts the run named `id`; false if none is running.
   bool Cancel(const std::string& id);

@@ -18,6 +18,7 @@ using google::protobuf::Any;
 
 struct FlightSqlService::Prepared {
   std::string query;
+  std::optional<InsertStatement> insert;  // an update (INSERT) rather than a query
   std::string user;
   duckdb::StatementSchemas schemas;
   std::mutex mu;
@@ -71,8 +72,41 @@ std::string StatementHandle(const std::string& run_id, const std::string* query,
   return json.dump();
 }
 
+Status NotAnInsert() {
+  return Status::Invalid("the only update Hangar's SQL takes is INSERT INTO a table (SELECT or VALUES); "
+                         "tables are created and dropped with the CreateTable and DropTable actions");
+}
+
 Status Unsupported(const std::string& what) {
   return Status::Unimplemented(what + " is not supported by Hangar's Flight SQL");
+}
+
+Status NotAQuery() {
+  return Status::Invalid("the prepared statement is an update (INSERT): execute it with DoPut and "
+                         "CommandPreparedStatementUpdate");
+}
+
+// The PutResult of an update: DoPutUpdateResult (not Any-wrapped, as the specification has it).
+Status WriteUpdateResult(int64_t rows, flight::PutResultWriter* out) {
+  pb::DoPutUpdateResult result;
+  result.set_record_count(rows);
+  return out->Write(result.SerializeAsString());
+}
+
+Result<std::vector<std::shared_ptr<const duckdb::Parameters>>> ReadParameterRows(flight::FlightStreamReader* in,
+                                                                                 size_t expected) {
+  std::vector<std::shared_ptr<const duckdb::Parameters>> rows;
+  HANGAR_ASSIGN_OR_RETURN(auto batches, in->ReadAll());
+  for (const auto& batch : batches) {
+    if (static_cast<size_t>(batch->num_columns()) != expected)
+      return Status::Invalid("the statement takes " + std::to_string(expected) + " parameters, the batch has " +
+                             std::to_string(batch->num_columns()) + " columns");
+    for (int64_t r = 0; r < batch->num_rows; ++r) {
+      HANGAR_ASSIGN_OR_RETURN(auto row, duckdb::Parameters::FromRow(*batch, r));
+      rows.push_back(std::make_shared<const duckdb::Parameters>(std::move(row)));
+    }
+  }
+  return rows;
 }
 
 flight::FlightInfo StatementInfo(const flight::FlightDescriptor& descriptor, arrow::SchemaPtr schema,
@@ -139,9 +173,17 @@ Result<std::string> FlightSqlService::QueryOfHandle(const flight::ServerCallCont
 Result<flight::AccessRequest> FlightSqlService::AccessFor(const flight::ServerCallContext& context,
                                                           const flight::CallRequest& request) {
   flight::AccessRequest access{flight::auth::Access::kRead, "", {}, true};
-  auto reads = [&](const std::string& query) -> Status {
-    HANGAR_ASSIGN_OR_RETURN(auto names, engine_->RelationsRead(query));
-    for (const auto& name : names) access.more_resources.push_back(name.ToString());
+  auto reads = [&](const std::string& sql) -> Status {
+    HANGAR_ASSIGN_OR_RETURN(auto insert, ParseInsert(sql));
+    std::vector<store::QualifiedName> names;
+    if (insert) {
+      HANGAR_ASSIGN_OR_RETURN(auto target, engine_->InsertTarget(*insert));
+      access = flight::AccessRequest{flight::auth::Access::kWrite, target.ToString(), {}, false};
+      HANGAR_ASSIGN_OR_RETURN(names, engine_->InsertReads(*insert));
+    } else {
+      HANGAR_ASSIGN_OR_RETURN(names, engine_->RelationsRead(sql));
+    }
+    for (const auto& name : names) access.reads.push_back(name.ToString());
     return Status::OK();
   };
   std::string_view bytes;
@@ -162,7 +204,10 @@ Result<flight::AccessRequest> FlightSqlService::AccessFor(const flight::ServerCa
     HANGAR_ASSIGN_OR_RETURN(auto query, QueryOfHandle(context, ticket.statement_handle(), &prepared));
     HANGAR_RETURN_NOT_OK(reads(query));
   } else if (any->Is<pb::CommandStatementUpdate>()) {
-    access.access = flight::auth::Access::kWrite;
+    HANGAR_ASSIGN_OR_RETURN(auto command, Unpack<pb::CommandStatementUpdate>(*any));
+    HANGAR_ASSIGN_OR_RETURN(auto insert, ParseInsert(command.query()));
+    if (!insert) return NotAnInsert();
+    HANGAR_RETURN_NOT_OK(reads(command.query()));
   }
   // Prepared statements were checked when made, and belong to their maker.
   return access;
@@ -180,6 +225,7 @@ Result<flight::FlightInfo> FlightSqlService::GetFlightInfo(const flight::ServerC
   if (any.Is<pb::CommandPreparedStatementQuery>()) {
     HANGAR_ASSIGN_OR_RETURN(auto command, Unpack<pb::CommandPreparedStatementQuery>(any));
     HANGAR_ASSIGN_OR_RETURN(auto prepared, FindPrepared(context, command.prepared_statement_handle()));
+    if (prepared->insert) return NotAQuery();
     return StatementInfo(descriptor, prepared->schemas.result,
                          StatementHandle(RandomId(), nullptr, &command.prepared_statement_handle()));
   }
@@ -253,18 +299,8 @@ Status FlightSqlService::DoPut(const flight::ServerCallContext& context, const f
   if (any.Is<pb::CommandPreparedStatementQuery>()) {
     HANGAR_ASSIGN_OR_RETURN(auto command, Unpack<pb::CommandPreparedStatementQuery>(any));
     HANGAR_ASSIGN_OR_RETURN(auto prepared, FindPrepared(context, command.prepared_statement_handle()));
-    const size_t expected = static_cast<size_t>(prepared->schemas.parameters->num_fields());
-    std::vector<std::shared_ptr<const duckdb::Parameters>> rows;
-    HANGAR_ASSIGN_OR_RETURN(auto batches, in->ReadAll());
-    for (const auto& batch : batches) {
-      if (static_cast<size_t>(batch->num_columns()) != expected)
-        return Status::Invalid("the statement takes " + std::to_string(expected) + " parameters, the batch has " +
-                               std::to_string(batch->num_columns()) + " columns");
-      for (int64_t r = 0; r < batch->num_rows; ++r) {
-        HANGAR_ASSIGN_OR_RETURN(auto row, duckdb::Parameters::FromRow(*batch, r));
-        rows.push_back(std::make_shared<const duckdb::Parameters>(std::move(row)));
-      }
-    }
+    if (prepared->insert) return NotAQuery();
+    HANGAR_ASSIGN_OR_RETURN(auto rows, ReadParameterRows(in, prepared->schemas.parameters->num_fields()));
     {
       std::lock_guard lock(prepared->mu);
       prepared->rows = std::move(rows);
@@ -273,8 +309,22 @@ Status FlightSqlService::DoPut(const flight::ServerCallContext& context, const f
     result.set_prepared_statement_handle(command.prepared_statement_handle());
     return out->Write(result.SerializeAsString());
   }
-  if (any.Is<pb::CommandStatementUpdate>() || any.Is<pb::CommandPreparedStatementUpdate>())
-    return Unsupported("updates (INSERT and the like)");
+  if (any.Is<pb::CommandStatementUpdate>()) {
+    HANGAR_ASSIGN_OR_RETURN(auto command, Unpack<pb::CommandStatementUpdate>(any));
+    if (command.has_transaction_id()) return Unsupported("transactions");
+    HANGAR_ASSIGN_OR_RETURN(auto insert, ParseInsert(command.query()));
+    if (!insert) return NotAnInsert();
+    HANGAR_ASSIGN_OR_RETURN(auto rows, engine_->Insert(RandomId(), *insert, {}));
+    return WriteUpdateResult(rows, out);
+  }
+  if (any.Is<pb::CommandPreparedStatementUpdate>()) {
+    HANGAR_ASSIGN_OR_RETURN(auto command, Unpack<pb::CommandPreparedStatementUpdate>(any));
+    HANGAR_ASSIGN_OR_RETURN(auto prepared, FindPrepared(context, command.prepared_statement_handle()));
+    if (!prepared->insert) return Status::Invalid("the prepared statement is a query, not an update");
+    HANGAR_ASSIGN_OR_RETURN(auto rows, ReadParameterRows(in, prepared->schemas.parameters->num_fields()));
+    HANGAR_ASSIGN_OR_RETURN(auto written, engine_->Insert(RandomId(), *prepared->insert, rows));
+    return WriteUpdateResult(written, out);
+  }
   if (any.Is<pb::CommandStatementSubstraitPlan>()) return Unsupported("Substrait plans");
   return Status::Invalid("Flight SQL command " + any.type_url().substr(kTypePrefix.size()) +
                          " cannot be used with DoPut");
@@ -324,7 +374,14 @@ Result<std::vector<flight::ActionResult>> FlightSqlService::DoAction(const fligh
     auto prepared = std::make_shared<Prepared>();
     prepared->query = request.query();
     prepared->user = context.user();
-    HANGAR_ASSIGN_OR_RETURN(prepared->schemas, engine_->Describe(request.query()));
+    HANGAR_ASSIGN_OR_RETURN(prepared->insert, ParseInsert(request.query()));
+    if (prepared->insert) {  // no result; the parameters are its query's
+      HANGAR_RETURN_NOT_OK(engine_->InsertTarget(*prepared->insert).status());
+      HANGAR_ASSIGN_OR_RETURN(prepared->schemas, engine_->Describe(prepared->insert->query));
+      prepared->schemas.result = arrow::schema({});
+    } else {
+      HANGAR_ASSIGN_OR_RETURN(prepared->schemas, engine_->Describe(request.query()));
+    }
     pb::ActionCreatePreparedStatementResult result;
     const std::string handle = RandomId();
     result.set_prepared_statement_handle(handle);

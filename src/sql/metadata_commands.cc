@@ -164,7 +164,7 @@ std::vector<std::pair<uint32_t, SqlInfoValue>> SqlInfoValues(SqlEngine& engine) 
       {0, std::string("Hangar")},                 // FLIGHT_SQL_SERVER_NAME
       {1, std::string(HANGAR_SQL_VERSION)},        // FLIGHT_SQL_SERVER_VERSION
       {2, std::string("1.5.0")},                   // FLIGHT_SQL_SERVER_ARROW_VERSION (columnar format)
-      {3, true},                                   // FLIGHT_SQL_SERVER_READ_ONLY (no updates through SQL yet)
+      {3, false},                                  // FLIGHT_SQL_SERVER_READ_ONLY: INSERT INTO tables works
       {4, true},                                   // FLIGHT_SQL_SERVER_SQL
       {5, false},                                  // FLIGHT_SQL_SERVER_SUBSTRAIT
       {8, int32_t{0}},                             // FLIGHT_SQL_SERVER_TRANSACTION: none

@@ -125,8 +125,8 @@ Result<std::vector<store::QualifiedName>> RelationsRead(duckdb::Connection& conn
   if (tree.value("error", false)) {
     std::string message = tree.value("error_message", std::string("cannot parse the query"));
     if (message.find("Only SELECT") != std::string::npos)
-      return Status::Invalid("only queries (SELECT, VALUES, WITH ...) run as a statement query; " +
-                             std::string("use an update command for INSERT"));
+      return Status::Invalid("only queries (SELECT, VALUES, WITH ...) run as a statement query; "
+                             "INSERT INTO a table is an update (CommandStatementUpdate)");
     return Status::Invalid(message);
   }
   const auto& statements = tree["statements"];
