@@ -15,6 +15,7 @@
 #include "arrow/ipc/reader.h"
 #include "arrow/ipc/writer.h"
 #include "arrow/pretty_print.h"
+#include "cli/batch_sinks.h"
 #include "cli/client_connection.h"
 #include "cli/commands.h"
 #include "cli/progress.h"
@@ -23,38 +24,6 @@
 namespace hangar::cli {
 
 namespace {
-
-// Parses flags (connection flags plus `extra`) and connects; prints usage
-// and returns nullopt on bad usage.
-struct Session {
-  Flags flags;
-  std::unique_ptr<flight::FlightClient> client;
-};
-
-std::optional<Session> Open(const char* command, const char* usage, const Args& args, std::set<std::string> extra,
-                            std::set<std::string> switches, size_t min_positional, size_t max_positional, int* exit) {
-  auto names = ConnectionFlags();
-  names.insert(extra.begin(), extra.end());
-  auto flags = Flags::Parse(args, names, switches);
-  if (!flags.ok() || flags->positional().size() < min_positional || flags->positional().size() > max_positional) {
-    if (!flags.ok()) std::fprintf(stderr, "hangar %s: %s\n", command, flags.status().message().c_str());
-    std::fprintf(stderr, "%s\n%s", usage, kConnectionUsage);
-    *exit = 2;
-    return std::nullopt;
-  }
-  auto client = Connect(*flags);
-  if (!client.ok()) {
-    std::fprintf(stderr, "hangar %s: %s\n", command, client.status().ToString().c_str());
-    *exit = 1;
-    return std::nullopt;
-  }
-  return Session{std::move(flags).value(), std::move(client).value()};
-}
-
-int Fail(const char* command, const Status& status) {
-  std::fprintf(stderr, "hangar %s: %s\n", command, status.ToString().c_str());
-  return 1;
-}
 
 std::string DescriptorText(const flight::FlightDescriptor& d) {
   if (d.type != flight::FlightDescriptor::Type::kPath) return d.ToString();
@@ -86,93 +55,11 @@ void PrintInfo(const flight::FlightInfo& info) {
   }
 }
 
-// CSV: RFC 4180 quoting; nulls are empty fields; strings as their raw text,
-// everything else as the pretty printer writes it.
-std::string CsvField(const arrow::Array& column, int64_t row) {
-  if (!arrow::IsLogicallyValid(column, row)) return "";
-  const auto id = column.type->id();
-  std::string v = id == arrow::TypeId::kUtf8 || id == arrow::TypeId::kLargeUtf8 || id == arrow::TypeId::kUtf8View
-                      ? std::string(arrow::BinaryValue(column, row))
-                      : arrow::FormatValue(column, row);
-  if (v.find_first_of(",\"\n\r") == std::string::npos) return v;
-  std::string quoted = "\"";
-  for (char c : v) {
-    if (c == '"') quoted += '"';
-    quoted += c;
-  }
-  return quoted + "\"";
-}
-
-class BatchSink {
- public:
-  virtual ~BatchSink() = default;
-  virtual Status Begin(const arrow::SchemaPtr& schema) = 0;
-  virtual Status Write(const arrow::RecordBatch& batch) = 0;
-  virtual Status End() = 0;
-};
-
-class IpcSink : public BatchSink {
- public:
-  IpcSink(int fd, bool file_format) : out_(fd), file_format_(file_format) {}
-  Status Begin(const arrow::SchemaPtr& schema) override {
-    if (file_format_) {
-      HANGAR_ASSIGN_OR_RETURN(file_, arrow::ipc::FileWriter::Open(&out_, schema));
-    } else {
-      HANGAR_ASSIGN_OR_RETURN(stream_, arrow::ipc::StreamWriter::Open(&out_, schema));
-    }
-    return Status::OK();
-  }
-  Status Write(const arrow::RecordBatch& batch) override {
-    return file_ ? file_->WriteBatch(batch) : stream_->WriteBatch(batch);
-  }
-  Status End() override { return file_ ? file_->Close() : stream_->Close(); }
-
- private:
-  arrow::ipc::FdOutputStream out_;
-  bool file_format_;
-  std::unique_ptr<arrow::ipc::FileWriter> file_;
-  std::unique_ptr<arrow::ipc::StreamWriter> stream_;
-};
-
-class TextSink : public BatchSink {
- public:
-  TextSink(FILE* out, bool csv) : out_(out), csv_(csv) {}
-  Status Begin(const arrow::SchemaPtr& schema) override {
-    schema_ = schema;
-    if (csv_) {
-      for (int i = 0; i < schema->num_fields(); ++i)
-        std::fprintf(out_, "%s%s", i ? "," : "", schema->field(i)->name().c_str());
-      std::fputc('\n', out_);
-    } else {
-      std::fprintf(out_, "schema:\n%s\n", schema->ToString().c_str());
-    }
-    return Status::OK();
-  }
-  Status Write(const arrow::RecordBatch& batch) override {
-    if (!csv_) {
-      std::fprintf(out_, "%s\n", arrow::PrettyPrint(batch).c_str());
-      return Status::OK();
-    }
-    for (int64_t r = 0; r < batch.num_rows; ++r) {
-      for (int c = 0; c < batch.num_columns(); ++c)
-        std::fprintf(out_, "%s%s", c ? "," : "", CsvField(*batch.column(c), r).c_str());
-      std::fputc('\n', out_);
-    }
-    return Status::OK();
-  }
-  Status End() override { return std::ferror(out_) ? Status::IOError("write failed") : Status::OK(); }
-
- private:
-  FILE* out_;
-  bool csv_;
-  arrow::SchemaPtr schema_;
-};
-
 }  // namespace
 
 int RunLs(const Args& args) {
   int exit = 0;
-  auto s = Open("ls", "usage: hangar ls [options]   list the flights (tables and topics)", args, {}, {}, 0, 0, &exit);
+  auto s = OpenSession("ls", "usage: hangar ls [options]   list the flights (tables and topics)", args, {}, {}, 0, 0, &exit);
   if (!s) return exit;
   auto infos = s->client->ListFlights();
   if (!infos.ok()) return Fail("ls", infos.status());
@@ -185,7 +72,7 @@ int RunLs(const Args& args) {
 
 int RunInfo(const Args& args) {
   int exit = 0;
-  auto s = Open("info", "usage: hangar info NAME [options]   schema, size and endpoints of a flight", args, {}, {}, 1,
+  auto s = OpenSession("info", "usage: hangar info NAME [options]   schema, size and endpoints of a flight", args, {}, {}, 1,
                 1, &exit);
   if (!s) return exit;
   auto info = s->client->GetFlightInfo(DescriptorFromName(s->flags.positional()[0]));
@@ -196,10 +83,11 @@ int RunInfo(const Args& args) {
 
 int RunGet(const Args& args) {
   int exit = 0;
-  auto s = Open("get",
-                "usage: hangar get NAME [-o FILE] [--format arrow|arrows|csv|table] [--ticket TICKET] [options]\n"
-                "  downloads every endpoint of a flight (or one raw ticket). Without -o the rows are printed as a\n"
-                "  table; with -o the format follows the extension (.arrow: IPC file, .arrows: IPC stream, .csv)",
+  auto s = OpenSession("get",
+                "usage: hangar get NAME [-o FILE] [--format arrow|arrows|csv|json|table|pretty] [--ticket TICKET] [options]\n"
+                "  downloads every endpoint of a flight (or one raw ticket). Without -o the columns are printed\n"
+                "  (pretty); with -o the format follows the extension (.arrow: IPC file, .arrows: IPC stream,\n"
+                "  .csv, .json: one object per line)",
                 args, {"o", "format", "ticket"}, {}, 0, 1, &exit);
   if (!s) return exit;
   std::vector<flight::Ticket> tickets;
@@ -214,26 +102,16 @@ int RunGet(const Args& args) {
     return 2;
   }
   const std::string path = s->flags.GetOr("o", "");
-  std::string format = s->flags.GetOr("format", "");
-  if (format.empty()) {
-    if (path.ends_with(".csv")) format = "csv";
-    else if (path.ends_with(".arrows")) format = "arrows";
-    else if (!path.empty()) format = "arrow";
-    else format = "table";
-  }
-  if (format != "arrow" && format != "arrows" && format != "csv" && format != "table") {
-    std::fprintf(stderr, "hangar get: unknown format '%s'\n", format.c_str());
-    return 2;
-  }
+  const std::string format = s->flags.GetOr("format", FormatForPath(path, path.empty() ? "pretty" : "arrow"));
   int fd = STDOUT_FILENO;
   if (!path.empty()) {
     fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd < 0) return Fail("get", Status::IOError("cannot create '" + path + "'"));
   }
   FILE* out = fd == STDOUT_FILENO ? stdout : fdopen(fd, "w");
-  std::unique_ptr<BatchSink> sink;
-  if (format == "arrow" || format == "arrows") sink = std::make_unique<IpcSink>(fd, format == "arrow");
-  else sink = std::make_unique<TextSink>(out, format == "csv");
+  auto made = MakeSink(format, fd, out);
+  if (!made.ok()) return Fail("get", made.status());
+  std::unique_ptr<BatchSink> sink = std::move(*made);
 
   Status status;
   {
@@ -302,7 +180,7 @@ bool IsFile(const std::string& path) {
 
 int RunPut(const Args& args) {
   int exit = 0;
-  auto s = Open("put",
+  auto s = OpenSession("put",
                 "usage: hangar put FILE TABLE [--format arrow|parquet|csv] [--mode append|create|overwrite] [options]\n"
                 "  uploads a file into a table: Arrow IPC (file or stream; - for stdin), Parquet or CSV (read by\n"
                 "  DuckDB, streamed). The format follows the extension unless --format says. The table is created\n"
@@ -340,7 +218,7 @@ int RunPut(const Args& args) {
 
 int RunActions(const Args& args) {
   int exit = 0;
-  auto s = Open("actions", "usage: hangar actions [options]   list the server's actions", args, {}, {}, 0, 0, &exit);
+  auto s = OpenSession("actions", "usage: hangar actions [options]   list the server's actions", args, {}, {}, 0, 0, &exit);
   if (!s) return exit;
   auto actions = s->client->ListActions();
   if (!actions.ok()) return Fail("actions", actions.status());
@@ -350,7 +228,7 @@ int RunActions(const Args& args) {
 
 int RunAction(const Args& args) {
   int exit = 0;
-  auto s = Open("action", "usage: hangar action TYPE [BODY] [options]   run an action, print each result", args, {},
+  auto s = OpenSession("action", "usage: hangar action TYPE [BODY] [options]   run an action, print each result", args, {},
                 {}, 1, 2, &exit);
   if (!s) return exit;
   const auto& p = s->flags.positional();

@@ -58,4 +58,29 @@ flight::FlightDescriptor DescriptorFromName(const std::string& name) {
   return flight::FlightDescriptor::Path({name});
 }
 
+std::optional<Session> OpenSession(const char* command, const char* usage, const Args& args, std::set<std::string> extra,
+                            std::set<std::string> switches, size_t min_positional, size_t max_positional, int* exit) {
+  auto names = ConnectionFlags();
+  names.insert(extra.begin(), extra.end());
+  auto flags = Flags::Parse(args, names, switches);
+  if (!flags.ok() || flags->positional().size() < min_positional || flags->positional().size() > max_positional) {
+    if (!flags.ok()) std::fprintf(stderr, "hangar %s: %s\n", command, flags.status().message().c_str());
+    std::fprintf(stderr, "%s\n%s", usage, kConnectionUsage);
+    *exit = 2;
+    return std::nullopt;
+  }
+  auto client = Connect(*flags);
+  if (!client.ok()) {
+    std::fprintf(stderr, "hangar %s: %s\n", command, client.status().ToString().c_str());
+    *exit = 1;
+    return std::nullopt;
+  }
+  return Session{std::move(flags).value(), std::move(client).value()};
+}
+
+int Fail(const char* command, const Status& status) {
+  std::fprintf(stderr, "hangar %s: %s\n", command, status.ToString().c_str());
+  return 1;
+}
+
 }  // namespace hangar::cli

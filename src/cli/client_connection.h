@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -19,6 +20,22 @@ extern const char* const kConnectionUsage;
 // with TLS roots/client certificates from --tls-ca/--tls-cert/--tls-key, and
 // logs in with --user/--password or $HANGAR_USER/$HANGAR_PASSWORD if given.
 Result<std::unique_ptr<flight::FlightClient>> Connect(const Flags& flags);
+
+// What a client subcommand works with: its flags and a connected client.
+struct Session {
+  Flags flags;
+  std::unique_ptr<flight::FlightClient> client;
+};
+
+// Parses flags (connection flags plus `extra`, and `switches`) and
+// connects. On bad usage prints `usage` and sets *exit to 2; when the
+// connection fails prints why and sets *exit to 1; both return nullopt.
+std::optional<Session> OpenSession(const char* command, const char* usage, const Args& args,
+                                   std::set<std::string> extra, std::set<std::string> switches,
+                                   size_t min_positional, size_t max_positional, int* exit);
+
+// Prints "hangar COMMAND: status" on stderr; returns the exit code 1.
+int Fail(const char* command, const Status& status);
 
 // A descriptor from "name", "namespace.name" or "namespace/name".
 flight::FlightDescriptor DescriptorFromName(const std::string& name);

@@ -19,5 +19,6 @@ int RunPut(const Args& args);
 int RunActions(const Args& args);
 int RunAction(const Args& args);
 int RunUser(const Args& args);
+int RunSql(const Args& args);
 
 }  // namespace hangar::cli

@@ -2,6 +2,7 @@
 //
 //   hangar serve [options]      the Flight server (serve_command.cc)
 //   hangar ls|info|get|put|actions|action   Flight client commands (client_commands.cc)
+//   hangar sql [QUERY]          Flight SQL client (sql_command.cc)
 //   hangar user add|list|remove users file management (user_command.cc)
 //   hangar version | demo | cat   local tools
 #include <cstdio>
@@ -22,8 +23,9 @@ void PrintUsage(FILE* out) {
       "  serve                   run the Flight server (hangar serve --help)\n"
       "  ls                      list flights (tables and topics)\n"
       "  info NAME               schema, size and endpoints of a flight\n"
-      "  get NAME [-o FILE]      download a flight: table on the terminal, or .arrow/.arrows/.csv\n"
+      "  get NAME [-o FILE]      download a flight: columns on the terminal, or .arrow/.arrows/.csv/.json\n"
       "  put FILE TABLE          upload Arrow IPC, Parquet or CSV into a table\n"
+      "  sql [QUERY] [-o FILE]   run SQL over tables and topics (a prompt without QUERY)\n"
       "  actions                 list the server's actions\n"
       "  action TYPE [BODY]      run an action\n"
       "  user add|list|remove    manage a users file\n"
@@ -55,6 +57,7 @@ int main(int argc, char** argv) {
   if (command == "actions") return hangar::cli::RunActions(args);
   if (command == "action") return hangar::cli::RunAction(args);
   if (command == "user") return hangar::cli::RunUser(args);
+  if (command == "sql") return hangar::cli::RunSql(args);
   std::fprintf(stderr, "hangar: unknown command '%.*s'\n\n", static_cast<int>(command.size()), command.data());
   PrintUsage(stderr);
   return 2;

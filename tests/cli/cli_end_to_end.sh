@@ -107,6 +107,25 @@ head -1 p0.csv | grep -q '^order_id,customer,amount,quantity,status,created_at,n
 [ "$(wc -l < three.csv)" -eq 4 ] || fail "max_records"
 if "$BIN" get --ticket '{"topic": "orders", "partition": 1, "from": 3}' --server "$LOC" 2> err.txt; then fail "unknown option"; fi
 grep -q 'unknown topic option "from"' err.txt || fail "unknown option error: $(cat err.txt)"
+
+# SQL: a table on the terminal, a topic joined with a table, CSV and JSON out, INSERT, the prompt.
+"$BIN" sql "SELECT flight, passengers FROM flights WHERE passengers > 150 ORDER BY flight" --server "$LOC" > sql.txt
+[ "$(sed -n 1p sql.txt)" = "flight | passengers" ] || fail "sql header: $(cat sql.txt)"
+grep -q '^HG303  | 203 *$' sql.txt || fail "sql rows: $(cat sql.txt)"
+grep -q '^(2 rows)$' sql.txt || fail "sql row count: $(cat sql.txt)"
+"$BIN" sql "SELECT f.flight, count(*) AS orders FROM kafka.orders o JOIN flights f ON o._partition = f.passengers % 4
+  GROUP BY 1 ORDER BY 1" -o joined.csv --server "$LOC"
+[ "$(cat joined.csv | tr '\n' ' ')" = "flight,orders HG101,2500 HG202,1250 HG303,1250 HG404,2500 " ] \
+  || fail "topic join: $(cat joined.csv)"
+"$BIN" sql "SELECT flight, load_factor FROM default.flights ORDER BY flight LIMIT 1" --format json --server "$LOC" \
+  | grep -qx '{"flight":"HG101","load_factor":0.79}' || fail "sql json"
+"$BIN" sql "INSERT INTO flights SELECT flight || 'X', departure, passengers, load_factor FROM flights" \
+  --server "$LOC" 2> insert.txt
+grep -q '^4 rows inserted$' insert.txt || fail "insert: $(cat insert.txt)"
+printf 'SELECT count(*) AS n FROM flights;\nSELECT 1 AS a,\n  2 AS b;\n' | "$BIN" sql --format csv --server "$LOC" > prompt.txt
+[ "$(tr '\n' ' ' < prompt.txt)" = "n 8 a,b 1,2 " ] || fail "statements from stdin: $(cat prompt.txt)"
+if "$BIN" sql "SELECT * FROM nowhere" --server "$LOC" 2> err.txt; then fail "a query of a missing table succeeded"; fi
+grep -q "no table named 'nowhere'" err.txt || fail "missing table error: $(cat err.txt)"
 stop_server
 # Bad Kafka settings stop the server at once, naming the setting.
 if "$BIN" serve --listen 127.0.0.1:0 --data-dir data --kafka-brokers 127.0.0.1:9 --kafka-sasl-mechanism BOGUS 2> err.txt; then

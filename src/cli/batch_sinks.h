@@ -1,0 +1,30 @@
+// Where the client commands write record batches: Arrow IPC (file or
+// stream), CSV, JSON lines, or text for people (a pretty-printed dump, or an
+// aligned table).
+#pragma once
+
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "arrow/array.h"
+
+namespace hangar::cli {
+
+class BatchSink {
+ public:
+  virtual ~BatchSink() = default;
+  virtual Status Begin(const arrow::SchemaPtr& schema) = 0;
+  virtual Status Write(const arrow::RecordBatch& batch) = 0;
+  virtual Status End() = 0;
+};
+
+// `format`: arrow (IPC file), arrows (IPC stream), csv, json (one object
+// per row), pretty (schema and columns as the pretty-printer writes them)
+// or table (aligned rows). IPC goes to `fd`, text to `out` (the same file).
+Result<std::unique_ptr<BatchSink>> MakeSink(const std::string& format, int fd, FILE* out);
+
+// The format a file name asks for: .arrow, .arrows, .csv, .json, or `fallback`.
+std::string FormatForPath(const std::string& path, const std::string& fallback);
+
+}  // namespace hangar::cli
