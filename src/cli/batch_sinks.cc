@@ -1,5 +1,8 @@
 #include "cli/batch_sinks.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 
 #include <nlohmann/json.hpp>
@@ -206,6 +209,19 @@ Result<std::unique_ptr<BatchSink>> MakeSink(const std::string& format, int fd, F
   if (format == "json") return std::unique_ptr<BatchSink>(std::make_unique<JsonSink>(out));
   if (format == "table") return std::unique_ptr<BatchSink>(std::make_unique<TableSink>(out));
   return Status::Invalid("unknown format '" + format + "' (arrow, arrows, csv, json, table or pretty)");
+}
+
+Result<Output> Output::Open(const std::string& path) {
+  if (path.empty()) return Output(STDOUT_FILENO, stdout);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) return Status::IOError("cannot create '" + path + "'");
+  return Output(fd, fdopen(fd, "w"));
+}
+
+Output::~Output() {
+  if (file_ == nullptr) return;
+  std::fflush(file_);
+  if (file_ != stdout) std::fclose(file_);
 }
 
 std::string FormatForPath(const std::string& path, const std::string& fallback) {

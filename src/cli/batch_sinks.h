@@ -24,6 +24,24 @@ class BatchSink {
 // or table (aligned rows). IPC goes to `fd`, text to `out` (the same file).
 Result<std::unique_ptr<BatchSink>> MakeSink(const std::string& format, int fd, FILE* out);
 
+// Where a command's output goes: the file -o names (created or truncated),
+// or stdout. Closed (flushed) with the object.
+class Output {
+ public:
+  static Result<Output> Open(const std::string& path);
+  Output(Output&& other) noexcept : fd_(other.fd_), file_(other.file_) { other.file_ = nullptr; }
+  Output(const Output&) = delete;
+  Output& operator=(const Output&) = delete;
+  ~Output();
+  int fd() const { return fd_; }
+  FILE* file() const { return file_; }
+
+ private:
+  Output(int fd, FILE* file) : fd_(fd), file_(file) {}
+  int fd_;
+  FILE* file_;
+};
+
 // The format a file name asks for: .arrow, .arrows, .csv, .json, or `fallback`.
 std::string FormatForPath(const std::string& path, const std::string& fallback);
 

@@ -103,13 +103,9 @@ int RunGet(const Args& args) {
   }
   const std::string path = s->flags.GetOr("o", "");
   const std::string format = s->flags.GetOr("format", FormatForPath(path, path.empty() ? "pretty" : "arrow"));
-  int fd = STDOUT_FILENO;
-  if (!path.empty()) {
-    fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0) return Fail("get", Status::IOError("cannot create '" + path + "'"));
-  }
-  FILE* out = fd == STDOUT_FILENO ? stdout : fdopen(fd, "w");
-  auto made = MakeSink(format, fd, out);
+  auto output = Output::Open(path);
+  if (!output.ok()) return Fail("get", output.status());
+  auto made = MakeSink(format, output->fd(), output->file());
   if (!made.ok()) return Fail("get", made.status());
   std::unique_ptr<BatchSink> sink = std::move(*made);
 
@@ -139,8 +135,6 @@ int RunGet(const Args& args) {
     }
     if (status.ok() && begun) status = sink->End();
   }
-  std::fflush(out);
-  if (out != stdout) std::fclose(out);
   if (!status.ok()) return Fail("get", status);
   return 0;
 }

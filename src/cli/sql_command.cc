@@ -2,7 +2,6 @@
 // (an aligned table on a terminal; csv, json or Arrow with --format or -o);
 // an INSERT prints the rows it wrote. Without a query it reads statements
 // from stdin, each ended by `;`, with a prompt on a terminal.
-#include <fcntl.h>
 #include <google/protobuf/any.pb.h>
 #include <unistd.h>
 
@@ -134,15 +133,9 @@ int RunSql(const Args& args) {
   const std::string path = s->flags.GetOr("o", "");
   const std::string format = s->flags.GetOr("format", FormatForPath(path, path.empty() ? "table" : "arrow"));
   if (s->flags.positional().empty()) return Interactive(*s->client, format);
-  int fd = STDOUT_FILENO;
-  if (!path.empty()) {
-    fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0) return Fail("sql", Status::IOError("cannot create '" + path + "'"));
-  }
-  FILE* out = fd == STDOUT_FILENO ? stdout : fdopen(fd, "w");
-  Status st = RunStatement(*s->client, s->flags.positional()[0], format, fd, out);
-  std::fflush(out);
-  if (out != stdout) std::fclose(out);
+  auto output = Output::Open(path);
+  if (!output.ok()) return Fail("sql", output.status());
+  Status st = RunStatement(*s->client, s->flags.positional()[0], format, output->fd(), output->file());
   return st.ok() ? 0 : Fail("sql", st);
 }
 
