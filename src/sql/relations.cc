@@ -126,10 +126,13 @@ Status Relations::SyncTables(Pins& pins) {
     std::lock_guard lock(names_mu_);
     views = views_;
   }
-  for (const auto& [name, snapshot] : views) {
-    if (current.count(name)) continue;
-    HANGAR_RETURN_NOT_OK(ddl_->Execute("DROP VIEW IF EXISTS " + ViewName(name)));
-    views.erase(name);
+  for (auto it = views.begin(); it != views.end();) {
+    if (current.count(it->first)) {
+      ++it;
+      continue;
+    }
+    HANGAR_RETURN_NOT_OK(ddl_->Execute("DROP VIEW IF EXISTS " + ViewName(it->first)));
+    it = views.erase(it);
   }
   for (const auto& [name, snapshot] : current) {
     auto it = views.find(name);

@@ -122,6 +122,27 @@ TEST(TableStore, SchemaMismatchNamesTheFieldAndWritesNothing) {
   EXPECT_EQ(CountRows(*store, kTrips), 10);
 }
 
+TEST(TableStore, NullsInANotNullColumnAreRefusedAndNothingIsWritten) {
+  TempDir dir;
+  auto store = OpenStore(dir.path());
+  arrow::PrimitiveBuilder<int64_t> ids(arrow::int64());
+  arrow::PrimitiveBuilder<double> fares(arrow::float64());
+  arrow::BinaryBuilder cities(arrow::utf8());
+  ids.Append(1);
+  ids.AppendNull();
+  for (int i = 0; i < 2; ++i) {
+    fares.Append(1.0);
+    cities.Append("Faro");
+  }
+  auto bad = arrow::MakeRecordBatch(TripSchema(), 2, {ids.Finish().value(), fares.Finish().value(), cities.Finish().value()});
+  arrow::VectorSource source(TripSchema(), {Trips(0, 3), bad});
+  auto put = store->Put(kTrips, PutMode::kAppend, &source);
+  ASSERT_FALSE(put.ok());
+  EXPECT_EQ(put.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(put.status().message().find("'id' is declared not null"), std::string::npos) << put.status().ToString();
+  EXPECT_EQ(CountRows(*store, kTrips), -1);  // not even created
+}
+
 TEST(TableStore, CreateAndOverwriteModes) {
   TempDir dir;
   auto store = OpenStore(dir.path());
