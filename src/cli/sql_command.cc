@@ -2,7 +2,6 @@
 // (an aligned table on a terminal; csv, json or Arrow with --format or -o);
 // an INSERT prints the rows it wrote. Without a query it reads statements
 // from stdin, each ended by `;`, with a prompt on a terminal.
-#include <google/protobuf/any.pb.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -12,57 +11,25 @@
 #include "cli/client_connection.h"
 #include "cli/commands.h"
 #include "sql/insert_statement.h"
-#include "sql/proto/FlightSql.pb.h"
+#include "sql/flight_sql_client.h"
 
 namespace hangar::cli {
 
 namespace {
 
-namespace pb = ::arrow::flight::protocol::sql;
-
-flight::FlightDescriptor CommandOf(const google::protobuf::Message& message) {
-  google::protobuf::Any any;
-  any.PackFrom(message);
-  return flight::FlightDescriptor::Command(any.SerializeAsString());
-}
-
-Status RunQuery(flight::FlightClient& client, const std::string& sql, BatchSink& sink) {
-  pb::CommandStatementQuery command;
-  command.set_query(sql);
-  HANGAR_ASSIGN_OR_RETURN(auto info, client.GetFlightInfo(CommandOf(command)));
-  HANGAR_RETURN_NOT_OK(sink.Begin(info.schema ? info.schema : arrow::schema({})));
-  for (const auto& endpoint : info.endpoints) {
-    HANGAR_ASSIGN_OR_RETURN(auto reader, client.DoGet(endpoint.ticket));
-    while (true) {
-      HANGAR_ASSIGN_OR_RETURN(auto chunk, reader->Next());
-      if (chunk.end()) break;
-      if (chunk.data) HANGAR_RETURN_NOT_OK(sink.Write(*chunk.data));
-    }
-  }
-  return sink.End();
-}
-
-Result<int64_t> RunUpdate(flight::FlightClient& client, const std::string& sql) {
-  pb::CommandStatementUpdate command;
-  command.set_query(sql);
-  HANGAR_ASSIGN_OR_RETURN(auto writer, client.DoPut(CommandOf(command), arrow::schema({})));
-  HANGAR_ASSIGN_OR_RETURN(auto answer, writer->ReadResult());
-  HANGAR_RETURN_NOT_OK(writer->Close());
-  pb::DoPutUpdateResult result;
-  if (!answer || !result.ParseFromString(*answer)) return Status::Internal("the server sent no update result");
-  return result.record_count();
-}
-
 Status RunStatement(flight::FlightClient& client, const std::string& sql, const std::string& format, int fd,
                     FILE* out) {
   HANGAR_ASSIGN_OR_RETURN(auto insert, sql::ParseInsert(sql));
   if (insert) {
-    HANGAR_ASSIGN_OR_RETURN(auto rows, RunUpdate(client, sql));
+    HANGAR_ASSIGN_OR_RETURN(auto rows, sql::RunClientUpdate(client, sql));
     std::fprintf(stderr, "%lld row%s inserted\n", static_cast<long long>(rows), rows == 1 ? "" : "s");
     return Status::OK();
   }
   HANGAR_ASSIGN_OR_RETURN(auto sink, MakeSink(format, fd, out));
-  return RunQuery(client, sql, *sink);
+  HANGAR_RETURN_NOT_OK(sql::RunClientQuery(
+      client, sql, [&](const arrow::SchemaPtr& schema) { return sink->Begin(schema); },
+      [&](const arrow::RecordBatch& batch) { return sink->Write(batch); }));
+  return sink->End();
 }
 
 // Whether `text` holds a `;` outside quotes and comments (where it ends a statement).

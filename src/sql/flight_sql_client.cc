@@ -1,0 +1,50 @@
+#include "sql/flight_sql_client.h"
+
+#include <google/protobuf/any.pb.h>
+
+#include "sql/proto/FlightSql.pb.h"
+
+namespace hangar::sql {
+
+namespace {
+
+namespace pb = ::arrow::flight::protocol::sql;
+
+flight::FlightDescriptor CommandOf(const google::protobuf::Message& message) {
+  google::protobuf::Any any;
+  any.PackFrom(message);
+  return flight::FlightDescriptor::Command(any.SerializeAsString());
+}
+
+}  // namespace
+
+Status RunClientQuery(flight::FlightClient& client, const std::string& sql,
+                      const std::function<Status(const arrow::SchemaPtr&)>& begin,
+                      const std::function<Status(const arrow::RecordBatch&)>& batch) {
+  pb::CommandStatementQuery command;
+  command.set_query(sql);
+  HANGAR_ASSIGN_OR_RETURN(auto info, client.GetFlightInfo(CommandOf(command)));
+  HANGAR_RETURN_NOT_OK(begin(info.schema ? info.schema : arrow::schema({})));
+  for (const auto& endpoint : info.endpoints) {
+    HANGAR_ASSIGN_OR_RETURN(auto reader, client.DoGet(endpoint.ticket));
+    while (true) {
+      HANGAR_ASSIGN_OR_RETURN(auto chunk, reader->Next());
+      if (chunk.end()) break;
+      if (chunk.data) HANGAR_RETURN_NOT_OK(batch(*chunk.data));
+    }
+  }
+  return Status::OK();
+}
+
+Result<int64_t> RunClientUpdate(flight::FlightClient& client, const std::string& sql) {
+  pb::CommandStatementUpdate command;
+  command.set_query(sql);
+  HANGAR_ASSIGN_OR_RETURN(auto writer, client.DoPut(CommandOf(command), arrow::schema({})));
+  HANGAR_ASSIGN_OR_RETURN(auto answer, writer->ReadResult());
+  HANGAR_RETURN_NOT_OK(writer->Close());
+  pb::DoPutUpdateResult result;
+  if (!answer || !result.ParseFromString(*answer)) return Status::Internal("the server sent no update result");
+  return result.record_count();
+}
+
+}  // namespace hangar::sql

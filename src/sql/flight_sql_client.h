@@ -1,0 +1,21 @@
+// The client side of Flight SQL, as far as Hangar's CLI, tests and
+// benchmarks need it: a statement query (GetFlightInfo, then DoGet of each
+// endpoint) and a statement update (DoPut, DoPutUpdateResult).
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "flight/client.h"
+
+namespace hangar::sql {
+
+// Runs `sql`: `begin` gets the result's schema, then `batch` each batch.
+Status RunClientQuery(flight::FlightClient& client, const std::string& sql,
+                      const std::function<Status(const arrow::SchemaPtr&)>& begin,
+                      const std::function<Status(const arrow::RecordBatch&)>& batch);
+
+// Runs an update (INSERT); returns the rows it wrote.
+Result<int64_t> RunClientUpdate(flight::FlightClient& client, const std::string& sql);
+
+}  // namespace hangar::sql
