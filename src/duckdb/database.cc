@@ -225,6 +225,49 @@ struct Prepared {
   }
 };
 
+// A column or parameter as an Arrow field; one whose type DuckDB cannot
+// infer (the $1 of VALUES ($1)) is null-typed, as Flight SQL clients expect
+// of an unknown type. Takes `type`.
+Result<arrow::FieldPtr> FieldOf(duckdb_arrow_options options, duckdb_logical_type type, const std::string& name) {
+  const duckdb_type id = type ? duckdb_get_type_id(type) : DUCKDB_TYPE_INVALID;
+  if (id == DUCKDB_TYPE_INVALID || id == DUCKDB_TYPE_ANY || id == DUCKDB_TYPE_SQLNULL) {
+    if (type) duckdb_destroy_logical_type(&type);
+    return arrow::field(name, arrow::null());
+  }
+  std::vector<duckdb_logical_type> one = {type};
+  HANGAR_ASSIGN_OR_RETURN(auto schema, ArrowSchemaOf(options, one, {name.c_str()}));
+  return schema->field(0);
+}
+
+// The result and parameter schemas of a prepared statement.
+Result<StatementSchemas> SchemasOf(Connection& connection, duckdb_prepared_statement prepared) {
+  duckdb_arrow_options options = nullptr;
+  duckdb_connection_get_arrow_options(connection.handle(), &options);
+  StatementSchemas out;
+  out.type = duckdb_prepared_statement_type(prepared);
+  std::vector<arrow::FieldPtr> columns, parameters;
+  Status st;
+  for (idx_t i = 0, n = duckdb_prepared_statement_column_count(prepared); i < n && st.ok(); ++i) {
+    auto field = FieldOf(options, duckdb_prepared_statement_column_logical_type(prepared, i),
+                         duckdb_prepared_statement_column_name(prepared, i));
+    st = field.status();
+    if (st.ok()) columns.push_back(std::move(*field));
+  }
+  for (idx_t i = 0, n = duckdb_nparams(prepared); i < n && st.ok(); ++i) {
+    const char* raw_name = duckdb_parameter_name(prepared, i + 1);
+    const std::string name = raw_name ? raw_name : std::to_string(i + 1);
+    if (raw_name) duckdb_free(const_cast<char*>(raw_name));
+    auto field = FieldOf(options, duckdb_param_logical_type(prepared, i + 1), name);
+    st = field.status();
+    if (st.ok()) parameters.push_back(std::move(*field));
+  }
+  duckdb_destroy_arrow_options(&options);
+  HANGAR_RETURN_NOT_OK(st);
+  out.result = arrow::schema(std::move(columns));
+  out.parameters = arrow::schema(std::move(parameters));
+  return out;
+}
+
 class QueryStream : public QueryResult {
  public:
   QueryStream(std::unique_ptr<Connection> conn, QueryOptions options)
@@ -244,6 +287,8 @@ class QueryStream : public QueryResult {
       return Status::Invalid("the statement has " + std::to_string(duckdb_nparams(prepared_.handle)) +
                              " parameters and none were bound");
     }
+    HANGAR_ASSIGN_OR_RETURN(auto planned, SchemasOf(*conn_, prepared_.handle));
+    schema_ = std::move(planned.result);
     if (duckdb_pending_prepared_streaming(prepared_.handle, &pending_) != DuckDBSuccess)
       return Status::Invalid(duckdb_pending_error(pending_));
     return Status::OK();
@@ -320,48 +365,10 @@ class QueryStream : public QueryResult {
 
 }  // namespace
 
-// A column or parameter as an Arrow field; one whose type DuckDB cannot
-// infer (the $1 of VALUES ($1)) is null-typed, as Flight SQL clients expect
-// of an unknown type. Takes `type`.
-Result<arrow::FieldPtr> FieldOf(duckdb_arrow_options options, duckdb_logical_type type, const std::string& name) {
-  const duckdb_type id = type ? duckdb_get_type_id(type) : DUCKDB_TYPE_INVALID;
-  if (id == DUCKDB_TYPE_INVALID || id == DUCKDB_TYPE_ANY || id == DUCKDB_TYPE_SQLNULL) {
-    if (type) duckdb_destroy_logical_type(&type);
-    return arrow::field(name, arrow::null());
-  }
-  std::vector<duckdb_logical_type> one = {type};
-  HANGAR_ASSIGN_OR_RETURN(auto schema, ArrowSchemaOf(options, one, {name.c_str()}));
-  return schema->field(0);
-}
-
 Result<StatementSchemas> DescribeStatement(Connection& connection, const std::string& sql) {
   Prepared prepared;
   HANGAR_RETURN_NOT_OK(prepared.Prepare(connection, sql));
-  duckdb_arrow_options options = nullptr;
-  duckdb_connection_get_arrow_options(connection.handle(), &options);
-  StatementSchemas out;
-  out.type = duckdb_prepared_statement_type(prepared.handle);
-  std::vector<arrow::FieldPtr> columns, parameters;
-  Status st;
-  for (idx_t i = 0, n = duckdb_prepared_statement_column_count(prepared.handle); i < n && st.ok(); ++i) {
-    auto field = FieldOf(options, duckdb_prepared_statement_column_logical_type(prepared.handle, i),
-                         duckdb_prepared_statement_column_name(prepared.handle, i));
-    st = field.status();
-    if (st.ok()) columns.push_back(std::move(*field));
-  }
-  for (idx_t i = 0, n = duckdb_nparams(prepared.handle); i < n && st.ok(); ++i) {
-    const char* raw_name = duckdb_parameter_name(prepared.handle, i + 1);
-    const std::string name = raw_name ? raw_name : std::to_string(i + 1);
-    if (raw_name) duckdb_free(const_cast<char*>(raw_name));
-    auto field = FieldOf(options, duckdb_param_logical_type(prepared.handle, i + 1), name);
-    st = field.status();
-    if (st.ok()) parameters.push_back(std::move(*field));
-  }
-  duckdb_destroy_arrow_options(&options);
-  HANGAR_RETURN_NOT_OK(st);
-  out.result = arrow::schema(std::move(columns));
-  out.parameters = arrow::schema(std::move(parameters));
-  return out;
+  return SchemasOf(connection, prepared.handle);
 }
 
 Result<std::unique_ptr<QueryResult>> StartQuery(std::unique_ptr<Connection> connection, const std::string& sql,

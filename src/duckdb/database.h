@@ -123,6 +123,8 @@ Result<StatementSchemas> DescribeStatement(Connection& connection, const std::st
 // them, so a large result is never whole in memory.
 class QueryResult : public arrow::RecordBatchSource {
  public:
+  // schema(): before Execute, the columns as planned (a parameter of
+  // unknown type makes a null-typed column); after, the result's.
   // Runs the query up to its first results (an aggregation: to its end).
   // Call once, before schema() and Next().
   virtual Status Execute() = 0;

@@ -1,5 +1,7 @@
 #include "sql/engine.h"
 
+#include <algorithm>
+
 #include "arrow/array_access.h"
 #include "sql/query_check.h"
 #include "store/storage_types.h"
@@ -107,35 +109,73 @@ Result<duckdb::StatementSchemas> SqlEngine::Describe(const std::string& sql) {
   return duckdb::DescribeStatement(*connection, text);
 }
 
+Result<SqlEngine::Planned> SqlEngine::PlanQuery(const std::string& sql, const duckdb::Parameters* parameters) {
+  const std::string text = QuoteDefaultNamespace(sql);
+  HANGAR_ASSIGN_OR_RETURN(auto connection, OpenConnection());
+  // Views are brought up to date, and the query bound to them, under one
+  // lock: the snapshots pinned are exactly the ones it reads.
+  Planned planned;
+  auto lock = relations_->Lock();
+  HANGAR_ASSIGN_OR_RETURN(planned.pins, relations_->Sync());
+  HANGAR_ASSIGN_OR_RETURN(auto reads, sql::RelationsRead(*connection, text, [this](const store::QualifiedName& name) {
+                            return relations_->Exists(name);
+                          }));
+  HANGAR_RETURN_NOT_OK(relations_->SyncTopics(reads));
+  HANGAR_ASSIGN_OR_RETURN(planned.result, duckdb::StartQuery(std::move(connection), text, parameters, options_.query));
+  planned.generation = relations_->generation();
+  return planned;
+}
+
+Result<arrow::SchemaPtr> SqlEngine::Plan(const std::string& id, const std::string& sql) {
+  HANGAR_ASSIGN_OR_RETURN(auto planned, PlanQuery(sql, nullptr));
+  arrow::SchemaPtr schema = planned.result->schema();
+  std::lock_guard lock(mu_);
+  constexpr size_t kMaxPlans = 256;  // plans clients never redeem must not pile up
+  if (plans_.size() >= kMaxPlans) {
+    auto oldest = std::min_element(plans_.begin(), plans_.end(),
+                                   [](const auto& a, const auto& b) { return a.second.at < b.second.at; });
+    plans_.erase(oldest);
+  }
+  plans_[id] = Stashed{sql, std::move(planned), std::chrono::steady_clock::now()};
+  return schema;
+}
+
+std::optional<SqlEngine::Planned> SqlEngine::TakePlan(const std::string& id, const std::string& sql) {
+  std::optional<Planned> planned;
+  {
+    std::lock_guard lock(mu_);
+    auto it = plans_.find(id);
+    if (it == plans_.end()) return planned;
+    if (it->second.sql == sql) planned = std::move(it->second.planned);
+    plans_.erase(it);
+  }
+  if (!planned) return planned;
+  // Still bound to the current views? (A table changed since: plan again.)
+  auto lock = relations_->Lock();
+  if (!relations_->Sync().ok() || relations_->generation() != planned->generation) planned.reset();
+  return planned;
+}
+
 Result<std::unique_ptr<arrow::RecordBatchSource>> SqlEngine::Run(const std::string& id, const std::string& sql,
                                                                  const duckdb::Parameters* parameters,
                                                                  std::function<bool()> cancelled) {
-  const std::string text = QuoteDefaultNamespace(sql);
-  HANGAR_ASSIGN_OR_RETURN(auto connection, OpenConnection());
+  std::optional<Planned> planned;
+  if (parameters == nullptr) planned = TakePlan(id, sql);
+  if (!planned) {
+    HANGAR_ASSIGN_OR_RETURN(auto fresh, PlanQuery(sql, parameters));
+    planned = std::move(fresh);
+  }
   auto running = std::make_shared<Running>();
   running->cancelled = std::move(cancelled);
   if (options_.query_timeout.count() > 0) running->deadline = std::chrono::steady_clock::now() + options_.query_timeout;
-  Pins pins;
-  std::unique_ptr<duckdb::QueryResult> result;
-  {
-    // Views are brought up to date, and the query bound to them, under one
-    // lock: the snapshots pinned are exactly the ones it reads.
-    auto lock = relations_->Lock();
-    HANGAR_ASSIGN_OR_RETURN(pins, relations_->Sync());
-    HANGAR_ASSIGN_OR_RETURN(auto reads, sql::RelationsRead(*connection, text, [this](const store::QualifiedName& name) {
-                              return relations_->Exists(name);
-                            }));
-    HANGAR_RETURN_NOT_OK(relations_->SyncTopics(reads));
-    HANGAR_ASSIGN_OR_RETURN(result, duckdb::StartQuery(std::move(connection), text, parameters, options_.query));
-  }
   // The query runs outside the lock, cancellable from the moment it does.
-  running->result = result.get();
+  running->result = planned->result.get();
   {
     std::lock_guard lock(mu_);
     running_.emplace(id, running);
   }
   wake_.notify_all();
-  auto source = std::make_unique<RunSource>(std::move(result), std::move(pins), running);
+  auto source = std::make_unique<RunSource>(std::move(planned->result), std::move(planned->pins), running);
   HANGAR_RETURN_NOT_OK(source->Execute());
   return std::unique_ptr<arrow::RecordBatchSource>(std::move(source));
 }
@@ -269,6 +309,9 @@ void SqlEngine::Watch() {
   while (!stopping_) {
     wake_.wait_for(lock, std::chrono::milliseconds(50));
     const auto now = std::chrono::steady_clock::now();
+    for (auto it = plans_.begin(); it != plans_.end();) {
+      it = now - it->second.at > std::chrono::minutes(1) ? plans_.erase(it) : std::next(it);
+    }
     for (auto it = running_.begin(); it != running_.end();) {
       auto run = it->second.lock();
       if (!run) {

@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "duckdb/database.h"
@@ -46,6 +47,12 @@ class SqlEngine {
   // Result and parameter schemas, without running.
   Result<duckdb::StatementSchemas> Describe(const std::string& sql);
 
+  // Plans `sql` to run later as `id` (a statement query's GetFlightInfo)
+  // and returns its schema. The Run of that id picks the plan up, unless
+  // the views changed meanwhile; a plan nobody runs goes after a minute.
+  // Planning a TPC-H query costs milliseconds: this keeps it to once.
+  Result<arrow::SchemaPtr> Plan(const std::string& id, const std::string& sql);
+
   // Runs `sql` (parameters may be null). `id` names the run for Cancel; it
   // ends when the returned source goes. `cancelled` is polled while the
   // query runs (the client hung up): the query is then interrupted.
@@ -75,7 +82,22 @@ class SqlEngine {
   struct Running;
 
  private:
+  // A statement prepared and bound to the views, not yet executed.
+  struct Planned {
+    std::unique_ptr<duckdb::QueryResult> result;
+    Pins pins;                // the snapshots its views read
+    uint64_t generation = 0;  // of the views it was bound to
+  };
+  struct Stashed {
+    std::string sql;
+    Planned planned;
+    std::chrono::steady_clock::time_point at;
+  };
+
   Result<std::unique_ptr<duckdb::Connection>> OpenConnection();
+  Result<Planned> PlanQuery(const std::string& sql, const duckdb::Parameters* parameters);
+  // The plan stashed for `id` if it is for `sql` and still valid.
+  std::optional<Planned> TakePlan(const std::string& id, const std::string& sql);
   void Watch();  // the watchdog thread: deadlines and hung-up clients
 
   std::shared_ptr<duckdb::Database> db_;
@@ -86,6 +108,7 @@ class SqlEngine {
   std::condition_variable wake_;
   bool stopping_ = false;                               // guarded by mu_
   std::multimap<std::string, std::weak_ptr<Running>> running_;  // guarded by mu_
+  std::map<std::string, Stashed> plans_;                         // by run id; guarded by mu_
   std::thread watchdog_;
 };
 

@@ -219,8 +219,9 @@ Result<flight::FlightInfo> FlightSqlService::GetFlightInfo(const flight::ServerC
   if (any.Is<pb::CommandStatementQuery>()) {
     HANGAR_ASSIGN_OR_RETURN(auto command, Unpack<pb::CommandStatementQuery>(any));
     if (command.has_transaction_id()) return Unsupported("transactions");
-    HANGAR_ASSIGN_OR_RETURN(auto schemas, engine_->Describe(command.query()));
-    return StatementInfo(descriptor, schemas.result, StatementHandle(RandomId(), &command.query(), nullptr));
+    const std::string run_id = RandomId();
+    HANGAR_ASSIGN_OR_RETURN(auto schema, engine_->Plan(run_id, command.query()));
+    return StatementInfo(descriptor, schema, StatementHandle(run_id, &command.query(), nullptr));
   }
   if (any.Is<pb::CommandPreparedStatementQuery>()) {
     HANGAR_ASSIGN_OR_RETURN(auto command, Unpack<pb::CommandPreparedStatementQuery>(any));

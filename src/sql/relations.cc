@@ -105,6 +105,9 @@ Result<std::shared_ptr<Relations>> Relations::Open(std::shared_ptr<duckdb::Datab
   out->provider_ = std::make_shared<HangarScanProvider>(tables, cluster, registry);
   HANGAR_ASSIGN_OR_RETURN(out->ddl_, duckdb::Connection::Open(db));
   HANGAR_RETURN_NOT_OK(RegisterScanFunction(*out->ddl_, out->provider_));
+  // A table's Parquet files never change once committed, so their footers
+  // can be cached: queries then bind and plan without re-reading them.
+  HANGAR_RETURN_NOT_OK(out->ddl_->Execute("SET GLOBAL parquet_metadata_cache = true"));
   // Queries search the default namespace for bare names: its schema always exists.
   HANGAR_RETURN_NOT_OK(out->ddl_->Execute("CREATE SCHEMA IF NOT EXISTS " + QuoteIdentifier(store::kDefaultNamespace)));
   out->schemas_.insert(std::string(store::kDefaultNamespace));
@@ -132,6 +135,7 @@ Status Relations::SyncTables(Pins& pins) {
       continue;
     }
     HANGAR_RETURN_NOT_OK(ddl_->Execute("DROP VIEW IF EXISTS " + ViewName(it->first)));
+    ++generation_;
     it = views.erase(it);
   }
   for (const auto& [name, snapshot] : current) {
@@ -149,6 +153,7 @@ Status Relations::SyncTables(Pins& pins) {
       body += "])";
     }
     HANGAR_RETURN_NOT_OK(ddl_->Execute("CREATE OR REPLACE VIEW " + ViewName(name) + " AS " + body));
+    ++generation_;
     views[name] = snapshot;
   }
   for (const auto& [name, snapshot] : views) pins.push_back(snapshot);
@@ -169,6 +174,7 @@ Status Relations::SyncTopicNames() {
       continue;
     }
     HANGAR_RETURN_NOT_OK(ddl_->Execute("DROP VIEW IF EXISTS " + ViewName({std::string(kKafkaNamespace), it->first})));
+    ++generation_;
     it = topic_views_.erase(it);
   }
   std::lock_guard lock(names_mu_);
@@ -184,6 +190,7 @@ Status Relations::SyncTopics(const std::vector<store::QualifiedName>& names) {
     if (view != nullptr && view->Equals(*schema, false)) continue;
     HANGAR_RETURN_NOT_OK(ddl_->Execute("CREATE OR REPLACE VIEW " + ViewName(name) + " AS SELECT * FROM " +
                                        kScanFunction + "(" + QuoteLiteral(name.ToString()) + ")"));
+    ++generation_;
     view = std::move(schema);
   }
   return Status::OK();

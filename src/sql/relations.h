@@ -19,6 +19,7 @@
 // replaces stay readable.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -61,6 +62,9 @@ class Relations {
 
   const std::shared_ptr<store::TableStore>& tables() const { return tables_; }
   bool has_kafka() const { return cluster_ != nullptr; }
+  // Changes with every view made, replaced or dropped: a plan made at
+  // another generation may read other files than it pinned.
+  uint64_t generation() const { return generation_.load(); }
 
  private:
   Relations() = default;
@@ -76,6 +80,7 @@ class Relations {
   std::mutex mu_;  // serializes Sync and the statements that start under it
   std::unique_ptr<duckdb::Connection> ddl_;  // the connection views are made on; guarded by mu_
   std::set<std::string> schemas_;            // DuckDB schemas made; guarded by mu_
+  std::atomic<uint64_t> generation_ = 0;
   mutable std::mutex names_mu_;
   std::map<store::QualifiedName, store::SnapshotPtr> views_;  // a table's view reads this; guarded by names_mu_
   std::set<std::string> topics_;                              // guarded by names_mu_
