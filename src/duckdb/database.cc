@@ -287,8 +287,10 @@ class QueryStream : public QueryResult {
       return Status::Invalid("the statement has " + std::to_string(duckdb_nparams(prepared_.handle)) +
                              " parameters and none were bound");
     }
-    HANGAR_ASSIGN_OR_RETURN(auto planned, SchemasOf(*conn_, prepared_.handle));
-    schema_ = std::move(planned.result);
+    // The planned columns; with parameters bound DuckDB may not know them
+    // in Arrow terms before running (a string literal's type), and then
+    // only Execute says.
+    if (auto planned = SchemasOf(*conn_, prepared_.handle); planned.ok()) schema_ = std::move(planned->result);
     if (duckdb_pending_prepared_streaming(prepared_.handle, &pending_) != DuckDBSuccess)
       return Status::Invalid(duckdb_pending_error(pending_));
     return Status::OK();

@@ -124,7 +124,8 @@ Result<StatementSchemas> DescribeStatement(Connection& connection, const std::st
 class QueryResult : public arrow::RecordBatchSource {
  public:
   // schema(): before Execute, the columns as planned (a parameter of
-  // unknown type makes a null-typed column); after, the result's.
+  // unknown type makes a null-typed column; null if DuckDB cannot say
+  // before running); after, the result's.
   // Runs the query up to its first results (an aggregation: to its end).
   // Call once, before schema() and Next().
   virtual Status Execute() = 0;

@@ -129,6 +129,7 @@ Result<SqlEngine::Planned> SqlEngine::PlanQuery(const std::string& sql, const du
 Result<arrow::SchemaPtr> SqlEngine::Plan(const std::string& id, const std::string& sql) {
   HANGAR_ASSIGN_OR_RETURN(auto planned, PlanQuery(sql, nullptr));
   arrow::SchemaPtr schema = planned.result->schema();
+  if (schema == nullptr) return Status::Invalid("DuckDB cannot describe the result's columns of this query");
   std::lock_guard lock(mu_);
   constexpr size_t kMaxPlans = 256;  // plans clients never redeem must not pile up
   if (plans_.size() >= kMaxPlans) {

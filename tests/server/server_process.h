@@ -78,6 +78,7 @@ class ServerProcess {
 
   bool started() const { return port_ > 0; }
   int port() const { return port_; }
+  pid_t pid() const { return pid_; }
   // The development Kafka cluster's bootstrap servers (--dev-kafka).
   const std::string& kafka() const { return kafka_; }
 

@@ -4,6 +4,7 @@
 // timeouts.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <thread>
 
 #include "arrow/array_access.h"
@@ -182,6 +183,18 @@ TEST_F(SqlEngineTest, CancelInterruptsARunningQuery) {
   EXPECT_TRUE(cancelled);
   EXPECT_EQ(result.status().code(), StatusCode::kCancelled) << result.status().ToString();
   EXPECT_FALSE(engine_->Cancel("long"));  // nothing runs under that id any more
+}
+
+TEST_F(SqlEngineTest, AQueryWhoseClientWentAwayIsInterrupted) {
+  std::atomic<bool> gone = false;
+  std::thread client([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    gone = true;
+  });
+  auto result = engine_->Run("long", kLongQuery, nullptr, [&] { return gone.load(); });
+  client.join();
+  EXPECT_EQ(result.status().code(), StatusCode::kCancelled);
+  EXPECT_NE(result.status().message().find("went away"), std::string::npos) << result.status().ToString();
 }
 
 TEST_F(SqlEngineTest, AQueryPastTheTimeoutIsInterrupted) {
