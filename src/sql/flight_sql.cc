@@ -17,6 +17,7 @@ namespace pb = ::arrow::flight::protocol::sql;
 using google::protobuf::Any;
 
 struct FlightSqlService::Prepared {
+  std::chrono::steady_clock::time_point last_used;  // guarded by FlightSqlService::mu_
   std::string query;
   std::optional<InsertStatement> insert;  // an update (INSERT) rather than a query
   std::string user;
@@ -154,7 +155,8 @@ Result<std::shared_ptr<FlightSqlService::Prepared>> FlightSqlService::FindPrepar
   std::lock_guard lock(mu_);
   auto it = prepared_.find(handle);
   if (it == prepared_.end() || it->second->user != context.user())
-    return Status::NotFound("no prepared statement with this handle (closed, or made by another user)");
+    return Status::NotFound("no prepared statement with this handle (closed, expired, or made by another user)");
+  it->second->last_used = std::chrono::steady_clock::now();
   return it->second;
 }
 
@@ -394,6 +396,11 @@ Result<std::vector<flight::ActionResult>> FlightSqlService::DoAction(const fligh
     }
     {
       std::lock_guard lock(mu_);
+      // Handles idle for longer than kPreparedTimeout go, so that clients
+      // that never close them cannot fill the server.
+      const auto now = std::chrono::steady_clock::now();
+      std::erase_if(prepared_, [&](const auto& entry) { return now - entry.second->last_used > kPreparedTimeout; });
+      prepared->last_used = now;
       prepared_[handle] = std::move(prepared);
     }
     return std::vector<flight::ActionResult>{{Pack(result)}};

@@ -18,6 +18,7 @@
 // only prepares it (to validate it and to report its schema).
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -27,6 +28,10 @@
 #include "sql/engine.h"
 
 namespace hangar::sql {
+
+// A prepared statement not used for this long is closed by the server
+// (FLIGHT_SQL_SERVER_STATEMENT_TIMEOUT in GetSqlInfo).
+inline constexpr std::chrono::milliseconds kPreparedTimeout = std::chrono::hours(1);
 
 class FlightSqlService {
  public:

@@ -8,6 +8,7 @@
 #include "arrow/array_access.h"
 #include "arrow/builder.h"
 #include "arrow/ipc/schema_message.h"
+#include "sql/flight_sql.h"
 #include "sql/proto/FlightSql.pb.h"
 
 namespace hangar::sql {
@@ -169,7 +170,7 @@ std::vector<std::pair<uint32_t, SqlInfoValue>> SqlInfoValues(SqlEngine& engine) 
       {5, false},                                  // FLIGHT_SQL_SERVER_SUBSTRAIT
       {8, int32_t{0}},                             // FLIGHT_SQL_SERVER_TRANSACTION: none
       {9, true},                                   // FLIGHT_SQL_SERVER_CANCEL
-      {100, int32_t{0}},                           // FLIGHT_SQL_SERVER_STATEMENT_TIMEOUT: handles do not expire
+      {100, static_cast<int32_t>(kPreparedTimeout.count())},  // FLIGHT_SQL_SERVER_STATEMENT_TIMEOUT (ms, reset by use)
       {101, int32_t{0}},                           // FLIGHT_SQL_SERVER_TRANSACTION_TIMEOUT
       {500, false},                                // SQL_DDL_CATALOG
       {501, false},                                // SQL_DDL_SCHEMA

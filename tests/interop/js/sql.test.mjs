@@ -232,7 +232,7 @@ test('metadata commands answer with the schemas the Flight SQL specification pre
 });
 
 test('GetSqlInfo: the union-typed schema of the specification and real values', async () => {
-  const { info: i, table } = await run(admin, 'CommandGetSqlInfo', [[1, 0], [1, 4], [1, 504], [1, 508], [1, 9]]);
+  const { info: i, table } = await run(admin, 'CommandGetSqlInfo', [[1, 0], [1, 4], [1, 504], [1, 508], [1, 9], [1, 100]]);
   const schema = schemaOf(i.schema);
   assert.deepEqual(schema.fields.map((f) => [f.name, f.nullable]), [['info_name', false], ['value', false]]);
   assert.equal(String(schema.fields[0].type), 'Uint32');
@@ -248,6 +248,7 @@ test('GetSqlInfo: the union-typed schema of the specification and real values', 
   assert.equal(values[4], true);
   assert.equal(values[504], '"');
   assert.equal(values[9], true);
+  assert.equal(values[100], 3600000, 'prepared statements expire after an hour unused');
   assert.ok([...values[508]].map((k) => k.toUpperCase()).includes('SELECT'), 'SQL keywords come from DuckDB');
 });
 

@@ -1,0 +1,281 @@
+#include "store/wal.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace hangar::store {
+
+namespace {
+
+constexpr size_t kHeaderBytes = 24;
+// A record larger than this is corruption, not data (a batch is far smaller).
+constexpr uint32_t kMaxPayload = 1u << 30;
+
+uint32_t Checksum(uint64_t lsn, uint64_t table_id, std::string_view payload) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  crc = crc32(crc, reinterpret_cast<const Bytef*>(&lsn), sizeof lsn);
+  crc = crc32(crc, reinterpret_cast<const Bytef*>(&table_id), sizeof table_id);
+  // zlib takes lengths as uInt: feed big payloads in pieces.
+  for (size_t done = 0; done < payload.size();) {
+    const size_t n = std::min<size_t>(payload.size() - done, 1u << 30);
+    crc = crc32(crc, reinterpret_cast<const Bytef*>(payload.data() + done), static_cast<uInt>(n));
+    done += n;
+  }
+  return static_cast<uint32_t>(crc);
+}
+
+template <typename T>
+void Put(std::string& out, T value) {
+  out.append(reinterpret_cast<const char*>(&value), sizeof value);
+}
+
+template <typename T>
+T Get(const char* p) {
+  T value;
+  std::memcpy(&value, p, sizeof value);
+  return value;
+}
+
+std::string SegmentName(uint64_t first_lsn) {
+  std::string digits = std::to_string(first_lsn);
+  return std::string(20 - digits.size(), '0') + digits + ".wal";
+}
+
+// The first LSN a segment's name gives, or 0 if it is not a segment's name.
+uint64_t FirstLsnOf(const fs::path& path) {
+  const std::string name = path.filename().string();
+  if (name.size() != 24 || !name.ends_with(".wal")) return 0;
+  uint64_t lsn = 0;
+  for (size_t i = 0; i < 20; ++i) {
+    if (name[i] < '0' || name[i] > '9') return 0;
+    lsn = lsn * 10 + static_cast<uint64_t>(name[i] - '0');
+  }
+  return lsn;
+}
+
+Status WriteAll(int fd, const char* data, size_t size, const fs::path& path) {
+  while (size > 0) {
+    const ssize_t n = ::write(fd, data, size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return IoError("cannot write the write-ahead log", path, errno);
+    }
+    data += n;
+    size -= static_cast<size_t>(n);
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<WriteAheadLog>> WriteAheadLog::Open(WalOptions options, const Replay& replay,
+                                                           WalOpenReport* report) {
+  std::unique_ptr<WriteAheadLog> wal(new WriteAheadLog(std::move(options)));
+  WalOpenReport local;
+  WalOpenReport& r = report ? *report : local;
+  r = WalOpenReport{};
+  HANGAR_RETURN_NOT_OK(CreateDirectories(wal->options_.dir));
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(wal->options_.dir, ec)) {
+    if (const uint64_t first = FirstLsnOf(entry.path()); first > 0) wal->segments_.emplace_back(first, entry.path());
+  }
+  if (ec) return IoError("cannot list the write-ahead log", wal->options_.dir, ec.value());
+  std::sort(wal->segments_.begin(), wal->segments_.end());
+
+  uint64_t expected = wal->segments_.empty() ? 1 : wal->segments_.front().first;
+  for (size_t s = 0; s < wal->segments_.size(); ++s) {
+    const auto& [first, path] = wal->segments_[s];
+    // Segments follow one another: a gap means records are missing.
+    std::string cut;
+    const bool gap = first != expected;
+    if (gap) cut = "segment " + path.filename().string() + " starts at LSN " + std::to_string(first) +
+                                 " where " + std::to_string(expected) + " was due";
+    std::string bytes;
+    if (cut.empty()) {
+      HANGAR_ASSIGN_OR_RETURN(bytes, ReadWholeFile(path));
+    }
+    size_t pos = 0;
+    while (cut.empty() && pos < bytes.size()) {
+      if (bytes.size() - pos < kHeaderBytes) {
+        cut = "a torn record header";
+        break;
+      }
+      const char* h = bytes.data() + pos;
+      const uint32_t length = Get<uint32_t>(h), crc = Get<uint32_t>(h + 4);
+      const uint64_t lsn = Get<uint64_t>(h + 8), table_id = Get<uint64_t>(h + 16);
+      if (length > kMaxPayload) {
+        cut = "a record claiming " + std::to_string(length) + " bytes";
+        break;
+      }
+      if (bytes.size() - pos - kHeaderBytes < length) {
+        cut = "a torn record (LSN " + std::to_string(lsn) + ")";
+        break;
+      }
+      std::string_view payload(h + kHeaderBytes, length);
+      if (Checksum(lsn, table_id, payload) != crc) {
+        cut = "a record whose checksum does not match";
+        break;
+      }
+      if (lsn != expected) {
+        cut = "LSN " + std::to_string(lsn) + " where " + std::to_string(expected) + " was due";
+        break;
+      }
+      if (replay) HANGAR_RETURN_NOT_OK(replay(WalRecord{lsn, table_id, std::string(payload)}));
+      ++r.records;
+      r.last_lsn = lsn;
+      expected = lsn + 1;
+      pos += kHeaderBytes + length;
+    }
+    if (cut.empty()) continue;
+    // The log ends here. A segment that does not follow on is dropped
+    // whole; a bad record is cut off with everything after it.
+    r.cut_reason = cut + " in " + path.filename().string() + " at byte " + std::to_string(pos);
+    size_t keep = s + 1;
+    if (gap) {
+      keep = s;
+    } else {
+      r.bytes_cut += static_cast<int64_t>(bytes.size() - pos);
+      if (::truncate(path.c_str(), static_cast<off_t>(pos)) != 0) return IoError("cannot cut the log", path, errno);
+      HANGAR_RETURN_NOT_OK(FsyncFile(path));
+    }
+    for (size_t later = keep; later < wal->segments_.size(); ++later) {
+      r.bytes_cut += static_cast<int64_t>(fs::file_size(wal->segments_[later].second, ec));
+      HANGAR_RETURN_NOT_OK(RemoveAll(wal->segments_[later].second));
+    }
+    wal->segments_.resize(keep);
+    HANGAR_RETURN_NOT_OK(FsyncDirectory(wal->options_.dir));
+    break;
+  }
+  if (r.last_lsn == 0 && expected > 1) r.last_lsn = expected - 1;  // only empty segments: their names count
+  wal->next_lsn_ = expected;
+  wal->durable_lsn_ = expected - 1;
+
+  // Appends go to a fresh segment: what is on disk stays as it was read.
+  HANGAR_RETURN_NOT_OK(wal->OpenSegment(expected));
+  wal->writer_ = std::thread([w = wal.get()] { w->WriterLoop(); });
+  return wal;
+}
+
+WriteAheadLog::~WriteAheadLog() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  work_.notify_all();
+  if (writer_.joinable()) writer_.join();
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Status WriteAheadLog::OpenSegment(uint64_t first_lsn) {
+  const fs::path path = options_.dir / SegmentName(first_lsn);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) return IoError("cannot create a log segment", path, errno);
+  if (options_.fsync) {
+    Status st = FsyncDirectory(options_.dir);
+    if (!st.ok()) {
+      ::close(fd);
+      return st;
+    }
+  }
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = fd;
+  segment_ = path;
+  segment_size_ = static_cast<int64_t>(::lseek(fd, 0, SEEK_END));
+  std::lock_guard lock(mu_);
+  if (segments_.empty() || segments_.back().second != path) segments_.emplace_back(first_lsn, path);
+  return Status::OK();
+}
+
+uint64_t WriteAheadLog::Append(uint64_t table_id, std::string payload, Durable on_durable) {
+  std::unique_lock lock(mu_);
+  const uint64_t lsn = next_lsn_++;
+  Put<uint32_t>(buffer_, static_cast<uint32_t>(payload.size()));
+  Put<uint32_t>(buffer_, Checksum(lsn, table_id, payload));
+  Put<uint64_t>(buffer_, lsn);
+  Put<uint64_t>(buffer_, table_id);
+  buffer_ += payload;
+  pending_.push_back({lsn, std::move(on_durable)});
+  lock.unlock();
+  work_.notify_one();
+  return lsn;
+}
+
+Status WriteAheadLog::WriteGroup(const std::string& bytes) {
+  HANGAR_RETURN_NOT_OK(WriteAll(fd_, bytes.data(), bytes.size(), segment_));
+  segment_size_ += static_cast<int64_t>(bytes.size());
+  if (options_.fsync && ::fdatasync(fd_) != 0) return IoError("cannot sync the write-ahead log", segment_, errno);
+  return Status::OK();
+}
+
+void WriteAheadLog::WriterLoop() {
+  std::unique_lock lock(mu_);
+  while (true) {
+    work_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
+    if (pending_.empty()) return;  // stopping, and everything written
+    std::string bytes;
+    std::vector<Pending> group;
+    bytes.swap(buffer_);
+    group.swap(pending_);
+    Status st = failed_;
+    lock.unlock();
+    // Segments roll over between groups, so a record never spans two.
+    if (st.ok() && segment_size_ > 0 && segment_size_ + static_cast<int64_t>(bytes.size()) > options_.segment_bytes)
+      st = OpenSegment(group.front().lsn);
+    if (st.ok()) st = WriteGroup(bytes);
+    lock.lock();
+    if (st.ok()) {
+      durable_lsn_ = group.back().lsn;
+      ++syncs_;
+    } else if (failed_.ok()) {
+      failed_ = st;  // a failed write leaves the file in an unknown state: nothing more is taken
+    }
+    durable_.notify_all();
+    lock.unlock();
+    for (auto& p : group)
+      if (p.on_durable) p.on_durable(p.lsn, st);
+    lock.lock();
+  }
+}
+
+Status WriteAheadLog::WaitDurable(uint64_t lsn) {
+  std::unique_lock lock(mu_);
+  durable_.wait(lock, [&] { return durable_lsn_ >= lsn || !failed_.ok(); });
+  return durable_lsn_ >= lsn ? Status::OK() : failed_;
+}
+
+uint64_t WriteAheadLog::durable_lsn() const {
+  std::lock_guard lock(mu_);
+  return durable_lsn_;
+}
+
+uint64_t WriteAheadLog::last_lsn() const {
+  std::lock_guard lock(mu_);
+  return next_lsn_ - 1;
+}
+
+int64_t WriteAheadLog::syncs() const {
+  std::lock_guard lock(mu_);
+  return syncs_;
+}
+
+Status WriteAheadLog::Truncate(uint64_t lsn) {
+  std::vector<fs::path> doomed;
+  {
+    std::lock_guard lock(mu_);
+    // Segment i holds LSNs [first_i, first_{i+1}): gone once first_{i+1} - 1 <= lsn.
+    size_t drop = 0;
+    while (drop + 1 < segments_.size() && segments_[drop + 1].first <= lsn + 1) ++drop;
+    for (size_t i = 0; i < drop; ++i) doomed.push_back(segments_[i].second);
+    segments_.erase(segments_.begin(), segments_.begin() + static_cast<std::ptrdiff_t>(drop));
+  }
+  for (const auto& path : doomed) HANGAR_RETURN_NOT_OK(RemoveAll(path));
+  if (!doomed.empty() && options_.fsync) HANGAR_RETURN_NOT_OK(FsyncDirectory(options_.dir));
+  return Status::OK();
+}
+
+}  // namespace hangar::store

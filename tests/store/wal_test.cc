@@ -1,0 +1,156 @@
+// The write-ahead log on real files: LSNs, replay, group commit, segments,
+// truncation, and torn or corrupt tails cut and reported.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <thread>
+
+#include "store/wal.h"
+#include "store_test_util.h"
+
+namespace hangar::store {
+namespace {
+
+using testing::TempDir;
+
+std::vector<WalRecord> Replayed(const fs::path& dir, WalOpenReport* report = nullptr, WalOptions options = {}) {
+  std::vector<WalRecord> records;
+  options.dir = dir;
+  auto wal = WriteAheadLog::Open(options, [&](WalRecord r) {
+    records.push_back(std::move(r));
+    return Status::OK();
+  }, report);
+  EXPECT_TRUE(wal.ok()) << wal.status().ToString();
+  return records;
+}
+
+std::vector<fs::path> Segments(const fs::path& dir) {
+  std::vector<fs::path> out;
+  for (const auto& e : fs::directory_iterator(dir)) out.push_back(e.path());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST(WriteAheadLog, RecordsComeBackInOrderWithTheirLsns) {
+  TempDir dir;
+  {
+    auto wal = WriteAheadLog::Open({dir.path()}, nullptr).value();
+    for (int i = 0; i < 100; ++i) EXPECT_EQ(wal->Append(i % 3, "batch " + std::to_string(i)), static_cast<uint64_t>(i + 1));
+    ASSERT_TRUE(wal->WaitDurable(100).ok());
+    EXPECT_EQ(wal->durable_lsn(), 100u);
+  }
+  WalOpenReport report;
+  auto records = Replayed(dir.path(), &report);
+  ASSERT_EQ(records.size(), 100u);
+  for (int i = 0; i < 100; ++i) {
+    EXPECT_EQ(records[i].lsn, static_cast<uint64_t>(i + 1));
+    EXPECT_EQ(records[i].table_id, static_cast<uint64_t>(i % 3));
+    EXPECT_EQ(records[i].payload, "batch " + std::to_string(i));
+  }
+  EXPECT_EQ(report.last_lsn, 100u);
+  EXPECT_EQ(report.bytes_cut, 0);
+  // LSNs go on after a restart.
+  auto wal = WriteAheadLog::Open({dir.path()}, nullptr).value();
+  EXPECT_EQ(wal->Append(0, "more"), 101u);
+}
+
+TEST(WriteAheadLog, OneSyncCoversEveryWriterThatWaited) {
+  TempDir dir;
+  auto wal = WriteAheadLog::Open({dir.path()}, nullptr).value();
+  constexpr int kThreads = 8, kEach = 200;
+  std::atomic<int> acked = 0;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        const uint64_t lsn = wal->Append(t, std::string(1000, static_cast<char>('a' + t)), [&](uint64_t, const Status& st) {
+          if (st.ok()) ++acked;
+        });
+        ASSERT_TRUE(wal->WaitDurable(lsn).ok());
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  // Writers that wait for each record still share fsyncs.
+  EXPECT_LT(wal->syncs(), kThreads * kEach);
+  wal.reset();  // the writer thread has run every callback
+  EXPECT_EQ(acked.load(), kThreads * kEach);
+  EXPECT_EQ(Replayed(dir.path()).size(), static_cast<size_t>(kThreads * kEach));
+}
+
+TEST(WriteAheadLog, SegmentsRollOverAndTruncateKeepsLsnsGrowing) {
+  TempDir dir;
+  WalOptions options{dir.path(), 4096};
+  {
+    auto wal = WriteAheadLog::Open(options, nullptr).value();
+    for (int i = 0; i < 50; ++i) ASSERT_TRUE(wal->WaitDurable(wal->Append(1, std::string(1000, 'x'))).ok());
+    EXPECT_GT(Segments(dir.path()).size(), 5u);
+    ASSERT_TRUE(wal->Truncate(50).ok());  // everything flushed: only the newest segment stays
+    EXPECT_EQ(Segments(dir.path()).size(), 1u);
+  }
+  WalOpenReport report;
+  auto records = Replayed(dir.path(), &report, options);
+  for (const auto& r : records) EXPECT_GT(r.lsn, 40u);  // what is left is the tail
+  EXPECT_EQ(report.last_lsn, 50u);
+  auto wal = WriteAheadLog::Open(options, nullptr).value();
+  EXPECT_EQ(wal->Append(1, "after"), 51u);
+}
+
+TEST(WriteAheadLog, ATornTailIsCutAndReported) {
+  TempDir dir;
+  {
+    auto wal = WriteAheadLog::Open({dir.path()}, nullptr).value();
+    for (int i = 0; i < 10; ++i) wal->Append(7, std::string(100, 'y'));
+    ASSERT_TRUE(wal->WaitDurable(10).ok());
+  }
+  // The process died in the middle of writing record 10.
+  const fs::path segment = Segments(dir.path()).front();
+  fs::resize_file(segment, fs::file_size(segment) - 30);
+  WalOpenReport report;
+  auto records = Replayed(dir.path(), &report);
+  EXPECT_EQ(records.size(), 9u);
+  EXPECT_EQ(report.last_lsn, 9u);
+  EXPECT_EQ(report.bytes_cut, 24 + 100 - 30);
+  EXPECT_NE(report.cut_reason.find("torn"), std::string::npos) << report.cut_reason;
+  // The cut is permanent and the next record takes the torn one's LSN.
+  auto wal = WriteAheadLog::Open({dir.path()}, nullptr).value();
+  EXPECT_EQ(wal->Append(7, "again"), 10u);
+  ASSERT_TRUE(wal->WaitDurable(10).ok());
+  wal.reset();
+  auto again = Replayed(dir.path());
+  ASSERT_EQ(again.size(), 10u);
+  EXPECT_EQ(again.back().payload, "again");
+}
+
+TEST(WriteAheadLog, ABitFlipEndsTheLogThereAndLaterSegmentsGo) {
+  TempDir dir;
+  WalOptions options{dir.path(), 1000};
+  {
+    auto wal = WriteAheadLog::Open(options, nullptr).value();
+    for (int i = 0; i < 20; ++i) ASSERT_TRUE(wal->WaitDurable(wal->Append(1, std::string(300, 'z'))).ok());
+  }
+  auto segments = Segments(dir.path());
+  ASSERT_GT(segments.size(), 3u);
+  // Flip one payload bit in the second record of the second segment.
+  {
+    std::fstream f(segments[1], std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(24 + 300 + 24 + 10);
+    char c;
+    f.read(&c, 1);
+    f.seekp(24 + 300 + 24 + 10);
+    c ^= 0x10;
+    f.write(&c, 1);
+  }
+  WalOpenReport report;
+  auto records = Replayed(dir.path(), &report, options);
+  const uint64_t first_of_second = std::stoull(segments[1].filename().string());
+  ASSERT_EQ(records.size(), first_of_second);  // the first segment and one record of the second
+  EXPECT_EQ(records.back().lsn, first_of_second);
+  EXPECT_NE(report.cut_reason.find("checksum"), std::string::npos) << report.cut_reason;
+  EXPECT_GT(report.bytes_cut, 0);
+  // Nothing after the flipped record is left on disk.
+  EXPECT_EQ(Replayed(dir.path(), nullptr, options).size(), records.size());
+}
+
+}  // namespace
+}  // namespace hangar::store
