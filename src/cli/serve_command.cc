@@ -220,7 +220,15 @@ int RunServe(const Args& args) {
     if (sql_options.query_timeout.count() <= 0) return Fail("--query-timeout must be a positive number of seconds");
   }
   auto sql_service = std::make_shared<sql::FlightSqlService>(std::make_shared<sql::SqlEngine>(*engine, *relations, sql_options));
-  auto service = std::make_shared<server::HangarService>(table_store, *topics, sql_service);
+  store::WalOpenReport wal_report;
+  auto ingest = store::Ingest::Open(table_store, store::IngestOptions{}, &wal_report);
+  if (!ingest.ok()) return Fail("cannot open the write-ahead log in " + data_dir + ": " + ingest.status().ToString());
+  if (wal_report.records > 0 || !wal_report.cut_reason.empty())
+    std::fprintf(stderr, "hangar: write-ahead log: %lld records replayed%s%s\n",
+                 static_cast<long long>(wal_report.records), wal_report.cut_reason.empty() ? "" : "; cut its end: ",
+                 wal_report.cut_reason.c_str());
+  auto service = std::make_shared<server::HangarService>(table_store, *topics, sql_service,
+                                                         std::shared_ptr<store::Ingest>(std::move(*ingest)));
   auto server = flight::FlightServer::Start(options, service);
   if (!server.ok()) return Fail(server.status().message());
   std::fprintf(stderr, "hangar: serving Flight on %s (%s%s), data in %s\n", (*server)->location().uri.c_str(),

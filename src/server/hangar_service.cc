@@ -1,6 +1,7 @@
 #include "server/hangar_service.h"
 
 #include "server/create_table.h"
+#include "server/ingest_stream.h"
 
 #include <nlohmann/json.hpp>
 
@@ -37,8 +38,8 @@ Result<std::string> StringFromJson(const nlohmann::json& json, const char* key, 
 }  // namespace
 
 HangarService::HangarService(std::shared_ptr<store::TableStore> tables, std::shared_ptr<TopicFlights> topics,
-                             std::shared_ptr<sql::FlightSqlService> sql)
-    : tables_(std::move(tables)), topics_(std::move(topics)), sql_(std::move(sql)) {}
+                             std::shared_ptr<sql::FlightSqlService> sql, std::shared_ptr<store::Ingest> ingest)
+    : tables_(std::move(tables)), topics_(std::move(topics)), sql_(std::move(sql)), ingest_(std::move(ingest)) {}
 
 sql::FlightSqlService* HangarService::SqlFor(std::string_view bytes) const {
   return sql_ && sql::FlightSqlService::IsFlightSql(bytes) ? sql_.get() : nullptr;
@@ -265,6 +266,16 @@ Status HangarService::DoPut(const flight::ServerCallContext& context, const flig
                            {"bytes", result.bytes},           {"created", result.created},
                            {"version", result.snapshot->version}};
   return out->Write(answer.dump());
+}
+
+Status HangarService::DoExchange(const flight::ServerCallContext& context, const flight::FlightDescriptor& descriptor,
+                                 flight::FlightStreamReader* in, flight::FlightStreamWriter* out) {
+  if (!ingest_) return Status::Unimplemented("this server does not take streaming ingest");
+  HANGAR_ASSIGN_OR_RETURN(auto topic, TopicOf(descriptor));
+  if (topic) return Status::Unimplemented("DoExchange into a topic is not supported: use DoPut");
+  HANGAR_ASSIGN_OR_RETURN(auto target, TargetOf(descriptor));
+  HANGAR_RETURN_NOT_OK(tables_->Snapshot(target.name).status());  // create it first (CreateTable or DoPut)
+  return ServeIngestStream(*ingest_, context, target.name, in, out);
 }
 
 Result<std::string> HangarService::Describe(const QualifiedName& name) const {

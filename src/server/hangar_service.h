@@ -13,6 +13,9 @@
 // and served by TopicFlights. A server without Kafka answers them
 // FAILED_PRECONDITION.
 //
+// DoExchange on a table is streaming ingest with per-batch acknowledgements
+// (ingest_stream.h).
+//
 // Flight SQL messages (a google.protobuf.Any of arrow.flight.protocol.sql in
 // a descriptor command, a ticket or an action body) and Flight SQL's actions
 // go to the FlightSqlService.
@@ -25,6 +28,7 @@
 #include "store/names.h"
 #include "server/topic_flights.h"
 #include "sql/flight_sql.h"
+#include "store/ingest.h"
 #include "store/table_store.h"
 
 namespace hangar::server {
@@ -50,9 +54,10 @@ struct TableTarget {
 
 class HangarService : public flight::FlightService {
  public:
-  // `topics` may be null: a server without Kafka; `sql` null: without SQL.
+  // `topics` may be null: a server without Kafka; `sql` null: without SQL;
+  // `ingest` null: without streaming ingest (DoExchange).
   HangarService(std::shared_ptr<store::TableStore> tables, std::shared_ptr<TopicFlights> topics = nullptr,
-                std::shared_ptr<sql::FlightSqlService> sql = nullptr);
+                std::shared_ptr<sql::FlightSqlService> sql = nullptr, std::shared_ptr<store::Ingest> ingest = nullptr);
 
   Result<flight::AccessRequest> AccessFor(const flight::ServerCallContext& context,
                                           const flight::CallRequest& request) override;
@@ -66,6 +71,9 @@ class HangarService : public flight::FlightService {
                flight::FlightStreamWriter* out) override;
   Status DoPut(const flight::ServerCallContext& context, const flight::FlightDescriptor& descriptor,
                flight::FlightStreamReader* in, flight::PutResultWriter* out) override;
+  // Streaming ingest into a table (server/ingest_stream.h).
+  Status DoExchange(const flight::ServerCallContext& context, const flight::FlightDescriptor& descriptor,
+                    flight::FlightStreamReader* in, flight::FlightStreamWriter* out) override;
   Result<std::vector<flight::ActionResult>> DoAction(const flight::ServerCallContext& context,
                                                      const flight::Action& action) override;
   Result<std::vector<flight::ActionType>> ListActions(const flight::ServerCallContext& context) override;
@@ -88,6 +96,7 @@ class HangarService : public flight::FlightService {
   std::shared_ptr<store::TableStore> tables_;
   std::shared_ptr<TopicFlights> topics_;
   std::shared_ptr<sql::FlightSqlService> sql_;
+  std::shared_ptr<store::Ingest> ingest_;
 };
 
 }  // namespace hangar::server

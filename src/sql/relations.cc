@@ -53,13 +53,50 @@ class TopicScan : public arrow::RecordBatchSource {
   std::unique_ptr<kafka::PartitionSource> current_;
 };
 
+}  // namespace
+
+// The table snapshots whose memtable rows a view reads, by snapshot id: a
+// view names its snapshot ("ns.t@id"), so that a query reads the memtable
+// of the very snapshot whose files it reads. Running queries pin them.
+struct Relations::Snapshots {
+  std::mutex mu;
+  std::map<uint64_t, std::weak_ptr<const store::TableSnapshot>> by_id;  // guarded by mu
+
+  void Add(const store::SnapshotPtr& snapshot) {
+    std::lock_guard lock(mu);
+    std::erase_if(by_id, [](const auto& entry) { return entry.second.expired(); });
+    by_id[snapshot->id] = snapshot;
+  }
+  Result<store::SnapshotPtr> Find(const std::string& name, uint64_t id) {
+    std::lock_guard lock(mu);
+    auto it = by_id.find(id);
+    auto snapshot = it == by_id.end() ? nullptr : it->second.lock();
+    if (!snapshot) return Status::Unavailable("table " + name + " changed while the query started; run it again");
+    return snapshot;
+  }
+};
+
+namespace {
+
 class HangarScanProvider : public ScanProvider {
  public:
   HangarScanProvider(std::shared_ptr<store::TableStore> tables, std::shared_ptr<kafka::KafkaCluster> cluster,
-                     std::shared_ptr<kafka::SchemaRegistry> registry)
-      : tables_(std::move(tables)), cluster_(std::move(cluster)), registry_(std::move(registry)) {}
+                     std::shared_ptr<kafka::SchemaRegistry> registry, std::shared_ptr<Relations::Snapshots> snapshots)
+      : tables_(std::move(tables)), cluster_(std::move(cluster)), registry_(std::move(registry)),
+        snapshots_(std::move(snapshots)) {}
+
+  // "ns.t@id": the memtable rows of snapshot id of table ns.t.
+  static std::optional<std::pair<std::string, uint64_t>> MemtableOf(const std::string& text) {
+    const size_t at = text.rfind('@');
+    if (at == std::string::npos) return std::nullopt;
+    return std::make_pair(text.substr(0, at), std::strtoull(text.c_str() + at + 1, nullptr, 10));
+  }
 
   Result<arrow::SchemaPtr> Schema(const std::string& text) override {
+    if (auto memtable = MemtableOf(text)) {
+      HANGAR_ASSIGN_OR_RETURN(auto snapshot, snapshots_->Find(memtable->first, memtable->second));
+      return snapshot->schema;
+    }
     HANGAR_ASSIGN_OR_RETURN(auto name, store::ParseQualifiedName(text));
     if (name.ns == kKafkaNamespace) return TopicSchema(name.name);
     HANGAR_ASSIGN_OR_RETURN(auto snapshot, tables_->Snapshot(name));
@@ -67,6 +104,13 @@ class HangarScanProvider : public ScanProvider {
   }
 
   Result<std::unique_ptr<arrow::RecordBatchSource>> Open(const std::string& text) override {
+    if (auto memtable = MemtableOf(text)) {
+      HANGAR_ASSIGN_OR_RETURN(auto snapshot, snapshots_->Find(memtable->first, memtable->second));
+      std::vector<arrow::RecordBatchPtr> batches;
+      for (const auto& m : *snapshot->memtable) batches.push_back(m.batch);
+      return std::unique_ptr<arrow::RecordBatchSource>(
+          std::make_unique<arrow::VectorSource>(snapshot->schema, std::move(batches)));
+    }
     HANGAR_ASSIGN_OR_RETURN(auto name, store::ParseQualifiedName(text));
     if (name.ns == kKafkaNamespace) {
       if (!cluster_) return Status::FailedPrecondition("this server is not connected to Kafka");
@@ -89,6 +133,7 @@ class HangarScanProvider : public ScanProvider {
   std::shared_ptr<store::TableStore> tables_;
   std::shared_ptr<kafka::KafkaCluster> cluster_;
   std::shared_ptr<kafka::SchemaRegistry> registry_;
+  std::shared_ptr<Relations::Snapshots> snapshots_;
 };
 
 }  // namespace
@@ -102,7 +147,8 @@ Result<std::shared_ptr<Relations>> Relations::Open(std::shared_ptr<duckdb::Datab
   out->tables_ = tables;
   out->cluster_ = cluster;
   out->registry_ = registry;
-  out->provider_ = std::make_shared<HangarScanProvider>(tables, cluster, registry);
+  out->snapshots_ = std::make_shared<Snapshots>();
+  out->provider_ = std::make_shared<HangarScanProvider>(tables, cluster, registry, out->snapshots_);
   HANGAR_ASSIGN_OR_RETURN(out->ddl_, duckdb::Connection::Open(db));
   HANGAR_RETURN_NOT_OK(RegisterScanFunction(*out->ddl_, out->provider_));
   // A table's Parquet files never change once committed, so their footers
@@ -143,15 +189,21 @@ Status Relations::SyncTables(Pins& pins) {
     if (it != views.end() && it->second == snapshot) continue;
     if (schemas_.insert(name.ns).second)
       HANGAR_RETURN_NOT_OK(ddl_->Execute("CREATE SCHEMA IF NOT EXISTS " + QuoteIdentifier(name.ns)));
+    // Files through DuckDB's Parquet reader; rows still in memory (streaming
+    // ingest) through hangar_scan, naming this snapshot.
     std::string body;
-    if (snapshot->files.empty()) {
-      body = std::string("SELECT * FROM ") + kScanFunction + "(" + QuoteLiteral(name.ToString()) + ")";
-    } else {
+    if (!snapshot->files.empty()) {
       body = "SELECT * FROM read_parquet([";
       for (size_t i = 0; i < snapshot->files.size(); ++i)
         body += (i ? ", " : "") + QuoteLiteral(snapshot->files[i].path().string());
       body += "])";
     }
+    if (!snapshot->memtable->empty()) {
+      snapshots_->Add(snapshot);
+      body += std::string(body.empty() ? "" : " UNION ALL ") + "SELECT * FROM " + kScanFunction + "(" +
+              QuoteLiteral(name.ToString() + "@" + std::to_string(snapshot->id)) + ")";
+    }
+    if (body.empty()) body = std::string("SELECT * FROM ") + kScanFunction + "(" + QuoteLiteral(name.ToString()) + ")";
     HANGAR_RETURN_NOT_OK(ddl_->Execute("CREATE OR REPLACE VIEW " + ViewName(name) + " AS " + body));
     ++generation_;
     views[name] = snapshot;

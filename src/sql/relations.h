@@ -2,7 +2,9 @@
 // and the Kafka cluster.
 //
 //   "<namespace>"."<table>"  SELECT * FROM read_parquet([<the snapshot's files>])
-//                            (an empty table: hangar_scan('<namespace>.<table>'))
+//                            UNION ALL SELECT * FROM hangar_scan('<ns>.<table>@<snapshot id>')
+//                            (the second part when streaming ingest left rows in
+//                            memory; an empty table: hangar_scan('<ns>.<table>'))
 //   kafka."<topic>"          SELECT * FROM hangar_scan('kafka.<topic>')
 //
 // Parquet files are read by DuckDB itself, so filters and projections reach
@@ -61,6 +63,7 @@ class Relations {
   Result<arrow::SchemaPtr> Schema(const store::QualifiedName& name) const;
 
   const std::shared_ptr<store::TableStore>& tables() const { return tables_; }
+  struct Snapshots;  // snapshots whose memtable rows views read (relations.cc)
   bool has_kafka() const { return cluster_ != nullptr; }
   // Changes with every view made, replaced or dropped: a plan made at
   // another generation may read other files than it pinned.
@@ -76,6 +79,7 @@ class Relations {
   std::shared_ptr<kafka::KafkaCluster> cluster_;
   std::shared_ptr<kafka::SchemaRegistry> registry_;
   std::shared_ptr<ScanProvider> provider_;
+  std::shared_ptr<Snapshots> snapshots_;
 
   std::mutex mu_;  // serializes Sync and the statements that start under it
   std::unique_ptr<duckdb::Connection> ddl_;  // the connection views are made on; guarded by mu_

@@ -26,7 +26,7 @@ Result<std::string> Manifest::Serialize() const {
   nlohmann::json json = {
       {"format", kFormat},         {"name", name.ToString()},       {"version", version},
       {"schema", Base64Encode(schema_bytes)}, {"schema_text", schema->ToString()}, {"files", files_json},
-      {"next_file", next_file},    {"dropped", dropped},
+      {"next_file", next_file},    {"dropped", dropped},            {"flushed_lsn", flushed_lsn},
   };
   return json.dump(1);
 }
@@ -50,6 +50,7 @@ Result<Manifest> Manifest::Parse(std::string_view text) {
     }
     m.next_file = json.at("next_file").get<int64_t>();
     m.dropped = json.value("dropped", false);
+    m.flushed_lsn = json.value("flushed_lsn", uint64_t{0});
     return m;
   } catch (const nlohmann::json::exception& e) {
     return Status::DataLoss(std::string("manifest is malformed: ") + e.what());

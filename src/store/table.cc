@@ -2,7 +2,9 @@
 
 #include "store/crash_point.h"
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstdio>
 #include <set>
 
@@ -41,8 +43,22 @@ std::string DataFileName(int64_t number) {
 
 }  // namespace
 
+namespace {
+
+std::atomic<uint64_t> next_snapshot_id{1};
+
+// The 16 hex digits after the last '-' of a table folder's name.
+uint64_t IdOfFolder(const fs::path& dir) {
+  const std::string name = dir.filename().string();
+  const size_t dash = name.rfind('-');
+  if (dash == std::string::npos) return 0;
+  return std::strtoull(name.c_str() + dash + 1, nullptr, 16);
+}
+
+}  // namespace
+
 Table::Table(std::shared_ptr<Deletable> folder, Manifest manifest)
-    : folder_(std::move(folder)), manifest_(std::move(manifest)) {
+    : folder_(std::move(folder)), id_(IdOfFolder(folder_->path())), manifest_(std::move(manifest)) {
   for (const auto& f : manifest_.files)
     files_.push_back(DataFile{f, std::make_shared<Deletable>(folder_->path() / f.name)});
   snapshot_ = MakeSnapshot();
@@ -89,12 +105,16 @@ Result<std::shared_ptr<Table>> Table::Open(const fs::path& dir, Manifest manifes
 
 SnapshotPtr Table::MakeSnapshot() const {
   auto snap = std::make_shared<TableSnapshot>();
+  snap->id = next_snapshot_id++;
   snap->name = manifest_.name;
   snap->version = manifest_.version;
   snap->schema = manifest_.schema;
   snap->files = files_;
   snap->folder = folder_;
+  snap->memtable = memtable_;
+  snap->flushed_lsn = manifest_.flushed_lsn;
   snap->rows = manifest_.rows();
+  for (const auto& m : *memtable_) snap->rows += m.batch->num_rows;
   snap->bytes = manifest_.bytes();
   return snap;
 }
@@ -104,7 +124,20 @@ SnapshotPtr Table::snapshot() const {
   return snapshot_;
 }
 
-Result<SnapshotPtr> Table::Commit(CommitMode mode, const arrow::SchemaPtr& schema, std::vector<StagedFile> staged) {
+Result<SnapshotPtr> Table::AppendToMemtable(MemBatch batch) {
+  std::lock_guard lock(write_mu_);
+  if (manifest_.dropped) return Status::NotFound("table '" + manifest_.name.ToString() + "' was dropped");
+  auto rows = std::make_shared<MemRows>(*memtable_);
+  rows->push_back(std::move(batch));
+  memtable_ = std::move(rows);
+  auto snap = MakeSnapshot();
+  std::lock_guard snapshot_lock(snapshot_mu_);
+  snapshot_ = snap;
+  return snap;
+}
+
+Result<SnapshotPtr> Table::Commit(CommitMode mode, const arrow::SchemaPtr& schema, std::vector<StagedFile> staged,
+                                  std::optional<uint64_t> flushed_lsn) {
   std::lock_guard lock(write_mu_);
   if (manifest_.dropped) return Status::NotFound("table '" + manifest_.name.ToString() + "' was dropped");
   if (mode == CommitMode::kAppend) {
@@ -117,6 +150,16 @@ Result<SnapshotPtr> Table::Commit(CommitMode mode, const arrow::SchemaPtr& schem
   next.version += 1;
   next.schema = schema;
   if (mode == CommitMode::kOverwrite) next.files.clear();
+  // What stays in memory: the rows after `flushed_lsn`; none after an
+  // overwrite, whose log records then must not come back either.
+  auto memtable = std::make_shared<MemRows>();
+  if (mode == CommitMode::kOverwrite) {
+    if (!memtable_->empty()) flushed_lsn = std::max(flushed_lsn.value_or(0), memtable_->back().lsn);
+  } else {
+    for (const auto& m : *memtable_)
+      if (!flushed_lsn || m.lsn > *flushed_lsn) memtable->push_back(m);
+  }
+  if (flushed_lsn) next.flushed_lsn = std::max(next.flushed_lsn, *flushed_lsn);
   std::vector<DataFile> added;
   // Moved in first, named by the manifest second: a crash in between leaves
   // files the manifest does not name, which the next start removes.
@@ -141,6 +184,7 @@ Result<SnapshotPtr> Table::Commit(CommitMode mode, const arrow::SchemaPtr& schem
   }
   files_.insert(files_.end(), added.begin(), added.end());
   manifest_ = std::move(next);
+  memtable_ = std::move(memtable);
   auto snap = MakeSnapshot();
   std::lock_guard snapshot_lock(snapshot_mu_);
   snapshot_ = snap;

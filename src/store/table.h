@@ -9,10 +9,13 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <vector>
 
+#include "arrow/array.h"
 #include "store/manifest.h"
 
 namespace hangar::store {
@@ -39,14 +42,28 @@ struct DataFile {
   const fs::path& path() const { return file->path(); }
 };
 
+// A batch written by streaming ingest, in memory until flushed to a file.
+struct MemBatch {
+  uint64_t lsn = 0;
+  arrow::RecordBatchPtr batch;
+  int64_t bytes = 0;
+  std::chrono::steady_clock::time_point at;  // when it arrived
+};
+using MemRows = std::vector<MemBatch>;
+
 struct TableSnapshot {
+  uint64_t id = 0;  // unique to this snapshot object, process-wide
   QualifiedName name;
-  int64_t version = 0;
+  int64_t version = 0;  // of the manifest
   arrow::SchemaPtr schema;
   std::vector<DataFile> files;
+  // Rows acknowledged by streaming ingest and not yet in files, in LSN
+  // order (never null). Readers see the files, then these.
+  std::shared_ptr<const MemRows> memtable;
+  uint64_t flushed_lsn = 0;
   std::shared_ptr<Deletable> folder;  // keeps a dropped table's folder until its readers finish
-  int64_t rows = 0;
-  int64_t bytes = 0;
+  int64_t rows = 0;   // files and memtable
+  int64_t bytes = 0;  // files
 };
 using SnapshotPtr = std::shared_ptr<const TableSnapshot>;
 
@@ -70,11 +87,20 @@ class Table {
 
   SnapshotPtr snapshot() const;
   const fs::path& dir() const { return folder_->path(); }
+  // The random id in the folder's name: how the write-ahead log names the
+  // table (a table created again under the same name has another).
+  uint64_t id() const { return id_; }
 
   // Adds `staged` to the table (kAppend: `schema` must be the table's) or
-  // replaces its contents and schema (kOverwrite). The staged files are
-  // moved into the folder. Returns the new snapshot.
-  Result<SnapshotPtr> Commit(CommitMode mode, const arrow::SchemaPtr& schema, std::vector<StagedFile> staged);
+  // replaces its contents and schema (kOverwrite, which drops the memtable
+  // too). The staged files are moved into the folder. With `flushed_lsn`,
+  // the files hold the memtable's rows up to it: they leave the memtable in
+  // the same switch. Returns the new snapshot.
+  Result<SnapshotPtr> Commit(CommitMode mode, const arrow::SchemaPtr& schema, std::vector<StagedFile> staged,
+                             std::optional<uint64_t> flushed_lsn = std::nullopt);
+  // Adds an ingested batch (of the table's schema) to the memtable; readers
+  // see it from the returned snapshot on.
+  Result<SnapshotPtr> AppendToMemtable(MemBatch batch);
   // Commits the drop (the manifest says so); the folder goes with the last snapshot.
   Status Drop();
 
@@ -83,9 +109,11 @@ class Table {
   SnapshotPtr MakeSnapshot() const;  // of manifest_; needs write_mu_
 
   std::shared_ptr<Deletable> folder_;
+  uint64_t id_ = 0;
   std::mutex write_mu_;  // serializes Commit and Drop
   Manifest manifest_;    // guarded by write_mu_
   std::vector<DataFile> files_;  // manifest_.files with their lifetimes; guarded by write_mu_
+  std::shared_ptr<const MemRows> memtable_ = std::make_shared<MemRows>();  // guarded by write_mu_
   mutable std::mutex snapshot_mu_;
   SnapshotPtr snapshot_;  // guarded by snapshot_mu_
 };

@@ -69,8 +69,6 @@ std::vector<SnapshotPtr> TableStore::List() const {
 
 namespace {
 
-// Staged files of one put, removed with whatever DuckDB left if the put
-// does not commit them.
 // A borrowed source (the caller keeps ownership).
 struct Borrowed : arrow::RecordBatchSource {
   arrow::RecordBatchSource* inner;
@@ -114,14 +112,6 @@ class Portion : public arrow::RecordBatchSource {
   bool done_ = false;
 };
 
-struct Staging {
-  fs::path dir;
-  std::vector<StagedFile> files;
-  ~Staging() {
-    if (!dir.empty()) (void)RemoveAll(dir);
-  }
-};
-
 // DuckDB's words for a failed write: a full disk, another I/O failure (for
 // the server's log), or values Parquet cannot take (the client's business).
 Status WriteError(const Status& duckdb_error) {
@@ -133,35 +123,30 @@ Status WriteError(const Status& duckdb_error) {
 
 }  // namespace
 
-Result<PutResult> TableStore::Put(const QualifiedName& name, PutMode mode, arrow::RecordBatchSource* source) {
-  HANGAR_RETURN_NOT_OK(CheckName(name.ns, "namespace"));
-  HANGAR_RETURN_NOT_OK(CheckName(name.name, "table name"));
-  const arrow::SchemaPtr schema = source->schema();
-  HANGAR_RETURN_NOT_OK(CheckStorable(*schema));
-  // Checked before any data is read, and again at commit.
-  if (auto existing = Snapshot(name); existing.ok()) {
-    if (mode == PutMode::kCreate) return Status::AlreadyExists("table '" + name.ToString() + "' already exists");
-    if (mode == PutMode::kAppend) {
-      std::string mismatch = SchemaMismatch(*(*existing)->schema, *schema);
-      if (!mismatch.empty())
-        return Status::Invalid("schema of the stream does not match table '" + name.ToString() + "': " + mismatch);
-    }
+// Staged files of one put, removed with whatever DuckDB left if the put
+// does not commit them.
+struct TableStore::Staging {
+  fs::path dir;
+  std::vector<StagedFile> files;
+  ~Staging() {
+    if (!dir.empty()) (void)RemoveAll(dir);
   }
+};
 
+Status TableStore::WriteStaged(arrow::RecordBatchSource* source, Staging* staging, int64_t* rows_out,
+                               int64_t* bytes_out) {
   // DuckDB writes the stream as Parquet while it arrives, one file per
   // portion of about target_file_bytes (one COPY each: DuckDB's own file
   // rotation does not keep the rows in order).
-  Staging staging;
-  staging.dir = staging_dir() / UniqueId();
-  HANGAR_RETURN_NOT_OK(CreateDirectories(staging.dir));
-  PutResult result;
+  staging->dir = staging_dir() / UniqueId();
+  HANGAR_RETURN_NOT_OK(CreateDirectories(staging->dir));
   HANGAR_ASSIGN_OR_RETURN(auto conn, duckdb::Connection::Open(db_));
   HANGAR_ASSIGN_OR_RETURN(auto storage_form, StorageSource(std::make_unique<Borrowed>(source)));
   Portion portion(storage_form.get(), options_.target_file_bytes);
   while (!portion.source_done()) {
     portion.Restart();
-    const fs::path file = staging.dir / (std::to_string(staging.files.size()) + ".parquet");
-    const std::string view_name = "hangar_put_" + staging.dir.filename().string();
+    const fs::path file = staging->dir / (std::to_string(staging->files.size()) + ".parquet");
+    const std::string view_name = "hangar_put_" + staging->dir.filename().string();
     HANGAR_ASSIGN_OR_RETURN(auto view, conn->RegisterView(view_name, std::make_unique<Borrowed>(&portion)));
     Status st = conn->Execute("COPY (SELECT * FROM " + duckdb::QuoteIdentifier(view_name) + ") TO " +
                               duckdb::QuoteLiteral(file.string()) + " (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE " +
@@ -178,10 +163,31 @@ Result<PutResult> TableStore::Put(const QualifiedName& name, PutMode mode, arrow
     const auto bytes = static_cast<int64_t>(fs::file_size(file, ec));
     if (ec) return IoError("cannot stat", file, ec.value());
     HANGAR_RETURN_NOT_OK(FsyncFile(file));
-    staging.files.push_back(StagedFile{file, rows, bytes});
-    result.rows += rows;
-    result.bytes += bytes;
+    staging->files.push_back(StagedFile{file, rows, bytes});
+    *rows_out += rows;
+    *bytes_out += bytes;
   }
+  return Status::OK();
+}
+
+Result<PutResult> TableStore::Put(const QualifiedName& name, PutMode mode, arrow::RecordBatchSource* source) {
+  HANGAR_RETURN_NOT_OK(CheckName(name.ns, "namespace"));
+  HANGAR_RETURN_NOT_OK(CheckName(name.name, "table name"));
+  const arrow::SchemaPtr schema = source->schema();
+  HANGAR_RETURN_NOT_OK(CheckStorable(*schema));
+  // Checked before any data is read, and again at commit.
+  if (auto existing = Snapshot(name); existing.ok()) {
+    if (mode == PutMode::kCreate) return Status::AlreadyExists("table '" + name.ToString() + "' already exists");
+    if (mode == PutMode::kAppend) {
+      std::string mismatch = SchemaMismatch(*(*existing)->schema, *schema);
+      if (!mismatch.empty())
+        return Status::Invalid("schema of the stream does not match table '" + name.ToString() + "': " + mismatch);
+    }
+  }
+
+  TableStore::Staging staging;
+  PutResult result;
+  HANGAR_RETURN_NOT_OK(WriteStaged(source, &staging, &result.rows, &result.bytes));
 
   CrashPoint("put-staged");
 
@@ -204,6 +210,32 @@ Result<PutResult> TableStore::Put(const QualifiedName& name, PutMode mode, arrow
                           table->Commit(mode == PutMode::kOverwrite ? CommitMode::kOverwrite : CommitMode::kAppend,
                                         schema, std::move(staging.files)));
   return result;
+}
+
+std::vector<std::shared_ptr<Table>> TableStore::Tables() const {
+  std::lock_guard lock(mu_);
+  std::vector<std::shared_ptr<Table>> out;
+  for (const auto& [name, table] : tables_) out.push_back(table);
+  return out;
+}
+
+Result<std::shared_ptr<Table>> TableStore::FindTable(const QualifiedName& name) const {
+  std::lock_guard lock(mu_);
+  auto it = tables_.find(name);
+  if (it == tables_.end()) return Status::NotFound("no table '" + name.ToString() + "'");
+  return it->second;
+}
+
+Result<SnapshotPtr> TableStore::FlushMemtable(const std::shared_ptr<Table>& table, const SnapshotPtr& snapshot) {
+  if (snapshot->memtable->empty()) return snapshot;
+  std::vector<arrow::RecordBatchPtr> batches;
+  for (const auto& m : *snapshot->memtable) batches.push_back(m.batch);
+  arrow::VectorSource source(snapshot->schema, std::move(batches));
+  Staging staging;
+  int64_t rows = 0, bytes = 0;
+  HANGAR_RETURN_NOT_OK(WriteStaged(&source, &staging, &rows, &bytes));
+  CrashPoint("flush-staged");
+  return table->Commit(CommitMode::kAppend, snapshot->schema, std::move(staging.files), snapshot->memtable->back().lsn);
 }
 
 Result<SnapshotPtr> TableStore::CreateTable(const QualifiedName& name, arrow::SchemaPtr schema) {
@@ -233,6 +265,10 @@ Status TableStore::DropTable(const QualifiedName& name) {
 
 std::vector<std::vector<std::string>> TableStore::FileGroups(const TableSnapshot& snapshot) const {
   std::vector<std::vector<std::string>> groups;
+  // Rows still in memory belong to this snapshot only: one reader takes
+  // files and memtable together (a ticket naming files would miss rows a
+  // flush moves meanwhile).
+  if (!snapshot.memtable->empty()) return groups;
   int64_t group_bytes = 0;
   for (const auto& f : snapshot.files) {
     if (groups.empty() || group_bytes + f.meta.bytes > options_.file_group_bytes) {
@@ -260,9 +296,13 @@ Result<std::unique_ptr<arrow::RecordBatchSource>> TableStore::Scan(const Snapsho
       chosen.push_back(&*it);
     }
   }
+  // The whole table: its files, then the rows still in memory.
+  std::vector<arrow::RecordBatchPtr> memory;
+  if (files.empty())
+    for (const auto& m : *snapshot->memtable) memory.push_back(m.batch);
   if (chosen.empty())
     return std::unique_ptr<arrow::RecordBatchSource>(
-        std::make_unique<arrow::VectorSource>(snapshot->schema, std::vector<arrow::RecordBatchPtr>{}));
+        std::make_unique<arrow::VectorSource>(snapshot->schema, std::move(memory)));
   std::string list;
   for (const auto* f : chosen) list += (list.empty() ? "" : ", ") + duckdb::QuoteLiteral(f->path().string());
   HANGAR_ASSIGN_OR_RETURN(auto stream, duckdb::StreamQuery(db_, "SELECT * FROM read_parquet([" + list + "])"));
@@ -270,12 +310,19 @@ Result<std::unique_ptr<arrow::RecordBatchSource>> TableStore::Scan(const Snapsho
   struct Holding : arrow::RecordBatchSource {
     SnapshotPtr snapshot;
     std::unique_ptr<arrow::RecordBatchSource> inner;
+    std::vector<arrow::RecordBatchPtr> memory;
+    size_t next = 0;
     const arrow::SchemaPtr& schema() const override { return inner->schema(); }
-    Result<arrow::RecordBatchPtr> Next() override { return inner->Next(); }
+    Result<arrow::RecordBatchPtr> Next() override {
+      HANGAR_ASSIGN_OR_RETURN(auto batch, inner->Next());
+      if (batch != nullptr || next >= memory.size()) return batch;
+      return memory[next++];
+    }
   };
   auto holding = std::make_unique<Holding>();
   holding->snapshot = snapshot;
   holding->inner = ConformSource(std::move(stream), snapshot->schema);
+  holding->memory = std::move(memory);
   return std::unique_ptr<arrow::RecordBatchSource>(std::move(holding));
 }
 

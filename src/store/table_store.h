@@ -66,14 +66,26 @@ class TableStore {
   Result<std::unique_ptr<arrow::RecordBatchSource>> Scan(const SnapshotPtr& snapshot,
                                                          const std::vector<std::string>& files = {}) const;
 
-  // Groups of a snapshot's files, in order, for parallel reads.
+  // Groups of a snapshot's files, in order, for parallel reads; none when
+  // the snapshot has memtable rows (then one reader reads it all).
   std::vector<std::vector<std::string>> FileGroups(const TableSnapshot& snapshot) const;
+
+  // For streaming ingest (ingest.h).
+  std::vector<std::shared_ptr<Table>> Tables() const;
+  Result<std::shared_ptr<Table>> FindTable(const QualifiedName& name) const;
+  // Writes the memtable rows of `snapshot` (a snapshot of `table`) as
+  // Parquet and commits them, taking them out of the memtable in the same
+  // switch (their log records are then flushed).
+  Result<SnapshotPtr> FlushMemtable(const std::shared_ptr<Table>& table, const SnapshotPtr& snapshot);
 
   const StoreOptions& options() const { return options_; }
 
  private:
   TableStore(StoreOptions options, std::shared_ptr<duckdb::Database> db);
   Status Load();
+  struct Staging;
+  // Streams `source` into Parquet files in a new staging folder.
+  Status WriteStaged(arrow::RecordBatchSource* source, Staging* staging, int64_t* rows, int64_t* bytes);
   fs::path tables_dir() const { return options_.data_dir / "tables"; }
   fs::path staging_dir() const { return options_.data_dir / "staging"; }
 

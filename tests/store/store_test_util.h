@@ -6,6 +6,7 @@
 
 #include <filesystem>
 
+#include "arrow/builder.h"
 #include "arrow/concatenate.h"
 #include "store/table_store.h"
 
@@ -59,6 +60,22 @@ inline Result<arrow::RecordBatchPtr> ReadAll(arrow::RecordBatchSource* source) {
     columns.push_back(std::move(column));
   }
   return arrow::MakeRecordBatch(source->schema(), rows, std::move(columns));
+}
+
+// The table of the ingest tests: id int64 not null, what utf8.
+inline arrow::SchemaPtr EventSchema() {
+  return arrow::schema({arrow::field("id", arrow::int64(), false), arrow::field("what", arrow::utf8())});
+}
+
+// Events first .. first + n - 1, named "event <id>".
+inline arrow::RecordBatchPtr Events(int64_t first, int64_t n) {
+  arrow::PrimitiveBuilder<int64_t> ids(arrow::int64());
+  arrow::BinaryBuilder what(arrow::utf8());
+  for (int64_t i = first; i < first + n; ++i) {
+    ids.Append(i);
+    what.Append("event " + std::to_string(i));
+  }
+  return arrow::MakeRecordBatch(EventSchema(), n, {ids.Finish().value(), what.Finish().value()});
 }
 
 }  // namespace hangar::store::testing

@@ -100,9 +100,14 @@ test('errors: unknown table, schema mismatch, bad names, malformed data, DoExcha
   assert.equal(malformed.code, grpc_INVALID_ARGUMENT);
   assert.equal((await grpcCode(get(client, 'torn'))).code, grpc_NOT_FOUND, 'a torn upload leaves no table');
 
-  const exchange = await grpcCode(client.bidi('DoExchange', [encode([[1, pathDescriptor('fixed')]])]));
-  assert.equal(exchange.code, grpc_UNIMPLEMENTED);
-  assert.match(exchange.details, /DoExchange/);
+  // DoExchange is streaming ingest: into a table that exists (docs/durability.md).
+  const exchange = await grpcCode(client.bidi('DoExchange', [encode([[1, pathDescriptor('no_such_table')]])]));
+  assert.equal(exchange.code, grpc_NOT_FOUND);
+  assert.match(exchange.details, /no_such_table/);
+  const badRequest = await grpcCode(client.bidi('DoExchange',
+    [encode([[1, pathDescriptor('fixed')], [3, JSON.stringify({ requested_durability: 'someday' })]])]));
+  assert.equal(badRequest.code, grpc_INVALID_ARGUMENT);
+  assert.match(badRequest.details, /someday/);
 });
 
 test('actions: ListActions, ListTables, DropTable, drop_dataset', async () => {

@@ -164,6 +164,34 @@ test('INSERT INTO a table goes through the table write path, atomically', async 
   assert.match(denied.details, /write permission on 'default.ledger'/);
 });
 
+test('rows acknowledged at memory by streaming ingest (DoExchange) are visible to SQL at once', async () => {
+  const schemaOnly = makeTable({ id: vectorFromArray([], new Int64()), what: vectorFromArray([], new Utf8()) });
+  await put(admin, pathDescriptor('stream'), schemaOnly);  // an empty table
+  const rows = makeTable({ id: vectorFromArray([1n, 2n, 3n], new Int64()), what: vectorFromArray(['a', 'b', 'c'], new Utf8()) });
+  const filed = makeTable({ id: vectorFromArray([0n], new Int64()), what: vectorFromArray(['in a file'], new Utf8()) });
+  const messages = flightDataFromStream(tableToIPC(rows, 'stream'), pathDescriptor('stream'));
+  // After the schema: the WriteRequest, as app_metadata alone.
+  messages.splice(1, 0, encode([[3, JSON.stringify({ requested_durability: 'memory' })]]));
+  const { responses } = await admin.bidi('DoExchange', messages);
+  const acks = responses.map((r) => JSON.parse(text(decode(r)[3][0])));
+  assert.deepEqual(acks.map((a) => [a.batch, a.durability_level, a.error]), [[0, 'memory', null]]);
+  assert.ok(acks[0].lsn > 0);
+  const { table } = await query(admin, 'SELECT id, what FROM stream ORDER BY id');
+  assert.deepEqual(rowsOf(table), [{ id: 1n, what: 'a' }, { id: 2n, what: 'b' }, { id: 3n, what: 'c' }]);
+  // A second stream asks for `disk`: two acks per batch, in order.
+  const more = flightDataFromStream(tableToIPC(rows, 'stream'), pathDescriptor('stream'));
+  more.splice(1, 0, encode([[3, JSON.stringify({ requested_durability: 'disk' })]]));
+  const second = (await admin.bidi('DoExchange', more)).responses.map((r) => JSON.parse(text(decode(r)[3][0])));
+  assert.deepEqual(second.map((a) => a.durability_level), ['memory', 'disk']);
+  assert.ok(second[0].lsn > acks[0].lsn);
+  assert.deepEqual(rowsOf((await query(admin, 'SELECT count(*) AS n FROM stream')).table), [{ n: 6n }]);
+  // Rows in files and rows in memory together (a DoPut appends a file).
+  await put(admin, pathDescriptor('stream'), filed);
+  const both = rowsOf((await query(admin, "SELECT what, count(*) AS n FROM stream GROUP BY what ORDER BY what")).table);
+  assert.deepEqual(both, [{ what: 'a', n: 2n }, { what: 'b', n: 2n }, { what: 'c', n: 2n }, { what: 'in a file', n: 1n }]);
+  assert.equal((await get(admin, 'stream')).numRows, 7);
+});
+
 test('permissions: a user reads only the tables and topics granted', async () => {
   const ok = await query(analyst, 'SELECT count(*) AS n FROM people');
   assert.deepEqual(rowsOf(ok.table), [{ n: 4n }]);

@@ -1,0 +1,176 @@
+#include "server/ingest_stream.h"
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+namespace hangar::server {
+
+namespace {
+
+int64_t NowMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Acks go out on a thread of their own: the handler's thread is blocked
+// reading the client's next batch, and the log's fsync or a flush may
+// complete at any moment.
+class AckWriter {
+ public:
+  explicit AckWriter(flight::FlightStreamWriter* out) : out_(out), thread_([this] { Run(); }) {}
+  ~AckWriter() {
+    {
+      std::lock_guard lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+  void Send(std::string ack) {
+    {
+      std::lock_guard lock(mu_);
+      queue_.push_back(std::move(ack));
+    }
+    cv_.notify_all();
+  }
+
+  // Waits until every ack sent so far is written (or writing failed).
+  Status Drain() {
+    std::unique_lock lock(mu_);
+    drained_.wait(lock, [&] { return (queue_.empty() && !writing_) || !failed_.ok(); });
+    return failed_;
+  }
+
+ private:
+  void Run() {
+    std::unique_lock lock(mu_);
+    while (true) {
+      cv_.wait(lock, [&] { return done_ || !queue_.empty(); });
+      if (queue_.empty()) return;
+      std::string ack = std::move(queue_.front());
+      queue_.pop_front();
+      writing_ = true;
+      lock.unlock();
+      Status st = failed_.ok() ? out_->WriteMetadata(arrow::Buffer::FromString(std::move(ack))) : Status::OK();
+      lock.lock();
+      writing_ = false;
+      if (!st.ok() && failed_.ok()) failed_ = st;
+      drained_.notify_all();
+    }
+  }
+
+  flight::FlightStreamWriter* out_;
+  std::mutex mu_;
+  std::condition_variable cv_, drained_;
+  std::deque<std::string> queue_;  // guarded by mu_
+  bool writing_ = false;           // guarded by mu_
+  bool done_ = false;              // guarded by mu_
+  Status failed_;                  // guarded by mu_ (read unlocked only by the writer thread)
+  std::thread thread_;
+};
+
+std::string Ack(int64_t batch, std::optional<uint64_t> lsn, std::string_view level, const Status& st) {
+  nlohmann::json ack = {{"batch", batch},
+                        {"lsn", lsn ? nlohmann::json(*lsn) : nlohmann::json(nullptr)},
+                        {"durability_level", level},
+                        {"timestamp_us", NowMicros()},
+                        {"error", st.ok() ? nlohmann::json(nullptr) : nlohmann::json(st.message())}};
+  return ack.dump();
+}
+
+struct WriteRequest {
+  std::optional<std::string> table_name;
+  store::Durability durability = store::Durability::kDisk;
+};
+
+Result<WriteRequest> ParseWriteRequest(std::string_view text) {
+  auto json = nlohmann::json::parse(text, nullptr, false);
+  if (!json.is_object()) return Status::Invalid("the WriteRequest in the first message's app_metadata is not a JSON object");
+  WriteRequest request;
+  for (const auto& [key, value] : json.items()) {
+    if (key == "table_name" && value.is_string()) {
+      request.table_name = value.get<std::string>();
+    } else if (key == "requested_durability" && value.is_string()) {
+      HANGAR_ASSIGN_OR_RETURN(request.durability, store::ParseDurability(value.get<std::string>()));
+    } else if (key == "idempotency_key") {
+      return Status::Unimplemented(
+          "idempotency keys are not supported by this server yet (a retried batch would be written twice)");
+    } else {
+      return Status::Invalid("WriteRequest: unknown or mistyped field \"" + key +
+                             "\" (table_name, requested_durability)");
+    }
+  }
+  return request;
+}
+
+}  // namespace
+
+Status ServeIngestStream(store::Ingest& ingest, const flight::ServerCallContext& context,
+                         const store::QualifiedName& table, flight::FlightStreamReader* in,
+                         flight::FlightStreamWriter* out) {
+  AckWriter acks(out);
+  std::mutex mu;
+  std::condition_variable settled;
+  int64_t outstanding = 0;  // batches not yet at their requested level; guarded by mu
+
+  auto read_all = [&]() -> Status {
+    WriteRequest request;
+    int64_t batch_index = 0;
+    bool first = true;
+    while (true) {
+      HANGAR_ASSIGN_OR_RETURN(auto chunk, in->Next());
+      if (chunk.end()) return Status::OK();
+      const bool has_metadata = chunk.app_metadata && chunk.app_metadata->size() > 0;
+      if (has_metadata) {
+        // The WriteRequest, on the first message (alone or with the first batch).
+        if (!first) return Status::Invalid("only the first message may carry a WriteRequest");
+        HANGAR_ASSIGN_OR_RETURN(request, ParseWriteRequest(chunk.app_metadata->view()));
+        if (request.table_name && *request.table_name != table.ToString() && *request.table_name != table.name)
+          return Status::Invalid("the WriteRequest names table '" + *request.table_name + "' but the descriptor '" +
+                                 table.ToString() + "'");
+      }
+      first = false;
+      if (chunk.data == nullptr) continue;
+      const int64_t index = batch_index++;
+      const store::Durability wanted = request.durability;
+      {
+        std::lock_guard lock(mu);
+        ++outstanding;
+      }
+      auto on_ack = [&, index, wanted](uint64_t lsn, store::Durability level, const Status& st) {
+        acks.Send(Ack(index, lsn, store::DurabilityName(level), st));
+        if (st.ok() && level != wanted) return;
+        std::lock_guard lock(mu);
+        --outstanding;
+        settled.notify_all();
+      };
+      auto lsn = ingest.Write(table, chunk.data, wanted, on_ack);
+      if (!lsn.ok()) {
+        // Refused before it got an LSN: one ack with the reason, and on.
+        acks.Send(Ack(index, std::nullopt, store::DurabilityName(wanted), lsn.status()));
+        std::lock_guard lock(mu);
+        --outstanding;
+      }
+    }
+  };
+  Status st = read_all();
+  // The acks of every batch taken come before the call ends, whatever ended
+  // the reading: their callbacks use this frame. (If the client went away,
+  // its batches still reach their levels; nobody hears of it.)
+  {
+    std::unique_lock lock(mu);
+    settled.wait(lock, [&] { return outstanding == 0; });
+  }
+  Status drained = acks.Drain();
+  if (!st.ok()) return st;
+  if (context.is_cancelled()) return Status::Cancelled("the client went away");
+  return drained;
+}
+
+}  // namespace hangar::server

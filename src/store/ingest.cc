@@ -1,0 +1,251 @@
+#include "store/ingest.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "arrow/ipc/reader.h"
+#include "arrow/ipc/writer.h"
+
+namespace hangar::store {
+
+Result<Durability> ParseDurability(std::string_view text) {
+  if (text == "memory") return Durability::kMemory;
+  if (text == "disk") return Durability::kDisk;
+  if (text == "committed") return Durability::kCommitted;
+  if (text == "object_storage" || text == "iceberg_committed")
+    return Status::Invalid("durability level '" + std::string(text) +
+                           "' is not available on this server yet (memory, disk or committed)");
+  return Status::Invalid("unknown durability level '" + std::string(text) + "' (memory, disk or committed)");
+}
+
+std::string_view DurabilityName(Durability level) {
+  switch (level) {
+    case Durability::kMemory: return "memory";
+    case Durability::kDisk: return "disk";
+    case Durability::kCommitted: return "committed";
+  }
+  return "?";
+}
+
+namespace {
+
+// Whether a column declared not null holds a null (the store refuses those
+// at flush; ingest refuses them before they are acknowledged).
+std::string NullInNotNullColumn(const arrow::RecordBatch& batch) {
+  for (int c = 0; c < batch.num_columns(); ++c) {
+    const auto& field = *batch.schema->field(c);
+    if (!field.nullable() && batch.column(c)->null_count() > 0) return field.name();
+  }
+  return "";
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Ingest>> Ingest::Open(std::shared_ptr<TableStore> store, IngestOptions options,
+                                             WalOpenReport* report) {
+  std::unique_ptr<Ingest> ingest(new Ingest(std::move(store), options));
+  std::map<uint64_t, std::shared_ptr<Table>> by_id;
+  for (auto& table : ingest->store_->Tables()) by_id[table->id()] = table;
+  WalOptions wal_options;
+  wal_options.dir = ingest->store_->options().data_dir / "wal";
+  wal_options.fsync = options.fsync;
+  int64_t bytes = 0;
+  auto replay = [&](WalRecord record) -> Status {
+    auto it = by_id.find(record.table_id);
+    if (it == by_id.end()) return Status::OK();  // the table was dropped
+    auto snapshot = it->second->snapshot();
+    if (record.lsn <= snapshot->flushed_lsn) return Status::OK();  // in a file already
+    auto data = arrow::ipc::ReadStream(arrow::Buffer::FromString(std::move(record.payload)));
+    if (!data.ok() || data->batches.size() != 1)
+      return Status::DataLoss("write-ahead log record " + std::to_string(record.lsn) +
+                              " passed its checksum but does not hold one Arrow batch");
+    MemBatch batch{record.lsn, data->batches[0], arrow::TotalBufferSize(*data->batches[0]),
+                   std::chrono::steady_clock::now()};
+    bytes += batch.bytes;
+    return it->second->AppendToMemtable(std::move(batch)).status();
+  };
+  HANGAR_ASSIGN_OR_RETURN(ingest->wal_, WriteAheadLog::Open(wal_options, replay, report));
+  ingest->memtable_bytes_ = bytes;
+  ingest->flusher_ = std::thread([i = ingest.get()] { i->FlusherLoop(); });
+  return ingest;
+}
+
+Ingest::~Ingest() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  flush_.notify_all();
+  room_.notify_all();
+  if (flusher_.joinable()) flusher_.join();
+  if (options_.flush_on_close) {
+    std::lock_guard flush_lock(flush_mu_);
+    Status st = FlushDue(true);
+    if (!st.ok()) std::fprintf(stderr, "hangar: flushing the memtables at shutdown failed: %s\n", st.ToString().c_str());
+  }
+  // Whoever still waits for `committed` learns that it will not come from this process.
+  std::map<uint64_t, std::vector<CommitWaiter>> waiters;
+  {
+    std::lock_guard lock(mu_);
+    waiters.swap(waiters_);
+  }
+  for (auto& [table, list] : waiters)
+    for (auto& w : list)
+      w.ack(w.lsn, Durability::kCommitted, Status::Unavailable("the server stopped before the batch was committed"));
+}
+
+Result<uint64_t> Ingest::Write(const QualifiedName& name, const arrow::RecordBatchPtr& batch, Durability wanted,
+                               Ack ack) {
+  HANGAR_ASSIGN_OR_RETURN(auto table, store_->FindTable(name));
+  auto snapshot = table->snapshot();
+  const std::string mismatch = SchemaMismatch(*snapshot->schema, *batch->schema);
+  if (!mismatch.empty())
+    return Status::Invalid("the batch does not match table '" + name.ToString() + "': " + mismatch);
+  if (const std::string column = NullInNotNullColumn(*batch); !column.empty())
+    return Status::Invalid("column '" + column + "' is declared not null but the batch has nulls in it");
+  HANGAR_ASSIGN_OR_RETURN(auto payload, arrow::ipc::WriteStream(snapshot->schema, {batch}));
+  const int64_t bytes = arrow::TotalBufferSize(*batch);
+  {
+    // Room in memory first: a writer faster than the flusher waits here.
+    std::unique_lock lock(mu_);
+    room_.wait(lock, [&] { return memtable_bytes_ + bytes <= options_.max_memtable_bytes || memtable_bytes_ == 0 || stopping_; });
+    if (stopping_) return Status::Unavailable("the server is shutting down");
+    memtable_bytes_ += bytes;
+  }
+  uint64_t lsn = 0;
+  {
+    std::lock_guard order(order_mu_);
+    // The disk ack comes from the log's writer thread; it takes order_mu_
+    // too, so it cannot overtake the memory ack sent below.
+    WriteAheadLog::Durable durable;
+    if (wanted >= Durability::kDisk) {
+      durable = [this, ack, wanted, table_id = table->id()](uint64_t at, const Status& st) {
+        std::lock_guard order(order_mu_);
+        ack(at, Durability::kDisk, st);
+        if (st.ok() && wanted == Durability::kCommitted) {
+          std::lock_guard lock(mu_);
+          waiters_[table_id].push_back({at, ack});
+          commit_wanted_ = true;
+          flush_.notify_all();
+        }
+      };
+    }
+    lsn = wal_->Append(table->id(), std::move(payload), std::move(durable));
+    auto appended = table->AppendToMemtable(MemBatch{lsn, batch, bytes, std::chrono::steady_clock::now()});
+    if (!appended.ok()) {
+      // Dropped meanwhile: the log record stays, and replay skips it.
+      std::lock_guard lock(mu_);
+      memtable_bytes_ -= bytes;
+      return appended.status();
+    }
+    ack(lsn, Durability::kMemory, Status::OK());
+  }
+  return lsn;
+}
+
+void Ingest::FlusherLoop() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    flush_.wait_for(lock, std::chrono::milliseconds(200), [&] { return stopping_ || commit_wanted_; });
+    if (stopping_) break;
+    if (commit_wanted_) {
+      // Let the batches of the next moments join the same flush.
+      flush_.wait_for(lock, options_.commit_delay, [&] { return stopping_; });
+      commit_wanted_ = false;
+    }
+    lock.unlock();
+    {
+      std::lock_guard flush_lock(flush_mu_);
+      Status st = FlushDue(false);
+      if (!st.ok()) std::fprintf(stderr, "hangar: flushing a memtable failed (will retry): %s\n", st.ToString().c_str());
+    }
+    lock.lock();
+  }
+}
+
+Status Ingest::FlushDue(bool all) {
+  const auto now = std::chrono::steady_clock::now();
+  Status first_error;
+  for (const auto& table : store_->Tables()) {
+    auto snapshot = table->snapshot();
+    const auto& rows = *snapshot->memtable;
+    if (rows.empty()) continue;
+    int64_t bytes = 0;
+    for (const auto& m : rows) bytes += m.bytes;
+    bool waited_for;
+    {
+      std::lock_guard lock(mu_);
+      auto it = waiters_.find(table->id());
+      waited_for = it != waiters_.end() && !it->second.empty();
+    }
+    if (!all && !waited_for && bytes < options_.flush_bytes && now - rows.front().at < options_.flush_interval) continue;
+    Status st = FlushTable(table);
+    if (!st.ok() && first_error.ok()) first_error = st;
+  }
+  TruncateLog();
+  // Recounted rather than only tracked: a dropped table's rows leave with it.
+  int64_t held = 0;
+  for (const auto& table : store_->Tables())
+    for (const auto& m : *table->snapshot()->memtable) held += m.bytes;
+  {
+    std::lock_guard lock(mu_);
+    memtable_bytes_ = held;
+  }
+  room_.notify_all();
+  return first_error;
+}
+
+Status Ingest::FlushTable(const std::shared_ptr<Table>& table) {
+  auto snapshot = table->snapshot();
+  if (snapshot->memtable->empty()) return Status::OK();
+  const uint64_t upto = snapshot->memtable->back().lsn;
+  int64_t bytes = 0;
+  for (const auto& m : *snapshot->memtable) bytes += m.bytes;
+  // A batch asked for `committed` may still be waiting for its fsync; the
+  // flush covers only what the log already has on disk, so that `committed`
+  // never comes before `disk`.
+  HANGAR_RETURN_NOT_OK(wal_->WaitDurable(upto));
+  HANGAR_RETURN_NOT_OK(store_->FlushMemtable(table, snapshot).status());
+  std::vector<CommitWaiter> done;
+  {
+    std::lock_guard lock(mu_);
+    memtable_bytes_ = std::max<int64_t>(0, memtable_bytes_ - bytes);
+    auto it = waiters_.find(table->id());
+    if (it != waiters_.end()) {
+      auto& list = it->second;
+      auto split = std::partition(list.begin(), list.end(), [&](const CommitWaiter& w) { return w.lsn > upto; });
+      done.assign(std::make_move_iterator(split), std::make_move_iterator(list.end()));
+      list.erase(split, list.end());
+      if (list.empty()) waiters_.erase(it);
+    }
+  }
+  room_.notify_all();
+  std::sort(done.begin(), done.end(), [](const CommitWaiter& a, const CommitWaiter& b) { return a.lsn < b.lsn; });
+  std::lock_guard order(order_mu_);
+  for (auto& w : done) w.ack(w.lsn, Durability::kCommitted, Status::OK());
+  return Status::OK();
+}
+
+void Ingest::TruncateLog() {
+  // Every record below the oldest LSN still only in memory is in a file.
+  std::lock_guard order(order_mu_);
+  uint64_t keep_from = wal_->last_lsn() + 1;
+  for (const auto& table : store_->Tables()) {
+    auto snapshot = table->snapshot();
+    if (!snapshot->memtable->empty()) keep_from = std::min(keep_from, snapshot->memtable->front().lsn);
+  }
+  Status st = wal_->Truncate(keep_from - 1);
+  if (!st.ok()) std::fprintf(stderr, "hangar: truncating the write-ahead log failed: %s\n", st.ToString().c_str());
+}
+
+Status Ingest::FlushAll() {
+  std::lock_guard flush_lock(flush_mu_);
+  return FlushDue(true);
+}
+
+int64_t Ingest::memtable_bytes() const {
+  std::lock_guard lock(mu_);
+  return memtable_bytes_;
+}
+
+}  // namespace hangar::store

@@ -1,0 +1,116 @@
+// Streaming ingest: batches in, acknowledgements out, level by level.
+//
+//   memory     the batch is in the table's memtable: DoGet and SQL see it
+//   disk       its write-ahead-log record is fsynced: it survives a crash
+//   committed  it is in a Parquet file named by a committed manifest
+//
+// Write() appends the batch to the write-ahead log (which gives it its LSN)
+// and to the table's memtable under one lock, so a table's memtable is in
+// LSN order, and acknowledges `memory` at once; the log's writer thread
+// acknowledges `disk` after the fsync that covers the record (group commit:
+// concurrent writers share fsyncs); a flusher thread writes memtables to
+// Parquet — when a table's memtable reaches flush_bytes, when its oldest row
+// is flush_interval old, soon after a writer asks for `committed`, and on
+// shutdown — commits them (the manifest records the flushed LSN in the same
+// switch), acknowledges `committed`, and truncates the log below the oldest
+// LSN still only in memory. Acks of one batch come level by level, and each
+// level in LSN order.
+//
+// On open the log is replayed: records of live tables above the table's
+// flushed LSN go back into its memtable (acknowledged `disk` once, they are
+// never lost); records of dropped tables, or already in files, are skipped.
+//
+// Memory is bounded: above max_memtable_bytes (all tables), Write waits for
+// the flusher, so a writer faster than the disk is slowed, not buffered.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "store/table_store.h"
+#include "store/wal.h"
+
+namespace hangar::store {
+
+enum class Durability { kMemory = 0, kDisk = 1, kCommitted = 2 };
+// "memory", "disk", "committed"; the levels Hangar does not have yet
+// (object_storage, iceberg_committed) are an error saying so.
+Result<Durability> ParseDurability(std::string_view text);
+std::string_view DurabilityName(Durability level);
+
+struct IngestOptions {
+  int64_t flush_bytes = 64 << 20;
+  std::chrono::milliseconds flush_interval{10000};
+  // How soon a batch someone waits to see `committed` is flushed.
+  std::chrono::milliseconds commit_delay{50};
+  int64_t max_memtable_bytes = 512 << 20;
+  bool fsync = true;  // off only in tests and benchmarks that measure everything but the disk
+  // Off only in tests that play a crash: the memtables are then left to the log.
+  bool flush_on_close = true;
+};
+
+class Ingest {
+ public:
+  // The log lives in <data dir>/wal.
+  static Result<std::unique_ptr<Ingest>> Open(std::shared_ptr<TableStore> store, IngestOptions options,
+                                              WalOpenReport* report = nullptr);
+  // Flushes every memtable (acknowledging `committed` to whoever waits),
+  // then stops. Nothing acknowledged at `disk` depends on this.
+  ~Ingest();
+  Ingest(const Ingest&) = delete;
+  Ingest& operator=(const Ingest&) = delete;
+
+  // Called once per level reached, up to the level asked for, or once with
+  // the error that stopped the batch at some level. Runs on Hangar's
+  // threads: keep it short.
+  using Ack = std::function<void(uint64_t lsn, Durability level, const Status& status)>;
+
+  // Writes `batch` into table `name` and returns its LSN; `ack` follows.
+  // A batch refused before it gets an LSN (no such table, schema mismatch,
+  // nulls in a not-null column) is an error here and is never acked.
+  Result<uint64_t> Write(const QualifiedName& name, const arrow::RecordBatchPtr& batch, Durability wanted, Ack ack);
+
+  // Flushes every memtable now.
+  Status FlushAll();
+
+  int64_t memtable_bytes() const;
+  const WriteAheadLog& wal() const { return *wal_; }
+
+ private:
+  Ingest(std::shared_ptr<TableStore> store, IngestOptions options)
+      : store_(std::move(store)), options_(options) {}
+  void FlusherLoop();
+  // Flushes the tables that are due (all with `all`); needs flush_mu_.
+  Status FlushDue(bool all);
+  Status FlushTable(const std::shared_ptr<Table>& table);
+  void TruncateLog();
+
+  struct CommitWaiter {
+    uint64_t lsn;
+    Ack ack;
+  };
+
+  std::shared_ptr<TableStore> store_;
+  IngestOptions options_;
+  std::unique_ptr<WriteAheadLog> wal_;
+
+  std::mutex order_mu_;  // log append + memtable append + memory ack, in one order
+
+  mutable std::mutex mu_;
+  std::condition_variable room_;   // writers wait for memtable room
+  std::condition_variable flush_;  // wakes the flusher
+  int64_t memtable_bytes_ = 0;     // guarded by mu_
+  bool commit_wanted_ = false;     // guarded by mu_
+  bool stopping_ = false;          // guarded by mu_
+  std::map<uint64_t, std::vector<CommitWaiter>> waiters_;  // by table id; guarded by mu_
+
+  std::mutex flush_mu_;  // one flush at a time
+  std::thread flusher_;
+};
+
+}  // namespace hangar::store
