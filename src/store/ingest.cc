@@ -118,22 +118,34 @@ Result<uint64_t> Ingest::Write(const QualifiedName& name, const arrow::RecordBat
     // The disk ack comes from the log's writer thread; it takes order_mu_
     // too, so it cannot overtake the memory ack sent below.
     WriteAheadLog::Durable durable;
+    // Set when the batch turns out not to be taken: its record's durability
+    // then concerns nobody.
+    auto abandoned = std::make_shared<std::atomic<bool>>(false);
     if (wanted >= Durability::kDisk) {
-      durable = [this, ack, wanted, table_id = table->id()](uint64_t at, const Status& st) {
+      durable = [this, ack, wanted, table, abandoned](uint64_t at, const Status& st) {
         std::lock_guard order(order_mu_);
+        if (abandoned->load()) return;
         ack(at, Durability::kDisk, st);
-        if (st.ok() && wanted == Durability::kCommitted) {
-          std::lock_guard lock(mu_);
-          waiters_[table_id].push_back({at, ack});
-          commit_wanted_ = true;
-          flush_.notify_all();
+        if (!st.ok() || wanted != Durability::kCommitted) return;
+        // A flush may have committed it already (it flushes what the log
+        // has synced, which includes this record): then say so now. The
+        // flusher collects waiters under order_mu_, so none is missed.
+        if (table->snapshot()->flushed_lsn >= at) {
+          ack(at, Durability::kCommitted, Status::OK());
+          return;
         }
+        std::lock_guard lock(mu_);
+        waiters_[table->id()].push_back({at, ack});
+        commit_wanted_ = true;
+        flush_.notify_all();
       };
     }
     lsn = wal_->Append(table->id(), std::move(payload), std::move(durable));
     auto appended = table->AppendToMemtable(MemBatch{lsn, batch, bytes, std::chrono::steady_clock::now()});
     if (!appended.ok()) {
-      // Dropped meanwhile: the log record stays, and replay skips it.
+      // Dropped meanwhile: the log record stays (replay skips it), and its
+      // callback says nothing.
+      abandoned->store(true);
       std::lock_guard lock(mu_);
       memtable_bytes_ -= bytes;
       return appended.status();
@@ -182,6 +194,15 @@ Status Ingest::FlushDue(bool all) {
     Status st = FlushTable(table);
     if (!st.ok() && first_error.ok()) first_error = st;
   }
+  // Batches of tables dropped before their flush will never be committed.
+  std::vector<uint64_t> orphaned;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [table_id, list] : waiters_) orphaned.push_back(table_id);
+  }
+  for (const auto& table : store_->Tables()) std::erase(orphaned, table->id());
+  for (uint64_t table_id : orphaned)
+    AckCommitted(table_id, UINT64_MAX, Status::NotFound("the table was dropped before the batch was committed"));
   TruncateLog();
   // Recounted rather than only tracked: a dropped table's rows leave with it.
   int64_t held = 0;
@@ -206,24 +227,32 @@ Status Ingest::FlushTable(const std::shared_ptr<Table>& table) {
   // never comes before `disk`.
   HANGAR_RETURN_NOT_OK(wal_->WaitDurable(upto));
   HANGAR_RETURN_NOT_OK(store_->FlushMemtable(table, snapshot).status());
-  std::vector<CommitWaiter> done;
   {
     std::lock_guard lock(mu_);
     memtable_bytes_ = std::max<int64_t>(0, memtable_bytes_ - bytes);
-    auto it = waiters_.find(table->id());
-    if (it != waiters_.end()) {
-      auto& list = it->second;
-      auto split = std::partition(list.begin(), list.end(), [&](const CommitWaiter& w) { return w.lsn > upto; });
-      done.assign(std::make_move_iterator(split), std::make_move_iterator(list.end()));
-      list.erase(split, list.end());
-      if (list.empty()) waiters_.erase(it);
-    }
   }
   room_.notify_all();
-  std::sort(done.begin(), done.end(), [](const CommitWaiter& a, const CommitWaiter& b) { return a.lsn < b.lsn; });
-  std::lock_guard order(order_mu_);
-  for (auto& w : done) w.ack(w.lsn, Durability::kCommitted, Status::OK());
+  AckCommitted(table->id(), upto, Status::OK());
   return Status::OK();
+}
+
+void Ingest::AckCommitted(uint64_t table_id, uint64_t upto, const Status& status) {
+  // Under order_mu_: a disk callback registering a waiter either sees the
+  // flushed LSN or is collected here (see Write).
+  std::lock_guard order(order_mu_);
+  std::vector<CommitWaiter> done;
+  {
+    std::lock_guard lock(mu_);
+    auto it = waiters_.find(table_id);
+    if (it == waiters_.end()) return;
+    auto& list = it->second;
+    auto split = std::partition(list.begin(), list.end(), [&](const CommitWaiter& w) { return w.lsn > upto; });
+    done.assign(std::make_move_iterator(split), std::make_move_iterator(list.end()));
+    list.erase(split, list.end());
+    if (list.empty()) waiters_.erase(it);
+  }
+  std::sort(done.begin(), done.end(), [](const CommitWaiter& a, const CommitWaiter& b) { return a.lsn < b.lsn; });
+  for (auto& w : done) w.ack(w.lsn, Durability::kCommitted, status);
 }
 
 void Ingest::TruncateLog() {

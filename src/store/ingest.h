@@ -24,6 +24,7 @@
 // the flusher, so a writer faster than the disk is slowed, not buffered.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -88,6 +89,8 @@ class Ingest {
   // Flushes the tables that are due (all with `all`); needs flush_mu_.
   Status FlushDue(bool all);
   Status FlushTable(const std::shared_ptr<Table>& table);
+  // Acknowledges `committed` (or `status`) to the waiters of a table up to `upto`.
+  void AckCommitted(uint64_t table_id, uint64_t upto, const Status& status);
   void TruncateLog();
 
   struct CommitWaiter {

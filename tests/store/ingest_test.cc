@@ -135,6 +135,24 @@ TEST(Ingest, ABatchThatDoesNotFitIsRefusedAndTheOthersGoOn) {
   EXPECT_EQ(ParseDurability("iceberg_committed").status().code(), StatusCode::kInvalidArgument);
 }
 
+TEST(Ingest, AWriterWaitingForCommittedHearsWhenItsTableIsDropped) {
+  TempDir dir;
+  std::shared_ptr<TableStore> store(OpenStore(dir.path()));
+  ASSERT_TRUE(store->CreateTable(kEvents, EventSchema()).ok());
+  IngestOptions options;
+  options.commit_delay = std::chrono::milliseconds(2000);  // time to drop the table first
+  auto ingest = Ingest::Open(store, options).value();
+  AckLog log;
+  ASSERT_TRUE(ingest->Write(kEvents, Events(0, 10), Durability::kCommitted, log.Callback()).ok());
+  ASSERT_TRUE(log.WaitFor(Durability::kDisk, 1));
+  ASSERT_TRUE(store->DropTable(kEvents).ok());
+  ASSERT_TRUE(log.WaitFor(Durability::kCommitted, 1));
+  std::lock_guard lock(log.mu);
+  const auto& [lsn, level, st] = log.acks.back();
+  EXPECT_EQ(level, Durability::kCommitted);
+  EXPECT_EQ(st.code(), StatusCode::kNotFound) << st.ToString();
+}
+
 TEST(Ingest, AWriterFasterThanTheFlusherIsHeldToTheMemoryBound) {
   TempDir dir;
   std::shared_ptr<TableStore> store(OpenStore(dir.path()));
