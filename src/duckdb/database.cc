@@ -248,8 +248,11 @@ Result<StatementSchemas> SchemasOf(Connection& connection, duckdb_prepared_state
   std::vector<arrow::FieldPtr> columns, parameters;
   Status st;
   for (idx_t i = 0, n = duckdb_prepared_statement_column_count(prepared); i < n && st.ok(); ++i) {
-    auto field = FieldOf(options, duckdb_prepared_statement_column_logical_type(prepared, i),
-                         duckdb_prepared_statement_column_name(prepared, i));
+    // The name is the caller's to free.
+    const char* raw_name = duckdb_prepared_statement_column_name(prepared, i);
+    const std::string name = raw_name ? raw_name : "";
+    if (raw_name) duckdb_free(const_cast<char*>(raw_name));
+    auto field = FieldOf(options, duckdb_prepared_statement_column_logical_type(prepared, i), name);
     st = field.status();
     if (st.ok()) columns.push_back(std::move(*field));
   }

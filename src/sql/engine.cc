@@ -8,20 +8,35 @@
 
 namespace hangar::sql {
 
+// The watchdog may hold an entry a little after its run ended: the result
+// and the caller's `cancelled` (which refers to the call) are cleared then,
+// under mu, and nothing touches them once cleared.
 struct SqlEngine::Running {
-  duckdb::QueryResult* result = nullptr;  // interrupt target; valid while the run's source lives
-  std::function<bool()> cancelled;
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   std::mutex mu;
-  bool interrupted = false;       // guarded by mu
-  std::string why;                // guarded by mu
+  duckdb::QueryResult* result = nullptr;  // interrupt target; guarded by mu
+  std::function<bool()> cancelled;        // guarded by mu
+  bool interrupted = false;               // guarded by mu
+  std::string why;                        // guarded by mu
 
   void Interrupt(std::string reason) {
     std::lock_guard lock(mu);
+    InterruptLocked(std::move(reason));
+  }
+  void InterruptLocked(std::string reason) {
     if (interrupted || result == nullptr) return;
     interrupted = true;
     why = std::move(reason);
     result->Interrupt();
+  }
+  // The watchdog's look: past the deadline, or the client gone?
+  void Check(std::chrono::steady_clock::time_point now, std::chrono::milliseconds limit) {
+    std::lock_guard lock(mu);
+    if (result == nullptr) return;
+    if (now >= deadline)
+      InterruptLocked("the query ran longer than the server's limit of " + std::to_string(limit.count()) + " ms");
+    else if (cancelled && cancelled())
+      InterruptLocked("the client went away");
   }
 };
 
@@ -36,7 +51,8 @@ class RunSource : public arrow::RecordBatchSource {
 
   ~RunSource() override {
     std::lock_guard lock(running_->mu);
-    running_->result = nullptr;  // the watchdog may hold the entry a little longer
+    running_->result = nullptr;
+    running_->cancelled = nullptr;
   }
 
   const arrow::SchemaPtr& schema() const override { return result_->schema(); }
@@ -167,10 +183,13 @@ Result<std::unique_ptr<arrow::RecordBatchSource>> SqlEngine::Run(const std::stri
     planned = std::move(fresh);
   }
   auto running = std::make_shared<Running>();
-  running->cancelled = std::move(cancelled);
   if (options_.query_timeout.count() > 0) running->deadline = std::chrono::steady_clock::now() + options_.query_timeout;
   // The query runs outside the lock, cancellable from the moment it does.
-  running->result = planned->result.get();
+  {
+    std::lock_guard lock(running->mu);
+    running->cancelled = std::move(cancelled);
+    running->result = planned->result.get();
+  }
   {
     std::lock_guard lock(mu_);
     running_.emplace(id, running);
@@ -319,12 +338,7 @@ void SqlEngine::Watch() {
         it = running_.erase(it);
         continue;
       }
-      if (now >= run->deadline) {
-        run->Interrupt("the query ran longer than the server's limit of " +
-                       std::to_string(options_.query_timeout.count()) + " ms");
-      } else if (run->cancelled && run->cancelled()) {
-        run->Interrupt("the client went away");
-      }
+      run->Check(now, options_.query_timeout);
       ++it;
     }
   }
