@@ -9,8 +9,6 @@
 
 namespace hangar::duckdb {
 
-namespace {
-
 Status TakeError(duckdb_error_data error, std::string_view what) {
   if (error == nullptr) return Status::OK();
   Status st = duckdb_error_data_has_error(error)
@@ -19,8 +17,6 @@ Status TakeError(duckdb_error_data error, std::string_view what) {
   duckdb_destroy_error_data(&error);
   return st;
 }
-
-}  // namespace
 
 namespace {
 

@@ -145,6 +145,10 @@ Result<std::unique_ptr<arrow::RecordBatchSource>> StreamQuery(std::shared_ptr<Da
                                                               const std::string& sql,
                                                               const QueryOptions& options = {});
 
+// The error `error` holds, as INVALID_ARGUMENT prefixed with `what` (OK if
+// none); frees it either way.
+Status TakeError(duckdb_error_data error, std::string_view what);
+
 // SQL text helpers: a string literal ('it''s') and a quoted identifier ("a""b").
 std::string QuoteLiteral(std::string_view text);
 std::string QuoteIdentifier(std::string_view text);

@@ -40,22 +40,6 @@ struct ScanState {
   }
 };
 
-std::string ErrorText(duckdb_error_data error) {
-  std::string text = duckdb_error_data_message(error);
-  duckdb_destroy_error_data(&error);
-  return text;
-}
-
-// A DuckDB error, if `error` holds one (and frees it).
-Status Check(duckdb_error_data error, std::string_view what) {
-  if (error == nullptr) return Status::OK();
-  if (!duckdb_error_data_has_error(error)) {
-    duckdb_destroy_error_data(&error);
-    return Status::OK();
-  }
-  return Status::Invalid(std::string(what) + ": " + ErrorText(error));
-}
-
 Result<duckdb_arrow_converted_schema> Convert(FunctionInfo& info, const arrow::Schema& schema) {
   ArrowSchema c_schema{};
   HANGAR_RETURN_NOT_OK(arrow::ExportSchema(schema, &c_schema));
@@ -66,7 +50,7 @@ Result<duckdb_arrow_converted_schema> Convert(FunctionInfo& info, const arrow::S
     error = duckdb_schema_from_arrow(info.connection->handle(), &c_schema, &converted);
   }
   if (c_schema.release) c_schema.release(&c_schema);
-  HANGAR_RETURN_NOT_OK(Check(error, "Arrow schema to DuckDB"));
+  HANGAR_RETURN_NOT_OK(duckdb::TakeError(error, "Arrow schema to DuckDB"));
   return converted;
 }
 
@@ -85,7 +69,7 @@ Result<duckdb_data_chunk> ToChunk(FunctionInfo& info, ScanState& state, int64_t 
     error = duckdb_data_chunk_from_arrow(info.connection->handle(), &c_array, state.converted, &chunk);
   }
   if (c_array.release) c_array.release(&c_array);
-  HANGAR_RETURN_NOT_OK(Check(error, "Arrow batch to DuckDB"));
+  HANGAR_RETURN_NOT_OK(duckdb::TakeError(error, "Arrow batch to DuckDB"));
   return chunk;
 }
 

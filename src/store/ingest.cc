@@ -27,20 +27,6 @@ std::string_view DurabilityName(Durability level) {
   return "?";
 }
 
-namespace {
-
-// Whether a column declared not null holds a null (the store refuses those
-// at flush; ingest refuses them before they are acknowledged).
-std::string NullInNotNullColumn(const arrow::RecordBatch& batch) {
-  for (int c = 0; c < batch.num_columns(); ++c) {
-    const auto& field = *batch.schema->field(c);
-    if (!field.nullable() && batch.column(c)->null_count() > 0) return field.name();
-  }
-  return "";
-}
-
-}  // namespace
-
 Result<std::unique_ptr<Ingest>> Ingest::Open(std::shared_ptr<TableStore> store, IngestOptions options,
                                              WalOpenReport* report) {
   std::unique_ptr<Ingest> ingest(new Ingest(std::move(store), options));
@@ -101,8 +87,7 @@ Result<uint64_t> Ingest::Write(const QualifiedName& name, const arrow::RecordBat
   const std::string mismatch = SchemaMismatch(*snapshot->schema, *batch->schema);
   if (!mismatch.empty())
     return Status::Invalid("the batch does not match table '" + name.ToString() + "': " + mismatch);
-  if (const std::string column = NullInNotNullColumn(*batch); !column.empty())
-    return Status::Invalid("column '" + column + "' is declared not null but the batch has nulls in it");
+  HANGAR_RETURN_NOT_OK(CheckNotNull(*batch));
   HANGAR_ASSIGN_OR_RETURN(auto payload, arrow::ipc::WriteStream(snapshot->schema, {batch}));
   const int64_t bytes = arrow::TotalBufferSize(*batch);
   {

@@ -43,6 +43,15 @@ std::string DataFileName(int64_t number) {
 
 }  // namespace
 
+Status CheckNotNull(const arrow::RecordBatch& batch) {
+  for (int c = 0; c < batch.num_columns(); ++c) {
+    const auto& field = *batch.schema->field(c);
+    if (!field.nullable() && batch.column(c)->null_count() > 0)
+      return Status::Invalid("column '" + field.name() + "' is declared not null but the data has nulls in it");
+  }
+  return Status::OK();
+}
+
 namespace {
 
 std::atomic<uint64_t> next_snapshot_id{1};

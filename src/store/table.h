@@ -122,4 +122,8 @@ class Table {
 // ("field 'id' is int64 in the table but int32 in the stream"); empty if none.
 std::string SchemaMismatch(const arrow::Schema& table, const arrow::Schema& stream);
 
+// A column declared not null must hold no null: Parquet would store the
+// nulls anyway, and readers trust the declaration. Every write path checks.
+Status CheckNotNull(const arrow::RecordBatch& batch);
+
 }  // namespace hangar::store

@@ -77,17 +77,6 @@ struct Borrowed : arrow::RecordBatchSource {
   Result<arrow::RecordBatchPtr> Next() override { return inner->Next(); }
 };
 
-// A column declared not null must hold no null: Parquet would store the
-// nulls anyway, and readers trust the declaration.
-Status CheckNotNull(const arrow::RecordBatch& batch) {
-  for (int c = 0; c < batch.num_columns(); ++c) {
-    const auto& field = *batch.schema->field(c);
-    if (!field.nullable() && batch.column(c)->null_count() > 0)
-      return Status::Invalid("column '" + field.name() + "' is declared not null but the data has nulls in it");
-  }
-  return Status::OK();
-}
-
 // The next portion of a source: its batches until about `limit` bytes have
 // passed, then an end; Restart() begins the next portion.
 class Portion : public arrow::RecordBatchSource {
