@@ -32,6 +32,8 @@ constexpr const char* kUsage =
     "  --duckdb-threads N        threads of the DuckDB engine behind tables (default: one per core)\n"
     "  --duckdb-memory-limit M   DuckDB's memory limit, e.g. 2GB (default: 25% of RAM)\n"
     "  --query-timeout SECONDS   interrupt SQL queries running longer (default: no limit)\n"
+    "  --idempotency-window SECONDS  how long a streamed batch's idempotency key is\n"
+    "                            remembered (default 3600)\n"
     "  --users FILE              users file: turns on Basic->Bearer authentication\n"
     "                            (create it with `hangar user add`)\n"
     "  --token-secret-file FILE  HMAC key for bearer tokens, shared by a cluster's nodes\n"
@@ -127,7 +129,7 @@ int RunServe(const Args& args) {
   const std::set<std::string> value_flags = {"listen",   "data-dir", "users",         "token-secret-file",
                                              "token-ttl", "tls-cert", "tls-key",       "tls-client-ca",
                                              "max-message-mib", "kafka-brokers", "config",
-                                             "duckdb-threads", "duckdb-memory-limit", "query-timeout",
+                                             "duckdb-threads", "duckdb-memory-limit", "query-timeout", "idempotency-window",
                                              "kafka-security-protocol", "kafka-sasl-mechanism", "kafka-sasl-username",
                                              "kafka-sasl-password-file", "kafka-ssl-ca", "kafka-ssl-cert", "kafka-ssl-key",
                                              "kafka-property", "schema-registry", "schema-registry-user",
@@ -220,8 +222,14 @@ int RunServe(const Args& args) {
     if (sql_options.query_timeout.count() <= 0) return Fail("--query-timeout must be a positive number of seconds");
   }
   auto sql_service = std::make_shared<sql::FlightSqlService>(std::make_shared<sql::SqlEngine>(*engine, *relations, sql_options));
+  store::IngestOptions ingest_options;
+  if (auto window = flags.Get("idempotency-window")) {
+    const long long seconds = std::atoll(window->c_str());
+    if (seconds <= 0) return Fail("--idempotency-window must be a positive number of seconds");
+    ingest_options.idempotency_window = std::chrono::seconds(seconds);
+  }
   store::WalOpenReport wal_report;
-  auto ingest = store::Ingest::Open(table_store, store::IngestOptions{}, &wal_report);
+  auto ingest = store::Ingest::Open(table_store, ingest_options, &wal_report);
   if (!ingest.ok()) return Fail("cannot open the write-ahead log in " + data_dir + ": " + ingest.status().ToString());
   if (wal_report.records > 0 || !wal_report.cut_reason.empty())
     std::fprintf(stderr, "hangar: write-ahead log: %lld records replayed%s%s\n",

@@ -5,6 +5,7 @@
 #include <deque>
 #include <mutex>
 #include <thread>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -75,18 +76,30 @@ class AckWriter {
   std::thread thread_;
 };
 
-std::string Ack(int64_t batch, std::optional<uint64_t> lsn, std::string_view level, const Status& st) {
+std::string Ack(int64_t batch, std::optional<uint64_t> lsn, std::string_view level, const Status& st,
+                bool duplicate) {
   nlohmann::json ack = {{"batch", batch},
                         {"lsn", lsn ? nlohmann::json(*lsn) : nlohmann::json(nullptr)},
                         {"durability_level", level},
                         {"timestamp_us", NowMicros()},
                         {"error", st.ok() ? nlohmann::json(nullptr) : nlohmann::json(st.message())}};
+  if (duplicate) ack["duplicate"] = true;
   return ack.dump();
+}
+
+constexpr size_t kMaxKeyBytes = 1024;
+
+Result<std::string> ParseKey(const nlohmann::json& value) {
+  if (!value.is_string() || value.get_ref<const std::string&>().empty() ||
+      value.get_ref<const std::string&>().size() > kMaxKeyBytes)
+    return Status::Invalid("idempotency_key must be a string of 1 to " + std::to_string(kMaxKeyBytes) + " bytes");
+  return value.get<std::string>();
 }
 
 struct WriteRequest {
   std::optional<std::string> table_name;
   store::Durability durability = store::Durability::kDisk;
+  std::string idempotency_key;
 };
 
 Result<WriteRequest> ParseWriteRequest(std::string_view text) {
@@ -99,14 +112,23 @@ Result<WriteRequest> ParseWriteRequest(std::string_view text) {
     } else if (key == "requested_durability" && value.is_string()) {
       HANGAR_ASSIGN_OR_RETURN(request.durability, store::ParseDurability(value.get<std::string>()));
     } else if (key == "idempotency_key") {
-      return Status::Unimplemented(
-          "idempotency keys are not supported by this server yet (a retried batch would be written twice)");
+      HANGAR_ASSIGN_OR_RETURN(request.idempotency_key, ParseKey(value));
     } else {
       return Status::Invalid("WriteRequest: unknown or mistyped field \"" + key +
-                             "\" (table_name, requested_durability)");
+                             "\" (table_name, requested_durability, idempotency_key)");
     }
   }
   return request;
+}
+
+// A data batch's own app_metadata: {"idempotency_key": "..."}.
+Result<std::string> ParseBatchKey(std::string_view text) {
+  auto json = nlohmann::json::parse(text, nullptr, false);
+  if (!json.is_object() || json.size() != 1 || !json.contains("idempotency_key"))
+    return Status::Invalid(
+        "a data batch's app_metadata may hold only {\"idempotency_key\": \"...\"} (a WriteRequest goes in the first "
+        "message)");
+  return ParseKey(json["idempotency_key"]);
 }
 
 }  // namespace
@@ -127,33 +149,48 @@ Status ServeIngestStream(store::Ingest& ingest, const flight::ServerCallContext&
       HANGAR_ASSIGN_OR_RETURN(auto chunk, in->Next());
       if (chunk.end()) return Status::OK();
       const bool has_metadata = chunk.app_metadata && chunk.app_metadata->size() > 0;
-      if (has_metadata) {
+      std::string batch_key;
+      Status key_error;
+      if (has_metadata && first) {
         // The WriteRequest, on the first message (alone or with the first batch).
-        if (!first) return Status::Invalid("only the first message may carry a WriteRequest");
         HANGAR_ASSIGN_OR_RETURN(request, ParseWriteRequest(chunk.app_metadata->view()));
         if (request.table_name && *request.table_name != table.ToString() && *request.table_name != table.name)
           return Status::Invalid("the WriteRequest names table '" + *request.table_name + "' but the descriptor '" +
                                  table.ToString() + "'");
+        // With data, its key is that batch's own; alone, the stream's.
+        if (chunk.data != nullptr) batch_key = std::exchange(request.idempotency_key, {});
+      } else if (has_metadata) {
+        if (chunk.data == nullptr)
+          return Status::Invalid("only the first message may carry a WriteRequest (a later one has no data)");
+        auto parsed = ParseBatchKey(chunk.app_metadata->view());
+        if (parsed.ok()) batch_key = std::move(*parsed);
+        key_error = parsed.status();
       }
       first = false;
       if (chunk.data == nullptr) continue;
       const int64_t index = batch_index++;
+      // A batch without a key of its own, in a stream with a key K, has the
+      // key "K/<its index in the stream>": a whole stream sent again writes
+      // only the batches the first attempt did not.
+      if (batch_key.empty() && !request.idempotency_key.empty())
+        batch_key = request.idempotency_key + "/" + std::to_string(index);
       const store::Durability wanted = request.durability;
       {
         std::lock_guard lock(mu);
         ++outstanding;
       }
-      auto on_ack = [&, index, wanted](uint64_t lsn, store::Durability level, const Status& st) {
-        acks.Send(Ack(index, lsn, store::DurabilityName(level), st));
-        if (st.ok() && level != wanted) return;
+      auto on_ack = [&, index, wanted](const store::Ingest::BatchAck& a) {
+        acks.Send(Ack(index, a.lsn, store::DurabilityName(a.level), a.status, a.duplicate));
+        if (a.status.ok() && a.level != wanted) return;
         std::lock_guard lock(mu);
         --outstanding;
         settled.notify_all();
       };
-      auto lsn = ingest.Write(table, chunk.data, wanted, on_ack);
-      if (!lsn.ok()) {
+      auto written = key_error.ok() ? ingest.Write(table, chunk.data, wanted, on_ack, batch_key)
+                                    : Result<store::Ingest::Written>(key_error);
+      if (!written.ok()) {
         // Refused before it got an LSN: one ack with the reason, and on.
-        acks.Send(Ack(index, std::nullopt, store::DurabilityName(wanted), lsn.status()));
+        acks.Send(Ack(index, std::nullopt, store::DurabilityName(wanted), written.status(), false));
         std::lock_guard lock(mu);
         --outstanding;
       }

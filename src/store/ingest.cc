@@ -8,6 +8,15 @@
 
 namespace hangar::store {
 
+namespace {
+
+int64_t NowMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
 Result<Durability> ParseDurability(std::string_view text) {
   if (text == "memory") return Durability::kMemory;
   if (text == "disk") return Durability::kDisk;
@@ -36,9 +45,15 @@ Result<std::unique_ptr<Ingest>> Ingest::Open(std::shared_ptr<TableStore> store, 
   wal_options.dir = ingest->store_->options().data_dir / "wal";
   wal_options.fsync = options.fsync;
   int64_t bytes = 0;
+  const int64_t now_us = NowMicros();
   auto replay = [&](WalRecord record) -> Status {
     auto it = by_id.find(record.table_id);
     if (it == by_id.end()) return Status::OK();  // the table was dropped
+    if (!record.key.empty()) {
+      // Flushed or not, the batch is the key's (the key file may lack it).
+      HANGAR_ASSIGN_OR_RETURN(auto keys, ingest->KeysOf(*it->second));
+      keys->Add(record.key, record.lsn, now_us);
+    }
     auto snapshot = it->second->snapshot();
     if (record.lsn <= snapshot->flushed_lsn) return Status::OK();  // in a file already
     auto data = arrow::ipc::ReadStream(arrow::Buffer::FromString(std::move(record.payload)));
@@ -77,11 +92,48 @@ Ingest::~Ingest() {
   }
   for (auto& [table, list] : waiters)
     for (auto& w : list)
-      w.ack(w.lsn, Durability::kCommitted, Status::Unavailable("the server stopped before the batch was committed"));
+      w.ack({w.lsn, Durability::kCommitted, Status::Unavailable("the server stopped before the batch was committed"),
+             w.duplicate});
 }
 
-Result<uint64_t> Ingest::Write(const QualifiedName& name, const arrow::RecordBatchPtr& batch, Durability wanted,
-                               Ack ack) {
+Result<IdempotencyKeys*> Ingest::KeysOf(const Table& table) {
+  auto& keys = keys_[table.id()];
+  if (keys == nullptr) {
+    auto opened = IdempotencyKeys::Open(table.dir(), options_.idempotency_window, options_.fsync);
+    if (!opened.ok()) {
+      keys_.erase(table.id());
+      return opened.status();
+    }
+    keys = std::move(*opened);
+  }
+  return keys.get();
+}
+
+WriteAheadLog::Durable Ingest::OnDurable(std::shared_ptr<Table> table, Durability wanted, Ack ack, bool duplicate,
+                                         std::shared_ptr<std::atomic<bool>> abandoned) {
+  return [this, table = std::move(table), wanted, ack = std::move(ack), duplicate,
+          abandoned = std::move(abandoned)](uint64_t at, const Status& st) {
+    // order_mu_: the memory ack, sent under it, comes first.
+    std::lock_guard order(order_mu_);
+    if (abandoned->load()) return;
+    ack({at, Durability::kDisk, st, duplicate});
+    if (!st.ok() || wanted != Durability::kCommitted) return;
+    // A flush may have committed it already (it flushes what the log has
+    // synced, which includes this record): then say so now. The flusher
+    // collects waiters under order_mu_, so none is missed.
+    if (table->snapshot()->flushed_lsn >= at) {
+      ack({at, Durability::kCommitted, Status::OK(), duplicate});
+      return;
+    }
+    std::lock_guard lock(mu_);
+    waiters_[table->id()].push_back({at, ack, duplicate});
+    commit_wanted_ = true;
+    flush_.notify_all();
+  };
+}
+
+Result<Ingest::Written> Ingest::Write(const QualifiedName& name, const arrow::RecordBatchPtr& batch,
+                                      Durability wanted, Ack ack, const std::string& idempotency_key) {
   HANGAR_ASSIGN_OR_RETURN(auto table, store_->FindTable(name));
   auto snapshot = table->snapshot();
   const std::string mismatch = SchemaMismatch(*snapshot->schema, *batch->schema);
@@ -90,6 +142,11 @@ Result<uint64_t> Ingest::Write(const QualifiedName& name, const arrow::RecordBat
   HANGAR_RETURN_NOT_OK(CheckNotNull(*batch));
   HANGAR_ASSIGN_OR_RETURN(auto payload, arrow::ipc::WriteStream(snapshot->schema, {batch}));
   const int64_t bytes = arrow::TotalBufferSize(*batch);
+  auto give_back_room = [&] {
+    std::lock_guard lock(mu_);
+    memtable_bytes_ -= bytes;
+    room_.notify_all();
+  };
   {
     // Room in memory first: a writer faster than the flusher waits here.
     std::unique_lock lock(mu_);
@@ -97,47 +154,44 @@ Result<uint64_t> Ingest::Write(const QualifiedName& name, const arrow::RecordBat
     if (stopping_) return Status::Unavailable("the server is shutting down");
     memtable_bytes_ += bytes;
   }
-  uint64_t lsn = 0;
-  {
-    std::lock_guard order(order_mu_);
-    // The disk ack comes from the log's writer thread; it takes order_mu_
-    // too, so it cannot overtake the memory ack sent below.
-    WriteAheadLog::Durable durable;
-    // Set when the batch turns out not to be taken: its record's durability
-    // then concerns nobody.
-    auto abandoned = std::make_shared<std::atomic<bool>>(false);
-    if (wanted >= Durability::kDisk) {
-      durable = [this, ack, wanted, table, abandoned](uint64_t at, const Status& st) {
-        std::lock_guard order(order_mu_);
-        if (abandoned->load()) return;
-        ack(at, Durability::kDisk, st);
-        if (!st.ok() || wanted != Durability::kCommitted) return;
-        // A flush may have committed it already (it flushes what the log
-        // has synced, which includes this record): then say so now. The
-        // flusher collects waiters under order_mu_, so none is missed.
-        if (table->snapshot()->flushed_lsn >= at) {
-          ack(at, Durability::kCommitted, Status::OK());
-          return;
-        }
-        std::lock_guard lock(mu_);
-        waiters_[table->id()].push_back({at, ack});
-        commit_wanted_ = true;
-        flush_.notify_all();
-      };
+  std::unique_lock order(order_mu_);
+  // The disk ack comes from the log's writer thread; it takes order_mu_ too,
+  // so it cannot overtake the memory ack sent below.
+  IdempotencyKeys* keys = nullptr;
+  if (!idempotency_key.empty()) {
+    auto found = KeysOf(*table);
+    if (!found.ok()) {
+      give_back_room();
+      return found.status();
     }
-    lsn = wal_->Append(table->id(), std::move(payload), std::move(durable));
-    auto appended = table->AppendToMemtable(MemBatch{lsn, batch, bytes, std::chrono::steady_clock::now()});
-    if (!appended.ok()) {
-      // Dropped meanwhile: the log record stays (replay skips it), and its
-      // callback says nothing.
-      abandoned->store(true);
-      std::lock_guard lock(mu_);
-      memtable_bytes_ -= bytes;
-      return appended.status();
+    keys = *found;
+    if (auto original = keys->Find(idempotency_key)) {
+      // Written before: nothing is written now; the acks follow the original.
+      give_back_room();
+      ack({*original, Durability::kMemory, Status::OK(), true});
+      order.unlock();  // the disk ack may come at once, and takes the lock
+      if (wanted >= Durability::kDisk)
+        wal_->AfterDurable(*original, OnDurable(table, wanted, ack, true, std::make_shared<std::atomic<bool>>(false)));
+      return Written{*original, true};
     }
-    ack(lsn, Durability::kMemory, Status::OK());
   }
-  return lsn;
+  // Set when the batch turns out not to be taken: its record's durability
+  // then concerns nobody.
+  auto abandoned = std::make_shared<std::atomic<bool>>(false);
+  WriteAheadLog::Durable durable;
+  if (wanted >= Durability::kDisk) durable = OnDurable(table, wanted, ack, false, abandoned);
+  const uint64_t lsn = wal_->Append(table->id(), idempotency_key, std::move(payload), std::move(durable));
+  auto appended = table->AppendToMemtable(MemBatch{lsn, batch, bytes, std::chrono::steady_clock::now()});
+  if (!appended.ok()) {
+    // Dropped meanwhile: the log record stays (replay skips it), and its
+    // callback says nothing.
+    abandoned->store(true);
+    give_back_room();
+    return appended.status();
+  }
+  if (keys != nullptr) keys->Add(idempotency_key, lsn, NowMicros());
+  ack({lsn, Durability::kMemory, Status::OK(), false});
+  return Written{lsn, false};
 }
 
 void Ingest::FlusherLoop() {
@@ -188,6 +242,8 @@ Status Ingest::FlushDue(bool all) {
   for (const auto& table : store_->Tables()) std::erase(orphaned, table->id());
   for (uint64_t table_id : orphaned)
     AckCommitted(table_id, UINT64_MAX, Status::NotFound("the table was dropped before the batch was committed"));
+  // Keys first: the log keeps whatever holds the only copy of a key.
+  if (Status st = PersistKeys(); !st.ok() && first_error.ok()) first_error = st;
   TruncateLog();
   // Recounted rather than only tracked: a dropped table's rows leave with it.
   int64_t held = 0;
@@ -237,17 +293,36 @@ void Ingest::AckCommitted(uint64_t table_id, uint64_t upto, const Status& status
     if (list.empty()) waiters_.erase(it);
   }
   std::sort(done.begin(), done.end(), [](const CommitWaiter& a, const CommitWaiter& b) { return a.lsn < b.lsn; });
-  for (auto& w : done) w.ack(w.lsn, Durability::kCommitted, status);
+  for (auto& w : done) w.ack({w.lsn, Durability::kCommitted, status, w.duplicate});
+}
+
+Status Ingest::PersistKeys() {
+  std::lock_guard order(order_mu_);
+  std::map<uint64_t, std::unique_ptr<IdempotencyKeys>> live;
+  Status first_error;
+  const int64_t now_us = NowMicros();
+  for (const auto& table : store_->Tables()) {
+    auto it = keys_.find(table->id());
+    if (it == keys_.end()) continue;
+    Status st = it->second->Persist(table->snapshot()->flushed_lsn, now_us);
+    if (!st.ok() && first_error.ok()) first_error = st;
+    live.insert(keys_.extract(it));
+  }
+  keys_.swap(live);  // a dropped table's keys go with it
+  return first_error;
 }
 
 void Ingest::TruncateLog() {
-  // Every record below the oldest LSN still only in memory is in a file.
+  // Every record below the oldest LSN still only in memory is in a file, and
+  // its key (if any) in the table's key file.
   std::lock_guard order(order_mu_);
   uint64_t keep_from = wal_->last_lsn() + 1;
   for (const auto& table : store_->Tables()) {
     auto snapshot = table->snapshot();
     if (!snapshot->memtable->empty()) keep_from = std::min(keep_from, snapshot->memtable->front().lsn);
   }
+  for (const auto& [table_id, keys] : keys_)
+    if (keys->first_unpersisted() != 0) keep_from = std::min(keep_from, keys->first_unpersisted());
   Status st = wal_->Truncate(keep_from - 1);
   if (!st.ok()) std::fprintf(stderr, "hangar: truncating the write-ahead log failed: %s\n", st.ToString().c_str());
 }

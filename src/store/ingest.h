@@ -20,6 +20,12 @@
 // flushed LSN go back into its memtable (acknowledged `disk` once, they are
 // never lost); records of dropped tables, or already in files, are skipped.
 //
+// A batch may carry an idempotency key (per table). A key already taken —
+// by a batch of this process or, within idempotency_window, of an earlier one
+// (see idempotency_keys.h) — writes nothing: the batch is acknowledged with
+// the LSN of the one that took the key, level by level as that one reaches
+// them.
+//
 // Memory is bounded: above max_memtable_bytes (all tables), Write waits for
 // the flusher, so a writer faster than the disk is slowed, not buffered.
 #pragma once
@@ -33,6 +39,7 @@
 #include <mutex>
 #include <thread>
 
+#include "store/idempotency_keys.h"
 #include "store/table_store.h"
 #include "store/wal.h"
 
@@ -50,6 +57,8 @@ struct IngestOptions {
   // How soon a batch someone waits to see `committed` is flushed.
   std::chrono::milliseconds commit_delay{50};
   int64_t max_memtable_bytes = 512 << 20;
+  // How long a batch's idempotency key is remembered.
+  std::chrono::seconds idempotency_window{3600};
   bool fsync = true;  // off only in tests and benchmarks that measure everything but the disk
   // Off only in tests that play a crash: the memtables are then left to the log.
   bool flush_on_close = true;
@@ -66,15 +75,27 @@ class Ingest {
   Ingest(const Ingest&) = delete;
   Ingest& operator=(const Ingest&) = delete;
 
+  struct BatchAck {
+    uint64_t lsn;
+    Durability level;
+    Status status;   // not OK: the batch stopped at `level`, for this reason
+    bool duplicate;  // its idempotency key wrote batch `lsn` before; nothing was written now
+  };
   // Called once per level reached, up to the level asked for, or once with
   // the error that stopped the batch at some level. Runs on Hangar's
   // threads: keep it short.
-  using Ack = std::function<void(uint64_t lsn, Durability level, const Status& status)>;
+  using Ack = std::function<void(const BatchAck&)>;
 
+  struct Written {
+    uint64_t lsn;
+    bool duplicate;
+  };
   // Writes `batch` into table `name` and returns its LSN; `ack` follows.
   // A batch refused before it gets an LSN (no such table, schema mismatch,
-  // nulls in a not-null column) is an error here and is never acked.
-  Result<uint64_t> Write(const QualifiedName& name, const arrow::RecordBatchPtr& batch, Durability wanted, Ack ack);
+  // nulls in a not-null column) is an error here and is never acked. With an
+  // idempotency key that is taken already, nothing is written (see above).
+  Result<Written> Write(const QualifiedName& name, const arrow::RecordBatchPtr& batch, Durability wanted, Ack ack,
+                        const std::string& idempotency_key = {});
 
   // Flushes every memtable now.
   Status FlushAll();
@@ -92,10 +113,18 @@ class Ingest {
   // Acknowledges `committed` (or `status`) to the waiters of a table up to `upto`.
   void AckCommitted(uint64_t table_id, uint64_t upto, const Status& status);
   void TruncateLog();
+  // The keys of a table, read from its folder at first use; needs order_mu_.
+  Result<IdempotencyKeys*> KeysOf(const Table& table);
+  // Makes the keys of flushed batches durable; forgets dropped tables' keys.
+  Status PersistKeys();
+  // What a batch acknowledges once its record is durable (see Write).
+  WriteAheadLog::Durable OnDurable(std::shared_ptr<Table> table, Durability wanted, Ack ack, bool duplicate,
+                                   std::shared_ptr<std::atomic<bool>> abandoned);
 
   struct CommitWaiter {
     uint64_t lsn;
     Ack ack;
+    bool duplicate;
   };
 
   std::shared_ptr<TableStore> store_;
@@ -103,6 +132,7 @@ class Ingest {
   std::unique_ptr<WriteAheadLog> wal_;
 
   std::mutex order_mu_;  // log append + memtable append + memory ack, in one order
+  std::map<uint64_t, std::unique_ptr<IdempotencyKeys>> keys_;  // by table id; guarded by order_mu_
 
   mutable std::mutex mu_;
   std::condition_variable room_;   // writers wait for memtable room

@@ -1,6 +1,7 @@
 #include "store/table.h"
 
 #include "store/crash_point.h"
+#include "store/idempotency_keys.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -100,7 +101,9 @@ Result<std::shared_ptr<Table>> Table::Open(const fs::path& dir, Manifest manifes
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     const std::string file = entry.path().filename().string();
-    if (file == Manifest::kFileName || named.count(file)) continue;
+    // The manifest, its files, and the streaming writers' keys (which the
+    // manifest does not list: they change with every flush).
+    if (file == Manifest::kFileName || file == IdempotencyKeys::kFileName || named.count(file)) continue;
     HANGAR_RETURN_NOT_OK(RemoveAll(entry.path()));  // left by an interrupted commit or manifest switch
   }
   if (ec) return IoError("cannot list", dir, ec.value());

@@ -8,18 +8,25 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/raw_bytes.h"
+
 namespace hangar::store {
 
 namespace {
 
-constexpr size_t kHeaderBytes = 24;
+constexpr size_t kHeaderBytes = 28;
+// Idempotency keys are short names; anything longer is corruption.
+constexpr uint32_t kMaxKey = 1u << 16;
 // A record larger than this is corruption, not data (a batch is far smaller).
 constexpr uint32_t kMaxPayload = 1u << 30;
 
-uint32_t Checksum(uint64_t lsn, uint64_t table_id, std::string_view payload) {
+uint32_t Checksum(uint64_t lsn, uint64_t table_id, std::string_view key, std::string_view payload) {
   uLong crc = crc32(0L, Z_NULL, 0);
   crc = crc32(crc, reinterpret_cast<const Bytef*>(&lsn), sizeof lsn);
   crc = crc32(crc, reinterpret_cast<const Bytef*>(&table_id), sizeof table_id);
+  const auto key_length = static_cast<uint32_t>(key.size());
+  crc = crc32(crc, reinterpret_cast<const Bytef*>(&key_length), sizeof key_length);
+  crc = crc32(crc, reinterpret_cast<const Bytef*>(key.data()), key_length);
   // zlib takes lengths as uInt: feed big payloads in pieces.
   for (size_t done = 0; done < payload.size();) {
     const size_t n = std::min<size_t>(payload.size() - done, 1u << 30);
@@ -27,18 +34,6 @@ uint32_t Checksum(uint64_t lsn, uint64_t table_id, std::string_view payload) {
     done += n;
   }
   return static_cast<uint32_t>(crc);
-}
-
-template <typename T>
-void Put(std::string& out, T value) {
-  out.append(reinterpret_cast<const char*>(&value), sizeof value);
-}
-
-template <typename T>
-T Get(const char* p) {
-  T value;
-  std::memcpy(&value, p, sizeof value);
-  return value;
 }
 
 std::string SegmentName(uint64_t first_lsn) {
@@ -106,18 +101,20 @@ Result<std::unique_ptr<WriteAheadLog>> WriteAheadLog::Open(WalOptions options, c
         break;
       }
       const char* h = bytes.data() + pos;
-      const uint32_t length = Get<uint32_t>(h), crc = Get<uint32_t>(h + 4);
-      const uint64_t lsn = Get<uint64_t>(h + 8), table_id = Get<uint64_t>(h + 16);
-      if (length > kMaxPayload) {
-        cut = "a record claiming " + std::to_string(length) + " bytes";
+      const uint32_t length = GetRaw<uint32_t>(h), crc = GetRaw<uint32_t>(h + 4);
+      const uint64_t lsn = GetRaw<uint64_t>(h + 8), table_id = GetRaw<uint64_t>(h + 16);
+      const uint32_t key_length = GetRaw<uint32_t>(h + 24);
+      if (length > kMaxPayload || key_length > kMaxKey) {
+        cut = "a record claiming " + std::to_string(length) + " + " + std::to_string(key_length) + " bytes";
         break;
       }
-      if (bytes.size() - pos - kHeaderBytes < length) {
+      if (bytes.size() - pos - kHeaderBytes < size_t{length} + key_length) {
         cut = "a torn record (LSN " + std::to_string(lsn) + ")";
         break;
       }
-      std::string_view payload(h + kHeaderBytes, length);
-      if (Checksum(lsn, table_id, payload) != crc) {
+      std::string_view key(h + kHeaderBytes, key_length);
+      std::string_view payload(h + kHeaderBytes + key_length, length);
+      if (Checksum(lsn, table_id, key, payload) != crc) {
         cut = "a record whose checksum does not match";
         break;
       }
@@ -125,11 +122,11 @@ Result<std::unique_ptr<WriteAheadLog>> WriteAheadLog::Open(WalOptions options, c
         cut = "LSN " + std::to_string(lsn) + " where " + std::to_string(expected) + " was due";
         break;
       }
-      if (replay) HANGAR_RETURN_NOT_OK(replay(WalRecord{lsn, table_id, std::string(payload)}));
+      if (replay) HANGAR_RETURN_NOT_OK(replay(WalRecord{lsn, table_id, std::string(key), std::string(payload)}));
       ++r.records;
       r.last_lsn = lsn;
       expected = lsn + 1;
-      pos += kHeaderBytes + length;
+      pos += kHeaderBytes + key_length + length;
     }
     if (cut.empty()) continue;
     // The log ends here. A segment that does not follow on is dropped
@@ -191,13 +188,15 @@ Status WriteAheadLog::OpenSegment(uint64_t first_lsn) {
   return Status::OK();
 }
 
-uint64_t WriteAheadLog::Append(uint64_t table_id, std::string payload, Durable on_durable) {
+uint64_t WriteAheadLog::Append(uint64_t table_id, std::string_view key, std::string payload, Durable on_durable) {
   std::unique_lock lock(mu_);
   const uint64_t lsn = next_lsn_++;
-  Put<uint32_t>(buffer_, static_cast<uint32_t>(payload.size()));
-  Put<uint32_t>(buffer_, Checksum(lsn, table_id, payload));
-  Put<uint64_t>(buffer_, lsn);
-  Put<uint64_t>(buffer_, table_id);
+  PutRaw<uint32_t>(buffer_, static_cast<uint32_t>(payload.size()));
+  PutRaw<uint32_t>(buffer_, Checksum(lsn, table_id, key, payload));
+  PutRaw<uint64_t>(buffer_, lsn);
+  PutRaw<uint64_t>(buffer_, table_id);
+  PutRaw<uint32_t>(buffer_, static_cast<uint32_t>(key.size()));
+  buffer_ += key;
   buffer_ += payload;
   pending_.push_back({lsn, std::move(on_durable)});
   lock.unlock();
@@ -235,11 +234,33 @@ void WriteAheadLog::WriterLoop() {
       failed_ = st;  // a failed write leaves the file in an unknown state: nothing more is taken
     }
     durable_.notify_all();
+    // AfterDurable callbacks whose record this sync covered (or that the
+    // failure concerns) run after the group's own, which they follow.
+    std::vector<Pending> after;
+    auto covered = std::partition(waiting_.begin(), waiting_.end(),
+                                  [&](const Pending& p) { return p.lsn > durable_lsn_ && failed_.ok(); });
+    after.assign(std::make_move_iterator(covered), std::make_move_iterator(waiting_.end()));
+    waiting_.erase(covered, waiting_.end());
+    const uint64_t durable = durable_lsn_;
     lock.unlock();
     for (auto& p : group)
       if (p.on_durable) p.on_durable(p.lsn, st);
+    for (auto& p : after) p.on_durable(p.lsn, p.lsn <= durable ? Status::OK() : st);
     lock.lock();
   }
+}
+
+void WriteAheadLog::AfterDurable(uint64_t lsn, Durable on_durable) {
+  Status st;
+  {
+    std::lock_guard lock(mu_);
+    if (durable_lsn_ < lsn && failed_.ok()) {
+      waiting_.push_back({lsn, std::move(on_durable)});
+      return;
+    }
+    st = durable_lsn_ >= lsn ? Status::OK() : failed_;
+  }
+  on_durable(lsn, st);
 }
 
 Status WriteAheadLog::WaitDurable(uint64_t lsn) {

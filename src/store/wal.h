@@ -10,9 +10,10 @@
 //
 // A record on disk:
 //
-//   u32 payload length | u32 CRC-32 of the rest | u64 LSN | u64 table id | payload
+//   u32 payload length | u32 CRC-32 of the rest | u64 LSN | u64 table id |
+//   u32 key length | key | payload
 //
-// (little-endian). On open every segment is read in order and each valid
+// (little-endian; the key is the batch's idempotency key, often empty). On open every segment is read in order and each valid
 // record is handed to the replay callback. The first record that is torn (the
 // file ends inside it) or corrupt (its checksum, length or LSN is wrong)
 // ends the log: the segment is cut there, later segments are removed, and
@@ -47,6 +48,7 @@ struct WalOptions {
 struct WalRecord {
   uint64_t lsn = 0;
   uint64_t table_id = 0;
+  std::string key;
   std::string payload;
 };
 
@@ -73,7 +75,11 @@ class WriteAheadLog {
   // writer thread once the record is fsynced (or with the error that kept it
   // from being): keep it short.
   using Durable = std::function<void(uint64_t lsn, const Status&)>;
-  uint64_t Append(uint64_t table_id, std::string payload, Durable on_durable = nullptr);
+  uint64_t Append(uint64_t table_id, std::string_view key, std::string payload, Durable on_durable = nullptr);
+
+  // Runs `on_durable` once record `lsn` (appended earlier) is durable: at
+  // once if it is, else on the writer thread after the fsync that covers it.
+  void AfterDurable(uint64_t lsn, Durable on_durable);
 
   // Blocks until every record up to `lsn` is durable, or the log failed.
   Status WaitDurable(uint64_t lsn);
@@ -103,6 +109,7 @@ class WriteAheadLog {
   std::condition_variable durable_;  // WaitDurable waits for syncs
   std::string buffer_;               // encoded records not yet written; guarded by mu_
   std::vector<Pending> pending_;     // their callbacks; guarded by mu_
+  std::vector<Pending> waiting_;     // AfterDurable callbacks of records not yet durable; guarded by mu_
   uint64_t next_lsn_ = 1;            // guarded by mu_
   uint64_t durable_lsn_ = 0;         // guarded by mu_
   Status failed_;                    // a write or sync failed: the log takes nothing more; guarded by mu_

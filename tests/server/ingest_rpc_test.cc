@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <set>
 
 #include "arrow/array_access.h"
@@ -189,6 +190,87 @@ TEST(IngestRpc, EveryBatchAckedAtDiskSurvivesSigkillExactlyOnce) {
   std::set<int64_t> unique(ids.begin(), ids.end());
   EXPECT_EQ(unique.size(), ids.size()) << "a row came back twice";
   for (int64_t first : acked) EXPECT_TRUE(unique.count(first)) << first;
+}
+
+TEST(IngestRpc, AStreamSentAgainWithItsKeyAfterACrashWritesEveryBatchExactlyOnce) {
+  TempDataDir dir;
+  constexpr int kBatches = 40, kRows = 50;
+  const std::string request = R"({"requested_durability": "disk", "idempotency_key": "load-7"})";
+  // Sends the whole load under the stream's key; stops reading after
+  // `stop_after` disk acks (0: reads them all). Returns the acks read.
+  auto send = [&](flight::FlightClient& client, int stop_after) {
+    auto stream = client.DoExchange(flight::FlightDescriptor::Path({"events"})).value();
+    EXPECT_TRUE(stream->Begin(EventSchema()).ok());
+    EXPECT_TRUE(stream->WriteMetadata(arrow::Buffer::FromString(request)).ok());
+    for (int b = 0; b < kBatches; ++b)
+      if (!stream->WriteRecordBatch(*Events(b * kRows, kRows)).ok()) break;
+    std::vector<nlohmann::json> acks;
+    int disk = 0;
+    if (stop_after == 0) (void)stream->DoneWriting();
+    while (stop_after == 0 || disk < stop_after) {
+      auto chunk = stream->Next();
+      if (!chunk.ok() || chunk->end()) break;
+      acks.push_back(nlohmann::json::parse(chunk->app_metadata->view()));
+      disk += acks.back()["durability_level"] == "disk";
+    }
+    return std::make_pair(std::move(stream), acks);
+  };
+  std::map<int64_t, int64_t> lsn_of_batch;  // as first acknowledged at disk
+  {
+    ServerProcess server(dir.str());
+    ASSERT_TRUE(server.started());
+    auto client = server.Connect();
+    CreateEvents(*client);
+    auto [stream, acks] = send(*client, 10);
+    for (const auto& ack : acks)
+      if (ack["durability_level"] == "disk") lsn_of_batch[ack["batch"].get<int64_t>()] = ack["lsn"].get<int64_t>();
+    server.Kill(SIGKILL);  // the client never hears how far the rest got
+    stream->Cancel();
+  }
+  ASSERT_GE(lsn_of_batch.size(), 10u);
+  ServerProcess server(dir.str());
+  ASSERT_TRUE(server.started());
+  auto client = server.Connect();
+  // The retry: batches the first attempt wrote are acknowledged with their
+  // original LSNs and written again nowhere; the others are written now.
+  auto [stream, acks] = send(*client, 0);
+  ASSERT_TRUE(stream->Close().ok());
+  ASSERT_EQ(acks.size(), 2u * kBatches);
+  int duplicates = 0;
+  for (const auto& ack : acks) {
+    EXPECT_TRUE(ack["error"].is_null()) << ack.dump();
+    const int64_t batch = ack["batch"].get<int64_t>();
+    if (lsn_of_batch.count(batch)) {
+      EXPECT_EQ(ack["lsn"].get<int64_t>(), lsn_of_batch[batch]) << ack.dump();
+      EXPECT_EQ(ack.value("duplicate", false), true) << ack.dump();
+    }
+    duplicates += ack.value("duplicate", false);
+  }
+  EXPECT_GE(duplicates, 20);  // at least the 10 acknowledged batches, at both levels
+  auto ids = Ids(*client);
+  std::sort(ids.begin(), ids.end());
+  ASSERT_EQ(ids.size(), static_cast<size_t>(kBatches * kRows)) << "a batch is missing or came back twice";
+  for (size_t i = 0; i < ids.size(); ++i) ASSERT_EQ(ids[i], static_cast<int64_t>(i));
+
+  // Keys of single batches: a malformed one is that batch's error, and the
+  // stream goes on; a key seen before writes nothing.
+  auto solo = client->DoExchange(flight::FlightDescriptor::Path({"events"})).value();
+  ASSERT_TRUE(solo->Begin(EventSchema()).ok());
+  ASSERT_TRUE(solo->WriteRecordBatch(*Events(5000, 10), arrow::Buffer::FromString(R"({"idempotency_key": "solo"})")).ok());
+  ASSERT_TRUE(solo->WriteRecordBatch(*Events(6000, 10), arrow::Buffer::FromString(R"({"idempotency_key": 5})")).ok());
+  ASSERT_TRUE(solo->WriteRecordBatch(*Events(7000, 10), arrow::Buffer::FromString(R"({"idempotency_key": "solo"})")).ok());
+  ASSERT_TRUE(solo->DoneWriting().ok());
+  auto solo_acks = ReadAcks(*solo);
+  ASSERT_TRUE(solo->Close().ok());
+  ASSERT_EQ(solo_acks.size(), 5u) << nlohmann::json(solo_acks).dump();
+  std::map<int64_t, std::vector<nlohmann::json>> by_batch;
+  for (const auto& ack : solo_acks) by_batch[ack["batch"].get<int64_t>()].push_back(ack);
+  ASSERT_EQ(by_batch[1].size(), 1u);
+  EXPECT_NE(by_batch[1][0]["error"].get<std::string>().find("idempotency_key"), std::string::npos);
+  ASSERT_EQ(by_batch[2].size(), 2u);
+  EXPECT_EQ(by_batch[2][1]["lsn"], by_batch[0][1]["lsn"]);
+  EXPECT_EQ(by_batch[2][1].value("duplicate", false), true);
+  EXPECT_EQ(Ids(*client).size(), static_cast<size_t>(kBatches * kRows + 10));
 }
 
 }  // namespace

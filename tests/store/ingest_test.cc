@@ -3,6 +3,7 @@
 // what was only in the log, refused batches, and bounded memory.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <thread>
 
 #include "arrow/builder.h"
@@ -23,10 +24,12 @@ const QualifiedName kEvents{"default", "events"};
 struct AckLog {
   std::mutex mu;
   std::vector<std::tuple<uint64_t, Durability, Status>> acks;
+  int duplicates = 0;
   Ingest::Ack Callback() {
-    return [this](uint64_t lsn, Durability level, const Status& st) {
+    return [this](const Ingest::BatchAck& a) {
       std::lock_guard lock(mu);
-      acks.emplace_back(lsn, level, st);
+      acks.emplace_back(a.lsn, a.level, a.status);
+      duplicates += a.duplicate;
     };
   }
   size_t Count(Durability level) {
@@ -54,7 +57,7 @@ TEST(Ingest, AcksComeLevelByLevelInLsnOrderAndRowsAreVisibleAtOnce) {
   AckLog log;
   std::vector<uint64_t> lsns;
   for (int i = 0; i < 20; ++i)
-    lsns.push_back(ingest->Write(kEvents, Events(i * 10, 10), Durability::kCommitted, log.Callback()).value());
+    lsns.push_back(ingest->Write(kEvents, Events(i * 10, 10), Durability::kCommitted, log.Callback()).value().lsn);
   EXPECT_TRUE(std::is_sorted(lsns.begin(), lsns.end()));
   // Memory acks come before Write returns: the rows are readable now.
   EXPECT_EQ(log.Count(Durability::kMemory), 20u);
@@ -92,7 +95,7 @@ TEST(Ingest, WhatWasOnlyInTheLogComesBackAfterARestart) {
     for (int i = 0; i < 5; ++i) ASSERT_TRUE(ingest->Write(kEvents, Events(i * 10, 10), Durability::kDisk, log.Callback()).ok());
     ASSERT_TRUE(ingest->FlushAll().ok());  // the first 50 rows into Parquet
     for (int i = 5; i < 8; ++i)
-      last = ingest->Write(kEvents, Events(i * 10, 10), Durability::kDisk, log.Callback()).value();
+      last = ingest->Write(kEvents, Events(i * 10, 10), Durability::kDisk, log.Callback()).value().lsn;
     ASSERT_TRUE(ingest->Write({"default", "gone"}, Events(0, 1), Durability::kDisk, log.Callback()).ok());
     ASSERT_TRUE(log.WaitFor(Durability::kDisk, 9));
     ASSERT_TRUE(store->DropTable({"default", "gone"}).ok());
@@ -171,6 +174,105 @@ TEST(Ingest, AWriterFasterThanTheFlusherIsHeldToTheMemoryBound) {
   // 200 batches of ~30 KB went through; at most the bound (plus one batch) was ever held.
   EXPECT_LE(peak, options.max_memtable_bytes + 64 * 1024);
   EXPECT_EQ(Rows(*store, kEvents), 200000);
+}
+
+TEST(Ingest, AnIdempotencyKeyWritesOnceAcrossFlushesCrashesAndRestarts) {
+  TempDir dir;
+  IngestOptions crashing;
+  crashing.flush_interval = std::chrono::hours(1);
+  crashing.flush_on_close = false;
+  uint64_t flushed_key_lsn = 0, logged_key_lsn = 0;
+  {
+    std::shared_ptr<TableStore> store(OpenStore(dir.path()));
+    ASSERT_TRUE(store->CreateTable(kEvents, EventSchema()).ok());
+    auto ingest = Ingest::Open(store, crashing).value();
+    AckLog log;
+    auto first = ingest->Write(kEvents, Events(0, 10), Durability::kCommitted, log.Callback(), "batch-a").value();
+    EXPECT_FALSE(first.duplicate);
+    flushed_key_lsn = first.lsn;
+    // Sent again at once: the original's LSN, level by level, nothing written.
+    auto again = ingest->Write(kEvents, Events(100, 10), Durability::kCommitted, log.Callback(), "batch-a").value();
+    EXPECT_TRUE(again.duplicate);
+    EXPECT_EQ(again.lsn, first.lsn);
+    ASSERT_TRUE(log.WaitFor(Durability::kCommitted, 2));
+    {
+      std::lock_guard lock(log.mu);
+      EXPECT_EQ(log.duplicates, 3);  // memory, disk, committed
+      for (const auto& [lsn, level, st] : log.acks) {
+        EXPECT_EQ(lsn, first.lsn);
+        EXPECT_TRUE(st.ok()) << st.ToString();
+      }
+    }
+    // The first key is in Parquet now and its log record gone; a second one
+    // is only in the log when the process dies.
+    logged_key_lsn = ingest->Write(kEvents, Events(10, 10), Durability::kDisk, log.Callback(), "batch-b").value().lsn;
+    ASSERT_TRUE(log.WaitFor(Durability::kDisk, 3));
+    EXPECT_EQ(Rows(*store, kEvents), 20);
+  }
+  for (int restart = 0; restart < 2; ++restart) {
+    std::shared_ptr<TableStore> store(OpenStore(dir.path()));
+    auto ingest = Ingest::Open(store, crashing).value();
+    AckLog log;
+    auto a = ingest->Write(kEvents, Events(0, 10), Durability::kDisk, log.Callback(), "batch-a").value();
+    auto b = ingest->Write(kEvents, Events(10, 10), Durability::kDisk, log.Callback(), "batch-b").value();
+    EXPECT_TRUE(a.duplicate && b.duplicate);
+    EXPECT_EQ(a.lsn, flushed_key_lsn);
+    EXPECT_EQ(b.lsn, logged_key_lsn);
+    ASSERT_TRUE(log.WaitFor(Durability::kDisk, 2));
+    EXPECT_EQ(Rows(*store, kEvents), 20 + restart);
+    // A key never seen writes; flushing everything moves batch-b's key from
+    // the log into the key file, which the second round reads.
+    auto c = ingest->Write(kEvents, Events(20 + restart, 1), Durability::kDisk, log.Callback(),
+                           "batch-c" + std::to_string(restart)).value();
+    EXPECT_FALSE(c.duplicate);
+    ASSERT_TRUE(ingest->FlushAll().ok());
+  }
+  std::shared_ptr<TableStore> store(OpenStore(dir.path()));
+  EXPECT_EQ(Rows(*store, kEvents), 22);
+}
+
+TEST(IdempotencyKeys, ExpireAfterTheWindowAndATornAppendIsCut) {
+  TempDir dir;
+  const int64_t hour_us = int64_t{3600} * 1000000;
+  {
+    auto keys = IdempotencyKeys::Open(dir.path(), std::chrono::hours(1), true).value();
+    keys->Add("old", 1, 0);
+    keys->Add("new", 2, hour_us);
+    keys->Add("unflushed", 3, hour_us);
+    EXPECT_EQ(keys->first_unpersisted(), 1u);
+    ASSERT_TRUE(keys->Persist(2, hour_us / 2).ok());  // 1 and 2 to the file; nothing expired yet
+    EXPECT_EQ(keys->first_unpersisted(), 3u);
+    ASSERT_TRUE(keys->Persist(2, hour_us + 1).ok());  // "old" is past the window
+    EXPECT_FALSE(keys->Find("old").has_value());
+    EXPECT_EQ(keys->Find("new"), 2u);
+  }
+  // The file has both records (expiry rewrites it only once it is mostly
+  // expired) and lacks the unflushed key (it lives in the write-ahead log).
+  const fs::path file = dir.path() / IdempotencyKeys::kFileName;
+  {
+    auto keys = IdempotencyKeys::Open(dir.path(), std::chrono::hours(1), true).value();
+    EXPECT_EQ(keys->Find("new"), 2u);
+    EXPECT_FALSE(keys->Find("unflushed").has_value());
+    EXPECT_EQ(keys->first_unpersisted(), 0u);
+  }
+  // A crash in the middle of an append: the whole records stay, the torn one goes.
+  const auto whole = fs::file_size(file);
+  {
+    std::ofstream out(file, std::ios::app | std::ios::binary);
+    out.write("\x05\x00\x00\x00garbage", 11);
+  }
+  auto keys = IdempotencyKeys::Open(dir.path(), std::chrono::hours(1), true).value();
+  EXPECT_EQ(fs::file_size(file), whole);
+  EXPECT_EQ(keys->Find("new"), 2u);
+  // Once most records are expired the file is written afresh with the live ones.
+  for (int i = 0; i < 3000; ++i) keys->Add("k" + std::to_string(i), 10 + i, hour_us);
+  ASSERT_TRUE(keys->Persist(5000, hour_us).ok());
+  const auto big = fs::file_size(file);
+  keys->Add("late", 6000, 3 * hour_us);
+  ASSERT_TRUE(keys->Persist(6000, 3 * hour_us).ok());
+  EXPECT_LT(fs::file_size(file), big / 100);
+  EXPECT_EQ(keys->size(), 1u);
+  EXPECT_EQ(IdempotencyKeys::Open(dir.path(), std::chrono::hours(1), true).value()->Find("late"), 6000u);
 }
 
 }  // namespace

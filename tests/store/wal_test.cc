@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <mutex>
 #include <thread>
 
 #include "store/wal.h"
@@ -35,7 +36,7 @@ TEST(WriteAheadLog, RecordsComeBackInOrderWithTheirLsns) {
   TempDir dir;
   {
     auto wal = WriteAheadLog::Open({dir.path()}, nullptr).value();
-    for (int i = 0; i < 100; ++i) EXPECT_EQ(wal->Append(i % 3, "batch " + std::to_string(i)), static_cast<uint64_t>(i + 1));
+    for (int i = 0; i < 100; ++i) EXPECT_EQ(wal->Append(i % 3, i % 2 ? "key " + std::to_string(i) : "", "batch " + std::to_string(i)), static_cast<uint64_t>(i + 1));
     ASSERT_TRUE(wal->WaitDurable(100).ok());
     EXPECT_EQ(wal->durable_lsn(), 100u);
   }
@@ -45,13 +46,14 @@ TEST(WriteAheadLog, RecordsComeBackInOrderWithTheirLsns) {
   for (int i = 0; i < 100; ++i) {
     EXPECT_EQ(records[i].lsn, static_cast<uint64_t>(i + 1));
     EXPECT_EQ(records[i].table_id, static_cast<uint64_t>(i % 3));
+    EXPECT_EQ(records[i].key, i % 2 ? "key " + std::to_string(i) : "");
     EXPECT_EQ(records[i].payload, "batch " + std::to_string(i));
   }
   EXPECT_EQ(report.last_lsn, 100u);
   EXPECT_EQ(report.bytes_cut, 0);
   // LSNs go on after a restart.
   auto wal = WriteAheadLog::Open({dir.path()}, nullptr).value();
-  EXPECT_EQ(wal->Append(0, "more"), 101u);
+  EXPECT_EQ(wal->Append(0, "", "more"), 101u);
 }
 
 TEST(WriteAheadLog, OneSyncCoversEveryWriterThatWaited) {
@@ -63,7 +65,7 @@ TEST(WriteAheadLog, OneSyncCoversEveryWriterThatWaited) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kEach; ++i) {
-        const uint64_t lsn = wal->Append(t, std::string(1000, static_cast<char>('a' + t)), [&](uint64_t, const Status& st) {
+        const uint64_t lsn = wal->Append(t, "", std::string(1000, static_cast<char>('a' + t)), [&](uint64_t, const Status& st) {
           if (st.ok()) ++acked;
         });
         ASSERT_TRUE(wal->WaitDurable(lsn).ok());
@@ -78,12 +80,36 @@ TEST(WriteAheadLog, OneSyncCoversEveryWriterThatWaited) {
   EXPECT_EQ(Replayed(dir.path()).size(), static_cast<size_t>(kThreads * kEach));
 }
 
+TEST(WriteAheadLog, AfterDurableRunsOnceTheRecordIsSynced) {
+  TempDir dir;
+  auto wal = WriteAheadLog::Open({dir.path()}, nullptr).value();
+  const uint64_t first = wal->Append(1, "k", "one");
+  ASSERT_TRUE(wal->WaitDurable(first).ok());
+  std::vector<uint64_t> order;
+  std::mutex mu;
+  auto note = [&](uint64_t lsn, const Status& st) {
+    EXPECT_TRUE(st.ok());
+    std::lock_guard lock(mu);
+    order.push_back(lsn);
+  };
+  wal->AfterDurable(first, note);  // durable already: at once
+  {
+    std::lock_guard lock(mu);
+    EXPECT_EQ(order, std::vector<uint64_t>{first});
+  }
+  const uint64_t second = wal->Append(1, "", "two", note);
+  wal->AfterDurable(second, note);  // after the record's own callback
+  ASSERT_TRUE(wal->WaitDurable(second).ok());
+  wal.reset();
+  EXPECT_EQ(order, (std::vector<uint64_t>{first, second, second}));
+}
+
 TEST(WriteAheadLog, SegmentsRollOverAndTruncateKeepsLsnsGrowing) {
   TempDir dir;
   WalOptions options{dir.path(), 4096};
   {
     auto wal = WriteAheadLog::Open(options, nullptr).value();
-    for (int i = 0; i < 50; ++i) ASSERT_TRUE(wal->WaitDurable(wal->Append(1, std::string(1000, 'x'))).ok());
+    for (int i = 0; i < 50; ++i) ASSERT_TRUE(wal->WaitDurable(wal->Append(1, "", std::string(1000, 'x'))).ok());
     EXPECT_GT(Segments(dir.path()).size(), 5u);
     ASSERT_TRUE(wal->Truncate(50).ok());  // everything flushed: only the newest segment stays
     EXPECT_EQ(Segments(dir.path()).size(), 1u);
@@ -93,14 +119,14 @@ TEST(WriteAheadLog, SegmentsRollOverAndTruncateKeepsLsnsGrowing) {
   for (const auto& r : records) EXPECT_GT(r.lsn, 40u);  // what is left is the tail
   EXPECT_EQ(report.last_lsn, 50u);
   auto wal = WriteAheadLog::Open(options, nullptr).value();
-  EXPECT_EQ(wal->Append(1, "after"), 51u);
+  EXPECT_EQ(wal->Append(1, "", "after"), 51u);
 }
 
 TEST(WriteAheadLog, ATornTailIsCutAndReported) {
   TempDir dir;
   {
     auto wal = WriteAheadLog::Open({dir.path()}, nullptr).value();
-    for (int i = 0; i < 10; ++i) wal->Append(7, std::string(100, 'y'));
+    for (int i = 0; i < 10; ++i) wal->Append(7, "", std::string(100, 'y'));
     ASSERT_TRUE(wal->WaitDurable(10).ok());
   }
   // The process died in the middle of writing record 10.
@@ -110,11 +136,11 @@ TEST(WriteAheadLog, ATornTailIsCutAndReported) {
   auto records = Replayed(dir.path(), &report);
   EXPECT_EQ(records.size(), 9u);
   EXPECT_EQ(report.last_lsn, 9u);
-  EXPECT_EQ(report.bytes_cut, 24 + 100 - 30);
+  EXPECT_EQ(report.bytes_cut, 28 + 100 - 30);
   EXPECT_NE(report.cut_reason.find("torn"), std::string::npos) << report.cut_reason;
   // The cut is permanent and the next record takes the torn one's LSN.
   auto wal = WriteAheadLog::Open({dir.path()}, nullptr).value();
-  EXPECT_EQ(wal->Append(7, "again"), 10u);
+  EXPECT_EQ(wal->Append(7, "", "again"), 10u);
   ASSERT_TRUE(wal->WaitDurable(10).ok());
   wal.reset();
   auto again = Replayed(dir.path());
@@ -127,17 +153,17 @@ TEST(WriteAheadLog, ABitFlipEndsTheLogThereAndLaterSegmentsGo) {
   WalOptions options{dir.path(), 1000};
   {
     auto wal = WriteAheadLog::Open(options, nullptr).value();
-    for (int i = 0; i < 20; ++i) ASSERT_TRUE(wal->WaitDurable(wal->Append(1, std::string(300, 'z'))).ok());
+    for (int i = 0; i < 20; ++i) ASSERT_TRUE(wal->WaitDurable(wal->Append(1, "", std::string(300, 'z'))).ok());
   }
   auto segments = Segments(dir.path());
   ASSERT_GT(segments.size(), 3u);
   // Flip one payload bit in the second record of the second segment.
   {
     std::fstream f(segments[1], std::ios::in | std::ios::out | std::ios::binary);
-    f.seekp(24 + 300 + 24 + 10);
+    f.seekp(28 + 300 + 28 + 10);
     char c;
     f.read(&c, 1);
-    f.seekp(24 + 300 + 24 + 10);
+    f.seekp(28 + 300 + 28 + 10);
     c ^= 0x10;
     f.write(&c, 1);
   }

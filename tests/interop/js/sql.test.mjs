@@ -164,7 +164,7 @@ test('INSERT INTO a table goes through the table write path, atomically', async 
   assert.match(denied.details, /write permission on 'default.ledger'/);
 });
 
-test('rows acknowledged at memory by streaming ingest (DoExchange) are visible to SQL at once', async () => {
+test('rows acknowledged at memory by streaming ingest (DoExchange) are visible to SQL at once; idempotency keys', async () => {
   const schemaOnly = makeTable({ id: vectorFromArray([], new Int64()), what: vectorFromArray([], new Utf8()) });
   await put(admin, pathDescriptor('stream'), schemaOnly);  // an empty table
   const rows = makeTable({ id: vectorFromArray([1n, 2n, 3n], new Int64()), what: vectorFromArray(['a', 'b', 'c'], new Utf8()) });
@@ -185,11 +185,25 @@ test('rows acknowledged at memory by streaming ingest (DoExchange) are visible t
   assert.deepEqual(second.map((a) => a.durability_level), ['memory', 'disk']);
   assert.ok(second[0].lsn > acks[0].lsn);
   assert.deepEqual(rowsOf((await query(admin, 'SELECT count(*) AS n FROM stream')).table), [{ n: 6n }]);
+  // A stream with an idempotency key, sent twice: the second time nothing is
+  // written and every ack carries the first time's LSN.
+  const keyed = async () => {
+    const m = flightDataFromStream(tableToIPC(rows, 'stream'), pathDescriptor('stream'));
+    m.splice(1, 0, encode([[3, JSON.stringify({ requested_durability: 'disk', idempotency_key: 'js-load' })]]));
+    return (await admin.bidi('DoExchange', m)).responses.map((r) => JSON.parse(text(decode(r)[3][0])));
+  };
+  const firstTry = await keyed();
+  const retry = await keyed();
+  assert.deepEqual(firstTry.map((a) => [a.durability_level, a.duplicate ?? false, a.error]),
+    [['memory', false, null], ['disk', false, null]]);
+  assert.deepEqual(retry.map((a) => [a.durability_level, a.lsn, a.duplicate, a.error]),
+    [['memory', firstTry[0].lsn, true, null], ['disk', firstTry[0].lsn, true, null]]);
+  assert.deepEqual(rowsOf((await query(admin, 'SELECT count(*) AS n FROM stream')).table), [{ n: 9n }]);
   // Rows in files and rows in memory together (a DoPut appends a file).
   await put(admin, pathDescriptor('stream'), filed);
   const both = rowsOf((await query(admin, "SELECT what, count(*) AS n FROM stream GROUP BY what ORDER BY what")).table);
-  assert.deepEqual(both, [{ what: 'a', n: 2n }, { what: 'b', n: 2n }, { what: 'c', n: 2n }, { what: 'in a file', n: 1n }]);
-  assert.equal((await get(admin, 'stream')).numRows, 7);
+  assert.deepEqual(both, [{ what: 'a', n: 3n }, { what: 'b', n: 3n }, { what: 'c', n: 3n }, { what: 'in a file', n: 1n }]);
+  assert.equal((await get(admin, 'stream')).numRows, 10);
 });
 
 test('permissions: a user reads only the tables and topics granted', async () => {
