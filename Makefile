@@ -7,7 +7,7 @@
 #     make test-js     Arrow's JavaScript implementation against the Hangar binaries
 #     make test-asan   unit tests on an ASan + UBSan build (build-asan/)
 #     make test-fuzz   libFuzzer for $(FUZZ_TIME) s per target (build-fuzz/, clang)
-#   make bench       build and run every build/bin/bench_* executable
+#   make bench       build and run every build/bin/bench_* executable and bench/*.sh script
 #   make clean       remove the build trees; `make distclean` also removes fetched deps
 #
 # The first failing step stops the run with a non-zero exit (`make -k test` runs all).
@@ -119,7 +119,7 @@ test-fuzz: setup
 	done
 
 bench: build
-	@shopt -s nullglob; benches=($(BUILD_DIR)/bin/bench_*); ran=0; \
+	@shopt -s nullglob; benches=($(BUILD_DIR)/bin/bench_* bench/*.sh); ran=0; \
 	for b in "$${benches[@]}"; do \
 	  [ -f "$$b" ] && [ -x "$$b" ] || continue; \
 	  echo "== $$b"; "$$b"; ran=$$((ran + 1)); \

@@ -15,22 +15,13 @@
 #include "arrow/builder.h"
 #include "duckdb/database.h"
 #include "flight/client.h"
+#include "bench_util.h"
 #include "hangar_process.h"
 
 namespace hangar::bench {
 namespace {
 
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
-
-void Check(const Status& st, const char* what) {
-  if (!st.ok()) {
-    std::fprintf(stderr, "bench_tables: %s: %s\n", what, st.ToString().c_str());
-    std::exit(1);
-  }
-}
-
-double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
 
 arrow::SchemaPtr Schema() {
   return arrow::schema({arrow::field("id", arrow::int64(), false), arrow::field("value", arrow::float64()),
@@ -125,14 +116,7 @@ Timing HangarPutGet(const std::vector<arrow::RecordBatchPtr>& batches, int port)
 
 int main(int argc, char** argv) {
   using namespace hangar::bench;
-  int64_t rows = 10'000'000;
-  for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--quick") == 0) rows = 1'000'000;
-    else if (std::strcmp(argv[i], "--rows") == 0 && i + 1 < argc) rows = std::atoll(argv[++i]);
-  }
-  const std::string bin_dir = fs::path(argv[0]).parent_path().string();
-  const fs::path dir = fs::temp_directory_path() / ("hangar-bench-tables-" + std::to_string(getpid()));
-  fs::create_directories(dir);
+  const auto [rows, bin_dir, dir] = SetUpRowsBench(argc, argv, 10'000'000, 1'000'000, "hangar-bench-tables");
   auto batches = MakeData(rows, 64 * 1024);
   int64_t bytes = 0;
   for (const auto& b : batches) bytes += hangar::arrow::TotalBufferSize(*b);

@@ -34,6 +34,8 @@ constexpr const char* kUsage =
     "  --query-timeout SECONDS   interrupt SQL queries running longer (default: no limit)\n"
     "  --idempotency-window SECONDS  how long a streamed batch's idempotency key is\n"
     "                            remembered (default 3600)\n"
+    "  --max-memtable-mib N      memory for streamed rows not yet in Parquet, all tables\n"
+    "                            together; writers wait above it (default 512)\n"
     "  --users FILE              users file: turns on Basic->Bearer authentication\n"
     "                            (create it with `hangar user add`)\n"
     "  --token-secret-file FILE  HMAC key for bearer tokens, shared by a cluster's nodes\n"
@@ -129,7 +131,7 @@ int RunServe(const Args& args) {
   const std::set<std::string> value_flags = {"listen",   "data-dir", "users",         "token-secret-file",
                                              "token-ttl", "tls-cert", "tls-key",       "tls-client-ca",
                                              "max-message-mib", "kafka-brokers", "config",
-                                             "duckdb-threads", "duckdb-memory-limit", "query-timeout", "idempotency-window",
+                                             "duckdb-threads", "duckdb-memory-limit", "query-timeout", "idempotency-window", "max-memtable-mib",
                                              "kafka-security-protocol", "kafka-sasl-mechanism", "kafka-sasl-username",
                                              "kafka-sasl-password-file", "kafka-ssl-ca", "kafka-ssl-cert", "kafka-ssl-key",
                                              "kafka-property", "schema-registry", "schema-registry-user",
@@ -228,6 +230,11 @@ int RunServe(const Args& args) {
     if (seconds <= 0) return Fail("--idempotency-window must be a positive number of seconds");
     ingest_options.idempotency_window = std::chrono::seconds(seconds);
   }
+  if (auto mib = flags.Get("max-memtable-mib")) {
+    const long long n = std::atoll(mib->c_str());
+    if (n <= 0) return Fail("--max-memtable-mib must be a positive number");
+    ingest_options.max_memtable_bytes = static_cast<int64_t>(n) << 20;
+  }
   store::WalOpenReport wal_report;
   auto ingest = store::Ingest::Open(table_store, ingest_options, &wal_report);
   if (!ingest.ok()) return Fail("cannot open the write-ahead log in " + data_dir + ": " + ingest.status().ToString());
@@ -235,8 +242,8 @@ int RunServe(const Args& args) {
     std::fprintf(stderr, "hangar: write-ahead log: %lld records replayed%s%s\n",
                  static_cast<long long>(wal_report.records), wal_report.cut_reason.empty() ? "" : "; cut its end: ",
                  wal_report.cut_reason.c_str());
-  auto service = std::make_shared<server::HangarService>(table_store, *topics, sql_service,
-                                                         std::shared_ptr<store::Ingest>(std::move(*ingest)));
+  std::shared_ptr<store::Ingest> streaming(std::move(*ingest));
+  auto service = std::make_shared<server::HangarService>(table_store, *topics, sql_service, streaming);
   auto server = flight::FlightServer::Start(options, service);
   if (!server.ok()) return Fail(server.status().message());
   std::fprintf(stderr, "hangar: serving Flight on %s (%s%s), data in %s\n", (*server)->location().uri.c_str(),
@@ -247,6 +254,10 @@ int RunServe(const Args& args) {
   int signal_number = 0;
   sigwait(&signals, &signal_number);
   std::fprintf(stderr, "hangar: %s received, shutting down\n", strsignal(signal_number));
+  // Streaming writers first: each stream acknowledges what it took and ends
+  // with UNAVAILABLE at its next batch; then the calls get 5 s to finish.
+  // Whatever was taken is flushed when the last reference to `streaming` goes.
+  streaming->StopWrites();
   (*server)->Shutdown(std::chrono::seconds(5));
   return 0;
 }

@@ -6,6 +6,8 @@
 #include <grpcpp/impl/codegen/rpc_method.h>
 #include <grpcpp/impl/codegen/sync_stream.h>
 
+#include <mutex>
+
 #include "base/base64.h"
 #include "flight/protocol.h"
 #include "flight/status_mapping.h"
@@ -185,12 +187,18 @@ class DoExchangeStream : public ExchangeStream {
     }
     return Status::OK();
   }
-  Result<arrow::SchemaPtr> GetSchema() override { return reader_.GetSchema(); }
-  Result<FlightStreamChunk> Next() override { return reader_.Next(); }
+  Result<arrow::SchemaPtr> GetSchema() override {
+    std::lock_guard lock(read_mu_);
+    return reader_.GetSchema();
+  }
+  Result<FlightStreamChunk> Next() override {
+    std::lock_guard lock(read_mu_);
+    return reader_.Next();
+  }
   Status Close() override {
     HANGAR_RETURN_NOT_OK(DoneWriting());
     while (true) {
-      HANGAR_ASSIGN_OR_RETURN(auto chunk, reader_.Next());
+      HANGAR_ASSIGN_OR_RETURN(auto chunk, Next());
       if (chunk.end()) return Status::OK();
     }
   }
@@ -198,8 +206,12 @@ class DoExchangeStream : public ExchangeStream {
 
  private:
   // A write fails once the call is over; reading to the end yields the
-  // server's status.
+  // server's status. Unless another thread is reading (one thread may write
+  // while another reads, but gRPC allows one read at a time): that thread
+  // gets the status.
   Status FailedWrite() {
+    std::unique_lock lock(read_mu_, std::try_to_lock);
+    if (!lock.owns_lock()) return Disconnected();
     while (true) {
       auto chunk = reader_.Next();
       if (!chunk.ok()) return chunk.status();
@@ -213,6 +225,7 @@ class DoExchangeStream : public ExchangeStream {
   ClientSink<Stream> sink_;
   FlightStreamReader reader_;
   FlightStreamWriter writer_;
+  std::mutex read_mu_;  // one read at a time: Next, and a failed write's look at the status
   bool writes_done_ = false;
 };
 

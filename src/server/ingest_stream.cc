@@ -189,10 +189,14 @@ Status ServeIngestStream(store::Ingest& ingest, const flight::ServerCallContext&
       auto written = key_error.ok() ? ingest.Write(table, chunk.data, wanted, on_ack, batch_key)
                                     : Result<store::Ingest::Written>(key_error);
       if (!written.ok()) {
-        // Refused before it got an LSN: one ack with the reason, and on.
+        // Refused before it got an LSN: one ack with the reason, and on —
+        // unless the server is shutting down, which ends the stream.
         acks.Send(Ack(index, std::nullopt, store::DurabilityName(wanted), written.status(), false));
-        std::lock_guard lock(mu);
-        --outstanding;
+        {
+          std::lock_guard lock(mu);
+          --outstanding;
+        }
+        if (written.status().code() == StatusCode::kUnavailable) return written.status();
       }
     }
   };

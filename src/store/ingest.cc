@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <utility>
 
 #include "arrow/ipc/reader.h"
 #include "arrow/ipc/writer.h"
@@ -71,13 +72,17 @@ Result<std::unique_ptr<Ingest>> Ingest::Open(std::shared_ptr<TableStore> store, 
   return ingest;
 }
 
-Ingest::~Ingest() {
+void Ingest::StopWrites() {
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
   }
   flush_.notify_all();
   room_.notify_all();
+}
+
+Ingest::~Ingest() {
+  StopWrites();
   if (flusher_.joinable()) flusher_.join();
   if (options_.flush_on_close) {
     std::lock_guard flush_lock(flush_mu_);
@@ -150,7 +155,13 @@ Result<Ingest::Written> Ingest::Write(const QualifiedName& name, const arrow::Re
   {
     // Room in memory first: a writer faster than the flusher waits here.
     std::unique_lock lock(mu_);
-    room_.wait(lock, [&] { return memtable_bytes_ + bytes <= options_.max_memtable_bytes || memtable_bytes_ == 0 || stopping_; });
+    auto room = [&] { return memtable_bytes_ + bytes <= options_.max_memtable_bytes || memtable_bytes_ == 0 || stopping_; };
+    if (!room()) {
+      // Full: the flusher writes out what it has now, whatever the sizes and ages.
+      room_wanted_ = true;
+      flush_.notify_all();
+      room_.wait(lock, room);
+    }
     if (stopping_) return Status::Unavailable("the server is shutting down");
     memtable_bytes_ += bytes;
   }
@@ -197,17 +208,18 @@ Result<Ingest::Written> Ingest::Write(const QualifiedName& name, const arrow::Re
 void Ingest::FlusherLoop() {
   std::unique_lock lock(mu_);
   while (!stopping_) {
-    flush_.wait_for(lock, std::chrono::milliseconds(200), [&] { return stopping_ || commit_wanted_; });
+    flush_.wait_for(lock, std::chrono::milliseconds(200), [&] { return stopping_ || commit_wanted_ || room_wanted_; });
     if (stopping_) break;
-    if (commit_wanted_) {
+    if (commit_wanted_ && !room_wanted_) {
       // Let the batches of the next moments join the same flush.
-      flush_.wait_for(lock, options_.commit_delay, [&] { return stopping_; });
-      commit_wanted_ = false;
+      flush_.wait_for(lock, options_.commit_delay, [&] { return stopping_ || room_wanted_; });
     }
+    commit_wanted_ = false;
+    const bool full = std::exchange(room_wanted_, false);
     lock.unlock();
     {
       std::lock_guard flush_lock(flush_mu_);
-      Status st = FlushDue(false);
+      Status st = FlushDue(full);
       if (!st.ok()) std::fprintf(stderr, "hangar: flushing a memtable failed (will retry): %s\n", st.ToString().c_str());
     }
     lock.lock();

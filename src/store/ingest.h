@@ -27,7 +27,8 @@
 // them.
 //
 // Memory is bounded: above max_memtable_bytes (all tables), Write waits for
-// the flusher, so a writer faster than the disk is slowed, not buffered.
+// the flusher — which then flushes every memtable at once, whatever its size
+// and age — so a writer faster than the disk is slowed, not buffered.
 #pragma once
 
 #include <atomic>
@@ -99,6 +100,9 @@ class Ingest {
 
   // Flushes every memtable now.
   Status FlushAll();
+  // Shutting down: every Write from now on (and every one waiting for room)
+  // is UNAVAILABLE; what was taken is flushed by the destructor.
+  void StopWrites();
 
   int64_t memtable_bytes() const;
   const WriteAheadLog& wal() const { return *wal_; }
@@ -139,6 +143,7 @@ class Ingest {
   std::condition_variable flush_;  // wakes the flusher
   int64_t memtable_bytes_ = 0;     // guarded by mu_
   bool commit_wanted_ = false;     // guarded by mu_
+  bool room_wanted_ = false;       // a writer waits for memtable room; guarded by mu_
   bool stopping_ = false;          // guarded by mu_
   std::map<uint64_t, std::vector<CommitWaiter>> waiters_;  // by table id; guarded by mu_
 

@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -19,6 +21,39 @@
 extern char** environ;
 
 namespace hangar::testing {
+
+#if defined(__SANITIZE_ADDRESS__)
+#define HANGAR_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HANGAR_TEST_ASAN 1
+#endif
+#endif
+
+// A process's resident memory in MiB (-1 if it cannot be read).
+inline int64_t ResidentMiB(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::stoll(line.substr(6)) / 1024;
+  return -1;
+}
+
+// The environment for a server whose memory a test measures: under ASan, a
+// small quarantine (ASan keeps 256 MB of freed memory by default, and the
+// server would look as if it held what it only freed), plus `asan_options`.
+inline std::map<std::string, std::string> MemoryMeasuredEnv(const std::string& asan_options = "") {
+  std::map<std::string, std::string> env;
+#if defined(HANGAR_TEST_ASAN)
+  const char* asan = std::getenv("ASAN_OPTIONS");
+  std::string options = std::string(asan ? asan : "") + (asan && *asan ? ":" : "") + "quarantine_size_mb=4";
+  if (!asan_options.empty()) options += ":" + asan_options;
+  env["ASAN_OPTIONS"] = options;
+#else
+  (void)asan_options;
+#endif
+  return env;
+}
 
 class ServerProcess {
  public:
@@ -60,6 +95,7 @@ class ServerProcess {
     char line[1024];
     while (std::fgets(line, sizeof line, stderr_)) {
       const std::string text = line;
+      startup_log_ += text;
       const std::string kafka_line = "development Kafka cluster at ";
       if (const auto k = text.find(kafka_line); k != std::string::npos)
         kafka_ = text.substr(k + kafka_line.size(), text.find(' ', k + kafka_line.size()) - k - kafka_line.size());
@@ -84,6 +120,8 @@ class ServerProcess {
   pid_t pid() const { return pid_; }
   // The development Kafka cluster's bootstrap servers (--dev-kafka).
   const std::string& kafka() const { return kafka_; }
+  // What the server wrote to stderr up to the line naming its location.
+  const std::string& startup_log() const { return startup_log_; }
 
   // Sends `signal` and reaps the process; returns its wait status.
   int Kill(int signal) {
@@ -111,6 +149,7 @@ class ServerProcess {
   int port_ = 0;
   std::string kafka_;
   FILE* stderr_ = nullptr;
+  std::string startup_log_;
 };
 
 // A data directory for one server, removed with the object.

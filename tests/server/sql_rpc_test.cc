@@ -15,27 +15,12 @@ namespace hangar {
 namespace {
 
 using testing::ServerProcess;
+using testing::ResidentMiB;
 using testing::TempDataDir;
-
-// The server's resident memory in MiB.
-int64_t ResidentMiB(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.rfind("VmRSS:", 0) == 0) return std::stoll(line.substr(6)) / 1024;
-  return -1;
-}
 
 TEST(SqlRpc, AHugeResultStreamsWithBoundedServerMemory) {
   TempDataDir dir;
-  std::map<std::string, std::string> env;
-#if defined(__SANITIZE_ADDRESS__)
-  // ASan keeps freed memory in quarantine (256 MB by default): the server
-  // would look as if it held what it only freed.
-  const char* asan = std::getenv("ASAN_OPTIONS");
-  env["ASAN_OPTIONS"] = std::string(asan ? asan : "") + (asan && *asan ? ":" : "") + "quarantine_size_mb=4";
-#endif
-  ServerProcess server(dir.str(), env, {"--duckdb-memory-limit", "512MB"});
+  ServerProcess server(dir.str(), testing::MemoryMeasuredEnv(), {"--duckdb-memory-limit", "512MB"});
   ASSERT_TRUE(server.started());
   auto client = server.Connect();
   // 400M rows of two int64 columns: 6.4 GB of Arrow, far more than the server may hold.
