@@ -254,9 +254,9 @@ int RunServe(const Args& args) {
   int signal_number = 0;
   sigwait(&signals, &signal_number);
   std::fprintf(stderr, "hangar: %s received, shutting down\n", strsignal(signal_number));
-  // Streaming writers first: each stream acknowledges what it took and ends
-  // with UNAVAILABLE at its next batch; then the calls get 5 s to finish.
-  // Whatever was taken is flushed when the last reference to `streaming` goes.
+  // Streaming writers first: each stream acknowledges what it took and
+  // refuses the rest (UNAVAILABLE once its client half-closes); then the calls
+  // get 5 s to finish. What was taken is flushed when `streaming` goes.
   streaming->StopWrites();
   (*server)->Shutdown(std::chrono::seconds(5));
   return 0;

@@ -6,8 +6,6 @@
 #include <grpcpp/impl/codegen/rpc_method.h>
 #include <grpcpp/impl/codegen/sync_stream.h>
 
-#include <mutex>
-
 #include "base/base64.h"
 #include "flight/protocol.h"
 #include "flight/status_mapping.h"
@@ -187,14 +185,8 @@ class DoExchangeStream : public ExchangeStream {
     }
     return Status::OK();
   }
-  Result<arrow::SchemaPtr> GetSchema() override {
-    std::lock_guard lock(read_mu_);
-    return reader_.GetSchema();
-  }
-  Result<FlightStreamChunk> Next() override {
-    std::lock_guard lock(read_mu_);
-    return reader_.Next();
-  }
+  Result<arrow::SchemaPtr> GetSchema() override { return reader_.GetSchema(); }
+  Result<FlightStreamChunk> Next() override { return reader_.Next(); }
   Status Close() override {
     HANGAR_RETURN_NOT_OK(DoneWriting());
     while (true) {
@@ -205,18 +197,11 @@ class DoExchangeStream : public ExchangeStream {
   void Cancel() override { context_->TryCancel(); }
 
  private:
-  // A write fails once the call is over; reading to the end yields the
-  // server's status. Unless another thread is reading (one thread may write
-  // while another reads, but gRPC allows one read at a time): that thread
-  // gets the status.
+  // A write fails once the call is over. The messages the server sent
+  // before it ended (acks, results) and its status are the reader's: one
+  // thread may write while another reads, so a failed write does not read.
   Status FailedWrite() {
-    std::unique_lock lock(read_mu_, std::try_to_lock);
-    if (!lock.owns_lock()) return Disconnected();
-    while (true) {
-      auto chunk = reader_.Next();
-      if (!chunk.ok()) return chunk.status();
-      if (chunk->end()) return Disconnected();
-    }
+    return Status::Unavailable("the server ended the call; read the stream (Next or Close) for its status");
   }
 
   std::unique_ptr<grpc::ClientContext> context_;
@@ -225,7 +210,6 @@ class DoExchangeStream : public ExchangeStream {
   ClientSink<Stream> sink_;
   FlightStreamReader reader_;
   FlightStreamWriter writer_;
-  std::mutex read_mu_;  // one read at a time: Next, and a failed write's look at the status
   bool writes_done_ = false;
 };
 

@@ -68,7 +68,9 @@ class PutWriter {
   virtual void Cancel() = 0;
 };
 
-// DoExchange: batches both ways.
+// DoExchange: batches both ways. One thread may write while another reads.
+// A write fails (UNAVAILABLE) once the server has ended the call; what it sent
+// before, and its final status, come from the reading half.
 class ExchangeStream {
  public:
   virtual ~ExchangeStream() = default;

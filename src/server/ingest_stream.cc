@@ -141,6 +141,7 @@ Status ServeIngestStream(store::Ingest& ingest, const flight::ServerCallContext&
   std::condition_variable settled;
   int64_t outstanding = 0;  // batches not yet at their requested level; guarded by mu
 
+  Status shutting_down;  // set when a batch was refused because the server stops
   auto read_all = [&]() -> Status {
     WriteRequest request;
     int64_t batch_index = 0;
@@ -189,14 +190,15 @@ Status ServeIngestStream(store::Ingest& ingest, const flight::ServerCallContext&
       auto written = key_error.ok() ? ingest.Write(table, chunk.data, wanted, on_ack, batch_key)
                                     : Result<store::Ingest::Written>(key_error);
       if (!written.ok()) {
-        // Refused before it got an LSN: one ack with the reason, and on —
-        // unless the server is shutting down, which ends the stream.
+        // Refused before it got an LSN: one ack with the reason, and on.
+        // (While the server shuts down every batch is refused so; the
+        // stream goes on reading until the client half-closes or the grace
+        // period ends, as a connection closed with unread data would lose
+        // the acks still on their way to the client.)
         acks.Send(Ack(index, std::nullopt, store::DurabilityName(wanted), written.status(), false));
-        {
-          std::lock_guard lock(mu);
-          --outstanding;
-        }
-        if (written.status().code() == StatusCode::kUnavailable) return written.status();
+        if (written.status().code() == StatusCode::kUnavailable) shutting_down = written.status();
+        std::lock_guard lock(mu);
+        --outstanding;
       }
     }
   };
@@ -210,6 +212,7 @@ Status ServeIngestStream(store::Ingest& ingest, const flight::ServerCallContext&
   }
   Status drained = acks.Drain();
   if (!st.ok()) return st;
+  if (!shutting_down.ok()) return shutting_down;
   if (context.is_cancelled()) return Status::Cancelled("the client went away");
   return drained;
 }

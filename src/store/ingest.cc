@@ -75,14 +75,20 @@ Result<std::unique_ptr<Ingest>> Ingest::Open(std::shared_ptr<TableStore> store, 
 void Ingest::StopWrites() {
   {
     std::lock_guard lock(mu_);
-    stopping_ = true;
+    writes_stopped_ = true;
   }
-  flush_.notify_all();
+  // The flusher goes on: streams finishing their batches may wait for `committed`.
   room_.notify_all();
 }
 
 Ingest::~Ingest() {
-  StopWrites();
+  {
+    std::lock_guard lock(mu_);
+    writes_stopped_ = true;
+    stopping_ = true;
+  }
+  flush_.notify_all();
+  room_.notify_all();
   if (flusher_.joinable()) flusher_.join();
   if (options_.flush_on_close) {
     std::lock_guard flush_lock(flush_mu_);
@@ -155,14 +161,16 @@ Result<Ingest::Written> Ingest::Write(const QualifiedName& name, const arrow::Re
   {
     // Room in memory first: a writer faster than the flusher waits here.
     std::unique_lock lock(mu_);
-    auto room = [&] { return memtable_bytes_ + bytes <= options_.max_memtable_bytes || memtable_bytes_ == 0 || stopping_; };
+    auto room = [&] {
+      return memtable_bytes_ + bytes <= options_.max_memtable_bytes || memtable_bytes_ == 0 || writes_stopped_;
+    };
     if (!room()) {
       // Full: the flusher writes out what it has now, whatever the sizes and ages.
       room_wanted_ = true;
       flush_.notify_all();
       room_.wait(lock, room);
     }
-    if (stopping_) return Status::Unavailable("the server is shutting down");
+    if (writes_stopped_) return Status::Unavailable("the server is shutting down");
     memtable_bytes_ += bytes;
   }
   std::unique_lock order(order_mu_);

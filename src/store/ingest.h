@@ -144,7 +144,8 @@ class Ingest {
   int64_t memtable_bytes_ = 0;     // guarded by mu_
   bool commit_wanted_ = false;     // guarded by mu_
   bool room_wanted_ = false;       // a writer waits for memtable room; guarded by mu_
-  bool stopping_ = false;          // guarded by mu_
+  bool writes_stopped_ = false;    // StopWrites or the destructor; guarded by mu_
+  bool stopping_ = false;          // the flusher ends; guarded by mu_
   std::map<uint64_t, std::vector<CommitWaiter>> waiters_;  // by table id; guarded by mu_
 
   std::mutex flush_mu_;  // one flush at a time

@@ -338,7 +338,7 @@ TEST(IngestRpc, AStreamSentAgainWithItsKeyAfterACrashWritesEveryBatchExactlyOnce
 TEST(IngestRpc, SigtermDuringIngestEndsTheStreamsExitsZeroAndKeepsEveryBatchTaken) {
   TempDataDir dir;
   constexpr int64_t kRows = 50;
-  std::set<int64_t> taken, durable;  // batches acknowledged at memory, at disk
+  std::map<std::string, std::set<int64_t>> acked;  // batches by level acknowledged
   Status ended;
   {
     ServerProcess server(dir.str());
@@ -347,23 +347,32 @@ TEST(IngestRpc, SigtermDuringIngestEndsTheStreamsExitsZeroAndKeepsEveryBatchTake
     CreateEvents(*client);
     auto stream = client->DoExchange(flight::FlightDescriptor::Path({"events"})).value();
     ASSERT_TRUE(stream->Begin(EventSchema()).ok());
-    ASSERT_TRUE(stream->WriteMetadata(arrow::Buffer::FromString(R"({"requested_durability": "disk"})")).ok());
+    ASSERT_TRUE(stream->WriteMetadata(arrow::Buffer::FromString(R"({"requested_durability": "committed"})")).ok());
+    // A well-behaved writer: once told the server is shutting down, it
+    // stops sending and half-closes, and reads the acks to the end.
+    std::atomic<bool> refused = false;
     std::thread writer([&] {
-      for (int b = 0; b < 100000; ++b)
+      for (int b = 0; b < 100000 && !refused; ++b)
         if (!stream->WriteRecordBatch(*Events(b * kRows, kRows)).ok()) break;
+      (void)stream->DoneWriting();
     });
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     std::thread killer([&] { EXPECT_EQ(server.Kill(SIGTERM), 0) << "the server's wait status after SIGTERM"; });
     for (const auto& ack : ReadAcks(*stream, &ended)) {
-      if (!ack["error"].is_null()) continue;
-      (ack["durability_level"] == "memory" ? taken : durable).insert(ack["batch"].get<int64_t>());
+      if (ack["error"].is_null()) acked[ack["durability_level"]].insert(ack["batch"].get<int64_t>());
+      else if (ack["error"].get<std::string>().find("shutting down") != std::string::npos) refused = true;
     }
     killer.join();
     writer.join();
   }
-  // The stream ended with UNAVAILABLE (shutting down), not a hang until the grace period.
+  // The stream ended with UNAVAILABLE (shutting down), not a hang until the
+  // grace period, and only after every batch it took was acknowledged at
+  // every level up to `committed` (the flusher works on during shutdown).
   EXPECT_EQ(ended.code(), StatusCode::kUnavailable) << ended.ToString();
+  const std::set<int64_t>& taken = acked["memory"];
   ASSERT_FALSE(taken.empty());
+  EXPECT_EQ(acked["disk"], taken);
+  EXPECT_EQ(acked["committed"], taken);
   ServerProcess server(dir.str());
   ASSERT_TRUE(server.started());
   std::map<int64_t, int64_t> rows_of_batch;
@@ -372,9 +381,7 @@ TEST(IngestRpc, SigtermDuringIngestEndsTheStreamsExitsZeroAndKeepsEveryBatchTake
     ASSERT_TRUE(ids.insert(id).second) << "id " << id << " twice";
     ++rows_of_batch[id / kRows];
   }
-  // Every batch the server took — acknowledged at disk or only at memory —
-  // was flushed on the way out; nothing else is there.
-  for (int64_t b : durable) EXPECT_TRUE(taken.count(b));
+  // Every batch the server took is there, once; nothing else is.
   for (int64_t b : taken) ASSERT_EQ(rows_of_batch[b], kRows) << "batch " << b;
   EXPECT_EQ(rows_of_batch.size(), taken.size());
 }
