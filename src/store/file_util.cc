@@ -4,7 +4,9 @@
 
 #include <fcntl.h>
 #include <unistd.h>
+#include <zlib.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -62,22 +64,48 @@ Status FsyncPath(const fs::path& path, int flags) {
 Status FsyncFile(const fs::path& path) { return FsyncPath(path, O_RDONLY); }
 Status FsyncDirectory(const fs::path& dir) { return FsyncPath(dir, O_RDONLY | O_DIRECTORY); }
 
+Status WriteAll(int fd, std::string_view bytes, std::string_view failure, const fs::path& path) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return IoError(failure, path, errno);
+    }
+    bytes.remove_prefix(static_cast<size_t>(n));
+  }
+  return Status::OK();
+}
+
+Status AppendToFile(const fs::path& path, std::string_view bytes, bool sync, std::string_view what) {
+  Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+  if (fd.get() < 0) return IoError("cannot open " + std::string(what), path, errno);
+  const bool created = ::lseek(fd.get(), 0, SEEK_END) == 0;
+  HANGAR_RETURN_NOT_OK(WriteAll(fd.get(), bytes, "cannot write " + std::string(what), path));
+  if (!sync) return Status::OK();
+  if (::fsync(fd.get()) != 0) return IoError("cannot sync " + std::string(what), path, errno);
+  return created ? FsyncDirectory(path.parent_path()) : Status::OK();
+}
+
+uint32_t Crc32(std::string_view bytes, uint32_t crc) {
+  uLong value = crc;
+  // zlib takes lengths as uInt: big inputs go in pieces.
+  while (!bytes.empty()) {
+    const size_t n = std::min<size_t>(bytes.size(), 1u << 30);
+    value = crc32(value, reinterpret_cast<const Bytef*>(bytes.data()), static_cast<uInt>(n));
+    bytes.remove_prefix(n);
+  }
+  return static_cast<uint32_t>(value);
+}
+
 Status WriteFileAtomic(const fs::path& path, std::string_view contents) {
   fs::path tmp = path;
   tmp += ".tmp";
   {
     Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
     if (fd.get() < 0) return IoError("cannot create", tmp, errno);
-    size_t done = 0;
-    while (done < contents.size()) {
-      const ssize_t n = ::write(fd.get(), contents.data() + done, contents.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        const int err = errno;
-        ::unlink(tmp.c_str());
-        return IoError("cannot write", tmp, err);
-      }
-      done += static_cast<size_t>(n);
+    if (Status st = WriteAll(fd.get(), contents, "cannot write", tmp); !st.ok()) {
+      ::unlink(tmp.c_str());
+      return st;
     }
     if (::fsync(fd.get()) != 0 || fd.Close() != 0) {
       const int err = errno;

@@ -21,6 +21,18 @@ namespace fs = std::filesystem;
 Status WriteFileAtomic(const fs::path& path, std::string_view contents);
 Result<std::string> ReadWholeFile(const fs::path& path);
 
+// Writes all of `bytes` to `fd`, through short writes and EINTR; an error
+// is IoError(failure, path, errno).
+Status WriteAll(int fd, std::string_view bytes, std::string_view failure, const fs::path& path);
+// Appends `bytes` to `path` (created if missing); with `sync`, fsyncs the
+// file, and its folder when the file is new. Errors name `what` ("cannot
+// write <what> <path>: ...").
+Status AppendToFile(const fs::path& path, std::string_view bytes, bool sync, std::string_view what);
+
+// CRC-32 (zlib's) of `bytes`, continuing from `crc`: records of Hangar's own
+// files check themselves with it.
+uint32_t Crc32(std::string_view bytes, uint32_t crc = 0);
+
 Status FsyncFile(const fs::path& path);
 Status FsyncDirectory(const fs::path& dir);
 // rename(2) followed by an fsync of the target's directory (and of the

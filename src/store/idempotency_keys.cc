@@ -1,8 +1,6 @@
 #include "store/idempotency_keys.h"
 
-#include <fcntl.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <cerrno>
 #include <cstring>
@@ -18,18 +16,13 @@ constexpr size_t kHeaderBytes = 8;        // key length, CRC
 constexpr size_t kBodyFixedBytes = 16;    // LSN, time
 constexpr uint32_t kMaxKey = 1u << 16;
 
-uint32_t Crc(std::string_view body) {
-  return static_cast<uint32_t>(
-      crc32(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(body.data()), static_cast<uInt>(body.size())));
-}
-
 void Encode(std::string& out, const std::string& key, uint64_t lsn, int64_t time_us) {
   std::string body;
   PutRaw<uint64_t>(body, lsn);
   PutRaw<int64_t>(body, time_us);
   body += key;
   PutRaw<uint32_t>(out, static_cast<uint32_t>(key.size()));
-  PutRaw<uint32_t>(out, Crc(body));
+  PutRaw<uint32_t>(out, Crc32(body));
   out += body;
 }
 
@@ -47,14 +40,13 @@ Result<std::unique_ptr<IdempotencyKeys>> IdempotencyKeys::Open(const fs::path& d
     const uint32_t key_length = GetRaw<uint32_t>(h), crc = GetRaw<uint32_t>(h + 4);
     if (key_length > kMaxKey || bytes.size() - pos - kHeaderBytes - kBodyFixedBytes < key_length) break;
     std::string_view body(h + kHeaderBytes, kBodyFixedBytes + key_length);
-    if (Crc(body) != crc) break;
-    keys->Add(std::string(body.substr(kBodyFixedBytes)), GetRaw<uint64_t>(body.data()), GetRaw<int64_t>(body.data() + 8));
+    if (Crc32(body) != crc) break;
+    keys->Remember(std::string(body.substr(kBodyFixedBytes)), GetRaw<uint64_t>(body.data()), GetRaw<int64_t>(body.data() + 8));
     ++keys->file_records_;
     pos += kHeaderBytes + body.size();
   }
   // What follows the last whole record is an append a crash interrupted;
   // its keys are still in the write-ahead log.
-  keys->unpersisted_.clear();
   if (pos < bytes.size()) {
     if (::truncate(keys->file_.c_str(), static_cast<off_t>(pos)) != 0)
       return IoError("cannot cut the idempotency key file", keys->file_, errno);
@@ -69,10 +61,14 @@ std::optional<uint64_t> IdempotencyKeys::Find(const std::string& key) const {
   return it->second.lsn;
 }
 
-void IdempotencyKeys::Add(const std::string& key, uint64_t lsn, int64_t time_us) {
-  if (!keys_.try_emplace(key, Entry{lsn, time_us}).second) return;
-  unpersisted_.emplace(lsn, key);
+bool IdempotencyKeys::Remember(const std::string& key, uint64_t lsn, int64_t time_us) {
+  if (!keys_.try_emplace(key, Entry{lsn, time_us}).second) return false;
   by_age_.push_back(key);
+  return true;
+}
+
+void IdempotencyKeys::Add(const std::string& key, uint64_t lsn, int64_t time_us) {
+  if (Remember(key, lsn, time_us)) unpersisted_.emplace(lsn, key);
 }
 
 void IdempotencyKeys::Expire(int64_t now_us) {
@@ -102,27 +98,11 @@ Status IdempotencyKeys::Persist(uint64_t upto, int64_t now_us) {
       const Entry& entry = keys_.at(it->second);
       Encode(bytes, it->second, entry.lsn, entry.time_us);
     }
-    HANGAR_RETURN_NOT_OK(Append(bytes));
+    HANGAR_RETURN_NOT_OK(AppendToFile(file_, bytes, fsync_, "the idempotency key file"));
     file_records_ += added;
   }
   unpersisted_.erase(unpersisted_.begin(), end);
   return Status::OK();
-}
-
-Status IdempotencyKeys::Append(const std::string& bytes) {
-  const int fd = ::open(file_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0) return IoError("cannot open the idempotency key file", file_, errno);
-  const bool created = ::lseek(fd, 0, SEEK_END) == 0;
-  Status st;
-  for (size_t done = 0; done < bytes.size() && st.ok();) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno != EINTR) st = IoError("cannot write the idempotency key file", file_, errno);
-    if (n > 0) done += static_cast<size_t>(n);
-  }
-  if (st.ok() && fsync_ && ::fsync(fd) != 0) st = IoError("cannot sync the idempotency key file", file_, errno);
-  ::close(fd);
-  if (st.ok() && created && fsync_) st = FsyncDirectory(file_.parent_path());
-  return st;
 }
 
 Status IdempotencyKeys::Rewrite(uint64_t upto) {

@@ -53,8 +53,9 @@ class IdempotencyKeys {
  private:
   IdempotencyKeys(fs::path file, std::chrono::seconds window, bool fsync)
       : file_(std::move(file)), window_us_(window.count() * 1000000), fsync_(fsync) {}
+  // Takes `key` for batch `lsn` unless it is known; false if it was.
+  bool Remember(const std::string& key, uint64_t lsn, int64_t time_us);
   void Expire(int64_t now_us);
-  Status Append(const std::string& bytes);
   Status Rewrite(uint64_t upto);
 
   struct Entry {

@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -21,19 +20,11 @@ constexpr uint32_t kMaxKey = 1u << 16;
 constexpr uint32_t kMaxPayload = 1u << 30;
 
 uint32_t Checksum(uint64_t lsn, uint64_t table_id, std::string_view key, std::string_view payload) {
-  uLong crc = crc32(0L, Z_NULL, 0);
-  crc = crc32(crc, reinterpret_cast<const Bytef*>(&lsn), sizeof lsn);
-  crc = crc32(crc, reinterpret_cast<const Bytef*>(&table_id), sizeof table_id);
-  const auto key_length = static_cast<uint32_t>(key.size());
-  crc = crc32(crc, reinterpret_cast<const Bytef*>(&key_length), sizeof key_length);
-  crc = crc32(crc, reinterpret_cast<const Bytef*>(key.data()), key_length);
-  // zlib takes lengths as uInt: feed big payloads in pieces.
-  for (size_t done = 0; done < payload.size();) {
-    const size_t n = std::min<size_t>(payload.size() - done, 1u << 30);
-    crc = crc32(crc, reinterpret_cast<const Bytef*>(payload.data() + done), static_cast<uInt>(n));
-    done += n;
-  }
-  return static_cast<uint32_t>(crc);
+  std::string header;
+  PutRaw<uint64_t>(header, lsn);
+  PutRaw<uint64_t>(header, table_id);
+  PutRaw<uint32_t>(header, static_cast<uint32_t>(key.size()));
+  return Crc32(payload, Crc32(key, Crc32(header)));
 }
 
 std::string SegmentName(uint64_t first_lsn) {
@@ -51,19 +42,6 @@ uint64_t FirstLsnOf(const fs::path& path) {
     lsn = lsn * 10 + static_cast<uint64_t>(name[i] - '0');
   }
   return lsn;
-}
-
-Status WriteAll(int fd, const char* data, size_t size, const fs::path& path) {
-  while (size > 0) {
-    const ssize_t n = ::write(fd, data, size);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return IoError("cannot write the write-ahead log", path, errno);
-    }
-    data += n;
-    size -= static_cast<size_t>(n);
-  }
-  return Status::OK();
 }
 
 }  // namespace
@@ -205,7 +183,7 @@ uint64_t WriteAheadLog::Append(uint64_t table_id, std::string_view key, std::str
 }
 
 Status WriteAheadLog::WriteGroup(const std::string& bytes) {
-  HANGAR_RETURN_NOT_OK(WriteAll(fd_, bytes.data(), bytes.size(), segment_));
+  HANGAR_RETURN_NOT_OK(WriteAll(fd_, bytes, "cannot write the write-ahead log", segment_));
   segment_size_ += static_cast<int64_t>(bytes.size());
   if (options_.fsync && ::fdatasync(fd_) != 0) return IoError("cannot sync the write-ahead log", segment_, errno);
   return Status::OK();
