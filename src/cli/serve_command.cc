@@ -17,6 +17,7 @@
 #include "kafka/schemas_topic_registry.h"
 #include "server/hangar_service.h"
 #include "sql/engine.h"
+#include "store/compactor.h"
 #include "store/table_store.h"
 
 namespace hangar::cli {
@@ -243,6 +244,8 @@ int RunServe(const Args& args) {
                  static_cast<long long>(wal_report.records), wal_report.cut_reason.empty() ? "" : "; cut its end: ",
                  wal_report.cut_reason.c_str());
   std::shared_ptr<store::Ingest> streaming(std::move(*ingest));
+  // Small files (frequent flushes, small puts) are merged in the background.
+  store::Compactor compactor(table_store, std::chrono::seconds(5));
   auto service = std::make_shared<server::HangarService>(table_store, *topics, sql_service, streaming);
   auto server = flight::FlightServer::Start(options, service);
   if (!server.ok()) return Fail(server.status().message());

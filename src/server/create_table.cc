@@ -1,9 +1,12 @@
 #include "server/create_table.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "arrow/json/integration_json.h"
 #include "arrow/type_parse.h"
+#include "store/primary_key.h"
 
 namespace hangar::server {
 
@@ -41,12 +44,32 @@ Result<CreateTableRequest> ParseCreateTable(std::string_view body) {
   if (!json.contains("name") || !json["name"].is_string()) return Status::Invalid("CreateTable: \"name\" is missing");
   CreateTableRequest out;
   HANGAR_ASSIGN_OR_RETURN(out.name, store::ParseQualifiedName(json["name"].get<std::string>()));
-  const std::string table_type = json.value("table_type", "append_only");
-  if (table_type == "primary_key" || json.contains("primary_key") || json.contains("partition_spec"))
-    return Status::Unimplemented("CreateTable: primary-key and partitioned tables are not supported yet; "
-                                 "create an append_only table without primary_key or partition_spec");
-  if (table_type != "append_only")
+  if (json.contains("partition_spec") && !json["partition_spec"].is_null())
+    return Status::Unimplemented("CreateTable: partitioned tables are not supported yet; leave out partition_spec");
+  // primary_key: a column name or a list of them.
+  if (json.contains("primary_key") && !json["primary_key"].is_null()) {
+    const auto& key = json["primary_key"];
+    if (key.is_string()) {
+      out.primary_key.push_back(key.get<std::string>());
+    } else if (key.is_array() && std::all_of(key.begin(), key.end(), [](const auto& k) { return k.is_string(); })) {
+      for (const auto& k : key) out.primary_key.push_back(k.get<std::string>());
+    } else {
+      return Status::Invalid("CreateTable: primary_key must be a column name or a list of column names");
+    }
+  }
+  // table_type defaults to what primary_key implies.
+  if (json.contains("table_type") && !json["table_type"].is_string())
+    return Status::Invalid("CreateTable: table_type must be \"append_only\" or \"primary_key\"");
+  const std::string table_type = json.value("table_type", out.primary_key.empty() ? "append_only" : "primary_key");
+  if (table_type == "primary_key") {
+    if (out.primary_key.empty())
+      return Status::Invalid("CreateTable: a primary_key table needs \"primary_key\": the key column(s)");
+  } else if (table_type == "append_only") {
+    if (!out.primary_key.empty())
+      return Status::Invalid("CreateTable: an append_only table has no primary_key (or say table_type \"primary_key\")");
+  } else {
     return Status::Invalid("CreateTable: table_type must be append_only or primary_key, not '" + table_type + "'");
+  }
   if (!json.contains("schema_json")) return Status::Invalid("CreateTable: \"schema_json\" is missing");
   nlohmann::json schema = json["schema_json"];
   if (schema.is_string()) {
@@ -62,6 +85,10 @@ Result<CreateTableRequest> ParseCreateTable(std::string_view body) {
   }
   if (fields.empty()) return Status::Invalid("CreateTable: a table needs at least one field");
   out.schema = arrow::schema(std::move(fields));
+  if (!out.primary_key.empty()) {
+    Status st = store::CheckPrimaryKey(*out.schema, out.primary_key);
+    if (!st.ok()) return st.WithContext("CreateTable");
+  }
   return out;
 }
 

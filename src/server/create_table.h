@@ -8,9 +8,14 @@
 // `type` is an Arrow type name ("int64", "timestamp[us, UTC]", "list<int32>",
 // see arrow/type_parse.h) or an Arrow integration-JSON type object (then the
 // field is read as an integration-JSON field, with its `children`).
+// `primary_key` is a column name or a list of them; `table_type` defaults to
+// "primary_key" when there is one, else "append_only". Partition specs are
+// refused (UNIMPLEMENTED) until partitioned tables exist.
 #pragma once
 
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "arrow/type.h"
 #include "store/names.h"
@@ -20,6 +25,7 @@ namespace hangar::server {
 struct CreateTableRequest {
   store::QualifiedName name;
   arrow::SchemaPtr schema;
+  std::vector<std::string> primary_key;  // empty: append_only
 };
 
 Result<CreateTableRequest> ParseCreateTable(std::string_view body);

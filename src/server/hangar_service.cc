@@ -174,7 +174,8 @@ Result<flight::AccessRequest> HangarService::AccessFor(const flight::ServerCallC
   }
 }
 
-flight::FlightInfo HangarService::InfoFor(const store::TableSnapshot& snapshot) const {
+Result<flight::FlightInfo> HangarService::InfoFor(const store::SnapshotPtr& snapshot_ptr) const {
+  const store::TableSnapshot& snapshot = *snapshot_ptr;
   const QualifiedName& name = snapshot.name;
   flight::FlightInfo info;
   info.schema = snapshot.schema;
@@ -183,7 +184,7 @@ flight::FlightInfo HangarService::InfoFor(const store::TableSnapshot& snapshot) 
   auto groups = tables_->FileGroups(snapshot);
   if (groups.empty()) groups.emplace_back();  // an empty table: one endpoint that yields the schema
   for (const auto& group : groups) info.endpoints.push_back({flight::Ticket{TicketFor(name, group)}, {}, std::nullopt, ""});
-  info.total_records = snapshot.rows;
+  HANGAR_ASSIGN_OR_RETURN(info.total_records, tables_->CountRows(snapshot_ptr));
   info.total_bytes = snapshot.bytes;
   info.ordered = true;
   return info;
@@ -192,7 +193,10 @@ flight::FlightInfo HangarService::InfoFor(const store::TableSnapshot& snapshot) 
 Result<std::vector<flight::FlightInfo>> HangarService::ListFlights(const flight::ServerCallContext&,
                                                                    const flight::Criteria&) {
   std::vector<flight::FlightInfo> out;
-  for (const auto& snapshot : tables_->List()) out.push_back(InfoFor(*snapshot));
+  for (const auto& snapshot : tables_->List()) {
+    HANGAR_ASSIGN_OR_RETURN(auto info, InfoFor(snapshot));
+    out.push_back(std::move(info));
+  }
   if (topics_) {
     HANGAR_ASSIGN_OR_RETURN(auto topics, topics_->List());
     for (auto& info : topics) out.push_back(std::move(info));
@@ -210,7 +214,7 @@ Result<flight::FlightInfo> HangarService::GetFlightInfo(const flight::ServerCall
   }
   HANGAR_ASSIGN_OR_RETURN(auto target, TargetOf(descriptor));
   HANGAR_ASSIGN_OR_RETURN(auto snapshot, tables_->Snapshot(target.name));
-  flight::FlightInfo info = InfoFor(*snapshot);
+  HANGAR_ASSIGN_OR_RETURN(auto info, InfoFor(snapshot));
   info.descriptor = descriptor;  // echoed as asked
   return info;
 }
@@ -285,10 +289,24 @@ Result<std::string> HangarService::Describe(const QualifiedName& name) const {
     fields.push_back({{"name", f->name()}, {"type", f->type()->ToString()}, {"nullable", f->nullable()}});
   nlohmann::json files = nlohmann::json::array();
   for (const auto& f : snapshot->files) files.push_back({{"name", f.meta.name}, {"rows", f.meta.rows}, {"bytes", f.meta.bytes}});
-  return nlohmann::json{{"name", name.ToString()}, {"table_type", "append_only"}, {"version", snapshot->version},
-                        {"schema", snapshot->schema->ToString()}, {"fields", fields}, {"rows", snapshot->rows},
-                        {"bytes", snapshot->bytes}, {"files", files}}
-      .dump();
+  HANGAR_ASSIGN_OR_RETURN(const int64_t rows, tables_->CountRows(snapshot));
+  int64_t memtable_rows = 0;
+  for (const auto& m : *snapshot->memtable) memtable_rows += m.batch->num_rows;
+  nlohmann::json out = {{"name", name.ToString()},
+                        {"table_type", snapshot->primary_key.empty() ? "append_only" : "primary_key"},
+                        {"version", snapshot->version},
+                        {"schema", snapshot->schema->ToString()},
+                        {"fields", fields},
+                        {"rows", rows},
+                        {"bytes", snapshot->bytes},
+                        {"files", files},
+                        {"memtable_rows", memtable_rows}};
+  // Every version of every key, as stored (rows counts the latest ones).
+  if (!snapshot->primary_key.empty()) {
+    out["primary_key"] = snapshot->primary_key;
+    out["stored_rows"] = snapshot->rows;
+  }
+  return out.dump();
 }
 
 Result<std::vector<flight::ActionResult>> HangarService::DoAction(const flight::ServerCallContext& context,
@@ -307,9 +325,22 @@ Result<std::vector<flight::ActionResult>> HangarService::DoAction(const flight::
   if (action.type == "CreateTable") {
     HANGAR_ASSIGN_OR_RETURN(auto request, ParseCreateTable(action.body));
     if (request.name.ns == kKafkaNamespace) return Status::Invalid("no table may be created in the 'kafka' namespace");
-    HANGAR_RETURN_NOT_OK(tables_->CreateTable(request.name, request.schema).status());
+    HANGAR_RETURN_NOT_OK(tables_->CreateTable(request.name, request.schema, request.primary_key).status());
     HANGAR_ASSIGN_OR_RETURN(auto text, Describe(request.name));
     return std::vector<flight::ActionResult>{{std::move(text)}};
+  }
+  if (action.type == "CompactTable") {
+    auto body = nlohmann::json::parse(action.body, nullptr, false);
+    HANGAR_ASSIGN_OR_RETURN(auto text, StringFromJson(body, "name", action.type + " (body {\"name\": \"users\"})"));
+    HANGAR_ASSIGN_OR_RETURN(auto name, ResolveName(text));
+    HANGAR_ASSIGN_OR_RETURN(auto table, tables_->FindTable(name));
+    HANGAR_ASSIGN_OR_RETURN(auto result, tables_->Compact(table, true));
+    return std::vector<flight::ActionResult>{{nlohmann::json{{"table", name.ToString()},
+                                                             {"files_before", result.files_before},
+                                                             {"files_after", result.files_after},
+                                                             {"rows_before", result.rows_before},
+                                                             {"rows_after", result.rows_after}}
+                                                  .dump()}};
   }
   if (action.type == "DropTable" || action.type == "DescribeTable") {
     auto body = nlohmann::json::parse(action.body, nullptr, false);
@@ -329,10 +360,15 @@ Result<std::vector<flight::ActionType>> HangarService::ListActions(const flight:
   std::vector<flight::ActionType> actions{
       {"CreateTable",
        "create an empty table; body {\"name\": \"users\", \"schema_json\": \"{\\\"fields\\\": [{\\\"name\\\": "
-       "\\\"id\\\", \\\"type\\\": \\\"int64\\\", \\\"nullable\\\": false}]}\"}; answers as DescribeTable"},
+       "\\\"id\\\", \\\"type\\\": \\\"int64\\\", \\\"nullable\\\": false}]}\", \"primary_key\": [\"id\"]} "
+       "(primary_key optional: with one, writes are upserts and reads see the latest row per key); "
+       "answers as DescribeTable"},
       {"ListTables", "JSON list of every table, e.g. [\"default.users\"]"},
       {"DescribeTable", "a table's schema, row count, size and files; body {\"name\": \"users\"}"},
       {"DropTable", "drop a table; body {\"name\": \"users\"}"},
+      {"CompactTable",
+       "rewrite a table's files into few large ones, keeping one row per key in a primary-key table; body "
+       "{\"name\": \"users\"}; answers {\"files_before\", \"files_after\", \"rows_before\", \"rows_after\"}"},
       {"drop_dataset", "drop a table; body: the bare name (as the Arrow cookbook sends it)"},
   };
   if (sql_) {

@@ -87,7 +87,7 @@ class HangarService : public flight::FlightService {
   static Result<std::optional<TopicRequest>> TopicOf(const flight::FlightDescriptor& descriptor);
 
  private:
-  flight::FlightInfo InfoFor(const store::TableSnapshot& snapshot) const;
+  Result<flight::FlightInfo> InfoFor(const store::SnapshotPtr& snapshot) const;
   Result<std::string> Describe(const QualifiedName& name) const;
   Result<TopicFlights*> Topics() const;
   // The SQL service if `bytes` is a Flight SQL message, else null.

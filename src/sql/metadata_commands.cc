@@ -310,6 +310,26 @@ Result<arrow::RecordBatchPtr> Tables(SqlEngine& engine, const pb::CommandGetTabl
   return rows.Finish();
 }
 
+// One row per key column of the named table, if it has a primary key.
+Result<arrow::RecordBatchPtr> PrimaryKeys(SqlEngine& engine, const pb::CommandGetPrimaryKeys& command) {
+  HANGAR_ASSIGN_OR_RETURN(auto rows, Rows::Make(PrimaryKeysSchema()));
+  if (CatalogMatches(command.has_catalog(), command.catalog())) {
+    HANGAR_ASSIGN_OR_RETURN(auto names, engine.ListRelations());
+    for (const auto& name : names) {
+      if (name.name != command.table() || (command.has_db_schema() && command.db_schema() != name.ns)) continue;
+      if (name.ns == store::kKafkaNamespace) continue;  // topics have no keys
+      auto snapshot = engine.relations().tables()->Snapshot(name);
+      if (!snapshot.ok() && snapshot.status().code() == StatusCode::kNotFound) continue;  // dropped meanwhile
+      HANGAR_RETURN_NOT_OK(snapshot.status());
+      const auto& key = (*snapshot)->primary_key;
+      for (size_t i = 0; i < key.size(); ++i)
+        rows.Text(std::nullopt).Text(name.ns).Text(name.name).Text(key[i]).Text(std::nullopt)
+            .Int32(static_cast<int32_t>(i + 1));
+    }
+  }
+  return rows.Finish();
+}
+
 Result<arrow::RecordBatchPtr> TableTypes() {
   HANGAR_ASSIGN_OR_RETURN(auto rows, Rows::Make(TableTypesSchema()));
   rows.Text("TABLE").Text("TOPIC");
@@ -446,12 +466,17 @@ Result<arrow::RecordBatchPtr> RunMetadataCommand(SqlEngine& engine, const google
     return Tables(engine, command);
   }
   if (c.Is<pb::CommandGetTableTypes>()) return TableTypes();
+  if (c.Is<pb::CommandGetPrimaryKeys>()) {
+    pb::CommandGetPrimaryKeys command;
+    HANGAR_RETURN_NOT_OK(unpack(command));
+    return PrimaryKeys(engine, command);
+  }
   if (c.Is<pb::CommandGetXdbcTypeInfo>()) {
     pb::CommandGetXdbcTypeInfo command;
     HANGAR_RETURN_NOT_OK(unpack(command));
     return XdbcTypeInfo(command);
   }
-  // No catalogs, and no keys yet (primary-key tables are still to come): empty results.
+  // No catalogs, and no foreign keys: empty results.
   HANGAR_ASSIGN_OR_RETURN(auto schema, MetadataSchema(c));
   HANGAR_ASSIGN_OR_RETURN(auto rows, Rows::Make(schema));
   return rows.Finish();

@@ -55,72 +55,34 @@ class TopicScan : public arrow::RecordBatchSource {
 
 }  // namespace
 
-// The table snapshots whose memtable rows a view reads, by snapshot id: a
-// view names its snapshot ("ns.t@id"), so that a query reads the memtable
-// of the very snapshot whose files it reads. Running queries pin them.
-struct Relations::Snapshots {
-  std::mutex mu;
-  std::map<uint64_t, std::weak_ptr<const store::TableSnapshot>> by_id;  // guarded by mu
-
-  void Add(const store::SnapshotPtr& snapshot) {
-    std::lock_guard lock(mu);
-    std::erase_if(by_id, [](const auto& entry) { return entry.second.expired(); });
-    by_id[snapshot->id] = snapshot;
-  }
-  Result<store::SnapshotPtr> Find(const std::string& name, uint64_t id) {
-    std::lock_guard lock(mu);
-    auto it = by_id.find(id);
-    auto snapshot = it == by_id.end() ? nullptr : it->second.lock();
-    if (!snapshot) return Status::Unavailable("table " + name + " changed while the query started; run it again");
-    return snapshot;
-  }
-};
-
 namespace {
 
-class HangarScanProvider : public ScanProvider {
- public:
-  HangarScanProvider(std::shared_ptr<store::TableStore> tables, std::shared_ptr<kafka::KafkaCluster> cluster,
-                     std::shared_ptr<kafka::SchemaRegistry> registry, std::shared_ptr<Relations::Snapshots> snapshots)
-      : tables_(std::move(tables)), cluster_(std::move(cluster)), registry_(std::move(registry)),
-        snapshots_(std::move(snapshots)) {}
+constexpr const char* kScanFunction = "hangar_scan";
 
-  // "ns.t@id": the memtable rows of snapshot id of table ns.t.
-  static std::optional<std::pair<std::string, uint64_t>> MemtableOf(const std::string& text) {
-    const size_t at = text.rfind('@');
-    if (at == std::string::npos) return std::nullopt;
-    return std::make_pair(text.substr(0, at), std::strtoull(text.c_str() + at + 1, nullptr, 10));
-  }
+// hangar_scan('kafka.<topic>'): a topic, read when the query starts.
+class TopicScanProvider : public duckdb::ScanProvider {
+ public:
+  TopicScanProvider(std::shared_ptr<kafka::KafkaCluster> cluster, std::shared_ptr<kafka::SchemaRegistry> registry)
+      : cluster_(std::move(cluster)), registry_(std::move(registry)) {}
 
   Result<arrow::SchemaPtr> Schema(const std::string& text) override {
-    if (auto memtable = MemtableOf(text)) {
-      HANGAR_ASSIGN_OR_RETURN(auto snapshot, snapshots_->Find(memtable->first, memtable->second));
-      return snapshot->schema;
-    }
-    HANGAR_ASSIGN_OR_RETURN(auto name, store::ParseQualifiedName(text));
-    if (name.ns == kKafkaNamespace) return TopicSchema(name.name);
-    HANGAR_ASSIGN_OR_RETURN(auto snapshot, tables_->Snapshot(name));
-    return snapshot->schema;
+    HANGAR_ASSIGN_OR_RETURN(auto name, TopicName(text));
+    return TopicSchema(name);
   }
 
   Result<std::unique_ptr<arrow::RecordBatchSource>> Open(const std::string& text) override {
-    if (auto memtable = MemtableOf(text)) {
-      HANGAR_ASSIGN_OR_RETURN(auto snapshot, snapshots_->Find(memtable->first, memtable->second));
-      std::vector<arrow::RecordBatchPtr> batches;
-      for (const auto& m : *snapshot->memtable) batches.push_back(m.batch);
-      return std::unique_ptr<arrow::RecordBatchSource>(
-          std::make_unique<arrow::VectorSource>(snapshot->schema, std::move(batches)));
-    }
+    HANGAR_ASSIGN_OR_RETURN(auto name, TopicName(text));
+    if (!cluster_) return Status::FailedPrecondition("this server is not connected to Kafka");
+    HANGAR_ASSIGN_OR_RETURN(auto schema, TopicSchema(name));
+    HANGAR_ASSIGN_OR_RETURN(auto topic, cluster_->DescribeTopic(name));
+    return std::unique_ptr<arrow::RecordBatchSource>(
+        std::make_unique<TopicScan>(cluster_, registry_, std::move(topic), std::move(schema)));
+  }
+
+  static Result<std::string> TopicName(const std::string& text) {
     HANGAR_ASSIGN_OR_RETURN(auto name, store::ParseQualifiedName(text));
-    if (name.ns == kKafkaNamespace) {
-      if (!cluster_) return Status::FailedPrecondition("this server is not connected to Kafka");
-      HANGAR_ASSIGN_OR_RETURN(auto schema, TopicSchema(name.name));
-      HANGAR_ASSIGN_OR_RETURN(auto topic, cluster_->DescribeTopic(name.name));
-      return std::unique_ptr<arrow::RecordBatchSource>(
-          std::make_unique<TopicScan>(cluster_, registry_, std::move(topic), std::move(schema)));
-    }
-    HANGAR_ASSIGN_OR_RETURN(auto snapshot, tables_->Snapshot(name));
-    return tables_->Scan(snapshot);
+    if (name.ns != kKafkaNamespace) return Status::Invalid(kScanFunction + std::string(" reads topics (kafka.<topic>), not ") + text);
+    return name.name;
   }
 
   Result<arrow::SchemaPtr> TopicSchema(const std::string& topic) {
@@ -130,10 +92,8 @@ class HangarScanProvider : public ScanProvider {
   }
 
  private:
-  std::shared_ptr<store::TableStore> tables_;
   std::shared_ptr<kafka::KafkaCluster> cluster_;
   std::shared_ptr<kafka::SchemaRegistry> registry_;
-  std::shared_ptr<Relations::Snapshots> snapshots_;
 };
 
 }  // namespace
@@ -147,10 +107,9 @@ Result<std::shared_ptr<Relations>> Relations::Open(std::shared_ptr<duckdb::Datab
   out->tables_ = tables;
   out->cluster_ = cluster;
   out->registry_ = registry;
-  out->snapshots_ = std::make_shared<Snapshots>();
-  out->provider_ = std::make_shared<HangarScanProvider>(tables, cluster, registry, out->snapshots_);
+  out->provider_ = std::make_shared<TopicScanProvider>(cluster, registry);
   HANGAR_ASSIGN_OR_RETURN(out->ddl_, duckdb::Connection::Open(db));
-  HANGAR_RETURN_NOT_OK(RegisterScanFunction(*out->ddl_, out->provider_));
+  HANGAR_RETURN_NOT_OK(duckdb::RegisterScanFunction(*out->ddl_, kScanFunction, out->provider_));
   // A table's Parquet files never change once committed, so their footers
   // can be cached: queries then bind and plan without re-reading them.
   HANGAR_RETURN_NOT_OK(out->ddl_->Execute("SET GLOBAL parquet_metadata_cache = true"));
@@ -189,21 +148,7 @@ Status Relations::SyncTables(Pins& pins) {
     if (it != views.end() && it->second == snapshot) continue;
     if (schemas_.insert(name.ns).second)
       HANGAR_RETURN_NOT_OK(ddl_->Execute("CREATE SCHEMA IF NOT EXISTS " + QuoteIdentifier(name.ns)));
-    // Files through DuckDB's Parquet reader; rows still in memory (streaming
-    // ingest) through hangar_scan, naming this snapshot.
-    std::string body;
-    if (!snapshot->files.empty()) {
-      body = "SELECT * FROM read_parquet([";
-      for (size_t i = 0; i < snapshot->files.size(); ++i)
-        body += (i ? ", " : "") + QuoteLiteral(snapshot->files[i].path().string());
-      body += "])";
-    }
-    if (!snapshot->memtable->empty()) {
-      snapshots_->Add(snapshot);
-      body += std::string(body.empty() ? "" : " UNION ALL ") + "SELECT * FROM " + kScanFunction + "(" +
-              QuoteLiteral(name.ToString() + "@" + std::to_string(snapshot->id)) + ")";
-    }
-    if (body.empty()) body = std::string("SELECT * FROM ") + kScanFunction + "(" + QuoteLiteral(name.ToString()) + ")";
+    const std::string body = tables_->SelectAll(snapshot);
     HANGAR_RETURN_NOT_OK(ddl_->Execute("CREATE OR REPLACE VIEW " + ViewName(name) + " AS " + body));
     ++generation_;
     views[name] = snapshot;
@@ -263,7 +208,9 @@ std::vector<store::QualifiedName> Relations::List() const {
 }
 
 Result<arrow::SchemaPtr> Relations::Schema(const store::QualifiedName& name) const {
-  return provider_->Schema(name.ToString());
+  if (name.ns == kKafkaNamespace) return provider_->Schema(name.ToString());
+  HANGAR_ASSIGN_OR_RETURN(auto snapshot, tables_->Snapshot(name));
+  return snapshot->schema;
 }
 
 }  // namespace hangar::sql

@@ -1,10 +1,11 @@
 // Hangar's tables and topics as DuckDB views, kept in step with the store
 // and the Kafka cluster.
 //
-//   "<namespace>"."<table>"  SELECT * FROM read_parquet([<the snapshot's files>])
-//                            UNION ALL SELECT * FROM hangar_scan('<ns>.<table>@<snapshot id>')
-//                            (the second part when streaming ingest left rows in
-//                            memory; an empty table: hangar_scan('<ns>.<table>'))
+//   "<namespace>"."<table>"  TableStore::SelectAll of the table's snapshot:
+//                            SELECT * FROM read_parquet([<the snapshot's files>])
+//                            UNION ALL SELECT * FROM hangar_memtable('<snapshot id>')
+//                            (the rows streaming ingest left in memory), or
+//                            for a primary-key table the latest row per key
 //   kafka."<topic>"          SELECT * FROM hangar_scan('kafka.<topic>')
 //
 // Parquet files are read by DuckDB itself, so filters and projections reach
@@ -31,7 +32,7 @@
 #include "duckdb/database.h"
 #include "kafka/cluster.h"
 #include "kafka/schema_registry.h"
-#include "sql/scan_function.h"
+#include "duckdb/scan_function.h"
 #include "store/table_store.h"
 
 namespace hangar::sql {
@@ -63,7 +64,6 @@ class Relations {
   Result<arrow::SchemaPtr> Schema(const store::QualifiedName& name) const;
 
   const std::shared_ptr<store::TableStore>& tables() const { return tables_; }
-  struct Snapshots;  // snapshots whose memtable rows views read (relations.cc)
   bool has_kafka() const { return cluster_ != nullptr; }
   // Changes with every view made, replaced or dropped: a plan made at
   // another generation may read other files than it pinned.
@@ -78,8 +78,7 @@ class Relations {
   std::shared_ptr<store::TableStore> tables_;
   std::shared_ptr<kafka::KafkaCluster> cluster_;
   std::shared_ptr<kafka::SchemaRegistry> registry_;
-  std::shared_ptr<ScanProvider> provider_;
-  std::shared_ptr<Snapshots> snapshots_;
+  std::shared_ptr<duckdb::ScanProvider> provider_;  // topics
 
   std::mutex mu_;  // serializes Sync and the statements that start under it
   std::unique_ptr<duckdb::Connection> ddl_;  // the connection views are made on; guarded by mu_

@@ -6,6 +6,7 @@
 
 #include "arrow/ipc/reader.h"
 #include "arrow/ipc/writer.h"
+#include "store/primary_key.h"
 
 namespace hangar::store {
 
@@ -143,14 +144,16 @@ WriteAheadLog::Durable Ingest::OnDurable(std::shared_ptr<Table> table, Durabilit
   };
 }
 
-Result<Ingest::Written> Ingest::Write(const QualifiedName& name, const arrow::RecordBatchPtr& batch,
+Result<Ingest::Written> Ingest::Write(const QualifiedName& name, const arrow::RecordBatchPtr& stream_batch,
                                       Durability wanted, Ack ack, const std::string& idempotency_key) {
   HANGAR_ASSIGN_OR_RETURN(auto table, store_->FindTable(name));
   auto snapshot = table->snapshot();
-  const std::string mismatch = SchemaMismatch(*snapshot->schema, *batch->schema);
+  const std::string mismatch = SchemaMismatch(*snapshot->schema, *stream_batch->schema);
   if (!mismatch.empty())
     return Status::Invalid("the batch does not match table '" + name.ToString() + "': " + mismatch);
+  const auto batch = AsTableBatch(stream_batch, snapshot->schema);
   HANGAR_RETURN_NOT_OK(CheckNotNull(*batch));
+  HANGAR_RETURN_NOT_OK(CheckKeyNotNull(*batch, snapshot->primary_key));
   HANGAR_ASSIGN_OR_RETURN(auto payload, arrow::ipc::WriteStream(snapshot->schema, {batch}));
   const int64_t bytes = arrow::TotalBufferSize(*batch);
   auto give_back_room = [&] {

@@ -28,6 +28,7 @@ Result<std::string> Manifest::Serialize() const {
       {"schema", Base64Encode(schema_bytes)}, {"schema_text", schema->ToString()}, {"files", files_json},
       {"next_file", next_file},    {"dropped", dropped},            {"flushed_lsn", flushed_lsn},
   };
+  if (!primary_key.empty()) json["primary_key"] = primary_key;
   return json.dump(1);
 }
 
@@ -51,6 +52,7 @@ Result<Manifest> Manifest::Parse(std::string_view text) {
     m.next_file = json.at("next_file").get<int64_t>();
     m.dropped = json.value("dropped", false);
     m.flushed_lsn = json.value("flushed_lsn", uint64_t{0});
+    if (json.contains("primary_key")) m.primary_key = json.at("primary_key").get<std::vector<std::string>>();
     return m;
   } catch (const nlohmann::json::exception& e) {
     return Status::DataLoss(std::string("manifest is malformed: ") + e.what());

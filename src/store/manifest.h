@@ -9,8 +9,11 @@
 //    "schema": "<base64 of the Arrow IPC Schema message>",
 //    "schema_text": "id: int64 not null, ...",        (for people; ignored on read)
 //    "files": [{"name": "00000001.parquet", "rows": 3, "bytes": 1024}],
-//    "next_file": 2, "dropped": false, "flushed_lsn": 0}
+//    "next_file": 2, "dropped": false, "flushed_lsn": 0,
+//    "primary_key": ["id"]}                            (primary-key tables only)
 //
+// The files are in the table's order (primary_key.h): a compaction puts its
+// output where the files it replaces were, so names do not give the order.
 // flushed_lsn: every write-ahead-log record of this table up to this LSN is
 // in the files (or superseded by an overwrite); replay skips them.
 #pragma once
@@ -43,6 +46,7 @@ struct Manifest {
   int64_t next_file = 1;  // the number of the next data file
   bool dropped = false;   // a drop is committed; the folder goes once no reader needs it
   uint64_t flushed_lsn = 0;
+  std::vector<std::string> primary_key;  // empty: an append-only table
 
   int64_t rows() const;
   int64_t bytes() const;

@@ -25,7 +25,9 @@ std::string SchemaMismatch(const arrow::Schema& table, const arrow::Schema& stre
     const auto& b = *stream.field(i);
     if (a.name() != b.name())
       return "field " + std::to_string(i) + " is '" + a.name() + "' in the table but '" + b.name() + "' in the stream";
-    if (!a.Equals(b, false))
+    // A column's nullability may differ: the values are checked against
+    // the table's declaration (CheckNotNull after AsTableBatch).
+    if (!a.Equals(arrow::Field(b.name(), b.type(), a.nullable(), b.metadata()), false))
       return "field '" + a.name() + "' is " + a.ToString() + " in the table but " + b.ToString() + " in the stream";
   }
   if (table.num_fields() != stream.num_fields())
@@ -43,6 +45,11 @@ std::string DataFileName(int64_t number) {
 }
 
 }  // namespace
+
+arrow::RecordBatchPtr AsTableBatch(const arrow::RecordBatchPtr& batch, const arrow::SchemaPtr& schema) {
+  if (batch->schema == schema) return batch;
+  return arrow::MakeRecordBatch(schema, batch->num_rows, batch->columns);
+}
 
 Status CheckNotNull(const arrow::RecordBatch& batch) {
   for (int c = 0; c < batch.num_columns(); ++c) {
@@ -75,7 +82,7 @@ Table::Table(std::shared_ptr<Deletable> folder, Manifest manifest)
 }
 
 Result<std::shared_ptr<Table>> Table::Create(const fs::path& tables_dir, const QualifiedName& name,
-                                             arrow::SchemaPtr schema) {
+                                             arrow::SchemaPtr schema, std::vector<std::string> primary_key) {
   // Folder names carry a random suffix: a dropped table's folder may still
   // be read while a new table of the same name is created.
   const std::string id = UniqueId();
@@ -85,6 +92,7 @@ Result<std::shared_ptr<Table>> Table::Create(const fs::path& tables_dir, const Q
   manifest.name = name;
   manifest.version = 1;
   manifest.schema = std::move(schema);
+  manifest.primary_key = std::move(primary_key);
   HANGAR_RETURN_NOT_OK(CreateDirectories(staging));
   Status st = manifest.Write(staging);
   if (st.ok()) st = DurableRename(staging, final_dir);
@@ -115,7 +123,7 @@ Result<std::shared_ptr<Table>> Table::Open(const fs::path& dir, Manifest manifes
   return std::shared_ptr<Table>(new Table(std::make_shared<Deletable>(dir), std::move(manifest)));
 }
 
-SnapshotPtr Table::MakeSnapshot() const {
+SnapshotPtr Table::MakeSnapshot() {
   auto snap = std::make_shared<TableSnapshot>();
   snap->id = next_snapshot_id++;
   snap->name = manifest_.name;
@@ -128,6 +136,10 @@ SnapshotPtr Table::MakeSnapshot() const {
   snap->rows = manifest_.rows();
   for (const auto& m : *memtable_) snap->rows += m.batch->num_rows;
   snap->bytes = manifest_.bytes();
+  snap->primary_key = manifest_.primary_key;
+  const auto now = std::chrono::steady_clock::now();
+  std::erase_if(retired_, [&](const auto& r) { return now - r.first > kRetiredFileGrace; });
+  for (const auto& r : retired_) snap->retired.push_back(r.second);
   return snap;
 }
 
@@ -148,8 +160,46 @@ Result<SnapshotPtr> Table::AppendToMemtable(MemBatch batch) {
   return snap;
 }
 
+Result<std::vector<DataFile>> Table::MoveIn(std::vector<StagedFile>& staged, Manifest& next) {
+  // Moved in first, named by the manifest second: a crash in between leaves
+  // files the manifest does not name, which the next start removes.
+  std::vector<DataFile> added;
+  for (auto& s : staged) {
+    ManifestFile meta{DataFileName(next.next_file++), s.rows, s.bytes};
+    const fs::path target = dir() / meta.name;
+    if (::rename(s.path.c_str(), target.c_str()) != 0) {
+      const int error = errno;
+      for (auto& f : added) f.file->MarkObsolete();
+      return IoError("cannot move a staged file to", target, error);
+    }
+    added.push_back(DataFile{meta, std::make_shared<Deletable>(target)});
+  }
+  return added;
+}
+
+Result<SnapshotPtr> Table::Switch(Manifest next, std::vector<DataFile> files, std::vector<DataFile>& added,
+                                  std::shared_ptr<const MemRows> memtable) {
+  next.files.clear();
+  for (const auto& f : files) next.files.push_back(f.meta);
+  Status st = added.empty() ? Status::OK() : FsyncDirectory(dir());
+  CrashPoint("commit-files-moved");
+  if (st.ok()) st = next.Write(dir());
+  CrashPoint("commit-done");
+  if (!st.ok()) {
+    for (auto& f : added) f.file->MarkObsolete();  // never named by a manifest
+    return st;
+  }
+  files_ = std::move(files);
+  manifest_ = std::move(next);
+  memtable_ = std::move(memtable);
+  auto snap = MakeSnapshot();
+  std::lock_guard snapshot_lock(snapshot_mu_);
+  snapshot_ = snap;
+  return snap;
+}
+
 Result<SnapshotPtr> Table::Commit(CommitMode mode, const arrow::SchemaPtr& schema, std::vector<StagedFile> staged,
-                                  std::optional<uint64_t> flushed_lsn) {
+                                  std::optional<uint64_t> flushed_lsn, const MemtableStager& stage_memtable) {
   std::lock_guard lock(write_mu_);
   if (manifest_.dropped) return Status::NotFound("table '" + manifest_.name.ToString() + "' was dropped");
   if (mode == CommitMode::kAppend) {
@@ -160,8 +210,10 @@ Result<SnapshotPtr> Table::Commit(CommitMode mode, const arrow::SchemaPtr& schem
   }
   Manifest next = manifest_;
   next.version += 1;
-  next.schema = schema;
-  if (mode == CommitMode::kOverwrite) next.files.clear();
+  if (mode == CommitMode::kOverwrite) next.schema = schema;  // an append keeps the table's declarations
+  std::vector<DataFile> files;
+  if (mode == CommitMode::kAppend) files = files_;
+  else retired_.clear();  // their rows are not the table's any more
   // What stays in memory: the rows after `flushed_lsn`; none after an
   // overwrite, whose log records then must not come back either.
   auto memtable = std::make_shared<MemRows>();
@@ -171,35 +223,55 @@ Result<SnapshotPtr> Table::Commit(CommitMode mode, const arrow::SchemaPtr& schem
     for (const auto& m : *memtable_)
       if (!flushed_lsn || m.lsn > *flushed_lsn) memtable->push_back(m);
   }
-  if (flushed_lsn) next.flushed_lsn = std::max(next.flushed_lsn, *flushed_lsn);
   std::vector<DataFile> added;
-  // Moved in first, named by the manifest second: a crash in between leaves
-  // files the manifest does not name, which the next start removes.
-  for (auto& s : staged) {
-    ManifestFile meta{DataFileName(next.next_file++), s.rows, s.bytes};
-    const fs::path target = dir() / meta.name;
-    if (::rename(s.path.c_str(), target.c_str()) != 0) return IoError("cannot move a staged file to", target, errno);
-    added.push_back(DataFile{meta, std::make_shared<Deletable>(target)});
-    next.files.push_back(meta);
+  if (stage_memtable && !memtable->empty()) {
+    HANGAR_ASSIGN_OR_RETURN(auto older, stage_memtable(*memtable));
+    HANGAR_ASSIGN_OR_RETURN(added, MoveIn(older, next));
+    flushed_lsn = std::max(flushed_lsn.value_or(0), memtable->back().lsn);
+    memtable = std::make_shared<MemRows>();
   }
-  Status st = added.empty() ? Status::OK() : FsyncDirectory(dir());
-  CrashPoint("commit-files-moved");
-  if (st.ok()) st = next.Write(dir());
-  CrashPoint("commit-done");
-  if (!st.ok()) {
-    for (auto& f : added) f.file->MarkObsolete();  // never named by a manifest
-    return st;
+  if (flushed_lsn) next.flushed_lsn = std::max(next.flushed_lsn, *flushed_lsn);
+  auto moved = MoveIn(staged, next);
+  if (!moved.ok()) {
+    for (auto& f : added) f.file->MarkObsolete();
+    return moved.status();
   }
-  if (mode == CommitMode::kOverwrite) {
-    for (auto& f : files_) f.file->MarkObsolete();  // deleted when their last reader finishes
-    files_.clear();
+  added.insert(added.end(), moved->begin(), moved->end());
+  files.insert(files.end(), added.begin(), added.end());
+  auto old_files = files_;
+  HANGAR_ASSIGN_OR_RETURN(auto snap, Switch(std::move(next), std::move(files), added, std::move(memtable)));
+  if (mode == CommitMode::kOverwrite)
+    for (auto& f : old_files) f.file->MarkObsolete();  // deleted when their last reader finishes
+  return snap;
+}
+
+Result<SnapshotPtr> Table::ReplaceFiles(const std::vector<std::string>& run, std::vector<StagedFile> staged) {
+  std::lock_guard lock(write_mu_);
+  if (manifest_.dropped) return Status::NotFound("table '" + manifest_.name.ToString() + "' was dropped");
+  auto first = std::find_if(files_.begin(), files_.end(),
+                            [&](const DataFile& f) { return !run.empty() && f.meta.name == run.front(); });
+  const auto at = static_cast<size_t>(first - files_.begin());
+  bool present = first != files_.end() && at + run.size() <= files_.size();
+  for (size_t i = 0; present && i < run.size(); ++i) present = files_[at + i].meta.name == run[i];
+  if (!present)
+    return Status::FailedPrecondition("table '" + manifest_.name.ToString() +
+                                      "' changed while its files were compacted (they are no longer there)");
+  Manifest next = manifest_;
+  next.version += 1;
+  HANGAR_ASSIGN_OR_RETURN(auto added, MoveIn(staged, next));
+  std::vector<DataFile> files(files_.begin(), files_.begin() + static_cast<std::ptrdiff_t>(at));
+  files.insert(files.end(), added.begin(), added.end());
+  files.insert(files.end(), files_.begin() + static_cast<std::ptrdiff_t>(at + run.size()), files_.end());
+  std::vector<DataFile> replaced(files_.begin() + static_cast<std::ptrdiff_t>(at),
+                                 files_.begin() + static_cast<std::ptrdiff_t>(at + run.size()));
+  const auto now = std::chrono::steady_clock::now();
+  for (const auto& f : replaced) retired_.emplace_back(now, f);  // before Switch: its snapshot lists them
+  auto snap = Switch(std::move(next), std::move(files), added, memtable_);
+  if (!snap.ok()) {
+    retired_.resize(retired_.size() - replaced.size());
+    return snap;
   }
-  files_.insert(files_.end(), added.begin(), added.end());
-  manifest_ = std::move(next);
-  memtable_ = std::move(memtable);
-  auto snap = MakeSnapshot();
-  std::lock_guard snapshot_lock(snapshot_mu_);
-  snapshot_ = snap;
+  for (auto& f : replaced) f.file->MarkObsolete();  // deleted once the grace and their last reader are over
   return snap;
 }
 

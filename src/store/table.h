@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -62,8 +63,14 @@ struct TableSnapshot {
   std::shared_ptr<const MemRows> memtable;
   uint64_t flushed_lsn = 0;
   std::shared_ptr<Deletable> folder;  // keeps a dropped table's folder until its readers finish
-  int64_t rows = 0;   // files and memtable
+  int64_t rows = 0;   // files and memtable (every version of a key, in a primary-key table)
   int64_t bytes = 0;  // files
+  std::vector<std::string> primary_key;  // empty: an append-only table
+  // Files a compaction replaced lately: tickets issued before it name them,
+  // and they hold the same rows as the files that replaced them.
+  std::vector<DataFile> retired;
+  // Rows a reader sees (one per key in a primary-key table), once counted; -1 before.
+  mutable std::atomic<int64_t> latest_rows = -1;
 };
 using SnapshotPtr = std::shared_ptr<const TableSnapshot>;
 
@@ -76,12 +83,18 @@ struct StagedFile {
 
 enum class CommitMode { kAppend, kOverwrite };
 
+// Writes rows of a memtable as staged files (store/table_store.h).
+using MemtableStager = std::function<Result<std::vector<StagedFile>>(const MemRows& rows)>;
+
+// How long files a compaction replaced stay readable for tickets naming them.
+inline constexpr std::chrono::minutes kRetiredFileGrace{10};
+
 class Table {
  public:
   // Creates the table's folder with an empty version-1 manifest, atomically:
   // the folder is prepared under a temporary name and renamed into place.
   static Result<std::shared_ptr<Table>> Create(const fs::path& tables_dir, const QualifiedName& name,
-                                               arrow::SchemaPtr schema);
+                                               arrow::SchemaPtr schema, std::vector<std::string> primary_key = {});
   // Opens an existing folder, removing files its manifest does not name.
   static Result<std::shared_ptr<Table>> Open(const fs::path& dir, Manifest manifest);
 
@@ -95,18 +108,35 @@ class Table {
   // replaces its contents and schema (kOverwrite, which drops the memtable
   // too). The staged files are moved into the folder. With `flushed_lsn`,
   // the files hold the memtable's rows up to it: they leave the memtable in
-  // the same switch. Returns the new snapshot.
+  // the same switch. With `stage_memtable` (an append to a primary-key
+  // table, whose memtable rows are older than the staged files), whatever the
+  // memtable holds then is staged by it, under the table's lock, and
+  // committed ahead of `staged`. Returns the new snapshot.
   Result<SnapshotPtr> Commit(CommitMode mode, const arrow::SchemaPtr& schema, std::vector<StagedFile> staged,
-                             std::optional<uint64_t> flushed_lsn = std::nullopt);
+                             std::optional<uint64_t> flushed_lsn = std::nullopt,
+                             const MemtableStager& stage_memtable = nullptr);
+  // Replaces `run`, consecutive files of the table, by `staged` at the same
+  // place (a compaction); FailedPrecondition if they are no longer there.
+  Result<SnapshotPtr> ReplaceFiles(const std::vector<std::string>& run, std::vector<StagedFile> staged);
   // Adds an ingested batch (of the table's schema) to the memtable; readers
   // see it from the returned snapshot on.
   Result<SnapshotPtr> AppendToMemtable(MemBatch batch);
   // Commits the drop (the manifest says so); the folder goes with the last snapshot.
   Status Drop();
 
+  // Held while the memtable's rows are written out and committed (a flush,
+  // or a put to a primary-key table): one at a time per table, so that no
+  // row is written to two files.
+  std::mutex& memtable_write_mu() { return memtable_write_mu_; }
+
  private:
   Table(std::shared_ptr<Deletable> folder, Manifest manifest);
-  SnapshotPtr MakeSnapshot() const;  // of manifest_; needs write_mu_
+  SnapshotPtr MakeSnapshot();  // of manifest_; needs write_mu_
+  // Moves staged files into the folder, named as the next files of `next`.
+  Result<std::vector<DataFile>> MoveIn(std::vector<StagedFile>& staged, Manifest& next);
+  // Makes `next` the manifest (with `files` its files) and publishes a snapshot.
+  Result<SnapshotPtr> Switch(Manifest next, std::vector<DataFile> files, std::vector<DataFile>& added,
+                             std::shared_ptr<const MemRows> memtable);
 
   std::shared_ptr<Deletable> folder_;
   uint64_t id_ = 0;
@@ -114,13 +144,21 @@ class Table {
   Manifest manifest_;    // guarded by write_mu_
   std::vector<DataFile> files_;  // manifest_.files with their lifetimes; guarded by write_mu_
   std::shared_ptr<const MemRows> memtable_ = std::make_shared<MemRows>();  // guarded by write_mu_
+  std::vector<std::pair<std::chrono::steady_clock::time_point, DataFile>> retired_;  // guarded by write_mu_
+  std::mutex memtable_write_mu_;
   mutable std::mutex snapshot_mu_;
   SnapshotPtr snapshot_;  // guarded by snapshot_mu_
 };
 
 // The first difference between a table's schema and a stream's, in words
 // ("field 'id' is int64 in the table but int32 in the stream"); empty if none.
+// Nullability of the top-level fields may differ (most clients declare every
+// field nullable): rows are written as AsTableBatch makes them, and
+// CheckNotNull holds them to the table's declaration.
 std::string SchemaMismatch(const arrow::Schema& table, const arrow::Schema& stream);
+
+// `batch` (whose schema SchemaMismatch accepted) under the table's schema.
+arrow::RecordBatchPtr AsTableBatch(const arrow::RecordBatchPtr& batch, const arrow::SchemaPtr& schema);
 
 // A column declared not null must hold no null: Parquet would store the
 // nulls anyway, and readers trust the declaration. Every write path checks.

@@ -4,6 +4,7 @@
 #include <cerrno>
 
 #include "store/crash_point.h"
+#include "store/primary_key.h"
 #include "store/storage_types.h"
 
 namespace hangar::store {
@@ -20,6 +21,7 @@ TableStore::TableStore(StoreOptions options, std::shared_ptr<duckdb::Database> d
 
 Result<std::unique_ptr<TableStore>> TableStore::Open(StoreOptions options, std::shared_ptr<duckdb::Database> db) {
   std::unique_ptr<TableStore> store(new TableStore(std::move(options), std::move(db)));
+  HANGAR_ASSIGN_OR_RETURN(store->memtable_scan_, MemtableScan::Register(store->db_));
   HANGAR_RETURN_NOT_OK(store->Load());
   return store;
 }
@@ -81,7 +83,8 @@ struct Borrowed : arrow::RecordBatchSource {
 // passed, then an end; Restart() begins the next portion.
 class Portion : public arrow::RecordBatchSource {
  public:
-  Portion(arrow::RecordBatchSource* inner, int64_t limit) : inner_(inner), limit_(limit) {}
+  Portion(arrow::RecordBatchSource* inner, int64_t limit, const std::vector<std::string>& key)
+      : inner_(inner), limit_(limit), key_(key) {}
   const arrow::SchemaPtr& schema() const override { return inner_->schema(); }
   Result<arrow::RecordBatchPtr> Next() override {
     if (bytes_ >= limit_ || done_) return arrow::RecordBatchPtr();
@@ -89,6 +92,7 @@ class Portion : public arrow::RecordBatchSource {
     if (batch == nullptr) done_ = true;
     else bytes_ += arrow::TotalBufferSize(*batch);
     if (batch != nullptr) HANGAR_RETURN_NOT_OK(CheckNotNull(*batch));
+    if (batch != nullptr) HANGAR_RETURN_NOT_OK(CheckKeyNotNull(*batch, key_));
     return batch;
   }
   void Restart() { bytes_ = 0; }
@@ -97,6 +101,7 @@ class Portion : public arrow::RecordBatchSource {
  private:
   arrow::RecordBatchSource* inner_;
   int64_t limit_;
+  const std::vector<std::string>& key_;
   int64_t bytes_ = 0;
   bool done_ = false;
 };
@@ -123,40 +128,83 @@ struct TableStore::Staging {
 };
 
 Status TableStore::WriteStaged(arrow::RecordBatchSource* source, Staging* staging, int64_t* rows_out,
-                               int64_t* bytes_out) {
+                               int64_t* bytes_out, const std::vector<std::string>& key) {
   // DuckDB writes the stream as Parquet while it arrives, one file per
   // portion of about target_file_bytes (one COPY each: DuckDB's own file
   // rotation does not keep the rows in order).
-  staging->dir = staging_dir() / UniqueId();
-  HANGAR_RETURN_NOT_OK(CreateDirectories(staging->dir));
+  if (staging->dir.empty()) {
+    staging->dir = staging_dir() / UniqueId();
+    HANGAR_RETURN_NOT_OK(CreateDirectories(staging->dir));
+  }
   HANGAR_ASSIGN_OR_RETURN(auto conn, duckdb::Connection::Open(db_));
   HANGAR_ASSIGN_OR_RETURN(auto storage_form, StorageSource(std::make_unique<Borrowed>(source)));
-  Portion portion(storage_form.get(), options_.target_file_bytes);
+  Portion portion(storage_form.get(), options_.target_file_bytes, key);
+  const std::string rank = RankColumn(*storage_form->schema());
   while (!portion.source_done()) {
     portion.Restart();
     const fs::path file = staging->dir / (std::to_string(staging->files.size()) + ".parquet");
     const std::string view_name = "hangar_put_" + staging->dir.filename().string();
-    HANGAR_ASSIGN_OR_RETURN(auto view, conn->RegisterView(view_name, std::make_unique<Borrowed>(&portion)));
-    Status st = conn->Execute("COPY (SELECT * FROM " + duckdb::QuoteIdentifier(view_name) + ") TO " +
-                              duckdb::QuoteLiteral(file.string()) + " (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE " +
-                              std::to_string(options_.row_group_rows) + ")");
+    std::unique_ptr<arrow::RecordBatchSource> rows = std::make_unique<Borrowed>(&portion);
+    std::string select = "SELECT * FROM " + duckdb::QuoteIdentifier(view_name);
+    if (!key.empty()) {  // the portion's last row per key only (primary_key.h)
+      rows = WithRank(std::move(rows), 1);
+      select = LatestRowsSql(key, rank, select);
+    }
+    HANGAR_ASSIGN_OR_RETURN(auto view, conn->RegisterView(view_name, std::move(rows)));
+    Status st = CopyToParquet(*conn, select, file);
     if (!st.ok()) {
       // The stream's own error (a bad batch, a cut connection) is the cause;
       // DuckDB only reports that its scan stopped.
       HANGAR_RETURN_NOT_OK(view->source_status());
       return WriteError(st);
     }
-    const int64_t rows = view->rows_read();
-    if (rows == 0) break;  // the end came right at a portion boundary (or the put is empty)
-    std::error_code ec;
-    const auto bytes = static_cast<int64_t>(fs::file_size(file, ec));
-    if (ec) return IoError("cannot stat", file, ec.value());
-    HANGAR_RETURN_NOT_OK(FsyncFile(file));
-    staging->files.push_back(StagedFile{file, rows, bytes});
-    *rows_out += rows;
-    *bytes_out += bytes;
+    if (view->rows_read() == 0) break;  // the end came right at a portion boundary (or the put is empty)
+    // Without a key the file has every row read; with one, fewer.
+    std::optional<int64_t> rows_written;
+    if (key.empty()) rows_written = view->rows_read();
+    HANGAR_ASSIGN_OR_RETURN(auto staged, Staged(file, rows_written));
+    staging->files.push_back(staged);
+    *rows_out += staged.rows;
+    *bytes_out += staged.bytes;
   }
   return Status::OK();
+}
+
+Status TableStore::CopyToParquet(duckdb::Connection& conn, const std::string& select, const fs::path& file) const {
+  return conn.Execute("COPY (" + select + ") TO " + duckdb::QuoteLiteral(file.string()) +
+                      " (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE " + std::to_string(options_.row_group_rows) +
+                      ")");
+}
+
+Result<StagedFile> TableStore::Staged(const fs::path& file, std::optional<int64_t> rows) const {
+  if (!rows) {
+    HANGAR_ASSIGN_OR_RETURN(rows, CountQuery("SELECT count(*) FROM read_parquet(" + duckdb::QuoteLiteral(file.string()) + ")"));
+  }
+  std::error_code ec;
+  const auto bytes = static_cast<int64_t>(fs::file_size(file, ec));
+  if (ec) return IoError("cannot stat", file, ec.value());
+  HANGAR_RETURN_NOT_OK(FsyncFile(file));
+  return StagedFile{file, *rows, bytes};
+}
+
+Result<int64_t> TableStore::CountQuery(const std::string& sql) const {
+  HANGAR_ASSIGN_OR_RETURN(auto result, duckdb::StreamQuery(db_, sql));
+  HANGAR_ASSIGN_OR_RETURN(auto batch, result->Next());
+  if (batch == nullptr || batch->num_rows != 1 || batch->num_columns() != 1 ||
+      batch->column(0)->type->id() != arrow::TypeId::kInt64)
+    return Status::Internal("a count query did not answer one int64");
+  return batch->column(0)->values<int64_t>()[0];
+}
+
+Result<std::vector<StagedFile>> TableStore::StageMemtable(const TableSnapshot& snapshot, const MemRows& rows,
+                                                          Staging* staging) {
+  std::vector<arrow::RecordBatchPtr> batches;
+  for (const auto& m : rows) batches.push_back(m.batch);
+  arrow::VectorSource source(snapshot.schema, std::move(batches));
+  const size_t first = staging->files.size();
+  int64_t count = 0, bytes = 0;
+  HANGAR_RETURN_NOT_OK(WriteStaged(&source, staging, &count, &bytes, snapshot.primary_key));
+  return std::vector<StagedFile>(staging->files.begin() + static_cast<std::ptrdiff_t>(first), staging->files.end());
 }
 
 Result<PutResult> TableStore::Put(const QualifiedName& name, PutMode mode, arrow::RecordBatchSource* source) {
@@ -165,18 +213,39 @@ Result<PutResult> TableStore::Put(const QualifiedName& name, PutMode mode, arrow
   const arrow::SchemaPtr schema = source->schema();
   HANGAR_RETURN_NOT_OK(CheckStorable(*schema));
   // Checked before any data is read, and again at commit.
-  if (auto existing = Snapshot(name); existing.ok()) {
+  SnapshotPtr existing;
+  if (auto found = Snapshot(name); found.ok()) existing = *found;
+  std::vector<std::string> key;  // the existing table's primary key
+  if (existing) {
     if (mode == PutMode::kCreate) return Status::AlreadyExists("table '" + name.ToString() + "' already exists");
     if (mode == PutMode::kAppend) {
-      std::string mismatch = SchemaMismatch(*(*existing)->schema, *schema);
+      std::string mismatch = SchemaMismatch(*existing->schema, *schema);
       if (!mismatch.empty())
         return Status::Invalid("schema of the stream does not match table '" + name.ToString() + "': " + mismatch);
     }
+    key = existing->primary_key;
+    if (!key.empty()) {
+      Status st = CheckPrimaryKey(*schema, key);
+      if (!st.ok()) return st.WithContext("table '" + name.ToString() + "' keeps its primary key");
+    }
   }
+
+  // Appended rows take the table's schema (its nullability declarations).
+  struct AsTable : arrow::RecordBatchSource {
+    arrow::RecordBatchSource* inner;
+    arrow::SchemaPtr table_schema;
+    const arrow::SchemaPtr& schema() const override { return table_schema; }
+    Result<arrow::RecordBatchPtr> Next() override {
+      HANGAR_ASSIGN_OR_RETURN(auto batch, inner->Next());
+      return batch == nullptr ? batch : AsTableBatch(batch, table_schema);
+    }
+  } as_table;
+  as_table.inner = source;
+  as_table.table_schema = existing && mode == PutMode::kAppend ? existing->schema : schema;
 
   TableStore::Staging staging;
   PutResult result;
-  HANGAR_RETURN_NOT_OK(WriteStaged(source, &staging, &result.rows, &result.bytes));
+  HANGAR_RETURN_NOT_OK(WriteStaged(&as_table, &staging, &result.rows, &result.bytes, key));
 
   CrashPoint("put-staged");
 
@@ -186,6 +255,8 @@ Result<PutResult> TableStore::Put(const QualifiedName& name, PutMode mode, arrow
     std::lock_guard lock(mu_);
     auto it = tables_.find(name);
     if (it == tables_.end()) {
+      if (!key.empty())
+        return Status::Unavailable("table '" + name.ToString() + "' was dropped while the put ran; put again");
       HANGAR_ASSIGN_OR_RETURN(table, Table::Create(tables_dir(), name, schema));
       tables_[name] = table;
       result.created = true;
@@ -195,9 +266,23 @@ Result<PutResult> TableStore::Put(const QualifiedName& name, PutMode mode, arrow
       table = it->second;
     }
   }
+  if (table->snapshot()->primary_key != key)
+    return Status::Unavailable("table '" + name.ToString() + "' was created again while the put ran; put again");
+  const CommitMode commit_mode = mode == PutMode::kOverwrite ? CommitMode::kOverwrite : CommitMode::kAppend;
+  if (key.empty()) {
+    HANGAR_ASSIGN_OR_RETURN(result.snapshot, table->Commit(commit_mode, schema, std::move(staging.files)));
+    return result;
+  }
+  // An upsert: the memtable's rows came first, so they go into files ahead
+  // of the put's — most of them by a flush now, the few that arrive during
+  // it in the commit itself.
+  std::lock_guard flushing(table->memtable_write_mu());
+  if (commit_mode == CommitMode::kAppend) HANGAR_RETURN_NOT_OK(FlushLocked(table, table->snapshot()).status());
+  Staging late;
+  auto snapshot = table->snapshot();
   HANGAR_ASSIGN_OR_RETURN(result.snapshot,
-                          table->Commit(mode == PutMode::kOverwrite ? CommitMode::kOverwrite : CommitMode::kAppend,
-                                        schema, std::move(staging.files)));
+                          table->Commit(commit_mode, schema, std::move(staging.files), std::nullopt,
+                                        [&](const MemRows& rows) { return StageMemtable(*snapshot, rows, &late); }));
   return result;
 }
 
@@ -216,24 +301,32 @@ Result<std::shared_ptr<Table>> TableStore::FindTable(const QualifiedName& name) 
 }
 
 Result<SnapshotPtr> TableStore::FlushMemtable(const std::shared_ptr<Table>& table, const SnapshotPtr& snapshot) {
-  if (snapshot->memtable->empty()) return snapshot;
-  std::vector<arrow::RecordBatchPtr> batches;
-  for (const auto& m : *snapshot->memtable) batches.push_back(m.batch);
-  arrow::VectorSource source(snapshot->schema, std::move(batches));
-  Staging staging;
-  int64_t rows = 0, bytes = 0;
-  HANGAR_RETURN_NOT_OK(WriteStaged(&source, &staging, &rows, &bytes));
-  CrashPoint("flush-staged");
-  return table->Commit(CommitMode::kAppend, snapshot->schema, std::move(staging.files), snapshot->memtable->back().lsn);
+  std::lock_guard flushing(table->memtable_write_mu());
+  return FlushLocked(table, snapshot);
 }
 
-Result<SnapshotPtr> TableStore::CreateTable(const QualifiedName& name, arrow::SchemaPtr schema) {
+Result<SnapshotPtr> TableStore::FlushLocked(const std::shared_ptr<Table>& table, const SnapshotPtr& snapshot) {
+  // Rows flushed meanwhile (by a put into a primary-key table) are not written twice.
+  MemRows rows;
+  const uint64_t flushed = table->snapshot()->flushed_lsn;
+  for (const auto& m : *snapshot->memtable)
+    if (m.lsn > flushed) rows.push_back(m);
+  if (rows.empty()) return table->snapshot();
+  Staging staging;
+  HANGAR_ASSIGN_OR_RETURN(auto files, StageMemtable(*snapshot, rows, &staging));
+  CrashPoint("flush-staged");
+  return table->Commit(CommitMode::kAppend, snapshot->schema, std::move(files), rows.back().lsn);
+}
+
+Result<SnapshotPtr> TableStore::CreateTable(const QualifiedName& name, arrow::SchemaPtr schema,
+                                            std::vector<std::string> primary_key) {
   HANGAR_RETURN_NOT_OK(CheckName(name.ns, "namespace"));
   HANGAR_RETURN_NOT_OK(CheckName(name.name, "table name"));
   HANGAR_RETURN_NOT_OK(CheckStorable(*schema));
+  if (!primary_key.empty()) HANGAR_RETURN_NOT_OK(CheckPrimaryKey(*schema, primary_key));
   std::lock_guard lock(mu_);
   if (tables_.count(name)) return Status::AlreadyExists("table '" + name.ToString() + "' already exists");
-  HANGAR_ASSIGN_OR_RETURN(auto table, Table::Create(tables_dir(), name, std::move(schema)));
+  HANGAR_ASSIGN_OR_RETURN(auto table, Table::Create(tables_dir(), name, std::move(schema), std::move(primary_key)));
   tables_[name] = table;
   return table->snapshot();
 }
@@ -256,8 +349,9 @@ std::vector<std::vector<std::string>> TableStore::FileGroups(const TableSnapshot
   std::vector<std::vector<std::string>> groups;
   // Rows still in memory belong to this snapshot only: one reader takes
   // files and memtable together (a ticket naming files would miss rows a
-  // flush moves meanwhile).
-  if (!snapshot.memtable->empty()) return groups;
+  // flush moves meanwhile). A primary-key table's files are read together:
+  // a key's latest row may be in any of them.
+  if (!snapshot.memtable->empty() || !snapshot.primary_key.empty()) return groups;
   int64_t group_bytes = 0;
   for (const auto& f : snapshot.files) {
     if (groups.empty() || group_bytes + f.meta.bytes > options_.file_group_bytes) {
@@ -270,18 +364,118 @@ std::vector<std::vector<std::string>> TableStore::FileGroups(const TableSnapshot
   return groups;
 }
 
+namespace {
+
+// A source that keeps a snapshot (its files, its memtable relation) alive.
+struct Holding : arrow::RecordBatchSource {
+  SnapshotPtr snapshot;
+  std::unique_ptr<arrow::RecordBatchSource> inner;
+  std::vector<arrow::RecordBatchPtr> memory;  // served after `inner`
+  size_t next = 0;
+  const arrow::SchemaPtr& schema() const override { return inner->schema(); }
+  Result<arrow::RecordBatchPtr> Next() override {
+    HANGAR_ASSIGN_OR_RETURN(auto batch, inner->Next());
+    if (batch != nullptr || next >= memory.size()) return batch;
+    return memory[next++];
+  }
+};
+
+std::vector<const DataFile*> AllFiles(const TableSnapshot& snapshot) {
+  std::vector<const DataFile*> out;
+  for (const auto& f : snapshot.files) out.push_back(&f);
+  return out;
+}
+
+// Every row of `files`, in order (DuckDB keeps the files' order and the rows').
+std::string SelectFiles(const std::vector<const DataFile*>& files) {
+  std::string list;
+  for (const auto* f : files) list += (list.empty() ? "" : ", ") + duckdb::QuoteLiteral(f->path().string());
+  return "SELECT * FROM read_parquet([" + list + "])";
+}
+
+std::string KeyList(const std::vector<std::string>& key) {
+  std::string out;
+  for (const auto& k : key) out += (out.empty() ? "" : ", ") + duckdb::QuoteIdentifier(k);
+  return out;
+}
+
+}  // namespace
+
+std::string TableStore::RankedRows(const SnapshotPtr& snapshot, const std::vector<const DataFile*>& files,
+                                   bool memtable) const {
+  const std::string rank = duckdb::QuoteIdentifier(RankColumn(*snapshot->schema));
+  std::string out;
+  for (size_t i = 0; i < files.size(); ++i)
+    out += std::string(i ? " UNION ALL " : "") + "SELECT *, " + std::to_string(i + 1) + "::BIGINT AS " + rank +
+           " FROM read_parquet(" + duckdb::QuoteLiteral(files[i]->path().string()) + ")";
+  if (memtable && !snapshot->memtable->empty())
+    out += std::string(out.empty() ? "" : " UNION ALL ") + "SELECT * FROM " + memtable_scan_->Relation(snapshot);
+  return out;
+}
+
+std::string TableStore::LatestRowsQuery(const SnapshotPtr& snapshot) const {
+  const std::string ranked = RankedRows(snapshot, AllFiles(*snapshot), true);
+  if (ranked.empty()) return "";
+  return LatestRowsSql(snapshot->primary_key, RankColumn(*snapshot->schema), ranked);
+}
+
+std::string TableStore::SelectAll(const SnapshotPtr& snapshot) const {
+  if (!snapshot->primary_key.empty()) {
+    std::string latest = LatestRowsQuery(snapshot);
+    if (!latest.empty()) return latest;
+    return "SELECT * EXCLUDE (" + duckdb::QuoteIdentifier(RankColumn(*snapshot->schema)) + ") FROM " +
+           memtable_scan_->Relation(snapshot);
+  }
+  std::string out;
+  if (!snapshot->files.empty()) out = SelectFiles(AllFiles(*snapshot));
+  // The memtable relation also gives an empty table its columns.
+  if (!snapshot->memtable->empty() || out.empty())
+    out += std::string(out.empty() ? "" : " UNION ALL ") + "SELECT * FROM " + memtable_scan_->Relation(snapshot);
+  return out;
+}
+
+Result<int64_t> TableStore::CountRows(const SnapshotPtr& snapshot) const {
+  if (snapshot->primary_key.empty()) return snapshot->rows;
+  int64_t known = snapshot->latest_rows.load();
+  if (known >= 0) return known;
+  const std::string latest = LatestRowsQuery(snapshot);
+  if (latest.empty()) return int64_t{0};
+  HANGAR_ASSIGN_OR_RETURN(known, CountQuery("SELECT count(*) FROM (" + latest + ")"));
+  snapshot->latest_rows.store(known);
+  return known;
+}
+
 Result<std::unique_ptr<arrow::RecordBatchSource>> TableStore::Scan(const SnapshotPtr& snapshot,
                                                                    const std::vector<std::string>& files) const {
+  auto holding = std::make_unique<Holding>();
+  holding->snapshot = snapshot;
+  if (!snapshot->primary_key.empty()) {
+    if (!files.empty())
+      return Status::Invalid("table '" + snapshot->name.ToString() + "' has a primary key: it is read whole, "
+                             "and its tickets name no files");
+    const std::string latest = LatestRowsQuery(snapshot);
+    if (latest.empty())
+      return std::unique_ptr<arrow::RecordBatchSource>(std::make_unique<arrow::VectorSource>(snapshot->schema,
+                                                                                            std::vector<arrow::RecordBatchPtr>{}));
+    HANGAR_ASSIGN_OR_RETURN(auto stream,
+                            duckdb::StreamQuery(db_, latest + " ORDER BY " + KeyList(snapshot->primary_key)));
+    holding->inner = ConformSource(std::move(stream), snapshot->schema);
+    return std::unique_ptr<arrow::RecordBatchSource>(std::move(holding));
+  }
   std::vector<const DataFile*> chosen;
   if (files.empty()) {
-    for (const auto& f : snapshot->files) chosen.push_back(&f);
+    chosen = AllFiles(*snapshot);
   } else {
     for (const auto& name : files) {
-      auto it = std::find_if(snapshot->files.begin(), snapshot->files.end(),
-                             [&](const DataFile& f) { return f.meta.name == name; });
-      if (it == snapshot->files.end())
-        return Status::FailedPrecondition("table '" + snapshot->name.ToString() + "' no longer has file " + name +
-                                          " (it was overwritten since the ticket was issued): ask for a new one");
+      auto named = [&](const DataFile& f) { return f.meta.name == name; };
+      auto it = std::find_if(snapshot->files.begin(), snapshot->files.end(), named);
+      if (it == snapshot->files.end()) {
+        // A compaction since the ticket was issued: the replaced file is still there for a while.
+        it = std::find_if(snapshot->retired.begin(), snapshot->retired.end(), named);
+        if (it == snapshot->retired.end())
+          return Status::FailedPrecondition("table '" + snapshot->name.ToString() + "' no longer has file " + name +
+                                            " (it was overwritten since the ticket was issued): ask for a new one");
+      }
       chosen.push_back(&*it);
     }
   }
@@ -292,27 +486,65 @@ Result<std::unique_ptr<arrow::RecordBatchSource>> TableStore::Scan(const Snapsho
   if (chosen.empty())
     return std::unique_ptr<arrow::RecordBatchSource>(
         std::make_unique<arrow::VectorSource>(snapshot->schema, std::move(memory)));
-  std::string list;
-  for (const auto* f : chosen) list += (list.empty() ? "" : ", ") + duckdb::QuoteLiteral(f->path().string());
-  HANGAR_ASSIGN_OR_RETURN(auto stream, duckdb::StreamQuery(db_, "SELECT * FROM read_parquet([" + list + "])"));
-  // The snapshot rides along so that its files outlive the scan.
-  struct Holding : arrow::RecordBatchSource {
-    SnapshotPtr snapshot;
-    std::unique_ptr<arrow::RecordBatchSource> inner;
-    std::vector<arrow::RecordBatchPtr> memory;
-    size_t next = 0;
-    const arrow::SchemaPtr& schema() const override { return inner->schema(); }
-    Result<arrow::RecordBatchPtr> Next() override {
-      HANGAR_ASSIGN_OR_RETURN(auto batch, inner->Next());
-      if (batch != nullptr || next >= memory.size()) return batch;
-      return memory[next++];
-    }
-  };
-  auto holding = std::make_unique<Holding>();
-  holding->snapshot = snapshot;
+  HANGAR_ASSIGN_OR_RETURN(auto stream, duckdb::StreamQuery(db_, SelectFiles(chosen)));
   holding->inner = ConformSource(std::move(stream), snapshot->schema);
   holding->memory = std::move(memory);
   return std::unique_ptr<arrow::RecordBatchSource>(std::move(holding));
+}
+
+Result<TableStore::CompactResult> TableStore::Compact(const std::shared_ptr<Table>& table, bool all) {
+  auto snapshot = table->snapshot();
+  CompactResult result;
+  result.files_before = result.files_after = static_cast<int>(snapshot->files.size());
+  std::vector<const DataFile*> run;
+  if (all) {
+    run = AllFiles(*snapshot);
+    // One file is as compact as it gets (a primary-key table's files hold one row per key).
+    if (run.size() < 2) run.clear();
+  } else {
+    // The first run of small files, up to about one target file's worth.
+    std::vector<const DataFile*> current;
+    int64_t bytes = 0;
+    for (const auto& f : snapshot->files) {
+      if (f.meta.bytes >= options_.compact_small_bytes || bytes + f.meta.bytes > options_.target_file_bytes) {
+        if (static_cast<int>(current.size()) >= options_.compact_min_files) break;
+        current.clear();
+        bytes = 0;
+        if (f.meta.bytes >= options_.compact_small_bytes) continue;
+      }
+      current.push_back(&f);
+      bytes += f.meta.bytes;
+    }
+    if (static_cast<int>(current.size()) >= options_.compact_min_files) run = std::move(current);
+  }
+  for (const auto* f : run) result.rows_before += f->meta.rows;
+  result.rows_after = result.rows_before;
+  if (run.empty()) return result;
+
+  std::string select;
+  if (snapshot->primary_key.empty()) {
+    select = SelectFiles(run);
+  } else {
+    select = LatestRowsSql(snapshot->primary_key, RankColumn(*snapshot->schema), RankedRows(snapshot, run, false));
+  }
+  // Parquet to Parquet within DuckDB, in one file (DuckDB's own file
+  // rotation would not keep the rows in order): the run is small.
+  Staging staging;
+  staging.dir = staging_dir() / UniqueId();
+  HANGAR_RETURN_NOT_OK(CreateDirectories(staging.dir));
+  const fs::path file = staging.dir / "0.parquet";
+  HANGAR_ASSIGN_OR_RETURN(auto conn, duckdb::Connection::Open(db_));
+  if (Status st = CopyToParquet(*conn, select, file); !st.ok()) return WriteError(st);
+  HANGAR_ASSIGN_OR_RETURN(auto staged_file, Staged(file, std::nullopt));
+  staging.files.push_back(staged_file);
+  CrashPoint("compact-staged");
+  std::vector<std::string> names;
+  for (const auto* f : run) names.push_back(f->meta.name);
+  const int staged = static_cast<int>(staging.files.size());
+  HANGAR_RETURN_NOT_OK(table->ReplaceFiles(names, std::move(staging.files)).status());
+  result.files_after = result.files_before - static_cast<int>(run.size()) + staged;
+  result.rows_after = staged_file.rows;
+  return result;
 }
 
 }  // namespace hangar::store

@@ -19,6 +19,7 @@
 
 #include "arrow/record_batch_source.h"
 #include "duckdb/database.h"
+#include "store/memtable_scan.h"
 #include "store/table.h"
 
 namespace hangar::store {
@@ -30,6 +31,10 @@ struct StoreOptions {
   int64_t target_file_bytes = 256 << 20;
   int64_t file_group_bytes = 256 << 20;
   int64_t row_group_rows = 122880;
+  // Background compaction (compactor.h): a run of at least compact_min_files
+  // consecutive files each under compact_small_bytes is rewritten as one.
+  int64_t compact_small_bytes = 32 << 20;
+  int compact_min_files = 8;
 };
 
 enum class PutMode {
@@ -55,20 +60,45 @@ class TableStore {
   std::vector<SnapshotPtr> List() const;
 
   // Streams `source` into the table (see PutMode). Atomic: on any error
-  // nothing of the put is visible or left on disk.
+  // nothing of the put is visible or left on disk. Into a primary-key table
+  // a put is an upsert: its rows are newer than every row before them
+  // (the memtable's included), and its last row per key wins.
   Result<PutResult> Put(const QualifiedName& name, PutMode mode, arrow::RecordBatchSource* source);
-  // An empty table with `schema`; AlreadyExists if there is one.
-  Result<SnapshotPtr> CreateTable(const QualifiedName& name, arrow::SchemaPtr schema);
+  // An empty table with `schema`; AlreadyExists if there is one. With a
+  // `primary_key` (primary_key.h), a primary-key table.
+  Result<SnapshotPtr> CreateTable(const QualifiedName& name, arrow::SchemaPtr schema,
+                                  std::vector<std::string> primary_key = {});
   Status DropTable(const QualifiedName& name);
 
-  // Reads `files` of a snapshot (all of them if empty) in order, as batches
-  // of the table's schema, streaming.
+  // Reads `files` of a snapshot (all of them if empty: then its memtable
+  // rows too) in order, as batches of the table's schema, streaming. A
+  // primary-key table reads whole, its latest row per key, ordered by key.
   Result<std::unique_ptr<arrow::RecordBatchSource>> Scan(const SnapshotPtr& snapshot,
                                                          const std::vector<std::string>& files = {}) const;
+  // The rows a reader of `snapshot` sees: one per key in a primary-key
+  // table (counted once per snapshot), all of them in an append-only one.
+  Result<int64_t> CountRows(const SnapshotPtr& snapshot) const;
+  // A SELECT of what a reader of `snapshot` sees, in DuckDB: its files and
+  // memtable rows (the latest row per key of a primary-key table). For SQL
+  // views; it reads the memtable only while `snapshot` is held.
+  std::string SelectAll(const SnapshotPtr& snapshot) const;
 
   // Groups of a snapshot's files, in order, for parallel reads; none when
-  // the snapshot has memtable rows (then one reader reads it all).
+  // the snapshot has memtable rows or a primary key (then one reader reads
+  // it all).
   std::vector<std::vector<std::string>> FileGroups(const TableSnapshot& snapshot) const;
+
+  struct CompactResult {
+    int files_before = 0;
+    int files_after = 0;
+    int64_t rows_before = 0;  // stored rows, every version of a key
+    int64_t rows_after = 0;
+  };
+  // Rewrites a table's files: all of them (`all`), merging every version of
+  // a key into one row, or else the first run of small files (see
+  // StoreOptions). Readers and writers go on meanwhile; files added since
+  // stay after the compacted ones.
+  Result<CompactResult> Compact(const std::shared_ptr<Table>& table, bool all);
 
   // For streaming ingest (ingest.h).
   std::vector<std::shared_ptr<Table>> Tables() const;
@@ -79,18 +109,36 @@ class TableStore {
   Result<SnapshotPtr> FlushMemtable(const std::shared_ptr<Table>& table, const SnapshotPtr& snapshot);
 
   const StoreOptions& options() const { return options_; }
+  // hangar_memtable, for SQL views over tables with memtable rows.
+  MemtableScan& memtable_scan() const { return *memtable_scan_; }
 
  private:
   TableStore(StoreOptions options, std::shared_ptr<duckdb::Database> db);
   Status Load();
   struct Staging;
-  // Streams `source` into Parquet files in a new staging folder.
-  Status WriteStaged(arrow::RecordBatchSource* source, Staging* staging, int64_t* rows, int64_t* bytes);
+  // Streams `source` into Parquet files in a new staging folder; with a
+  // `key`, each file keeps the last row per key of its part of the source.
+  Status WriteStaged(arrow::RecordBatchSource* source, Staging* staging, int64_t* rows, int64_t* bytes,
+                     const std::vector<std::string>& key = {});
+  // Stages `rows` (a snapshot's memtable rows) as Parquet.
+  Result<std::vector<StagedFile>> StageMemtable(const TableSnapshot& snapshot, const MemRows& rows, Staging* staging);
+  // Files then memtable rows of `snapshot`, ranked (primary_key.h): the relation LatestRowsSql reads.
+  std::string RankedRows(const SnapshotPtr& snapshot, const std::vector<const DataFile*>& files, bool memtable) const;
+  Result<int64_t> CountQuery(const std::string& sql) const;
+  // COPY (select) TO file, as the table's Parquet files are written.
+  Status CopyToParquet(duckdb::Connection& conn, const std::string& select, const fs::path& file) const;
+  // A written file, fsynced, with its size and rows (counted if not given).
+  Result<StagedFile> Staged(const fs::path& file, std::optional<int64_t> rows) const;
+  // The latest row per key of a primary-key table's snapshot; "" if it has no rows.
+  std::string LatestRowsQuery(const SnapshotPtr& snapshot) const;
+  // FlushMemtable, with the table's memtable_write_mu held.
+  Result<SnapshotPtr> FlushLocked(const std::shared_ptr<Table>& table, const SnapshotPtr& snapshot);
   fs::path tables_dir() const { return options_.data_dir / "tables"; }
   fs::path staging_dir() const { return options_.data_dir / "staging"; }
 
   StoreOptions options_;
   std::shared_ptr<duckdb::Database> db_;
+  std::shared_ptr<MemtableScan> memtable_scan_;
   mutable std::mutex mu_;
   std::map<QualifiedName, std::shared_ptr<Table>> tables_;  // guarded by mu_
 };

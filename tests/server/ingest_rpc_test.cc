@@ -498,14 +498,16 @@ TEST(IngestRpc, AFastWriterAgainstASlowDiskIsHeldToTheMemoryBound) {
   EXPECT_EQ(client->GetFlightInfo(flight::FlightDescriptor::Path({"events"})).value().total_records, kBatches * kRows);
   // The memtables (8 MiB), the log's buffer (as much again), the flush being
   // written by DuckDB, gRPC's windows and what malloc keeps: about 100 MiB
-  // here whatever the amount sent (the same with 1 GB), far below the 440 MB
+  // here whatever the amount sent (the same with 1 GB); the background
+  // compaction of the small files the flushes leave, which DuckDB runs
+  // alongside a flush, adds about 100 MiB more: still far below the 440 MB
   // a server that buffered would hold. (ASan's allocator keeps more.)
   std::printf("server memory: %lld MiB before, peak %lld MiB\n", static_cast<long long>(before),
               static_cast<long long>(peak.load()));
 #if defined(HANGAR_TEST_ASAN)
-  constexpr int64_t kMaxGrowthMiB = 320;
+  constexpr int64_t kMaxGrowthMiB = 400;
 #else
-  constexpr int64_t kMaxGrowthMiB = 200;
+  constexpr int64_t kMaxGrowthMiB = 280;
 #endif
   EXPECT_LT(peak - before, kMaxGrowthMiB) << "MiB above the server's memory before the writes";
 }

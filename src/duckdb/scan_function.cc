@@ -1,4 +1,4 @@
-#include "sql/scan_function.h"
+#include "duckdb/scan_function.h"
 
 #include <mutex>
 #include <vector>
@@ -6,7 +6,7 @@
 #include "arrow/builder.h"
 #include "arrow/c_data.h"
 
-namespace hangar::sql {
+namespace hangar::duckdb {
 
 namespace {
 
@@ -18,7 +18,7 @@ constexpr int64_t kVectorSize = 2048;
 // duckdb_data_chunk_from_arrow take their settings from.
 struct FunctionInfo {
   std::shared_ptr<ScanProvider> provider;
-  std::unique_ptr<duckdb::Connection> connection;
+  std::unique_ptr<Connection> connection;
   std::mutex mu;  // the conversions share `connection`
 };
 
@@ -50,7 +50,7 @@ Result<duckdb_arrow_converted_schema> Convert(FunctionInfo& info, const arrow::S
     error = duckdb_schema_from_arrow(info.connection->handle(), &c_schema, &converted);
   }
   if (c_schema.release) c_schema.release(&c_schema);
-  HANGAR_RETURN_NOT_OK(duckdb::TakeError(error, "Arrow schema to DuckDB"));
+  HANGAR_RETURN_NOT_OK(TakeError(error, "Arrow schema to DuckDB"));
   return converted;
 }
 
@@ -69,7 +69,7 @@ Result<duckdb_data_chunk> ToChunk(FunctionInfo& info, ScanState& state, int64_t 
     error = duckdb_data_chunk_from_arrow(info.connection->handle(), &c_array, state.converted, &chunk);
   }
   if (c_array.release) c_array.release(&c_array);
-  HANGAR_RETURN_NOT_OK(duckdb::TakeError(error, "Arrow batch to DuckDB"));
+  HANGAR_RETURN_NOT_OK(TakeError(error, "Arrow batch to DuckDB"));
   return chunk;
 }
 
@@ -164,12 +164,13 @@ void Scan(duckdb_function_info function, duckdb_data_chunk output) {
 
 }  // namespace
 
-Status RegisterScanFunction(duckdb::Connection& connection, std::shared_ptr<ScanProvider> provider) {
+Status RegisterScanFunction(Connection& connection, const std::string& function_name,
+                            std::shared_ptr<ScanProvider> provider) {
   auto info = std::make_unique<FunctionInfo>();
   info->provider = std::move(provider);
-  HANGAR_ASSIGN_OR_RETURN(info->connection, duckdb::Connection::Open(connection.database()));
+  HANGAR_ASSIGN_OR_RETURN(info->connection, Connection::Open(connection.database()));
   duckdb_table_function function = duckdb_create_table_function();
-  duckdb_table_function_set_name(function, kScanFunction);
+  duckdb_table_function_set_name(function, function_name.c_str());
   duckdb_logical_type varchar = duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR);
   duckdb_table_function_add_parameter(function, varchar);
   duckdb_destroy_logical_type(&varchar);
@@ -180,8 +181,8 @@ Status RegisterScanFunction(duckdb::Connection& connection, std::shared_ptr<Scan
   duckdb_table_function_supports_projection_pushdown(function, true);
   const bool ok = duckdb_register_table_function(connection.handle(), function) == DuckDBSuccess;
   duckdb_destroy_table_function(&function);
-  if (!ok) return Status::Internal("DuckDB: cannot register the table function hangar_scan");
+  if (!ok) return Status::Internal("DuckDB: cannot register the table function " + function_name);
   return Status::OK();
 }
 
-}  // namespace hangar::sql
+}  // namespace hangar::duckdb

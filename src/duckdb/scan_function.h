@@ -1,7 +1,8 @@
-// hangar_scan(name): the DuckDB table function through which SQL reads what
-// is not a Parquet file — Kafka topics, empty tables (and later memtables).
+// A DuckDB table function over Arrow record batch sources: how SQL reads
+// what is not a Parquet file — Kafka topics (hangar_scan, sql/relations.h)
+// and the rows of table memtables (hangar_memtable, store/memtable_scan.h).
 //
-// A ScanProvider turns a relation name into an Arrow schema (at bind) and a
+// f('name'): a ScanProvider turns a relation name into an Arrow schema (at bind) and a
 // RecordBatchSource (at init, i.e. when the query starts: a topic is bounded
 // by the high watermarks of that moment). Batches cross into DuckDB through
 // the Arrow C Data Interface (duckdb_data_chunk_from_arrow), sliced into
@@ -15,7 +16,7 @@
 #include "arrow/record_batch_source.h"
 #include "duckdb/database.h"
 
-namespace hangar::sql {
+namespace hangar::duckdb {
 
 class ScanProvider {
  public:
@@ -24,10 +25,9 @@ class ScanProvider {
   virtual Result<std::unique_ptr<arrow::RecordBatchSource>> Open(const std::string& name) = 0;
 };
 
-inline constexpr const char* kScanFunction = "hangar_scan";
+// Registers the table function `function_name` on the database `connection`
+// belongs to. The provider lives as long as the database.
+Status RegisterScanFunction(Connection& connection, const std::string& function_name,
+                            std::shared_ptr<ScanProvider> provider);
 
-// Registers hangar_scan on the database `connection` belongs to. The
-// provider lives as long as the database.
-Status RegisterScanFunction(duckdb::Connection& connection, std::shared_ptr<ScanProvider> provider);
-
-}  // namespace hangar::sql
+}  // namespace hangar::duckdb

@@ -1,0 +1,53 @@
+#include "store/compactor.h"
+
+#include <cstdio>
+
+namespace hangar::store {
+
+Compactor::Compactor(std::shared_ptr<TableStore> store, std::chrono::milliseconds interval)
+    : store_(std::move(store)), interval_(interval) {
+  thread_ = std::thread([this] { Loop(); });
+}
+
+Compactor::~Compactor() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+}
+
+void Compactor::Loop() {
+  std::unique_lock lock(mu_);
+  while (!wake_.wait_for(lock, interval_, [&] { return stopping_; })) {
+    lock.unlock();
+    CompactDue();
+    lock.lock();
+  }
+}
+
+void Compactor::CompactDue() {
+  std::lock_guard compacting(compact_mu_);
+  for (const auto& table : store_->Tables()) {
+    while (true) {
+      {
+        std::lock_guard lock(mu_);
+        if (stopping_) return;
+      }
+      auto result = store_->Compact(table, false);
+      if (!result.ok()) {
+        // A table dropped or overwritten meanwhile is no failure: its files
+        // simply are not there any more. Anything else is worth a line.
+        const StatusCode code = result.status().code();
+        if (code != StatusCode::kNotFound && code != StatusCode::kFailedPrecondition)
+          std::fprintf(stderr, "hangar: compacting %s failed (will retry): %s\n",
+                       table->snapshot()->name.ToString().c_str(), result.status().ToString().c_str());
+        break;
+      }
+      if (result->files_after == result->files_before) break;  // nothing (more) to compact
+    }
+  }
+}
+
+}  // namespace hangar::store

@@ -1,0 +1,47 @@
+// Background compaction. Streaming ingest flushes a memtable every few
+// seconds under steady load, and small puts make small files: a table would
+// collect thousands of them, each costing an open and a footer read per
+// scan. The compactor looks at every table now and then and rewrites its
+// first run of small consecutive files as one file (TableStore::Compact),
+// which also merges the versions of a key within the run in a primary-key
+// table. It never blocks readers (they keep their snapshots, and tickets
+// naming replaced files keep working for a while) nor writers (the switch
+// takes the table's commit lock for a moment; files flushed meanwhile stay
+// after the compacted one).
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "store/table_store.h"
+
+namespace hangar::store {
+
+class Compactor {
+ public:
+  Compactor(std::shared_ptr<TableStore> store, std::chrono::milliseconds interval);
+  // Stops, after the compaction under way if any.
+  ~Compactor();
+  Compactor(const Compactor&) = delete;
+  Compactor& operator=(const Compactor&) = delete;
+
+  // Compacts every table that has a run to compact, until none has (also
+  // what the thread does every interval).
+  void CompactDue();
+
+ private:
+  void Loop();
+
+  std::shared_ptr<TableStore> store_;
+  std::chrono::milliseconds interval_;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool stopping_ = false;  // guarded by mu_
+  std::mutex compact_mu_;  // one compaction at a time
+  std::thread thread_;
+};
+
+}  // namespace hangar::store

@@ -1,0 +1,81 @@
+#include "store/memtable_scan.h"
+
+#include "duckdb/scan_function.h"
+#include "store/primary_key.h"
+#include "store/storage_types.h"
+
+namespace hangar::store {
+
+namespace {
+
+constexpr const char* kFunction = "hangar_memtable";
+
+}  // namespace
+
+// Snapshots by id, held weakly: the callers of Relation pin them. Snapshot
+// ids are unique in the process, and so is this registry: every store on a
+// database (a test opens several in turn) shares the one function.
+struct MemtableScan::Snapshots : duckdb::ScanProvider {
+  static const std::shared_ptr<Snapshots>& Instance() {
+    static const auto instance = std::make_shared<Snapshots>();
+    return instance;
+  }
+
+  std::mutex mu;
+  std::map<uint64_t, std::weak_ptr<const TableSnapshot>> by_id;  // guarded by mu
+
+  void Add(const SnapshotPtr& snapshot) {
+    std::lock_guard lock(mu);
+    std::erase_if(by_id, [](const auto& entry) { return entry.second.expired(); });
+    by_id[snapshot->id] = snapshot;
+  }
+
+  Result<SnapshotPtr> Find(const std::string& text) {
+    const uint64_t id = std::strtoull(text.c_str(), nullptr, 10);
+    std::lock_guard lock(mu);
+    auto it = by_id.find(id);
+    auto snapshot = it == by_id.end() ? nullptr : it->second.lock();
+    if (!snapshot) return Status::Unavailable("a table changed while the query started; run it again");
+    return snapshot;
+  }
+
+  Result<std::unique_ptr<arrow::RecordBatchSource>> Rows(const SnapshotPtr& snapshot) {
+    std::vector<arrow::RecordBatchPtr> batches;
+    for (const auto& m : *snapshot->memtable) batches.push_back(m.batch);
+    HANGAR_ASSIGN_OR_RETURN(auto rows,
+                            StorageSource(std::make_unique<arrow::VectorSource>(snapshot->schema, std::move(batches))));
+    if (snapshot->primary_key.empty()) return rows;
+    return WithRank(std::move(rows), static_cast<int64_t>(snapshot->files.size()) + 1);
+  }
+
+  Result<arrow::SchemaPtr> Schema(const std::string& text) override {
+    HANGAR_ASSIGN_OR_RETURN(auto snapshot, Find(text));
+    HANGAR_ASSIGN_OR_RETURN(auto rows, Rows(snapshot));
+    return rows->schema();
+  }
+
+  Result<std::unique_ptr<arrow::RecordBatchSource>> Open(const std::string& text) override {
+    HANGAR_ASSIGN_OR_RETURN(auto snapshot, Find(text));
+    return Rows(snapshot);  // the batches are shared: they outlive the snapshot if need be
+  }
+};
+
+Result<std::shared_ptr<MemtableScan>> MemtableScan::Register(std::shared_ptr<duckdb::Database> db) {
+  auto out = std::make_shared<MemtableScan>();
+  out->snapshots_ = Snapshots::Instance();
+  HANGAR_ASSIGN_OR_RETURN(auto connection, duckdb::Connection::Open(std::move(db)));
+  HANGAR_ASSIGN_OR_RETURN(auto known, duckdb::StreamQuery(connection->database(),
+                                                          "SELECT function_name FROM duckdb_functions() WHERE function_name = " +
+                                                              duckdb::QuoteLiteral(kFunction)));
+  HANGAR_ASSIGN_OR_RETURN(auto found, known->Next());
+  if (found == nullptr || found->num_rows == 0)
+    HANGAR_RETURN_NOT_OK(duckdb::RegisterScanFunction(*connection, kFunction, out->snapshots_));
+  return out;
+}
+
+std::string MemtableScan::Relation(const SnapshotPtr& snapshot) {
+  snapshots_->Add(snapshot);
+  return std::string(kFunction) + "(" + duckdb::QuoteLiteral(std::to_string(snapshot->id)) + ")";
+}
+
+}  // namespace hangar::store
