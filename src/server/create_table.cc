@@ -6,6 +6,7 @@
 
 #include "arrow/json/integration_json.h"
 #include "arrow/type_parse.h"
+#include "store/partition_spec.h"
 #include "store/primary_key.h"
 
 namespace hangar::server {
@@ -44,8 +45,6 @@ Result<CreateTableRequest> ParseCreateTable(std::string_view body) {
   if (!json.contains("name") || !json["name"].is_string()) return Status::Invalid("CreateTable: \"name\" is missing");
   CreateTableRequest out;
   HANGAR_ASSIGN_OR_RETURN(out.name, store::ParseQualifiedName(json["name"].get<std::string>()));
-  if (json.contains("partition_spec") && !json["partition_spec"].is_null())
-    return Status::Unimplemented("CreateTable: partitioned tables are not supported yet; leave out partition_spec");
   // primary_key: a column name or a list of them.
   if (json.contains("primary_key") && !json["primary_key"].is_null()) {
     const auto& key = json["primary_key"];
@@ -88,6 +87,13 @@ Result<CreateTableRequest> ParseCreateTable(std::string_view body) {
   if (!out.primary_key.empty()) {
     Status st = store::CheckPrimaryKey(*out.schema, out.primary_key);
     if (!st.ok()) return st.WithContext("CreateTable");
+  }
+  if (json.contains("partition_spec") && !json["partition_spec"].is_null()) {
+    // An object, or (like schema_json) a JSON string holding one.
+    const auto& spec = json["partition_spec"];
+    auto parsed = store::ParsePartitionSpec(spec.is_string() ? spec.get<std::string>() : spec.dump(), *out.schema);
+    if (!parsed.ok()) return parsed.status().WithContext("CreateTable");
+    out.partition_spec = std::move(*parsed);
   }
   return out;
 }

@@ -9,8 +9,8 @@
 // see arrow/type_parse.h) or an Arrow integration-JSON type object (then the
 // field is read as an integration-JSON field, with its `children`).
 // `primary_key` is a column name or a list of them; `table_type` defaults to
-// "primary_key" when there is one, else "append_only". Partition specs are
-// refused (UNIMPLEMENTED) until partitioned tables exist.
+// "primary_key" when there is one, else "append_only". `partition_spec`
+// is store/partition_spec.h's.
 #pragma once
 
 #include <string>
@@ -19,6 +19,7 @@
 
 #include "arrow/type.h"
 #include "store/names.h"
+#include "store/partition_spec.h"
 
 namespace hangar::server {
 
@@ -26,6 +27,7 @@ struct CreateTableRequest {
   store::QualifiedName name;
   arrow::SchemaPtr schema;
   std::vector<std::string> primary_key;  // empty: append_only
+  store::PartitionSpec partition_spec;   // empty: unpartitioned
 };
 
 Result<CreateTableRequest> ParseCreateTable(std::string_view body);

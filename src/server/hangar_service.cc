@@ -65,9 +65,29 @@ Result<std::optional<TopicRequest>> HangarService::TopicOf(const flight::FlightD
   return std::optional<TopicRequest>(std::move(request));
 }
 
-std::string HangarService::TicketFor(const QualifiedName& name, const std::vector<std::string>& files) {
-  return nlohmann::json{{"table", name.ToString()}, {"files", files}}.dump();
+std::string HangarService::TicketFor(const QualifiedName& name, const std::vector<std::string>& files,
+                                     const std::vector<std::string>& partitions) {
+  nlohmann::json ticket{{"table", name.ToString()}};
+  if (!files.empty() || partitions.empty()) ticket["files"] = files;
+  if (!partitions.empty()) ticket["partitions"] = partitions;
+  return ticket.dump();
 }
+
+namespace {
+
+// A JSON list of strings (a ticket's "files", a descriptor's "partitions").
+Result<std::vector<std::string>> StringsFromJson(const nlohmann::json& json, const std::string& key,
+                                                 const std::string& where) {
+  std::vector<std::string> out;
+  if (!json.contains(key)) return out;
+  const auto& list = json[key];
+  if (!list.is_array() || !std::all_of(list.begin(), list.end(), [](const auto& v) { return v.is_string(); }))
+    return Status::Invalid(where + ": \"" + key + "\" must be a list of strings");
+  for (const auto& v : list) out.push_back(v.get<std::string>());
+  return out;
+}
+
+}  // namespace
 
 Result<QualifiedName> HangarService::ResolveName(std::string_view text) const {
   // "uploaded.parquet" (the Arrow cookbook's names have dots) is the table
@@ -82,37 +102,34 @@ Result<QualifiedName> HangarService::ResolveName(std::string_view text) const {
 Result<TableTicket> HangarService::ParseTicket(std::string_view ticket) const {
   if (ticket.empty() || ticket.front() != '{') {
     HANGAR_ASSIGN_OR_RETURN(auto name, ResolveName(ticket));
-    return TableTicket{std::move(name), std::nullopt};
+    return TableTicket{std::move(name), std::nullopt, {}};
   }
   auto json = nlohmann::json::parse(ticket, nullptr, false);
   HANGAR_ASSIGN_OR_RETURN(auto text, StringFromJson(json, "table", "a JSON ticket ({\"table\": \"ns.name\"})"));
   HANGAR_ASSIGN_OR_RETURN(auto name, ParseQualifiedName(text));  // always qualified in Hangar's own tickets
-  TableTicket out{std::move(name), std::nullopt};
+  TableTicket out{std::move(name), std::nullopt, {}};
   if (json.contains("files")) {
-    if (!json["files"].is_array()) return Status::Invalid("ticket: \"files\" must be a list of file names");
-    out.files.emplace();
-    for (const auto& f : json["files"]) {
-      if (!f.is_string()) return Status::Invalid("ticket: \"files\" must be a list of file names");
-      out.files->push_back(f.get<std::string>());
-    }
+    HANGAR_ASSIGN_OR_RETURN(out.files, StringsFromJson(json, "files", "ticket"));
   }
+  HANGAR_ASSIGN_OR_RETURN(out.partitions, StringsFromJson(json, "partitions", "ticket"));
   return out;
 }
 
 Result<TableTarget> HangarService::TargetOf(const flight::FlightDescriptor& descriptor) {
   if (descriptor.type == flight::FlightDescriptor::Type::kPath) {
     HANGAR_ASSIGN_OR_RETURN(auto name, NameFromPath(descriptor.path));
-    return TableTarget{std::move(name)};
+    return TableTarget{std::move(name), store::PutMode::kAppend, {}};
   }
   auto json = nlohmann::json::parse(descriptor.cmd, nullptr, false);
   HANGAR_ASSIGN_OR_RETURN(auto text,
                           StringFromJson(json, "table", "a command descriptor ({\"table\": \"ns.name\", \"mode\": ...})"));
   HANGAR_ASSIGN_OR_RETURN(auto name, ParseQualifiedName(text));
-  TableTarget target{std::move(name)};
+  TableTarget target{std::move(name), store::PutMode::kAppend, {}};
   if (json.contains("mode")) {
     if (!json["mode"].is_string()) return Status::Invalid("descriptor: \"mode\" must be a string");
     HANGAR_ASSIGN_OR_RETURN(target.mode, store::ParsePutMode(json["mode"].get<std::string>()));
   }
+  HANGAR_ASSIGN_OR_RETURN(target.partitions, StringsFromJson(json, "partitions", "descriptor"));
   return target;
 }
 
@@ -174,17 +191,21 @@ Result<flight::AccessRequest> HangarService::AccessFor(const flight::ServerCallC
   }
 }
 
-Result<flight::FlightInfo> HangarService::InfoFor(const store::SnapshotPtr& snapshot_ptr) const {
+Result<flight::FlightInfo> HangarService::InfoFor(const store::SnapshotPtr& snapshot_ptr,
+                                                  const std::vector<std::string>& partitions) const {
   const store::TableSnapshot& snapshot = *snapshot_ptr;
   const QualifiedName& name = snapshot.name;
   flight::FlightInfo info;
   info.schema = snapshot.schema;
   info.descriptor = name.ns == kDefaultNamespace ? flight::FlightDescriptor::Path({name.name})
                                                  : flight::FlightDescriptor::Path({name.ns, name.name});
-  auto groups = tables_->FileGroups(snapshot);
-  if (groups.empty()) groups.emplace_back();  // an empty table: one endpoint that yields the schema
-  for (const auto& group : groups) info.endpoints.push_back({flight::Ticket{TicketFor(name, group)}, {}, std::nullopt, ""});
-  HANGAR_ASSIGN_OR_RETURN(info.total_records, tables_->CountRows(snapshot_ptr));
+  auto groups = tables_->FileGroups(snapshot, partitions);
+  // One endpoint that reads it all (rows in memory, an empty table or selection).
+  if (groups.empty()) groups.emplace_back();
+  for (const auto& group : groups)
+    info.endpoints.push_back({flight::Ticket{TicketFor(name, group, group.empty() ? partitions : std::vector<std::string>{})},
+                              {}, std::nullopt, ""});
+  HANGAR_ASSIGN_OR_RETURN(info.total_records, tables_->CountRows(snapshot_ptr, partitions));
   info.total_bytes = snapshot.bytes;
   info.ordered = true;
   return info;
@@ -214,7 +235,7 @@ Result<flight::FlightInfo> HangarService::GetFlightInfo(const flight::ServerCall
   }
   HANGAR_ASSIGN_OR_RETURN(auto target, TargetOf(descriptor));
   HANGAR_ASSIGN_OR_RETURN(auto snapshot, tables_->Snapshot(target.name));
-  HANGAR_ASSIGN_OR_RETURN(auto info, InfoFor(snapshot));
+  HANGAR_ASSIGN_OR_RETURN(auto info, InfoFor(snapshot, target.partitions));
   info.descriptor = descriptor;  // echoed as asked
   return info;
 }
@@ -243,7 +264,8 @@ Status HangarService::DoGet(const flight::ServerCallContext& context, const flig
   HANGAR_ASSIGN_OR_RETURN(auto parsed, ParseTicket(ticket.ticket));
   HANGAR_ASSIGN_OR_RETURN(auto snapshot, tables_->Snapshot(parsed.name));
   // No files named (a bare name, or the endpoint of an empty table): all of them.
-  HANGAR_ASSIGN_OR_RETURN(auto source, tables_->Scan(snapshot, parsed.files.value_or(std::vector<std::string>{})));
+  HANGAR_ASSIGN_OR_RETURN(auto source,
+                          tables_->Scan(snapshot, parsed.files.value_or(std::vector<std::string>{}), parsed.partitions));
   HANGAR_RETURN_NOT_OK(out->Begin(snapshot->schema));
   while (!context.is_cancelled()) {
     HANGAR_ASSIGN_OR_RETURN(auto batch, source->Next());
@@ -263,6 +285,7 @@ Status HangarService::DoPut(const flight::ServerCallContext& context, const flig
   }
   HANGAR_ASSIGN_OR_RETURN(auto target, TargetOf(descriptor));
   if (target.name.ns == kKafkaNamespace) return Status::Invalid("no table may be created in the 'kafka' namespace");
+  if (!target.partitions.empty()) return Status::Invalid("\"partitions\" select what to read; a put's rows go to their own partitions");
   HANGAR_ASSIGN_OR_RETURN(auto schema, in->GetSchema());
   PutStreamSource source(in, schema);
   HANGAR_ASSIGN_OR_RETURN(auto result, tables_->Put(target.name, target.mode, &source));
@@ -288,7 +311,10 @@ Result<std::string> HangarService::Describe(const QualifiedName& name) const {
   for (const auto& f : snapshot->schema->fields())
     fields.push_back({{"name", f->name()}, {"type", f->type()->ToString()}, {"nullable", f->nullable()}});
   nlohmann::json files = nlohmann::json::array();
-  for (const auto& f : snapshot->files) files.push_back({{"name", f.meta.name}, {"rows", f.meta.rows}, {"bytes", f.meta.bytes}});
+  for (const auto& f : snapshot->files) {
+    files.push_back({{"name", f.meta.name}, {"rows", f.meta.rows}, {"bytes", f.meta.bytes}});
+    if (!f.meta.partition.empty()) files.back()["partition"] = f.meta.partition;
+  }
   HANGAR_ASSIGN_OR_RETURN(const int64_t rows, tables_->CountRows(snapshot));
   int64_t memtable_rows = 0;
   for (const auto& m : *snapshot->memtable) memtable_rows += m.batch->num_rows;
@@ -306,6 +332,8 @@ Result<std::string> HangarService::Describe(const QualifiedName& name) const {
     out["primary_key"] = snapshot->primary_key;
     out["stored_rows"] = snapshot->rows;
   }
+  if (!snapshot->partition_spec.empty())
+    out["partition_spec"] = nlohmann::json::parse(store::SerializePartitionSpec(snapshot->partition_spec));
   return out.dump();
 }
 
@@ -325,7 +353,8 @@ Result<std::vector<flight::ActionResult>> HangarService::DoAction(const flight::
   if (action.type == "CreateTable") {
     HANGAR_ASSIGN_OR_RETURN(auto request, ParseCreateTable(action.body));
     if (request.name.ns == kKafkaNamespace) return Status::Invalid("no table may be created in the 'kafka' namespace");
-    HANGAR_RETURN_NOT_OK(tables_->CreateTable(request.name, request.schema, request.primary_key).status());
+    HANGAR_RETURN_NOT_OK(
+        tables_->CreateTable(request.name, request.schema, request.primary_key, request.partition_spec).status());
     HANGAR_ASSIGN_OR_RETURN(auto text, Describe(request.name));
     return std::vector<flight::ActionResult>{{std::move(text)}};
   }

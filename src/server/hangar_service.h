@@ -44,12 +44,15 @@ using store::QualifiedName;
 struct TableTicket {
   QualifiedName name;
   std::optional<std::vector<std::string>> files;  // none: the whole table as it is now
+  std::vector<std::string> partitions;            // of a partitioned table: only these
 };
 
-// What a descriptor names, with the put mode a command descriptor may ask for.
+// What a descriptor names, with the put mode a command descriptor may ask
+// for, or the partitions it reads.
 struct TableTarget {
   QualifiedName name;
   store::PutMode mode = store::PutMode::kAppend;
+  std::vector<std::string> partitions;  // none: all
 };
 
 class HangarService : public flight::FlightService {
@@ -78,7 +81,8 @@ class HangarService : public flight::FlightService {
                                                      const flight::Action& action) override;
   Result<std::vector<flight::ActionType>> ListActions(const flight::ServerCallContext& context) override;
 
-  static std::string TicketFor(const QualifiedName& name, const std::vector<std::string>& files);
+  static std::string TicketFor(const QualifiedName& name, const std::vector<std::string>& files,
+                               const std::vector<std::string>& partitions = {});
   Result<TableTicket> ParseTicket(std::string_view ticket) const;
   // A table named in text ("users", "sales.orders", "uploaded.parquet").
   Result<QualifiedName> ResolveName(std::string_view text) const;
@@ -87,7 +91,8 @@ class HangarService : public flight::FlightService {
   static Result<std::optional<TopicRequest>> TopicOf(const flight::FlightDescriptor& descriptor);
 
  private:
-  Result<flight::FlightInfo> InfoFor(const store::SnapshotPtr& snapshot) const;
+  Result<flight::FlightInfo> InfoFor(const store::SnapshotPtr& snapshot,
+                                     const std::vector<std::string>& partitions = {}) const;
   Result<std::string> Describe(const QualifiedName& name) const;
   Result<TopicFlights*> Topics() const;
   // The SQL service if `bytes` is a Flight SQL message, else null.

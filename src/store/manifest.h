@@ -10,7 +10,9 @@
 //    "schema_text": "id: int64 not null, ...",        (for people; ignored on read)
 //    "files": [{"name": "00000001.parquet", "rows": 3, "bytes": 1024}],
 //    "next_file": 2, "dropped": false, "flushed_lsn": 0,
-//    "primary_key": ["id"]}                            (primary-key tables only)
+//    "primary_key": ["id"],                            (primary-key tables only)
+//    "partition_spec": {...}}                           (partitioned tables only; their
+//                                                      files carry "partition": "<path>")
 //
 // The files are in the table's order (primary_key.h): a compaction puts its
 // output where the files it replaces were, so names do not give the order.
@@ -24,15 +26,19 @@
 
 #include "arrow/type.h"
 #include "store/file_util.h"
+#include "store/partition_spec.h"
 #include "store/names.h"
 
 namespace hangar::store {
 
 struct ManifestFile {
-  std::string name;  // within the table's folder
+  std::string name;  // within its partition's folder (the table's folder if unpartitioned)
   int64_t rows = 0;
   int64_t bytes = 0;  // on disk
+  std::string partition;  // its partition path ("at_day=2024-01-15"), empty if the table has no partition spec
   bool operator==(const ManifestFile&) const = default;
+  // Its path relative to the table's folder.
+  fs::path relative_path() const { return partition.empty() ? fs::path(name) : fs::path(partition) / name; }
 };
 
 struct Manifest {
@@ -47,6 +53,7 @@ struct Manifest {
   bool dropped = false;   // a drop is committed; the folder goes once no reader needs it
   uint64_t flushed_lsn = 0;
   std::vector<std::string> primary_key;  // empty: an append-only table
+  PartitionSpec partition_spec;          // empty: an unpartitioned table
 
   int64_t rows() const;
   int64_t bytes() const;

@@ -77,12 +77,13 @@ uint64_t IdOfFolder(const fs::path& dir) {
 Table::Table(std::shared_ptr<Deletable> folder, Manifest manifest)
     : folder_(std::move(folder)), id_(IdOfFolder(folder_->path())), manifest_(std::move(manifest)) {
   for (const auto& f : manifest_.files)
-    files_.push_back(DataFile{f, std::make_shared<Deletable>(folder_->path() / f.name)});
+    files_.push_back(DataFile{f, std::make_shared<Deletable>(folder_->path() / f.relative_path())});
   snapshot_ = MakeSnapshot();
 }
 
 Result<std::shared_ptr<Table>> Table::Create(const fs::path& tables_dir, const QualifiedName& name,
-                                             arrow::SchemaPtr schema, std::vector<std::string> primary_key) {
+                                             arrow::SchemaPtr schema, std::vector<std::string> primary_key,
+                                             PartitionSpec partition_spec) {
   // Folder names carry a random suffix: a dropped table's folder may still
   // be read while a new table of the same name is created.
   const std::string id = UniqueId();
@@ -93,6 +94,7 @@ Result<std::shared_ptr<Table>> Table::Create(const fs::path& tables_dir, const Q
   manifest.version = 1;
   manifest.schema = std::move(schema);
   manifest.primary_key = std::move(primary_key);
+  manifest.partition_spec = std::move(partition_spec);
   HANGAR_RETURN_NOT_OK(CreateDirectories(staging));
   Status st = manifest.Write(staging);
   if (st.ok()) st = DurableRename(staging, final_dir);
@@ -104,20 +106,33 @@ Result<std::shared_ptr<Table>> Table::Create(const fs::path& tables_dir, const Q
 }
 
 Result<std::shared_ptr<Table>> Table::Open(const fs::path& dir, Manifest manifest) {
-  std::set<std::string> named;
-  for (const auto& f : manifest.files) named.insert(f.name);
+  std::set<fs::path> named;
+  for (const auto& f : manifest.files) named.insert(f.relative_path());
+  // Whatever else is in the folder (and its partition folders) was left by
+  // an interrupted commit or manifest switch — except the manifest and the
+  // streaming writers' keys (which the manifest does not list: they change
+  // with every flush).
+  std::vector<fs::path> leftovers, folders;
   std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    const std::string file = entry.path().filename().string();
-    // The manifest, its files, and the streaming writers' keys (which the
-    // manifest does not list: they change with every flush).
-    if (file == Manifest::kFileName || file == IdempotencyKeys::kFileName || named.count(file)) continue;
-    HANGAR_RETURN_NOT_OK(RemoveAll(entry.path()));  // left by an interrupted commit or manifest switch
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    const fs::path relative = it->path().lexically_relative(dir);
+    if (it->is_directory(ec) && IsPartitionPath(relative.string())) {
+      folders.push_back(it->path());
+      continue;
+    }
+    if (it->is_directory(ec)) it.disable_recursion_pending();
+    if (relative == Manifest::kFileName || relative == IdempotencyKeys::kFileName || named.count(relative)) continue;
+    leftovers.push_back(it->path());
   }
   if (ec) return IoError("cannot list", dir, ec.value());
+  for (const auto& path : leftovers) HANGAR_RETURN_NOT_OK(RemoveAll(path));
+  // Partition folders left empty go too, deepest first.
+  std::sort(folders.rbegin(), folders.rend());
+  for (const auto& folder : folders) fs::remove(folder, ec);  // fails harmlessly unless empty
   for (const auto& f : manifest.files) {
-    if (!fs::exists(dir / f.name, ec))
-      return Status::DataLoss("table " + manifest.name.ToString() + ": data file " + f.name +
+    if (!fs::exists(dir / f.relative_path(), ec))
+      return Status::DataLoss("table " + manifest.name.ToString() + ": data file " + f.relative_path().string() +
                               " named by the manifest is missing");
   }
   return std::shared_ptr<Table>(new Table(std::make_shared<Deletable>(dir), std::move(manifest)));
@@ -137,6 +152,7 @@ SnapshotPtr Table::MakeSnapshot() {
   for (const auto& m : *memtable_) snap->rows += m.batch->num_rows;
   snap->bytes = manifest_.bytes();
   snap->primary_key = manifest_.primary_key;
+  snap->partition_spec = manifest_.partition_spec;
   const auto now = std::chrono::steady_clock::now();
   std::erase_if(retired_, [&](const auto& r) { return now - r.first > kRetiredFileGrace; });
   for (const auto& r : retired_) snap->retired.push_back(r.second);
@@ -164,16 +180,25 @@ Result<std::vector<DataFile>> Table::MoveIn(std::vector<StagedFile>& staged, Man
   // Moved in first, named by the manifest second: a crash in between leaves
   // files the manifest does not name, which the next start removes.
   std::vector<DataFile> added;
+  std::set<fs::path> partition_folders;
+  auto fail = [&](const Status& st) {
+    for (auto& f : added) f.file->MarkObsolete();
+    return st;
+  };
   for (auto& s : staged) {
-    ManifestFile meta{DataFileName(next.next_file++), s.rows, s.bytes};
-    const fs::path target = dir() / meta.name;
-    if (::rename(s.path.c_str(), target.c_str()) != 0) {
-      const int error = errno;
-      for (auto& f : added) f.file->MarkObsolete();
-      return IoError("cannot move a staged file to", target, error);
+    ManifestFile meta{DataFileName(next.next_file++), s.rows, s.bytes, s.partition};
+    const fs::path target = dir() / meta.relative_path();
+    if (!s.partition.empty() && partition_folders.insert(target.parent_path()).second) {
+      if (Status st = CreateDirectories(target.parent_path()); !st.ok()) return fail(st);
     }
+    if (::rename(s.path.c_str(), target.c_str()) != 0)
+      return fail(IoError("cannot move a staged file to", target, errno));
     added.push_back(DataFile{meta, std::make_shared<Deletable>(target)});
   }
+  // The table's folder is synced at the switch; partition folders here.
+  for (const auto& folder : partition_folders)
+    for (fs::path p = folder; p != dir(); p = p.parent_path())
+      if (Status st = FsyncDirectory(p); !st.ok()) return fail(st);
   return added;
 }
 
@@ -248,22 +273,26 @@ Result<SnapshotPtr> Table::Commit(CommitMode mode, const arrow::SchemaPtr& schem
 Result<SnapshotPtr> Table::ReplaceFiles(const std::vector<std::string>& run, std::vector<StagedFile> staged) {
   std::lock_guard lock(write_mu_);
   if (manifest_.dropped) return Status::NotFound("table '" + manifest_.name.ToString() + "' was dropped");
-  auto first = std::find_if(files_.begin(), files_.end(),
-                            [&](const DataFile& f) { return !run.empty() && f.meta.name == run.front(); });
-  const auto at = static_cast<size_t>(first - files_.begin());
-  bool present = first != files_.end() && at + run.size() <= files_.size();
-  for (size_t i = 0; present && i < run.size(); ++i) present = files_[at + i].meta.name == run[i];
-  if (!present)
+  const std::set<std::string> replacing(run.begin(), run.end());
+  std::vector<DataFile> kept, replaced;
+  size_t at = files_.size();  // where the first of `run` is
+  for (const auto& f : files_) {
+    if (replacing.count(f.meta.name)) {
+      at = std::min(at, kept.size());
+      replaced.push_back(f);
+    } else {
+      kept.push_back(f);
+    }
+  }
+  if (run.empty() || replaced.size() != replacing.size())
     return Status::FailedPrecondition("table '" + manifest_.name.ToString() +
                                       "' changed while its files were compacted (they are no longer there)");
   Manifest next = manifest_;
   next.version += 1;
   HANGAR_ASSIGN_OR_RETURN(auto added, MoveIn(staged, next));
-  std::vector<DataFile> files(files_.begin(), files_.begin() + static_cast<std::ptrdiff_t>(at));
+  std::vector<DataFile> files(kept.begin(), kept.begin() + static_cast<std::ptrdiff_t>(at));
   files.insert(files.end(), added.begin(), added.end());
-  files.insert(files.end(), files_.begin() + static_cast<std::ptrdiff_t>(at + run.size()), files_.end());
-  std::vector<DataFile> replaced(files_.begin() + static_cast<std::ptrdiff_t>(at),
-                                 files_.begin() + static_cast<std::ptrdiff_t>(at + run.size()));
+  files.insert(files.end(), kept.begin() + static_cast<std::ptrdiff_t>(at), kept.end());
   const auto now = std::chrono::steady_clock::now();
   for (const auto& f : replaced) retired_.emplace_back(now, f);  // before Switch: its snapshot lists them
   auto snap = Switch(std::move(next), std::move(files), added, memtable_);

@@ -66,6 +66,7 @@ struct TableSnapshot {
   int64_t rows = 0;   // files and memtable (every version of a key, in a primary-key table)
   int64_t bytes = 0;  // files
   std::vector<std::string> primary_key;  // empty: an append-only table
+  PartitionSpec partition_spec;          // empty: an unpartitioned table
   // Files a compaction replaced lately: tickets issued before it name them,
   // and they hold the same rows as the files that replaced them.
   std::vector<DataFile> retired;
@@ -79,6 +80,7 @@ struct StagedFile {
   fs::path path;
   int64_t rows = 0;
   int64_t bytes = 0;
+  std::string partition;  // its partition path, in a partitioned table
 };
 
 enum class CommitMode { kAppend, kOverwrite };
@@ -94,7 +96,8 @@ class Table {
   // Creates the table's folder with an empty version-1 manifest, atomically:
   // the folder is prepared under a temporary name and renamed into place.
   static Result<std::shared_ptr<Table>> Create(const fs::path& tables_dir, const QualifiedName& name,
-                                               arrow::SchemaPtr schema, std::vector<std::string> primary_key = {});
+                                               arrow::SchemaPtr schema, std::vector<std::string> primary_key = {},
+                                               PartitionSpec partition_spec = {});
   // Opens an existing folder, removing files its manifest does not name.
   static Result<std::shared_ptr<Table>> Open(const fs::path& dir, Manifest manifest);
 
@@ -115,8 +118,9 @@ class Table {
   Result<SnapshotPtr> Commit(CommitMode mode, const arrow::SchemaPtr& schema, std::vector<StagedFile> staged,
                              std::optional<uint64_t> flushed_lsn = std::nullopt,
                              const MemtableStager& stage_memtable = nullptr);
-  // Replaces `run`, consecutive files of the table, by `staged` at the same
-  // place (a compaction); FailedPrecondition if they are no longer there.
+  // Replaces `run`, files of the table, by `staged`, put where the first of
+  // them was (a compaction: the run's files are consecutive among the files
+  // of their partition); FailedPrecondition if they are no longer there.
   Result<SnapshotPtr> ReplaceFiles(const std::vector<std::string>& run, std::vector<StagedFile> staged);
   // Adds an ingested batch (of the table's schema) to the memtable; readers
   // see it from the returned snapshot on.

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <set>
 
+#include "arrow/concatenate.h"
 #include "store/crash_point.h"
 #include "store/primary_key.h"
 #include "store/storage_types.h"
@@ -106,6 +108,36 @@ class Portion : public arrow::RecordBatchSource {
   bool done_ = false;
 };
 
+// read_parquet of a table's files (a literal or list of literals). Partition
+// folders look like Hive's (at_day=2024-01-15/): DuckDB must not add their
+// values as columns.
+std::string ReadParquet(const std::string& files) {
+  return "read_parquet(" + files + ", hive_partitioning = false)";
+}
+
+// The rows of `batch` where `keep` is true (null if none), as slices of it
+// put together.
+Result<arrow::RecordBatchPtr> KeepRows(const arrow::RecordBatchPtr& batch, const std::vector<bool>& keep) {
+  std::vector<std::pair<int64_t, int64_t>> runs;  // offset, length
+  for (int64_t i = 0; i < batch->num_rows; ++i) {
+    if (!keep[static_cast<size_t>(i)]) continue;
+    if (!runs.empty() && runs.back().first + runs.back().second == i) ++runs.back().second;
+    else runs.emplace_back(i, 1);
+  }
+  if (runs.empty()) return arrow::RecordBatchPtr();
+  if (runs.size() == 1 && runs[0].second == batch->num_rows) return batch;
+  std::vector<arrow::ArrayPtr> columns;
+  int64_t rows = 0;
+  for (const auto& run : runs) rows += run.second;
+  for (const auto& column : batch->columns) {
+    std::vector<arrow::ArrayPtr> parts;
+    for (const auto& [offset, length] : runs) parts.push_back(column->Slice(offset, length));
+    HANGAR_ASSIGN_OR_RETURN(auto joined, arrow::Concatenate(parts));
+    columns.push_back(std::move(joined));
+  }
+  return arrow::MakeRecordBatch(batch->schema, rows, std::move(columns));
+}
+
 // DuckDB's words for a failed write: a full disk, another I/O failure (for
 // the server's log), or values Parquet cannot take (the client's business).
 Status WriteError(const Status& duckdb_error) {
@@ -128,21 +160,26 @@ struct TableStore::Staging {
 };
 
 Status TableStore::WriteStaged(arrow::RecordBatchSource* source, Staging* staging, int64_t* rows_out,
-                               int64_t* bytes_out, const std::vector<std::string>& key) {
+                               int64_t* bytes_out, const std::vector<std::string>& key, const PartitionSpec& spec) {
   // DuckDB writes the stream as Parquet while it arrives, one file per
   // portion of about target_file_bytes (one COPY each: DuckDB's own file
-  // rotation does not keep the rows in order).
+  // rotation does not keep the rows in order) — per partition, in a
+  // partitioned table (each row's partition is computed here, as a number
+  // DuckDB partitions the output by).
   if (staging->dir.empty()) {
     staging->dir = staging_dir() / UniqueId();
     HANGAR_RETURN_NOT_OK(CreateDirectories(staging->dir));
   }
   HANGAR_ASSIGN_OR_RETURN(auto conn, duckdb::Connection::Open(db_));
-  HANGAR_ASSIGN_OR_RETURN(auto storage_form, StorageSource(std::make_unique<Borrowed>(source)));
+  std::unique_ptr<arrow::RecordBatchSource> table_form = std::make_unique<Borrowed>(source);
+  std::vector<std::string> partitions;  // by number
+  if (!spec.empty()) table_form = WithPartitionIds(std::move(table_form), spec, &partitions);
+  HANGAR_ASSIGN_OR_RETURN(auto storage_form, StorageSource(std::move(table_form)));
   Portion portion(storage_form.get(), options_.target_file_bytes, key);
   const std::string rank = RankColumn(*storage_form->schema());
-  while (!portion.source_done()) {
+  for (int number = 0; !portion.source_done(); ++number) {
     portion.Restart();
-    const fs::path file = staging->dir / (std::to_string(staging->files.size()) + ".parquet");
+    const fs::path out = staging->dir / ("portion-" + std::to_string(number) + (spec.empty() ? ".parquet" : ""));
     const std::string view_name = "hangar_put_" + staging->dir.filename().string();
     std::unique_ptr<arrow::RecordBatchSource> rows = std::make_unique<Borrowed>(&portion);
     std::string select = "SELECT * FROM " + duckdb::QuoteIdentifier(view_name);
@@ -151,7 +188,7 @@ Status TableStore::WriteStaged(arrow::RecordBatchSource* source, Staging* stagin
       select = LatestRowsSql(key, rank, select);
     }
     HANGAR_ASSIGN_OR_RETURN(auto view, conn->RegisterView(view_name, std::move(rows)));
-    Status st = CopyToParquet(*conn, select, file);
+    Status st = CopyToParquet(*conn, select, out, !spec.empty());
     if (!st.ok()) {
       // The stream's own error (a bad batch, a cut connection) is the cause;
       // DuckDB only reports that its scan stopped.
@@ -159,32 +196,66 @@ Status TableStore::WriteStaged(arrow::RecordBatchSource* source, Staging* stagin
       return WriteError(st);
     }
     if (view->rows_read() == 0) break;  // the end came right at a portion boundary (or the put is empty)
-    // Without a key the file has every row read; with one, fewer.
-    std::optional<int64_t> rows_written;
-    if (key.empty()) rows_written = view->rows_read();
-    HANGAR_ASSIGN_OR_RETURN(auto staged, Staged(file, rows_written));
-    staging->files.push_back(staged);
-    *rows_out += staged.rows;
-    *bytes_out += staged.bytes;
+    std::vector<StagedFile> written;
+    if (spec.empty()) {
+      // Without a key the file has every row read; with one, fewer.
+      std::optional<int64_t> count;
+      if (key.empty()) count = view->rows_read();
+      HANGAR_ASSIGN_OR_RETURN(auto staged, Staged(out, count));
+      written.push_back(std::move(staged));
+    } else {
+      HANGAR_ASSIGN_OR_RETURN(written, StagedPartitions(out, partitions));
+    }
+    for (auto& staged : written) {
+      *rows_out += staged.rows;
+      *bytes_out += staged.bytes;
+      staging->files.push_back(std::move(staged));
+    }
   }
   return Status::OK();
 }
 
-Status TableStore::CopyToParquet(duckdb::Connection& conn, const std::string& select, const fs::path& file) const {
-  return conn.Execute("COPY (" + select + ") TO " + duckdb::QuoteLiteral(file.string()) +
-                      " (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE " + std::to_string(options_.row_group_rows) +
-                      ")");
+Result<std::vector<StagedFile>> TableStore::StagedPartitions(const fs::path& out,
+                                                             const std::vector<std::string>& partitions) const {
+  // out/__hangar_partition=<number>/data_<n>.parquet, as DuckDB writes them.
+  std::vector<std::pair<int, fs::path>> files;
+  std::error_code ec;
+  const std::string prefix = std::string(kPartitionIdColumn) + "=";
+  for (auto it = fs::recursive_directory_iterator(out, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    if (!it->is_regular_file()) continue;
+    const std::string folder = it->path().parent_path().filename().string();
+    const int number = folder.starts_with(prefix) ? std::atoi(folder.c_str() + prefix.size()) : -1;
+    if (number < 0 || number >= static_cast<int>(partitions.size()))
+      return Status::Internal("a partitioned write left an unexpected file: " + it->path().string());
+    files.emplace_back(number, it->path());
+  }
+  if (ec) return IoError("cannot list", out, ec.value());
+  std::sort(files.begin(), files.end());
+  std::vector<StagedFile> staged;
+  for (const auto& [number, path] : files) {
+    HANGAR_ASSIGN_OR_RETURN(auto file, Staged(path, std::nullopt, partitions[static_cast<size_t>(number)]));
+    staged.push_back(std::move(file));
+  }
+  return staged;
 }
 
-Result<StagedFile> TableStore::Staged(const fs::path& file, std::optional<int64_t> rows) const {
+Status TableStore::CopyToParquet(duckdb::Connection& conn, const std::string& select, const fs::path& out,
+                                 bool partitioned) const {
+  return conn.Execute("COPY (" + select + ") TO " + duckdb::QuoteLiteral(out.string()) +
+                      " (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE " + std::to_string(options_.row_group_rows) +
+                      (partitioned ? std::string(", PARTITION_BY (") + kPartitionIdColumn + ")" : "") + ")");
+}
+
+Result<StagedFile> TableStore::Staged(const fs::path& file, std::optional<int64_t> rows, std::string partition) const {
   if (!rows) {
-    HANGAR_ASSIGN_OR_RETURN(rows, CountQuery("SELECT count(*) FROM read_parquet(" + duckdb::QuoteLiteral(file.string()) + ")"));
+    HANGAR_ASSIGN_OR_RETURN(rows, CountQuery("SELECT count(*) FROM " + ReadParquet(duckdb::QuoteLiteral(file.string()))));
   }
   std::error_code ec;
   const auto bytes = static_cast<int64_t>(fs::file_size(file, ec));
   if (ec) return IoError("cannot stat", file, ec.value());
   HANGAR_RETURN_NOT_OK(FsyncFile(file));
-  return StagedFile{file, *rows, bytes};
+  return StagedFile{file, *rows, bytes, std::move(partition)};
 }
 
 Result<int64_t> TableStore::CountQuery(const std::string& sql) const {
@@ -203,7 +274,7 @@ Result<std::vector<StagedFile>> TableStore::StageMemtable(const TableSnapshot& s
   arrow::VectorSource source(snapshot.schema, std::move(batches));
   const size_t first = staging->files.size();
   int64_t count = 0, bytes = 0;
-  HANGAR_RETURN_NOT_OK(WriteStaged(&source, staging, &count, &bytes, snapshot.primary_key));
+  HANGAR_RETURN_NOT_OK(WriteStaged(&source, staging, &count, &bytes, snapshot.primary_key, snapshot.partition_spec));
   return std::vector<StagedFile>(staging->files.begin() + static_cast<std::ptrdiff_t>(first), staging->files.end());
 }
 
@@ -216,6 +287,7 @@ Result<PutResult> TableStore::Put(const QualifiedName& name, PutMode mode, arrow
   SnapshotPtr existing;
   if (auto found = Snapshot(name); found.ok()) existing = *found;
   std::vector<std::string> key;  // the existing table's primary key
+  PartitionSpec spec;            // and partition spec
   if (existing) {
     if (mode == PutMode::kCreate) return Status::AlreadyExists("table '" + name.ToString() + "' already exists");
     if (mode == PutMode::kAppend) {
@@ -227,6 +299,12 @@ Result<PutResult> TableStore::Put(const QualifiedName& name, PutMode mode, arrow
     if (!key.empty()) {
       Status st = CheckPrimaryKey(*schema, key);
       if (!st.ok()) return st.WithContext("table '" + name.ToString() + "' keeps its primary key");
+    }
+    spec = existing->partition_spec;
+    if (!spec.empty()) {
+      // An overwrite keeps the spec: its source columns must still take it.
+      auto again = ParsePartitionSpec(SerializePartitionSpec(spec), *schema);
+      if (!again.ok()) return again.status().WithContext("table '" + name.ToString() + "' keeps its partition spec");
     }
   }
 
@@ -245,7 +323,7 @@ Result<PutResult> TableStore::Put(const QualifiedName& name, PutMode mode, arrow
 
   TableStore::Staging staging;
   PutResult result;
-  HANGAR_RETURN_NOT_OK(WriteStaged(&as_table, &staging, &result.rows, &result.bytes, key));
+  HANGAR_RETURN_NOT_OK(WriteStaged(&as_table, &staging, &result.rows, &result.bytes, key, spec));
 
   CrashPoint("put-staged");
 
@@ -266,7 +344,7 @@ Result<PutResult> TableStore::Put(const QualifiedName& name, PutMode mode, arrow
       table = it->second;
     }
   }
-  if (table->snapshot()->primary_key != key)
+  if (table->snapshot()->primary_key != key || table->snapshot()->partition_spec != spec)
     return Status::Unavailable("table '" + name.ToString() + "' was created again while the put ran; put again");
   const CommitMode commit_mode = mode == PutMode::kOverwrite ? CommitMode::kOverwrite : CommitMode::kAppend;
   if (key.empty()) {
@@ -319,14 +397,20 @@ Result<SnapshotPtr> TableStore::FlushLocked(const std::shared_ptr<Table>& table,
 }
 
 Result<SnapshotPtr> TableStore::CreateTable(const QualifiedName& name, arrow::SchemaPtr schema,
-                                            std::vector<std::string> primary_key) {
+                                            std::vector<std::string> primary_key, PartitionSpec partition_spec) {
   HANGAR_RETURN_NOT_OK(CheckName(name.ns, "namespace"));
   HANGAR_RETURN_NOT_OK(CheckName(name.name, "table name"));
   HANGAR_RETURN_NOT_OK(CheckStorable(*schema));
   if (!primary_key.empty()) HANGAR_RETURN_NOT_OK(CheckPrimaryKey(*schema, primary_key));
+  // A key then lives in one partition: a partition's files alone give its latest rows.
+  for (const auto& f : partition_spec.fields)
+    if (!primary_key.empty() && std::find(primary_key.begin(), primary_key.end(), f.source) == primary_key.end())
+      return Status::Invalid("partition source column '" + f.source +
+                             "' is not a primary key column: a primary-key table is partitioned by its key columns");
   std::lock_guard lock(mu_);
   if (tables_.count(name)) return Status::AlreadyExists("table '" + name.ToString() + "' already exists");
-  HANGAR_ASSIGN_OR_RETURN(auto table, Table::Create(tables_dir(), name, std::move(schema), std::move(primary_key)));
+  HANGAR_ASSIGN_OR_RETURN(auto table, Table::Create(tables_dir(), name, std::move(schema), std::move(primary_key),
+                                                    std::move(partition_spec)));
   tables_[name] = table;
   return table->snapshot();
 }
@@ -345,21 +429,39 @@ Status TableStore::DropTable(const QualifiedName& name) {
   return Status::OK();
 }
 
-std::vector<std::vector<std::string>> TableStore::FileGroups(const TableSnapshot& snapshot) const {
+std::vector<std::vector<std::string>> TableStore::FileGroups(const TableSnapshot& snapshot,
+                                                             const std::vector<std::string>& partitions) const {
   std::vector<std::vector<std::string>> groups;
   // Rows still in memory belong to this snapshot only: one reader takes
   // files and memtable together (a ticket naming files would miss rows a
   // flush moves meanwhile). A primary-key table's files are read together:
   // a key's latest row may be in any of them.
-  if (!snapshot.memtable->empty() || !snapshot.primary_key.empty()) return groups;
-  int64_t group_bytes = 0;
+  // A primary-key table's keys live in one partition each (or anywhere, if
+  // it has no partitions): a group is then a whole partition.
+  const bool keyed = !snapshot.primary_key.empty();
+  if (!snapshot.memtable->empty() || (keyed && snapshot.partition_spec.empty())) return groups;
+  // A group per partition (in order of first appearance), split by size.
+  std::vector<std::string> order;
+  std::map<std::string, std::vector<const DataFile*>> by_partition;
   for (const auto& f : snapshot.files) {
-    if (groups.empty() || group_bytes + f.meta.bytes > options_.file_group_bytes) {
-      groups.emplace_back();
-      group_bytes = 0;
+    if (!partitions.empty() && std::find(partitions.begin(), partitions.end(), f.meta.partition) == partitions.end())
+      continue;
+    auto& files = by_partition[f.meta.partition];
+    if (files.empty()) order.push_back(f.meta.partition);
+    files.push_back(&f);
+  }
+  for (const auto& partition : order) {
+    int64_t group_bytes = 0;
+    bool fresh = true;
+    for (const auto* f : by_partition[partition]) {
+      if (fresh || (!keyed && group_bytes + f->meta.bytes > options_.file_group_bytes)) {
+        groups.emplace_back();
+        group_bytes = 0;
+        fresh = false;
+      }
+      groups.back().push_back(f->meta.name);
+      group_bytes += f->meta.bytes;
     }
-    groups.back().push_back(f.meta.name);
-    group_bytes += f.meta.bytes;
   }
   return groups;
 }
@@ -390,7 +492,7 @@ std::vector<const DataFile*> AllFiles(const TableSnapshot& snapshot) {
 std::string SelectFiles(const std::vector<const DataFile*>& files) {
   std::string list;
   for (const auto* f : files) list += (list.empty() ? "" : ", ") + duckdb::QuoteLiteral(f->path().string());
-  return "SELECT * FROM read_parquet([" + list + "])";
+  return "SELECT * FROM " + ReadParquet("[" + list + "]");
 }
 
 std::string KeyList(const std::vector<std::string>& key) {
@@ -407,7 +509,7 @@ std::string TableStore::RankedRows(const SnapshotPtr& snapshot, const std::vecto
   std::string out;
   for (size_t i = 0; i < files.size(); ++i)
     out += std::string(i ? " UNION ALL " : "") + "SELECT *, " + std::to_string(i + 1) + "::BIGINT AS " + rank +
-           " FROM read_parquet(" + duckdb::QuoteLiteral(files[i]->path().string()) + ")";
+           " FROM " + ReadParquet(duckdb::QuoteLiteral(files[i]->path().string()));
   if (memtable && !snapshot->memtable->empty())
     out += std::string(out.empty() ? "" : " UNION ALL ") + "SELECT * FROM " + memtable_scan_->Relation(snapshot);
   return out;
@@ -434,7 +536,24 @@ std::string TableStore::SelectAll(const SnapshotPtr& snapshot) const {
   return out;
 }
 
-Result<int64_t> TableStore::CountRows(const SnapshotPtr& snapshot) const {
+Result<int64_t> TableStore::CountRows(const SnapshotPtr& snapshot, const std::vector<std::string>& partitions) const {
+  HANGAR_RETURN_NOT_OK(CheckPartitions(*snapshot, partitions));
+  if (!partitions.empty()) {
+    if (snapshot->primary_key.empty() && snapshot->memtable->empty()) {
+      int64_t rows = 0;
+      for (const auto& f : snapshot->files)
+        if (std::find(partitions.begin(), partitions.end(), f.meta.partition) != partitions.end()) rows += f.meta.rows;
+      return rows;
+    }
+    // Rows in memory (or latest versions) of the partitions: counted by reading them.
+    HANGAR_ASSIGN_OR_RETURN(auto scan, Scan(snapshot, {}, partitions));
+    int64_t rows = 0;
+    while (true) {
+      HANGAR_ASSIGN_OR_RETURN(auto batch, scan->Next());
+      if (batch == nullptr) return rows;
+      rows += batch->num_rows;
+    }
+  }
   if (snapshot->primary_key.empty()) return snapshot->rows;
   int64_t known = snapshot->latest_rows.load();
   if (known >= 0) return known;
@@ -445,88 +564,175 @@ Result<int64_t> TableStore::CountRows(const SnapshotPtr& snapshot) const {
   return known;
 }
 
+Status CheckPartitions(const TableSnapshot& snapshot, const std::vector<std::string>& partitions) {
+  if (partitions.empty()) return Status::OK();
+  if (snapshot.partition_spec.empty())
+    return Status::Invalid("table '" + snapshot.name.ToString() + "' has no partitions to choose from");
+  for (const auto& p : partitions)
+    if (!IsPartitionPath(p)) return Status::Invalid("'" + p + "' is not a partition path (like \"at_day=2024-01-15\")");
+  return Status::OK();
+}
+
+namespace {
+
+// The rows of a source in the given partitions only.
+class PartitionFilter : public arrow::RecordBatchSource {
+ public:
+  PartitionFilter(std::unique_ptr<arrow::RecordBatchSource> inner, PartitionSpec spec, std::vector<std::string> partitions)
+      : inner_(std::move(inner)), spec_(std::move(spec)), partitions_(partitions.begin(), partitions.end()) {}
+  const arrow::SchemaPtr& schema() const override { return inner_->schema(); }
+  Result<arrow::RecordBatchPtr> Next() override {
+    while (true) {
+      HANGAR_ASSIGN_OR_RETURN(auto batch, inner_->Next());
+      if (batch == nullptr) return batch;
+      HANGAR_ASSIGN_OR_RETURN(auto paths, PartitionPaths(spec_, *batch));
+      std::vector<bool> keep(paths.size());
+      for (size_t i = 0; i < paths.size(); ++i) keep[i] = partitions_.count(paths[i]) > 0;
+      HANGAR_ASSIGN_OR_RETURN(auto kept, KeepRows(batch, keep));
+      if (kept != nullptr) return kept;
+    }
+  }
+
+ private:
+  std::unique_ptr<arrow::RecordBatchSource> inner_;
+  PartitionSpec spec_;
+  std::set<std::string> partitions_;
+};
+
+}  // namespace
+
 Result<std::unique_ptr<arrow::RecordBatchSource>> TableStore::Scan(const SnapshotPtr& snapshot,
-                                                                   const std::vector<std::string>& files) const {
+                                                                   const std::vector<std::string>& files,
+                                                                   const std::vector<std::string>& partitions) const {
+  HANGAR_RETURN_NOT_OK(CheckPartitions(*snapshot, partitions));
   auto holding = std::make_unique<Holding>();
   holding->snapshot = snapshot;
+  auto filtered = [&](std::unique_ptr<arrow::RecordBatchSource> source) -> std::unique_ptr<arrow::RecordBatchSource> {
+    if (partitions.empty()) return source;
+    return std::make_unique<PartitionFilter>(std::move(source), snapshot->partition_spec, partitions);
+  };
   if (!snapshot->primary_key.empty()) {
-    if (!files.empty())
+    std::vector<const DataFile*> chosen;
+    HANGAR_ASSIGN_OR_RETURN(chosen, FindFiles(*snapshot, files));
+    // A group of files of a partitioned table: its keys are in no other file.
+    const bool whole = files.empty();
+    if (!whole && snapshot->partition_spec.empty())
       return Status::Invalid("table '" + snapshot->name.ToString() + "' has a primary key: it is read whole, "
                              "and its tickets name no files");
-    const std::string latest = LatestRowsQuery(snapshot);
-    if (latest.empty())
+    const std::string ranked = RankedRows(snapshot, whole ? AllFiles(*snapshot) : chosen, whole);
+    if (ranked.empty())
       return std::unique_ptr<arrow::RecordBatchSource>(std::make_unique<arrow::VectorSource>(snapshot->schema,
                                                                                             std::vector<arrow::RecordBatchPtr>{}));
+    const std::string latest = LatestRowsSql(snapshot->primary_key, RankColumn(*snapshot->schema), ranked);
     HANGAR_ASSIGN_OR_RETURN(auto stream,
                             duckdb::StreamQuery(db_, latest + " ORDER BY " + KeyList(snapshot->primary_key)));
-    holding->inner = ConformSource(std::move(stream), snapshot->schema);
+    holding->inner = filtered(ConformSource(std::move(stream), snapshot->schema));
     return std::unique_ptr<arrow::RecordBatchSource>(std::move(holding));
   }
   std::vector<const DataFile*> chosen;
-  if (files.empty()) {
-    chosen = AllFiles(*snapshot);
-  } else {
-    for (const auto& name : files) {
-      auto named = [&](const DataFile& f) { return f.meta.name == name; };
-      auto it = std::find_if(snapshot->files.begin(), snapshot->files.end(), named);
-      if (it == snapshot->files.end()) {
-        // A compaction since the ticket was issued: the replaced file is still there for a while.
-        it = std::find_if(snapshot->retired.begin(), snapshot->retired.end(), named);
-        if (it == snapshot->retired.end())
-          return Status::FailedPrecondition("table '" + snapshot->name.ToString() + "' no longer has file " + name +
-                                            " (it was overwritten since the ticket was issued): ask for a new one");
-      }
-      chosen.push_back(&*it);
-    }
-  }
+  HANGAR_ASSIGN_OR_RETURN(chosen, FindFiles(*snapshot, files));
+  if (!partitions.empty())
+    std::erase_if(chosen, [&](const DataFile* f) {
+      return std::find(partitions.begin(), partitions.end(), f->meta.partition) == partitions.end();
+    });
   // The whole table: its files, then the rows still in memory.
   std::vector<arrow::RecordBatchPtr> memory;
   if (files.empty())
     for (const auto& m : *snapshot->memtable) memory.push_back(m.batch);
-  if (chosen.empty())
-    return std::unique_ptr<arrow::RecordBatchSource>(
-        std::make_unique<arrow::VectorSource>(snapshot->schema, std::move(memory)));
+  std::unique_ptr<arrow::RecordBatchSource> rows;
+  if (chosen.empty()) {
+    rows = std::make_unique<arrow::VectorSource>(snapshot->schema, std::move(memory));
+    return filtered(std::move(rows));
+  }
   HANGAR_ASSIGN_OR_RETURN(auto stream, duckdb::StreamQuery(db_, SelectFiles(chosen)));
   holding->inner = ConformSource(std::move(stream), snapshot->schema);
+  // The memtable's rows of the partitions asked for.
+  if (!memory.empty() && !partitions.empty()) {
+    auto in_memory = filtered(std::make_unique<arrow::VectorSource>(snapshot->schema, std::move(memory)));
+    while (true) {
+      HANGAR_ASSIGN_OR_RETURN(auto batch, in_memory->Next());
+      if (batch == nullptr) break;
+      memory.push_back(std::move(batch));
+    }
+  }
   holding->memory = std::move(memory);
   return std::unique_ptr<arrow::RecordBatchSource>(std::move(holding));
+}
+
+Result<std::vector<const DataFile*>> TableStore::FindFiles(const TableSnapshot& snapshot,
+                                                           const std::vector<std::string>& files) const {
+  if (files.empty()) return AllFiles(snapshot);
+  std::vector<const DataFile*> chosen;
+  for (const auto& name : files) {
+    auto named = [&](const DataFile& f) { return f.meta.name == name; };
+    auto it = std::find_if(snapshot.files.begin(), snapshot.files.end(), named);
+    if (it == snapshot.files.end()) {
+      // A compaction since the ticket was issued: the replaced file is still there for a while.
+      it = std::find_if(snapshot.retired.begin(), snapshot.retired.end(), named);
+      if (it == snapshot.retired.end())
+        return Status::FailedPrecondition("table '" + snapshot.name.ToString() + "' no longer has file " + name +
+                                          " (it was overwritten since the ticket was issued): ask for a new one");
+    }
+    chosen.push_back(&*it);
+  }
+  return chosen;
 }
 
 Result<TableStore::CompactResult> TableStore::Compact(const std::shared_ptr<Table>& table, bool all) {
   auto snapshot = table->snapshot();
   CompactResult result;
   result.files_before = result.files_after = static_cast<int>(snapshot->files.size());
-  std::vector<const DataFile*> run;
-  if (all) {
-    run = AllFiles(*snapshot);
-    // One file is as compact as it gets (a primary-key table's files hold one row per key).
-    if (run.size() < 2) run.clear();
-  } else {
+  // Each partition's files in order (one partition, "", if unpartitioned).
+  std::vector<std::string> order;
+  std::map<std::string, std::vector<const DataFile*>> by_partition;
+  for (const auto& f : snapshot->files) {
+    auto& files = by_partition[f.meta.partition];
+    if (files.empty()) order.push_back(f.meta.partition);
+    files.push_back(&f);
+  }
+  std::vector<std::vector<const DataFile*>> runs;
+  for (const auto& partition : order) {
+    const auto& files = by_partition[partition];
+    if (all) {
+      // One file is as compact as it gets (a primary-key table's files hold one row per key).
+      if (files.size() >= 2) runs.push_back(files);
+      continue;
+    }
     // The first run of small files, up to about one target file's worth.
     std::vector<const DataFile*> current;
     int64_t bytes = 0;
-    for (const auto& f : snapshot->files) {
-      if (f.meta.bytes >= options_.compact_small_bytes || bytes + f.meta.bytes > options_.target_file_bytes) {
+    for (const auto* f : files) {
+      if (f->meta.bytes >= options_.compact_small_bytes || bytes + f->meta.bytes > options_.target_file_bytes) {
         if (static_cast<int>(current.size()) >= options_.compact_min_files) break;
         current.clear();
         bytes = 0;
-        if (f.meta.bytes >= options_.compact_small_bytes) continue;
+        if (f->meta.bytes >= options_.compact_small_bytes) continue;
       }
-      current.push_back(&f);
-      bytes += f.meta.bytes;
+      current.push_back(f);
+      bytes += f->meta.bytes;
     }
-    if (static_cast<int>(current.size()) >= options_.compact_min_files) run = std::move(current);
+    if (static_cast<int>(current.size()) >= options_.compact_min_files) {
+      runs.push_back(std::move(current));
+      break;  // one run per call
+    }
   }
-  for (const auto* f : run) result.rows_before += f->meta.rows;
+  for (const auto& f : snapshot->files) result.rows_before += f.meta.rows;
   result.rows_after = result.rows_before;
-  if (run.empty()) return result;
-
-  std::string select;
-  if (snapshot->primary_key.empty()) {
-    select = SelectFiles(run);
-  } else {
-    select = LatestRowsSql(snapshot->primary_key, RankColumn(*snapshot->schema), RankedRows(snapshot, run, false));
+  for (const auto& run : runs) {
+    HANGAR_ASSIGN_OR_RETURN(auto rows, CompactRun(table, snapshot, run));
+    for (const auto* f : run) result.rows_after -= f->meta.rows;
+    result.rows_after += rows;
+    result.files_after -= static_cast<int>(run.size()) - 1;
   }
+  return result;
+}
+
+Result<int64_t> TableStore::CompactRun(const std::shared_ptr<Table>& table, const SnapshotPtr& snapshot,
+                                       const std::vector<const DataFile*>& run) {
+  const std::string select =
+      snapshot->primary_key.empty()
+          ? SelectFiles(run)
+          : LatestRowsSql(snapshot->primary_key, RankColumn(*snapshot->schema), RankedRows(snapshot, run, false));
   // Parquet to Parquet within DuckDB, in one file (DuckDB's own file
   // rotation would not keep the rows in order): the run is small.
   Staging staging;
@@ -535,16 +741,14 @@ Result<TableStore::CompactResult> TableStore::Compact(const std::shared_ptr<Tabl
   const fs::path file = staging.dir / "0.parquet";
   HANGAR_ASSIGN_OR_RETURN(auto conn, duckdb::Connection::Open(db_));
   if (Status st = CopyToParquet(*conn, select, file); !st.ok()) return WriteError(st);
-  HANGAR_ASSIGN_OR_RETURN(auto staged_file, Staged(file, std::nullopt));
-  staging.files.push_back(staged_file);
+  HANGAR_ASSIGN_OR_RETURN(auto staged, Staged(file, std::nullopt, run.front()->meta.partition));
+  const int64_t rows = staged.rows;
+  staging.files.push_back(std::move(staged));
   CrashPoint("compact-staged");
   std::vector<std::string> names;
   for (const auto* f : run) names.push_back(f->meta.name);
-  const int staged = static_cast<int>(staging.files.size());
   HANGAR_RETURN_NOT_OK(table->ReplaceFiles(names, std::move(staging.files)).status());
-  result.files_after = result.files_before - static_cast<int>(run.size()) + staged;
-  result.rows_after = staged_file.rows;
-  return result;
+  return rows;
 }
 
 }  // namespace hangar::store

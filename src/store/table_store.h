@@ -51,6 +51,9 @@ struct PutResult {
   bool created = false;
 };
 
+// INVALID_ARGUMENT unless `partitions` are partition paths of a partitioned table.
+Status CheckPartitions(const TableSnapshot& snapshot, const std::vector<std::string>& partitions);
+
 class TableStore {
  public:
   static Result<std::unique_ptr<TableStore>> Open(StoreOptions options, std::shared_ptr<duckdb::Database> db);
@@ -67,31 +70,35 @@ class TableStore {
   // An empty table with `schema`; AlreadyExists if there is one. With a
   // `primary_key` (primary_key.h), a primary-key table.
   Result<SnapshotPtr> CreateTable(const QualifiedName& name, arrow::SchemaPtr schema,
-                                  std::vector<std::string> primary_key = {});
+                                  std::vector<std::string> primary_key = {}, PartitionSpec partition_spec = {});
   Status DropTable(const QualifiedName& name);
 
   // Reads `files` of a snapshot (all of them if empty: then its memtable
   // rows too) in order, as batches of the table's schema, streaming. A
   // primary-key table reads whole, its latest row per key, ordered by key.
+  // With `partitions` (paths, partition_spec.h), only their rows.
   Result<std::unique_ptr<arrow::RecordBatchSource>> Scan(const SnapshotPtr& snapshot,
-                                                         const std::vector<std::string>& files = {}) const;
+                                                         const std::vector<std::string>& files = {},
+                                                         const std::vector<std::string>& partitions = {}) const;
   // The rows a reader of `snapshot` sees: one per key in a primary-key
-  // table (counted once per snapshot), all of them in an append-only one.
-  Result<int64_t> CountRows(const SnapshotPtr& snapshot) const;
+  // table (counted once per snapshot), all of them in an append-only one;
+  // those of `partitions` only, if given.
+  Result<int64_t> CountRows(const SnapshotPtr& snapshot, const std::vector<std::string>& partitions = {}) const;
   // A SELECT of what a reader of `snapshot` sees, in DuckDB: its files and
   // memtable rows (the latest row per key of a primary-key table). For SQL
   // views; it reads the memtable only while `snapshot` is held.
   std::string SelectAll(const SnapshotPtr& snapshot) const;
 
-  // Groups of a snapshot's files, in order, for parallel reads; none when
-  // the snapshot has memtable rows or a primary key (then one reader reads
-  // it all).
-  std::vector<std::vector<std::string>> FileGroups(const TableSnapshot& snapshot) const;
+  // Groups of a snapshot's files, in order, for parallel reads: a group per
+  // partition (of `partitions` if given), split by size; none when the
+  // snapshot has memtable rows or a primary key (then one reader reads it all).
+  std::vector<std::vector<std::string>> FileGroups(const TableSnapshot& snapshot,
+                                                   const std::vector<std::string>& partitions = {}) const;
 
   struct CompactResult {
     int files_before = 0;
     int files_after = 0;
-    int64_t rows_before = 0;  // stored rows, every version of a key
+    int64_t rows_before = 0;  // rows in files, every version of a key
     int64_t rows_after = 0;
   };
   // Rewrites a table's files: all of them (`all`), merging every version of
@@ -119,18 +126,29 @@ class TableStore {
   // Streams `source` into Parquet files in a new staging folder; with a
   // `key`, each file keeps the last row per key of its part of the source.
   Status WriteStaged(arrow::RecordBatchSource* source, Staging* staging, int64_t* rows, int64_t* bytes,
-                     const std::vector<std::string>& key = {});
+                     const std::vector<std::string>& key = {}, const PartitionSpec& spec = {});
+  // The files a partitioned COPY wrote into `out`, with their partitions.
+  Result<std::vector<StagedFile>> StagedPartitions(const fs::path& out, const std::vector<std::string>& partitions) const;
   // Stages `rows` (a snapshot's memtable rows) as Parquet.
   Result<std::vector<StagedFile>> StageMemtable(const TableSnapshot& snapshot, const MemRows& rows, Staging* staging);
   // Files then memtable rows of `snapshot`, ranked (primary_key.h): the relation LatestRowsSql reads.
   std::string RankedRows(const SnapshotPtr& snapshot, const std::vector<const DataFile*>& files, bool memtable) const;
   Result<int64_t> CountQuery(const std::string& sql) const;
-  // COPY (select) TO file, as the table's Parquet files are written.
-  Status CopyToParquet(duckdb::Connection& conn, const std::string& select, const fs::path& file) const;
+  // COPY (select) TO file, as the table's Parquet files are written; or,
+  // `partitioned` by kPartitionIdColumn, into the folder `out`.
+  Status CopyToParquet(duckdb::Connection& conn, const std::string& select, const fs::path& out,
+                       bool partitioned = false) const;
   // A written file, fsynced, with its size and rows (counted if not given).
-  Result<StagedFile> Staged(const fs::path& file, std::optional<int64_t> rows) const;
+  Result<StagedFile> Staged(const fs::path& file, std::optional<int64_t> rows, std::string partition = {}) const;
+  // The files of `snapshot` named `files` (all if empty), also among those
+  // a compaction retired lately.
+  Result<std::vector<const DataFile*>> FindFiles(const TableSnapshot& snapshot, const std::vector<std::string>& files) const;
   // The latest row per key of a primary-key table's snapshot; "" if it has no rows.
   std::string LatestRowsQuery(const SnapshotPtr& snapshot) const;
+  // Rewrites `run` (files of one partition, consecutive among its files) as
+  // one file; returns its rows.
+  Result<int64_t> CompactRun(const std::shared_ptr<Table>& table, const SnapshotPtr& snapshot,
+                             const std::vector<const DataFile*>& run);
   // FlushMemtable, with the table's memtable_write_mu held.
   Result<SnapshotPtr> FlushLocked(const std::shared_ptr<Table>& table, const SnapshotPtr& snapshot);
   fs::path tables_dir() const { return options_.data_dir / "tables"; }
