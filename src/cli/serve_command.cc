@@ -244,8 +244,11 @@ int RunServe(const Args& args) {
                  static_cast<long long>(wal_report.records), wal_report.cut_reason.empty() ? "" : "; cut its end: ",
                  wal_report.cut_reason.c_str());
   std::shared_ptr<store::Ingest> streaming(std::move(*ingest));
-  // Small files (frequent flushes, small puts) are merged in the background.
-  store::Compactor compactor(table_store, std::chrono::seconds(5));
+  // Small files (frequent flushes, small puts) are merged in the background,
+  // when writers are not ahead of the flusher (compaction would slow them).
+  store::Compactor compactor(table_store, std::chrono::seconds(5), [&streaming, &ingest_options] {
+    return streaming->memtable_bytes() >= ingest_options.flush_bytes;
+  });
   auto service = std::make_shared<server::HangarService>(table_store, *topics, sql_service, streaming);
   auto server = flight::FlightServer::Start(options, service);
   if (!server.ok()) return Fail(server.status().message());

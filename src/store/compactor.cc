@@ -4,8 +4,8 @@
 
 namespace hangar::store {
 
-Compactor::Compactor(std::shared_ptr<TableStore> store, std::chrono::milliseconds interval)
-    : store_(std::move(store)), interval_(interval) {
+Compactor::Compactor(std::shared_ptr<TableStore> store, std::chrono::milliseconds interval, std::function<bool()> busy)
+    : store_(std::move(store)), interval_(interval), busy_(std::move(busy)) {
   thread_ = std::thread([this] { Loop(); });
 }
 
@@ -21,6 +21,7 @@ Compactor::~Compactor() {
 void Compactor::Loop() {
   std::unique_lock lock(mu_);
   while (!wake_.wait_for(lock, interval_, [&] { return stopping_; })) {
+    if (busy_ && busy_()) continue;
     lock.unlock();
     CompactDue();
     lock.lock();

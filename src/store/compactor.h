@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -22,7 +23,10 @@ namespace hangar::store {
 
 class Compactor {
  public:
-  Compactor(std::shared_ptr<TableStore> store, std::chrono::milliseconds interval);
+  // `busy` (may be empty) says when to leave the disk and the cores to
+  // writers: a round it answers true for is skipped (compaction catches up
+  // when ingest slows down).
+  Compactor(std::shared_ptr<TableStore> store, std::chrono::milliseconds interval, std::function<bool()> busy = {});
   // Stops, after the compaction under way if any.
   ~Compactor();
   Compactor(const Compactor&) = delete;
@@ -37,6 +41,7 @@ class Compactor {
 
   std::shared_ptr<TableStore> store_;
   std::chrono::milliseconds interval_;
+  std::function<bool()> busy_;
   std::mutex mu_;
   std::condition_variable wake_;
   bool stopping_ = false;  // guarded by mu_

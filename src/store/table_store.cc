@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <set>
+#include <thread>
 
 #include "arrow/concatenate.h"
 #include "store/crash_point.h"
@@ -269,13 +270,50 @@ Result<int64_t> TableStore::CountQuery(const std::string& sql) const {
 
 Result<std::vector<StagedFile>> TableStore::StageMemtable(const TableSnapshot& snapshot, const MemRows& rows,
                                                           Staging* staging) {
-  std::vector<arrow::RecordBatchPtr> batches;
-  for (const auto& m : rows) batches.push_back(m.batch);
-  arrow::VectorSource source(snapshot.schema, std::move(batches));
-  const size_t first = staging->files.size();
-  int64_t count = 0, bytes = 0;
-  HANGAR_RETURN_NOT_OK(WriteStaged(&source, staging, &count, &bytes, snapshot.primary_key, snapshot.partition_spec));
-  return std::vector<StagedFile>(staging->files.begin() + static_cast<std::ptrdiff_t>(first), staging->files.end());
+  // DuckDB writes an Arrow stream on one thread: a big memtable is cut into
+  // consecutive parts written at once, each into files of its own, which
+  // follow one another in the table's order as the parts did. (In a
+  // primary-key table each part keeps its own last row per key; a later
+  // part's file is newer, so reads still find the latest.)
+  int64_t total = 0;
+  for (const auto& m : rows) total += m.bytes;
+  const int parts = static_cast<int>(
+      std::clamp<int64_t>(total / kMinFlushPartBytes, 1, std::max(1, options_.flush_threads)));
+  if (staging->dir.empty()) {
+    staging->dir = staging_dir() / UniqueId();
+    HANGAR_RETURN_NOT_OK(CreateDirectories(staging->dir));
+  }
+  std::vector<std::vector<arrow::RecordBatchPtr>> batches(static_cast<size_t>(parts));
+  int64_t seen = 0;
+  for (const auto& m : rows) {
+    const auto part = static_cast<size_t>(std::min<int64_t>(parts - 1, seen * parts / std::max<int64_t>(total, 1)));
+    batches[part].push_back(m.batch);
+    seen += m.bytes;
+  }
+  std::vector<Staging> part_staging(static_cast<size_t>(parts));
+  std::vector<Status> results(static_cast<size_t>(parts));
+  auto write = [&](size_t k) {
+    part_staging[k].dir = staging->dir / ("part-" + std::to_string(staging->files.size()) + "-" + std::to_string(k));
+    results[k] = CreateDirectories(part_staging[k].dir);
+    if (!results[k].ok()) return;
+    arrow::VectorSource source(snapshot.schema, std::move(batches[k]));
+    int64_t count = 0, bytes = 0;
+    results[k] = WriteStaged(&source, &part_staging[k], &count, &bytes, snapshot.primary_key, snapshot.partition_spec);
+  };
+  std::vector<std::thread> threads;
+  for (size_t k = 1; k < part_staging.size(); ++k) threads.emplace_back(write, k);
+  write(0);
+  for (auto& t : threads) t.join();
+  std::vector<StagedFile> out;
+  for (size_t k = 0; k < part_staging.size(); ++k) {
+    HANGAR_RETURN_NOT_OK(results[k]);
+    for (auto& f : part_staging[k].files) {
+      out.push_back(f);
+      staging->files.push_back(std::move(f));
+    }
+    part_staging[k].dir.clear();  // inside staging->dir, which goes with `staging`
+  }
+  return out;
 }
 
 Result<PutResult> TableStore::Put(const QualifiedName& name, PutMode mode, arrow::RecordBatchSource* source) {

@@ -16,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <thread>
 
 #include "arrow/record_batch_source.h"
 #include "duckdb/database.h"
@@ -35,7 +36,12 @@ struct StoreOptions {
   // consecutive files each under compact_small_bytes is rewritten as one.
   int64_t compact_small_bytes = 32 << 20;
   int compact_min_files = 8;
+  // A memtable flush writes up to this many parts at once (at least
+  // kMinFlushPartBytes each): DuckDB writes one Arrow stream on one thread.
+  int flush_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 };
+
+inline constexpr int64_t kMinFlushPartBytes = 8 << 20;
 
 enum class PutMode {
   kAppend,     // create the table if needed, else append (schemas must match)
