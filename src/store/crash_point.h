@@ -8,6 +8,8 @@
 //   commit-files-moved  they are renamed into the table's folder, not yet named by a manifest
 //   manifest-written    the new manifest is fsynced under its temporary name, not renamed
 //   commit-done         the new manifest is in place (the put is committed)
+//   flush-staged        a memtable flush's files are written in staging/
+//   compact-staged      a compaction's file is written in staging/
 #pragma once
 
 namespace hangar::store {

@@ -160,6 +160,30 @@ TEST_P(TablesCrashPoint, TheTableIsEitherBeforeOrAfterThePut) {
   EXPECT_EQ(PutsIn(*client), expected);
 }
 
+TEST(TablesCrash, ACompactionCutOffLeavesTheFilesItWasRewriting) {
+  TempDataDir dir;
+  const flight::Action compact{"CompactTable", R"({"name": "events"})"};
+  {
+    ServerProcess server(dir.str(), {{"HANGAR_CRASH_POINT", "compact-staged"}});
+    ASSERT_TRUE(server.started());
+    auto client = server.Connect();
+    for (int64_t p = 1; p <= 3; ++p) ASSERT_TRUE(Put(*client, p).ok());
+    EXPECT_FALSE(client->DoAction(compact).ok()) << "the server died before answering";
+    const int status = server.Wait();
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 137) << "the server died at the crash point";
+  }
+  ServerProcess server(dir.str());
+  ASSERT_TRUE(server.started());
+  auto client = server.Connect();
+  EXPECT_EQ(PutsIn(*client), (std::set<int64_t>{1, 2, 3}));
+  EXPECT_TRUE(fs::is_empty(dir.path() / "staging"));
+  // The compaction runs to the end now, and changes no row.
+  auto compacted = client->DoAction(compact);
+  ASSERT_TRUE(compacted.ok()) << compacted.status().ToString();
+  EXPECT_NE(compacted->at(0).body.find("\"files_after\":1"), std::string::npos) << compacted->at(0).body;
+  EXPECT_EQ(PutsIn(*client), (std::set<int64_t>{1, 2, 3}));
+}
+
 INSTANTIATE_TEST_SUITE_P(EveryPoint, TablesCrashPoint,
                          ::testing::Values(CrashCase{"put-staged", false}, CrashCase{"commit-files-moved", false},
                                            CrashCase{"manifest-written", false}, CrashCase{"commit-done", true}),
