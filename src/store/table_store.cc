@@ -293,7 +293,7 @@ Result<std::vector<StagedFile>> TableStore::StageMemtable(const TableSnapshot& s
   std::vector<Staging> part_staging(static_cast<size_t>(parts));
   std::vector<Status> results(static_cast<size_t>(parts));
   auto write = [&](size_t k) {
-    part_staging[k].dir = staging->dir / ("part-" + std::to_string(staging->files.size()) + "-" + std::to_string(k));
+    part_staging[k].dir = staging->dir / ("part-" + UniqueId());
     results[k] = CreateDirectories(part_staging[k].dir);
     if (!results[k].ok()) return;
     arrow::VectorSource source(snapshot.schema, std::move(batches[k]));
