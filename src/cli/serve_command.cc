@@ -3,13 +3,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <thread>
 
 #include "cli/commands.h"
 #include "cli/flags.h"
+#include "cli/readiness.h"
 #include "flight/auth/token.h"
 #include "flight/server.h"
 #include "kafka/dev_data.h"
@@ -33,6 +36,8 @@ constexpr const char* kUsage =
     "  --duckdb-threads N        threads of the DuckDB engine behind tables (default: one per core)\n"
     "  --duckdb-memory-limit M   DuckDB's memory limit, e.g. 2GB (default: 25% of RAM)\n"
     "  --query-timeout SECONDS   interrupt SQL queries running longer (default: no limit)\n"
+    "  --shutdown-drain SECONDS  on SIGTERM, answer health checks NOT_SERVING this long before\n"
+    "                            refusing calls, so load balancers move away first (default 0)\n"
     "  --idempotency-window SECONDS  how long a streamed batch's idempotency key is\n"
     "                            remembered (default 3600)\n"
     "  --max-memtable-mib N      memory for streamed rows not yet in Parquet, all tables\n"
@@ -132,7 +137,7 @@ int RunServe(const Args& args) {
   const std::set<std::string> value_flags = {"listen",   "data-dir", "users",         "token-secret-file",
                                              "token-ttl", "tls-cert", "tls-key",       "tls-client-ca",
                                              "max-message-mib", "kafka-brokers", "config",
-                                             "duckdb-threads", "duckdb-memory-limit", "query-timeout", "idempotency-window", "max-memtable-mib",
+                                             "duckdb-threads", "duckdb-memory-limit", "query-timeout", "shutdown-drain", "idempotency-window", "max-memtable-mib",
                                              "kafka-security-protocol", "kafka-sasl-mechanism", "kafka-sasl-username",
                                              "kafka-sasl-password-file", "kafka-ssl-ca", "kafka-ssl-cert", "kafka-ssl-key",
                                              "kafka-property", "schema-registry", "schema-registry-user",
@@ -219,6 +224,12 @@ int RunServe(const Args& args) {
   auto relations = sql::Relations::Open(*engine, table_store, *topics ? (*topics)->cluster() : nullptr,
                                         *topics ? (*topics)->registry() : nullptr);
   if (!relations.ok()) return Fail("cannot start the SQL engine: " + relations.status().ToString());
+  std::chrono::milliseconds drain{0};
+  if (auto seconds = flags.Get("shutdown-drain")) {
+    drain = std::chrono::milliseconds(static_cast<int64_t>(std::atof(seconds->c_str()) * 1000));
+    if (drain.count() < 0 || !std::isdigit(static_cast<unsigned char>(seconds->front())))
+      return Fail("--shutdown-drain must be a number of seconds");
+  }
   sql::SqlOptions sql_options;
   if (auto timeout = flags.Get("query-timeout")) {
     sql_options.query_timeout = std::chrono::milliseconds(static_cast<int64_t>(std::atof(timeout->c_str()) * 1000));
@@ -252,6 +263,8 @@ int RunServe(const Args& args) {
   auto service = std::make_shared<server::HangarService>(table_store, *topics, sql_service, streaming);
   auto server = flight::FlightServer::Start(options, service);
   if (!server.ok()) return Fail(server.status().message());
+  // Health: SERVING while the data directory takes writes (grpc.health.v1 on the same port).
+  ReadinessProbe readiness(server->get(), std::filesystem::absolute(data_dir), std::chrono::seconds(2));
   std::fprintf(stderr, "hangar: serving Flight on %s (%s%s), data in %s\n", (*server)->location().uri.c_str(),
                options.auth ? "authentication on" : "no authentication", options.tls ? ", TLS" : "",
                data_dir.c_str());
@@ -260,6 +273,8 @@ int RunServe(const Args& args) {
   int signal_number = 0;
   sigwait(&signals, &signal_number);
   std::fprintf(stderr, "hangar: %s received, shutting down\n", strsignal(signal_number));
+  readiness.ShutDown();
+  if (drain.count() > 0) std::this_thread::sleep_for(drain);
   // Streaming writers first: each stream acknowledges what it took and
   // refuses the rest (UNAVAILABLE once its client half-closes); then the calls
   // get 5 s to finish. What was taken is flushed when `streaming` goes.

@@ -1,5 +1,6 @@
 #include "flight/server.h"
 
+#include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/impl/codegen/proto_utils.h>
 #include <grpcpp/impl/codegen/method_handler.h>
@@ -511,6 +512,7 @@ Result<std::unique_ptr<FlightServer>> FlightServer::Start(ServerOptions options,
   }
   impl->service = std::make_unique<FlightGrpcService>(std::move(service), std::move(auth), opts);
 
+  grpc::EnableDefaultHealthCheckService(true);  // a process-wide switch, read by BuildAndStart
   grpc::ServerBuilder builder;
   builder.AddListeningPort(opts.listen, credentials, &impl->port);
   builder.RegisterService(impl->service.get());
@@ -519,7 +521,9 @@ Result<std::unique_ptr<FlightServer>> FlightServer::Start(ServerOptions options,
   impl->server = builder.BuildAndStart();
   if (impl->server == nullptr || impl->port == 0)
     return Status::Unavailable("could not listen on " + opts.listen + " (address in use or not available)");
-  return std::unique_ptr<FlightServer>(new FlightServer(std::move(impl)));
+  std::unique_ptr<FlightServer> server(new FlightServer(std::move(impl)));
+  server->SetServing(true);
+  return server;
 }
 
 FlightServer::FlightServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -537,6 +541,14 @@ Location FlightServer::location() const {
 void FlightServer::Shutdown(std::chrono::milliseconds grace) {
   if (impl_->server == nullptr) return;
   impl_->server->Shutdown(std::chrono::system_clock::now() + grace);
+}
+
+void FlightServer::SetServing(bool serving) {
+  if (impl_->server == nullptr) return;
+  if (auto* health = impl_->server->GetHealthCheckService()) {
+    health->SetServingStatus(serving);  // every service, and the server's ""
+    health->SetServingStatus("arrow.flight.protocol.FlightService", serving);
+  }
 }
 
 void FlightServer::Wait() {

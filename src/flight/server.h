@@ -124,6 +124,11 @@ class FlightServer {
   Location location() const;
   // Stops accepting calls; calls still running after `grace` are cancelled.
   void Shutdown(std::chrono::milliseconds grace = std::chrono::milliseconds(5000));
+  // What the standard gRPC health service (grpc.health.v1.Health, on the
+  // same port, without authentication) answers for the server ("") and for
+  // arrow.flight.protocol.FlightService: SERVING (from Start on) or
+  // NOT_SERVING. Load balancers and orchestrators read it as readiness.
+  void SetServing(bool serving);
   // Blocks until Shutdown.
   void Wait();
 

@@ -86,6 +86,13 @@ Status AppendToFile(const fs::path& path, std::string_view bytes, bool sync, std
   return created ? FsyncDirectory(path.parent_path()) : Status::OK();
 }
 
+Status CheckWritable(const fs::path& dir) {
+  // (A probe left by a crash is appended to, then removed all the same.)
+  const fs::path probe = dir / ".write-probe";
+  HANGAR_RETURN_NOT_OK(AppendToFile(probe, "probe", true, "the write probe"));
+  return RemoveAll(probe);
+}
+
 uint32_t Crc32(std::string_view bytes, uint32_t crc) {
   uLong value = crc;
   // zlib takes lengths as uInt: big inputs go in pieces.

@@ -42,6 +42,10 @@ Status CreateDirectories(const fs::path& dir);
 // Removes a file or a whole tree; a missing path is not an error.
 Status RemoveAll(const fs::path& path);
 
+// Whether `dir` takes a durable write now: a small file is written,
+// fsynced and removed (a full or read-only disk, a vanished mount fail).
+Status CheckWritable(const fs::path& dir);
+
 // 16 random hex digits, for names of folders and files being written.
 std::string UniqueId();
 
