@@ -386,6 +386,9 @@ Result<PutResult> TableStore::Put(const QualifiedName& name, PutMode mode, arrow
     return Status::Unavailable("table '" + name.ToString() + "' was created again while the put ran; put again");
   const CommitMode commit_mode = mode == PutMode::kOverwrite ? CommitMode::kOverwrite : CommitMode::kAppend;
   if (key.empty()) {
+    // An overwrite drops the memtable: no flush of it may commit afterwards.
+    std::unique_lock<std::mutex> flushing;
+    if (commit_mode == CommitMode::kOverwrite) flushing = std::unique_lock(table->memtable_write_mu());
     HANGAR_ASSIGN_OR_RETURN(result.snapshot, table->Commit(commit_mode, schema, std::move(staging.files)));
     return result;
   }
