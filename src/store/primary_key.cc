@@ -95,9 +95,14 @@ std::unique_ptr<arrow::RecordBatchSource> WithRank(std::unique_ptr<arrow::Record
   return std::make_unique<RankedSource>(std::move(source), first_rank);
 }
 
+std::string QuotedColumns(const std::vector<std::string>& columns) {
+  std::string out;
+  for (const auto& c : columns) out += (out.empty() ? "" : ", ") + duckdb::QuoteIdentifier(c);
+  return out;
+}
+
 std::string LatestRowsSql(const std::vector<std::string>& key, const std::string& rank, const std::string& ranked) {
-  std::string partition;
-  for (const auto& k : key) partition += (partition.empty() ? "" : ", ") + duckdb::QuoteIdentifier(k);
+  const std::string partition = QuotedColumns(key);
   const std::string r = duckdb::QuoteIdentifier(rank);
   return "SELECT * EXCLUDE (" + r + ") FROM (" + ranked + ") AS hangar_ranked QUALIFY row_number() OVER (PARTITION BY " +
          partition + " ORDER BY " + r + " DESC) = 1";

@@ -39,6 +39,9 @@ std::string RankColumn(const arrow::Schema& schema);
 std::unique_ptr<arrow::RecordBatchSource> WithRank(std::unique_ptr<arrow::RecordBatchSource> source,
                                                    int64_t first_rank);
 
+// "a", "b": the columns quoted for SQL (a PARTITION BY, an ORDER BY).
+std::string QuotedColumns(const std::vector<std::string>& columns);
+
 // A SELECT keeping the last row per `key` of `ranked`, a relation (table
 // function call or subquery) with the table's columns and a rank column
 // `rank`; the result has the table's columns only.

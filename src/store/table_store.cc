@@ -158,6 +158,12 @@ struct TableStore::Staging {
   ~Staging() {
     if (!dir.empty()) (void)RemoveAll(dir);
   }
+  // Makes `dir` a new folder under `root`, unless it has one already.
+  Status Prepare(const fs::path& root) {
+    if (!dir.empty()) return Status::OK();
+    dir = root / UniqueId();
+    return CreateDirectories(dir);
+  }
 };
 
 Status TableStore::WriteStaged(arrow::RecordBatchSource* source, Staging* staging, int64_t* rows_out,
@@ -167,10 +173,7 @@ Status TableStore::WriteStaged(arrow::RecordBatchSource* source, Staging* stagin
   // rotation does not keep the rows in order) — per partition, in a
   // partitioned table (each row's partition is computed here, as a number
   // DuckDB partitions the output by).
-  if (staging->dir.empty()) {
-    staging->dir = staging_dir() / UniqueId();
-    HANGAR_RETURN_NOT_OK(CreateDirectories(staging->dir));
-  }
+  HANGAR_RETURN_NOT_OK(staging->Prepare(staging_dir()));
   HANGAR_ASSIGN_OR_RETURN(auto conn, duckdb::Connection::Open(db_));
   std::unique_ptr<arrow::RecordBatchSource> table_form = std::make_unique<Borrowed>(source);
   std::vector<std::string> partitions;  // by number
@@ -279,10 +282,7 @@ Result<std::vector<StagedFile>> TableStore::StageMemtable(const TableSnapshot& s
   for (const auto& m : rows) total += m.bytes;
   const int parts = static_cast<int>(
       std::clamp<int64_t>(total / kMinFlushPartBytes, 1, std::max(1, options_.flush_threads)));
-  if (staging->dir.empty()) {
-    staging->dir = staging_dir() / UniqueId();
-    HANGAR_RETURN_NOT_OK(CreateDirectories(staging->dir));
-  }
+  HANGAR_RETURN_NOT_OK(staging->Prepare(staging_dir()));
   std::vector<std::vector<arrow::RecordBatchPtr>> batches(static_cast<size_t>(parts));
   int64_t seen = 0;
   for (const auto& m : rows) {
@@ -470,6 +470,27 @@ Status TableStore::DropTable(const QualifiedName& name) {
   return Status::OK();
 }
 
+namespace {
+
+// A snapshot's files per partition (of `partitions` only, if given), each
+// partition's in the table's order, partitions in order of first appearance
+// (an unpartitioned table: one partition, "").
+std::vector<std::vector<const DataFile*>> FilesByPartition(const TableSnapshot& snapshot,
+                                                           const std::vector<std::string>& partitions) {
+  std::vector<std::vector<const DataFile*>> out;
+  std::map<std::string, size_t> index;
+  for (const auto& f : snapshot.files) {
+    if (!partitions.empty() && std::find(partitions.begin(), partitions.end(), f.meta.partition) == partitions.end())
+      continue;
+    auto [it, added] = index.emplace(f.meta.partition, out.size());
+    if (added) out.emplace_back();
+    out[it->second].push_back(&f);
+  }
+  return out;
+}
+
+}  // namespace
+
 std::vector<std::vector<std::string>> TableStore::FileGroups(const TableSnapshot& snapshot,
                                                              const std::vector<std::string>& partitions) const {
   std::vector<std::vector<std::string>> groups;
@@ -481,20 +502,11 @@ std::vector<std::vector<std::string>> TableStore::FileGroups(const TableSnapshot
   // it has no partitions): a group is then a whole partition.
   const bool keyed = !snapshot.primary_key.empty();
   if (!snapshot.memtable->empty() || (keyed && snapshot.partition_spec.empty())) return groups;
-  // A group per partition (in order of first appearance), split by size.
-  std::vector<std::string> order;
-  std::map<std::string, std::vector<const DataFile*>> by_partition;
-  for (const auto& f : snapshot.files) {
-    if (!partitions.empty() && std::find(partitions.begin(), partitions.end(), f.meta.partition) == partitions.end())
-      continue;
-    auto& files = by_partition[f.meta.partition];
-    if (files.empty()) order.push_back(f.meta.partition);
-    files.push_back(&f);
-  }
-  for (const auto& partition : order) {
+  // A group per partition, split by size.
+  for (const auto& files : FilesByPartition(snapshot, partitions)) {
     int64_t group_bytes = 0;
     bool fresh = true;
-    for (const auto* f : by_partition[partition]) {
+    for (const auto* f : files) {
       if (fresh || (!keyed && group_bytes + f->meta.bytes > options_.file_group_bytes)) {
         groups.emplace_back();
         group_bytes = 0;
@@ -534,12 +546,6 @@ std::string SelectFiles(const std::vector<const DataFile*>& files) {
   std::string list;
   for (const auto* f : files) list += (list.empty() ? "" : ", ") + duckdb::QuoteLiteral(f->path().string());
   return "SELECT * FROM " + ReadParquet("[" + list + "]");
-}
-
-std::string KeyList(const std::vector<std::string>& key) {
-  std::string out;
-  for (const auto& k : key) out += (out.empty() ? "" : ", ") + duckdb::QuoteIdentifier(k);
-  return out;
 }
 
 }  // namespace
@@ -666,7 +672,7 @@ Result<std::unique_ptr<arrow::RecordBatchSource>> TableStore::Scan(const Snapsho
                                                                                             std::vector<arrow::RecordBatchPtr>{}));
     const std::string latest = LatestRowsSql(snapshot->primary_key, RankColumn(*snapshot->schema), ranked);
     HANGAR_ASSIGN_OR_RETURN(auto stream,
-                            duckdb::StreamQuery(db_, latest + " ORDER BY " + KeyList(snapshot->primary_key)));
+                            duckdb::StreamQuery(db_, latest + " ORDER BY " + QuotedColumns(snapshot->primary_key)));
     holding->inner = filtered(ConformSource(std::move(stream), snapshot->schema));
     return std::unique_ptr<arrow::RecordBatchSource>(std::move(holding));
   }
@@ -723,17 +729,8 @@ Result<TableStore::CompactResult> TableStore::Compact(const std::shared_ptr<Tabl
   auto snapshot = table->snapshot();
   CompactResult result;
   result.files_before = result.files_after = static_cast<int>(snapshot->files.size());
-  // Each partition's files in order (one partition, "", if unpartitioned).
-  std::vector<std::string> order;
-  std::map<std::string, std::vector<const DataFile*>> by_partition;
-  for (const auto& f : snapshot->files) {
-    auto& files = by_partition[f.meta.partition];
-    if (files.empty()) order.push_back(f.meta.partition);
-    files.push_back(&f);
-  }
   std::vector<std::vector<const DataFile*>> runs;
-  for (const auto& partition : order) {
-    const auto& files = by_partition[partition];
+  for (const auto& files : FilesByPartition(*snapshot, {})) {
     if (all) {
       // One file is as compact as it gets (a primary-key table's files hold one row per key).
       if (files.size() >= 2) runs.push_back(files);
@@ -777,8 +774,7 @@ Result<int64_t> TableStore::CompactRun(const std::shared_ptr<Table>& table, cons
   // Parquet to Parquet within DuckDB, in one file (DuckDB's own file
   // rotation would not keep the rows in order): the run is small.
   Staging staging;
-  staging.dir = staging_dir() / UniqueId();
-  HANGAR_RETURN_NOT_OK(CreateDirectories(staging.dir));
+  HANGAR_RETURN_NOT_OK(staging.Prepare(staging_dir()));
   const fs::path file = staging.dir / "0.parquet";
   HANGAR_ASSIGN_OR_RETURN(auto conn, duckdb::Connection::Open(db_));
   if (Status st = CopyToParquet(*conn, select, file); !st.ok()) return WriteError(st);
