@@ -32,7 +32,7 @@ APT_PACKAGES=(
   libzstd-dev liblz4-dev zlib1g-dev zstd lz4
   nlohmann-json3-dev
   # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev curl   # curl: the README tour scrapes /metrics
   # Flight (gRPC 1.51, protobuf 3.21), TLS, HTTP
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libssl-dev libcurl4-openssl-dev

@@ -25,6 +25,9 @@ bool IsText(const arrow::Array& column) {
 // writes them; nulls as `null_text`.
 std::string CellText(const arrow::Array& column, int64_t row, const char* null_text) {
   if (!arrow::IsLogicallyValid(column, row)) return null_text;
+  // A dictionary-encoded value is its dictionary entry (an Avro enum's symbol).
+  if (column.type->id() == arrow::TypeId::kDictionary)
+    return CellText(*column.dictionary, arrow::DictionaryIndex(column, row), null_text);
   return IsText(column) ? std::string(arrow::BinaryValue(column, row)) : arrow::FormatValue(column, row);
 }
 

@@ -20,5 +20,6 @@ int RunActions(const Args& args);
 int RunAction(const Args& args);
 int RunUser(const Args& args);
 int RunSql(const Args& args);
+int RunStatus(const Args& args);
 
 }  // namespace hangar::cli

@@ -46,6 +46,10 @@ Status Flags::MergeConfigFile(const std::string& path, const std::set<std::strin
     const size_t e = t.find_last_not_of(" \t\r");
     return b == std::string::npos ? std::string() : t.substr(b, e - b + 1);
   };
+  // Settings given above the file keep their values; a repeatable one may
+  // appear on several lines of the file.
+  std::set<std::string> given;
+  for (const auto& [name, value] : values_) given.insert(name);
   std::string line;
   for (int number = 1; std::getline(in, line); ++number) {
     const std::string where = path + ":" + std::to_string(number);
@@ -63,7 +67,7 @@ Status Flags::MergeConfigFile(const std::string& path, const std::set<std::strin
       continue;
     }
     if (!value_flags.count(name)) return Status::Invalid(where + ": unknown setting '" + name + "'");
-    if (values_.count(name) == 0) values_.emplace(name, value);  // the command line wins
+    if (given.count(name) == 0) values_.emplace(name, value);
   }
   return Status::OK();
 }

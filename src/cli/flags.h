@@ -26,6 +26,14 @@ class Flags {
   Status MergeConfigFile(const std::string& path, const std::set<std::string>& value_flags,
                          const std::set<std::string>& switches);
 
+  // Adds a value (a switch) unless the flag already has one: the layers
+  // below the command line (environment, file, defaults) fill in only what
+  // a higher layer left out.
+  void SetIfAbsent(const std::string& name, const std::string& value) {
+    if (values_.count(name) == 0) values_.emplace(name, value);
+  }
+  void SetSwitch(const std::string& name) { switches_.insert(name); }
+
   std::optional<std::string> Get(const std::string& name) const;
   std::string GetOr(const std::string& name, std::string fallback) const { return Get(name).value_or(fallback); }
   // Every value of a flag that may repeat.

@@ -3,6 +3,7 @@
 //   hangar serve [options]      the Flight server (serve_command.cc)
 //   hangar ls|info|get|put|actions|action   Flight client commands (client_commands.cc)
 //   hangar sql [QUERY]          Flight SQL client (sql_command.cc)
+//   hangar status               the server's state (status_command.cc)
 //   hangar user add|list|remove users file management (user_command.cc)
 //   hangar version | demo | cat   local tools
 #include <cstdio>
@@ -26,6 +27,7 @@ void PrintUsage(FILE* out) {
       "  get NAME [-o FILE]      download a flight: columns on the terminal, or .arrow/.arrows/.csv/.json\n"
       "  put FILE TABLE          upload Arrow IPC, Parquet or CSV into a table\n"
       "  sql [QUERY] [-o FILE]   run SQL over tables and topics (a prompt without QUERY)\n"
+      "  status                  the server's version, uptime, tables, topics, streams and metrics\n"
       "  actions                 list the server's actions\n"
       "  action TYPE [BODY]      run an action\n"
       "  user add|list|remove    manage a users file\n"
@@ -58,6 +60,7 @@ int main(int argc, char** argv) {
   if (command == "action") return hangar::cli::RunAction(args);
   if (command == "user") return hangar::cli::RunUser(args);
   if (command == "sql") return hangar::cli::RunSql(args);
+  if (command == "status") return hangar::cli::RunStatus(args);
   std::fprintf(stderr, "hangar: unknown command '%.*s'\n\n", static_cast<int>(command.size()), command.data());
   PrintUsage(stderr);
   return 2;

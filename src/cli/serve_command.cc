@@ -11,63 +11,60 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "base/log.h"
 #include "cli/flags.h"
+#include "cli/serve_settings.h"
 #include "cli/readiness.h"
 #include "flight/auth/token.h"
 #include "flight/server.h"
 #include "kafka/dev_data.h"
 #include "kafka/rest_schema_registry.h"
 #include "kafka/schemas_topic_registry.h"
+#include "metrics/http_endpoint.h"
+#include "metrics/registry.h"
 #include "server/hangar_service.h"
 #include "sql/engine.h"
 #include "store/compactor.h"
+#include "store/store_metrics.h"
 #include "store/table_store.h"
 
 namespace hangar::cli {
 
 namespace {
 
-constexpr const char* kUsage =
-    "usage: hangar serve [options]\n"
-    "  --config FILE             settings as `name = value` lines (flag names without\n"
-    "                            dashes); flags on the command line win\n"
-    "  --listen HOST:PORT        address to serve on (default 127.0.0.1:8815)\n"
-    "  --data-dir DIR            data directory (default: data)\n"
-    "  --duckdb-threads N        threads of the DuckDB engine behind tables (default: one per core)\n"
-    "  --duckdb-memory-limit M   DuckDB's memory limit, e.g. 2GB (default: 25% of RAM)\n"
-    "  --query-timeout SECONDS   interrupt SQL queries running longer (default: no limit)\n"
-    "  --shutdown-drain SECONDS  on SIGTERM, answer health checks NOT_SERVING this long before\n"
-    "                            refusing calls, so load balancers move away first (default 0)\n"
-    "  --idempotency-window SECONDS  how long a streamed batch's idempotency key is\n"
-    "                            remembered (default 3600)\n"
-    "  --max-memtable-mib N      memory for streamed rows not yet in Parquet, all tables\n"
-    "                            together; writers wait above it (default 512)\n"
-    "  --users FILE              users file: turns on Basic->Bearer authentication\n"
-    "                            (create it with `hangar user add`)\n"
-    "  --token-secret-file FILE  HMAC key for bearer tokens, shared by a cluster's nodes\n"
-    "                            (default: DIR/token-secret, created if missing)\n"
-    "  --token-ttl SECONDS       lifetime of issued tokens (default 43200)\n"
-    "  --tls-cert FILE --tls-key FILE   serve TLS (grpc+tls://)\n"
-    "  --tls-client-ca FILE      require client certificates signed by this CA (mTLS)\n"
-    "  --insecure                allow a non-loopback address without auth and TLS\n"
-    "  --max-message-mib N       largest gRPC message accepted or sent (default 1024)\n"
-    "  --dev-kafka               start the development Kafka cluster in-process (librdkafka's\n"
-    "                            mock cluster: in memory, keeps the last 5 MiB per partition)\n"
-    "                            with a demo topic 'orders'\n"
-    "  --kafka-brokers LIST      serve the topics of this Kafka cluster (host:port,...)\n"
-    "  --kafka-security-protocol P   plaintext, ssl, sasl_plaintext or sasl_ssl\n"
-    "  --kafka-sasl-mechanism M  PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512\n"
-    "  --kafka-sasl-username U   --kafka-sasl-password-file FILE (or $HANGAR_KAFKA_SASL_PASSWORD)\n"
-    "  --kafka-ssl-ca FILE       --kafka-ssl-cert FILE --kafka-ssl-key FILE\n"
-    "  --kafka-property K=V      any librdkafka property (repeatable)\n"
-    "  --schema-registry URL     a Confluent-compatible Schema Registry (default: read the\n"
-    "                            _schemas topic of the cluster itself)\n"
-    "  --schema-registry-user U  --schema-registry-password-file FILE\n"
-    "  --schemas-topic NAME      the registry's topic when there is no URL (default _schemas)\n";
-
 int Fail(const std::string& message) {
   std::fprintf(stderr, "hangar serve: %s\n", message.c_str());
   return 1;
+}
+
+// A setting that must be a whole number in [min, max] (absent: nullopt).
+Result<std::optional<int64_t>> IntegerSetting(const Flags& flags, const std::string& name, int64_t min,
+                                              int64_t max = INT64_MAX) {
+  auto text = flags.Get(name);
+  if (!text) return std::optional<int64_t>();
+  char* end = nullptr;
+  errno = 0;
+  const long long n = std::strtoll(text->c_str(), &end, 10);
+  if (text->empty() || *end != '\0' || errno != 0 || n < min || n > max)
+    return Status::Invalid("--" + name + " must be a whole number" +
+                           (max == INT64_MAX ? " of at least " + std::to_string(min)
+                                             : " from " + std::to_string(min) + " to " + std::to_string(max)) +
+                           ", not '" + *text + "'");
+  return std::optional<int64_t>(n);
+}
+
+// A setting in seconds (fractions allowed); absent or 0: nullopt when zero is allowed.
+Result<std::optional<std::chrono::milliseconds>> SecondsSetting(const Flags& flags, const std::string& name,
+                                                                bool zero_allowed) {
+  auto text = flags.Get(name);
+  if (!text) return std::optional<std::chrono::milliseconds>();
+  char* end = nullptr;
+  const double seconds = std::strtod(text->c_str(), &end);
+  if (text->empty() || *end != '\0' || !(seconds >= 0) || seconds > 1e9 || (!zero_allowed && seconds == 0))
+    return Status::Invalid("--" + name + " must be a " + (zero_allowed ? "" : "positive ") + "number of seconds, not '" +
+                           *text + "'");
+  if (seconds == 0) return std::optional<std::chrono::milliseconds>();
+  return std::optional<std::chrono::milliseconds>(std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000)));
 }
 
 // A password file's first line.
@@ -117,79 +114,125 @@ Result<std::shared_ptr<server::TopicFlights>> ConnectKafka(const Flags& flags, s
     }
     registry = std::make_shared<kafka::RestSchemaRegistry>(rest);
   } else {
-    registry = std::make_shared<kafka::SchemasTopicRegistry>(cluster, flags.GetOr("schemas-topic", "_schemas"));
+    registry = std::make_shared<kafka::SchemasTopicRegistry>(cluster, *flags.Get("schemas-topic"));
   }
   if (*dev) {
     kafka::DemoTopic demo;
     HANGAR_RETURN_NOT_OK(kafka::SeedDemoTopic(**dev, *registry, options, demo).WithContext("seeding the demo topic"));
-    std::fprintf(stderr,
-                 "hangar: development Kafka cluster at %s (in memory; topic '%s': %d partitions, %lld Avro records)\n",
-                 options.brokers.c_str(), demo.topic.c_str(), demo.partitions, static_cast<long long>(demo.records));
+    log::Info("development Kafka cluster at " + options.brokers + " (in memory; topic '" + demo.topic + "': " +
+              std::to_string(demo.partitions) + " partitions, " + std::to_string(demo.records) + " Avro records)");
   } else {
-    std::fprintf(stderr, "hangar: serving the topics of Kafka at %s\n", options.brokers.c_str());
+    log::Info("serving the topics of Kafka at " + options.brokers);
   }
   return std::make_shared<server::TopicFlights>(cluster, registry);
+}
+
+// The flags of the Flight layer: address, TLS, authentication, limits.
+Result<flight::ServerOptions> FlightOptions(const Flags& flags, const std::string& data_dir) {
+  flight::ServerOptions options;
+  options.listen = *flags.Get("listen");
+  options.insecure = flags.Has("insecure");
+  HANGAR_ASSIGN_OR_RETURN(auto mib, IntegerSetting(flags, "max-message-mib", 1, 2047));
+  options.max_message_size = static_cast<int>(*mib << 20);
+  if (auto cert = flags.Get("tls-cert")) {
+    auto key = flags.Get("tls-key");
+    if (!key) return Status::Invalid("--tls-cert needs --tls-key");
+    options.tls = flight::TlsOptions{*cert, *key, flags.GetOr("tls-client-ca", "")};
+  } else if (flags.Get("tls-key") || flags.Get("tls-client-ca")) {
+    return Status::Invalid("--tls-key and --tls-client-ca need --tls-cert");
+  }
+  if (auto users = flags.Get("users")) {
+    const std::string secret_file = flags.GetOr("token-secret-file", data_dir + "/token-secret");
+    flight::AuthOptions auth;
+    HANGAR_ASSIGN_OR_RETURN(auth.token_secret, flight::auth::TokenSigner::LoadOrCreateSecret(secret_file));
+    auth.users_file = *users;
+    HANGAR_ASSIGN_OR_RETURN(auto ttl, IntegerSetting(flags, "token-ttl", 1));
+    auth.token_ttl = std::chrono::seconds(*ttl);
+    options.auth = auth;
+  }
+  HANGAR_ASSIGN_OR_RETURN(auto streams, IntegerSetting(flags, "max-streams", 1));
+  options.limits.max_streams = *streams;
+  HANGAR_ASSIGN_OR_RETURN(auto per_user, IntegerSetting(flags, "max-streams-per-user", 1));
+  options.limits.max_streams_per_user = *per_user;
+  HANGAR_ASSIGN_OR_RETURN(auto call_mib, IntegerSetting(flags, "call-memory-mib", 1));
+  options.limits.call_memory_bytes = *call_mib << 20;
+  HANGAR_ASSIGN_OR_RETURN(auto timeout, SecondsSetting(flags, "request-timeout", true));
+  if (timeout) options.limits.request_timeout = *timeout;
+  const std::string access = *flags.Get("access-log");
+  if (access != "on" && access != "off") return Status::Invalid("--access-log is on or off, not '" + access + "'");
+  options.access_log = access == "on";
+  return options;
+}
+
+// Serves /metrics unless turned off. The default address may be taken (by
+// another server on the machine): then the server runs without it, saying
+// so; an address given explicitly must work.
+Result<std::unique_ptr<metrics::HttpEndpoint>> StartMetrics(const ServeConfig& config) {
+  const std::string listen = *config.flags.Get("metrics-listen");
+  if (listen == "off") return std::unique_ptr<metrics::HttpEndpoint>();
+  auto endpoint = metrics::HttpEndpoint::Start(listen, [] { return metrics::DefaultRegistry().Expose(); });
+  if (endpoint.ok() || config.sources.at("metrics-listen") != SettingSource::kDefault) return endpoint;
+  log::Warn("metrics are off: the default metrics address is not available (give --metrics-listen)",
+            {{"address", listen}, {"error", endpoint.status().message()}});
+  return std::unique_ptr<metrics::HttpEndpoint>();
+}
+
+// Copy-pasteable first steps, printed with --dev-kafka.
+void PrintTryThis(const flight::FlightServer& server) {
+  const std::string hangar = "hangar";
+  const std::string at = server.location().uri;
+  const std::string flag = server.port() == 8815 ? "" : " --server " + at;
+  std::fprintf(stderr,
+               "\nTry it, from another terminal (hangar is build/bin/hangar):\n"
+               "  %s ls%s\n"
+               "  %s get kafka.orders%s\n"
+               "  %s sql%s \"SELECT status, count(*), sum(amount) FROM kafka.orders GROUP BY status\"\n"
+               "  %s demo --data-dir /tmp && %s put /tmp/demo.arrow flights%s && %s get flights%s\n"
+               "  %s status%s\n"
+               "or with pyarrow:\n"
+               "  python3 -c 'import pyarrow.flight as fl; c = fl.connect(\"%s\"); "
+               "i = c.get_flight_info(fl.FlightDescriptor.for_path(\"kafka\", \"orders\")); "
+               "print(c.do_get(i.endpoints[0].ticket).read_all())'\n\n",
+               hangar.c_str(), flag.c_str(), hangar.c_str(), flag.c_str(), hangar.c_str(), flag.c_str(),
+               hangar.c_str(), hangar.c_str(), flag.c_str(), hangar.c_str(), flag.c_str(), hangar.c_str(),
+               flag.c_str(), at.c_str());
 }
 
 }  // namespace
 
 int RunServe(const Args& args) {
-  const std::set<std::string> value_flags = {"listen",   "data-dir", "users",         "token-secret-file",
-                                             "token-ttl", "tls-cert", "tls-key",       "tls-client-ca",
-                                             "max-message-mib", "kafka-brokers", "config",
-                                             "duckdb-threads", "duckdb-memory-limit", "query-timeout", "shutdown-drain", "idempotency-window", "max-memtable-mib",
-                                             "kafka-security-protocol", "kafka-sasl-mechanism", "kafka-sasl-username",
-                                             "kafka-sasl-password-file", "kafka-ssl-ca", "kafka-ssl-cert", "kafka-ssl-key",
-                                             "kafka-property", "schema-registry", "schema-registry-user",
-                                             "schema-registry-password-file", "schemas-topic"};
-  const std::set<std::string> switches = {"insecure", "dev-kafka", "help"};
-  auto parsed = Flags::Parse(args, value_flags, switches);
-  if (parsed.ok() && parsed->Get("config")) {
-    Status merged = parsed->MergeConfigFile(*parsed->Get("config"), value_flags, switches);
-    if (!merged.ok()) return Fail(merged.message());
+  auto loaded = LoadServeConfig(args);
+  if (!loaded.ok() || loaded->flags.Has("help") || !loaded->flags.positional().empty()) {
+    if (!loaded.ok()) std::fprintf(stderr, "hangar serve: %s\n", loaded.status().message().c_str());
+    const bool help = loaded.ok() && loaded->flags.Has("help");
+    std::fputs(ServeUsage().c_str(), help ? stdout : stderr);
+    return help ? 0 : 2;
   }
-  if (!parsed.ok() || parsed->Has("help") || !parsed->positional().empty()) {
-    if (!parsed.ok()) std::fprintf(stderr, "hangar serve: %s\n", parsed.status().message().c_str());
-    std::fputs(kUsage, parsed.ok() && parsed->Has("help") ? stdout : stderr);
-    return parsed.ok() && parsed->Has("help") ? 0 : 2;
+  const ServeConfig& config = *loaded;
+  const Flags& flags = config.flags;
+  if (flags.Has("print-config")) {
+    std::fputs(PrintConfig(config).c_str(), stdout);
+    return 0;
   }
-  const Flags& flags = *parsed;
+  if (flags.Has("config-reference")) {
+    std::fputs(ConfigReference().c_str(), stdout);
+    return 0;
+  }
+  auto log_format = log::ParseFormat(*flags.Get("log-format"));
+  if (!log_format.ok()) return Fail(log_format.status().message());
+  auto log_level = log::ParseLevel(*flags.Get("log-level"));
+  if (!log_level.ok()) return Fail(log_level.status().message());
+  log::Configure(*log_format, *log_level);
 
-
-  flight::ServerOptions options;
-  options.listen = flags.GetOr("listen", "127.0.0.1:8815");
-  options.insecure = flags.Has("insecure");
-  const std::string data_dir = flags.GetOr("data-dir", "data");
+  const std::string data_dir = *flags.Get("data-dir");
   std::error_code ec;
   std::filesystem::create_directories(data_dir, ec);
   if (ec) return Fail("cannot create the data directory '" + data_dir + "': " + ec.message());
+  auto options = FlightOptions(flags, data_dir);
+  if (!options.ok()) return Fail(options.status().message());
+  auto drain = SecondsSetting(flags, "shutdown-drain", true);
+  if (!drain.ok()) return Fail(drain.status().message());
 
-  if (auto mib = flags.Get("max-message-mib")) {
-    const long n = std::strtol(mib->c_str(), nullptr, 10);
-    if (n <= 0 || n > 2047) return Fail("--max-message-mib must be between 1 and 2047");
-    options.max_message_size = static_cast<int>(n << 20);
-  }
-  if (auto cert = flags.Get("tls-cert")) {
-    auto key = flags.Get("tls-key");
-    if (!key) return Fail("--tls-cert needs --tls-key");
-    options.tls = flight::TlsOptions{*cert, *key, flags.GetOr("tls-client-ca", "")};
-  } else if (flags.Get("tls-key") || flags.Get("tls-client-ca")) {
-    return Fail("--tls-key and --tls-client-ca need --tls-cert");
-  }
-  if (auto users = flags.Get("users")) {
-    const std::string secret_file = flags.GetOr("token-secret-file", data_dir + "/token-secret");
-    auto secret = flight::auth::TokenSigner::LoadOrCreateSecret(secret_file);
-    if (!secret.ok()) return Fail(secret.status().message());
-    flight::AuthOptions auth;
-    auth.users_file = *users;
-    auth.token_secret = *secret;
-    if (auto ttl = flags.Get("token-ttl")) {
-      const long seconds = std::strtol(ttl->c_str(), nullptr, 10);
-      if (seconds <= 0) return Fail("--token-ttl must be a positive number of seconds");
-      auth.token_ttl = std::chrono::seconds(seconds);
-    }
-    options.auth = auth;
-  }
   std::unique_ptr<kafka::DevCluster> dev_kafka;
   auto topics = ConnectKafka(flags, &dev_kafka);
   if (!topics.ok()) return Fail(topics.status().message());
@@ -203,10 +246,9 @@ int RunServe(const Args& args) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   duckdb::DatabaseOptions engine_options;
-  if (auto threads = flags.Get("duckdb-threads")) {
-    engine_options.threads = std::atoi(threads->c_str());
-    if (engine_options.threads <= 0) return Fail("--duckdb-threads must be a positive number");
-  }
+  auto threads = IntegerSetting(flags, "duckdb-threads", 1, 1024);
+  if (!threads.ok()) return Fail(threads.status().message());
+  if (*threads) engine_options.threads = static_cast<int>(**threads);
   // DuckDB's own default (80% of RAM) leaves too little to the rest of a server.
   const long long ram_mib = static_cast<long long>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGE_SIZE) >> 20;
   engine_options.memory_limit = flags.GetOr("duckdb-memory-limit", std::to_string(ram_mib / 4) + "MB");
@@ -224,57 +266,64 @@ int RunServe(const Args& args) {
   auto relations = sql::Relations::Open(*engine, table_store, *topics ? (*topics)->cluster() : nullptr,
                                         *topics ? (*topics)->registry() : nullptr);
   if (!relations.ok()) return Fail("cannot start the SQL engine: " + relations.status().ToString());
-  std::chrono::milliseconds drain{0};
-  if (auto seconds = flags.Get("shutdown-drain")) {
-    drain = std::chrono::milliseconds(static_cast<int64_t>(std::atof(seconds->c_str()) * 1000));
-    if (drain.count() < 0 || !std::isdigit(static_cast<unsigned char>(seconds->front())))
-      return Fail("--shutdown-drain must be a number of seconds");
-  }
   sql::SqlOptions sql_options;
-  if (auto timeout = flags.Get("query-timeout")) {
-    sql_options.query_timeout = std::chrono::milliseconds(static_cast<int64_t>(std::atof(timeout->c_str()) * 1000));
-    if (sql_options.query_timeout.count() <= 0) return Fail("--query-timeout must be a positive number of seconds");
-  }
+  auto query_timeout = SecondsSetting(flags, "query-timeout", false);
+  if (!query_timeout.ok()) return Fail(query_timeout.status().message());
+  if (*query_timeout) sql_options.query_timeout = **query_timeout;
   auto sql_service = std::make_shared<sql::FlightSqlService>(std::make_shared<sql::SqlEngine>(*engine, *relations, sql_options));
   store::IngestOptions ingest_options;
-  if (auto window = flags.Get("idempotency-window")) {
-    const long long seconds = std::atoll(window->c_str());
-    if (seconds <= 0) return Fail("--idempotency-window must be a positive number of seconds");
-    ingest_options.idempotency_window = std::chrono::seconds(seconds);
-  }
-  if (auto mib = flags.Get("max-memtable-mib")) {
-    const long long n = std::atoll(mib->c_str());
-    if (n <= 0) return Fail("--max-memtable-mib must be a positive number");
-    ingest_options.max_memtable_bytes = static_cast<int64_t>(n) << 20;
-  }
+  auto window = IntegerSetting(flags, "idempotency-window", 1);
+  if (!window.ok()) return Fail(window.status().message());
+  ingest_options.idempotency_window = std::chrono::seconds(**window);
+  auto memtable_mib = IntegerSetting(flags, "max-memtable-mib", 1);
+  if (!memtable_mib.ok()) return Fail(memtable_mib.status().message());
+  ingest_options.max_memtable_bytes = **memtable_mib << 20;
   store::WalOpenReport wal_report;
   auto ingest = store::Ingest::Open(table_store, ingest_options, &wal_report);
   if (!ingest.ok()) return Fail("cannot open the write-ahead log in " + data_dir + ": " + ingest.status().ToString());
   if (wal_report.records > 0 || !wal_report.cut_reason.empty())
-    std::fprintf(stderr, "hangar: write-ahead log: %lld records replayed%s%s\n",
-                 static_cast<long long>(wal_report.records), wal_report.cut_reason.empty() ? "" : "; cut its end: ",
-                 wal_report.cut_reason.c_str());
+    log::Info("write-ahead log: " + std::to_string(wal_report.records) + " records replayed" +
+              (wal_report.cut_reason.empty() ? "" : "; cut its end: " + wal_report.cut_reason));
   std::shared_ptr<store::Ingest> streaming(std::move(*ingest));
+  metrics::DefaultRegistry().AddCollector([weak = std::weak_ptr<store::Ingest>(streaming)] {
+    if (auto live = weak.lock()) store::StoreMetrics::Get().MemtableBytes(live->memtable_bytes());
+  });
   // Small files (frequent flushes, small puts) are merged in the background,
   // when writers are not ahead of the flusher (compaction would slow them).
   store::Compactor compactor(table_store, std::chrono::seconds(5), [&streaming, &ingest_options] {
     return streaming->memtable_bytes() >= ingest_options.flush_bytes;
   });
   auto service = std::make_shared<server::HangarService>(table_store, *topics, sql_service, streaming);
-  auto server = flight::FlightServer::Start(options, service);
+  auto metrics_endpoint = StartMetrics(config);
+  if (!metrics_endpoint.ok()) return Fail(metrics_endpoint.status().message());
+  auto server = flight::FlightServer::Start(*options, service);
   if (!server.ok()) return Fail(server.status().message());
   // Health: SERVING while the data directory takes writes (grpc.health.v1 on the same port).
   ReadinessProbe readiness(server->get(), std::filesystem::absolute(data_dir), std::chrono::seconds(2));
-  std::fprintf(stderr, "hangar: serving Flight on %s (%s%s), data in %s\n", (*server)->location().uri.c_str(),
-               options.auth ? "authentication on" : "no authentication", options.tls ? ", TLS" : "",
-               data_dir.c_str());
-  std::fflush(stderr);
+  if (*metrics_endpoint) {
+    const std::string listen = *flags.Get("metrics-listen");
+    log::Info("serving metrics on http://" + listen.substr(0, listen.rfind(':') + 1) +
+              std::to_string((*metrics_endpoint)->port()) + "/metrics");
+  }
+  log::Info("serving Flight on " + (*server)->location().uri + " (" +
+            (options->auth ? "authentication on" : "no authentication") + (options->tls ? ", TLS" : "") + "), data in " +
+            data_dir);
+  if (dev_kafka) PrintTryThis(**server);
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);
-  std::fprintf(stderr, "hangar: %s received, shutting down\n", strsignal(signal_number));
+  log::Info(std::string(strsignal(signal_number)) + " received, shutting down");
+  // A second signal ends the process at once. Nothing acknowledged at `disk`
+  // is lost (it is in the write-ahead log, replayed at the next start);
+  // batches acknowledged only at `memory` are, as their level says.
+  std::thread([signals] {
+    int second = 0;
+    sigwait(&signals, &second);
+    log::Warn(std::string(strsignal(second)) + " received again: exiting now (the write-ahead log is replayed at the next start)");
+    std::_Exit(1);
+  }).detach();
   readiness.ShutDown();
-  if (drain.count() > 0) std::this_thread::sleep_for(drain);
+  if (*drain) std::this_thread::sleep_for(**drain);
   // Streaming writers first: each stream acknowledges what it took and
   // refuses the rest (UNAVAILABLE once its client half-closes); then the calls
   // get 5 s to finish. What was taken is flushed when `streaming` goes.

@@ -48,6 +48,12 @@ Result<arrow::SchemaPtr> FlightStreamReader::GetSchema() {
 }
 
 Result<FlightStreamChunk> FlightStreamReader::Next() {
+  HANGAR_ASSIGN_OR_RETURN(auto chunk, NextChunk());
+  if (chunk.data) rows_read_ += chunk.data->num_rows;
+  return chunk;
+}
+
+Result<FlightStreamChunk> FlightStreamReader::NextChunk() {
   if (!pending_.empty()) {
     FlightStreamChunk chunk = std::move(pending_.front());
     pending_.pop_front();
@@ -63,10 +69,17 @@ Result<FlightStreamChunk> FlightStreamReader::Next() {
 
 Result<std::vector<arrow::RecordBatchPtr>> FlightStreamReader::ReadAll() {
   std::vector<arrow::RecordBatchPtr> batches;
+  int64_t bytes = 0;
   while (true) {
     HANGAR_ASSIGN_OR_RETURN(auto chunk, Next());
     if (chunk.end()) return batches;
-    if (chunk.data) batches.push_back(std::move(chunk.data));
+    if (!chunk.data) continue;
+    bytes += arrow::TotalBufferSize(*chunk.data);
+    if (bytes > memory_budget_)
+      return Status::ResourceExhausted("the call gathered more than its memory budget of " +
+                                       std::to_string(memory_budget_ >> 20) +
+                                       " MiB before committing (the server's --call-memory-mib); send less per call");
+    batches.push_back(std::move(chunk.data));
   }
 }
 
@@ -100,6 +113,7 @@ Status FlightStreamWriter::WriteRecordBatch(const arrow::RecordBatch& batch, arr
     if (i + 1 == messages.size()) data.app_metadata = std::move(app_metadata);
     HANGAR_RETURN_NOT_OK(Send(std::move(data)));
   }
+  rows_written_ += batch.num_rows;
   return Status::OK();
 }
 

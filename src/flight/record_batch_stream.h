@@ -53,10 +53,16 @@ class FlightStreamReader {
   // True once a schema arrived (without reading further).
   bool has_schema() const { return decoder_.has_schema(); }
   Result<FlightStreamChunk> Next();
-  // Every remaining batch (app_metadata is dropped).
+  // Every remaining batch (app_metadata is dropped); RESOURCE_EXHAUSTED when
+  // they hold more than the memory budget.
   Result<std::vector<arrow::RecordBatchPtr>> ReadAll();
+  // What ReadAll may gather (a server sets its per-call budget here).
+  void set_memory_budget(int64_t bytes) { memory_budget_ = bytes; }
+  // Rows handed out by Next so far.
+  int64_t rows_read() const { return rows_read_; }
 
  private:
+  Result<FlightStreamChunk> NextChunk();
   // Reads one message; chunk end() if it produced nothing to hand out.
   Result<FlightStreamChunk> ReadOne(bool* stream_ended);
 
@@ -66,6 +72,8 @@ class FlightStreamReader {
   bool ended_ = false;
   std::optional<FlightDescriptor> descriptor_;
   std::deque<FlightStreamChunk> pending_;
+  int64_t memory_budget_ = INT64_MAX;
+  int64_t rows_read_ = 0;
 };
 
 class FlightStreamWriter {
@@ -82,6 +90,8 @@ class FlightStreamWriter {
   Status WriteRecordBatch(const arrow::RecordBatch& batch, arrow::BufferPtr app_metadata = nullptr);
   // A message that carries only app_metadata.
   Status WriteMetadata(arrow::BufferPtr app_metadata);
+  // Rows of the batches written so far.
+  int64_t rows_written() const { return rows_written_; }
 
  private:
   Status Send(FlightData data);
@@ -90,6 +100,7 @@ class FlightStreamWriter {
   arrow::ipc::WriteOptions options_;
   std::optional<FlightDescriptor> descriptor_;
   std::unique_ptr<arrow::ipc::StreamEncoder> encoder_;
+  int64_t rows_written_ = 0;
 };
 
 }  // namespace hangar::flight

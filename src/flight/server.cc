@@ -11,7 +11,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/log.h"
 #include "flight/protocol.h"
+#include "flight/rpc_metrics.h"
+#include "flight/stream_slots.h"
 #include "flight/server_auth.h"
 #include "flight/status_mapping.h"
 
@@ -32,6 +35,10 @@ Result<AccessRequest> FlightService::AccessFor(const ServerCallContext&, const C
     case FlightMethod::kDoAction: return AccessRequest{auth::Access::kAdmin, "*"};
     default: return AccessRequest{auth::Access::kRead, "*"};
   }
+}
+std::string FlightService::ResourceOf(const ServerCallContext& context, const CallRequest& request) {
+  auto needed = AccessFor(context, request);
+  return needed.ok() && !needed->any_user ? needed->resource : "";
 }
 Result<std::vector<FlightInfo>> FlightService::ListFlights(const ServerCallContext&, const Criteria&) {
   return NotImplemented("ListFlights");
@@ -70,10 +77,13 @@ using grpc::ServerContext;
 
 class GrpcCallContext : public ServerCallContext {
  public:
-  explicit GrpcCallContext(ServerContext* context) : context_(context) {}
+  GrpcCallContext(ServerContext* context, std::optional<std::chrono::milliseconds> timeout)
+      : context_(context),
+        deadline_(timeout ? std::chrono::steady_clock::now() + *timeout : std::chrono::steady_clock::time_point::max()),
+        timeout_(timeout) {}
   const std::string& user() const override { return user_; }
   std::string peer() const override { return context_->peer(); }
-  bool is_cancelled() const override { return context_->IsCancelled(); }
+  bool is_cancelled() const override { return context_->IsCancelled() || std::chrono::steady_clock::now() > deadline_; }
   std::optional<std::string> header(std::string_view key) const override {
     const auto& metadata = context_->client_metadata();
     auto it = metadata.find(grpc::string_ref(key.data(), key.size()));
@@ -81,20 +91,84 @@ class GrpcCallContext : public ServerCallContext {
     return std::string(it->second.data(), it->second.size());
   }
   void set_user(std::string user) { user_ = std::move(user); }
+  // The request timeout, checked whenever the call's stream moves a message.
+  Status CheckDeadline() const {
+    if (std::chrono::steady_clock::now() <= deadline_) return Status::OK();
+    return Status::ResourceExhausted("the call ran longer than the server's request timeout of " +
+                                     std::to_string(timeout_->count() / 1000.0).substr(0, 8) + " s (--request-timeout)");
+  }
+  CallStats stats;
 
  private:
   ServerContext* context_;
   std::string user_;
+  const std::chrono::steady_clock::time_point deadline_;
+  const std::optional<std::chrono::milliseconds> timeout_;
 };
+
+// A command for the log. Commands wrapped in google.protobuf.Any (Flight
+// SQL's) show their message type's name, then the readable rest.
+std::string CommandText(const std::string& cmd) {
+  // Any: field 1 (type_url) first, a string shorter than 128 bytes here.
+  constexpr std::string_view kTypePrefix = "type.googleapis.com/";
+  if (cmd.size() > 2 && cmd[0] == 0x0a && static_cast<unsigned char>(cmd[1]) < 0x80 &&
+      cmd.compare(2, kTypePrefix.size(), kTypePrefix) == 0 && 2u + static_cast<unsigned char>(cmd[1]) <= cmd.size()) {
+    const std::string type = cmd.substr(2, static_cast<unsigned char>(cmd[1]));
+    std::string rest;
+    for (char c : cmd.substr(2 + type.size()))
+      if (static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7f) rest.push_back(c);
+    return type.substr(type.rfind('.') + 1) + " " + rest;
+  }
+  return cmd;
+}
+
+// The call's target for the access log: printable, at most 100 bytes.
+std::string TargetOf(const CallRequest& request) {
+  std::string text;
+  if (request.descriptor != nullptr) {
+    if (request.descriptor->type == FlightDescriptor::Type::kPath) {
+      for (const auto& segment : request.descriptor->path) text += (text.empty() ? "" : "/") + segment;
+    } else {
+      text = "cmd:" + CommandText(request.descriptor->cmd);
+    }
+  } else if (request.ticket != nullptr) {
+    text = "ticket:" + request.ticket->ticket;
+  } else if (request.action != nullptr) {
+    text = "action:" + request.action->type;
+  }
+  if (text.size() > 100) text = text.substr(0, 97) + "...";
+  for (char& c : text)
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '.';  // binary commands
+  return text;
+}
+
+std::string_view GrpcCodeName(grpc::StatusCode code) {
+  static constexpr std::string_view kNames[] = {
+      "OK",           "CANCELLED",         "UNKNOWN",   "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
+      "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED",
+      "OUT_OF_RANGE", "UNIMPLEMENTED",     "INTERNAL",  "UNAVAILABLE",      "DATA_LOSS",         "UNAUTHENTICATED"};
+  const int i = static_cast<int>(code);
+  return i >= 0 && i < 17 ? kNames[i] : "UNKNOWN";
+}
+
+int64_t WireSize(const FlightData& data) {
+  return data.body_size() + (data.data_header ? data.data_header->size() : 0) +
+         (data.app_metadata ? data.app_metadata->size() : 0);
+}
 
 // Reads FlightData from a gRPC server stream, telling a clean end of stream
 // from a cancelled call and from bytes that were not FlightData.
 template <typename Stream>
 class ServerSource : public FlightDataSource {
  public:
-  ServerSource(ServerContext* context, Stream* stream) : context_(context), stream_(stream) {}
+  ServerSource(ServerContext* context, GrpcCallContext* call, Stream* stream)
+      : context_(context), call_(call), stream_(stream) {}
   Result<bool> Read(FlightData* out) override {
-    if (stream_->Read(out)) return true;
+    HANGAR_RETURN_NOT_OK(call_->CheckDeadline());
+    if (stream_->Read(out)) {
+      call_->stats.bytes_in += WireSize(*out);
+      return true;
+    }
     HANGAR_RETURN_NOT_OK(out->wire_status);
     if (context_->IsCancelled()) return Status::Cancelled("the client cancelled the call or disconnected");
     return false;
@@ -102,19 +176,23 @@ class ServerSource : public FlightDataSource {
 
  private:
   ServerContext* context_;
+  GrpcCallContext* call_;
   Stream* stream_;
 };
 
 template <typename Stream>
 class ServerSink : public FlightDataSink {
  public:
-  explicit ServerSink(Stream* stream) : stream_(stream) {}
+  ServerSink(GrpcCallContext* call, Stream* stream) : call_(call), stream_(stream) {}
   Status Write(const FlightData& data) override {
+    HANGAR_RETURN_NOT_OK(call_->CheckDeadline());
     if (!stream_->Write(data)) return Status::Cancelled("the client cancelled the call or disconnected");
+    call_->stats.bytes_out += WireSize(data);
     return Status::OK();
   }
 
  private:
+  GrpcCallContext* call_;
   Stream* stream_;
 };
 
@@ -223,21 +301,49 @@ class FlightGrpcService : public grpc::Service {
  private:
   // Runs `body` for an authenticated caller and maps its Status to gRPC's.
   // Exceptions never cross this line: one escaping a handler is a bug, logged
-  // here and reported as INTERNAL without its text.
+  // here and reported as INTERNAL without its text. Every call is counted
+  // and, with the access log on, logged here.
   template <typename Body>
   grpc::Status Serve(ServerContext* context, FlightMethod method, Body&& body) {
-    GrpcCallContext call(context);
+    const auto start = std::chrono::steady_clock::now();
+    GrpcCallContext call(context, options_.limits.request_timeout);
+    grpc::Status result;
     try {
-      if (auth_ != nullptr) {
-        auto identity = AuthenticateHeader(context);
-        if (!identity.ok()) return ToGrpcStatus(identity.status());
-        call.set_user(identity->user);
-      }
-      return ToGrpcStatus(body(call));
+      result = ToGrpcStatus([&]() -> Status {
+        if (auth_ != nullptr) {
+          HANGAR_ASSIGN_OR_RETURN(auto identity, AuthenticateHeader(context));
+          call.set_user(identity.user);
+        }
+        HANGAR_ASSIGN_OR_RETURN(auto slot, streams_.Acquire(method, call.user()));
+        return body(call);
+      }());
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "hangar: %s handler threw: %s\n", std::string(FlightMethodName(method)).c_str(), e.what());
-      return grpc::Status(grpc::StatusCode::INTERNAL, "internal error in " + std::string(FlightMethodName(method)));
+      log::Error("a handler threw", {{"rpc", FlightMethodName(method)}, {"error", e.what()}});
+      result = grpc::Status(grpc::StatusCode::INTERNAL, "internal error in " + std::string(FlightMethodName(method)));
     }
+    Record(method, call, result, start);
+    return result;
+  }
+
+  void Record(FlightMethod method, const GrpcCallContext& call, const grpc::Status& result,
+              std::chrono::steady_clock::time_point start) {
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const std::string_view code = GrpcCodeName(result.error_code());
+    RpcMetrics::Get().Record(FlightMethodName(method), code, call.stats, seconds);
+    if (!options_.access_log) return;
+    const CallStats& stats = call.stats;
+    std::vector<log::Field> fields = {{"rpc", FlightMethodName(method)}};
+    if (!call.user().empty()) fields.emplace_back("user", call.user());
+    if (!stats.target.empty()) fields.emplace_back("target", stats.target);
+    fields.emplace_back("status", code);
+    fields.emplace_back("rows_in", stats.rows_in);
+    fields.emplace_back("rows_out", stats.rows_out);
+    fields.emplace_back("bytes_in", stats.bytes_in);
+    fields.emplace_back("bytes_out", stats.bytes_out);
+    fields.emplace_back("duration_ms", seconds * 1000);
+    fields.emplace_back("peer", call.peer());
+    if (!result.ok()) fields.emplace_back("error", result.error_message());
+    log::Info("call", fields);
   }
 
   Result<ServerAuthenticator::Identity> AuthenticateHeader(ServerContext* context) {
@@ -251,14 +357,18 @@ class FlightGrpcService : public grpc::Service {
     return identity;
   }
 
-  // The permission check of every call, in one place.
-  Status Authorize(const GrpcCallContext& call, const CallRequest& request) {
+  // The permission check of every call, in one place. It also names the
+  // call's target and resource for the access log and the metrics.
+  Status Authorize(GrpcCallContext& call, const CallRequest& request) {
+    call.stats.target = TargetOf(request);
+    call.stats.resource = service_->ResourceOf(call, request);
     if (auth_ == nullptr) return Status::OK();
-    HANGAR_ASSIGN_OR_RETURN(auto needed, service_->AccessFor(call, request));
+    auto needed = service_->AccessFor(call, request);
+    HANGAR_RETURN_NOT_OK(needed.status());
     const auto& permissions = auth_->PermissionsOf(call.user());
     std::vector<std::pair<auth::Access, const std::string*>> checks;
-    if (!needed.any_user) checks.emplace_back(needed.access, &needed.resource);
-    for (const auto& resource : needed.reads) checks.emplace_back(auth::Access::kRead, &resource);
+    if (!needed->any_user) checks.emplace_back(needed->access, &needed->resource);
+    for (const auto& resource : needed->reads) checks.emplace_back(auth::Access::kRead, &resource);
     for (const auto& [access, resource] : checks) {
       if (!auth::Allows(permissions, access, *resource))
         return Status::PermissionDenied("user '" + call.user() + "' has no " + std::string(auth::AccessName(access)) +
@@ -272,6 +382,15 @@ class FlightGrpcService : public grpc::Service {
   // authentication on, a Handshake that ends without credentials fails.
   grpc::Status Handshake(ServerContext* context,
                          grpc::ServerReaderWriter<pb::HandshakeResponse, pb::HandshakeRequest>* stream) {
+    const auto start = std::chrono::steady_clock::now();
+    grpc::Status result = HandshakeBody(context, stream);
+    GrpcCallContext call(context, std::nullopt);
+    Record(FlightMethod::kHandshake, call, result, start);
+    return result;
+  }
+
+  grpc::Status HandshakeBody(ServerContext* context,
+                             grpc::ServerReaderWriter<pb::HandshakeResponse, pb::HandshakeRequest>* stream) {
     try {
       const Status no_credentials = Status::Unauthenticated(
           "Handshake needs credentials: a BasicAuth payload or an 'authorization: Basic' header");
@@ -304,7 +423,7 @@ class FlightGrpcService : public grpc::Service {
       if (context->IsCancelled()) return grpc::Status(grpc::StatusCode::CANCELLED, "client went away");
       return authenticated ? grpc::Status::OK : ToGrpcStatus(no_credentials);
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "hangar: Handshake threw: %s\n", e.what());
+      log::Error("a handler threw", {{"rpc", "Handshake"}, {"error", e.what()}});
       return grpc::Status(grpc::StatusCode::INTERNAL, "internal error in Handshake");
     }
   }
@@ -315,13 +434,19 @@ class FlightGrpcService : public grpc::Service {
       HANGAR_ASSIGN_OR_RETURN(auto infos, service_->ListFlights(call, Criteria{request->expression()}));
       for (const auto& info : infos) {
         // Callers see only the flights they may read.
-        if (!Authorize(call, {FlightMethod::kListFlights, &info.descriptor}).ok()) continue;
+        if (!MayList(call, info.descriptor)) continue;
         pb::FlightInfo out;
         HANGAR_RETURN_NOT_OK(ToProto(info, &out));
         if (!writer->Write(out)) return Status::Cancelled("the client cancelled the call or disconnected");
       }
       return Status::OK();
     });
+  }
+
+  bool MayList(const GrpcCallContext& call, const FlightDescriptor& descriptor) {
+    if (auth_ == nullptr) return true;
+    GrpcCallContext scratch = call;  // Authorize notes the target; the call's own stays
+    return Authorize(scratch, {FlightMethod::kListFlights, &descriptor}).ok();
   }
 
   // GetFlightInfo, PollFlightInfo and GetSchema share their shape.
@@ -365,9 +490,11 @@ class FlightGrpcService : public grpc::Service {
     return Serve(context, FlightMethod::kDoGet, [&](GrpcCallContext& call) -> Status {
       Ticket ticket = FromProto(*request);
       HANGAR_RETURN_NOT_OK(Authorize(call, {FlightMethod::kDoGet, nullptr, &ticket}));
-      ServerSink sink(writer);
+      ServerSink sink(&call, writer);
       FlightStreamWriter out(&sink, options_.write_options);
-      return service_->DoGet(call, ticket, &out);
+      Status st = service_->DoGet(call, ticket, &out);
+      call.stats.rows_out = out.rows_written();
+      return st;
     });
   }
 
@@ -382,24 +509,31 @@ class FlightGrpcService : public grpc::Service {
 
   grpc::Status DoPut(ServerContext* context, grpc::ServerReaderWriter<pb::PutResult, FlightData>* stream) {
     return Serve(context, FlightMethod::kDoPut, [&](GrpcCallContext& call) -> Status {
-      ServerSource source(context, stream);
+      ServerSource source(context, &call, stream);
       FlightStreamReader in(&source, options_.read_options);
+      in.set_memory_budget(options_.limits.call_memory_bytes);
       HANGAR_ASSIGN_OR_RETURN(auto descriptor, FirstDescriptor(&in, FlightMethod::kDoPut));
       HANGAR_RETURN_NOT_OK(Authorize(call, {FlightMethod::kDoPut, &descriptor}));
       GrpcPutResultWriter results(stream);
-      return service_->DoPut(call, descriptor, &in, &results);
+      Status st = service_->DoPut(call, descriptor, &in, &results);
+      call.stats.rows_in = in.rows_read();
+      return st;
     });
   }
 
   grpc::Status DoExchange(ServerContext* context, grpc::ServerReaderWriter<FlightData, FlightData>* stream) {
     return Serve(context, FlightMethod::kDoExchange, [&](GrpcCallContext& call) -> Status {
-      ServerSource source(context, stream);
+      ServerSource source(context, &call, stream);
       FlightStreamReader in(&source, options_.read_options);
+      in.set_memory_budget(options_.limits.call_memory_bytes);
       HANGAR_ASSIGN_OR_RETURN(auto descriptor, FirstDescriptor(&in, FlightMethod::kDoExchange));
       HANGAR_RETURN_NOT_OK(Authorize(call, {FlightMethod::kDoExchange, &descriptor}));
-      ServerSink sink(stream);
+      ServerSink sink(&call, stream);
       FlightStreamWriter out(&sink, options_.write_options);
-      return service_->DoExchange(call, descriptor, &in, &out);
+      Status st = service_->DoExchange(call, descriptor, &in, &out);
+      call.stats.rows_in = in.rows_read();
+      call.stats.rows_out = out.rows_written();
+      return st;
     });
   }
 
@@ -433,6 +567,7 @@ class FlightGrpcService : public grpc::Service {
   std::shared_ptr<FlightService> service_;
   std::unique_ptr<ServerAuthenticator> auth_;
   const ServerOptions& options_;
+  StreamSlots streams_{options_.limits};
 };
 
 // --- FlightServer -----------------------------------------------------------

@@ -73,6 +73,10 @@ class FlightService {
   // and DoExchange need write on "*", DoAction needs admin on "*". Services
   // that map descriptors and tickets to names override this.
   virtual Result<AccessRequest> AccessFor(const ServerCallContext& context, const CallRequest& request);
+  // The table or topic a call touches, for metrics and the access log ("" if
+  // none). Asked for every call, with authentication on or off, so it must be
+  // cheap; the default is AccessFor's resource.
+  virtual std::string ResourceOf(const ServerCallContext& context, const CallRequest& request);
 
   virtual Result<std::vector<FlightInfo>> ListFlights(const ServerCallContext& context, const Criteria& criteria);
   virtual Result<FlightInfo> GetFlightInfo(const ServerCallContext& context, const FlightDescriptor& descriptor);
@@ -101,6 +105,18 @@ struct AuthOptions {
   std::chrono::seconds token_ttl{12 * 3600};  // lifetime of issued bearer tokens
 };
 
+// Limits that protect the server from its clients; exceeding one is
+// RESOURCE_EXHAUSTED with a message naming the limit.
+struct ServerLimits {
+  int64_t max_streams = 1024;          // DoGet, DoPut and DoExchange calls served at once
+  int64_t max_streams_per_user = 256;  // ... by one authenticated user
+  // What one call may gather in memory before it commits (a handler reading
+  // a whole stream with FlightStreamReader::ReadAll).
+  int64_t call_memory_bytes = int64_t{2} << 30;
+  // The longest a call may run; checked as its stream moves data.
+  std::optional<std::chrono::milliseconds> request_timeout;
+};
+
 struct ServerOptions {
   std::string listen = "127.0.0.1:8815";  // port 0: pick a free one
   std::optional<TlsOptions> tls;
@@ -111,6 +127,9 @@ struct ServerOptions {
   int max_message_size = 1 << 30;
   arrow::ipc::ReadOptions read_options;
   arrow::ipc::WriteOptions write_options;
+  ServerLimits limits;
+  // One log line per call (user, RPC, target, status, rows, bytes, duration).
+  bool access_log = false;
 };
 
 class FlightServer {

@@ -6,7 +6,9 @@
 #include <cstdio>
 
 #include "base/base64.h"
+#include "base/log.h"
 #include "flight/proto/Flight.pb.h"
+#include "flight/rpc_metrics.h"
 #include "flight/server.h"
 
 namespace hangar::flight {
@@ -54,7 +56,7 @@ void ServerAuthenticator::Refresh() {
   users_mtime_ns_ = mtime;
   auto loaded = auth::UsersFile::Load(users_path_);
   if (!loaded.ok()) {
-    std::fprintf(stderr, "hangar: keeping the previous users: %s\n", loaded.status().ToString().c_str());
+    log::Warn("the users file did not load; keeping the previous users", {{"error", loaded.status().ToString()}});
     return;
   }
   users_ = std::make_shared<const auth::UsersFile>(std::move(loaded).value());
@@ -67,18 +69,28 @@ Result<ServerAuthenticator::Identity> ServerAuthenticator::Login(const std::stri
     std::lock_guard lock(mu_);
     users = users_;
   }
-  HANGAR_RETURN_NOT_OK(users->Authenticate(user, password).status());
+  if (Status st = users->Authenticate(user, password).status(); !st.ok()) {
+    RpcMetrics::Get().TokenRefused("password");
+    return st;
+  }
+  RpcMetrics::Get().TokenIssued();
   return Identity{user, signer_.Issue(user, ttl_)};
 }
 
 Result<ServerAuthenticator::Identity> ServerAuthenticator::Authenticate(std::string_view authorization) {
   if (StartsWithIgnoreCase(authorization, "Bearer ")) {
-    HANGAR_ASSIGN_OR_RETURN(auto claims, signer_.Verify(authorization.substr(7)));
+    auto claims = signer_.Verify(authorization.substr(7));
+    if (!claims.ok()) {
+      RpcMetrics::Get().TokenRefused("token");
+      return claims.status();
+    }
     Refresh();
     std::lock_guard lock(mu_);
-    if (users_->Find(claims.user) == nullptr)
+    if (users_->Find(claims->user) == nullptr) {
+      RpcMetrics::Get().TokenRefused("token");
       return Status::Unauthenticated("the bearer token's user no longer exists");
-    return Identity{claims.user, ""};
+    }
+    return Identity{claims->user, ""};
   }
   if (StartsWithIgnoreCase(authorization, "Basic ")) {
     auto decoded = Base64Decode(authorization.substr(6));
@@ -89,6 +101,7 @@ Result<ServerAuthenticator::Identity> ServerAuthenticator::Authenticate(std::str
       return Status::Unauthenticated("malformed Basic credentials: expected base64(user:password)");
     return Login(pair.substr(0, colon), pair.substr(colon + 1));
   }
+  RpcMetrics::Get().TokenRefused("malformed");
   return Status::Unauthenticated("unsupported authorization scheme: use 'Basic' or 'Bearer'");
 }
 

@@ -1,4 +1,5 @@
 #include "flight/status_mapping.h"
+#include "base/log.h"
 
 #include <atomic>
 #include <cstdio>
@@ -10,8 +11,7 @@ grpc::Status ToGrpcStatus(const Status& status) {
   if (status.code() == StatusCode::kIOError || status.code() == StatusCode::kInternal) {
     static std::atomic<uint64_t> next_reference{1};
     const uint64_t reference = next_reference.fetch_add(1);
-    std::fprintf(stderr, "hangar: internal error #%llu: %s\n", static_cast<unsigned long long>(reference),
-                 status.ToString().c_str());
+    log::Error("internal error", {{"reference", reference}, {"error", status.ToString()}});
     const char* what = status.code() == StatusCode::kIOError ? "an I/O error" : "an internal error";
     return grpc::Status(grpc::StatusCode::INTERNAL, std::string("the server hit ") + what +
                                                         " (reference #" + std::to_string(reference) +

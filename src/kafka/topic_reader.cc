@@ -9,6 +9,7 @@
 #include "arrow/builder_primitive.h"
 #include "avro/arrow_types.h"
 #include "avro/decoder.h"
+#include "kafka/topic_metrics.h"
 #include "kafka/wire_format.h"
 
 namespace hangar::kafka {
@@ -125,6 +126,7 @@ class PartitionSource::Impl {
       if (offset.ok() && *offset >= 0) end_ = std::min(end_, *offset);
     }
     stats_.next_offset = start;
+    known_end_ = marks.high;
     if (start >= end_ || options_.max_records == 0) {
       done_ = true;
       return Status::OK();
@@ -153,6 +155,7 @@ class PartitionSource::Impl {
         inbox_pos_ = 0;
         Status read = reader_->Read(&inbox_, 10000, 100, &end_of_log_);
         if (!read.ok()) return read;
+        known_end_ = std::max(known_end_, end_of_log_);
         if (!inbox_.empty() || end_of_log_ >= 0) {
           last_progress = Clock::now();
         } else if (!options_.follow && Clock::now() - last_progress > std::chrono::milliseconds(options_.stall_timeout_ms)) {
@@ -229,6 +232,7 @@ class PartitionSource::Impl {
     Status decoded = DecodeValue(*m);
     if (!decoded.ok()) {
       if (!IsDataError(decoded)) return decoded;
+      TopicMetrics::Get().DecodeError(topic_);
       if (!options_.skip_errors)
         return Status::DataLoss("Kafka topic '" + topic_ + "' partition " + std::to_string(partition_) + " offset " +
                                 std::to_string(m->offset) + ": " + decoded.message() +
@@ -282,6 +286,7 @@ class PartitionSource::Impl {
     }
     const int64_t n = rows_;
     stats_.records += n;
+    TopicMetrics::Get().Read(topic_, partition_, n, std::max<int64_t>(0, known_end_ - stats_.next_offset));
     rows_ = 0;
     bytes_ = 0;
     batch_messages_.clear();
@@ -312,6 +317,7 @@ class PartitionSource::Impl {
   std::unique_ptr<PartitionReader> reader_;
   std::vector<MessageHandle> inbox_;  // read, not yet decoded
   size_t inbox_pos_ = 0;
+  int64_t known_end_ = 0;    // the log's end as last seen (the high watermark at open, then the reads')
   int64_t end_of_log_ = -1;  // where the last read reached the end of the log (-1: it did not)
   std::vector<MessageHandle> batch_messages_;  // the current batch's records (skip_errors only)
   int64_t end_ = 0;

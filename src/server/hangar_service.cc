@@ -2,6 +2,7 @@
 
 #include "server/create_table.h"
 #include "server/ingest_stream.h"
+#include "server/server_status.h"
 
 #include <nlohmann/json.hpp>
 
@@ -133,16 +134,23 @@ Result<TableTarget> HangarService::TargetOf(const flight::FlightDescriptor& desc
   return target;
 }
 
+bool HangarService::IsSql(const flight::CallRequest& request) const {
+  if (!sql_) return false;
+  return request.ticket       ? SqlFor(request.ticket->ticket) != nullptr
+         : request.descriptor ? SqlFor(request.descriptor->cmd) != nullptr
+         : request.action     ? sql::FlightSqlService::IsFlightSqlAction(request.action->type)
+                              : false;
+}
+
+std::string HangarService::ResourceOf(const flight::ServerCallContext& context, const flight::CallRequest& request) {
+  if (IsSql(request)) return "sql";
+  return FlightService::ResourceOf(context, request);
+}
+
 Result<flight::AccessRequest> HangarService::AccessFor(const flight::ServerCallContext& context,
                                                        const flight::CallRequest& request) {
   using flight::FlightMethod;
-  if (sql_) {
-    const bool is_sql = request.ticket       ? SqlFor(request.ticket->ticket) != nullptr
-                        : request.descriptor ? SqlFor(request.descriptor->cmd) != nullptr
-                        : request.action     ? sql::FlightSqlService::IsFlightSqlAction(request.action->type)
-                                             : false;
-    if (is_sql) return sql_->AccessFor(context, request);
-  }
+  if (IsSql(request)) return sql_->AccessFor(context, request);
   // Permissions name topics as the tables of namespace "kafka".
   auto on_topic = [](Access access, const std::string& topic) {
     return flight::AccessRequest{access, QualifiedName{std::string(kKafkaNamespace), topic}.ToString()};
@@ -158,7 +166,7 @@ Result<flight::AccessRequest> HangarService::AccessFor(const flight::ServerCallC
     }
     case FlightMethod::kDoAction: {
       const auto& action = *request.action;
-      if (action.type == "ListTables") return flight::AccessRequest{Access::kRead, "*"};
+      if (action.type == "ListTables" || action.type == "ServerStatus") return flight::AccessRequest{Access::kRead, "*"};
       if (action.type == "drop_dataset") {
         HANGAR_ASSIGN_OR_RETURN(auto name, ResolveName(action.body));
         return flight::AccessRequest{Access::kAdmin, name.ToString()};
@@ -345,6 +353,10 @@ Result<std::vector<flight::ActionResult>> HangarService::DoAction(const flight::
     for (const auto& snapshot : tables_->List()) names.push_back(snapshot->name.ToString());
     return std::vector<flight::ActionResult>{{names.dump()}};
   }
+  if (action.type == "ServerStatus") {
+    HANGAR_ASSIGN_OR_RETURN(auto text, ServerStatusJson(*tables_, topics_.get()));
+    return std::vector<flight::ActionResult>{{std::move(text)}};
+  }
   if (action.type == "drop_dataset") {
     HANGAR_ASSIGN_OR_RETURN(auto name, ResolveName(action.body));
     HANGAR_RETURN_NOT_OK(tables_->DropTable(name));
@@ -399,6 +411,8 @@ Result<std::vector<flight::ActionType>> HangarService::ListActions(const flight:
        "rewrite a table's files into few large ones, keeping one row per key in a primary-key table; body "
        "{\"name\": \"users\"}; answers {\"files_before\", \"files_after\", \"rows_before\", \"rows_after\"}"},
       {"drop_dataset", "drop a table; body: the bare name (as the Arrow cookbook sends it)"},
+      {"ServerStatus",
+       "version, uptime, tables, topics and headline metrics as JSON (what `hangar status` prints)"},
   };
   if (sql_) {
     for (auto& action : sql::FlightSqlService::Actions()) actions.push_back(std::move(action));

@@ -64,6 +64,9 @@ class HangarService : public flight::FlightService {
 
   Result<flight::AccessRequest> AccessFor(const flight::ServerCallContext& context,
                                           const flight::CallRequest& request) override;
+  // SQL calls are "sql" (what a statement reads is known only once it is
+  // parsed, which AccessFor does when permissions need it).
+  std::string ResourceOf(const flight::ServerCallContext& context, const flight::CallRequest& request) override;
   Result<std::vector<flight::FlightInfo>> ListFlights(const flight::ServerCallContext& context,
                                                       const flight::Criteria& criteria) override;
   Result<flight::FlightInfo> GetFlightInfo(const flight::ServerCallContext& context,
@@ -97,6 +100,8 @@ class HangarService : public flight::FlightService {
   Result<TopicFlights*> Topics() const;
   // The SQL service if `bytes` is a Flight SQL message, else null.
   sql::FlightSqlService* SqlFor(std::string_view bytes) const;
+  // Whether a call is Flight SQL's (its command, ticket or action).
+  bool IsSql(const flight::CallRequest& request) const;
 
   std::shared_ptr<store::TableStore> tables_;
   std::shared_ptr<TopicFlights> topics_;

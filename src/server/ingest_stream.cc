@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "store/store_metrics.h"
+
 namespace hangar::server {
 
 namespace {
@@ -180,8 +182,12 @@ Status ServeIngestStream(store::Ingest& ingest, const flight::ServerCallContext&
         std::lock_guard lock(mu);
         ++outstanding;
       }
-      auto on_ack = [&, index, wanted](const store::Ingest::BatchAck& a) {
+      const auto arrived = std::chrono::steady_clock::now();
+      auto on_ack = [&, index, wanted, arrived](const store::Ingest::BatchAck& a) {
         acks.Send(Ack(index, a.lsn, store::DurabilityName(a.level), a.status, a.duplicate));
+        if (a.status.ok())
+          store::StoreMetrics::Get().Acked(store::DurabilityName(a.level),
+                                           std::chrono::duration<double>(std::chrono::steady_clock::now() - arrived).count());
         if (a.status.ok() && a.level != wanted) return;
         std::lock_guard lock(mu);
         --outstanding;

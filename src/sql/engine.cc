@@ -1,8 +1,10 @@
 #include "sql/engine.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include "arrow/array_access.h"
+#include "metrics/registry.h"
 #include "sql/query_check.h"
 #include "store/storage_types.h"
 
@@ -173,9 +175,33 @@ std::optional<SqlEngine::Planned> SqlEngine::TakePlan(const std::string& id, con
   return planned;
 }
 
+namespace {
+
+// hangar_sql_query_seconds{outcome}: planning and execution up to the first
+// result (what DuckDB spends; streaming the result to the client is the
+// RPC's time).
+void RecordQuery(std::chrono::steady_clock::time_point started, const Status& st) {
+  static auto& family = metrics::DefaultRegistry().Histogram(
+      "hangar_sql_query_seconds", "SQL statements: DuckDB's planning and execution time, by outcome", {"outcome"},
+      metrics::LatencyBuckets());
+  const char* outcome = st.ok() ? "ok" : st.code() == StatusCode::kCancelled ? "cancelled" : "error";
+  family.WithLabels({outcome}).Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+}
+
+}  // namespace
+
 Result<std::unique_ptr<arrow::RecordBatchSource>> SqlEngine::Run(const std::string& id, const std::string& sql,
                                                                  const duckdb::Parameters* parameters,
                                                                  std::function<bool()> cancelled) {
+  const auto started = std::chrono::steady_clock::now();
+  auto source = RunQuery(id, sql, parameters, std::move(cancelled));
+  RecordQuery(started, source.status());
+  return source;
+}
+
+Result<std::unique_ptr<arrow::RecordBatchSource>> SqlEngine::RunQuery(const std::string& id, const std::string& sql,
+                                                                      const duckdb::Parameters* parameters,
+                                                                      std::function<bool()> cancelled) {
   std::optional<Planned> planned;
   if (parameters == nullptr) planned = TakePlan(id, sql);
   if (!planned) {

@@ -82,6 +82,9 @@ class SqlEngine {
   struct Running;
 
  private:
+  Result<std::unique_ptr<arrow::RecordBatchSource>> RunQuery(const std::string& id, const std::string& sql,
+                                                             const duckdb::Parameters* parameters,
+                                                             std::function<bool()> cancelled);
   // A statement prepared and bound to the views, not yet executed.
   struct Planned {
     std::unique_ptr<duckdb::QueryResult> result;

@@ -1,6 +1,6 @@
 #include "store/compactor.h"
 
-#include <cstdio>
+#include "base/log.h"
 
 namespace hangar::store {
 
@@ -42,8 +42,8 @@ void Compactor::CompactDue() {
         // simply are not there any more. Anything else is worth a line.
         const StatusCode code = result.status().code();
         if (code != StatusCode::kNotFound && code != StatusCode::kFailedPrecondition)
-          std::fprintf(stderr, "hangar: compacting %s failed (will retry): %s\n",
-                       table->snapshot()->name.ToString().c_str(), result.status().ToString().c_str());
+          log::Warn("compaction failed (will retry)",
+                    {{"table", table->snapshot()->name.ToString()}, {"error", result.status().ToString()}});
         break;
       }
       if (result->files_after == result->files_before) break;  // nothing (more) to compact

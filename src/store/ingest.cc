@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <utility>
 
+#include "base/log.h"
 #include "arrow/ipc/reader.h"
 #include "arrow/ipc/writer.h"
 #include "store/primary_key.h"
@@ -94,7 +95,7 @@ Ingest::~Ingest() {
   if (options_.flush_on_close) {
     std::lock_guard flush_lock(flush_mu_);
     Status st = FlushDue(true);
-    if (!st.ok()) std::fprintf(stderr, "hangar: flushing the memtables at shutdown failed: %s\n", st.ToString().c_str());
+    if (!st.ok()) log::Error("flushing the memtables at shutdown failed", {{"error", st.ToString()}});
   }
   // Whoever still waits for `committed` learns that it will not come from this process.
   std::map<uint64_t, std::vector<CommitWaiter>> waiters;
@@ -231,7 +232,7 @@ void Ingest::FlusherLoop() {
     {
       std::lock_guard flush_lock(flush_mu_);
       Status st = FlushDue(full);
-      if (!st.ok()) std::fprintf(stderr, "hangar: flushing a memtable failed (will retry): %s\n", st.ToString().c_str());
+      if (!st.ok()) log::Warn("flushing a memtable failed (will retry)", {{"error", st.ToString()}});
     }
     lock.lock();
   }
@@ -347,7 +348,7 @@ void Ingest::TruncateLog() {
   for (const auto& [table_id, keys] : keys_)
     if (keys->first_unpersisted() != 0) keep_from = std::min(keep_from, keys->first_unpersisted());
   Status st = wal_->Truncate(keep_from - 1);
-  if (!st.ok()) std::fprintf(stderr, "hangar: truncating the write-ahead log failed: %s\n", st.ToString().c_str());
+  if (!st.ok()) log::Warn("truncating the write-ahead log failed", {{"error", st.ToString()}});
 }
 
 Status Ingest::FlushAll() {

@@ -4,10 +4,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cerrno>
 #include <cstring>
 
 #include "base/raw_bytes.h"
+#include "store/store_metrics.h"
 
 namespace hangar::store {
 
@@ -203,7 +205,12 @@ void WriteAheadLog::WriterLoop() {
     // Segments roll over between groups, so a record never spans two.
     if (st.ok() && segment_size_ > 0 && segment_size_ + static_cast<int64_t>(bytes.size()) > options_.segment_bytes)
       st = OpenSegment(group.front().lsn);
-    if (st.ok()) st = WriteGroup(bytes);
+    if (st.ok()) {
+      const auto started = std::chrono::steady_clock::now();
+      st = WriteGroup(bytes);
+      StoreMetrics::Get().WalGroup(static_cast<int64_t>(group.size()), static_cast<int64_t>(bytes.size()),
+                                   std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    }
     lock.lock();
     if (st.ok()) {
       durable_lsn_ = group.back().lsn;

@@ -11,6 +11,8 @@
 //   DoPut:          stores the batches under the descriptor's path (joined
 //                   with "."), only if the stream ends cleanly; one PutResult
 //                   per batch holding the running row count
+//                   (a path starting "gather" reads the whole stream with
+//                   ReadAll first, as handlers that commit at the end do)
 //   DoExchange:     echoes every batch and app_metadata back
 //   DoAction:       "echo" (body back, twice), "io-error" (an IOError naming a
 //                   private path), "throw" (a C++ exception), "slow" (waits
@@ -174,6 +176,12 @@ class TestFlightService : public FlightService {
     Running running(this);
     std::string name;
     for (const auto& p : descriptor.path) name += (name.empty() ? "" : ".") + p;
+    if (!descriptor.path.empty() && descriptor.path[0] == "gather") {
+      HANGAR_ASSIGN_OR_RETURN(auto all, in->ReadAll());
+      std::lock_guard lock(mu);
+      stored[name] = std::move(all);
+      return Status::OK();
+    }
     std::vector<arrow::RecordBatchPtr> batches;
     int64_t rows = 0;
     while (true) {

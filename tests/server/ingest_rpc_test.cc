@@ -386,6 +386,44 @@ TEST(IngestRpc, SigtermDuringIngestEndsTheStreamsExitsZeroAndKeepsEveryBatchTake
   EXPECT_EQ(rows_of_batch.size(), taken.size());
 }
 
+TEST(IngestRpc, ASecondSignalExitsAtOnceAndLosesNothingAckedAtDisk) {
+  TempDataDir dir;
+  constexpr int kBatches = 10;
+  constexpr int64_t kRows = 20;
+  {
+    ServerProcess server(dir.str());
+    ASSERT_TRUE(server.started());
+    auto client = server.Connect();
+    CreateEvents(*client);
+    // A stream that stays open (its client never half-closes): the first
+    // SIGTERM would give it the whole grace period.
+    auto stream = client->DoExchange(flight::FlightDescriptor::Path({"events"})).value();
+    ASSERT_TRUE(stream->Begin(EventSchema()).ok());
+    ASSERT_TRUE(stream->WriteMetadata(arrow::Buffer::FromString(R"({"requested_durability": "disk"})")).ok());
+    for (int b = 0; b < kBatches; ++b) ASSERT_TRUE(stream->WriteRecordBatch(*Events(b * kRows, kRows)).ok());
+    int disk_acks = 0;
+    while (disk_acks < kBatches) {
+      auto chunk = stream->Next();
+      ASSERT_TRUE(chunk.ok() && !chunk->end()) << chunk.status().ToString();
+      auto ack = nlohmann::json::parse(chunk->app_metadata->view());
+      ASSERT_TRUE(ack["error"].is_null()) << ack.dump();
+      if (ack["durability_level"] == "disk") ++disk_acks;
+    }
+    const auto start = std::chrono::steady_clock::now();
+    ::kill(server.pid(), SIGTERM);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    const int status = server.Kill(SIGTERM);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3)) << "the second signal did not end it";
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1) << "wait status " << status;
+  }
+  ServerProcess server(dir.str());
+  ASSERT_TRUE(server.started());
+  auto ids = Ids(*server.Connect());
+  std::sort(ids.begin(), ids.end());
+  ASSERT_EQ(ids.size(), static_cast<size_t>(kBatches * kRows));
+  for (int64_t i = 0; i < kBatches * kRows; ++i) ASSERT_EQ(ids[i], i);
+}
+
 // The write-ahead log's records in one segment: {offset, size} each.
 std::vector<std::pair<int64_t, int64_t>> LogRecords(const std::filesystem::path& segment) {
   std::ifstream in(segment, std::ios::binary);

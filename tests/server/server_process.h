@@ -13,7 +13,9 @@
 #include <fstream>
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "flight/client.h"
@@ -107,9 +109,19 @@ class ServerProcess {
         break;
       }
     }
+    // The rest of stderr (the access log, warnings) is read on as it comes:
+    // a full pipe would stall the server.
+    drain_ = std::thread([this] {
+      char more[4096];
+      while (std::fgets(more, sizeof more, stderr_)) {
+        std::lock_guard lock(log_mu_);
+        log_ += more;
+      }
+    });
   }
   ~ServerProcess() {
     Kill(SIGKILL);
+    if (drain_.joinable()) drain_.join();
     if (stderr_) std::fclose(stderr_);
   }
   ServerProcess(const ServerProcess&) = delete;
@@ -122,6 +134,11 @@ class ServerProcess {
   const std::string& kafka() const { return kafka_; }
   // What the server wrote to stderr up to the line naming its location.
   const std::string& startup_log() const { return startup_log_; }
+  // What it wrote after that line, so far.
+  std::string log() const {
+    std::lock_guard lock(log_mu_);
+    return log_;
+  }
 
   // Sends `signal` and reaps the process; returns its wait status.
   int Kill(int signal) {
@@ -150,6 +167,9 @@ class ServerProcess {
   std::string kafka_;
   FILE* stderr_ = nullptr;
   std::string startup_log_;
+  mutable std::mutex log_mu_;
+  std::string log_;  // guarded by log_mu_
+  std::thread drain_;
 };
 
 // A data directory for one server, removed with the object.

@@ -1,0 +1,283 @@
+#include "cli/serve_settings.h"
+
+#include <cstdlib>
+
+namespace hangar::cli {
+
+const std::vector<Setting>& ServeSettings() {
+  static const std::vector<Setting> settings = {
+      // --- server
+      {"config", "FILE", "", "Settings as `name = value` lines (TOML's key/value subset; flag names without dashes).",
+       "Server"},
+      {"listen", "HOST:PORT", "127.0.0.1:8815", "The Flight address (port 0 picks a free port).", "Server"},
+      {"data-dir", "DIR", "data", "Where tables, the write-ahead log and the token secret live.", "Server"},
+      {"max-message-mib", "N", "1024", "Largest gRPC message accepted or sent, in MiB (1 to 2047).", "Server"},
+      {"shutdown-drain", "SECONDS", "0",
+       "On SIGTERM, answer health checks NOT_SERVING this long before refusing calls, so load balancers move away "
+       "first.",
+       "Server"},
+      {"dev-kafka", "", "",
+       "Start the development Kafka cluster in-process (librdkafka's mock cluster: in memory, the last 5 MiB per "
+       "partition) with a demo topic `orders`, and print commands to try.",
+       "Server"},
+      // --- storage
+      {"max-memtable-mib", "N", "512",
+       "Memory for streamed rows not yet in Parquet, all tables together; writers wait above it.", "Storage"},
+      {"idempotency-window", "SECONDS", "3600", "How long a streamed batch's idempotency key is remembered.",
+       "Storage"},
+      // --- SQL
+      {"duckdb-threads", "N", "", "Threads of the DuckDB engine (default: one per core).", "SQL"},
+      {"duckdb-memory-limit", "SIZE", "", "DuckDB's memory limit, e.g. 2GB (default: 25% of RAM).", "SQL"},
+      {"query-timeout", "SECONDS", "", "Interrupt SQL statements running longer (default: no limit).", "SQL"},
+      // --- limits
+      {"max-streams", "N", "1024",
+       "Streams (DoGet, DoPut, DoExchange) served at once; one more is refused with RESOURCE_EXHAUSTED.", "Limits"},
+      {"max-streams-per-user", "N", "256", "Streams one user may hold open at once (with authentication on).",
+       "Limits"},
+      {"call-memory-mib", "N", "2048",
+       "Memory one call may gather before it commits (a SQL bulk insert's batches), in MiB; more is "
+       "RESOURCE_EXHAUSTED.",
+       "Limits"},
+      {"request-timeout", "SECONDS", "",
+       "The longest a call may run; a stream still moving data after it ends with RESOURCE_EXHAUSTED (default: no "
+       "limit).",
+       "Limits"},
+      // --- observability
+      {"metrics-listen", "HOST:PORT", "127.0.0.1:9464",
+       "Prometheus metrics over HTTP at /metrics; `off` turns it off. When the default port is taken the server "
+       "warns and runs without it; an address given explicitly must be free.",
+       "Observability"},
+      {"log-format", "FORMAT", "text", "text, json (JSON lines) or logfmt.", "Observability"},
+      {"log-level", "LEVEL", "info", "debug, info, warn or error.", "Observability"},
+      {"access-log", "on|off", "on", "One log line per call: user, RPC, target, status, rows, bytes, duration.",
+       "Observability"},
+      // --- security
+      {"users", "FILE", "", "Users file: turns on Basic->Bearer authentication (create it with `hangar user add`).",
+       "Security"},
+      {"token-secret-file", "FILE", "",
+       "HMAC key for bearer tokens, shared by a cluster's nodes (default: DIR/token-secret, created if missing).",
+       "Security"},
+      {"token-ttl", "SECONDS", "43200", "Lifetime of issued bearer tokens.", "Security"},
+      {"tls-cert", "FILE", "", "PEM certificate chain: serve TLS (grpc+tls://); needs --tls-key.", "Security"},
+      {"tls-key", "FILE", "", "PEM private key of --tls-cert.", "Security"},
+      {"tls-client-ca", "FILE", "", "Require client certificates signed by this CA (mutual TLS).", "Security"},
+      {"insecure", "", "", "Allow a non-loopback listen address without authentication and TLS.", "Security"},
+      // --- kafka
+      {"kafka-brokers", "LIST", "", "Serve the topics of this Kafka cluster (host:port,...).", "Kafka"},
+      {"kafka-security-protocol", "P", "", "plaintext, ssl, sasl_plaintext or sasl_ssl.", "Kafka"},
+      {"kafka-sasl-mechanism", "M", "", "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512.", "Kafka"},
+      {"kafka-sasl-username", "U", "", "SASL user name.", "Kafka"},
+      {"kafka-sasl-password-file", "FILE", "",
+       "File whose first line is the SASL password (or set HANGAR_KAFKA_SASL_PASSWORD).", "Kafka"},
+      {"kafka-ssl-ca", "FILE", "", "CA certificate for the brokers' TLS.", "Kafka"},
+      {"kafka-ssl-cert", "FILE", "", "Client certificate for the brokers' TLS.", "Kafka"},
+      {"kafka-ssl-key", "FILE", "", "Client key for the brokers' TLS.", "Kafka"},
+      {"kafka-property", "K=V", "", "Any librdkafka property.", "Kafka", true},
+      {"schema-registry", "URL", "",
+       "A Confluent-compatible Schema Registry (default: read the `_schemas` topic of the cluster itself).", "Kafka"},
+      {"schema-registry-user", "U", "", "Schema Registry user name.", "Kafka"},
+      {"schema-registry-password-file", "FILE", "", "File whose first line is the Schema Registry password.", "Kafka"},
+      {"schemas-topic", "NAME", "_schemas", "The registry's topic when there is no URL.", "Kafka"},
+  };
+  return settings;
+}
+
+std::string EnvironmentName(std::string_view name) {
+  std::string env = "HANGAR_";
+  for (char c : name) env.push_back(c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  return env;
+}
+
+namespace {
+
+void SplitSettings(std::set<std::string>* values, std::set<std::string>* switches) {
+  for (const auto& s : ServeSettings()) (s.value.empty() ? switches : values)->insert(std::string(s.name));
+  switches->insert("help");
+  switches->insert("print-config");
+  switches->insert("config-reference");
+}
+
+bool Present(const Flags& flags, const Setting& s) {
+  return s.value.empty() ? flags.Has(std::string(s.name)) : flags.Get(std::string(s.name)).has_value();
+}
+
+// Records the source of every setting that became present since the last call.
+void NoteSources(const Flags& flags, SettingSource source, std::map<std::string, SettingSource>* sources) {
+  for (const auto& s : ServeSettings())
+    if (Present(flags, s)) sources->emplace(std::string(s.name), source);  // emplace keeps an earlier source
+}
+
+}  // namespace
+
+Result<ServeConfig> LoadServeConfig(const Args& args) {
+  std::set<std::string> values, switches;
+  SplitSettings(&values, &switches);
+  ServeConfig config;
+  HANGAR_ASSIGN_OR_RETURN(config.flags, Flags::Parse(args, values, switches));
+  NoteSources(config.flags, SettingSource::kCommandLine, &config.sources);
+  for (const auto& s : ServeSettings()) {
+    const char* env = std::getenv(EnvironmentName(s.name).c_str());
+    if (env == nullptr || Present(config.flags, s)) continue;
+    const std::string name(s.name);
+    if (s.value.empty()) {
+      const std::string v = env;
+      if (v == "1" || v == "true") {
+        config.flags.SetSwitch(name);
+      } else if (v != "0" && v != "false" && !v.empty()) {
+        return Status::Invalid(EnvironmentName(s.name) + " is true or false, not '" + v + "'");
+      }
+    } else {
+      config.flags.SetIfAbsent(name, env);
+    }
+  }
+  NoteSources(config.flags, SettingSource::kEnvironment, &config.sources);
+  if (auto file = config.flags.Get("config")) {
+    HANGAR_RETURN_NOT_OK(config.flags.MergeConfigFile(*file, values, switches));
+    NoteSources(config.flags, SettingSource::kConfigFile, &config.sources);
+  }
+  for (const auto& s : ServeSettings())
+    if (!s.value.empty() && !s.fallback.empty()) config.flags.SetIfAbsent(std::string(s.name), std::string(s.fallback));
+  NoteSources(config.flags, SettingSource::kDefault, &config.sources);
+  return config;
+}
+
+namespace {
+
+std::vector<std::string_view> Sections() {
+  std::vector<std::string_view> out;
+  for (const auto& s : ServeSettings())
+    if (out.empty() || out.back() != s.section) out.push_back(s.section);
+  return out;
+}
+
+// Wraps `text` at 80 columns; the text starts at `column`, continuation lines at `indent`.
+std::string Wrap(std::string_view text, size_t column, size_t indent) {
+  std::string out;
+  size_t at = 0;
+  while (at < text.size()) {
+    size_t end = text.find(' ', at);
+    if (end == std::string_view::npos) end = text.size();
+    const std::string_view word = text.substr(at, end - at);
+    if (!out.empty()) {
+      if (column + 1 + word.size() > 80) {
+        out += "\n" + std::string(indent, ' ');
+        column = indent;
+      } else {
+        out += ' ';
+        ++column;
+      }
+    }
+    out += word;
+    column += word.size();
+    at = end + 1;
+  }
+  return out;
+}
+
+// A markdown table cell: `|` would end it.
+std::string Cell(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '|') out += '\\';
+    out.push_back(c);
+  }
+  return out;
+}
+
+std::string Quoted(const std::string& value) {
+  std::string out = "\"";
+  for (char c : value) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+std::string ServeUsage() {
+  std::string out =
+      "usage: hangar serve [options]\n"
+      "\n"
+      "Every option can also come from the environment (HANGAR_<NAME>, e.g. HANGAR_MAX_STREAMS) or a config\n"
+      "file (--config); the command line wins over the environment, the environment over the file.\n"
+      "  --print-config            print the effective configuration (as a config file) and exit\n"
+      "  --config-reference        print the configuration reference (markdown) and exit\n";
+  for (const auto section : Sections()) {
+    out += "\n" + std::string(section) + ":\n";
+    for (const auto& s : ServeSettings()) {
+      if (s.section != section) continue;
+      std::string head = "  --" + std::string(s.name) + (s.value.empty() ? "" : " " + std::string(s.value));
+      std::string help(s.help);
+      if (!s.fallback.empty()) help += " Default: " + std::string(s.fallback) + ".";
+      if (s.repeatable) help += " Repeatable.";
+      if (head.size() < 28) {
+        head.resize(28, ' ');
+      } else {
+        head += "\n" + std::string(28, ' ');
+      }
+      out += head + Wrap(help, 28, 28) + "\n";
+    }
+  }
+  return out;
+}
+
+std::string PrintConfig(const ServeConfig& config) {
+  static const char* kSourceNames[] = {"command line", "environment", "config file", "default"};
+  std::string out = "# hangar serve: the effective configuration (usable as a --config file)\n";
+  for (const auto section : Sections()) {
+    out += "\n# " + std::string(section) + "\n";
+    for (const auto& s : ServeSettings()) {
+      if (s.section != section || s.name == "config") continue;
+      const std::string name(s.name);
+      auto source = config.sources.find(name);
+      if (source == config.sources.end()) {
+        out += "# " + name + " =" + (s.value.empty() ? " false" : "") + "\n";
+        continue;
+      }
+      const std::string from = std::string("  # ") + kSourceNames[static_cast<int>(source->second)];
+      if (s.value.empty()) {
+        out += name + " = true" + from + "\n";
+        continue;
+      }
+      for (const auto& value : config.flags.GetAll(name)) {
+        // Secrets are files; their contents never appear here.
+        out += name + " = " + Quoted(value) + from + "\n";
+      }
+    }
+  }
+  return out;
+}
+
+std::string ConfigReference() {
+  std::string out =
+      "# Configuration reference\n"
+      "\n"
+      "<!-- Generated by `hangar serve --config-reference`; a test fails when this file and the code differ. -->\n"
+      "\n"
+      "Every setting of `hangar serve` can be given three ways. Highest precedence first:\n"
+      "\n"
+      "1. the command line: `--max-streams 64` or `--max-streams=64`;\n"
+      "2. the environment: `HANGAR_MAX_STREAMS=64` (the name upper-cased, dashes as underscores; switches take\n"
+      "   `true`/`1` or `false`/`0`);\n"
+      "3. a config file named by `--config FILE` (or `HANGAR_CONFIG`): `name = value` lines, TOML's key/value\n"
+      "   subset (`max-streams = 64`, `listen = \"0.0.0.0:8815\"`, `insecure = true`, `#` comments; a repeatable\n"
+      "   setting may appear on several lines).\n"
+      "\n"
+      "`hangar serve --print-config` prints the effective configuration as a config file, each value with where\n"
+      "it came from, and exits.\n";
+  for (const auto section : Sections()) {
+    out += "\n## " + std::string(section) + "\n\n| setting | environment | value | default | meaning |\n|---|---|---|---|---|\n";
+    for (const auto& s : ServeSettings()) {
+      if (s.section != section) continue;
+      std::string help(s.help);
+      if (s.repeatable) help += " Repeatable.";
+      out += "| `--" + std::string(s.name) + "` | `" + EnvironmentName(s.name) + "` | " +
+             (s.value.empty() ? "switch" : Cell(s.value)) + " | " +
+             (s.fallback.empty() ? "" : "`" + std::string(s.fallback) + "`") + " | " + Cell(help) + " |\n";
+    }
+  }
+  return out;
+}
+
+}  // namespace hangar::cli

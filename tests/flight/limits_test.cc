@@ -1,0 +1,168 @@
+// The limits that protect a server from its clients, on a real server on
+// loopback: streams at once (in all and per user), the memory one call may
+// gather, the request timeout. Each refusal is RESOURCE_EXHAUSTED naming the
+// limit, and is counted in hangar_rpc_limited_total.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "flight/auth/users_file.h"
+#include "flight/client.h"
+#include "metrics/registry.h"
+#include "test_service.h"
+
+namespace hangar::flight {
+namespace {
+
+using testing::IntsBatch;
+using testing::IntsSchema;
+
+double Limited(const std::string& limit) {
+  return metrics::DefaultRegistry()
+      .Counter("hangar_rpc_limited_total", "Calls refused with RESOURCE_EXHAUSTED, by the limit they hit", {"limit"})
+      .WithLabels({limit})
+      .value();
+}
+
+class LimitsTest : public ::testing::Test {
+ protected:
+  void Start(ServerLimits limits, std::optional<AuthOptions> auth = std::nullopt) {
+    ServerOptions options;
+    options.listen = "127.0.0.1:0";
+    options.limits = limits;
+    options.auth = std::move(auth);
+    service_ = std::make_shared<testing::TestFlightService>();
+    auto server = FlightServer::Start(options, service_);
+    ASSERT_TRUE(server.ok()) << server.status().ToString();
+    server_ = std::move(server).value();
+  }
+  std::unique_ptr<FlightClient> Connect() { return FlightClient::Connect(server_->location()).value(); }
+
+  // A DoGet that stays open (the "endless" ticket) once its first batch arrived.
+  std::unique_ptr<RecordBatchReader> OpenStream(FlightClient& client) {
+    auto reader = client.DoGet(Ticket{"endless"});
+    EXPECT_TRUE(reader.ok()) << reader.status().ToString();
+    if (!reader.ok()) return nullptr;
+    auto first = (*reader)->Next();
+    EXPECT_TRUE(first.ok()) << first.status().ToString();
+    return std::move(reader).value();
+  }
+
+  // The status a one-batch DoGet ends with.
+  Status ShortGet(FlightClient& client) {
+    auto reader = client.DoGet(Ticket{"ints:1:1"});
+    if (!reader.ok()) return reader.status();
+    return (*reader)->ReadAll().status();
+  }
+
+  std::shared_ptr<testing::TestFlightService> service_;
+  std::unique_ptr<FlightServer> server_;
+};
+
+TEST_F(LimitsTest, OneStreamTooManyIsRefusedNamingTheLimitAndTheSlotComesBack) {
+  ServerLimits limits;
+  limits.max_streams = 1;
+  Start(limits);
+  auto client = Connect();
+  const double before = Limited("max_streams");
+  auto open = OpenStream(*client);
+  ASSERT_NE(open, nullptr);
+  Status refused = ShortGet(*client);
+  EXPECT_EQ(refused.code(), StatusCode::kResourceExhausted) << refused.ToString();
+  EXPECT_NE(refused.message().find("--max-streams"), std::string::npos) << refused.message();
+  EXPECT_EQ(Limited("max_streams"), before + 1);
+  // Unary calls are not streams: they go on.
+  EXPECT_TRUE(client->DoAction(Action{"echo", "x"}).ok());
+  // Once the open stream ends, its slot is free again.
+  open->Cancel();
+  open.reset();
+  Status again;
+  for (int i = 0; i < 200; ++i) {
+    again = ShortGet(*client);
+    if (again.ok()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(again.ok()) << again.ToString();
+}
+
+TEST_F(LimitsTest, StreamsPerUserAreCountedPerUser) {
+  const auto dir = std::filesystem::temp_directory_path() / ("hangar-limits-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string users_path = (dir / "users.json").string();
+  auth::UsersFile users;
+  ASSERT_TRUE(users.AddUser("alice", "alice-pw", {{auth::Access::kRead, "*"}}, false, 1000).ok());
+  ASSERT_TRUE(users.AddUser("bob", "bob-pw", {{auth::Access::kRead, "*"}}, false, 1000).ok());
+  ASSERT_TRUE(users.Save(users_path).ok());
+  ServerLimits limits;
+  limits.max_streams_per_user = 1;
+  Start(limits, AuthOptions{users_path, "0123456789abcdef0123456789abcdef", std::chrono::seconds(3600)});
+  auto alice = Connect();
+  ASSERT_TRUE(alice->AuthenticateBasicToken("alice", "alice-pw").ok());
+  auto bob = Connect();
+  ASSERT_TRUE(bob->AuthenticateBasicToken("bob", "bob-pw").ok());
+  auto open = OpenStream(*alice);
+  ASSERT_NE(open, nullptr);
+  Status refused = ShortGet(*alice);
+  EXPECT_EQ(refused.code(), StatusCode::kResourceExhausted) << refused.ToString();
+  EXPECT_NE(refused.message().find("user 'alice'"), std::string::npos) << refused.message();
+  EXPECT_NE(refused.message().find("--max-streams-per-user"), std::string::npos) << refused.message();
+  EXPECT_TRUE(ShortGet(*bob).ok());  // another user's streams are their own
+  open->Cancel();
+  std::filesystem::remove_all(dir);
+}
+
+TEST_F(LimitsTest, ACallGatheringMoreThanItsBudgetIsRefusedAndStoresNothing) {
+  ServerLimits limits;
+  limits.call_memory_bytes = 1 << 20;
+  Start(limits);
+  auto client = Connect();
+  // 3 batches of 64k rows, each about 1.2 MiB of ids and names: over 1 MiB.
+  auto writer = client->DoPut(FlightDescriptor::Path({"gather", "big"}), IntsSchema()).value();
+  for (int b = 0; b < 3; ++b) (void)writer->WriteRecordBatch(*IntsBatch(b * 65536, 65536));
+  Status st = writer->Close();
+  EXPECT_EQ(st.code(), StatusCode::kResourceExhausted) << st.ToString();
+  EXPECT_NE(st.message().find("--call-memory-mib"), std::string::npos) << st.message();
+  {
+    std::lock_guard lock(service_->mu);
+    EXPECT_EQ(service_->stored.count("gather.big"), 0u);
+  }
+  // Under the budget the same call works.
+  auto small = client->DoPut(FlightDescriptor::Path({"gather", "small"}), IntsSchema()).value();
+  ASSERT_TRUE(small->WriteRecordBatch(*IntsBatch(0, 100)).ok());
+  EXPECT_TRUE(small->Close().ok());
+  std::lock_guard lock(service_->mu);
+  EXPECT_EQ(service_->stored["gather.small"].size(), 1u);
+}
+
+TEST_F(LimitsTest, AStreamStillMovingDataAfterTheRequestTimeoutEnds) {
+  ServerLimits limits;
+  limits.request_timeout = std::chrono::milliseconds(300);
+  Start(limits);
+  auto client = Connect();
+  auto stream = client->DoExchange(FlightDescriptor::Path({"echo"})).value();
+  ASSERT_TRUE(stream->Begin(IntsSchema()).ok());
+  ASSERT_TRUE(stream->WriteRecordBatch(*IntsBatch(0, 10)).ok());
+  auto echoed = stream->Next();
+  ASSERT_TRUE(echoed.ok() && echoed->data) << echoed.status().ToString();
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  (void)stream->WriteRecordBatch(*IntsBatch(10, 10));
+  (void)stream->DoneWriting();
+  Status ended;
+  while (true) {
+    auto chunk = stream->Next();
+    if (!chunk.ok()) {
+      ended = chunk.status();
+      break;
+    }
+    if (chunk->end()) {
+      ended = stream->Close();
+      break;
+    }
+  }
+  EXPECT_EQ(ended.code(), StatusCode::kResourceExhausted) << ended.ToString();
+  EXPECT_NE(ended.message().find("--request-timeout"), std::string::npos) << ended.message();
+}
+
+}  // namespace
+}  // namespace hangar::flight
