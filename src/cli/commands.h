@@ -21,5 +21,6 @@ int RunAction(const Args& args);
 int RunUser(const Args& args);
 int RunSql(const Args& args);
 int RunStatus(const Args& args);
+int RunCluster(const Args& args);
 
 }  // namespace hangar::cli

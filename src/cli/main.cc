@@ -28,6 +28,7 @@ void PrintUsage(FILE* out) {
       "  put FILE TABLE          upload Arrow IPC, Parquet or CSV into a table\n"
       "  sql [QUERY] [-o FILE]   run SQL over tables and topics (a prompt without QUERY)\n"
       "  status                  the server's version, uptime, tables, topics, streams and metrics\n"
+      "  cluster status          a cluster's nodes, their load and the partitions each owns\n"
       "  actions                 list the server's actions\n"
       "  action TYPE [BODY]      run an action\n"
       "  user add|list|remove    manage a users file\n"
@@ -61,6 +62,7 @@ int main(int argc, char** argv) {
   if (command == "user") return hangar::cli::RunUser(args);
   if (command == "sql") return hangar::cli::RunSql(args);
   if (command == "status") return hangar::cli::RunStatus(args);
+  if (command == "cluster") return hangar::cli::RunCluster(args);
   std::fprintf(stderr, "hangar: unknown command '%.*s'\n\n", static_cast<int>(command.size()), command.data());
   PrintUsage(stderr);
   return 2;

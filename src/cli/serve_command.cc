@@ -14,6 +14,7 @@
 #include "base/log.h"
 #include "cli/flags.h"
 #include "cli/serve_settings.h"
+#include "cluster/membership.h"
 #include "cli/readiness.h"
 #include "flight/auth/token.h"
 #include "flight/server.h"
@@ -177,6 +178,20 @@ Result<std::unique_ptr<metrics::HttpEndpoint>> StartMetrics(const ServeConfig& c
   return std::unique_ptr<metrics::HttpEndpoint>();
 }
 
+// Joins the cluster --cluster names, advertising --advertise or the address
+// the server listens on.
+Result<std::shared_ptr<cluster::Membership>> JoinCluster(const Flags& flags, const flight::FlightServer& server) {
+  HANGAR_ASSIGN_OR_RETURN(auto options, cluster::ParseClusterUrl(*flags.Get("cluster")));
+  options.location = flags.GetOr("advertise", server.location().uri);
+  if (options.location.find("://0.0.0.0:") != std::string::npos || options.location.find("://[::]:") != std::string::npos)
+    return Status::Invalid("--cluster needs --advertise when listening on every interface (" + options.location + ")");
+  HANGAR_ASSIGN_OR_RETURN(auto timeout, SecondsSetting(flags, "cluster-session-timeout", false));
+  options.session_timeout = *timeout;
+  options.load = [&server] { return server.active_streams(); };
+  HANGAR_ASSIGN_OR_RETURN(auto membership, cluster::Membership::Start(std::move(options)));
+  return std::shared_ptr<cluster::Membership>(std::move(membership));
+}
+
 // Copy-pasteable first steps, printed with --dev-kafka.
 void PrintTryThis(const flight::FlightServer& server) {
   const std::string hangar = "hangar";
@@ -294,12 +309,24 @@ int RunServe(const Args& args) {
     return streaming->memtable_bytes() >= ingest_options.flush_bytes;
   });
   auto service = std::make_shared<server::HangarService>(table_store, *topics, sql_service, streaming);
+  std::shared_ptr<server::ClusterPlacement> placement;
+  if (flags.Get("cluster")) {
+    placement = std::make_shared<server::ClusterPlacement>();
+    service->SetCluster(placement);
+  }
   auto metrics_endpoint = StartMetrics(config);
   if (!metrics_endpoint.ok()) return Fail(metrics_endpoint.status().message());
   auto server = flight::FlightServer::Start(*options, service);
   if (!server.ok()) return Fail(server.status().message());
   // Health: SERVING while the data directory takes writes (grpc.health.v1 on the same port).
   ReadinessProbe readiness(server->get(), std::filesystem::absolute(data_dir), std::chrono::seconds(2));
+  std::shared_ptr<cluster::Membership> membership;
+  if (placement) {
+    auto joined = JoinCluster(flags, **server);
+    if (!joined.ok()) return Fail("cannot join the cluster: " + joined.status().message());
+    membership = *joined;
+    placement->Attach(membership);
+  }
   if (*metrics_endpoint) {
     const std::string listen = *flags.Get("metrics-listen");
     log::Info("serving metrics on http://" + listen.substr(0, listen.rfind(':') + 1) +
@@ -323,6 +350,9 @@ int RunServe(const Args& args) {
     std::_Exit(1);
   }).detach();
   readiness.ShutDown();
+  // Out of the cluster first: the other nodes take this node's partitions.
+  if (placement) placement->Attach(nullptr);
+  membership.reset();
   if (*drain) std::this_thread::sleep_for(**drain);
   // Streaming writers first: each stream acknowledges what it took and
   // refuses the rest (UNAVAILABLE once its client half-closes); then the calls

@@ -51,6 +51,17 @@ const std::vector<Setting>& ServeSettings() {
       {"log-level", "LEVEL", "info", "debug, info, warn or error.", "Observability"},
       {"access-log", "on|off", "on", "One log line per call: user, RPC, target, status, rows, bytes, duration.",
        "Observability"},
+      // --- cluster
+      {"cluster", "zk://HOST:PORT/PATH", "",
+       "Join the cluster coordinated by this ZooKeeper (several host:port separated by commas; the path is the "
+       "cluster's znode, default /hangar).",
+       "Cluster"},
+      {"advertise", "grpc://HOST:PORT", "",
+       "The location other nodes and clients reach this node at (default: the listen address, which must then not "
+       "be 0.0.0.0).",
+       "Cluster"},
+      {"cluster-session-timeout", "SECONDS", "6",
+       "ZooKeeper session timeout: how long after a crash the node's partitions move to the others.", "Cluster"},
       // --- security
       {"users", "FILE", "", "Users file: turns on Basic->Bearer authentication (create it with `hangar user add`).",
        "Security"},

@@ -1,5 +1,6 @@
 // `hangar status`: a server's version, uptime, tables, topics, streams and
-// headline metrics, from its ServerStatus action.
+// headline metrics, from its ServerStatus action; `hangar cluster status`:
+// the cluster's nodes, their load and partitions, from ClusterStatus.
 #include <cstdio>
 
 #include <nlohmann/json.hpp>
@@ -64,6 +65,33 @@ int RunStatus(const Args& args) {
   for (const auto& t : status["topics"])
     std::printf("  kafka.%-26s %12lld records %4lld partitions\n", t.value("name", "").c_str(), Count(t, "records"),
                 Count(t, "partitions"));
+  return 0;
+}
+
+int RunCluster(const Args& args) {
+  int exit = 0;
+  auto s = OpenSession("cluster", "usage: hangar cluster status [--json] [options]   the cluster's nodes and partitions",
+                       args, {}, {"json"}, 1, 1, &exit);
+  if (!s) return exit;
+  if (s->flags.positional()[0] != "status") return Fail("cluster", Status::Invalid("unknown subcommand '" + s->flags.positional()[0] + "' (status)"));
+  auto results = s->client->DoAction(flight::Action{"ClusterStatus", ""});
+  if (!results.ok()) return Fail("cluster", results.status());
+  if (results->empty()) return Fail("cluster", Status::Internal("the server's ClusterStatus action answered nothing"));
+  if (s->flags.Has("json")) {
+    std::printf("%s\n", (*results)[0].body.c_str());
+    return 0;
+  }
+  const auto status = nlohmann::json::parse((*results)[0].body, nullptr, false);
+  if (status.is_discarded() || !status.is_object())
+    return Fail("cluster", Status::Internal("the server's ClusterStatus answer is not JSON"));
+  std::printf("%zu nodes (asked: %s%s)\n", status["members"].size(), status.value("self", "?").c_str(),
+              status.value("registered", false) ? "" : ", which is out of the cluster");
+  for (const auto& m : status["members"]) {
+    std::printf("  %-28s load %-4lld %zu partitions:", m.value("location", "?").c_str(), Count(m, "load"),
+                m["partitions"].size());
+    for (const auto& p : m["partitions"]) std::printf(" %s", p.get<std::string>().c_str());
+    std::printf("\n");
+  }
   return 0;
 }
 

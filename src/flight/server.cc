@@ -568,6 +568,9 @@ class FlightGrpcService : public grpc::Service {
   std::unique_ptr<ServerAuthenticator> auth_;
   const ServerOptions& options_;
   StreamSlots streams_{options_.limits};
+
+ public:
+  const StreamSlots& streams() const { return streams_; }
 };
 
 // --- FlightServer -----------------------------------------------------------
@@ -685,6 +688,8 @@ void FlightServer::SetServing(bool serving) {
     health->SetServingStatus("arrow.flight.protocol.FlightService", serving);
   }
 }
+
+int64_t FlightServer::active_streams() const { return impl_->service->streams().active(); }
 
 void FlightServer::Wait() {
   if (impl_->server) impl_->server->Wait();

@@ -148,6 +148,8 @@ class FlightServer {
   // arrow.flight.protocol.FlightService: SERVING (from Start on) or
   // NOT_SERVING. Load balancers and orchestrators read it as readiness.
   void SetServing(bool serving);
+  // DoGet, DoPut and DoExchange calls running now.
+  int64_t active_streams() const;
   // Blocks until Shutdown.
   void Wait();
 

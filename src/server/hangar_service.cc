@@ -134,6 +134,14 @@ Result<TableTarget> HangarService::TargetOf(const flight::FlightDescriptor& desc
   return target;
 }
 
+void HangarService::SetCluster(std::shared_ptr<ClusterPlacement> placement) {
+  cluster_ = std::move(placement);
+  if (topics_)
+    topics_->set_placement([cluster = cluster_](const std::string& topic, int32_t partition) {
+      return cluster->LocationsFor(ClusterPlacement::PartitionKey(topic, partition));
+    });
+}
+
 bool HangarService::IsSql(const flight::CallRequest& request) const {
   if (!sql_) return false;
   return request.ticket       ? SqlFor(request.ticket->ticket) != nullptr
@@ -166,7 +174,8 @@ Result<flight::AccessRequest> HangarService::AccessFor(const flight::ServerCallC
     }
     case FlightMethod::kDoAction: {
       const auto& action = *request.action;
-      if (action.type == "ListTables" || action.type == "ServerStatus") return flight::AccessRequest{Access::kRead, "*"};
+      if (action.type == "ListTables" || action.type == "ServerStatus" || action.type == "ClusterStatus")
+        return flight::AccessRequest{Access::kRead, "*"};
       if (action.type == "drop_dataset") {
         HANGAR_ASSIGN_OR_RETURN(auto name, ResolveName(action.body));
         return flight::AccessRequest{Access::kAdmin, name.ToString()};
@@ -353,6 +362,11 @@ Result<std::vector<flight::ActionResult>> HangarService::DoAction(const flight::
     for (const auto& snapshot : tables_->List()) names.push_back(snapshot->name.ToString());
     return std::vector<flight::ActionResult>{{names.dump()}};
   }
+  if (action.type == "ClusterStatus") {
+    if (!cluster_) return Status::FailedPrecondition("this server is not part of a cluster (start it with --cluster)");
+    HANGAR_ASSIGN_OR_RETURN(auto text, cluster_->StatusJson(topics_.get()));
+    return std::vector<flight::ActionResult>{{std::move(text)}};
+  }
   if (action.type == "ServerStatus") {
     HANGAR_ASSIGN_OR_RETURN(auto text, ServerStatusJson(*tables_, topics_.get()));
     return std::vector<flight::ActionResult>{{std::move(text)}};
@@ -411,6 +425,8 @@ Result<std::vector<flight::ActionType>> HangarService::ListActions(const flight:
        "rewrite a table's files into few large ones, keeping one row per key in a primary-key table; body "
        "{\"name\": \"users\"}; answers {\"files_before\", \"files_after\", \"rows_before\", \"rows_after\"}"},
       {"drop_dataset", "drop a table; body: the bare name (as the Arrow cookbook sends it)"},
+      {"ClusterStatus",
+       "the cluster's members (location, load) and the topic partitions each owns, as JSON (`hangar cluster status`)"},
       {"ServerStatus",
        "version, uptime, tables, topics and headline metrics as JSON (what `hangar status` prints)"},
   };

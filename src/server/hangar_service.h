@@ -26,6 +26,7 @@
 
 #include "flight/server.h"
 #include "store/names.h"
+#include "server/cluster_placement.h"
 #include "server/topic_flights.h"
 #include "sql/flight_sql.h"
 #include "store/ingest.h"
@@ -61,6 +62,10 @@ class HangarService : public flight::FlightService {
   // `ingest` null: without streaming ingest (DoExchange).
   HangarService(std::shared_ptr<store::TableStore> tables, std::shared_ptr<TopicFlights> topics = nullptr,
                 std::shared_ptr<sql::FlightSqlService> sql = nullptr, std::shared_ptr<store::Ingest> ingest = nullptr);
+
+  // Joins a cluster: topic endpoints get locations (owner first) and the
+  // ClusterStatus action answers. Call before serving.
+  void SetCluster(std::shared_ptr<ClusterPlacement> placement);
 
   Result<flight::AccessRequest> AccessFor(const flight::ServerCallContext& context,
                                           const flight::CallRequest& request) override;
@@ -104,6 +109,7 @@ class HangarService : public flight::FlightService {
   bool IsSql(const flight::CallRequest& request) const;
 
   std::shared_ptr<store::TableStore> tables_;
+  std::shared_ptr<ClusterPlacement> cluster_;  // null: a single node
   std::shared_ptr<TopicFlights> topics_;
   std::shared_ptr<sql::FlightSqlService> sql_;
   std::shared_ptr<store::Ingest> ingest_;

@@ -35,7 +35,9 @@ Result<flight::FlightInfo> TopicFlights::InfoFor(const TopicRequest& request, co
   const auto& o = request.options;
   int64_t records = 0;
   for (const auto& p : topic.partitions) {
-    info.endpoints.push_back({flight::Ticket{TopicTicketFor(request, p.id)}, {}, std::nullopt, ""});
+    info.endpoints.push_back({flight::Ticket{TopicTicketFor(request, p.id)},
+                              placement_ ? placement_(topic.name, p.id) : std::vector<flight::Location>{},
+                              std::nullopt, ""});
     // The offsets the endpoint covers now (timestamps and errors may make it fewer).
     const int64_t start = std::max(o.start_offset.value_or(p.low), p.low);
     const int64_t end = std::min(o.end_offset.value_or(p.high), p.high);

@@ -2,6 +2,7 @@
 // per partition, DoGet of a partition, DoPut into a topic (topic_writer.h).
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include "flight/server.h"
@@ -26,6 +27,12 @@ class TopicFlights {
   // Writes the stream into the topic (see topic_writer.h).
   Status Put(const TopicRequest& request, flight::FlightStreamReader* in, flight::PutResultWriter* out);
 
+  // In a cluster: each partition endpoint's locations, owner first (see
+  // cluster_placement.h). Unset: endpoints name no location (this server).
+  void set_placement(std::function<std::vector<flight::Location>(const std::string& topic, int32_t partition)> placement) {
+    placement_ = std::move(placement);
+  }
+
   const std::shared_ptr<kafka::KafkaCluster>& cluster() const { return cluster_; }
   const std::shared_ptr<kafka::SchemaRegistry>& registry() const { return registry_; }
 
@@ -35,6 +42,7 @@ class TopicFlights {
 
   std::shared_ptr<kafka::KafkaCluster> cluster_;
   std::shared_ptr<kafka::SchemaRegistry> registry_;
+  std::function<std::vector<flight::Location>(const std::string& topic, int32_t partition)> placement_;
 };
 
 }  // namespace hangar::server

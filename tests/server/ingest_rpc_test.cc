@@ -357,7 +357,11 @@ TEST(IngestRpc, SigtermDuringIngestEndsTheStreamsExitsZeroAndKeepsEveryBatchTake
       (void)stream->DoneWriting();
     });
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    std::thread killer([&] { EXPECT_EQ(server.Kill(SIGTERM), 0) << "the server's wait status after SIGTERM"; });
+    std::thread killer([&] {
+      const int status = server.Kill(SIGTERM);
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the rest of its stderr
+      EXPECT_EQ(status, 0) << "the server's wait status after SIGTERM; its log:\n" << server.log();
+    });
     for (const auto& ack : ReadAcks(*stream, &ended)) {
       if (ack["error"].is_null()) acked[ack["durability_level"]].insert(ack["batch"].get<int64_t>());
       else if (ack["error"].get<std::string>().find("shutting down") != std::string::npos) refused = true;

@@ -1,0 +1,85 @@
+// Cluster membership through ZooKeeper.
+//
+// Each node holds an ephemeral znode <root>/nodes/<id> whose data is its
+// advertised location and load (JSON). ZooKeeper deletes it when the node's
+// session ends (a clean close at once; a crash or a partition after the
+// session timeout), so the children of <root>/nodes are the live members;
+// every node watches them. A node whose session expires stops counting
+// itself a member (`registered()` turns false) until it has a new session
+// and has registered again: that is the fencing later ownership decisions
+// build on.
+//
+// Consensus is ZooKeeper's; Hangar only reads and watches it.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/status.h"
+
+namespace hangar::cluster {
+
+struct Member {
+  std::string id;        // the znode's name
+  std::string location;  // grpc://host:port, where clients reach it
+  int64_t load = 0;      // streams it serves, as it last reported
+  bool operator==(const Member&) const = default;
+};
+
+struct MembershipOptions {
+  std::string hosts;                        // ZooKeeper's "host:port,host:port"
+  std::string root = "/hangar";             // the cluster's znode
+  std::string location;                     // this node's advertised location
+  std::chrono::milliseconds session_timeout{6000};
+  std::function<int64_t()> load;            // sampled every few seconds (may be empty)
+};
+
+// zk://host:port[,host:port...][/path] into hosts and root (default /hangar).
+Result<MembershipOptions> ParseClusterUrl(const std::string& url);
+
+class Membership {
+ public:
+  // Connects and registers; fails if ZooKeeper cannot be reached within the
+  // session timeout.
+  static Result<std::unique_ptr<Membership>> Start(MembershipOptions options);
+  ~Membership();  // closes the session: the node leaves at once
+
+  const std::string& self_id() const { return self_id_; }
+  const std::string& location() const { return options_.location; }
+  // The live members (this node included while registered), by id.
+  std::vector<Member> members() const;
+  // Whether this node's session currently holds its znode.
+  bool registered() const;
+  // Blocks until members() satisfies `done` or `timeout` passes.
+  bool WaitFor(const std::function<bool(const std::vector<Member>&)>& done, std::chrono::milliseconds timeout) const;
+
+  class Session;
+
+ private:
+  explicit Membership(MembershipOptions options);
+  void Run();
+  Status Register(Session& session);
+  Status Refresh(Session& session);
+
+  const MembershipOptions options_;
+  const std::string self_id_;
+  mutable std::mutex mu_;
+  mutable std::condition_variable changed_;
+  std::vector<Member> members_;  // guarded by mu_
+  bool registered_ = false;      // guarded by mu_
+  bool stop_ = false;            // guarded by mu_
+  bool dirty_ = true;            // guarded by mu_: the children changed
+  std::unique_ptr<Session> session_;  // owned by the thread (set before it starts)
+  std::thread thread_;
+};
+
+// The id a location gets as a znode name: grpc://127.0.0.1:8815 -> grpc_127.0.0.1_8815.
+std::string MemberId(const std::string& location);
+
+}  // namespace hangar::cluster

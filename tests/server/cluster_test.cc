@@ -1,0 +1,220 @@
+// Several `hangar serve` nodes coordinated by a real ZooKeeper (Debian's,
+// started by the test on loopback), reading one Kafka cluster (librdkafka's
+// mock cluster in this process): endpoints spread over every node, every row
+// exactly once from parallel reads, a killed node's endpoints served by
+// their fallbacks, membership converging after the session timeout, and
+// nodes rejoining after a ZooKeeper restart with one owner per partition.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <future>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "arrow/array_access.h"
+#include "kafka/dev_cluster.h"
+#include "kafka/dev_data.h"
+#include "kafka/schemas_topic_registry.h"
+#include "server_process.h"
+#include "zookeeper_process.h"
+
+namespace hangar {
+namespace {
+
+using testing::ServerProcess;
+using testing::TempDataDir;
+using zookeeper_process::ZooKeeperProcess;
+
+constexpr int kPartitions = 12;
+constexpr int64_t kRecords = 24000;
+
+// The Kafka cluster every node reads: the demo topic over 12 partitions.
+class SharedKafka {
+ public:
+  SharedKafka() {
+    auto dev = kafka::DevCluster::Start(1);
+    EXPECT_TRUE(dev.ok()) << dev.status().ToString();
+    dev_ = std::move(*dev);
+    kafka::KafkaOptions options;
+    options.brokers = dev_->bootstrap_servers();
+    auto cluster = kafka::KafkaCluster::Connect(options);
+    EXPECT_TRUE(cluster.ok());
+    kafka::SchemasTopicRegistry registry(*cluster);
+    kafka::DemoTopic demo;
+    demo.partitions = kPartitions;
+    demo.records = kRecords;
+    EXPECT_TRUE(kafka::SeedDemoTopic(*dev_, registry, options, demo).ok());
+  }
+  std::string brokers() const { return dev_->bootstrap_servers(); }
+
+ private:
+  std::unique_ptr<kafka::DevCluster> dev_;
+};
+
+class ClusterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    zookeeper_ = std::make_unique<ZooKeeperProcess>(dir_.path() / "zookeeper");
+    ASSERT_GT(zookeeper_->port(), 0);
+    for (int n = 0; n < 3; ++n) StartNode(n);
+    for (int n = 0; n < 3; ++n) ASSERT_TRUE(WaitForMembers(n, 3)) << "node " << n;
+  }
+
+  void StartNode(int n) {
+    nodes_[n] = std::make_unique<ServerProcess>(
+        (dir_.path() / ("node" + std::to_string(n))).string(), std::map<std::string, std::string>{},
+        std::vector<std::string>{"--kafka-brokers", Kafka().brokers(), "--cluster", zookeeper_->url("/hangar-test"),
+                                 "--cluster-session-timeout", "2", "--access-log", "off", "--metrics-listen", "off"});
+    ASSERT_TRUE(nodes_[n]->started()) << nodes_[n]->startup_log();
+  }
+  std::string Location(int n) const { return "grpc://127.0.0.1:" + std::to_string(nodes_[n]->port()); }
+
+  // The ClusterStatus answer of node `n`.
+  nlohmann::json StatusOf(int n) {
+    auto client = nodes_[n]->Connect();
+    auto results = client->DoAction(flight::Action{"ClusterStatus", ""});
+    if (!results.ok() || results->empty()) return nlohmann::json();
+    return nlohmann::json::parse((*results)[0].body);
+  }
+  bool WaitForMembers(int n, size_t count, std::chrono::seconds timeout = std::chrono::seconds(20)) {
+    const auto until = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < until) {
+      auto status = StatusOf(n);
+      if (status.is_object() && status["registered"] == true && status["members"].size() == count) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  }
+  flight::FlightInfo Info(int n) {
+    return nodes_[n]->Connect()->GetFlightInfo(flight::FlightDescriptor::Path({"kafka", "orders"})).value();
+  }
+
+  // Reads one endpoint from its first location that answers; the order ids
+  // it held. `tried` counts the locations that failed.
+  static Result<std::vector<int64_t>> ReadEndpoint(const flight::FlightEndpoint& endpoint, int* failed) {
+    Status last = Status::Unavailable("no location");
+    for (const auto& location : endpoint.locations) {
+      auto client = flight::FlightClient::Connect(location);
+      if (!client.ok()) return client.status();
+      auto reader = (*client)->DoGet(endpoint.ticket);
+      auto batches = reader.ok() ? (*reader)->ReadAll() : Result<std::vector<arrow::RecordBatchPtr>>(reader.status());
+      if (!batches.ok()) {
+        last = batches.status();
+        ++*failed;
+        continue;
+      }
+      std::vector<int64_t> ids;
+      for (const auto& b : *batches)
+        for (int64_t r = 0; r < b->num_rows; ++r) ids.push_back(arrow::LoadInteger(*b->column(0), b->column(0)->offset + r));
+      return ids;
+    }
+    return last;
+  }
+
+  // Every endpoint read in parallel; checks every order id arrived exactly once.
+  void ExpectEveryRowOnce(const flight::FlightInfo& info, int* failed) {
+    std::vector<std::future<Result<std::vector<int64_t>>>> reads;
+    std::vector<int> failures(info.endpoints.size(), 0);
+    for (size_t e = 0; e < info.endpoints.size(); ++e)
+      reads.push_back(std::async(std::launch::async, [&, e] { return ReadEndpoint(info.endpoints[e], &failures[e]); }));
+    std::map<int64_t, int> seen;
+    for (auto& read : reads) {
+      auto ids = read.get();
+      ASSERT_TRUE(ids.ok()) << ids.status().ToString();
+      for (int64_t id : *ids) ++seen[id];
+    }
+    for (int f : failures) *failed += f;
+    ASSERT_EQ(seen.size(), static_cast<size_t>(kRecords));
+    EXPECT_EQ(seen.begin()->first, 1);
+    EXPECT_EQ(seen.rbegin()->first, kRecords);
+    for (const auto& [id, times] : seen) ASSERT_EQ(times, 1) << "order " << id;
+  }
+
+  // Made by the first cluster test that runs (the binary also runs every
+  // other server test, which must not pay for it).
+  static SharedKafka& Kafka() {
+    static SharedKafka kafka;
+    return kafka;
+  }
+  TempDataDir dir_;
+  std::unique_ptr<ZooKeeperProcess> zookeeper_;
+  std::unique_ptr<ServerProcess> nodes_[3];
+};
+
+TEST_F(ClusterTest, EndpointsSpreadOverEveryNodeAndParallelReadsGetEveryRowOnce) {
+  const auto info = Info(0);
+  ASSERT_EQ(info.endpoints.size(), static_cast<size_t>(kPartitions));
+  std::map<std::string, int> owned;
+  for (const auto& endpoint : info.endpoints) {
+    ASSERT_EQ(endpoint.locations.size(), 3u);  // the owner, then two fallbacks
+    std::set<std::string> distinct;
+    for (const auto& l : endpoint.locations) distinct.insert(l.uri);
+    EXPECT_EQ(distinct.size(), 3u);
+    ++owned[endpoint.locations[0].uri];
+  }
+  EXPECT_EQ(owned.size(), 3u) << "every node owns some partitions";
+  for (int n = 0; n < 3; ++n) EXPECT_GT(owned[Location(n)], 0) << Location(n);
+  // Every node places every partition the same way.
+  for (int n = 1; n < 3; ++n) {
+    const auto other = Info(n);
+    for (size_t e = 0; e < info.endpoints.size(); ++e)
+      EXPECT_EQ(other.endpoints[e].locations, info.endpoints[e].locations) << "node " << n << " endpoint " << e;
+  }
+  int failed = 0;
+  ExpectEveryRowOnce(info, &failed);
+  EXPECT_EQ(failed, 0);
+  // `hangar cluster status` agrees.
+  const auto status = StatusOf(1);
+  ASSERT_EQ(status["members"].size(), 3u);
+  size_t partitions = 0;
+  for (const auto& m : status["members"]) partitions += m["partitions"].size();
+  EXPECT_EQ(partitions, static_cast<size_t>(kPartitions));
+}
+
+TEST_F(ClusterTest, AKilledNodesEndpointsAreReadFromTheirFallbacksAndMembershipConverges) {
+  const auto info = Info(0);
+  // Node 2 dies between the FlightInfo and the reads: its partitions' first
+  // locations refuse, the client moves to the next.
+  nodes_[2]->Kill(SIGKILL);
+  int failed = 0;
+  ExpectEveryRowOnce(info, &failed);
+  int owned_by_dead = 0;
+  for (const auto& endpoint : info.endpoints) owned_by_dead += endpoint.locations[0].uri == Location(2);
+  EXPECT_EQ(failed, owned_by_dead);
+  EXPECT_GT(failed, 0);
+  // After the session timeout (2 s) the others see two members, and place
+  // nothing on the dead node.
+  ASSERT_TRUE(WaitForMembers(0, 2)) << StatusOf(0).dump();
+  ASSERT_TRUE(WaitForMembers(1, 2)) << StatusOf(1).dump();
+  for (const auto& endpoint : Info(1).endpoints) {
+    ASSERT_EQ(endpoint.locations.size(), 2u);
+    for (const auto& l : endpoint.locations) EXPECT_NE(l.uri, Location(2));
+  }
+  // The two left serve everything without a single fallback.
+  failed = 0;
+  ExpectEveryRowOnce(Info(1), &failed);
+  EXPECT_EQ(failed, 0);
+}
+
+TEST_F(ClusterTest, NodesRejoinAfterAZooKeeperRestartWithOneOwnerPerPartition) {
+  const auto before = Info(0);
+  zookeeper_->Kill();
+  // Longer than the session timeout: every session is gone when it is back.
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  // Cut off from ZooKeeper, a node stops claiming: its endpoints name nobody.
+  for (const auto& endpoint : Info(0).endpoints) EXPECT_TRUE(endpoint.locations.empty());
+  ASSERT_TRUE(zookeeper_->Start());
+  for (int n = 0; n < 3; ++n) ASSERT_TRUE(WaitForMembers(n, 3, std::chrono::seconds(30))) << "node " << n << " " << StatusOf(n).dump();
+  // Every node places every partition on the same single owner, as before.
+  std::vector<flight::FlightInfo> infos = {Info(0), Info(1), Info(2)};
+  for (size_t e = 0; e < before.endpoints.size(); ++e)
+    for (const auto& info : infos) EXPECT_EQ(info.endpoints[e].locations, before.endpoints[e].locations) << e;
+  int failed = 0;
+  ExpectEveryRowOnce(infos[2], &failed);
+  EXPECT_EQ(failed, 0);
+}
+
+}  // namespace
+}  // namespace hangar
