@@ -136,10 +136,11 @@ Result<TableTarget> HangarService::TargetOf(const flight::FlightDescriptor& desc
 
 void HangarService::SetCluster(std::shared_ptr<ClusterPlacement> placement) {
   cluster_ = std::move(placement);
-  if (topics_)
-    topics_->set_placement([cluster = cluster_](const std::string& topic, int32_t partition) {
-      return cluster->LocationsFor(ClusterPlacement::PartitionKey(topic, partition));
-    });
+  auto locations = [cluster = cluster_](const std::string& topic, int32_t partition) {
+    return cluster->LocationsFor(ClusterPlacement::PartitionKey(topic, partition));
+  };
+  if (topics_) topics_->set_placement(locations);
+  if (sql_) sql_->set_placement(locations);
 }
 
 bool HangarService::IsSql(const flight::CallRequest& request) const {

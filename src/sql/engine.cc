@@ -5,6 +5,7 @@
 
 #include "arrow/array_access.h"
 #include "metrics/registry.h"
+#include "sql/partition_scan.h"
 #include "sql/query_check.h"
 #include "store/storage_types.h"
 
@@ -109,6 +110,20 @@ Result<std::vector<store::QualifiedName>> SqlEngine::RelationsRead(const std::st
                             [this](const store::QualifiedName& name) { return relations_->Exists(name); });
 }
 
+Result<std::optional<store::QualifiedName>> SqlEngine::PureTopicScan(const std::string& sql) {
+  if (!relations_->has_kafka()) return std::optional<store::QualifiedName>();
+  HANGAR_ASSIGN_OR_RETURN(auto connection, OpenConnection());
+  return sql::PureTopicScan(*connection, QuoteDefaultNamespace(sql));
+}
+
+Result<std::vector<int32_t>> SqlEngine::TopicPartitions(const std::string& topic) {
+  if (!relations_->has_kafka()) return Status::FailedPrecondition("this server is not connected to Kafka");
+  HANGAR_ASSIGN_OR_RETURN(auto info, relations_->kafka()->DescribeTopic(topic));
+  std::vector<int32_t> ids;
+  for (const auto& p : info.partitions) ids.push_back(p.id);
+  return ids;
+}
+
 Result<std::vector<store::QualifiedName>> SqlEngine::ListRelations() {
   auto lock = relations_->Lock();
   HANGAR_RETURN_NOT_OK(relations_->Sync().status());
@@ -127,8 +142,9 @@ Result<duckdb::StatementSchemas> SqlEngine::Describe(const std::string& sql) {
   return duckdb::DescribeStatement(*connection, text);
 }
 
-Result<SqlEngine::Planned> SqlEngine::PlanQuery(const std::string& sql, const duckdb::Parameters* parameters) {
-  const std::string text = QuoteDefaultNamespace(sql);
+Result<SqlEngine::Planned> SqlEngine::PlanQuery(const std::string& sql, const duckdb::Parameters* parameters,
+                                                std::optional<int32_t> partition) {
+  std::string text = QuoteDefaultNamespace(sql);
   HANGAR_ASSIGN_OR_RETURN(auto connection, OpenConnection());
   // Views are brought up to date, and the query bound to them, under one
   // lock: the snapshots pinned are exactly the ones it reads.
@@ -139,6 +155,13 @@ Result<SqlEngine::Planned> SqlEngine::PlanQuery(const std::string& sql, const du
                             return relations_->Exists(name);
                           }));
   HANGAR_RETURN_NOT_OK(relations_->SyncTopics(reads));
+  // A partition's share: checked as the query the user wrote (above), run
+  // as that query over one partition's scan.
+  if (partition) {
+    HANGAR_ASSIGN_OR_RETURN(auto target, sql::PureTopicScan(*connection, text));
+    if (!target) return Status::Invalid("only a pure scan of one topic can be run by partition");
+    HANGAR_ASSIGN_OR_RETURN(text, PartitionScanSql(*connection, text, Relations::kTopicScanFunction, *partition));
+  }
   HANGAR_ASSIGN_OR_RETURN(planned.result, duckdb::StartQuery(std::move(connection), text, parameters, options_.query));
   planned.generation = relations_->generation();
   return planned;
@@ -192,20 +215,22 @@ void RecordQuery(std::chrono::steady_clock::time_point started, const Status& st
 
 Result<std::unique_ptr<arrow::RecordBatchSource>> SqlEngine::Run(const std::string& id, const std::string& sql,
                                                                  const duckdb::Parameters* parameters,
-                                                                 std::function<bool()> cancelled) {
+                                                                 std::function<bool()> cancelled,
+                                                                 std::optional<int32_t> partition) {
   const auto started = std::chrono::steady_clock::now();
-  auto source = RunQuery(id, sql, parameters, std::move(cancelled));
+  auto source = RunQuery(id, sql, parameters, std::move(cancelled), partition);
   RecordQuery(started, source.status());
   return source;
 }
 
 Result<std::unique_ptr<arrow::RecordBatchSource>> SqlEngine::RunQuery(const std::string& id, const std::string& sql,
                                                                       const duckdb::Parameters* parameters,
-                                                                      std::function<bool()> cancelled) {
+                                                                      std::function<bool()> cancelled,
+                                                                      std::optional<int32_t> partition) {
   std::optional<Planned> planned;
-  if (parameters == nullptr) planned = TakePlan(id, sql);
+  if (parameters == nullptr && !partition) planned = TakePlan(id, sql);
   if (!planned) {
-    HANGAR_ASSIGN_OR_RETURN(auto fresh, PlanQuery(sql, parameters));
+    HANGAR_ASSIGN_OR_RETURN(auto fresh, PlanQuery(sql, parameters, partition));
     planned = std::move(fresh);
   }
   auto running = std::make_shared<Running>();

@@ -56,9 +56,18 @@ class SqlEngine {
   // Runs `sql` (parameters may be null). `id` names the run for Cancel; it
   // ends when the returned source goes. `cancelled` is polled while the
   // query runs (the client hung up): the query is then interrupted.
+  // With `partition`, `sql` must be a pure topic scan (PureTopicScan) and
+  // runs over that partition of its topic only.
   Result<std::unique_ptr<arrow::RecordBatchSource>> Run(const std::string& id, const std::string& sql,
                                                         const duckdb::Parameters* parameters,
-                                                        std::function<bool()> cancelled = nullptr);
+                                                        std::function<bool()> cancelled = nullptr,
+                                                        std::optional<int32_t> partition = std::nullopt);
+
+  // The topic `sql` purely scans (a projection and filter over one topic:
+  // partition_scan.h), if it is one; such a query splits by partition.
+  Result<std::optional<store::QualifiedName>> PureTopicScan(const std::string& sql);
+  // The partition ids of a topic.
+  Result<std::vector<int32_t>> TopicPartitions(const std::string& topic);
 
   // The table an INSERT writes (namespace.name, resolved like the bare
   // names of queries) and the relations its query reads.
@@ -84,7 +93,8 @@ class SqlEngine {
  private:
   Result<std::unique_ptr<arrow::RecordBatchSource>> RunQuery(const std::string& id, const std::string& sql,
                                                              const duckdb::Parameters* parameters,
-                                                             std::function<bool()> cancelled);
+                                                             std::function<bool()> cancelled,
+                                                             std::optional<int32_t> partition);
   // A statement prepared and bound to the views, not yet executed.
   struct Planned {
     std::unique_ptr<duckdb::QueryResult> result;
@@ -98,7 +108,8 @@ class SqlEngine {
   };
 
   Result<std::unique_ptr<duckdb::Connection>> OpenConnection();
-  Result<Planned> PlanQuery(const std::string& sql, const duckdb::Parameters* parameters);
+  Result<Planned> PlanQuery(const std::string& sql, const duckdb::Parameters* parameters,
+                            std::optional<int32_t> partition = std::nullopt);
   // The plan stashed for `id` if it is for `sql` and still valid.
   std::optional<Planned> TakePlan(const std::string& id, const std::string& sql);
   void Watch();  // the watchdog thread: deadlines and hung-up clients

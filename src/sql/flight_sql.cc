@@ -221,6 +221,7 @@ Result<flight::FlightInfo> FlightSqlService::GetFlightInfo(const flight::ServerC
   if (any.Is<pb::CommandStatementQuery>()) {
     HANGAR_ASSIGN_OR_RETURN(auto command, Unpack<pb::CommandStatementQuery>(any));
     if (command.has_transaction_id()) return Unsupported("transactions");
+    if (placement_) return ClusterStatementInfo(descriptor, command.query());
     const std::string run_id = RandomId();
     HANGAR_ASSIGN_OR_RETURN(auto schema, engine_->Plan(run_id, command.query()));
     return StatementInfo(descriptor, schema, StatementHandle(run_id, &command.query(), nullptr));
@@ -243,6 +244,34 @@ Result<flight::FlightInfo> FlightSqlService::GetFlightInfo(const flight::ServerC
   if (any.Is<pb::CommandStatementSubstraitPlan>()) return Unsupported("Substrait plans");
   return Status::Invalid("Flight SQL command " + any.type_url().substr(kTypePrefix.size()) +
                          " cannot be used with GetFlightInfo");
+}
+
+Result<flight::FlightInfo> FlightSqlService::ClusterStatementInfo(const flight::FlightDescriptor& descriptor,
+                                                                  const std::string& query) {
+  HANGAR_ASSIGN_OR_RETURN(auto topic, engine_->PureTopicScan(query));
+  if (!topic) {
+    const std::string run_id = RandomId();
+    HANGAR_ASSIGN_OR_RETURN(auto schema, engine_->Plan(run_id, query));
+    auto info = StatementInfo(descriptor, schema, StatementHandle(run_id, &query, nullptr));
+    info.app_metadata = R"({"execution":"single"})";
+    return info;
+  }
+  HANGAR_ASSIGN_OR_RETURN(auto schemas, engine_->Describe(query));
+  HANGAR_ASSIGN_OR_RETURN(auto partitions, engine_->TopicPartitions(topic->name));
+  flight::FlightInfo info;
+  info.schema = schemas.result;
+  info.descriptor = descriptor;
+  for (int32_t partition : partitions) {
+    nlohmann::json handle = {{"run", RandomId()}, {"query", query}, {"partition", partition}};
+    pb::TicketStatementQuery ticket;
+    ticket.set_statement_handle(handle.dump());
+    info.endpoints.push_back({flight::Ticket{Pack(ticket)}, placement_(topic->name, partition), std::nullopt, ""});
+  }
+  info.app_metadata = nlohmann::json{{"execution", "partitioned"},
+                                     {"topic", topic->ToString()},
+                                     {"endpoints", partitions.size()}}
+                          .dump();
+  return info;
 }
 
 Result<arrow::SchemaPtr> FlightSqlService::GetSchema(const flight::ServerCallContext& context,
@@ -284,8 +313,11 @@ Status FlightSqlService::DoGet(const flight::ServerCallContext& context, const f
     std::lock_guard lock(prepared->mu);
     rows = prepared->rows;
   }
+  std::optional<int32_t> partition;
+  if (handle.is_object() && handle.contains("partition") && handle["partition"].is_number_integer())
+    partition = handle["partition"].get<int32_t>();
   if (rows.empty()) {
-    HANGAR_ASSIGN_OR_RETURN(auto source, engine_->Run(run_id, query, nullptr, cancelled));
+    HANGAR_ASSIGN_OR_RETURN(auto source, engine_->Run(run_id, query, nullptr, cancelled, partition));
     return StreamSource(*source, out);
   }
   // Each bound row runs the query once; the results follow one another.

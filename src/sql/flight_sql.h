@@ -19,6 +19,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -36,6 +37,15 @@ inline constexpr std::chrono::milliseconds kPreparedTimeout = std::chrono::hours
 class FlightSqlService {
  public:
   explicit FlightSqlService(std::shared_ptr<SqlEngine> engine);
+
+  // In a cluster: where each partition of a topic is served, owner first.
+  // A statement query that purely scans one topic (partition_scan.h) is then
+  // answered with one endpoint per partition at those locations, each
+  // running the query on its partition; every other query runs on the node
+  // asked. The FlightInfo's app_metadata says which: {"execution":
+  // "partitioned", "topic": ..., "endpoints": N} or {"execution": "single"}.
+  using Placement = std::function<std::vector<flight::Location>(const std::string& topic, int32_t partition)>;
+  void set_placement(Placement placement) { placement_ = std::move(placement); }
 
   // Whether `bytes` (a descriptor command, a ticket or an action body) is a
   // Flight SQL message: an Any whose type is in arrow.flight.protocol.sql.
@@ -66,7 +76,12 @@ class FlightSqlService {
   Result<std::string> QueryOfHandle(const flight::ServerCallContext& context, const std::string& handle,
                                     std::shared_ptr<Prepared>* prepared);
 
+  // A statement query's FlightInfo in a cluster: split by partition when it
+  // purely scans a topic.
+  Result<flight::FlightInfo> ClusterStatementInfo(const flight::FlightDescriptor& descriptor, const std::string& query);
+
   std::shared_ptr<SqlEngine> engine_;
+  Placement placement_;  // set before serving; empty: a single node
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<Prepared>> prepared_;  // by handle; guarded by mu_
 };

@@ -18,12 +18,16 @@ flight::FlightDescriptor CommandOf(const google::protobuf::Message& message) {
 
 }  // namespace
 
+flight::FlightDescriptor StatementQueryDescriptor(const std::string& sql) {
+  pb::CommandStatementQuery command;
+  command.set_query(sql);
+  return CommandOf(command);
+}
+
 Status RunClientQuery(flight::FlightClient& client, const std::string& sql,
                       const std::function<Status(const arrow::SchemaPtr&)>& begin,
                       const std::function<Status(const arrow::RecordBatch&)>& batch) {
-  pb::CommandStatementQuery command;
-  command.set_query(sql);
-  HANGAR_ASSIGN_OR_RETURN(auto info, client.GetFlightInfo(CommandOf(command)));
+  HANGAR_ASSIGN_OR_RETURN(auto info, client.GetFlightInfo(StatementQueryDescriptor(sql)));
   HANGAR_RETURN_NOT_OK(begin(info.schema ? info.schema : arrow::schema({})));
   for (const auto& endpoint : info.endpoints) {
     HANGAR_ASSIGN_OR_RETURN(auto reader, client.DoGet(endpoint.ticket));

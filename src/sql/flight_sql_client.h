@@ -10,6 +10,9 @@
 
 namespace hangar::sql {
 
+// The descriptor of a statement query (CommandStatementQuery) for GetFlightInfo.
+flight::FlightDescriptor StatementQueryDescriptor(const std::string& sql);
+
 // Runs `sql`: `begin` gets the result's schema, then `batch` each batch.
 Status RunClientQuery(flight::FlightClient& client, const std::string& sql,
                       const std::function<Status(const arrow::SchemaPtr&)>& begin,

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sql/partition_scan.h"
+
 namespace hangar::sql {
 
 namespace {
@@ -100,26 +102,7 @@ std::string QuoteDefaultNamespace(std::string_view sql) {
 
 Result<std::vector<store::QualifiedName>> RelationsRead(duckdb::Connection& connection, const std::string& sql,
                                                         const RelationExists& exists) {
-  duckdb_prepared_statement prepared = nullptr;
-  if (duckdb_prepare(connection.handle(), "SELECT json_serialize_sql($1::VARCHAR)", &prepared) != DuckDBSuccess) {
-    Status st = Status::Internal(std::string("DuckDB cannot parse queries: ") + duckdb_prepare_error(prepared));
-    duckdb_destroy_prepare(&prepared);
-    return st;
-  }
-  duckdb_bind_varchar_length(prepared, 1, sql.data(), sql.size());
-  duckdb_result result;
-  const bool ran = duckdb_execute_prepared(prepared, &result) == DuckDBSuccess;
-  duckdb_destroy_prepare(&prepared);
-  std::string text;
-  if (ran) {
-    char* value = duckdb_value_varchar(&result, 0, 0);
-    if (value) text = value;
-    duckdb_free(value);
-  } else {
-    text = std::string("{\"error\": true, \"error_message\": ") + nlohmann::json(duckdb_result_error(&result)).dump() + "}";
-  }
-  duckdb_destroy_result(&result);
-
+  HANGAR_ASSIGN_OR_RETURN(auto text, CallTextFunction(connection, "json_serialize_sql", sql));
   auto tree = nlohmann::json::parse(text, nullptr, false);
   if (!tree.is_object()) return Status::Internal("DuckDB's parse of the query is not JSON");
   if (tree.value("error", false)) {

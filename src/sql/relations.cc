@@ -57,7 +57,7 @@ class TopicScan : public arrow::RecordBatchSource {
 
 namespace {
 
-constexpr const char* kScanFunction = "hangar_scan";
+constexpr const char* kScanFunction = Relations::kTopicScanFunction;
 
 // hangar_scan('kafka.<topic>'): a topic, read when the query starts.
 class TopicScanProvider : public duckdb::ScanProvider {
@@ -75,12 +75,19 @@ class TopicScanProvider : public duckdb::ScanProvider {
     if (!cluster_) return Status::FailedPrecondition("this server is not connected to Kafka");
     HANGAR_ASSIGN_OR_RETURN(auto schema, TopicSchema(name));
     HANGAR_ASSIGN_OR_RETURN(auto topic, cluster_->DescribeTopic(name));
+    // 'kafka.<topic>#<partition>': that partition only (a cluster's share of a scan).
+    if (const size_t hash = text.rfind('#'); hash != std::string::npos) {
+      const int32_t partition = std::atoi(text.c_str() + hash + 1);
+      std::erase_if(topic.partitions, [&](const kafka::PartitionInfo& p) { return p.id != partition; });
+      if (topic.partitions.empty())
+        return Status::NotFound("Kafka topic '" + name + "' has no partition " + text.substr(hash + 1));
+    }
     return std::unique_ptr<arrow::RecordBatchSource>(
         std::make_unique<TopicScan>(cluster_, registry_, std::move(topic), std::move(schema)));
   }
 
   static Result<std::string> TopicName(const std::string& text) {
-    HANGAR_ASSIGN_OR_RETURN(auto name, store::ParseQualifiedName(text));
+    HANGAR_ASSIGN_OR_RETURN(auto name, store::ParseQualifiedName(text.substr(0, text.rfind('#'))));
     if (name.ns != kKafkaNamespace) return Status::Invalid(kScanFunction + std::string(" reads topics (kafka.<topic>), not ") + text);
     return name.name;
   }

@@ -65,6 +65,10 @@ class Relations {
 
   const std::shared_ptr<store::TableStore>& tables() const { return tables_; }
   bool has_kafka() const { return cluster_ != nullptr; }
+  const std::shared_ptr<kafka::KafkaCluster>& kafka() const { return cluster_; }
+  // The table function topic views read through: hangar_scan('kafka.<topic>'),
+  // or 'kafka.<topic>#<partition>' for one partition.
+  static constexpr const char* kTopicScanFunction = "hangar_scan";
   // Changes with every view made, replaced or dropped: a plan made at
   // another generation may read other files than it pinned.
   uint64_t generation() const { return generation_.load(); }
