@@ -105,9 +105,9 @@ Result<std::unique_ptr<duckdb::Connection>> SqlEngine::OpenConnection() {
 Result<std::vector<store::QualifiedName>> SqlEngine::RelationsRead(const std::string& sql) {
   HANGAR_ASSIGN_OR_RETURN(auto connection, OpenConnection());
   auto lock = relations_->Lock();
-  HANGAR_RETURN_NOT_OK(relations_->Sync().status());
+  HANGAR_RETURN_NOT_OK(relations_->SyncNames());
   return sql::RelationsRead(*connection, QuoteDefaultNamespace(sql),
-                            [this](const store::QualifiedName& name) { return relations_->Exists(name); });
+                            [this](const store::QualifiedName& name) { return relations_->ExistsNow(name); });
 }
 
 Result<std::optional<store::QualifiedName>> SqlEngine::PureTopicScan(const std::string& sql) {
@@ -126,7 +126,7 @@ Result<std::vector<int32_t>> SqlEngine::TopicPartitions(const std::string& topic
 
 Result<std::vector<store::QualifiedName>> SqlEngine::ListRelations() {
   auto lock = relations_->Lock();
-  HANGAR_RETURN_NOT_OK(relations_->Sync().status());
+  HANGAR_RETURN_NOT_OK(relations_->Sync(true).status());
   return relations_->List();
 }
 
@@ -134,11 +134,11 @@ Result<duckdb::StatementSchemas> SqlEngine::Describe(const std::string& sql) {
   const std::string text = QuoteDefaultNamespace(sql);
   HANGAR_ASSIGN_OR_RETURN(auto connection, OpenConnection());
   auto lock = relations_->Lock();
-  HANGAR_RETURN_NOT_OK(relations_->Sync().status());
+  HANGAR_RETURN_NOT_OK(relations_->SyncNames());
   HANGAR_ASSIGN_OR_RETURN(auto reads, sql::RelationsRead(*connection, text, [this](const store::QualifiedName& name) {
-                            return relations_->Exists(name);
+                            return relations_->ExistsNow(name);
                           }));
-  HANGAR_RETURN_NOT_OK(relations_->SyncTopics(reads));
+  HANGAR_RETURN_NOT_OK(relations_->SyncViews(reads).status());
   return duckdb::DescribeStatement(*connection, text);
 }
 
@@ -146,15 +146,15 @@ Result<SqlEngine::Planned> SqlEngine::PlanQuery(const std::string& sql, const du
                                                 std::optional<int32_t> partition) {
   std::string text = QuoteDefaultNamespace(sql);
   HANGAR_ASSIGN_OR_RETURN(auto connection, OpenConnection());
-  // Views are brought up to date, and the query bound to them, under one
-  // lock: the snapshots pinned are exactly the ones it reads.
+  // The views it reads are brought up to date, and the query bound to them,
+  // under one lock: the snapshots pinned are exactly the ones it reads.
   Planned planned;
   auto lock = relations_->Lock();
-  HANGAR_ASSIGN_OR_RETURN(planned.pins, relations_->Sync());
+  HANGAR_RETURN_NOT_OK(relations_->SyncNames());
   HANGAR_ASSIGN_OR_RETURN(auto reads, sql::RelationsRead(*connection, text, [this](const store::QualifiedName& name) {
-                            return relations_->Exists(name);
+                            return relations_->ExistsNow(name);
                           }));
-  HANGAR_RETURN_NOT_OK(relations_->SyncTopics(reads));
+  HANGAR_ASSIGN_OR_RETURN(planned.pins, relations_->SyncViews(reads));
   // A partition's share: checked as the query the user wrote (above), run
   // as that query over one partition's scan.
   if (partition) {
@@ -192,9 +192,12 @@ std::optional<SqlEngine::Planned> SqlEngine::TakePlan(const std::string& id, con
     plans_.erase(it);
   }
   if (!planned) return planned;
-  // Still bound to the current views? (A table changed since: plan again.)
+  // Still bound to the newest data? (A table it reads changed since, or a
+  // view it is bound to was remade: plan again.)
   auto lock = relations_->Lock();
-  if (!relations_->Sync().ok() || relations_->generation() != planned->generation) planned.reset();
+  if (!relations_->SyncNames().ok() || !relations_->Current(planned->pins) ||
+      relations_->generation() != planned->generation)
+    planned.reset();
   return planned;
 }
 
@@ -306,7 +309,8 @@ Result<int64_t> SqlEngine::Insert(const std::string& id, const InsertStatement& 
     HANGAR_ASSIGN_OR_RETURN(auto connection, OpenConnection());
     {
       auto lock = relations_->Lock();
-      HANGAR_RETURN_NOT_OK(relations_->Sync().status());
+      HANGAR_RETURN_NOT_OK(relations_->SyncNames());
+      HANGAR_RETURN_NOT_OK(relations_->SyncViews({name}).status());
     }
     HANGAR_ASSIGN_OR_RETURN(
         auto result, duckdb::StartQuery(std::move(connection),

@@ -126,49 +126,75 @@ Result<std::shared_ptr<Relations>> Relations::Open(std::shared_ptr<duckdb::Datab
   return out;
 }
 
-Result<Pins> Relations::Sync() {
-  Pins pins;
-  HANGAR_RETURN_NOT_OK(SyncTables(pins));
-  HANGAR_RETURN_NOT_OK(SyncTopicNames());
-  return pins;
-}
-
-Status Relations::SyncTables(Pins& pins) {
-  std::map<store::QualifiedName, store::SnapshotPtr> current;
-  for (auto& snapshot : tables_->List()) current[snapshot->name] = snapshot;
-  std::map<store::QualifiedName, store::SnapshotPtr> views;
+Result<Pins> Relations::Sync(bool fresh_topics) {
+  HANGAR_RETURN_NOT_OK(SyncNames(fresh_topics));
+  std::vector<store::QualifiedName> names;
   {
     std::lock_guard lock(names_mu_);
-    views = views_;
+    for (const auto& [name, snapshot] : current_) names.push_back(name);
   }
-  for (auto it = views.begin(); it != views.end();) {
+  return SyncViews(names);
+}
+
+Status Relations::SyncNames(bool fresh_topics) {
+  std::map<store::QualifiedName, store::SnapshotPtr> current;
+  for (auto& snapshot : tables_->List()) current[snapshot->name] = snapshot;
+  for (auto it = views_.begin(); it != views_.end();) {
     if (current.count(it->first)) {
       ++it;
       continue;
     }
     HANGAR_RETURN_NOT_OK(ddl_->Execute("DROP VIEW IF EXISTS " + ViewName(it->first)));
     ++generation_;
-    it = views.erase(it);
+    it = views_.erase(it);
   }
-  for (const auto& [name, snapshot] : current) {
-    auto it = views.find(name);
-    if (it != views.end() && it->second == snapshot) continue;
-    if (schemas_.insert(name.ns).second)
-      HANGAR_RETURN_NOT_OK(ddl_->Execute("CREATE SCHEMA IF NOT EXISTS " + QuoteIdentifier(name.ns)));
-    const std::string body = tables_->SelectAll(snapshot);
-    HANGAR_RETURN_NOT_OK(ddl_->Execute("CREATE OR REPLACE VIEW " + ViewName(name) + " AS " + body));
-    ++generation_;
-    views[name] = snapshot;
+  {
+    std::lock_guard lock(names_mu_);
+    current_ = std::move(current);
   }
-  for (const auto& [name, snapshot] : views) pins.push_back(snapshot);
-  std::lock_guard lock(names_mu_);
-  views_ = std::move(views);
-  return Status::OK();
+  return SyncTopicNames(fresh_topics);
 }
 
-Status Relations::SyncTopicNames() {
+Result<Pins> Relations::SyncViews(const std::vector<store::QualifiedName>& names) {
+  Pins pins;
+  for (const auto& name : names) {
+    if (name.ns == kKafkaNamespace) continue;
+    store::SnapshotPtr snapshot;
+    {
+      std::lock_guard lock(names_mu_);
+      auto it = current_.find(name);
+      if (it == current_.end()) continue;
+      snapshot = it->second;
+    }
+    auto& view = views_[name];
+    if (view != snapshot) {
+      if (schemas_.insert(name.ns).second)
+        HANGAR_RETURN_NOT_OK(ddl_->Execute("CREATE SCHEMA IF NOT EXISTS " + QuoteIdentifier(name.ns)));
+      HANGAR_RETURN_NOT_OK(
+          ddl_->Execute("CREATE OR REPLACE VIEW " + ViewName(name) + " AS " + tables_->SelectAll(snapshot)));
+      view = snapshot;
+    }
+    pins.push_back(std::move(snapshot));
+  }
+  HANGAR_RETURN_NOT_OK(SyncTopics(names));
+  return pins;
+}
+
+bool Relations::Current(const Pins& pins) const {
+  std::lock_guard lock(names_mu_);
+  for (const auto& pin : pins) {
+    auto it = current_.find(pin->name);
+    if (it == current_.end() || it->second != pin) return false;
+  }
+  return true;
+}
+
+Status Relations::SyncTopicNames(bool force) {
   if (!cluster_) return Status::OK();
+  const auto now_time = std::chrono::steady_clock::now();
+  if (!force && now_time - topics_synced_ < std::chrono::seconds(1)) return Status::OK();
   HANGAR_ASSIGN_OR_RETURN(auto names, cluster_->TopicNames());
+  topics_synced_ = now_time;
   std::set<std::string> now(names.begin(), names.end());
   if (schemas_.insert(std::string(kKafkaNamespace)).second)
     HANGAR_RETURN_NOT_OK(ddl_->Execute("CREATE SCHEMA IF NOT EXISTS " + QuoteIdentifier(kKafkaNamespace)));
@@ -200,15 +226,21 @@ Status Relations::SyncTopics(const std::vector<store::QualifiedName>& names) {
   return Status::OK();
 }
 
+bool Relations::ExistsNow(const store::QualifiedName& name) {
+  if (Exists(name)) return true;
+  if (name.ns != kKafkaNamespace || !cluster_ || !SyncTopicNames(true).ok()) return false;
+  return Exists(name);
+}
+
 bool Relations::Exists(const store::QualifiedName& name) const {
   std::lock_guard lock(names_mu_);
-  return name.ns == kKafkaNamespace ? topics_.count(name.name) > 0 : views_.count(name) > 0;
+  return name.ns == kKafkaNamespace ? topics_.count(name.name) > 0 : current_.count(name) > 0;
 }
 
 std::vector<store::QualifiedName> Relations::List() const {
   std::lock_guard lock(names_mu_);
   std::vector<store::QualifiedName> out;
-  for (const auto& [name, snapshot] : views_) out.push_back(name);
+  for (const auto& [name, snapshot] : current_) out.push_back(name);
   for (const auto& topic : topics_) out.push_back({std::string(kKafkaNamespace), topic});
   std::sort(out.begin(), out.end());
   return out;
