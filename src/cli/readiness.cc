@@ -1,48 +1,34 @@
 #include "cli/readiness.h"
 
-#include <cstdio>
-
+#include "base/log.h"
 #include "store/file_util.h"
 
 namespace hangar::cli {
 
 ReadinessProbe::ReadinessProbe(flight::FlightServer* server, std::filesystem::path data_dir,
                                std::chrono::milliseconds interval)
-    : server_(server), data_dir_(std::move(data_dir)), interval_(interval) {
-  thread_ = std::thread([this] { Loop(); });
-}
-
-ReadinessProbe::~ReadinessProbe() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  thread_.join();
-}
+    : server_(server), data_dir_(std::move(data_dir)), probe_(interval, [this] { Probe(); }, true) {}
 
 void ReadinessProbe::ShutDown() {
-  std::lock_guard lock(mu_);
-  stopping_ = true;
-  serving_ = false;
-  server_->SetServing(false);
-  wake_.notify_all();
+  {
+    std::lock_guard lock(mu_);
+    shut_down_ = true;
+    serving_ = false;
+    server_->SetServing(false);
+  }
+  probe_.Stop();
 }
 
-void ReadinessProbe::Loop() {
-  std::unique_lock lock(mu_);
-  while (!stopping_) {
-    lock.unlock();
-    const Status st = store::CheckWritable(data_dir_);
-    lock.lock();
-    if (stopping_) break;  // ShutDown decided meanwhile
-    if (st.ok() != serving_) {
-      serving_ = st.ok();
-      server_->SetServing(serving_);
-      if (serving_) std::fprintf(stderr, "hangar: the data directory takes writes again; health: SERVING\n");
-      else std::fprintf(stderr, "hangar: the data directory takes no writes (%s); health: NOT_SERVING\n", st.ToString().c_str());
-    }
-    wake_.wait_for(lock, interval_, [&] { return stopping_; });
+void ReadinessProbe::Probe() {
+  const Status st = store::CheckWritable(data_dir_);
+  std::lock_guard lock(mu_);
+  if (shut_down_ || st.ok() == serving_) return;  // ShutDown decided meanwhile, or nothing changed
+  serving_ = st.ok();
+  server_->SetServing(serving_);
+  if (serving_) {
+    log::Info("the data directory takes writes again; health: SERVING");
+  } else {
+    log::Warn("the data directory takes no writes; health: NOT_SERVING", {{"error", st.ToString()}});
   }
 }
 

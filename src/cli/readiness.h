@@ -5,11 +5,10 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <filesystem>
 #include <mutex>
-#include <thread>
 
+#include "base/periodic.h"
 #include "flight/server.h"
 
 namespace hangar::cli {
@@ -17,10 +16,10 @@ namespace hangar::cli {
 class ReadinessProbe {
  public:
   // Probes `data_dir` every `interval` (store::CheckWritable) and sets the
-  // server's health to what it finds; says so on stderr when it changes.
+  // server's health to what it finds; says so in the log when it changes.
   ReadinessProbe(flight::FlightServer* server, std::filesystem::path data_dir, std::chrono::milliseconds interval);
   // Stops probing; the health stays as it is.
-  ~ReadinessProbe();
+  ~ReadinessProbe() = default;
   ReadinessProbe(const ReadinessProbe&) = delete;
   ReadinessProbe& operator=(const ReadinessProbe&) = delete;
 
@@ -28,16 +27,14 @@ class ReadinessProbe {
   void ShutDown();
 
  private:
-  void Loop();
+  void Probe();
 
   flight::FlightServer* server_;
-  std::filesystem::path data_dir_;
-  std::chrono::milliseconds interval_;
+  const std::filesystem::path data_dir_;
   std::mutex mu_;
-  std::condition_variable wake_;
-  bool stopping_ = false;  // guarded by mu_
-  bool serving_ = true;    // what the server says; guarded by mu_
-  std::thread thread_;
+  bool shut_down_ = false;  // guarded by mu_
+  bool serving_ = true;     // what the server says; guarded by mu_
+  Periodic probe_;          // last: it stops before the rest goes
 };
 
 }  // namespace hangar::cli

@@ -155,7 +155,7 @@ Result<flight::ServerOptions> FlightOptions(const Flags& flags, const std::strin
   options.limits.max_streams = *streams;
   HANGAR_ASSIGN_OR_RETURN(auto per_user, IntegerSetting(flags, "max-streams-per-user", 1));
   options.limits.max_streams_per_user = *per_user;
-  HANGAR_ASSIGN_OR_RETURN(auto call_mib, IntegerSetting(flags, "call-memory-mib", 1));
+  HANGAR_ASSIGN_OR_RETURN(auto call_mib, IntegerSetting(flags, "call-memory-mib", 1, int64_t{1} << 24));
   options.limits.call_memory_bytes = *call_mib << 20;
   HANGAR_ASSIGN_OR_RETURN(auto timeout, SecondsSetting(flags, "request-timeout", true));
   if (timeout) options.limits.request_timeout = *timeout;
@@ -290,7 +290,7 @@ int RunServe(const Args& args) {
   auto window = IntegerSetting(flags, "idempotency-window", 1);
   if (!window.ok()) return Fail(window.status().message());
   ingest_options.idempotency_window = std::chrono::seconds(**window);
-  auto memtable_mib = IntegerSetting(flags, "max-memtable-mib", 1);
+  auto memtable_mib = IntegerSetting(flags, "max-memtable-mib", 1, int64_t{1} << 24);
   if (!memtable_mib.ok()) return Fail(memtable_mib.status().message());
   ingest_options.max_memtable_bytes = **memtable_mib << 20;
   store::WalOpenReport wal_report;

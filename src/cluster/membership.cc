@@ -188,12 +188,6 @@ bool Membership::registered() const {
   return registered_;
 }
 
-bool Membership::WaitFor(const std::function<bool(const std::vector<Member>&)>& done,
-                         std::chrono::milliseconds timeout) const {
-  std::unique_lock lock(mu_);
-  return changed_.wait_for(lock, timeout, [&] { return done(members_); });
-}
-
 Status Membership::Register(Session& session) {
   // The cluster's folders, made by whichever node comes first.
   std::string path;
@@ -309,6 +303,8 @@ void Membership::Run() {
       last_report = Clock::now();
       if (options_.load) {
         nlohmann::json data = {{"location", options_.location}, {"load", options_.load()}};
+        // A failure here is a lost connection, which the session's state
+        // reports and the loop above handles; the next report retries.
         (void)session->Set(options_.root + "/nodes/" + self_id_, data.dump());
       }
       dirty = true;

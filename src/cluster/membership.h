@@ -56,8 +56,6 @@ class Membership {
   std::vector<Member> members() const;
   // Whether this node's session currently holds its znode.
   bool registered() const;
-  // Blocks until members() satisfies `done` or `timeout` passes.
-  bool WaitFor(const std::function<bool(const std::vector<Member>&)>& done, std::chrono::milliseconds timeout) const;
 
   class Session;
 

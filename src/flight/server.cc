@@ -14,9 +14,9 @@
 #include "base/log.h"
 #include "flight/protocol.h"
 #include "flight/rpc_metrics.h"
-#include "flight/stream_slots.h"
 #include "flight/server_auth.h"
 #include "flight/status_mapping.h"
+#include "flight/stream_slots.h"
 
 namespace hangar::flight {
 
@@ -94,8 +94,10 @@ class GrpcCallContext : public ServerCallContext {
   // The request timeout, checked whenever the call's stream moves a message.
   Status CheckDeadline() const {
     if (std::chrono::steady_clock::now() <= deadline_) return Status::OK();
-    return Status::ResourceExhausted("the call ran longer than the server's request timeout of " +
-                                     std::to_string(timeout_->count() / 1000.0).substr(0, 8) + " s (--request-timeout)");
+    char seconds[32];
+    std::snprintf(seconds, sizeof seconds, "%g", static_cast<double>(timeout_->count()) / 1000);
+    return Status::ResourceExhausted(std::string("the call ran longer than the server's request timeout of ") +
+                                     seconds + " s (--request-timeout)");
   }
   CallStats stats;
 

@@ -11,12 +11,11 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <thread>
 
+#include "base/periodic.h"
 #include "store/table_store.h"
 
 namespace hangar::store {
@@ -28,7 +27,7 @@ class Compactor {
   // when ingest slows down).
   Compactor(std::shared_ptr<TableStore> store, std::chrono::milliseconds interval, std::function<bool()> busy = {});
   // Stops, after the compaction under way if any.
-  ~Compactor();
+  ~Compactor() = default;
   Compactor(const Compactor&) = delete;
   Compactor& operator=(const Compactor&) = delete;
 
@@ -37,16 +36,10 @@ class Compactor {
   void CompactDue();
 
  private:
-  void Loop();
-
   std::shared_ptr<TableStore> store_;
-  std::chrono::milliseconds interval_;
   std::function<bool()> busy_;
-  std::mutex mu_;
-  std::condition_variable wake_;
-  bool stopping_ = false;  // guarded by mu_
   std::mutex compact_mu_;  // one compaction at a time
-  std::thread thread_;
+  Periodic rounds_;        // last: it stops before the rest goes
 };
 
 }  // namespace hangar::store
