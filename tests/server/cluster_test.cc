@@ -8,12 +8,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <map>
 #include <set>
 #include <thread>
 
 #include "arrow/array_access.h"
+#include "flight/auth/users_file.h"
 #include "kafka/dev_cluster.h"
 #include "kafka/dev_data.h"
 #include "kafka/schemas_topic_registry.h"
@@ -63,18 +66,26 @@ class ClusterTest : public ::testing::Test {
     for (int n = 0; n < 3; ++n) ASSERT_TRUE(WaitForMembers(n, 3)) << "node " << n;
   }
 
+  // Flags every node gets besides the cluster's (a fixture may add some).
+  virtual std::vector<std::string> NodeFlags() { return {}; }
+
   void StartNode(int n) {
-    nodes_[n] = std::make_unique<ServerProcess>(
-        (dir_.path() / ("node" + std::to_string(n))).string(), std::map<std::string, std::string>{},
-        std::vector<std::string>{"--kafka-brokers", Kafka().brokers(), "--cluster", zookeeper_->url("/hangar-test"),
-                                 "--cluster-session-timeout", "2", "--access-log", "off", "--metrics-listen", "off"});
+    std::vector<std::string> flags = {"--kafka-brokers", Kafka().brokers(), "--cluster", zookeeper_->url("/hangar-test"),
+                                      "--cluster-session-timeout", "2", "--access-log", "off", "--metrics-listen", "off"};
+    for (auto& flag : NodeFlags()) flags.push_back(flag);
+    nodes_[n] = std::make_unique<ServerProcess>((dir_.path() / ("node" + std::to_string(n))).string(),
+                                                std::map<std::string, std::string>{}, flags);
     ASSERT_TRUE(nodes_[n]->started()) << nodes_[n]->startup_log();
   }
   std::string Location(int n) const { return "grpc://127.0.0.1:" + std::to_string(nodes_[n]->port()); }
 
   // The ClusterStatus answer of node `n`.
+  // Logs a client in where nodes need it.
+  virtual void LogIn(flight::FlightClient&) {}
+
   nlohmann::json StatusOf(int n) {
     auto client = nodes_[n]->Connect();
+    LogIn(*client);
     auto results = client->DoAction(flight::Action{"ClusterStatus", ""});
     if (!results.ok() || results->empty()) return nlohmann::json();
     return nlohmann::json::parse((*results)[0].body);
@@ -94,11 +105,14 @@ class ClusterTest : public ::testing::Test {
 
   // Reads one endpoint from its first location that answers; the order ids
   // it held. `tried` counts the locations that failed.
-  static Result<std::vector<int64_t>> ReadEndpoint(const flight::FlightEndpoint& endpoint, int* failed) {
+  // `token`: a bearer token for every location (nodes with authentication on).
+  static Result<std::vector<int64_t>> ReadEndpoint(const flight::FlightEndpoint& endpoint, int* failed,
+                                                   const std::string& token = "") {
     Status last = Status::Unavailable("no location");
     for (const auto& location : endpoint.locations) {
       auto client = flight::FlightClient::Connect(location);
       if (!client.ok()) return client.status();
+      if (!token.empty()) (*client)->SetBearerToken(token);
       auto reader = (*client)->DoGet(endpoint.ticket);
       auto batches = reader.ok() ? (*reader)->ReadAll() : Result<std::vector<arrow::RecordBatchPtr>>(reader.status());
       if (!batches.ok()) {
@@ -116,11 +130,13 @@ class ClusterTest : public ::testing::Test {
 
   // Every endpoint read in parallel; checks every order id arrived exactly
   // once (`expected`: how many; ids are 1..kRecords, or every `step`-th).
-  void ExpectEveryRowOnce(const flight::FlightInfo& info, int* failed, int64_t expected = kRecords) {
+  void ExpectEveryRowOnce(const flight::FlightInfo& info, int* failed, int64_t expected = kRecords,
+                          const std::string& token = "") {
     std::vector<std::future<Result<std::vector<int64_t>>>> reads;
     std::vector<int> failures(info.endpoints.size(), 0);
     for (size_t e = 0; e < info.endpoints.size(); ++e)
-      reads.push_back(std::async(std::launch::async, [&, e] { return ReadEndpoint(info.endpoints[e], &failures[e]); }));
+      reads.push_back(
+          std::async(std::launch::async, [&, e] { return ReadEndpoint(info.endpoints[e], &failures[e], token); }));
     std::map<int64_t, int> seen;
     for (auto& read : reads) {
       auto ids = read.get();
@@ -243,6 +259,44 @@ TEST_F(ClusterTest, NodesRejoinAfterAZooKeeperRestartWithOneOwnerPerPartition) {
   int failed = 0;
   ExpectEveryRowOnce(infos[2], &failed);
   EXPECT_EQ(failed, 0);
+}
+
+// Nodes with authentication on, sharing one users file and one token secret.
+class ClusterAuthTest : public ClusterTest {
+ protected:
+  std::vector<std::string> NodeFlags() override {
+    std::filesystem::create_directories(dir_.path());
+    const std::string users = (dir_.path() / "users.json").string();
+    const std::string secret = (dir_.path() / "token-secret").string();
+    if (!std::filesystem::exists(users)) {
+      flight::auth::UsersFile file;
+      EXPECT_TRUE(file.AddUser("alice", "alice-pw", {{flight::auth::Access::kAdmin, "*"}}, false, 1000).ok());
+      EXPECT_TRUE(file.Save(users).ok());
+      std::ofstream(secret) << "0123456789abcdef0123456789abcdef";
+    }
+    return {"--users", users, "--token-secret-file", secret};
+  }
+  void LogIn(flight::FlightClient& client) override {
+    EXPECT_TRUE(client.AuthenticateBasicToken("alice", "alice-pw").ok());
+  }
+};
+
+TEST_F(ClusterAuthTest, ATokenFromOneNodeOpensEveryEndpointOnEveryNode) {
+  auto client = nodes_[0]->Connect();
+  auto token = client->AuthenticateBasicToken("alice", "alice-pw");
+  ASSERT_TRUE(token.ok()) << token.status().ToString();
+  auto info = client->GetFlightInfo(flight::FlightDescriptor::Path({"kafka", "orders"}));
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  std::set<std::string> owners;
+  for (const auto& endpoint : info->endpoints) owners.insert(endpoint.locations.at(0).uri);
+  EXPECT_EQ(owners.size(), 3u);
+  // The token node 0 issued is good on nodes 1 and 2: no second login.
+  int failed = 0;
+  ExpectEveryRowOnce(*info, &failed, kRecords, *token);
+  EXPECT_EQ(failed, 0);
+  // Without it, another node refuses.
+  auto stranger = nodes_[1]->Connect();
+  EXPECT_EQ(stranger->DoGet(info->endpoints[0].ticket).value()->ReadAll().status().code(), StatusCode::kUnauthenticated);
 }
 
 }  // namespace
