@@ -23,9 +23,7 @@ int MetricsPort(const std::string& log_path) {
   std::ifstream in(log_path);
   std::stringstream text;
   text << in.rdbuf();
-  const std::string marker = "serving metrics on http://127.0.0.1:";
-  const size_t at = text.str().find(marker);
-  return at == std::string::npos ? -1 : std::atoi(text.str().c_str() + at + marker.size());
+  return MetricsPortInLog(text.str());
 }
 
 void Report(const char* title, const LoadResult& result) {

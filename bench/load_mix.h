@@ -69,6 +69,14 @@ inline std::string HttpGet(int port, const std::string& path) {
   return body == std::string::npos ? "" : response.substr(body + 4);
 }
 
+// The port in a server log's "serving metrics on http://127.0.0.1:PORT/metrics"
+// line; -1 if there is none.
+inline int MetricsPortInLog(const std::string& log) {
+  const std::string marker = "serving metrics on http://127.0.0.1:";
+  const size_t at = log.find(marker);
+  return at == std::string::npos ? -1 : std::atoi(log.c_str() + at + marker.size());
+}
+
 // A process's peak resident memory so far (VmHWM) in MiB; -1 if unreadable.
 inline int64_t PeakResidentMiB(pid_t pid) {
   std::ifstream status("/proc/" + std::to_string(pid) + "/status");

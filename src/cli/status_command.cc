@@ -2,6 +2,8 @@
 // headline metrics, from its ServerStatus action; `hangar cluster status`:
 // the cluster's nodes, their load and partitions, from ClusterStatus.
 #include <cstdio>
+#include <optional>
+#include <string>
 
 #include <nlohmann/json.hpp>
 
@@ -30,6 +32,25 @@ std::string Duration(int64_t seconds) {
 
 long long Count(const nlohmann::json& j, const char* key) { return j.value(key, 0.0); }
 
+// Runs a status action and returns its JSON object; with --json, prints the
+// answer as it came instead and returns null. `*exit` is set when it fails.
+std::optional<nlohmann::json> StatusAction(Session& s, const char* command, const std::string& action, int* exit) {
+  *exit = 0;
+  auto results = s.client->DoAction(flight::Action{action, ""});
+  if (!results.ok()) {
+    *exit = Fail(command, results.status());
+  } else if (results->empty()) {
+    *exit = Fail(command, Status::Internal("the server's " + action + " action answered nothing"));
+  } else if (s.flags.Has("json")) {
+    std::printf("%s\n", (*results)[0].body.c_str());
+  } else {
+    auto status = nlohmann::json::parse((*results)[0].body, nullptr, false);
+    if (!status.is_discarded() && status.is_object()) return status;
+    *exit = Fail(command, Status::Internal("the server's " + action + " answer is not JSON"));
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 int RunStatus(const Args& args) {
@@ -37,16 +58,9 @@ int RunStatus(const Args& args) {
   auto s = OpenSession("status", "usage: hangar status [--json] [options]   the server's state and headline metrics",
                        args, {}, {"json"}, 0, 0, &exit);
   if (!s) return exit;
-  auto results = s->client->DoAction(flight::Action{"ServerStatus", ""});
-  if (!results.ok()) return Fail("status", results.status());
-  if (results->empty()) return Fail("status", Status::Internal("the server's ServerStatus action answered nothing"));
-  if (s->flags.Has("json")) {
-    std::printf("%s\n", (*results)[0].body.c_str());
-    return 0;
-  }
-  const auto status = nlohmann::json::parse((*results)[0].body, nullptr, false);
-  if (status.is_discarded() || !status.is_object())
-    return Fail("status", Status::Internal("the server's ServerStatus answer is not JSON"));
+  auto answer = StatusAction(*s, "status", "ServerStatus", &exit);
+  if (!answer) return exit;
+  const nlohmann::json& status = *answer;
   const auto& m = status["metrics"];
   std::printf("hangar %s, up %s (since %s)\n", status.value("version", "?").c_str(),
               Duration(status.value("uptime_seconds", 0)).c_str(), status.value("started_at", "?").c_str());
@@ -74,16 +88,9 @@ int RunCluster(const Args& args) {
                        args, {}, {"json"}, 1, 1, &exit);
   if (!s) return exit;
   if (s->flags.positional()[0] != "status") return Fail("cluster", Status::Invalid("unknown subcommand '" + s->flags.positional()[0] + "' (status)"));
-  auto results = s->client->DoAction(flight::Action{"ClusterStatus", ""});
-  if (!results.ok()) return Fail("cluster", results.status());
-  if (results->empty()) return Fail("cluster", Status::Internal("the server's ClusterStatus action answered nothing"));
-  if (s->flags.Has("json")) {
-    std::printf("%s\n", (*results)[0].body.c_str());
-    return 0;
-  }
-  const auto status = nlohmann::json::parse((*results)[0].body, nullptr, false);
-  if (status.is_discarded() || !status.is_object())
-    return Fail("cluster", Status::Internal("the server's ClusterStatus answer is not JSON"));
+  auto answer = StatusAction(*s, "cluster", "ClusterStatus", &exit);
+  if (!answer) return exit;
+  const nlohmann::json& status = *answer;
   std::printf("%zu nodes (asked: %s%s)\n", status["members"].size(), status.value("self", "?").c_str(),
               status.value("registered", false) ? "" : ", which is out of the cluster");
   for (const auto& m : status["members"]) {

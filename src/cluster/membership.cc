@@ -157,12 +157,7 @@ Result<std::unique_ptr<Membership>> Membership::Start(MembershipOptions options)
   zoo_set_debug_level(ZOO_LOG_LEVEL_ERROR);
   std::unique_ptr<Membership> membership(new Membership(std::move(options)));
   Membership* self = membership.get();
-  HANGAR_ASSIGN_OR_RETURN(membership->session_,
-                          Session::Open(self->options_.hosts, self->options_.session_timeout, [self] {
-                            std::lock_guard lock(self->mu_);
-                            self->dirty_ = true;
-                            self->changed_.notify_all();
-                          }));
+  HANGAR_ASSIGN_OR_RETURN(membership->session_, self->OpenSession());
   HANGAR_RETURN_NOT_OK(membership->Register(*membership->session_));
   HANGAR_RETURN_NOT_OK(membership->Refresh(*membership->session_));
   membership->thread_ = std::thread([self] { self->Run(); });
@@ -186,6 +181,16 @@ std::vector<Member> Membership::members() const {
 bool Membership::registered() const {
   std::lock_guard lock(mu_);
   return registered_;
+}
+
+Result<std::unique_ptr<Membership::Session>> Membership::OpenSession() {
+  // Any event of the session (a state change, a child watch firing) makes
+  // the thread read the members again.
+  return Session::Open(options_.hosts, options_.session_timeout, [this] {
+    std::lock_guard lock(mu_);
+    dirty_ = true;
+    changed_.notify_all();
+  });
 }
 
 Status Membership::Register(Session& session) {
@@ -266,11 +271,7 @@ void Membership::Run() {
       }
       changed_.notify_all();
       session.reset();
-      auto fresh = Session::Open(options_.hosts, options_.session_timeout, [this] {
-        std::lock_guard lock(mu_);
-        dirty_ = true;
-        changed_.notify_all();
-      });
+      auto fresh = OpenSession();
       if (fresh.ok()) {
         session = std::move(*fresh);
         if (Status st = Register(*session); !st.ok()) {

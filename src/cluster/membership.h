@@ -62,6 +62,7 @@ class Membership {
  private:
   explicit Membership(MembershipOptions options);
   void Run();
+  Result<std::unique_ptr<Session>> OpenSession();
   Status Register(Session& session);
   Status Refresh(Session& session);
 

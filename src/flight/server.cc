@@ -363,10 +363,15 @@ class FlightGrpcService : public grpc::Service {
   // call's target and resource for the access log and the metrics.
   Status Authorize(GrpcCallContext& call, const CallRequest& request) {
     call.stats.target = TargetOf(request);
-    call.stats.resource = service_->ResourceOf(call, request);
-    if (auth_ == nullptr) return Status::OK();
+    if (auth_ == nullptr) {
+      call.stats.resource = service_->ResourceOf(call, request);
+      return Status::OK();
+    }
     auto needed = service_->AccessFor(call, request);
     HANGAR_RETURN_NOT_OK(needed.status());
+    // What permissions name is the resource, unless the call is open to any
+    // user (Flight SQL's): then the service names it.
+    call.stats.resource = needed->any_user ? service_->ResourceOf(call, request) : needed->resource;
     const auto& permissions = auth_->PermissionsOf(call.user());
     std::vector<std::pair<auth::Access, const std::string*>> checks;
     if (!needed->any_user) checks.emplace_back(needed->access, &needed->resource);

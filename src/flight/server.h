@@ -74,8 +74,9 @@ class FlightService {
   // that map descriptors and tickets to names override this.
   virtual Result<AccessRequest> AccessFor(const ServerCallContext& context, const CallRequest& request);
   // The table or topic a call touches, for metrics and the access log ("" if
-  // none). Asked for every call, with authentication on or off, so it must be
-  // cheap; the default is AccessFor's resource.
+  // none), where AccessFor does not say (authentication off, or a call open
+  // to any user). Asked per call, so it must be cheap; the default is
+  // AccessFor's resource.
   virtual std::string ResourceOf(const ServerCallContext& context, const CallRequest& request);
 
   virtual Result<std::vector<FlightInfo>> ListFlights(const ServerCallContext& context, const Criteria& criteria);

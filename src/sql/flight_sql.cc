@@ -221,10 +221,15 @@ Result<flight::FlightInfo> FlightSqlService::GetFlightInfo(const flight::ServerC
   if (any.Is<pb::CommandStatementQuery>()) {
     HANGAR_ASSIGN_OR_RETURN(auto command, Unpack<pb::CommandStatementQuery>(any));
     if (command.has_transaction_id()) return Unsupported("transactions");
-    if (placement_) return ClusterStatementInfo(descriptor, command.query());
+    if (placement_) {
+      HANGAR_ASSIGN_OR_RETURN(auto partitioned, PartitionedStatementInfo(descriptor, command.query()));
+      if (partitioned) return std::move(*partitioned);
+    }
     const std::string run_id = RandomId();
     HANGAR_ASSIGN_OR_RETURN(auto schema, engine_->Plan(run_id, command.query()));
-    return StatementInfo(descriptor, schema, StatementHandle(run_id, &command.query(), nullptr));
+    auto info = StatementInfo(descriptor, schema, StatementHandle(run_id, &command.query(), nullptr));
+    if (placement_) info.app_metadata = R"({"execution":"single"})";
+    return info;
   }
   if (any.Is<pb::CommandPreparedStatementQuery>()) {
     HANGAR_ASSIGN_OR_RETURN(auto command, Unpack<pb::CommandPreparedStatementQuery>(any));
@@ -246,16 +251,10 @@ Result<flight::FlightInfo> FlightSqlService::GetFlightInfo(const flight::ServerC
                          " cannot be used with GetFlightInfo");
 }
 
-Result<flight::FlightInfo> FlightSqlService::ClusterStatementInfo(const flight::FlightDescriptor& descriptor,
-                                                                  const std::string& query) {
+Result<std::optional<flight::FlightInfo>> FlightSqlService::PartitionedStatementInfo(
+    const flight::FlightDescriptor& descriptor, const std::string& query) {
   HANGAR_ASSIGN_OR_RETURN(auto topic, engine_->PureTopicScan(query));
-  if (!topic) {
-    const std::string run_id = RandomId();
-    HANGAR_ASSIGN_OR_RETURN(auto schema, engine_->Plan(run_id, query));
-    auto info = StatementInfo(descriptor, schema, StatementHandle(run_id, &query, nullptr));
-    info.app_metadata = R"({"execution":"single"})";
-    return info;
-  }
+  if (!topic) return std::optional<flight::FlightInfo>();
   HANGAR_ASSIGN_OR_RETURN(auto schemas, engine_->Describe(query));
   HANGAR_ASSIGN_OR_RETURN(auto partitions, engine_->TopicPartitions(topic->name));
   flight::FlightInfo info;
@@ -271,7 +270,7 @@ Result<flight::FlightInfo> FlightSqlService::ClusterStatementInfo(const flight::
                                      {"topic", topic->ToString()},
                                      {"endpoints", partitions.size()}}
                           .dump();
-  return info;
+  return std::optional<flight::FlightInfo>(std::move(info));
 }
 
 Result<arrow::SchemaPtr> FlightSqlService::GetSchema(const flight::ServerCallContext& context,

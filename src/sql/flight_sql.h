@@ -21,6 +21,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <optional>
 #include <memory>
 #include <mutex>
 #include <string_view>
@@ -76,9 +77,10 @@ class FlightSqlService {
   Result<std::string> QueryOfHandle(const flight::ServerCallContext& context, const std::string& handle,
                                     std::shared_ptr<Prepared>* prepared);
 
-  // A statement query's FlightInfo in a cluster: split by partition when it
-  // purely scans a topic.
-  Result<flight::FlightInfo> ClusterStatementInfo(const flight::FlightDescriptor& descriptor, const std::string& query);
+  // In a cluster, a statement query's FlightInfo split by partition, when
+  // it purely scans a topic (nullopt otherwise).
+  Result<std::optional<flight::FlightInfo>> PartitionedStatementInfo(const flight::FlightDescriptor& descriptor,
+                                                                     const std::string& query);
 
   std::shared_ptr<SqlEngine> engine_;
   Placement placement_;  // set before serving; empty: a single node

@@ -26,12 +26,7 @@ using testing::ServerProcess;
 using testing::TempDataDir;
 
 // The port in the "serving metrics on http://127.0.0.1:PORT/metrics" line.
-int MetricsPort(const ServerProcess& server) {
-  const std::string& log = server.startup_log();
-  const std::string marker = "serving metrics on http://127.0.0.1:";
-  const size_t at = log.find(marker);
-  return at == std::string::npos ? -1 : std::atoi(log.c_str() + at + marker.size());
-}
+int MetricsPort(const ServerProcess& server) { return bench::MetricsPortInLog(server.startup_log()); }
 
 // The value of one series (`name{labels}` exactly as exposed), -1 if absent.
 double Sample(const std::string& exposition, const std::string& series) {
