@@ -178,18 +178,63 @@ Result<std::unique_ptr<metrics::HttpEndpoint>> StartMetrics(const ServeConfig& c
   return std::unique_ptr<metrics::HttpEndpoint>();
 }
 
-// Joins the cluster --cluster names, advertising --advertise or the address
-// the server listens on.
-Result<std::shared_ptr<cluster::Membership>> JoinCluster(const Flags& flags, const flight::FlightServer& server) {
+// The cluster --cluster names, this node advertised at `location`.
+Result<cluster::MembershipOptions> ClusterOptions(const Flags& flags, const std::string& location) {
   HANGAR_ASSIGN_OR_RETURN(auto options, cluster::ParseClusterUrl(*flags.Get("cluster")));
-  options.location = flags.GetOr("advertise", server.location().uri);
+  options.location = location;
   if (options.location.find("://0.0.0.0:") != std::string::npos || options.location.find("://[::]:") != std::string::npos)
     return Status::Invalid("--cluster needs --advertise when listening on every interface (" + options.location + ")");
   HANGAR_ASSIGN_OR_RETURN(auto timeout, SecondsSetting(flags, "cluster-session-timeout", false));
   options.session_timeout = *timeout;
-  options.load = [&server] { return server.active_streams(); };
-  HANGAR_ASSIGN_OR_RETURN(auto membership, cluster::Membership::Start(std::move(options)));
-  return std::shared_ptr<cluster::Membership>(std::move(membership));
+  return options;
+}
+
+// This node's location before it listens: --advertise, or the listen
+// address if it names a port. (A node sharing tables needs it that early:
+// its folder is named after it.)
+Result<std::string> FixedLocation(const Flags& flags) {
+  if (auto advertise = flags.Get("advertise")) return *advertise;
+  const std::string listen = *flags.Get("listen");
+  if (listen.ends_with(":0") || listen.find(':') == std::string::npos)
+    return Status::Invalid("--shared-data-dir needs --advertise or a --listen address with a fixed port (the node's "
+                           "folder is named after its location)");
+  return std::string(flags.Get("tls-cert") ? "grpc+tls://" : "grpc://") + listen;
+}
+
+// Tables shared over the cluster (--shared-data-dir): connects to ZooKeeper
+// (joining only once the server listens) and holds this node's folder.
+struct SharedTables {
+  std::shared_ptr<cluster::Membership> membership;
+  std::shared_ptr<server::FolderOwnership> folders;
+  // What the membership reports as load, once the server runs.
+  std::shared_ptr<std::atomic<const flight::FlightServer*>> server =
+      std::make_shared<std::atomic<const flight::FlightServer*>>(nullptr);
+};
+
+Result<SharedTables> HoldSharedFolder(const Flags& flags, const std::string& shared_dir,
+                                      const store::IngestOptions& recover) {
+  SharedTables out;
+  HANGAR_ASSIGN_OR_RETURN(auto location, FixedLocation(flags));
+  HANGAR_ASSIGN_OR_RETURN(auto options, ClusterOptions(flags, location));
+  options.join_at_start = false;
+  options.load = [server = out.server] {
+    const flight::FlightServer* running = server->load();
+    return running ? running->active_streams() : 0;
+  };
+  HANGAR_ASSIGN_OR_RETURN(auto membership, cluster::Membership::Start(options));
+  out.membership = std::move(membership);
+  server::FolderOwnershipOptions folder_options;
+  folder_options.shared_dir = std::filesystem::absolute(shared_dir);
+  folder_options.session_timeout = options.session_timeout;
+  folder_options.recover = recover;
+  folder_options.on_lost = [](const std::string&) {
+    // Its memory is stale and another node writes its tables now: start afresh.
+    log::Error("exiting: restart the node to rejoin the cluster");
+    std::_Exit(75);
+  };
+  HANGAR_ASSIGN_OR_RETURN(out.folders, server::FolderOwnership::Acquire(out.membership, folder_options,
+                                                                        options.session_timeout * 4));
+  return out;
 }
 
 // Copy-pasteable first steps, printed with --dev-kafka.
@@ -270,11 +315,30 @@ int RunServe(const Args& args) {
   engine_options.temp_directory = (std::filesystem::path(data_dir) / "duckdb-tmp").string();
   // SQL reaches no file outside the data directory (and no table but through its view).
   engine_options.allowed_directories = {std::filesystem::absolute(data_dir).string() + "/"};
+  const std::optional<std::string> shared_dir = flags.Get("shared-data-dir");
+  if (shared_dir && !flags.Get("cluster")) return Fail("--shared-data-dir needs --cluster");
+  if (shared_dir) engine_options.allowed_directories.push_back(std::filesystem::absolute(*shared_dir).string() + "/");
   auto engine = duckdb::Database::Open(engine_options);
   if (!engine.ok()) return Fail(engine.status().message());
+  store::IngestOptions ingest_options;
+  auto window = IntegerSetting(flags, "idempotency-window", 1);
+  if (!window.ok()) return Fail(window.status().message());
+  ingest_options.idempotency_window = std::chrono::seconds(**window);
+  auto memtable_mib = IntegerSetting(flags, "max-memtable-mib", 1, int64_t{1} << 24);
+  if (!memtable_mib.ok()) return Fail(memtable_mib.status().message());
+  ingest_options.max_memtable_bytes = **memtable_mib << 20;
   store::StoreOptions store_options;
   // Absolute, as DuckDB compares paths with allowed_directories literally.
   store_options.data_dir = std::filesystem::absolute(data_dir);
+  SharedTables shared;
+  if (shared_dir) {
+    auto held = HoldSharedFolder(flags, *shared_dir, ingest_options);
+    if (!held.ok()) return Fail("cannot share the cluster's tables: " + held.status().message());
+    shared = std::move(*held);
+    store_options.data_dir = shared.folders->folder();
+    store_options.peers_dir = store_options.data_dir.parent_path();
+    store_options.fence = [folders = shared.folders] { return folders->Fence(); };
+  }
   auto tables = store::TableStore::Open(store_options, *engine);
   if (!tables.ok()) return Fail("cannot open the tables in " + data_dir + ": " + tables.status().ToString());
   std::shared_ptr<store::TableStore> table_store(std::move(*tables));
@@ -286,13 +350,6 @@ int RunServe(const Args& args) {
   if (!query_timeout.ok()) return Fail(query_timeout.status().message());
   if (*query_timeout) sql_options.query_timeout = **query_timeout;
   auto sql_service = std::make_shared<sql::FlightSqlService>(std::make_shared<sql::SqlEngine>(*engine, *relations, sql_options));
-  store::IngestOptions ingest_options;
-  auto window = IntegerSetting(flags, "idempotency-window", 1);
-  if (!window.ok()) return Fail(window.status().message());
-  ingest_options.idempotency_window = std::chrono::seconds(**window);
-  auto memtable_mib = IntegerSetting(flags, "max-memtable-mib", 1, int64_t{1} << 24);
-  if (!memtable_mib.ok()) return Fail(memtable_mib.status().message());
-  ingest_options.max_memtable_bytes = **memtable_mib << 20;
   store::WalOpenReport wal_report;
   auto ingest = store::Ingest::Open(table_store, ingest_options, &wal_report);
   if (!ingest.ok()) return Fail("cannot open the write-ahead log in " + data_dir + ": " + ingest.status().ToString());
@@ -314,17 +371,25 @@ int RunServe(const Args& args) {
     placement = std::make_shared<server::ClusterPlacement>();
     service->SetCluster(placement);
   }
+  if (shared.folders) service->SetTableOwners(shared.folders, server::TableForwarding());
   auto metrics_endpoint = StartMetrics(config);
   if (!metrics_endpoint.ok()) return Fail(metrics_endpoint.status().message());
   auto server = flight::FlightServer::Start(*options, service);
   if (!server.ok()) return Fail(server.status().message());
   // Health: SERVING while the data directory takes writes (grpc.health.v1 on the same port).
   ReadinessProbe readiness(server->get(), std::filesystem::absolute(data_dir), std::chrono::seconds(2));
-  std::shared_ptr<cluster::Membership> membership;
-  if (placement) {
-    auto joined = JoinCluster(flags, **server);
+  std::shared_ptr<cluster::Membership> membership = shared.membership;
+  if (membership) {
+    shared.server->store(server->get());
+    if (Status st = membership->Join(); !st.ok()) return Fail("cannot join the cluster: " + st.message());
+    shared.folders->Start(table_store, streaming, *engine);
+    placement->Attach(membership);
+  } else if (placement) {
+    auto options = ClusterOptions(flags, flags.GetOr("advertise", (*server)->location().uri));
+    if (options.ok()) options->load = [&server = **server] { return server.active_streams(); };
+    auto joined = options.ok() ? cluster::Membership::Start(*options) : Result<std::unique_ptr<cluster::Membership>>(options.status());
     if (!joined.ok()) return Fail("cannot join the cluster: " + joined.status().message());
-    membership = *joined;
+    membership = std::move(*joined);
     placement->Attach(membership);
   }
   if (*metrics_endpoint) {
@@ -351,14 +416,21 @@ int RunServe(const Args& args) {
   }).detach();
   readiness.ShutDown();
   // Out of the cluster first: the other nodes take this node's partitions.
+  // A node sharing tables keeps its session (and its folder's lock) until
+  // its memtables are flushed: only then may another node adopt the folder.
   if (placement) placement->Attach(nullptr);
-  membership.reset();
+  if (shared.folders) membership->Leave();
+  else membership.reset();
   if (*drain) std::this_thread::sleep_for(**drain);
   // Streaming writers first: each stream acknowledges what it took and
   // refuses the rest (UNAVAILABLE once its client half-closes); then the calls
   // get 5 s to finish. What was taken is flushed when `streaming` goes.
   streaming->StopWrites();
   (*server)->Shutdown(std::chrono::seconds(5));
+  shared.server->store(nullptr);
+  // Leaving scope closes the store, flushing the memtables while the
+  // folder's lock is held; the lock goes with the store (its fence holds it).
+  if (shared.folders) shared.folders->Stop();
   return 0;
 }
 

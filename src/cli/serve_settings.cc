@@ -62,6 +62,11 @@ const std::vector<Setting>& ServeSettings() {
        "Cluster"},
       {"cluster-session-timeout", "SECONDS", "6",
        "ZooKeeper session timeout: how long after a crash the node's partitions move to the others.", "Cluster"},
+      {"shared-data-dir", "DIR", "",
+       "Tables shared by the cluster's nodes: each keeps its tables and log in DIR/nodes/<node id> and reads the "
+       "others' there; writes go to a table's node, and a gone node's tables move to a live one (docs/cluster.md). "
+       "Needs --cluster and a fixed port or --advertise.",
+       "Cluster"},
       // --- security
       {"users", "FILE", "", "Users file: turns on Basic->Bearer authentication (create it with `hangar user add`).",
        "Security"},

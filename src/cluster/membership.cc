@@ -56,10 +56,13 @@ class Membership::Session {
   }
   int64_t id() const { return zoo_client_id(zh_)->client_id; }
 
-  Status Create(const std::string& path, const std::string& data, bool ephemeral) {
-    const int rc = zoo_create(zh_, path.c_str(), data.data(), static_cast<int>(data.size()), &ZOO_OPEN_ACL_UNSAFE,
-                              ephemeral ? ZOO_EPHEMERAL : 0, nullptr, 0);
+  // Creates a znode; its creation zxid into `czxid` if given.
+  Status Create(const std::string& path, const std::string& data, bool ephemeral, int64_t* czxid = nullptr) {
+    Stat stat{};
+    const int rc = zoo_create2(zh_, path.c_str(), data.data(), static_cast<int>(data.size()), &ZOO_OPEN_ACL_UNSAFE,
+                               ephemeral ? ZOO_EPHEMERAL : 0, nullptr, 0, &stat);
     if (rc == ZNODEEXISTS) return Status::AlreadyExists(path);
+    if (rc == ZOK && czxid != nullptr) *czxid = static_cast<int64_t>(stat.czxid);
     return rc == ZOK ? Status::OK() : ZooError("creating " + path, rc);
   }
   Status Delete(const std::string& path) {
@@ -157,9 +160,12 @@ Result<std::unique_ptr<Membership>> Membership::Start(MembershipOptions options)
   zoo_set_debug_level(ZOO_LOG_LEVEL_ERROR);
   std::unique_ptr<Membership> membership(new Membership(std::move(options)));
   Membership* self = membership.get();
-  HANGAR_ASSIGN_OR_RETURN(membership->session_, self->OpenSession());
-  HANGAR_RETURN_NOT_OK(membership->Register(*membership->session_));
-  HANGAR_RETURN_NOT_OK(membership->Refresh(*membership->session_));
+  HANGAR_ASSIGN_OR_RETURN(std::shared_ptr<Session> session, self->OpenSession());
+  membership->join_ = membership->options_.join_at_start;
+  if (membership->join_) HANGAR_RETURN_NOT_OK(membership->Register(*session));
+  else HANGAR_RETURN_NOT_OK(membership->CreateParents(*session, membership->options_.root + "/nodes/x"));
+  HANGAR_RETURN_NOT_OK(membership->Refresh(*session));
+  membership->session_ = std::move(session);
   membership->thread_ = std::thread([self] { self->Run(); });
   return membership;
 }
@@ -178,9 +184,78 @@ std::vector<Member> Membership::members() const {
   return members_;
 }
 
+Status Membership::Join() {
+  std::unique_lock lock(mu_);
+  join_ = true;
+  dirty_ = true;
+  changed_.notify_all();
+  if (!changed_.wait_for(lock, options_.session_timeout * 2, [this] { return registered_; }))
+    return Status::Unavailable("could not join the cluster within " +
+                               std::to_string((options_.session_timeout * 2).count()) + " ms");
+  return Status::OK();
+}
+
+void Membership::Leave() {
+  std::shared_ptr<Session> session;
+  {
+    std::lock_guard lock(mu_);
+    join_ = false;
+    registered_ = false;
+    session = session_;
+  }
+  if (session != nullptr) (void)session->Delete(options_.root + "/nodes/" + self_id_);  // else gone already
+  log::Info("left the cluster's members");
+}
+
+bool Membership::session_alive() const {
+  std::lock_guard lock(mu_);
+  return session_ != nullptr && session_->alive(options_.session_timeout * 2 / 3);
+}
+
 bool Membership::registered() const {
   std::lock_guard lock(mu_);
   return registered_;
+}
+
+int64_t Membership::session_id() const {
+  std::lock_guard lock(mu_);
+  return session_ != nullptr && !session_->expired() ? session_->id() : 0;
+}
+
+Result<std::optional<int64_t>> Membership::Lock(const std::string& name) {
+  std::shared_ptr<Session> session;
+  {
+    std::lock_guard lock(mu_);
+    session = session_;
+  }
+  if (session == nullptr || session->expired()) return Status::Unavailable("no ZooKeeper session");
+  const std::string path = options_.root + "/locks/" + name;
+  HANGAR_RETURN_NOT_OK(CreateParents(*session, path));
+  int64_t epoch = 0;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    Status st = session->Create(path, self_id_, true, &epoch);
+    if (st.ok()) return std::optional<int64_t>(epoch);
+    if (st.code() != StatusCode::kAlreadyExists) return st;
+    HANGAR_ASSIGN_OR_RETURN(auto holder, session->Get(path));
+    if (!holder) continue;  // let go just now: try again
+    if (*holder != self_id_) return std::optional<int64_t>();  // another node's
+    // This node's: either this session's already, or an earlier one's (a
+    // restart faster than the session timeout), which is ours to replace.
+    HANGAR_ASSIGN_OR_RETURN(const int64_t owner, session->Owner(path));
+    if (owner == session->id()) return Status::AlreadyExists("this node holds lock " + name + " already");
+    HANGAR_RETURN_NOT_OK(session->Delete(path));
+  }
+  return std::optional<int64_t>();
+}
+
+Status Membership::Unlock(const std::string& name) {
+  std::shared_ptr<Session> session;
+  {
+    std::lock_guard lock(mu_);
+    session = session_;
+  }
+  if (session == nullptr) return Status::OK();  // gone with the session
+  return session->Delete(options_.root + "/locks/" + name);
 }
 
 Result<std::unique_ptr<Membership::Session>> Membership::OpenSession() {
@@ -193,19 +268,16 @@ Result<std::unique_ptr<Membership::Session>> Membership::OpenSession() {
   });
 }
 
-Status Membership::Register(Session& session) {
-  // The cluster's folders, made by whichever node comes first.
-  std::string path;
-  for (const std::string& part : {options_.root, std::string("/nodes")}) {
-    size_t at = 1;
-    while (at <= part.size()) {
-      const size_t next = std::min(part.find('/', at), part.size());
-      path += part.substr(at - 1, next - at + 1);
-      Status st = session.Create(path, "", false);
-      if (!st.ok() && st.code() != StatusCode::kAlreadyExists) return st;
-      at = next + 1;
-    }
+Status Membership::CreateParents(Session& session, const std::string& path) {
+  for (size_t at = path.find('/', 1); at != std::string::npos; at = path.find('/', at + 1)) {
+    Status st = session.Create(path.substr(0, at), "", false);
+    if (!st.ok() && st.code() != StatusCode::kAlreadyExists) return st;
   }
+  return Status::OK();
+}
+
+Status Membership::Register(Session& session) {
+  HANGAR_RETURN_NOT_OK(CreateParents(session, options_.root + "/nodes/x"));
   const std::string self = options_.root + "/nodes/" + self_id_;
   nlohmann::json data = {{"location", options_.location}, {"load", options_.load ? options_.load() : 0}};
   Status st = session.Create(self, data.dump(), true);
@@ -251,8 +323,18 @@ Status Membership::Refresh(Session& session) {
 }
 
 void Membership::Run() {
-  std::unique_ptr<Session> session = std::move(session_);
+  std::shared_ptr<Session> session;
+  {
+    std::lock_guard lock(mu_);
+    session = session_;
+  }
+  // The thread replaces the session; Lock and Unlock borrow it.
+  auto publish = [&] {
+    std::lock_guard lock(mu_);
+    session_ = session;
+  };
   const std::chrono::milliseconds grace = options_.session_timeout * 2 / 3;
+  bool session_registered = options_.join_at_start;  // Start registered it
   auto last_report = Clock::now();
   auto wait = [this](std::chrono::milliseconds d) {
     std::unique_lock lock(mu_);
@@ -271,20 +353,33 @@ void Membership::Run() {
       }
       changed_.notify_all();
       session.reset();
+      publish();
       auto fresh = OpenSession();
-      if (fresh.ok()) {
-        session = std::move(*fresh);
-        if (Status st = Register(*session); !st.ok()) {
-          log::Warn("rejoining the cluster failed (will retry)", {{"error", st.ToString()}});
-          session.reset();
-        }
-      }
+      if (fresh.ok()) session = std::move(*fresh);
+      session_registered = false;
       if (session == nullptr) {
         wait(std::chrono::milliseconds(500));
         continue;
       }
+      publish();
       std::lock_guard lock(mu_);
       dirty_ = true;
+    }
+    bool join;
+    {
+      std::lock_guard lock(mu_);
+      join = join_;
+    }
+    if (join && !session_registered) {
+      if (Status st = Register(*session); st.ok()) {
+        session_registered = true;
+        std::lock_guard lock(mu_);
+        dirty_ = true;
+      } else {
+        log::Warn("joining the cluster failed (will retry)", {{"error", st.ToString()}});
+        wait(std::chrono::milliseconds(500));
+        continue;
+      }
     }
     // Cut off from ZooKeeper for most of the session timeout: the session
     // may already be gone at the server, and another node may act on that.
@@ -302,7 +397,7 @@ void Membership::Run() {
     // everyone's every 2 s.
     if (Clock::now() - last_report > std::chrono::seconds(2)) {
       last_report = Clock::now();
-      if (options_.load) {
+      if (options_.load && join) {
         nlohmann::json data = {{"location", options_.location}, {"load", options_.load()}};
         // A failure here is a lost connection, which the session's state
         // reports and the loop above handles; the next report retries.
@@ -318,7 +413,8 @@ void Membership::Run() {
     }
     wait(std::chrono::milliseconds(250));
   }
-  session.reset();  // closing the session removes the znode at once
+  session.reset();
+  publish();  // closing the session (its last owner) removes the znode at once
 }
 
 }  // namespace hangar::cluster

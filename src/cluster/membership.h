@@ -38,6 +38,9 @@ struct MembershipOptions {
   std::string location;                     // this node's advertised location
   std::chrono::milliseconds session_timeout{6000};
   std::function<int64_t()> load;            // sampled every few seconds (may be empty)
+  // Register at Start (true), or only at Join: a node that must hold locks
+  // before it can serve (its table folder) connects first and joins later.
+  bool join_at_start = true;
 };
 
 // zk://host:port[,host:port...][/path] into hosts and root (default /hangar).
@@ -45,9 +48,15 @@ Result<MembershipOptions> ParseClusterUrl(const std::string& url);
 
 class Membership {
  public:
-  // Connects and registers; fails if ZooKeeper cannot be reached within the
-  // session timeout.
+  // Connects and (with join_at_start) registers; fails if ZooKeeper cannot
+  // be reached within the session timeout.
   static Result<std::unique_ptr<Membership>> Start(MembershipOptions options);
+  // Registers (when Start did not); waits until the node is a member.
+  Status Join();
+  // Leaves the members (its znode goes at once) but keeps the session and
+  // its locks: a node shutting down stops getting work first, and lets go of
+  // what it locked only when it closes (the destructor).
+  void Leave();
   ~Membership();  // closes the session: the node leaves at once
 
   const std::string& self_id() const { return self_id_; }
@@ -56,6 +65,22 @@ class Membership {
   std::vector<Member> members() const;
   // Whether this node's session currently holds its znode.
   bool registered() const;
+  // Whether the session is connected, or was lately enough that it may not
+  // have expired at the server: false from two thirds of the session
+  // timeout without a connection. What a lock holder's fencing asks.
+  bool session_alive() const;
+  // The current session's id (0 while there is none). A new id means the
+  // old session expired, and every lock it held went with it.
+  int64_t session_id() const;
+
+  // Locks: the ephemeral znode <root>/locks/<name>, holding this node's id,
+  // held until Unlock or the end of the session. Lock returns the lock's
+  // epoch — the znode's creation zxid, larger for every later holder, so
+  // whoever holds a lock can stamp what it writes and a later holder can
+  // tell — or nullopt if another node holds it. A lock left by an earlier
+  // session of this node is taken over.
+  Result<std::optional<int64_t>> Lock(const std::string& name);
+  Status Unlock(const std::string& name);
 
   class Session;
 
@@ -63,6 +88,8 @@ class Membership {
   explicit Membership(MembershipOptions options);
   void Run();
   Result<std::unique_ptr<Session>> OpenSession();
+  // Creates the folders of `path` (made by whichever node comes first).
+  Status CreateParents(Session& session, const std::string& path);
   Status Register(Session& session);
   Status Refresh(Session& session);
 
@@ -74,7 +101,9 @@ class Membership {
   bool registered_ = false;      // guarded by mu_
   bool stop_ = false;            // guarded by mu_
   bool dirty_ = true;            // guarded by mu_: the children changed
-  std::unique_ptr<Session> session_;  // owned by the thread (set before it starts)
+  bool join_ = false;            // guarded by mu_: registering is wanted
+  // The thread's session, shared with Lock and Unlock; guarded by mu_.
+  std::shared_ptr<Session> session_;
   std::thread thread_;
 };
 

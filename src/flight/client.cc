@@ -113,6 +113,13 @@ class DoPutWriter : public PutWriter {
     return writer_.WriteRecordBatch(batch, std::move(app_metadata));
   }
   Status WriteMetadata(arrow::BufferPtr app_metadata) override { return writer_.WriteMetadata(std::move(app_metadata)); }
+  Status DoneWriting() override {
+    if (!writes_done_) {
+      writes_done_ = true;
+      stream_->WritesDone();
+    }
+    return Status::OK();
+  }
   Result<std::optional<std::string>> ReadResult() override {
     pb::PutResult result;
     if (!finished_ && stream_->Read(&result)) return std::optional<std::string>(result.app_metadata());
@@ -120,10 +127,7 @@ class DoPutWriter : public PutWriter {
   }
   Status Close() override {
     if (finished_) return final_;
-    if (!writes_done_) {
-      writes_done_ = true;
-      stream_->WritesDone();
-    }
+    (void)DoneWriting();
     pb::PutResult ignored;
     while (stream_->Read(&ignored)) {
     }

@@ -60,6 +60,9 @@ class PutWriter {
   virtual ~PutWriter() = default;
   virtual Status WriteRecordBatch(const arrow::RecordBatch& batch, arrow::BufferPtr app_metadata = nullptr) = 0;
   virtual Status WriteMetadata(arrow::BufferPtr app_metadata) = 0;
+  // Half-closes the stream: the server has every batch. Results it sends
+  // only then (a table's put) come from ReadResult after this.
+  virtual Status DoneWriting() = 0;
   // The next PutResult's app_metadata; std::nullopt when the server sends no more.
   virtual Result<std::optional<std::string>> ReadResult() = 0;
   // Half-closes the stream, drains remaining PutResults and returns the

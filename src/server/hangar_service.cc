@@ -293,6 +293,17 @@ Status HangarService::DoGet(const flight::ServerCallContext& context, const flig
   return Status::Cancelled("the client cancelled the call");
 }
 
+void HangarService::SetTableOwners(std::shared_ptr<FolderOwnership> folders, TableForwarding forwarding) {
+  folders_ = std::move(folders);
+  forwarding_ = std::move(forwarding);
+}
+
+Result<std::optional<std::string>> HangarService::WriterOf(const flight::ServerCallContext& context,
+                                                           const QualifiedName& name) const {
+  if (!folders_ || context.header(TableForwarding::kForwardedHeader)) return std::optional<std::string>();
+  return folders_->WriterOf(name);
+}
+
 Status HangarService::DoPut(const flight::ServerCallContext& context, const flight::FlightDescriptor& descriptor,
                             flight::FlightStreamReader* in, flight::PutResultWriter* out) {
   if (auto* sql = SqlFor(descriptor.cmd)) return sql->DoPut(context, descriptor, in, out);
@@ -304,6 +315,8 @@ Status HangarService::DoPut(const flight::ServerCallContext& context, const flig
   HANGAR_ASSIGN_OR_RETURN(auto target, TargetOf(descriptor));
   if (target.name.ns == kKafkaNamespace) return Status::Invalid("no table may be created in the 'kafka' namespace");
   if (!target.partitions.empty()) return Status::Invalid("\"partitions\" select what to read; a put's rows go to their own partitions");
+  HANGAR_ASSIGN_OR_RETURN(auto writer, WriterOf(context, target.name));
+  if (writer) return forwarding_.Put(context, *writer, descriptor, in, out);
   HANGAR_ASSIGN_OR_RETURN(auto schema, in->GetSchema());
   PutStreamSource source(in, schema);
   HANGAR_ASSIGN_OR_RETURN(auto result, tables_->Put(target.name, target.mode, &source));
@@ -320,6 +333,8 @@ Status HangarService::DoExchange(const flight::ServerCallContext& context, const
   if (topic) return Status::Unimplemented("DoExchange into a topic is not supported: use DoPut");
   HANGAR_ASSIGN_OR_RETURN(auto target, TargetOf(descriptor));
   HANGAR_RETURN_NOT_OK(tables_->Snapshot(target.name).status());  // create it first (CreateTable or DoPut)
+  HANGAR_ASSIGN_OR_RETURN(auto writer, WriterOf(context, target.name));
+  if (writer) return forwarding_.Exchange(context, *writer, descriptor, in, out);
   return ServeIngestStream(*ingest_, context, target.name, in, out);
 }
 
@@ -374,12 +389,16 @@ Result<std::vector<flight::ActionResult>> HangarService::DoAction(const flight::
   }
   if (action.type == "drop_dataset") {
     HANGAR_ASSIGN_OR_RETURN(auto name, ResolveName(action.body));
+    HANGAR_ASSIGN_OR_RETURN(auto writer, WriterOf(context, name));
+    if (writer) return forwarding_.Action(context, *writer, action);
     HANGAR_RETURN_NOT_OK(tables_->DropTable(name));
     return std::vector<flight::ActionResult>{};
   }
   if (action.type == "CreateTable") {
     HANGAR_ASSIGN_OR_RETURN(auto request, ParseCreateTable(action.body));
     if (request.name.ns == kKafkaNamespace) return Status::Invalid("no table may be created in the 'kafka' namespace");
+    HANGAR_ASSIGN_OR_RETURN(auto writer, WriterOf(context, request.name));
+    if (writer) return forwarding_.Action(context, *writer, action);
     HANGAR_RETURN_NOT_OK(
         tables_->CreateTable(request.name, request.schema, request.primary_key, request.partition_spec).status());
     HANGAR_ASSIGN_OR_RETURN(auto text, Describe(request.name));
@@ -389,6 +408,8 @@ Result<std::vector<flight::ActionResult>> HangarService::DoAction(const flight::
     auto body = nlohmann::json::parse(action.body, nullptr, false);
     HANGAR_ASSIGN_OR_RETURN(auto text, StringFromJson(body, "name", action.type + " (body {\"name\": \"users\"})"));
     HANGAR_ASSIGN_OR_RETURN(auto name, ResolveName(text));
+    HANGAR_ASSIGN_OR_RETURN(auto writer, WriterOf(context, name));
+    if (writer) return forwarding_.Action(context, *writer, action);
     HANGAR_ASSIGN_OR_RETURN(auto table, tables_->FindTable(name));
     HANGAR_ASSIGN_OR_RETURN(auto result, tables_->Compact(table, true));
     return std::vector<flight::ActionResult>{{nlohmann::json{{"table", name.ToString()},
@@ -406,6 +427,8 @@ Result<std::vector<flight::ActionResult>> HangarService::DoAction(const flight::
       HANGAR_ASSIGN_OR_RETURN(auto text, Describe(name));
       return std::vector<flight::ActionResult>{{std::move(text)}};
     }
+    HANGAR_ASSIGN_OR_RETURN(auto writer, WriterOf(context, name));
+    if (writer) return forwarding_.Action(context, *writer, action);
     HANGAR_RETURN_NOT_OK(tables_->DropTable(name));
     return std::vector<flight::ActionResult>{{nlohmann::json{{"dropped", name.ToString()}}.dump()}};
   }

@@ -27,6 +27,8 @@
 #include "flight/server.h"
 #include "store/names.h"
 #include "server/cluster_placement.h"
+#include "server/folder_ownership.h"
+#include "server/table_forwarding.h"
 #include "server/topic_flights.h"
 #include "sql/flight_sql.h"
 #include "store/ingest.h"
@@ -66,6 +68,9 @@ class HangarService : public flight::FlightService {
   // Joins a cluster: topic endpoints get locations (owner first) and the
   // ClusterStatus action answers. Call before serving.
   void SetCluster(std::shared_ptr<ClusterPlacement> placement);
+  // Shares tables with the other nodes (folder_ownership.h): a write to a
+  // table another node writes goes on to it. Call before serving.
+  void SetTableOwners(std::shared_ptr<FolderOwnership> folders, TableForwarding forwarding);
 
   Result<flight::AccessRequest> AccessFor(const flight::ServerCallContext& context,
                                           const flight::CallRequest& request) override;
@@ -107,12 +112,16 @@ class HangarService : public flight::FlightService {
   sql::FlightSqlService* SqlFor(std::string_view bytes) const;
   // Whether a call is Flight SQL's (its command, ticket or action).
   bool IsSql(const flight::CallRequest& request) const;
+  // Where a write to `name` goes: nullopt here, else the writer's location.
+  Result<std::optional<std::string>> WriterOf(const flight::ServerCallContext& context, const QualifiedName& name) const;
 
   std::shared_ptr<store::TableStore> tables_;
   std::shared_ptr<ClusterPlacement> cluster_;  // null: a single node
   std::shared_ptr<TopicFlights> topics_;
   std::shared_ptr<sql::FlightSqlService> sql_;
   std::shared_ptr<store::Ingest> ingest_;
+  std::shared_ptr<FolderOwnership> folders_;  // null: tables are this node's own
+  TableForwarding forwarding_;
 };
 
 }  // namespace hangar::server

@@ -147,6 +147,8 @@ WriteAheadLog::Durable Ingest::OnDurable(std::shared_ptr<Table> table, Durabilit
 
 Result<Ingest::Written> Ingest::Write(const QualifiedName& name, const arrow::RecordBatchPtr& stream_batch,
                                       Durability wanted, Ack ack, const std::string& idempotency_key) {
+  // A cluster node that may have lost its folder takes nothing more (fencing).
+  if (store_->options().fence) HANGAR_RETURN_NOT_OK(store_->options().fence());
   HANGAR_ASSIGN_OR_RETURN(auto table, store_->FindTable(name));
   auto snapshot = table->snapshot();
   const std::string mismatch = SchemaMismatch(*snapshot->schema, *stream_batch->schema);
@@ -354,6 +356,22 @@ void Ingest::TruncateLog() {
 Status Ingest::FlushAll() {
   std::lock_guard flush_lock(flush_mu_);
   return FlushDue(true);
+}
+
+Status RecoverFolder(const fs::path& folder, std::shared_ptr<duckdb::Database> db, IngestOptions options,
+                     std::function<Status()> fence) {
+  StoreOptions store_options;
+  store_options.data_dir = folder;
+  store_options.fence = std::move(fence);
+  HANGAR_ASSIGN_OR_RETURN(std::shared_ptr<TableStore> store, TableStore::Open(store_options, std::move(db)));
+  WalOpenReport report;
+  HANGAR_ASSIGN_OR_RETURN(auto ingest, Ingest::Open(store, options, &report));
+  if (!report.cut_reason.empty())
+    log::Warn("recovering a folder: its log ended in a torn or corrupt record, cut there",
+              {{"folder", folder.string()}, {"reason", report.cut_reason}});
+  HANGAR_RETURN_NOT_OK(ingest->FlushAll());
+  log::Info("recovered a folder", {{"folder", folder.string()}, {"log_records", std::to_string(report.records)}});
+  return Status::OK();
 }
 
 int64_t Ingest::memtable_bytes() const {

@@ -152,4 +152,14 @@ class Ingest {
   std::thread flusher_;
 };
 
+// Brings another node's folder (a cluster node that died) up to date: its
+// log replayed into its tables' memtables and those flushed to Parquet, as
+// that node's own restart would. Afterwards its tables hold every batch it
+// acknowledged at `disk`, and TableStore::Adopt can take them over. Only one
+// process may do this at a time, and not the folder's node: the caller holds
+// the folder's lock (docs/cluster.md), and `fence` (may be null) says
+// whether it still does before every manifest switch.
+Status RecoverFolder(const fs::path& folder, std::shared_ptr<duckdb::Database> db, IngestOptions options,
+                     std::function<Status()> fence = nullptr);
+
 }  // namespace hangar::store

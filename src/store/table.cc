@@ -138,6 +138,15 @@ Result<std::shared_ptr<Table>> Table::Open(const fs::path& dir, Manifest manifes
   return std::shared_ptr<Table>(new Table(std::make_shared<Deletable>(dir), std::move(manifest)));
 }
 
+std::shared_ptr<Table> Table::OpenPeer(const fs::path& dir, Manifest manifest) {
+  return std::shared_ptr<Table>(new Table(std::make_shared<Deletable>(dir), std::move(manifest)));
+}
+
+Status Table::WriteManifest(const Manifest& next) {
+  if (fence_) HANGAR_RETURN_NOT_OK(fence_());
+  return next.Write(dir());
+}
+
 SnapshotPtr Table::MakeSnapshot() {
   auto snap = std::make_shared<TableSnapshot>();
   snap->id = next_snapshot_id++;
@@ -208,7 +217,7 @@ Result<SnapshotPtr> Table::Switch(Manifest next, std::vector<DataFile> files, st
   for (const auto& f : files) next.files.push_back(f.meta);
   Status st = added.empty() ? Status::OK() : FsyncDirectory(dir());
   CrashPoint("commit-files-moved");
-  if (st.ok()) st = next.Write(dir());
+  if (st.ok()) st = WriteManifest(next);
   CrashPoint("commit-done");
   if (!st.ok()) {
     for (auto& f : added) f.file->MarkObsolete();  // never named by a manifest
@@ -310,7 +319,7 @@ Status Table::Drop() {
   Manifest next = manifest_;
   next.version += 1;
   next.dropped = true;
-  HANGAR_RETURN_NOT_OK(next.Write(dir()));
+  HANGAR_RETURN_NOT_OK(WriteManifest(next));
   manifest_ = std::move(next);
   folder_->MarkObsolete();
   return Status::OK();

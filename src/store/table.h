@@ -100,6 +100,13 @@ class Table {
                                                PartitionSpec partition_spec = {});
   // Opens an existing folder, removing files its manifest does not name.
   static Result<std::shared_ptr<Table>> Open(const fs::path& dir, Manifest manifest);
+  // A table another cluster node owns, as its manifest says now: read-only
+  // here (nothing in the folder is touched; see TableStore's peers).
+  static std::shared_ptr<Table> OpenPeer(const fs::path& dir, Manifest manifest);
+
+  // Asked right before every manifest switch; an error refuses the change.
+  // A cluster node sets it to "do I still own my folder" (fencing).
+  void set_fence(std::function<Status()> fence) { fence_ = std::move(fence); }
 
   SnapshotPtr snapshot() const;
   const fs::path& dir() const { return folder_->path(); }
@@ -142,8 +149,12 @@ class Table {
   Result<SnapshotPtr> Switch(Manifest next, std::vector<DataFile> files, std::vector<DataFile>& added,
                              std::shared_ptr<const MemRows> memtable);
 
+  // The fence, then the manifest written: the one place a change becomes durable.
+  Status WriteManifest(const Manifest& next);
+
   std::shared_ptr<Deletable> folder_;
   uint64_t id_ = 0;
+  std::function<Status()> fence_;  // set before the table is shared
   std::mutex write_mu_;  // serializes Commit and Drop
   Manifest manifest_;    // guarded by write_mu_
   std::vector<DataFile> files_;  // manifest_.files with their lifetimes; guarded by write_mu_

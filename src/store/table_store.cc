@@ -52,24 +52,134 @@ Status TableStore::Load() {
                               " and " + tables_[manifest.name]->dir().string());
     const QualifiedName name = manifest.name;
     HANGAR_ASSIGN_OR_RETURN(auto table, Table::Open(dir, std::move(manifest)));
-    tables_[name] = std::move(table);
+    AddTable(name, std::move(table));
   }
   if (ec) return IoError("cannot list", tables_dir(), ec.value());
   return Status::OK();
 }
 
+void TableStore::AddTable(const QualifiedName& name, std::shared_ptr<Table> table) {
+  table->set_fence(options_.fence);
+  tables_[name] = std::move(table);
+}
+
+void TableStore::RefreshPeers() const {
+  if (options_.peers_dir.empty()) return;
+  // Called on every lookup: a few directory listings and small reads, each
+  // manifest parsed only when its text changed. (Not its inode and mtime:
+  // a switch may reuse the inode the one before freed, within the same
+  // clock tick.)
+  std::lock_guard lock(peers_mu_);
+  std::map<QualifiedName, PeerTable> found;
+  std::error_code ec;
+  const fs::path own = fs::weakly_canonical(options_.data_dir, ec);
+  for (const auto& node : fs::directory_iterator(options_.peers_dir, ec)) {
+    std::error_code node_ec;
+    if (!node.is_directory(node_ec) || fs::weakly_canonical(node.path(), node_ec) == own) continue;
+    for (const auto& entry : fs::directory_iterator(node.path() / "tables", node_ec)) {
+      const fs::path dir = entry.path();
+      if (dir.filename().string().starts_with(".new-") || !entry.is_directory(node_ec)) continue;
+      auto text = ReadWholeFile(dir / Manifest::kFileName);
+      if (!text.ok()) continue;  // being created, or gone
+      auto known = std::find_if(peers_.begin(), peers_.end(),
+                                [&](const auto& p) { return p.second.table->dir() == dir; });
+      if (known != peers_.end() && known->second.manifest_text == *text) {
+        found.insert(*known);
+        continue;
+      }
+      auto manifest = Manifest::Parse(*text);
+      if (!manifest.ok() || manifest->dropped) continue;
+      const QualifiedName name = manifest->name;
+      found[name] = PeerTable{node.path().filename().string(), Table::OpenPeer(dir, std::move(*manifest)), std::move(*text)};
+    }
+  }
+  peers_.swap(found);
+}
+
 Result<SnapshotPtr> TableStore::Snapshot(const QualifiedName& name) const {
-  std::lock_guard lock(mu_);
-  auto it = tables_.find(name);
-  if (it == tables_.end()) return Status::NotFound("no table '" + name.ToString() + "'");
-  return it->second->snapshot();
+  {
+    std::lock_guard lock(mu_);
+    auto it = tables_.find(name);
+    if (it != tables_.end()) return it->second->snapshot();
+  }
+  RefreshPeers();
+  std::lock_guard lock(peers_mu_);
+  auto it = peers_.find(name);
+  if (it == peers_.end()) return Status::NotFound("no table '" + name.ToString() + "'");
+  return it->second.table->snapshot();
 }
 
 std::vector<SnapshotPtr> TableStore::List() const {
-  std::lock_guard lock(mu_);
+  std::map<QualifiedName, SnapshotPtr> all;
+  RefreshPeers();
+  {
+    std::lock_guard lock(peers_mu_);
+    for (const auto& [name, peer] : peers_) all[name] = peer.table->snapshot();
+  }
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [name, table] : tables_) all[name] = table->snapshot();
+  }
   std::vector<SnapshotPtr> out;
-  for (const auto& [name, table] : tables_) out.push_back(table->snapshot());
+  for (auto& [name, snapshot] : all) out.push_back(std::move(snapshot));
   return out;
+}
+
+std::optional<std::string> TableStore::PeerOf(const QualifiedName& name) const {
+  {
+    std::lock_guard lock(mu_);
+    if (tables_.count(name)) return std::nullopt;
+  }
+  RefreshPeers();
+  std::lock_guard lock(peers_mu_);
+  auto it = peers_.find(name);
+  if (it == peers_.end()) return std::nullopt;
+  return it->second.node;
+}
+
+Status TableStore::CheckWritable(const QualifiedName& name) const {
+  if (options_.fence) HANGAR_RETURN_NOT_OK(options_.fence());
+  if (auto peer = PeerOf(name))
+    return Status::FailedPrecondition("table '" + name.ToString() + "' belongs to cluster node " + *peer +
+                                      ": write to it there");
+  return Status::OK();
+}
+
+Status TableStore::Adopt(const fs::path& peer_folder, uint64_t log_position) {
+  if (options_.fence) HANGAR_RETURN_NOT_OK(options_.fence());
+  Status first_error;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(peer_folder / "tables", ec)) {
+    const fs::path dir = entry.path();
+    if (!entry.is_directory()) continue;
+    if (dir.filename().string().starts_with(".new-")) {
+      HANGAR_RETURN_NOT_OK(RemoveAll(dir));
+      continue;
+    }
+    HANGAR_ASSIGN_OR_RETURN(auto manifest, Manifest::Read(dir));
+    if (manifest.dropped) {
+      HANGAR_RETURN_NOT_OK(RemoveAll(dir));
+      continue;
+    }
+    std::lock_guard lock(mu_);
+    if (tables_.count(manifest.name)) {
+      if (first_error.ok())
+        first_error = Status::AlreadyExists("cannot adopt table " + manifest.name.ToString() + " from " +
+                                            dir.string() + ": this node has a table of that name");
+      continue;
+    }
+    // Every row is in its files (recovered); LSNs from now on are this log's.
+    manifest.flushed_lsn = log_position;
+    manifest.version += 1;
+    HANGAR_RETURN_NOT_OK(manifest.Write(dir));
+    const fs::path target = tables_dir() / dir.filename();
+    HANGAR_RETURN_NOT_OK(DurableRename(dir, target));
+    const QualifiedName name = manifest.name;
+    HANGAR_ASSIGN_OR_RETURN(auto table, Table::Open(target, std::move(manifest)));
+    AddTable(name, std::move(table));
+  }
+  if (ec && ec != std::errc::no_such_file_or_directory) return IoError("cannot list", peer_folder / "tables", ec.value());
+  return first_error;
 }
 
 namespace {
@@ -321,6 +431,7 @@ Result<PutResult> TableStore::Put(const QualifiedName& name, PutMode mode, arrow
   HANGAR_RETURN_NOT_OK(CheckName(name.name, "table name"));
   const arrow::SchemaPtr schema = source->schema();
   HANGAR_RETURN_NOT_OK(CheckStorable(*schema));
+  HANGAR_RETURN_NOT_OK(CheckWritable(name));
   // Checked before any data is read, and again at commit.
   SnapshotPtr existing;
   if (auto found = Snapshot(name); found.ok()) existing = *found;
@@ -373,8 +484,9 @@ Result<PutResult> TableStore::Put(const QualifiedName& name, PutMode mode, arrow
     if (it == tables_.end()) {
       if (!key.empty())
         return Status::Unavailable("table '" + name.ToString() + "' was dropped while the put ran; put again");
+      if (options_.fence) HANGAR_RETURN_NOT_OK(options_.fence());
       HANGAR_ASSIGN_OR_RETURN(table, Table::Create(tables_dir(), name, schema));
-      tables_[name] = table;
+      AddTable(name, table);
       result.created = true;
     } else if (mode == PutMode::kCreate) {
       return Status::AlreadyExists("table '" + name.ToString() + "' already exists");
@@ -448,26 +560,28 @@ Result<SnapshotPtr> TableStore::CreateTable(const QualifiedName& name, arrow::Sc
     if (!primary_key.empty() && std::find(primary_key.begin(), primary_key.end(), f.source) == primary_key.end())
       return Status::Invalid("partition source column '" + f.source +
                              "' is not a primary key column: a primary-key table is partitioned by its key columns");
+  HANGAR_RETURN_NOT_OK(CheckWritable(name));
   std::lock_guard lock(mu_);
   if (tables_.count(name)) return Status::AlreadyExists("table '" + name.ToString() + "' already exists");
   HANGAR_ASSIGN_OR_RETURN(auto table, Table::Create(tables_dir(), name, std::move(schema), std::move(primary_key),
                                                     std::move(partition_spec)));
-  tables_[name] = table;
+  AddTable(name, table);
   return table->snapshot();
 }
 
 Status TableStore::DropTable(const QualifiedName& name) {
-  std::shared_ptr<Table> table;
   {
     std::lock_guard lock(mu_);
     auto it = tables_.find(name);
-    if (it == tables_.end()) return Status::NotFound("no table '" + name.ToString() + "'");
-    table = it->second;
-    // The durable drop comes first: if it fails, the table stays.
-    HANGAR_RETURN_NOT_OK(table->Drop());
-    tables_.erase(it);
+    if (it != tables_.end()) {
+      // The durable drop comes first: if it fails, the table stays.
+      HANGAR_RETURN_NOT_OK(it->second->Drop());
+      tables_.erase(it);
+      return Status::OK();
+    }
   }
-  return Status::OK();
+  HANGAR_RETURN_NOT_OK(CheckWritable(name));  // a peer's table: its owner drops it
+  return Status::NotFound("no table '" + name.ToString() + "'");
 }
 
 namespace {

@@ -13,6 +13,7 @@
 // what comes back from Parquet is conformed to it (storage_types.h).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -39,6 +40,13 @@ struct StoreOptions {
   // A memtable flush writes up to this many parts at once (at least
   // kMinFlushPartBytes each): DuckDB writes one Arrow stream on one thread.
   int flush_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  // In a cluster (docs/cluster.md): the folder holding every node's folder
+  // (data_dir is one of them). The tables in the others are this store's
+  // peers: listed and read as their manifests say now, never written.
+  fs::path peers_dir;
+  // Asked before every change this store commits; an error refuses it. A
+  // cluster node answers whether it still owns its folder (fencing).
+  std::function<Status()> fence;
 };
 
 inline constexpr int64_t kMinFlushPartBytes = 8 << 20;
@@ -64,9 +72,22 @@ class TableStore {
  public:
   static Result<std::unique_ptr<TableStore>> Open(StoreOptions options, std::shared_ptr<duckdb::Database> db);
 
+  // A table's current snapshot: one of this store's tables or, in a
+  // cluster, of a peer's (its committed state).
   Result<SnapshotPtr> Snapshot(const QualifiedName& name) const;
-  // Every table's current snapshot, ordered by name.
+  // Every table's current snapshot (peers' included), ordered by name.
   std::vector<SnapshotPtr> List() const;
+  // The node folder (its name: the node's id) holding `name` if a peer
+  // holds it; nullopt if this store does or no one does.
+  std::optional<std::string> PeerOf(const QualifiedName& name) const;
+  // Takes over the tables of a peer's folder whose log has been replayed
+  // and flushed (RecoverFolder): their folders move into this store. A name
+  // this store has already stays where it is (an error says so).
+  // `log_position`: the last LSN of this store's write-ahead log now. An
+  // adopted table's flushed LSN counted in the peer's log; it is set to this,
+  // so that only records this store's log takes from now on are its
+  // (replayed after a crash, and acknowledged `committed` once flushed).
+  Status Adopt(const fs::path& peer_folder, uint64_t log_position);
 
   // Streams `source` into the table (see PutMode). Atomic: on any error
   // nothing of the put is visible or left on disk. Into a primary-key table
@@ -113,7 +134,7 @@ class TableStore {
   // stay after the compacted ones.
   Result<CompactResult> Compact(const std::shared_ptr<Table>& table, bool all);
 
-  // For streaming ingest (ingest.h).
+  // For streaming ingest (ingest.h): this store's own tables.
   std::vector<std::shared_ptr<Table>> Tables() const;
   Result<std::shared_ptr<Table>> FindTable(const QualifiedName& name) const;
   // Writes the memtable rows of `snapshot` (a snapshot of `table`) as
@@ -157,6 +178,12 @@ class TableStore {
                              const std::vector<const DataFile*>& run);
   // FlushMemtable, with the table's memtable_write_mu held.
   Result<SnapshotPtr> FlushLocked(const std::shared_ptr<Table>& table, const SnapshotPtr& snapshot);
+  // OK unless the fence refuses, or `name` is a peer's table (its owner writes it).
+  Status CheckWritable(const QualifiedName& name) const;
+  // Re-reads the peers' folders: tables created or dropped, manifests switched.
+  void RefreshPeers() const;
+  // Registers an own table (with the fence); needs mu_.
+  void AddTable(const QualifiedName& name, std::shared_ptr<Table> table);
   fs::path tables_dir() const { return options_.data_dir / "tables"; }
   fs::path staging_dir() const { return options_.data_dir / "staging"; }
 
@@ -165,6 +192,14 @@ class TableStore {
   std::shared_ptr<MemtableScan> memtable_scan_;
   mutable std::mutex mu_;
   std::map<QualifiedName, std::shared_ptr<Table>> tables_;  // guarded by mu_
+
+  struct PeerTable {
+    std::string node;  // the folder's name
+    std::shared_ptr<Table> table;
+    std::string manifest_text;  // as read: parsed again when it changes
+  };
+  mutable std::mutex peers_mu_;
+  mutable std::map<QualifiedName, PeerTable> peers_;  // guarded by peers_mu_
 };
 
 }  // namespace hangar::store

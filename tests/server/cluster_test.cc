@@ -20,6 +20,7 @@
 #include "kafka/dev_cluster.h"
 #include "kafka/dev_data.h"
 #include "kafka/schemas_topic_registry.h"
+#include "cluster_status.h"
 #include "server_process.h"
 #include "sql/flight_sql_client.h"
 #include "zookeeper_process.h"
@@ -86,18 +87,10 @@ class ClusterTest : public ::testing::Test {
   nlohmann::json StatusOf(int n) {
     auto client = nodes_[n]->Connect();
     LogIn(*client);
-    auto results = client->DoAction(flight::Action{"ClusterStatus", ""});
-    if (!results.ok() || results->empty()) return nlohmann::json();
-    return nlohmann::json::parse((*results)[0].body);
+    return testing::ClusterStatusOf(*client);
   }
   bool WaitForMembers(int n, size_t count, std::chrono::seconds timeout = std::chrono::seconds(20)) {
-    const auto until = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < until) {
-      auto status = StatusOf(n);
-      if (status.is_object() && status["registered"] == true && status["members"].size() == count) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return false;
+    return testing::WaitForMembers([&] { return StatusOf(n); }, count, timeout);
   }
   flight::FlightInfo Info(int n) {
     return nodes_[n]->Connect()->GetFlightInfo(flight::FlightDescriptor::Path({"kafka", "orders"})).value();

@@ -146,6 +146,21 @@ class ServerProcess {
     ::kill(pid_, signal);
     return Wait();
   }
+  // Waits up to `timeout` for the process to exit by itself: its wait
+  // status, or -1 if it still runs.
+  int WaitFor(std::chrono::milliseconds timeout) {
+    const auto until = std::chrono::steady_clock::now() + timeout;
+    while (pid_ > 0) {
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return status;
+      }
+      if (std::chrono::steady_clock::now() > until) return -1;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return -1;
+  }
   // Waits for the process to exit by itself.
   int Wait() {
     if (pid_ <= 0) return -1;

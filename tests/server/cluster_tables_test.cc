@@ -1,0 +1,310 @@
+// Tables shared by a cluster: three `hangar serve` nodes coordinated by a
+// real ZooKeeper, their tables in one shared data directory
+// (--shared-data-dir). Writes through any node land exactly once on the
+// table's node and every node reads them; killing that node during ingest
+// loses nothing it acknowledged at `disk` (a live node adopts its folder and
+// replays its log), checked row by row; after a ZooKeeper restart the nodes
+// hold their own folders again and no table has two writers.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "arrow/array_access.h"
+#include "cluster_status.h"
+#include "server_process.h"
+#include "sql/flight_sql_client.h"
+#include "store/store_test_util.h"
+#include "zookeeper_process.h"
+
+namespace hangar {
+namespace {
+
+namespace fs = std::filesystem;
+using store::testing::EventSchema;
+using store::testing::Events;
+using testing::ServerProcess;
+using testing::TempDataDir;
+using zookeeper_process::FreePort;
+using zookeeper_process::ZooKeeperProcess;
+
+constexpr int kNodes = 3;
+
+class ClusterTablesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    zookeeper_ = std::make_unique<ZooKeeperProcess>(dir_.path() / "zookeeper");
+    ASSERT_GT(zookeeper_->port(), 0);
+    for (int n = 0; n < kNodes; ++n) ports_[n] = FreePort();
+    for (int n = 0; n < kNodes; ++n) StartNode(n);
+    for (int n = 0; n < kNodes; ++n) ASSERT_TRUE(WaitForMembers(n, kNodes)) << "node " << n;
+  }
+
+  void StartNode(int n) {
+    const std::vector<std::string> flags = {
+        "--listen", "127.0.0.1:" + std::to_string(ports_[n]), "--cluster", zookeeper_->url("/hangar-tables"),
+        "--cluster-session-timeout", "2", "--shared-data-dir", shared().string(), "--access-log", "off",
+        "--metrics-listen", "off"};
+    nodes_[n] = std::make_unique<ServerProcess>((dir_.path() / ("node" + std::to_string(n))).string(),
+                                                std::map<std::string, std::string>{}, flags);
+    ASSERT_TRUE(nodes_[n]->started()) << nodes_[n]->startup_log();
+  }
+  fs::path shared() const { return dir_.path() / "shared"; }
+  std::string NodeId(int n) const { return "grpc_127.0.0.1_" + std::to_string(ports_[n]); }
+
+  nlohmann::json StatusOf(int n) { return testing::ClusterStatusOf(*nodes_[n]->Connect()); }
+  bool WaitForMembers(int n, size_t count, std::chrono::seconds timeout = std::chrono::seconds(30)) {
+    return testing::WaitForMembers([&] { return StatusOf(n); }, count, timeout);
+  }
+
+  // Waits until a node other than `owner` alone holds `name` (it adopted
+  // the folder); the holders then.
+  std::vector<int> WaitForAdoption(const std::string& name, int owner) const {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(40);
+    std::vector<int> now;
+    while (std::chrono::steady_clock::now() < until) {
+      now = Holders(name);
+      if (now.size() == 1 && now[0] != owner) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    return now;
+  }
+
+  // The nodes whose folder holds table `name` (on the shared disk).
+  std::vector<int> Holders(const std::string& name) const {
+    std::vector<int> out;
+    for (int n = 0; n < kNodes; ++n) {
+      std::error_code ec;
+      for (const auto& entry : fs::directory_iterator(shared() / "nodes" / NodeId(n) / "tables", ec))
+        if (entry.path().filename().string().starts_with(name + "-")) out.push_back(n);
+    }
+    return out;
+  }
+
+  static void CreateEvents(flight::FlightClient& client) {
+    auto results = client.DoAction(flight::Action{
+        "CreateTable", R"({"name": "events", "schema_json": {"fields": [{"name": "id", "type": "int64", "nullable": false},
+                                                                        {"name": "what", "type": "utf8"}]}})"});
+    ASSERT_TRUE(results.ok()) << results.status().ToString();
+  }
+
+  // Streams `batches` into `events` through `client` at `durability`; the
+  // batches acknowledged OK at that level, by index. Stops early (the stream
+  // broke) without failing. `pause`: between batches.
+  static std::set<int64_t> Ingest(flight::FlightClient& client, const std::vector<arrow::RecordBatchPtr>& batches,
+                                  const std::string& durability, Status* ended = nullptr,
+                                  std::chrono::milliseconds pause = std::chrono::milliseconds(0)) {
+    std::set<int64_t> acked;
+    auto stream = client.DoExchange(flight::FlightDescriptor::Path({"events"}));
+    if (!stream.ok()) {
+      if (ended) *ended = stream.status();
+      return acked;
+    }
+    std::thread reader([&] {
+      while (true) {
+        auto chunk = (*stream)->Next();
+        if (!chunk.ok() && ended) *ended = chunk.status();
+        if (!chunk.ok() || chunk->end()) break;
+        if (!chunk->app_metadata) continue;
+        auto ack = nlohmann::json::parse(chunk->app_metadata->view());
+        if (ack["error"].is_null() && ack["durability_level"] == durability) acked.insert(ack["batch"].get<int64_t>());
+      }
+    });
+    Status st = (*stream)->WriteMetadata(arrow::Buffer::FromString(R"({"requested_durability": ")" + durability + "\"}"));
+    for (size_t i = 0; st.ok() && i < batches.size(); ++i) {
+      if (i == 0) st = (*stream)->Begin(EventSchema());
+      if (st.ok()) st = (*stream)->WriteRecordBatch(*batches[i]);
+      std::this_thread::sleep_for(pause);
+    }
+    if (st.ok()) (void)(*stream)->DoneWriting();
+    reader.join();
+    return acked;
+  }
+
+  // Every id node `n` reads of `events` (every endpoint, where GetFlightInfo says).
+  std::vector<int64_t> ReadIds(int n) {
+    auto client = nodes_[n]->Connect();
+    auto info = client->GetFlightInfo(flight::FlightDescriptor::Path({"events"}));
+    EXPECT_TRUE(info.ok()) << info.status().ToString();
+    std::vector<int64_t> ids;
+    if (!info.ok()) return ids;
+    for (const auto& endpoint : info->endpoints) {
+      auto batches = client->DoGet(endpoint.ticket).value()->ReadAll();
+      EXPECT_TRUE(batches.ok()) << batches.status().ToString();
+      if (!batches.ok()) continue;
+      for (const auto& b : *batches)
+        for (int64_t r = 0; r < b->num_rows; ++r) ids.push_back(arrow::LoadInteger(*b->column(0), b->column(0)->offset + r));
+    }
+    std::sort(ids.begin(), ids.end());
+    return ids;
+  }
+
+  TempDataDir dir_;
+  std::unique_ptr<ZooKeeperProcess> zookeeper_;
+  int ports_[kNodes] = {};
+  std::unique_ptr<ServerProcess> nodes_[kNodes];
+};
+
+TEST_F(ClusterTablesTest, WritesThroughAnyNodeLandOnceOnTheTablesNodeAndEveryNodeReadsThem) {
+  CreateEvents(*nodes_[0]->Connect());
+  const auto holders = Holders("default.events");
+  ASSERT_EQ(holders.size(), 1u);
+  // Created once: asking another node again is "already exists", from the table's node.
+  auto again = nodes_[2]->Connect()->DoAction(flight::Action{
+      "CreateTable", R"({"name": "events", "schema_json": {"fields": [{"name": "id", "type": "int64"}]}})"});
+  EXPECT_EQ(again.status().code(), StatusCode::kAlreadyExists) << again.status().ToString();
+
+  // Each node streams its own ids, acknowledged once committed; one more
+  // node puts a dataset.
+  std::vector<int64_t> expected;
+  for (int n = 0; n < kNodes; ++n) {
+    std::vector<arrow::RecordBatchPtr> batches;
+    for (int b = 0; b < 5; ++b) {
+      batches.push_back(Events(n * 10000 + b * 100, 100));
+      for (int64_t id = n * 10000 + b * 100; id < n * 10000 + b * 100 + 100; ++id) expected.push_back(id);
+    }
+    Status ended;
+    EXPECT_EQ(Ingest(*nodes_[n]->Connect(), batches, "committed", &ended).size(), 5u) << n << " " << ended.ToString();
+  }
+  const int other = (holders[0] + 1) % kNodes;
+  auto writer = nodes_[other]->Connect()->DoPut(flight::FlightDescriptor::Path({"events"}), EventSchema()).value();
+  ASSERT_TRUE(writer->WriteRecordBatch(*Events(50000, 250)).ok());
+  ASSERT_TRUE(writer->DoneWriting().ok());
+  auto result = writer->ReadResult();
+  ASSERT_TRUE(writer->Close().ok());
+  ASSERT_TRUE(result.ok() && *result);
+  EXPECT_EQ(nlohmann::json::parse(**result)["rows"], 250);
+  for (int64_t id = 50000; id < 50250; ++id) expected.push_back(id);
+  std::sort(expected.begin(), expected.end());
+
+  // Still one folder holds it; every node reads every row exactly once.
+  EXPECT_EQ(Holders("default.events"), holders);
+  for (int n = 0; n < kNodes; ++n) EXPECT_EQ(ReadIds(n), expected) << "node " << n;
+  // SQL on a node that does not hold the table sees it too.
+  int64_t rows = -1, distinct = -1;
+  Status st = sql::RunClientQuery(
+      *nodes_[other]->Connect(), "SELECT count(*) AS n, count(DISTINCT id) AS d FROM events",
+      [](const arrow::SchemaPtr&) { return Status::OK(); },
+      [&](const arrow::RecordBatch& batch) {
+        rows = arrow::LoadInteger(*batch.column(0), 0);
+        distinct = arrow::LoadInteger(*batch.column(1), 0);
+        return Status::OK();
+      });
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(rows, static_cast<int64_t>(expected.size()));
+  EXPECT_EQ(distinct, static_cast<int64_t>(expected.size()));
+}
+
+TEST_F(ClusterTablesTest, KillingTheTablesNodeDuringIngestLosesNothingAckedAtDisk) {
+  CreateEvents(*nodes_[0]->Connect());
+  const auto holders = Holders("default.events");
+  ASSERT_EQ(holders.size(), 1u);
+  const int owner = holders[0];
+  const int via = (owner + 1) % kNodes;  // streams go through another node: forwarded
+  // Up to 2,000 batches of 50 rows, a few milliseconds apart; the owner is
+  // killed while they flow.
+  std::vector<arrow::RecordBatchPtr> batches;
+  for (int b = 0; b < 2000; ++b) batches.push_back(Events(b * 50, 50));
+  std::set<int64_t> acked;
+  Status ended;
+  std::thread writer(
+      [&] { acked = Ingest(*nodes_[via]->Connect(), batches, "disk", &ended, std::chrono::milliseconds(2)); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  nodes_[owner]->Kill(SIGKILL);
+  writer.join();
+  EXPECT_FALSE(ended.ok()) << "the stream should have broken with its writer";
+  ASSERT_GT(acked.size(), 20u) << ended.ToString();
+  ASSERT_LT(acked.size(), batches.size());
+
+  // A live node adopts the dead node's folder: the table moves to it.
+  const auto now = WaitForAdoption("default.events", owner);
+  ASSERT_EQ(now.size(), 1u);
+  ASSERT_NE(now[0], owner) << nodes_[via]->log();
+
+  // Row by row: every batch acknowledged at `disk` is there exactly once,
+  // and every batch there is whole (nothing unacknowledged in part).
+  const int reader = now[0] == via ? (via + 1) % kNodes : via;
+  ASSERT_NE(reader, owner);
+  std::map<int64_t, int> seen;
+  for (int64_t id : ReadIds(reader)) ++seen[id];
+  for (int64_t b : acked)
+    for (int64_t id = b * 50; id < b * 50 + 50; ++id) ASSERT_EQ(seen[id], 1) << "id " << id << " of acked batch " << b;
+  for (const auto& [id, times] : seen) {
+    EXPECT_EQ(times, 1) << id;
+    for (int64_t other = id / 50 * 50; other < id / 50 * 50 + 50; ++other) EXPECT_EQ(seen.count(other), 1u) << other;
+  }
+  // And the table takes writes again, through any live node.
+  EXPECT_EQ(Ingest(*nodes_[reader]->Connect(), {Events(100000, 10)}, "committed").size(), 1u);
+  EXPECT_EQ(ReadIds(now[0]).back(), 100009);
+}
+
+TEST_F(ClusterTablesTest, AfterAZooKeeperRestartEachNodeHoldsItsOwnFolderAndNoTableHasTwoWriters) {
+  CreateEvents(*nodes_[0]->Connect());
+  const auto holders = Holders("default.events");
+  ASSERT_EQ(holders.size(), 1u);
+  ASSERT_EQ(Ingest(*nodes_[0]->Connect(), {Events(0, 100)}, "committed").size(), 1u);
+  std::map<int, std::string> epochs;
+  for (int n = 0; n < kNodes; ++n) epochs[n] = store::ReadWholeFile(shared() / "nodes" / NodeId(n) / "epoch").value();
+  zookeeper_->Kill();
+  // Longer than the session timeout: every session (and every lock) is gone.
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  // Cut off, no node writes: the table's node refuses, whoever is asked.
+  Status ended;
+  EXPECT_TRUE(Ingest(*nodes_[holders[0]]->Connect(), {Events(500, 10)}, "disk", &ended).empty());
+  ASSERT_TRUE(zookeeper_->Start());
+  for (int n = 0; n < kNodes; ++n) ASSERT_TRUE(WaitForMembers(n, kNodes)) << "node " << n << " " << StatusOf(n).dump();
+  // Past the time a gone node's folder would be adopted: none was; each
+  // node still holds its own folder (ZooKeeper restored the sessions, or a
+  // node took its lock again under a later epoch), and all are up.
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  EXPECT_EQ(Holders("default.events"), holders);
+  for (int n = 0; n < kNodes; ++n) {
+    const std::string epoch = store::ReadWholeFile(shared() / "nodes" / NodeId(n) / "epoch").value();
+    EXPECT_GE(std::stoll(epoch), std::stoll(epochs[n])) << n;
+    EXPECT_TRUE(WaitForMembers(n, kNodes, std::chrono::seconds(1))) << n;
+    EXPECT_EQ(nodes_[n]->log().find("adopt"), std::string::npos) << nodes_[n]->log();
+  }
+  // Writes through every node land once, on the one writer.
+  for (int n = 0; n < kNodes; ++n)
+    EXPECT_EQ(Ingest(*nodes_[n]->Connect(), {Events(1000 + n * 10, 10)}, "committed").size(), 1u) << n;
+  const auto ids = ReadIds((holders[0] + 1) % kNodes);
+  EXPECT_EQ(ids.size(), 130u);
+  EXPECT_EQ(std::set<int64_t>(ids.begin(), ids.end()).size(), 130u);
+}
+
+TEST_F(ClusterTablesTest, ANodeFrozenPastItsSessionIsFencedOutAndExitsWhenItWakes) {
+  CreateEvents(*nodes_[0]->Connect());
+  const auto holders = Holders("default.events");
+  ASSERT_EQ(holders.size(), 1u);
+  const int owner = holders[0];
+  const int other = (owner + 1) % kNodes;
+  // Acknowledged at `disk` only: these rows are in the owner's log alone.
+  ASSERT_EQ(Ingest(*nodes_[owner]->Connect(), {Events(0, 100), Events(100, 100)}, "disk").size(), 2u);
+  const std::string epoch = store::ReadWholeFile(shared() / "nodes" / NodeId(owner) / "epoch").value();
+  // Frozen (a long GC pause, a stalled VM): its session expires, and a live
+  // node adopts its folder under a later epoch.
+  ::kill(nodes_[owner]->pid(), SIGSTOP);
+  const auto now = WaitForAdoption("default.events", owner);
+  ASSERT_EQ(now.size(), 1u);
+  ASSERT_NE(now[0], owner);
+  EXPECT_GT(std::stoll(store::ReadWholeFile(shared() / "nodes" / NodeId(owner) / "epoch").value()), std::stoll(epoch));
+  // Woken, it finds its folder was another's meanwhile: it writes nothing
+  // more and exits (75), to start afresh.
+  ::kill(nodes_[owner]->pid(), SIGCONT);
+  const int status = nodes_[owner]->WaitFor(std::chrono::seconds(20));
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  EXPECT_EQ(WEXITSTATUS(status), 75);
+  // The adopter has every row the frozen node acknowledged, once; the
+  // table takes writes through the node that is left.
+  EXPECT_EQ(Ingest(*nodes_[other]->Connect(), {Events(200, 10)}, "committed").size(), 1u);
+  const auto ids = ReadIds(other);
+  ASSERT_EQ(ids.size(), 210u);
+  for (int64_t i = 0; i < 210; ++i) EXPECT_EQ(ids[i], i);
+}
+
+}  // namespace
+}  // namespace hangar
