@@ -84,7 +84,7 @@ int RunStatus(const Args& args) {
 
 int RunCluster(const Args& args) {
   int exit = 0;
-  auto s = OpenSession("cluster", "usage: hangar cluster status [--json] [options]   the cluster's nodes and partitions",
+  auto s = OpenSession("cluster", "usage: hangar cluster status [--json] [options]   the cluster's nodes, partitions and tables",
                        args, {}, {"json"}, 1, 1, &exit);
   if (!s) return exit;
   if (s->flags.positional()[0] != "status") return Fail("cluster", Status::Invalid("unknown subcommand '" + s->flags.positional()[0] + "' (status)"));
@@ -98,6 +98,11 @@ int RunCluster(const Args& args) {
                 m["partitions"].size());
     for (const auto& p : m["partitions"]) std::printf(" %s", p.get<std::string>().c_str());
     std::printf("\n");
+    if (m.contains("tables")) {
+      std::printf("  %-28s writes %zu tables:", "", m["tables"].size());
+      for (const auto& t : m["tables"]) std::printf(" %s", t.get<std::string>().c_str());
+      std::printf("\n");
+    }
   }
   return 0;
 }

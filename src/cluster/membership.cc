@@ -195,6 +195,11 @@ Status Membership::Join() {
   return Status::OK();
 }
 
+void Membership::SetRejoinGate(std::function<bool()> gate) {
+  std::lock_guard lock(mu_);
+  rejoin_gate_ = std::move(gate);
+}
+
 void Membership::Leave() {
   std::shared_ptr<Session> session;
   {
@@ -335,6 +340,7 @@ void Membership::Run() {
   };
   const std::chrono::milliseconds grace = options_.session_timeout * 2 / 3;
   bool session_registered = options_.join_at_start;  // Start registered it
+  bool first_session = true;                         // Join registers it
   auto last_report = Clock::now();
   auto wait = [this](std::chrono::milliseconds d) {
     std::unique_lock lock(mu_);
@@ -357,6 +363,7 @@ void Membership::Run() {
       auto fresh = OpenSession();
       if (fresh.ok()) session = std::move(*fresh);
       session_registered = false;
+      first_session = false;
       if (session == nullptr) {
         wait(std::chrono::milliseconds(500));
         continue;
@@ -366,9 +373,15 @@ void Membership::Run() {
       dirty_ = true;
     }
     bool join;
+    std::function<bool()> gate;
     {
       std::lock_guard lock(mu_);
       join = join_;
+      if (!first_session) gate = rejoin_gate_;
+    }
+    if (join && !session_registered && gate && !gate()) {
+      wait(std::chrono::milliseconds(250));
+      continue;
     }
     if (join && !session_registered) {
       if (Status st = Register(*session); st.ok()) {

@@ -53,6 +53,10 @@ class Membership {
   static Result<std::unique_ptr<Membership>> Start(MembershipOptions options);
   // Registers (when Start did not); waits until the node is a member.
   Status Join();
+  // Asked before the node registers again with a new session (after one
+  // expired): false holds the registration back (asked again shortly). A
+  // node that writes under a lock rejoins only once it holds it again.
+  void SetRejoinGate(std::function<bool()> gate);
   // Leaves the members (its znode goes at once) but keeps the session and
   // its locks: a node shutting down stops getting work first, and lets go of
   // what it locked only when it closes (the destructor).
@@ -102,6 +106,7 @@ class Membership {
   bool stop_ = false;            // guarded by mu_
   bool dirty_ = true;            // guarded by mu_: the children changed
   bool join_ = false;            // guarded by mu_: registering is wanted
+  std::function<bool()> rejoin_gate_;  // guarded by mu_
   // The thread's session, shared with Lock and Unlock; guarded by mu_.
   std::shared_ptr<Session> session_;
   std::thread thread_;

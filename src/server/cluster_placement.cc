@@ -37,7 +37,8 @@ std::vector<flight::Location> ClusterPlacement::LocationsFor(const std::string& 
   return out;
 }
 
-Result<std::string> ClusterPlacement::StatusJson(TopicFlights* topics) const {
+Result<std::string> ClusterPlacement::StatusJson(TopicFlights* topics,
+                                                 const std::map<std::string, std::vector<std::string>>* tables) const {
   auto membership = this->membership();
   if (membership == nullptr) return Status::Unavailable("this node has not joined its cluster yet");
   const auto members = membership->members();
@@ -54,8 +55,13 @@ Result<std::string> ClusterPlacement::StatusJson(TopicFlights* topics) const {
       }
   }
   nlohmann::json list = nlohmann::json::array();
-  for (const auto& m : members)
+  for (const auto& m : members) {
     list.push_back({{"id", m.id}, {"location", m.location}, {"load", m.load}, {"partitions", owned[m.id]}});
+    if (tables != nullptr) {
+      auto it = tables->find(m.id);
+      list.back()["tables"] = it == tables->end() ? std::vector<std::string>{} : it->second;
+    }
+  }
   return nlohmann::json{{"self", membership->self_id()},
                         {"registered", membership->registered()},
                         {"members", std::move(list)}}

@@ -7,6 +7,7 @@
 // rows.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -34,8 +35,11 @@ class ClusterPlacement {
   // Membership's view, or null before Attach.
   std::shared_ptr<cluster::Membership> membership() const;
   // JSON {"self", "registered", "members": [{"id", "location", "load",
-  // "partitions": ["kafka.orders/0", ...]}]}: what `hangar cluster status` prints.
-  Result<std::string> StatusJson(TopicFlights* topics) const;
+  // "partitions": ["kafka.orders/0", ...]}]}: what `hangar cluster status`
+  // prints. With `tables` (node id -> the tables it writes; a cluster
+  // sharing its tables), each member also lists its "tables".
+  Result<std::string> StatusJson(TopicFlights* topics,
+                                 const std::map<std::string, std::vector<std::string>>* tables = nullptr) const;
 
  private:
   mutable std::mutex mu_;

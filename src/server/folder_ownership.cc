@@ -26,10 +26,18 @@ Status WriteFolderEpoch(const fs::path& folder, int64_t epoch) {
   return store::WriteFileAtomic(folder / kEpochFile, std::to_string(epoch) + "\n");
 }
 
-Result<std::unique_ptr<FolderOwnership>> FolderOwnership::Acquire(std::shared_ptr<cluster::Membership> membership,
+Result<std::shared_ptr<FolderOwnership>> FolderOwnership::Acquire(std::shared_ptr<cluster::Membership> membership,
                                                                   FolderOwnershipOptions options,
                                                                   std::chrono::milliseconds wait) {
-  std::unique_ptr<FolderOwnership> ownership(new FolderOwnership(std::move(membership), std::move(options)));
+  std::shared_ptr<FolderOwnership> ownership(new FolderOwnership(std::move(membership), std::move(options)));
+  // After a session expired, the node rejoins only once it holds its folder
+  // again (or learns it was adopted, and exits).
+  ownership->membership_->SetRejoinGate([weak = std::weak_ptr<FolderOwnership>(ownership)] {
+    auto self = weak.lock();
+    if (!self) return true;  // closing: nothing to hold
+    auto held = self->HoldOwnFolder(false);
+    return held.ok() && *held;
+  });
   const auto until = std::chrono::steady_clock::now() + wait;
   bool said = false;
   while (true) {
@@ -45,7 +53,10 @@ Result<std::unique_ptr<FolderOwnership>> FolderOwnership::Acquire(std::shared_pt
   }
 }
 
-FolderOwnership::~FolderOwnership() { Stop(); }
+FolderOwnership::~FolderOwnership() {
+  Stop();
+  membership_->SetRejoinGate(nullptr);
+}
 
 void FolderOwnership::Stop() {
   if (periodic_) periodic_->Stop();
@@ -175,6 +186,17 @@ Status FolderOwnership::Adopt(const std::string& node_id) {
   HANGAR_RETURN_NOT_OK(st);
   log::Info("adopted a gone node's tables", {{"node", node_id}});
   return unlocked;
+}
+
+std::map<std::string, std::vector<std::string>> FolderOwnership::TablesByNode() const {
+  std::map<std::string, std::vector<std::string>> out;
+  auto store = store_.lock();
+  if (!store) return out;
+  for (const auto& snapshot : store->List()) {
+    auto peer = store->PeerOf(snapshot->name);
+    out[peer.value_or(membership_->self_id())].push_back(snapshot->name.ToString());
+  }
+  return out;
 }
 
 Result<std::optional<std::string>> FolderOwnership::WriterOf(const store::QualifiedName& name) const {

@@ -46,12 +46,12 @@ struct FolderOwnershipOptions {
   std::function<void(const std::string& why)> on_lost;
 };
 
-class FolderOwnership {
+class FolderOwnership : public std::enable_shared_from_this<FolderOwnership> {
  public:
   // Takes this node's folder's lock (waiting, up to `wait`, while another
   // node adopts the folder) and stamps the folder with its epoch. Call before
   // the store opens the folder.
-  static Result<std::unique_ptr<FolderOwnership>> Acquire(std::shared_ptr<cluster::Membership> membership,
+  static Result<std::shared_ptr<FolderOwnership>> Acquire(std::shared_ptr<cluster::Membership> membership,
                                                           FolderOwnershipOptions options,
                                                           std::chrono::milliseconds wait);
   ~FolderOwnership();
@@ -75,6 +75,9 @@ class FolderOwnership {
   // the location of the node that does. UNAVAILABLE if that node is gone
   // and its folder not adopted yet.
   Result<std::optional<std::string>> WriterOf(const store::QualifiedName& name) const;
+
+  // The tables each node writes (by node id), as the folders hold them now.
+  std::map<std::string, std::vector<std::string>> TablesByNode() const;
 
   // Folders this node adopted since it started.
   int64_t adopted() const;

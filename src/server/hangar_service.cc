@@ -380,7 +380,9 @@ Result<std::vector<flight::ActionResult>> HangarService::DoAction(const flight::
   }
   if (action.type == "ClusterStatus") {
     if (!cluster_) return Status::FailedPrecondition("this server is not part of a cluster (start it with --cluster)");
-    HANGAR_ASSIGN_OR_RETURN(auto text, cluster_->StatusJson(topics_.get()));
+    std::map<std::string, std::vector<std::string>> tables;
+    if (folders_) tables = folders_->TablesByNode();
+    HANGAR_ASSIGN_OR_RETURN(auto text, cluster_->StatusJson(topics_.get(), folders_ ? &tables : nullptr));
     return std::vector<flight::ActionResult>{{std::move(text)}};
   }
   if (action.type == "ServerStatus") {

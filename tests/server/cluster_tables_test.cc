@@ -74,6 +74,19 @@ class ClusterTablesTest : public ::testing::Test {
     return now;
   }
 
+  // Every node's ClusterStatus names node `writer`, and no other, as
+  // writing table `name`.
+  void ExpectOneWriterEverywhere(const std::string& name, int writer) {
+    for (int n = 0; n < kNodes; ++n) {
+      std::vector<std::string> writers;
+      const nlohmann::json status = StatusOf(n);
+      for (const auto& m : status["members"])
+        for (const auto& t : m.value("tables", nlohmann::json::array()))
+          if (t == name) writers.push_back(m["id"]);
+      EXPECT_EQ(writers, std::vector<std::string>{NodeId(writer)}) << "as node " << n << " sees it: " << status.dump();
+    }
+  }
+
   // The nodes whose folder holds table `name` (on the shared disk).
   std::vector<int> Holders(const std::string& name) const {
     std::vector<int> out;
@@ -181,8 +194,10 @@ TEST_F(ClusterTablesTest, WritesThroughAnyNodeLandOnceOnTheTablesNodeAndEveryNod
   for (int64_t id = 50000; id < 50250; ++id) expected.push_back(id);
   std::sort(expected.begin(), expected.end());
 
-  // Still one folder holds it; every node reads every row exactly once.
+  // Still one folder holds it, one writer as every node sees it; every node
+  // reads every row exactly once.
   EXPECT_EQ(Holders("default.events"), holders);
+  ExpectOneWriterEverywhere("default.events", holders[0]);
   for (int n = 0; n < kNodes; ++n) EXPECT_EQ(ReadIds(n), expected) << "node " << n;
   // SQL on a node that does not hold the table sees it too.
   int64_t rows = -1, distinct = -1;
@@ -262,6 +277,7 @@ TEST_F(ClusterTablesTest, AfterAZooKeeperRestartEachNodeHoldsItsOwnFolderAndNoTa
   // node took its lock again under a later epoch), and all are up.
   std::this_thread::sleep_for(std::chrono::seconds(3));
   EXPECT_EQ(Holders("default.events"), holders);
+  ExpectOneWriterEverywhere("default.events", holders[0]);
   for (int n = 0; n < kNodes; ++n) {
     const std::string epoch = store::ReadWholeFile(shared() / "nodes" / NodeId(n) / "epoch").value();
     EXPECT_GE(std::stoll(epoch), std::stoll(epochs[n])) << n;
@@ -298,6 +314,9 @@ TEST_F(ClusterTablesTest, ANodeFrozenPastItsSessionIsFencedOutAndExitsWhenItWake
   const int status = nodes_[owner]->WaitFor(std::chrono::seconds(20));
   ASSERT_TRUE(WIFEXITED(status)) << status;
   EXPECT_EQ(WEXITSTATUS(status), 75);
+  // Without rejoining first: a node registers again only holding its folder.
+  EXPECT_EQ(nodes_[owner]->log().find("joined the cluster"), std::string::npos) << nodes_[owner]->log();
+  EXPECT_NE(nodes_[owner]->log().find("was adopted by another node"), std::string::npos) << nodes_[owner]->log();
   // The adopter has every row the frozen node acknowledged, once; the
   // table takes writes through the node that is left.
   EXPECT_EQ(Ingest(*nodes_[other]->Connect(), {Events(200, 10)}, "committed").size(), 1u);
