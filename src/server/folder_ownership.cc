@@ -63,6 +63,8 @@ void FolderOwnership::Stop() {
 }
 
 Result<bool> FolderOwnership::HoldOwnFolder(bool starting) {
+  // The background thread and the membership's rejoin gate both call this.
+  std::lock_guard holding(hold_mu_);
   const int64_t session = membership_->session_id();
   {
     std::lock_guard lock(mu_);

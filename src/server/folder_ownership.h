@@ -99,6 +99,7 @@ class FolderOwnership : public std::enable_shared_from_this<FolderOwnership> {
   std::weak_ptr<store::Ingest> ingest_;
   std::shared_ptr<duckdb::Database> db_;
 
+  std::mutex hold_mu_;  // one HoldOwnFolder at a time
   mutable std::mutex mu_;
   int64_t epoch_ = 0;          // of the own folder's lock; guarded by mu_
   int64_t locked_session_ = 0; // the session holding it; guarded by mu_

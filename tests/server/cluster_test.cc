@@ -20,6 +20,8 @@
 #include "kafka/dev_cluster.h"
 #include "kafka/dev_data.h"
 #include "kafka/schemas_topic_registry.h"
+#include "cluster/membership.h"
+#include "cluster/rendezvous.h"
 #include "cluster_status.h"
 #include "server_process.h"
 #include "sql/flight_sql_client.h"
@@ -155,16 +157,25 @@ class ClusterTest : public ::testing::Test {
 TEST_F(ClusterTest, EndpointsSpreadOverEveryNodeAndParallelReadsGetEveryRowOnce) {
   const auto info = Info(0);
   ASSERT_EQ(info.endpoints.size(), static_cast<size_t>(kPartitions));
-  std::map<std::string, int> owned;
-  for (const auto& endpoint : info.endpoints) {
-    ASSERT_EQ(endpoint.locations.size(), 3u);  // the owner, then two fallbacks
-    std::set<std::string> distinct;
-    for (const auto& l : endpoint.locations) distinct.insert(l.uri);
-    EXPECT_EQ(distinct.size(), 3u);
-    ++owned[endpoint.locations[0].uri];
+  // Each partition's locations are the members ranked by rendezvous hashing
+  // for it, owner first. (Whether every node owns some of 12 partitions
+  // depends on the ports the nodes got: 2.3% of the time one owns none.)
+  std::vector<std::string> ids;
+  std::map<std::string, std::string> location_of;
+  for (int n = 0; n < 3; ++n) {
+    ids.push_back(cluster::MemberId(Location(n)));
+    location_of[ids.back()] = Location(n);
   }
-  EXPECT_EQ(owned.size(), 3u) << "every node owns some partitions";
-  for (int n = 0; n < 3; ++n) EXPECT_GT(owned[Location(n)], 0) << Location(n);
+  std::map<std::string, int> owned;
+  for (int p = 0; p < kPartitions; ++p) {
+    const auto& endpoint = info.endpoints[p];
+    std::vector<std::string> expected, got;
+    for (const auto& id : cluster::RankMembers("kafka.orders/" + std::to_string(p), ids)) expected.push_back(location_of[id]);
+    for (const auto& l : endpoint.locations) got.push_back(l.uri);
+    EXPECT_EQ(got, expected) << "partition " << p;  // the owner, then two fallbacks
+    ++owned[endpoint.locations.at(0).uri];
+  }
+  EXPECT_GE(owned.size(), 2u) << "the partitions are spread";
   // Every node places every partition the same way.
   for (int n = 1; n < 3; ++n) {
     const auto other = Info(n);
@@ -195,7 +206,7 @@ TEST_F(ClusterTest, APureScanQueryIsSplitByPartitionOverTheNodesAndOtherQueriesR
     ASSERT_EQ(endpoint.locations.size(), 3u);
     owners.insert(endpoint.locations[0].uri);
   }
-  EXPECT_EQ(owners.size(), 3u);
+  EXPECT_GE(owners.size(), 2u);  // spread (which nodes own some depends on their ports)
   // Each node runs its share; together every matching row, once.
   int failed = 0;
   ExpectEveryRowOnce(*info, &failed, kRecords / 5);
@@ -282,7 +293,7 @@ TEST_F(ClusterAuthTest, ATokenFromOneNodeOpensEveryEndpointOnEveryNode) {
   ASSERT_TRUE(info.ok()) << info.status().ToString();
   std::set<std::string> owners;
   for (const auto& endpoint : info->endpoints) owners.insert(endpoint.locations.at(0).uri);
-  EXPECT_EQ(owners.size(), 3u);
+  EXPECT_GE(owners.size(), 2u);  // spread (which nodes own some depends on their ports)
   // The token node 0 issued is good on nodes 1 and 2: no second login.
   int failed = 0;
   ExpectEveryRowOnce(*info, &failed, kRecords, *token);
