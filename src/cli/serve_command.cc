@@ -201,6 +201,20 @@ Result<std::string> FixedLocation(const Flags& flags) {
   return std::string(flags.Get("tls-cert") ? "grpc+tls://" : "grpc://") + listen;
 }
 
+// How this node reaches the others when it forwards writes: TLS roots from
+// --cluster-tls-ca, and its own certificate where the nodes ask for one.
+Result<flight::ClientOptions> ForwardingOptions(const Flags& flags) {
+  flight::ClientOptions options;
+  if (auto roots = flags.Get("cluster-tls-ca")) {
+    HANGAR_ASSIGN_OR_RETURN(options.tls_root_certs, store::ReadWholeFile(*roots));
+  }
+  if (flags.Get("tls-client-ca")) {
+    HANGAR_ASSIGN_OR_RETURN(options.tls_cert_chain, store::ReadWholeFile(*flags.Get("tls-cert")));
+    HANGAR_ASSIGN_OR_RETURN(options.tls_private_key, store::ReadWholeFile(*flags.Get("tls-key")));
+  }
+  return options;
+}
+
 // Tables shared over the cluster (--shared-data-dir): connects to ZooKeeper
 // (joining only once the server listens) and holds this node's folder.
 struct SharedTables {
@@ -371,7 +385,11 @@ int RunServe(const Args& args) {
     placement = std::make_shared<server::ClusterPlacement>();
     service->SetCluster(placement);
   }
-  if (shared.folders) service->SetTableOwners(shared.folders, server::TableForwarding());
+  if (shared.folders) {
+    auto forwarding = ForwardingOptions(flags);
+    if (!forwarding.ok()) return Fail("cannot read the cluster's TLS files: " + forwarding.status().message());
+    service->SetTableOwners(shared.folders, server::TableForwarding(*forwarding));
+  }
   auto metrics_endpoint = StartMetrics(config);
   if (!metrics_endpoint.ok()) return Fail(metrics_endpoint.status().message());
   auto server = flight::FlightServer::Start(*options, service);

@@ -67,6 +67,10 @@ const std::vector<Setting>& ServeSettings() {
        "others' there; writes go to a table's node, and a gone node's tables move to a live one (docs/cluster.md). "
        "Needs --cluster and a fixed port or --advertise.",
        "Cluster"},
+      {"cluster-tls-ca", "FILE", "",
+       "PEM roots a node verifies the other nodes' TLS certificates with when it forwards writes to them (default: "
+       "the system's). With --tls-client-ca the node presents its own --tls-cert to them.",
+       "Cluster"},
       // --- security
       {"users", "FILE", "", "Users file: turns on Basic->Bearer authentication (create it with `hangar user add`).",
        "Security"},

@@ -101,9 +101,9 @@ class ServerProcess {
       const std::string kafka_line = "development Kafka cluster at ";
       if (const auto k = text.find(kafka_line); k != std::string::npos)
         kafka_ = text.substr(k + kafka_line.size(), text.find(' ', k + kafka_line.size()) - k - kafka_line.size());
-      const auto at = text.find("grpc://");
+      const auto at = text.find("://");  // grpc:// or grpc+tls://
       if (text.find("serving Flight on") != std::string::npos && at != std::string::npos) {
-        const std::string rest = text.substr(at + 7);
+        const std::string rest = text.substr(at + 3);
         const auto colon = rest.find(':');
         port_ = std::stoi(rest.substr(colon + 1));
         break;

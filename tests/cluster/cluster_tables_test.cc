@@ -10,11 +10,14 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <fstream>
+#include <numeric>
 #include <map>
 #include <set>
 #include <thread>
 
 #include "arrow/array_access.h"
+#include "cluster/membership.h"
 #include "cluster_status.h"
 #include "server_process.h"
 #include "sql/flight_sql_client.h"
@@ -44,19 +47,27 @@ class ClusterTablesTest : public ::testing::Test {
     for (int n = 0; n < kNodes; ++n) ASSERT_TRUE(WaitForMembers(n, kNodes)) << "node " << n;
   }
 
+  // Flags every node gets besides these (a fixture may add some).
+  virtual std::vector<std::string> NodeFlags() { return {}; }
+  // A client of node `n`.
+  virtual std::unique_ptr<flight::FlightClient> Connect(int n) { return nodes_[n]->Connect(); }
+
   void StartNode(int n) {
-    const std::vector<std::string> flags = {
+    std::vector<std::string> flags = {
         "--listen", "127.0.0.1:" + std::to_string(ports_[n]), "--cluster", zookeeper_->url("/hangar-tables"),
         "--cluster-session-timeout", "2", "--shared-data-dir", shared().string(), "--access-log", "off",
         "--metrics-listen", "off"};
+    for (auto& flag : NodeFlags()) flags.push_back(flag);
     nodes_[n] = std::make_unique<ServerProcess>((dir_.path() / ("node" + std::to_string(n))).string(),
                                                 std::map<std::string, std::string>{}, flags);
     ASSERT_TRUE(nodes_[n]->started()) << nodes_[n]->startup_log();
   }
   fs::path shared() const { return dir_.path() / "shared"; }
-  std::string NodeId(int n) const { return "grpc_127.0.0.1_" + std::to_string(ports_[n]); }
+  // Where node `n` is reached, and its id (the name of its folder).
+  virtual std::string LocationOf(int n) const { return "grpc://127.0.0.1:" + std::to_string(ports_[n]); }
+  std::string NodeId(int n) const { return cluster::MemberId(LocationOf(n)); }
 
-  nlohmann::json StatusOf(int n) { return testing::ClusterStatusOf(*nodes_[n]->Connect()); }
+  nlohmann::json StatusOf(int n) { return testing::ClusterStatusOf(*Connect(n)); }
   bool WaitForMembers(int n, size_t count, std::chrono::seconds timeout = std::chrono::seconds(30)) {
     return testing::WaitForMembers([&] { return StatusOf(n); }, count, timeout);
   }
@@ -140,7 +151,7 @@ class ClusterTablesTest : public ::testing::Test {
 
   // Every id node `n` reads of `events` (every endpoint, where GetFlightInfo says).
   std::vector<int64_t> ReadIds(int n) {
-    auto client = nodes_[n]->Connect();
+    auto client = Connect(n);
     auto info = client->GetFlightInfo(flight::FlightDescriptor::Path({"events"}));
     EXPECT_TRUE(info.ok()) << info.status().ToString();
     std::vector<int64_t> ids;
@@ -163,11 +174,11 @@ class ClusterTablesTest : public ::testing::Test {
 };
 
 TEST_F(ClusterTablesTest, WritesThroughAnyNodeLandOnceOnTheTablesNodeAndEveryNodeReadsThem) {
-  CreateEvents(*nodes_[0]->Connect());
+  CreateEvents(*Connect(0));
   const auto holders = Holders("default.events");
   ASSERT_EQ(holders.size(), 1u);
   // Created once: asking another node again is "already exists", from the table's node.
-  auto again = nodes_[2]->Connect()->DoAction(flight::Action{
+  auto again = Connect(2)->DoAction(flight::Action{
       "CreateTable", R"({"name": "events", "schema_json": {"fields": [{"name": "id", "type": "int64"}]}})"});
   EXPECT_EQ(again.status().code(), StatusCode::kAlreadyExists) << again.status().ToString();
 
@@ -181,10 +192,10 @@ TEST_F(ClusterTablesTest, WritesThroughAnyNodeLandOnceOnTheTablesNodeAndEveryNod
       for (int64_t id = n * 10000 + b * 100; id < n * 10000 + b * 100 + 100; ++id) expected.push_back(id);
     }
     Status ended;
-    EXPECT_EQ(Ingest(*nodes_[n]->Connect(), batches, "committed", &ended).size(), 5u) << n << " " << ended.ToString();
+    EXPECT_EQ(Ingest(*Connect(n), batches, "committed", &ended).size(), 5u) << n << " " << ended.ToString();
   }
   const int other = (holders[0] + 1) % kNodes;
-  auto writer = nodes_[other]->Connect()->DoPut(flight::FlightDescriptor::Path({"events"}), EventSchema()).value();
+  auto writer = Connect(other)->DoPut(flight::FlightDescriptor::Path({"events"}), EventSchema()).value();
   ASSERT_TRUE(writer->WriteRecordBatch(*Events(50000, 250)).ok());
   ASSERT_TRUE(writer->DoneWriting().ok());
   auto result = writer->ReadResult();
@@ -202,7 +213,7 @@ TEST_F(ClusterTablesTest, WritesThroughAnyNodeLandOnceOnTheTablesNodeAndEveryNod
   // SQL on a node that does not hold the table sees it too.
   int64_t rows = -1, distinct = -1;
   Status st = sql::RunClientQuery(
-      *nodes_[other]->Connect(), "SELECT count(*) AS n, count(DISTINCT id) AS d FROM events",
+      *Connect(other), "SELECT count(*) AS n, count(DISTINCT id) AS d FROM events",
       [](const arrow::SchemaPtr&) { return Status::OK(); },
       [&](const arrow::RecordBatch& batch) {
         rows = arrow::LoadInteger(*batch.column(0), 0);
@@ -215,7 +226,7 @@ TEST_F(ClusterTablesTest, WritesThroughAnyNodeLandOnceOnTheTablesNodeAndEveryNod
 }
 
 TEST_F(ClusterTablesTest, KillingTheTablesNodeDuringIngestLosesNothingAckedAtDisk) {
-  CreateEvents(*nodes_[0]->Connect());
+  CreateEvents(*Connect(0));
   const auto holders = Holders("default.events");
   ASSERT_EQ(holders.size(), 1u);
   const int owner = holders[0];
@@ -227,7 +238,7 @@ TEST_F(ClusterTablesTest, KillingTheTablesNodeDuringIngestLosesNothingAckedAtDis
   std::set<int64_t> acked;
   Status ended;
   std::thread writer(
-      [&] { acked = Ingest(*nodes_[via]->Connect(), batches, "disk", &ended, std::chrono::milliseconds(2)); });
+      [&] { acked = Ingest(*Connect(via), batches, "disk", &ended, std::chrono::milliseconds(2)); });
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   nodes_[owner]->Kill(SIGKILL);
   const auto killed = std::chrono::steady_clock::now();
@@ -256,15 +267,15 @@ TEST_F(ClusterTablesTest, KillingTheTablesNodeDuringIngestLosesNothingAckedAtDis
     for (int64_t other = id / 50 * 50; other < id / 50 * 50 + 50; ++other) EXPECT_EQ(seen.count(other), 1u) << other;
   }
   // And the table takes writes again, through any live node.
-  EXPECT_EQ(Ingest(*nodes_[reader]->Connect(), {Events(100000, 10)}, "committed").size(), 1u);
+  EXPECT_EQ(Ingest(*Connect(reader), {Events(100000, 10)}, "committed").size(), 1u);
   EXPECT_EQ(ReadIds(now[0]).back(), 100009);
 }
 
 TEST_F(ClusterTablesTest, AfterAZooKeeperRestartEachNodeHoldsItsOwnFolderAndNoTableHasTwoWriters) {
-  CreateEvents(*nodes_[0]->Connect());
+  CreateEvents(*Connect(0));
   const auto holders = Holders("default.events");
   ASSERT_EQ(holders.size(), 1u);
-  ASSERT_EQ(Ingest(*nodes_[0]->Connect(), {Events(0, 100)}, "committed").size(), 1u);
+  ASSERT_EQ(Ingest(*Connect(0), {Events(0, 100)}, "committed").size(), 1u);
   std::map<int, std::string> epochs;
   for (int n = 0; n < kNodes; ++n) epochs[n] = store::ReadWholeFile(shared() / "nodes" / NodeId(n) / "epoch").value();
   zookeeper_->Kill();
@@ -272,7 +283,7 @@ TEST_F(ClusterTablesTest, AfterAZooKeeperRestartEachNodeHoldsItsOwnFolderAndNoTa
   std::this_thread::sleep_for(std::chrono::seconds(3));
   // Cut off, no node writes: the table's node refuses, whoever is asked.
   Status ended;
-  EXPECT_TRUE(Ingest(*nodes_[holders[0]]->Connect(), {Events(500, 10)}, "disk", &ended).empty());
+  EXPECT_TRUE(Ingest(*Connect(holders[0]), {Events(500, 10)}, "disk", &ended).empty());
   ASSERT_TRUE(zookeeper_->Start());
   for (int n = 0; n < kNodes; ++n) ASSERT_TRUE(WaitForMembers(n, kNodes)) << "node " << n << " " << StatusOf(n).dump();
   // Past the time a gone node's folder would be adopted: none was; each
@@ -289,20 +300,20 @@ TEST_F(ClusterTablesTest, AfterAZooKeeperRestartEachNodeHoldsItsOwnFolderAndNoTa
   }
   // Writes through every node land once, on the one writer.
   for (int n = 0; n < kNodes; ++n)
-    EXPECT_EQ(Ingest(*nodes_[n]->Connect(), {Events(1000 + n * 10, 10)}, "committed").size(), 1u) << n;
+    EXPECT_EQ(Ingest(*Connect(n), {Events(1000 + n * 10, 10)}, "committed").size(), 1u) << n;
   const auto ids = ReadIds((holders[0] + 1) % kNodes);
   EXPECT_EQ(ids.size(), 130u);
   EXPECT_EQ(std::set<int64_t>(ids.begin(), ids.end()).size(), 130u);
 }
 
 TEST_F(ClusterTablesTest, ANodeFrozenPastItsSessionIsFencedOutAndExitsWhenItWakes) {
-  CreateEvents(*nodes_[0]->Connect());
+  CreateEvents(*Connect(0));
   const auto holders = Holders("default.events");
   ASSERT_EQ(holders.size(), 1u);
   const int owner = holders[0];
   const int other = (owner + 1) % kNodes;
   // Acknowledged at `disk` only: these rows are in the owner's log alone.
-  ASSERT_EQ(Ingest(*nodes_[owner]->Connect(), {Events(0, 100), Events(100, 100)}, "disk").size(), 2u);
+  ASSERT_EQ(Ingest(*Connect(owner), {Events(0, 100), Events(100, 100)}, "disk").size(), 2u);
   const std::string epoch = store::ReadWholeFile(shared() / "nodes" / NodeId(owner) / "epoch").value();
   // Frozen (a long GC pause, a stalled VM): its session expires, and a live
   // node adopts its folder under a later epoch.
@@ -322,10 +333,66 @@ TEST_F(ClusterTablesTest, ANodeFrozenPastItsSessionIsFencedOutAndExitsWhenItWake
   EXPECT_NE(nodes_[owner]->log().find("was adopted by another node"), std::string::npos) << nodes_[owner]->log();
   // The adopter has every row the frozen node acknowledged, once; the
   // table takes writes through the node that is left.
-  EXPECT_EQ(Ingest(*nodes_[other]->Connect(), {Events(200, 10)}, "committed").size(), 1u);
+  EXPECT_EQ(Ingest(*Connect(other), {Events(200, 10)}, "committed").size(), 1u);
   const auto ids = ReadIds(other);
   ASSERT_EQ(ids.size(), 210u);
   for (int64_t i = 0; i < 210; ++i) EXPECT_EQ(ids[i], i);
+}
+
+// The nodes with mutual TLS (certificates made by the openssl CLI): a node
+// forwarding a write verifies the writer with --cluster-tls-ca and presents
+// its own certificate, as the writer requires of every client.
+class ClusterTablesTlsTest : public ClusterTablesTest {
+ protected:
+  std::vector<std::string> NodeFlags() override {
+    MakeCertificates();
+    return {"--tls-cert", File("node.crt"), "--tls-key", File("node.key"), "--tls-client-ca", File("ca.crt"),
+            "--cluster-tls-ca", File("ca.crt")};
+  }
+  std::unique_ptr<flight::FlightClient> Connect(int n) override {
+    flight::ClientOptions options;
+    options.tls_root_certs = store::ReadWholeFile(File("ca.crt")).value();
+    options.tls_cert_chain = store::ReadWholeFile(File("client.crt")).value();
+    options.tls_private_key = store::ReadWholeFile(File("client.key")).value();
+    auto client = flight::FlightClient::Connect(flight::Location{LocationOf(n)}, options);
+    EXPECT_TRUE(client.ok()) << client.status().ToString();
+    return client.ok() ? std::move(*client) : nullptr;
+  }
+  std::string LocationOf(int n) const override { return "grpc+tls://127.0.0.1:" + std::to_string(ports_[n]); }
+  std::string File(const std::string& name) const { return (dir_.path() / "tls" / name).string(); }
+  void MakeCertificates() {
+    if (fs::exists(File("node.crt"))) return;
+    fs::create_directories(dir_.path() / "tls");
+    const std::string script = "set -e; cd '" + (dir_.path() / "tls").string() + "'\n" + R"(
+      openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 2 -subj "/CN=hangar-test-ca" 2>/dev/null
+      leaf() { # name san
+        openssl req -newkey rsa:2048 -nodes -keyout $1.key -out $1.csr -subj "/CN=$1" 2>/dev/null
+        printf "subjectAltName=%s\n" "$2" > $1.ext
+        openssl x509 -req -in $1.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out $1.crt -days 2 -extfile $1.ext 2>/dev/null
+      }
+      leaf node "IP:127.0.0.1"
+      leaf client "DNS:client"
+    )";
+    std::ofstream(dir_.path() / "tls" / "make.sh") << script;
+    ASSERT_EQ(std::system(("sh '" + (dir_.path() / "tls" / "make.sh").string() + "'").c_str()), 0) << "openssl failed";
+  }
+};
+
+TEST_F(ClusterTablesTlsTest, WritesForwardedBetweenNodesOverMutualTlsLandOnce) {
+  CreateEvents(*Connect(0));
+  const auto holders = Holders("default.events");
+  ASSERT_EQ(holders.size(), 1u);
+  // A stream through one node that does not write the table, a put through the other.
+  const int first = (holders[0] + 1) % kNodes, second = (holders[0] + 2) % kNodes;
+  Status ended;
+  EXPECT_EQ(Ingest(*Connect(first), {Events(0, 100), Events(100, 100)}, "committed", &ended).size(), 2u)
+      << ended.ToString();
+  auto writer = Connect(second)->DoPut(flight::FlightDescriptor::Path({"events"}), EventSchema()).value();
+  ASSERT_TRUE(writer->WriteRecordBatch(*Events(200, 50)).ok());
+  ASSERT_TRUE(writer->Close().ok());
+  std::vector<int64_t> expected(250);
+  std::iota(expected.begin(), expected.end(), 0);
+  for (int n = 0; n < kNodes; ++n) EXPECT_EQ(ReadIds(n), expected) << "node " << n;
 }
 
 }  // namespace
