@@ -194,10 +194,9 @@ std::map<std::string, std::vector<std::string>> FolderOwnership::TablesByNode() 
   std::map<std::string, std::vector<std::string>> out;
   auto store = store_.lock();
   if (!store) return out;
-  for (const auto& snapshot : store->List()) {
-    auto peer = store->PeerOf(snapshot->name);
-    out[peer.value_or(membership_->self_id())].push_back(snapshot->name.ToString());
-  }
+  // One look at the peers' folders (PeerOf per table would read them all each time).
+  for (const auto& [name, node] : store->PeerTables()) out[node].push_back(name.ToString());
+  for (const auto& table : store->Tables()) out[membership_->self_id()].push_back(table->snapshot()->name.ToString());
   return out;
 }
 

@@ -137,6 +137,18 @@ std::optional<std::string> TableStore::PeerOf(const QualifiedName& name) const {
   return it->second.node;
 }
 
+std::map<QualifiedName, std::string> TableStore::PeerTables() const {
+  RefreshPeers();
+  std::map<QualifiedName, std::string> out;
+  {
+    std::lock_guard lock(peers_mu_);
+    for (const auto& [name, peer] : peers_) out[name] = peer.node;
+  }
+  std::lock_guard lock(mu_);
+  for (const auto& [name, table] : tables_) out.erase(name);  // this store's own, as PeerOf says
+  return out;
+}
+
 Status TableStore::CheckWritable(const QualifiedName& name) const {
   if (options_.fence) HANGAR_RETURN_NOT_OK(options_.fence());
   if (auto peer = PeerOf(name))

@@ -80,6 +80,8 @@ class TableStore {
   // The node folder (its name: the node's id) holding `name` if a peer
   // holds it; nullopt if this store does or no one does.
   std::optional<std::string> PeerOf(const QualifiedName& name) const;
+  // PeerOf for every peer's table at once (one look at the peers' folders).
+  std::map<QualifiedName, std::string> PeerTables() const;
   // Takes over the tables of a peer's folder whose log has been replayed
   // and flushed (RecoverFolder): their folders move into this store. A name
   // this store has already stays where it is (an error says so).

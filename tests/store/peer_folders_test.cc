@@ -49,6 +49,8 @@ TEST(PeerFolders, AStoreReadsItsPeersTablesFollowsTheirChangesAndNeverWritesThem
   ASSERT_EQ(b->List().size(), 1u);
   EXPECT_EQ(b->PeerOf(kEvents), "a");
   EXPECT_EQ(a->PeerOf(kEvents), std::nullopt);
+  EXPECT_EQ(b->PeerTables(), (std::map<QualifiedName, std::string>{{kEvents, "a"}}));
+  EXPECT_TRUE(a->PeerTables().empty());
   EXPECT_EQ(Ids(*b, b->Snapshot(kEvents).value()).size(), 10u);
   // The owner's next commit is what the peer reads next.
   OneBatch second(Events(11, 5));
