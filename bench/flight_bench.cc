@@ -1,15 +1,17 @@
 // Flight throughput over loopback: DoGet and DoPut of a few GiB in record
-// batches of 64 KiB to 8 MiB, against two baselines measured in the same run:
+// batches of 64 KiB to 8 MiB, against baselines measured in the same run:
 //   (a) raw TCP: one stream over 127.0.0.1, 1 MiB write()s into 1 MiB read()s;
-//   (b) plain gRPC: a server stream of 1 MiB protobuf `bytes` messages through
-//       the generated code (a copy into a std::string on each side).
+//   (b) plain gRPC: a server stream (DoGet's direction) and a client stream
+//       (DoPut's direction) of 1 MiB protobuf `bytes` messages through the
+//       generated code (a copy into a std::string on each side).
 //
 //   build/bin/bench_flight [--total-mib N] [--quick]
 //
 // Target (issue "Flight RPC"): DoGet and DoPut with batches of 1 MiB or more
-// at >= 0.8x raw TCP. Server and client share the process (2 cores: gRPC's
-// threads on both sides). Each figure is the best of 2 runs after a warm-up.
-// The program prints figures and verdicts; it never fails on timing.
+// at >= 0.8x raw TCP. Servers run in a child process, clients in this one;
+// on 2 cores the two sides share the machine. Each figure is the best of 2
+// runs after a warm-up. The program prints figures and verdicts; it never
+// fails on timing.
 #include <arpa/inet.h>
 #include <grpcpp/grpcpp.h>
 #include <netinet/in.h>
@@ -28,8 +30,9 @@
 #include "arrow/array.h"
 #include "flight/client.h"
 #include "flight/flight_data.h"
+#include "flight/malloc_tuning.h"
 #include "flight/server.h"
-#include "plain_stream.grpc.pb.h"
+#include "plain_server.h"
 
 namespace hangar::bench {
 namespace {
@@ -97,18 +100,6 @@ void RawTcp(int64_t total) {
   if (received != total) std::exit(1);
 }
 
-// --- (b) plain generated gRPC ------------------------------------------------
-
-class PlainService final : public PlainStream::Service {
-  grpc::Status Get(grpc::ServerContext*, const PlainRequest* request, grpc::ServerWriter<PlainChunk>* writer) override {
-    PlainChunk chunk;
-    chunk.set_data(std::string(static_cast<size_t>(request->chunk_bytes()), 'x'));
-    for (int64_t sent = 0; sent < request->total_bytes(); sent += request->chunk_bytes())
-      if (!writer->Write(chunk)) break;
-    return grpc::Status::OK;
-  }
-};
-
 // --- Flight ------------------------------------------------------------------
 
 // One int64 column of `bytes / 8` rows, built once and sent again and again,
@@ -143,51 +134,41 @@ class BenchService : public flight::FlightService {
   }
 };
 
-// Runs the plain gRPC server and the Flight server in a child process, so
-// that client and server are separate processes as in real use. Returns the
-// two ports; the child stops when `control` (a pipe) closes.
-struct Servers {
-  int plain_port = 0;
-  int flight_port = 0;
+// Runs the Flight server in a child process, so that client and server are
+// separate processes as in real use. The child stops when `control` (a pipe)
+// closes.
+struct FlightServerProcess {
+  int port = 0;
   int control = -1;
   pid_t pid = -1;
 };
 
-Servers StartServers() {
+FlightServerProcess StartFlightServer() {
   int ports[2], control[2];
   if (::pipe(ports) != 0 || ::pipe(control) != 0) std::exit(1);
   const pid_t pid = ::fork();
   if (pid == 0) {
     ::close(ports[0]);
     ::close(control[1]);
-    PlainService plain_service;
-    grpc::ServerBuilder builder;
-    int plain_port = 0;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &plain_port);
-    builder.RegisterService(&plain_service);
-    builder.SetMaxReceiveMessageSize(kMaxMessage);
-    builder.SetMaxSendMessageSize(kMaxMessage);
-    auto plain_server = builder.BuildAndStart();
     flight::ServerOptions options;
     options.listen = "127.0.0.1:0";
     options.max_message_size = kMaxMessage;
     auto server = flight::FlightServer::Start(options, std::make_shared<BenchService>());
     Check(server.status(), "server");
-    int out[2] = {plain_port, (*server)->port()};
-    if (::write(ports[1], out, sizeof out) != sizeof out) ::_exit(1);
+    const int port = (*server)->port();
+    if (::write(ports[1], &port, sizeof port) != sizeof port) ::_exit(1);
     char byte;
     while (::read(control[0], &byte, 1) > 0) {
     }
     (*server)->Shutdown(std::chrono::milliseconds(0));
-    plain_server->Shutdown();
     ::_exit(0);
   }
   ::close(ports[1]);
   ::close(control[0]);
-  int in[2];
-  if (::read(ports[0], in, sizeof in) != sizeof in) std::exit(1);
+  int port = 0;
+  if (::read(ports[0], &port, sizeof port) != sizeof port) std::exit(1);
   ::close(ports[0]);
-  return {in[0], in[1], control[1], pid};
+  return {port, control[1], pid};
 }
 
 double Gbps(int64_t bytes, double seconds) { return static_cast<double>(bytes) / seconds / 1e9; }
@@ -213,16 +194,19 @@ int main(int argc, char** argv) {
   std::printf("Flight over loopback, %lld MiB per measurement, best of %d after a warm-up\n\n",
               static_cast<long long>(total_mib), runs);
 
+  // As hangar's main() does, for the Flight and plain gRPC figures alike (the
+  // server child inherits it).
+  flight::TuneMallocForLargeMessages();
   // Before anything in this process starts gRPC's threads: fork() is then safe.
   const double tcp = Gbps(total, Best(runs, [&] { RawTcp(total); }));
-  const Servers servers = StartServers();
-  const int plain_port = servers.plain_port;
+  PlainServer plain_server(kMaxMessage);
+  const FlightServerProcess flight_server = StartFlightServer();
 
   // Plain gRPC: same message limits as the Flight server and client.
   grpc::ChannelArguments plain_args;
   plain_args.SetMaxReceiveMessageSize(kMaxMessage);
   auto plain_stub = PlainStream::NewStub(grpc::CreateCustomChannel(
-      "127.0.0.1:" + std::to_string(plain_port), grpc::InsecureChannelCredentials(), plain_args));
+      "127.0.0.1:" + std::to_string(plain_server.port()), grpc::InsecureChannelCredentials(), plain_args));
   const double plain = Gbps(total, Best(runs, [&] {
     grpc::ClientContext context;
     PlainRequest request;
@@ -235,12 +219,26 @@ int main(int argc, char** argv) {
     if (!reader->Finish().ok() || received < total) std::exit(1);
   }));
 
-  std::printf("%-28s %6.2f GB/s\n", "raw TCP, 1 MiB writes", tcp);
-  std::printf("%-28s %6.2f GB/s  %5.2fx TCP\n\n", "plain gRPC bytes, 1 MiB", plain, plain / tcp);
+  // The same messages the other way: a client stream, DoPut's direction.
+  const double plain_put = Gbps(total, Best(runs, [&] {
+    grpc::ClientContext context;
+    PlainRequest response;
+    auto writer = plain_stub->Put(&context, &response);
+    PlainChunk chunk;
+    chunk.set_data(std::string(size_t{1} << 20, 'x'));
+    for (int64_t sent = 0; sent < total; sent += int64_t{1} << 20)
+      if (!writer->Write(chunk)) break;
+    writer->WritesDone();
+    if (!writer->Finish().ok() || response.total_bytes() < total) std::exit(1);
+  }));
+
+  std::printf("%-32s %6.2f GB/s\n", "raw TCP, 1 MiB writes", tcp);
+  std::printf("%-32s %6.2f GB/s  %5.2fx TCP\n", "plain gRPC server stream, 1 MiB", plain, plain / tcp);
+  std::printf("%-32s %6.2f GB/s  %5.2fx TCP\n\n", "plain gRPC client stream, 1 MiB", plain_put, plain_put / tcp);
 
   flight::ClientOptions client_options;
   client_options.max_message_size = kMaxMessage;
-  auto client = flight::FlightClient::Connect(flight::Location::ForGrpcTcp("127.0.0.1", servers.flight_port),
+  auto client = flight::FlightClient::Connect(flight::Location::ForGrpcTcp("127.0.0.1", flight_server.port),
                                               client_options);
   Check(client.status(), "client");
 
@@ -280,7 +278,7 @@ int main(int argc, char** argv) {
       for (int64_t i = 0; i < count; ++i) Check((*writer)->WriteRecordBatch(*batch), "DoPut write");
       Check((*writer)->Close(), "DoPut close");
     }));
-    std::printf("%-6s %-8s %10.2f %10.2f %10.2f\n", "DoPut", label, put, put / tcp, put / plain);
+    std::printf("%-6s %-8s %10.2f %10.2f %10.2f\n", "DoPut", label, put, put / tcp, put / plain_put);
     if (batch_bytes >= (1 << 20)) {
       get_ok = get_ok && get >= 0.8 * tcp;
       put_ok = put_ok && put >= 0.8 * tcp;
@@ -288,7 +286,7 @@ int main(int argc, char** argv) {
   }
   std::printf("\ntarget: batches >= 1 MiB at >= 0.8x raw TCP:  DoGet %s, DoPut %s\n", get_ok ? "PASS" : "MISS",
               put_ok ? "PASS" : "MISS");
-  ::close(servers.control);
-  ::waitpid(servers.pid, nullptr, 0);
+  ::close(flight_server.control);
+  ::waitpid(flight_server.pid, nullptr, 0);
   return 0;
 }

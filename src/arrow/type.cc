@@ -514,6 +514,20 @@ SchemaPtr schema(std::vector<FieldPtr> fields, KeyValueMetadata metadata) {
   return std::make_shared<const Schema>(std::move(fields), std::move(metadata));
 }
 
+bool HasDictionary(const DataType& type) {
+  if (type.id() == TypeId::kDictionary) return true;
+  for (const auto& c : type.children()) {
+    if (HasDictionary(*c->type())) return true;
+  }
+  return false;
+}
+
+bool HasDictionary(const Schema& schema) {
+  for (const auto& f : schema.fields())
+    if (HasDictionary(*f->type())) return true;
+  return false;
+}
+
 Status ValidateType(const DataType& t) {
   auto need_children = [&](size_t n) -> Status {
     if (t.children().size() != n)

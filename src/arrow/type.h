@@ -267,4 +267,9 @@ SchemaPtr schema(std::vector<FieldPtr> fields, KeyValueMetadata metadata = {});
 // codes in range, decimal precision); used on types built from untrusted input.
 Status ValidateType(const DataType& type);
 
+// Whether `type` or any type nested in it is a dictionary (whose values an
+// IPC stream sends in messages of their own).
+bool HasDictionary(const DataType& type);
+bool HasDictionary(const Schema& schema);
+
 }  // namespace hangar::arrow

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "flight/malloc_tuning.h"
 
 namespace {
 
@@ -42,6 +43,7 @@ void PrintUsage(FILE* out) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  hangar::flight::TuneMallocForLargeMessages();
   std::vector<std::string_view> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
     PrintUsage(args.empty() ? stderr : stdout);

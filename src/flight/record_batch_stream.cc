@@ -21,8 +21,12 @@ Result<FlightStreamChunk> FlightStreamReader::ReadOne(bool* stream_ended) {
   FlightStreamChunk chunk;
   chunk.app_metadata = std::move(data.app_metadata);
   if (data.data_header != nullptr && data.data_header->size() > 0) {
-    HANGAR_ASSIGN_OR_RETURN(auto decoded, decoder_.Consume(std::move(data.data_header), data.ContiguousBody()));
-    if (decoded.kind == arrow::ipc::StreamDecoder::Kind::kRecordBatch) chunk.data = std::move(decoded.batch);
+    HANGAR_ASSIGN_OR_RETURN(auto message, arrow::ipc::Message::Open(std::move(data.data_header), data.ContiguousBody()));
+    HANGAR_ASSIGN_OR_RETURN(auto decoded, decoder_.Consume(message));
+    if (decoded.kind == arrow::ipc::StreamDecoder::Kind::kRecordBatch) {
+      chunk.data = std::move(decoded.batch);
+      chunk.message = std::move(message);
+    }
   }
   return chunk;
 }

@@ -36,6 +36,9 @@ class FlightDataSink {
 struct FlightStreamChunk {
   arrow::RecordBatchPtr data;
   arrow::BufferPtr app_metadata;
+  // With `data`: its IPC message as it arrived (metadata and body), for who
+  // keeps the bytes as they are (the write-ahead log does).
+  std::optional<arrow::ipc::Message> message;
   bool end() const { return data == nullptr && app_metadata == nullptr; }
 };
 

@@ -193,7 +193,8 @@ Status ServeIngestStream(store::Ingest& ingest, const flight::ServerCallContext&
         --outstanding;
         settled.notify_all();
       };
-      auto written = key_error.ok() ? ingest.Write(table, chunk.data, wanted, on_ack, batch_key)
+      auto written = key_error.ok() ? ingest.Write(table, chunk.data, wanted, on_ack, batch_key,
+                                                               chunk.message ? &*chunk.message : nullptr)
                                     : Result<store::Ingest::Written>(key_error);
       if (!written.ok()) {
         // Refused before it got an LSN: one ack with the reason, and on.

@@ -104,6 +104,10 @@ uint32_t Crc32(std::string_view bytes, uint32_t crc) {
   return static_cast<uint32_t>(value);
 }
 
+uint32_t Crc32Combine(uint32_t first, uint32_t second, int64_t second_length) {
+  return static_cast<uint32_t>(crc32_combine(first, second, static_cast<z_off_t>(second_length)));
+}
+
 Status WriteFileAtomic(const fs::path& path, std::string_view contents) {
   fs::path tmp = path;
   tmp += ".tmp";

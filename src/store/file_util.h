@@ -32,6 +32,9 @@ Status AppendToFile(const fs::path& path, std::string_view bytes, bool sync, std
 // CRC-32 (zlib's) of `bytes`, continuing from `crc`: records of Hangar's own
 // files check themselves with it.
 uint32_t Crc32(std::string_view bytes, uint32_t crc = 0);
+// The CRC-32 of A then B from Crc32(A) and Crc32(B) (B of `second_length`
+// bytes): a long part's checksum can be taken apart from the rest.
+uint32_t Crc32Combine(uint32_t first, uint32_t second, int64_t second_length);
 
 Status FsyncFile(const fs::path& path);
 Status FsyncDirectory(const fs::path& dir);

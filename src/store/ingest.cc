@@ -146,7 +146,8 @@ WriteAheadLog::Durable Ingest::OnDurable(std::shared_ptr<Table> table, Durabilit
 }
 
 Result<Ingest::Written> Ingest::Write(const QualifiedName& name, const arrow::RecordBatchPtr& stream_batch,
-                                      Durability wanted, Ack ack, const std::string& idempotency_key) {
+                                      Durability wanted, Ack ack, const std::string& idempotency_key,
+                                      const arrow::ipc::Message* as_received) {
   // A cluster node that may have lost its folder takes nothing more (fencing).
   if (store_->options().fence) HANGAR_RETURN_NOT_OK(store_->options().fence());
   HANGAR_ASSIGN_OR_RETURN(auto table, store_->FindTable(name));
@@ -157,7 +158,18 @@ Result<Ingest::Written> Ingest::Write(const QualifiedName& name, const arrow::Re
   const auto batch = AsTableBatch(stream_batch, snapshot->schema);
   HANGAR_RETURN_NOT_OK(CheckNotNull(*batch));
   HANGAR_RETURN_NOT_OK(CheckKeyNotNull(*batch, snapshot->primary_key));
-  HANGAR_ASSIGN_OR_RETURN(auto payload, arrow::ipc::WriteStream(snapshot->schema, {batch}));
+  // The log record is an IPC stream: the table's schema, then the batch. The
+  // batch's message goes in as the client sent it (only its framing is
+  // made here), unless dictionaries would have to travel with it.
+  std::string head;
+  std::string_view body;
+  if (as_received != nullptr && !arrow::HasDictionary(*snapshot->schema)) {
+    HANGAR_ASSIGN_OR_RETURN(head, arrow::ipc::StreamHeadFor(snapshot->schema, *as_received));
+    body = as_received->body()->view();
+  } else {
+    HANGAR_ASSIGN_OR_RETURN(head, arrow::ipc::WriteStream(snapshot->schema, {batch}));
+  }
+  const std::string_view payload[] = {head, body};
   const int64_t bytes = arrow::TotalBufferSize(*batch);
   auto give_back_room = [&] {
     std::lock_guard lock(mu_);
@@ -205,7 +217,7 @@ Result<Ingest::Written> Ingest::Write(const QualifiedName& name, const arrow::Re
   auto abandoned = std::make_shared<std::atomic<bool>>(false);
   WriteAheadLog::Durable durable;
   if (wanted >= Durability::kDisk) durable = OnDurable(table, wanted, ack, false, abandoned);
-  const uint64_t lsn = wal_->Append(table->id(), idempotency_key, std::move(payload), std::move(durable));
+  const uint64_t lsn = wal_->Append(table->id(), idempotency_key, payload, std::move(durable));
   auto appended = table->AppendToMemtable(MemBatch{lsn, batch, bytes, std::chrono::steady_clock::now()});
   if (!appended.ok()) {
     // Dropped meanwhile: the log record stays (replay skips it), and its

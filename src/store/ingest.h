@@ -40,6 +40,7 @@
 #include <mutex>
 #include <thread>
 
+#include "arrow/ipc/message.h"
 #include "store/idempotency_keys.h"
 #include "store/table_store.h"
 #include "store/wal.h"
@@ -95,8 +96,10 @@ class Ingest {
   // A batch refused before it gets an LSN (no such table, schema mismatch,
   // nulls in a not-null column) is an error here and is never acked. With an
   // idempotency key that is taken already, nothing is written (see above).
+  // `as_received`, if given, is the batch's IPC message as it arrived: the
+  // log keeps its bytes instead of encoding the batch again.
   Result<Written> Write(const QualifiedName& name, const arrow::RecordBatchPtr& batch, Durability wanted, Ack ack,
-                        const std::string& idempotency_key = {});
+                        const std::string& idempotency_key = {}, const arrow::ipc::Message* as_received = nullptr);
 
   // Flushes every memtable now.
   Status FlushAll();

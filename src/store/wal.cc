@@ -21,12 +21,14 @@ constexpr uint32_t kMaxKey = 1u << 16;
 // A record larger than this is corruption, not data (a batch is far smaller).
 constexpr uint32_t kMaxPayload = 1u << 30;
 
-uint32_t Checksum(uint64_t lsn, uint64_t table_id, std::string_view key, std::string_view payload) {
+// A record's checksum covers its LSN, table id, key and payload, in that
+// order. The payload's part is passed in, as it is taken apart (see Append).
+uint32_t Checksum(uint64_t lsn, uint64_t table_id, std::string_view key, uint32_t payload_crc, int64_t payload_size) {
   std::string header;
   PutRaw<uint64_t>(header, lsn);
   PutRaw<uint64_t>(header, table_id);
   PutRaw<uint32_t>(header, static_cast<uint32_t>(key.size()));
-  return Crc32(payload, Crc32(key, Crc32(header)));
+  return Crc32Combine(Crc32(key, Crc32(header)), payload_crc, payload_size);
 }
 
 std::string SegmentName(uint64_t first_lsn) {
@@ -94,7 +96,7 @@ Result<std::unique_ptr<WriteAheadLog>> WriteAheadLog::Open(WalOptions options, c
       }
       std::string_view key(h + kHeaderBytes, key_length);
       std::string_view payload(h + kHeaderBytes + key_length, length);
-      if (Checksum(lsn, table_id, key, payload) != crc) {
+      if (Checksum(lsn, table_id, key, Crc32(payload), static_cast<int64_t>(payload.size())) != crc) {
         cut = "a record whose checksum does not match";
         break;
       }
@@ -168,16 +170,31 @@ Status WriteAheadLog::OpenSegment(uint64_t first_lsn) {
   return Status::OK();
 }
 
-uint64_t WriteAheadLog::Append(uint64_t table_id, std::string_view key, std::string payload, Durable on_durable) {
+uint64_t WriteAheadLog::Append(uint64_t table_id, std::string_view key, std::string_view payload, Durable on_durable) {
+  const std::string_view pieces[] = {payload};
+  return Append(table_id, key, pieces, std::move(on_durable));
+}
+
+uint64_t WriteAheadLog::Append(uint64_t table_id, std::string_view key, std::span<const std::string_view> payload,
+                               Durable on_durable) {
+  // The payload's checksum, most of the work, is taken before the lock, so
+  // that concurrent appends do not queue behind it; the LSN's part joins it
+  // under the lock.
+  uint32_t payload_crc = 0;
+  int64_t payload_size = 0;
+  for (std::string_view piece : payload) {
+    payload_crc = Crc32Combine(payload_crc, Crc32(piece), static_cast<int64_t>(piece.size()));
+    payload_size += static_cast<int64_t>(piece.size());
+  }
   std::unique_lock lock(mu_);
   const uint64_t lsn = next_lsn_++;
-  PutRaw<uint32_t>(buffer_, static_cast<uint32_t>(payload.size()));
-  PutRaw<uint32_t>(buffer_, Checksum(lsn, table_id, key, payload));
+  PutRaw<uint32_t>(buffer_, static_cast<uint32_t>(payload_size));
+  PutRaw<uint32_t>(buffer_, Checksum(lsn, table_id, key, payload_crc, payload_size));
   PutRaw<uint64_t>(buffer_, lsn);
   PutRaw<uint64_t>(buffer_, table_id);
   PutRaw<uint32_t>(buffer_, static_cast<uint32_t>(key.size()));
   buffer_ += key;
-  buffer_ += payload;
+  for (std::string_view piece : payload) buffer_ += piece;
   pending_.push_back({lsn, std::move(on_durable)});
   lock.unlock();
   work_.notify_one();
@@ -192,12 +209,17 @@ Status WriteAheadLog::WriteGroup(const std::string& bytes) {
 }
 
 void WriteAheadLog::WriterLoop() {
+  // Two buffers take turns: appends fill one while the other is written,
+  // and each keeps its capacity (appends do not grow a fresh string).
+  constexpr size_t kKeptCapacity = size_t{64} << 20;
+  std::string bytes;
   std::unique_lock lock(mu_);
   while (true) {
     work_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
     if (pending_.empty()) return;  // stopping, and everything written
-    std::string bytes;
     std::vector<Pending> group;
+    bytes.clear();
+    if (bytes.capacity() > kKeptCapacity) bytes.shrink_to_fit();
     bytes.swap(buffer_);
     group.swap(pending_);
     Status st = failed_;

@@ -29,6 +29,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -75,7 +76,11 @@ class WriteAheadLog {
   // writer thread once the record is fsynced (or with the error that kept it
   // from being): keep it short.
   using Durable = std::function<void(uint64_t lsn, const Status&)>;
-  uint64_t Append(uint64_t table_id, std::string_view key, std::string payload, Durable on_durable = nullptr);
+  uint64_t Append(uint64_t table_id, std::string_view key, std::string_view payload, Durable on_durable = nullptr);
+  // The same with a payload in pieces, written one after the other (e.g. a
+  // header made here and a body as it arrived: nothing is joined first).
+  uint64_t Append(uint64_t table_id, std::string_view key, std::span<const std::string_view> payload,
+                  Durable on_durable = nullptr);
 
   // Runs `on_durable` once record `lsn` (appended earlier) is durable: at
   // once if it is, else on the writer thread after the fsync that covers it.

@@ -56,6 +56,35 @@ TEST(WriteAheadLog, RecordsComeBackInOrderWithTheirLsns) {
   EXPECT_EQ(wal->Append(0, "", "more"), 101u);
 }
 
+// A payload appended in pieces is the same record, byte for byte, as the
+// pieces joined (its checksum is taken piece by piece and combined).
+TEST(WriteAheadLog, APayloadInPiecesIsTheRecordOfThePiecesJoined) {
+  TempDir joined, pieces;
+  const std::string head = "a head of 13 ", body(100'000, 'b');
+  {
+    auto wal = WriteAheadLog::Open({joined.path()}, nullptr).value();
+    wal->Append(7, "key", head + body);
+    wal->Append(7, "", "");
+    ASSERT_TRUE(wal->WaitDurable(2).ok());
+  }
+  {
+    auto wal = WriteAheadLog::Open({pieces.path()}, nullptr).value();
+    const std::string_view parts[] = {head, "", body};
+    wal->Append(7, "key", parts);
+    wal->Append(7, "", std::span<const std::string_view>());
+    ASSERT_TRUE(wal->WaitDurable(2).ok());
+  }
+  auto bytes = [](const fs::path& dir) {
+    std::ifstream in(Segments(dir).at(0), std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  EXPECT_EQ(bytes(joined.path()), bytes(pieces.path()));
+  auto records = Replayed(pieces.path());
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].payload, head + body);
+  EXPECT_EQ(records[1].payload, "");
+}
+
 TEST(WriteAheadLog, OneSyncCoversEveryWriterThatWaited) {
   TempDir dir;
   auto wal = WriteAheadLog::Open({dir.path()}, nullptr).value();

@@ -44,14 +44,6 @@ void AssignIds(const FieldPtr& field, DictionaryFields* out, int64_t* next, std:
   for (const auto& child : type.children()) AssignIds(child, out, next, order);
 }
 
-bool HasDictionary(const DataType& type) {
-  if (type.id() == TypeId::kDictionary) return true;
-  for (const auto& c : type.children()) {
-    if (HasDictionary(*c->type())) return true;
-  }
-  return false;
-}
-
 // Counts, for every Field object of dictionary type, how often it occurs.
 void CountDictionaryFields(const FieldPtr& field, std::unordered_map<const Field*, int>* seen) {
   const DataType& type = *field->type();

@@ -37,6 +37,13 @@ Result<int32_t> WriteMessage(OutputStream* out, const EncodedMessage& message, c
   return static_cast<int32_t>(FramePrefixSize(legacy) + padded);
 }
 
+Result<std::string> StreamHeadFor(const SchemaPtr& schema, const Message& message, const WriteOptions& options) {
+  StringOutputStream out;
+  HANGAR_ASSIGN_OR_RETURN(auto writer, StreamWriter::Open(&out, schema, options));
+  HANGAR_RETURN_NOT_OK(WriteMessage(&out, EncodedMessage{message.metadata(), {}, 0}, options).status());
+  return std::move(out.str());
+}
+
 Result<std::unique_ptr<StreamWriter>> StreamWriter::Open(OutputStream* out, SchemaPtr schema, WriteOptions options) {
   std::unique_ptr<StreamWriter> w(new StreamWriter(out, std::move(schema), options));
   HANGAR_ASSIGN_OR_RETURN(auto m, w->encoder_.EncodeSchema());

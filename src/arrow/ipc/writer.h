@@ -23,6 +23,15 @@ Result<int32_t> WriteMessage(OutputStream* out, const EncodedMessage& message, c
 // The end-of-stream marker: 0xFFFFFFFF 0x00000000 (legacy: 0x00000000).
 Status WriteEndOfStream(OutputStream* out, const WriteOptions& options = {});
 
+class Message;
+
+// The start of a stream holding `schema` and then `message`, a record batch
+// message that arrived from elsewhere and is kept as it came: the schema
+// message, then the framing and metadata of `message`, up to its body. With
+// message.body() appended it is a stream ReadStream reads (the end-of-stream
+// marker is optional), and the data was never encoded again.
+Result<std::string> StreamHeadFor(const SchemaPtr& schema, const Message& message, const WriteOptions& options = {});
+
 class StreamWriter {
  public:
   // Writes the schema message. `out` must outlive the writer.

@@ -1,0 +1,94 @@
+// The plain gRPC service the benchmarks measure Hangar against
+// (plain_stream.proto), served from a child process so that, as with a real
+// server, client and server are separate processes.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "plain_stream.grpc.pb.h"
+
+namespace hangar::bench {
+
+class PlainService final : public PlainStream::Service {
+ public:
+  grpc::Status Get(grpc::ServerContext*, const PlainRequest* request, grpc::ServerWriter<PlainChunk>* writer) override {
+    PlainChunk chunk;
+    chunk.set_data(std::string(static_cast<size_t>(request->chunk_bytes()), 'x'));
+    for (int64_t sent = 0; sent < request->total_bytes(); sent += request->chunk_bytes())
+      if (!writer->Write(chunk)) break;
+    return grpc::Status::OK;
+  }
+  grpc::Status Put(grpc::ServerContext*, grpc::ServerReader<PlainChunk>* reader, PlainRequest* response) override {
+    PlainChunk chunk;
+    int64_t received = 0;
+    while (reader->Read(&chunk)) received += static_cast<int64_t>(chunk.data().size());
+    response->set_total_bytes(received);
+    return grpc::Status::OK;
+  }
+  grpc::Status Echo(grpc::ServerContext*, grpc::ServerReaderWriter<PlainRequest, PlainChunk>* stream) override {
+    PlainChunk chunk;
+    PlainRequest reply;
+    while (stream->Read(&chunk)) {
+      reply.set_chunk_bytes(static_cast<int64_t>(chunk.data().size()));
+      if (!stream->Write(reply)) break;
+    }
+    return grpc::Status::OK;
+  }
+};
+
+// A child process serving PlainService on 127.0.0.1 until Stop().
+class PlainServer {
+ public:
+  // Forks: call before this process starts any gRPC thread.
+  explicit PlainServer(int max_message) {
+    int ports[2], control[2];
+    if (::pipe(ports) != 0 || ::pipe(control) != 0) std::exit(1);
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::close(ports[0]);
+      ::close(control[1]);
+      PlainService service;
+      grpc::ServerBuilder builder;
+      int port = 0;
+      builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+      builder.RegisterService(&service);
+      builder.SetMaxReceiveMessageSize(max_message);
+      builder.SetMaxSendMessageSize(max_message);
+      auto server = builder.BuildAndStart();
+      if (::write(ports[1], &port, sizeof port) != sizeof port) ::_exit(1);
+      char byte;
+      while (::read(control[0], &byte, 1) > 0) {
+      }
+      server->Shutdown();
+      ::_exit(0);
+    }
+    ::close(ports[1]);
+    ::close(control[0]);
+    control_ = control[1];
+    if (::read(ports[0], &port_, sizeof port_) != sizeof port_) std::exit(1);
+    ::close(ports[0]);
+  }
+  PlainServer(const PlainServer&) = delete;
+  PlainServer& operator=(const PlainServer&) = delete;
+  ~PlainServer() { Stop(); }
+
+  int port() const { return port_; }
+  void Stop() {
+    if (control_ < 0) return;
+    ::close(control_);
+    control_ = -1;
+    ::waitpid(pid_, nullptr, 0);
+  }
+
+ private:
+  int port_ = 0;
+  int control_ = -1;
+  pid_t pid_ = -1;
+};
+
+}  // namespace hangar::bench
