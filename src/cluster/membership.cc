@@ -333,10 +333,17 @@ void Membership::Run() {
     std::lock_guard lock(mu_);
     session = session_;
   }
-  // The thread replaces the session; Lock and Unlock borrow it.
+  // The thread replaces the session; Lock and Unlock borrow it. The session
+  // replaced is let go of outside mu_: if that was its last reference,
+  // closing it joins the ZooKeeper library's callback thread, which may be
+  // waiting for mu_ in the session's own callback (a deadlock that left a
+  // node adopted while frozen hanging instead of exiting).
   auto publish = [&] {
-    std::lock_guard lock(mu_);
-    session_ = session;
+    std::shared_ptr<Session> replaced;
+    {
+      std::lock_guard lock(mu_);
+      replaced = std::exchange(session_, session);
+    }
   };
   const std::chrono::milliseconds grace = options_.session_timeout * 2 / 3;
   bool session_registered = options_.join_at_start;  // Start registered it

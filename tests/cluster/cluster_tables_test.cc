@@ -326,7 +326,7 @@ TEST_F(ClusterTablesTest, ANodeFrozenPastItsSessionIsFencedOutAndExitsWhenItWake
   // more and exits (75), to start afresh.
   ::kill(nodes_[owner]->pid(), SIGCONT);
   const int status = nodes_[owner]->WaitFor(std::chrono::seconds(20));
-  ASSERT_TRUE(WIFEXITED(status)) << status;
+  ASSERT_TRUE(WIFEXITED(status)) << status << "\n" << nodes_[owner]->log();
   EXPECT_EQ(WEXITSTATUS(status), 75);
   // Without rejoining first: a node registers again only holding its folder.
   EXPECT_EQ(nodes_[owner]->log().find("joined the cluster"), std::string::npos) << nodes_[owner]->log();
