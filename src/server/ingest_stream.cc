@@ -193,8 +193,9 @@ Status ServeIngestStream(store::Ingest& ingest, const flight::ServerCallContext&
         --outstanding;
         settled.notify_all();
       };
-      auto written = key_error.ok() ? ingest.Write(table, chunk.data, wanted, on_ack, batch_key,
-                                                               chunk.message ? &*chunk.message : nullptr)
+      // The batch's message as it came goes to the log as it is.
+      const arrow::ipc::Message* as_received = chunk.message ? &*chunk.message : nullptr;
+      auto written = key_error.ok() ? ingest.Write(table, chunk.data, wanted, on_ack, batch_key, as_received)
                                     : Result<store::Ingest::Written>(key_error);
       if (!written.ok()) {
         // Refused before it got an LSN: one ack with the reason, and on.
