@@ -35,7 +35,7 @@ CMAKE_ARGS ?=
 ASAN_CMAKE_ARGS := -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
                    -DCMAKE_BUILD_TYPE=Debug -DHANGAR_SANITIZE=ON -DHANGAR_BUILD_BENCH=OFF -DHANGAR_CLUSTER_TESTS=OFF
 FUZZ_CMAKE_ARGS := -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DHANGAR_FUZZ=ON \
-                   -DCMAKE_C_FLAGS='-O1 -g' -DCMAKE_CXX_FLAGS='-O1 -g'
+                   -DCMAKE_C_FLAGS='-O1 -g1' -DCMAKE_CXX_FLAGS='-O1 -g1'
 
 # `make run ARGS="..."` (or RUN_ARGS) chooses what hangar runs: by default the
 # Flight server on 127.0.0.1:8815 with its data in ./data.
@@ -91,11 +91,13 @@ test: setup build test-unit test-js test-asan test-fuzz
 test-unit: setup build
 	$(CTEST) --test-dir $(BUILD_DIR) --output-on-failure -j$(JOBS) --no-tests=error
 
+# Three test files at a time (node's default is one on 2 cores): the suites
+# mostly wait on the servers they start, each on its own port and data dir.
 test-js: setup build
 	@shopt -s nullglob; cd $(JS_DIR); files=(*.test.mjs); \
 	if [ $${#files[@]} -eq 0 ]; then echo "test-js: no *.test.mjs files in $(JS_DIR)"; exit 1; fi; \
-	echo "cd $(JS_DIR) && HANGAR_BIN_DIR=$(HANGAR_BIN_DIR) $(NODE) --test $${files[*]}"; \
-	$(NODE) --test "$${files[@]}"
+	echo "cd $(JS_DIR) && HANGAR_BIN_DIR=$(HANGAR_BIN_DIR) $(NODE) --test --test-concurrency=3 $${files[*]}"; \
+	$(NODE) --test --test-concurrency=3 "$${files[@]}"
 
 test-asan: setup
 	$(call configure,$(ASAN_DIR),$(ASAN_CMAKE_ARGS) $(CMAKE_ARGS))
