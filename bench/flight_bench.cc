@@ -134,41 +134,14 @@ class BenchService : public flight::FlightService {
   }
 };
 
-// Runs the Flight server in a child process, so that client and server are
-// separate processes as in real use. The child stops when `control` (a pipe)
-// closes.
-struct FlightServerProcess {
-  int port = 0;
-  int control = -1;
-  pid_t pid = -1;
-};
-
-FlightServerProcess StartFlightServer() {
-  int ports[2], control[2];
-  if (::pipe(ports) != 0 || ::pipe(control) != 0) std::exit(1);
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::close(ports[0]);
-    ::close(control[1]);
-    flight::ServerOptions options;
-    options.listen = "127.0.0.1:0";
-    options.max_message_size = kMaxMessage;
-    auto server = flight::FlightServer::Start(options, std::make_shared<BenchService>());
-    Check(server.status(), "server");
-    const int port = (*server)->port();
-    if (::write(ports[1], &port, sizeof port) != sizeof port) ::_exit(1);
-    char byte;
-    while (::read(control[0], &byte, 1) > 0) {
-    }
-    (*server)->Shutdown(std::chrono::milliseconds(0));
-    ::_exit(0);
-  }
-  ::close(ports[1]);
-  ::close(control[0]);
-  int port = 0;
-  if (::read(ports[0], &port, sizeof port) != sizeof port) std::exit(1);
-  ::close(ports[0]);
-  return {port, control[1], pid};
+ForkedServer::Started StartFlightServer() {
+  flight::ServerOptions options;
+  options.listen = "127.0.0.1:0";
+  options.max_message_size = kMaxMessage;
+  auto server = flight::FlightServer::Start(options, std::make_shared<BenchService>());
+  Check(server.status(), "server");
+  std::shared_ptr<flight::FlightServer> running = std::move(*server);
+  return {running->port(), [running] { running->Shutdown(std::chrono::milliseconds(0)); }};
 }
 
 double Gbps(int64_t bytes, double seconds) { return static_cast<double>(bytes) / seconds / 1e9; }
@@ -199,8 +172,8 @@ int main(int argc, char** argv) {
   flight::TuneMallocForLargeMessages();
   // Before anything in this process starts gRPC's threads: fork() is then safe.
   const double tcp = Gbps(total, Best(runs, [&] { RawTcp(total); }));
-  PlainServer plain_server(kMaxMessage);
-  const FlightServerProcess flight_server = StartFlightServer();
+  ForkedServer plain_server([] { return StartPlainServer(kMaxMessage); });
+  ForkedServer flight_server(StartFlightServer);
 
   // Plain gRPC: same message limits as the Flight server and client.
   grpc::ChannelArguments plain_args;
@@ -238,7 +211,7 @@ int main(int argc, char** argv) {
 
   flight::ClientOptions client_options;
   client_options.max_message_size = kMaxMessage;
-  auto client = flight::FlightClient::Connect(flight::Location::ForGrpcTcp("127.0.0.1", flight_server.port),
+  auto client = flight::FlightClient::Connect(flight::Location::ForGrpcTcp("127.0.0.1", flight_server.port()),
                                               client_options);
   Check(client.status(), "client");
 
@@ -286,7 +259,5 @@ int main(int argc, char** argv) {
   }
   std::printf("\ntarget: batches >= 1 MiB at >= 0.8x raw TCP:  DoGet %s, DoPut %s\n", get_ok ? "PASS" : "MISS",
               put_ok ? "PASS" : "MISS");
-  ::close(flight_server.control);
-  ::waitpid(flight_server.pid, nullptr, 0);
   return 0;
 }

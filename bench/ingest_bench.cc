@@ -263,7 +263,7 @@ int main(int argc, char** argv) {
   using namespace hangar::bench;
   const auto [rows, bin_dir, dir] = SetUpRowsBench(argc, argv, 20'000'000, 2'000'000, "hangar-bench-ingest");
   hangar::flight::TuneMallocForLargeMessages();  // as hangar's own main() does
-  PlainServer plain_server(64 << 20);            // forks: before any gRPC thread
+  ForkedServer plain_server([] { return StartPlainServer(64 << 20); });  // forks: before any gRPC thread
 
   // Batches of 10k, 25k, 50k and 100k rows, sent round robin.
   std::vector<hangar::arrow::RecordBatchPtr> batches;

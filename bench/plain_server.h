@@ -1,6 +1,6 @@
 // The plain gRPC service the benchmarks measure Hangar against
-// (plain_stream.proto), served from a child process so that, as with a real
-// server, client and server are separate processes.
+// (plain_stream.proto), and ForkedServer, which serves it (or a Flight
+// server) from a child process.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <functional>
+#include <memory>
 #include <string>
 
 #include "plain_stream.grpc.pb.h"
@@ -41,30 +43,29 @@ class PlainService final : public PlainStream::Service {
   }
 };
 
-// A child process serving PlainService on 127.0.0.1 until Stop().
-class PlainServer {
+// A server run in a child process until Stop(), so that, as in real use,
+// client and server are separate processes. `start` runs in the child: it
+// starts the server and returns its port and how to shut it down.
+class ForkedServer {
  public:
+  struct Started {
+    int port;
+    std::function<void()> shutdown;
+  };
   // Forks: call before this process starts any gRPC thread.
-  explicit PlainServer(int max_message) {
+  explicit ForkedServer(const std::function<Started()>& start) {
     int ports[2], control[2];
     if (::pipe(ports) != 0 || ::pipe(control) != 0) std::exit(1);
     pid_ = ::fork();
     if (pid_ == 0) {
       ::close(ports[0]);
       ::close(control[1]);
-      PlainService service;
-      grpc::ServerBuilder builder;
-      int port = 0;
-      builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-      builder.RegisterService(&service);
-      builder.SetMaxReceiveMessageSize(max_message);
-      builder.SetMaxSendMessageSize(max_message);
-      auto server = builder.BuildAndStart();
-      if (::write(ports[1], &port, sizeof port) != sizeof port) ::_exit(1);
+      Started started = start();
+      if (::write(ports[1], &started.port, sizeof started.port) != sizeof started.port) ::_exit(1);
       char byte;
       while (::read(control[0], &byte, 1) > 0) {
       }
-      server->Shutdown();
+      started.shutdown();
       ::_exit(0);
     }
     ::close(ports[1]);
@@ -73,9 +74,9 @@ class PlainServer {
     if (::read(ports[0], &port_, sizeof port_) != sizeof port_) std::exit(1);
     ::close(ports[0]);
   }
-  PlainServer(const PlainServer&) = delete;
-  PlainServer& operator=(const PlainServer&) = delete;
-  ~PlainServer() { Stop(); }
+  ForkedServer(const ForkedServer&) = delete;
+  ForkedServer& operator=(const ForkedServer&) = delete;
+  ~ForkedServer() { Stop(); }
 
   int port() const { return port_; }
   void Stop() {
@@ -90,5 +91,18 @@ class PlainServer {
   int control_ = -1;
   pid_t pid_ = -1;
 };
+
+// PlainService on 127.0.0.1, with `max_message` as both message limits.
+inline ForkedServer::Started StartPlainServer(int max_message) {
+  auto service = std::make_shared<PlainService>();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(service.get());
+  builder.SetMaxReceiveMessageSize(max_message);
+  builder.SetMaxSendMessageSize(max_message);
+  std::shared_ptr<grpc::Server> server = builder.BuildAndStart();
+  return {port, [service, server] { server->Shutdown(); }};
+}
 
 }  // namespace hangar::bench
