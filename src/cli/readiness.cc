@@ -22,14 +22,27 @@ void ReadinessProbe::ShutDown() {
 void ReadinessProbe::Probe() {
   const Status st = store::CheckWritable(data_dir_);
   std::lock_guard lock(mu_);
-  if (shut_down_ || st.ok() == serving_) return;  // ShutDown decided meanwhile, or nothing changed
-  serving_ = st.ok();
-  server_->SetServing(serving_);
-  if (serving_) {
-    log::Info("the data directory takes writes again; health: SERVING");
-  } else {
-    log::Warn("the data directory takes no writes; health: NOT_SERVING", {{"error", st.ToString()}});
+  if (st.ok() != disk_ok_) {
+    if (st.ok()) log::Info("the data directory takes writes again");
+    else log::Warn("the data directory takes no writes", {{"error", st.ToString()}});
   }
+  disk_ok_ = st.ok();
+  Update();
+}
+
+void ReadinessProbe::SetEngineServing(bool serving) {
+  std::lock_guard lock(mu_);
+  engine_ok_ = serving;
+  Update();
+}
+
+void ReadinessProbe::Update() {
+  const bool serving = disk_ok_ && engine_ok_;
+  if (shut_down_ || serving == serving_) return;  // ShutDown decided meanwhile, or nothing changed
+  serving_ = serving;
+  server_->SetServing(serving_);
+  log::Write(serving_ ? log::Level::kInfo : log::Level::kWarn,
+             std::string("health: ") + (serving_ ? "SERVING" : "NOT_SERVING"));
 }
 
 }  // namespace hangar::cli

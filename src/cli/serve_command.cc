@@ -26,6 +26,7 @@
 #include "server/hangar_service.h"
 #include "sql/engine.h"
 #include "store/compactor.h"
+#include "store/directory_lock.h"
 #include "store/store_metrics.h"
 #include "store/table_store.h"
 
@@ -302,6 +303,8 @@ int RunServe(const Args& args) {
   std::error_code ec;
   std::filesystem::create_directories(data_dir, ec);
   if (ec) return Fail("cannot create the data directory '" + data_dir + "': " + ec.message());
+  auto data_dir_lock = store::DirectoryLock::Acquire(data_dir);
+  if (!data_dir_lock.ok()) return Fail(data_dir_lock.status().message() + ": " + data_dir);
   auto options = FlightOptions(flags, data_dir);
   if (!options.ok()) return Fail(options.status().message());
   auto drain = SecondsSetting(flags, "shutdown-drain", true);
@@ -332,6 +335,8 @@ int RunServe(const Args& args) {
   const std::optional<std::string> shared_dir = flags.Get("shared-data-dir");
   if (shared_dir && !flags.Get("cluster")) return Fail("--shared-data-dir needs --cluster");
   if (shared_dir) engine_options.allowed_directories.push_back(std::filesystem::absolute(*shared_dir).string() + "/");
+  if (const char* delay = std::getenv("HANGAR_TEST_ENGINE_RESET_DELAY_MS"))  // tests of the reset path only
+    engine_options.reset_delay = std::chrono::milliseconds(std::atoll(delay));
   auto engine = duckdb::Database::Open(engine_options);
   if (!engine.ok()) return Fail(engine.status().message());
   store::IngestOptions ingest_options;
@@ -394,8 +399,21 @@ int RunServe(const Args& args) {
   if (!metrics_endpoint.ok()) return Fail(metrics_endpoint.status().message());
   auto server = flight::FlightServer::Start(*options, service);
   if (!server.ok()) return Fail(server.status().message());
-  // Health: SERVING while the data directory takes writes (grpc.health.v1 on the same port).
+  // Health: SERVING while the data directory takes writes and the SQL engine
+  // is not being reset (grpc.health.v1 on the same port).
   ReadinessProbe readiness(server->get(), std::filesystem::absolute(data_dir), std::chrono::seconds(2));
+  auto& engine_resets =
+      metrics::DefaultRegistry().Counter("hangar_engine_resets_total", "SQL engine (DuckDB) instances replaced after an internal failure").WithLabels({});
+  (*engine)->SetStateListener([&readiness, &engine_resets](bool serving) {
+    if (serving) engine_resets.Add();
+    readiness.SetEngineServing(serving);
+  });
+  if (std::getenv("HANGAR_TEST_ENGINE_FAULTS") != nullptr) {  // tests of the reset path only
+    service->SetEngineFaultHook([engine = *engine]() -> Status {
+      HANGAR_ASSIGN_OR_RETURN(auto connection, duckdb::Connection::Open(engine));
+      return duckdb::InjectEngineFailure(*connection);
+    });
+  }
   std::shared_ptr<cluster::Membership> membership = shared.membership;
   if (membership) {
     shared.server->store(server->get());

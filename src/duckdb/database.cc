@@ -2,18 +2,32 @@
 
 #include <cerrno>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include "arrow/c_data.h"
 #include "arrow/concatenate.h"
+#include "base/log.h"
 
 namespace hangar::duckdb {
 
+bool IsEngineFailure(std::string_view message) {
+  return message.starts_with("INTERNAL Error") || message.starts_with("FATAL Error") ||
+         message.find("database has been invalidated") != std::string_view::npos;
+}
+
+Status ErrorFrom(const char* message, std::string_view what) {
+  std::string text = message != nullptr && *message != '\0' ? message : "unknown DuckDB error";
+  std::string prefix = what.empty() ? std::string() : std::string(what) + ": ";
+  if (IsEngineFailure(text)) return Status::Internal(prefix + "the SQL engine failed: " + text);
+  // DuckDB appends a stack trace to some errors: it is for the log only.
+  if (auto trace = text.find("\n\nStack Trace"); trace != std::string::npos) text.resize(trace);
+  return Status::Invalid(prefix + text);
+}
+
 Status TakeError(duckdb_error_data error, std::string_view what) {
   if (error == nullptr) return Status::OK();
-  Status st = duckdb_error_data_has_error(error)
-                  ? Status::Invalid(std::string(what) + ": " + duckdb_error_data_message(error))
-                  : Status::OK();
+  Status st = duckdb_error_data_has_error(error) ? ErrorFrom(duckdb_error_data_message(error), what) : Status::OK();
   duckdb_destroy_error_data(&error);
   return st;
 }
@@ -37,7 +51,24 @@ std::string QuoteIdentifier(std::string_view text) { return Quoted(text, '"'); }
 
 // --- Database -----------------------------------------------------------------
 
-Result<std::shared_ptr<Database>> Database::Open(const DatabaseOptions& options) {
+struct Database::Instance {
+  duckdb_database db = nullptr;
+  std::mutex mu;
+  std::vector<std::function<void()>> on_retire;  // guarded by mu
+  ~Instance() {
+    if (db) duckdb_close(&db);
+  }
+  void Retire() {
+    std::vector<std::function<void()>> fns;
+    {
+      std::lock_guard lock(mu);
+      fns.swap(on_retire);
+    }
+    for (auto& fn : fns) fn();
+  }
+};
+
+Result<std::shared_ptr<Database::Instance>> Database::OpenInstance() {
   duckdb_config config = nullptr;
   if (duckdb_create_config(&config) != DuckDBSuccess) return Status::Internal("DuckDB: cannot create a config");
   auto set = [&](const char* name, const std::string& value) -> Status {
@@ -46,53 +77,166 @@ Result<std::shared_ptr<Database>> Database::Open(const DatabaseOptions& options)
       return Status::Invalid(std::string("DuckDB: bad value for ") + name + ": " + value);
     return Status::OK();
   };
-  Status st = set("threads", options.threads > 0 ? std::to_string(options.threads) : "");
-  if (st.ok()) st = set("memory_limit", options.memory_limit);
-  if (st.ok()) st = set("temp_directory", options.temp_directory);
+  Status st = set("threads", options_.threads > 0 ? std::to_string(options_.threads) : "");
+  if (st.ok()) st = set("memory_limit", options_.memory_limit);
+  if (st.ok()) st = set("temp_directory", options_.temp_directory);
   // Extensions that are not built in would be downloaded; nothing here may reach the network.
   if (st.ok()) st = set("autoinstall_known_extensions", "false");
   if (st.ok()) st = set("autoload_known_extensions", "false");
-  std::shared_ptr<Database> db(new Database());
+  auto instance = std::make_shared<Instance>();
   char* error = nullptr;
-  if (st.ok() && duckdb_open_ext(nullptr, &db->db_, config, &error) != DuckDBSuccess) {
+  if (st.ok() && duckdb_open_ext(nullptr, &instance->db, config, &error) != DuckDBSuccess) {
     st = Status::Internal(std::string("DuckDB: cannot open a database: ") + (error ? error : "unknown error"));
-    db->db_ = nullptr;
+    instance->db = nullptr;
   }
   if (error) duckdb_free(error);
   duckdb_destroy_config(&config);
   HANGAR_RETURN_NOT_OK(st);
+  return instance;
+}
+
+Result<std::shared_ptr<Database>> Database::Open(const DatabaseOptions& options) {
+  std::shared_ptr<Database> db(new Database());
+  db->options_ = options;
+  HANGAR_ASSIGN_OR_RETURN(db->instance_, db->OpenInstance());
   if (!options.allowed_directories.empty()) {
-    // Set once at start: DuckDB refuses to turn external access back on while running.
-    HANGAR_ASSIGN_OR_RETURN(auto conn, Connection::Open(db));
+    // Set once per instance: DuckDB refuses to turn external access back on while running.
     std::string list;
     for (const auto& dir : options.allowed_directories) list += (list.empty() ? "" : ", ") + QuoteLiteral(dir);
-    HANGAR_RETURN_NOT_OK(conn->Execute("SET allowed_directories = [" + list + "]"));
-    HANGAR_RETURN_NOT_OK(conn->Execute("SET enable_external_access = false"));
+    HANGAR_RETURN_NOT_OK(db->AddInitializer([list](Connection& conn) {
+      HANGAR_RETURN_NOT_OK(conn.Execute("SET allowed_directories = [" + list + "]"));
+      return conn.Execute("SET enable_external_access = false");
+    }));
   }
   return db;
 }
 
 Database::~Database() {
-  if (db_) duckdb_close(&db_);
+  if (instance_) instance_->Retire();
+}
+
+Status Database::AddInitializer(std::function<Status(Connection&)> init) {
+  auto [instance, generation] = Current();
+  HANGAR_ASSIGN_OR_RETURN(auto conn, Connection::Connect(nullptr, instance, generation));
+  HANGAR_RETURN_NOT_OK(init(*conn));
+  std::lock_guard lock(mu_);
+  inits_.push_back(std::move(init));
+  return Status::OK();
+}
+
+std::pair<std::shared_ptr<Database::Instance>, uint64_t> Database::Current() const {
+  std::lock_guard lock(mu_);
+  return {instance_, generation_};
+}
+
+uint64_t Database::generation() const {
+  std::lock_guard lock(mu_);
+  return generation_;
+}
+
+int64_t Database::resets() const {
+  std::lock_guard lock(mu_);
+  return resets_;
+}
+
+bool Database::resetting() const { return resetting_.load(); }
+
+void Database::SetStateListener(std::function<void(bool)> listener) {
+  std::lock_guard lock(mu_);
+  listener_ = std::move(listener);
+}
+
+Status Database::Reset(uint64_t generation) {
+  std::lock_guard one_at_a_time(reset_mu_);
+  std::function<void(bool)> listener;
+  std::vector<std::function<Status(Connection&)>> inits;
+  {
+    std::lock_guard lock(mu_);
+    if (generation != generation_) return Status::OK();  // already replaced
+    listener = listener_;
+    inits = inits_;
+  }
+  resetting_ = true;
+  if (listener) listener(false);
+  log::Warn("the SQL engine failed: opening a new DuckDB database", {{"generation", generation}});
+  Status st;
+  auto fresh = OpenInstance();
+  st = fresh.status();
+  for (size_t i = 0; st.ok() && i < inits.size(); ++i) {
+    auto conn = Connection::Connect(nullptr, *fresh, generation + 1);
+    st = conn.ok() ? inits[i](**conn) : conn.status();
+  }
+  if (options_.reset_delay.count() > 0) std::this_thread::sleep_for(options_.reset_delay);
+  std::shared_ptr<Instance> old;
+  if (st.ok()) {
+    std::lock_guard lock(mu_);
+    old = std::move(instance_);
+    instance_ = std::move(*fresh);
+    ++generation_;
+    ++resets_;
+  }
+  if (old) old->Retire();
+  resetting_ = false;
+  if (listener) listener(st.ok());
+  if (!st.ok()) log::Error("the SQL engine could not be reopened", {{"error", st.ToString()}});
+  else log::Info("the SQL engine is back", {{"generation", generation + 1}});
+  return st;
 }
 
 // --- Connection -----------------------------------------------------------------
 
-Result<std::unique_ptr<Connection>> Connection::Open(std::shared_ptr<Database> database) {
-  std::unique_ptr<Connection> conn(new Connection(std::move(database)));
-  if (duckdb_connect(conn->database_->handle(), &conn->conn_) != DuckDBSuccess)
+Result<std::unique_ptr<Connection>> Connection::Connect(std::shared_ptr<Database> database,
+                                                        std::shared_ptr<Database::Instance> instance,
+                                                        uint64_t generation) {
+  std::unique_ptr<Connection> conn(new Connection(std::move(database), std::move(instance), generation));
+  if (duckdb_connect(conn->instance_->db, &conn->conn_) != DuckDBSuccess)
     return Status::Internal("DuckDB: cannot open a connection");
   return conn;
 }
+
+Result<std::unique_ptr<Connection>> Connection::Open(std::shared_ptr<Database> database) {
+  auto [instance, generation] = database->Current();
+  return Connect(std::move(database), std::move(instance), generation);
+}
+
+Result<std::unique_ptr<Connection>> Connection::OpenSibling() const { return Connect(nullptr, instance_, generation_); }
 
 Connection::~Connection() {
   if (conn_) duckdb_disconnect(&conn_);
 }
 
+Status Connection::Failure(const char* message, std::string_view what) {
+  Status st = ErrorFrom(message, what);
+  if (st.code() == StatusCode::kInternal && database_ != nullptr) {
+    if (Status reset = database_->Reset(generation_); !reset.ok()) return reset;
+  }
+  return st;
+}
+
+void Connection::OnRetire(std::function<void()> fn) {
+  std::lock_guard lock(instance_->mu);
+  instance_->on_retire.push_back(std::move(fn));
+}
+
+Status InjectEngineFailure(Connection& connection) {
+  auto values = arrow::MakeArray(arrow::struct_({arrow::field("a", arrow::int32())}), 1, {nullptr},
+                                 {arrow::MakeArray(arrow::int32(), 1, {nullptr, arrow::Buffer::CopyOf(std::string(4, '\0'))}, {}, 0)},
+                                 0);
+  auto type = arrow::dictionary(arrow::int32(), values->type);
+  auto column = arrow::MakeArray(type, 1, {nullptr, arrow::Buffer::CopyOf(std::string(4, '\0'))}, {}, 0, 0, values);
+  auto schema = arrow::schema({arrow::field("d", type)});
+  auto source = std::make_unique<arrow::VectorSource>(schema, std::vector<arrow::RecordBatchPtr>{
+                                                                  arrow::MakeRecordBatch(schema, 1, {column})});
+  HANGAR_ASSIGN_OR_RETURN(auto view, connection.RegisterView("hangar_engine_failure", std::move(source)));
+  Status st = connection.Execute("SELECT * FROM hangar_engine_failure");
+  if (st.ok()) return Status::Internal("the injected engine failure did not fail");
+  return st;
+}
+
 Status Connection::Execute(const std::string& sql) {
   duckdb_result result;
   const bool ok = duckdb_query(conn_, sql.c_str(), &result) == DuckDBSuccess;
-  Status st = ok ? Status::OK() : Status::Invalid(duckdb_result_error(&result));
+  Status st = ok ? Status::OK() : Failure(duckdb_result_error(&result));
   duckdb_destroy_result(&result);
   return st;
 }
@@ -216,7 +360,7 @@ struct Prepared {
   }
   Status Prepare(Connection& connection, const std::string& sql) {
     if (duckdb_prepare(connection.handle(), sql.c_str(), &handle) != DuckDBSuccess)
-      return Status::Invalid(duckdb_prepare_error(handle));
+      return connection.Failure(duckdb_prepare_error(handle));
     return Status::OK();
   }
 };
@@ -291,13 +435,13 @@ class QueryStream : public QueryResult {
     // only Execute says.
     if (auto planned = SchemasOf(*conn_, prepared_.handle); planned.ok()) schema_ = std::move(planned->result);
     if (duckdb_pending_prepared_streaming(prepared_.handle, &pending_) != DuckDBSuccess)
-      return Status::Invalid(duckdb_pending_error(pending_));
+      return conn_->Failure(duckdb_pending_error(pending_));
     return Status::OK();
   }
 
   Status Execute() override {
     if (duckdb_execute_pending(pending_, &result_) != DuckDBSuccess) {
-      Status st = Status::Invalid(duckdb_result_error(&result_));
+      Status st = conn_->Failure(duckdb_result_error(&result_));
       duckdb_destroy_result(&result_);
       return st;
     }
@@ -325,7 +469,7 @@ class QueryStream : public QueryResult {
       duckdb_data_chunk chunk = duckdb_fetch_chunk(result_);
       if (chunk == nullptr) {
         const char* error = duckdb_result_error(&result_);
-        if (error != nullptr && *error != '\0') return Status::Invalid(error);
+        if (error != nullptr && *error != '\0') return conn_->Failure(error);
         done_ = true;
         break;
       }

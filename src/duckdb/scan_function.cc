@@ -44,12 +44,15 @@ Result<duckdb_arrow_converted_schema> Convert(FunctionInfo& info, const arrow::S
   ArrowSchema c_schema{};
   HANGAR_RETURN_NOT_OK(arrow::ExportSchema(schema, &c_schema));
   duckdb_arrow_converted_schema converted = nullptr;
-  duckdb_error_data error;
+  duckdb_error_data error = nullptr;
+  bool retired = false;
   {
     std::lock_guard lock(info.mu);
-    error = duckdb_schema_from_arrow(info.connection->handle(), &c_schema, &converted);
+    retired = info.connection == nullptr;
+    if (!retired) error = duckdb_schema_from_arrow(info.connection->handle(), &c_schema, &converted);
   }
   if (c_schema.release) c_schema.release(&c_schema);
+  if (retired) return Status::Unavailable("the SQL engine was reset; retry the statement");
   HANGAR_RETURN_NOT_OK(TakeError(error, "Arrow schema to DuckDB"));
   return converted;
 }
@@ -66,6 +69,10 @@ Result<duckdb_data_chunk> ToChunk(FunctionInfo& info, ScanState& state, int64_t 
   duckdb_error_data error;
   {
     std::lock_guard lock(info.mu);
+    if (info.connection == nullptr) {
+      if (c_array.release) c_array.release(&c_array);
+      return Status::Unavailable("the SQL engine was reset; retry the statement");
+    }
     error = duckdb_data_chunk_from_arrow(info.connection->handle(), &c_array, state.converted, &chunk);
   }
   if (c_array.release) c_array.release(&c_array);
@@ -166,9 +173,24 @@ void Scan(duckdb_function_info function, duckdb_data_chunk output) {
 
 Status RegisterScanFunction(Connection& connection, const std::string& function_name,
                             std::shared_ptr<ScanProvider> provider) {
+  {
+    HANGAR_ASSIGN_OR_RETURN(auto query, connection.OpenSibling());
+    HANGAR_ASSIGN_OR_RETURN(auto known, StartQuery(std::move(query),
+                                                   "SELECT function_name FROM duckdb_functions() WHERE function_name = " +
+                                                       QuoteLiteral(function_name)));
+    HANGAR_RETURN_NOT_OK(known->Execute());
+    HANGAR_ASSIGN_OR_RETURN(auto found, known->Next());
+    if (found != nullptr && found->num_rows > 0) return Status::OK();
+  }
   auto info = std::make_unique<FunctionInfo>();
   info->provider = std::move(provider);
-  HANGAR_ASSIGN_OR_RETURN(info->connection, Connection::Open(connection.database()));
+  HANGAR_ASSIGN_OR_RETURN(info->connection, connection.OpenSibling());
+  // DuckDB owns `info` and the instance is kept alive by info's connection:
+  // the connection goes when the instance is replaced or the Database closes.
+  connection.OnRetire([raw = info.get()] {
+    std::lock_guard lock(raw->mu);
+    raw->connection.reset();
+  });
   duckdb_table_function function = duckdb_create_table_function();
   duckdb_table_function_set_name(function, function_name.c_str());
   duckdb_logical_type varchar = duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR);

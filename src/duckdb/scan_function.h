@@ -25,8 +25,10 @@ class ScanProvider {
   virtual Result<std::unique_ptr<arrow::RecordBatchSource>> Open(const std::string& name) = 0;
 };
 
-// Registers the table function `function_name` on the database `connection`
-// belongs to. The provider lives as long as the database.
+// Registers the table function `function_name` on the database instance
+// `connection` belongs to, unless one of that name is there already (several
+// stores in one process share the engine). The provider lives as long as
+// the instance.
 Status RegisterScanFunction(Connection& connection, const std::string& function_name,
                             std::shared_ptr<ScanProvider> provider);
 

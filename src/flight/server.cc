@@ -663,6 +663,9 @@ Result<std::unique_ptr<FlightServer>> FlightServer::Start(ServerOptions options,
   builder.RegisterService(impl->service.get());
   builder.SetMaxReceiveMessageSize(opts.max_message_size);
   builder.SetMaxSendMessageSize(opts.max_message_size);
+  // gRPC sets SO_REUSEPORT by default, and a second process could then bind
+  // the same port and take half of the connections.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   impl->server = builder.BuildAndStart();
   if (impl->server == nullptr || impl->port == 0)
     return Status::Unavailable("could not listen on " + opts.listen + " (address in use or not available)");

@@ -1,10 +1,44 @@
 #include "flight/status_mapping.h"
-#include "base/log.h"
 
 #include <atomic>
+#include <cctype>
 #include <cstdio>
+#include <cstring>
+
+#include "base/log.h"
 
 namespace hangar::flight {
+
+std::string ClientText(std::string text) {
+  // A stack trace (DuckDB appends one to some errors) is for the log.
+  if (auto trace = text.find("Stack Trace"); trace != std::string::npos) {
+    text.resize(trace);
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  }
+  // A slash-rooted path keeps its last component: /srv/data/tables/t/x.parquet -> x.parquet.
+  auto path_char = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || std::strchr("._-/*?+=~@%", c); };
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    const bool starts = text[i] == '/' && (i == 0 || std::strchr(" \t\n'\"(=[,`", text[i - 1]) != nullptr) &&
+                        i + 1 < text.size() && text[i + 1] != '/' && path_char(text[i + 1]);
+    if (!starts) {
+      out += text[i++];
+      continue;
+    }
+    size_t end = i + 1;
+    while (end < text.size() && path_char(text[end])) ++end;
+    const std::string_view path(text.data() + i, end - i);
+    const size_t last = path.find_last_of('/');
+    if (last == 0) {  // one component, e.g. "/2" in arithmetic: not a path
+      out.append(path);
+    } else {
+      out.append(path.substr(last + 1));
+    }
+    i = end;
+  }
+  return out;
+}
 
 grpc::Status ToGrpcStatus(const Status& status) {
   if (status.ok()) return grpc::Status::OK;
@@ -17,7 +51,7 @@ grpc::Status ToGrpcStatus(const Status& status) {
                                                         " (reference #" + std::to_string(reference) +
                                                         " in its log)");
   }
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), status.message());
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), ClientText(status.message()));
 }
 
 Status FromGrpcStatus(const grpc::Status& status) {

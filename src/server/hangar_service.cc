@@ -385,6 +385,7 @@ Result<std::vector<flight::ActionResult>> HangarService::DoAction(const flight::
     HANGAR_ASSIGN_OR_RETURN(auto text, cluster_->StatusJson(topics_.get(), folders_ ? &tables : nullptr));
     return std::vector<flight::ActionResult>{{std::move(text)}};
   }
+  if (action.type == "InjectEngineFailure" && engine_fault_) return engine_fault_();
   if (action.type == "ServerStatus") {
     HANGAR_ASSIGN_OR_RETURN(auto text, ServerStatusJson(*tables_, topics_.get()));
     return std::vector<flight::ActionResult>{{std::move(text)}};
@@ -421,6 +422,17 @@ Result<std::vector<flight::ActionResult>> HangarService::DoAction(const flight::
                                                              {"rows_after", result.rows_after}}
                                                   .dump()}};
   }
+  if (action.type == "RetryFlush" || action.type == "QuarantineMemtable") {
+    auto body = nlohmann::json::parse(action.body, nullptr, false);
+    HANGAR_ASSIGN_OR_RETURN(auto text, StringFromJson(body, "name", action.type + " (body {\"name\": \"users\"})"));
+    HANGAR_ASSIGN_OR_RETURN(auto name, ResolveName(text));
+    HANGAR_ASSIGN_OR_RETURN(auto writer, WriterOf(context, name));
+    if (writer) return forwarding_.Action(context, *writer, action);
+    if (!ingest_) return Status::FailedPrecondition("this server has no streaming ingest");
+    HANGAR_ASSIGN_OR_RETURN(auto result,
+                            action.type == "RetryFlush" ? ingest_->RetryFlush(name) : ingest_->Quarantine(name));
+    return std::vector<flight::ActionResult>{{std::move(result)}};
+  }
   if (action.type == "DropTable" || action.type == "DescribeTable") {
     auto body = nlohmann::json::parse(action.body, nullptr, false);
     HANGAR_ASSIGN_OR_RETURN(auto text, StringFromJson(body, "name", action.type + " (body {\"name\": \"users\"})"));
@@ -451,6 +463,13 @@ Result<std::vector<flight::ActionType>> HangarService::ListActions(const flight:
        "rewrite a table's files into few large ones, keeping one row per key in a primary-key table; body "
        "{\"name\": \"users\"}; answers {\"files_before\", \"files_after\", \"rows_before\", \"rows_after\"}"},
       {"drop_dataset", "drop a table; body: the bare name (as the Arrow cookbook sends it)"},
+      {"RetryFlush",
+       "flush a read-only table's memtable again (a table whose streamed rows repeatedly failed to flush takes no "
+       "writes until then); body {\"name\": \"users\"}; answers {\"table\", \"flushed_lsn\"}"},
+      {"QuarantineMemtable",
+       "move a table's unflushed streamed rows into quarantine/<table>-lsn<first>-<last>.arrows in the data "
+       "directory and let the table take writes again; body {\"name\": \"users\"}; answers {\"table\", \"file\", "
+       "\"batches\", \"rows\", \"first_lsn\", \"last_lsn\"}"},
       {"ClusterStatus",
        "the cluster's members (location, load) and the topic partitions each owns, as JSON (`hangar cluster status`)"},
       {"ServerStatus",

@@ -71,6 +71,9 @@ class HangarService : public flight::FlightService {
   // Shares tables with the other nodes (folder_ownership.h): a write to a
   // table another node writes goes on to it. Call before serving.
   void SetTableOwners(std::shared_ptr<FolderOwnership> folders, TableForwarding forwarding);
+  // Tests of the SQL engine's reset only: the action InjectEngineFailure
+  // (unlisted) runs `hook`, which makes the engine fail internally.
+  void SetEngineFaultHook(std::function<Status()> hook) { engine_fault_ = std::move(hook); }
 
   Result<flight::AccessRequest> AccessFor(const flight::ServerCallContext& context,
                                           const flight::CallRequest& request) override;
@@ -119,6 +122,7 @@ class HangarService : public flight::FlightService {
   std::shared_ptr<ClusterPlacement> cluster_;  // null: a single node
   std::shared_ptr<TopicFlights> topics_;
   std::shared_ptr<sql::FlightSqlService> sql_;
+  std::function<Status()> engine_fault_;  // tests only
   std::shared_ptr<store::Ingest> ingest_;
   std::shared_ptr<FolderOwnership> folders_;  // null: tables are this node's own
   TableForwarding forwarding_;

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "flight/status_mapping.h"
 #include "store/store_metrics.h"
 
 namespace hangar::server {
@@ -84,7 +85,9 @@ std::string Ack(int64_t batch, std::optional<uint64_t> lsn, std::string_view lev
                         {"lsn", lsn ? nlohmann::json(*lsn) : nlohmann::json(nullptr)},
                         {"durability_level", level},
                         {"timestamp_us", NowMicros()},
-                        {"error", st.ok() ? nlohmann::json(nullptr) : nlohmann::json(st.message())}};
+                        // Worded as a call's status would be (no internals, no paths).
+                        {"error", st.ok() ? nlohmann::json(nullptr)
+                                          : nlohmann::json(flight::ToGrpcStatus(st).error_message())}};
   if (duplicate) ack["duplicate"] = true;
   return ack.dump();
 }

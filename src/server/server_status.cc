@@ -62,6 +62,9 @@ Result<std::string> ServerStatusJson(const store::TableStore& tables, TopicFligh
                           {"rows", rows},
                           {"bytes", snapshot->bytes},
                           {"files", snapshot->files.size()}});
+    if (auto table = tables.FindTable(snapshot->name); table.ok()) {
+      if (auto reason = (*table)->read_only()) table_list.back()["read_only"] = *reason;
+    }
   }
   out["tables"] = std::move(table_list);
   nlohmann::json topic_list = nlohmann::json::array();
@@ -89,6 +92,7 @@ Result<std::string> ServerStatusJson(const store::TableStore& tables, TopicFligh
       {"wal_syncs", sum("hangar_wal_fsync_seconds_count")},
       {"kafka_decode_errors", sum("hangar_kafka_decode_errors_total")},
       {"refused", sum("hangar_rpc_limited_total")},
+      {"engine_resets", sum("hangar_engine_resets_total")},
   };
   return out.dump();
 }

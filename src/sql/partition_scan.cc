@@ -29,7 +29,7 @@ Result<std::set<std::string>> AggregateNames(duckdb::Connection& connection) {
   if (duckdb_query(connection.handle(),
                    "SELECT DISTINCT function_name FROM duckdb_functions() WHERE function_type = 'aggregate'",
                    &result) != DuckDBSuccess) {
-    Status st = Status::Internal(std::string("DuckDB cannot list its aggregates: ") + duckdb_result_error(&result));
+    Status st = connection.Failure(duckdb_result_error(&result), "DuckDB cannot list its aggregates");
     duckdb_destroy_result(&result);
     return st;
   }
@@ -66,7 +66,7 @@ Result<std::string> CallTextFunction(duckdb::Connection& connection, const std::
   duckdb_prepared_statement prepared = nullptr;
   const std::string query = "SELECT " + function + "($1::VARCHAR)";
   if (duckdb_prepare(connection.handle(), query.c_str(), &prepared) != DuckDBSuccess) {
-    Status st = Status::Internal("DuckDB cannot run " + function + ": " + duckdb_prepare_error(prepared));
+    Status st = connection.Failure(duckdb_prepare_error(prepared), "DuckDB cannot run " + function);
     duckdb_destroy_prepare(&prepared);
     return st;
   }

@@ -115,14 +115,16 @@ Result<std::shared_ptr<Relations>> Relations::Open(std::shared_ptr<duckdb::Datab
   out->cluster_ = cluster;
   out->registry_ = registry;
   out->provider_ = std::make_shared<TopicScanProvider>(cluster, registry);
-  HANGAR_ASSIGN_OR_RETURN(out->ddl_, duckdb::Connection::Open(db));
-  HANGAR_RETURN_NOT_OK(duckdb::RegisterScanFunction(*out->ddl_, kScanFunction, out->provider_));
-  // A table's Parquet files never change once committed, so their footers
-  // can be cached: queries then bind and plan without re-reading them.
-  HANGAR_RETURN_NOT_OK(out->ddl_->Execute("SET GLOBAL parquet_metadata_cache = true"));
-  // Queries search the default namespace for bare names: its schema always exists.
-  HANGAR_RETURN_NOT_OK(out->ddl_->Execute("CREATE SCHEMA IF NOT EXISTS " + QuoteIdentifier(store::kDefaultNamespace)));
-  out->schemas_.insert(std::string(store::kDefaultNamespace));
+  // On this instance of the engine and on every one after a reset.
+  HANGAR_RETURN_NOT_OK(db->AddInitializer([provider = out->provider_](duckdb::Connection& connection) {
+    HANGAR_RETURN_NOT_OK(duckdb::RegisterScanFunction(connection, kScanFunction, provider));
+    // A table's Parquet files never change once committed, so their footers
+    // can be cached: queries then bind and plan without re-reading them.
+    HANGAR_RETURN_NOT_OK(connection.Execute("SET GLOBAL parquet_metadata_cache = true"));
+    // Queries search the default namespace for bare names: its schema always exists.
+    return connection.Execute("CREATE SCHEMA IF NOT EXISTS " + QuoteIdentifier(store::kDefaultNamespace));
+  }));
+  HANGAR_RETURN_NOT_OK(out->Reconnect());
   return out;
 }
 
@@ -136,7 +138,19 @@ Result<Pins> Relations::Sync(bool fresh_topics) {
   return SyncViews(names);
 }
 
+Status Relations::Reconnect() {
+  HANGAR_ASSIGN_OR_RETURN(ddl_, duckdb::Connection::Open(db_));
+  schemas_.clear();
+  views_.clear();
+  topic_views_.clear();
+  ++generation_;
+  schemas_.insert(std::string(store::kDefaultNamespace));  // made by the initializer
+  return Status::OK();
+}
+
 Status Relations::SyncNames(bool fresh_topics) {
+  // A reset engine has none of the views: they are made again as statements need them.
+  if (ddl_->generation() != db_->generation()) HANGAR_RETURN_NOT_OK(Reconnect());
   std::map<store::QualifiedName, store::SnapshotPtr> current;
   for (auto& snapshot : tables_->List()) current[snapshot->name] = snapshot;
   for (auto it = views_.begin(); it != views_.end();) {

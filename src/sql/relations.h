@@ -90,6 +90,8 @@ class Relations {
 
  private:
   Relations() = default;
+  // A connection to the engine's current instance, with no views yet (needs Lock()).
+  Status Reconnect();
   std::chrono::steady_clock::time_point topics_synced_;  // guarded by mu_
   // Makes sure the topics among `names` have views of their current schema (needs Lock()).
   Status SyncTopics(const std::vector<store::QualifiedName>& names);

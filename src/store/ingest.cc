@@ -4,9 +4,12 @@
 #include <cstdio>
 #include <utility>
 
+#include <nlohmann/json.hpp>
+
 #include "base/log.h"
 #include "arrow/ipc/reader.h"
 #include "arrow/ipc/writer.h"
+#include "store/file_util.h"
 #include "store/primary_key.h"
 
 namespace hangar::store {
@@ -151,6 +154,7 @@ Result<Ingest::Written> Ingest::Write(const QualifiedName& name, const arrow::Re
   // A cluster node that may have lost its folder takes nothing more (fencing).
   if (store_->options().fence) HANGAR_RETURN_NOT_OK(store_->options().fence());
   HANGAR_ASSIGN_OR_RETURN(auto table, store_->FindTable(name));
+  HANGAR_RETURN_NOT_OK(table->CheckWritable());
   auto snapshot = table->snapshot();
   const std::string mismatch = SchemaMismatch(*snapshot->schema, *stream_batch->schema);
   if (!mismatch.empty())
@@ -267,8 +271,10 @@ Status Ingest::FlushDue(bool all) {
       auto it = waiters_.find(table->id());
       waited_for = it != waiters_.end() && !it->second.empty();
     }
+    if (table->read_only()) continue;  // until an admin acts
     if (!all && !waited_for && bytes < options_.flush_bytes && now - rows.front().at < options_.flush_interval) continue;
     Status st = FlushTable(table);
+    NoteFlush(table, st);
     if (!st.ok() && first_error.ok()) first_error = st;
   }
   // Batches of tables dropped before their flush will never be committed.
@@ -283,16 +289,102 @@ Status Ingest::FlushDue(bool all) {
   // Keys first: the log keeps whatever holds the only copy of a key.
   if (Status st = PersistKeys(); !st.ok() && first_error.ok()) first_error = st;
   TruncateLog();
+  RecountMemtableBytes();
+  return first_error;
+}
+
+void Ingest::RecountMemtableBytes() {
   // Recounted rather than only tracked: a dropped table's rows leave with it.
   int64_t held = 0;
-  for (const auto& table : store_->Tables())
+  for (const auto& table : store_->Tables()) {
+    if (table->read_only()) continue;
     for (const auto& m : *table->snapshot()->memtable) held += m.bytes;
+  }
   {
     std::lock_guard lock(mu_);
     memtable_bytes_ = held;
   }
   room_.notify_all();
-  return first_error;
+}
+
+void Ingest::NoteFlush(const std::shared_ptr<Table>& table, const Status& status) {
+  if (status.ok()) {
+    flush_failures_.erase(table->id());
+    return;
+  }
+  // The environment's failures (a full or failing disk, a fenced folder, a
+  // stop) are retried for ever: the rows are fine, the place is not.
+  const StatusCode code = status.code();
+  if (code == StatusCode::kIOError || code == StatusCode::kUnavailable || code == StatusCode::kFailedPrecondition)
+    return;
+  if (++flush_failures_[table->id()] < kFlushAttempts) return;
+  auto snapshot = table->snapshot();
+  const auto& rows = *snapshot->memtable;
+  const std::string lsns = rows.empty() ? std::string("none")
+                                        : std::to_string(rows.front().lsn) + ".." + std::to_string(rows.back().lsn);
+  // The client sees the reason: an internal error's text stays in the log.
+  const std::string why = code == StatusCode::kInternal ? "an internal error (see the server's log)" : status.message();
+  const std::string reason = "its memtable (LSNs " + lsns + ") failed to flush " + std::to_string(kFlushAttempts) +
+                             " times (" + why +
+                             "); the rows are kept in the write-ahead log; an admin can retry with the RetryFlush "
+                             "action or move them aside with QuarantineMemtable";
+  table->SetReadOnly(reason);
+  log::Error("a table is read-only: its memtable cannot be flushed",
+             {{"table", snapshot->name.ToString()}, {"lsns", lsns}, {"error", status.ToString()}});
+  AckCommitted(table->id(), UINT64_MAX, Status::FailedPrecondition("table '" + snapshot->name.ToString() +
+                                                                   "' takes no writes: " + reason));
+}
+
+Result<std::string> Ingest::RetryFlush(const QualifiedName& name) {
+  std::lock_guard flush_lock(flush_mu_);
+  HANGAR_ASSIGN_OR_RETURN(auto table, store_->FindTable(name));
+  table->ClearReadOnly();
+  flush_failures_.erase(table->id());
+  Status st = FlushTable(table);
+  if (!st.ok()) {
+    flush_failures_[table->id()] = kFlushAttempts - 1;
+    NoteFlush(table, st);
+    RecountMemtableBytes();
+    return st;
+  }
+  TruncateLog();
+  RecountMemtableBytes();
+  return nlohmann::json{{"table", name.ToString()}, {"flushed_lsn", table->snapshot()->flushed_lsn}}.dump();
+}
+
+Result<std::string> Ingest::Quarantine(const QualifiedName& name) {
+  std::lock_guard flush_lock(flush_mu_);
+  HANGAR_ASSIGN_OR_RETURN(auto table, store_->FindTable(name));
+  std::lock_guard writing(table->memtable_write_mu());
+  auto snapshot = table->snapshot();
+  const auto& rows = *snapshot->memtable;
+  nlohmann::json out = {{"table", name.ToString()}, {"batches", rows.size()}};
+  if (!rows.empty()) {
+    const uint64_t first = rows.front().lsn, last = rows.back().lsn;
+    std::vector<arrow::RecordBatchPtr> batches;
+    int64_t row_count = 0;
+    for (const auto& m : rows) {
+      batches.push_back(m.batch);
+      row_count += m.batch->num_rows;
+    }
+    HANGAR_ASSIGN_OR_RETURN(auto stream, arrow::ipc::WriteStream(snapshot->schema, batches));
+    const fs::path dir = store_->options().data_dir / "quarantine";
+    const std::string file = name.ToString() + "-lsn" + std::to_string(first) + "-" + std::to_string(last) + ".arrows";
+    HANGAR_RETURN_NOT_OK(CreateDirectories(dir));
+    HANGAR_RETURN_NOT_OK(WriteFileAtomic(dir / file, stream));
+    // The rows leave the memtable as a flush's would: the log skips them from now on.
+    HANGAR_RETURN_NOT_OK(table->Commit(CommitMode::kAppend, snapshot->schema, {}, last).status());
+    log::Warn("quarantined a table's memtable",
+              {{"table", name.ToString()}, {"file", "quarantine/" + file}, {"first_lsn", first}, {"last_lsn", last}});
+    AckCommitted(table->id(), last, Status::FailedPrecondition("the batch was quarantined into quarantine/" + file));
+    out.update({{"file", "quarantine/" + file}, {"rows", row_count}, {"first_lsn", first}, {"last_lsn", last}});
+  }
+  table->ClearReadOnly();
+  flush_failures_.erase(table->id());
+  if (Status st = PersistKeys(); !st.ok()) log::Warn("persisting idempotency keys failed", {{"error", st.ToString()}});
+  TruncateLog();
+  RecountMemtableBytes();
+  return out.dump();
 }
 
 Status Ingest::FlushTable(const std::shared_ptr<Table>& table) {
@@ -305,6 +397,7 @@ Status Ingest::FlushTable(const std::shared_ptr<Table>& table) {
   // flush covers only what the log already has on disk, so that `committed`
   // never comes before `disk`.
   HANGAR_RETURN_NOT_OK(wal_->WaitDurable(upto));
+  if (options_.flush_fault) HANGAR_RETURN_NOT_OK(options_.flush_fault(*table));
   HANGAR_RETURN_NOT_OK(store_->FlushMemtable(table, snapshot).status());
   {
     std::lock_guard lock(mu_);

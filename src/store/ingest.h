@@ -26,6 +26,14 @@
 // the LSN of the one that took the key, level by level as that one reaches
 // them.
 //
+// A memtable that fails to flush kFlushAttempts times in a row for a reason
+// that is not the environment's (a full disk or a fenced folder is retried
+// for ever) makes its table read-only: writes are refused naming the reason,
+// its rows stay readable and in the log (replayed after a restart, never
+// dropped), and whoever waits for `committed` is told. An admin then either
+// retries the flush (RetryFlush) or moves the rows aside into a named Arrow
+// file (Quarantine); docs/durability.md.
+//
 // Memory is bounded: above max_memtable_bytes (all tables), Write waits for
 // the flusher — which then flushes every memtable at once, whatever its size
 // and age — so a writer faster than the disk is slowed, not buffered.
@@ -64,6 +72,8 @@ struct IngestOptions {
   bool fsync = true;  // off only in tests and benchmarks that measure everything but the disk
   // Off only in tests that play a crash: the memtables are then left to the log.
   bool flush_on_close = true;
+  // Tests only: asked before each memtable flush; an error fails the flush.
+  std::function<Status(const Table&)> flush_fault;
 };
 
 class Ingest {
@@ -107,6 +117,17 @@ class Ingest {
   // is UNAVAILABLE; what was taken is flushed by the destructor.
   void StopWrites();
 
+  // Clears a read-only table's state and flushes its memtable now: JSON
+  // {"table", "flushed_lsn"}, or the error (and the table read-only again).
+  Result<std::string> RetryFlush(const QualifiedName& name);
+  // Writes the memtable of table `name` into
+  // <data dir>/quarantine/<table>-lsn<first>-<last>.arrows (an Arrow IPC
+  // stream, fsynced), then drops those rows from the table as a flush would,
+  // and lets the table take writes again. JSON {"table", "file", "batches",
+  // "rows", "first_lsn", "last_lsn"}.
+  Result<std::string> Quarantine(const QualifiedName& name);
+  static constexpr int kFlushAttempts = 3;
+
   int64_t memtable_bytes() const;
   const WriteAheadLog& wal() const { return *wal_; }
 
@@ -117,6 +138,12 @@ class Ingest {
   // Flushes the tables that are due (all with `all`); needs flush_mu_.
   Status FlushDue(bool all);
   Status FlushTable(const std::shared_ptr<Table>& table);
+  // Counts a failed flush of `table` (clears the count on success) and makes
+  // the table read-only after kFlushAttempts; needs flush_mu_.
+  void NoteFlush(const std::shared_ptr<Table>& table, const Status& status);
+  // Recounts memtable_bytes_ (read-only tables' rows take no room: they
+  // cannot grow) and wakes waiting writers.
+  void RecountMemtableBytes();
   // Acknowledges `committed` (or `status`) to the waiters of a table up to `upto`.
   void AckCommitted(uint64_t table_id, uint64_t upto, const Status& status);
   void TruncateLog();
@@ -152,6 +179,7 @@ class Ingest {
   std::map<uint64_t, std::vector<CommitWaiter>> waiters_;  // by table id; guarded by mu_
 
   std::mutex flush_mu_;  // one flush at a time
+  std::map<uint64_t, int> flush_failures_;  // failed flushes in a row, by table id; guarded by flush_mu_
   std::thread flusher_;
 };
 

@@ -63,13 +63,10 @@ struct MemtableScan::Snapshots : duckdb::ScanProvider {
 Result<std::shared_ptr<MemtableScan>> MemtableScan::Register(std::shared_ptr<duckdb::Database> db) {
   auto out = std::make_shared<MemtableScan>();
   out->snapshots_ = Snapshots::Instance();
-  HANGAR_ASSIGN_OR_RETURN(auto connection, duckdb::Connection::Open(std::move(db)));
-  HANGAR_ASSIGN_OR_RETURN(auto known, duckdb::StreamQuery(connection->database(),
-                                                          "SELECT function_name FROM duckdb_functions() WHERE function_name = " +
-                                                              duckdb::QuoteLiteral(kFunction)));
-  HANGAR_ASSIGN_OR_RETURN(auto found, known->Next());
-  if (found == nullptr || found->num_rows == 0)
-    HANGAR_RETURN_NOT_OK(duckdb::RegisterScanFunction(*connection, kFunction, out->snapshots_));
+  // On this instance of the engine and on every one after a reset.
+  HANGAR_RETURN_NOT_OK(db->AddInitializer([snapshots = out->snapshots_](duckdb::Connection& connection) {
+    return duckdb::RegisterScanFunction(connection, kFunction, snapshots);
+  }));
   return out;
 }
 

@@ -2,11 +2,17 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string>
+#include <unordered_map>
 
 #include "arrow/array_access.h"
 #include "arrow/builder.h"
 #include "arrow/concatenate.h"
 #include "arrow/float16.h"
+#include "arrow/json/value_codec.h"
+#include "arrow/pretty_print.h"
+#include "arrow/take.h"
+#include "arrow/value_key.h"
 
 namespace hangar::store {
 
@@ -19,10 +25,6 @@ using arrow::TypePtr;
 
 namespace {
 
-Status Unstorable(const std::string& path, const DataType& type, const std::string& why) {
-  return Status::Invalid("column '" + path + "' (" + type.ToString() + ") cannot be stored in a table: " + why);
-}
-
 // The field DuckDB is given for a field of type `t`: no metadata (DuckDB
 // would interpret extension names such as arrow.uuid and return another
 // type; the table's schema keeps the metadata).
@@ -33,16 +35,46 @@ Result<arrow::FieldPtr> StorageField(const arrow::Field& f, const std::string& p
   return arrow::field(f.name(), std::move(type), f.nullable());
 }
 
+// Dictionaries of these value types are handed to DuckDB as dictionaries
+// (it reads them as their values and writes Parquet dictionary pages); any
+// other dictionary is unfolded into its values first: DuckDB 1.4 fails
+// internally on some (struct values) and loses others.
+bool PassesAsDictionary(const DataType& values) {
+  switch (values.id()) {
+    case TypeId::kUtf8: case TypeId::kLargeUtf8: case TypeId::kBinary: case TypeId::kLargeBinary:
+    case TypeId::kFloat32: case TypeId::kFloat64:
+      return true;
+    default: return values.is_integer();
+  }
+}
+
+// A decimal that DuckDB cannot hold (more than 38 digits, or a negative
+// scale) is stored as its decimal text.
+bool IsWideDecimal(const DataType& t) { return t.is_decimal() && (t.precision() > 38 || t.scale() < 0); }
+
+// The name of a union's type-code field in its storage struct: "type_code"
+// unless a member is called that, then with underscores in front.
+std::string TypeCodeFieldName(const DataType& u) {
+  std::string name = "type_code";
+  auto taken = [&]() {
+    for (const auto& c : u.children()) {
+      if (c->name() == name) return true;
+    }
+    return false;
+  };
+  while (taken()) name = "_" + name;
+  return name;
+}
+
 Result<TypePtr> StorageTypeOf(const DataType& t, const std::string& path) {
   switch (t.id()) {
     case TypeId::kFloat16: return arrow::float32();  // every half float is a float, exactly
     case TypeId::kDecimal32: case TypeId::kDecimal64: case TypeId::kDecimal128: case TypeId::kDecimal256:
-      if (t.scale() < 0) return Unstorable(path, t, "Parquet decimals have no negative scale");
-      if (t.precision() > 38) return Unstorable(path, t, "Parquet (through DuckDB) keeps at most 38 decimal digits");
+      if (IsWideDecimal(t)) return arrow::utf8();
       return arrow::decimal128(t.precision(), t.scale());
     case TypeId::kTime64:
-      if (t.unit() == TimeUnit::kNano)
-        return Unstorable(path, t, "times of day are kept in microseconds; use time64[us]");
+      // DuckDB writes its nanosecond times to Parquet as text: the integer is exact.
+      if (t.unit() == TimeUnit::kNano) return arrow::int64();
       break;
     case TypeId::kTimestamp:
       // DuckDB has nanosecond timestamps only without a zone: zoned ones are
@@ -55,10 +87,18 @@ Result<TypePtr> StorageTypeOf(const DataType& t, const std::string& path) {
     case TypeId::kIntervalYearMonth: return arrow::int32();
     case TypeId::kIntervalDayTime: return arrow::int64();
     case TypeId::kIntervalMonthDayNano: return arrow::fixed_size_binary(16);
-    case TypeId::kSparseUnion: case TypeId::kDenseUnion:
-      return Unstorable(path, t, "Parquet has no union type");
-    case TypeId::kRunEndEncoded:
-      return Unstorable(path, t, "run-end encoded columns are not supported by the Parquet writer; decode them");
+    case TypeId::kSparseUnion: case TypeId::kDenseUnion: {
+      // A struct of the type code and one nullable field per member, the
+      // selected one set: the shape DuckDB gives its own unions in Parquet.
+      std::vector<arrow::FieldPtr> children = {arrow::field(TypeCodeFieldName(t), arrow::int8(), false)};
+      for (const auto& c : t.children()) {
+        HANGAR_ASSIGN_OR_RETURN(auto child, StorageTypeOf(*c->type(), path + "." + c->name()));
+        children.push_back(arrow::field(c->name(), std::move(child), true));
+      }
+      return arrow::struct_(std::move(children));
+    }
+    case TypeId::kRunEndEncoded:  // one value per row
+      return StorageTypeOf(*t.child(1)->type(), path);
     case TypeId::kList: case TypeId::kLargeList: case TypeId::kListView: case TypeId::kLargeListView:
     case TypeId::kFixedSizeList: case TypeId::kMap: {
       HANGAR_ASSIGN_OR_RETURN(auto child, StorageField(*t.child(0), path));
@@ -83,6 +123,7 @@ Result<TypePtr> StorageTypeOf(const DataType& t, const std::string& path) {
     }
     case TypeId::kDictionary: {
       HANGAR_ASSIGN_OR_RETURN(auto values, StorageTypeOf(*t.value_type(), path));
+      if (!PassesAsDictionary(*t.value_type())) return values;
       return arrow::dictionary(t.index_type(), std::move(values), t.ordered());
     }
     default: break;
@@ -174,6 +215,15 @@ ArrayPtr ListToView(const ArrayPtr& a, const TypePtr& to, ArrayPtr child) {
 
 Result<ArrayPtr> FromStorage(const ArrayPtr& a, const TypePtr& to);
 
+// The validity of `a` as a bitmap starting at row 0 (null when no row is null).
+arrow::BufferPtr CopyValidity(const Array& a) {
+  if (a.buffers.empty() || a.buffers[0] == nullptr) return nullptr;
+  uint8_t* bits = nullptr;
+  auto validity = arrow::AllocateBuffer(arrow::bit::BytesFor(a.length), &bits);
+  arrow::bit::Copy(a.buffers[0]->data(), a.offset, a.length, bits, 0);
+  return validity;
+}
+
 // A list array of lists all of length list_size (or null) as fixed_size_list.
 Result<ArrayPtr> ListToFixedSize(const ArrayPtr& a, const TypePtr& to) {
   const int64_t size = to->list_size();
@@ -204,28 +254,170 @@ Result<ArrayPtr> ListToFixedSize(const ArrayPtr& a, const TypePtr& to) {
   return arrow::MakeArray(to, a->length, {sliced}, {std::move(child)}, a->null_count_hint);
 }
 
-// Values re-encoded as a dictionary of type `to`.
-Result<ArrayPtr> Encode(const ArrayPtr& values, const TypePtr& to) {
+// Flat values (what DictionaryBuilder memoizes: binary-like, views and
+// whole-byte fixed-width values) re-encoded as a dictionary of type `to`.
+Result<ArrayPtr> EncodeFlat(const ArrayPtr& values, const TypePtr& to) {
   arrow::DictionaryBuilder builder(to);
   const auto& vt = *values->type;
-  const bool fixed = !(vt.id() == TypeId::kUtf8 || vt.id() == TypeId::kBinary || vt.id() == TypeId::kLargeUtf8 ||
-                       vt.id() == TypeId::kLargeBinary || vt.id() == TypeId::kUtf8View ||
-                       vt.id() == TypeId::kBinaryView || vt.id() == TypeId::kFixedSizeBinary);
-  const int64_t width = fixed ? vt.bit_width() / 8 : 0;
-  if (fixed && (vt.bit_width() % 8 != 0 || width == 0))
-    return Status::Internal("cannot dictionary-encode values of type " + vt.ToString());
+  const bool variable = vt.is_binary_like() || vt.is_view() || vt.id() == TypeId::kFixedSizeBinary;
+  const int64_t width = variable ? 0 : vt.bit_width() / 8;
   for (int64_t i = 0; i < values->length; ++i) {
     if (values->IsNull(i)) {
       builder.AppendNull();
       continue;
     }
     std::string_view bytes =
-        fixed ? std::string_view(reinterpret_cast<const char*>(values->raw<uint8_t>(1)) + (values->offset + i) * width,
-                                 static_cast<size_t>(width))
-              : arrow::BinaryValue(*values, i);
+        variable ? arrow::BinaryValue(*values, i)
+                 : std::string_view(reinterpret_cast<const char*>(values->raw<uint8_t>(1)) + (values->offset + i) * width,
+                                    static_cast<size_t>(width));
     HANGAR_RETURN_NOT_OK(builder.Append(bytes));
   }
   return builder.Finish();
+}
+
+// Values re-encoded as a dictionary of type `to`: each distinct value once,
+// in order of first appearance (Invalid if they overflow the index type).
+Result<ArrayPtr> Encode(const ArrayPtr& values, const TypePtr& to) {
+  const auto& vt = *values->type;
+  const bool flat_bytes = vt.is_binary_like() || vt.is_view() || vt.id() == TypeId::kFixedSizeBinary ||
+                          (!vt.is_nested() && vt.id() != TypeId::kDictionary && vt.id() != TypeId::kNull &&
+                           vt.bit_width() > 0 && vt.bit_width() % 8 == 0);
+  if (flat_bytes) return EncodeFlat(values, to);  // the common case, without a key per row
+  const int64_t n = values->length;
+  std::unordered_map<std::string, int64_t> index_of;
+  std::vector<int64_t> firsts;  // row of each dictionary value's first appearance
+  std::vector<int64_t> indices(static_cast<size_t>(n), -1);
+  std::string key;
+  for (int64_t i = 0; i < n; ++i) {
+    if (!arrow::IsLogicallyValid(*values, i)) continue;
+    key.clear();
+    arrow::AppendValueKey(*values, i, &key);
+    auto [it, added] = index_of.try_emplace(key, static_cast<int64_t>(firsts.size()));
+    if (added) firsts.push_back(i);
+    indices[static_cast<size_t>(i)] = it->second;
+  }
+  const TypePtr& index_type = to->index_type();
+  const int index_bits = index_type->bit_width() - (index_type->is_signed_integer() ? 1 : 0);
+  if (index_bits < 63 && static_cast<int64_t>(firsts.size()) > (int64_t{1} << index_bits))
+    return Status::Invalid(std::to_string(firsts.size()) + " distinct values do not fit a dictionary of " +
+                           to->ToString());
+  HANGAR_ASSIGN_OR_RETURN(auto dictionary, arrow::Take(values, firsts));
+  HANGAR_ASSIGN_OR_RETURN(auto builder, arrow::MakeBuilder(index_type));
+  const int width = index_type->bit_width() / 8;
+  for (int64_t index : indices) {
+    if (index < 0) {
+      builder->AppendNull();
+    } else {
+      HANGAR_RETURN_NOT_OK(arrow::AppendBytes(builder.get(), std::string_view(reinterpret_cast<const char*>(&index),
+                                                                              static_cast<size_t>(width))));
+    }
+  }
+  HANGAR_ASSIGN_OR_RETURN(auto index_array, builder->Finish());
+  return arrow::MakeArray(to, n, index_array->buffers, {}, index_array->null_count_hint, 0, std::move(dictionary));
+}
+
+// Values run-end encoded as `to`: equal neighbours (nulls included) make one run.
+Result<ArrayPtr> EncodeRuns(const ArrayPtr& values, const TypePtr& to) {
+  std::vector<int64_t> starts, ends;
+  std::string previous, key;
+  for (int64_t i = 0; i < values->length; ++i) {
+    key.clear();
+    arrow::AppendValueKey(*values, i, &key);
+    if (i == 0 || key != previous) {
+      if (i > 0) ends.push_back(i);
+      starts.push_back(i);
+      previous.swap(key);
+    }
+  }
+  if (values->length > 0) ends.push_back(values->length);
+  const TypePtr& run_end_type = to->child(0)->type();
+  HANGAR_ASSIGN_OR_RETURN(auto builder, arrow::MakeBuilder(run_end_type));
+  const int width = run_end_type->bit_width() / 8;
+  for (int64_t end : ends) {
+    HANGAR_RETURN_NOT_OK(arrow::AppendBytes(builder.get(), std::string_view(reinterpret_cast<const char*>(&end),
+                                                                            static_cast<size_t>(width))));
+  }
+  HANGAR_ASSIGN_OR_RETURN(auto run_ends, builder->Finish());
+  HANGAR_ASSIGN_OR_RETURN(auto run_values, arrow::Take(values, starts));
+  return arrow::MakeArray(to, values->length, {}, {std::move(run_ends), std::move(run_values)}, 0);
+}
+
+// The struct storage form (type code, members) back into the union `to`. A
+// null struct row (a null slot of a dictionary of unions, say) becomes a
+// slot of the first member holding null.
+Result<ArrayPtr> UnionFromStorage(const ArrayPtr& a, const TypePtr& to) {
+  const auto& codes = to->type_codes();
+  if (a->type->id() != TypeId::kStruct || a->children.size() != codes.size() + 1)
+    return Status::Internal("Parquet returned " + a->type->ToString() + " for a column of " + to->ToString());
+  const int64_t n = a->length;
+  const ArrayPtr tags = a->children[0]->Slice(a->offset, n);
+  uint8_t* ids = nullptr;
+  auto type_ids = arrow::AllocateBuffer(n, &ids);
+  // Per member, the struct row each union slot takes its value from (-1: null).
+  const bool dense = to->id() == TypeId::kDenseUnion;
+  std::vector<std::vector<int64_t>> rows(codes.size());
+  if (!dense) {
+    for (auto& r : rows) r.resize(static_cast<size_t>(n));
+  }
+  uint8_t* offsets_out = nullptr;
+  auto offsets = dense ? arrow::AllocateBuffer(n * 4, &offsets_out) : nullptr;
+  bool any_null = false;
+  for (int64_t i = 0; i < n; ++i) {
+    size_t c = 0;
+    const bool null = a->IsNull(i);
+    if (!null) {
+      const int64_t code = tags->IsNull(i) ? -1 : arrow::LoadInteger(*tags, tags->offset + i);
+      c = static_cast<size_t>(std::find(codes.begin(), codes.end(), code) - codes.begin());
+      if (c == codes.size()) return Status::Internal("a stored union row has no valid type code");
+    }
+    any_null |= null;
+    ids[i] = static_cast<uint8_t>(codes[c]);
+    if (dense) {
+      const int32_t offset = static_cast<int32_t>(rows[c].size());
+      std::memcpy(offsets_out + i * 4, &offset, 4);
+      rows[c].push_back(null ? -1 : i);
+    } else {
+      for (size_t m = 0; m < codes.size(); ++m) rows[m][static_cast<size_t>(i)] = null && m == c ? -1 : i;
+    }
+  }
+  std::vector<ArrayPtr> members;
+  for (size_t c = 0; c < codes.size(); ++c) {
+    HANGAR_ASSIGN_OR_RETURN(auto member,
+                            FromStorage(a->children[c + 1]->Slice(a->offset, n), to->child(static_cast<int>(c))->type()));
+    // A sparse member keeps every row (no copy unless a row must become null).
+    if (dense || any_null) {
+      HANGAR_ASSIGN_OR_RETURN(member, arrow::Take(member, rows[c]));
+    }
+    members.push_back(std::move(member));
+  }
+  std::vector<arrow::BufferPtr> buffers = {std::move(type_ids)};
+  if (dense) buffers.push_back(std::move(offsets));
+  return arrow::MakeArray(to, n, std::move(buffers), std::move(members), 0);
+}
+
+// Decimal text (arrow::FormatDecimal's) back into a decimal of `to`.
+Result<ArrayPtr> DecimalFromText(const ArrayPtr& a, const TypePtr& to) {
+  const int width = to->bit_width() / 8;
+  const int64_t n = a->length;
+  uint8_t* out = nullptr;
+  auto values = arrow::AllocateBuffer(n * width, &out);
+  std::string digits;
+  for (int64_t i = 0; i < n; ++i) {
+    if (a->IsNull(i)) continue;
+    const std::string_view text = arrow::BinaryValue(*a, i);
+    // The unscaled integer: the digits without the point; a negative scale
+    // printed its trailing zeros; an exponent follows the unscaled digits.
+    digits.assign(text.substr(0, text.find('e')));
+    if (text.find('e') == std::string_view::npos) {
+      std::erase(digits, '.');
+      if (to->scale() < 0) digits.resize(digits.size() - std::min<size_t>(digits.size(), static_cast<size_t>(-to->scale())));
+      if (digits.empty() || digits == "-") digits += '0';
+    }
+    Status st = arrow::json::DecimalFromString(digits, width, out + i * width);
+    if (!st.ok()) return Status::Internal("a stored decimal does not parse: " + st.message());
+  }
+  return arrow::MakeArray(to, n, {a->offset == 0 ? a->buffers[0] : CopyValidity(*a), std::move(values)}, {},
+                          a->null_count_hint);
 }
 
 Result<ArrayPtr> FromStorage(const ArrayPtr& a, const TypePtr& to) {
@@ -264,7 +456,12 @@ Result<ArrayPtr> FromStorage(const ArrayPtr& a, const TypePtr& to) {
       }
       return arrow::MakeArray(to, a->length, {a->buffers[0], std::move(values)}, {}, a->null_count_hint, a->offset);
     }
-    case TypeId::kDecimal32: case TypeId::kDecimal64: case TypeId::kDecimal256: {
+    case TypeId::kDecimal32: case TypeId::kDecimal64: case TypeId::kDecimal128: case TypeId::kDecimal256: {
+      if (IsWideDecimal(*to)) {
+        if (from != TypeId::kUtf8) return mismatch();
+        return DecimalFromText(a, to);
+      }
+      if (to->id() == TypeId::kDecimal128) break;
       if (from != TypeId::kDecimal128) return mismatch();
       const int out_width = to->bit_width() / 8;
       return MapFixedWidth(a, to, 16, out_width, [out_width](const uint8_t* in, uint8_t* out) {
@@ -296,6 +493,15 @@ Result<ArrayPtr> FromStorage(const ArrayPtr& a, const TypePtr& to) {
       HANGAR_ASSIGN_OR_RETURN(auto values, FromStorage(a, to->value_type()));
       return Encode(values, to);
     }
+    case TypeId::kRunEndEncoded: {
+      HANGAR_ASSIGN_OR_RETURN(auto values, FromStorage(a, to->child(1)->type()));
+      return EncodeRuns(values, to);
+    }
+    case TypeId::kSparseUnion: case TypeId::kDenseUnion: return UnionFromStorage(a, to);
+    case TypeId::kTime64:
+      if (to->unit() != TimeUnit::kNano) break;
+      if (from != TypeId::kInt64) return mismatch();
+      return Relabel(a, to);
     case TypeId::kList: case TypeId::kMap: case TypeId::kLargeList: case TypeId::kListView:
     case TypeId::kLargeListView: case TypeId::kFixedSizeList: {
       if (from != TypeId::kList && from != TypeId::kMap) return mismatch();
@@ -318,10 +524,10 @@ Result<ArrayPtr> FromStorage(const ArrayPtr& a, const TypePtr& to) {
       }
       return ArrayPtr(std::move(out));
     }
-    default:
-      if (from != to->id() || a->type->bit_width() != to->bit_width()) return mismatch();
-      return Relabel(a, to);
+    default: break;
   }
+  if (from != to->id() || a->type->bit_width() != to->bit_width()) return mismatch();
+  return Relabel(a, to);
 }
 
 // A list view as a list (storage type `to`, 32- or 64-bit offsets) whose
@@ -344,15 +550,34 @@ Result<ArrayPtr> ViewToList(const ArrayPtr& a, const TypePtr& to) {
   if (!pieces.empty()) {
     HANGAR_ASSIGN_OR_RETURN(child, arrow::Concatenate(pieces));
   }
-  arrow::BufferPtr validity;
-  if (a->buffers[0] != nullptr) {
-    uint8_t* bits = nullptr;
-    validity = arrow::AllocateBuffer((a->length + 7) / 8, &bits);
-    for (int64_t i = 0; i < a->length; ++i) {
-      if (a->IsValid(i)) bits[i / 8] |= static_cast<uint8_t>(1u << (i % 8));
-    }
+  return arrow::MakeArray(to, a->length, {CopyValidity(*a), std::move(offsets)}, {std::move(child)});
+}
+
+Result<ArrayPtr> ToStorage(const ArrayPtr& a, const TypePtr& storage);
+
+// A union as its storage struct: the type codes, then each member with the
+// rows that select it set and the others null.
+Result<ArrayPtr> UnionToStorage(const ArrayPtr& a, const TypePtr& storage) {
+  const int64_t n = a->length;
+  const auto& codes = a->type->type_codes();
+  const uint8_t* ids = a->raw<uint8_t>(0) + a->offset;
+  uint8_t* tags_out = nullptr;
+  auto tags = arrow::AllocateBuffer(n, &tags_out);
+  std::memcpy(tags_out, ids, static_cast<size_t>(n));
+  std::vector<ArrayPtr> children = {arrow::MakeArray(arrow::int8(), n, {nullptr, std::move(tags)}, {}, 0)};
+  std::vector<std::vector<int64_t>> rows(codes.size(), std::vector<int64_t>(static_cast<size_t>(n), -1));
+  for (int64_t i = 0; i < n; ++i) {
+    int child = 0;
+    int64_t row = 0;
+    arrow::UnionSlot(*a, i, &child, &row);
+    rows[static_cast<size_t>(child)][static_cast<size_t>(i)] = row;
   }
-  return arrow::MakeArray(to, a->length, {std::move(validity), std::move(offsets)}, {std::move(child)});
+  for (size_t c = 0; c < codes.size(); ++c) {
+    HANGAR_ASSIGN_OR_RETURN(auto member, ToStorage(a->children[c], storage->child(static_cast<int>(c) + 1)->type()));
+    HANGAR_ASSIGN_OR_RETURN(member, arrow::Take(member, rows[c]));
+    children.push_back(std::move(member));
+  }
+  return arrow::MakeArray(storage, n, {nullptr}, std::move(children), 0);
 }
 
 // The storage form of `a` (of a storable type) for DuckDB: relabelled,
@@ -367,6 +592,29 @@ Result<ArrayPtr> ToStorage(const ArrayPtr& a, const TypePtr& storage) {
   }
   if (a->type->id() == TypeId::kFloat16)
     return MapValues<uint16_t, float>(a, storage, [](uint16_t h) { return arrow::HalfToFloat(h); });
+  if (a->type->id() == TypeId::kDictionary && storage->id() != TypeId::kDictionary) {
+    // Unfolded: the dictionary's storage form, taken row by row.
+    HANGAR_ASSIGN_OR_RETURN(auto values, ToStorage(a->dictionary, storage));
+    std::vector<int64_t> rows(static_cast<size_t>(a->length));
+    for (int64_t i = 0; i < a->length; ++i) rows[static_cast<size_t>(i)] = a->IsNull(i) ? -1 : arrow::DictionaryIndex(*a, i);
+    return arrow::Take(values, rows);
+  }
+  if (a->type->id() == TypeId::kRunEndEncoded) {
+    HANGAR_ASSIGN_OR_RETURN(auto values, ToStorage(a->children[1], storage));
+    std::vector<int64_t> rows(static_cast<size_t>(a->length));
+    for (int64_t i = 0; i < a->length; ++i) rows[static_cast<size_t>(i)] = arrow::RunEndValueIndex(*a, i);
+    return arrow::Take(values, rows);
+  }
+  if (a->type->is_union()) return UnionToStorage(a, storage);
+  if (IsWideDecimal(*a->type)) {
+    arrow::BinaryBuilder text(storage);
+    const int width = a->type->bit_width() / 8;
+    for (int64_t i = 0; i < a->length; ++i) {
+      if (a->IsNull(i)) text.AppendNull();
+      else text.Append(arrow::FormatDecimal(a->raw<uint8_t>(1) + (a->offset + i) * width, width, a->type->scale()));
+    }
+    return text.Finish();
+  }
   if (a->type->is_decimal() && a->type->bit_width() != 128) {
     const int in_width = a->type->bit_width() / 8;
     return MapFixedWidth(a, storage, in_width, 16, [in_width](const uint8_t* in, uint8_t* out) {

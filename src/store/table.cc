@@ -325,4 +325,25 @@ Status Table::Drop() {
   return Status::OK();
 }
 
+void Table::SetReadOnly(std::string reason) {
+  std::lock_guard lock(snapshot_mu_);
+  read_only_ = std::move(reason);
+}
+
+void Table::ClearReadOnly() {
+  std::lock_guard lock(snapshot_mu_);
+  read_only_.reset();
+}
+
+std::optional<std::string> Table::read_only() const {
+  std::lock_guard lock(snapshot_mu_);
+  return read_only_;
+}
+
+Status Table::CheckWritable() const {
+  auto reason = read_only();
+  if (!reason) return Status::OK();
+  return Status::FailedPrecondition("table '" + snapshot()->name.ToString() + "' takes no writes: " + *reason);
+}
+
 }  // namespace hangar::store

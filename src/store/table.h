@@ -135,6 +135,15 @@ class Table {
   // Commits the drop (the manifest says so); the folder goes with the last snapshot.
   Status Drop();
 
+  // Why the table takes no writes, if it does not: set when its memtable
+  // cannot be flushed (store/ingest.h), cleared when an admin retries the
+  // flush or moves the rows aside. Only writes are refused; reads go on.
+  void SetReadOnly(std::string reason);
+  void ClearReadOnly();
+  std::optional<std::string> read_only() const;
+  // OK, or FailedPrecondition naming the table and the reason.
+  Status CheckWritable() const;
+
   // Held while the memtable's rows are written out and committed (a flush,
   // or a put to a primary-key table): one at a time per table, so that no
   // row is written to two files.
@@ -163,6 +172,7 @@ class Table {
   std::mutex memtable_write_mu_;
   mutable std::mutex snapshot_mu_;
   SnapshotPtr snapshot_;  // guarded by snapshot_mu_
+  std::optional<std::string> read_only_;  // guarded by snapshot_mu_
 };
 
 // The first difference between a table's schema and a stream's, in words

@@ -452,6 +452,7 @@ Result<PutResult> TableStore::Put(const QualifiedName& name, PutMode mode, arrow
   // Checked before any data is read, and again at commit.
   SnapshotPtr existing;
   if (auto found = Snapshot(name); found.ok()) existing = *found;
+  if (auto table = FindTable(name); table.ok()) HANGAR_RETURN_NOT_OK((*table)->CheckWritable());
   std::vector<std::string> key;  // the existing table's primary key
   PartitionSpec spec;            // and partition spec
   if (existing) {
@@ -511,6 +512,7 @@ Result<PutResult> TableStore::Put(const QualifiedName& name, PutMode mode, arrow
       table = it->second;
     }
   }
+  HANGAR_RETURN_NOT_OK(table->CheckWritable());
   if (table->snapshot()->primary_key != key || table->snapshot()->partition_spec != spec)
     return Status::Unavailable("table '" + name.ToString() + "' was created again while the put ran; put again");
   const CommitMode commit_mode = mode == PutMode::kOverwrite ? CommitMode::kOverwrite : CommitMode::kAppend;

@@ -6,10 +6,14 @@
 #include <fstream>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "arrow/builder.h"
 #include "arrow/compare.h"
 #include "arrow/ipc/decoder.h"
 #include "arrow/ipc/encoder.h"
+#include "arrow/ipc/reader.h"
+#include "store/file_util.h"
 #include "store/ingest.h"
 #include "store_test_util.h"
 
@@ -335,6 +339,103 @@ TEST(IdempotencyKeys, ExpireAfterTheWindowAndATornAppendIsCut) {
   EXPECT_LT(fs::file_size(file), big / 100);
   EXPECT_EQ(keys->size(), 1u);
   EXPECT_EQ(IdempotencyKeys::Open(dir.path(), std::chrono::hours(1), true).value()->Find("late"), 6000u);
+}
+
+}  // namespace
+}  // namespace hangar::store
+
+namespace hangar::store {
+namespace {
+
+// A memtable that cannot be flushed (a fault injected into every flush of
+// one table) makes that table read-only after Ingest::kFlushAttempts tries,
+// with the reason on every write; its rows stay readable and in the log
+// across a restart; the other table goes on. RetryFlush fails while the
+// fault lasts and works once it is gone; QuarantineMemtable moves the rows
+// into a named Arrow file, from which they read back exactly.
+TEST(Ingest, AMemtableThatCannotBeFlushedMakesItsTableReadOnlyUntilAnAdminActs) {
+  TempDir dir;
+  const QualifiedName bad{"default", "bad"};
+  std::atomic<bool> faulty = true;
+  IngestOptions options;
+  options.flush_interval = std::chrono::hours(1);
+  options.flush_fault = [&](const Table& table) {
+    return faulty && table.snapshot()->name == bad ? Status::Invalid("injected flush failure") : Status::OK();
+  };
+  std::vector<arrow::RecordBatchPtr> written;
+  {
+    std::shared_ptr<TableStore> store(OpenStore(dir.path()));
+    ASSERT_TRUE(store->CreateTable(bad, EventSchema()).ok());
+    ASSERT_TRUE(store->CreateTable(kEvents, EventSchema()).ok());
+    auto ingest = Ingest::Open(store, options).value();
+    AckLog log;
+    for (int i = 0; i < 3; ++i) {
+      written.push_back(Events(i * 10, 10));
+      ASSERT_TRUE(ingest->Write(bad, written.back(), Durability::kCommitted, log.Callback()).ok());
+    }
+    ASSERT_TRUE(log.WaitFor(Durability::kDisk, 3));
+    for (int attempt = 0; attempt < Ingest::kFlushAttempts; ++attempt) EXPECT_FALSE(ingest->FlushAll().ok());
+    auto table = store->FindTable(bad).value();
+    ASSERT_TRUE(table->read_only().has_value());
+    EXPECT_NE(table->read_only()->find("injected flush failure"), std::string::npos) << *table->read_only();
+    // The writers that wait for `committed` hear it; new writes are refused by name.
+    ASSERT_TRUE(log.WaitFor(Durability::kCommitted, 3));
+    {
+      std::lock_guard lock(log.mu);
+      for (const auto& [lsn, level, st] : log.acks)
+        if (level == Durability::kCommitted) EXPECT_EQ(st.code(), StatusCode::kFailedPrecondition) << st.ToString();
+    }
+    auto refused = ingest->Write(bad, Events(0, 1), Durability::kMemory, log.Callback());
+    EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
+    EXPECT_NE(refused.status().message().find("RetryFlush"), std::string::npos) << refused.status().ToString();
+    arrow::VectorSource put(EventSchema(), {Events(0, 1)});
+    EXPECT_EQ(store->Put(bad, PutMode::kAppend, &put).status().code(), StatusCode::kFailedPrecondition);
+    // Reads go on, and so does the other table.
+    EXPECT_EQ(Rows(*store, bad), 30);
+    ASSERT_TRUE(ingest->Write(kEvents, Events(0, 5), Durability::kMemory, log.Callback()).ok());
+    ASSERT_TRUE(ingest->FlushAll().ok()) << "the read-only table is no longer tried";
+    EXPECT_EQ(store->Snapshot(kEvents).value()->flushed_lsn > 0, true);
+    // A retry while the fault lasts fails and leaves the table read-only.
+    EXPECT_FALSE(ingest->RetryFlush(bad).ok());
+    EXPECT_TRUE(table->read_only().has_value());
+  }
+  {
+    // After a restart the rows are back from the log, and nothing was lost.
+    std::shared_ptr<TableStore> store(OpenStore(dir.path()));
+    auto ingest = Ingest::Open(store, options).value();
+    EXPECT_EQ(store->Snapshot(bad).value()->memtable->size(), 3u);
+    EXPECT_EQ(Rows(*store, bad), 30);
+    for (int attempt = 0; attempt < Ingest::kFlushAttempts; ++attempt) (void)ingest->FlushAll();
+    ASSERT_TRUE(store->FindTable(bad).value()->read_only().has_value());
+    // Quarantine: the rows go into a file, the table takes writes again.
+    auto moved = ingest->Quarantine(bad);
+    ASSERT_TRUE(moved.ok()) << moved.status().ToString();
+    auto result = nlohmann::json::parse(*moved);
+    EXPECT_EQ(result["rows"], 30);
+    EXPECT_EQ(result["batches"], 3);
+    const std::string file = result["file"];
+    auto bytes = ReadWholeFile(dir.path() / file).value();
+    auto read = arrow::ipc::ReadStream(arrow::Buffer::FromString(std::move(bytes)));
+    ASSERT_TRUE(read.ok()) << read.status().ToString();
+    ASSERT_EQ(read->batches.size(), 3u);
+    for (size_t i = 0; i < 3; ++i) EXPECT_EQ(arrow::BatchDiff(*written[i], *read->batches[i]), "");
+    EXPECT_FALSE(store->FindTable(bad).value()->read_only().has_value());
+    EXPECT_EQ(Rows(*store, bad), 0);
+    AckLog log;
+    ASSERT_TRUE(ingest->Write(bad, Events(100, 4), Durability::kDisk, log.Callback()).ok());
+    // Once the cause is gone a retry flushes.
+    faulty = false;
+    auto retried = ingest->RetryFlush(bad);
+    ASSERT_TRUE(retried.ok()) << retried.status().ToString();
+    EXPECT_TRUE(store->Snapshot(bad).value()->memtable->empty());
+    EXPECT_EQ(Rows(*store, bad), 4);
+  }
+  {
+    // Quarantined rows never come back from the log.
+    std::shared_ptr<TableStore> store(OpenStore(dir.path()));
+    auto ingest = Ingest::Open(store, IngestOptions{}).value();
+    EXPECT_EQ(Rows(*store, bad), 4);
+  }
 }
 
 }  // namespace

@@ -1,0 +1,171 @@
+// The engine cannot be broken from outside, and one data directory has one
+// server: a DuckDB failure (injected through the test hook, a real internal
+// error of DuckDB's) fails that call with a short INTERNAL message, the
+// engine is replaced while health says NOT_SERVING, and every table keeps
+// serving, SQL included; a second server on the same data directory or port
+// refuses to start.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
+#include <nlohmann/json.hpp>
+
+#include "arrow/builder.h"
+#include "server_process.h"
+#include "sql/flight_sql_client.h"
+
+namespace hangar {
+namespace {
+
+arrow::RecordBatchPtr Words(int64_t n) {
+  auto schema = arrow::schema({arrow::field("id", arrow::int64(), false), arrow::field("word", arrow::utf8())});
+  arrow::PrimitiveBuilder<int64_t> ids(arrow::int64());
+  arrow::BinaryBuilder words(arrow::utf8());
+  for (int64_t i = 0; i < n; ++i) {
+    ids.Append(i);
+    words.Append("w" + std::to_string(i));
+  }
+  return arrow::MakeRecordBatch(schema, n, {ids.Finish().value(), words.Finish().value()});
+}
+
+Status Put(flight::FlightClient& client, const std::string& name, int64_t n) {
+  auto batch = Words(n);
+  HANGAR_ASSIGN_OR_RETURN(auto writer, client.DoPut(flight::FlightDescriptor::Path({name}), batch->schema));
+  HANGAR_RETURN_NOT_OK(writer->WriteRecordBatch(*batch));
+  return writer->Close();
+}
+
+// Rows of table `name` read through GetFlightInfo and DoGet (-1 on an error).
+int64_t ReadRows(flight::FlightClient& client, const std::string& name) {
+  auto info = client.GetFlightInfo(flight::FlightDescriptor::Path({name}));
+  if (!info.ok()) return -1;
+  int64_t rows = 0;
+  for (const auto& endpoint : info->endpoints) {
+    auto reader = client.DoGet(endpoint.ticket);
+    if (!reader.ok()) return -1;
+    auto all = (*reader)->ReadAll();
+    if (!all.ok()) return -1;
+    for (const auto& b : *all) rows += b->num_rows;
+  }
+  return rows;
+}
+
+std::string Health(int port) {
+  auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials());
+  grpc::GenericStub stub(channel);
+  // grpc.health.v1.HealthCheckRequest{service: ""} is the empty message.
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  grpc::Slice empty("");
+  grpc::ByteBuffer request(&empty, 1), response;
+  grpc::CompletionQueue cq;
+  grpc::Status status;
+  auto call = stub.PrepareUnaryCall(&context, "/grpc.health.v1.Health/Check", request, &cq);
+  call->StartCall();
+  call->Finish(&response, &status, reinterpret_cast<void*>(1));
+  void* tag = nullptr;
+  bool ok = false;
+  cq.Next(&tag, &ok);
+  if (!status.ok()) return "error: " + status.error_message();
+  std::vector<grpc::Slice> slices;
+  (void)response.Dump(&slices);
+  std::string bytes;
+  for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  // HealthCheckResponse{status = 1: SERVING, 2: NOT_SERVING} as field 1, varint.
+  if (bytes.size() == 2 && bytes[0] == 0x08) return bytes[1] == 1 ? "SERVING" : bytes[1] == 2 ? "NOT_SERVING" : "?";
+  return bytes.empty() ? "UNKNOWN" : "?";
+}
+
+TEST(EngineSafety, AnEngineFailureFailsOneCallAndTheEngineComesBack) {
+  testing::TempDataDir dir;
+  testing::ServerProcess server(dir.str(),
+                                {{"HANGAR_TEST_ENGINE_FAULTS", "1"}, {"HANGAR_TEST_ENGINE_RESET_DELAY_MS", "3000"}});
+  ASSERT_TRUE(server.started()) << server.startup_log();
+  auto client = server.Connect();
+  ASSERT_TRUE(Put(*client, "before", 1000).ok());
+  ASSERT_EQ(ReadRows(*client, "before"), 1000);
+  EXPECT_EQ(Health(server.port()), "SERVING");
+
+  // The failure, on its own thread: the reset holds it for the delay.
+  std::optional<Status> failed;
+  std::thread fault([&] { failed = client->DoAction({"InjectEngineFailure", ""}).status(); });
+  bool seen_not_serving = false;
+  for (int i = 0; i < 100 && !seen_not_serving; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    seen_not_serving = Health(server.port()) == "NOT_SERVING";
+  }
+  fault.join();
+  EXPECT_TRUE(seen_not_serving) << "health never said NOT_SERVING during the reset";
+  ASSERT_TRUE(failed.has_value());
+  EXPECT_EQ(failed->code(), StatusCode::kInternal);
+  // Short and without DuckDB's internals.
+  EXPECT_EQ(failed->message().find("Stack Trace"), std::string::npos) << failed->message();
+  EXPECT_EQ(failed->message().find("INTERNAL Error"), std::string::npos) << failed->message();
+  EXPECT_NE(failed->message().find("reference"), std::string::npos) << failed->message();
+  EXPECT_EQ(Health(server.port()), "SERVING");
+
+  // Everything serves as before: old tables, new puts, SQL over both.
+  EXPECT_EQ(ReadRows(*client, "before"), 1000);
+  ASSERT_TRUE(Put(*client, "after", 10).ok());
+  EXPECT_EQ(ReadRows(*client, "after"), 10);
+  int64_t total = -1;
+  Status counted = sql::RunClientQuery(
+      *client, "SELECT (SELECT count(*) FROM before) + (SELECT count(*) FROM after) AS n",
+      [](const arrow::SchemaPtr&) { return Status::OK(); },
+      [&](const arrow::RecordBatch& batch) {
+        total = batch.column(0)->values<int64_t>()[0];
+        return Status::OK();
+      });
+  ASSERT_TRUE(counted.ok()) << counted.ToString();
+  EXPECT_EQ(total, 1010);
+
+  // The status action counts the reset, and so does the log.
+  auto status = client->DoAction({"ServerStatus", ""});
+  ASSERT_TRUE(status.ok());
+  auto json = nlohmann::json::parse((*status)[0].body);
+  EXPECT_EQ(json["metrics"]["engine_resets"], 1);
+  EXPECT_NE(server.log().find("the SQL engine is back"), std::string::npos);
+}
+
+TEST(EngineSafety, OneServerPerDataDirectory) {
+  testing::TempDataDir dir;
+  testing::ServerProcess first(dir.str());
+  ASSERT_TRUE(first.started());
+  testing::ServerProcess second(dir.str());
+  EXPECT_FALSE(second.started());
+  const int status = second.WaitFor(std::chrono::seconds(30));
+  ASSERT_NE(status, -1) << "the second server still runs";
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0);
+  EXPECT_NE(second.startup_log().find("in use by another hangar serve (PID " + std::to_string(first.pid()) + ")"),
+            std::string::npos)
+      << second.startup_log();
+  // The first one is untouched; once it is gone, the directory is free again.
+  auto client = first.Connect();
+  ASSERT_TRUE(Put(*client, "t", 5).ok());
+  first.Kill(SIGKILL);
+  testing::ServerProcess third(dir.str());
+  ASSERT_TRUE(third.started()) << third.startup_log();
+  EXPECT_EQ(ReadRows(*third.Connect(), "t"), 5);
+}
+
+TEST(EngineSafety, OneServerPerPort) {
+  testing::TempDataDir one, two;
+  testing::ServerProcess first(one.str());
+  ASSERT_TRUE(first.started());
+  testing::ServerProcess second(two.str(), {}, {"--listen", "127.0.0.1:" + std::to_string(first.port())});
+  EXPECT_FALSE(second.started());
+  const int status = second.WaitFor(std::chrono::seconds(30));
+  ASSERT_NE(status, -1) << "the second server still runs";
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0);
+  EXPECT_NE(second.startup_log().find("could not listen"), std::string::npos) << second.startup_log();
+  // Every connection still reaches the first server.
+  for (int i = 0; i < 5; ++i) {
+    auto client = first.Connect();
+    ASSERT_TRUE(Put(*client, "t" + std::to_string(i), 1).ok());
+  }
+}
+
+}  // namespace
+}  // namespace hangar
