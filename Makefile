@@ -5,6 +5,8 @@
 #   make test        install what is missing, build, run every suite below in order
 #     make test-unit   CTest on build/
 #     make test-js     Arrow's JavaScript implementation against the Hangar binaries
+#     make test-python pyarrow (from PyPI, in third_party/venv/) against `hangar serve`:
+#                      every Arrow type stored in tables through DoPut and DoExchange
 #     make test-asan   unit tests on an ASan + UBSan build (build-asan/)
 #     make test-fuzz   libFuzzer for $(FUZZ_TIME) s per target (build-fuzz/, clang)
 #   make bench       build and run every build/bin/bench_* executable and bench/*.sh script
@@ -27,6 +29,8 @@ BUILD_DIR  := build
 ASAN_DIR   := build-asan
 FUZZ_DIR   := build-fuzz
 JS_DIR     := tests/interop/js
+PY_DIR     := tests/interop/python
+VENV_DIR   := third_party/venv
 
 BUILD_TYPE ?= RelWithDebInfo
 CMAKE_ARGS ?=
@@ -57,7 +61,7 @@ export HANGAR_TESTDATA_DIR ?= $(abspath $(CURDIR)/../shared/testdata)
 export ASAN_OPTIONS        ?= detect_leaks=1:check_initialization_order=1:strict_init_order=1
 export UBSAN_OPTIONS       ?= print_stacktrace=1:halt_on_error=1
 
-.PHONY: all setup build run test test-unit test-js test-asan test-fuzz bench clean distclean
+.PHONY: all setup build run test test-unit test-js test-python test-asan test-fuzz bench clean distclean
 
 all: build
 
@@ -85,7 +89,7 @@ build:
 run: setup build
 	$(BUILD_DIR)/bin/hangar $(ARGS)
 
-test: setup build test-unit test-js test-asan test-fuzz
+test: setup build test-unit test-js test-python test-asan test-fuzz
 	@echo "make test: all suites passed"
 
 test-unit: setup build
@@ -98,6 +102,10 @@ test-js: setup build
 	if [ $${#files[@]} -eq 0 ]; then echo "test-js: no *.test.mjs files in $(JS_DIR)"; exit 1; fi; \
 	echo "cd $(JS_DIR) && HANGAR_BIN_DIR=$(HANGAR_BIN_DIR) $(NODE) --test --test-concurrency=3 $${files[*]}"; \
 	$(NODE) --test --test-concurrency=3 "$${files[@]}"
+
+# pytest's exit status 5 (no test collected) fails the target like any other.
+test-python: setup build
+	$(VENV_DIR)/bin/python -m pytest $(PY_DIR) -q -p no:cacheprovider
 
 test-asan: setup
 	$(call configure,$(ASAN_DIR),$(ASAN_CMAKE_ARGS) $(CMAKE_ARGS))
@@ -132,4 +140,4 @@ clean:
 	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(FUZZ_DIR)
 
 distclean: clean
-	rm -rf third_party/duckdb $(JS_DIR)/node_modules
+	rm -rf third_party/duckdb $(VENV_DIR) $(JS_DIR)/node_modules

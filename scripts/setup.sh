@@ -3,7 +3,10 @@
 #   1. Debian packages (only the missing ones; `apt-get update` only when installing),
 #   2. the JS interop suite's npm packages (`npm ci`, only when the lock file changed),
 #   3. DuckDB's prebuilt libduckdb.so and duckdb.h, fetched with `npm pack` into
-#      third_party/duckdb/ (ignored by git), only when absent or of another version.
+#      third_party/duckdb/ (ignored by git), only when absent or of another version,
+#   4. the Python interop suite's virtual environment third_party/venv/ (ignored by git)
+#      with the PyPI packages pinned in tests/interop/python/requirements.txt, installed
+#      only when that file changed.
 # Idempotent, and takes well under a second when nothing changed.
 # Runs as root, or through sudo otherwise. `make run` and `make test` call it.
 set -euo pipefail
@@ -141,6 +144,46 @@ else
   rm -rf "$work"
   trap - EXIT
   log "DuckDB: installed into $DUCKDB_DIR"
+fi
+
+# --------------------------------------------------------------------------------------
+# 4. Python interop suite: a virtual environment with pyarrow and pytest from PyPI
+# --------------------------------------------------------------------------------------
+PY_REQUIREMENTS="tests/interop/python/requirements.txt"
+VENV_DIR="third_party/venv"
+
+# Makes $VENV_DIR with `python3` on PATH; where that one cannot make virtual
+# environments (Debian's python3 without python3-venv), with Debian's own
+# /usr/bin/python3 after installing python3-venv.
+make_venv() {
+  rm -rf "$VENV_DIR"
+  if command -v python3 >/dev/null 2>&1 && python3 -m venv "$VENV_DIR" >/dev/null 2>&1; then
+    return 0
+  fi
+  rm -rf "$VENV_DIR"
+  log "python3 cannot make a virtual environment; installing Debian's python3-venv"
+  retry "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -q -o Dpkg::Lock::Timeout=600 update
+  retry "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o Dpkg::Lock::Timeout=600 \
+    --no-install-recommends python3-venv
+  /usr/bin/python3 -m venv "$VENV_DIR" || die "/usr/bin/python3 -m venv $VENV_DIR failed"
+}
+
+if [ -f "$PY_REQUIREMENTS" ]; then
+  stamp="$VENV_DIR/.hangar-pip-install"
+  # A venv whose interpreter is gone (its Python was removed or moved) is made anew.
+  if [ ! -x "$VENV_DIR/bin/python" ] || ! "$VENV_DIR/bin/python" -c '' >/dev/null 2>&1; then
+    log "Python: making the virtual environment $VENV_DIR"
+    make_venv
+    rm -f "$stamp"
+  fi
+  if [ ! -f "$stamp" ] || [ "$PY_REQUIREMENTS" -nt "$stamp" ]; then
+    log "Python: pip install -r $PY_REQUIREMENTS into $VENV_DIR"
+    retry "$VENV_DIR/bin/python" -m pip install --no-input --disable-pip-version-check --quiet \
+      -r "$PY_REQUIREMENTS"
+    touch "$stamp"
+  else
+    log "Python packages: up to date ($VENV_DIR)"
+  fi
 fi
 
 log "ready (${SECONDS} s)"

@@ -72,6 +72,11 @@ Result<TypePtr> StorageTypeOf(const DataType& t, const std::string& path) {
     case TypeId::kDecimal32: case TypeId::kDecimal64: case TypeId::kDecimal128: case TypeId::kDecimal256:
       if (IsWideDecimal(t)) return arrow::utf8();
       return arrow::decimal128(t.precision(), t.scale());
+    case TypeId::kDate64:
+      // Milliseconds, exactly: a date64 should hold whole days, but the
+      // format cannot enforce it and old writers did not (Arrow's own
+      // gold files hold times of day); a date would drop them.
+      return arrow::timestamp(TimeUnit::kMilli);
     case TypeId::kTime64:
       // DuckDB writes its nanosecond times to Parquet as text: the integer is exact.
       if (t.unit() == TimeUnit::kNano) return arrow::int64();
@@ -474,8 +479,11 @@ Result<ArrayPtr> FromStorage(const ArrayPtr& a, const TypePtr& to) {
       });
     }
     case TypeId::kDate64:
-      if (from != TypeId::kDate32) return mismatch();
-      return MapValues<int32_t, int64_t>(a, to, [](int32_t days) { return int64_t{days} * 86400000; });
+      // Tables written before date64 was kept as milliseconds hold dates.
+      if (from == TypeId::kDate32)
+        return MapValues<int32_t, int64_t>(a, to, [](int32_t days) { return int64_t{days} * 86400000; });
+      if (from != TypeId::kTimestamp) return mismatch();
+      return Rescale(a, to, a->type->unit(), TimeUnit::kMilli, 8);
     case TypeId::kTime32:
       if (from != TypeId::kTime64) return mismatch();
       return Rescale(a, to, a->type->unit(), to->unit(), 4);
