@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "arrow/builder.h"
+#include "arrow/utf8.h"
 #include "avro/arrow_types.h"
 #include "avro/varint.h"
 
@@ -15,7 +16,7 @@ using arrow::ArrayBuilder;
 // One node of the compiled plan: what to read and which builder gets it.
 struct Decoder::Step {
   enum class Op {
-    kNull, kBoolean, kInt32, kInt64, kFloat, kDouble, kBytes, kFixed, kEnum, kRecord, kArray, kMap,
+    kNull, kBoolean, kInt32, kInt64, kFloat, kDouble, kBytes, kString, kFixed, kEnum, kRecord, kArray, kMap,
     kNullable, kUnion, kDecimalBytes, kDecimalFixed, kUuidFixed, kDuration,
     // Schema resolution (writer -> reader):
     kIntToLong, kIntToFloat, kIntToDouble, kLongToFloat, kLongToDouble, kFloatToDouble,
@@ -298,6 +299,13 @@ Status Run(const Decoder::Step& s, Reader& r) {
       static_cast<arrow::BinaryBuilder*>(s.builder)->Append(v);
       return Status::OK();
     }
+    case Op::kString: {  // Arrow strings must be UTF-8, and Avro's are meant to be
+      std::string_view v;
+      HANGAR_RETURN_NOT_OK(r.LengthPrefixed(&v));
+      if (!arrow::IsValidUtf8(v)) return Status::Invalid("an Avro string is not valid UTF-8");
+      static_cast<arrow::BinaryBuilder*>(s.builder)->Append(v);
+      return Status::OK();
+    }
     case Op::kFixed: {
       std::string_view v;
       HANGAR_RETURN_NOT_OK(r.Bytes(s.size, &v));
@@ -496,7 +504,9 @@ Status Resolve(const AvroNode& w, const AvroNode& r, ArrayBuilder* b, Decoder::S
     if (w.type == AvroType::kInt) s->op = r.type == AvroType::kLong ? Op::kIntToLong : r.type == AvroType::kFloat ? Op::kIntToFloat : Op::kIntToDouble;
     else if (w.type == AvroType::kLong) s->op = r.type == AvroType::kFloat ? Op::kLongToFloat : Op::kLongToDouble;
     else if (w.type == AvroType::kFloat) s->op = Op::kFloatToDouble;
-    else s->op = b->type()->is_decimal() ? Op::kDecimalBytes : Op::kBytes;  // string <-> bytes: the same encoding
+    else if (b->type()->is_decimal()) s->op = Op::kDecimalBytes;
+    // string <-> bytes: the same encoding; text read as a string is checked.
+    else s->op = b->type()->id() == arrow::TypeId::kUtf8 ? Op::kString : Op::kBytes;
     return Status::OK();
   }
   const std::string& l = r.logical_type;
@@ -508,7 +518,9 @@ Status Resolve(const AvroNode& w, const AvroNode& r, ArrayBuilder* b, Decoder::S
     case AvroType::kFloat: s->op = Op::kFloat; return Status::OK();
     case AvroType::kDouble: s->op = Op::kDouble; return Status::OK();
     case AvroType::kBytes: s->op = b->type()->is_decimal() ? Op::kDecimalBytes : Op::kBytes; return Status::OK();
-    case AvroType::kString: s->op = Op::kBytes; return Status::OK();
+    case AvroType::kString:
+      s->op = b->type()->id() == arrow::TypeId::kUtf8 ? Op::kString : Op::kBytes;
+      return Status::OK();
     case AvroType::kFixed:
       if (w.size != r.size)
         return Status::Invalid("Avro fixed " + r.full_name + " has " + std::to_string(r.size) + " bytes, the writer's " +

@@ -330,8 +330,12 @@ int RunServe(const Args& args) {
   const long long ram_mib = static_cast<long long>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGE_SIZE) >> 20;
   engine_options.memory_limit = flags.GetOr("duckdb-memory-limit", std::to_string(ram_mib / 4) + "MB");
   engine_options.temp_directory = (std::filesystem::path(data_dir) / "duckdb-tmp").string();
-  // SQL reaches no file outside the data directory (and no table but through its view).
-  engine_options.allowed_directories = {std::filesystem::absolute(data_dir).string() + "/"};
+  // DuckDB reaches no file but the tables' (and its staging and spill
+  // folders): not the write-ahead log, not a users file kept beside them,
+  // whatever SQL it is given (sql/query_check.h is the first line).
+  const std::string absolute_data = std::filesystem::absolute(data_dir).string();
+  engine_options.allowed_directories = {absolute_data + "/tables/", absolute_data + "/staging/",
+                                        absolute_data + "/duckdb-tmp/"};
   const std::optional<std::string> shared_dir = flags.Get("shared-data-dir");
   if (shared_dir && !flags.Get("cluster")) return Fail("--shared-data-dir needs --cluster");
   if (shared_dir) engine_options.allowed_directories.push_back(std::filesystem::absolute(*shared_dir).string() + "/");

@@ -69,12 +69,20 @@ int RunStatus(const Args& args) {
   std::printf("received: %lld rows, %s   sent: %lld rows, %s\n", Count(m, "rows_received"),
               FormatBytes(m.value("bytes_received", 0.0)).c_str(), Count(m, "rows_sent"),
               FormatBytes(m.value("bytes_sent", 0.0)).c_str());
-  std::printf("memtables: %s   log syncs: %lld   Kafka decode errors: %lld\n",
-              FormatBytes(m.value("memtable_bytes", 0.0)).c_str(), Count(m, "wal_syncs"), Count(m, "kafka_decode_errors"));
+  std::printf("memtables: %s   log syncs: %lld   Kafka decode errors: %lld   SQL engine resets: %lld\n",
+              FormatBytes(m.value("memtable_bytes", 0.0)).c_str(), Count(m, "wal_syncs"), Count(m, "kafka_decode_errors"),
+              Count(m, "engine_resets"));
   std::printf("\ntables (%zu):\n", status["tables"].size());
-  for (const auto& t : status["tables"])
+  for (const auto& t : status["tables"]) {
     std::printf("  %-32s %12lld rows %12s %6lld files\n", t.value("name", "").c_str(), Count(t, "rows"),
                 FormatBytes(t.value("bytes", 0.0)).c_str(), Count(t, "files"));
+    if (t.contains("read_only")) std::printf("    READ-ONLY: %s\n", t.value("read_only", "").c_str());
+  }
+  if (status.contains("quarantined_table_folders")) {
+    std::printf("table folders moved aside at start (%zu):\n", status["quarantined_table_folders"].size());
+    for (const auto& q : status["quarantined_table_folders"])
+      std::printf("  %s: %s\n", q.value("folder", "").c_str(), q.value("reason", "").c_str());
+  }
   std::printf("topics (%zu):\n", status["topics"].size());
   for (const auto& t : status["topics"])
     std::printf("  kafka.%-26s %12lld records %4lld partitions\n", t.value("name", "").c_str(), Count(t, "records"),

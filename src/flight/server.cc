@@ -91,6 +91,10 @@ class GrpcCallContext : public ServerCallContext {
     return std::string(it->second.data(), it->second.size());
   }
   void set_user(std::string user) { user_ = std::move(user); }
+  bool Allows(auth::Access access, std::string_view resource) const override {
+    return !permissions_ || auth::Allows(*permissions_, access, resource);
+  }
+  void set_permissions(std::vector<auth::Permission> permissions) { permissions_ = std::move(permissions); }
   // The request timeout, checked whenever the call's stream moves a message.
   Status CheckDeadline() const {
     if (std::chrono::steady_clock::now() <= deadline_) return Status::OK();
@@ -104,6 +108,7 @@ class GrpcCallContext : public ServerCallContext {
  private:
   ServerContext* context_;
   std::string user_;
+  std::optional<std::vector<auth::Permission>> permissions_;  // with authentication on
   const std::chrono::steady_clock::time_point deadline_;
   const std::optional<std::chrono::milliseconds> timeout_;
 };
@@ -372,12 +377,12 @@ class FlightGrpcService : public grpc::Service {
     // What permissions name is the resource, unless the call is open to any
     // user (Flight SQL's): then the service names it.
     call.stats.resource = needed->any_user ? service_->ResourceOf(call, request) : needed->resource;
-    const auto& permissions = auth_->PermissionsOf(call.user());
+    call.set_permissions(auth_->PermissionsOf(call.user()));
     std::vector<std::pair<auth::Access, const std::string*>> checks;
     if (!needed->any_user) checks.emplace_back(needed->access, &needed->resource);
     for (const auto& resource : needed->reads) checks.emplace_back(auth::Access::kRead, &resource);
     for (const auto& [access, resource] : checks) {
-      if (!auth::Allows(permissions, access, *resource))
+      if (!call.Allows(access, *resource))
         return Status::PermissionDenied("user '" + call.user() + "' has no " + std::string(auth::AccessName(access)) +
                                         " permission on '" + *resource + "'");
     }

@@ -34,6 +34,11 @@ class ServerCallContext {
   virtual bool is_cancelled() const = 0;
   // A request header (lower-case key), if the client sent it.
   virtual std::optional<std::string> header(std::string_view key) const = 0;
+  // Whether the caller may `access` `resource` (always, without
+  // authentication). The server checks what AccessFor names before a call
+  // runs; a handler that resolves a name again checks the name it acts on,
+  // so that a name whose meaning changed meanwhile is not acted on unchecked.
+  virtual bool Allows(auth::Access access, std::string_view resource) const = 0;
 };
 
 

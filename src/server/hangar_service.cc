@@ -100,6 +100,18 @@ Result<QualifiedName> HangarService::ResolveName(std::string_view text) const {
   return ParseQualifiedName(text);
 }
 
+Result<QualifiedName> HangarService::ResolveFor(const flight::ServerCallContext& context, std::string_view text,
+                                                Access access) const {
+  HANGAR_ASSIGN_OR_RETURN(auto name, ResolveName(text));
+  // What the name means may have changed since the call was authorized (a
+  // table "default.a.b" dropped, and "a.b" now names table b of namespace
+  // a): what is acted on is checked again.
+  if (!context.Allows(access, name.ToString()))
+    return Status::PermissionDenied("user '" + context.user() + "' has no " + std::string(flight::auth::AccessName(access)) +
+                                    " permission on '" + name.ToString() + "'");
+  return name;
+}
+
 Result<TableTicket> HangarService::ParseTicket(std::string_view ticket) const {
   if (ticket.empty() || ticket.front() != '{') {
     HANGAR_ASSIGN_OR_RETURN(auto name, ResolveName(ticket));
@@ -280,6 +292,9 @@ Status HangarService::DoGet(const flight::ServerCallContext& context, const flig
     return topics->Get(context, topic, out);
   }
   HANGAR_ASSIGN_OR_RETURN(auto parsed, ParseTicket(ticket.ticket));
+  if (!context.Allows(Access::kRead, parsed.name.ToString()))  // a bare name may mean another table now
+    return Status::PermissionDenied("user '" + context.user() + "' has no read permission on '" +
+                                    parsed.name.ToString() + "'");
   HANGAR_ASSIGN_OR_RETURN(auto snapshot, tables_->Snapshot(parsed.name));
   // No files named (a bare name, or the endpoint of an empty table): all of them.
   HANGAR_ASSIGN_OR_RETURN(auto source,
@@ -391,7 +406,7 @@ Result<std::vector<flight::ActionResult>> HangarService::DoAction(const flight::
     return std::vector<flight::ActionResult>{{std::move(text)}};
   }
   if (action.type == "drop_dataset") {
-    HANGAR_ASSIGN_OR_RETURN(auto name, ResolveName(action.body));
+    HANGAR_ASSIGN_OR_RETURN(auto name, ResolveFor(context, action.body, Access::kAdmin));
     HANGAR_ASSIGN_OR_RETURN(auto writer, WriterOf(context, name));
     if (writer) return forwarding_.Action(context, *writer, action);
     HANGAR_RETURN_NOT_OK(tables_->DropTable(name));
@@ -410,7 +425,7 @@ Result<std::vector<flight::ActionResult>> HangarService::DoAction(const flight::
   if (action.type == "CompactTable") {
     auto body = nlohmann::json::parse(action.body, nullptr, false);
     HANGAR_ASSIGN_OR_RETURN(auto text, StringFromJson(body, "name", action.type + " (body {\"name\": \"users\"})"));
-    HANGAR_ASSIGN_OR_RETURN(auto name, ResolveName(text));
+    HANGAR_ASSIGN_OR_RETURN(auto name, ResolveFor(context, text, Access::kAdmin));
     HANGAR_ASSIGN_OR_RETURN(auto writer, WriterOf(context, name));
     if (writer) return forwarding_.Action(context, *writer, action);
     HANGAR_ASSIGN_OR_RETURN(auto table, tables_->FindTable(name));
@@ -425,7 +440,7 @@ Result<std::vector<flight::ActionResult>> HangarService::DoAction(const flight::
   if (action.type == "RetryFlush" || action.type == "QuarantineMemtable") {
     auto body = nlohmann::json::parse(action.body, nullptr, false);
     HANGAR_ASSIGN_OR_RETURN(auto text, StringFromJson(body, "name", action.type + " (body {\"name\": \"users\"})"));
-    HANGAR_ASSIGN_OR_RETURN(auto name, ResolveName(text));
+    HANGAR_ASSIGN_OR_RETURN(auto name, ResolveFor(context, text, Access::kAdmin));
     HANGAR_ASSIGN_OR_RETURN(auto writer, WriterOf(context, name));
     if (writer) return forwarding_.Action(context, *writer, action);
     if (!ingest_) return Status::FailedPrecondition("this server has no streaming ingest");
@@ -436,7 +451,8 @@ Result<std::vector<flight::ActionResult>> HangarService::DoAction(const flight::
   if (action.type == "DropTable" || action.type == "DescribeTable") {
     auto body = nlohmann::json::parse(action.body, nullptr, false);
     HANGAR_ASSIGN_OR_RETURN(auto text, StringFromJson(body, "name", action.type + " (body {\"name\": \"users\"})"));
-    HANGAR_ASSIGN_OR_RETURN(auto name, ResolveName(text));
+    HANGAR_ASSIGN_OR_RETURN(auto name, ResolveFor(context, text,
+                                                  action.type == "DescribeTable" ? Access::kRead : Access::kAdmin));
     if (action.type == "DescribeTable") {
       HANGAR_ASSIGN_OR_RETURN(auto text, Describe(name));
       return std::vector<flight::ActionResult>{{std::move(text)}};

@@ -102,6 +102,10 @@ class HangarService : public flight::FlightService {
   Result<TableTicket> ParseTicket(std::string_view ticket) const;
   // A table named in text ("users", "sales.orders", "uploaded.parquet").
   Result<QualifiedName> ResolveName(std::string_view text) const;
+  // ResolveName, then PERMISSION_DENIED unless the caller may `access` the
+  // table it resolved to: what a handler acts on is what was checked.
+  Result<QualifiedName> ResolveFor(const flight::ServerCallContext& context, std::string_view text,
+                                   flight::auth::Access access) const;
   static Result<TableTarget> TargetOf(const flight::FlightDescriptor& descriptor);
   // The topic a descriptor names, if it names one.
   static Result<std::optional<TopicRequest>> TopicOf(const flight::FlightDescriptor& descriptor);

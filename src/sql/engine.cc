@@ -102,12 +102,36 @@ Result<std::unique_ptr<duckdb::Connection>> SqlEngine::OpenConnection() {
   return connection;
 }
 
+RelationResolver SqlEngine::Resolver() {
+  return [this](const store::QualifiedName& name) { return relations_->ResolveNow(name); };
+}
+
 Result<std::vector<store::QualifiedName>> SqlEngine::RelationsRead(const std::string& sql) {
   HANGAR_ASSIGN_OR_RETURN(auto connection, OpenConnection());
+  // Parsed outside the lock: a long statement takes DuckDB's parser a while.
+  HANGAR_ASSIGN_OR_RETURN(auto parsed, sql::ParseQuery(*connection, QuoteDefaultNamespace(sql)));
   auto lock = relations_->Lock();
   HANGAR_RETURN_NOT_OK(relations_->SyncNames());
-  return sql::RelationsRead(*connection, QuoteDefaultNamespace(sql),
-                            [this](const store::QualifiedName& name) { return relations_->ExistsNow(name); });
+  return sql::RelationsIn(parsed, Resolver());
+}
+
+Result<SqlEngine::Bound> SqlEngine::Bind(duckdb::Connection& connection, const std::string& text) {
+  HANGAR_ASSIGN_OR_RETURN(auto parsed, sql::ParseQuery(connection, text));
+  auto lock = relations_->Lock();
+  HANGAR_RETURN_NOT_OK(relations_->SyncNames());
+  HANGAR_ASSIGN_OR_RETURN(auto reads, sql::RelationsIn(parsed, Resolver()));
+  Bound bound;
+  HANGAR_ASSIGN_OR_RETURN(bound.pins, relations_->SyncViews(reads));
+  // DuckDB's catalog is versioned: a transaction sees the views as they
+  // were when it began. Begun here, under the lock, it sees exactly the
+  // views just synced, so the statement is prepared (bound and planned,
+  // which DuckDB cannot interrupt) after the lock is released, without
+  // holding up every other statement and without another's view changes
+  // reaching it. (The transaction starts at its first catalog access.)
+  HANGAR_RETURN_NOT_OK(connection.Execute("BEGIN TRANSACTION"));
+  HANGAR_RETURN_NOT_OK(connection.Execute("SELECT 1 FROM duckdb_schemas() LIMIT 0"));
+  bound.generation = relations_->generation();
+  return bound;
 }
 
 Result<std::optional<store::QualifiedName>> SqlEngine::PureTopicScan(const std::string& sql) {
@@ -133,12 +157,7 @@ Result<std::vector<store::QualifiedName>> SqlEngine::ListRelations() {
 Result<duckdb::StatementSchemas> SqlEngine::Describe(const std::string& sql) {
   const std::string text = QuoteDefaultNamespace(sql);
   HANGAR_ASSIGN_OR_RETURN(auto connection, OpenConnection());
-  auto lock = relations_->Lock();
-  HANGAR_RETURN_NOT_OK(relations_->SyncNames());
-  HANGAR_ASSIGN_OR_RETURN(auto reads, sql::RelationsRead(*connection, text, [this](const store::QualifiedName& name) {
-                            return relations_->ExistsNow(name);
-                          }));
-  HANGAR_RETURN_NOT_OK(relations_->SyncViews(reads).status());
+  HANGAR_RETURN_NOT_OK(Bind(*connection, text).status());
   return duckdb::DescribeStatement(*connection, text);
 }
 
@@ -146,15 +165,10 @@ Result<SqlEngine::Planned> SqlEngine::PlanQuery(const std::string& sql, const du
                                                 std::optional<int32_t> partition) {
   std::string text = QuoteDefaultNamespace(sql);
   HANGAR_ASSIGN_OR_RETURN(auto connection, OpenConnection());
-  // The views it reads are brought up to date, and the query bound to them,
-  // under one lock: the snapshots pinned are exactly the ones it reads.
+  HANGAR_ASSIGN_OR_RETURN(auto bound, Bind(*connection, text));
   Planned planned;
-  auto lock = relations_->Lock();
-  HANGAR_RETURN_NOT_OK(relations_->SyncNames());
-  HANGAR_ASSIGN_OR_RETURN(auto reads, sql::RelationsRead(*connection, text, [this](const store::QualifiedName& name) {
-                            return relations_->ExistsNow(name);
-                          }));
-  HANGAR_ASSIGN_OR_RETURN(planned.pins, relations_->SyncViews(reads));
+  planned.pins = std::move(bound.pins);
+  planned.generation = bound.generation;
   // A partition's share: checked as the query the user wrote (above), run
   // as that query over one partition's scan.
   if (partition) {
@@ -163,7 +177,6 @@ Result<SqlEngine::Planned> SqlEngine::PlanQuery(const std::string& sql, const du
     HANGAR_ASSIGN_OR_RETURN(text, PartitionScanSql(*connection, text, Relations::kTopicScanFunction, *partition));
   }
   HANGAR_ASSIGN_OR_RETURN(planned.result, duckdb::StartQuery(std::move(connection), text, parameters, options_.query));
-  planned.generation = relations_->generation();
   return planned;
 }
 
@@ -230,14 +243,23 @@ Result<std::unique_ptr<arrow::RecordBatchSource>> SqlEngine::RunQuery(const std:
                                                                       const duckdb::Parameters* parameters,
                                                                       std::function<bool()> cancelled,
                                                                       std::optional<int32_t> partition) {
+  const auto started = std::chrono::steady_clock::now();
   std::optional<Planned> planned;
   if (parameters == nullptr && !partition) planned = TakePlan(id, sql);
   if (!planned) {
     HANGAR_ASSIGN_OR_RETURN(auto fresh, PlanQuery(sql, parameters, partition));
     planned = std::move(fresh);
   }
+  // Planning cannot be interrupted (it is bounded: query_check.h); whoever
+  // stopped waiting meanwhile is answered before the query runs.
+  if (cancelled && cancelled()) return Status::Cancelled("the client went away");
   auto running = std::make_shared<Running>();
-  if (options_.query_timeout.count() > 0) running->deadline = std::chrono::steady_clock::now() + options_.query_timeout;
+  if (options_.query_timeout.count() > 0) {
+    running->deadline = started + options_.query_timeout;
+    if (std::chrono::steady_clock::now() >= running->deadline)
+      return Status::Cancelled("the query ran longer than the server's limit of " +
+                               std::to_string(options_.query_timeout.count()) + " ms");
+  }
   // The query runs outside the lock, cancellable from the moment it does.
   {
     std::lock_guard lock(running->mu);

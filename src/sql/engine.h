@@ -20,6 +20,7 @@
 
 #include "duckdb/database.h"
 #include "sql/insert_statement.h"
+#include "sql/query_check.h"
 #include "sql/relations.h"
 
 namespace hangar::sql {
@@ -95,6 +96,14 @@ class SqlEngine {
                                                              const duckdb::Parameters* parameters,
                                                              std::function<bool()> cancelled,
                                                              std::optional<int32_t> partition);
+  // What a statement reads, checked, with its views synced and the
+  // connection's catalog pinned to them (a transaction): see Bind.
+  struct Bound {
+    Pins pins;
+    uint64_t generation = 0;
+  };
+  Result<Bound> Bind(duckdb::Connection& connection, const std::string& text);
+  RelationResolver Resolver();
   // A statement prepared and bound to the views, not yet executed.
   struct Planned {
     std::unique_ptr<duckdb::QueryResult> result;

@@ -246,6 +246,34 @@ bool Relations::ExistsNow(const store::QualifiedName& name) {
   return Exists(name);
 }
 
+Result<std::optional<store::QualifiedName>> Relations::Resolve(const store::QualifiedName& name) const {
+  if (Exists(name)) return std::optional<store::QualifiedName>(name);
+  // DuckDB matches names whatever their case: so does this.
+  const std::string ns = store::FoldCase(name.ns), table = store::FoldCase(name.name);
+  std::vector<store::QualifiedName> matches;
+  {
+    std::lock_guard lock(names_mu_);
+    if (ns == kKafkaNamespace) {
+      for (const auto& topic : topics_)
+        if (store::FoldCase(topic) == table) matches.push_back({std::string(kKafkaNamespace), topic});
+    } else {
+      for (const auto& [n, snapshot] : current_)
+        if (store::FoldCase(n.ns) == ns && store::FoldCase(n.name) == table) matches.push_back(n);
+    }
+  }
+  if (matches.size() > 1)
+    return Status::Invalid("'" + name.ToString() + "' is ambiguous in SQL: " + matches[0].ToString() + " and " +
+                           matches[1].ToString() + " differ only by case (read them by their Flight paths)");
+  if (matches.empty()) return std::optional<store::QualifiedName>();
+  return std::optional<store::QualifiedName>(std::move(matches[0]));
+}
+
+Result<std::optional<store::QualifiedName>> Relations::ResolveNow(const store::QualifiedName& name) {
+  HANGAR_ASSIGN_OR_RETURN(auto found, Resolve(name));
+  if (found || store::FoldCase(name.ns) != kKafkaNamespace || !cluster_ || !SyncTopicNames(true).ok()) return found;
+  return Resolve(name);
+}
+
 bool Relations::Exists(const store::QualifiedName& name) const {
   std::lock_guard lock(names_mu_);
   return name.ns == kKafkaNamespace ? topics_.count(name.name) > 0 : current_.count(name) > 0;

@@ -25,6 +25,7 @@
 #include <atomic>
 #include <chrono>
 #include <map>
+#include <optional>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -73,6 +74,10 @@ class Relations {
   // Sync reuses the topic names for up to a second, and a topic created
   // just now must still be found.
   bool ExistsNow(const store::QualifiedName& name);
+  // The relation `name` means in SQL, which matches names whatever their
+  // case (see query_check.h); ResolveNow asks Kafka again (needs Lock()).
+  Result<std::optional<store::QualifiedName>> Resolve(const store::QualifiedName& name) const;
+  Result<std::optional<store::QualifiedName>> ResolveNow(const store::QualifiedName& name);
   // Every relation as of the last Sync, ordered by name; topics under "kafka".
   std::vector<store::QualifiedName> List() const;
   // Its Arrow schema: a table's as stored, a topic's as DoGet serves it.

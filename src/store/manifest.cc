@@ -27,7 +27,8 @@ Result<std::string> Manifest::Serialize() const {
     if (!f.partition.empty()) files_json.back()["partition"] = f.partition;
   }
   nlohmann::json json = {
-      {"format", kFormat},         {"name", name.ToString()},       {"version", version},
+      {"format", kFormat},         {"name", name.ToString()},       {"namespace", name.ns},
+      {"table", name.name},        {"version", version},
       {"schema", Base64Encode(schema_bytes)}, {"schema_text", schema->ToString()}, {"files", files_json},
       {"next_file", next_file},    {"dropped", dropped},            {"flushed_lsn", flushed_lsn},
   };
@@ -43,7 +44,14 @@ Result<Manifest> Manifest::Parse(std::string_view text) {
     if (json.at("format").get<int>() != kFormat)
       return Status::DataLoss("manifest format " + json.at("format").dump() + " is not supported");
     Manifest m;
-    HANGAR_ASSIGN_OR_RETURN(m.name, ParseQualifiedName(json.at("name").get<std::string>()));
+    // The parts, where written: "ns.a.b" alone does not say where the namespace ends
+    // (manifests of older versions have only "name").
+    if (json.contains("namespace")) {
+      HANGAR_ASSIGN_OR_RETURN(m.name, NameFromPath({json.at("namespace").get<std::string>(),
+                                                    json.at("table").get<std::string>()}));
+    } else {
+      HANGAR_ASSIGN_OR_RETURN(m.name, ParseQualifiedName(json.at("name").get<std::string>()));
+    }
     m.version = json.at("version").get<int64_t>();
     HANGAR_ASSIGN_OR_RETURN(auto schema_bytes, Base64Decode(json.at("schema").get<std::string>()));
     HANGAR_ASSIGN_OR_RETURN(m.schema, arrow::ipc::DeserializeSchema(schema_bytes));

@@ -5,7 +5,8 @@
 // leaves the old or the new one. Files the manifest does not name are
 // leftovers of interrupted writes, removed when the store opens.
 //
-//   {"format": 1, "name": "default.users", "version": 3,
+//   {"format": 1, "name": "default.users", "namespace": "default",
+//    "table": "users", "version": 3,
 //    "schema": "<base64 of the Arrow IPC Schema message>",
 //    "schema_text": "id: int64 not null, ...",        (for people; ignored on read)
 //    "files": [{"name": "00000001.parquet", "rows": 3, "bytes": 1024}],

@@ -18,13 +18,34 @@ Status CheckName(std::string_view name, std::string_view what) {
   return Status::OK();
 }
 
+Status CheckNamespace(std::string_view ns) {
+  HANGAR_RETURN_NOT_OK(CheckName(ns, "namespace"));
+  if (ns.find('.') != std::string_view::npos)
+    return Status::Invalid("invalid namespace name '" + std::string(ns) +
+                           "': a namespace has no dots (a table name may: [\"ns\", \"a.b\"] is ns.a.b)");
+  const std::string folded = FoldCase(ns);
+  for (std::string_view reserved : {"information_schema", "pg_catalog", "main", "temp", "system"}) {
+    if (folded == reserved)
+      return Status::Invalid("invalid namespace name '" + std::string(ns) + "': the SQL engine reserves it");
+  }
+  return Status::OK();
+}
+
+std::string FoldCase(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
 Result<QualifiedName> NameFromPath(const std::vector<std::string>& path) {
   if (path.size() == 1) {
     HANGAR_RETURN_NOT_OK(CheckName(path[0], "table"));
     return QualifiedName{std::string(kDefaultNamespace), path[0]};
   }
   if (path.size() == 2) {
-    HANGAR_RETURN_NOT_OK(CheckName(path[0], "namespace"));
+    HANGAR_RETURN_NOT_OK(CheckNamespace(path[0]));
     HANGAR_RETURN_NOT_OK(CheckName(path[1], "table"));
     return QualifiedName{path[0], path[1]};
   }

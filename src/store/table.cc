@@ -88,7 +88,9 @@ Result<std::shared_ptr<Table>> Table::Create(const fs::path& tables_dir, const Q
   // be read while a new table of the same name is created.
   const std::string id = UniqueId();
   const fs::path staging = tables_dir / (".new-" + id);
-  const fs::path final_dir = tables_dir / (name.ToString() + "-" + id);
+  // The name is for people browsing the folder; the manifest holds the real
+  // one. Cut, so that a 255-character name still makes a legal folder name.
+  const fs::path final_dir = tables_dir / (name.ToString().substr(0, 100) + "-" + id);
   Manifest manifest;
   manifest.name = name;
   manifest.version = 1;

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "arrow/concatenate.h"
+#include "base/log.h"
 #include "store/crash_point.h"
 #include "store/primary_key.h"
 #include "store/storage_types.h"
@@ -35,27 +36,62 @@ Status TableStore::Load() {
   HANGAR_RETURN_NOT_OK(RemoveAll(staging_dir()));
   HANGAR_RETURN_NOT_OK(CreateDirectories(staging_dir()));
   std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(tables_dir(), ec)) {
-    const fs::path dir = entry.path();
+  std::vector<fs::path> dirs;
+  for (const auto& entry : fs::directory_iterator(tables_dir(), ec)) dirs.push_back(entry.path());
+  if (ec) return IoError("cannot list", tables_dir(), ec.value());
+  std::sort(dirs.begin(), dirs.end());  // the same folder wins a conflict every time
+  for (const fs::path& dir : dirs) {
     if (dir.filename().string().starts_with(".new-")) {  // a create that did not finish
       HANGAR_RETURN_NOT_OK(RemoveAll(dir));
       continue;
     }
-    if (!entry.is_directory()) continue;
-    HANGAR_ASSIGN_OR_RETURN(auto manifest, Manifest::Read(dir));
-    if (manifest.dropped) {  // committed drop; its readers are gone with the old process
-      HANGAR_RETURN_NOT_OK(RemoveAll(dir));
-      continue;
-    }
-    if (tables_.count(manifest.name))
-      return Status::DataLoss("two folders hold table " + manifest.name.ToString() + ": " + dir.string() +
-                              " and " + tables_[manifest.name]->dir().string());
-    const QualifiedName name = manifest.name;
-    HANGAR_ASSIGN_OR_RETURN(auto table, Table::Open(dir, std::move(manifest)));
-    AddTable(name, std::move(table));
+    if (!fs::is_directory(dir, ec)) continue;
+    // One folder that cannot be served must not keep the others from being
+    // served: it is moved aside and reported (QuarantinedFolders).
+    Status st = LoadFolder(dir);
+    if (!st.ok()) HANGAR_RETURN_NOT_OK(QuarantineFolder(dir, st));
   }
-  if (ec) return IoError("cannot list", tables_dir(), ec.value());
   return Status::OK();
+}
+
+Status TableStore::LoadFolder(const fs::path& dir) {
+  auto manifest = Manifest::Read(dir);
+  if (!manifest.ok() && manifest.status().code() == StatusCode::kIOError) return manifest.status();
+  if (!manifest.ok()) return manifest.status();
+  if (manifest->dropped) return RemoveAll(dir);  // committed drop; its readers are gone with the old process
+  const QualifiedName name = manifest->name;
+  if (auto twin = CaseTwinOf(name))
+    return Status::AlreadyExists("table " + name.ToString() + " is also held by another folder (as " +
+                                 twin->ToString() + "; names that differ only by case are one name)");
+  HANGAR_ASSIGN_OR_RETURN(auto table, Table::Open(dir, std::move(*manifest)));
+  AddTable(name, std::move(table));
+  return Status::OK();
+}
+
+Status TableStore::QuarantineFolder(const fs::path& dir, const Status& why) {
+  const fs::path aside = options_.data_dir / "quarantine" / "tables" / dir.filename();
+  HANGAR_RETURN_NOT_OK(CreateDirectories(aside.parent_path()));
+  HANGAR_RETURN_NOT_OK(RemoveAll(aside));
+  HANGAR_RETURN_NOT_OK(DurableRename(dir, aside));
+  const std::string relative = "quarantine/tables/" + dir.filename().string();
+  log::Error("a table folder cannot be served and was moved aside",
+             {{"folder", relative}, {"error", why.ToString()}});
+  std::lock_guard lock(mu_);
+  quarantined_.push_back({relative, why.message()});
+  return Status::OK();
+}
+
+std::vector<TableStore::QuarantinedFolder> TableStore::QuarantinedFolders() const {
+  std::lock_guard lock(mu_);
+  return quarantined_;
+}
+
+std::optional<QualifiedName> TableStore::CaseTwinOf(const QualifiedName& name) const {
+  const std::string ns = FoldCase(name.ns), table = FoldCase(name.name);
+  for (const auto& [other, t] : tables_) {
+    if (FoldCase(other.ns) == ns && FoldCase(other.name) == table) return other;
+  }
+  return std::nullopt;
 }
 
 void TableStore::AddTable(const QualifiedName& name, std::shared_ptr<Table> table) {
@@ -444,7 +480,7 @@ Result<std::vector<StagedFile>> TableStore::StageMemtable(const TableSnapshot& s
 }
 
 Result<PutResult> TableStore::Put(const QualifiedName& name, PutMode mode, arrow::RecordBatchSource* source) {
-  HANGAR_RETURN_NOT_OK(CheckName(name.ns, "namespace"));
+  HANGAR_RETURN_NOT_OK(CheckNamespace(name.ns));
   HANGAR_RETURN_NOT_OK(CheckName(name.name, "table name"));
   const arrow::SchemaPtr schema = source->schema();
   HANGAR_RETURN_NOT_OK(CheckStorable(*schema));
@@ -503,6 +539,9 @@ Result<PutResult> TableStore::Put(const QualifiedName& name, PutMode mode, arrow
       if (!key.empty())
         return Status::Unavailable("table '" + name.ToString() + "' was dropped while the put ran; put again");
       if (options_.fence) HANGAR_RETURN_NOT_OK(options_.fence());
+      if (auto twin = CaseTwinOf(name))
+        return Status::AlreadyExists("table '" + twin->ToString() +
+                                     "' exists: names that differ only by case are one name");
       HANGAR_ASSIGN_OR_RETURN(table, Table::Create(tables_dir(), name, schema));
       AddTable(name, table);
       result.created = true;
@@ -570,7 +609,7 @@ Result<SnapshotPtr> TableStore::FlushLocked(const std::shared_ptr<Table>& table,
 
 Result<SnapshotPtr> TableStore::CreateTable(const QualifiedName& name, arrow::SchemaPtr schema,
                                             std::vector<std::string> primary_key, PartitionSpec partition_spec) {
-  HANGAR_RETURN_NOT_OK(CheckName(name.ns, "namespace"));
+  HANGAR_RETURN_NOT_OK(CheckNamespace(name.ns));
   HANGAR_RETURN_NOT_OK(CheckName(name.name, "table name"));
   HANGAR_RETURN_NOT_OK(CheckStorable(*schema));
   if (!primary_key.empty()) HANGAR_RETURN_NOT_OK(CheckPrimaryKey(*schema, primary_key));
@@ -582,6 +621,8 @@ Result<SnapshotPtr> TableStore::CreateTable(const QualifiedName& name, arrow::Sc
   HANGAR_RETURN_NOT_OK(CheckWritable(name));
   std::lock_guard lock(mu_);
   if (tables_.count(name)) return Status::AlreadyExists("table '" + name.ToString() + "' already exists");
+  if (auto twin = CaseTwinOf(name))
+    return Status::AlreadyExists("table '" + twin->ToString() + "' exists: names that differ only by case are one name");
   HANGAR_ASSIGN_OR_RETURN(auto table, Table::Create(tables_dir(), name, std::move(schema), std::move(primary_key),
                                                     std::move(partition_spec)));
   AddTable(name, table);

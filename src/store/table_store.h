@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "arrow/record_batch_source.h"
@@ -70,7 +71,18 @@ Status CheckPartitions(const TableSnapshot& snapshot, const std::vector<std::str
 
 class TableStore {
  public:
+  // Opens the tables of the data directory. A table folder that cannot be
+  // served (an unreadable manifest, an invalid name, a second folder of one
+  // name) is moved to <data dir>/quarantine/tables/ and reported, and the
+  // others are served: one bad folder never keeps a server from starting.
   static Result<std::unique_ptr<TableStore>> Open(StoreOptions options, std::shared_ptr<duckdb::Database> db);
+
+  struct QuarantinedFolder {
+    std::string folder;  // relative to the data directory
+    std::string reason;
+  };
+  // The folders moved aside when the store opened.
+  std::vector<QuarantinedFolder> QuarantinedFolders() const;
 
   // A table's current snapshot: one of this store's tables or, in a
   // cluster, of a peer's (its committed state).
@@ -151,6 +163,12 @@ class TableStore {
  private:
   TableStore(StoreOptions options, std::shared_ptr<duckdb::Database> db);
   Status Load();
+  // Opens one table folder into tables_ (at Load).
+  Status LoadFolder(const fs::path& dir);
+  // Moves a folder that cannot be served to <data dir>/quarantine/tables/.
+  Status QuarantineFolder(const fs::path& dir, const Status& why);
+  // A table whose name differs from `name` only by case, or `name` itself (needs mu_).
+  std::optional<QualifiedName> CaseTwinOf(const QualifiedName& name) const;
   struct Staging;
   // Streams `source` into Parquet files in a new staging folder; with a
   // `key`, each file keeps the last row per key of its part of the source.
@@ -194,6 +212,7 @@ class TableStore {
   std::shared_ptr<MemtableScan> memtable_scan_;
   mutable std::mutex mu_;
   std::map<QualifiedName, std::shared_ptr<Table>> tables_;  // guarded by mu_
+  std::vector<QuarantinedFolder> quarantined_;                // guarded by mu_
 
   struct PeerTable {
     std::string node;  // the folder's name

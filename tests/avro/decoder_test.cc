@@ -161,6 +161,9 @@ TEST(AvroDecoder, MalformedDataIsAnError) {
   EXPECT_NE(decoder->AppendDatum(Enc().Str("a").Long(0).Long(0).Raw("xx").out).message().find("after the record"),
             std::string::npos);
   EXPECT_NE(decoder->AppendDatum(Enc().Long(-4).out).message().find("negative"), std::string::npos);
+  // Arrow strings must be UTF-8: an Avro string that is not one is an error, not a bad value passed on.
+  EXPECT_NE(decoder->AppendDatum(Enc().Str("ab\xff").Long(0).Long(0).out).message().find("UTF-8"), std::string::npos);
+  EXPECT_TRUE(decoder->AppendDatum(Enc().Str("h\xc3\xa9").Long(0).Long(0).out).ok());
 }
 
 }  // namespace

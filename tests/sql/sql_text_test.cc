@@ -69,10 +69,20 @@ class RelationsReadTest : public ::testing::Test {
     connection_ = duckdb::Connection::Open(db_).value();
   }
   Result<std::vector<std::string>> Reads(const std::string& sql) {
-    auto exists = [](const store::QualifiedName& n) {
-      return n == store::QualifiedName{"default", "users"} || n == store::QualifiedName{"default", "orders"};
+    // Matched as DuckDB matches names, whatever the case; "Twin" and "twin" are ambiguous.
+    auto resolve = [](const store::QualifiedName& n) -> Result<std::optional<store::QualifiedName>> {
+      const std::vector<store::QualifiedName> known = {
+          {"default", "users"}, {"default", "orders"}, {"sales", "q"}, {"kafka", "clicks"}, {"default", "Twin"},
+          {"default", "twin"}};
+      std::vector<store::QualifiedName> found;
+      for (const auto& k : known)
+        if (store::FoldCase(k.ns) == store::FoldCase(n.ns) && store::FoldCase(k.name) == store::FoldCase(n.name))
+          found.push_back(k);
+      if (found.size() > 1) return Status::Invalid("'" + n.ToString() + "' is ambiguous");
+      if (found.empty()) return std::optional<store::QualifiedName>();
+      return std::optional<store::QualifiedName>(found[0]);
     };
-    HANGAR_ASSIGN_OR_RETURN(auto names, RelationsRead(*connection_, QuoteDefaultNamespace(sql), exists));
+    HANGAR_ASSIGN_OR_RETURN(auto names, RelationsRead(*connection_, QuoteDefaultNamespace(sql), resolve));
     std::vector<std::string> out;
     for (const auto& n : names) out.push_back(n.ToString());
     return out;
@@ -95,6 +105,45 @@ TEST_F(RelationsReadTest, EveryTableReferenceIsFound) {
   EXPECT_EQ(Reads("SELECT * FROM (WITH users AS (SELECT 1) SELECT * FROM users), users").value(), Names{"default.users"});
   EXPECT_EQ(Reads("SELECT 42").value(), Names{});
   EXPECT_EQ(Reads("SELECT * FROM range(3), information_schema.tables").value(), Names{});
+  // Names as DuckDB binds them, whatever the case, checked under Hangar's spelling.
+  EXPECT_EQ(Reads("SELECT * FROM USERS JOIN Sales.Q ON true").value(), (Names{"default.users", "sales.q"}));
+  EXPECT_EQ(Reads("SELECT * FROM twin").status().code(), StatusCode::kInvalidArgument);
+  // A CTE is in scope in its WITH's query and in the CTEs after it (and in itself).
+  EXPECT_EQ(Reads("WITH a AS (SELECT 1 AS x), b AS (SELECT * FROM a) SELECT * FROM b").value(), Names{});
+  EXPECT_EQ(Reads("WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3) SELECT * FROM r").value(),
+            Names{});
+}
+
+// Each of these made DuckDB read a file by name, or show the server's paths.
+TEST_F(RelationsReadTest, NoNameReachesAFile) {
+  for (const char* sql : {
+           // A CTE's name outside its scope is a file name to DuckDB.
+           "SELECT (WITH \"/data/tables/default.secret-1/*.parquet\" AS (SELECT 1) SELECT 1) z, * "
+           "FROM \"/data/tables/default.secret-1/*.parquet\"",
+           // A CTE used before it is defined.
+           "WITH a AS (SELECT * FROM \"x.parquet\"), \"x.parquet\" AS (SELECT 1) SELECT * FROM a",
+           // A qualified name that is no relation is a file name too ("s.x.parquet").
+           "SELECT * FROM sales.\"x.parquet\"", "SELECT * FROM memory.main.\"secret.csv\"",
+           "SELECT * FROM information_schema.\"x.parquet\"",
+           // View definitions name the tables' files; settings name the data directory.
+           "SELECT sql FROM information_schema.views", "SELECT * FROM pg_catalog.pg_views",
+           "SELECT * FROM pg_catalog.pg_settings", "SELECT current_setting('allowed_directories')",
+           "SELECT * FROM duckdb_settings()", "SELECT * FROM duckdb_views()",
+       }) {
+    auto r = Reads(sql);
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << sql;
+  }
+}
+
+TEST_F(RelationsReadTest, AStatementTooLargeToPlanIsRefusedBeforePlanning) {
+  std::string sql = "SELECT * FROM users WHERE id = 0";
+  for (int i = 1; i < 20000; ++i) sql += " OR id = " + std::to_string(i);
+  auto r = Reads(sql);
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("too large to plan"), std::string::npos) << r.status().ToString();
+  std::string fine = "SELECT * FROM users WHERE id = 0";
+  for (int i = 1; i < 1000; ++i) fine += " OR id = " + std::to_string(i);
+  EXPECT_TRUE(Reads(fine).ok());
 }
 
 TEST_F(RelationsReadTest, WhatWouldReadAroundTheViewsIsRefused) {

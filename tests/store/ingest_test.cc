@@ -382,8 +382,11 @@ TEST(Ingest, AMemtableThatCannotBeFlushedMakesItsTableReadOnlyUntilAnAdminActs) 
     ASSERT_TRUE(log.WaitFor(Durability::kCommitted, 3));
     {
       std::lock_guard lock(log.mu);
-      for (const auto& [lsn, level, st] : log.acks)
-        if (level == Durability::kCommitted) EXPECT_EQ(st.code(), StatusCode::kFailedPrecondition) << st.ToString();
+      for (const auto& [lsn, level, st] : log.acks) {
+        if (level == Durability::kCommitted) {
+          EXPECT_EQ(st.code(), StatusCode::kFailedPrecondition) << st.ToString();
+        }
+      }
     }
     auto refused = ingest->Write(bad, Events(0, 1), Durability::kMemory, log.Callback());
     EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);

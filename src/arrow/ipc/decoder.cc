@@ -5,6 +5,7 @@
 
 #include "arrow/concatenate.h"
 #include "arrow/ipc/compression.h"
+#include "arrow/utf8.h"
 #include "arrow/validate.h"
 
 namespace hangar::arrow::ipc {
@@ -224,6 +225,7 @@ Result<StreamDecoder::Decoded> StreamDecoder::ConsumeDictionary(const Message& m
   // Validated once here, in full if asked; record batches then check only
   // their indices against it.
   Status st = ValidateArray(*values, ValidateOptions{options_.validate, true});
+  if (st.ok() && options_.validate && options_.validate_utf8) st = ValidateUtf8(*values);
   if (!st.ok()) return st.WithContext("dictionary " + std::to_string(id));
   if (db->isDelta()) {
     auto it = dictionaries_.find(id);
@@ -254,6 +256,9 @@ Result<RecordBatchPtr> StreamDecoder::ConsumeRecordBatch(const Message& message)
   // Sizes and shapes are always checked (O(1) per array): nothing downstream
   // may read past a buffer even when the caller trusts the data.
   HANGAR_RETURN_NOT_OK(ValidateBatch(*batch, ValidateOptions{options_.validate, /*check_dictionary_values=*/false}));
+  if (options_.validate && options_.validate_utf8) {
+    for (const auto& column : batch->columns) HANGAR_RETURN_NOT_OK(ValidateUtf8(*column, /*check_dictionary_values=*/false));
+  }
   return batch;
 }
 

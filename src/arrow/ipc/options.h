@@ -24,9 +24,11 @@ struct WriteOptions {
 struct ReadOptions {
   // Full validation of every array read (offsets, indices, run ends, views):
   // costs one pass over offsets and indices, never over values. Sizes and
-  // shapes are always checked; turn this off only for trusted input. UTF-8
-  // content is not checked either way.
+  // shapes are always checked; turn this off only for trusted input.
   bool validate = true;
+  // With `validate`: the values of utf8, large_utf8 and utf8_view arrays are
+  // UTF-8 (arrow/utf8.h; one pass over the string bytes, ASCII 8 at a time).
+  bool validate_utf8 = true;
   // Largest metadata, body or decompressed buffer accepted for one message.
   int64_t max_message_size = int64_t{1} << 31;
   // Deepest type nesting accepted.

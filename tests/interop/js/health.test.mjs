@@ -51,7 +51,16 @@ test('NOT_SERVING while the data directory takes no writes, SERVING again after'
   assert.equal(await check(server.address), SERVING);
   // A folder where the probe writes its file: every probe fails (even as root).
   const blocker = path.join(server.dir, 'data', '.write-probe');
-  mkdirSync(path.join(blocker, 'x'), { recursive: true });
+  // The probe's own file may be there for a moment: try again until the folder takes its place.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      mkdirSync(path.join(blocker, 'x'), { recursive: true });
+      break;
+    } catch (e) {
+      if (attempt >= 100 || (e.code !== 'ENOTDIR' && e.code !== 'EEXIST')) throw e;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
   await until(async () => (await check(server.address)) === NOT_SERVING, 'NOT_SERVING');
   rmdirSync(path.join(blocker, 'x'));
   rmdirSync(blocker);
