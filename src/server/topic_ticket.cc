@@ -3,6 +3,7 @@
 #include <charconv>
 #include <ctime>
 
+#include "base/client_json.h"
 #include "store/names.h"
 
 namespace hangar::server {
@@ -115,7 +116,7 @@ Result<std::string> TopicName(const json& command) {
 
 bool IsTopicTicket(std::string_view ticket) {
   if (!ticket.empty() && ticket.front() == '{') {
-    auto json = json::parse(ticket, nullptr, false);
+    auto json = ParseClientJson(ticket);
     return json.is_object() && json.contains("topic");
   }
   return ticket.find('/') != std::string_view::npos;
@@ -149,7 +150,7 @@ Result<TopicRequest> ParseTopicTicket(std::string_view ticket) {
     out.partition = partition;
     return out;
   }
-  auto command = json::parse(ticket, nullptr, false);
+  auto command = ParseClientJson(ticket);
   if (!command.is_object()) return Status::Invalid("a topic ticket must be a JSON object");
   HANGAR_ASSIGN_OR_RETURN(auto out, ParseTopicCommand(command));
   if (!out.partition) return Status::Invalid("a topic ticket needs a \"partition\" number");

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "arrow/buffer.h"
+#include "base/client_json.h"
 
 namespace hangar::store {
 
@@ -233,7 +234,7 @@ std::string TransformName(const PartitionField& field) {
 }
 
 Result<PartitionSpec> ParsePartitionSpec(std::string_view text, const arrow::Schema& schema) {
-  auto json = nlohmann::json::parse(text, nullptr, false);
+  auto json = ParseClientJson(text);
   if (json.is_discarded() || !json.is_object() || !json.contains("fields") || !json["fields"].is_array())
     return Status::Invalid("partition_spec must be {\"spec_id\": 0, \"fields\": [...]}");
   PartitionSpec spec;
