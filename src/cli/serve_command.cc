@@ -326,9 +326,10 @@ int RunServe(const Args& args) {
   auto threads = IntegerSetting(flags, "duckdb-threads", 1, 1024);
   if (!threads.ok()) return Fail(threads.status().message());
   if (*threads) engine_options.threads = static_cast<int>(**threads);
-  // DuckDB's own default (80% of RAM) leaves too little to the rest of a server.
-  const long long ram_mib = static_cast<long long>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGE_SIZE) >> 20;
-  engine_options.memory_limit = flags.GetOr("duckdb-memory-limit", std::to_string(ram_mib / 4) + "MB");
+  // DuckDB's own defaults (80% of RAM, spilling until 90% of the disk is
+  // used) let one query take the machine: both are bounded by default.
+  engine_options.memory_limit = *flags.Get("duckdb-memory-limit");
+  engine_options.max_temp_size = *flags.Get("duckdb-max-temp-size");
   engine_options.temp_directory = (std::filesystem::path(data_dir) / "duckdb-tmp").string();
   // SQL reaches no file outside the data directory (and no table but through its view).
   engine_options.allowed_directories = {std::filesystem::absolute(data_dir).string() + "/"};

@@ -27,7 +27,13 @@ const std::vector<Setting>& ServeSettings() {
        "Storage"},
       // --- SQL
       {"duckdb-threads", "N", "", "Threads of the DuckDB engine (default: one per core).", "SQL"},
-      {"duckdb-memory-limit", "SIZE", "", "DuckDB's memory limit, e.g. 2GB (default: 25% of RAM).", "SQL"},
+      {"duckdb-memory-limit", "SIZE", "1GB",
+       "DuckDB's memory limit (e.g. 4GB): what queries, Parquet writes and reads may hold; beyond it DuckDB spills "
+       "to <data-dir>/duckdb-tmp, and a statement that cannot is RESOURCE_EXHAUSTED.",
+       "SQL"},
+      {"duckdb-max-temp-size", "SIZE", "4GB",
+       "The most DuckDB may spill into <data-dir>/duckdb-tmp; a statement needing more is RESOURCE_EXHAUSTED.",
+       "SQL"},
       {"query-timeout", "SECONDS", "", "Interrupt SQL statements running longer (default: no limit).", "SQL"},
       // --- limits
       {"max-streams", "N", "1024",
