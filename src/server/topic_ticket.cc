@@ -75,6 +75,11 @@ Status ApplyOptions(const json& command, TopicRequest* out) {
     else if (key == "batch_rows" || key == "batch_bytes") {
       HANGAR_ASSIGN_OR_RETURN(int64_t n, NonNegative(v, key));
       if (n == 0) return Status::Invalid("topic option \"" + key + "\" must be positive");
+      // A batch is gathered in memory before it is sent: these bound it.
+      const int64_t most = key == "batch_rows" ? kMaxTopicBatchRows : kMaxTopicBatchBytes;
+      if (n > most)
+        return Status::Invalid("topic option \"" + key + "\" must be at most " + std::to_string(most) +
+                               " (a batch is gathered in the server's memory)");
       (key == "batch_rows" ? o.batch_rows : o.batch_bytes) = n;
     } else if (key == "follow" || key == "skip_errors") {
       if (!v.is_boolean()) return Status::Invalid("topic option \"" + key + "\" must be true or false");
