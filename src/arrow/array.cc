@@ -160,4 +160,29 @@ int64_t TotalBufferSize(const RecordBatch& batch) {
   return n;
 }
 
+namespace {
+
+int64_t DecodedSize(const Array& array) {
+  int64_t n = kArrayOverheadBytes;
+  for (const auto& b : array.buffers)
+    if (b) n += kBufferOverheadBytes + b->size();
+  switch (array.type->id()) {
+    case TypeId::kNull: case TypeId::kStruct: case TypeId::kFixedSizeList: case TypeId::kRunEndEncoded:
+      n += array.length;
+      break;
+    default: break;
+  }
+  for (const auto& c : array.children) n += DecodedSize(*c);
+  if (array.dictionary) n += DecodedSize(*array.dictionary);
+  return n;
+}
+
+}  // namespace
+
+int64_t DecodedSize(const RecordBatch& batch) {
+  int64_t n = kBatchOverheadBytes;
+  for (const auto& c : batch.columns) n += DecodedSize(*c);
+  return n;
+}
+
 }  // namespace hangar::arrow

@@ -105,4 +105,17 @@ RecordBatchPtr MakeRecordBatch(SchemaPtr schema, int64_t num_rows, std::vector<A
 int64_t TotalBufferSize(const Array& array);
 int64_t TotalBufferSize(const RecordBatch& batch);
 
+// What a decoded batch costs in memory, for the limits that bound it (a
+// call's memory, the memtables): TotalBufferSize, plus a fixed overhead per
+// batch, array and buffer — the objects and their shared_ptr control
+// blocks, which is what a batch of a few rows mostly costs — plus a byte
+// per element of the arrays no buffer of their own backs (null, struct,
+// fixed-size list, run-end encoded: whoever reads them expands them).
+// Without the overheads, a hundred thousand one-row batches would count as
+// a few megabytes while holding gigabytes.
+inline constexpr int64_t kBatchOverheadBytes = 1024;
+inline constexpr int64_t kArrayOverheadBytes = 256;
+inline constexpr int64_t kBufferOverheadBytes = 128;
+int64_t DecodedSize(const RecordBatch& batch);
+
 }  // namespace hangar::arrow

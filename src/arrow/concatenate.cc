@@ -373,4 +373,43 @@ Result<ArrayPtr> Concatenate(const std::vector<ArrayPtr>& arrays) {
   return ConcatImpl(arrays);
 }
 
+Result<RecordBatchPtr> CoalescingSource::Next() {
+  // A batch is small when it is far below both targets: then copying it is
+  // cheap, and what it saves downstream is not.
+  auto small = [&](const RecordBatch& batch, int64_t bytes) {
+    return batch.num_rows < target_rows_ / 4 && bytes < target_bytes_ / 4;
+  };
+  std::vector<RecordBatchPtr> parts;
+  int64_t rows = 0, bytes = 0;
+  while (rows < target_rows_ && bytes < target_bytes_) {
+    RecordBatchPtr batch = std::move(held_);
+    if (batch == nullptr && !done_) {
+      HANGAR_ASSIGN_OR_RETURN(batch, inner_->Next());
+      if (batch == nullptr) done_ = true;
+    }
+    if (batch == nullptr) break;
+    const int64_t size = DecodedSize(*batch);
+    if (!small(*batch, size)) {
+      if (parts.empty()) return batch;
+      held_ = std::move(batch);  // after the group gathered so far
+      break;
+    }
+    rows += batch->num_rows;
+    bytes += size;
+    parts.push_back(std::move(batch));
+  }
+  if (parts.empty()) return RecordBatchPtr();
+  if (parts.size() == 1) return parts.front();
+  std::vector<ArrayPtr> columns;
+  const SchemaPtr& schema = parts.front()->schema;
+  for (int c = 0; c < schema->num_fields(); ++c) {
+    std::vector<ArrayPtr> pieces;
+    pieces.reserve(parts.size());
+    for (const auto& part : parts) pieces.push_back(part->column(c));
+    HANGAR_ASSIGN_OR_RETURN(auto column, Concatenate(pieces));
+    columns.push_back(std::move(column));
+  }
+  return MakeRecordBatch(schema, rows, std::move(columns));
+}
+
 }  // namespace hangar::arrow

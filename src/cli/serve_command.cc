@@ -158,12 +158,36 @@ Result<flight::ServerOptions> FlightOptions(const Flags& flags, const std::strin
   options.limits.max_streams_per_user = *per_user;
   HANGAR_ASSIGN_OR_RETURN(auto call_mib, IntegerSetting(flags, "call-memory-mib", 1, int64_t{1} << 24));
   options.limits.call_memory_bytes = *call_mib << 20;
+  HANGAR_ASSIGN_OR_RETURN(auto batch_rows, IntegerSetting(flags, "max-batch-rows", 1));
+  options.limits.max_batch_rows = *batch_rows;
+  HANGAR_ASSIGN_OR_RETURN(auto put_rows, IntegerSetting(flags, "max-put-rows", 1));
+  options.limits.max_put_rows = *put_rows;
+  HANGAR_ASSIGN_OR_RETURN(auto put_batches, IntegerSetting(flags, "max-put-batches", 1));
+  options.limits.max_put_batches = *put_batches;
+  HANGAR_ASSIGN_OR_RETURN(auto dictionary_mib, IntegerSetting(flags, "max-dictionary-mib", 1, int64_t{1} << 24));
+  options.limits.max_dictionary_bytes = *dictionary_mib << 20;
+  HANGAR_ASSIGN_OR_RETURN(auto request_kib, IntegerSetting(flags, "max-request-kib", 1, int64_t{1} << 30));
+  options.limits.max_request_bytes = *request_kib << 10;
   HANGAR_ASSIGN_OR_RETURN(auto timeout, SecondsSetting(flags, "request-timeout", true));
   if (timeout) options.limits.request_timeout = *timeout;
   const std::string access = *flags.Get("access-log");
   if (access != "on" && access != "off") return Status::Invalid("--access-log is on or off, not '" + access + "'");
   options.access_log = access == "on";
   return options;
+}
+
+// The limits of Flight SQL: SQL text and prepared statements.
+Result<sql::FlightSqlLimits> SqlLimits(const Flags& flags) {
+  sql::FlightSqlLimits limits;
+  HANGAR_ASSIGN_OR_RETURN(auto query_kib, IntegerSetting(flags, "max-query-kib", 1, int64_t{1} << 30));
+  limits.max_query_bytes = *query_kib << 10;
+  HANGAR_ASSIGN_OR_RETURN(auto prepared, IntegerSetting(flags, "max-prepared-statements", 1));
+  limits.max_prepared = *prepared;
+  HANGAR_ASSIGN_OR_RETURN(auto per_user, IntegerSetting(flags, "max-prepared-statements-per-user", 1));
+  limits.max_prepared_per_user = *per_user;
+  HANGAR_ASSIGN_OR_RETURN(auto memory_mib, IntegerSetting(flags, "prepared-memory-mib", 1, int64_t{1} << 24));
+  limits.prepared_memory_bytes = *memory_mib << 20;
+  return limits;
 }
 
 // Serves /metrics unless turned off. The default address may be taken (by
@@ -326,9 +350,10 @@ int RunServe(const Args& args) {
   auto threads = IntegerSetting(flags, "duckdb-threads", 1, 1024);
   if (!threads.ok()) return Fail(threads.status().message());
   if (*threads) engine_options.threads = static_cast<int>(**threads);
-  // DuckDB's own default (80% of RAM) leaves too little to the rest of a server.
-  const long long ram_mib = static_cast<long long>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGE_SIZE) >> 20;
-  engine_options.memory_limit = flags.GetOr("duckdb-memory-limit", std::to_string(ram_mib / 4) + "MB");
+  // DuckDB's own defaults (80% of RAM, spilling until 90% of the disk is
+  // used) let one query take the machine: both are bounded by default.
+  engine_options.memory_limit = *flags.Get("duckdb-memory-limit");
+  engine_options.max_temp_size = *flags.Get("duckdb-max-temp-size");
   engine_options.temp_directory = (std::filesystem::path(data_dir) / "duckdb-tmp").string();
   // DuckDB reaches no file but the tables' (and its staging and spill
   // folders): not the write-ahead log, not a users file kept beside them,
@@ -353,6 +378,9 @@ int RunServe(const Args& args) {
   store::StoreOptions store_options;
   // Absolute, as DuckDB compares paths with allowed_directories literally.
   store_options.data_dir = std::filesystem::absolute(data_dir);
+  auto put_partitions = IntegerSetting(flags, "max-put-partitions", 1);
+  if (!put_partitions.ok()) return Fail(put_partitions.status().message());
+  store_options.max_put_partitions = **put_partitions;
   SharedTables shared;
   if (shared_dir) {
     auto held = HoldSharedFolder(flags, *shared_dir, ingest_options);
@@ -372,7 +400,10 @@ int RunServe(const Args& args) {
   auto query_timeout = SecondsSetting(flags, "query-timeout", false);
   if (!query_timeout.ok()) return Fail(query_timeout.status().message());
   if (*query_timeout) sql_options.query_timeout = **query_timeout;
-  auto sql_service = std::make_shared<sql::FlightSqlService>(std::make_shared<sql::SqlEngine>(*engine, *relations, sql_options));
+  auto sql_limits = SqlLimits(flags);
+  if (!sql_limits.ok()) return Fail(sql_limits.status().message());
+  auto sql_service = std::make_shared<sql::FlightSqlService>(
+      std::make_shared<sql::SqlEngine>(*engine, *relations, sql_options), *sql_limits);
   store::WalOpenReport wal_report;
   auto ingest = store::Ingest::Open(table_store, ingest_options, &wal_report);
   if (!ingest.ok()) return Fail("cannot open the write-ahead log in " + data_dir + ": " + ingest.status().ToString());

@@ -1,5 +1,6 @@
 #include "duckdb/database.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <mutex>
 #include <thread>
@@ -22,6 +23,16 @@ Status ErrorFrom(const char* message, std::string_view what) {
   if (IsEngineFailure(text)) return Status::Internal(prefix + "the SQL engine failed: " + text);
   // DuckDB appends a stack trace to some errors: it is for the log only.
   if (auto trace = text.find("\n\nStack Trace"); trace != std::string::npos) text.resize(trace);
+  if (text.starts_with("Out of Memory Error")) {
+    // A limit the server sets, not the client's mistake: named by its flag
+    // (DuckDB's own advice, a PRAGMA, is not the client's to follow).
+    const bool spill = text.find("max_temp_directory_size") != std::string::npos ||
+                       text.find("offload") != std::string::npos;
+    text.resize(std::min(text.size(), text.find('\n')));
+    if (text.ends_with('.')) text.pop_back();
+    return Status::ResourceExhausted(prefix + text + (spill ? " (the server's --duckdb-max-temp-size: spill space)"
+                                                            : " (the server's --duckdb-memory-limit)"));
+  }
   return Status::Invalid(prefix + text);
 }
 
@@ -80,6 +91,7 @@ Result<std::shared_ptr<Database::Instance>> Database::OpenInstance() {
   Status st = set("threads", options_.threads > 0 ? std::to_string(options_.threads) : "");
   if (st.ok()) st = set("memory_limit", options_.memory_limit);
   if (st.ok()) st = set("temp_directory", options_.temp_directory);
+  if (st.ok()) st = set("max_temp_directory_size", options_.max_temp_size);  // checked here, applied in Open
   // Extensions that are not built in would be downloaded; nothing here may reach the network.
   if (st.ok()) st = set("autoinstall_known_extensions", "false");
   if (st.ok()) st = set("autoload_known_extensions", "false");
@@ -99,6 +111,14 @@ Result<std::shared_ptr<Database>> Database::Open(const DatabaseOptions& options)
   std::shared_ptr<Database> db(new Database());
   db->options_ = options;
   HANGAR_ASSIGN_OR_RETURN(db->instance_, db->OpenInstance());
+  if (!options.max_temp_size.empty()) {
+    // DuckDB 1.4 keeps this setting given at open in its configuration but
+    // does not hand it to the buffer manager that spills (it spills as if
+    // there were no limit): set again, it takes effect.
+    HANGAR_RETURN_NOT_OK(db->AddInitializer([size = options.max_temp_size](Connection& conn) {
+      return conn.Execute("SET GLOBAL max_temp_directory_size = " + QuoteLiteral(size));
+    }));
+  }
   if (!options.allowed_directories.empty()) {
     // Set once per instance: DuckDB refuses to turn external access back on while running.
     std::string list;

@@ -30,6 +30,7 @@ struct DatabaseOptions {
   int threads = 0;                  // 0: DuckDB's default (one per core)
   std::string memory_limit;         // e.g. "4GB"; empty: DuckDB's default (80% of RAM)
   std::string temp_directory;       // where DuckDB spills; empty: none
+  std::string max_temp_size;        // the most it spills there, e.g. "4GB"; empty: DuckDB's default (90% of the disk)
   // Non-empty: DuckDB may read and write files only under these folders
   // (enable_external_access off). A server gives its data directory, so
   // that SQL can reach nothing else on the machine.

@@ -23,8 +23,15 @@ constexpr uint32_t kDataBodyTag = (1000 << 3) | 2;
 // eight-byte validity bitmap would cost more than the copy.
 constexpr int64_t kMinZeroCopyPiece = 4096;
 
+// Received bodies below this size are copied out of gRPC's slice: a view
+// keeps the whole slice alive (gRPC reads into slices of up to 64 KiB, which
+// the messages of a burst share), and a small batch may live long, as in a
+// memtable. A hundred thousand one-row batches viewed so pinned gigabytes.
+constexpr uint64_t kMinViewedBody = 32 << 10;
+
 std::atomic<int64_t> g_bodies_viewed{0};
 std::atomic<int64_t> g_bodies_gathered{0};
+std::atomic<int64_t> g_bodies_copied{0};
 std::atomic<int64_t> g_bytes_gathered{0};
 std::atomic<int64_t> g_slices{0};
 
@@ -154,7 +161,8 @@ arrow::BufferPtr FlightData::ContiguousBody() const {
 }
 
 ReceiveStats GetReceiveStats() {
-  return {g_bodies_viewed.load(), g_bodies_gathered.load(), g_bytes_gathered.load(), g_slices.load()};
+  return {g_bodies_viewed.load(), g_bodies_gathered.load(), g_bytes_gathered.load(), g_slices.load(),
+          g_bodies_copied.load()};
 }
 
 }  // namespace hangar::flight
@@ -241,6 +249,9 @@ grpc::Status ParseFlightData(grpc::ByteBuffer* in, FlightData* message) {
         if (gathered) {
           g_bodies_gathered.fetch_add(1, std::memory_order_relaxed);
           g_bytes_gathered.fetch_add(static_cast<int64_t>(length), std::memory_order_relaxed);
+        } else if (length > 0 && length < kMinViewedBody) {
+          bytes = hangar::arrow::Buffer::CopyOf(bytes->view());
+          g_bodies_copied.fetch_add(1, std::memory_order_relaxed);
         } else if (length > 0) {
           g_bodies_viewed.fetch_add(1, std::memory_order_relaxed);
         }

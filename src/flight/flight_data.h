@@ -11,7 +11,9 @@
 //    packed into one copied slice;
 //  - receiving, the body becomes a Buffer viewing the gRPC slice it arrived
 //    in. Only a body that gRPC delivered in several slices is gathered into
-//    one allocation, because arrays need contiguous memory.
+//    one allocation, because arrays need contiguous memory, and a small one
+//    (under 32 KiB) is copied, so that it does not keep gRPC's whole slice
+//    alive.
 // Both produce exactly the bytes protobuf would (field order 1, 2, 3, 1000),
 // so any Flight implementation reads them.
 #pragma once
@@ -44,12 +46,14 @@ struct FlightData {
 };
 
 // Statistics of the receive path, for the benchmark and tests: how many bodies
-// arrived in one slice (viewed) or in several (gathered).
+// arrived in one slice (viewed) or in several (gathered), or were small
+// enough to copy.
 struct ReceiveStats {
   int64_t bodies_viewed = 0;
   int64_t bodies_gathered = 0;
   int64_t bytes_gathered = 0;
   int64_t slices = 0;  // slices of the messages that carried a body
+  int64_t bodies_copied = 0;  // small bodies copied out of their slice
 };
 ReceiveStats GetReceiveStats();
 

@@ -1,5 +1,7 @@
 #include "flight/record_batch_stream.h"
 
+#include "flight/rpc_metrics.h"
+
 namespace hangar::flight {
 
 FlightStreamReader::FlightStreamReader(FlightDataSource* source, arrow::ipc::ReadOptions options)
@@ -22,9 +24,17 @@ Result<FlightStreamChunk> FlightStreamReader::ReadOne(bool* stream_ended) {
   chunk.app_metadata = std::move(data.app_metadata);
   if (data.data_header != nullptr && data.data_header->size() > 0) {
     HANGAR_ASSIGN_OR_RETURN(auto message, arrow::ipc::Message::Open(std::move(data.data_header), data.ContiguousBody()));
-    HANGAR_ASSIGN_OR_RETURN(auto decoded, decoder_.Consume(message));
-    if (decoded.kind == arrow::ipc::StreamDecoder::Kind::kRecordBatch) {
-      chunk.data = std::move(decoded.batch);
+    auto decoded = decoder_.Consume(message);
+    if (!decoded.ok()) {
+      // The IPC reader's limits (rows per batch, dictionary growth).
+      if (decoded.status().code() == StatusCode::kResourceExhausted)
+        RpcMetrics::Get().Limited(decoded.status().message().find("dictionary") != std::string::npos
+                                      ? "max_dictionary_bytes"
+                                      : "max_batch_rows");
+      return decoded.status();
+    }
+    if (decoded->kind == arrow::ipc::StreamDecoder::Kind::kRecordBatch) {
+      chunk.data = std::move(decoded->batch);
       chunk.message = std::move(message);
     }
   }
@@ -53,7 +63,21 @@ Result<arrow::SchemaPtr> FlightStreamReader::GetSchema() {
 
 Result<FlightStreamChunk> FlightStreamReader::Next() {
   HANGAR_ASSIGN_OR_RETURN(auto chunk, NextChunk());
-  if (chunk.data) rows_read_ += chunk.data->num_rows;
+  if (chunk.data) {
+    rows_read_ += chunk.data->num_rows;
+    ++batches_read_;
+    if (rows_read_ > limits_.max_rows) {
+      RpcMetrics::Get().Limited("max_put_rows");
+      return Status::ResourceExhausted("the stream sent more than " + std::to_string(limits_.max_rows) +
+                                       " rows, the server's limit per call (--max-put-rows); send less per call");
+    }
+    if (batches_read_ > limits_.max_batches) {
+      RpcMetrics::Get().Limited("max_put_batches");
+      return Status::ResourceExhausted("the stream sent more than " + std::to_string(limits_.max_batches) +
+                                       " record batches, the server's limit per call (--max-put-batches); send "
+                                       "fewer, larger batches");
+    }
+  }
   return chunk;
 }
 
@@ -78,11 +102,14 @@ Result<std::vector<arrow::RecordBatchPtr>> FlightStreamReader::ReadAll() {
     HANGAR_ASSIGN_OR_RETURN(auto chunk, Next());
     if (chunk.end()) return batches;
     if (!chunk.data) continue;
-    bytes += arrow::TotalBufferSize(*chunk.data);
-    if (bytes > memory_budget_)
+    // Decoded size: many small batches cost more than their bytes.
+    bytes += arrow::DecodedSize(*chunk.data);
+    if (bytes > limits_.memory_budget) {
+      RpcMetrics::Get().Limited("call_memory");
       return Status::ResourceExhausted("the call gathered more than its memory budget of " +
-                                       std::to_string(memory_budget_ >> 20) +
+                                       std::to_string(limits_.memory_budget >> 20) +
                                        " MiB before committing (the server's --call-memory-mib); send less per call");
+    }
     batches.push_back(std::move(chunk.data));
   }
 }

@@ -42,6 +42,19 @@ struct FlightStreamChunk {
   bool end() const { return data == nullptr && app_metadata == nullptr; }
 };
 
+// What a reader takes from the other side before it refuses the stream
+// with RESOURCE_EXHAUSTED naming the server's flag (a server sets its limits
+// here; a client reads unbounded). Rows per batch are the IPC reader's
+// (arrow::ipc::ReadOptions::max_batch_rows): they are refused before the
+// batch is decoded.
+struct StreamLimits {
+  // What ReadAll may gather, in decoded bytes (arrow::DecodedSize).
+  int64_t memory_budget = INT64_MAX;
+  // Rows and record batches the whole stream may carry (a DoPut's).
+  int64_t max_rows = INT64_MAX;
+  int64_t max_batches = INT64_MAX;
+};
+
 class FlightStreamReader {
  public:
   // `source` must outlive the reader.
@@ -59,8 +72,8 @@ class FlightStreamReader {
   // Every remaining batch (app_metadata is dropped); RESOURCE_EXHAUSTED when
   // they hold more than the memory budget.
   Result<std::vector<arrow::RecordBatchPtr>> ReadAll();
-  // What ReadAll may gather (a server sets its per-call budget here).
-  void set_memory_budget(int64_t bytes) { memory_budget_ = bytes; }
+  void set_limits(const StreamLimits& limits) { limits_ = limits; }
+  const StreamLimits& limits() const { return limits_; }
   // Rows handed out by Next so far.
   int64_t rows_read() const { return rows_read_; }
 
@@ -75,8 +88,9 @@ class FlightStreamReader {
   bool ended_ = false;
   std::optional<FlightDescriptor> descriptor_;
   std::deque<FlightStreamChunk> pending_;
-  int64_t memory_budget_ = INT64_MAX;
+  StreamLimits limits_;
   int64_t rows_read_ = 0;
+  int64_t batches_read_ = 0;
 };
 
 class FlightStreamWriter {

@@ -6,6 +6,7 @@
 #include <grpcpp/impl/codegen/method_handler.h>
 #include <grpcpp/impl/codegen/rpc_service_method.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <fstream>
@@ -121,12 +122,13 @@ std::string CommandText(const std::string& cmd) {
   if (cmd.size() > 2 && cmd[0] == 0x0a && static_cast<unsigned char>(cmd[1]) < 0x80 &&
       cmd.compare(2, kTypePrefix.size(), kTypePrefix) == 0 && 2u + static_cast<unsigned char>(cmd[1]) <= cmd.size()) {
     const std::string type = cmd.substr(2, static_cast<unsigned char>(cmd[1]));
+    // Only as much as the log shows: a command may be megabytes.
     std::string rest;
-    for (char c : cmd.substr(2 + type.size()))
+    for (char c : std::string_view(cmd).substr(2 + type.size(), 256))
       if (static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7f) rest.push_back(c);
     return type.substr(type.rfind('.') + 1) + " " + rest;
   }
-  return cmd;
+  return cmd.substr(0, 256);
 }
 
 // The call's target for the access log: printable, at most 100 bytes.
@@ -134,14 +136,17 @@ std::string TargetOf(const CallRequest& request) {
   std::string text;
   if (request.descriptor != nullptr) {
     if (request.descriptor->type == FlightDescriptor::Type::kPath) {
-      for (const auto& segment : request.descriptor->path) text += (text.empty() ? "" : "/") + segment;
+      for (const auto& segment : request.descriptor->path) {
+        if (text.size() > 100) break;
+        text += (text.empty() ? "" : "/") + segment.substr(0, 101);
+      }
     } else {
       text = "cmd:" + CommandText(request.descriptor->cmd);
     }
   } else if (request.ticket != nullptr) {
-    text = "ticket:" + request.ticket->ticket;
+    text = "ticket:" + request.ticket->ticket.substr(0, 101);
   } else if (request.action != nullptr) {
-    text = "action:" + request.action->type;
+    text = "action:" + request.action->type.substr(0, 101);
   }
   if (text.size() > 100) text = text.substr(0, 97) + "...";
   for (char& c : text)
@@ -368,6 +373,7 @@ class FlightGrpcService : public grpc::Service {
   // call's target and resource for the access log and the metrics.
   Status Authorize(GrpcCallContext& call, const CallRequest& request) {
     call.stats.target = TargetOf(request);
+    HANGAR_RETURN_NOT_OK(CheckRequestSize(request));
     if (auth_ == nullptr) {
       call.stats.resource = service_->ResourceOf(call, request);
       return Status::OK();
@@ -387,6 +393,30 @@ class FlightGrpcService : public grpc::Service {
                                         " permission on '" + *resource + "'");
     }
     return Status::OK();
+  }
+
+  // Before anything parses a request (JSON, protobuf, SQL: each holds many
+  // times the bytes it parsed), its size is checked against the limit.
+  // Unary calls check their protobuf request before converting it (a copy),
+  // streams their first message's descriptor here.
+  Status CheckRequestSize(const CallRequest& request) const {
+    int64_t bytes = 0;
+    if (request.descriptor != nullptr) {
+      bytes = static_cast<int64_t>(request.descriptor->cmd.size());
+      for (const auto& segment : request.descriptor->path) bytes += static_cast<int64_t>(segment.size());
+    } else if (request.ticket != nullptr) {
+      bytes = static_cast<int64_t>(request.ticket->ticket.size());
+    } else if (request.action != nullptr) {
+      bytes = static_cast<int64_t>(request.action->type.size() + request.action->body.size());
+    }
+    return CheckRequestSize(bytes, request.descriptor ? "descriptor" : request.ticket ? "ticket" : "action");
+  }
+  Status CheckRequestSize(int64_t bytes, std::string_view what) const {
+    if (bytes <= options_.limits.max_request_bytes) return Status::OK();
+    RpcMetrics::Get().Limited("max_request");
+    return Status::ResourceExhausted("the request's " + std::string(what) + " holds " + std::to_string(bytes) +
+                                     " bytes, more than the server's limit of " +
+                                     std::to_string(options_.limits.max_request_bytes) + " (--max-request-kib)");
   }
 
   // Handshake authenticates by header (Basic or Bearer) or by BasicAuth
@@ -466,6 +496,7 @@ class FlightGrpcService : public grpc::Service {
   grpc::Status ServeDescriptorCall(ServerContext* context, FlightMethod method, const pb::FlightDescriptor* request,
                                    Call&& call_service) {
     return Serve(context, method, [&](GrpcCallContext& call) -> Status {
+      HANGAR_RETURN_NOT_OK(CheckRequestSize(static_cast<int64_t>(request->ByteSizeLong()), "descriptor"));
       HANGAR_ASSIGN_OR_RETURN(auto descriptor, FromProto(*request));
       HANGAR_RETURN_NOT_OK(Authorize(call, {method, &descriptor}));
       return call_service(call, descriptor);
@@ -500,6 +531,7 @@ class FlightGrpcService : public grpc::Service {
 
   grpc::Status DoGet(ServerContext* context, const pb::Ticket* request, grpc::ServerWriter<FlightData>* writer) {
     return Serve(context, FlightMethod::kDoGet, [&](GrpcCallContext& call) -> Status {
+      HANGAR_RETURN_NOT_OK(CheckRequestSize(static_cast<int64_t>(request->ticket().size()), "ticket"));
       Ticket ticket = FromProto(*request);
       HANGAR_RETURN_NOT_OK(Authorize(call, {FlightMethod::kDoGet, nullptr, &ticket}));
       ServerSink sink(&call, writer);
@@ -508,6 +540,17 @@ class FlightGrpcService : public grpc::Service {
       call.stats.rows_out = out.rows_written();
       return st;
     });
+  }
+
+  // How streams from clients are decoded: the options given, bounded by the limits.
+  arrow::ipc::ReadOptions ClientReadOptions() const {
+    arrow::ipc::ReadOptions read = options_.read_options;
+    read.max_message_size = std::min<int64_t>(read.max_message_size, options_.max_message_size);
+    read.max_batch_rows = std::min(read.max_batch_rows, options_.limits.max_batch_rows);
+    read.max_dictionary_bytes = std::min(read.max_dictionary_bytes, options_.limits.max_dictionary_bytes);
+    read.max_batch_rows_origin = " (the server's --max-batch-rows)";
+    read.max_dictionary_bytes_origin = " (the server's --max-dictionary-mib)";
+    return read;
   }
 
   // DoPut and DoExchange name their target in the first message.
@@ -522,8 +565,8 @@ class FlightGrpcService : public grpc::Service {
   grpc::Status DoPut(ServerContext* context, grpc::ServerReaderWriter<pb::PutResult, FlightData>* stream) {
     return Serve(context, FlightMethod::kDoPut, [&](GrpcCallContext& call) -> Status {
       ServerSource source(context, &call, stream);
-      FlightStreamReader in(&source, options_.read_options);
-      in.set_memory_budget(options_.limits.call_memory_bytes);
+      FlightStreamReader in(&source, ClientReadOptions());
+      in.set_limits({options_.limits.call_memory_bytes, options_.limits.max_put_rows, options_.limits.max_put_batches});
       HANGAR_ASSIGN_OR_RETURN(auto descriptor, FirstDescriptor(&in, FlightMethod::kDoPut));
       HANGAR_RETURN_NOT_OK(Authorize(call, {FlightMethod::kDoPut, &descriptor}));
       GrpcPutResultWriter results(stream);
@@ -536,8 +579,8 @@ class FlightGrpcService : public grpc::Service {
   grpc::Status DoExchange(ServerContext* context, grpc::ServerReaderWriter<FlightData, FlightData>* stream) {
     return Serve(context, FlightMethod::kDoExchange, [&](GrpcCallContext& call) -> Status {
       ServerSource source(context, &call, stream);
-      FlightStreamReader in(&source, options_.read_options);
-      in.set_memory_budget(options_.limits.call_memory_bytes);
+      FlightStreamReader in(&source, ClientReadOptions());
+      in.set_limits({options_.limits.call_memory_bytes, INT64_MAX, INT64_MAX});
       HANGAR_ASSIGN_OR_RETURN(auto descriptor, FirstDescriptor(&in, FlightMethod::kDoExchange));
       HANGAR_RETURN_NOT_OK(Authorize(call, {FlightMethod::kDoExchange, &descriptor}));
       ServerSink sink(&call, stream);
@@ -551,6 +594,8 @@ class FlightGrpcService : public grpc::Service {
 
   grpc::Status DoAction(ServerContext* context, const pb::Action* request, grpc::ServerWriter<pb::Result>* writer) {
     return Serve(context, FlightMethod::kDoAction, [&](GrpcCallContext& call) -> Status {
+      HANGAR_RETURN_NOT_OK(
+          CheckRequestSize(static_cast<int64_t>(request->type().size() + request->body().size()), "action"));
       Action action{request->type(), request->body()};
       HANGAR_RETURN_NOT_OK(Authorize(call, {FlightMethod::kDoAction, nullptr, nullptr, &action}));
       HANGAR_ASSIGN_OR_RETURN(auto results, service_->DoAction(call, action));

@@ -117,8 +117,20 @@ struct ServerLimits {
   int64_t max_streams = 1024;          // DoGet, DoPut and DoExchange calls served at once
   int64_t max_streams_per_user = 256;  // ... by one authenticated user
   // What one call may gather in memory before it commits (a handler reading
-  // a whole stream with FlightStreamReader::ReadAll).
-  int64_t call_memory_bytes = int64_t{2} << 30;
+  // a whole stream with FlightStreamReader::ReadAll), in decoded bytes.
+  int64_t call_memory_bytes = int64_t{512} << 20;
+  // Rows one record batch may have (refused before it is decoded; see
+  // arrow::ipc::ReadOptions::max_batch_rows), and the largest a dictionary
+  // may grow through deltas.
+  int64_t max_batch_rows = int64_t{1} << 24;
+  int64_t max_dictionary_bytes = int64_t{64} << 20;
+  // Rows and record batches one DoPut may send. (A DoExchange is a
+  // long-lived ingest stream: the memtable bound holds it back instead.)
+  int64_t max_put_rows = 1'000'000'000;
+  int64_t max_put_batches = 1'000'000;
+  // The largest request the server parses: a descriptor's command and path,
+  // a ticket, an action's body. Checked before anything looks inside.
+  int64_t max_request_bytes = int64_t{4} << 20;
   // The longest a call may run; checked as its stream moves data.
   std::optional<std::chrono::milliseconds> request_timeout;
 };

@@ -26,6 +26,8 @@ Result<KafkaHandle> ConsumerPool::Take() {
                           {"auto.offset.reset", "error"},
                           {"isolation.level", "read_committed"},
                           {"queued.min.messages", std::to_string(tuning_.queued_min_messages)},
+                          // What one reader prefetches (librdkafka's default: 64 MiB), per stream.
+                          {"queued.max.messages.kbytes", std::to_string(2 * (tuning_.fetch_max_bytes >> 10))},
                           {"fetch.wait.max.ms", std::to_string(tuning_.fetch_wait_max_ms)},
                           {"fetch.message.max.bytes", std::to_string(tuning_.fetch_max_bytes)},
                           {"fetch.max.bytes", std::to_string(std::max(tuning_.fetch_max_bytes, 52428800))}}));

@@ -9,7 +9,11 @@ Result<std::unique_ptr<Producer>> Producer::Open(const KafkaOptions& options) {
                                                         {"acks", "all"},
                                                         {"partitioner", "murmur2_random"},
                                                         {"linger.ms", "5"},
-                                                        {"queue.buffering.max.messages", "1000000"}}));
+                                                        // What waits for delivery, all puts together
+                                                        // (librdkafka's default is 1 GiB); a full queue
+                                                        // makes puts wait.
+                                                        {"queue.buffering.max.messages", "200000"},
+                                                        {"queue.buffering.max.kbytes", "131072"}}));
   std::unique_ptr<Producer> producer(new Producer());
   rd_kafka_conf_set_opaque(conf.get(), producer.get());
   rd_kafka_conf_set_dr_msg_cb(conf.get(), &Producer::OnDelivery);

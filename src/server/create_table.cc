@@ -6,6 +6,7 @@
 
 #include "arrow/json/integration_json.h"
 #include "arrow/type_parse.h"
+#include "base/client_json.h"
 #include "store/partition_spec.h"
 #include "store/primary_key.h"
 
@@ -39,7 +40,7 @@ Result<arrow::FieldPtr> FieldFromJson(const nlohmann::json& f, size_t index) {
 }  // namespace
 
 Result<CreateTableRequest> ParseCreateTable(std::string_view body) {
-  auto json = nlohmann::json::parse(body, nullptr, false);
+  auto json = ParseClientJson(body);
   if (json.is_discarded() || !json.is_object())
     return Status::Invalid("CreateTable needs a JSON body {\"name\": ..., \"schema_json\": ...}");
   if (!json.contains("name") || !json["name"].is_string()) return Status::Invalid("CreateTable: \"name\" is missing");
@@ -72,7 +73,7 @@ Result<CreateTableRequest> ParseCreateTable(std::string_view body) {
   if (!json.contains("schema_json")) return Status::Invalid("CreateTable: \"schema_json\" is missing");
   nlohmann::json schema = json["schema_json"];
   if (schema.is_string()) {
-    schema = nlohmann::json::parse(schema.get<std::string>(), nullptr, false);
+    schema = ParseClientJson(schema.get<std::string>());
     if (schema.is_discarded()) return Status::Invalid("CreateTable: schema_json is not valid JSON");
   }
   if (!schema.is_object() || !schema.contains("fields") || !schema["fields"].is_array())

@@ -1,5 +1,6 @@
 #include "server/hangar_service.h"
 
+#include "base/client_json.h"
 #include "server/create_table.h"
 #include "server/ingest_stream.h"
 #include "server/server_status.h"
@@ -60,7 +61,7 @@ Result<std::optional<TopicRequest>> HangarService::TopicOf(const flight::FlightD
     request.topic = descriptor.path[1];
     return std::optional<TopicRequest>(std::move(request));
   }
-  auto json = nlohmann::json::parse(descriptor.cmd, nullptr, false);
+  auto json = ParseClientJson(descriptor.cmd);
   if (!json.is_object() || !json.contains("topic")) return std::optional<TopicRequest>();
   HANGAR_ASSIGN_OR_RETURN(auto request, ParseTopicCommand(json));
   return std::optional<TopicRequest>(std::move(request));
@@ -117,7 +118,7 @@ Result<TableTicket> HangarService::ParseTicket(std::string_view ticket) const {
     HANGAR_ASSIGN_OR_RETURN(auto name, ResolveName(ticket));
     return TableTicket{std::move(name), std::nullopt, {}};
   }
-  auto json = nlohmann::json::parse(ticket, nullptr, false);
+  auto json = ParseClientJson(ticket);
   HANGAR_ASSIGN_OR_RETURN(auto text, StringFromJson(json, "table", "a JSON ticket ({\"table\": \"ns.name\"})"));
   HANGAR_ASSIGN_OR_RETURN(auto name, ParseQualifiedName(text));  // always qualified in Hangar's own tickets
   TableTicket out{std::move(name), std::nullopt, {}};
@@ -133,7 +134,7 @@ Result<TableTarget> HangarService::TargetOf(const flight::FlightDescriptor& desc
     HANGAR_ASSIGN_OR_RETURN(auto name, NameFromPath(descriptor.path));
     return TableTarget{std::move(name), store::PutMode::kAppend, {}};
   }
-  auto json = nlohmann::json::parse(descriptor.cmd, nullptr, false);
+  auto json = ParseClientJson(descriptor.cmd);
   HANGAR_ASSIGN_OR_RETURN(auto text,
                           StringFromJson(json, "table", "a command descriptor ({\"table\": \"ns.name\", \"mode\": ...})"));
   HANGAR_ASSIGN_OR_RETURN(auto name, ParseQualifiedName(text));
@@ -193,7 +194,7 @@ Result<flight::AccessRequest> HangarService::AccessFor(const flight::ServerCallC
         HANGAR_ASSIGN_OR_RETURN(auto name, ResolveName(action.body));
         return flight::AccessRequest{Access::kAdmin, name.ToString()};
       }
-      auto body = nlohmann::json::parse(action.body, nullptr, false);
+      auto body = ParseClientJson(action.body);
       auto text = StringFromJson(body, "name", action.type);
       // A new table's name is always namespace.name; existing ones resolve.
       auto name = !text.ok()                    ? Result<QualifiedName>(text.status())
@@ -423,7 +424,7 @@ Result<std::vector<flight::ActionResult>> HangarService::DoAction(const flight::
     return std::vector<flight::ActionResult>{{std::move(text)}};
   }
   if (action.type == "CompactTable") {
-    auto body = nlohmann::json::parse(action.body, nullptr, false);
+    auto body = ParseClientJson(action.body);
     HANGAR_ASSIGN_OR_RETURN(auto text, StringFromJson(body, "name", action.type + " (body {\"name\": \"users\"})"));
     HANGAR_ASSIGN_OR_RETURN(auto name, ResolveFor(context, text, Access::kAdmin));
     HANGAR_ASSIGN_OR_RETURN(auto writer, WriterOf(context, name));
@@ -438,7 +439,7 @@ Result<std::vector<flight::ActionResult>> HangarService::DoAction(const flight::
                                                   .dump()}};
   }
   if (action.type == "RetryFlush" || action.type == "QuarantineMemtable") {
-    auto body = nlohmann::json::parse(action.body, nullptr, false);
+    auto body = ParseClientJson(action.body);
     HANGAR_ASSIGN_OR_RETURN(auto text, StringFromJson(body, "name", action.type + " (body {\"name\": \"users\"})"));
     HANGAR_ASSIGN_OR_RETURN(auto name, ResolveFor(context, text, Access::kAdmin));
     HANGAR_ASSIGN_OR_RETURN(auto writer, WriterOf(context, name));
@@ -449,7 +450,7 @@ Result<std::vector<flight::ActionResult>> HangarService::DoAction(const flight::
     return std::vector<flight::ActionResult>{{std::move(result)}};
   }
   if (action.type == "DropTable" || action.type == "DescribeTable") {
-    auto body = nlohmann::json::parse(action.body, nullptr, false);
+    auto body = ParseClientJson(action.body);
     HANGAR_ASSIGN_OR_RETURN(auto text, StringFromJson(body, "name", action.type + " (body {\"name\": \"users\"})"));
     HANGAR_ASSIGN_OR_RETURN(auto name, ResolveFor(context, text,
                                                   action.type == "DescribeTable" ? Access::kRead : Access::kAdmin));

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/client_json.h"
 #include "flight/status_mapping.h"
 #include "store/store_metrics.h"
 
@@ -108,7 +109,7 @@ struct WriteRequest {
 };
 
 Result<WriteRequest> ParseWriteRequest(std::string_view text) {
-  auto json = nlohmann::json::parse(text, nullptr, false);
+  auto json = ParseClientJson(text);
   if (!json.is_object()) return Status::Invalid("the WriteRequest in the first message's app_metadata is not a JSON object");
   WriteRequest request;
   for (const auto& [key, value] : json.items()) {
@@ -128,7 +129,7 @@ Result<WriteRequest> ParseWriteRequest(std::string_view text) {
 
 // A data batch's own app_metadata: {"idempotency_key": "..."}.
 Result<std::string> ParseBatchKey(std::string_view text) {
-  auto json = nlohmann::json::parse(text, nullptr, false);
+  auto json = ParseClientJson(text);
   if (!json.is_object() || json.size() != 1 || !json.contains("idempotency_key"))
     return Status::Invalid(
         "a data batch's app_metadata may hold only {\"idempotency_key\": \"...\"} (a WriteRequest goes in the first "

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <ctime>
 
+#include "base/client_json.h"
 #include "store/names.h"
 
 namespace hangar::server {
@@ -74,6 +75,11 @@ Status ApplyOptions(const json& command, TopicRequest* out) {
     else if (key == "batch_rows" || key == "batch_bytes") {
       HANGAR_ASSIGN_OR_RETURN(int64_t n, NonNegative(v, key));
       if (n == 0) return Status::Invalid("topic option \"" + key + "\" must be positive");
+      // A batch is gathered in memory before it is sent: these bound it.
+      const int64_t most = key == "batch_rows" ? kMaxTopicBatchRows : kMaxTopicBatchBytes;
+      if (n > most)
+        return Status::Invalid("topic option \"" + key + "\" must be at most " + std::to_string(most) +
+                               " (a batch is gathered in the server's memory)");
       (key == "batch_rows" ? o.batch_rows : o.batch_bytes) = n;
     } else if (key == "follow" || key == "skip_errors") {
       if (!v.is_boolean()) return Status::Invalid("topic option \"" + key + "\" must be true or false");
@@ -115,7 +121,7 @@ Result<std::string> TopicName(const json& command) {
 
 bool IsTopicTicket(std::string_view ticket) {
   if (!ticket.empty() && ticket.front() == '{') {
-    auto json = json::parse(ticket, nullptr, false);
+    auto json = ParseClientJson(ticket);
     return json.is_object() && json.contains("topic");
   }
   return ticket.find('/') != std::string_view::npos;
@@ -149,7 +155,7 @@ Result<TopicRequest> ParseTopicTicket(std::string_view ticket) {
     out.partition = partition;
     return out;
   }
-  auto command = json::parse(ticket, nullptr, false);
+  auto command = ParseClientJson(ticket);
   if (!command.is_object()) return Status::Invalid("a topic ticket must be a JSON object");
   HANGAR_ASSIGN_OR_RETURN(auto out, ParseTopicCommand(command));
   if (!out.partition) return Status::Invalid("a topic ticket needs a \"partition\" number");

@@ -28,6 +28,10 @@
 
 namespace hangar::server {
 
+// The largest batch_rows and batch_bytes a request may ask for.
+inline constexpr int64_t kMaxTopicBatchRows = int64_t{1} << 20;
+inline constexpr int64_t kMaxTopicBatchBytes = int64_t{64} << 20;
+
 struct TopicRequest {
   std::string topic;
   std::optional<int32_t> partition;  // set in tickets; in a DoPut command, where every message goes

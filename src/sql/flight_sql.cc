@@ -6,8 +6,10 @@
 #include <nlohmann/json.hpp>
 
 #include "arrow/ipc/schema_message.h"
+#include "base/client_json.h"
 #include "flight/proto/Flight.pb.h"
 #include "flight/protocol.h"
+#include "flight/rpc_metrics.h"
 #include "sql/metadata_commands.h"
 #include "sql/proto/FlightSql.pb.h"
 
@@ -22,6 +24,7 @@ struct FlightSqlService::Prepared {
   std::optional<InsertStatement> insert;  // an update (INSERT) rather than a query
   std::string user;
   duckdb::StatementSchemas schemas;
+  int64_t bytes = 0;  // charged to the prepared statements' memory; guarded by FlightSqlService::mu_
   std::mutex mu;
   std::vector<std::shared_ptr<const duckdb::Parameters>> rows;  // bound by DoPut; guarded by mu
 };
@@ -94,10 +97,26 @@ Status WriteUpdateResult(int64_t rows, flight::PutResultWriter* out) {
   return out->Write(result.SerializeAsString());
 }
 
-Result<std::vector<std::shared_ptr<const duckdb::Parameters>>> ReadParameterRows(flight::FlightStreamReader* in,
-                                                                                 size_t expected) {
+struct ParameterRows {
   std::vector<std::shared_ptr<const duckdb::Parameters>> rows;
+  int64_t bytes = 0;  // what they hold, as bound
+};
+
+// The parameter rows of a DoPut, within the call's memory budget: the
+// batches as they arrive (FlightStreamReader::ReadAll) and the values they
+// become, a DuckDB value per cell, which cost far more than their Arrow form.
+Result<ParameterRows> ReadParameterRows(flight::FlightStreamReader* in, size_t expected) {
+  ParameterRows out;
+  auto& rows = out.rows;
   HANGAR_ASSIGN_OR_RETURN(auto batches, in->ReadAll());
+  for (const auto& batch : batches)
+    out.bytes += arrow::DecodedSize(*batch) +
+                 batch->num_rows * (kParameterRowOverheadBytes + kParameterValueOverheadBytes * batch->num_columns());
+  if (out.bytes > in->limits().memory_budget)
+    return Status::ResourceExhausted("the parameter rows of the call would take " + std::to_string(out.bytes >> 20) +
+                                     " MiB once bound, more than its memory budget of " +
+                                     std::to_string(in->limits().memory_budget >> 20) +
+                                     " MiB (the server's --call-memory-mib); send fewer rows per call");
   for (const auto& batch : batches) {
     if (static_cast<size_t>(batch->num_columns()) != expected)
       return Status::Invalid("the statement takes " + std::to_string(expected) + " parameters, the batch has " +
@@ -107,7 +126,7 @@ Result<std::vector<std::shared_ptr<const duckdb::Parameters>>> ReadParameterRows
       rows.push_back(std::make_shared<const duckdb::Parameters>(std::move(row)));
     }
   }
-  return rows;
+  return out;
 }
 
 flight::FlightInfo StatementInfo(const flight::FlightDescriptor& descriptor, arrow::SchemaPtr schema,
@@ -132,7 +151,29 @@ Status StreamSource(arrow::RecordBatchSource& source, flight::FlightStreamWriter
 
 }  // namespace
 
-FlightSqlService::FlightSqlService(std::shared_ptr<SqlEngine> engine) : engine_(std::move(engine)) {}
+FlightSqlService::FlightSqlService(std::shared_ptr<SqlEngine> engine, FlightSqlLimits limits)
+    : engine_(std::move(engine)), limits_(limits) {}
+
+Status FlightSqlService::CheckQuery(const std::string& sql) const {
+  if (static_cast<int64_t>(sql.size()) <= limits_.max_query_bytes) return Status::OK();
+  flight::RpcMetrics::Get().Limited("max_query");
+  return Status::ResourceExhausted("the SQL text has " + std::to_string(sql.size()) +
+                                   " bytes, more than the server's limit of " +
+                                   std::to_string(limits_.max_query_bytes) + " (--max-query-kib)");
+}
+
+Status FlightSqlService::ChargePrepared(int64_t bytes) {
+  if (bytes > 0 && prepared_bytes_ + bytes > limits_.prepared_memory_bytes) {
+    flight::RpcMetrics::Get().Limited("prepared_memory");
+    return Status::ResourceExhausted(
+        "the open prepared statements would hold " + std::to_string((prepared_bytes_ + bytes) >> 20) +
+        " MiB (their text and bound parameters), more than the server's limit of " +
+        std::to_string(limits_.prepared_memory_bytes >> 20) +
+        " MiB (--prepared-memory-mib); close prepared statements that are no longer needed");
+  }
+  prepared_bytes_ += bytes;
+  return Status::OK();
+}
 
 bool FlightSqlService::IsFlightSql(std::string_view bytes) { return ParseAny(bytes).ok(); }
 
@@ -150,6 +191,37 @@ std::vector<flight::ActionType> FlightSqlService::Actions() {
   };
 }
 
+Status FlightSqlService::CheckPreparedRoom(const std::string& user) {
+  // Handles idle for longer than kPreparedTimeout go first, so that clients
+  // that never close them do not hold their room for ever.
+  const auto now = std::chrono::steady_clock::now();
+  std::erase_if(prepared_, [&](const auto& entry) {
+    if (now - entry.second->last_used <= kPreparedTimeout) return false;
+    prepared_bytes_ -= entry.second->bytes;
+    return true;
+  });
+  const std::string close_some =
+      "; close prepared statements that are no longer needed (ClosePreparedStatement), or wait for idle ones to "
+      "expire after " + std::to_string(std::chrono::duration_cast<std::chrono::minutes>(kPreparedTimeout).count()) +
+      " minutes";
+  if (static_cast<int64_t>(prepared_.size()) >= limits_.max_prepared) {
+    flight::RpcMetrics::Get().Limited("max_prepared_statements");
+    return Status::ResourceExhausted("the server holds " + std::to_string(prepared_.size()) +
+                                     " prepared statements, its limit (--max-prepared-statements)" + close_some);
+  }
+  int64_t mine = 0;
+  for (const auto& [handle, prepared] : prepared_) mine += prepared->user == user ? 1 : 0;
+  if (mine >= limits_.max_prepared_per_user) {
+    flight::RpcMetrics::Get().Limited("max_prepared_statements_per_user");
+    return Status::ResourceExhausted((user.empty() ? std::string("the clients (authentication is off: one user) hold ")
+                                                   : "user '" + user + "' holds ") +
+                                     std::to_string(mine) +
+                                     " prepared statements, the limit per user (--max-prepared-statements-per-user)" +
+                                     close_some);
+  }
+  return Status::OK();
+}
+
 Result<std::shared_ptr<FlightSqlService::Prepared>> FlightSqlService::FindPrepared(
     const flight::ServerCallContext& context, const std::string& handle) {
   std::lock_guard lock(mu_);
@@ -162,7 +234,7 @@ Result<std::shared_ptr<FlightSqlService::Prepared>> FlightSqlService::FindPrepar
 
 Result<std::string> FlightSqlService::QueryOfHandle(const flight::ServerCallContext& context, const std::string& handle,
                                                     std::shared_ptr<Prepared>* prepared) {
-  auto json = nlohmann::json::parse(handle, nullptr, false);
+  auto json = ParseClientJson(handle);
   if (!json.is_object()) return Status::Invalid("malformed statement handle");
   if (json.contains("query") && json["query"].is_string()) return json["query"].get<std::string>();
   if (json.contains("prepared") && json["prepared"].is_string()) {
@@ -176,6 +248,7 @@ Result<flight::AccessRequest> FlightSqlService::AccessFor(const flight::ServerCa
                                                           const flight::CallRequest& request) {
   flight::AccessRequest access{flight::auth::Access::kRead, "", {}, true};
   auto reads = [&](const std::string& sql) -> Status {
+    HANGAR_RETURN_NOT_OK(CheckQuery(sql));
     HANGAR_ASSIGN_OR_RETURN(auto insert, ParseInsert(sql));
     std::vector<store::QualifiedName> names;
     if (insert) {
@@ -207,6 +280,7 @@ Result<flight::AccessRequest> FlightSqlService::AccessFor(const flight::ServerCa
     HANGAR_RETURN_NOT_OK(reads(query));
   } else if (any->Is<pb::CommandStatementUpdate>()) {
     HANGAR_ASSIGN_OR_RETURN(auto command, Unpack<pb::CommandStatementUpdate>(*any));
+    HANGAR_RETURN_NOT_OK(CheckQuery(command.query()));
     HANGAR_ASSIGN_OR_RETURN(auto insert, ParseInsert(command.query()));
     if (!insert) return NotAnInsert();
     HANGAR_RETURN_NOT_OK(reads(command.query()));
@@ -221,6 +295,7 @@ Result<flight::FlightInfo> FlightSqlService::GetFlightInfo(const flight::ServerC
   if (any.Is<pb::CommandStatementQuery>()) {
     HANGAR_ASSIGN_OR_RETURN(auto command, Unpack<pb::CommandStatementQuery>(any));
     if (command.has_transaction_id()) return Unsupported("transactions");
+    HANGAR_RETURN_NOT_OK(CheckQuery(command.query()));
     if (placement_) {
       HANGAR_ASSIGN_OR_RETURN(auto partitioned, PartitionedStatementInfo(descriptor, command.query()));
       if (partitioned) return std::move(*partitioned);
@@ -278,6 +353,7 @@ Result<arrow::SchemaPtr> FlightSqlService::GetSchema(const flight::ServerCallCon
   HANGAR_ASSIGN_OR_RETURN(auto any, ParseAny(descriptor.cmd));
   if (any.Is<pb::CommandStatementQuery>()) {
     HANGAR_ASSIGN_OR_RETURN(auto command, Unpack<pb::CommandStatementQuery>(any));
+    HANGAR_RETURN_NOT_OK(CheckQuery(command.query()));
     HANGAR_ASSIGN_OR_RETURN(auto schemas, engine_->Describe(command.query()));
     return schemas.result;
   }
@@ -302,10 +378,11 @@ Status FlightSqlService::DoGet(const flight::ServerCallContext& context, const f
   if (!any.Is<pb::TicketStatementQuery>())
     return Status::Invalid("Flight SQL message " + any.type_url().substr(kTypePrefix.size()) + " is not a ticket");
   HANGAR_ASSIGN_OR_RETURN(auto statement, Unpack<pb::TicketStatementQuery>(any));
-  auto handle = nlohmann::json::parse(statement.statement_handle(), nullptr, false);
+  auto handle = ParseClientJson(statement.statement_handle());
   const std::string run_id = handle.is_object() ? handle.value("run", "") : "";
   std::shared_ptr<Prepared> prepared;
   HANGAR_ASSIGN_OR_RETURN(auto query, QueryOfHandle(context, statement.statement_handle(), &prepared));
+  HANGAR_RETURN_NOT_OK(CheckQuery(query));
   auto cancelled = [&context] { return context.is_cancelled(); };
   std::vector<std::shared_ptr<const duckdb::Parameters>> rows;
   if (prepared) {
@@ -334,10 +411,22 @@ Status FlightSqlService::DoPut(const flight::ServerCallContext& context, const f
     HANGAR_ASSIGN_OR_RETURN(auto command, Unpack<pb::CommandPreparedStatementQuery>(any));
     HANGAR_ASSIGN_OR_RETURN(auto prepared, FindPrepared(context, command.prepared_statement_handle()));
     if (prepared->insert) return NotAQuery();
-    HANGAR_ASSIGN_OR_RETURN(auto rows, ReadParameterRows(in, prepared->schemas.parameters->num_fields()));
+    HANGAR_ASSIGN_OR_RETURN(auto bound, ReadParameterRows(in, prepared->schemas.parameters->num_fields()));
+    {
+      // The new rows replace the old ones in the statement's charge (unless
+      // it was closed meanwhile: then nothing is charged).
+      std::lock_guard lock(mu_);
+      auto open = prepared_.find(command.prepared_statement_handle());
+      if (open == prepared_.end() || open->second != prepared)
+        return Status::NotFound("the prepared statement was closed while its parameters arrived");
+      const int64_t before = prepared->bytes;
+      const int64_t after = static_cast<int64_t>(prepared->query.size()) + bound.bytes;
+      HANGAR_RETURN_NOT_OK(ChargePrepared(after - before));
+      prepared->bytes = after;
+    }
     {
       std::lock_guard lock(prepared->mu);
-      prepared->rows = std::move(rows);
+      prepared->rows = std::move(bound.rows);
     }
     pb::DoPutPreparedStatementResult result;
     result.set_prepared_statement_handle(command.prepared_statement_handle());
@@ -346,6 +435,7 @@ Status FlightSqlService::DoPut(const flight::ServerCallContext& context, const f
   if (any.Is<pb::CommandStatementUpdate>()) {
     HANGAR_ASSIGN_OR_RETURN(auto command, Unpack<pb::CommandStatementUpdate>(any));
     if (command.has_transaction_id()) return Unsupported("transactions");
+    HANGAR_RETURN_NOT_OK(CheckQuery(command.query()));
     HANGAR_ASSIGN_OR_RETURN(auto insert, ParseInsert(command.query()));
     if (!insert) return NotAnInsert();
     HANGAR_ASSIGN_OR_RETURN(auto rows, engine_->Insert(RandomId(), *insert, {}));
@@ -355,8 +445,8 @@ Status FlightSqlService::DoPut(const flight::ServerCallContext& context, const f
     HANGAR_ASSIGN_OR_RETURN(auto command, Unpack<pb::CommandPreparedStatementUpdate>(any));
     HANGAR_ASSIGN_OR_RETURN(auto prepared, FindPrepared(context, command.prepared_statement_handle()));
     if (!prepared->insert) return Status::Invalid("the prepared statement is a query, not an update");
-    HANGAR_ASSIGN_OR_RETURN(auto rows, ReadParameterRows(in, prepared->schemas.parameters->num_fields()));
-    HANGAR_ASSIGN_OR_RETURN(auto written, engine_->Insert(RandomId(), *prepared->insert, rows));
+    HANGAR_ASSIGN_OR_RETURN(auto bound, ReadParameterRows(in, prepared->schemas.parameters->num_fields()));
+    HANGAR_ASSIGN_OR_RETURN(auto written, engine_->Insert(RandomId(), *prepared->insert, bound.rows));
     return WriteUpdateResult(written, out);
   }
   if (any.Is<pb::CommandStatementSubstraitPlan>()) return Unsupported("Substrait plans");
@@ -384,7 +474,7 @@ Result<std::vector<flight::ActionResult>> FlightSqlService::DoAction(const fligh
       auto any = ParseAny(endpoint.ticket.ticket);
       if (!any.ok() || !any->Is<pb::TicketStatementQuery>()) continue;
       HANGAR_ASSIGN_OR_RETURN(auto ticket, Unpack<pb::TicketStatementQuery>(*any));
-      auto handle = nlohmann::json::parse(ticket.statement_handle(), nullptr, false);
+      auto handle = ParseClientJson(ticket.statement_handle());
       if (!handle.is_object() || !handle.contains("run")) continue;
       known = true;
       cancelled = engine_->Cancel(handle.value("run", "")) || cancelled;
@@ -405,6 +495,11 @@ Result<std::vector<flight::ActionResult>> FlightSqlService::DoAction(const fligh
   if (action.type == "CreatePreparedStatement") {
     HANGAR_ASSIGN_OR_RETURN(auto request, Unpack<pb::ActionCreatePreparedStatementRequest>(any));
     if (request.has_transaction_id()) return Unsupported("transactions");
+    HANGAR_RETURN_NOT_OK(CheckQuery(request.query()));
+    {
+      std::lock_guard lock(mu_);
+      HANGAR_RETURN_NOT_OK(CheckPreparedRoom(context.user()));
+    }
     auto prepared = std::make_shared<Prepared>();
     prepared->query = request.query();
     prepared->user = context.user();
@@ -426,12 +521,12 @@ Result<std::vector<flight::ActionResult>> FlightSqlService::DoAction(const fligh
       result.set_parameter_schema(parameters);
     }
     {
+      // Checked again: others may have prepared meanwhile (DuckDB took its time).
       std::lock_guard lock(mu_);
-      // Handles idle for longer than kPreparedTimeout go, so that clients
-      // that never close them cannot fill the server.
-      const auto now = std::chrono::steady_clock::now();
-      std::erase_if(prepared_, [&](const auto& entry) { return now - entry.second->last_used > kPreparedTimeout; });
-      prepared->last_used = now;
+      HANGAR_RETURN_NOT_OK(CheckPreparedRoom(context.user()));
+      HANGAR_RETURN_NOT_OK(ChargePrepared(static_cast<int64_t>(prepared->query.size())));
+      prepared->bytes = static_cast<int64_t>(prepared->query.size());
+      prepared->last_used = std::chrono::steady_clock::now();
       prepared_[handle] = std::move(prepared);
     }
     return std::vector<flight::ActionResult>{{Pack(result)}};
@@ -440,7 +535,11 @@ Result<std::vector<flight::ActionResult>> FlightSqlService::DoAction(const fligh
     HANGAR_ASSIGN_OR_RETURN(auto request, Unpack<pb::ActionClosePreparedStatementRequest>(any));
     HANGAR_RETURN_NOT_OK(FindPrepared(context, request.prepared_statement_handle()).status());
     std::lock_guard lock(mu_);
-    prepared_.erase(request.prepared_statement_handle());
+    auto it = prepared_.find(request.prepared_statement_handle());
+    if (it != prepared_.end()) {
+      prepared_bytes_ -= it->second->bytes;
+      prepared_.erase(it);
+    }
     return std::vector<flight::ActionResult>{};
   }
   if (action.type == "CreatePreparedSubstraitPlan") return Unsupported("Substrait plans");

@@ -35,9 +35,28 @@ namespace hangar::sql {
 // (FLIGHT_SQL_SERVER_STATEMENT_TIMEOUT in GetSqlInfo).
 inline constexpr std::chrono::milliseconds kPreparedTimeout = std::chrono::hours(1);
 
+// What Flight SQL clients may hold on the server; exceeding one is
+// RESOURCE_EXHAUSTED naming its flag.
+struct FlightSqlLimits {
+  // The longest SQL text taken (a query, an update, a prepared statement).
+  int64_t max_query_bytes = int64_t{1} << 20;
+  // Prepared statements open at once, in all and per user (all clients are
+  // one user when authentication is off).
+  int64_t max_prepared = 1024;
+  int64_t max_prepared_per_user = 64;
+  // What every open prepared statement together may hold: its text and the
+  // parameter rows bound to it.
+  int64_t prepared_memory_bytes = int64_t{256} << 20;
+};
+
+// What a set of parameter rows costs once bound, beyond its Arrow form:
+// each row becomes a DuckDB value per column.
+inline constexpr int64_t kParameterRowOverheadBytes = 256;
+inline constexpr int64_t kParameterValueOverheadBytes = 128;
+
 class FlightSqlService {
  public:
-  explicit FlightSqlService(std::shared_ptr<SqlEngine> engine);
+  explicit FlightSqlService(std::shared_ptr<SqlEngine> engine, FlightSqlLimits limits = {});
 
   // In a cluster: where each partition of a topic is served, owner first.
   // A statement query that purely scans one topic (partition_scan.h) is then
@@ -82,10 +101,21 @@ class FlightSqlService {
   Result<std::optional<flight::FlightInfo>> PartitionedStatementInfo(const flight::FlightDescriptor& descriptor,
                                                                      const std::string& query);
 
+  // RESOURCE_EXHAUSTED if `sql` is longer than the limit.
+  Status CheckQuery(const std::string& sql) const;
+  // OK if `user` may open one more prepared statement (after dropping the
+  // expired ones); RESOURCE_EXHAUSTED naming the limit otherwise. Needs mu_.
+  Status CheckPreparedRoom(const std::string& user);
+  // Takes `bytes` more of the prepared statements' memory (negative: gives
+  // them back); RESOURCE_EXHAUSTED if that is more than the limit. Needs mu_.
+  Status ChargePrepared(int64_t bytes);
+
   std::shared_ptr<SqlEngine> engine_;
+  const FlightSqlLimits limits_;
   Placement placement_;  // set before serving; empty: a single node
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<Prepared>> prepared_;  // by handle; guarded by mu_
+  int64_t prepared_bytes_ = 0;                                  // guarded by mu_
 };
 
 }  // namespace hangar::sql

@@ -62,18 +62,19 @@ std::optional<uint64_t> IdempotencyKeys::Find(const std::string& key) const {
 }
 
 bool IdempotencyKeys::Remember(const std::string& key, uint64_t lsn, int64_t time_us) {
-  if (!keys_.try_emplace(key, Entry{lsn, time_us}).second) return false;
-  by_age_.push_back(key);
+  auto [it, added] = keys_.try_emplace(key, Entry{lsn, time_us});
+  if (!added) return false;
+  by_age_.push_back(&it->first);
   return true;
 }
 
 void IdempotencyKeys::Add(const std::string& key, uint64_t lsn, int64_t time_us) {
-  if (Remember(key, lsn, time_us)) unpersisted_.emplace(lsn, key);
+  if (Remember(key, lsn, time_us)) unpersisted_.emplace(lsn, &keys_.find(key)->first);
 }
 
 void IdempotencyKeys::Expire(int64_t now_us) {
   while (!by_age_.empty()) {
-    auto it = keys_.find(by_age_.front());
+    auto it = keys_.find(*by_age_.front());
     if (it != keys_.end()) {
       if (it->second.time_us >= now_us - window_us_) break;
       unpersisted_.erase(it->second.lsn);
@@ -95,8 +96,8 @@ Status IdempotencyKeys::Persist(uint64_t upto, int64_t now_us) {
   } else {
     std::string bytes;
     for (auto it = unpersisted_.begin(); it != end; ++it) {
-      const Entry& entry = keys_.at(it->second);
-      Encode(bytes, it->second, entry.lsn, entry.time_us);
+      const Entry& entry = keys_.at(*it->second);
+      Encode(bytes, *it->second, entry.lsn, entry.time_us);
     }
     HANGAR_RETURN_NOT_OK(AppendToFile(file_, bytes, fsync_, "the idempotency key file"));
     file_records_ += added;

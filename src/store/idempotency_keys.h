@@ -65,9 +65,12 @@ class IdempotencyKeys {
   fs::path file_;
   int64_t window_us_;
   bool fsync_;
+  // Each key's text is kept once, in keys_ (whose nodes do not move): the
+  // other two point at it. A key may be a kilobyte, and a stream of small
+  // batches may take one per batch.
   std::unordered_map<std::string, Entry> keys_;
-  std::map<uint64_t, std::string> unpersisted_;  // by LSN
-  std::deque<std::string> by_age_;              // keys in the order they were taken
+  std::map<uint64_t, const std::string*> unpersisted_;  // by LSN
+  std::deque<const std::string*> by_age_;              // keys in the order they were taken
   int64_t file_records_ = 0;                     // records in the file, expired ones included
 };
 

@@ -66,7 +66,7 @@ Result<std::unique_ptr<Ingest>> Ingest::Open(std::shared_ptr<TableStore> store, 
     if (!data.ok() || data->batches.size() != 1)
       return Status::DataLoss("write-ahead log record " + std::to_string(record.lsn) +
                               " passed its checksum but does not hold one Arrow batch");
-    MemBatch batch{record.lsn, data->batches[0], arrow::TotalBufferSize(*data->batches[0]),
+    MemBatch batch{record.lsn, data->batches[0], arrow::DecodedSize(*data->batches[0]),
                    std::chrono::steady_clock::now()};
     bytes += batch.bytes;
     return it->second->AppendToMemtable(std::move(batch)).status();
@@ -174,7 +174,8 @@ Result<Ingest::Written> Ingest::Write(const QualifiedName& name, const arrow::Re
     HANGAR_ASSIGN_OR_RETURN(head, arrow::ipc::WriteStream(snapshot->schema, {batch}));
   }
   const std::string_view payload[] = {head, body};
-  const int64_t bytes = arrow::TotalBufferSize(*batch);
+  // Decoded size: a small batch costs its objects far more than its bytes.
+  const int64_t bytes = arrow::DecodedSize(*batch);
   auto give_back_room = [&] {
     std::lock_guard lock(mu_);
     memtable_bytes_ -= bytes;
@@ -263,8 +264,7 @@ Status Ingest::FlushDue(bool all) {
     auto snapshot = table->snapshot();
     const auto& rows = *snapshot->memtable;
     if (rows.empty()) continue;
-    int64_t bytes = 0;
-    for (const auto& m : rows) bytes += m.bytes;
+    const int64_t bytes = rows.bytes();
     bool waited_for;
     {
       std::lock_guard lock(mu_);
@@ -298,7 +298,7 @@ void Ingest::RecountMemtableBytes() {
   int64_t held = 0;
   for (const auto& table : store_->Tables()) {
     if (table->read_only()) continue;
-    for (const auto& m : *table->snapshot()->memtable) held += m.bytes;
+    held += table->snapshot()->memtable->bytes();
   }
   {
     std::lock_guard lock(mu_);
@@ -313,9 +313,11 @@ void Ingest::NoteFlush(const std::shared_ptr<Table>& table, const Status& status
     return;
   }
   // The environment's failures (a full or failing disk, a fenced folder, a
-  // stop) are retried for ever: the rows are fine, the place is not.
+  // stop, DuckDB out of memory or spill space) are retried for ever: the
+  // rows are fine, the place is not.
   const StatusCode code = status.code();
-  if (code == StatusCode::kIOError || code == StatusCode::kUnavailable || code == StatusCode::kFailedPrecondition)
+  if (code == StatusCode::kIOError || code == StatusCode::kUnavailable || code == StatusCode::kFailedPrecondition ||
+      code == StatusCode::kResourceExhausted)
     return;
   if (++flush_failures_[table->id()] < kFlushAttempts) return;
   auto snapshot = table->snapshot();
@@ -391,8 +393,7 @@ Status Ingest::FlushTable(const std::shared_ptr<Table>& table) {
   auto snapshot = table->snapshot();
   if (snapshot->memtable->empty()) return Status::OK();
   const uint64_t upto = snapshot->memtable->back().lsn;
-  int64_t bytes = 0;
-  for (const auto& m : *snapshot->memtable) bytes += m.bytes;
+  const int64_t bytes = snapshot->memtable->bytes();
   // A batch asked for `committed` may still be waiting for its fsync; the
   // flush covers only what the log already has on disk, so that `committed`
   // never comes before `disk`.

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "arrow/buffer.h"
+#include "base/client_json.h"
 
 namespace hangar::store {
 
@@ -233,7 +234,7 @@ std::string TransformName(const PartitionField& field) {
 }
 
 Result<PartitionSpec> ParsePartitionSpec(std::string_view text, const arrow::Schema& schema) {
-  auto json = nlohmann::json::parse(text, nullptr, false);
+  auto json = ParseClientJson(text);
   if (json.is_discarded() || !json.is_object() || !json.contains("fields") || !json["fields"].is_array())
     return Status::Invalid("partition_spec must be {\"spec_id\": 0, \"fields\": [...]}");
   PartitionSpec spec;
@@ -368,8 +369,9 @@ namespace {
 
 class PartitionIdSource : public arrow::RecordBatchSource {
  public:
-  PartitionIdSource(std::unique_ptr<arrow::RecordBatchSource> inner, PartitionSpec spec, std::vector<std::string>* paths)
-      : inner_(std::move(inner)), spec_(std::move(spec)), paths_(paths) {
+  PartitionIdSource(std::unique_ptr<arrow::RecordBatchSource> inner, PartitionSpec spec, std::vector<std::string>* paths,
+                    int64_t max_partitions)
+      : inner_(std::move(inner)), spec_(std::move(spec)), paths_(paths), max_partitions_(max_partitions) {
     auto fields = inner_->schema()->fields();
     fields.push_back(arrow::field(kPartitionIdColumn, arrow::int32(), false));
     schema_ = std::make_shared<arrow::Schema>(std::move(fields), inner_->schema()->metadata());
@@ -384,6 +386,10 @@ class PartitionIdSource : public arrow::RecordBatchSource {
     auto* ids = reinterpret_cast<int32_t*>(data);
     for (int64_t i = 0; i < batch->num_rows; ++i) {
       auto [it, added] = numbers_.emplace(paths[static_cast<size_t>(i)], static_cast<int32_t>(paths_->size()));
+      if (added && static_cast<int64_t>(paths_->size()) >= max_partitions_)
+        return Status::ResourceExhausted("the write reaches more than " + std::to_string(max_partitions_) +
+                                         " partitions of the table, the limit of one put (the server's "
+                                         "--max-put-partitions); put fewer partitions at once");
       if (added) paths_->push_back(it->first);
       ids[i] = it->second;
     }
@@ -396,6 +402,7 @@ class PartitionIdSource : public arrow::RecordBatchSource {
   std::unique_ptr<arrow::RecordBatchSource> inner_;
   PartitionSpec spec_;
   std::vector<std::string>* paths_;
+  const int64_t max_partitions_;
   std::map<std::string, int32_t> numbers_;
   arrow::SchemaPtr schema_;
 };
@@ -403,8 +410,9 @@ class PartitionIdSource : public arrow::RecordBatchSource {
 }  // namespace
 
 std::unique_ptr<arrow::RecordBatchSource> WithPartitionIds(std::unique_ptr<arrow::RecordBatchSource> source,
-                                                           const PartitionSpec& spec, std::vector<std::string>* paths) {
-  return std::make_unique<PartitionIdSource>(std::move(source), spec, paths);
+                                                           const PartitionSpec& spec, std::vector<std::string>* paths,
+                                                           int64_t max_partitions) {
+  return std::make_unique<PartitionIdSource>(std::move(source), spec, paths, max_partitions);
 }
 
 }  // namespace hangar::store

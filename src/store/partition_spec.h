@@ -68,8 +68,12 @@ inline constexpr const char* kPartitionIdColumn = "__hangar_partition";
 
 // `source`'s batches with an int32 column appended, kPartitionIdColumn: a
 // number per distinct partition path, in the order they appear; `paths`
-// (which must outlive the source) gets each number's path.
+// (which must outlive the source) gets each number's path. A row of a
+// partition beyond the first `max_partitions` is RESOURCE_EXHAUSTED (a
+// partition is a folder and a file: a bucket count in the millions, or an
+// identity on a unique column, makes one per row).
 std::unique_ptr<arrow::RecordBatchSource> WithPartitionIds(std::unique_ptr<arrow::RecordBatchSource> source,
-                                                           const PartitionSpec& spec, std::vector<std::string>* paths);
+                                                           const PartitionSpec& spec, std::vector<std::string>* paths,
+                                                           int64_t max_partitions = INT64_MAX);
 
 }  // namespace hangar::store

@@ -149,6 +149,25 @@ Status Table::WriteManifest(const Manifest& next) {
   return next.Write(dir());
 }
 
+void MemRows::push_back(MemBatch batch) {
+  const size_t in_last = size_ % kChunk;
+  if (in_last == 0) {
+    chunks_.push_back(std::make_shared<Chunk>());
+  } else if (chunks_.back()->used != in_last) {
+    // Another copy appended to this chunk after ours was taken: ours forks.
+    auto copy = std::make_shared<Chunk>();
+    for (size_t i = 0; i < in_last; ++i) copy->items[i] = chunks_.back()->items[i];
+    copy->used = in_last;
+    chunks_.back() = std::move(copy);
+  }
+  rows_ += batch.batch ? batch.batch->num_rows : 0;
+  bytes_ += batch.bytes;
+  Chunk& last = *chunks_.back();
+  last.items[in_last] = std::move(batch);
+  last.used = in_last + 1;
+  ++size_;
+}
+
 SnapshotPtr Table::MakeSnapshot() {
   auto snap = std::make_shared<TableSnapshot>();
   snap->id = next_snapshot_id++;
@@ -160,7 +179,7 @@ SnapshotPtr Table::MakeSnapshot() {
   snap->memtable = memtable_;
   snap->flushed_lsn = manifest_.flushed_lsn;
   snap->rows = manifest_.rows();
-  for (const auto& m : *memtable_) snap->rows += m.batch->num_rows;
+  snap->rows += memtable_->rows();
   snap->bytes = manifest_.bytes();
   snap->primary_key = manifest_.primary_key;
   snap->partition_spec = manifest_.partition_spec;

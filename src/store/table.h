@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -50,7 +51,61 @@ struct MemBatch {
   int64_t bytes = 0;
   std::chrono::steady_clock::time_point at;  // when it arrived
 };
-using MemRows = std::vector<MemBatch>;
+
+// A memtable's batches in LSN order. Every append publishes a new snapshot
+// holding a copy of the list, so the list is made of fixed-size chunks that
+// copies share: a copy costs a pointer per kChunk batches, not a copy of
+// every batch (which, with a batch per message, made a stream of small
+// batches quadratic). Chunks are append-only: a copy sees its own prefix of
+// a shared chunk, and an append to a copy that is not the chunk's latest
+// (a fork) copies the chunk first.
+class MemRows {
+ public:
+  static constexpr size_t kChunk = 1024;
+
+  class Iterator {
+   public:
+    using iterator_category = std::forward_iterator_tag;
+    using value_type = MemBatch;
+    using difference_type = std::ptrdiff_t;
+    using pointer = const MemBatch*;
+    using reference = const MemBatch&;
+    Iterator(const MemRows* rows, size_t index) : rows_(rows), index_(index) {}
+    reference operator*() const { return (*rows_)[index_]; }
+    pointer operator->() const { return &(*rows_)[index_]; }
+    Iterator& operator++() {
+      ++index_;
+      return *this;
+    }
+    bool operator==(const Iterator& other) const { return index_ == other.index_; }
+
+   private:
+    const MemRows* rows_;
+    size_t index_;
+  };
+
+  void push_back(MemBatch batch);
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  const MemBatch& operator[](size_t i) const { return chunks_[i / kChunk]->items[i % kChunk]; }
+  const MemBatch& front() const { return (*this)[0]; }
+  const MemBatch& back() const { return (*this)[size_ - 1]; }
+  Iterator begin() const { return Iterator(this, 0); }
+  Iterator end() const { return Iterator(this, size_); }
+  // Sums over every batch, kept as they are appended.
+  int64_t rows() const { return rows_; }
+  int64_t bytes() const { return bytes_; }
+
+ private:
+  struct Chunk {
+    MemBatch items[kChunk];
+    size_t used = 0;  // slots written; only the latest holder appends (under the table's lock)
+  };
+  std::vector<std::shared_ptr<Chunk>> chunks_;
+  size_t size_ = 0;
+  int64_t rows_ = 0;
+  int64_t bytes_ = 0;
+};
 
 struct TableSnapshot {
   uint64_t id = 0;  // unique to this snapshot object, process-wide

@@ -301,6 +301,7 @@ Result<arrow::RecordBatchPtr> KeepRows(const arrow::RecordBatchPtr& batch, const
 // the server's log), or values Parquet cannot take (the client's business).
 Status WriteError(const Status& duckdb_error) {
   const std::string& message = duckdb_error.message();
+  if (duckdb_error.code() == StatusCode::kResourceExhausted) return duckdb_error;  // DuckDB's memory or spill limit
   if (message.find("No space left on device") != std::string::npos) return IoError("writing Parquet", "", ENOSPC);
   if (message.starts_with("IO Error")) return Status::IOError("writing Parquet: " + message);
   return Status::Invalid("the data cannot be stored as Parquet: " + message);
@@ -325,7 +326,8 @@ struct TableStore::Staging {
 };
 
 Status TableStore::WriteStaged(arrow::RecordBatchSource* source, Staging* staging, int64_t* rows_out,
-                               int64_t* bytes_out, const std::vector<std::string>& key, const PartitionSpec& spec) {
+                               int64_t* bytes_out, const std::vector<std::string>& key, const PartitionSpec& spec,
+                               int64_t max_partitions) {
   // DuckDB writes the stream as Parquet while it arrives, one file per
   // portion of about target_file_bytes (one COPY each: DuckDB's own file
   // rotation does not keep the rows in order) — per partition, in a
@@ -333,9 +335,12 @@ Status TableStore::WriteStaged(arrow::RecordBatchSource* source, Staging* stagin
   // DuckDB partitions the output by).
   HANGAR_RETURN_NOT_OK(staging->Prepare(staging_dir()));
   HANGAR_ASSIGN_OR_RETURN(auto conn, duckdb::Connection::Open(db_));
-  std::unique_ptr<arrow::RecordBatchSource> table_form = std::make_unique<Borrowed>(source);
+  // DuckDB pays per Arrow batch of a COPY, whatever its size: many small
+  // batches (a stream of one-row puts, a memtable of them) go in together.
+  arrow::CoalescingSource coalesced(source);
+  std::unique_ptr<arrow::RecordBatchSource> table_form = std::make_unique<Borrowed>(&coalesced);
   std::vector<std::string> partitions;  // by number
-  if (!spec.empty()) table_form = WithPartitionIds(std::move(table_form), spec, &partitions);
+  if (!spec.empty()) table_form = WithPartitionIds(std::move(table_form), spec, &partitions, max_partitions);
   HANGAR_ASSIGN_OR_RETURN(auto storage_form, StorageSource(std::move(table_form)));
   Portion portion(storage_form.get(), options_.target_file_bytes, key);
   const std::string rank = RankColumn(*storage_form->schema());
@@ -526,7 +531,8 @@ Result<PutResult> TableStore::Put(const QualifiedName& name, PutMode mode, arrow
 
   TableStore::Staging staging;
   PutResult result;
-  HANGAR_RETURN_NOT_OK(WriteStaged(&as_table, &staging, &result.rows, &result.bytes, key, spec));
+  HANGAR_RETURN_NOT_OK(
+      WriteStaged(&as_table, &staging, &result.rows, &result.bytes, key, spec, options_.max_put_partitions));
 
   CrashPoint("put-staged");
 

@@ -34,6 +34,8 @@ struct StoreOptions {
   int64_t target_file_bytes = 256 << 20;
   int64_t file_group_bytes = 256 << 20;
   int64_t row_group_rows = 122880;
+  // The most partitions of a partitioned table one put may write into.
+  int64_t max_put_partitions = 10000;
   // Background compaction (compactor.h): a run of at least compact_min_files
   // consecutive files each under compact_small_bytes is rewritten as one.
   int64_t compact_small_bytes = 32 << 20;
@@ -172,8 +174,11 @@ class TableStore {
   struct Staging;
   // Streams `source` into Parquet files in a new staging folder; with a
   // `key`, each file keeps the last row per key of its part of the source.
+  // At most `max_partitions` partitions (a put's limit; a flush has none:
+  // its rows were taken already).
   Status WriteStaged(arrow::RecordBatchSource* source, Staging* staging, int64_t* rows, int64_t* bytes,
-                     const std::vector<std::string>& key = {}, const PartitionSpec& spec = {});
+                     const std::vector<std::string>& key = {}, const PartitionSpec& spec = {},
+                     int64_t max_partitions = INT64_MAX);
   // The files a partitioned COPY wrote into `out`, with their partitions.
   Result<std::vector<StagedFile>> StagedPartitions(const fs::path& out, const std::vector<std::string>& partitions) const;
   // Stages `rows` (a snapshot's memtable rows) as Parquet.

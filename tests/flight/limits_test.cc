@@ -1,6 +1,7 @@
 // The limits that protect a server from its clients, on a real server on
 // loopback: streams at once (in all and per user), the memory one call may
-// gather, the request timeout. Each refusal is RESOURCE_EXHAUSTED naming the
+// gather (counted decoded), rows and batches per put, the size of a
+// request, the request timeout. Each refusal is RESOURCE_EXHAUSTED naming the
 // limit, and is counted in hangar_rpc_limited_total.
 #include <gtest/gtest.h>
 
@@ -133,6 +134,66 @@ TEST_F(LimitsTest, ACallGatheringMoreThanItsBudgetIsRefusedAndStoresNothing) {
   EXPECT_TRUE(small->Close().ok());
   std::lock_guard lock(service_->mu);
   EXPECT_EQ(service_->stored["gather.small"].size(), 1u);
+}
+
+TEST_F(LimitsTest, SmallBatchesCountAgainstTheBudgetAtWhatTheyCostDecoded) {
+  ServerLimits limits;
+  limits.call_memory_bytes = 1 << 20;
+  Start(limits);
+  auto client = Connect();
+  // 2,000 one-row batches: about 40 KB of values, over a megabyte of the
+  // objects holding them, which is what the server holds.
+  auto writer = client->DoPut(FlightDescriptor::Path({"gather", "small"}), IntsSchema()).value();
+  for (int b = 0; b < 2000; ++b) (void)writer->WriteRecordBatch(*IntsBatch(b, 1));
+  Status st = writer->Close();
+  EXPECT_EQ(st.code(), StatusCode::kResourceExhausted) << st.ToString();
+  EXPECT_NE(st.message().find("--call-memory-mib"), std::string::npos) << st.message();
+}
+
+TEST_F(LimitsTest, APutBeyondItsRowsOrBatchesIsRefusedAndStoresNothing) {
+  ServerLimits limits;
+  limits.max_put_rows = 1000;
+  limits.max_put_batches = 10;
+  Start(limits);
+  auto client = Connect();
+  auto rows = client->DoPut(FlightDescriptor::Path({"many", "rows"}), IntsSchema()).value();
+  for (int b = 0; b < 3; ++b) (void)rows->WriteRecordBatch(*IntsBatch(b * 400, 400));
+  Status st = rows->Close();
+  EXPECT_EQ(st.code(), StatusCode::kResourceExhausted) << st.ToString();
+  EXPECT_NE(st.message().find("--max-put-rows"), std::string::npos) << st.message();
+  auto batches = client->DoPut(FlightDescriptor::Path({"many", "batches"}), IntsSchema()).value();
+  for (int b = 0; b < 11; ++b) (void)batches->WriteRecordBatch(*IntsBatch(b, 1));
+  st = batches->Close();
+  EXPECT_EQ(st.code(), StatusCode::kResourceExhausted) << st.ToString();
+  EXPECT_NE(st.message().find("--max-put-batches"), std::string::npos) << st.message();
+  {
+    std::lock_guard lock(service_->mu);
+    EXPECT_EQ(service_->stored.count("many.rows"), 0u);
+    EXPECT_EQ(service_->stored.count("many.batches"), 0u);
+  }
+  // At the limits, a put is a put.
+  auto fits = client->DoPut(FlightDescriptor::Path({"many", "fits"}), IntsSchema()).value();
+  for (int b = 0; b < 10; ++b) ASSERT_TRUE(fits->WriteRecordBatch(*IntsBatch(b * 100, 100)).ok());
+  EXPECT_TRUE(fits->Close().ok());
+}
+
+TEST_F(LimitsTest, ARequestLargerThanTheLimitIsRefusedBeforeItIsParsed) {
+  ServerLimits limits;
+  limits.max_request_bytes = 1 << 10;
+  Start(limits);
+  auto client = Connect();
+  Status st = client->DoAction(Action{"echo", std::string(2000, 'x')}).status();
+  EXPECT_EQ(st.code(), StatusCode::kResourceExhausted) << st.ToString();
+  EXPECT_NE(st.message().find("--max-request-kib"), std::string::npos) << st.message();
+  st = client->GetFlightInfo(FlightDescriptor::Command(std::string(2000, 'x'))).status();
+  EXPECT_EQ(st.code(), StatusCode::kResourceExhausted) << st.ToString();
+  auto reader = client->DoGet(Ticket{std::string(2000, 'x')});
+  st = reader.ok() ? (*reader)->ReadAll().status() : reader.status();
+  EXPECT_EQ(st.code(), StatusCode::kResourceExhausted) << st.ToString();
+  auto put = client->DoPut(FlightDescriptor::Path({std::string(2000, 'x')}), IntsSchema()).value();
+  st = put->Close();
+  EXPECT_EQ(st.code(), StatusCode::kResourceExhausted) << st.ToString();
+  EXPECT_TRUE(client->DoAction(Action{"echo", "x"}).ok());
 }
 
 TEST_F(LimitsTest, AStreamStillMovingDataAfterTheRequestTimeoutEnds) {

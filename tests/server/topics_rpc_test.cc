@@ -254,5 +254,24 @@ TEST(TopicsRpc, AServerWithoutKafkaSaysSo) {
   EXPECT_EQ(status.code(), StatusCode::kFailedPrecondition);
 }
 
+TEST(TopicsRpc, BatchesLargerThanTheServerMayGatherAreRefused) {
+  // A batch is gathered in the server's memory before it is sent: asking
+  // for a whole partition at once is refused from the ticket, before Kafka
+  // is even asked (this server has none).
+  testing::TempDataDir dir;
+  testing::ServerProcess server(dir.str());
+  ASSERT_TRUE(server.started());
+  auto client = server.Connect();
+  for (const std::string option : {R"("batch_rows": 1000000000000)", R"("batch_bytes": 1000000000000)"}) {
+    auto reader = client->DoGet(flight::Ticket{R"({"topic": "orders", "partition": 0, )" + option + "}"});
+    Status status = reader.ok() ? (*reader)->ReadAll().status() : reader.status();
+    EXPECT_EQ(status.code(), StatusCode::kInvalidArgument) << status.ToString();
+    EXPECT_NE(status.message().find("must be at most"), std::string::npos) << status.ToString();
+  }
+  auto reader = client->DoGet(flight::Ticket{R"({"topic": "orders", "partition": 0, "batch_rows": 1048576})"});
+  Status status = reader.ok() ? (*reader)->ReadAll().status() : reader.status();
+  EXPECT_EQ(status.code(), StatusCode::kFailedPrecondition) << "within the limits, the ticket is taken: " << status.ToString();
+}
+
 }  // namespace
 }  // namespace hangar

@@ -206,5 +206,28 @@ TEST(PartitionedTable, FilesPerPartitionAndReadsOfChosenPartitionsAcrossFilesAnd
   EXPECT_EQ(Ids(store->Scan(snapshot).value().get()).size(), 36u);
 }
 
+TEST(PartitionedTable, APutReachingMorePartitionsThanItsLimitIsRefusedAndLeavesNothing) {
+  // A bucket count in the millions puts nearly every row in a partition of
+  // its own: a folder and a file each.
+  TempDir dir;
+  StoreOptions options;
+  options.max_put_partitions = 100;
+  std::shared_ptr<TableStore> store(OpenStore(dir.path(), options));
+  auto spec = ParsePartitionSpec(R"({"fields": [{"source_name": "id", "transform": "bucket[2000000000]"}]})",
+                                 *EventSchema()).value();
+  ASSERT_TRUE(store->CreateTable(kEvents, EventSchema(), {}, spec).ok());
+  arrow::VectorSource many(EventSchema(), {Events(0, 1000)});
+  auto refused = store->Put(kEvents, PutMode::kAppend, &many);
+  EXPECT_EQ(refused.status().code(), StatusCode::kResourceExhausted) << refused.status().ToString();
+  EXPECT_NE(refused.status().message().find("--max-put-partitions"), std::string::npos) << refused.status().message();
+  EXPECT_TRUE(store->Snapshot(kEvents).value()->files.empty());
+  std::error_code ec;
+  EXPECT_TRUE(fs::is_empty(dir.path() / "staging", ec)) << "the refused put left staged files";
+  // Within the limit it is a put like any other.
+  arrow::VectorSource few(EventSchema(), {Events(0, 50)});
+  ASSERT_TRUE(store->Put(kEvents, PutMode::kAppend, &few).ok());
+  EXPECT_EQ(store->Snapshot(kEvents).value()->files.size(), 50u);
+}
+
 }  // namespace
 }  // namespace hangar::store

@@ -1,5 +1,6 @@
 #include "arrow/ipc/decoder.h"
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -49,6 +50,30 @@ class ArrayLoader {
         default: return Status::Invalid("unknown IPC body compression codec");
       }
     }
+    // What the body can back: its bytes, or, compressed, what its buffers
+    // claim to decompress to (each length prefix is checked again, with the
+    // data, when the buffer is loaded). Their sum is bounded like a message:
+    // a few bytes of zstd may claim a gigabyte each.
+    backing_bytes_ = body_->size();
+    if (codec_ != Compression::kNone) {
+      int64_t total = 0;
+      for (int64_t i = 0; i < num_buffers_; ++i) {
+        const fb::Buffer b = LoadStruct(rb_->buffers(), static_cast<size_t>(i));
+        int64_t claimed = b.length();
+        if (b.offset() >= 0 && b.length() >= 8 && b.offset() <= body_->size() - 8) {
+          int64_t prefix = 0;
+          std::memcpy(&prefix, body_->data() + b.offset(), 8);
+          if (prefix >= 0) claimed = prefix;
+        }
+        // One buffer claiming too much alone is refused when it is loaded, by name.
+        if (claimed < 0 || claimed > options_.max_message_size) claimed = 0;
+        total += claimed;
+        if (total > options_.max_message_size)
+          return Status::Invalid("the compressed buffers of a record batch claim more than the " +
+                                 std::to_string(options_.max_message_size) + " bytes a message may hold");
+      }
+      backing_bytes_ = std::max(backing_bytes_, total);
+    }
     return Status::OK();
   }
 
@@ -70,6 +95,13 @@ class ArrayLoader {
     if (length < 0 || null_count < 0 || null_count > length)
       return Status::Invalid("field node has invalid length " + std::to_string(length) + " / null count " +
                              std::to_string(null_count));
+    // See ReadOptions::max_batch_rows: beyond it, an array's elements must
+    // be paid for with at least a bit of body each.
+    if (length > options_.max_batch_rows && length / 8 > backing_bytes_)
+      return Status::ResourceExhausted("an array claims " + std::to_string(length) + " elements in a message body of " +
+                                       std::to_string(backing_bytes_) + " bytes, more than the limit of " +
+                                       std::to_string(options_.max_batch_rows) + " rows per batch" +
+                                       options_.max_batch_rows_origin);
 
     auto array = std::make_shared<Array>();
     array->type = type;
@@ -171,6 +203,7 @@ class ArrayLoader {
   Compression codec_ = Compression::kNone;
   int64_t num_nodes_ = 0;
   int64_t num_buffers_ = 0;
+  int64_t backing_bytes_ = 0;
   int64_t node_index_ = 0;
   int64_t buffer_index_ = 0;
   int64_t variadic_index_ = 0;
@@ -231,7 +264,23 @@ Result<StreamDecoder::Decoded> StreamDecoder::ConsumeDictionary(const Message& m
     auto it = dictionaries_.find(id);
     if (it == dictionaries_.end())
       return Status::Invalid("dictionary delta for id " + std::to_string(id) + " before any dictionary");
+    // Checked before the copy a delta costs.
+    const int64_t grown = TotalBufferSize(*it->second) + TotalBufferSize(*values);
+    if (grown > options_.max_dictionary_bytes)
+      return Status::ResourceExhausted("dictionary " + std::to_string(id) + " would grow to " + std::to_string(grown) +
+                                       " bytes through deltas, more than the limit of " +
+                                       std::to_string(options_.max_dictionary_bytes) + " bytes" +
+                                       options_.max_dictionary_bytes_origin);
+    if (it->second->length + values->length > options_.max_batch_rows)
+      return Status::ResourceExhausted("dictionary " + std::to_string(id) + " would grow to more than " +
+                                       std::to_string(options_.max_batch_rows) + " values through deltas" +
+                                       options_.max_batch_rows_origin);
     HANGAR_ASSIGN_OR_RETURN(values, Concatenate({it->second, values}));
+  } else if (TotalBufferSize(*values) > options_.max_dictionary_bytes) {
+    return Status::ResourceExhausted("dictionary " + std::to_string(id) + " holds " +
+                                     std::to_string(TotalBufferSize(*values)) + " bytes, more than the limit of " +
+                                     std::to_string(options_.max_dictionary_bytes) + " bytes" +
+                                     options_.max_dictionary_bytes_origin);
   }
   dictionaries_[id] = std::move(values);
   Decoded decoded{Kind::kDictionary, nullptr};
@@ -244,6 +293,10 @@ Result<RecordBatchPtr> StreamDecoder::ConsumeRecordBatch(const Message& message)
   const fb::RecordBatch* rb = message.header()->header_as_RecordBatch();
   if (rb == nullptr) return Status::Invalid("record batch message without metadata");
   if (rb->length() < 0) return Status::Invalid("record batch has negative length " + std::to_string(rb->length()));
+  if (rb->length() > options_.max_batch_rows)
+    return Status::ResourceExhausted("a record batch of " + std::to_string(rb->length()) +
+                                     " rows is more than the limit of " + std::to_string(options_.max_batch_rows) +
+                                     " rows per batch" + options_.max_batch_rows_origin);
   ArrayLoader loader(rb, message, options_, dictionary_fields_, dictionaries_);
   HANGAR_RETURN_NOT_OK(loader.Init());
   std::vector<ArrayPtr> columns;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 namespace hangar::arrow::ipc {
 
@@ -33,6 +34,24 @@ struct ReadOptions {
   int64_t max_message_size = int64_t{1} << 31;
   // Deepest type nesting accepted.
   int max_recursion_depth = 64;
+  // Most rows one record batch may have. An array's length is backed by its
+  // buffers for most types, but not for the null type, nor for structs,
+  // fixed-size lists and run-end encoded arrays (whose own buffers may be
+  // absent): a message of a few hundred bytes could claim billions of rows,
+  // and every consumer that walks them (DuckDB, Parquet) would pay. So a
+  // batch above this is refused from its metadata, before anything is
+  // loaded; and so is any array of it (a list's child included) claiming
+  // more elements than this, unless the message body is large enough to
+  // hold one bit for each (which buffer-backed children always are).
+  int64_t max_batch_rows = INT64_MAX;
+  // Largest a dictionary may grow through deltas, in bytes of its buffers.
+  // Each delta copies the dictionary so far, and every batch using it keeps
+  // its version alive.
+  int64_t max_dictionary_bytes = INT64_MAX;
+  // Appended to the refusals of the two limits above, saying where they are
+  // set (a server names its flags: " (the server's --max-batch-rows)").
+  std::string max_batch_rows_origin;
+  std::string max_dictionary_bytes_origin;
 };
 
 }  // namespace hangar::arrow::ipc
