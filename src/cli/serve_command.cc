@@ -1,5 +1,6 @@
 // `hangar serve`: the Flight server.
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -156,6 +157,14 @@ Result<flight::ServerOptions> FlightOptions(const Flags& flags, const std::strin
   options.limits.max_streams = *streams;
   HANGAR_ASSIGN_OR_RETURN(auto per_user, IntegerSetting(flags, "max-streams-per-user", 1));
   options.limits.max_streams_per_user = *per_user;
+  HANGAR_ASSIGN_OR_RETURN(auto connections, IntegerSetting(flags, "max-connections", 1));
+  options.limits.max_connections = *connections;
+  HANGAR_ASSIGN_OR_RETURN(auto connections_per_peer, IntegerSetting(flags, "max-connections-per-peer", 1));
+  options.limits.max_connections_per_peer = *connections_per_peer;
+  HANGAR_ASSIGN_OR_RETURN(auto handshake, SecondsSetting(flags, "handshake-timeout", false));
+  options.limits.handshake_timeout = *handshake;
+  HANGAR_ASSIGN_OR_RETURN(options.limits.connection_idle_timeout,
+                          SecondsSetting(flags, "connection-idle-timeout", true));
   HANGAR_ASSIGN_OR_RETURN(auto call_mib, IntegerSetting(flags, "call-memory-mib", 1, int64_t{1} << 24));
   options.limits.call_memory_bytes = *call_mib << 20;
   HANGAR_ASSIGN_OR_RETURN(auto timeout, SecondsSetting(flags, "request-timeout", true));
@@ -164,6 +173,20 @@ Result<flight::ServerOptions> FlightOptions(const Flags& flags, const std::strin
   if (access != "on" && access != "off") return Status::Invalid("--access-log is on or off, not '" + access + "'");
   options.access_log = access == "on";
   return options;
+}
+
+// Connections, tables, the log and DuckDB all take file descriptors, and the
+// soft limit is often a small part of what the hard limit allows (1024 of
+// 524288 on many systems): take all of it. The Flight listener then bounds
+// connections below it (flight/listener.h).
+void RaiseDescriptorLimit() {
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) != 0 || files.rlim_cur >= files.rlim_max) return;
+  const rlim_t before = files.rlim_cur;
+  files.rlim_cur = files.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &files) != 0) return;
+  log::Debug("raised the file descriptor limit to the hard limit",
+             {{"from", static_cast<int64_t>(before)}, {"to", static_cast<int64_t>(files.rlim_cur)}});
 }
 
 // Serves /metrics unless turned off. The default address may be taken (by
@@ -298,6 +321,7 @@ int RunServe(const Args& args) {
   auto log_level = log::ParseLevel(*flags.Get("log-level"));
   if (!log_level.ok()) return Fail(log_level.status().message());
   log::Configure(*log_format, *log_level);
+  RaiseDescriptorLimit();
 
   const std::string data_dir = *flags.Get("data-dir");
   std::error_code ec;

@@ -34,6 +34,17 @@ const std::vector<Setting>& ServeSettings() {
        "Streams (DoGet, DoPut, DoExchange) served at once; one more is refused with RESOURCE_EXHAUSTED.", "Limits"},
       {"max-streams-per-user", "N", "256", "Streams one user may hold open at once (with authentication on).",
        "Limits"},
+      {"max-connections", "N", "4096",
+       "TCP connections open at once; more are reset on arrival. Lowered at start to leave a quarter of the file "
+       "descriptors (whose limit the server raises to the hard limit) to files.",
+       "Limits"},
+      {"max-connections-per-peer", "N", "256",
+       "TCP connections one client address may have open at once; more are reset on arrival.", "Limits"},
+      {"handshake-timeout", "SECONDS", "10", "A new connection must finish TLS and start HTTP/2 within this.",
+       "Limits"},
+      {"connection-idle-timeout", "SECONDS", "600",
+       "A connection without a call for this long is closed (clients reconnect when they next call); 0: never.",
+       "Limits"},
       {"call-memory-mib", "N", "2048",
        "Memory one call may gather before it commits (a SQL bulk insert's batches), in MiB; more is "
        "RESOURCE_EXHAUSTED.",

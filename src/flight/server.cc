@@ -2,16 +2,20 @@
 
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/server_builder.h>
 #include <grpcpp/impl/codegen/proto_utils.h>
 #include <grpcpp/impl/codegen/method_handler.h>
 #include <grpcpp/impl/codegen/rpc_service_method.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "base/log.h"
+#include "flight/listener.h"
 #include "flight/protocol.h"
 #include "flight/rpc_metrics.h"
 #include "flight/server_auth.h"
@@ -586,6 +590,8 @@ class FlightServer::Impl {
  public:
   ServerOptions options;
   std::unique_ptr<FlightGrpcService> service;
+  std::unique_ptr<ConnectionListener> listener;
+  std::unique_ptr<grpc::experimental::ExternalConnectionAcceptor> acceptor;
   std::unique_ptr<grpc::Server> server;
   std::string host;
   int port = 0;
@@ -599,6 +605,11 @@ Result<std::string> ReadTextFile(const std::string& path, std::string_view what)
   std::ostringstream out;
   out << in.rdbuf();
   return out.str();
+}
+
+// A duration as gRPC's int channel arguments take it.
+int ClampToInt(std::chrono::milliseconds duration) {
+  return static_cast<int>(std::clamp<int64_t>(duration.count(), 1, std::numeric_limits<int>::max()));
 }
 
 // "host:port" or "[v6]:port" into host and port.
@@ -657,18 +668,32 @@ Result<std::unique_ptr<FlightServer>> FlightServer::Start(ServerOptions options,
   }
   impl->service = std::make_unique<FlightGrpcService>(std::move(service), std::move(auth), opts);
 
+  // The server accepts connections itself (listener.h) and hands them to gRPC.
+  const ServerLimits& limits = opts.limits;
+  HANGAR_ASSIGN_OR_RETURN(impl->listener,
+                          ConnectionListener::Listen(impl->host, host_port.second,
+                                                     {limits.max_connections, limits.max_connections_per_peer}));
+  impl->port = impl->listener->port();
   grpc::EnableDefaultHealthCheckService(true);  // a process-wide switch, read by BuildAndStart
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(opts.listen, credentials, &impl->port);
+  impl->acceptor = builder.experimental().AddExternalConnectionAcceptor(
+      grpc::ServerBuilder::experimental_type::ExternalConnectionType::FROM_FD, credentials);
   builder.RegisterService(impl->service.get());
   builder.SetMaxReceiveMessageSize(opts.max_message_size);
   builder.SetMaxSendMessageSize(opts.max_message_size);
-  // gRPC sets SO_REUSEPORT by default, and a second process could then bind
-  // the same port and take half of the connections.
-  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  // A connection that never completes TLS or never sends HTTP/2's settings
+  // (a bare socket) is closed after this; gRPC's default is 120 s.
+  builder.AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS, ClampToInt(limits.handshake_timeout));
+  if (limits.connection_idle_timeout)
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS, ClampToInt(*limits.connection_idle_timeout));
   impl->server = builder.BuildAndStart();
-  if (impl->server == nullptr || impl->port == 0)
-    return Status::Unavailable("could not listen on " + opts.listen + " (address in use or not available)");
+  if (impl->server == nullptr) return Status::Unavailable("could not start the gRPC server on " + opts.listen);
+  impl->listener->Start([acceptor = impl->acceptor.get()](int listen_fd, int fd) {
+    grpc::experimental::ExternalConnectionAcceptor::NewConnectionParameters connection;
+    connection.listener_fd = listen_fd;
+    connection.fd = fd;
+    acceptor->HandleNewConnection(&connection);  // gRPC owns the socket now (and closes it if it stopped)
+  });
   std::unique_ptr<FlightServer> server(new FlightServer(std::move(impl)));
   server->SetServing(true);
   return server;
@@ -687,6 +712,7 @@ Location FlightServer::location() const {
 }
 
 void FlightServer::Shutdown(std::chrono::milliseconds grace) {
+  if (impl_->listener != nullptr) impl_->listener->Stop();  // no new connections
   if (impl_->server == nullptr) return;
   impl_->server->Shutdown(std::chrono::system_clock::now() + grace);
 }

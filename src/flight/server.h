@@ -107,7 +107,8 @@ struct AuthOptions {
 };
 
 // Limits that protect the server from its clients; exceeding one is
-// RESOURCE_EXHAUSTED with a message naming the limit.
+// RESOURCE_EXHAUSTED (or, for a connection, a reset and a log line) with a
+// message naming the limit.
 struct ServerLimits {
   int64_t max_streams = 1024;          // DoGet, DoPut and DoExchange calls served at once
   int64_t max_streams_per_user = 256;  // ... by one authenticated user
@@ -116,6 +117,15 @@ struct ServerLimits {
   int64_t call_memory_bytes = int64_t{2} << 30;
   // The longest a call may run; checked as its stream moves data.
   std::optional<std::chrono::milliseconds> request_timeout;
+  // TCP connections open at once, in all and from one client address
+  // (listener.h; the total is lowered to fit the file descriptors).
+  int64_t max_connections = 4096;
+  int64_t max_connections_per_peer = 256;
+  // A new connection must finish TLS and send HTTP/2's settings within this.
+  std::chrono::milliseconds handshake_timeout{10000};
+  // A connection with no call for this long is closed (gRPC's GOAWAY:
+  // clients reconnect when they next call); none: never.
+  std::optional<std::chrono::milliseconds> connection_idle_timeout = std::chrono::milliseconds(600000);
 };
 
 struct ServerOptions {

@@ -1,0 +1,142 @@
+// What one client, without credentials, can no longer do to `hangar serve`:
+// flood the port with bare sockets until the server runs out of file
+// descriptors (the listener used to stop accepting for good). The attack
+// fails with log lines naming the limits, and other clients go on being
+// served.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "flight/peer_relay.h"
+#include "server_process.h"
+
+namespace hangar {
+namespace {
+
+using testing::ServerProcess;
+using testing::TempDataDir;
+
+// Bare TCP connections to 127.0.0.1:`port` from `address`, which never send a byte.
+class IdleSockets {
+ public:
+  IdleSockets(int port, const std::string& address, int count) {
+    for (int i = 0; i < count; ++i) {
+      const int fd = testing::ConnectFrom(address, port, /*nonblocking=*/true);
+      if (fd >= 0) fds_.push_back(fd);
+    }
+  }
+  ~IdleSockets() { Close(); }
+  void Close() {
+    for (int fd : fds_) close(fd);
+    fds_.clear();
+  }
+  size_t size() const { return fds_.size(); }
+
+ private:
+  std::vector<int> fds_;
+};
+
+// The status of one call from a fresh client (a fresh connection, no backoff
+// inherited from refused ones).
+Status OneCall(int port) {
+  auto client = flight::FlightClient::Connect(flight::Location::ForGrpcTcp("127.0.0.1", port));
+  if (!client.ok()) return client.status();
+  flight::CallOptions options;
+  options.timeout = std::chrono::seconds(3);
+  return (*client)->ListActions(options).status();
+}
+
+// Polls until a fresh client is served; its last status.
+Status ServedWithin(int port, std::chrono::seconds bound) {
+  const auto until = std::chrono::steady_clock::now() + bound;
+  Status last;
+  do {
+    last = OneCall(port);
+    if (last.ok()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  } while (std::chrono::steady_clock::now() < until);
+  return last;
+}
+
+std::string HealthWithin(int port, std::chrono::seconds bound) {
+  const auto until = std::chrono::steady_clock::now() + bound;
+  std::string health;
+  do {
+    health = testing::HealthOf(port);
+    if (health == "SERVING") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  } while (std::chrono::steady_clock::now() < until);
+  return health;
+}
+
+bool LogSays(const ServerProcess& server, const std::string& text) {
+  for (int i = 0; i < 100; ++i) {
+    if (server.log().find(text) != std::string::npos) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+TEST(ClientLimits, MoreIdleSocketsThanDescriptorsNeverStopTheListener) {
+  if (access("/usr/bin/prlimit", X_OK) != 0) GTEST_SKIP() << "needs prlimit (util-linux)";
+  TempDataDir dir;
+  // 256 descriptors in all for the server: far fewer than the sockets below.
+  const std::vector<std::string> launcher = {"prlimit", "--nofile=256:256", "--"};
+  const std::vector<std::string> flags = {"--metrics-listen", "off", "--max-connections-per-peer", "32",
+                                          "--handshake-timeout", "2"};
+  auto server = std::make_unique<ServerProcess>(dir.str(), std::map<std::string, std::string>{}, flags, launcher);
+  ASSERT_TRUE(server->started()) << server->startup_log();
+  // It fits connections to its descriptors, and says so.
+  EXPECT_NE(server->startup_log().find("fewer connections than --max-connections"), std::string::npos)
+      << server->startup_log();
+  ASSERT_TRUE(OneCall(server->port()).ok());
+
+  // One address: at most 32 of its sockets are taken, the rest are reset,
+  // and another client is served while all of them are open.
+  {
+    IdleSockets flood(server->port(), "127.0.0.2", 100);
+    ASSERT_EQ(flood.size(), 100u);
+    Status served = ServedWithin(server->port(), std::chrono::seconds(10));
+    EXPECT_TRUE(served.ok()) << served.ToString();
+    EXPECT_TRUE(LogSays(*server, "refusing connections from 127.0.0.2")) << server->log();
+    EXPECT_TRUE(LogSays(*server, "--max-connections-per-peer")) << server->log();
+  }
+
+  // Many addresses, more sockets than the server has descriptors: the total
+  // bound resets what does not fit, the handshake timeout frees what was
+  // taken, and a client is served while the flood is still open.
+  {
+    std::vector<std::unique_ptr<IdleSockets>> flood;
+    for (int host = 3; host <= 22; ++host)
+      flood.push_back(std::make_unique<IdleSockets>(server->port(), "127.0.0." + std::to_string(host), 32));
+    Status served = ServedWithin(server->port(), std::chrono::seconds(15));
+    EXPECT_TRUE(served.ok()) << served.ToString();
+    EXPECT_EQ(HealthWithin(server->port(), std::chrono::seconds(10)), "SERVING");
+    EXPECT_TRUE(LogSays(*server, "the server's limit (--max-connections)")) << server->log();
+  }
+  // Once they are gone, at once.
+  Status after = ServedWithin(server->port(), std::chrono::seconds(10));
+  EXPECT_TRUE(after.ok()) << after.ToString();
+  EXPECT_EQ(HealthWithin(server->port(), std::chrono::seconds(10)), "SERVING");
+
+  // And a second wave, opened and closed at once, leaves nothing behind.
+  {
+    std::vector<std::unique_ptr<IdleSockets>> flood;
+    for (int host = 30; host <= 50; ++host)
+      flood.push_back(std::make_unique<IdleSockets>(server->port(), "127.0.0." + std::to_string(host), 32));
+  }
+  after = ServedWithin(server->port(), std::chrono::seconds(10));
+  EXPECT_TRUE(after.ok()) << after.ToString();
+
+  // A restart works: the server stops cleanly and a new one serves.
+  EXPECT_EQ(server->Kill(SIGTERM), 0) << server->log();
+  server = std::make_unique<ServerProcess>(dir.str(), std::map<std::string, std::string>{}, flags, launcher);
+  ASSERT_TRUE(server->started()) << server->startup_log();
+  Status restarted = ServedWithin(server->port(), std::chrono::seconds(10));
+  EXPECT_TRUE(restarted.ok()) << restarted.ToString();
+}
+
+}  // namespace
+}  // namespace hangar
