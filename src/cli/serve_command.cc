@@ -157,6 +157,9 @@ Result<flight::ServerOptions> FlightOptions(const Flags& flags, const std::strin
   options.limits.max_streams = *streams;
   HANGAR_ASSIGN_OR_RETURN(auto per_user, IntegerSetting(flags, "max-streams-per-user", 1));
   options.limits.max_streams_per_user = *per_user;
+  HANGAR_ASSIGN_OR_RETURN(auto per_peer, IntegerSetting(flags, "max-streams-per-peer", 1));
+  options.limits.max_streams_per_peer = *per_peer;
+  HANGAR_ASSIGN_OR_RETURN(options.limits.idle_stream_timeout, SecondsSetting(flags, "idle-stream-timeout", true));
   HANGAR_ASSIGN_OR_RETURN(auto connections, IntegerSetting(flags, "max-connections", 1));
   options.limits.max_connections = *connections;
   HANGAR_ASSIGN_OR_RETURN(auto connections_per_peer, IntegerSetting(flags, "max-connections-per-peer", 1));

@@ -31,8 +31,19 @@ const std::vector<Setting>& ServeSettings() {
       {"query-timeout", "SECONDS", "", "Interrupt SQL statements running longer (default: no limit).", "SQL"},
       // --- limits
       {"max-streams", "N", "1024",
-       "Streams (DoGet, DoPut, DoExchange) served at once; one more is refused with RESOURCE_EXHAUSTED.", "Limits"},
+       "Streams (DoGet, DoPut, DoExchange, and a Flight Handshake while it lasts) served at once; one more is "
+       "refused with RESOURCE_EXHAUSTED.",
+       "Limits"},
       {"max-streams-per-user", "N", "256", "Streams one user may hold open at once (with authentication on).",
+       "Limits"},
+      {"max-streams-per-peer", "N", "256",
+       "Streams one client address may hold open at once, with or without authentication, so that one client "
+       "cannot take every slot; a Flight Handshake counts while it lasts.",
+       "Limits"},
+      {"idle-stream-timeout", "SECONDS", "300",
+       "A streaming call that waits this long on its client (for a message, or for it to take one) with nothing "
+       "moving is cut with RESOURCE_EXHAUSTED; time the server spends on its own work does not count. 0 turns it "
+       "off.",
        "Limits"},
       {"max-connections", "N", "4096",
        "TCP connections open at once; more are reset on arrival. Lowered at start to leave a quarter of the file "
@@ -40,7 +51,9 @@ const std::vector<Setting>& ServeSettings() {
        "Limits"},
       {"max-connections-per-peer", "N", "256",
        "TCP connections one client address may have open at once; more are reset on arrival.", "Limits"},
-      {"handshake-timeout", "SECONDS", "10", "A new connection must finish TLS and start HTTP/2 within this.",
+      {"handshake-timeout", "SECONDS", "10",
+       "A new connection must finish TLS and start HTTP/2 within this, and a Flight Handshake may wait this long "
+       "for its client.",
        "Limits"},
       {"connection-idle-timeout", "SECONDS", "600",
        "A connection without a call for this long is closed (clients reconnect when they next call); 0: never.",

@@ -26,9 +26,10 @@ struct Families {
                                 {"rpc", "resource"});
   metrics::Family<metrics::Counter>& bytes_out = DefaultRegistry().Counter(
       "hangar_rpc_sent_bytes_total", "FlightData bytes sent, by RPC and table or topic", {"rpc", "resource"});
-  metrics::Gauge& active_streams = DefaultRegistry()
-                                       .Gauge("hangar_rpc_active_streams", "DoGet, DoPut and DoExchange calls running")
-                                       .WithLabels({});
+  metrics::Gauge& active_streams =
+      DefaultRegistry()
+          .Gauge("hangar_rpc_active_streams", "DoGet, DoPut, DoExchange and Handshake calls running")
+          .WithLabels({});
   metrics::Family<metrics::Counter>& limited = DefaultRegistry().Counter(
       "hangar_rpc_limited_total", "Calls refused with RESOURCE_EXHAUSTED, by the limit they hit", {"limit"});
   metrics::Gauge& connections_open =

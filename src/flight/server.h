@@ -110,18 +110,23 @@ struct AuthOptions {
 // RESOURCE_EXHAUSTED (or, for a connection, a reset and a log line) with a
 // message naming the limit.
 struct ServerLimits {
-  int64_t max_streams = 1024;          // DoGet, DoPut and DoExchange calls served at once
+  int64_t max_streams = 1024;          // DoGet, DoPut, DoExchange and Handshake calls served at once
   int64_t max_streams_per_user = 256;  // ... by one authenticated user
+  int64_t max_streams_per_peer = 256;  // ... from one client address
   // What one call may gather in memory before it commits (a handler reading
   // a whole stream with FlightStreamReader::ReadAll).
   int64_t call_memory_bytes = int64_t{2} << 30;
   // The longest a call may run; checked as its stream moves data.
   std::optional<std::chrono::milliseconds> request_timeout;
+  // A call waiting on its client (for a message, or for it to take one)
+  // this long with nothing moving is cut (call_watchdog.h); none: never.
+  std::optional<std::chrono::milliseconds> idle_stream_timeout = std::chrono::milliseconds(300000);
   // TCP connections open at once, in all and from one client address
   // (listener.h; the total is lowered to fit the file descriptors).
   int64_t max_connections = 4096;
   int64_t max_connections_per_peer = 256;
-  // A new connection must finish TLS and send HTTP/2's settings within this.
+  // A new connection must finish TLS and send HTTP/2's settings within
+  // this, and a Handshake call may wait this long for its client.
   std::chrono::milliseconds handshake_timeout{10000};
   // A connection with no call for this long is closed (gRPC's GOAWAY:
   // clients reconnect when they next call); none: never.

@@ -1,14 +1,16 @@
-// What one client, without credentials, can no longer do to `hangar serve`:
-// flood the port with bare sockets until the server runs out of file
-// descriptors (the listener used to stop accepting for good). The attack
-// fails with log lines naming the limits, and other clients go on being
-// served.
+// What one client, without credentials or with a few, can no longer do to
+// `hangar serve`: flood the port with bare sockets until the server runs
+// out of file descriptors (the listener used to stop accepting for good),
+// or hold every stream slot with streams that never send. Each attack fails
+// with the status or log line naming its limit, and other clients go on
+// being served.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <thread>
 
+#include "flight/auth/users_file.h"
 #include "flight/peer_relay.h"
 #include "server_process.h"
 
@@ -136,6 +138,52 @@ TEST(ClientLimits, MoreIdleSocketsThanDescriptorsNeverStopTheListener) {
   ASSERT_TRUE(server->started()) << server->startup_log();
   Status restarted = ServedWithin(server->port(), std::chrono::seconds(10));
   EXPECT_TRUE(restarted.ok()) << restarted.ToString();
+}
+
+TEST(ClientLimits, QuietStreamsMeetTheirLimits) {
+  TempDataDir dir;
+  std::filesystem::create_directories(dir.path());
+  const std::string users_path = (dir.path() / "users.json").string();
+  flight::auth::UsersFile users;
+  ASSERT_TRUE(users.AddUser("alice", "alice-pw", {{flight::auth::Access::kAdmin, "*"}}, false, 1000).ok());
+  ASSERT_TRUE(users.Save(users_path).ok());
+  ServerProcess server((dir.path() / "data").string(), {},
+                       {"--users", users_path, "--metrics-listen", "off", "--idle-stream-timeout", "1",
+                        "--max-streams-per-peer", "2"});
+  ASSERT_TRUE(server.started()) << server.startup_log();
+  auto alice = server.Connect();
+  ASSERT_TRUE(alice->AuthenticateBasicToken("alice", "alice-pw").ok());
+
+  // Two uploads that send their schema and then nothing hold this address's
+  // two stream slots: a third stream is refused, naming the limit.
+  auto schema = arrow::schema({arrow::field("x", arrow::int64())});
+  auto first = alice->DoPut(flight::FlightDescriptor::Path({"quiet1"}), schema).value();
+  auto second = alice->DoPut(flight::FlightDescriptor::Path({"quiet2"}), schema).value();
+  Status refused;
+  for (int i = 0; i < 100; ++i) {
+    auto reader = alice->DoGet(flight::Ticket{"nothing"});
+    refused = reader.ok() ? (*reader)->ReadAll().status() : reader.status();
+    if (refused.code() == StatusCode::kResourceExhausted) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(refused.code(), StatusCode::kResourceExhausted) << refused.ToString();
+  EXPECT_NE(refused.message().find("--max-streams-per-peer"), std::string::npos) << refused.message();
+  // A second later the server cuts both, and says why.
+  for (auto* put : {first.get(), second.get()}) {
+    auto result = put->ReadResult();  // returns once the server ends the call
+    (void)result;
+    Status cut = put->Close();
+    EXPECT_EQ(cut.code(), StatusCode::kResourceExhausted) << cut.ToString();
+    EXPECT_NE(cut.message().find("--idle-stream-timeout"), std::string::npos) << cut.message();
+  }
+  Status again;
+  for (int i = 0; i < 200; ++i) {
+    auto reader = alice->DoGet(flight::Ticket{"nothing"});
+    again = reader.ok() ? (*reader)->ReadAll().status() : reader.status();
+    if (again.code() != StatusCode::kResourceExhausted) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_NE(again.code(), StatusCode::kResourceExhausted) << again.ToString();
 }
 
 }  // namespace
