@@ -151,6 +151,14 @@ Result<flight::ServerOptions> FlightOptions(const Flags& flags, const std::strin
     auth.users_file = *users;
     HANGAR_ASSIGN_OR_RETURN(auto ttl, IntegerSetting(flags, "token-ttl", 1));
     auth.token_ttl = std::chrono::seconds(*ttl);
+    HANGAR_ASSIGN_OR_RETURN(auto user_failures, IntegerSetting(flags, "login-failures-per-user", 1));
+    auth.login.failures_per_user = *user_failures;
+    HANGAR_ASSIGN_OR_RETURN(auto peer_failures, IntegerSetting(flags, "login-failures-per-peer", 1));
+    auth.login.failures_per_peer = *peer_failures;
+    HANGAR_ASSIGN_OR_RETURN(auto window, SecondsSetting(flags, "login-failure-window", false));
+    auth.login.window = *window;
+    HANGAR_ASSIGN_OR_RETURN(auto checks, IntegerSetting(flags, "max-concurrent-logins", 1, 1024));
+    if (checks) auth.login.concurrent_checks = static_cast<int>(*checks);
     options.auth = auth;
   }
   HANGAR_ASSIGN_OR_RETURN(auto streams, IntegerSetting(flags, "max-streams", 1));

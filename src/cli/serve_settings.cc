@@ -102,6 +102,20 @@ const std::vector<Setting>& ServeSettings() {
        "HMAC key for bearer tokens, shared by a cluster's nodes (default: DIR/token-secret, created if missing).",
        "Security"},
       {"token-ttl", "SECONDS", "43200", "Lifetime of issued bearer tokens.", "Security"},
+      {"login-failures-per-user", "N", "5",
+       "Failed logins a user name may have before its logins are refused with RESOURCE_EXHAUSTED, until "
+       "--login-failure-window gives them back.",
+       "Security"},
+      {"login-failures-per-peer", "N", "50",
+       "Failed logins a client address may have before its logins are refused likewise.", "Security"},
+      {"login-failure-window", "SECONDS", "60",
+       "How long a throttled user name or client address takes to get its whole allowance of failed logins back "
+       "(it comes back bit by bit).",
+       "Security"},
+      {"max-concurrent-logins", "N", "",
+       "Passwords checked at once (default: half the cores, at least 1); a login that waits 2 s for its turn is "
+       "refused with RESOURCE_EXHAUSTED.",
+       "Security"},
       {"tls-cert", "FILE", "", "PEM certificate chain: serve TLS (grpc+tls://); needs --tls-key.", "Security"},
       {"tls-key", "FILE", "", "PEM private key of --tls-cert.", "Security"},
       {"tls-client-ca", "FILE", "", "Require client certificates signed by this CA (mutual TLS).", "Security"},

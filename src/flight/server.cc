@@ -379,7 +379,7 @@ class FlightGrpcService : public grpc::Service {
     try {
       result = ToGrpcStatus([&]() -> Status {
         if (auth_ != nullptr) {
-          HANGAR_ASSIGN_OR_RETURN(auto identity, AuthenticateHeader(context));
+          HANGAR_ASSIGN_OR_RETURN(auto identity, AuthenticateHeader(context, call.address()));
           call.set_user(identity.user);
         }
         HANGAR_ASSIGN_OR_RETURN(auto slot, streams_.Acquire(method, call.user(), call.address()));
@@ -419,13 +419,14 @@ class FlightGrpcService : public grpc::Service {
     log::Info("call", fields);
   }
 
-  Result<ServerAuthenticator::Identity> AuthenticateHeader(ServerContext* context) {
+  Result<ServerAuthenticator::Identity> AuthenticateHeader(ServerContext* context, const std::string& address) {
     const auto& metadata = context->client_metadata();
     auto it = metadata.find("authorization");
     if (it == metadata.end())
       return Status::Unauthenticated(
           "this server requires authentication: send 'authorization: Basic base64(user:password)' or a bearer token");
-    HANGAR_ASSIGN_OR_RETURN(auto identity, auth_->Authenticate(std::string_view(it->second.data(), it->second.size())));
+    HANGAR_ASSIGN_OR_RETURN(auto identity,
+                            auth_->Authenticate(std::string_view(it->second.data(), it->second.size()), address));
     if (!identity.issued_token.empty()) context->AddInitialMetadata("authorization", "Bearer " + identity.issued_token);
     return identity;
   }
@@ -493,7 +494,7 @@ class FlightGrpcService : public grpc::Service {
       bool authenticated = auth_ == nullptr;
       std::string token;
       if (!authenticated && context->client_metadata().count("authorization") > 0) {
-        auto identity = AuthenticateHeader(context);
+        auto identity = AuthenticateHeader(context, call.address());
         if (!identity.ok()) return ToGrpcStatus(identity.status());
         authenticated = true;
         token = identity->issued_token;
@@ -509,7 +510,7 @@ class FlightGrpcService : public grpc::Service {
         }
         if (!read) break;
         if (auth_ != nullptr && !request.payload().empty()) {
-          auto identity = auth_->AuthenticateHandshake(request.payload());
+          auto identity = auth_->AuthenticateHandshake(request.payload(), call.address());
           if (!identity.ok()) return ToGrpcStatus(identity.status());
           authenticated = true;
           token = identity->issued_token;

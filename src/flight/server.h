@@ -100,10 +100,24 @@ struct TlsOptions {
   std::string client_ca_file;  // non-empty: mutual TLS, clients must present a certificate it signed
 };
 
+// How failed logins are throttled (see login_throttle.h).
+struct LoginLimits {
+  // Failed logins a user name, and a client address, may have in a row; the
+  // allowance comes back at `failures` per `window`. Over it, logins are
+  // refused with RESOURCE_EXHAUSTED before any password is checked.
+  int64_t failures_per_user = 5;
+  int64_t failures_per_peer = 50;
+  std::chrono::milliseconds window{60000};
+  // Passwords checked at once (0: half the cores, at least one): each check
+  // is deliberately slow (PBKDF2), so a flood must not take every core.
+  int concurrent_checks = 0;
+};
+
 struct AuthOptions {
   std::string users_file;                     // JSON users file (see auth/users_file.h)
   std::string token_secret;                   // HMAC key shared by every node of a cluster
   std::chrono::seconds token_ttl{12 * 3600};  // lifetime of issued bearer tokens
+  LoginLimits login;
 };
 
 // Limits that protect the server from its clients; exceeding one is

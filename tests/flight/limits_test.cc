@@ -148,7 +148,7 @@ TEST_F(LimitsTest, StreamsPerUserAreCountedPerUser) {
   ASSERT_TRUE(users.Save(users_path).ok());
   ServerLimits limits;
   limits.max_streams_per_user = 1;
-  Start(limits, AuthOptions{users_path, "0123456789abcdef0123456789abcdef", std::chrono::seconds(3600)});
+  Start(limits, AuthOptions{users_path, "0123456789abcdef0123456789abcdef", std::chrono::seconds(3600), {}});
   auto alice = Connect();
   ASSERT_TRUE(alice->AuthenticateBasicToken("alice", "alice-pw").ok());
   auto bob = Connect();

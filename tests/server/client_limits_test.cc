@@ -1,9 +1,9 @@
 // What one client, without credentials or with a few, can no longer do to
 // `hangar serve`: flood the port with bare sockets until the server runs
 // out of file descriptors (the listener used to stop accepting for good),
-// or hold every stream slot with streams that never send. Each attack fails
-// with the status or log line naming its limit, and other clients go on
-// being served.
+// hold every stream slot with streams that never send, or guess passwords
+// as fast as the server hashes them. Each attack fails with the status or
+// log line naming its limit, and other clients go on being served.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -140,16 +140,18 @@ TEST(ClientLimits, MoreIdleSocketsThanDescriptorsNeverStopTheListener) {
   EXPECT_TRUE(restarted.ok()) << restarted.ToString();
 }
 
-TEST(ClientLimits, QuietStreamsMeetTheirLimits) {
+TEST(ClientLimits, QuietStreamsAndPasswordGuessesMeetTheirLimits) {
   TempDataDir dir;
   std::filesystem::create_directories(dir.path());
   const std::string users_path = (dir.path() / "users.json").string();
   flight::auth::UsersFile users;
   ASSERT_TRUE(users.AddUser("alice", "alice-pw", {{flight::auth::Access::kAdmin, "*"}}, false, 1000).ok());
+  ASSERT_TRUE(users.AddUser("bob", "bob-pw", {{flight::auth::Access::kAdmin, "*"}}, false, 1000).ok());
   ASSERT_TRUE(users.Save(users_path).ok());
   ServerProcess server((dir.path() / "data").string(), {},
                        {"--users", users_path, "--metrics-listen", "off", "--idle-stream-timeout", "1",
-                        "--max-streams-per-peer", "2"});
+                        "--max-streams-per-peer", "2", "--login-failures-per-user", "2", "--login-failure-window",
+                        "60"});
   ASSERT_TRUE(server.started()) << server.startup_log();
   auto alice = server.Connect();
   ASSERT_TRUE(alice->AuthenticateBasicToken("alice", "alice-pw").ok());
@@ -184,6 +186,19 @@ TEST(ClientLimits, QuietStreamsMeetTheirLimits) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   EXPECT_NE(again.code(), StatusCode::kResourceExhausted) << again.ToString();
+
+  // Guessing bob's password: two tries, then refusals without a check.
+  auto guesser = server.Connect();
+  EXPECT_EQ(guesser->AuthenticateBasicToken("bob", "guess-1").status().code(), StatusCode::kUnauthenticated);
+  EXPECT_EQ(guesser->AuthenticateBasicToken("bob", "guess-2").status().code(), StatusCode::kUnauthenticated);
+  Status throttled = guesser->AuthenticateBasicToken("bob", "guess-3").status();
+  EXPECT_EQ(throttled.code(), StatusCode::kResourceExhausted) << throttled.ToString();
+  EXPECT_NE(throttled.message().find("too many failed logins for user 'bob'"), std::string::npos)
+      << throttled.message();
+  EXPECT_NE(throttled.message().find("--login-failures-per-user"), std::string::npos) << throttled.message();
+  // alice, holding a token, is not held up.
+  EXPECT_TRUE(alice->ListFlights().ok());
+  EXPECT_TRUE(server.Connect()->AuthenticateBasicToken("alice", "alice-pw").ok());
 }
 
 }  // namespace
