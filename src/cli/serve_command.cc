@@ -1,5 +1,6 @@
 // `hangar serve`: the Flight server.
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -150,12 +151,31 @@ Result<flight::ServerOptions> FlightOptions(const Flags& flags, const std::strin
     auth.users_file = *users;
     HANGAR_ASSIGN_OR_RETURN(auto ttl, IntegerSetting(flags, "token-ttl", 1));
     auth.token_ttl = std::chrono::seconds(*ttl);
+    HANGAR_ASSIGN_OR_RETURN(auto user_failures, IntegerSetting(flags, "login-failures-per-user", 1));
+    auth.login.failures_per_user = *user_failures;
+    HANGAR_ASSIGN_OR_RETURN(auto peer_failures, IntegerSetting(flags, "login-failures-per-peer", 1));
+    auth.login.failures_per_peer = *peer_failures;
+    HANGAR_ASSIGN_OR_RETURN(auto window, SecondsSetting(flags, "login-failure-window", false));
+    auth.login.window = *window;
+    HANGAR_ASSIGN_OR_RETURN(auto checks, IntegerSetting(flags, "max-concurrent-logins", 1, 1024));
+    if (checks) auth.login.concurrent_checks = static_cast<int>(*checks);
     options.auth = auth;
   }
   HANGAR_ASSIGN_OR_RETURN(auto streams, IntegerSetting(flags, "max-streams", 1));
   options.limits.max_streams = *streams;
   HANGAR_ASSIGN_OR_RETURN(auto per_user, IntegerSetting(flags, "max-streams-per-user", 1));
   options.limits.max_streams_per_user = *per_user;
+  HANGAR_ASSIGN_OR_RETURN(auto per_peer, IntegerSetting(flags, "max-streams-per-peer", 1));
+  options.limits.max_streams_per_peer = *per_peer;
+  HANGAR_ASSIGN_OR_RETURN(options.limits.idle_stream_timeout, SecondsSetting(flags, "idle-stream-timeout", true));
+  HANGAR_ASSIGN_OR_RETURN(auto connections, IntegerSetting(flags, "max-connections", 1));
+  options.limits.max_connections = *connections;
+  HANGAR_ASSIGN_OR_RETURN(auto connections_per_peer, IntegerSetting(flags, "max-connections-per-peer", 1));
+  options.limits.max_connections_per_peer = *connections_per_peer;
+  HANGAR_ASSIGN_OR_RETURN(auto handshake, SecondsSetting(flags, "handshake-timeout", false));
+  options.limits.handshake_timeout = *handshake;
+  HANGAR_ASSIGN_OR_RETURN(options.limits.connection_idle_timeout,
+                          SecondsSetting(flags, "connection-idle-timeout", true));
   HANGAR_ASSIGN_OR_RETURN(auto call_mib, IntegerSetting(flags, "call-memory-mib", 1, int64_t{1} << 24));
   options.limits.call_memory_bytes = *call_mib << 20;
   HANGAR_ASSIGN_OR_RETURN(auto batch_rows, IntegerSetting(flags, "max-batch-rows", 1));
@@ -188,6 +208,20 @@ Result<sql::FlightSqlLimits> SqlLimits(const Flags& flags) {
   HANGAR_ASSIGN_OR_RETURN(auto memory_mib, IntegerSetting(flags, "prepared-memory-mib", 1, int64_t{1} << 24));
   limits.prepared_memory_bytes = *memory_mib << 20;
   return limits;
+}
+
+// Connections, tables, the log and DuckDB all take file descriptors, and the
+// soft limit is often a small part of what the hard limit allows (1024 of
+// 524288 on many systems): take all of it. The Flight listener then bounds
+// connections below it (flight/listener.h).
+void RaiseDescriptorLimit() {
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) != 0 || files.rlim_cur >= files.rlim_max) return;
+  const rlim_t before = files.rlim_cur;
+  files.rlim_cur = files.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &files) != 0) return;
+  log::Debug("raised the file descriptor limit to the hard limit",
+             {{"from", static_cast<int64_t>(before)}, {"to", static_cast<int64_t>(files.rlim_cur)}});
 }
 
 // Serves /metrics unless turned off. The default address may be taken (by
@@ -322,6 +356,7 @@ int RunServe(const Args& args) {
   auto log_level = log::ParseLevel(*flags.Get("log-level"));
   if (!log_level.ok()) return Fail(log_level.status().message());
   log::Configure(*log_format, *log_level);
+  RaiseDescriptorLimit();
 
   const std::string data_dir = *flags.Get("data-dir");
   std::error_code ec;

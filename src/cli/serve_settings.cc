@@ -37,8 +37,32 @@ const std::vector<Setting>& ServeSettings() {
       {"query-timeout", "SECONDS", "", "Interrupt SQL statements running longer (default: no limit).", "SQL"},
       // --- limits
       {"max-streams", "N", "1024",
-       "Streams (DoGet, DoPut, DoExchange) served at once; one more is refused with RESOURCE_EXHAUSTED.", "Limits"},
+       "Streams (DoGet, DoPut, DoExchange, and a Flight Handshake while it lasts) served at once; one more is "
+       "refused with RESOURCE_EXHAUSTED.",
+       "Limits"},
       {"max-streams-per-user", "N", "256", "Streams one user may hold open at once (with authentication on).",
+       "Limits"},
+      {"max-streams-per-peer", "N", "256",
+       "Streams one client address may hold open at once, with or without authentication, so that one client "
+       "cannot take every slot; a Flight Handshake counts while it lasts.",
+       "Limits"},
+      {"idle-stream-timeout", "SECONDS", "300",
+       "A streaming call that waits this long on its client (for a message, or for it to take one) with nothing "
+       "moving is cut with RESOURCE_EXHAUSTED; time the server spends on its own work does not count. 0 turns it "
+       "off.",
+       "Limits"},
+      {"max-connections", "N", "4096",
+       "TCP connections open at once; more are reset on arrival. Lowered at start to leave a quarter of the file "
+       "descriptors (whose limit the server raises to the hard limit) to files.",
+       "Limits"},
+      {"max-connections-per-peer", "N", "256",
+       "TCP connections one client address may have open at once; more are reset on arrival.", "Limits"},
+      {"handshake-timeout", "SECONDS", "10",
+       "A new connection must finish TLS and start HTTP/2 within this, and a Flight Handshake may wait this long "
+       "for its client.",
+       "Limits"},
+      {"connection-idle-timeout", "SECONDS", "600",
+       "A connection without a call for this long is closed (clients reconnect when they next call); 0: never.",
        "Limits"},
       {"call-memory-mib", "N", "512",
        "Memory one call may gather before it commits (a SQL bulk insert's parameter rows), in MiB of decoded "
@@ -103,6 +127,20 @@ const std::vector<Setting>& ServeSettings() {
        "HMAC key for bearer tokens, shared by a cluster's nodes (default: DIR/token-secret, created if missing).",
        "Security"},
       {"token-ttl", "SECONDS", "43200", "Lifetime of issued bearer tokens.", "Security"},
+      {"login-failures-per-user", "N", "5",
+       "Failed logins a user name may have before its logins are refused with RESOURCE_EXHAUSTED, until "
+       "--login-failure-window gives them back.",
+       "Security"},
+      {"login-failures-per-peer", "N", "50",
+       "Failed logins a client address may have before its logins are refused likewise.", "Security"},
+      {"login-failure-window", "SECONDS", "60",
+       "How long a throttled user name or client address takes to get its whole allowance of failed logins back "
+       "(it comes back bit by bit).",
+       "Security"},
+      {"max-concurrent-logins", "N", "",
+       "Passwords checked at once (default: half the cores, at least 1); a login that waits 2 s for its turn is "
+       "refused with RESOURCE_EXHAUSTED.",
+       "Security"},
       {"tls-cert", "FILE", "", "PEM certificate chain: serve TLS (grpc+tls://); needs --tls-key.", "Security"},
       {"tls-key", "FILE", "", "PEM private key of --tls-cert.", "Security"},
       {"tls-client-ca", "FILE", "", "Require client certificates signed by this CA (mutual TLS).", "Security"},

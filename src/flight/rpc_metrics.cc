@@ -26,11 +26,19 @@ struct Families {
                                 {"rpc", "resource"});
   metrics::Family<metrics::Counter>& bytes_out = DefaultRegistry().Counter(
       "hangar_rpc_sent_bytes_total", "FlightData bytes sent, by RPC and table or topic", {"rpc", "resource"});
-  metrics::Gauge& active_streams = DefaultRegistry()
-                                       .Gauge("hangar_rpc_active_streams", "DoGet, DoPut and DoExchange calls running")
-                                       .WithLabels({});
+  metrics::Gauge& active_streams =
+      DefaultRegistry()
+          .Gauge("hangar_rpc_active_streams", "DoGet, DoPut, DoExchange and Handshake calls running")
+          .WithLabels({});
   metrics::Family<metrics::Counter>& limited = DefaultRegistry().Counter(
       "hangar_rpc_limited_total", "Calls refused with RESOURCE_EXHAUSTED, by the limit they hit", {"limit"});
+  metrics::Gauge& connections_open =
+      DefaultRegistry()
+          .Gauge("hangar_connections_open", "TCP connections to the Flight port open (counted every second)")
+          .WithLabels({});
+  metrics::Family<metrics::Counter>& connections_refused = DefaultRegistry().Counter(
+      "hangar_connections_refused_total", "Connections to the Flight port reset on arrival, by the limit they hit",
+      {"reason"});
   metrics::Counter& tokens_issued =
       DefaultRegistry().Counter("hangar_auth_tokens_issued_total", "Bearer tokens issued for Basic credentials").WithLabels({});
   metrics::Family<metrics::Counter>& refused = DefaultRegistry().Counter(
@@ -67,6 +75,10 @@ void RpcMetrics::Record(std::string_view rpc, std::string_view code, const CallS
 
 void RpcMetrics::SetActiveStreams(int64_t n) { F().active_streams.Set(static_cast<double>(n)); }
 void RpcMetrics::Limited(std::string_view limit) { F().limited.WithLabels({std::string(limit)}).Add(); }
+void RpcMetrics::SetOpenConnections(int64_t n) { F().connections_open.Set(static_cast<double>(n)); }
+void RpcMetrics::ConnectionRefused(std::string_view reason) {
+  F().connections_refused.WithLabels({std::string(reason)}).Add();
+}
 void RpcMetrics::TokenIssued() { F().tokens_issued.Add(); }
 void RpcMetrics::TokenRefused(std::string_view reason) { F().refused.WithLabels({std::string(reason)}).Add(); }
 

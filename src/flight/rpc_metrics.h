@@ -1,6 +1,6 @@
 // The Flight server's metrics: calls, outcomes, latency, rows and bytes per
 // RPC and resource (table or topic), active streams, refusals by limit and
-// bearer tokens issued and refused. They live in metrics::DefaultRegistry()
+// bearer tokens issued and refused, connections open and refused. They live in metrics::DefaultRegistry()
 // under hangar_rpc_* and hangar_auth_*; docs/operations.md lists them.
 #pragma once
 
@@ -24,6 +24,8 @@ class RpcMetrics {
   void Record(std::string_view rpc, std::string_view code, const CallStats& stats, double seconds);
   void SetActiveStreams(int64_t n);
   void Limited(std::string_view limit);
+  void SetOpenConnections(int64_t n);
+  void ConnectionRefused(std::string_view reason);
   void TokenIssued();
   void TokenRefused(std::string_view reason);
 

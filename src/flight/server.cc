@@ -2,6 +2,7 @@
 
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/server_builder.h>
 #include <grpcpp/impl/codegen/proto_utils.h>
 #include <grpcpp/impl/codegen/method_handler.h>
 #include <grpcpp/impl/codegen/rpc_service_method.h>
@@ -10,9 +11,13 @@
 #include <cstdio>
 #include <exception>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "base/log.h"
+#include "flight/call_watchdog.h"
+#include "flight/client_address.h"
+#include "flight/listener.h"
 #include "flight/protocol.h"
 #include "flight/rpc_metrics.h"
 #include "flight/server_auth.h"
@@ -76,14 +81,24 @@ namespace {
 
 using grpc::ServerContext;
 
+std::string SecondsText(std::chrono::milliseconds duration) {
+  char seconds[32];
+  std::snprintf(seconds, sizeof seconds, "%g", static_cast<double>(duration.count()) / 1000);
+  return seconds;
+}
+
 class GrpcCallContext : public ServerCallContext {
  public:
   GrpcCallContext(ServerContext* context, std::optional<std::chrono::milliseconds> timeout)
       : context_(context),
+        peer_(context->peer()),
+        address_(ClientAddress(peer_)),
         deadline_(timeout ? std::chrono::steady_clock::now() + *timeout : std::chrono::steady_clock::time_point::max()),
         timeout_(timeout) {}
   const std::string& user() const override { return user_; }
-  std::string peer() const override { return context_->peer(); }
+  std::string peer() const override { return peer_; }
+  // The client's address, as the per-client limits count it.
+  const std::string& address() const { return address_; }
   bool is_cancelled() const override { return context_->IsCancelled() || std::chrono::steady_clock::now() > deadline_; }
   std::optional<std::string> header(std::string_view key) const override {
     const auto& metadata = context_->client_metadata();
@@ -96,20 +111,26 @@ class GrpcCallContext : public ServerCallContext {
     return !permissions_ || auth::Allows(*permissions_, access, resource);
   }
   void set_permissions(std::vector<auth::Permission> permissions) { permissions_ = std::move(permissions); }
+  // Brackets a read or write that waits on the client, for the idle limits.
+  void set_watch(const CallWatchdog::Watch* watch) { watch_ = watch; }
+  CallWatchdog::Watch::Waiting WaitOnClient() const {
+    return watch_ != nullptr ? watch_->WaitOnClient() : CallWatchdog::Watch::Waiting(nullptr);
+  }
   // The request timeout, checked whenever the call's stream moves a message.
   Status CheckDeadline() const {
     if (std::chrono::steady_clock::now() <= deadline_) return Status::OK();
-    char seconds[32];
-    std::snprintf(seconds, sizeof seconds, "%g", static_cast<double>(timeout_->count()) / 1000);
-    return Status::ResourceExhausted(std::string("the call ran longer than the server's request timeout of ") +
-                                     seconds + " s (--request-timeout)");
+    return Status::ResourceExhausted("the call ran longer than the server's request timeout of " +
+                                     SecondsText(*timeout_) + " s (--request-timeout)");
   }
   CallStats stats;
 
  private:
   ServerContext* context_;
+  const std::string peer_;
+  const std::string address_;
   std::string user_;
   std::optional<std::vector<auth::Permission>> permissions_;  // with authentication on
+  const CallWatchdog::Watch* watch_ = nullptr;
   const std::chrono::steady_clock::time_point deadline_;
   const std::optional<std::chrono::milliseconds> timeout_;
 };
@@ -177,7 +198,12 @@ class ServerSource : public FlightDataSource {
       : context_(context), call_(call), stream_(stream) {}
   Result<bool> Read(FlightData* out) override {
     HANGAR_RETURN_NOT_OK(call_->CheckDeadline());
-    if (stream_->Read(out)) {
+    bool read;
+    {
+      auto waiting = call_->WaitOnClient();
+      read = stream_->Read(out);
+    }
+    if (read) {
       call_->stats.bytes_in += WireSize(*out);
       return true;
     }
@@ -198,7 +224,12 @@ class ServerSink : public FlightDataSink {
   ServerSink(GrpcCallContext* call, Stream* stream) : call_(call), stream_(stream) {}
   Status Write(const FlightData& data) override {
     HANGAR_RETURN_NOT_OK(call_->CheckDeadline());
-    if (!stream_->Write(data)) return Status::Cancelled("the client cancelled the call or disconnected");
+    bool written;
+    {
+      auto waiting = call_->WaitOnClient();
+      written = stream_->Write(data);
+    }
+    if (!written) return Status::Cancelled("the client cancelled the call or disconnected");
     call_->stats.bytes_out += WireSize(data);
     return Status::OK();
   }
@@ -208,19 +239,40 @@ class ServerSink : public FlightDataSink {
   Stream* stream_;
 };
 
+// Writes one message of a server stream, as a wait on the client.
+template <typename Stream, typename Message>
+Status WriteToClient(const GrpcCallContext& call, Stream* stream, const Message& message) {
+  bool written;
+  {
+    auto waiting = call.WaitOnClient();
+    written = stream->Write(message);
+  }
+  if (!written) return Status::Cancelled("the client cancelled the call or disconnected");
+  return Status::OK();
+}
+
 class GrpcPutResultWriter : public PutResultWriter {
  public:
-  explicit GrpcPutResultWriter(grpc::ServerReaderWriter<pb::PutResult, FlightData>* stream) : stream_(stream) {}
+  GrpcPutResultWriter(const GrpcCallContext* call, grpc::ServerReaderWriter<pb::PutResult, FlightData>* stream)
+      : call_(call), stream_(stream) {}
   Status Write(std::string_view app_metadata) override {
     pb::PutResult result;
     result.set_app_metadata(std::string(app_metadata));
-    if (!stream_->Write(result)) return Status::Cancelled("the client cancelled the call or disconnected");
-    return Status::OK();
+    return WriteToClient(*call_, stream_, result);
   }
 
  private:
+  const GrpcCallContext* call_;
   grpc::ServerReaderWriter<pb::PutResult, FlightData>* stream_;
 };
+
+// How often the watchdog looks at the calls: a quarter of the shortest
+// limit, within [10 ms, 1 s].
+std::chrono::milliseconds WatchdogTick(const ServerLimits& limits) {
+  auto shortest = limits.handshake_timeout;
+  if (limits.idle_stream_timeout) shortest = std::min(shortest, *limits.idle_stream_timeout);
+  return std::clamp<std::chrono::milliseconds>(shortest / 4, std::chrono::milliseconds(10), std::chrono::seconds(1));
+}
 
 }  // namespace
 
@@ -319,19 +371,37 @@ class FlightGrpcService : public grpc::Service {
   grpc::Status Serve(ServerContext* context, FlightMethod method, Body&& body) {
     const auto start = std::chrono::steady_clock::now();
     GrpcCallContext call(context, options_.limits.request_timeout);
+    // Calls that stream to or from the client are cut when they wait on it
+    // too long; unary calls never wait on it (gRPC has their request).
+    CallWatchdog::Watch watch;
+    const bool unary = method == FlightMethod::kGetFlightInfo || method == FlightMethod::kPollFlightInfo ||
+                       method == FlightMethod::kGetSchema;
+    if (!unary && options_.limits.idle_stream_timeout) {
+      const auto limit = *options_.limits.idle_stream_timeout;
+      watch = watchdog_.Add(context, limit,
+                            "no message moved for " + SecondsText(limit) +
+                                " s while the call waited on its client, the server's idle-stream timeout "
+                                "(--idle-stream-timeout)");
+      call.set_watch(&watch);
+    }
     grpc::Status result;
     try {
       result = ToGrpcStatus([&]() -> Status {
         if (auth_ != nullptr) {
-          HANGAR_ASSIGN_OR_RETURN(auto identity, AuthenticateHeader(context));
+          HANGAR_ASSIGN_OR_RETURN(auto identity, AuthenticateHeader(context, call.address()));
           call.set_user(identity.user);
         }
-        HANGAR_ASSIGN_OR_RETURN(auto slot, streams_.Acquire(method, call.user()));
+        HANGAR_ASSIGN_OR_RETURN(auto slot, streams_.Acquire(method, call.user(), call.address()));
         return body(call);
       }());
     } catch (const std::exception& e) {
       log::Error("a handler threw", {{"rpc", FlightMethodName(method)}, {"error", e.what()}});
       result = grpc::Status(grpc::StatusCode::INTERNAL, "internal error in " + std::string(FlightMethodName(method)));
+    }
+    // The client got the watchdog's status, whatever the handler made of the cancellation.
+    if (auto cut = watch.cut()) {
+      RpcMetrics::Get().Limited("idle_stream_timeout");
+      result = ToGrpcStatus(*cut);
     }
     Record(method, call, result, start);
     return result;
@@ -358,13 +428,14 @@ class FlightGrpcService : public grpc::Service {
     log::Info("call", fields);
   }
 
-  Result<ServerAuthenticator::Identity> AuthenticateHeader(ServerContext* context) {
+  Result<ServerAuthenticator::Identity> AuthenticateHeader(ServerContext* context, const std::string& address) {
     const auto& metadata = context->client_metadata();
     auto it = metadata.find("authorization");
     if (it == metadata.end())
       return Status::Unauthenticated(
           "this server requires authentication: send 'authorization: Basic base64(user:password)' or a bearer token");
-    HANGAR_ASSIGN_OR_RETURN(auto identity, auth_->Authenticate(std::string_view(it->second.data(), it->second.size())));
+    HANGAR_ASSIGN_OR_RETURN(auto identity,
+                            auth_->Authenticate(std::string_view(it->second.data(), it->second.size()), address));
     if (!identity.issued_token.empty()) context->AddInitialMetadata("authorization", "Bearer " + identity.issued_token);
     return identity;
   }
@@ -422,16 +493,34 @@ class FlightGrpcService : public grpc::Service {
   // Handshake authenticates by header (Basic or Bearer) or by BasicAuth
   // payloads; each request is answered with the token issued so far. With
   // authentication on, a Handshake that ends without credentials fails.
+  // It runs before any credentials, so it takes a stream slot (bounded in
+  // all and per client address) and may wait on its client no longer than
+  // the handshake timeout.
   grpc::Status Handshake(ServerContext* context,
                          grpc::ServerReaderWriter<pb::HandshakeResponse, pb::HandshakeRequest>* stream) {
     const auto start = std::chrono::steady_clock::now();
-    grpc::Status result = HandshakeBody(context, stream);
     GrpcCallContext call(context, std::nullopt);
+    grpc::Status result;
+    if (auto slot = streams_.Acquire(FlightMethod::kHandshake, "", call.address()); !slot.ok()) {
+      result = ToGrpcStatus(slot.status());
+    } else {
+      const auto limit = options_.limits.handshake_timeout;
+      CallWatchdog::Watch watch =
+          watchdog_.Add(context, limit,
+                        "the Handshake waited " + SecondsText(limit) +
+                            " s for its client, the server's handshake timeout (--handshake-timeout)");
+      call.set_watch(&watch);
+      result = HandshakeBody(context, call, stream);
+      if (auto cut = watch.cut()) {
+        RpcMetrics::Get().Limited("handshake_timeout");
+        result = ToGrpcStatus(*cut);
+      }
+    }
     Record(FlightMethod::kHandshake, call, result, start);
     return result;
   }
 
-  grpc::Status HandshakeBody(ServerContext* context,
+  grpc::Status HandshakeBody(ServerContext* context, GrpcCallContext& call,
                              grpc::ServerReaderWriter<pb::HandshakeResponse, pb::HandshakeRequest>* stream) {
     try {
       const Status no_credentials = Status::Unauthenticated(
@@ -439,19 +528,27 @@ class FlightGrpcService : public grpc::Service {
       bool authenticated = auth_ == nullptr;
       std::string token;
       if (!authenticated && context->client_metadata().count("authorization") > 0) {
-        auto identity = AuthenticateHeader(context);
+        auto identity = AuthenticateHeader(context, call.address());
         if (!identity.ok()) return ToGrpcStatus(identity.status());
         authenticated = true;
         token = identity->issued_token;
+        call.set_user(identity->user);
       }
       bool wrote = false;
       pb::HandshakeRequest request;
-      while (stream->Read(&request)) {
+      while (true) {
+        bool read;
+        {
+          auto waiting = call.WaitOnClient();
+          read = stream->Read(&request);
+        }
+        if (!read) break;
         if (auth_ != nullptr && !request.payload().empty()) {
-          auto identity = auth_->AuthenticateHandshake(request.payload());
+          auto identity = auth_->AuthenticateHandshake(request.payload(), call.address());
           if (!identity.ok()) return ToGrpcStatus(identity.status());
           authenticated = true;
           token = identity->issued_token;
+          call.set_user(identity->user);
           // Headers go out with the first response; later tokens travel in payloads only.
           if (!wrote) context->AddInitialMetadata("authorization", "Bearer " + token);
         }
@@ -459,7 +556,8 @@ class FlightGrpcService : public grpc::Service {
         pb::HandshakeResponse response;
         response.set_protocol_version(request.protocol_version());
         response.set_payload(token);
-        if (!stream->Write(response)) return grpc::Status(grpc::StatusCode::CANCELLED, "client went away");
+        if (!WriteToClient(call, stream, response).ok())
+          return grpc::Status(grpc::StatusCode::CANCELLED, "client went away");
         wrote = true;
       }
       if (context->IsCancelled()) return grpc::Status(grpc::StatusCode::CANCELLED, "client went away");
@@ -479,7 +577,7 @@ class FlightGrpcService : public grpc::Service {
         if (!MayList(call, info.descriptor)) continue;
         pb::FlightInfo out;
         HANGAR_RETURN_NOT_OK(ToProto(info, &out));
-        if (!writer->Write(out)) return Status::Cancelled("the client cancelled the call or disconnected");
+        HANGAR_RETURN_NOT_OK(WriteToClient(call, writer, out));
       }
       return Status::OK();
     });
@@ -569,7 +667,7 @@ class FlightGrpcService : public grpc::Service {
       in.set_limits({options_.limits.call_memory_bytes, options_.limits.max_put_rows, options_.limits.max_put_batches});
       HANGAR_ASSIGN_OR_RETURN(auto descriptor, FirstDescriptor(&in, FlightMethod::kDoPut));
       HANGAR_RETURN_NOT_OK(Authorize(call, {FlightMethod::kDoPut, &descriptor}));
-      GrpcPutResultWriter results(stream);
+      GrpcPutResultWriter results(&call, stream);
       Status st = service_->DoPut(call, descriptor, &in, &results);
       call.stats.rows_in = in.rows_read();
       return st;
@@ -602,7 +700,7 @@ class FlightGrpcService : public grpc::Service {
       for (const auto& result : results) {
         pb::Result out;
         out.set_body(result.body);
-        if (!writer->Write(out)) return Status::Cancelled("the client cancelled the call or disconnected");
+        HANGAR_RETURN_NOT_OK(WriteToClient(call, writer, out));
       }
       return Status::OK();
     });
@@ -615,7 +713,7 @@ class FlightGrpcService : public grpc::Service {
         pb::ActionType out;
         out.set_type(action.type);
         out.set_description(action.description);
-        if (!writer->Write(out)) return Status::Cancelled("the client cancelled the call or disconnected");
+        HANGAR_RETURN_NOT_OK(WriteToClient(call, writer, out));
       }
       return Status::OK();
     });
@@ -625,6 +723,7 @@ class FlightGrpcService : public grpc::Service {
   std::unique_ptr<ServerAuthenticator> auth_;
   const ServerOptions& options_;
   StreamSlots streams_{options_.limits};
+  CallWatchdog watchdog_{WatchdogTick(options_.limits)};
 
  public:
   const StreamSlots& streams() const { return streams_; }
@@ -636,6 +735,8 @@ class FlightServer::Impl {
  public:
   ServerOptions options;
   std::unique_ptr<FlightGrpcService> service;
+  std::unique_ptr<ConnectionListener> listener;
+  std::unique_ptr<grpc::experimental::ExternalConnectionAcceptor> acceptor;
   std::unique_ptr<grpc::Server> server;
   std::string host;
   int port = 0;
@@ -650,6 +751,15 @@ Result<std::string> ReadTextFile(const std::string& path, std::string_view what)
   out << in.rdbuf();
   return out.str();
 }
+
+// A duration as gRPC's int channel arguments take it.
+int ClampToInt(std::chrono::milliseconds duration) {
+  return static_cast<int>(std::clamp<int64_t>(duration.count(), 1, std::numeric_limits<int>::max()));
+}
+
+// The largest request metadata (headers) accepted: gRPC 1.51's default, 8 KiB,
+// said once here so that it is a decision and not an accident.
+constexpr int kMaxMetadataBytes = 8 * 1024;
 
 // "host:port" or "[v6]:port" into host and port.
 Result<std::pair<std::string, int>> SplitHostPort(const std::string& address) {
@@ -707,18 +817,35 @@ Result<std::unique_ptr<FlightServer>> FlightServer::Start(ServerOptions options,
   }
   impl->service = std::make_unique<FlightGrpcService>(std::move(service), std::move(auth), opts);
 
+  // The server accepts connections itself (listener.h) and hands them to gRPC.
+  const ServerLimits& limits = opts.limits;
+  HANGAR_ASSIGN_OR_RETURN(impl->listener,
+                          ConnectionListener::Listen(impl->host, host_port.second,
+                                                     {limits.max_connections, limits.max_connections_per_peer}));
+  impl->port = impl->listener->port();
   grpc::EnableDefaultHealthCheckService(true);  // a process-wide switch, read by BuildAndStart
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(opts.listen, credentials, &impl->port);
+  impl->acceptor = builder.experimental().AddExternalConnectionAcceptor(
+      grpc::ServerBuilder::experimental_type::ExternalConnectionType::FROM_FD, credentials);
   builder.RegisterService(impl->service.get());
   builder.SetMaxReceiveMessageSize(opts.max_message_size);
   builder.SetMaxSendMessageSize(opts.max_message_size);
-  // gRPC sets SO_REUSEPORT by default, and a second process could then bind
-  // the same port and take half of the connections.
-  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  // A connection that never completes TLS or never sends HTTP/2's settings
+  // (a bare socket) is closed after this; gRPC's default is 120 s.
+  builder.AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS, ClampToInt(limits.handshake_timeout));
+  if (limits.connection_idle_timeout)
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS, ClampToInt(*limits.connection_idle_timeout));
+  // Request headers (metadata) beyond this are refused with RESOURCE_EXHAUSTED
+  // before any handler runs; credentials need a few hundred bytes.
+  builder.AddChannelArgument(GRPC_ARG_MAX_METADATA_SIZE, kMaxMetadataBytes);
   impl->server = builder.BuildAndStart();
-  if (impl->server == nullptr || impl->port == 0)
-    return Status::Unavailable("could not listen on " + opts.listen + " (address in use or not available)");
+  if (impl->server == nullptr) return Status::Unavailable("could not start the gRPC server on " + opts.listen);
+  impl->listener->Start([acceptor = impl->acceptor.get()](int listen_fd, int fd) {
+    grpc::experimental::ExternalConnectionAcceptor::NewConnectionParameters connection;
+    connection.listener_fd = listen_fd;
+    connection.fd = fd;
+    acceptor->HandleNewConnection(&connection);  // gRPC owns the socket now (and closes it if it stopped)
+  });
   std::unique_ptr<FlightServer> server(new FlightServer(std::move(impl)));
   server->SetServing(true);
   return server;
@@ -737,6 +864,7 @@ Location FlightServer::location() const {
 }
 
 void FlightServer::Shutdown(std::chrono::milliseconds grace) {
+  if (impl_->listener != nullptr) impl_->listener->Stop();  // no new connections
   if (impl_->server == nullptr) return;
   impl_->server->Shutdown(std::chrono::system_clock::now() + grace);
 }

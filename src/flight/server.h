@@ -105,17 +105,33 @@ struct TlsOptions {
   std::string client_ca_file;  // non-empty: mutual TLS, clients must present a certificate it signed
 };
 
+// How failed logins are throttled (see login_throttle.h).
+struct LoginLimits {
+  // Failed logins a user name, and a client address, may have in a row; the
+  // allowance comes back at `failures` per `window`. Over it, logins are
+  // refused with RESOURCE_EXHAUSTED before any password is checked.
+  int64_t failures_per_user = 5;
+  int64_t failures_per_peer = 50;
+  std::chrono::milliseconds window{60000};
+  // Passwords checked at once (0: half the cores, at least one): each check
+  // is deliberately slow (PBKDF2), so a flood must not take every core.
+  int concurrent_checks = 0;
+};
+
 struct AuthOptions {
   std::string users_file;                     // JSON users file (see auth/users_file.h)
   std::string token_secret;                   // HMAC key shared by every node of a cluster
   std::chrono::seconds token_ttl{12 * 3600};  // lifetime of issued bearer tokens
+  LoginLimits login;
 };
 
 // Limits that protect the server from its clients; exceeding one is
-// RESOURCE_EXHAUSTED with a message naming the limit.
+// RESOURCE_EXHAUSTED (or, for a connection, a reset and a log line) with a
+// message naming the limit.
 struct ServerLimits {
-  int64_t max_streams = 1024;          // DoGet, DoPut and DoExchange calls served at once
+  int64_t max_streams = 1024;          // DoGet, DoPut, DoExchange and Handshake calls served at once
   int64_t max_streams_per_user = 256;  // ... by one authenticated user
+  int64_t max_streams_per_peer = 256;  // ... from one client address
   // What one call may gather in memory before it commits (a handler reading
   // a whole stream with FlightStreamReader::ReadAll), in decoded bytes.
   int64_t call_memory_bytes = int64_t{512} << 20;
@@ -133,6 +149,19 @@ struct ServerLimits {
   int64_t max_request_bytes = int64_t{4} << 20;
   // The longest a call may run; checked as its stream moves data.
   std::optional<std::chrono::milliseconds> request_timeout;
+  // A call waiting on its client (for a message, or for it to take one)
+  // this long with nothing moving is cut (call_watchdog.h); none: never.
+  std::optional<std::chrono::milliseconds> idle_stream_timeout = std::chrono::milliseconds(300000);
+  // TCP connections open at once, in all and from one client address
+  // (listener.h; the total is lowered to fit the file descriptors).
+  int64_t max_connections = 4096;
+  int64_t max_connections_per_peer = 256;
+  // A new connection must finish TLS and send HTTP/2's settings within
+  // this, and a Handshake call may wait this long for its client.
+  std::chrono::milliseconds handshake_timeout{10000};
+  // A connection with no call for this long is closed (gRPC's GOAWAY:
+  // clients reconnect when they next call); none: never.
+  std::optional<std::chrono::milliseconds> connection_idle_timeout = std::chrono::milliseconds(600000);
 };
 
 struct ServerOptions {

@@ -37,16 +37,17 @@ Result<std::unique_ptr<ServerAuthenticator>> ServerAuthenticator::Make(const Aut
   const int64_t mtime = ModificationTimeNs(options.users_file);
   HANGAR_ASSIGN_OR_RETURN(auto users, auth::UsersFile::Load(options.users_file));
   std::unique_ptr<ServerAuthenticator> out(new ServerAuthenticator(
-      options.users_file, std::move(users), auth::TokenSigner(options.token_secret), options.token_ttl));
+      options.users_file, std::move(users), auth::TokenSigner(options.token_secret), options.token_ttl, options.login));
   out->users_mtime_ns_ = mtime;
   return out;
 }
 
 ServerAuthenticator::ServerAuthenticator(std::string users_path, auth::UsersFile users, auth::TokenSigner signer,
-                                         std::chrono::seconds ttl)
+                                         std::chrono::seconds ttl, const LoginLimits& login)
     : users_path_(std::move(users_path)),
       signer_(std::move(signer)),
       ttl_(ttl),
+      throttle_(login),
       users_(std::make_shared<const auth::UsersFile>(std::move(users))) {}
 
 void ServerAuthenticator::Refresh() {
@@ -62,7 +63,10 @@ void ServerAuthenticator::Refresh() {
   users_ = std::make_shared<const auth::UsersFile>(std::move(loaded).value());
 }
 
-Result<ServerAuthenticator::Identity> ServerAuthenticator::Login(const std::string& user, const std::string& password) {
+Result<ServerAuthenticator::Identity> ServerAuthenticator::Login(const std::string& user, const std::string& password,
+                                                                const std::string& address) {
+  // Throttled before the (slow) check, so refusing a guesser costs nothing.
+  HANGAR_ASSIGN_OR_RETURN(auto attempt, throttle_.Begin(user, address));
   Refresh();
   std::shared_ptr<const auth::UsersFile> users;
   {
@@ -73,11 +77,13 @@ Result<ServerAuthenticator::Identity> ServerAuthenticator::Login(const std::stri
     RpcMetrics::Get().TokenRefused("password");
     return st;
   }
+  attempt.Succeeded();
   RpcMetrics::Get().TokenIssued();
   return Identity{user, signer_.Issue(user, ttl_)};
 }
 
-Result<ServerAuthenticator::Identity> ServerAuthenticator::Authenticate(std::string_view authorization) {
+Result<ServerAuthenticator::Identity> ServerAuthenticator::Authenticate(std::string_view authorization,
+                                                                       const std::string& address) {
   if (StartsWithIgnoreCase(authorization, "Bearer ")) {
     auto claims = signer_.Verify(authorization.substr(7));
     if (!claims.ok()) {
@@ -99,17 +105,18 @@ Result<ServerAuthenticator::Identity> ServerAuthenticator::Authenticate(std::str
     const size_t colon = pair.find(':');
     if (colon == std::string::npos)
       return Status::Unauthenticated("malformed Basic credentials: expected base64(user:password)");
-    return Login(pair.substr(0, colon), pair.substr(colon + 1));
+    return Login(pair.substr(0, colon), pair.substr(colon + 1), address);
   }
   RpcMetrics::Get().TokenRefused("malformed");
   return Status::Unauthenticated("unsupported authorization scheme: use 'Basic' or 'Bearer'");
 }
 
-Result<ServerAuthenticator::Identity> ServerAuthenticator::AuthenticateHandshake(std::string_view payload) {
+Result<ServerAuthenticator::Identity> ServerAuthenticator::AuthenticateHandshake(std::string_view payload,
+                                                                                const std::string& address) {
   ::arrow::flight::protocol::BasicAuth basic;
   if (!basic.ParseFromArray(payload.data(), static_cast<int>(payload.size())) || basic.username().empty())
     return Status::Unauthenticated("the Handshake payload is not a BasicAuth message with a user name");
-  return Login(basic.username(), basic.password());
+  return Login(basic.username(), basic.password(), address);
 }
 
 std::vector<auth::Permission> ServerAuthenticator::PermissionsOf(const std::string& user) {

@@ -6,7 +6,8 @@
 // HMAC-signed with the cluster secret and expires, so every node holding the
 // secret accepts it without shared session state. Users and their
 // permissions come from the users file, re-read when it changes on disk so
-// that `hangar user add` takes effect without a restart.
+// that `hangar user add` takes effect without a restart. Failed logins are
+// throttled per user name and per client address (login_throttle.h).
 #pragma once
 
 #include <chrono>
@@ -19,6 +20,7 @@
 #include "flight/auth/permissions.h"
 #include "flight/auth/token.h"
 #include "flight/auth/users_file.h"
+#include "flight/login_throttle.h"
 
 namespace hangar::flight {
 
@@ -33,17 +35,18 @@ class ServerAuthenticator {
     std::string issued_token;  // non-empty when Basic credentials were exchanged for a token
   };
   // Checks an `authorization` header value: "Basic base64(user:pass)" or
-  // "Bearer <token>".
-  Result<Identity> Authenticate(std::string_view authorization);
+  // "Bearer <token>". `address` is the client's (client_address.h): logins
+  // are throttled by it.
+  Result<Identity> Authenticate(std::string_view authorization, const std::string& address);
   // Checks a Handshake payload holding a BasicAuth message.
-  Result<Identity> AuthenticateHandshake(std::string_view payload);
+  Result<Identity> AuthenticateHandshake(std::string_view payload, const std::string& address);
   // The permissions of a user (none if the user no longer exists).
   std::vector<auth::Permission> PermissionsOf(const std::string& user);
 
  private:
   ServerAuthenticator(std::string users_path, auth::UsersFile users, auth::TokenSigner signer,
-                      std::chrono::seconds ttl);
-  Result<Identity> Login(const std::string& user, const std::string& password);
+                      std::chrono::seconds ttl, const LoginLimits& login);
+  Result<Identity> Login(const std::string& user, const std::string& password, const std::string& address);
   // Re-reads the users file if it changed on disk (keeps the old one if the
   // new one does not load, and says so on stderr).
   void Refresh();
@@ -51,6 +54,7 @@ class ServerAuthenticator {
   const std::string users_path_;
   const auth::TokenSigner signer_;
   const std::chrono::seconds ttl_;
+  LoginThrottle throttle_;
   std::mutex mu_;
   std::shared_ptr<const auth::UsersFile> users_;  // guarded by mu_
   int64_t users_mtime_ns_ = 0;                    // guarded by mu_

@@ -8,17 +8,26 @@ namespace hangar::flight {
 StreamSlots::StreamSlots(const ServerLimits& limits) : limits_(limits) {}
 
 StreamSlots::Slot::~Slot() {
-  if (owner_ != nullptr) owner_->Release(user_);
+  if (owner_ != nullptr) owner_->Release(user_, address_);
 }
 
-Result<StreamSlots::Slot> StreamSlots::Acquire(FlightMethod method, const std::string& user) {
-  if (method != FlightMethod::kDoGet && method != FlightMethod::kDoPut && method != FlightMethod::kDoExchange)
+Result<StreamSlots::Slot> StreamSlots::Acquire(FlightMethod method, const std::string& user,
+                                               const std::string& address) {
+  if (method != FlightMethod::kDoGet && method != FlightMethod::kDoPut && method != FlightMethod::kDoExchange &&
+      method != FlightMethod::kHandshake)
     return Slot();
   std::lock_guard lock(mu_);
   if (active_ >= limits_.max_streams) {
     RpcMetrics::Get().Limited("max_streams");
     return Status::ResourceExhausted("the server is serving " + std::to_string(active_) +
                                      " streams, its limit (--max-streams); retry later");
+  }
+  // Checked before the user's count changes: a refusal leaves no trace.
+  if (auto it = by_address_.find(address);
+      !address.empty() && it != by_address_.end() && it->second >= limits_.max_streams_per_peer) {
+    RpcMetrics::Get().Limited("max_streams_per_peer");
+    return Status::ResourceExhausted("client address " + address + " has " + std::to_string(it->second) +
+                                     " streams open, the limit per client address (--max-streams-per-peer)");
   }
   if (!user.empty()) {
     int64_t& mine = by_user_[user];
@@ -29,18 +38,23 @@ Result<StreamSlots::Slot> StreamSlots::Acquire(FlightMethod method, const std::s
     }
     ++mine;
   }
+  if (!address.empty()) ++by_address_[address];
   ++active_;
   RpcMetrics::Get().SetActiveStreams(active_);
-  return Slot(this, user);
+  return Slot(this, user, address);
 }
 
-void StreamSlots::Release(const std::string& user) {
+void StreamSlots::Release(const std::string& user, const std::string& address) {
   std::lock_guard lock(mu_);
   --active_;
   RpcMetrics::Get().SetActiveStreams(active_);
-  if (user.empty()) return;
-  auto it = by_user_.find(user);
-  if (it != by_user_.end() && --it->second == 0) by_user_.erase(it);
+  auto release = [](std::map<std::string, int64_t>& counts, const std::string& key) {
+    if (key.empty()) return;
+    auto it = counts.find(key);
+    if (it != counts.end() && --it->second == 0) counts.erase(it);
+  };
+  release(by_user_, user);
+  release(by_address_, address);
 }
 
 int64_t StreamSlots::active() const {

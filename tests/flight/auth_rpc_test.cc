@@ -53,7 +53,7 @@ class AuthTest : public ::testing::Test {
   std::unique_ptr<FlightServer> StartServer(const std::string& secret) {
     ServerOptions options;
     options.listen = "127.0.0.1:0";
-    options.auth = AuthOptions{UsersPath(), secret, std::chrono::seconds(3600)};
+    options.auth = AuthOptions{UsersPath(), secret, std::chrono::seconds(3600), {}};
     auto server = FlightServer::Start(options, service_);
     EXPECT_TRUE(server.ok()) << server.status().ToString();
     return server.ok() ? std::move(server).value() : nullptr;
@@ -281,7 +281,7 @@ TEST(AuthOptionsTest, ABrokenUsersFileStopsTheServerFromStarting) {
   std::ofstream(dir + "/users.json") << "{ not json";
   ServerOptions options;
   options.listen = "127.0.0.1:0";
-  options.auth = AuthOptions{dir + "/users.json", kSecret, std::chrono::seconds(60)};
+  options.auth = AuthOptions{dir + "/users.json", kSecret, std::chrono::seconds(60), {}};
   auto server = FlightServer::Start(options, std::make_shared<FlightService>());
   ASSERT_FALSE(server.ok());
   EXPECT_NE(server.status().message().find("users.json"), std::string::npos) << server.status().ToString();

@@ -1,9 +1,12 @@
 // The limits that protect a server from its clients, on a real server on
-// loopback: streams at once (in all and per user), the memory one call may
-// gather (counted decoded), rows and batches per put, the size of a
-// request, the request timeout. Each refusal is RESOURCE_EXHAUSTED naming the
-// limit, and is counted in hangar_rpc_limited_total.
+// loopback: streams at once (in all, per user and per client address), the
+// memory one call may gather (counted decoded), rows and batches per put, the
+// size of a request, the request timeout, calls left waiting by their client,
+// oversized headers. Each refusal is RESOURCE_EXHAUSTED naming the limit, and
+// is counted in hangar_rpc_limited_total.
 #include <gtest/gtest.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
 
 #include <filesystem>
 #include <thread>
@@ -11,6 +14,7 @@
 #include "flight/auth/users_file.h"
 #include "flight/client.h"
 #include "metrics/registry.h"
+#include "peer_relay.h"
 #include "test_service.h"
 
 namespace hangar::flight {
@@ -61,6 +65,54 @@ class LimitsTest : public ::testing::Test {
   std::unique_ptr<FlightServer> server_;
 };
 
+// A streaming call opened with raw gRPC that sends nothing at all (not even
+// the end of its stream) until it ends: a client that went quiet.
+class SilentCall {
+ public:
+  SilentCall(const Location& location, const std::string& method)
+      : channel_(grpc::CreateChannel(location.Parse()->address, grpc::InsecureChannelCredentials())), stub_(channel_) {
+    // A bound for the test, never reached when the server does its job.
+    context_.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(25));
+    call_ = stub_.PrepareCall(&context_, "/arrow.flight.protocol.FlightService/" + method, &cq_);
+    call_->StartCall(Tag(1));
+    Next(1);
+  }
+  ~SilentCall() {
+    if (!finished_) {
+      context_.TryCancel();
+      (void)Finish();
+    }
+    cq_.Shutdown();
+    void* tag = nullptr;
+    bool ok = false;
+    while (cq_.Next(&tag, &ok)) {
+    }
+  }
+  // Waits for the call's status.
+  grpc::Status Finish() {
+    finished_ = true;
+    call_->Finish(&status_, Tag(2));
+    Next(2);
+    return status_;
+  }
+
+ private:
+  static void* Tag(intptr_t n) { return reinterpret_cast<void*>(n); }
+  void Next(intptr_t want) {
+    void* tag = nullptr;
+    bool ok = false;
+    while (cq_.Next(&tag, &ok) && tag != Tag(want)) {
+    }
+  }
+  std::shared_ptr<grpc::Channel> channel_;
+  grpc::GenericStub stub_;
+  grpc::ClientContext context_;
+  grpc::CompletionQueue cq_;
+  std::unique_ptr<grpc::GenericClientAsyncReaderWriter> call_;
+  grpc::Status status_;
+  bool finished_ = false;
+};
+
 TEST_F(LimitsTest, OneStreamTooManyIsRefusedNamingTheLimitAndTheSlotComesBack) {
   ServerLimits limits;
   limits.max_streams = 1;
@@ -97,7 +149,7 @@ TEST_F(LimitsTest, StreamsPerUserAreCountedPerUser) {
   ASSERT_TRUE(users.Save(users_path).ok());
   ServerLimits limits;
   limits.max_streams_per_user = 1;
-  Start(limits, AuthOptions{users_path, "0123456789abcdef0123456789abcdef", std::chrono::seconds(3600)});
+  Start(limits, AuthOptions{users_path, "0123456789abcdef0123456789abcdef", std::chrono::seconds(3600), {}});
   auto alice = Connect();
   ASSERT_TRUE(alice->AuthenticateBasicToken("alice", "alice-pw").ok());
   auto bob = Connect();
@@ -223,6 +275,161 @@ TEST_F(LimitsTest, AStreamStillMovingDataAfterTheRequestTimeoutEnds) {
   }
   EXPECT_EQ(ended.code(), StatusCode::kResourceExhausted) << ended.ToString();
   EXPECT_NE(ended.message().find("--request-timeout"), std::string::npos) << ended.message();
+}
+
+TEST_F(LimitsTest, OneClientAddressCannotTakeEveryStreamSlot) {
+  ServerLimits limits;
+  limits.max_streams = 10;
+  limits.max_streams_per_peer = 2;
+  Start(limits);
+  hangar::testing::PeerRelay relay(server_->port());  // another client, from 127.0.0.2
+  auto greedy = Connect();
+  auto other = FlightClient::Connect(relay.location()).value();
+  const double before = Limited("max_streams_per_peer");
+  auto first = OpenStream(*greedy);
+  auto second = OpenStream(*greedy);
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  Status refused = ShortGet(*greedy);
+  EXPECT_EQ(refused.code(), StatusCode::kResourceExhausted) << refused.ToString();
+  EXPECT_NE(refused.message().find("client address 127.0.0.1 has 2 streams open"), std::string::npos)
+      << refused.message();
+  EXPECT_NE(refused.message().find("--max-streams-per-peer"), std::string::npos) << refused.message();
+  EXPECT_EQ(Limited("max_streams_per_peer"), before + 1);
+  // A new connection does not buy the same address more.
+  EXPECT_EQ(ShortGet(*Connect()).code(), StatusCode::kResourceExhausted);
+  // The other client gets its own share, and the greedy one's unary calls go on.
+  EXPECT_TRUE(ShortGet(*other).ok());
+  auto others = OpenStream(*other);
+  ASSERT_NE(others, nullptr);
+  EXPECT_TRUE(ShortGet(*other).ok());
+  EXPECT_TRUE(greedy->DoAction(Action{"echo", "x"}).ok());
+  // A slot given back is the greedy client's again.
+  first->Cancel();
+  first.reset();
+  Status again;
+  for (int i = 0; i < 200; ++i) {
+    again = ShortGet(*greedy);
+    if (again.ok()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(again.ok()) << again.ToString();
+  second->Cancel();
+  others->Cancel();
+}
+
+TEST_F(LimitsTest, AStreamWhoseClientGoesQuietIsCutAndItsSlotComesBack) {
+  ServerLimits limits;
+  limits.idle_stream_timeout = std::chrono::milliseconds(500);
+  limits.max_streams = 2;
+  Start(limits);
+  auto client = Connect();
+  const double before = Limited("idle_stream_timeout");
+  // DoExchange: the descriptor arrives, then nothing; DoPut: not even that.
+  auto exchange = client->DoExchange(FlightDescriptor::Path({"echo"})).value();
+  SilentCall put(server_->location(), "DoPut");
+  auto ended = exchange->Next();
+  ASSERT_FALSE(ended.ok());
+  EXPECT_EQ(ended.status().code(), StatusCode::kResourceExhausted) << ended.status().ToString();
+  EXPECT_NE(ended.status().message().find("no message moved for 0.5 s while the call waited on its client"),
+            std::string::npos)
+      << ended.status().message();
+  EXPECT_NE(ended.status().message().find("--idle-stream-timeout"), std::string::npos) << ended.status().message();
+  grpc::Status put_status = put.Finish();
+  EXPECT_EQ(put_status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << put_status.error_message();
+  EXPECT_NE(put_status.error_message().find("--idle-stream-timeout"), std::string::npos) << put_status.error_message();
+  // Both slots are free again (the handlers ended), and the cuts were counted.
+  Status fresh;
+  for (int i = 0; i < 200; ++i) {
+    fresh = ShortGet(*client);
+    if (fresh.ok() && server_->active_streams() == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(fresh.ok()) << fresh.ToString();
+  EXPECT_EQ(server_->active_streams(), 0);
+  EXPECT_EQ(Limited("idle_stream_timeout"), before + 2);
+}
+
+TEST_F(LimitsTest, AStreamThatKeepsMovingOrWaitsOnTheServerIsNotIdle) {
+  ServerLimits limits;
+  limits.idle_stream_timeout = std::chrono::milliseconds(1000);
+  Start(limits);
+  auto client = Connect();
+  // An "endless" DoGet read steadily for three times the limit.
+  auto reader = OpenStream(*client);
+  ASSERT_NE(reader, nullptr);
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  while (std::chrono::steady_clock::now() < until) {
+    auto chunk = reader->Next();
+    ASSERT_TRUE(chunk.ok()) << chunk.status().ToString();
+  }
+  reader->Cancel();
+  // A call whose handler works (here: waits for cancellation) waits on
+  // nobody but itself: the "slow" action outlives the limit.
+  CallOptions bounded;
+  bounded.timeout = std::chrono::milliseconds(2500);
+  auto slow = client->DoAction(Action{"slow", ""}, bounded);
+  EXPECT_EQ(slow.status().code(), StatusCode::kDeadlineExceeded) << slow.status().ToString();
+}
+
+TEST_F(LimitsTest, AHandshakeThatNeverSendsIsCutAndTakesASlotMeanwhile) {
+  ServerLimits limits;
+  limits.handshake_timeout = std::chrono::milliseconds(400);
+  limits.max_streams_per_peer = 2;
+  Start(limits);
+  auto client = Connect();
+  SilentCall first(server_->location(), "Handshake");
+  SilentCall second(server_->location(), "Handshake");
+  // The two silent Handshakes hold this address's slots while they last...
+  Status refused;
+  for (int i = 0; i < 200; ++i) {
+    refused = ShortGet(*client);
+    if (!refused.ok()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(refused.code(), StatusCode::kResourceExhausted) << refused.ToString();
+  // ...which is not for long.
+  for (SilentCall* call : {&first, &second}) {
+    grpc::Status cut = call->Finish();
+    EXPECT_EQ(cut.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << cut.error_message();
+    EXPECT_NE(cut.error_message().find("the Handshake waited 0.4 s for its client"), std::string::npos)
+        << cut.error_message();
+    EXPECT_NE(cut.error_message().find("--handshake-timeout"), std::string::npos) << cut.error_message();
+  }
+  Status served;
+  for (int i = 0; i < 200; ++i) {
+    served = ShortGet(*client);
+    if (served.ok()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(served.ok()) << served.ToString();
+}
+
+TEST_F(LimitsTest, OversizedHeadersAreRefusedAndTheServerGoesOn) {
+  Start(ServerLimits{});
+  hangar::testing::PeerRelay relay(server_->port());  // another client, on a connection of its own
+  auto other = FlightClient::Connect(relay.location()).value();
+  auto client = Connect();
+  CallOptions huge;
+  huge.headers.emplace_back("x-padding", std::string(64 * 1024, 'a'));
+  // gRPC refuses the call (RESOURCE_EXHAUSTED), or drops the connection
+  // that sent it (UNAVAILABLE), depending on where its parser stops.
+  auto refused = client->DoAction(Action{"echo", "x"}, huge);
+  EXPECT_TRUE(refused.status().code() == StatusCode::kResourceExhausted ||
+              refused.status().code() == StatusCode::kUnavailable)
+      << refused.status().ToString();
+  auto stream = client->DoGet(Ticket{"ints:1:1"}, huge);
+  Status streamed = stream.ok() ? (*stream)->ReadAll().status() : stream.status();
+  EXPECT_FALSE(streamed.ok());
+  // Other clients are served, and this one again once it reconnects.
+  EXPECT_TRUE(ShortGet(*other).ok());
+  Status again;
+  for (int i = 0; i < 200; ++i) {
+    again = client->DoAction(Action{"echo", "x"}).status();
+    if (again.ok()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(again.ok()) << again.ToString();
 }
 
 }  // namespace

@@ -8,8 +8,6 @@
 
 #include <thread>
 
-#include <grpcpp/generic/generic_stub.h>
-#include <grpcpp/grpcpp.h>
 #include <nlohmann/json.hpp>
 
 #include "arrow/builder.h"
@@ -52,31 +50,6 @@ int64_t ReadRows(flight::FlightClient& client, const std::string& name) {
   return rows;
 }
 
-std::string Health(int port) {
-  auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials());
-  grpc::GenericStub stub(channel);
-  // grpc.health.v1.HealthCheckRequest{service: ""} is the empty message.
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-  grpc::Slice empty("");
-  grpc::ByteBuffer request(&empty, 1), response;
-  grpc::CompletionQueue cq;
-  grpc::Status status;
-  auto call = stub.PrepareUnaryCall(&context, "/grpc.health.v1.Health/Check", request, &cq);
-  call->StartCall();
-  call->Finish(&response, &status, reinterpret_cast<void*>(1));
-  void* tag = nullptr;
-  bool ok = false;
-  cq.Next(&tag, &ok);
-  if (!status.ok()) return "error: " + status.error_message();
-  std::vector<grpc::Slice> slices;
-  (void)response.Dump(&slices);
-  std::string bytes;
-  for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-  // HealthCheckResponse{status = 1: SERVING, 2: NOT_SERVING} as field 1, varint.
-  if (bytes.size() == 2 && bytes[0] == 0x08) return bytes[1] == 1 ? "SERVING" : bytes[1] == 2 ? "NOT_SERVING" : "?";
-  return bytes.empty() ? "UNKNOWN" : "?";
-}
 
 TEST(EngineSafety, AnEngineFailureFailsOneCallAndTheEngineComesBack) {
   testing::TempDataDir dir;
@@ -86,7 +59,7 @@ TEST(EngineSafety, AnEngineFailureFailsOneCallAndTheEngineComesBack) {
   auto client = server.Connect();
   ASSERT_TRUE(Put(*client, "before", 1000).ok());
   ASSERT_EQ(ReadRows(*client, "before"), 1000);
-  EXPECT_EQ(Health(server.port()), "SERVING");
+  EXPECT_EQ(testing::HealthOf(server.port()), "SERVING");
 
   // The failure, on its own thread: the reset holds it for the delay.
   std::optional<Status> failed;
@@ -94,7 +67,7 @@ TEST(EngineSafety, AnEngineFailureFailsOneCallAndTheEngineComesBack) {
   bool seen_not_serving = false;
   for (int i = 0; i < 100 && !seen_not_serving; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(30));
-    seen_not_serving = Health(server.port()) == "NOT_SERVING";
+    seen_not_serving = testing::HealthOf(server.port()) == "NOT_SERVING";
   }
   fault.join();
   EXPECT_TRUE(seen_not_serving) << "health never said NOT_SERVING during the reset";
@@ -104,7 +77,7 @@ TEST(EngineSafety, AnEngineFailureFailsOneCallAndTheEngineComesBack) {
   EXPECT_EQ(failed->message().find("Stack Trace"), std::string::npos) << failed->message();
   EXPECT_EQ(failed->message().find("INTERNAL Error"), std::string::npos) << failed->message();
   EXPECT_NE(failed->message().find("reference"), std::string::npos) << failed->message();
-  EXPECT_EQ(Health(server.port()), "SERVING");
+  EXPECT_EQ(testing::HealthOf(server.port()), "SERVING");
 
   // Everything serves as before: old tables, new puts, SQL over both.
   EXPECT_EQ(ReadRows(*client, "before"), 1000);

@@ -2,6 +2,8 @@
 // for tests that restart or kill the server.
 #pragma once
 
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
@@ -62,8 +64,10 @@ class ServerProcess {
   // Starts `hangar serve --listen 127.0.0.1:0 --data-dir DIR` with extra
   // environment variables and flags; waits for the line that names its
   // location (and notes the development Kafka cluster's, with --dev-kafka).
+  // A `launcher` (a command and its arguments, found on PATH, e.g. prlimit)
+  // runs the server instead of it being started directly.
   ServerProcess(const std::string& data_dir, const std::map<std::string, std::string>& env = {},
-                const std::vector<std::string>& flags = {}) {
+                const std::vector<std::string>& flags = {}, const std::vector<std::string>& launcher = {}) {
     int out[2];
     if (pipe(out) != 0) return;
     posix_spawn_file_actions_t actions;
@@ -71,7 +75,10 @@ class ServerProcess {
     posix_spawn_file_actions_adddup2(&actions, out[1], 2);
     posix_spawn_file_actions_addclose(&actions, out[0]);
     const std::string bin = std::string(HANGAR_BIN_DIR) + "/hangar";
-    std::vector<std::string> args = {bin, "serve", "--listen", "127.0.0.1:0", "--data-dir", data_dir};
+    std::vector<std::string> args = launcher;
+    for (std::string arg : {bin, std::string("serve"), std::string("--listen"), std::string("127.0.0.1:0"),
+                            std::string("--data-dir"), data_dir})
+      args.push_back(arg);
     args.insert(args.end(), flags.begin(), flags.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
@@ -85,7 +92,9 @@ class ServerProcess {
     std::vector<char*> envp;
     for (auto& e : env_strings) envp.push_back(e.data());
     envp.push_back(nullptr);
-    const int rc = posix_spawn(&pid_, bin.c_str(), &actions, nullptr, argv.data(), envp.data());
+    const int rc = launcher.empty() ? posix_spawn(&pid_, bin.c_str(), &actions, nullptr, argv.data(), envp.data())
+                                    : posix_spawnp(&pid_, launcher[0].c_str(), &actions, nullptr, argv.data(),
+                                                   envp.data());
     posix_spawn_file_actions_destroy(&actions);
     close(out[1]);
     if (rc != 0) {
@@ -186,6 +195,34 @@ class ServerProcess {
   std::string log_;  // guarded by log_mu_
   std::thread drain_;
 };
+
+// What the gRPC health service answers for the server (""): SERVING,
+// NOT_SERVING, or "error: ..." when the call fails.
+inline std::string HealthOf(int port) {
+  auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials());
+  grpc::GenericStub stub(channel);
+  // grpc.health.v1.HealthCheckRequest{service: ""} is the empty message.
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  grpc::Slice empty("");
+  grpc::ByteBuffer request(&empty, 1), response;
+  grpc::CompletionQueue cq;
+  grpc::Status status;
+  auto call = stub.PrepareUnaryCall(&context, "/grpc.health.v1.Health/Check", request, &cq);
+  call->StartCall();
+  call->Finish(&response, &status, reinterpret_cast<void*>(1));
+  void* tag = nullptr;
+  bool ok = false;
+  cq.Next(&tag, &ok);
+  if (!status.ok()) return "error: " + status.error_message();
+  std::vector<grpc::Slice> slices;
+  (void)response.Dump(&slices);
+  std::string bytes;
+  for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  // HealthCheckResponse{status = 1: SERVING, 2: NOT_SERVING} as field 1, varint.
+  if (bytes.size() == 2 && bytes[0] == 0x08) return bytes[1] == 1 ? "SERVING" : bytes[1] == 2 ? "NOT_SERVING" : "?";
+  return bytes.empty() ? "UNKNOWN" : "?";
+}
 
 // A data directory for one server, removed with the object.
 class TempDataDir {
