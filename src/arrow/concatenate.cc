@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <limits>
+#include <map>
 #include <string>
 #include <utility>
 
@@ -251,29 +252,47 @@ Result<ArrayPtr> ConcatDenseUnion(const Arrays& arrays, int64_t total) {
 Result<ArrayPtr> ConcatDictionary(const Arrays& arrays, int64_t total, BufferPtr validity, int64_t nulls) {
   const DataType& t = *arrays[0]->type;
   const int64_t width = t.index_type()->bit_width() / 8;
+  // Each distinct dictionary goes in once: slices of one array share theirs,
+  // and an empty one (a null row made up elsewhere) adds nothing.
+  const Array* first = nullptr;
   bool same = true;
   for (const auto& a : arrays) {
-    same = same && (a->dictionary == arrays[0]->dictionary || ArrayEquals(*a->dictionary, *arrays[0]->dictionary));
+    if (a->dictionary->length == 0) continue;
+    if (first == nullptr) first = a->dictionary.get();
+    same = same && (a->dictionary.get() == first || ArrayEquals(*a->dictionary, *first));
   }
-  if (same)
+  if (same) {
+    ArrayPtr dictionary = arrays[0]->dictionary;
+    for (const auto& a : arrays) {
+      if (a->dictionary.get() == first) {
+        dictionary = a->dictionary;
+        break;
+      }
+    }
     return MakeArray(arrays[0]->type, total, {std::move(validity), ConcatFixed(arrays, 1, width)}, {}, nulls, 0,
-                     arrays[0]->dictionary);
+                     std::move(dictionary));
+  }
   const int value_bits = 8 * static_cast<int>(width) - (t.index_type()->is_signed_integer() ? 1 : 0);
   const int64_t limit = value_bits >= 63 ? std::numeric_limits<int64_t>::max() : (int64_t{1} << value_bits);
   Arrays dictionaries;
+  std::map<const Array*, int64_t> base_of;  // where each dictionary starts in the result's
   MutableBuffer indices;
   indices.Reserve(total * width);
-  int64_t base = 0;
+  int64_t next = 0;
   for (const auto& a : arrays) {
-    if (a->dictionary->length > limit - base)
-      return Status::Invalid("concatenated dictionary of " + t.ToString() + " does not fit its index type " +
-                             t.index_type()->ToString());
+    auto [it, added] = base_of.try_emplace(a->dictionary.get(), next);
+    if (added) {
+      if (a->dictionary->length > limit - next)
+        return Status::Invalid("concatenated dictionary of " + t.ToString() + " does not fit its index type " +
+                               t.index_type()->ToString());
+      next += a->dictionary->length;
+      dictionaries.push_back(a->dictionary);
+    }
+    const int64_t base = it->second;
     for (int64_t i = 0; i < a->length; ++i) {
       const int64_t v = a->IsValid(i) ? DictionaryIndex(*a, i) + base : 0;
       indices.Append(&v, width);  // little-endian: the low bytes
     }
-    base += a->dictionary->length;
-    dictionaries.push_back(a->dictionary);
   }
   HANGAR_ASSIGN_OR_RETURN(auto dictionary, ConcatImpl(dictionaries));
   return MakeArray(arrays[0]->type, total, {std::move(validity), indices.Finish()}, {}, nulls, 0,
@@ -374,6 +393,11 @@ Result<ArrayPtr> Concatenate(const std::vector<ArrayPtr>& arrays) {
 }
 
 Result<RecordBatchPtr> CoalescingSource::Next() {
+  if (!uncoalesced_.empty()) {
+    RecordBatchPtr next = std::move(uncoalesced_.front());
+    uncoalesced_.pop_front();
+    return next;
+  }
   // A batch is small when it is far below both targets: then copying it is
   // cheap, and what it saves downstream is not.
   auto small = [&](const RecordBatch& batch, int64_t bytes) {
@@ -406,8 +430,14 @@ Result<RecordBatchPtr> CoalescingSource::Next() {
     std::vector<ArrayPtr> pieces;
     pieces.reserve(parts.size());
     for (const auto& part : parts) pieces.push_back(part->column(c));
-    HANGAR_ASSIGN_OR_RETURN(auto column, Concatenate(pieces));
-    columns.push_back(std::move(column));
+    auto column = Concatenate(pieces);
+    if (!column.ok()) {
+      // Batches whose dictionaries together overflow their index type (128
+      // values of dictionary<int8, ...>) stay apart: they go as they came.
+      uncoalesced_.assign(std::make_move_iterator(parts.begin() + 1), std::make_move_iterator(parts.end()));
+      return parts.front();
+    }
+    columns.push_back(std::move(*column));
   }
   return MakeRecordBatch(schema, rows, std::move(columns));
 }

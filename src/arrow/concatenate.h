@@ -2,6 +2,7 @@
 // Used for dictionary deltas and for coalescing small batches.
 #pragma once
 
+#include <deque>
 #include <vector>
 
 #include "arrow/array.h"
@@ -18,7 +19,8 @@ Result<ArrayPtr> Concatenate(const std::vector<ArrayPtr>& arrays);
 // (DecodedSize); a batch that is not small passes as it is. For consumers
 // that pay per batch whatever its size: DuckDB keeps state for every Arrow
 // batch of a COPY, which a hundred thousand one-row batches turn into
-// gigabytes. Order is kept.
+// gigabytes. Order is kept. Batches that cannot be put together (their
+// dictionaries would overflow the index type) pass one by one.
 class CoalescingSource : public RecordBatchSource {
  public:
   explicit CoalescingSource(RecordBatchSource* inner, int64_t target_rows = 8192,
@@ -32,6 +34,7 @@ class CoalescingSource : public RecordBatchSource {
   const int64_t target_rows_;
   const int64_t target_bytes_;
   RecordBatchPtr held_;  // read ahead: it ended the last group
+  std::deque<RecordBatchPtr> uncoalesced_;  // a group that would not concatenate, to pass as it came
   bool done_ = false;
 };
 

@@ -132,6 +132,30 @@ TEST(ConcatenateTest, SharedDictionaryIsKept) {
   EXPECT_EQ(Concat({a, d})->dictionary, dict);
 }
 
+// Many slices of two arrays add each dictionary once (a dictionary<int8>
+// holds 128 values), and a null row with an empty dictionary adds nothing.
+TEST(ConcatenateTest, EachDictionaryGoesInOnce) {
+  auto type = dictionary(int8(), utf8());
+  std::vector<std::optional<std::string>> words;
+  for (int i = 0; i < 100; ++i) words.push_back("w" + std::to_string(i));
+  std::string all(100, '\0');
+  for (int i = 0; i < 100; ++i) all[i] = static_cast<char>(i);
+  auto a = MakeArray(type, 100, {nullptr, Buffer::CopyOf(all)}, {}, 0, 0, Strings(words));
+  auto b = MakeArray(type, 2, {nullptr, Values<int8_t>({0, 1})}, {}, 0, 0, Strings({"x", "y"}));
+  std::vector<ArrayPtr> pieces;
+  for (int i = 0; i < 50; ++i) {
+    pieces.push_back(a->Slice(i, 1));
+    pieces.push_back(b->Slice(i % 2, 1));
+  }
+  pieces.push_back(MakeNullArray(type, 1));
+  auto c = Concat(pieces);
+  EXPECT_EQ(c->dictionary->length, 102);
+  EXPECT_EQ(c->length, 101);
+  EXPECT_EQ(FormatValue(*c, 2), "\"w1\"");
+  EXPECT_EQ(FormatValue(*c, 3), "\"y\"");
+  EXPECT_EQ(FormatValue(*c, 100), "null");
+}
+
 TEST(ConcatenateTest, DifferentDictionariesAreAppended) {
   auto type = dictionary(int8(), utf8());
   auto a = MakeArray(type, 2, {nullptr, Values<int8_t>({1, 0})}, {}, 0, 0, Strings({"red", "green"}));
