@@ -34,6 +34,12 @@ Status NotImplemented(std::string_view method) {
 }
 }  // namespace
 
+Status CheckAllowed(const ServerCallContext& context, auth::Access access, std::string_view resource) {
+  if (context.Allows(access, resource)) return Status::OK();
+  return Status::PermissionDenied("user '" + context.user() + "' has no " + std::string(auth::AccessName(access)) +
+                                  " permission on '" + std::string(resource) + "'");
+}
+
 Result<AccessRequest> FlightService::AccessFor(const ServerCallContext&, const CallRequest& request) {
   switch (request.method) {
     case FlightMethod::kDoPut:
@@ -458,11 +464,7 @@ class FlightGrpcService : public grpc::Service {
     std::vector<std::pair<auth::Access, const std::string*>> checks;
     if (!needed->any_user) checks.emplace_back(needed->access, &needed->resource);
     for (const auto& resource : needed->reads) checks.emplace_back(auth::Access::kRead, &resource);
-    for (const auto& [access, resource] : checks) {
-      if (!call.Allows(access, *resource))
-        return Status::PermissionDenied("user '" + call.user() + "' has no " + std::string(auth::AccessName(access)) +
-                                        " permission on '" + *resource + "'");
-    }
+    for (const auto& [access, resource] : checks) HANGAR_RETURN_NOT_OK(CheckAllowed(call, access, *resource));
     return Status::OK();
   }
 

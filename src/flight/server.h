@@ -41,6 +41,10 @@ class ServerCallContext {
   virtual bool Allows(auth::Access access, std::string_view resource) const = 0;
 };
 
+// OK if the caller may `access` `resource`, else PERMISSION_DENIED naming the
+// user, the permission and the resource.
+Status CheckAllowed(const ServerCallContext& context, auth::Access access, std::string_view resource);
+
 
 // What a call touches: the server checks the caller's permissions against it.
 struct AccessRequest {

@@ -107,9 +107,7 @@ Result<QualifiedName> HangarService::ResolveFor(const flight::ServerCallContext&
   // What the name means may have changed since the call was authorized (a
   // table "default.a.b" dropped, and "a.b" now names table b of namespace
   // a): what is acted on is checked again.
-  if (!context.Allows(access, name.ToString()))
-    return Status::PermissionDenied("user '" + context.user() + "' has no " + std::string(flight::auth::AccessName(access)) +
-                                    " permission on '" + name.ToString() + "'");
+  HANGAR_RETURN_NOT_OK(flight::CheckAllowed(context, access, name.ToString()));
   return name;
 }
 
@@ -293,9 +291,8 @@ Status HangarService::DoGet(const flight::ServerCallContext& context, const flig
     return topics->Get(context, topic, out);
   }
   HANGAR_ASSIGN_OR_RETURN(auto parsed, ParseTicket(ticket.ticket));
-  if (!context.Allows(Access::kRead, parsed.name.ToString()))  // a bare name may mean another table now
-    return Status::PermissionDenied("user '" + context.user() + "' has no read permission on '" +
-                                    parsed.name.ToString() + "'");
+  // A bare name may mean another table now than when the call was authorized.
+  HANGAR_RETURN_NOT_OK(flight::CheckAllowed(context, Access::kRead, parsed.name.ToString()));
   HANGAR_ASSIGN_OR_RETURN(auto snapshot, tables_->Snapshot(parsed.name));
   // No files named (a bare name, or the endpoint of an empty table): all of them.
   HANGAR_ASSIGN_OR_RETURN(auto source,

@@ -240,12 +240,6 @@ Status Relations::SyncTopics(const std::vector<store::QualifiedName>& names) {
   return Status::OK();
 }
 
-bool Relations::ExistsNow(const store::QualifiedName& name) {
-  if (Exists(name)) return true;
-  if (name.ns != kKafkaNamespace || !cluster_ || !SyncTopicNames(true).ok()) return false;
-  return Exists(name);
-}
-
 Result<std::optional<store::QualifiedName>> Relations::Resolve(const store::QualifiedName& name) const {
   if (Exists(name)) return std::optional<store::QualifiedName>(name);
   // DuckDB matches names whatever their case: so does this.

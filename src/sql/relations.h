@@ -70,12 +70,10 @@ class Relations {
 
   // Whether namespace.name is a table or a topic (as of the last Sync).
   bool Exists(const store::QualifiedName& name) const;
-  // The same, asking Kafka again for a topic not known yet (needs Lock()):
-  // Sync reuses the topic names for up to a second, and a topic created
-  // just now must still be found.
-  bool ExistsNow(const store::QualifiedName& name);
   // The relation `name` means in SQL, which matches names whatever their
-  // case (see query_check.h); ResolveNow asks Kafka again (needs Lock()).
+  // case (see query_check.h). ResolveNow asks Kafka again for a topic not
+  // known yet (needs Lock()): Sync reuses the topic names for up to a
+  // second, and a topic created just now must still be found.
   Result<std::optional<store::QualifiedName>> Resolve(const store::QualifiedName& name) const;
   Result<std::optional<store::QualifiedName>> ResolveNow(const store::QualifiedName& name);
   // Every relation as of the last Sync, ordered by name; topics under "kafka".

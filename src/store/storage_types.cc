@@ -259,6 +259,21 @@ Result<ArrayPtr> ListToFixedSize(const ArrayPtr& a, const TypePtr& to) {
   return arrow::MakeArray(to, a->length, {sliced}, {std::move(child)}, a->null_count_hint);
 }
 
+// An array of the integer type `type` holding `values`, a negative one as null.
+Result<ArrayPtr> IntegerArray(const TypePtr& type, const std::vector<int64_t>& values) {
+  HANGAR_ASSIGN_OR_RETURN(auto builder, arrow::MakeBuilder(type));
+  const size_t width = static_cast<size_t>(type->bit_width() / 8);
+  for (int64_t value : values) {
+    if (value < 0) {
+      builder->AppendNull();
+      continue;
+    }
+    // Little-endian: the low bytes.
+    HANGAR_RETURN_NOT_OK(arrow::AppendBytes(builder.get(), std::string_view(reinterpret_cast<const char*>(&value), width)));
+  }
+  return builder->Finish();
+}
+
 // Flat values (what DictionaryBuilder memoizes: binary-like, views and
 // whole-byte fixed-width values) re-encoded as a dictionary of type `to`.
 Result<ArrayPtr> EncodeFlat(const ArrayPtr& values, const TypePtr& to) {
@@ -307,17 +322,7 @@ Result<ArrayPtr> Encode(const ArrayPtr& values, const TypePtr& to) {
     return Status::Invalid(std::to_string(firsts.size()) + " distinct values do not fit a dictionary of " +
                            to->ToString());
   HANGAR_ASSIGN_OR_RETURN(auto dictionary, arrow::Take(values, firsts));
-  HANGAR_ASSIGN_OR_RETURN(auto builder, arrow::MakeBuilder(index_type));
-  const int width = index_type->bit_width() / 8;
-  for (int64_t index : indices) {
-    if (index < 0) {
-      builder->AppendNull();
-    } else {
-      HANGAR_RETURN_NOT_OK(arrow::AppendBytes(builder.get(), std::string_view(reinterpret_cast<const char*>(&index),
-                                                                              static_cast<size_t>(width))));
-    }
-  }
-  HANGAR_ASSIGN_OR_RETURN(auto index_array, builder->Finish());
+  HANGAR_ASSIGN_OR_RETURN(auto index_array, IntegerArray(index_type, indices));
   return arrow::MakeArray(to, n, index_array->buffers, {}, index_array->null_count_hint, 0, std::move(dictionary));
 }
 
@@ -336,13 +341,7 @@ Result<ArrayPtr> EncodeRuns(const ArrayPtr& values, const TypePtr& to) {
   }
   if (values->length > 0) ends.push_back(values->length);
   const TypePtr& run_end_type = to->child(0)->type();
-  HANGAR_ASSIGN_OR_RETURN(auto builder, arrow::MakeBuilder(run_end_type));
-  const int width = run_end_type->bit_width() / 8;
-  for (int64_t end : ends) {
-    HANGAR_RETURN_NOT_OK(arrow::AppendBytes(builder.get(), std::string_view(reinterpret_cast<const char*>(&end),
-                                                                            static_cast<size_t>(width))));
-  }
-  HANGAR_ASSIGN_OR_RETURN(auto run_ends, builder->Finish());
+  HANGAR_ASSIGN_OR_RETURN(auto run_ends, IntegerArray(run_end_type, ends));
   HANGAR_ASSIGN_OR_RETURN(auto run_values, arrow::Take(values, starts));
   return arrow::MakeArray(to, values->length, {}, {std::move(run_ends), std::move(run_values)}, 0);
 }

@@ -86,6 +86,13 @@ std::vector<TableStore::QuarantinedFolder> TableStore::QuarantinedFolders() cons
   return quarantined_;
 }
 
+Status TableStore::CheckNameFree(const QualifiedName& name) const {
+  auto twin = CaseTwinOf(name);
+  if (!twin) return Status::OK();
+  if (*twin == name) return Status::AlreadyExists("table '" + name.ToString() + "' already exists");
+  return Status::AlreadyExists("table '" + twin->ToString() + "' exists: names that differ only by case are one name");
+}
+
 std::optional<QualifiedName> TableStore::CaseTwinOf(const QualifiedName& name) const {
   const std::string ns = FoldCase(name.ns), table = FoldCase(name.name);
   for (const auto& [other, t] : tables_) {
@@ -545,9 +552,7 @@ Result<PutResult> TableStore::Put(const QualifiedName& name, PutMode mode, arrow
       if (!key.empty())
         return Status::Unavailable("table '" + name.ToString() + "' was dropped while the put ran; put again");
       if (options_.fence) HANGAR_RETURN_NOT_OK(options_.fence());
-      if (auto twin = CaseTwinOf(name))
-        return Status::AlreadyExists("table '" + twin->ToString() +
-                                     "' exists: names that differ only by case are one name");
+      HANGAR_RETURN_NOT_OK(CheckNameFree(name));
       HANGAR_ASSIGN_OR_RETURN(table, Table::Create(tables_dir(), name, schema));
       AddTable(name, table);
       result.created = true;
@@ -626,9 +631,7 @@ Result<SnapshotPtr> TableStore::CreateTable(const QualifiedName& name, arrow::Sc
                              "' is not a primary key column: a primary-key table is partitioned by its key columns");
   HANGAR_RETURN_NOT_OK(CheckWritable(name));
   std::lock_guard lock(mu_);
-  if (tables_.count(name)) return Status::AlreadyExists("table '" + name.ToString() + "' already exists");
-  if (auto twin = CaseTwinOf(name))
-    return Status::AlreadyExists("table '" + twin->ToString() + "' exists: names that differ only by case are one name");
+  HANGAR_RETURN_NOT_OK(CheckNameFree(name));
   HANGAR_ASSIGN_OR_RETURN(auto table, Table::Create(tables_dir(), name, std::move(schema), std::move(primary_key),
                                                     std::move(partition_spec)));
   AddTable(name, table);

@@ -171,6 +171,8 @@ class TableStore {
   Status QuarantineFolder(const fs::path& dir, const Status& why);
   // A table whose name differs from `name` only by case, or `name` itself (needs mu_).
   std::optional<QualifiedName> CaseTwinOf(const QualifiedName& name) const;
+  // AlreadyExists if `name`, or a name that differs from it only by case, is taken (needs mu_).
+  Status CheckNameFree(const QualifiedName& name) const;
   struct Staging;
   // Streams `source` into Parquet files in a new staging folder; with a
   // `key`, each file keeps the last row per key of its part of the source.
