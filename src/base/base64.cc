@@ -65,6 +65,9 @@ Result<std::string> Decode(std::string_view text, const char* alphabet, bool pad
 
 std::string Base64Encode(std::string_view bytes) { return Encode(bytes, kStandard, true); }
 Result<std::string> Base64Decode(std::string_view text) { return Decode(text, kStandard, true); }
+Result<std::string> Base64DecodeOptionalPadding(std::string_view text) {
+  return Decode(text, kStandard, text.size() % 4 == 0);
+}
 std::string Base64UrlEncode(std::string_view bytes) { return Encode(bytes, kUrl, false); }
 Result<std::string> Base64UrlDecode(std::string_view text) { return Decode(text, kUrl, false); }
 

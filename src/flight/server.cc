@@ -117,6 +117,9 @@ class GrpcCallContext : public ServerCallContext {
     return !permissions_ || auth::Allows(*permissions_, access, resource);
   }
   void set_permissions(std::vector<auth::Permission> permissions) { permissions_ = std::move(permissions); }
+  void AddResponseHeader(const std::string& key, const std::string& value) const override {
+    context_->AddInitialMetadata(key, value);
+  }
   // Brackets a read or write that waits on the client, for the idle limits.
   void set_watch(const CallWatchdog::Watch* watch) { watch_ = watch; }
   CallWatchdog::Watch::Waiting WaitOnClient() const {

@@ -39,6 +39,10 @@ class ServerCallContext {
   // runs; a handler that resolves a name again checks the name it acts on,
   // so that a name whose meaning changed meanwhile is not acted on unchecked.
   virtual bool Allows(auth::Access access, std::string_view resource) const = 0;
+  // Adds a response header (lower-case key), sent with the call's initial
+  // metadata: only before the handler writes its first message (for unary
+  // calls and DoAction, anywhere in the handler).
+  virtual void AddResponseHeader(const std::string& key, const std::string& value) const = 0;
 };
 
 // OK if the caller may `access` `resource`, else PERMISSION_DENIED naming the

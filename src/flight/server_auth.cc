@@ -99,7 +99,7 @@ Result<ServerAuthenticator::Identity> ServerAuthenticator::Authenticate(std::str
     return Identity{claims->user, ""};
   }
   if (StartsWithIgnoreCase(authorization, "Basic ")) {
-    auto decoded = Base64Decode(authorization.substr(6));
+    auto decoded = Base64DecodeOptionalPadding(authorization.substr(6));
     if (!decoded.ok()) return Status::Unauthenticated("malformed Basic credentials: not base64");
     const std::string& pair = *decoded;
     const size_t colon = pair.find(':');

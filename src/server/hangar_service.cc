@@ -1,6 +1,7 @@
 #include "server/hangar_service.h"
 
 #include "base/client_json.h"
+#include "flight/proto/Flight.pb.h"
 #include "server/create_table.h"
 #include "server/ingest_stream.h"
 #include "server/server_status.h"
@@ -186,6 +187,10 @@ Result<flight::AccessRequest> HangarService::AccessFor(const flight::ServerCallC
     }
     case FlightMethod::kDoAction: {
       const auto& action = *request.action;
+      // Actions Hangar does not have (or takes from anyone: RenewFlightEndpoint
+      // renews what the caller holds) are open to every user, who then hears
+      // UNIMPLEMENTED rather than PERMISSION_DENIED.
+      if (!IsTableAction(action.type)) return flight::AccessRequest{Access::kRead, "", {}, true};
       if (action.type == "ListTables" || action.type == "ServerStatus" || action.type == "ClusterStatus")
         return flight::AccessRequest{Access::kRead, "*"};
       if (action.type == "drop_dataset") {
@@ -218,6 +223,46 @@ Result<flight::AccessRequest> HangarService::AccessFor(const flight::ServerCallC
       return flight::AccessRequest{Access::kRead, target.name.ToString()};
     }
   }
+}
+
+namespace {
+
+// The actions of tables and the server (Flight SQL's are its service's),
+// with what ListActions says of them; InjectEngineFailure is a test hook.
+const std::vector<flight::ActionType>& TableActions() {
+  static const std::vector<flight::ActionType> actions{
+      {"CreateTable",
+       "create an empty table; body {\"name\": \"users\", \"schema_json\": \"{\\\"fields\\\": [{\\\"name\\\": "
+       "\\\"id\\\", \\\"type\\\": \\\"int64\\\", \\\"nullable\\\": false}]}\", \"primary_key\": [\"id\"]} "
+       "(primary_key optional: with one, writes are upserts and reads see the latest row per key); "
+       "answers as DescribeTable"},
+      {"ListTables", "JSON list of every table, e.g. [\"default.users\"]"},
+      {"DescribeTable", "a table's schema, row count, size and files; body {\"name\": \"users\"}"},
+      {"DropTable", "drop a table; body {\"name\": \"users\"}"},
+      {"CompactTable",
+       "rewrite a table's files into few large ones, keeping one row per key in a primary-key table; body "
+       "{\"name\": \"users\"}; answers {\"files_before\", \"files_after\", \"rows_before\", \"rows_after\"}"},
+      {"drop_dataset", "drop a table; body: the bare name (as the Arrow cookbook sends it)"},
+      {"RetryFlush",
+       "flush a read-only table's memtable again (a table whose streamed rows repeatedly failed to flush takes no "
+       "writes until then); body {\"name\": \"users\"}; answers {\"table\", \"flushed_lsn\"}"},
+      {"QuarantineMemtable",
+       "move a table's unflushed streamed rows into quarantine/<table>-lsn<first>-<last>.arrows in the data "
+       "directory and let the table take writes again; body {\"name\": \"users\"}; answers {\"table\", \"file\", "
+       "\"batches\", \"rows\", \"first_lsn\", \"last_lsn\"}"},
+      {"ClusterStatus",
+       "the cluster's members (location, load) and the topic partitions each owns, as JSON (`hangar cluster status`)"},
+      {"ServerStatus",
+       "version, uptime, tables, topics and headline metrics as JSON (what `hangar status` prints)"},
+  };
+  return actions;
+}
+
+}  // namespace
+
+bool HangarService::IsTableAction(std::string_view type) {
+  if (type == "InjectEngineFailure") return true;
+  return std::any_of(TableActions().begin(), TableActions().end(), [&](const auto& a) { return a.type == type; });
 }
 
 Result<flight::FlightInfo> HangarService::InfoFor(const store::SnapshotPtr& snapshot_ptr,
@@ -269,6 +314,15 @@ Result<flight::FlightInfo> HangarService::GetFlightInfo(const flight::ServerCall
   return info;
 }
 
+Result<flight::PollInfo> HangarService::PollFlightInfo(const flight::ServerCallContext& context,
+                                                      const flight::FlightDescriptor& descriptor) {
+  HANGAR_ASSIGN_OR_RETURN(auto info, GetFlightInfo(context, descriptor));
+  flight::PollInfo poll;
+  poll.info = std::move(info);
+  poll.progress = 1.0;
+  return poll;  // no descriptor: nothing to poll again
+}
+
 Result<arrow::SchemaPtr> HangarService::GetSchema(const flight::ServerCallContext& context,
                                                   const flight::FlightDescriptor& descriptor) {
   if (auto* sql = SqlFor(descriptor.cmd)) return sql->GetSchema(context, descriptor);
@@ -317,26 +371,42 @@ Result<std::optional<std::string>> HangarService::WriterOf(const flight::ServerC
   return folders_->WriterOf(name);
 }
 
+Status HangarService::PutTable(const flight::ServerCallContext& context, const flight::FlightDescriptor& descriptor,
+                               const QualifiedName& name, store::PutMode mode, bool must_exist,
+                               flight::FlightStreamReader* in, flight::PutResultWriter* out,
+                               const std::function<std::string(const store::PutResult&)>& answer) {
+  if (name.ns == kKafkaNamespace) return Status::Invalid("no table may be created in the 'kafka' namespace");
+  HANGAR_ASSIGN_OR_RETURN(auto writer, WriterOf(context, name));
+  if (writer) return forwarding_.Put(context, *writer, descriptor, in, out);
+  if (must_exist) HANGAR_RETURN_NOT_OK(tables_->Snapshot(name).status());
+  HANGAR_ASSIGN_OR_RETURN(auto schema, in->GetSchema());
+  PutStreamSource source(in, schema);
+  HANGAR_ASSIGN_OR_RETURN(auto result, tables_->Put(name, mode, &source));
+  return out->Write(answer(result));
+}
+
 Status HangarService::DoPut(const flight::ServerCallContext& context, const flight::FlightDescriptor& descriptor,
                             flight::FlightStreamReader* in, flight::PutResultWriter* out) {
-  if (auto* sql = SqlFor(descriptor.cmd)) return sql->DoPut(context, descriptor, in, out);
+  if (auto* sql = SqlFor(descriptor.cmd)) {
+    // Flight SQL's bulk ingest is a table put.
+    HANGAR_ASSIGN_OR_RETURN(auto ingest, sql->IngestTargetOf(context, descriptor));
+    if (!ingest) return sql->DoPut(context, descriptor, in, out);
+    return PutTable(context, descriptor, ingest->name, ingest->mode, ingest->must_exist, in, out,
+                    [](const store::PutResult& result) { return sql::FlightSqlService::UpdateResult(result.rows); });
+  }
   HANGAR_ASSIGN_OR_RETURN(auto topic, TopicOf(descriptor));
   if (topic) {
     HANGAR_ASSIGN_OR_RETURN(auto topics, Topics());
     return topics->Put(*topic, in, out);
   }
   HANGAR_ASSIGN_OR_RETURN(auto target, TargetOf(descriptor));
-  if (target.name.ns == kKafkaNamespace) return Status::Invalid("no table may be created in the 'kafka' namespace");
   if (!target.partitions.empty()) return Status::Invalid("\"partitions\" select what to read; a put's rows go to their own partitions");
-  HANGAR_ASSIGN_OR_RETURN(auto writer, WriterOf(context, target.name));
-  if (writer) return forwarding_.Put(context, *writer, descriptor, in, out);
-  HANGAR_ASSIGN_OR_RETURN(auto schema, in->GetSchema());
-  PutStreamSource source(in, schema);
-  HANGAR_ASSIGN_OR_RETURN(auto result, tables_->Put(target.name, target.mode, &source));
-  nlohmann::json answer = {{"table", target.name.ToString()}, {"rows", result.rows},
-                           {"bytes", result.bytes},           {"created", result.created},
-                           {"version", result.snapshot->version}};
-  return out->Write(answer.dump());
+  return PutTable(context, descriptor, target.name, target.mode, false, in, out, [&](const store::PutResult& result) {
+    return nlohmann::json{{"table", target.name.ToString()}, {"rows", result.rows},
+                          {"bytes", result.bytes},           {"created", result.created},
+                          {"version", result.snapshot->version}}
+        .dump();
+  });
 }
 
 Status HangarService::DoExchange(const flight::ServerCallContext& context, const flight::FlightDescriptor& descriptor,
@@ -386,6 +456,12 @@ Result<std::string> HangarService::Describe(const QualifiedName& name) const {
 Result<std::vector<flight::ActionResult>> HangarService::DoAction(const flight::ServerCallContext& context,
                                                                   const flight::Action& action) {
   if (sql_ && sql::FlightSqlService::IsFlightSqlAction(action.type)) return sql_->DoAction(context, action);
+  if (action.type == "RenewFlightEndpoint") {
+    // Hangar's tickets do not expire: the endpoint comes back as it was.
+    ::arrow::flight::protocol::RenewFlightEndpointRequest request;
+    if (!request.ParseFromString(action.body)) return Status::Invalid("RenewFlightEndpoint: malformed request");
+    return std::vector<flight::ActionResult>{{request.endpoint().SerializeAsString()}};
+  }
   if (action.type == "ListTables") {
     nlohmann::json names = nlohmann::json::array();
     for (const auto& snapshot : tables_->List()) names.push_back(snapshot->name.ToString());
@@ -464,31 +540,10 @@ Result<std::vector<flight::ActionResult>> HangarService::DoAction(const flight::
 }
 
 Result<std::vector<flight::ActionType>> HangarService::ListActions(const flight::ServerCallContext&) {
-  std::vector<flight::ActionType> actions{
-      {"CreateTable",
-       "create an empty table; body {\"name\": \"users\", \"schema_json\": \"{\\\"fields\\\": [{\\\"name\\\": "
-       "\\\"id\\\", \\\"type\\\": \\\"int64\\\", \\\"nullable\\\": false}]}\", \"primary_key\": [\"id\"]} "
-       "(primary_key optional: with one, writes are upserts and reads see the latest row per key); "
-       "answers as DescribeTable"},
-      {"ListTables", "JSON list of every table, e.g. [\"default.users\"]"},
-      {"DescribeTable", "a table's schema, row count, size and files; body {\"name\": \"users\"}"},
-      {"DropTable", "drop a table; body {\"name\": \"users\"}"},
-      {"CompactTable",
-       "rewrite a table's files into few large ones, keeping one row per key in a primary-key table; body "
-       "{\"name\": \"users\"}; answers {\"files_before\", \"files_after\", \"rows_before\", \"rows_after\"}"},
-      {"drop_dataset", "drop a table; body: the bare name (as the Arrow cookbook sends it)"},
-      {"RetryFlush",
-       "flush a read-only table's memtable again (a table whose streamed rows repeatedly failed to flush takes no "
-       "writes until then); body {\"name\": \"users\"}; answers {\"table\", \"flushed_lsn\"}"},
-      {"QuarantineMemtable",
-       "move a table's unflushed streamed rows into quarantine/<table>-lsn<first>-<last>.arrows in the data "
-       "directory and let the table take writes again; body {\"name\": \"users\"}; answers {\"table\", \"file\", "
-       "\"batches\", \"rows\", \"first_lsn\", \"last_lsn\"}"},
-      {"ClusterStatus",
-       "the cluster's members (location, load) and the topic partitions each owns, as JSON (`hangar cluster status`)"},
-      {"ServerStatus",
-       "version, uptime, tables, topics and headline metrics as JSON (what `hangar status` prints)"},
-  };
+  std::vector<flight::ActionType> actions = TableActions();
+  actions.push_back({"RenewFlightEndpoint",
+                     "renew an endpoint (RenewFlightEndpointRequest): Hangar's tickets do not expire, so the "
+                     "endpoint comes back as it was"});
   if (sql_) {
     for (auto& action : sql::FlightSqlService::Actions()) actions.push_back(std::move(action));
   }

@@ -84,6 +84,9 @@ class HangarService : public flight::FlightService {
                                                       const flight::Criteria& criteria) override;
   Result<flight::FlightInfo> GetFlightInfo(const flight::ServerCallContext& context,
                                            const flight::FlightDescriptor& descriptor) override;
+  // Every FlightInfo is complete when asked for: the first poll answers it.
+  Result<flight::PollInfo> PollFlightInfo(const flight::ServerCallContext& context,
+                                          const flight::FlightDescriptor& descriptor) override;
   Result<arrow::SchemaPtr> GetSchema(const flight::ServerCallContext& context,
                                      const flight::FlightDescriptor& descriptor) override;
   Status DoGet(const flight::ServerCallContext& context, const flight::Ticket& ticket,
@@ -109,6 +112,8 @@ class HangarService : public flight::FlightService {
   static Result<TableTarget> TargetOf(const flight::FlightDescriptor& descriptor);
   // The topic a descriptor names, if it names one.
   static Result<std::optional<TopicRequest>> TopicOf(const flight::FlightDescriptor& descriptor);
+  // Whether DoAction `type` is one of the tables' and the server's actions.
+  static bool IsTableAction(std::string_view type);
 
  private:
   Result<flight::FlightInfo> InfoFor(const store::SnapshotPtr& snapshot,
@@ -119,6 +124,12 @@ class HangarService : public flight::FlightService {
   sql::FlightSqlService* SqlFor(std::string_view bytes) const;
   // Whether a call is Flight SQL's (its command, ticket or action).
   bool IsSql(const flight::CallRequest& request) const;
+  // Writes a put's rows into table `name` (in a cluster, on the node that
+  // writes it: the call goes on there as it came); `answer` words the
+  // PutResult. The table must exist when `must_exist`.
+  Status PutTable(const flight::ServerCallContext& context, const flight::FlightDescriptor& descriptor,
+                  const QualifiedName& name, store::PutMode mode, bool must_exist, flight::FlightStreamReader* in,
+                  flight::PutResultWriter* out, const std::function<std::string(const store::PutResult&)>& answer);
   // Where a write to `name` goes: nullopt here, else the writer's location.
   Result<std::optional<std::string>> WriterOf(const flight::ServerCallContext& context, const QualifiedName& name) const;
 

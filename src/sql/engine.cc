@@ -96,9 +96,15 @@ SqlEngine::~SqlEngine() {
   watchdog_.join();
 }
 
-Result<std::unique_ptr<duckdb::Connection>> SqlEngine::OpenConnection() {
+Result<std::unique_ptr<duckdb::Connection>> SqlEngine::OpenConnection(const Scope& scope) {
   HANGAR_ASSIGN_OR_RETURN(auto connection, duckdb::Connection::Open(db_));
-  HANGAR_RETURN_NOT_OK(connection->Execute("SET search_path = '\"default\"'"));
+  // A namespace is a plain name (store::CheckNamespace), but quoted all the same.
+  if (scope.schema.find_first_of("'\"") != std::string::npos)
+    return Status::Invalid("the session's schema '" + scope.schema + "' is not a namespace name");
+  auto set = connection->Execute("SET search_path = '\"" + scope.schema + "\"'");
+  if (!set.ok())
+    return Status::Invalid("the session's schema '" + scope.schema +
+                           "' no longer exists (its tables were dropped): set another (SetSessionOptions \"schema\")");
   return connection;
 }
 
@@ -106,20 +112,21 @@ RelationResolver SqlEngine::Resolver() {
   return [this](const store::QualifiedName& name) { return relations_->ResolveNow(name); };
 }
 
-Result<std::vector<store::QualifiedName>> SqlEngine::RelationsRead(const std::string& sql) {
-  HANGAR_ASSIGN_OR_RETURN(auto connection, OpenConnection());
+Result<std::vector<store::QualifiedName>> SqlEngine::RelationsRead(const std::string& sql, const Scope& scope) {
+  HANGAR_ASSIGN_OR_RETURN(auto connection, OpenConnection(scope));
   // Parsed outside the lock: a long statement takes DuckDB's parser a while.
   HANGAR_ASSIGN_OR_RETURN(auto parsed, sql::ParseQuery(*connection, QuoteDefaultNamespace(sql)));
   auto lock = relations_->Lock();
   HANGAR_RETURN_NOT_OK(relations_->SyncNames());
-  return sql::RelationsIn(parsed, Resolver());
+  return sql::RelationsIn(parsed, Resolver(), scope.schema);
 }
 
-Result<SqlEngine::Bound> SqlEngine::Bind(duckdb::Connection& connection, const std::string& text) {
+Result<SqlEngine::Bound> SqlEngine::Bind(duckdb::Connection& connection, const std::string& text,
+                                         const Scope& scope) {
   HANGAR_ASSIGN_OR_RETURN(auto parsed, sql::ParseQuery(connection, text));
   auto lock = relations_->Lock();
   HANGAR_RETURN_NOT_OK(relations_->SyncNames());
-  HANGAR_ASSIGN_OR_RETURN(auto reads, sql::RelationsIn(parsed, Resolver()));
+  HANGAR_ASSIGN_OR_RETURN(auto reads, sql::RelationsIn(parsed, Resolver(), scope.schema));
   Bound bound;
   HANGAR_ASSIGN_OR_RETURN(bound.pins, relations_->SyncViews(reads));
   // DuckDB's catalog is versioned: a transaction sees the views as they
@@ -134,9 +141,9 @@ Result<SqlEngine::Bound> SqlEngine::Bind(duckdb::Connection& connection, const s
   return bound;
 }
 
-Result<std::optional<store::QualifiedName>> SqlEngine::PureTopicScan(const std::string& sql) {
+Result<std::optional<store::QualifiedName>> SqlEngine::PureTopicScan(const std::string& sql, const Scope& scope) {
   if (!relations_->has_kafka()) return std::optional<store::QualifiedName>();
-  HANGAR_ASSIGN_OR_RETURN(auto connection, OpenConnection());
+  HANGAR_ASSIGN_OR_RETURN(auto connection, OpenConnection(scope));
   return sql::PureTopicScan(*connection, QuoteDefaultNamespace(sql));
 }
 
@@ -154,18 +161,18 @@ Result<std::vector<store::QualifiedName>> SqlEngine::ListRelations() {
   return relations_->List();
 }
 
-Result<duckdb::StatementSchemas> SqlEngine::Describe(const std::string& sql) {
+Result<duckdb::StatementSchemas> SqlEngine::Describe(const std::string& sql, const Scope& scope) {
   const std::string text = QuoteDefaultNamespace(sql);
-  HANGAR_ASSIGN_OR_RETURN(auto connection, OpenConnection());
-  HANGAR_RETURN_NOT_OK(Bind(*connection, text).status());
+  HANGAR_ASSIGN_OR_RETURN(auto connection, OpenConnection(scope));
+  HANGAR_RETURN_NOT_OK(Bind(*connection, text, scope).status());
   return duckdb::DescribeStatement(*connection, text);
 }
 
 Result<SqlEngine::Planned> SqlEngine::PlanQuery(const std::string& sql, const duckdb::Parameters* parameters,
-                                                std::optional<int32_t> partition) {
+                                                std::optional<int32_t> partition, const Scope& scope) {
   std::string text = QuoteDefaultNamespace(sql);
-  HANGAR_ASSIGN_OR_RETURN(auto connection, OpenConnection());
-  HANGAR_ASSIGN_OR_RETURN(auto bound, Bind(*connection, text));
+  HANGAR_ASSIGN_OR_RETURN(auto connection, OpenConnection(scope));
+  HANGAR_ASSIGN_OR_RETURN(auto bound, Bind(*connection, text, scope));
   Planned planned;
   planned.pins = std::move(bound.pins);
   planned.generation = bound.generation;
@@ -180,8 +187,8 @@ Result<SqlEngine::Planned> SqlEngine::PlanQuery(const std::string& sql, const du
   return planned;
 }
 
-Result<arrow::SchemaPtr> SqlEngine::Plan(const std::string& id, const std::string& sql) {
-  HANGAR_ASSIGN_OR_RETURN(auto planned, PlanQuery(sql, nullptr));
+Result<arrow::SchemaPtr> SqlEngine::Plan(const std::string& id, const std::string& sql, const Scope& scope) {
+  HANGAR_ASSIGN_OR_RETURN(auto planned, PlanQuery(sql, nullptr, std::nullopt, scope));
   arrow::SchemaPtr schema = planned.result->schema();
   if (schema == nullptr) return Status::Invalid("DuckDB cannot describe the result's columns of this query");
   std::lock_guard lock(mu_);
@@ -191,17 +198,18 @@ Result<arrow::SchemaPtr> SqlEngine::Plan(const std::string& id, const std::strin
                                    [](const auto& a, const auto& b) { return a.second.at < b.second.at; });
     plans_.erase(oldest);
   }
-  plans_[id] = Stashed{sql, std::move(planned), std::chrono::steady_clock::now()};
+  plans_[id] = Stashed{sql, scope.schema, std::move(planned), std::chrono::steady_clock::now()};
   return schema;
 }
 
-std::optional<SqlEngine::Planned> SqlEngine::TakePlan(const std::string& id, const std::string& sql) {
+std::optional<SqlEngine::Planned> SqlEngine::TakePlan(const std::string& id, const std::string& sql,
+                                                     const Scope& scope) {
   std::optional<Planned> planned;
   {
     std::lock_guard lock(mu_);
     auto it = plans_.find(id);
     if (it == plans_.end()) return planned;
-    if (it->second.sql == sql) planned = std::move(it->second.planned);
+    if (it->second.sql == sql && it->second.schema == scope.schema) planned = std::move(it->second.planned);
     plans_.erase(it);
   }
   if (!planned) return planned;
@@ -232,9 +240,10 @@ void RecordQuery(std::chrono::steady_clock::time_point started, const Status& st
 Result<std::unique_ptr<arrow::RecordBatchSource>> SqlEngine::Run(const std::string& id, const std::string& sql,
                                                                  const duckdb::Parameters* parameters,
                                                                  std::function<bool()> cancelled,
-                                                                 std::optional<int32_t> partition) {
+                                                                 std::optional<int32_t> partition,
+                                                                 const Scope& scope) {
   const auto started = std::chrono::steady_clock::now();
-  auto source = RunQuery(id, sql, parameters, std::move(cancelled), partition);
+  auto source = RunQuery(id, sql, parameters, std::move(cancelled), partition, scope);
   RecordQuery(started, source.status());
   return source;
 }
@@ -242,12 +251,13 @@ Result<std::unique_ptr<arrow::RecordBatchSource>> SqlEngine::Run(const std::stri
 Result<std::unique_ptr<arrow::RecordBatchSource>> SqlEngine::RunQuery(const std::string& id, const std::string& sql,
                                                                       const duckdb::Parameters* parameters,
                                                                       std::function<bool()> cancelled,
-                                                                      std::optional<int32_t> partition) {
+                                                                      std::optional<int32_t> partition,
+                                                                      const Scope& scope) {
   const auto started = std::chrono::steady_clock::now();
   std::optional<Planned> planned;
-  if (parameters == nullptr && !partition) planned = TakePlan(id, sql);
+  if (parameters == nullptr && !partition) planned = TakePlan(id, sql, scope);
   if (!planned) {
-    HANGAR_ASSIGN_OR_RETURN(auto fresh, PlanQuery(sql, parameters, partition));
+    HANGAR_ASSIGN_OR_RETURN(auto fresh, PlanQuery(sql, parameters, partition, scope));
     planned = std::move(fresh);
   }
   // Planning cannot be interrupted (it is bounded: query_check.h); whoever
@@ -276,15 +286,16 @@ Result<std::unique_ptr<arrow::RecordBatchSource>> SqlEngine::RunQuery(const std:
   return std::unique_ptr<arrow::RecordBatchSource>(std::move(source));
 }
 
-Result<store::QualifiedName> SqlEngine::InsertTarget(const InsertStatement& insert) {
+Result<store::QualifiedName> SqlEngine::InsertTarget(const InsertStatement& insert, const Scope& scope) {
   HANGAR_ASSIGN_OR_RETURN(auto name, store::ParseQualifiedName(insert.table));
+  if (insert.table.find('.') == std::string::npos) name.ns = scope.schema;  // a bare name
   if (name.ns == store::kKafkaNamespace)
     return Status::Invalid("INSERT into a topic is not supported: write topics with DoPut on [\"kafka\", topic]");
   return name;
 }
 
-Result<std::vector<store::QualifiedName>> SqlEngine::InsertReads(const InsertStatement& insert) {
-  return RelationsRead(insert.query);
+Result<std::vector<store::QualifiedName>> SqlEngine::InsertReads(const InsertStatement& insert, const Scope& scope) {
+  return RelationsRead(insert.query, scope);
 }
 
 namespace {
@@ -321,14 +332,15 @@ class InsertRuns : public arrow::RecordBatchSource {
 }  // namespace
 
 Result<int64_t> SqlEngine::Insert(const std::string& id, const InsertStatement& insert,
-                                  const std::vector<std::shared_ptr<const duckdb::Parameters>>& rows) {
-  HANGAR_ASSIGN_OR_RETURN(auto name, InsertTarget(insert));
+                                  const std::vector<std::shared_ptr<const duckdb::Parameters>>& rows,
+                                  const Scope& scope) {
+  HANGAR_ASSIGN_OR_RETURN(auto name, InsertTarget(insert, scope));
   auto& tables = *relations_->tables();
   HANGAR_ASSIGN_OR_RETURN(auto snapshot, tables.Snapshot(name));
   // The table's columns with the types DuckDB gives them.
   std::vector<std::pair<std::string, std::string>> columns;
   {
-    HANGAR_ASSIGN_OR_RETURN(auto connection, OpenConnection());
+    HANGAR_ASSIGN_OR_RETURN(auto connection, OpenConnection(scope));
     {
       auto lock = relations_->Lock();
       HANGAR_RETURN_NOT_OK(relations_->SyncNames());
@@ -347,14 +359,14 @@ Result<int64_t> SqlEngine::Insert(const std::string& id, const InsertStatement& 
         columns.emplace_back(arrow::BinaryValue(*batch->column(0), r), arrow::BinaryValue(*batch->column(1), r));
     }
   }
-  HANGAR_ASSIGN_OR_RETURN(auto query, Describe(insert.query));
+  HANGAR_ASSIGN_OR_RETURN(auto query, Describe(insert.query, scope));
   size_t given = static_cast<size_t>(query.result->num_fields());
   const auto& params = query.parameters->fields();
   if (std::any_of(params.begin(), params.end(), [](const auto& f) { return f->type()->id() == arrow::TypeId::kNull; })) {
     // DuckDB cannot tell the columns of VALUES ($1, $2) before it has
     // values: the query's columns are those of a run with the first row.
     if (rows.empty()) return Status::Invalid("the INSERT has parameters and none were bound");
-    HANGAR_ASSIGN_OR_RETURN(auto probe, Run(id, insert.query, rows[0].get()));
+    HANGAR_ASSIGN_OR_RETURN(auto probe, Run(id, insert.query, rows[0].get(), nullptr, std::nullopt, scope));
     given = static_cast<size_t>(probe->schema()->num_fields());
   }
   const size_t wanted = insert.columns.empty() ? columns.size() : insert.columns.size();
@@ -382,7 +394,10 @@ Result<int64_t> SqlEngine::Insert(const std::string& id, const InsertStatement& 
   const std::string sql = select + " FROM (" + insert.query + ") AS q(" + aliases + ")";
 
   auto runs = std::make_unique<InsertRuns>(
-      [this, id, sql](const duckdb::Parameters* parameters) { return Run(id, sql, parameters); }, rows);
+      [this, id, sql, scope](const duckdb::Parameters* parameters) {
+        return Run(id, sql, parameters, nullptr, std::nullopt, scope);
+      },
+      rows);
   HANGAR_RETURN_NOT_OK(runs->Start());
   auto source = store::ConformSource(std::move(runs), snapshot->schema);
   HANGAR_ASSIGN_OR_RETURN(auto result, tables.Put(name, store::PutMode::kAppend, source.get()));

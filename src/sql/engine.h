@@ -2,8 +2,9 @@
 //
 // Every statement runs on a DuckDB connection of its own (connections are
 // cheap; a pool would only save their opening), whose search path is the
-// `default` namespace. Before it runs, DuckDB's parse of it says which
-// Hangar relations it reads (query_check.h): the caller checks permissions
+// caller's current namespace (Scope: `default` unless a Flight SQL session
+// chose another). Before it runs, DuckDB's parse of it says which Hangar
+// relations it reads (query_check.h): the caller checks permissions
 // on them. Results stream chunk by chunk; the engine tracks running queries
 // so that they can be cancelled by id (Flight SQL's CancelFlightInfo) and
 // interrupted when they pass their deadline.
@@ -25,6 +26,12 @@
 
 namespace hangar::sql {
 
+// Where a statement's bare names (`users` rather than `sales.users`)
+// resolve: the namespace a Flight SQL session made current, else `default`.
+struct Scope {
+  std::string schema{store::kDefaultNamespace};
+};
+
 struct SqlOptions {
   duckdb::QueryOptions query;
   // A query still running after this long is interrupted (0: no limit).
@@ -40,19 +47,19 @@ class SqlEngine {
 
   // The Hangar relations `sql` reads, after bringing the views up to date.
   // INVALID_ARGUMENT if it is not one query or reads what it may not.
-  Result<std::vector<store::QualifiedName>> RelationsRead(const std::string& sql);
+  Result<std::vector<store::QualifiedName>> RelationsRead(const std::string& sql, const Scope& scope = {});
 
   // Every table and topic, brought up to date.
   Result<std::vector<store::QualifiedName>> ListRelations();
 
   // Result and parameter schemas, without running.
-  Result<duckdb::StatementSchemas> Describe(const std::string& sql);
+  Result<duckdb::StatementSchemas> Describe(const std::string& sql, const Scope& scope = {});
 
   // Plans `sql` to run later as `id` (a statement query's GetFlightInfo)
   // and returns its schema. The Run of that id picks the plan up, unless
   // the views changed meanwhile; a plan nobody runs goes after a minute.
   // Planning a TPC-H query costs milliseconds: this keeps it to once.
-  Result<arrow::SchemaPtr> Plan(const std::string& id, const std::string& sql);
+  Result<arrow::SchemaPtr> Plan(const std::string& id, const std::string& sql, const Scope& scope = {});
 
   // Runs `sql` (parameters may be null). `id` names the run for Cancel; it
   // ends when the returned source goes. `cancelled` is polled while the
@@ -62,24 +69,25 @@ class SqlEngine {
   Result<std::unique_ptr<arrow::RecordBatchSource>> Run(const std::string& id, const std::string& sql,
                                                         const duckdb::Parameters* parameters,
                                                         std::function<bool()> cancelled = nullptr,
-                                                        std::optional<int32_t> partition = std::nullopt);
+                                                        std::optional<int32_t> partition = std::nullopt,
+                                                        const Scope& scope = {});
 
   // The topic `sql` purely scans (a projection and filter over one topic:
   // partition_scan.h), if it is one; such a query splits by partition.
-  Result<std::optional<store::QualifiedName>> PureTopicScan(const std::string& sql);
+  Result<std::optional<store::QualifiedName>> PureTopicScan(const std::string& sql, const Scope& scope = {});
   // The partition ids of a topic.
   Result<std::vector<int32_t>> TopicPartitions(const std::string& topic);
 
   // The table an INSERT writes (namespace.name, resolved like the bare
   // names of queries) and the relations its query reads.
-  Result<store::QualifiedName> InsertTarget(const InsertStatement& insert);
-  Result<std::vector<store::QualifiedName>> InsertReads(const InsertStatement& insert);
+  Result<store::QualifiedName> InsertTarget(const InsertStatement& insert, const Scope& scope = {});
+  Result<std::vector<store::QualifiedName>> InsertReads(const InsertStatement& insert, const Scope& scope = {});
 
   // Appends the INSERT's rows to its table through the table write path:
   // one run of its query per parameter row (or one run without), all in
   // one atomic put. Returns the number of rows written.
   Result<int64_t> Insert(const std::string& id, const InsertStatement& insert,
-                         const std::vector<std::shared_ptr<const duckdb::Parameters>>& rows);
+                         const std::vector<std::shared_ptr<const duckdb::Parameters>>& rows, const Scope& scope = {});
 
   // Interrupts the run named `id`; false if none is running.
   bool Cancel(const std::string& id);
@@ -95,14 +103,14 @@ class SqlEngine {
   Result<std::unique_ptr<arrow::RecordBatchSource>> RunQuery(const std::string& id, const std::string& sql,
                                                              const duckdb::Parameters* parameters,
                                                              std::function<bool()> cancelled,
-                                                             std::optional<int32_t> partition);
+                                                             std::optional<int32_t> partition, const Scope& scope);
   // What a statement reads, checked, with its views synced and the
   // connection's catalog pinned to them (a transaction): see Bind.
   struct Bound {
     Pins pins;
     uint64_t generation = 0;
   };
-  Result<Bound> Bind(duckdb::Connection& connection, const std::string& text);
+  Result<Bound> Bind(duckdb::Connection& connection, const std::string& text, const Scope& scope);
   RelationResolver Resolver();
   // A statement prepared and bound to the views, not yet executed.
   struct Planned {
@@ -112,15 +120,16 @@ class SqlEngine {
   };
   struct Stashed {
     std::string sql;
+    std::string schema;
     Planned planned;
     std::chrono::steady_clock::time_point at;
   };
 
-  Result<std::unique_ptr<duckdb::Connection>> OpenConnection();
+  Result<std::unique_ptr<duckdb::Connection>> OpenConnection(const Scope& scope);
   Result<Planned> PlanQuery(const std::string& sql, const duckdb::Parameters* parameters,
-                            std::optional<int32_t> partition = std::nullopt);
+                            std::optional<int32_t> partition, const Scope& scope);
   // The plan stashed for `id` if it is for `sql` and still valid.
-  std::optional<Planned> TakePlan(const std::string& id, const std::string& sql);
+  std::optional<Planned> TakePlan(const std::string& id, const std::string& sql, const Scope& scope);
   void Watch();  // the watchdog thread: deadlines and hung-up clients
 
   std::shared_ptr<duckdb::Database> db_;

@@ -1,17 +1,19 @@
 #include "sql/flight_sql.h"
 
 #include <google/protobuf/any.pb.h>
-#include <openssl/rand.h>
 
 #include <nlohmann/json.hpp>
 
+#include "arrow/builder_primitive.h"
 #include "arrow/ipc/schema_message.h"
 #include "base/client_json.h"
 #include "flight/proto/Flight.pb.h"
 #include "flight/protocol.h"
 #include "flight/rpc_metrics.h"
+#include "sql/column_metadata.h"
 #include "sql/metadata_commands.h"
 #include "sql/proto/FlightSql.pb.h"
+#include "sql/random_id.h"
 
 namespace hangar::sql {
 
@@ -21,6 +23,7 @@ using google::protobuf::Any;
 struct FlightSqlService::Prepared {
   std::chrono::steady_clock::time_point last_used;  // guarded by FlightSqlService::mu_
   std::string query;
+  Scope scope;  // the session's, when it was prepared
   std::optional<InsertStatement> insert;  // an update (INSERT) rather than a query
   std::string user;
   duckdb::StatementSchemas schemas;
@@ -55,26 +58,20 @@ std::string Pack(const google::protobuf::Message& message) {
   return any.SerializeAsString();
 }
 
-// 128 random bits in hex: handles nobody can guess.
-std::string RandomId() {
-  unsigned char bytes[16];
-  RAND_bytes(bytes, sizeof bytes);
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : bytes) {
-    out += digits[b >> 4];
-    out += digits[b & 15];
-  }
-  return out;
-}
-
-// The handle inside a statement ticket.
-std::string StatementHandle(const std::string& run_id, const std::string* query, const std::string* prepared) {
+// The handle inside a statement ticket: the run id, and the query with the
+// session's schema, or the prepared statement, or the count of rows an
+// update wrote.
+std::string StatementHandle(const std::string& run_id, const std::string* query, const Scope* scope,
+                            const std::string* prepared) {
   nlohmann::json json{{"run", run_id}};
   if (query) json["query"] = *query;
+  if (scope && scope->schema != store::kDefaultNamespace) json["schema"] = scope->schema;
   if (prepared) json["prepared"] = *prepared;
   return json.dump();
 }
+
+// What an update run as a query answers: one row, the count of rows written.
+arrow::SchemaPtr CountSchema() { return arrow::schema({arrow::field("count", arrow::int64(), false)}); }
 
 Status NotAnInsert() {
   return Status::Invalid("the only update Hangar's SQL takes is INSERT INTO a table (SELECT or VALUES); "
@@ -82,19 +79,11 @@ Status NotAnInsert() {
 }
 
 Status Unsupported(const std::string& what) {
-  return Status::Unimplemented(what + " is not supported by Hangar's Flight SQL");
+  return Status::Unimplemented("Hangar's Flight SQL does not support " + what);
 }
 
-Status NotAQuery() {
-  return Status::Invalid("the prepared statement is an update (INSERT): execute it with DoPut and "
-                         "CommandPreparedStatementUpdate");
-}
-
-// The PutResult of an update: DoPutUpdateResult (not Any-wrapped, as the specification has it).
 Status WriteUpdateResult(int64_t rows, flight::PutResultWriter* out) {
-  pb::DoPutUpdateResult result;
-  result.set_record_count(rows);
-  return out->Write(result.SerializeAsString());
+  return out->Write(FlightSqlService::UpdateResult(rows));
 }
 
 struct ParameterRows {
@@ -141,7 +130,8 @@ flight::FlightInfo StatementInfo(const flight::FlightDescriptor& descriptor, arr
 }
 
 Status StreamSource(arrow::RecordBatchSource& source, flight::FlightStreamWriter* out) {
-  if (!out->started()) HANGAR_RETURN_NOT_OK(out->Begin(source.schema()));
+  // The stream's schema says what the FlightInfo's said, column metadata too.
+  if (!out->started()) HANGAR_RETURN_NOT_OK(out->Begin(WithColumnMetadata(*source.schema())));
   while (true) {
     HANGAR_ASSIGN_OR_RETURN(auto batch, source.Next());
     if (batch == nullptr) return Status::OK();
@@ -177,10 +167,20 @@ Status FlightSqlService::ChargePrepared(int64_t bytes) {
 
 bool FlightSqlService::IsFlightSql(std::string_view bytes) { return ParseAny(bytes).ok(); }
 
+namespace {
+
+// Actions Flight SQL clients send that Hangar answers "not supported".
+bool IsUnsupportedSqlAction(std::string_view type) {
+  return type == "CreatePreparedSubstraitPlan" || type == "BeginTransaction" || type == "EndTransaction" ||
+         type == "BeginSavepoint" || type == "EndSavepoint";
+}
+
+}  // namespace
+
 bool FlightSqlService::IsFlightSqlAction(std::string_view type) {
   for (const auto& action : Actions())
     if (action.type == type) return true;
-  return type == "CancelQuery";
+  return type == "CancelQuery" || IsUnsupportedSqlAction(type);
 }
 
 std::vector<flight::ActionType> FlightSqlService::Actions() {
@@ -188,7 +188,60 @@ std::vector<flight::ActionType> FlightSqlService::Actions() {
       {"CreatePreparedStatement", "Flight SQL: prepare a query (ActionCreatePreparedStatementRequest)"},
       {"ClosePreparedStatement", "Flight SQL: release a prepared statement (ActionClosePreparedStatementRequest)"},
       {"CancelFlightInfo", "Cancel the query behind a FlightInfo (CancelFlightInfoRequest)"},
+      {"SetSessionOptions",
+       "set the session's options (SetSessionOptionsRequest): \"schema\", the namespace bare names resolve in; "
+       "\"catalog\" (Hangar has none: only \"\")"},
+      {"GetSessionOptions", "the session's options (GetSessionOptionsRequest)"},
+      {"CloseSession", "end the session (CloseSessionRequest)"},
   };
+}
+
+Scope FlightSqlService::ScopeOf(const flight::ServerCallContext& context) {
+  return Scope{sessions_.Find(context).schema.value_or(std::string(store::kDefaultNamespace))};
+}
+
+struct FlightSqlService::Handle {
+  std::string run;
+  std::optional<std::string> query;      // a statement query
+  Scope scope;                           // ... and where its bare names resolve
+  std::optional<int32_t> partition;      // ... over one partition of its topic
+  std::shared_ptr<Prepared> prepared;    // or a prepared statement
+  std::optional<int64_t> count;          // or the count of rows an update wrote
+};
+
+Result<FlightSqlService::Handle> FlightSqlService::ParseHandle(const flight::ServerCallContext& context,
+                                                               const std::string& text) {
+  auto json = ParseClientJson(text);
+  if (!json.is_object()) return Status::Invalid("malformed statement handle");
+  Handle handle;
+  if (json.contains("run") && json["run"].is_string()) handle.run = json["run"].get<std::string>();
+  if (json.contains("schema") && json["schema"].is_string()) handle.scope.schema = json["schema"].get<std::string>();
+  if (json.contains("partition") && json["partition"].is_number_integer())
+    handle.partition = json["partition"].get<int32_t>();
+  if (json.contains("query") && json["query"].is_string()) {
+    handle.query = json["query"].get<std::string>();
+  } else if (json.contains("prepared") && json["prepared"].is_string()) {
+    HANGAR_ASSIGN_OR_RETURN(handle.prepared, FindPrepared(context, json["prepared"].get<std::string>()));
+  } else if (json.contains("count") && json["count"].is_number_integer()) {
+    handle.count = json["count"].get<int64_t>();
+  } else {
+    return Status::Invalid("malformed statement handle");
+  }
+  return handle;
+}
+
+Result<std::string> FlightSqlService::SchemaNamed(const std::string& schema) {
+  const std::string folded = store::FoldCase(schema);
+  if (folded == store::kDefaultNamespace) return std::string(store::kDefaultNamespace);
+  if (folded == store::kKafkaNamespace) {
+    if (engine_->relations().has_kafka()) return std::string(store::kKafkaNamespace);
+    return Status::Invalid("schema 'kafka' holds topics, and this server is not connected to Kafka");
+  }
+  HANGAR_RETURN_NOT_OK(store::CheckNamespace(schema));
+  HANGAR_ASSIGN_OR_RETURN(auto relations, engine_->ListRelations());
+  for (const auto& name : relations)
+    if (store::FoldCase(name.ns) == folded) return name.ns;
+  return Status::NotFound("no schema named '" + schema + "' (a schema is a namespace with at least one table)");
 }
 
 Status FlightSqlService::CheckPreparedRoom(const std::string& user) {
@@ -232,31 +285,86 @@ Result<std::shared_ptr<FlightSqlService::Prepared>> FlightSqlService::FindPrepar
   return it->second;
 }
 
-Result<std::string> FlightSqlService::QueryOfHandle(const flight::ServerCallContext& context, const std::string& handle,
-                                                    std::shared_ptr<Prepared>* prepared) {
-  auto json = ParseClientJson(handle);
-  if (!json.is_object()) return Status::Invalid("malformed statement handle");
-  if (json.contains("query") && json["query"].is_string()) return json["query"].get<std::string>();
-  if (json.contains("prepared") && json["prepared"].is_string()) {
-    HANGAR_ASSIGN_OR_RETURN(*prepared, FindPrepared(context, json["prepared"].get<std::string>()));
-    return (*prepared)->query;
+Result<std::optional<flight::FlightInfo>> FlightSqlService::PartitionedStatementInfo(
+    const flight::FlightDescriptor& descriptor, const std::string& query, const Scope& scope) {
+  HANGAR_ASSIGN_OR_RETURN(auto topic, engine_->PureTopicScan(query, scope));
+  if (!topic) return std::optional<flight::FlightInfo>();
+  HANGAR_ASSIGN_OR_RETURN(auto schemas, engine_->Describe(query, scope));
+  HANGAR_ASSIGN_OR_RETURN(auto partitions, engine_->TopicPartitions(topic->name));
+  flight::FlightInfo info;
+  info.schema = WithColumnMetadata(*schemas.result);
+  info.descriptor = descriptor;
+  for (int32_t partition : partitions) {
+    nlohmann::json handle = {{"run", RandomId()}, {"query", query}, {"partition", partition}};
+    if (scope.schema != store::kDefaultNamespace) handle["schema"] = scope.schema;
+    pb::TicketStatementQuery ticket;
+    ticket.set_statement_handle(handle.dump());
+    info.endpoints.push_back({flight::Ticket{Pack(ticket)}, placement_(topic->name, partition), std::nullopt, ""});
   }
-  return Status::Invalid("malformed statement handle");
+  info.app_metadata = nlohmann::json{{"execution", "partitioned"},
+                                     {"topic", topic->ToString()},
+                                     {"endpoints", partitions.size()}}
+                          .dump();
+  return std::optional<flight::FlightInfo>(std::move(info));
+}
+
+
+std::string FlightSqlService::UpdateResult(int64_t rows) {
+  // Not Any-wrapped, as the specification has it.
+  pb::DoPutUpdateResult result;
+  result.set_record_count(rows);
+  return result.SerializeAsString();
+}
+
+Result<std::optional<IngestTarget>> FlightSqlService::IngestTargetOf(const flight::ServerCallContext& context,
+                                                                     const flight::FlightDescriptor& descriptor) {
+  auto any = ParseAny(descriptor.cmd);
+  if (!any.ok() || !any->Is<pb::CommandStatementIngest>()) return std::optional<IngestTarget>();
+  HANGAR_ASSIGN_OR_RETURN(auto command, Unpack<pb::CommandStatementIngest>(*any));
+  if (command.has_transaction_id()) return Unsupported("transactions");
+  if (command.temporary())
+    return Unsupported("temporary tables (bulk ingest with temporary=true; every Hangar table is durable)");
+  if (command.has_catalog() && !command.catalog().empty())
+    return Status::Invalid("bulk ingest: Hangar has no catalogs (catalog '" + command.catalog() +
+                           "'); name the table by schema and table only");
+  if (!command.options().empty())
+    return Status::Invalid("bulk ingest: Hangar takes no ingest options (got '" + command.options().begin()->first + "')");
+  if (command.table().empty()) return Status::Invalid("bulk ingest: no table named");
+  IngestTarget target;
+  target.name.ns = command.has_schema() && !command.schema().empty() ? command.schema() : ScopeOf(context).schema;
+  target.name.name = command.table();
+  HANGAR_RETURN_NOT_OK(store::CheckNamespace(target.name.ns));
+  HANGAR_RETURN_NOT_OK(store::CheckName(target.name.name, "table name"));
+  using Options = pb::CommandStatementIngest::TableDefinitionOptions;
+  const auto& options = command.table_definition_options();
+  // Unspecified means fail, both ways: nothing is created or changed unasked.
+  const bool create = options.if_not_exist() == Options::TABLE_NOT_EXIST_OPTION_CREATE;
+  target.must_exist = !create;
+  switch (options.if_exists()) {
+    case Options::TABLE_EXISTS_OPTION_APPEND: target.mode = store::PutMode::kAppend; break;
+    case Options::TABLE_EXISTS_OPTION_REPLACE: target.mode = store::PutMode::kOverwrite; break;
+    default:
+      if (!create)
+        return Status::Invalid("bulk ingest: the options fail both when " + target.name.ToString() +
+                               " exists and when it does not (set if_exists or if_not_exist)");
+      target.mode = store::PutMode::kCreate;
+  }
+  return std::optional<IngestTarget>(std::move(target));
 }
 
 Result<flight::AccessRequest> FlightSqlService::AccessFor(const flight::ServerCallContext& context,
                                                           const flight::CallRequest& request) {
   flight::AccessRequest access{flight::auth::Access::kRead, "", {}, true};
-  auto reads = [&](const std::string& sql) -> Status {
+  auto reads = [&](const std::string& sql, const Scope& scope) -> Status {
     HANGAR_RETURN_NOT_OK(CheckQuery(sql));
     HANGAR_ASSIGN_OR_RETURN(auto insert, ParseInsert(sql));
     std::vector<store::QualifiedName> names;
     if (insert) {
-      HANGAR_ASSIGN_OR_RETURN(auto target, engine_->InsertTarget(*insert));
+      HANGAR_ASSIGN_OR_RETURN(auto target, engine_->InsertTarget(*insert, scope));
       access = flight::AccessRequest{flight::auth::Access::kWrite, target.ToString(), {}, false};
-      HANGAR_ASSIGN_OR_RETURN(names, engine_->InsertReads(*insert));
+      HANGAR_ASSIGN_OR_RETURN(names, engine_->InsertReads(*insert, scope));
     } else {
-      HANGAR_ASSIGN_OR_RETURN(names, engine_->RelationsRead(sql));
+      HANGAR_ASSIGN_OR_RETURN(names, engine_->RelationsRead(sql, scope));
     }
     for (const auto& name : names) access.reads.push_back(name.ToString());
     return Status::OK();
@@ -266,27 +374,47 @@ Result<flight::AccessRequest> FlightSqlService::AccessFor(const flight::ServerCa
   else if (request.descriptor) bytes = request.descriptor->cmd;
   else if (request.action) bytes = request.action->body;
   auto any = ParseAny(bytes);
-  if (!any.ok()) return access;  // CancelFlightInfo's body, or an error the handler reports
+  // The session, cancel and unsupported actions: open to any user (a
+  // session is the caller's own; CancelFlightInfo names a run id only its
+  // holder knows).
+  if (!any.ok()) return access;
   if (any->Is<pb::CommandStatementQuery>()) {
     HANGAR_ASSIGN_OR_RETURN(auto command, Unpack<pb::CommandStatementQuery>(*any));
-    HANGAR_RETURN_NOT_OK(reads(command.query()));
+    HANGAR_RETURN_NOT_OK(reads(command.query(), ScopeOf(context)));
   } else if (any->Is<pb::ActionCreatePreparedStatementRequest>()) {
     HANGAR_ASSIGN_OR_RETURN(auto command, Unpack<pb::ActionCreatePreparedStatementRequest>(*any));
-    HANGAR_RETURN_NOT_OK(reads(command.query()));
+    HANGAR_RETURN_NOT_OK(reads(command.query(), ScopeOf(context)));
   } else if (any->Is<pb::TicketStatementQuery>()) {
     HANGAR_ASSIGN_OR_RETURN(auto ticket, Unpack<pb::TicketStatementQuery>(*any));
-    std::shared_ptr<Prepared> prepared;
-    HANGAR_ASSIGN_OR_RETURN(auto query, QueryOfHandle(context, ticket.statement_handle(), &prepared));
-    HANGAR_RETURN_NOT_OK(reads(query));
+    HANGAR_ASSIGN_OR_RETURN(auto handle, ParseHandle(context, ticket.statement_handle()));
+    if (handle.query) HANGAR_RETURN_NOT_OK(reads(*handle.query, handle.scope));
+    // A prepared statement was checked when made, and belongs to its maker;
+    // a count reads nothing.
   } else if (any->Is<pb::CommandStatementUpdate>()) {
     HANGAR_ASSIGN_OR_RETURN(auto command, Unpack<pb::CommandStatementUpdate>(*any));
     HANGAR_RETURN_NOT_OK(CheckQuery(command.query()));
     HANGAR_ASSIGN_OR_RETURN(auto insert, ParseInsert(command.query()));
     if (!insert) return NotAnInsert();
-    HANGAR_RETURN_NOT_OK(reads(command.query()));
+    HANGAR_RETURN_NOT_OK(reads(command.query(), ScopeOf(context)));
+  } else if (any->Is<pb::CommandStatementIngest>()) {
+    HANGAR_ASSIGN_OR_RETURN(auto target, IngestTargetOf(context, *request.descriptor));
+    return flight::AccessRequest{flight::auth::Access::kWrite, target->name.ToString()};
   }
-  // Prepared statements were checked when made, and belong to their maker.
   return access;
+}
+
+Result<flight::FlightInfo> FlightSqlService::RunUpdateAsQuery(
+    const flight::FlightDescriptor& descriptor, const InsertStatement& insert,
+    const std::vector<std::shared_ptr<const duckdb::Parameters>>& rows, const Scope& scope) {
+  HANGAR_ASSIGN_OR_RETURN(auto written, engine_->Insert(RandomId(), insert, rows, scope));
+  pb::TicketStatementQuery ticket;
+  ticket.set_statement_handle(nlohmann::json{{"run", RandomId()}, {"count", written}}.dump());
+  flight::FlightInfo info;
+  info.schema = WithColumnMetadata(*CountSchema());
+  info.descriptor = descriptor;
+  info.endpoints.push_back({flight::Ticket{Pack(ticket)}, {}, std::nullopt, ""});
+  info.total_records = 1;
+  return info;
 }
 
 Result<flight::FlightInfo> FlightSqlService::GetFlightInfo(const flight::ServerCallContext& context,
@@ -296,22 +424,33 @@ Result<flight::FlightInfo> FlightSqlService::GetFlightInfo(const flight::ServerC
     HANGAR_ASSIGN_OR_RETURN(auto command, Unpack<pb::CommandStatementQuery>(any));
     if (command.has_transaction_id()) return Unsupported("transactions");
     HANGAR_RETURN_NOT_OK(CheckQuery(command.query()));
+    const Scope scope = ScopeOf(context);
+    HANGAR_ASSIGN_OR_RETURN(auto insert, ParseInsert(command.query()));
+    if (insert) return RunUpdateAsQuery(descriptor, *insert, {}, scope);
     if (placement_) {
-      HANGAR_ASSIGN_OR_RETURN(auto partitioned, PartitionedStatementInfo(descriptor, command.query()));
+      HANGAR_ASSIGN_OR_RETURN(auto partitioned, PartitionedStatementInfo(descriptor, command.query(), scope));
       if (partitioned) return std::move(*partitioned);
     }
     const std::string run_id = RandomId();
-    HANGAR_ASSIGN_OR_RETURN(auto schema, engine_->Plan(run_id, command.query()));
-    auto info = StatementInfo(descriptor, schema, StatementHandle(run_id, &command.query(), nullptr));
+    HANGAR_ASSIGN_OR_RETURN(auto schema, engine_->Plan(run_id, command.query(), scope));
+    auto info = StatementInfo(descriptor, WithColumnMetadata(*schema),
+                              StatementHandle(run_id, &command.query(), &scope, nullptr));
     if (placement_) info.app_metadata = R"({"execution":"single"})";
     return info;
   }
   if (any.Is<pb::CommandPreparedStatementQuery>()) {
     HANGAR_ASSIGN_OR_RETURN(auto command, Unpack<pb::CommandPreparedStatementQuery>(any));
     HANGAR_ASSIGN_OR_RETURN(auto prepared, FindPrepared(context, command.prepared_statement_handle()));
-    if (prepared->insert) return NotAQuery();
-    return StatementInfo(descriptor, prepared->schemas.result,
-                         StatementHandle(RandomId(), nullptr, &command.prepared_statement_handle()));
+    if (prepared->insert) {
+      std::vector<std::shared_ptr<const duckdb::Parameters>> rows;
+      {
+        std::lock_guard lock(prepared->mu);
+        rows = prepared->rows;
+      }
+      return RunUpdateAsQuery(descriptor, *prepared->insert, rows, prepared->scope);
+    }
+    return StatementInfo(descriptor, WithColumnMetadata(*prepared->schemas.result),
+                         StatementHandle(RandomId(), nullptr, nullptr, &command.prepared_statement_handle()));
   }
   if (IsMetadataCommand(any)) {
     HANGAR_ASSIGN_OR_RETURN(auto schema, MetadataSchema(any));
@@ -326,41 +465,21 @@ Result<flight::FlightInfo> FlightSqlService::GetFlightInfo(const flight::ServerC
                          " cannot be used with GetFlightInfo");
 }
 
-Result<std::optional<flight::FlightInfo>> FlightSqlService::PartitionedStatementInfo(
-    const flight::FlightDescriptor& descriptor, const std::string& query) {
-  HANGAR_ASSIGN_OR_RETURN(auto topic, engine_->PureTopicScan(query));
-  if (!topic) return std::optional<flight::FlightInfo>();
-  HANGAR_ASSIGN_OR_RETURN(auto schemas, engine_->Describe(query));
-  HANGAR_ASSIGN_OR_RETURN(auto partitions, engine_->TopicPartitions(topic->name));
-  flight::FlightInfo info;
-  info.schema = schemas.result;
-  info.descriptor = descriptor;
-  for (int32_t partition : partitions) {
-    nlohmann::json handle = {{"run", RandomId()}, {"query", query}, {"partition", partition}};
-    pb::TicketStatementQuery ticket;
-    ticket.set_statement_handle(handle.dump());
-    info.endpoints.push_back({flight::Ticket{Pack(ticket)}, placement_(topic->name, partition), std::nullopt, ""});
-  }
-  info.app_metadata = nlohmann::json{{"execution", "partitioned"},
-                                     {"topic", topic->ToString()},
-                                     {"endpoints", partitions.size()}}
-                          .dump();
-  return std::optional<flight::FlightInfo>(std::move(info));
-}
-
 Result<arrow::SchemaPtr> FlightSqlService::GetSchema(const flight::ServerCallContext& context,
                                                      const flight::FlightDescriptor& descriptor) {
   HANGAR_ASSIGN_OR_RETURN(auto any, ParseAny(descriptor.cmd));
   if (any.Is<pb::CommandStatementQuery>()) {
     HANGAR_ASSIGN_OR_RETURN(auto command, Unpack<pb::CommandStatementQuery>(any));
     HANGAR_RETURN_NOT_OK(CheckQuery(command.query()));
-    HANGAR_ASSIGN_OR_RETURN(auto schemas, engine_->Describe(command.query()));
-    return schemas.result;
+    HANGAR_ASSIGN_OR_RETURN(auto insert, ParseInsert(command.query()));
+    if (insert) return WithColumnMetadata(*CountSchema());
+    HANGAR_ASSIGN_OR_RETURN(auto schemas, engine_->Describe(command.query(), ScopeOf(context)));
+    return WithColumnMetadata(*schemas.result);
   }
   if (any.Is<pb::CommandPreparedStatementQuery>()) {
     HANGAR_ASSIGN_OR_RETURN(auto command, Unpack<pb::CommandPreparedStatementQuery>(any));
     HANGAR_ASSIGN_OR_RETURN(auto prepared, FindPrepared(context, command.prepared_statement_handle()));
-    return prepared->schemas.result;
+    return WithColumnMetadata(prepared->insert ? *CountSchema() : *prepared->schemas.result);
   }
   if (IsMetadataCommand(any)) return MetadataSchema(any);
   return Status::Invalid("Flight SQL command " + any.type_url().substr(kTypePrefix.size()) +
@@ -378,27 +497,31 @@ Status FlightSqlService::DoGet(const flight::ServerCallContext& context, const f
   if (!any.Is<pb::TicketStatementQuery>())
     return Status::Invalid("Flight SQL message " + any.type_url().substr(kTypePrefix.size()) + " is not a ticket");
   HANGAR_ASSIGN_OR_RETURN(auto statement, Unpack<pb::TicketStatementQuery>(any));
-  auto handle = ParseClientJson(statement.statement_handle());
-  const std::string run_id = handle.is_object() ? handle.value("run", "") : "";
-  std::shared_ptr<Prepared> prepared;
-  HANGAR_ASSIGN_OR_RETURN(auto query, QueryOfHandle(context, statement.statement_handle(), &prepared));
+  HANGAR_ASSIGN_OR_RETURN(auto handle, ParseHandle(context, statement.statement_handle()));
+  if (handle.count) {
+    arrow::PrimitiveBuilder<int64_t> count(arrow::int64());
+    count.Append(*handle.count);
+    HANGAR_ASSIGN_OR_RETURN(auto column, count.Finish());
+    auto batch = arrow::MakeRecordBatch(WithColumnMetadata(*CountSchema()), 1, {column});
+    HANGAR_RETURN_NOT_OK(out->Begin(batch->schema));
+    return out->WriteRecordBatch(*batch);
+  }
+  const std::string query = handle.prepared ? handle.prepared->query : *handle.query;
+  const Scope scope = handle.prepared ? handle.prepared->scope : handle.scope;
   HANGAR_RETURN_NOT_OK(CheckQuery(query));
   auto cancelled = [&context] { return context.is_cancelled(); };
   std::vector<std::shared_ptr<const duckdb::Parameters>> rows;
-  if (prepared) {
-    std::lock_guard lock(prepared->mu);
-    rows = prepared->rows;
+  if (handle.prepared) {
+    std::lock_guard lock(handle.prepared->mu);
+    rows = handle.prepared->rows;
   }
-  std::optional<int32_t> partition;
-  if (handle.is_object() && handle.contains("partition") && handle["partition"].is_number_integer())
-    partition = handle["partition"].get<int32_t>();
   if (rows.empty()) {
-    HANGAR_ASSIGN_OR_RETURN(auto source, engine_->Run(run_id, query, nullptr, cancelled, partition));
+    HANGAR_ASSIGN_OR_RETURN(auto source, engine_->Run(handle.run, query, nullptr, cancelled, handle.partition, scope));
     return StreamSource(*source, out);
   }
   // Each bound row runs the query once; the results follow one another.
   for (const auto& row : rows) {
-    HANGAR_ASSIGN_OR_RETURN(auto source, engine_->Run(run_id, query, row.get(), cancelled));
+    HANGAR_ASSIGN_OR_RETURN(auto source, engine_->Run(handle.run, query, row.get(), cancelled, std::nullopt, scope));
     HANGAR_RETURN_NOT_OK(StreamSource(*source, out));
   }
   return Status::OK();
@@ -408,9 +531,9 @@ Status FlightSqlService::DoPut(const flight::ServerCallContext& context, const f
                                flight::FlightStreamReader* in, flight::PutResultWriter* out) {
   HANGAR_ASSIGN_OR_RETURN(auto any, ParseAny(descriptor.cmd));
   if (any.Is<pb::CommandPreparedStatementQuery>()) {
+    // Parameter rows to bind, for a query or an update run as one.
     HANGAR_ASSIGN_OR_RETURN(auto command, Unpack<pb::CommandPreparedStatementQuery>(any));
     HANGAR_ASSIGN_OR_RETURN(auto prepared, FindPrepared(context, command.prepared_statement_handle()));
-    if (prepared->insert) return NotAQuery();
     HANGAR_ASSIGN_OR_RETURN(auto bound, ReadParameterRows(in, prepared->schemas.parameters->num_fields()));
     {
       // The new rows replace the old ones in the statement's charge (unless
@@ -438,7 +561,7 @@ Status FlightSqlService::DoPut(const flight::ServerCallContext& context, const f
     HANGAR_RETURN_NOT_OK(CheckQuery(command.query()));
     HANGAR_ASSIGN_OR_RETURN(auto insert, ParseInsert(command.query()));
     if (!insert) return NotAnInsert();
-    HANGAR_ASSIGN_OR_RETURN(auto rows, engine_->Insert(RandomId(), *insert, {}));
+    HANGAR_ASSIGN_OR_RETURN(auto rows, engine_->Insert(RandomId(), *insert, {}, ScopeOf(context)));
     return WriteUpdateResult(rows, out);
   }
   if (any.Is<pb::CommandPreparedStatementUpdate>()) {
@@ -446,51 +569,112 @@ Status FlightSqlService::DoPut(const flight::ServerCallContext& context, const f
     HANGAR_ASSIGN_OR_RETURN(auto prepared, FindPrepared(context, command.prepared_statement_handle()));
     if (!prepared->insert) return Status::Invalid("the prepared statement is a query, not an update");
     HANGAR_ASSIGN_OR_RETURN(auto bound, ReadParameterRows(in, prepared->schemas.parameters->num_fields()));
-    HANGAR_ASSIGN_OR_RETURN(auto written, engine_->Insert(RandomId(), *prepared->insert, bound.rows));
+    if (bound.rows.empty()) {  // parameters bound before, or none
+      std::lock_guard lock(prepared->mu);
+      bound.rows = prepared->rows;
+    }
+    HANGAR_ASSIGN_OR_RETURN(auto written, engine_->Insert(RandomId(), *prepared->insert, bound.rows, prepared->scope));
     return WriteUpdateResult(written, out);
   }
+  if (any.Is<pb::CommandStatementIngest>())
+    return Status::FailedPrecondition("bulk ingest is taken by Hangar's table service, which is not running here");
   if (any.Is<pb::CommandStatementSubstraitPlan>()) return Unsupported("Substrait plans");
   return Status::Invalid("Flight SQL command " + any.type_url().substr(kTypePrefix.size()) +
                          " cannot be used with DoPut");
 }
 
-Result<std::vector<flight::ActionResult>> FlightSqlService::DoAction(const flight::ServerCallContext& context,
-                                                                     const flight::Action& action) {
-  if (action.type == "CancelFlightInfo" || action.type == "CancelQuery") {
-    flight::FlightInfo info;
-    if (action.type == "CancelFlightInfo") {
-      ::arrow::flight::protocol::CancelFlightInfoRequest request;
-      if (!request.ParseFromString(action.body)) return Status::Invalid("CancelFlightInfo: malformed request");
-      HANGAR_ASSIGN_OR_RETURN(info, flight::FromProto(request.info()));
-    } else {
-      HANGAR_ASSIGN_OR_RETURN(auto any, ParseAny(action.body));
-      HANGAR_ASSIGN_OR_RETURN(auto request, Unpack<pb::ActionCancelQueryRequest>(any));
-      ::arrow::flight::protocol::FlightInfo proto;
-      if (!proto.ParseFromString(request.info())) return Status::Invalid("CancelQuery: malformed FlightInfo");
-      HANGAR_ASSIGN_OR_RETURN(info, flight::FromProto(proto));
+Result<std::vector<flight::ActionResult>> FlightSqlService::CancelAction(const flight::Action& action) {
+  flight::FlightInfo info;
+  if (action.type == "CancelFlightInfo") {
+    ::arrow::flight::protocol::CancelFlightInfoRequest request;
+    if (!request.ParseFromString(action.body)) return Status::Invalid("CancelFlightInfo: malformed request");
+    HANGAR_ASSIGN_OR_RETURN(info, flight::FromProto(request.info()));
+  } else {
+    HANGAR_ASSIGN_OR_RETURN(auto any, ParseAny(action.body));
+    HANGAR_ASSIGN_OR_RETURN(auto request, Unpack<pb::ActionCancelQueryRequest>(any));
+    ::arrow::flight::protocol::FlightInfo proto;
+    if (!proto.ParseFromString(request.info())) return Status::Invalid("CancelQuery: malformed FlightInfo");
+    HANGAR_ASSIGN_OR_RETURN(info, flight::FromProto(proto));
+  }
+  bool cancelled = false, known = false;
+  for (const auto& endpoint : info.endpoints) {
+    auto any = ParseAny(endpoint.ticket.ticket);
+    if (!any.ok() || !any->Is<pb::TicketStatementQuery>()) continue;
+    HANGAR_ASSIGN_OR_RETURN(auto ticket, Unpack<pb::TicketStatementQuery>(*any));
+    auto handle = ParseClientJson(ticket.statement_handle());
+    if (!handle.is_object() || !handle.contains("run")) continue;
+    known = true;
+    cancelled = engine_->Cancel(handle.value("run", "")) || cancelled;
+  }
+  if (!known) return Status::Invalid(action.type + ": the FlightInfo is not one of a Flight SQL query");
+  // A query not running (finished, or its ticket not redeemed yet) has nothing to cancel.
+  if (action.type == "CancelQuery") {
+    constexpr int kCancelled = 1, kNotCancellable = 3;  // ActionCancelQueryResult.CancelResult
+    pb::ActionCancelQueryResult result;
+    result.set_result(cancelled ? kCancelled : kNotCancellable);
+    return std::vector<flight::ActionResult>{{Pack(result)}};
+  }
+  ::arrow::flight::protocol::CancelFlightInfoResult result;
+  result.set_status(cancelled ? ::arrow::flight::protocol::CANCEL_STATUS_CANCELLED
+                              : ::arrow::flight::protocol::CANCEL_STATUS_NOT_CANCELLABLE);
+  return std::vector<flight::ActionResult>{{result.SerializeAsString()}};
+}
+
+Result<std::vector<flight::ActionResult>> FlightSqlService::SessionAction(const flight::ServerCallContext& context,
+                                                                          const flight::Action& action) {
+  namespace fp = ::arrow::flight::protocol;
+  if (action.type == "SetSessionOptions") {
+    fp::SetSessionOptionsRequest request;
+    if (!request.ParseFromString(action.body)) return Status::Invalid("SetSessionOptions: malformed request");
+    SessionOptions options = sessions_.Find(context);
+    fp::SetSessionOptionsResult result;
+    auto refuse = [&](const std::string& name, fp::SetSessionOptionsResult::ErrorValue why) {
+      (*result.mutable_errors())[name].set_value(why);
+    };
+    for (const auto& [name, value] : request.session_options()) {
+      const bool unset = value.option_value_case() == fp::SessionOptionValue::OPTION_VALUE_NOT_SET;
+      if (!unset && value.option_value_case() != fp::SessionOptionValue::kStringValue) {
+        refuse(name, fp::SetSessionOptionsResult::INVALID_VALUE);
+      } else if (name == "schema") {
+        if (unset) {
+          options.schema.reset();
+        } else if (auto schema = SchemaNamed(value.string_value()); schema.ok()) {
+          options.schema = *schema;
+        } else {
+          refuse(name, fp::SetSessionOptionsResult::INVALID_VALUE);
+        }
+      } else if (name == "catalog") {
+        // Hangar has no catalogs: the current one is always "".
+        if (!unset && !value.string_value().empty()) refuse(name, fp::SetSessionOptionsResult::INVALID_VALUE);
+      } else {
+        refuse(name, fp::SetSessionOptionsResult::INVALID_NAME);
+      }
     }
-    bool cancelled = false, known = false;
-    for (const auto& endpoint : info.endpoints) {
-      auto any = ParseAny(endpoint.ticket.ticket);
-      if (!any.ok() || !any->Is<pb::TicketStatementQuery>()) continue;
-      HANGAR_ASSIGN_OR_RETURN(auto ticket, Unpack<pb::TicketStatementQuery>(*any));
-      auto handle = ParseClientJson(ticket.statement_handle());
-      if (!handle.is_object() || !handle.contains("run")) continue;
-      known = true;
-      cancelled = engine_->Cancel(handle.value("run", "")) || cancelled;
-    }
-    if (!known) return Status::Invalid(action.type + ": the FlightInfo is not one of a Flight SQL query");
-    // A query not running (finished, or its ticket not redeemed yet) has nothing to cancel.
-    if (action.type == "CancelQuery") {
-      pb::ActionCancelQueryResult result;
-      result.set_result(cancelled ? 1 : 0);
-      return std::vector<flight::ActionResult>{{Pack(result)}};
-    }
-    ::arrow::flight::protocol::CancelFlightInfoResult result;
-    result.set_status(cancelled ? ::arrow::flight::protocol::CANCEL_STATUS_CANCELLED
-                                : ::arrow::flight::protocol::CANCEL_STATUS_NOT_CANCELLABLE);
+    HANGAR_RETURN_NOT_OK(sessions_.Store(context, std::move(options)));
     return std::vector<flight::ActionResult>{{result.SerializeAsString()}};
   }
+  if (action.type == "GetSessionOptions") {
+    fp::GetSessionOptionsResult result;
+    auto& options = *result.mutable_session_options();
+    options["schema"].set_string_value(ScopeOf(context).schema);
+    options["catalog"].set_string_value("");
+    return std::vector<flight::ActionResult>{{result.SerializeAsString()}};
+  }
+  // CloseSession: closed, whether or not there was one (a driver closes the
+  // session of every connection, even one that never set an option).
+  sessions_.Close(context);
+  fp::CloseSessionResult result;
+  result.set_status(fp::CloseSessionResult::CLOSED);
+  return std::vector<flight::ActionResult>{{result.SerializeAsString()}};
+}
+
+Result<std::vector<flight::ActionResult>> FlightSqlService::DoAction(const flight::ServerCallContext& context,
+                                                                     const flight::Action& action) {
+  if (action.type == "CancelFlightInfo" || action.type == "CancelQuery") return CancelAction(action);
+  if (action.type == "SetSessionOptions" || action.type == "GetSessionOptions" || action.type == "CloseSession")
+    return SessionAction(context, action);
+  if (action.type == "CreatePreparedSubstraitPlan") return Unsupported("Substrait plans");
+  if (IsUnsupportedSqlAction(action.type)) return Unsupported("transactions");
   HANGAR_ASSIGN_OR_RETURN(auto any, ParseAny(action.body));
   if (action.type == "CreatePreparedStatement") {
     HANGAR_ASSIGN_OR_RETURN(auto request, Unpack<pb::ActionCreatePreparedStatementRequest>(any));
@@ -502,19 +686,21 @@ Result<std::vector<flight::ActionResult>> FlightSqlService::DoAction(const fligh
     }
     auto prepared = std::make_shared<Prepared>();
     prepared->query = request.query();
+    prepared->scope = ScopeOf(context);
     prepared->user = context.user();
     HANGAR_ASSIGN_OR_RETURN(prepared->insert, ParseInsert(request.query()));
     if (prepared->insert) {  // no result; the parameters are its query's
-      HANGAR_RETURN_NOT_OK(engine_->InsertTarget(*prepared->insert).status());
-      HANGAR_ASSIGN_OR_RETURN(prepared->schemas, engine_->Describe(prepared->insert->query));
+      HANGAR_RETURN_NOT_OK(engine_->InsertTarget(*prepared->insert, prepared->scope).status());
+      HANGAR_ASSIGN_OR_RETURN(prepared->schemas, engine_->Describe(prepared->insert->query, prepared->scope));
       prepared->schemas.result = arrow::schema({});
     } else {
-      HANGAR_ASSIGN_OR_RETURN(prepared->schemas, engine_->Describe(request.query()));
+      HANGAR_ASSIGN_OR_RETURN(prepared->schemas, engine_->Describe(request.query(), prepared->scope));
     }
     pb::ActionCreatePreparedStatementResult result;
     const std::string handle = RandomId();
     result.set_prepared_statement_handle(handle);
-    HANGAR_ASSIGN_OR_RETURN(auto dataset, arrow::ipc::SerializeSchema(*prepared->schemas.result));
+    result.set_is_update(prepared->insert.has_value());
+    HANGAR_ASSIGN_OR_RETURN(auto dataset, arrow::ipc::SerializeSchema(*WithColumnMetadata(*prepared->schemas.result)));
     result.set_dataset_schema(dataset);
     if (prepared->schemas.parameters->num_fields() > 0) {
       HANGAR_ASSIGN_OR_RETURN(auto parameters, arrow::ipc::SerializeSchema(*prepared->schemas.parameters));
@@ -542,10 +728,6 @@ Result<std::vector<flight::ActionResult>> FlightSqlService::DoAction(const fligh
     }
     return std::vector<flight::ActionResult>{};
   }
-  if (action.type == "CreatePreparedSubstraitPlan") return Unsupported("Substrait plans");
-  if (action.type == "BeginTransaction" || action.type == "EndTransaction" || action.type == "BeginSavepoint" ||
-      action.type == "EndSavepoint")
-    return Unsupported("transactions");
   return Status::Invalid("unknown Flight SQL action " + action.type);
 }
 

@@ -8,14 +8,25 @@
 //                              GetCrossReference, GetXdbcTypeInfo)
 //   DoGet                      TicketStatementQuery (a query's ticket) or a
 //                              metadata command (its own ticket)
-//   DoPut                      CommandPreparedStatementQuery: parameter rows to bind
+//   DoPut                      CommandPreparedStatementQuery: parameter rows to bind;
+//                              CommandStatementUpdate, CommandPreparedStatementUpdate;
+//                              CommandStatementIngest (bulk ingest: IngestTargetOf
+//                              says where, the caller writes the table)
 //   DoAction                   CreatePreparedStatement, ClosePreparedStatement,
-//                              CancelFlightInfo (and the older CancelQuery)
+//                              CancelFlightInfo (and the older CancelQuery),
+//                              SetSessionOptions, GetSessionOptions, CloseSession
 //
 // A statement ticket carries an opaque handle (JSON inside: the query text
-// or the prepared statement, and the run id that CancelFlightInfo uses).
-// The query runs when the ticket is redeemed, not at GetFlightInfo, which
-// only prepares it (to validate it and to report its schema).
+// or the prepared statement, the session's schema, and the run id that
+// CancelFlightInfo uses). A query runs when the ticket is redeemed, not at
+// GetFlightInfo, which only prepares it (to validate it and to report its
+// schema). An update (INSERT) sent as a query — drivers do, through every
+// statement path — runs at GetFlightInfo, once; its ticket then yields one
+// row, the count of rows written.
+//
+// Result schemas carry Flight SQL's column metadata (column_metadata.h).
+// A client's session (sessions.h) holds its current schema: the namespace
+// its statements' bare names resolve in.
 #pragma once
 
 #include <chrono>
@@ -28,6 +39,8 @@
 
 #include "flight/server.h"
 #include "sql/engine.h"
+#include "sql/sessions.h"
+#include "store/table_store.h"
 
 namespace hangar::sql {
 
@@ -54,6 +67,13 @@ struct FlightSqlLimits {
 inline constexpr int64_t kParameterRowOverheadBytes = 256;
 inline constexpr int64_t kParameterValueOverheadBytes = 128;
 
+// Where a bulk ingest (CommandStatementIngest) goes, and how.
+struct IngestTarget {
+  store::QualifiedName name;
+  store::PutMode mode = store::PutMode::kAppend;
+  bool must_exist = false;  // NOT_FOUND unless the table exists
+};
+
 class FlightSqlService {
  public:
   explicit FlightSqlService(std::shared_ptr<SqlEngine> engine, FlightSqlLimits limits = {});
@@ -70,8 +90,17 @@ class FlightSqlService {
   // Whether `bytes` (a descriptor command, a ticket or an action body) is a
   // Flight SQL message: an Any whose type is in arrow.flight.protocol.sql.
   static bool IsFlightSql(std::string_view bytes);
-  // Whether DoAction `type` is one of Flight SQL's.
+  // Whether DoAction `type` is one of Flight SQL's (or one Flight SQL
+  // clients send, such as the session and transaction actions).
   static bool IsFlightSqlAction(std::string_view type);
+
+  // The table a CommandStatementIngest in `descriptor` writes (nullopt for
+  // any other command); INVALID_ARGUMENT or UNIMPLEMENTED for what Hangar
+  // does not do (temporary tables, catalogs, transactions, options).
+  Result<std::optional<IngestTarget>> IngestTargetOf(const flight::ServerCallContext& context,
+                                                     const flight::FlightDescriptor& descriptor);
+  // The PutResult of an update or an ingest: DoPutUpdateResult.
+  static std::string UpdateResult(int64_t rows);
 
   // The permissions a call needs: read on every table and topic a query
   // reads; metadata commands are open to any authenticated user.
@@ -92,14 +121,26 @@ class FlightSqlService {
 
  private:
   Result<std::shared_ptr<Prepared>> FindPrepared(const flight::ServerCallContext& context, const std::string& handle);
-  // The query text of a statement ticket's handle, and its prepared statement if any.
-  Result<std::string> QueryOfHandle(const flight::ServerCallContext& context, const std::string& handle,
-                                    std::shared_ptr<Prepared>* prepared);
+  // A statement ticket's handle, decoded.
+  struct Handle;
+  Result<Handle> ParseHandle(const flight::ServerCallContext& context, const std::string& text);
+  // The caller's scope: its session's schema.
+  Scope ScopeOf(const flight::ServerCallContext& context);
+  // Runs an update (INSERT) sent as a query and answers its count's FlightInfo.
+  Result<flight::FlightInfo> RunUpdateAsQuery(const flight::FlightDescriptor& descriptor, const InsertStatement& insert,
+                                              const std::vector<std::shared_ptr<const duckdb::Parameters>>& rows,
+                                              const Scope& scope);
+  Result<std::vector<flight::ActionResult>> SessionAction(const flight::ServerCallContext& context,
+                                                          const flight::Action& action);
+  Result<std::vector<flight::ActionResult>> CancelAction(const flight::Action& action);
+  // The namespace `schema` names (case-insensitively), as Hangar spells it;
+  // NOT_FOUND if there is none a session could make current.
+  Result<std::string> SchemaNamed(const std::string& schema);
 
   // In a cluster, a statement query's FlightInfo split by partition, when
   // it purely scans a topic (nullopt otherwise).
   Result<std::optional<flight::FlightInfo>> PartitionedStatementInfo(const flight::FlightDescriptor& descriptor,
-                                                                     const std::string& query);
+                                                                     const std::string& query, const Scope& scope);
 
   // RESOURCE_EXHAUSTED if `sql` is longer than the limit.
   Status CheckQuery(const std::string& sql) const;
@@ -112,6 +153,7 @@ class FlightSqlService {
 
   std::shared_ptr<SqlEngine> engine_;
   const FlightSqlLimits limits_;
+  SessionStore sessions_;
   Placement placement_;  // set before serving; empty: a single node
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<Prepared>> prepared_;  // by handle; guarded by mu_

@@ -142,7 +142,8 @@ Result<ParsedQuery> ParseQuery(duckdb::Connection& connection, const std::string
   return ParsedQuery{std::move(text)};
 }
 
-Result<std::vector<store::QualifiedName>> RelationsIn(const ParsedQuery& query, const RelationResolver& resolve) {
+Result<std::vector<store::QualifiedName>> RelationsIn(const ParsedQuery& query, const RelationResolver& resolve,
+                                                      std::string_view bare_names_in) {
   auto tree = nlohmann::json::parse(query.tree, nullptr, false);
   if (!tree.is_object()) return Status::Internal("DuckDB's parse of the query is not JSON");
   if (tree.value("error", false)) {
@@ -189,7 +190,7 @@ Result<std::vector<store::QualifiedName>> RelationsIn(const ParsedQuery& query, 
     }
     if (ref.catalog == "system") return Status::Invalid("no table named '" + written + "'");
     // A relation first: a CTE named like a table hides it only in the CTE's scope.
-    const store::QualifiedName asked{ref.schema.empty() ? std::string(store::kDefaultNamespace) : ref.schema, ref.table};
+    const store::QualifiedName asked{ref.schema.empty() ? std::string(bare_names_in) : ref.schema, ref.table};
     HANGAR_ASSIGN_OR_RETURN(auto relation, resolve(asked));
     if (relation) {
       add(std::move(*relation));
@@ -202,9 +203,9 @@ Result<std::vector<store::QualifiedName>> RelationsIn(const ParsedQuery& query, 
 }
 
 Result<std::vector<store::QualifiedName>> RelationsRead(duckdb::Connection& connection, const std::string& sql,
-                                                        const RelationResolver& resolve) {
+                                                        const RelationResolver& resolve, std::string_view bare_names_in) {
   HANGAR_ASSIGN_OR_RETURN(auto parsed, ParseQuery(connection, sql));
-  return RelationsIn(parsed, resolve);
+  return RelationsIn(parsed, resolve, bare_names_in);
 }
 
 }  // namespace hangar::sql

@@ -57,10 +57,13 @@ Result<ParsedQuery> ParseQuery(duckdb::Connection& connection, const std::string
 
 // The Hangar relations a parsed statement reads (each once, in order of
 // appearance), or INVALID_ARGUMENT for what it may not read (see above).
-Result<std::vector<store::QualifiedName>> RelationsIn(const ParsedQuery& query, const RelationResolver& resolve);
+// Bare names are those of namespace `bare_names_in`.
+Result<std::vector<store::QualifiedName>> RelationsIn(const ParsedQuery& query, const RelationResolver& resolve,
+                                                      std::string_view bare_names_in = store::kDefaultNamespace);
 
 // ParseQuery, then RelationsIn.
 Result<std::vector<store::QualifiedName>> RelationsRead(duckdb::Connection& connection, const std::string& sql,
-                                                        const RelationResolver& resolve);
+                                                        const RelationResolver& resolve,
+                                                        std::string_view bare_names_in = store::kDefaultNamespace);
 
 }  // namespace hangar::sql

@@ -36,6 +36,15 @@ TEST(Base64Test, Rfc4648Vectors) {
   EXPECT_EQ(*Base64UrlDecode("-_8"), "\xfb\xff");
 }
 
+// Go's Flight client (ADBC's Flight SQL driver) sends Basic credentials
+// without padding; both spellings decode, the bad ones still do not.
+TEST(Base64Test, PaddingOptionalForBasicCredentials) {
+  EXPECT_EQ(*Base64DecodeOptionalPadding("Ym9iOnB3MQ=="), "bob:pw1");
+  EXPECT_EQ(*Base64DecodeOptionalPadding("Ym9iOnB3MQ"), "bob:pw1");
+  EXPECT_EQ(*Base64DecodeOptionalPadding("Zm8"), "fo");
+  for (const char* bad : {"Zg=", "Z", "Zh", "Zm9v!"}) EXPECT_FALSE(Base64DecodeOptionalPadding(bad).ok()) << bad;
+}
+
 TEST(Base64Test, RefusesInvalidText) {
   for (const char* bad : {"Zg=", "Z===", "Zm9v!", "Zh==", "Zm 9v"}) EXPECT_FALSE(Base64Decode(bad).ok()) << bad;
   EXPECT_FALSE(Base64UrlDecode("a").ok());

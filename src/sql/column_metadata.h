@@ -1,0 +1,23 @@
+// The column metadata Flight SQL puts on result schemas (the keys
+// ARROW:FLIGHT:SQL:* of FlightSql.proto): what JDBC's ResultSetMetaData and
+// ADBC's GetObjects report for a column — its SQL type name, precision and
+// scale, and, for a table's own columns, the schema and table it belongs to.
+#pragma once
+
+#include <optional>
+
+#include "arrow/type.h"
+#include "store/names.h"
+
+namespace hangar::sql {
+
+// The SQL name of a field's type as Hangar's SQL (DuckDB) spells it:
+// BIGINT, VARCHAR, DECIMAL(10,2), TIMESTAMP WITH TIME ZONE, INTEGER[], UUID, ...
+std::string SqlTypeName(const arrow::Field& field);
+
+// `schema` with every field's ARROW:FLIGHT:SQL:* keys set (keys it already
+// has are replaced). With `table`, the fields are that table's columns.
+arrow::SchemaPtr WithColumnMetadata(const arrow::Schema& schema,
+                                    const std::optional<store::QualifiedName>& table = std::nullopt);
+
+}  // namespace hangar::sql
