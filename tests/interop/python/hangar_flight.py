@@ -31,7 +31,7 @@ _CODE_PHRASES = {
     "resource exhausted": "RESOURCE_EXHAUSTED", "precondition failed": "FAILED_PRECONDITION",
     "aborted": "ABORTED", "out-of-range": "OUT_OF_RANGE", "unimplemented": "UNIMPLEMENTED",
     "internal": "INTERNAL", "unavailable": "UNAVAILABLE", "data loss": "DATA_LOSS",
-    "unauthenticated": "UNAUTHENTICATED",
+    "unauthenticated": "UNAUTHENTICATED", "unauthorized": "PERMISSION_DENIED",
 }
 
 # What a message sent to a client must never hold: DuckDB's internal-error
