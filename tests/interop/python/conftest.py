@@ -93,6 +93,8 @@ USERS = {
     "admin": ("admin-pass-1", ["admin:*"]),
     "writer": ("writer-pass-2", ["write:default.*", "read:kafka.*"]),
     "reader": ("reader-pass-3", ["read:default.*"]),
+    # "analyst:analyst-pw-01" is 21 bytes: base64 without padding, as Arrow Go's client sends it.
+    "analyst": ("analyst-pw-01", ["read:default.*"]),
 }
 
 
