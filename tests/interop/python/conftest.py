@@ -7,6 +7,13 @@ the module's temporary directory; when a test fails, what the server logged
 while that test ran is attached to the report. At the end of the module the
 server must still be running and answer ListFlights, and it must exit with
 status 0 on SIGTERM.
+
+Besides the plain server (`hangar`), a module may ask for one with
+authentication (`hangar_auth`: a users file made with `hangar user add`,
+users in `USERS`), TLS (`hangar_tls`), mutual TLS (`hangar_mtls`), the
+development Kafka cluster (`hangar_kafka`), or any other flags
+(`hangar_factory`). TLS certificates are made for the run by the openssl
+command line (`tls_files`).
 """
 
 import os
@@ -15,6 +22,8 @@ import socket
 import subprocess
 import time
 from pathlib import Path
+
+from dataclasses import dataclass
 
 import pyarrow.flight as fl
 import pytest
@@ -34,21 +43,133 @@ def free_port():
         return s.getsockname()[1]
 
 
-class HangarServer:
-    """`hangar serve --listen 127.0.0.1:PORT --data-dir DIR`, startable again on the same data directory."""
+@dataclass(frozen=True)
+class TlsFiles:
+    """PEM files made by openssl: a CA, the server's certificate (127.0.0.1 and localhost) and a client's.
 
-    def __init__(self, workdir):
+    `other_*` are a second CA and a client certificate it signed, which the server does not trust.
+    """
+    ca: Path
+    server_cert: Path
+    server_key: Path
+    client_cert: Path
+    client_key: Path
+    other_ca: Path
+    other_client_cert: Path
+    other_client_key: Path
+
+    @staticmethod
+    def read(path):
+        return Path(path).read_bytes()
+
+
+_MAKE_CERTS = """set -e
+ca() { openssl req -x509 -newkey rsa:2048 -nodes -keyout $1.key -out $1.crt -days 2 -subj "/CN=$1" 2>/dev/null; }
+leaf() {
+  openssl req -newkey rsa:2048 -nodes -keyout $1.key -out $1.csr -subj "/CN=$1" 2>/dev/null
+  printf 'subjectAltName=%s\\n' "$3" > $1.ext
+  openssl x509 -req -in $1.csr -CA $2.crt -CAkey $2.key -CAcreateserial -out $1.crt -days 2 -extfile $1.ext 2>/dev/null
+}
+ca hangar-test-ca
+ca other-ca
+leaf server hangar-test-ca "IP:127.0.0.1,DNS:localhost"
+leaf client hangar-test-ca "DNS:client"
+leaf stranger other-ca "DNS:stranger"
+"""
+
+
+def make_tls_files(directory):
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "make.sh").write_text(_MAKE_CERTS)
+    subprocess.run(["sh", "make.sh"], cwd=directory, check=True, timeout=120)
+    d = directory
+    return TlsFiles(d / "hangar-test-ca.crt", d / "server.crt", d / "server.key", d / "client.crt", d / "client.key",
+                    d / "other-ca.crt", d / "stranger.crt", d / "stranger.key")
+
+
+# Users of the servers made with authentication: name -> (password, permissions).
+USERS = {
+    "admin": ("admin-pass-1", ["admin:*"]),
+    "writer": ("writer-pass-2", ["write:default.*", "read:kafka.*"]),
+    "reader": ("reader-pass-3", ["read:default.*"]),
+    # "analyst:analyst-pw-01" is 21 bytes: base64 without padding, as Arrow Go's client sends it.
+    "analyst": ("analyst-pw-01", ["read:default.*"]),
+}
+
+
+def make_users_file(path):
+    for name, (password, permissions) in USERS.items():
+        args = ["user", "add", "--users", str(path), "--name", name, "--password-env", "HANGAR_TEST_PASSWORD"]
+        for p in permissions:
+            args += ["--permission", p]
+        done = subprocess.run([str(HANGAR), *args], capture_output=True, text=True, timeout=120,
+                              stdin=subprocess.DEVNULL, env={**os.environ, "HANGAR_TEST_PASSWORD": password})
+        assert done.returncode == 0, f"hangar user add failed: {done.stderr}"
+    return path
+
+
+class HangarServer:
+    """`hangar serve --listen 127.0.0.1:PORT --data-dir DIR [ARGS]`, startable again on the same data directory.
+
+    With `tls` the server serves TLS (mutual TLS when `mutual`); with `login`
+    ((user, password)) it has authentication on and the fixture's own client
+    logs in with it.
+    """
+
+    def __init__(self, workdir, args=(), tls=None, mutual=False, login=None):
         self.workdir = Path(workdir)
         self.data_dir = self.workdir / "data"
         self.log_path = self.workdir / "hangar-serve.log"
+        self.args = list(args)
+        self.tls = tls
+        self.mutual = mutual
+        self.login = login
         self.proc = None
         self.port = None
         self._client = None
+        self._headers = []
         self.deaths = []  # (test node id, exit status) of each time the server died under a test
 
     @property
     def url(self):
-        return f"grpc://127.0.0.1:{self.port}"
+        return f"grpc{'+tls' if self.tls else ''}://127.0.0.1:{self.port}"
+
+    def tls_kwargs(self, client_cert=True):
+        """fl.connect's TLS arguments for this server: its CA, and the client certificate under mutual TLS."""
+        if not self.tls:
+            return {}
+        kwargs = {"tls_root_certs": self.tls.read(self.tls.ca)}
+        if self.mutual and client_cert:
+            kwargs.update(cert_chain=self.tls.read(self.tls.client_cert),
+                          private_key=self.tls.read(self.tls.client_key))
+        return kwargs
+
+    def connect(self, **kwargs):
+        """A new pyarrow FlightClient for this server (TLS arguments added)."""
+        return fl.connect(self.url, **{**self.tls_kwargs(), **kwargs})
+
+    def options(self, timeout=None, **kwargs):
+        """FlightCallOptions for the fixture's client: its Bearer token when authentication is on."""
+        self.client()
+        return fl.FlightCallOptions(timeout=timeout, headers=list(self._headers), **kwargs)
+
+    def _server_args(self):
+        args = list(self.args)
+        if self.tls:
+            args += ["--tls-cert", str(self.tls.server_cert), "--tls-key", str(self.tls.server_key)]
+            if self.mutual:
+                args += ["--tls-client-ca", str(self.tls.ca)]
+        return args
+
+    def _open_client(self):
+        client = self.connect()
+        headers = []
+        if self.login:
+            headers = [client.authenticate_basic_token(*self.login, options=fl.FlightCallOptions(timeout=5))]
+        list(client.list_flights(options=fl.FlightCallOptions(timeout=5, headers=headers)))
+        self._client, self._headers = client, headers
+        return client
 
     def log_text(self, start=0):
         try:
@@ -79,7 +200,7 @@ class HangarServer:
             self.port = self.port if (self.port and attempt == 0) else free_port()
             # No metrics listener: its default port may be another server's.
             cmd = [str(HANGAR), "serve", "--listen", f"127.0.0.1:{self.port}", "--data-dir", str(self.data_dir),
-                   "--metrics-listen", "off"]
+                   "--metrics-listen", "off", *self._server_args()]
             self._log_line(" ".join(cmd))
             offset = self.log_size()
             with open(self.log_path, "ab") as log:
@@ -90,9 +211,7 @@ class HangarServer:
                 if self.proc.poll() is not None:
                     break
                 try:
-                    client = fl.connect(self.url)
-                    list(client.list_flights(options=fl.FlightCallOptions(timeout=5)))
-                    self._client = client
+                    self._open_client()
                     return
                 except hangar_flight.FLIGHT_ERRORS:
                     time.sleep(0.05)
@@ -109,8 +228,11 @@ class HangarServer:
 
     def client(self):
         if self._client is None:
-            self._client = fl.connect(self.url)
+            self._open_client()
         return self._client
+
+    def pid(self):
+        return self.proc.pid if self.proc is not None else None
 
     def stop(self):
         """SIGTERM; returns the exit status (the process is killed after STOP_TIMEOUT_S, and that raises)."""
@@ -145,7 +267,7 @@ class HangarServer:
         if self.proc.poll() is not None:
             return f"hangar serve has exited with status {self.proc.returncode}"
         try:
-            list(self.client().list_flights(options=fl.FlightCallOptions(timeout=10)))
+            list(self.client().list_flights(options=self.options(timeout=10)))
         except hangar_flight.FLIGHT_ERRORS as e:
             return f"ListFlights failed: {e}"
         return None
@@ -154,27 +276,88 @@ class HangarServer:
 ACTIVE_SERVERS = []
 
 
-@pytest.fixture(scope="module")
-def hangar(tmp_path_factory, request):
-    """A `hangar serve` for the test module; checked alive at its end, then stopped with SIGTERM.
-
-    A server that dies under a test is started again on its data directory
-    for the tests after it, and the module's end reports every such death.
-    """
-    server = HangarServer(tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1]))
-    server.start()
-    ACTIVE_SERVERS.append(server)
+def _finish(server):
+    """Stops a fixture's server; fails when it died under a test, stopped answering or exited non-zero."""
+    ACTIVE_SERVERS.remove(server)
     try:
-        yield server
-    finally:
-        ACTIVE_SERVERS.remove(server)
         problem = server.health_problem()
+    finally:
         code = server.stop()
     tail = server.log_text()[-LOG_SECTION_CHARS:]
     assert not server.deaths, "hangar serve died under " + ", ".join(
         f"{test} (exit status {code})" for test, code in server.deaths) + f"; its log:\n{tail}"
     assert problem is None, f"after the module's tests: {problem}; the server's log:\n{tail}"
     assert code == 0, f"hangar serve exited with status {code} on SIGTERM; its log:\n{tail}"
+
+
+@pytest.fixture(scope="module")
+def hangar_factory(tmp_path_factory, request):
+    """make(name, args=(), tls=None, mutual=False, login=None) -> a started HangarServer of the module.
+
+    Each is checked alive at the module's end, then stopped with SIGTERM. A
+    server that dies under a test is started again on its data directory for
+    the tests after it, and the module's end reports every such death.
+    """
+    servers = []
+    module = request.module.__name__.rsplit(".", 1)[-1]
+
+    def make(name, args=(), tls=None, mutual=False, login=None):
+        server = HangarServer(tmp_path_factory.mktemp(f"{module}-{name}"), args, tls, mutual, login)
+        server.start()
+        ACTIVE_SERVERS.append(server)
+        servers.append(server)
+        return server
+
+    try:
+        yield make
+    finally:
+        failures = []
+        for server in servers:
+            try:
+                _finish(server)
+            except AssertionError as e:
+                failures.append(str(e))
+        assert not failures, "\n\n".join(failures)
+
+
+@pytest.fixture(scope="module")
+def hangar(hangar_factory):
+    """A plain `hangar serve` (no authentication, no TLS) for the test module."""
+    return hangar_factory("plain")
+
+
+@pytest.fixture(scope="session")
+def tls_files(tmp_path_factory):
+    return make_tls_files(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture(scope="module")
+def users_file(tmp_path_factory):
+    return make_users_file(tmp_path_factory.mktemp("users") / "users.json")
+
+
+@pytest.fixture(scope="module")
+def hangar_auth(hangar_factory, users_file):
+    """A server with authentication on (`--users`, the users of USERS); its own client is `admin`."""
+    return hangar_factory("auth", ["--users", str(users_file)], login=("admin", USERS["admin"][0]))
+
+
+@pytest.fixture(scope="module")
+def hangar_tls(hangar_factory, tls_files):
+    """A server serving TLS with the certificate of `tls_files`."""
+    return hangar_factory("tls", tls=tls_files)
+
+
+@pytest.fixture(scope="module")
+def hangar_mtls(hangar_factory, tls_files):
+    """A server requiring client certificates signed by the CA of `tls_files` (mutual TLS)."""
+    return hangar_factory("mtls", tls=tls_files, mutual=True)
+
+
+@pytest.fixture(scope="module")
+def hangar_kafka(hangar_factory):
+    """A server with the development Kafka cluster (`--dev-kafka`: topic `orders`, 4 partitions, 10,000 rows)."""
+    return hangar_factory("kafka", ["--dev-kafka"])
 
 
 _LOG_OFFSETS = pytest.StashKey()

@@ -31,7 +31,7 @@ _CODE_PHRASES = {
     "resource exhausted": "RESOURCE_EXHAUSTED", "precondition failed": "FAILED_PRECONDITION",
     "aborted": "ABORTED", "out-of-range": "OUT_OF_RANGE", "unimplemented": "UNIMPLEMENTED",
     "internal": "INTERNAL", "unavailable": "UNAVAILABLE", "data loss": "DATA_LOSS",
-    "unauthenticated": "UNAUTHENTICATED",
+    "unauthenticated": "UNAUTHENTICATED", "unauthorized": "PERMISSION_DENIED",
 }
 
 # What a message sent to a client must never hold: DuckDB's internal-error
@@ -323,3 +323,28 @@ def stream_into_new_table(client, name, schema, batches, level, acked=None, opti
     if problems:
         return problems
     return readback_problems(read(client, path), schema, batches)
+
+
+def refused(rpc, fn):
+    """Runs `fn`; the Refusal (recorded) when the server refused it, else None (and the result is dropped)."""
+    try:
+        fn()
+    except FLIGHT_ERRORS as e:
+        return refusal_from(rpc, e)
+    return None
+
+
+def action_json(client, action_type, body=b"", options=None):
+    """DoAction whose results are JSON: the list of decoded results ([] when the action answers nothing)."""
+    if isinstance(body, (dict, list)):
+        body = json.dumps(body).encode()
+    elif isinstance(body, str):
+        body = body.encode()
+    results = client.do_action(fl.Action(action_type, body), options=options)
+    return [json.loads(r.body.to_pybytes()) for r in results if r.body.size > 0]
+
+
+def create_table(client, name, fields, options=None, **extra):
+    """The CreateTable action: `fields` as [(name, type name, nullable)]."""
+    schema_json = json.dumps({"fields": [{"name": n, "type": t, "nullable": nullable} for n, t, nullable in fields]})
+    return action_json(client, "CreateTable", {"name": name, "schema_json": schema_json, **extra}, options)

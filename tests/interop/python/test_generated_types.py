@@ -22,7 +22,12 @@ def _options(case):
     return fl.FlightCallOptions(write_options=case.write_options) if case.write_options else None
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def _put_param(case):
+    marks = [pytest.mark.xfail(strict=True, reason=case.put_pending)] if case.put_pending else []
+    return pytest.param(case, id=case.name, marks=marks)
+
+
+@pytest.mark.parametrize("case", [_put_param(c) for c in CASES])
 def test_put_and_read_back(hangar, case):
     problems = hf.put_and_read_back(hangar.client(), ["default", f"gen_{case.name}"], case.schema, case.batches,
                                     _options(case))
