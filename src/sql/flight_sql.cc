@@ -1,5 +1,7 @@
 #include "sql/flight_sql.h"
 
+#include <algorithm>
+
 #include <google/protobuf/any.pb.h>
 
 #include <nlohmann/json.hpp>
@@ -403,6 +405,24 @@ Result<flight::AccessRequest> FlightSqlService::AccessFor(const flight::ServerCa
   return access;
 }
 
+Result<arrow::SchemaPtr> FlightSqlService::PreparedResultSchema(Prepared& prepared) {
+  const auto& fields = prepared.schemas.result->fields();
+  const bool typed = std::none_of(fields.begin(), fields.end(),
+                                  [](const auto& f) { return f->type()->id() == arrow::TypeId::kNull; });
+  std::shared_ptr<const duckdb::Parameters> first;
+  {
+    std::lock_guard lock(prepared.mu);
+    if (!prepared.rows.empty()) first = prepared.rows.front();
+  }
+  if (typed || first == nullptr) return prepared.schemas.result;
+  // A column typed by a parameter DuckDB could not type when preparing
+  // (`SELECT ? + 1`) takes its type from the bound values: the result of a
+  // run with the first row says what the stream will carry.
+  HANGAR_ASSIGN_OR_RETURN(auto source,
+                          engine_->Run(RandomId(), prepared.query, first.get(), nullptr, std::nullopt, prepared.scope));
+  return source->schema();
+}
+
 Result<flight::FlightInfo> FlightSqlService::RunUpdateAsQuery(
     const flight::FlightDescriptor& descriptor, const InsertStatement& insert,
     const std::vector<std::shared_ptr<const duckdb::Parameters>>& rows, const Scope& scope) {
@@ -449,7 +469,8 @@ Result<flight::FlightInfo> FlightSqlService::GetFlightInfo(const flight::ServerC
       }
       return RunUpdateAsQuery(descriptor, *prepared->insert, rows, prepared->scope);
     }
-    return StatementInfo(descriptor, WithColumnMetadata(*prepared->schemas.result),
+    HANGAR_ASSIGN_OR_RETURN(auto schema, PreparedResultSchema(*prepared));
+    return StatementInfo(descriptor, WithColumnMetadata(*schema),
                          StatementHandle(RandomId(), nullptr, nullptr, &command.prepared_statement_handle()));
   }
   if (IsMetadataCommand(any)) {
@@ -479,7 +500,9 @@ Result<arrow::SchemaPtr> FlightSqlService::GetSchema(const flight::ServerCallCon
   if (any.Is<pb::CommandPreparedStatementQuery>()) {
     HANGAR_ASSIGN_OR_RETURN(auto command, Unpack<pb::CommandPreparedStatementQuery>(any));
     HANGAR_ASSIGN_OR_RETURN(auto prepared, FindPrepared(context, command.prepared_statement_handle()));
-    return WithColumnMetadata(prepared->insert ? *CountSchema() : *prepared->schemas.result);
+    if (prepared->insert) return WithColumnMetadata(*CountSchema());
+    HANGAR_ASSIGN_OR_RETURN(auto schema, PreparedResultSchema(*prepared));
+    return WithColumnMetadata(*schema);
   }
   if (IsMetadataCommand(any)) return MetadataSchema(any);
   return Status::Invalid("Flight SQL command " + any.type_url().substr(kTypePrefix.size()) +

@@ -126,6 +126,8 @@ class FlightSqlService {
   Result<Handle> ParseHandle(const flight::ServerCallContext& context, const std::string& text);
   // The caller's scope: its session's schema.
   Scope ScopeOf(const flight::ServerCallContext& context);
+  // The result schema of a prepared query as its stream will carry it.
+  Result<arrow::SchemaPtr> PreparedResultSchema(Prepared& prepared);
   // Runs an update (INSERT) sent as a query and answers its count's FlightInfo.
   Result<flight::FlightInfo> RunUpdateAsQuery(const flight::FlightDescriptor& descriptor, const InsertStatement& insert,
                                               const std::vector<std::shared_ptr<const duckdb::Parameters>>& rows,

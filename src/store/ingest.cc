@@ -159,7 +159,9 @@ Result<Ingest::Written> Ingest::Write(const QualifiedName& name, const arrow::Re
   const std::string mismatch = SchemaMismatch(*snapshot->schema, *stream_batch->schema);
   if (!mismatch.empty())
     return Status::Invalid("the batch does not match table '" + name.ToString() + "': " + mismatch);
-  const auto batch = AsTableBatch(stream_batch, snapshot->schema);
+  HANGAR_ASSIGN_OR_RETURN(const auto batch, AsTableBatch(stream_batch, snapshot->schema));
+  // Columns whose layout changed are not what the client sent.
+  if (batch->columns != stream_batch->columns) as_received = nullptr;
   HANGAR_RETURN_NOT_OK(CheckNotNull(*batch));
   HANGAR_RETURN_NOT_OK(CheckKeyNotNull(*batch, snapshot->primary_key));
   // The log record is an IPC stream: the table's schema, then the batch. The

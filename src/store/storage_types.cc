@@ -119,6 +119,9 @@ Result<TypePtr> StorageTypeOf(const DataType& t, const std::string& path) {
       }
     }
     case TypeId::kStruct: {
+      // DuckDB has no STRUCT without fields: such a column cannot be stored.
+      if (t.num_children() == 0)
+        return Status::Invalid("column '" + path + "': a struct without fields cannot be stored in a table");
       std::vector<arrow::FieldPtr> children;
       for (const auto& c : t.children()) {
         HANGAR_ASSIGN_OR_RETURN(auto child, StorageField(*c, path));

@@ -1,5 +1,7 @@
 #include "store/table.h"
 
+#include "arrow/layout.h"
+
 #include "store/crash_point.h"
 #include "store/idempotency_keys.h"
 
@@ -27,7 +29,8 @@ std::string SchemaMismatch(const arrow::Schema& table, const arrow::Schema& stre
       return "field " + std::to_string(i) + " is '" + a.name() + "' in the table but '" + b.name() + "' in the stream";
     // A column's nullability may differ: the values are checked against
     // the table's declaration (CheckNotNull after AsTableBatch).
-    if (!a.Equals(arrow::Field(b.name(), b.type(), a.nullable(), b.metadata()), false))
+    if (!a.Equals(arrow::Field(b.name(), b.type(), a.nullable(), b.metadata()), false) &&
+        !arrow::SameValuesInOtherLayout(*b.type(), *a.type()))
       return "field '" + a.name() + "' is " + a.ToString() + " in the table but " + b.ToString() + " in the stream";
   }
   if (table.num_fields() != stream.num_fields())
@@ -46,9 +49,15 @@ std::string DataFileName(int64_t number) {
 
 }  // namespace
 
-arrow::RecordBatchPtr AsTableBatch(const arrow::RecordBatchPtr& batch, const arrow::SchemaPtr& schema) {
+Result<arrow::RecordBatchPtr> AsTableBatch(const arrow::RecordBatchPtr& batch, const arrow::SchemaPtr& schema) {
   if (batch->schema == schema) return batch;
-  return arrow::MakeRecordBatch(schema, batch->num_rows, batch->columns);
+  std::vector<arrow::ArrayPtr> columns = batch->columns;
+  for (size_t i = 0; i < columns.size(); ++i) {
+    const auto& type = schema->field(static_cast<int>(i))->type();
+    if (columns[i]->type->Equals(*type, false)) continue;
+    HANGAR_ASSIGN_OR_RETURN(columns[i], arrow::ToLayout(columns[i], type));
+  }
+  return arrow::MakeRecordBatch(schema, batch->num_rows, std::move(columns));
 }
 
 Status CheckNotNull(const arrow::RecordBatch& batch) {

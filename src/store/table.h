@@ -234,11 +234,14 @@ class Table {
 // ("field 'id' is int64 in the table but int32 in the stream"); empty if none.
 // Nullability of the top-level fields may differ (most clients declare every
 // field nullable): rows are written as AsTableBatch makes them, and
-// CheckNotNull holds them to the table's declaration.
+// CheckNotNull holds them to the table's declaration. So may the layout of
+// strings and binaries (utf8, large_utf8, utf8_view: arrow/layout.h): pandas
+// and polars append to one table.
 std::string SchemaMismatch(const arrow::Schema& table, const arrow::Schema& stream);
 
-// `batch` (whose schema SchemaMismatch accepted) under the table's schema.
-arrow::RecordBatchPtr AsTableBatch(const arrow::RecordBatchPtr& batch, const arrow::SchemaPtr& schema);
+// `batch` (whose schema SchemaMismatch accepted) under the table's schema,
+// its columns in the table's layouts.
+Result<arrow::RecordBatchPtr> AsTableBatch(const arrow::RecordBatchPtr& batch, const arrow::SchemaPtr& schema);
 
 // A column declared not null must hold no null: Parquet would store the
 // nulls anyway, and readers trust the declaration. Every write path checks.

@@ -530,7 +530,8 @@ Result<PutResult> TableStore::Put(const QualifiedName& name, PutMode mode, arrow
     const arrow::SchemaPtr& schema() const override { return table_schema; }
     Result<arrow::RecordBatchPtr> Next() override {
       HANGAR_ASSIGN_OR_RETURN(auto batch, inner->Next());
-      return batch == nullptr ? batch : AsTableBatch(batch, table_schema);
+      if (batch == nullptr) return batch;
+      return AsTableBatch(batch, table_schema);
     }
   } as_table;
   as_table.inner = source;

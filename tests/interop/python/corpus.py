@@ -36,7 +36,7 @@ class Case:
     exchange: bool = False  # also streamed in through DoExchange at `committed`
     write_options: ipc.IpcWriteOptions = None  # how the client encodes the stream (default: pyarrow's)
     notes: list = field(default_factory=list)
-    put_pending: str = None  # why a put of this case fails today because of a known server defect
+    put_refusal: str = None  # a put must be refused INVALID_ARGUMENT with a message holding this
 
 
 def _case(name, arr, *, exchange=False, nullable=True, field_metadata=None, metadata=None):
@@ -510,9 +510,8 @@ def nested_cases():
         Case("empty_struct", pa.schema([("v", pa.struct([]))]),
              [pa.record_batch([pa.StructArray.from_arrays([], fields=[], mask=pa.array([False, True, False]))],
                               names=["v"])],
-             put_pending="pending: a DoPut of a struct<> column (a struct without fields) is answered INTERNAL "
-                         "(the log: 'DuckDB: cannot register the Arrow stream as view hangar_put_...'); it must "
-                         "be stored, or refused INVALID_ARGUMENT naming the column"),
+             # DuckDB has no STRUCT without fields: refused naming the column, not an internal error.
+             put_refusal="column 'v': a struct without fields cannot be stored"),
     ]
 
 

@@ -110,10 +110,6 @@ def test_connect_with_user_and_password(hangar_auth):
     assert "base64" not in str(failure.value), _error_text(failure.value)
 
 
-@pytest.mark.xfail(strict=True, reason="pending: Basic credentials in base64 without padding are refused "
-                                       "UNAUTHENTICATED \"malformed Basic credentials: not base64\"; Arrow Go's "
-                                       "client (the ADBC driver) encodes user:password with RawStdEncoding, so "
-                                       "every user whose 'user:password' is not a multiple of 3 bytes cannot log in")
 @pytest.mark.parametrize("user", ["writer", "reader"])
 def test_connect_with_credentials_needing_base64_padding(hangar_auth, user):
     with _connect_as(hangar_auth, user) as conn, conn.cursor() as cur:
@@ -161,8 +157,6 @@ def test_clean_connect_close_cycle_logs_no_error(server):
     assert not bad, f"a clean connect/query/close cycle logged: {bad}"
 
 
-@pytest.mark.xfail(strict=True, reason="pending: the driver's Close sends the CloseSession action, which Hangar "
-                                       "answers UNIMPLEMENTED (\"this server has no action 'CloseSession'\")")
 def test_clean_connect_close_cycle_every_call_ok(server):
     start = server.log_size()
     with _connect(server) as conn, conn.cursor() as cur:
@@ -205,11 +199,6 @@ def test_parameters(server):
         assert cur.fetchall() == []
 
 
-@pytest.mark.xfail(strict=True, reason="pending: for a query whose parameter types DuckDB cannot infer "
-                                       "(SELECT ? + 1 AS x, ? AS s), GetFlightInfo(CommandPreparedStatementQuery) "
-                                       "after the parameters were bound answers the schema of preparation (one "
-                                       "field 'unknown' of type null) while DoGet streams (x int64, s utf8); the "
-                                       "driver refuses the result: 'endpoint 0 returned inconsistent schema'")
 def test_parameters_of_types_known_only_when_bound(server):
     with _connect(server) as conn, conn.cursor() as cur:
         cur.execute("SELECT ? + 1 AS x, ? AS s", parameters=(41, "text"))
@@ -230,11 +219,6 @@ def test_executemany_inserts(server):
         assert cur.fetchall() == [(3,)], "a refused INSERT left rows behind"
 
 
-@pytest.mark.xfail(strict=True, reason="pending: DML through the query path: the driver prepares the INSERT and "
-                                       "runs it with GetFlightInfo(CommandPreparedStatementQuery), which Hangar "
-                                       "refuses INVALID_ARGUMENT (\"the prepared statement is an update (INSERT): "
-                                       "execute it with DoPut and CommandPreparedStatementUpdate\"); "
-                                       "ActionCreatePreparedStatementResult has no is_update")
 def test_execute_insert(server):
     hf.create_table(server.client(), "adbc_insert", [("id", "int64", False), ("name", "utf8", True)])
     with _connect(server) as conn, conn.cursor() as cur:
@@ -256,16 +240,20 @@ def test_sql_errors_are_invalid_argument(server):
             assert not hf.message_problems(text), _error_text(failure.value)
 
 
-@pytest.mark.xfail(strict=True, reason="pending: result schemas carry no ARROW:FLIGHT:SQL:* column metadata "
-                                       "(TABLE_NAME, SCHEMA_NAME, TYPE_NAME, ...)")
 def test_result_schema_has_flight_sql_column_metadata(server):
     with _connect(server) as conn, conn.cursor() as cur:
         cur.execute("SELECT id, name FROM people")
         schema = cur.fetch_arrow_table().schema
     metadata = schema.field("id").metadata or {}
-    assert metadata.get(b"ARROW:FLIGHT:SQL:TABLE_NAME") == b"people", metadata
-    assert metadata.get(b"ARROW:FLIGHT:SQL:SCHEMA_NAME") == b"default", metadata
-    assert b"ARROW:FLIGHT:SQL:TYPE_NAME" in metadata, metadata
+    assert metadata.get(b"ARROW:FLIGHT:SQL:TYPE_NAME") == b"BIGINT", metadata
+    assert metadata.get(b"ARROW:FLIGHT:SQL:PRECISION") == b"19", metadata
+    assert metadata.get(b"ARROW:FLIGHT:SQL:SCALE") == b"0", metadata
+    assert metadata.get(b"ARROW:FLIGHT:SQL:IS_AUTO_INCREMENT") == b"0", metadata
+    name = schema.field("name").metadata or {}
+    assert name.get(b"ARROW:FLIGHT:SQL:TYPE_NAME") == b"VARCHAR", name
+    assert name.get(b"ARROW:FLIGHT:SQL:IS_CASE_SENSITIVE") == b"1", name
+    # A query's columns name no table (DuckDB does not say where a column came from).
+    assert b"ARROW:FLIGHT:SQL:TABLE_NAME" not in metadata, metadata
 
 
 # ----------------------------------------------------------------------------------------------
@@ -360,11 +348,6 @@ def test_pandas_and_polars_read(server):
         assert frame.schema["id"] == pl.Int64
 
 
-PENDING_INGEST = ("pending: bulk ingest: the driver's DoPut with CommandStatementIngest is refused "
-                  "INVALID_ARGUMENT (\"Flight SQL command CommandStatementIngest cannot be used with DoPut\")")
-
-
-@pytest.mark.xfail(strict=True, reason=PENDING_INGEST)
 @pytest.mark.parametrize("mode", ["create", "append", "replace", "create_append"])
 def test_adbc_ingest_modes(server, mode):
     name = f"ingest_{mode}"
@@ -384,7 +367,6 @@ def test_adbc_ingest_modes(server, mode):
     assert got == {"create": [1, 2], "append": [1, 2, 3], "replace": [3], "create_append": [1, 2, 3]}[mode], got
 
 
-@pytest.mark.xfail(strict=True, reason=PENDING_INGEST + "; a temporary table must be refused saying so")
 def test_adbc_ingest_temporary_is_refused_clearly(server):
     with _connect(server) as conn, conn.cursor() as cur:
         with pytest.raises(adbc_driver_manager.Error) as failure:
@@ -392,18 +374,26 @@ def test_adbc_ingest_temporary_is_refused_clearly(server):
     assert "temporary" in str(failure.value).lower(), _error_text(failure.value)
 
 
-@pytest.mark.xfail(strict=True, reason=PENDING_INGEST)
 def test_pandas_and_polars_write_and_read_back(server):
     df = pd.DataFrame({"id": [1, 2, 3], "city": ["Oslo", "Lima", None], "fare": [1.5, 2.25, 3.0]})
     frame = pl.DataFrame({"id": [10, 11], "city": ["Pune", "Kyiv"], "fare": [4.0, 5.5]})
     with _connect(server) as conn:
         with conn.cursor() as cur:
-            cur.adbc_ingest("frames", pa.Table.from_pandas(df, preserve_index=False), mode="create")
-        frame.write_database("frames", connection=conn, engine="adbc", if_table_exists="append")
-        back = pl.read_database("SELECT * FROM frames ORDER BY id", connection=conn)
-        assert back["id"].to_list() == [1, 2, 3, 10, 11]
-        assert back["city"].to_list() == ["Oslo", "Lima", None, "Pune", "Kyiv"]
-        assert pd.read_sql("SELECT fare FROM frames ORDER BY id", conn)["fare"].tolist() == [1.5, 2.25, 3.0, 4.0, 5.5]
+            cur.adbc_ingest("frames_pandas", pa.Table.from_pandas(df, preserve_index=False), mode="create")
+        frame.write_database("frames_polars", connection=conn, engine="adbc", if_table_exists="fail")
+        frame.write_database("frames_polars", connection=conn, engine="adbc", if_table_exists="append")
+        back = pl.read_database("SELECT * FROM frames_polars ORDER BY id", connection=conn)
+        assert back["id"].to_list() == [10, 10, 11, 11]
+        assert back["city"].to_list() == ["Pune", "Pune", "Kyiv", "Kyiv"]
+        # pandas writes strings as large_utf8, polars as utf8_view: the table
+        # keeps its own layout and takes the other's values.
+        frame.write_database("frames_pandas", connection=conn, engine="adbc", if_table_exists="append")
+        read = pd.read_sql("SELECT * FROM frames_pandas ORDER BY id", conn)
+        assert read["id"].tolist() == [1, 2, 3, 10, 11]
+        assert read["fare"].tolist() == [1.5, 2.25, 3.0, 4.0, 5.5]
+        cities = read["city"].tolist()
+        assert cities[:2] == ["Oslo", "Lima"] and pd.isna(cities[2]) and cities[3:] == ["Pune", "Kyiv"]
+        assert conn.adbc_get_table_schema("frames_pandas").field("city").type == pa.large_string()
 
 
 # ----------------------------------------------------------------------------------------------
@@ -484,9 +474,6 @@ def test_statement_timeout_set_on_the_connection(server):
 # Incremental execution (PollFlightInfo) and the current schema (session options)
 # ----------------------------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="pending: PollFlightInfo answers UNIMPLEMENTED, so the driver's "
-                                       "incremental execution fails (\"PollFlightInfo is not implemented by this "
-                                       "server\")")
 def test_incremental_execution_polls(server):
     with _connect(server) as conn, conn.cursor() as cur:
         cur.adbc_statement.set_options(**{INCREMENTAL: "true"})
@@ -512,17 +499,11 @@ def test_execute_partitions(server):
         assert rows == [1, 2, 3, 4]
 
 
-PENDING_SESSION = ("pending: session options: the driver's GetSessionOptions/SetSessionOptions actions "
-                   "are answered UNIMPLEMENTED (\"this server has no action ...\")")
-
-
-@pytest.mark.xfail(strict=True, reason=PENDING_SESSION)
 def test_current_db_schema_is_default(server):
     with _connect(server) as conn:
         assert conn.adbc_current_db_schema == "default"
 
 
-@pytest.mark.xfail(strict=True, reason=PENDING_SESSION)
 def test_set_current_db_schema(server):
     with _connect(server) as conn:
         conn.adbc_connection.set_options(**{DB_SCHEMA: "sales"})

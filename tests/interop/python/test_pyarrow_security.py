@@ -149,9 +149,6 @@ def test_permissions(hangar_auth):
         c.close()
 
 
-@pytest.mark.xfail(strict=True, reason="pending: with authentication on, an action the server does not have "
-                                       "answers a non-admin PERMISSION_DENIED (\"no admin permission on '*'\") "
-                                       "instead of UNIMPLEMENTED naming the action")
 def test_unknown_action_is_unimplemented_for_every_user(hangar_auth):
     reader, options = _login(hangar_auth, "reader")
     refusal = hf.refused("DoAction", lambda: list(reader.do_action(fl.Action("NoSuchAction", b""), options=options)))
@@ -159,15 +156,28 @@ def test_unknown_action_is_unimplemented_for_every_user(hangar_auth):
     assert refusal is not None and refusal.code == "UNIMPLEMENTED" and "NoSuchAction" in refusal.message, refusal
 
 
-@pytest.mark.xfail(strict=True, reason="pending: with authentication on, Flight's standard action "
-                                       "RenewFlightEndpoint (which Hangar does not implement) answers a non-admin "
-                                       "PERMISSION_DENIED instead of UNIMPLEMENTED")
-def test_standard_action_not_offered_is_unimplemented_for_every_user(hangar_auth):
+def test_renew_flight_endpoint_is_open_to_every_user(hangar_auth):
+    # Flight's standard action: Hangar's tickets do not expire, so the
+    # endpoint comes back as it was, to any user holding one.
     reader, options = _login(hangar_auth, "reader")
-    refusal = hf.refused("DoAction", lambda: list(reader.do_action(fl.Action("RenewFlightEndpoint", b""),
-                                                                   options=options)))
+    endpoint = fl.FlightEndpoint(b'{"table": "default.t"}', [])
+    body = endpoint.serialize()
+    request = b"\x0a" + _varint(len(body)) + body  # RenewFlightEndpointRequest { endpoint = 1 }
+    results = list(reader.do_action(fl.Action("RenewFlightEndpoint", request), options=options))
     reader.close()
-    assert refusal is not None and refusal.code == "UNIMPLEMENTED", refusal
+    assert len(results) == 1
+    assert fl.FlightEndpoint.deserialize(results[0].body.to_pybytes()) == endpoint
+
+
+def _varint(n):
+    out = b""
+    while True:
+        byte = n & 0x7F
+        n >>= 7
+        if n:
+            out += bytes([byte | 0x80])
+        else:
+            return out + bytes([byte])
 
 
 # ----------------------------------------------------------------------------------------------
