@@ -81,9 +81,15 @@ std::string SqlTypeName(const arrow::Field& field) {
   return type.ToString();
 }
 
-arrow::SchemaPtr WithColumnMetadata(const arrow::Schema& schema, const std::optional<store::QualifiedName>& table) {
+arrow::SchemaPtr WithColumnMetadata(const arrow::Schema& schema, const store::QualifiedName& table) {
+  return WithColumnMetadata(schema, std::vector<ColumnSource>(schema.fields().size(), ColumnSource{table, std::nullopt}));
+}
+
+arrow::SchemaPtr WithColumnMetadata(const arrow::Schema& schema, const std::vector<ColumnSource>& sources) {
   std::vector<arrow::FieldPtr> fields;
-  for (const auto& field : schema.fields()) {
+  for (size_t i = 0; i < schema.fields().size(); ++i) {
+    const auto& field = schema.fields()[i];
+    const std::optional<store::QualifiedName> table = i < sources.size() ? sources[i].table : std::nullopt;
     const auto& type = *field->type();
     arrow::KeyValueMetadata metadata;
     for (const auto& entry : field->metadata())

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "arrow/type.h"
+#include "sql/column_sources.h"
 #include "store/names.h"
 
 namespace hangar::sql {
@@ -16,8 +17,10 @@ namespace hangar::sql {
 std::string SqlTypeName(const arrow::Field& field);
 
 // `schema` with every field's ARROW:FLIGHT:SQL:* keys set (keys it already
-// has are replaced). With `table`, the fields are that table's columns.
-arrow::SchemaPtr WithColumnMetadata(const arrow::Schema& schema,
-                                    const std::optional<store::QualifiedName>& table = std::nullopt);
+// has are replaced); a field whose source is a table's column also names
+// that table (DB_SCHEMA_NAME, TABLE_NAME). `sources`: one per field, or none.
+arrow::SchemaPtr WithColumnMetadata(const arrow::Schema& schema, const std::vector<ColumnSource>& sources = {});
+// Every field a column of `table` (GetTables' schemas).
+arrow::SchemaPtr WithColumnMetadata(const arrow::Schema& schema, const store::QualifiedName& table);
 
 }  // namespace hangar::sql

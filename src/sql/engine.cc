@@ -112,6 +112,12 @@ RelationResolver SqlEngine::Resolver() {
   return [this](const store::QualifiedName& name) { return relations_->ResolveNow(name); };
 }
 
+std::vector<ColumnSource> SqlEngine::SourcesOf(const ParsedQuery& parsed, const Scope& scope, size_t columns) {
+  // The names were resolved when the statement was bound: no need to ask Kafka again.
+  auto known = [this](const store::QualifiedName& name) { return relations_->Resolve(name); };
+  return ColumnSources(parsed, known, scope.schema, columns);
+}
+
 Result<std::vector<store::QualifiedName>> SqlEngine::RelationsRead(const std::string& sql, const Scope& scope) {
   HANGAR_ASSIGN_OR_RETURN(auto connection, OpenConnection(scope));
   // Parsed outside the lock: a long statement takes DuckDB's parser a while.
@@ -138,6 +144,7 @@ Result<SqlEngine::Bound> SqlEngine::Bind(duckdb::Connection& connection, const s
   HANGAR_RETURN_NOT_OK(connection.Execute("BEGIN TRANSACTION"));
   HANGAR_RETURN_NOT_OK(connection.Execute("SELECT 1 FROM duckdb_schemas() LIMIT 0"));
   bound.generation = relations_->generation();
+  bound.parsed = std::move(parsed);
   return bound;
 }
 
@@ -161,11 +168,15 @@ Result<std::vector<store::QualifiedName>> SqlEngine::ListRelations() {
   return relations_->List();
 }
 
-Result<duckdb::StatementSchemas> SqlEngine::Describe(const std::string& sql, const Scope& scope) {
+Result<duckdb::StatementSchemas> SqlEngine::Describe(const std::string& sql, const Scope& scope,
+                                                     std::vector<ColumnSource>* sources) {
   const std::string text = QuoteDefaultNamespace(sql);
   HANGAR_ASSIGN_OR_RETURN(auto connection, OpenConnection(scope));
-  HANGAR_RETURN_NOT_OK(Bind(*connection, text, scope).status());
-  return duckdb::DescribeStatement(*connection, text);
+  HANGAR_ASSIGN_OR_RETURN(auto bound, Bind(*connection, text, scope));
+  HANGAR_ASSIGN_OR_RETURN(auto schemas, duckdb::DescribeStatement(*connection, text));
+  if (sources)
+    *sources = SourcesOf(bound.parsed, scope, static_cast<size_t>(schemas.result->num_fields()));
+  return schemas;
 }
 
 Result<SqlEngine::Planned> SqlEngine::PlanQuery(const std::string& sql, const duckdb::Parameters* parameters,
@@ -176,6 +187,7 @@ Result<SqlEngine::Planned> SqlEngine::PlanQuery(const std::string& sql, const du
   Planned planned;
   planned.pins = std::move(bound.pins);
   planned.generation = bound.generation;
+  planned.parsed = std::move(bound.parsed);
   // A partition's share: checked as the query the user wrote (above), run
   // as that query over one partition's scan.
   if (partition) {
@@ -187,10 +199,12 @@ Result<SqlEngine::Planned> SqlEngine::PlanQuery(const std::string& sql, const du
   return planned;
 }
 
-Result<arrow::SchemaPtr> SqlEngine::Plan(const std::string& id, const std::string& sql, const Scope& scope) {
+Result<arrow::SchemaPtr> SqlEngine::Plan(const std::string& id, const std::string& sql, const Scope& scope,
+                                         std::vector<ColumnSource>* sources) {
   HANGAR_ASSIGN_OR_RETURN(auto planned, PlanQuery(sql, nullptr, std::nullopt, scope));
   arrow::SchemaPtr schema = planned.result->schema();
   if (schema == nullptr) return Status::Invalid("DuckDB cannot describe the result's columns of this query");
+  if (sources) *sources = SourcesOf(planned.parsed, scope, static_cast<size_t>(schema->num_fields()));
   std::lock_guard lock(mu_);
   constexpr size_t kMaxPlans = 256;  // plans clients never redeem must not pile up
   if (plans_.size() >= kMaxPlans) {
@@ -296,6 +310,30 @@ Result<store::QualifiedName> SqlEngine::InsertTarget(const InsertStatement& inse
 
 Result<std::vector<store::QualifiedName>> SqlEngine::InsertReads(const InsertStatement& insert, const Scope& scope) {
   return RelationsRead(insert.query, scope);
+}
+
+Result<duckdb::StatementSchemas> SqlEngine::DescribeInsert(const InsertStatement& insert, const Scope& scope) {
+  HANGAR_ASSIGN_OR_RETURN(auto name, InsertTarget(insert, scope));
+  HANGAR_ASSIGN_OR_RETURN(auto snapshot, relations_->tables()->Snapshot(name));
+  std::vector<ColumnSource> sources;
+  HANGAR_ASSIGN_OR_RETURN(auto schemas, Describe(insert.query, scope, &sources));
+  std::vector<arrow::FieldPtr> parameters = schemas.parameters->fields();
+  for (size_t j = 0; j < sources.size(); ++j) {
+    if (!sources[j].parameter) continue;
+    const size_t p = static_cast<size_t>(*sources[j].parameter) - 1;
+    if (p >= parameters.size() || parameters[p]->type()->id() != arrow::TypeId::kNull) continue;
+    // The table column output column j fills.
+    arrow::FieldPtr column;
+    if (insert.columns.empty()) {
+      if (j < static_cast<size_t>(snapshot->schema->num_fields())) column = snapshot->schema->field(static_cast<int>(j));
+    } else if (j < insert.columns.size()) {
+      for (const auto& f : snapshot->schema->fields())
+        if (f->name() == insert.columns[j]) column = f;
+    }
+    if (column) parameters[p] = arrow::field(parameters[p]->name(), column->type(), true);
+  }
+  schemas.parameters = arrow::schema(std::move(parameters));
+  return schemas;
 }
 
 namespace {

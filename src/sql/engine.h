@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "duckdb/database.h"
+#include "sql/column_sources.h"
 #include "sql/insert_statement.h"
 #include "sql/query_check.h"
 #include "sql/relations.h"
@@ -52,14 +53,17 @@ class SqlEngine {
   // Every table and topic, brought up to date.
   Result<std::vector<store::QualifiedName>> ListRelations();
 
-  // Result and parameter schemas, without running.
-  Result<duckdb::StatementSchemas> Describe(const std::string& sql, const Scope& scope = {});
+  // Result and parameter schemas, without running; with `sources`, also
+  // where each result column comes from (column_sources.h).
+  Result<duckdb::StatementSchemas> Describe(const std::string& sql, const Scope& scope = {},
+                                            std::vector<ColumnSource>* sources = nullptr);
 
   // Plans `sql` to run later as `id` (a statement query's GetFlightInfo)
   // and returns its schema. The Run of that id picks the plan up, unless
   // the views changed meanwhile; a plan nobody runs goes after a minute.
   // Planning a TPC-H query costs milliseconds: this keeps it to once.
-  Result<arrow::SchemaPtr> Plan(const std::string& id, const std::string& sql, const Scope& scope = {});
+  Result<arrow::SchemaPtr> Plan(const std::string& id, const std::string& sql, const Scope& scope = {},
+                                std::vector<ColumnSource>* sources = nullptr);
 
   // Runs `sql` (parameters may be null). `id` names the run for Cancel; it
   // ends when the returned source goes. `cancelled` is polled while the
@@ -82,6 +86,10 @@ class SqlEngine {
   // names of queries) and the relations its query reads.
   Result<store::QualifiedName> InsertTarget(const InsertStatement& insert, const Scope& scope = {});
   Result<std::vector<store::QualifiedName>> InsertReads(const InsertStatement& insert, const Scope& scope = {});
+  // The parameter schema of an INSERT's query (its result schema: the
+  // query's). A parameter that goes straight into a column (`VALUES (?, ?)`,
+  // `SELECT ?, ?`) and that DuckDB cannot type takes the column's type.
+  Result<duckdb::StatementSchemas> DescribeInsert(const InsertStatement& insert, const Scope& scope = {});
 
   // Appends the INSERT's rows to its table through the table write path:
   // one run of its query per parameter row (or one run without), all in
@@ -109,12 +117,15 @@ class SqlEngine {
   struct Bound {
     Pins pins;
     uint64_t generation = 0;
+    ParsedQuery parsed;
   };
   Result<Bound> Bind(duckdb::Connection& connection, const std::string& text, const Scope& scope);
   RelationResolver Resolver();
+  std::vector<ColumnSource> SourcesOf(const ParsedQuery& parsed, const Scope& scope, size_t columns);
   // A statement prepared and bound to the views, not yet executed.
   struct Planned {
     std::unique_ptr<duckdb::QueryResult> result;
+    ParsedQuery parsed;
     Pins pins;                // the snapshots its views read
     uint64_t generation = 0;  // of the views it was bound to
   };

@@ -26,6 +26,7 @@ struct FlightSqlService::Prepared {
   std::chrono::steady_clock::time_point last_used;  // guarded by FlightSqlService::mu_
   std::string query;
   Scope scope;  // the session's, when it was prepared
+  std::vector<ColumnSource> sources;  // where its result's columns come from
   std::optional<InsertStatement> insert;  // an update (INSERT) rather than a query
   std::string user;
   duckdb::StatementSchemas schemas;
@@ -60,15 +61,41 @@ std::string Pack(const google::protobuf::Message& message) {
   return any.SerializeAsString();
 }
 
+// The tables a result's columns come from, as a handle carries them to the
+// DoGet (its stream's schema says what the FlightInfo's did): [[ns, name]
+// or null, ...], null when no column names a table.
+nlohmann::json SourcesJson(const std::vector<ColumnSource>& sources) {
+  nlohmann::json out = nlohmann::json::array();
+  bool any = false;
+  for (const auto& source : sources) {
+    any = any || source.table.has_value();
+    out.push_back(source.table ? nlohmann::json{source.table->ns, source.table->name} : nlohmann::json());
+  }
+  return any ? out : nlohmann::json();
+}
+
+std::vector<ColumnSource> SourcesFromJson(const nlohmann::json& json) {
+  std::vector<ColumnSource> out;
+  if (!json.is_array()) return out;
+  for (const auto& entry : json) {
+    ColumnSource source;
+    if (entry.is_array() && entry.size() == 2 && entry[0].is_string() && entry[1].is_string())
+      source.table = store::QualifiedName{entry[0].get<std::string>(), entry[1].get<std::string>()};
+    out.push_back(std::move(source));
+  }
+  return out;
+}
+
 // The handle inside a statement ticket: the run id, and the query with the
-// session's schema, or the prepared statement, or the count of rows an
-// update wrote.
+// session's schema and its columns' tables, or the prepared statement, or
+// the count of rows an update wrote.
 std::string StatementHandle(const std::string& run_id, const std::string* query, const Scope* scope,
-                            const std::string* prepared) {
+                            const std::string* prepared, const std::vector<ColumnSource>& sources = {}) {
   nlohmann::json json{{"run", run_id}};
   if (query) json["query"] = *query;
   if (scope && scope->schema != store::kDefaultNamespace) json["schema"] = scope->schema;
   if (prepared) json["prepared"] = *prepared;
+  if (auto tables = SourcesJson(sources); !tables.is_null()) json["sources"] = std::move(tables);
   return json.dump();
 }
 
@@ -131,9 +158,10 @@ flight::FlightInfo StatementInfo(const flight::FlightDescriptor& descriptor, arr
   return info;
 }
 
-Status StreamSource(arrow::RecordBatchSource& source, flight::FlightStreamWriter* out) {
+Status StreamSource(arrow::RecordBatchSource& source, const std::vector<ColumnSource>& sources,
+                    flight::FlightStreamWriter* out) {
   // The stream's schema says what the FlightInfo's said, column metadata too.
-  if (!out->started()) HANGAR_RETURN_NOT_OK(out->Begin(WithColumnMetadata(*source.schema())));
+  if (!out->started()) HANGAR_RETURN_NOT_OK(out->Begin(WithColumnMetadata(*source.schema(), sources)));
   while (true) {
     HANGAR_ASSIGN_OR_RETURN(auto batch, source.Next());
     if (batch == nullptr) return Status::OK();
@@ -209,6 +237,7 @@ struct FlightSqlService::Handle {
   std::optional<int32_t> partition;      // ... over one partition of its topic
   std::shared_ptr<Prepared> prepared;    // or a prepared statement
   std::optional<int64_t> count;          // or the count of rows an update wrote
+  std::vector<ColumnSource> sources;     // the query's columns' tables
 };
 
 Result<FlightSqlService::Handle> FlightSqlService::ParseHandle(const flight::ServerCallContext& context,
@@ -218,6 +247,7 @@ Result<FlightSqlService::Handle> FlightSqlService::ParseHandle(const flight::Ser
   Handle handle;
   if (json.contains("run") && json["run"].is_string()) handle.run = json["run"].get<std::string>();
   if (json.contains("schema") && json["schema"].is_string()) handle.scope.schema = json["schema"].get<std::string>();
+  if (json.contains("sources")) handle.sources = SourcesFromJson(json["sources"]);
   if (json.contains("partition") && json["partition"].is_number_integer())
     handle.partition = json["partition"].get<int32_t>();
   if (json.contains("query") && json["query"].is_string()) {
@@ -291,14 +321,16 @@ Result<std::optional<flight::FlightInfo>> FlightSqlService::PartitionedStatement
     const flight::FlightDescriptor& descriptor, const std::string& query, const Scope& scope) {
   HANGAR_ASSIGN_OR_RETURN(auto topic, engine_->PureTopicScan(query, scope));
   if (!topic) return std::optional<flight::FlightInfo>();
-  HANGAR_ASSIGN_OR_RETURN(auto schemas, engine_->Describe(query, scope));
+  std::vector<ColumnSource> sources;
+  HANGAR_ASSIGN_OR_RETURN(auto schemas, engine_->Describe(query, scope, &sources));
   HANGAR_ASSIGN_OR_RETURN(auto partitions, engine_->TopicPartitions(topic->name));
   flight::FlightInfo info;
-  info.schema = WithColumnMetadata(*schemas.result);
+  info.schema = WithColumnMetadata(*schemas.result, sources);
   info.descriptor = descriptor;
   for (int32_t partition : partitions) {
     nlohmann::json handle = {{"run", RandomId()}, {"query", query}, {"partition", partition}};
     if (scope.schema != store::kDefaultNamespace) handle["schema"] = scope.schema;
+    if (auto tables = SourcesJson(sources); !tables.is_null()) handle["sources"] = std::move(tables);
     pb::TicketStatementQuery ticket;
     ticket.set_statement_handle(handle.dump());
     info.endpoints.push_back({flight::Ticket{Pack(ticket)}, placement_(topic->name, partition), std::nullopt, ""});
@@ -452,9 +484,10 @@ Result<flight::FlightInfo> FlightSqlService::GetFlightInfo(const flight::ServerC
       if (partitioned) return std::move(*partitioned);
     }
     const std::string run_id = RandomId();
-    HANGAR_ASSIGN_OR_RETURN(auto schema, engine_->Plan(run_id, command.query(), scope));
-    auto info = StatementInfo(descriptor, WithColumnMetadata(*schema),
-                              StatementHandle(run_id, &command.query(), &scope, nullptr));
+    std::vector<ColumnSource> sources;
+    HANGAR_ASSIGN_OR_RETURN(auto schema, engine_->Plan(run_id, command.query(), scope, &sources));
+    auto info = StatementInfo(descriptor, WithColumnMetadata(*schema, sources),
+                              StatementHandle(run_id, &command.query(), &scope, nullptr, sources));
     if (placement_) info.app_metadata = R"({"execution":"single"})";
     return info;
   }
@@ -470,7 +503,7 @@ Result<flight::FlightInfo> FlightSqlService::GetFlightInfo(const flight::ServerC
       return RunUpdateAsQuery(descriptor, *prepared->insert, rows, prepared->scope);
     }
     HANGAR_ASSIGN_OR_RETURN(auto schema, PreparedResultSchema(*prepared));
-    return StatementInfo(descriptor, WithColumnMetadata(*schema),
+    return StatementInfo(descriptor, WithColumnMetadata(*schema, prepared->sources),
                          StatementHandle(RandomId(), nullptr, nullptr, &command.prepared_statement_handle()));
   }
   if (IsMetadataCommand(any)) {
@@ -494,15 +527,16 @@ Result<arrow::SchemaPtr> FlightSqlService::GetSchema(const flight::ServerCallCon
     HANGAR_RETURN_NOT_OK(CheckQuery(command.query()));
     HANGAR_ASSIGN_OR_RETURN(auto insert, ParseInsert(command.query()));
     if (insert) return WithColumnMetadata(*CountSchema());
-    HANGAR_ASSIGN_OR_RETURN(auto schemas, engine_->Describe(command.query(), ScopeOf(context)));
-    return WithColumnMetadata(*schemas.result);
+    std::vector<ColumnSource> sources;
+    HANGAR_ASSIGN_OR_RETURN(auto schemas, engine_->Describe(command.query(), ScopeOf(context), &sources));
+    return WithColumnMetadata(*schemas.result, sources);
   }
   if (any.Is<pb::CommandPreparedStatementQuery>()) {
     HANGAR_ASSIGN_OR_RETURN(auto command, Unpack<pb::CommandPreparedStatementQuery>(any));
     HANGAR_ASSIGN_OR_RETURN(auto prepared, FindPrepared(context, command.prepared_statement_handle()));
     if (prepared->insert) return WithColumnMetadata(*CountSchema());
     HANGAR_ASSIGN_OR_RETURN(auto schema, PreparedResultSchema(*prepared));
-    return WithColumnMetadata(*schema);
+    return WithColumnMetadata(*schema, prepared->sources);
   }
   if (IsMetadataCommand(any)) return MetadataSchema(any);
   return Status::Invalid("Flight SQL command " + any.type_url().substr(kTypePrefix.size()) +
@@ -540,12 +574,12 @@ Status FlightSqlService::DoGet(const flight::ServerCallContext& context, const f
   }
   if (rows.empty()) {
     HANGAR_ASSIGN_OR_RETURN(auto source, engine_->Run(handle.run, query, nullptr, cancelled, handle.partition, scope));
-    return StreamSource(*source, out);
+    return StreamSource(*source, handle.prepared ? handle.prepared->sources : handle.sources, out);
   }
   // Each bound row runs the query once; the results follow one another.
   for (const auto& row : rows) {
     HANGAR_ASSIGN_OR_RETURN(auto source, engine_->Run(handle.run, query, row.get(), cancelled, std::nullopt, scope));
-    HANGAR_RETURN_NOT_OK(StreamSource(*source, out));
+    HANGAR_RETURN_NOT_OK(StreamSource(*source, handle.prepared->sources, out));
   }
   return Status::OK();
 }
@@ -714,16 +748,17 @@ Result<std::vector<flight::ActionResult>> FlightSqlService::DoAction(const fligh
     HANGAR_ASSIGN_OR_RETURN(prepared->insert, ParseInsert(request.query()));
     if (prepared->insert) {  // no result; the parameters are its query's
       HANGAR_RETURN_NOT_OK(engine_->InsertTarget(*prepared->insert, prepared->scope).status());
-      HANGAR_ASSIGN_OR_RETURN(prepared->schemas, engine_->Describe(prepared->insert->query, prepared->scope));
+      HANGAR_ASSIGN_OR_RETURN(prepared->schemas, engine_->DescribeInsert(*prepared->insert, prepared->scope));
       prepared->schemas.result = arrow::schema({});
     } else {
-      HANGAR_ASSIGN_OR_RETURN(prepared->schemas, engine_->Describe(request.query(), prepared->scope));
+      HANGAR_ASSIGN_OR_RETURN(prepared->schemas, engine_->Describe(request.query(), prepared->scope, &prepared->sources));
     }
     pb::ActionCreatePreparedStatementResult result;
     const std::string handle = RandomId();
     result.set_prepared_statement_handle(handle);
     result.set_is_update(prepared->insert.has_value());
-    HANGAR_ASSIGN_OR_RETURN(auto dataset, arrow::ipc::SerializeSchema(*WithColumnMetadata(*prepared->schemas.result)));
+    HANGAR_ASSIGN_OR_RETURN(auto dataset,
+                            arrow::ipc::SerializeSchema(*WithColumnMetadata(*prepared->schemas.result, prepared->sources)));
     result.set_dataset_schema(dataset);
     if (prepared->schemas.parameters->num_fields() > 0) {
       HANGAR_ASSIGN_OR_RETURN(auto parameters, arrow::ipc::SerializeSchema(*prepared->schemas.parameters));
