@@ -9,7 +9,7 @@
 #include <map>
 
 #include "arrow/array_access.h"
-#include "sql/engine.h"
+#include "sql/engine_fixture.h"
 #include "sql/metadata_commands.h"
 #include "sql/proto/FlightSql.pb.h"
 #include "store/store_test_util.h"
@@ -43,19 +43,8 @@ const std::map<uint32_t, Member>& ExpectedMembers() {
   return members;
 }
 
-class MetadataCommandsTest : public ::testing::Test {
+class MetadataCommandsTest : public testing::EngineFixture {
  protected:
-  void SetUp() override {
-    duckdb::DatabaseOptions db_options;
-    db_options.threads = 2;
-    db_options.allowed_directories = {dir_.path().string() + "/"};
-    db_ = duckdb::Database::Open(db_options).value();
-    store::StoreOptions store_options;
-    store_options.data_dir = dir_.path();
-    tables_ = std::shared_ptr<store::TableStore>(store::TableStore::Open(store_options, db_).value());
-    engine_ = std::make_unique<SqlEngine>(db_, Relations::Open(db_, tables_, nullptr, nullptr).value());
-  }
-
   template <typename Command>
   arrow::RecordBatchPtr Run(const Command& command) {
     google::protobuf::Any any;
@@ -84,10 +73,6 @@ class MetadataCommandsTest : public ::testing::Test {
   // Runs `sql` in DuckDB; its status.
   Status Bind(const std::string& sql) { return duckdb::StreamQuery(db_, sql).status(); }
 
-  store::testing::TempDir dir_;
-  std::shared_ptr<duckdb::Database> db_;
-  std::shared_ptr<store::TableStore> tables_;
-  std::unique_ptr<SqlEngine> engine_;
 };
 
 TEST_F(MetadataCommandsTest, SqlInfoSchemaIsTheImplementations) {
