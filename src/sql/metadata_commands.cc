@@ -162,7 +162,7 @@ enum Code : int32_t {
 }  // namespace convert
 
 // What DuckDB's CAST converts, by the SqlSupportsConvert groups (the unit
-// tests bind every pair listed here in DuckDB).
+// tests run every pair listed here in DuckDB).
 ConvertMap Conversions() {
   namespace c = convert;
   const std::vector<int32_t> numbers = {c::kBigint, c::kDecimal, c::kFloat, c::kInteger,
