@@ -262,7 +262,9 @@ std::vector<std::pair<uint32_t, SqlInfoValue>> SqlInfoValues(SqlEngine& engine) 
       {525, int32_t{0b111}},                       // SQL_SUPPORTED_GRAMMAR: minimum, core, extended
       {526, int32_t{0b111}},                       // SQL_ANSI92_SUPPORTED_LEVEL: entry, intermediate, full
       {527, false},                                // SQL_SUPPORTS_INTEGRITY_ENHANCEMENT_FACILITY
-      {528, int32_t{2}},                           // SQL_OUTER_JOINS_SUPPORT_LEVEL: full outer joins
+      {528, int32_t{0b110}},                       // SQL_OUTER_JOINS_SUPPORT_LEVEL: limited and full outer joins,
+                                                   // a bitmask as Arrow Java sends it and the JDBC driver reads it
+                                                   // (FlightSql.proto calls it an ordinal)
       {529, std::string("schema")},                // SQL_SCHEMA_TERM
       {530, std::string("")},                      // SQL_PROCEDURE_TERM: no procedures
       {531, std::string("")},                      // SQL_CATALOG_TERM: no catalogs

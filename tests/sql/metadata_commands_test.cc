@@ -122,6 +122,7 @@ TEST_F(MetadataCommandsTest, SqlInfoAnswersEveryIdWithTheMemberDriversRead) {
   EXPECT_EQ(bigint(562), 0);    // SQL_DEFAULT_TRANSACTION_ISOLATION: SQL_TRANSACTION_NONE
   EXPECT_EQ(int32(567), 0b10);  // SQL_SUPPORTED_RESULT_SET_TYPES: forward only
   EXPECT_EQ(int32(8), 0);       // FLIGHT_SQL_SERVER_TRANSACTION: none
+  EXPECT_EQ(int32(528), 0b110);  // SQL_OUTER_JOINS_SUPPORT_LEVEL: a bitmask, limited and full
 }
 
 TEST_F(MetadataCommandsTest, SqlInfoAnswersTheIdsAskedInTheirOrder) {

@@ -168,7 +168,6 @@ class MetadataTest extends ServerTest {
       assertTrue(md.nullsAreSortedAtEnd());
       assertFalse(md.supportsSelectForUpdate());
       assertFalse(md.supportsStoredProcedures());
-      assertFalse(md.supportsSchemasInDataManipulation() && md.supportsCatalogsInDataManipulation());
       assertTrue(md.getSQLKeywords().toUpperCase().contains("PIVOT"), md.getSQLKeywords());
       assertTrue(Arrays.asList(md.getNumericFunctions().split(", ")).contains("ABS"), md.getNumericFunctions());
       assertTrue(Arrays.asList(md.getStringFunctions().split(", ")).contains("UPPER"), md.getStringFunctions());
