@@ -135,9 +135,10 @@ class QueryTest extends ServerTest {
   }
 
   @Test
-  @Disabled("pending: result and prepared-statement schemas carry no ARROW:FLIGHT:SQL:* field metadata "
-      + "(TABLE_NAME, DB_SCHEMA_NAME, TYPE_NAME, ...), so getTableName/getSchemaName/getColumnTypeName are empty "
-      + "or the Arrow type's name")
+  @Disabled("pending: the dataset schema of CreatePreparedStatement carries no ARROW:FLIGHT:SQL:* field "
+      + "metadata (TABLE_NAME, DB_SCHEMA_NAME, TYPE_NAME, PRECISION, SCALE, IS_SEARCHABLE, ...), so "
+      + "getTableName/getSchemaName are null, getColumnTypeName is the Arrow type's name and a decimal's "
+      + "getPrecision/getScale are 0")
   void resultSetMetaDataNamesTheTableOfEachColumn() throws Exception {
     try (Connection c = connect(); PreparedStatement ps = c.prepareStatement("SELECT id, s FROM kinds")) {
       ResultSetMetaData md = ps.getMetaData();
