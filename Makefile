@@ -7,6 +7,8 @@
 #     make test-js     Arrow's JavaScript implementation against the Hangar binaries
 #     make test-python pyarrow (from PyPI, in third_party/venv/) against `hangar serve`:
 #                      every Arrow type stored in tables through DoPut and DoExchange
+#     make test-jdbc   Arrow's Flight SQL JDBC driver (Maven, JUnit 5) against `hangar serve`:
+#                      DatabaseMetaData, queries, prepared statements, INSERT, auth, TLS
 #     make test-asan   unit tests on an ASan + UBSan build (build-asan/)
 #     make test-fuzz   libFuzzer for $(FUZZ_TIME) s per target (build-fuzz/, clang)
 #   make bench       build and run every build/bin/bench_* executable and bench/*.sh script
@@ -24,12 +26,14 @@ JOBS       ?= 2
 CMAKE      ?= cmake
 CTEST      ?= ctest
 NODE       ?= node
+MVN        ?= mvn
 
 BUILD_DIR  := build
 ASAN_DIR   := build-asan
 FUZZ_DIR   := build-fuzz
 JS_DIR     := tests/interop/js
 PY_DIR     := tests/interop/python
+JDBC_DIR   := tests/interop/jdbc
 VENV_DIR   := third_party/venv
 
 BUILD_TYPE ?= RelWithDebInfo
@@ -61,7 +65,7 @@ export HANGAR_TESTDATA_DIR ?= $(abspath $(CURDIR)/../shared/testdata)
 export ASAN_OPTIONS        ?= detect_leaks=1:check_initialization_order=1:strict_init_order=1
 export UBSAN_OPTIONS       ?= print_stacktrace=1:halt_on_error=1
 
-.PHONY: all setup build run test test-unit test-js test-python test-asan test-fuzz bench clean distclean
+.PHONY: all setup build run test test-unit test-js test-python test-jdbc test-asan test-fuzz bench clean distclean
 
 all: build
 
@@ -89,7 +93,7 @@ build:
 run: setup build
 	$(BUILD_DIR)/bin/hangar $(ARGS)
 
-test: setup build test-unit test-js test-python test-asan test-fuzz
+test: setup build test-unit test-js test-python test-jdbc test-asan test-fuzz
 	@echo "make test: all suites passed"
 
 test-unit: setup build
@@ -106,6 +110,11 @@ test-js: setup build
 # pytest's exit status 5 (no test collected) fails the target like any other.
 test-python: setup build
 	$(VENV_DIR)/bin/python -m pytest $(PY_DIR) -q -p no:cacheprovider
+
+# Surefire prints its summary ("Tests run: N, Failures: ..."); a failure fails make.
+# The artifacts come from ~/.m2, where scripts/setup.sh resolved them.
+test-jdbc: setup build
+	$(MVN) -B -ntp -f $(JDBC_DIR)/pom.xml test
 
 test-asan: setup
 	$(call configure,$(ASAN_DIR),$(ASAN_CMAKE_ARGS) $(CMAKE_ARGS))

@@ -6,7 +6,11 @@
 #      third_party/duckdb/ (ignored by git), only when absent or of another version,
 #   4. the Python interop suite's virtual environment third_party/venv/ (ignored by git)
 #      with the PyPI packages pinned in tests/interop/python/requirements.txt, installed
-#      only when that file changed.
+#      only when that file changed,
+#   5. Java 17+ and Maven for the JDBC interop suite (Debian's default-jdk-headless and
+#      maven when either is missing), and the suite's Maven artifacts, pinned in
+#      tests/interop/jdbc/pom.xml, resolved into ~/.m2 only when that file changed
+#      (stamp: third_party/.hangar-mvn-resolved, ignored by git).
 # Idempotent, and takes well under a second when nothing changed.
 # Runs as root, or through sudo otherwise. `make run` and `make test` call it.
 set -euo pipefail
@@ -183,6 +187,46 @@ if [ -f "$PY_REQUIREMENTS" ]; then
     touch "$stamp"
   else
     log "Python packages: up to date ($VENV_DIR)"
+  fi
+fi
+
+# --------------------------------------------------------------------------------------
+# 5. JDBC interop suite: a JDK (17 or newer) and Maven, and the suite's artifacts
+# --------------------------------------------------------------------------------------
+JDBC_POM="tests/interop/jdbc/pom.xml"
+
+java_major() {
+  # "17.0.15" -> 17, "1.8.0_402" -> 8; 0 without javac (a JRE alone cannot compile the suite).
+  # The JDK's release file says it without starting a JVM.
+  command -v javac >/dev/null 2>&1 || { echo 0; return; }
+  local home v
+  home="$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")"
+  v="$(sed -n 's/^JAVA_VERSION="\(.*\)"/\1/p' "$home/release" 2>/dev/null)"
+  [ -n "$v" ] || v="$(javac -version 2>&1 | awk '{print $2}')"
+  v="${v#1.}"
+  echo "${v%%[._]*}"
+}
+
+if [ -f "$JDBC_POM" ]; then
+  JAVA_MISSING=()
+  [ "$(java_major)" -ge 17 ] 2>/dev/null || JAVA_MISSING+=(default-jdk-headless)
+  command -v mvn >/dev/null 2>&1 || JAVA_MISSING+=(maven)
+  if [ "${#JAVA_MISSING[@]}" -gt 0 ]; then
+    log "installing ${JAVA_MISSING[*]} for the JDBC suite"
+    retry "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -q -o Dpkg::Lock::Timeout=600 update
+    retry "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o Dpkg::Lock::Timeout=600 \
+      --no-install-recommends "${JAVA_MISSING[@]}"
+    [ "$(java_major)" -ge 17 ] 2>/dev/null || die "javac 17 or newer not found after installing default-jdk-headless"
+    command -v mvn >/dev/null 2>&1 || die "mvn not found after installing maven"
+  fi
+  stamp="third_party/.hangar-mvn-resolved"
+  if [ ! -f "$stamp" ] || [ "$JDBC_POM" -nt "$stamp" ]; then
+    log "Maven: resolving the JDBC suite's artifacts ($JDBC_POM)"
+    retry mvn -B -q -ntp -f "$JDBC_POM" dependency:go-offline
+    mkdir -p third_party
+    touch "$stamp"
+  else
+    log "Maven artifacts: up to date"
   fi
 fi
 

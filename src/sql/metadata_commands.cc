@@ -104,7 +104,7 @@ arrow::SchemaPtr TableTypesSchema() { return arrow::schema({field("table_type", 
 arrow::SchemaPtr PrimaryKeysSchema() {
   return arrow::schema({field("catalog_name", Utf8()), field("db_schema_name", Utf8()),
                         field("table_name", Utf8(), false), field("column_name", Utf8(), false),
-                        field("key_name", Utf8()), field("key_sequence", arrow::int32(), false)});
+                        field("key_sequence", arrow::int32(), false), field("key_name", Utf8())});
 }
 
 arrow::SchemaPtr ForeignKeysSchema() {
@@ -120,15 +120,16 @@ arrow::SchemaPtr ForeignKeysSchema() {
 // The value union of GetSqlInfo, type codes 0..5 in this order.
 enum SqlInfoKind : int8_t { kString = 0, kBool = 1, kBigint = 2, kBitmask = 3, kStringList = 4, kIntListMap = 5 };
 
+// As Arrow's C++, Java and Go implementations build it (and clients such as
+// ADBC compare it with theirs): union members not nullable, list items
+// named "item", the map's entries as arrow::map makes them.
 arrow::SchemaPtr SqlInfoSchema() {
-  auto int_list_map = arrow::map(field(
-      "entries",
-      arrow::struct_({field("key", arrow::int32(), false), field("value", arrow::list(field("$data$", arrow::int32())))}),
-      false));
-  auto value = arrow::dense_union({field("string_value", Utf8()), field("bool_value", arrow::boolean()),
-                                   field("bigint_value", arrow::int64()), field("int32_bitmask", arrow::int32()),
-                                   field("string_list", arrow::list(field("string_data", Utf8()))),
-                                   field("int32_to_int32_list_map", int_list_map)});
+  auto value = arrow::dense_union({field("string_value", Utf8(), false), field("bool_value", arrow::boolean(), false),
+                                   field("bigint_value", arrow::int64(), false),
+                                   field("int32_bitmask", arrow::int32(), false),
+                                   field("string_list", arrow::list(Utf8()), false),
+                                   field("int32_to_int32_list_map",
+                                         arrow::map(arrow::int32(), arrow::list(arrow::int32())), false)});
   return arrow::schema({field("info_name", arrow::uint32(), false), field("value", value, false)});
 }
 
@@ -147,9 +148,66 @@ arrow::SchemaPtr XdbcTypeInfoSchema() {
 
 // --- GetSqlInfo ---------------------------------------------------------------------
 
-using SqlInfoValue = std::variant<std::string, bool, int64_t, int32_t, std::vector<std::string>>;
+// SQL_SUPPORTS_CONVERT: from-type -> the types it converts to (SqlSupportsConvert codes).
+using ConvertMap = std::vector<std::pair<int32_t, std::vector<int32_t>>>;
+using SqlInfoValue = std::variant<std::string, bool, int64_t, int32_t, std::vector<std::string>, ConvertMap>;
 
-// SqlInfo ids (FlightSql.proto's SqlInfo enum) with Hangar's answers.
+// SqlSupportsConvert codes.
+namespace convert {
+enum Code : int32_t {
+  kBigint = 0, kBinary = 1, kBit = 2, kChar = 3, kDate = 4, kDecimal = 5, kFloat = 6, kInteger = 7,
+  kIntervalDayTime = 8, kIntervalYearMonth = 9, kLongVarbinary = 10, kLongVarchar = 11, kNumeric = 12, kReal = 13,
+  kSmallint = 14, kTime = 15, kTimestamp = 16, kTinyint = 17, kVarbinary = 18, kVarchar = 19,
+};
+}  // namespace convert
+
+// What DuckDB's CAST converts, by the SqlSupportsConvert groups (the unit
+// tests run every pair listed here in DuckDB).
+ConvertMap Conversions() {
+  namespace c = convert;
+  const std::vector<int32_t> numbers = {c::kBigint, c::kDecimal, c::kFloat, c::kInteger,
+                                        c::kNumeric, c::kReal, c::kSmallint, c::kTinyint};
+  const std::vector<int32_t> text = {c::kChar, c::kLongVarchar, c::kVarchar};
+  const std::vector<int32_t> binary = {c::kBinary, c::kLongVarbinary, c::kVarbinary};
+  const std::vector<int32_t> intervals = {c::kIntervalDayTime, c::kIntervalYearMonth};
+  auto join = [](std::initializer_list<std::vector<int32_t>> groups) {
+    std::vector<int32_t> all;
+    for (const auto& g : groups) all.insert(all.end(), g.begin(), g.end());
+    std::sort(all.begin(), all.end());
+    return all;
+  };
+  ConvertMap map;
+  for (int32_t n : numbers) map.emplace_back(n, join({numbers, text, {c::kBit}}));
+  map.emplace_back(c::kBit, join({numbers, text, {c::kBit}}));
+  for (int32_t t : text)
+    map.emplace_back(t, join({numbers, text, binary, intervals, {c::kBit, c::kDate, c::kTime, c::kTimestamp}}));
+  for (int32_t b : binary) map.emplace_back(b, join({binary, text}));
+  map.emplace_back(c::kDate, join({text, {c::kDate, c::kTimestamp}}));
+  map.emplace_back(c::kTime, join({text, {c::kTime}}));
+  map.emplace_back(c::kTimestamp, join({text, {c::kDate, c::kTime, c::kTimestamp}}));
+  for (int32_t i : intervals) map.emplace_back(i, join({text, intervals}));
+  std::sort(map.begin(), map.end());
+  return map;
+}
+
+// The X/Open CLI function names (those of JDBC's escape syntax) that DuckDB
+// has under the same name; the unit tests check each against DuckDB.
+const std::vector<std::string> kNumericFunctions = {
+    "ABS", "ACOS", "ASIN", "ATAN", "ATAN2", "CEILING", "COS", "COT", "DEGREES", "EXP", "FLOOR",
+    "LOG", "LOG10", "MOD", "PI", "POWER", "RADIANS", "ROUND", "SIGN", "SIN", "SQRT", "TAN"};
+const std::vector<std::string> kStringFunctions = {
+    "ASCII", "CONCAT", "LCASE", "LEFT", "LENGTH", "LOWER", "LTRIM", "POSITION", "REPEAT",
+    "REPLACE", "RIGHT", "RTRIM", "SUBSTRING", "TRIM", "UCASE", "UPPER"};
+const std::vector<std::string> kSystemFunctions = {"COALESCE", "IFNULL", "NULLIF"};
+const std::vector<std::string> kDatetimeFunctions = {
+    "CURRENT_DATE", "DAYNAME", "DAYOFMONTH", "DAYOFWEEK", "DAYOFYEAR", "HOUR", "MINUTE", "MONTH",
+    "MONTHNAME", "NOW", "QUARTER", "SECOND", "WEEK", "YEAR"};
+
+// SqlInfo ids (FlightSql.proto's SqlInfo enum) with Hangar's answers, each of
+// the type Arrow's implementations send and the drivers read (the JDBC
+// driver casts each value to the Java type it expects, so a wrong member of
+// the union is an exception in the client). Every id of the specification is
+// answered but the Substrait versions (Hangar takes no Substrait plans).
 std::vector<std::pair<uint32_t, SqlInfoValue>> SqlInfoValues(SqlEngine& engine) {
   std::vector<std::string> keywords;
   if (auto result = duckdb::StreamQuery(engine.database(), "SELECT keyword_name FROM duckdb_keywords() ORDER BY 1");
@@ -160,6 +218,8 @@ std::vector<std::pair<uint32_t, SqlInfoValue>> SqlInfoValues(SqlEngine& engine) 
       for (int64_t i = 0; i < (*batch)->num_rows; ++i) keywords.emplace_back(arrow::BinaryValue(*(*batch)->column(0), i));
     }
   }
+  constexpr int64_t kNameLength = 255;  // store/names.h: tables, namespaces and topics
+  constexpr int64_t kNoLimit = 0;       // the specification's "no limit, or not known"
   // Bitmasks: bit n set when enum value n is supported.
   return {
       {0, std::string("Hangar")},                 // FLIGHT_SQL_SERVER_NAME
@@ -170,6 +230,8 @@ std::vector<std::pair<uint32_t, SqlInfoValue>> SqlInfoValues(SqlEngine& engine) 
       {5, false},                                  // FLIGHT_SQL_SERVER_SUBSTRAIT
       {8, int32_t{0}},                             // FLIGHT_SQL_SERVER_TRANSACTION: none
       {9, true},                                   // FLIGHT_SQL_SERVER_CANCEL
+      {10, true},                                  // FLIGHT_SQL_SERVER_BULK_INGESTION (CommandStatementIngest)
+      {11, false},                                 // FLIGHT_SQL_SERVER_INGEST_TRANSACTIONS_SUPPORTED
       {100, static_cast<int32_t>(kPreparedTimeout.count())},  // FLIGHT_SQL_SERVER_STATEMENT_TIMEOUT (ms, reset by use)
       {101, int32_t{0}},                           // FLIGHT_SQL_SERVER_TRANSACTION_TIMEOUT
       {500, false},                                // SQL_DDL_CATALOG
@@ -181,10 +243,15 @@ std::vector<std::pair<uint32_t, SqlInfoValue>> SqlInfoValues(SqlEngine& engine) 
       {506, false},                                // SQL_ALL_TABLES_ARE_SELECTABLE: permissions decide
       {507, int32_t{3}},                           // SQL_NULL_ORDERING: nulls sorted at end
       {508, keywords},                             // SQL_KEYWORDS
+      {509, kNumericFunctions},                    // SQL_NUMERIC_FUNCTIONS
+      {510, kStringFunctions},                     // SQL_STRING_FUNCTIONS
+      {511, kSystemFunctions},                     // SQL_SYSTEM_FUNCTIONS
+      {512, kDatetimeFunctions},                   // SQL_DATETIME_FUNCTIONS
       {513, std::string("\\")},                    // SQL_SEARCH_STRING_ESCAPE
       {514, std::string("")},                      // SQL_EXTRA_NAME_CHARACTERS
       {515, true},                                 // SQL_SUPPORTS_COLUMN_ALIASING
       {516, true},                                 // SQL_NULL_PLUS_NULL_IS_NULL
+      {517, Conversions()},                        // SQL_SUPPORTS_CONVERT
       {518, true},                                 // SQL_SUPPORTS_TABLE_CORRELATION_NAMES
       {519, false},                                // SQL_SUPPORTS_DIFFERENT_TABLE_CORRELATION_NAMES
       {520, true},                                 // SQL_SUPPORTS_EXPRESSIONS_IN_ORDER_BY
@@ -195,7 +262,9 @@ std::vector<std::pair<uint32_t, SqlInfoValue>> SqlInfoValues(SqlEngine& engine) 
       {525, int32_t{0b111}},                       // SQL_SUPPORTED_GRAMMAR: minimum, core, extended
       {526, int32_t{0b111}},                       // SQL_ANSI92_SUPPORTED_LEVEL: entry, intermediate, full
       {527, false},                                // SQL_SUPPORTS_INTEGRITY_ENHANCEMENT_FACILITY
-      {528, int32_t{2}},                           // SQL_OUTER_JOINS_SUPPORT_LEVEL: full outer joins
+      {528, int32_t{0b110}},                       // SQL_OUTER_JOINS_SUPPORT_LEVEL: limited and full outer joins,
+                                                   // a bitmask as Arrow Java sends it and the JDBC driver reads it
+                                                   // (FlightSql.proto calls it an ordinal)
       {529, std::string("schema")},                // SQL_SCHEMA_TERM
       {530, std::string("")},                      // SQL_PROCEDURE_TERM: no procedures
       {531, std::string("")},                      // SQL_CATALOG_TERM: no catalogs
@@ -208,16 +277,43 @@ std::vector<std::pair<uint32_t, SqlInfoValue>> SqlInfoValues(SqlEngine& engine) 
       {538, int32_t{0b1111}},                      // SQL_SUPPORTED_SUBQUERIES: comparisons, exists, in, quantified
       {539, true},                                 // SQL_CORRELATED_SUBQUERIES_SUPPORTED
       {540, int32_t{0b11}},                        // SQL_SUPPORTED_UNIONS: union, union all
-      {541, int64_t{0}},                           // SQL_MAX_BINARY_LITERAL_LENGTH: no limit
-      {542, int64_t{0}},                           // SQL_MAX_CHAR_LITERAL_LENGTH
-      {543, int64_t{0}},                           // SQL_MAX_COLUMN_NAME_LENGTH
-      {555, int64_t{0}},                           // SQL_MAX_ROW_SIZE
-      {558, int64_t{255}},                         // SQL_MAX_TABLE_NAME_LENGTH (Hangar's names)
-      {561, int32_t{0}},                           // SQL_DEFAULT_TRANSACTION_ISOLATION: none
-      {562, false},                                // SQL_TRANSACTIONS_SUPPORTED
+      {541, kNoLimit},                             // SQL_MAX_BINARY_LITERAL_LENGTH
+      {542, kNoLimit},                             // SQL_MAX_CHAR_LITERAL_LENGTH
+      {543, kNoLimit},                             // SQL_MAX_COLUMN_NAME_LENGTH
+      {544, kNoLimit},                             // SQL_MAX_COLUMNS_IN_GROUP_BY
+      {545, kNoLimit},                             // SQL_MAX_COLUMNS_IN_INDEX (no indexes)
+      {546, kNoLimit},                             // SQL_MAX_COLUMNS_IN_ORDER_BY
+      {547, kNoLimit},                             // SQL_MAX_COLUMNS_IN_SELECT
+      {548, kNoLimit},                             // SQL_MAX_COLUMNS_IN_TABLE
+      {549, kNoLimit},                             // SQL_MAX_CONNECTIONS (a server setting)
+      {550, kNoLimit},                             // SQL_MAX_CURSOR_NAME_LENGTH (no named cursors)
+      {551, kNoLimit},                             // SQL_MAX_INDEX_LENGTH
+      {552, kNameLength},                          // SQL_DB_SCHEMA_NAME_LENGTH
+      {553, kNoLimit},                             // SQL_MAX_PROCEDURE_NAME_LENGTH
+      {554, kNoLimit},                             // SQL_MAX_CATALOG_NAME_LENGTH
+      {555, kNoLimit},                             // SQL_MAX_ROW_SIZE
+      {556, false},                                // SQL_MAX_ROW_SIZE_INCLUDES_BLOBS
+      {557, kNoLimit},                             // SQL_MAX_STATEMENT_LENGTH (--max-query-kib, a server setting)
+      {558, kNoLimit},                             // SQL_MAX_STATEMENTS
+      {559, kNameLength},                          // SQL_MAX_TABLE_NAME_LENGTH
+      {560, kNoLimit},                             // SQL_MAX_TABLES_IN_SELECT
+      {561, kNoLimit},                             // SQL_MAX_USERNAME_LENGTH
+      {562, int64_t{0}},                           // SQL_DEFAULT_TRANSACTION_ISOLATION: none (int64, as Arrow's
+                                                   // implementations send it and the JDBC driver reads it)
+      {563, false},                                // SQL_TRANSACTIONS_SUPPORTED
+      {564, int32_t{0b1}},                         // SQL_SUPPORTED_TRANSACTIONS_ISOLATION_LEVELS: none
+      {565, false},                                // SQL_DATA_DEFINITION_CAUSES_TRANSACTION_COMMIT
+      {566, false},                                // SQL_DATA_DEFINITIONS_IN_TRANSACTIONS_IGNORED
+      {567, int32_t{0b10}},                        // SQL_SUPPORTED_RESULT_SET_TYPES: forward only
+      {568, int32_t{0}},                           // SQL_SUPPORTED_CONCURRENCIES_FOR_RESULT_SET_UNSPECIFIED
+      {569, int32_t{0b10}},                        // ..._FORWARD_ONLY: read only
+      {570, int32_t{0}},                           // ..._SCROLL_SENSITIVE
+      {571, int32_t{0}},                           // ..._SCROLL_INSENSITIVE
       {572, false},                                // SQL_BATCH_UPDATES_SUPPORTED
       {573, false},                                // SQL_SAVEPOINTS_SUPPORTED
       {574, false},                                // SQL_NAMED_PARAMETERS_SUPPORTED
+      {575, false},                                // SQL_LOCATORS_UPDATE_COPY
+      {576, false},                                // SQL_STORED_FUNCTIONS_USING_CALL_SYNTAX_SUPPORTED
   };
 }
 
@@ -241,6 +337,17 @@ Status AppendSqlInfo(Rows& rows, uint32_t id, const SqlInfoValue& value) {
     auto* l = static_cast<arrow::ListBuilder*>(u->child_builder(kStringList));
     l->Append();
     for (const auto& s : *list) static_cast<arrow::BinaryBuilder*>(l->value_builder())->Append(s);
+  } else if (auto* map = std::get_if<ConvertMap>(&value)) {
+    HANGAR_RETURN_NOT_OK(u->Append(kIntListMap));
+    auto* mb = static_cast<arrow::MapBuilder*>(u->child_builder(kIntListMap));
+    mb->Append();
+    for (const auto& [from, to] : *map) {
+      mb->entries_builder()->Append();
+      static_cast<arrow::PrimitiveBuilder<int32_t>*>(mb->key_builder())->Append(from);
+      auto* targets = static_cast<arrow::ListBuilder*>(mb->item_builder());
+      targets->Append();
+      for (int32_t t : to) static_cast<arrow::PrimitiveBuilder<int32_t>*>(targets->value_builder())->Append(t);
+    }
   }
   return Status::OK();
 }
@@ -323,8 +430,8 @@ Result<arrow::RecordBatchPtr> PrimaryKeys(SqlEngine& engine, const pb::CommandGe
       HANGAR_RETURN_NOT_OK(snapshot.status());
       const auto& key = (*snapshot)->primary_key;
       for (size_t i = 0; i < key.size(); ++i)
-        rows.Text(std::nullopt).Text(name.ns).Text(name.name).Text(key[i]).Text(std::nullopt)
-            .Int32(static_cast<int32_t>(i + 1));
+        rows.Text(std::nullopt).Text(name.ns).Text(name.name).Text(key[i]).Int32(static_cast<int32_t>(i + 1))
+            .Text(std::nullopt);
     }
   }
   return rows.Finish();

@@ -10,13 +10,13 @@
 #include "arrow/array_access.h"
 #include "arrow/builder.h"
 #include "sql/engine.h"
+#include "sql/engine_fixture.h"
 #include "store/store_test_util.h"
 
 namespace hangar::sql {
 namespace {
 
 using store::testing::ReadAll;
-using store::testing::TempDir;
 
 arrow::SchemaPtr TripSchema() {
   return arrow::schema({arrow::field("id", arrow::int64(), false), arrow::field("city", arrow::utf8())});
@@ -32,20 +32,8 @@ arrow::RecordBatchPtr Trips(int64_t first, int64_t n) {
   return arrow::MakeRecordBatch(TripSchema(), n, {ids.Finish().value(), cities.Finish().value()});
 }
 
-class SqlEngineTest : public ::testing::Test {
+class SqlEngineTest : public testing::EngineFixture {
  protected:
-  void Open(SqlOptions options = {}) {
-    duckdb::DatabaseOptions db_options;
-    db_options.threads = 2;
-    db_options.allowed_directories = {dir_.path().string() + "/"};
-    db_ = duckdb::Database::Open(db_options).value();
-    store::StoreOptions store_options;
-    store_options.data_dir = dir_.path();
-    tables_ = std::shared_ptr<store::TableStore>(store::TableStore::Open(store_options, db_).value());
-    auto relations = Relations::Open(db_, tables_, nullptr, nullptr).value();
-    engine_ = std::make_unique<SqlEngine>(db_, relations, options);
-  }
-  void SetUp() override { Open(); }
 
   void PutTrips(const std::string& table, int64_t rows, store::PutMode mode = store::PutMode::kAppend) {
     arrow::VectorSource source(TripSchema(), {Trips(0, rows)});
@@ -66,10 +54,6 @@ class SqlEngineTest : public ::testing::Test {
     return arrow::LoadInteger(*batch->column(column), batch->column(column)->offset + row);
   }
 
-  TempDir dir_;
-  std::shared_ptr<duckdb::Database> db_;
-  std::shared_ptr<store::TableStore> tables_;
-  std::unique_ptr<SqlEngine> engine_;
 };
 
 TEST_F(SqlEngineTest, TablesAreViewsInTheirNamespace) {

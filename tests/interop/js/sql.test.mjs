@@ -231,7 +231,7 @@ test('metadata commands answer with the schemas the Flight SQL specification pre
     CommandGetTables: ['catalog_name: Utf8', 'db_schema_name: Utf8', 'table_name: Utf8 not null', 'table_type: Utf8 not null'],
     CommandGetTableTypes: ['table_type: Utf8 not null'],
     CommandGetPrimaryKeys: ['catalog_name: Utf8', 'db_schema_name: Utf8', 'table_name: Utf8 not null',
-      'column_name: Utf8 not null', 'key_name: Utf8', 'key_sequence: Int32 not null'],
+      'column_name: Utf8 not null', 'key_sequence: Int32 not null', 'key_name: Utf8'],
     CommandGetXdbcTypeInfo: ['type_name: Utf8 not null', 'data_type: Int32 not null', 'column_size: Int32',
       'literal_prefix: Utf8', 'literal_suffix: Utf8', 'create_params: List<Utf8>', 'nullable: Int32 not null',
       'case_sensitive: Bool not null', 'searchable: Int32 not null', 'unsigned_attribute: Bool',
@@ -284,7 +284,8 @@ test('GetSqlInfo: the union-typed schema of the specification and real values', 
     ['string_value', 'bool_value', 'bigint_value', 'int32_bitmask', 'string_list', 'int32_to_int32_list_map']);
   assert.deepEqual([...union.typeIds], [0, 1, 2, 3, 4, 5]);
   assert.equal(String(union.children[4].type), 'List<Utf8>');
-  assert.equal(union.children[4].type.children[0].name, 'string_data');
+  assert.equal(union.children[4].type.children[0].name, 'item');
+  assert.deepEqual(union.children.map((c) => c.nullable), [false, false, false, false, false, false]);
   const values = Object.fromEntries(rowsOf(table).map((r) => [r.info_name, r.value]));
   assert.equal(values[0], 'Hangar');
   assert.equal(values[4], true);
