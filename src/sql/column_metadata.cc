@@ -98,6 +98,9 @@ arrow::SchemaPtr WithColumnMetadata(const arrow::Schema& schema, const std::vect
       metadata.emplace_back(std::string(kPrefix) + key, std::move(value));
     };
     if (table) {
+      // FlightSql.proto's comments say DB_SCHEMA_NAME; Arrow's C++, Java and
+      // Go implementations (and so the drivers) read SCHEMA_NAME: both.
+      put("SCHEMA_NAME", table->ns);
       put("DB_SCHEMA_NAME", table->ns);
       put("TABLE_NAME", table->name);
     }

@@ -18,7 +18,8 @@ std::string SqlTypeName(const arrow::Field& field);
 
 // `schema` with every field's ARROW:FLIGHT:SQL:* keys set (keys it already
 // has are replaced); a field whose source is a table's column also names
-// that table (DB_SCHEMA_NAME, TABLE_NAME). `sources`: one per field, or none.
+// that table (SCHEMA_NAME, DB_SCHEMA_NAME, TABLE_NAME). `sources`: one per
+// field, or none.
 arrow::SchemaPtr WithColumnMetadata(const arrow::Schema& schema, const std::vector<ColumnSource>& sources = {});
 // Every field a column of `table` (GetTables' schemas).
 arrow::SchemaPtr WithColumnMetadata(const arrow::Schema& schema, const store::QualifiedName& table);

@@ -169,13 +169,13 @@ Result<std::vector<store::QualifiedName>> SqlEngine::ListRelations() {
 }
 
 Result<duckdb::StatementSchemas> SqlEngine::Describe(const std::string& sql, const Scope& scope,
-                                                     std::vector<ColumnSource>* sources) {
+                                                     std::vector<ColumnSource>* sources, size_t columns) {
   const std::string text = QuoteDefaultNamespace(sql);
   HANGAR_ASSIGN_OR_RETURN(auto connection, OpenConnection(scope));
   HANGAR_ASSIGN_OR_RETURN(auto bound, Bind(*connection, text, scope));
   HANGAR_ASSIGN_OR_RETURN(auto schemas, duckdb::DescribeStatement(*connection, text));
   if (sources)
-    *sources = SourcesOf(bound.parsed, scope, static_cast<size_t>(schemas.result->num_fields()));
+    *sources = SourcesOf(bound.parsed, scope, columns ? columns : static_cast<size_t>(schemas.result->num_fields()));
   return schemas;
 }
 
@@ -316,7 +316,10 @@ Result<duckdb::StatementSchemas> SqlEngine::DescribeInsert(const InsertStatement
   HANGAR_ASSIGN_OR_RETURN(auto name, InsertTarget(insert, scope));
   HANGAR_ASSIGN_OR_RETURN(auto snapshot, relations_->tables()->Snapshot(name));
   std::vector<ColumnSource> sources;
-  HANGAR_ASSIGN_OR_RETURN(auto schemas, Describe(insert.query, scope, &sources));
+  // DuckDB cannot say how many columns a query of untyped parameters has
+  // (VALUES (?, ?) describes as one): it has as many as it fills.
+  const size_t filled = insert.columns.empty() ? static_cast<size_t>(snapshot->schema->num_fields()) : insert.columns.size();
+  HANGAR_ASSIGN_OR_RETURN(auto schemas, Describe(insert.query, scope, &sources, filled));
   std::vector<arrow::FieldPtr> parameters = schemas.parameters->fields();
   for (size_t j = 0; j < sources.size(); ++j) {
     if (!sources[j].parameter) continue;

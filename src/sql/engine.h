@@ -54,9 +54,10 @@ class SqlEngine {
   Result<std::vector<store::QualifiedName>> ListRelations();
 
   // Result and parameter schemas, without running; with `sources`, also
-  // where each result column comes from (column_sources.h).
+  // where each of the result's columns comes from (column_sources.h), of
+  // `columns` columns when given (else as many as the result schema has).
   Result<duckdb::StatementSchemas> Describe(const std::string& sql, const Scope& scope = {},
-                                            std::vector<ColumnSource>* sources = nullptr);
+                                            std::vector<ColumnSource>* sources = nullptr, size_t columns = 0);
 
   // Plans `sql` to run later as `id` (a statement query's GetFlightInfo)
   // and returns its schema. The Run of that id picks the plan up, unless

@@ -1,5 +1,7 @@
 #include "sql/metadata_commands.h"
 
+#include "sql/column_metadata.h"
+
 #include <algorithm>
 #include <optional>
 #include <set>
@@ -408,7 +410,8 @@ Result<arrow::RecordBatchPtr> Tables(SqlEngine& engine, const pb::CommandGetTabl
         auto schema = engine.relations().Schema(name);
         if (!schema.ok() && schema.status().code() == StatusCode::kNotFound) continue;  // dropped meanwhile
         HANGAR_RETURN_NOT_OK(schema.status());
-        HANGAR_ASSIGN_OR_RETURN(schema_bytes, arrow::ipc::SerializeSchema(**schema));
+        // Each column with Flight SQL's metadata: its type name, and its table.
+        HANGAR_ASSIGN_OR_RETURN(schema_bytes, arrow::ipc::SerializeSchema(*WithColumnMetadata(**schema, name)));
       }
       rows.Text(std::nullopt).Text(name.ns).Text(name.name).Text(type);
       if (command.include_schema()) static_cast<arrow::BinaryBuilder*>(rows.Next())->Append(schema_bytes);

@@ -153,6 +153,26 @@ TEST_F(SqlEngineTest, InsertAppendsThroughTheWritePathOrNotAtAll) {
   EXPECT_EQ(tables_->Snapshot({"default", "trips"}).value()->rows, 5);
 }
 
+// The JDBC driver cannot bind a value to a null-typed parameter: a prepared
+// INSERT's parameters that go straight into columns take the columns' types.
+TEST_F(SqlEngineTest, APreparedInsertsParametersTakeTheirColumnsTypes) {
+  PutTrips("trips", 1);
+  auto values = engine_->DescribeInsert(*ParseInsert("INSERT INTO trips VALUES (?, ?)").value());
+  ASSERT_TRUE(values.ok()) << values.status().ToString();
+  ASSERT_EQ(values->parameters->num_fields(), 2);
+  EXPECT_TRUE(values->parameters->field(0)->type()->Equals(*TripSchema()->field(0)->type()));
+  EXPECT_TRUE(values->parameters->field(1)->type()->Equals(*TripSchema()->field(1)->type()));
+  // A column list in another order: each parameter takes its own column's type.
+  auto listed = engine_->DescribeInsert(*ParseInsert("INSERT INTO trips (city, id) SELECT ?, ?").value());
+  ASSERT_TRUE(listed.ok()) << listed.status().ToString();
+  EXPECT_TRUE(listed->parameters->field(0)->type()->Equals(*TripSchema()->field(1)->type()));
+  EXPECT_TRUE(listed->parameters->field(1)->type()->Equals(*TripSchema()->field(0)->type()));
+  // A computed value keeps what DuckDB says of it.
+  auto computed = engine_->DescribeInsert(*ParseInsert("INSERT INTO trips SELECT ? + 1, 'x'").value());
+  ASSERT_TRUE(computed.ok()) << computed.status().ToString();
+  EXPECT_NE(computed->parameters->field(0)->type()->id(), arrow::TypeId::kUtf8);
+}
+
 constexpr const char* kLongQuery = "SELECT sum(a.range * b.range) FROM range(300000) a, range(300000) b";
 
 TEST_F(SqlEngineTest, CancelInterruptsARunningQuery) {

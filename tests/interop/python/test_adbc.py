@@ -252,8 +252,15 @@ def test_result_schema_has_flight_sql_column_metadata(server):
     name = schema.field("name").metadata or {}
     assert name.get(b"ARROW:FLIGHT:SQL:TYPE_NAME") == b"VARCHAR", name
     assert name.get(b"ARROW:FLIGHT:SQL:IS_CASE_SENSITIVE") == b"1", name
-    # A query's columns name no table (DuckDB does not say where a column came from).
-    assert b"ARROW:FLIGHT:SQL:TABLE_NAME" not in metadata, metadata
+    # A plain SELECT of a table's columns names the table; a computed column names none.
+    assert metadata.get(b"ARROW:FLIGHT:SQL:TABLE_NAME") == b"people", metadata
+    assert metadata.get(b"ARROW:FLIGHT:SQL:SCHEMA_NAME") == b"default", metadata
+    with _connect(server) as conn, conn.cursor() as cur:
+        cur.execute("SELECT id + 1 AS next, p.name FROM people p JOIN people q USING (id)")
+        joined = cur.fetch_arrow_table().schema
+    for f in joined:
+        assert b"ARROW:FLIGHT:SQL:TABLE_NAME" not in (f.metadata or {}), f
+        assert b"ARROW:FLIGHT:SQL:TYPE_NAME" in (f.metadata or {}), f
 
 
 # ----------------------------------------------------------------------------------------------
