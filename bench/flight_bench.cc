@@ -3,18 +3,26 @@
 //   (a) raw TCP: one stream over 127.0.0.1, 1 MiB write()s into 1 MiB read()s;
 //   (b) plain gRPC: a server stream (DoGet's direction) and a client stream
 //       (DoPut's direction) of 1 MiB protobuf `bytes` messages through the
-//       generated code (a copy into a std::string on each side).
+//       generated code (a copy into a std::string on each side);
+//   (c) pyarrow: a pyarrow.flight server (Arrow C++'s Flight, from PyPI, run
+//       by bench/pyarrow_flight_server.py with third_party/venv/bin/python)
+//       serving the same DoGet and DoPut with identical batches, measured by
+//       the same client code as Hangar's server, size by size, interleaved.
 //
-//   build/bin/bench_flight [--total-mib N] [--quick]
+//   build/bin/bench_flight [--total-mib N] [--quick] [--runs N] [--python PATH]
 //
-// Target (issue "Flight RPC"): DoGet and DoPut with batches of 1 MiB or more
-// at >= 0.8x raw TCP. Servers run in a child process, clients in this one;
-// on 2 cores the two sides share the machine. Each figure is the best of 2
-// runs after a warm-up. The program prints figures and verdicts; it never
-// fails on timing.
+// Targets: DoGet and DoPut with batches of 1 MiB or more at >= 0.8x raw TCP
+// (issue "Flight RPC"); Hangar's DoGet and DoPut at >= 1.2x pyarrow's at
+// every batch size. Servers run in child processes, clients in this one;
+// on 2 cores the two sides share the machine. Each figure is the best of
+// `--runs` (2) runs after a warm-up. Without the venv or pyarrow the
+// pyarrow comparison is skipped with a line saying why. The program prints
+// figures and verdicts; it never fails on timing.
 #include <arpa/inet.h>
 #include <grpcpp/grpcpp.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -22,7 +30,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <functional>
 #include <string>
 #include <vector>
@@ -144,6 +154,81 @@ ForkedServer::Started StartFlightServer() {
   return {running->port(), [running] { running->Shutdown(std::chrono::milliseconds(0)); }};
 }
 
+// --- (c) pyarrow --------------------------------------------------------------
+
+// bench/pyarrow_flight_server.py run by `python` as a child process: it
+// listens on a free loopback port, prints "port N", and serves until its
+// standard input closes (Stop(), or this process ending for any reason).
+class PyarrowServer {
+ public:
+  // Forks and execs: call before this process starts any gRPC thread. On
+  // failure port() is 0 and why() says what is missing.
+  PyarrowServer(const std::string& python, const std::string& script) {
+    if (::access(python.c_str(), X_OK) != 0) {
+      why_ = python + " not found (`make setup` creates third_party/venv/ with pyarrow)";
+      return;
+    }
+    int to_child[2], from_child[2];
+    if (::pipe(to_child) != 0 || ::pipe(from_child) != 0) std::exit(1);
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::dup2(to_child[0], 0);
+      ::dup2(from_child[1], 1);
+      // Nothing else of this process's (the other servers' control pipes) stays open in it.
+      for (int fd = 3; fd < 1024; ++fd) ::close(fd);
+      ::execl(python.c_str(), python.c_str(), script.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    ::close(to_child[0]);
+    ::close(from_child[1]);
+    stdin_ = to_child[1];
+    // "port N\n", within 60 s (importing pyarrow takes a second or two).
+    std::string line;
+    pollfd pfd{from_child[0], POLLIN, 0};
+    const auto deadline = Clock::now() + std::chrono::seconds(60);
+    while (line.find('\n') == std::string::npos && Clock::now() < deadline) {
+      if (::poll(&pfd, 1, 1000) <= 0) continue;
+      char buffer[64];
+      const ssize_t n = ::read(from_child[0], buffer, sizeof buffer);
+      if (n <= 0) break;
+      line.append(buffer, static_cast<size_t>(n));
+    }
+    ::close(from_child[0]);
+    if (std::sscanf(line.c_str(), "port %d", &port_) != 1 || port_ <= 0) {
+      port_ = 0;
+      why_ = python + " " + script + " did not start a pyarrow.flight server (pyarrow missing? `make setup` installs it)";
+      Stop();
+    }
+  }
+  PyarrowServer(const PyarrowServer&) = delete;
+  PyarrowServer& operator=(const PyarrowServer&) = delete;
+  ~PyarrowServer() { Stop(); }
+
+  int port() const { return port_; }
+  const std::string& why() const { return why_; }
+  void Stop() {
+    if (pid_ <= 0) return;
+    ::close(stdin_);
+    // Give it a few seconds to shut down, then end it.
+    for (int i = 0; i < 100; ++i) {
+      if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
+        pid_ = -1;
+        return;
+      }
+      ::usleep(50 * 1000);
+    }
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int stdin_ = -1;
+  int port_ = 0;
+  std::string why_;
+};
+
 double Gbps(int64_t bytes, double seconds) { return static_cast<double>(bytes) / seconds / 1e9; }
 
 }  // namespace
@@ -153,17 +238,22 @@ int main(int argc, char** argv) {
   using namespace hangar;
   using namespace hangar::bench;
   int64_t total_mib = 4096;
+  int runs = 2;
+  // The pyarrow baseline runs with the venv of this source tree.
+  const std::filesystem::path source_dir = HANGAR_SOURCE_DIR;
+  std::string python = (source_dir / "third_party/venv/bin/python").string();
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--quick") total_mib = 512;
     else if (arg == "--total-mib" && i + 1 < argc) total_mib = std::atoll(argv[++i]);
+    else if (arg == "--runs" && i + 1 < argc) runs = std::max(1, std::atoi(argv[++i]));
+    else if (arg == "--python" && i + 1 < argc) python = argv[++i];
     else {
-      std::fprintf(stderr, "usage: bench_flight [--total-mib N] [--quick]\n");
+      std::fprintf(stderr, "usage: bench_flight [--total-mib N] [--quick] [--runs N] [--python PATH]\n");
       return 2;
     }
   }
   const int64_t total = total_mib << 20;
-  const int runs = 2;
   std::printf("Flight over loopback, %lld MiB per measurement, best of %d after a warm-up\n\n",
               static_cast<long long>(total_mib), runs);
 
@@ -174,6 +264,7 @@ int main(int argc, char** argv) {
   const double tcp = Gbps(total, Best(runs, [&] { RawTcp(total); }));
   ForkedServer plain_server([] { return StartPlainServer(kMaxMessage); });
   ForkedServer flight_server(StartFlightServer);
+  PyarrowServer pyarrow_server(python, (source_dir / "bench/pyarrow_flight_server.py").string());
 
   // Plain gRPC: same message limits as the Flight server and client.
   grpc::ChannelArguments plain_args;
@@ -209,25 +300,26 @@ int main(int argc, char** argv) {
   std::printf("%-32s %6.2f GB/s  %5.2fx TCP\n", "plain gRPC server stream, 1 MiB", plain, plain / tcp);
   std::printf("%-32s %6.2f GB/s  %5.2fx TCP\n\n", "plain gRPC client stream, 1 MiB", plain_put, plain_put / tcp);
 
+  // One client per server, built and used alike: the probe is the same.
   flight::ClientOptions client_options;
   client_options.max_message_size = kMaxMessage;
   auto client = flight::FlightClient::Connect(flight::Location::ForGrpcTcp("127.0.0.1", flight_server.port()),
                                               client_options);
   Check(client.status(), "client");
+  std::unique_ptr<flight::FlightClient> pyarrow_client;
+  if (pyarrow_server.port() > 0) {
+    auto connected = flight::FlightClient::Connect(
+        flight::Location::ForGrpcTcp("127.0.0.1", pyarrow_server.port()), client_options);
+    Check(connected.status(), "pyarrow client");
+    pyarrow_client = std::move(*connected);
+  } else {
+    std::printf("pyarrow baseline skipped: %s\n\n", pyarrow_server.why().c_str());
+  }
 
-  std::printf("%-6s %-8s %10s %10s %10s %18s\n", "call", "batch", "GB/s", "x TCP", "x plain", "bodies zero-copy");
-  bool get_ok = true, put_ok = true;
-  for (int64_t batch_bytes : {int64_t{64} << 10, int64_t{256} << 10, int64_t{1} << 20, int64_t{4} << 20,
-                              int64_t{8} << 20}) {
-    const int64_t count = std::max<int64_t>(1, total / batch_bytes);
-    const int64_t bytes = count * batch_bytes;
-    char label[16];
-    std::snprintf(label, sizeof label, batch_bytes >= (1 << 20) ? "%lld MiB" : "%lld KiB",
-                  static_cast<long long>(batch_bytes >= (1 << 20) ? batch_bytes >> 20 : batch_bytes >> 10));
-
-    const auto before = flight::GetReceiveStats();
-    const double get = Gbps(bytes, Best(runs, [&] {
-      auto reader = (*client)->DoGet(flight::Ticket{std::to_string(batch_bytes) + ":" + std::to_string(count)});
+  // DoGet of `count` batches of `batch_bytes`, every batch read (decoded).
+  auto measure_get = [&](flight::FlightClient& to, int64_t batch_bytes, int64_t count) {
+    return Best(runs, [&] {
+      auto reader = to.DoGet(flight::Ticket{std::to_string(batch_bytes) + ":" + std::to_string(count)});
       Check(reader.status(), "DoGet");
       int64_t rows = 0;
       while (true) {
@@ -237,27 +329,81 @@ int main(int argc, char** argv) {
         rows += chunk->data->num_rows;
       }
       if (rows != count * (batch_bytes / 8)) std::exit(1);
-    }));
+    });
+  };
+  // DoPut of the same batch `count` times.
+  auto measure_put = [&](flight::FlightClient& to, const arrow::RecordBatch& batch, int64_t count) {
+    return Best(runs, [&] {
+      auto writer = to.DoPut(flight::FlightDescriptor::Path({"bench"}), batch.schema);
+      Check(writer.status(), "DoPut");
+      for (int64_t i = 0; i < count; ++i) Check((*writer)->WriteRecordBatch(batch), "DoPut write");
+      Check((*writer)->Close(), "DoPut close");
+    });
+  };
+
+  std::printf("%-6s %-8s %10s %10s %10s %18s %14s %10s\n", "call", "batch", "GB/s", "x TCP", "x plain",
+              "bodies zero-copy", "pyarrow GB/s", "x pyarrow");
+  bool get_ok = true, put_ok = true;
+  // Hangar / pyarrow per batch size, DoGet then DoPut.
+  std::vector<std::pair<std::string, double>> get_ratios, put_ratios;
+  auto print_pyarrow = [](double hangar, double pyarrow) {
+    if (pyarrow > 0) std::printf(" %14.2f %10.2f", pyarrow, hangar / pyarrow);
+    std::printf("\n");
+  };
+  for (int64_t batch_bytes : {int64_t{64} << 10, int64_t{256} << 10, int64_t{1} << 20, int64_t{4} << 20,
+                              int64_t{8} << 20}) {
+    const int64_t count = std::max<int64_t>(1, total / batch_bytes);
+    const int64_t bytes = count * batch_bytes;
+    char label[16];
+    std::snprintf(label, sizeof label, batch_bytes >= (1 << 20) ? "%lld MiB" : "%lld KiB",
+                  static_cast<long long>(batch_bytes >= (1 << 20) ? batch_bytes >> 20 : batch_bytes >> 10));
+
+    const auto before = flight::GetReceiveStats();
+    const double get = Gbps(bytes, measure_get(**client, batch_bytes, count));
     const auto after = flight::GetReceiveStats();
+    const double py_get = pyarrow_client ? Gbps(bytes, measure_get(*pyarrow_client, batch_bytes, count)) : 0;
     const int64_t viewed = after.bodies_viewed - before.bodies_viewed;
     const int64_t gathered = after.bodies_gathered - before.bodies_gathered;
-    std::printf("%-6s %-8s %10.2f %10.2f %10.2f %17.0f%%\n", "DoGet", label, get, get / tcp, get / plain,
+    std::printf("%-6s %-8s %10.2f %10.2f %10.2f %17.0f%%", "DoGet", label, get, get / tcp, get / plain,
                 100.0 * static_cast<double>(viewed) / static_cast<double>(std::max<int64_t>(1, viewed + gathered)));
+    print_pyarrow(get, py_get);
 
     auto batch = MakeBatch(batch_bytes);
-    const double put = Gbps(bytes, Best(runs, [&] {
-      auto writer = (*client)->DoPut(flight::FlightDescriptor::Path({"bench"}), batch->schema);
-      Check(writer.status(), "DoPut");
-      for (int64_t i = 0; i < count; ++i) Check((*writer)->WriteRecordBatch(*batch), "DoPut write");
-      Check((*writer)->Close(), "DoPut close");
-    }));
-    std::printf("%-6s %-8s %10.2f %10.2f %10.2f\n", "DoPut", label, put, put / tcp, put / plain_put);
+    const double put = Gbps(bytes, measure_put(**client, *batch, count));
+    const double py_put = pyarrow_client ? Gbps(bytes, measure_put(*pyarrow_client, *batch, count)) : 0;
+    std::printf("%-6s %-8s %10.2f %10.2f %10.2f %18s", "DoPut", label, put, put / tcp, put / plain_put, "");
+    print_pyarrow(put, py_put);
     if (batch_bytes >= (1 << 20)) {
       get_ok = get_ok && get >= 0.8 * tcp;
       put_ok = put_ok && put >= 0.8 * tcp;
     }
+    if (pyarrow_client) {
+      get_ratios.emplace_back(label, get / py_get);
+      put_ratios.emplace_back(label, put / py_put);
+    }
   }
   std::printf("\ntarget: batches >= 1 MiB at >= 0.8x raw TCP:  DoGet %s, DoPut %s\n", get_ok ? "PASS" : "MISS",
               put_ok ? "PASS" : "MISS");
+
+  if (pyarrow_client) {
+    // Met when every batch size is at 1.2x or more; the geometric mean is
+    // printed as the one-figure summary.
+    auto verdict = [](const char* call, const std::vector<std::pair<std::string, double>>& ratios) {
+      double log_sum = 0;
+      auto lowest = ratios.front();
+      for (const auto& r : ratios) {
+        log_sum += std::log(r.second);
+        if (r.second < lowest.second) lowest = r;
+      }
+      std::printf("  %-6s Hangar / pyarrow: geometric mean %.2fx, lowest %.2fx (%s)  %s\n", call,
+                  std::exp(log_sum / static_cast<double>(ratios.size())), lowest.second, lowest.first.c_str(),
+                  lowest.second >= 1.2 ? "PASS" : "MISS");
+    };
+    std::printf("target: Hangar >= 1.2x pyarrow.flight at every batch size, same client, same run:\n");
+    verdict("DoGet", get_ratios);
+    verdict("DoPut", put_ratios);
+  } else {
+    std::printf("target: Hangar >= 1.2x pyarrow.flight: not measured (pyarrow baseline skipped, see above)\n");
+  }
   return 0;
 }
