@@ -8,7 +8,7 @@
 #      with the PyPI packages pinned in tests/interop/python/requirements.txt, installed
 #      only when that file changed.
 # Idempotent, and takes well under a second when nothing changed.
-# Runs as root, or through sudo otherwise. `make run` and `make test` call it.
+# Runs as root, or through sudo otherwise. `make run`, `make test` and `make bench` call it.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
