@@ -13,11 +13,17 @@ until its standard input reaches end of file (the benchmark closes it, or
 exits), then shuts down. Run by build/bin/bench_flight with the interpreter
 of third_party/venv/.
 """
-import sys
-import threading
+import os
 
-import numpy as np
-import pyarrow as pa
+# pyarrow may import numpy, whose OpenBLAS would otherwise start a thread per
+# core that spins now and then: not part of the server, and on a small
+# machine it takes CPU from it.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import sys  # noqa: E402
+import threading  # noqa: E402
+
+import pyarrow as pa  # noqa: E402
 import pyarrow.flight as flight
 
 SCHEMA = pa.schema([pa.field("v", pa.int64(), nullable=False)])
@@ -34,7 +40,7 @@ class BenchServer(flight.FlightServerBase):
             batch = self._batches.get(batch_bytes)
             if batch is None:
                 rows = batch_bytes // 8
-                column = pa.array(np.arange(rows, dtype=np.int64))
+                column = pa.array(range(rows), type=pa.int64())
                 batch = pa.RecordBatch.from_arrays([column], schema=SCHEMA)
                 self._batches[batch_bytes] = batch
             return batch
