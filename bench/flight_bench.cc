@@ -15,8 +15,9 @@
 // (issue "Flight RPC"); Hangar's DoGet and DoPut at >= 1.2x pyarrow's at
 // every batch size. Servers run in child processes, clients in this one;
 // on 2 cores the two sides share the machine. Each figure is the best of
-// `--runs` (3) runs after a warm-up; for Hangar and pyarrow it also prints
-// the CPU time client and server spent per GB. Without the venv or pyarrow the
+// `--runs` (3) runs after a warm-up; Hangar's and pyarrow's runs take
+// turns, and for both the CPU time client and server spent per GB is
+// printed too. Without the venv or pyarrow the
 // pyarrow comparison is skipped with a line saying why. The program prints
 // figures and verdicts; it never fails on timing.
 #include <arpa/inet.h>
@@ -336,31 +337,40 @@ int main(int argc, char** argv) {
   }
 
   // A figure: the best time's rate, and the CPU seconds per GB that the
-  // client (this process) and the server spent over all the timed runs.
+  // client (this process) and the server spent over the timed runs.
   struct Figure {
     double gbps = 0;
     double client_cpu = 0;
     double server_cpu = 0;
   };
-  auto measure = [&](pid_t server, int64_t bytes, const std::function<void()>& call) {
-    call();  // warm-up
-    Figure figure;
-    double best = 1e30;
-    const double client0 = CpuSeconds(::getpid()), server0 = CpuSeconds(server);
+  // One call against each server: a warm-up each, then `runs` rounds that
+  // take turns (Hangar, pyarrow, Hangar, ...), so that both see the same
+  // moments of a busy machine.
+  struct Target {
+    pid_t server;
+    std::function<void()> call;
+  };
+  auto measure = [&](int64_t bytes, const std::vector<Target>& targets) {
+    std::vector<double> best(targets.size(), 1e30), client(targets.size(), 0), server(targets.size(), 0);
+    for (const Target& target : targets) target.call();
     for (int i = 0; i < runs; ++i) {
-      auto start = Clock::now();
-      call();
-      best = std::min(best, std::chrono::duration<double>(Clock::now() - start).count());
+      for (size_t t = 0; t < targets.size(); ++t) {
+        const double client0 = CpuSeconds(::getpid()), server0 = CpuSeconds(targets[t].server);
+        const auto start = Clock::now();
+        targets[t].call();
+        best[t] = std::min(best[t], std::chrono::duration<double>(Clock::now() - start).count());
+        client[t] += CpuSeconds(::getpid()) - client0;
+        server[t] += CpuSeconds(targets[t].server) - server0;
+      }
     }
     const double gb = static_cast<double>(bytes) * runs / 1e9;
-    figure.gbps = Gbps(bytes, best);
-    figure.client_cpu = (CpuSeconds(::getpid()) - client0) / gb;
-    figure.server_cpu = (CpuSeconds(server) - server0) / gb;
-    return figure;
+    std::vector<Figure> figures;
+    for (size_t t = 0; t < targets.size(); ++t) figures.push_back({Gbps(bytes, best[t]), client[t] / gb, server[t] / gb});
+    return figures;
   };
   // DoGet of `count` batches of `batch_bytes`, every batch read (decoded).
-  auto measure_get = [&](flight::FlightClient& to, pid_t server, int64_t batch_bytes, int64_t count) {
-    return measure(server, batch_bytes * count, [&] {
+  auto get_call = [&](flight::FlightClient& to, int64_t batch_bytes, int64_t count) {
+    return [&to, batch_bytes, count] {
       auto reader = to.DoGet(flight::Ticket{std::to_string(batch_bytes) + ":" + std::to_string(count)});
       Check(reader.status(), "DoGet");
       int64_t rows = 0;
@@ -371,16 +381,16 @@ int main(int argc, char** argv) {
         rows += chunk->data->num_rows;
       }
       if (rows != count * (batch_bytes / 8)) std::exit(1);
-    });
+    };
   };
   // DoPut of the same batch `count` times.
-  auto measure_put = [&](flight::FlightClient& to, pid_t server, const arrow::RecordBatch& batch, int64_t count) {
-    return measure(server, batch.num_rows * 8 * count, [&] {
-      auto writer = to.DoPut(flight::FlightDescriptor::Path({"bench"}), batch.schema);
+  auto put_call = [&](flight::FlightClient& to, const arrow::RecordBatchPtr& batch, int64_t count) {
+    return [&to, batch, count] {
+      auto writer = to.DoPut(flight::FlightDescriptor::Path({"bench"}), batch->schema);
       Check(writer.status(), "DoPut");
-      for (int64_t i = 0; i < count; ++i) Check((*writer)->WriteRecordBatch(batch), "DoPut write");
+      for (int64_t i = 0; i < count; ++i) Check((*writer)->WriteRecordBatch(*batch), "DoPut write");
       Check((*writer)->Close(), "DoPut close");
-    });
+    };
   };
 
   std::printf("%-6s %-8s %10s %10s %10s %18s %14s %10s\n", "call", "batch", "GB/s", "x TCP", "x plain",
@@ -403,22 +413,29 @@ int main(int argc, char** argv) {
     std::snprintf(label, sizeof label, batch_bytes >= (1 << 20) ? "%lld MiB" : "%lld KiB",
                   static_cast<long long>(batch_bytes >= (1 << 20) ? batch_bytes >> 20 : batch_bytes >> 10));
 
-    const auto before = flight::GetReceiveStats();
-    const Figure get = measure_get(**client, flight_server.pid(), batch_bytes, count);
-    const auto after = flight::GetReceiveStats();
-    const Figure py_get =
-        pyarrow_client ? measure_get(*pyarrow_client, pyarrow_server.pid(), batch_bytes, count) : Figure{};
-    const int64_t viewed = after.bodies_viewed - before.bodies_viewed;
-    const int64_t gathered = after.bodies_gathered - before.bodies_gathered;
+    // The receive path's statistics over Hangar's DoGets only.
+    int64_t viewed = 0, gathered = 0;
+    auto hangar_get = [&, call = get_call(**client, batch_bytes, count)] {
+      const auto before = flight::GetReceiveStats();
+      call();
+      const auto after = flight::GetReceiveStats();
+      viewed += after.bodies_viewed - before.bodies_viewed;
+      gathered += after.bodies_gathered - before.bodies_gathered;
+    };
+    std::vector<Target> gets{{flight_server.pid(), hangar_get}};
+    if (pyarrow_client) gets.push_back({pyarrow_server.pid(), get_call(*pyarrow_client, batch_bytes, count)});
+    const auto get_figures = measure(count * batch_bytes, gets);
+    const Figure get = get_figures[0], py_get = pyarrow_client ? get_figures[1] : Figure{};
     std::printf("%-6s %-8s %10.2f %10.2f %10.2f %17.0f%%", "DoGet", label, get.gbps, get.gbps / tcp,
                 get.gbps / plain,
                 100.0 * static_cast<double>(viewed) / static_cast<double>(std::max<int64_t>(1, viewed + gathered)));
     print_pyarrow(get, py_get);
 
     auto batch = MakeBatch(batch_bytes);
-    const Figure put = measure_put(**client, flight_server.pid(), *batch, count);
-    const Figure py_put =
-        pyarrow_client ? measure_put(*pyarrow_client, pyarrow_server.pid(), *batch, count) : Figure{};
+    std::vector<Target> puts{{flight_server.pid(), put_call(**client, batch, count)}};
+    if (pyarrow_client) puts.push_back({pyarrow_server.pid(), put_call(*pyarrow_client, batch, count)});
+    const auto put_figures = measure(count * batch_bytes, puts);
+    const Figure put = put_figures[0], py_put = pyarrow_client ? put_figures[1] : Figure{};
     std::printf("%-6s %-8s %10.2f %10.2f %10.2f %18s", "DoPut", label, put.gbps, put.gbps / tcp,
                 put.gbps / plain_put, "");
     print_pyarrow(put, py_put);
