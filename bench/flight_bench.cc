@@ -17,9 +17,9 @@
 // on 2 cores the two sides share the machine. Each figure is the best of
 // `--runs` (3) runs after a warm-up; Hangar's and pyarrow's runs take
 // turns, and for both the CPU time client and server spent per GB is
-// printed too. Without the venv or pyarrow the
-// pyarrow comparison is skipped with a line saying why. The program prints
-// figures and verdicts; it never fails on timing.
+// printed too. Without the venv or pyarrow the pyarrow comparison is
+// skipped with a line saying why. The program prints figures and verdicts;
+// it never fails on timing.
 #include <arpa/inet.h>
 #include <grpcpp/grpcpp.h>
 #include <netinet/in.h>
