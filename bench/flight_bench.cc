@@ -215,7 +215,8 @@ class PyarrowServer {
     ::close(from_child[0]);
     if (std::sscanf(line.c_str(), "port %d", &port_) != 1 || port_ <= 0) {
       port_ = 0;
-      why_ = python + " " + script + " did not start a pyarrow.flight server (pyarrow missing? `make setup` installs it)";
+      why_ = python + " " + script +
+             " did not start a pyarrow.flight server (pyarrow missing? `make setup` installs it)";
       Stop();
     }
   }
@@ -365,7 +366,8 @@ int main(int argc, char** argv) {
     }
     const double gb = static_cast<double>(bytes) * runs / 1e9;
     std::vector<Figure> figures;
-    for (size_t t = 0; t < targets.size(); ++t) figures.push_back({Gbps(bytes, best[t]), client[t] / gb, server[t] / gb});
+    for (size_t t = 0; t < targets.size(); ++t)
+      figures.push_back({Gbps(bytes, best[t]), client[t] / gb, server[t] / gb});
     return figures;
   };
   // DoGet of `count` batches of `batch_bytes`, every batch read (decoded).
