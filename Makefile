@@ -11,7 +11,8 @@
 #                      DatabaseMetaData, queries, prepared statements, INSERT, auth, TLS
 #     make test-asan   unit tests on an ASan + UBSan build (build-asan/)
 #     make test-fuzz   libFuzzer for $(FUZZ_TIME) s per target (build-fuzz/, clang)
-#   make bench       build and run every build/bin/bench_* executable and bench/*.sh script
+#   make bench       install what is missing, build, run every build/bin/bench_* executable and
+#                    bench/*.sh script (the baselines use the Debian packages and third_party/venv/)
 #   make clean       remove the build trees; `make distclean` also removes fetched deps
 #
 # The first failing step stops the run with a non-zero exit (`make -k test` runs all).
@@ -137,7 +138,9 @@ test-fuzz: setup
 	  echo "$${cmd[*]}"; "$${cmd[@]}"; \
 	done
 
-bench: build
+# setup first: bench_flight's pyarrow baseline runs in third_party/venv/, bench_avro's
+# and bench_topics' Python baselines need Debian's python3 packages.
+bench: setup build
 	@shopt -s nullglob; benches=($(BUILD_DIR)/bin/bench_* bench/*.sh); ran=0; \
 	for b in "$${benches[@]}"; do \
 	  [ -f "$$b" ] && [ -x "$$b" ] || continue; \

@@ -79,6 +79,7 @@ class ForkedServer {
   ~ForkedServer() { Stop(); }
 
   int port() const { return port_; }
+  pid_t pid() const { return pid_; }
   void Stop() {
     if (control_ < 0) return;
     ::close(control_);

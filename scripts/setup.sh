@@ -12,7 +12,7 @@
 #      tests/interop/jdbc/pom.xml, resolved into ~/.m2 only when that file changed
 #      (stamp: third_party/.hangar-mvn-resolved, ignored by git).
 # Idempotent, and takes well under a second when nothing changed.
-# Runs as root, or through sudo otherwise. `make run` and `make test` call it.
+# Runs as root, or through sudo otherwise. `make run`, `make test` and `make bench` call it.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
