@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <thread>
 
 #include "sql/column_metadata.h"
 #include "sql/sessions.h"
@@ -75,12 +76,13 @@ TEST(SessionStore, CloseEndsItAndStoreReplaces) {
 }
 
 TEST(SessionStore, BoundedAndExpiring) {
-  SessionStore store(SessionLimits{2, std::chrono::milliseconds(50)});
+  // An idle timeout far above any stall between two calls on a loaded machine.
+  SessionStore store(SessionLimits{2, std::chrono::milliseconds(1000)});
   ASSERT_TRUE(store.Store(FakeCall("", "ipv4:127.0.0.1:1"), {}).ok());
   ASSERT_TRUE(store.Store(FakeCall("", "ipv4:127.0.0.1:2"), {}).ok());
   auto full = store.Store(FakeCall("", "ipv4:127.0.0.1:3"), {});
   EXPECT_EQ(full.code(), StatusCode::kResourceExhausted) << full.ToString();
-  std::this_thread::sleep_for(std::chrono::milliseconds(120));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
   EXPECT_TRUE(store.Store(FakeCall("", "ipv4:127.0.0.1:3"), WithSchema("x")).ok());
   EXPECT_EQ(store.size(), 1u);
 }
