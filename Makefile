@@ -11,8 +11,9 @@
 #                      DatabaseMetaData, queries, prepared statements, INSERT, auth, TLS
 #     make test-asan   unit tests on an ASan + UBSan build (build-asan/)
 #     make test-fuzz   libFuzzer for $(FUZZ_TIME) s per target (build-fuzz/, clang)
-#   make bench       install what is missing, build, run every build/bin/bench_* executable and
-#                    bench/*.sh script (the baselines use the Debian packages and third_party/venv/)
+#   make bench       install what is missing, build the benchmarks (the target `benchmarks`,
+#                    not part of `make build`), run every build/bin/bench_* and bench/*.sh
+#                    (the baselines use the Debian packages and third_party/venv/)
 #   make clean       remove the build trees; `make distclean` also removes fetched deps
 #
 # The first failing step stops the run with a non-zero exit (`make -k test` runs all).
@@ -61,6 +62,11 @@ FUZZ_TIME    ?= 20
 FUZZ_SEED    ?= 1
 FUZZ_TARGETS ?= fuzz_ipc_reader:ipc fuzz_avro_decoder:avro
 
+# ccache (when installed): paths under the checkout hash relative to it, and
+# the working directory does not count, so another clone of the same commit
+# (CI's) reads what this one compiled.
+export CCACHE_BASEDIR      := $(CURDIR)
+export CCACHE_NOHASHDIR    := 1
 export HANGAR_BIN_DIR      := $(CURDIR)/$(BUILD_DIR)/bin
 export HANGAR_TESTDATA_DIR ?= $(abspath $(CURDIR)/../shared/testdata)
 export ASAN_OPTIONS        ?= detect_leaks=1:check_initialization_order=1:strict_init_order=1
@@ -141,6 +147,7 @@ test-fuzz: setup
 # setup first: bench_flight's pyarrow baseline runs in third_party/venv/, bench_avro's
 # and bench_topics' Python baselines need Debian's python3 packages.
 bench: setup build
+	$(CMAKE) --build $(BUILD_DIR) -j$(JOBS) --target benchmarks
 	@shopt -s nullglob; benches=($(BUILD_DIR)/bin/bench_* bench/*.sh); ran=0; \
 	for b in "$${benches[@]}"; do \
 	  [ -f "$$b" ] && [ -x "$$b" ] || continue; \

@@ -33,6 +33,7 @@ fi
 APT_PACKAGES=(
   # toolchain
   build-essential cmake ninja-build pkg-config git ca-certificates
+  ccache                              # a rebuild of unchanged sources is a cache read
   clang libclang-rt-14-dev            # libFuzzer and sanitizer runtimes
   # Arrow core
   flatbuffers-compiler libflatbuffers-dev
