@@ -33,22 +33,32 @@ std::string TempDir(const std::string& name) {
 
 class AuthTest : public ::testing::Test {
  protected:
+  // A failure here is recorded and fails every test of the suite in SetUp:
+  // an assertion in SetUpTestSuite would skip them all, and CTest would
+  // count skipped tests as passing.
   static void SetUpTestSuite() {
     dir_ = new std::string(TempDir("auth"));
+    setup_ = new Status(WriteUsers());
+  }
+  static Status WriteUsers() {
     auth::UsersFile users;
-    ASSERT_TRUE(users.AddUser("alice", "alice-pw", {{Access::kRead, "default.*"}}, false, 1000).ok());
-    ASSERT_TRUE(users.AddUser("bob", "bob-pw", {{Access::kWrite, "default.*"}}, false, 1000).ok());
-    ASSERT_TRUE(users.AddUser("carol", "carol-pw", {{Access::kRead, "default.alpha"}}, false, 1000).ok());
-    ASSERT_TRUE(users.AddUser("root", "root-pw", {{Access::kAdmin, "*"}}, false, 1000).ok());
-    ASSERT_TRUE(users.Save(UsersPath()).ok());
+    HANGAR_RETURN_NOT_OK(users.AddUser("alice", "alice-pw", {{Access::kRead, "default.*"}}, false, 1000));
+    HANGAR_RETURN_NOT_OK(users.AddUser("bob", "bob-pw", {{Access::kWrite, "default.*"}}, false, 1000));
+    HANGAR_RETURN_NOT_OK(users.AddUser("carol", "carol-pw", {{Access::kRead, "default.alpha"}}, false, 1000));
+    HANGAR_RETURN_NOT_OK(users.AddUser("root", "root-pw", {{Access::kAdmin, "*"}}, false, 1000));
+    return users.Save(UsersPath());
   }
   static void TearDownTestSuite() {
     std::filesystem::remove_all(*dir_);
     delete dir_;
+    delete setup_;
   }
   static std::string UsersPath() { return *dir_ + "/users.json"; }
 
-  void SetUp() override { server_ = StartServer(kSecret); }
+  void SetUp() override {
+    ASSERT_TRUE(setup_->ok()) << "the users file could not be written: " << setup_->ToString();
+    server_ = StartServer(kSecret);
+  }
 
   std::unique_ptr<FlightServer> StartServer(const std::string& secret) {
     ServerOptions options;
@@ -73,11 +83,13 @@ class AuthTest : public ::testing::Test {
   }
 
   static std::string* dir_;
+  static Status* setup_;
   std::shared_ptr<testing::TestFlightService> service_ = std::make_shared<testing::TestFlightService>();
   std::unique_ptr<FlightServer> server_;
 };
 
 std::string* AuthTest::dir_ = nullptr;
+Status* AuthTest::setup_ = nullptr;
 
 void ExpectCode(const Status& status, StatusCode code, std::string_view fragment) {
   EXPECT_EQ(status.code(), code) << status.ToString();
