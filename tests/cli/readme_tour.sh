@@ -3,7 +3,8 @@
 # between <!-- tour:begin --> and <!-- tour:end --> against a fresh
 # `hangar serve --dev-kafka`, in order, from a scratch directory where
 # build/bin is the binaries'. Each must exit 0; a trailing `# shows: TEXT`
-# is what its output must contain.
+# is what its output must contain, as a whole: not inside a longer word or
+# number ("2500" is not found in "12500").
 #
 # usage: readme_tour.sh BIN_DIR SOURCE_DIR WORK_DIR
 set -euo pipefail
@@ -33,6 +34,16 @@ awk '/<!-- tour:begin/ {on = 1; next} /<!-- tour:end/ {on = 0} on' "$SRC/README.
   awk '/^```sh/ {block = 1; next} /^```/ {block = 0} block && NF' > tour.sh
 [ -s tour.sh ] || { echo "no tour found in $SRC/README.md"; exit 1; }
 
+# Whether $1 contains $2 with no letter, digit or _ right before or after it.
+contains_whole() {
+  EXPECTED="$2" perl -e 'local $/; my $t = <STDIN>; my $e = quotemeta($ENV{EXPECTED});
+                         exit($t =~ /(?<![A-Za-z0-9_])$e(?![A-Za-z0-9_])/ ? 0 : 1)' <<< "$1"
+}
+# The check itself, on a match and on near misses.
+contains_whole "SHIPPED  | 2500 |" "SHIPPED  | 2500" && ! contains_whole "12500" "2500" &&
+  ! contains_whole "25001" "2500" && ! contains_whole "kafka/orders_v2" "kafka/orders" ||
+  { echo "contains_whole is broken"; exit 1; }
+
 ran=0
 while IFS= read -r line; do
   command=${line%%# shows:*}
@@ -45,9 +56,9 @@ while IFS= read -r line; do
     echo "$output"
     exit 1
   fi
-  if [ -n "$expected" ] && [[ "$output" != *"$expected"* ]]; then
+  if [ -n "$expected" ] && ! contains_whole "$output" "$expected"; then
     echo "FAILED: $command"
-    echo "expected its output to contain: $expected"
+    echo "expected its output to contain, as a whole: $expected"
     echo "$output"
     exit 1
   fi
