@@ -34,12 +34,15 @@ namespace hangar::testing {
 #endif
 #endif
 
-// A process's resident memory in MiB (-1 if it cannot be read).
+// A process's resident memory in MiB. A read that fails fails the test (and
+// gives -1): a bound checked against readings that were never made must not
+// pass.
 inline int64_t ResidentMiB(pid_t pid) {
   std::ifstream status("/proc/" + std::to_string(pid) + "/status");
   std::string line;
   while (std::getline(status, line))
     if (line.rfind("VmRSS:", 0) == 0) return std::stoll(line.substr(6)) / 1024;
+  ADD_FAILURE() << "cannot read the resident memory of process " << pid << " from /proc";
   return -1;
 }
 
