@@ -226,3 +226,39 @@ def test_mutual_tls(hangar_mtls, tls_files):
     with pytest.raises(fl.FlightUnavailableError):
         list(stranger.list_flights(options=options))
     stranger.close()
+
+
+# ----------------------------------------------------------------------------------------------
+# Flight SQL statement tickets
+# ----------------------------------------------------------------------------------------------
+
+def _field(number, payload):
+    """A protobuf length-delimited field."""
+    return _varint(number << 3 | 2) + _varint(len(payload)) + payload
+
+
+def _statement_query(sql):
+    """A descriptor command: google.protobuf.Any of CommandStatementQuery { query = 1 }."""
+    any_type = b"type.googleapis.com/arrow.flight.protocol.sql.CommandStatementQuery"
+    return fl.FlightDescriptor.for_command(_field(1, any_type) + _field(2, _field(1, sql.encode())))
+
+
+def test_a_statement_ticket_runs_with_the_permissions_of_whoever_redeems_it(hangar_auth):
+    # A statement ticket carries its query; it is not bound to the user who
+    # asked for it, so each DoGet checks the redeeming user's permissions again.
+    admin, admin_options = _login(hangar_auth, "admin")
+    _put(admin, ["other", "secrets"], pa.table({"code": [7]}), admin_options)
+    _put(admin, ["default", "open_rows"], pa.table({"n": [1, 2]}), admin_options)
+    secret_ticket = admin.get_flight_info(_statement_query("SELECT code FROM other.secrets"),
+                                          options=admin_options).endpoints[0].ticket
+    open_ticket = admin.get_flight_info(_statement_query("SELECT n FROM open_rows ORDER BY n"),
+                                        options=admin_options).endpoints[0].ticket
+    assert admin.do_get(secret_ticket, options=admin_options).read_all().column(0).to_pylist() == [7]
+
+    reader, reader_options = _login(hangar_auth, "reader")
+    refusal = hf.refused("DoGet", lambda: reader.do_get(secret_ticket, options=reader_options).read_all())
+    assert refusal is not None and refusal.code == "PERMISSION_DENIED", refusal
+    assert "other.secrets" in refusal.message, refusal
+    assert reader.do_get(open_ticket, options=reader_options).read_all().column(0).to_pylist() == [1, 2]
+    reader.close()
+    admin.close()
