@@ -51,6 +51,18 @@ def test_append_with_another_schema_is_refused_and_writes_nothing(hangar):
     assert hf.readback_problems(hf.read(client, ["default", "err_wrong_schema"]), SCHEMA, [BATCH]) == []
 
 
+def test_a_timestamp_parquet_cannot_hold_fails_the_put_and_stores_nothing(hangar):
+    # Parquet keeps timestamps in micro- or nanoseconds: seconds beyond the
+    # year 294247 do not fit, and the put is refused as docs/tables.md says.
+    client = hangar.client()
+    schema = pa.schema([("at", pa.timestamp("s"))])
+    fits = pa.record_batch([pa.array([0, 10**12], pa.timestamp("s"))], schema=schema)
+    assert hf.put(client, ["default", "err_far_future"], schema, [fits]).refusal is None
+    beyond = pa.record_batch([pa.array([1, 10**13], pa.timestamp("s"))], schema=schema)
+    _expect(hf.put(client, ["default", "err_far_future"], schema, [beyond]).refusal, "INVALID_ARGUMENT")
+    assert hf.readback_problems(hf.read(client, ["default", "err_far_future"]), schema, [fits]) == []
+
+
 @pytest.mark.parametrize("name", ["a/b", "../escape", ".hidden", "sp ace", "x" * 256])
 def test_bad_table_names_are_invalid_argument(hangar, name):
     client = hangar.client()
