@@ -39,7 +39,9 @@ JDBC_DIR   := tests/interop/jdbc
 VENV_DIR   := third_party/venv
 
 BUILD_TYPE ?= RelWithDebInfo
-CMAKE_ARGS ?=
+# Warnings are errors in every build made here, with GCC and clang alike, so a
+# warning fails CI (and a developer's build, which is the same build).
+CMAKE_ARGS ?= -DHANGAR_WERROR=ON
 # The sanitizer build uses clang: it compiles this code about 40% faster than
 # GCC with ASan + UBSan, and a second compiler catches what the first lets by.
 ASAN_CMAKE_ARGS := -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
