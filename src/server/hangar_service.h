@@ -1,5 +1,5 @@
 // The Hangar Flight service: routes descriptors, tickets and actions to the
-// subsystems that serve them (tables for now; topics and SQL later).
+// subsystems that serve them: tables (here), topics and Flight SQL.
 //
 // Descriptors name tables by path ([name] or [namespace, name]); a DoPut
 // may instead use a command descriptor, JSON {"table": "ns.name", "mode":
@@ -18,7 +18,11 @@
 //
 // Flight SQL messages (a google.protobuf.Any of arrow.flight.protocol.sql in
 // a descriptor command, a ticket or an action body) and Flight SQL's actions
-// go to the FlightSqlService.
+// go to the FlightSqlService — except bulk ingest (CommandStatementIngest),
+// which the service names and this class writes as a table put.
+// PollFlightInfo answers what GetFlightInfo does, complete at once; an action
+// that is neither the tables' nor Flight SQL's answers UNIMPLEMENTED to any
+// user.
 #pragma once
 
 #include <memory>
