@@ -429,8 +429,9 @@ TEST(IngestRpc, AFlushCutOffAfterStagingLosesNothingAndDuplicatesNothing) {
   std::set<int64_t> unique(ids.begin(), ids.end());
   EXPECT_EQ(unique.size(), ids.size()) << "a row came back twice";
   for (int64_t id = 0; id < 5 * kRows; ++id) EXPECT_TRUE(unique.count(id)) << "row " << id << " was lost";
-  if (disk_acked.count(0))
+  if (disk_acked.count(0)) {
     for (int64_t id = 5 * kRows; id < 6 * kRows; ++id) EXPECT_TRUE(unique.count(id)) << "row " << id << " was lost";
+  }
   EXPECT_TRUE(std::filesystem::is_empty(dir.path() / "staging"));
 }
 
