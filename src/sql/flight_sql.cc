@@ -87,12 +87,15 @@ std::vector<ColumnSource> SourcesFromJson(const nlohmann::json& json) {
 }
 
 // The handle inside a statement ticket: the run id, and the query with the
-// session's schema and its columns' tables, or the prepared statement, or
-// the count of rows an update wrote.
+// session's schema, its columns' tables and the one partition it runs over
+// (if any), or the prepared statement. (An update run as a query has a
+// handle of its own: its count.)
 std::string StatementHandle(const std::string& run_id, const std::string* query, const Scope* scope,
-                            const std::string* prepared, const std::vector<ColumnSource>& sources = {}) {
+                            const std::string* prepared, const std::vector<ColumnSource>& sources = {},
+                            std::optional<int32_t> partition = std::nullopt) {
   nlohmann::json json{{"run", run_id}};
   if (query) json["query"] = *query;
+  if (partition) json["partition"] = *partition;
   if (scope && scope->schema != store::kDefaultNamespace) json["schema"] = scope->schema;
   if (prepared) json["prepared"] = *prepared;
   if (auto tables = SourcesJson(sources); !tables.is_null()) json["sources"] = std::move(tables);
@@ -328,11 +331,8 @@ Result<std::optional<flight::FlightInfo>> FlightSqlService::PartitionedStatement
   info.schema = WithColumnMetadata(*schemas.result, sources);
   info.descriptor = descriptor;
   for (int32_t partition : partitions) {
-    nlohmann::json handle = {{"run", RandomId()}, {"query", query}, {"partition", partition}};
-    if (scope.schema != store::kDefaultNamespace) handle["schema"] = scope.schema;
-    if (auto tables = SourcesJson(sources); !tables.is_null()) handle["sources"] = std::move(tables);
     pb::TicketStatementQuery ticket;
-    ticket.set_statement_handle(handle.dump());
+    ticket.set_statement_handle(StatementHandle(RandomId(), &query, &scope, nullptr, sources, partition));
     info.endpoints.push_back({flight::Ticket{Pack(ticket)}, placement_(topic->name, partition), std::nullopt, ""});
   }
   info.app_metadata = nlohmann::json{{"execution", "partitioned"},

@@ -37,7 +37,6 @@ void SessionStore::DropExpired() {
 }
 
 std::optional<std::string> SessionStore::IdOf(const flight::ServerCallContext& context) {
-  DropExpired();
   std::optional<std::string> id;
   if (auto cookies = context.header("cookie")) id = CookieValue(*cookies, kSessionCookie);
   if (!id) {
@@ -48,7 +47,13 @@ std::optional<std::string> SessionStore::IdOf(const flight::ServerCallContext& c
   auto it = sessions_.find(*id);
   // Another user's session (a stolen or replayed cookie) is not the caller's.
   if (it == sessions_.end() || it->second.user != context.user()) return std::nullopt;
-  it->second.last_used = std::chrono::steady_clock::now();
+  const auto now = std::chrono::steady_clock::now();
+  if (now - it->second.last_used > limits_.idle_timeout) {  // expired: gone
+    by_peer_.erase(it->second.peer);
+    sessions_.erase(it);
+    return std::nullopt;
+  }
+  it->second.last_used = now;
   return id;
 }
 
@@ -64,6 +69,8 @@ Status SessionStore::Store(const flight::ServerCallContext& context, SessionOpti
     sessions_[*id].options = std::move(options);
     return Status::OK();
   }
+  // Only a new session sweeps the expired ones: finding one stays cheap.
+  DropExpired();
   if (static_cast<int64_t>(sessions_.size()) >= limits_.max_sessions) {
     flight::RpcMetrics::Get().Limited("max_sessions");
     return Status::ResourceExhausted("the server holds " + std::to_string(sessions_.size()) +

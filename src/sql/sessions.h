@@ -55,9 +55,9 @@ class SessionStore {
     std::chrono::steady_clock::time_point last_used;
   };
   // The caller's session id (by cookie, else by connection), if it has a
-  // live session. Needs mu_.
+  // live session (an expired one it finds is dropped). Needs mu_.
   std::optional<std::string> IdOf(const flight::ServerCallContext& context);
-  void DropExpired();  // needs mu_
+  void DropExpired();  // every expired session, before a new one counts against the limit; needs mu_
 
   const SessionLimits limits_;
   std::mutex mu_;
