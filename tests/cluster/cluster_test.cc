@@ -223,7 +223,20 @@ TEST_F(ClusterTest, APureScanQueryIsSplitByPartitionOverTheNodesAndOtherQueriesR
 }
 
 TEST_F(ClusterTest, AKilledNodesEndpointsAreReadFromTheirFallbacksAndMembershipConverges) {
-  const auto info = Info(0);
+  // Every node sees three members before placement may give node 2 its
+  // partitions: wait (bounded) until the FlightInfo places some there first,
+  // or the kill below would test nothing.
+  auto info = Info(0);
+  auto places_on_2 = [this](const flight::FlightInfo& i) {
+    for (const auto& endpoint : i.endpoints)
+      if (!endpoint.locations.empty() && endpoint.locations[0].uri == Location(2)) return true;
+    return false;
+  };
+  for (int tries = 0; tries < 100 && !places_on_2(info); ++tries) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    info = Info(0);
+  }
+  ASSERT_TRUE(places_on_2(info)) << "no partition was placed on node 2 within 10 s";
   // Node 2 dies between the FlightInfo and the reads: its partitions' first
   // locations refuse, the client moves to the next.
   nodes_[2]->Kill(SIGKILL);
