@@ -1,6 +1,7 @@
 #include "server/hangar_service.h"
 
 #include "base/client_json.h"
+#include "base/json_text.h"
 #include "flight/proto/Flight.pb.h"
 #include "server/create_table.h"
 #include "server/ingest_stream.h"
@@ -73,7 +74,7 @@ std::string HangarService::TicketFor(const QualifiedName& name, const std::vecto
   nlohmann::json ticket{{"table", name.ToString()}};
   if (!files.empty() || partitions.empty()) ticket["files"] = files;
   if (!partitions.empty()) ticket["partitions"] = partitions;
-  return ticket.dump();
+  return JsonText(ticket);
 }
 
 namespace {
@@ -450,7 +451,7 @@ Result<std::string> HangarService::Describe(const QualifiedName& name) const {
   }
   if (!snapshot->partition_spec.empty())
     out["partition_spec"] = nlohmann::json::parse(store::SerializePartitionSpec(snapshot->partition_spec));
-  return out.dump();
+  return JsonText(out);
 }
 
 Result<std::vector<flight::ActionResult>> HangarService::DoAction(const flight::ServerCallContext& context,

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/client_json.h"
+#include "base/json_text.h"
 #include "flight/status_mapping.h"
 #include "store/store_metrics.h"
 
@@ -90,7 +91,7 @@ std::string Ack(int64_t batch, std::optional<uint64_t> lsn, std::string_view lev
                         {"error", st.ok() ? nlohmann::json(nullptr)
                                           : nlohmann::json(flight::ToGrpcStatus(st).error_message())}};
   if (duplicate) ack["duplicate"] = true;
-  return ack.dump();
+  return JsonText(ack);
 }
 
 constexpr size_t kMaxKeyBytes = 1024;

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/json_text.h"
 #include "metrics/registry.h"
 #include "server/topic_flights.h"
 
@@ -98,7 +99,7 @@ Result<std::string> ServerStatusJson(const store::TableStore& tables, TopicFligh
       {"refused", sum("hangar_rpc_limited_total")},
       {"engine_resets", sum("hangar_engine_resets_total")},
   };
-  return out.dump();
+  return JsonText(out);
 }
 
 }  // namespace hangar::server

@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "base/client_json.h"
+#include "base/json_text.h"
 #include "store/names.h"
 
 namespace hangar::server {
@@ -166,7 +167,7 @@ std::string TopicTicketFor(const TopicRequest& request, int32_t partition) {
   json ticket = request.options_json;
   ticket["topic"] = request.topic;
   ticket["partition"] = partition;
-  return ticket.dump();
+  return JsonText(ticket);
 }
 
 }  // namespace hangar::server

@@ -9,6 +9,7 @@
 #include "arrow/builder_primitive.h"
 #include "arrow/ipc/schema_message.h"
 #include "base/client_json.h"
+#include "base/json_text.h"
 #include "flight/proto/Flight.pb.h"
 #include "flight/protocol.h"
 #include "flight/rpc_metrics.h"
@@ -99,7 +100,7 @@ std::string StatementHandle(const std::string& run_id, const std::string* query,
   if (scope && scope->schema != store::kDefaultNamespace) json["schema"] = scope->schema;
   if (prepared) json["prepared"] = *prepared;
   if (auto tables = SourcesJson(sources); !tables.is_null()) json["sources"] = std::move(tables);
-  return json.dump();
+  return JsonText(json);
 }
 
 // What an update run as a query answers: one row, the count of rows written.

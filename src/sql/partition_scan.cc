@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/json_text.h"
+
 namespace hangar::sql {
 
 namespace {
@@ -80,7 +82,7 @@ Result<std::string> CallTextFunction(duckdb::Connection& connection, const std::
     if (value) text = value;
     duckdb_free(value);
   } else {
-    text = std::string("{\"error\": true, \"error_message\": ") + nlohmann::json(duckdb_result_error(&result)).dump() + "}";
+    text = std::string("{\"error\": true, \"error_message\": ") + JsonText(nlohmann::json(duckdb_result_error(&result))) + "}";
   }
   duckdb_destroy_result(&result);
   return text;

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/json_text.h"
 #include "base/log.h"
 #include "arrow/ipc/reader.h"
 #include "arrow/ipc/writer.h"
@@ -388,7 +389,7 @@ Result<std::string> Ingest::Quarantine(const QualifiedName& name) {
   if (Status st = PersistKeys(); !st.ok()) log::Warn("persisting idempotency keys failed", {{"error", st.ToString()}});
   TruncateLog();
   RecountMemtableBytes();
-  return out.dump();
+  return JsonText(out);
 }
 
 Status Ingest::FlushTable(const std::shared_ptr<Table>& table) {

@@ -4,6 +4,7 @@
 
 #include "arrow/ipc/schema_message.h"
 #include "base/base64.h"
+#include "base/json_text.h"
 
 namespace hangar::store {
 
@@ -34,7 +35,7 @@ Result<std::string> Manifest::Serialize() const {
   };
   if (!primary_key.empty()) json["primary_key"] = primary_key;
   if (!partition_spec.empty()) json["partition_spec"] = nlohmann::json::parse(SerializePartitionSpec(partition_spec));
-  return json.dump(1);
+  return JsonText(json, 1);
 }
 
 Result<Manifest> Manifest::Parse(std::string_view text) {

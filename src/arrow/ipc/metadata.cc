@@ -3,6 +3,8 @@
 #include <limits>
 #include <string>
 
+#include "arrow/utf8.h"
+
 namespace hangar::arrow::ipc {
 
 Status DictionaryFields::Add(const FieldPtr& field, int64_t id) {
@@ -281,10 +283,27 @@ Result<TypePtr> TypeFrom(const fb::Field* f, std::vector<FieldPtr> children) {
   }
 }
 
+// The first bytes of `bytes` in hex, for a message about bytes that are not text.
+std::string HexPrefix(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out = "bytes";
+  for (size_t i = 0; i < bytes.size() && i < 16; ++i) {
+    const auto b = static_cast<uint8_t>(bytes[i]);
+    out += ' ';
+    out += kDigits[b >> 4];
+    out += kDigits[b & 15];
+  }
+  return bytes.size() > 16 ? out + " ..." : out;
+}
+
 Result<FieldPtr> FieldFrom(const fb::Field* f, DictionaryFields* dictionaries, int depth, int max_depth) {
   if (f == nullptr) return Status::Invalid("missing field in schema");
   if (depth > max_depth) return Status::Invalid("type nesting deeper than " + std::to_string(max_depth) + " levels");
   std::string name = f->name() ? f->name()->str() : "";
+  // Names are UTF-8 in Arrow (flatbuffers strings): SQL, Parquet, JSON and
+  // Avro all take them as text. Custom metadata may hold any bytes (Arrow
+  // C++ writes what it is given), so it is kept as it is.
+  if (!IsValidUtf8(name)) return Status::Invalid("a field name is not valid UTF-8 (" + HexPrefix(name) + ")");
   std::vector<FieldPtr> children;
   if (f->children()) {
     for (const auto* c : *f->children()) {
