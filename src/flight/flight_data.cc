@@ -64,7 +64,10 @@ grpc::Slice SliceOf(const arrow::BufferPtr& buffer) {
 // Reads protobuf fields across the slices of a received message.
 class SliceCursor {
  public:
-  explicit SliceCursor(std::vector<grpc::Slice> slices) : slices_(std::move(slices)) { SkipEmpty(); }
+  explicit SliceCursor(std::vector<grpc::Slice> slices) : slices_(std::move(slices)) {
+    for (const auto& slice : slices_) remaining_ += slice.size();
+    SkipEmpty();
+  }
 
   bool AtEnd() const { return index_ == slices_.size(); }
 
@@ -85,7 +88,9 @@ class SliceCursor {
   arrow::BufferPtr Take(uint64_t n, bool* gathered) {
     *gathered = false;
     if (n == 0) return std::make_shared<arrow::Buffer>(nullptr, 0, nullptr);
-    if (AtEnd()) return nullptr;
+    // A length beyond the message is refused before anything is allocated:
+    // ten bytes must not make the server reserve gigabytes.
+    if (AtEnd() || n > remaining_) return nullptr;
     const grpc::Slice& slice = slices_[index_];
     if (slice.size() - offset_ >= n) {
       auto owner = std::make_shared<grpc::Slice>(slice);
@@ -121,6 +126,7 @@ class SliceCursor {
  private:
   void Advance(uint64_t n) {
     offset_ += n;
+    remaining_ -= n;
     if (offset_ == slices_[index_].size()) {
       ++index_;
       offset_ = 0;
@@ -132,6 +138,7 @@ class SliceCursor {
   }
 
   std::vector<grpc::Slice> slices_;
+  uint64_t remaining_ = 0;  // bytes not yet read, in every slice
   size_t index_ = 0;
   size_t offset_ = 0;
 };
@@ -215,9 +222,13 @@ grpc::Status ParseFlightData(grpc::ByteBuffer* in, FlightData* message) {
   *message = FlightData();
   const int64_t slice_count = static_cast<int64_t>(slices.size());
   SliceCursor cursor(std::move(slices));
+  std::string descriptor_bytes;
+  bool has_descriptor = false;
   while (!cursor.AtEnd()) {
     uint64_t tag = 0;
     if (!cursor.ReadVarint(&tag)) return Malformed("truncated field tag");
+    // Protobuf numbers fields from 1 to 2^29 - 1 and refuses any other.
+    if ((tag >> 3) == 0 || (tag >> 3) > 0x1FFFFFFF) return Malformed("field number " + std::to_string(tag >> 3) + " is not valid");
     const uint32_t wire_type = tag & 7;
     if (wire_type != 2) {
       // Unknown scalar fields are skipped, as protobuf would.
@@ -234,12 +245,14 @@ grpc::Status ParseFlightData(grpc::ByteBuffer* in, FlightData* message) {
     if (bytes == nullptr) return Malformed("field " + std::to_string(tag >> 3) + " is cut short");
     switch (tag) {
       case kDescriptorTag: {
-        pb::FlightDescriptor descriptor;
-        if (!descriptor.ParseFromArray(bytes->data(), static_cast<int>(bytes->size())))
+        // A message field that occurs twice is merged, as protobuf does:
+        // each occurrence must parse alone, and then the result is as if
+        // their encodings were one (later scalars win, even zeros; repeated
+        // fields append).
+        if (!pb::FlightDescriptor().ParseFromArray(bytes->data(), static_cast<int>(bytes->size())))
           return Malformed("flight_descriptor does not parse");
-        auto converted = FromProto(descriptor);
-        if (!converted.ok()) return Malformed(converted.status().message());
-        message->descriptor = std::move(converted).value();
+        descriptor_bytes.append(bytes->view());
+        has_descriptor = true;
         break;
       }
       case kDataHeaderTag: message->data_header = std::move(bytes); break;
@@ -259,6 +272,13 @@ grpc::Status ParseFlightData(grpc::ByteBuffer* in, FlightData* message) {
         break;
       default: break;  // unknown length-delimited field: skipped
     }
+  }
+  if (has_descriptor) {
+    pb::FlightDescriptor descriptor;
+    if (!descriptor.ParseFromString(descriptor_bytes)) return Malformed("flight_descriptor does not parse");
+    auto converted = FromProto(descriptor);
+    if (!converted.ok()) return Malformed(converted.status().message());
+    message->descriptor = std::move(converted).value();
   }
   return grpc::Status::OK;
 }

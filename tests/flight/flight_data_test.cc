@@ -139,6 +139,60 @@ TEST(FlightDataTest, SkipsUnknownFieldsAsProtobufWould) {
   ExpectSame(data, parsed);
 }
 
+// A descriptor given thrice is merged as protobuf merges it: the cmd of the
+// first stays, the path segments of both are kept, the last type wins (found by fuzz_flight_data,
+// which checks the parser against protobuf's).
+TEST(FlightDataTest, ARepeatedDescriptorIsMergedAsProtobufWould) {
+  pb::FlightData first, second;
+  first.mutable_flight_descriptor()->set_type(pb::FlightDescriptor::CMD);
+  first.mutable_flight_descriptor()->set_cmd("command");
+  first.mutable_flight_descriptor()->add_path("a");
+  second.mutable_flight_descriptor()->add_path("b");
+  // An explicit zero type in the second: parsing sets it, a merge of
+  // parsed messages would not.
+  const std::string bytes = first.SerializeAsString() + second.SerializeAsString() + std::string("\x0a\x02\x08\x00", 4);
+  pb::FlightData merged;
+  ASSERT_TRUE(merged.ParseFromString(bytes));
+  grpc::ByteBuffer buffer = Cut(bytes, {3});
+  FlightData parsed;
+  ASSERT_TRUE(grpc::SerializationTraits<FlightData>::Deserialize(&buffer, &parsed).ok());
+  ASSERT_TRUE(parsed.descriptor.has_value());
+  EXPECT_EQ(static_cast<int>(parsed.descriptor->type), static_cast<int>(merged.flight_descriptor().type()));
+  EXPECT_EQ(parsed.descriptor->type, FlightDescriptor::Type::kUnknown);
+  EXPECT_EQ(parsed.descriptor->cmd, merged.flight_descriptor().cmd());
+  EXPECT_EQ(parsed.descriptor->path, (std::vector<std::string>{"a", "b"}));
+}
+
+// A body that claims far more bytes than the message holds is refused
+// before anything is allocated (fuzz_flight_data: ASan saw a 2^60-byte
+// allocation; without ASan, gigabytes reserved for a ten-byte message).
+TEST(FlightDataTest, ALengthBeyondTheMessageIsRefusedWithoutAllocating) {
+  for (const uint64_t claimed : {uint64_t{1} << 60, uint64_t{4} << 30, uint64_t{100}}) {
+    std::string bytes("\xc2\x3e", 2);  // field 1000, length-delimited
+    for (uint64_t v = claimed; ; v >>= 7) {
+      if (v < 0x80) { bytes.push_back(static_cast<char>(v)); break; }
+      bytes.push_back(static_cast<char>((v & 0x7f) | 0x80));
+    }
+    bytes += std::string(40, 'x');
+    grpc::ByteBuffer buffer = Cut(bytes, {bytes.size() / 2});  // not in one slice: the gathering path
+    FlightData parsed;
+    const grpc::Status status = grpc::SerializationTraits<FlightData>::Deserialize(&buffer, &parsed);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << claimed;
+    EXPECT_NE(status.error_message().find("cut short"), std::string::npos) << status.error_message();
+  }
+}
+
+// Field number 0 is not protobuf; neither parser takes it (fuzz_flight_data).
+TEST(FlightDataTest, FieldNumberZeroIsRefusedAsProtobufRefusesIt) {
+  const std::string bytes = ProtobufBytes(Sample(20)) + std::string("\x00\x0c", 2);
+  EXPECT_FALSE(pb::FlightData().ParseFromString(bytes));
+  grpc::ByteBuffer buffer = Cut(bytes, {});
+  FlightData parsed;
+  const grpc::Status status = grpc::SerializationTraits<FlightData>::Deserialize(&buffer, &parsed);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("field number 0"), std::string::npos) << status.error_message();
+}
+
 TEST(FlightDataTest, MalformedBytesAreInvalidArgumentAndRecordedInTheMessage) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {std::string("\x12\x64" "abc", 5), "cut short"},                    // length past the end
