@@ -11,6 +11,9 @@
 #                      DatabaseMetaData, queries, prepared statements, INSERT, auth, TLS
 #     make test-asan   unit tests on an ASan + UBSan build (build-asan/)
 #     make test-fuzz   libFuzzer for $(FUZZ_TIME) s per target (build-fuzz/, clang)
+#     make test-skips  every suite's skipped tests against .ci/allowed-skips (CI=true:
+#                      a skip not on that list fails the run)
+#   make fuzz-long   each fuzz target for $(FUZZ_LONG_TIME) s, corpus kept in build-fuzz/
 #   make bench       install what is missing, build the benchmarks (the target `benchmarks`,
 #                    not part of `make build`), run every build/bin/bench_* and bench/*.sh
 #                    (the baselines use the Debian packages and third_party/venv/)
@@ -37,6 +40,8 @@ JS_DIR     := tests/interop/js
 PY_DIR     := tests/interop/python
 JDBC_DIR   := tests/interop/jdbc
 VENV_DIR   := third_party/venv
+# JUnit XML reports of every suite, read by `make test-skips`.
+REPORT_DIR := $(CURDIR)/$(BUILD_DIR)/test-reports
 
 BUILD_TYPE ?= RelWithDebInfo
 # Warnings are errors in every build made here, with GCC and clang alike, so a
@@ -62,7 +67,9 @@ FUZZ_TIME    ?= 20
 # A fixed seed makes a run repeatable: CI explores what was explored before a
 # change landed, and a finding reproduces. Pass FUZZ_SEED=0 for a random one.
 FUZZ_SEED    ?= 1
-FUZZ_TARGETS ?= fuzz_ipc_reader:ipc fuzz_avro_decoder:avro
+FUZZ_LONG_TIME ?= 3600
+FUZZ_TARGETS ?= fuzz_ipc_reader:ipc fuzz_avro_decoder:avro fuzz_flight_data:flightdata \
+                fuzz_flight_sql:flightsql fuzz_requests:requests
 
 # ccache (when installed): paths under the checkout hash relative to it, and
 # the working directory does not count, so another clone of the same commit
@@ -74,7 +81,8 @@ export HANGAR_TESTDATA_DIR ?= $(abspath $(CURDIR)/../shared/testdata)
 export ASAN_OPTIONS        ?= detect_leaks=1:check_initialization_order=1:strict_init_order=1
 export UBSAN_OPTIONS       ?= print_stacktrace=1:halt_on_error=1
 
-.PHONY: all setup build run test test-unit test-js test-python test-jdbc test-asan test-fuzz bench clean distclean
+.PHONY: all setup build run test test-unit test-js test-python test-jdbc test-asan test-fuzz \
+        test-skips fuzz-long bench clean distclean
 
 all: build
 
@@ -102,49 +110,78 @@ build:
 run: setup build
 	$(BUILD_DIR)/bin/hangar $(ARGS)
 
-test: setup build test-unit test-js test-python test-jdbc test-asan test-fuzz
+test: setup build test-unit test-js test-python test-jdbc test-asan test-fuzz test-skips
 	@echo "make test: all suites passed"
 
 test-unit: setup build
-	$(CTEST) --test-dir $(BUILD_DIR) --output-on-failure -j$(JOBS) --no-tests=error
+	@mkdir -p $(REPORT_DIR); rm -f $(REPORT_DIR)/ctest.xml
+	$(CTEST) --test-dir $(BUILD_DIR) --output-on-failure -j$(JOBS) --no-tests=error \
+	  --output-junit $(REPORT_DIR)/ctest.xml
 
 # Three test files at a time (node's default is one on 2 cores): the suites
 # mostly wait on the servers they start, each on its own port and data dir.
 test-js: setup build
+	@mkdir -p $(REPORT_DIR); rm -f $(REPORT_DIR)/node.xml
 	@shopt -s nullglob; cd $(JS_DIR); files=(*.test.mjs); \
 	if [ $${#files[@]} -eq 0 ]; then echo "test-js: no *.test.mjs files in $(JS_DIR)"; exit 1; fi; \
+	reporters=(--test-reporter=spec --test-reporter-destination=stdout \
+	           --test-reporter=junit --test-reporter-destination=$(REPORT_DIR)/node.xml); \
 	echo "cd $(JS_DIR) && HANGAR_BIN_DIR=$(HANGAR_BIN_DIR) $(NODE) --test --test-concurrency=3 $${files[*]}"; \
-	$(NODE) --test --test-concurrency=3 "$${files[@]}"
+	$(NODE) --test --test-concurrency=3 "$${reporters[@]}" "$${files[@]}"
 
 # pytest's exit status 5 (no test collected) fails the target like any other.
 test-python: setup build
-	$(VENV_DIR)/bin/python -m pytest $(PY_DIR) -q -p no:cacheprovider
+	@mkdir -p $(REPORT_DIR); rm -f $(REPORT_DIR)/pytest.xml
+	$(VENV_DIR)/bin/python -m pytest $(PY_DIR) -q -p no:cacheprovider -rs \
+	  --junitxml=$(REPORT_DIR)/pytest.xml
 
 # Surefire prints its summary ("Tests run: N, Failures: ..."); a failure fails make.
 # The artifacts come from ~/.m2, where scripts/setup.sh resolved them.
+# Surefire's reports of an earlier run would outlive a test class since removed.
 test-jdbc: setup build
+	rm -rf $(JDBC_DIR)/target/surefire-reports
 	$(MVN) -B -ntp -f $(JDBC_DIR)/pom.xml test
 
 test-asan: setup
 	$(call configure,$(ASAN_DIR),$(ASAN_CMAKE_ARGS) $(CMAKE_ARGS))
 	$(CMAKE) --build $(ASAN_DIR) -j$(JOBS)
-	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp $(CTEST) --test-dir $(ASAN_DIR) -L unit --output-on-failure -j$(JOBS) --no-tests=error
+	@mkdir -p $(REPORT_DIR); rm -f $(REPORT_DIR)/ctest-asan.xml
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp $(CTEST) --test-dir $(ASAN_DIR) -L unit \
+	  --output-on-failure -j$(JOBS) --no-tests=error --output-junit $(REPORT_DIR)/ctest-asan.xml
 
-test-fuzz: setup
-	@if [ ! -f fuzz/CMakeLists.txt ]; then echo "test-fuzz: fuzz/CMakeLists.txt not written yet; skipping"; exit 0; fi
+# run_fuzz(seconds, extra libFuzzer flags): every target of $(FUZZ_TARGETS) in turn,
+# its finds kept in $(FUZZ_DIR)/corpus/<corpus>. A target that was not built
+# fails the step: a fuzz run that fuzzes nothing must not pass.
+define run_fuzz
 	$(call configure,$(FUZZ_DIR),$(FUZZ_CMAKE_ARGS) $(CMAKE_ARGS))
 	$(CMAKE) --build $(FUZZ_DIR) -j$(JOBS)
 	@for pair in $(FUZZ_TARGETS); do \
 	  bin=$(FUZZ_DIR)/bin/$${pair%%:*}; corpus=$${pair#*:}; \
-	  if [ ! -x "$$bin" ]; then echo "test-fuzz: $$bin not built; skipping"; continue; fi; \
+	  if [ ! -x "$$bin" ]; then echo "fuzz: $$bin was not built"; exit 1; fi; \
 	  mkdir -p $(FUZZ_DIR)/corpus/$$corpus $(FUZZ_DIR)/artifacts; \
-	  seeds=(); [ -d fuzz/corpus/$$corpus ] && seeds=(fuzz/corpus/$$corpus); \
+	  seeds=(fuzz/corpus/$$corpus); \
 	  [ $$corpus = ipc ] && seeds+=($(HANGAR_TESTDATA_DIR)/arrow-ipc/*/); \
 	  [ $$corpus = avro ] && seeds+=($(HANGAR_TESTDATA_DIR)/avro/data/); \
-	  cmd=("$$bin" -max_total_time=$(FUZZ_TIME) -seed=$(FUZZ_SEED) -print_final_stats=1 \
+	  cmd=("$$bin" -max_total_time=$(1) -print_final_stats=1 $(2) \
 	       -artifact_prefix=$(FUZZ_DIR)/artifacts/ $(FUZZ_DIR)/corpus/$$corpus "$${seeds[@]}"); \
 	  echo "$${cmd[*]}"; "$${cmd[@]}"; \
 	done
+endef
+
+test-fuzz: setup
+	$(call run_fuzz,$(FUZZ_TIME),-seed=$(FUZZ_SEED))
+
+# An hour per target by default, a random seed each time; the corpus grows
+# across runs in $(FUZZ_DIR)/corpus/. Finds land in $(FUZZ_DIR)/artifacts/.
+fuzz-long: setup
+	$(call run_fuzz,$(FUZZ_LONG_TIME),-seed=0 -timeout=30 -rss_limit_mb=4096)
+
+# After every suite: their JUnit reports against the reviewed allow-list. Under
+# CI=true a skip that is not on it fails the run; the allowed ones are printed.
+test-skips: setup
+	$(VENV_DIR)/bin/python scripts/check_skips.py .ci/allowed-skips \
+	  ctest=$(REPORT_DIR)/ctest.xml node=$(REPORT_DIR)/node.xml pytest=$(REPORT_DIR)/pytest.xml \
+	  jdbc=$(JDBC_DIR)/target/surefire-reports ctest-asan=$(REPORT_DIR)/ctest-asan.xml
 
 # setup first: bench_flight's pyarrow baseline runs in third_party/venv/, bench_avro's
 # and bench_topics' Python baselines need Debian's python3 packages.
