@@ -10,6 +10,7 @@
 #include "arrow/builder_primitive.h"
 #include "arrow/float16.h"
 #include "avro/varint.h"
+#include "base/json_text.h"
 
 namespace hangar::avro {
 
@@ -47,7 +48,7 @@ Result<json> TypeJson(const DataType& type, const std::string& path, const std::
 
 Result<json> FieldTypeJson(const Field& f, const std::string& path, const std::string& name) {
   HANGAR_ASSIGN_OR_RETURN(auto t, TypeJson(*f.type(), path, name));
-  if (!f.nullable() || f.type()->id() == TypeId::kNull) return t;
+  if (!f.nullable() || t == "null") return t;  // null already (a dictionary of nulls too)
   if (t.is_array()) {  // a union: null joins its branches (Avro unions do not nest)
     bool has_null = false;
     for (const auto& b : t) has_null = has_null || b == "null";
@@ -114,12 +115,21 @@ Result<json> TypeJson(const DataType& type, const std::string& path, const std::
       return json{{"type", "record"}, {"name", name}, {"fields", fields}};
     }
     case TypeId::kSparseUnion: case TypeId::kDenseUnion: {
+      // A union has no validity of its own: its nulls are its children's,
+      // whatever the field's nullability says. So a nullable child brings a
+      // null branch (first, where Avro's defaults want it) unless a child of
+      // type null is one already. Children keep their order (CompileUnion).
       json branches = json::array();
+      bool nullable = false, null_child = false;
       for (int i = 0; i < type.num_children(); ++i) {
-        HANGAR_ASSIGN_OR_RETURN(auto b, TypeJson(*type.child(i)->type(), path, name + "_" + std::to_string(i)));
+        const auto& child = *type.child(i);
+        HANGAR_ASSIGN_OR_RETURN(auto b, TypeJson(*child.type(), path, name + "_" + std::to_string(i)));
         if (b.is_array()) return NoForm(path, type, "a union inside a union");
+        nullable = nullable || child.nullable();
+        null_child = null_child || b == "null";
         branches.push_back(std::move(b));
       }
+      if (nullable && !null_child) branches.insert(branches.begin(), "null");
       return branches;
     }
     case TypeId::kDictionary: return TypeJson(*type.value_type(), path, name);
@@ -389,7 +399,9 @@ class RowWriter {
   explicit RowWriter(std::string* out) : out_(out) {}
 
   Status Write(const Step& s, const Array& a, int64_t i) {
-    if (s.op != Op::kArrowUnion && a.type->id() != TypeId::kNull && !arrow::IsLogicallyValid(a, i)) return WriteNull(s);
+    // Avro's null type holds nulls (of a null column, or a dictionary of nulls) as nothing.
+    if (s.op != Op::kArrowUnion && s.op != Op::kNull && a.type->id() != TypeId::kNull && !arrow::IsLogicallyValid(a, i))
+      return WriteNull(s);
     if (a.type->id() == TypeId::kDictionary) return Write(s, *a.dictionary, arrow::DictionaryIndex(a, i));
     if (a.type->id() == TypeId::kRunEndEncoded) return Write(s, *a.children[1], arrow::RunEndValueIndex(a, i));
     if (s.op == Op::kArrowUnion) {
@@ -550,7 +562,7 @@ Result<std::string> AvroSchemaJsonOf(const arrow::Schema& schema, std::string_vi
   const std::string name = AvroNameFrom(record_name);
   HANGAR_ASSIGN_OR_RETURN(auto record, TypeJson(*arrow::struct_(schema.fields()), "", name));
   record["namespace"] = "hangar";
-  return record.dump();
+  return JsonText(record);
 }
 
 Encoder::~Encoder() = default;

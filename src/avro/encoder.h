@@ -9,7 +9,8 @@
 //   timestamp[s|ms|us|ns] long+timestamp-millis|micros|nanos (local-* without zone)
 //   duration long · interval[month_day_nano] fixed(12)+duration
 //   lists (all forms) array · struct record · map<utf8, V> map
-//   unions union · dictionary and run-end encoded: their value type
+//   unions union (null first when a child is nullable: a union's nulls are
+//   its children's) · dictionary and run-end encoded: their value type
 //   a nullable field ["null", T] with default null
 //
 // Types with no lossless Avro form (time64[ns], other intervals, maps with

@@ -3,6 +3,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -143,6 +144,46 @@ Result<ContainerFile> ReadContainerFile(std::string_view bytes) {
     file.batches.push_back(std::move(batch));
   }
   return file;
+}
+
+namespace {
+
+void WriteBytes(std::string_view bytes, std::string* out) {
+  WriteLong(static_cast<int64_t>(bytes.size()), out);
+  out->append(bytes);
+}
+
+}  // namespace
+
+std::string WriteContainerFile(std::string_view schema_json, const std::vector<std::string>& datums,
+                               size_t block_records) {
+  // Any 16 bytes will do; these depend on the schema only (FNV-1a, twice).
+  std::string sync(16, '\0');
+  uint64_t hash = 1469598103934665603ull;
+  for (size_t i = 0; i < 16; ++i) {
+    for (char c : schema_json) hash = (hash ^ static_cast<uint8_t>(c)) * 1099511628211ull;
+    hash = (hash ^ i) * 1099511628211ull;
+    sync[i] = static_cast<char>(hash >> 56);
+  }
+  std::string out("Obj\x01", 4);
+  WriteLong(2, &out);  // the metadata map: one block of two entries
+  WriteBytes("avro.schema", &out);
+  WriteBytes(schema_json, &out);
+  WriteBytes("avro.codec", &out);
+  WriteBytes("null", &out);
+  WriteLong(0, &out);  // end of the map
+  out += sync;
+  block_records = std::max<size_t>(block_records, 1);
+  for (size_t first = 0; first < datums.size(); first += block_records) {
+    const size_t last = std::min(datums.size(), first + block_records);
+    size_t size = 0;
+    for (size_t i = first; i < last; ++i) size += datums[i].size();
+    WriteLong(static_cast<int64_t>(last - first), &out);
+    WriteLong(static_cast<int64_t>(size), &out);
+    for (size_t i = first; i < last; ++i) out += datums[i];
+    out += sync;
+  }
+  return out;
 }
 
 }  // namespace hangar::avro

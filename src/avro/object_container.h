@@ -24,4 +24,10 @@ struct ContainerFile {
 // Reads and decodes a whole container file.
 Result<ContainerFile> ReadContainerFile(std::string_view bytes);
 
+// A container file (codec null) of `datums`, each one record already encoded
+// with `schema_json`, in blocks of up to `block_records` records. The sync
+// marker is derived from the schema, so the same input gives the same bytes.
+std::string WriteContainerFile(std::string_view schema_json, const std::vector<std::string>& datums,
+                               size_t block_records = 4096);
+
 }  // namespace hangar::avro
