@@ -14,6 +14,7 @@
 
 #include "arrow/builder.h"
 #include "duckdb/database.h"
+#include "store/table_store.h"
 #include "flight/client.h"
 #include "bench_util.h"
 #include "hangar_process.h"
@@ -63,8 +64,9 @@ Timing DuckDbFloor(const std::vector<arrow::RecordBatchPtr>& batches, const fs::
   auto start = Clock::now();
   auto view = conn->RegisterView("floor_input", std::make_unique<arrow::VectorSource>(Schema(), batches));
   Check(view.status(), "register");
-  Check(conn->Execute("COPY (SELECT * FROM floor_input) TO " + duckdb::QuoteLiteral(file.string()) +
-                      " (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)"),
+  // Exactly the Parquet settings Hangar's tables write with (zstd level 1).
+  Check(conn->Execute("COPY (SELECT * FROM floor_input) TO " + duckdb::QuoteLiteral(file.string()) + " (" +
+                      store::ParquetWriteOptions(store::StoreOptions().row_group_rows) + ")"),
         "DuckDB COPY");
   t.put = Seconds(start);
   start = Clock::now();

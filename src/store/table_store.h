@@ -61,6 +61,11 @@ enum class PutMode {
 };
 Result<PutMode> ParsePutMode(std::string_view text);
 
+// The options of DuckDB's COPY ... TO with which tables write Parquet
+// ("FORMAT parquet, COMPRESSION zstd, ..."), for `row_group_rows` rows per row
+// group. The benchmarks' DuckDB floor writes with the same options.
+std::string ParquetWriteOptions(int64_t row_group_rows);
+
 struct PutResult {
   SnapshotPtr snapshot;  // right after the put's commit
   int64_t rows = 0;

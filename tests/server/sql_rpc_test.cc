@@ -40,7 +40,16 @@ TEST(SqlRpc, AHugeResultStreamsWithBoundedServerMemory) {
   EXPECT_GE(rows, 40'000'000);
   // 640 MB went through; the server held a small part of it at any time.
   ::testing::Test::RecordProperty("resident_growth_mib", static_cast<int>(peak - before));
-  EXPECT_LT(peak - before, 400) << "resident " << before << " MiB before, peak " << peak << " MiB";
+  std::printf("server memory: %lld MiB before, peak %lld MiB\n", static_cast<long long>(before),
+              static_cast<long long>(peak));
+  // What the design holds: the batches in flight to the client (the stream's
+  // send window) and DuckDB's chunks being exported; 20-35 MiB measured.
+#if defined(HANGAR_TEST_ASAN)
+  constexpr int64_t kMaxGrowthMiB = 200;
+#else
+  constexpr int64_t kMaxGrowthMiB = 100;
+#endif
+  EXPECT_LT(peak - before, kMaxGrowthMiB) << "resident " << before << " MiB before, peak " << peak << " MiB";
 }
 
 TEST(SqlRpc, ManyClientsQueryAtOnce) {
