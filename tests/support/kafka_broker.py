@@ -172,7 +172,9 @@ class KafkaBroker:
 
     def _format(self, config):
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
-        cmd = self._java("kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(config), heap="256m")
+        # "--cluster-id=ID": an id may start with '-', which as a separate word reads as an option.
+        cmd = self._java("kafka.tools.StorageTool", "format", f"--cluster-id={cluster_id}", "--config", str(config),
+                         heap="256m")
         if self.sasl:
             # SCRAM credentials live in the cluster's metadata: written at format time.
             for name, password in self.users.items():
