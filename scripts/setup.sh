@@ -10,7 +10,11 @@
 #   5. Java 17+ and Maven for the JDBC interop suite (Debian's default-jdk-headless and
 #      maven when either is missing), and the suite's Maven artifacts, pinned in
 #      tests/interop/jdbc/pom.xml, resolved into ~/.m2 only when that file changed
-#      (stamp: third_party/.hangar-mvn-resolved, ignored by git).
+#      (stamp: third_party/.hangar-mvn-resolved, ignored by git),
+#   6. Apache Kafka 4 (kafka_2.13 and its dependencies, pinned in
+#      tests/support/kafka/pom.xml) resolved into ~/.m2 with Maven, and the broker's
+#      classpath written to third_party/kafka/classpath, only when that pom changed or
+#      a jar it names is gone; tests/support/kafka_broker.py runs it with Java 17.
 # Idempotent, and takes well under a second when nothing changed.
 # Runs as root, or through sudo otherwise. `make run`, `make test` and `make bench` call it.
 set -euo pipefail
@@ -228,6 +232,32 @@ if [ -f "$JDBC_POM" ]; then
     touch "$stamp"
   else
     log "Maven artifacts: up to date"
+  fi
+fi
+
+# --------------------------------------------------------------------------------------
+# 6. Apache Kafka for the real-broker topic suites and the topic benchmark
+# --------------------------------------------------------------------------------------
+KAFKA_POM="tests/support/kafka/pom.xml"
+KAFKA_CLASSPATH="third_party/kafka/classpath"
+
+kafka_classpath_ok() {
+  [ -s "$KAFKA_CLASSPATH" ] && [ "$KAFKA_CLASSPATH" -nt "$KAFKA_POM" ] || return 1
+  local jar
+  while IFS= read -r jar; do [ -f "$jar" ] || return 1; done < <(tr ':' '\n' <"$KAFKA_CLASSPATH")
+}
+
+if [ -f "$KAFKA_POM" ]; then
+  if kafka_classpath_ok; then
+    log "Kafka broker: up to date ($KAFKA_CLASSPATH)"
+  else
+    command -v mvn >/dev/null 2>&1 || die "mvn is needed to fetch Apache Kafka"
+    log "Kafka broker: resolving $KAFKA_POM"
+    mkdir -p "$(dirname "$KAFKA_CLASSPATH")"
+    retry mvn -B -q -ntp -f "$KAFKA_POM" dependency:build-classpath -Dmdep.includeScope=runtime \
+      -Dmdep.outputFile="$ROOT/$KAFKA_CLASSPATH.new"
+    mv -f "$KAFKA_CLASSPATH.new" "$KAFKA_CLASSPATH"
+    kafka_classpath_ok || die "the Kafka classpath names jars that are not there"
   fi
 fi
 

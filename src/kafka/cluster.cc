@@ -76,8 +76,30 @@ Result<std::vector<TopicInfo>> KafkaCluster::DescribeTopics() {
 Result<int32_t> KafkaCluster::PartitionCount(const std::string& topic) {
   HANGAR_ASSIGN_OR_RETURN(auto topics, Metadata());
   auto it = std::find_if(topics.begin(), topics.end(), [&](const auto& t) { return t.first == topic; });
-  if (it == topics.end()) return Status::NotFound("no Kafka topic '" + topic + "'");
+  if (it == topics.end()) return Missing(topic);
   return it->second;
+}
+
+// A broker lists only the topics the client may describe, so a topic absent
+// from the listing may exist behind an ACL. Asked for by name, the broker
+// says which: TOPIC_AUTHORIZATION_FAILED, or unknown. The question goes
+// through a consumer handle, whose metadata requests never auto-create.
+Status KafkaCluster::Missing(const std::string& topic) {
+  const Status not_found = Status::NotFound("no Kafka topic '" + topic + "'");
+  auto handle = consumers_.Take();
+  if (!handle.ok()) return not_found;
+  TopicHandle rkt(rd_kafka_topic_new(handle->get(), topic.c_str(), nullptr));
+  const rd_kafka_metadata_t* raw = nullptr;
+  rd_kafka_resp_err_t err =
+      rkt ? rd_kafka_metadata(handle->get(), 0, rkt.get(), &raw, options_.request_timeout_ms) : rd_kafka_last_error();
+  std::unique_ptr<const rd_kafka_metadata_t, MetadataDeleter> md(raw);
+  if (err == RD_KAFKA_RESP_ERR_NO_ERROR && md && md->topic_cnt == 1) err = md->topics[0].err;
+  rkt.reset();
+  consumers_.Give(std::move(*handle));
+  if (err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED)
+    return Status::PermissionDenied("the Kafka brokers do not allow this server's Kafka user to read topic '" + topic +
+                                    "' (TOPIC_AUTHORIZATION_FAILED)");
+  return not_found;
 }
 
 Result<TopicInfo> KafkaCluster::DescribeTopic(const std::string& topic) {

@@ -53,6 +53,8 @@ class KafkaCluster {
       : options_(options), handle_(std::move(handle)), consumers_(std::move(options)) {}
   Result<std::vector<std::pair<std::string, int>>> Metadata();
   Result<TopicInfo> WithWatermarks(const std::string& topic, int32_t partitions);
+  // Why `topic` is not among the topics listed: not there, or hidden by the brokers' ACLs.
+  Status Missing(const std::string& topic);
 
   KafkaOptions options_;
   KafkaHandle handle_;

@@ -7,12 +7,13 @@ namespace hangar::kafka {
 ConsumerPool::ConsumerPool(KafkaOptions options, ReaderTuning tuning, size_t max_idle)
     : options_(std::move(options)), tuning_(tuning), max_idle_(max_idle) {}
 
-Result<KafkaHandle> ConsumerPool::Take() {
+Result<KafkaHandle> ConsumerPool::Take(Isolation isolation) {
   {
     std::lock_guard lock(mu_);
-    if (!idle_.empty()) {
-      KafkaHandle handle = std::move(idle_.back());
-      idle_.pop_back();
+    auto& idle = idle_[static_cast<int>(isolation)];
+    if (!idle.empty()) {
+      KafkaHandle handle = std::move(idle.back());
+      idle.pop_back();
       return handle;
     }
   }
@@ -24,7 +25,7 @@ Result<KafkaHandle> ConsumerPool::Take() {
                           // Never jump silently when records vanish (retention, compaction)
                           // from under a reader: report it.
                           {"auto.offset.reset", "error"},
-                          {"isolation.level", "read_committed"},
+                          {"isolation.level", isolation == Isolation::kReadCommitted ? "read_committed" : "read_uncommitted"},
                           {"queued.min.messages", std::to_string(tuning_.queued_min_messages)},
                           // What one reader prefetches (librdkafka's default: 64 MiB), per stream.
                           {"queued.max.messages.kbytes", std::to_string(2 * (tuning_.fetch_max_bytes >> 10))},
@@ -34,9 +35,10 @@ Result<KafkaHandle> ConsumerPool::Take() {
   return NewClient(RD_KAFKA_CONSUMER, std::move(conf));
 }
 
-void ConsumerPool::Give(KafkaHandle handle) {
+void ConsumerPool::Give(KafkaHandle handle, Isolation isolation) {
   std::lock_guard lock(mu_);
-  if (idle_.size() < max_idle_) idle_.push_back(std::move(handle));
+  auto& idle = idle_[static_cast<int>(isolation)];
+  if (idle.size() < max_idle_) idle.push_back(std::move(handle));
 }
 
 }  // namespace hangar::kafka

@@ -12,6 +12,9 @@
 
 namespace hangar::kafka {
 
+// Which records of transactional producers a reader sees (Kafka's isolation.level).
+enum class Isolation { kReadCommitted, kReadUncommitted };
+
 struct ReaderTuning {
   // Messages librdkafka may prefetch; its default (100,000) makes big reads
   // pause for a refill every ~150k messages.
@@ -25,17 +28,18 @@ class ConsumerPool {
   ConsumerPool(KafkaOptions options, ReaderTuning tuning = {}, size_t max_idle = 32);
 
   const KafkaOptions& options() const { return options_; }
-  // An idle handle, or a new one.
-  Result<KafkaHandle> Take();
+  // An idle handle reading with `isolation`, or a new one.
+  Result<KafkaHandle> Take(Isolation isolation = Isolation::kReadCommitted);
   // A handle whose reader has stopped; kept unless max_idle are.
-  void Give(KafkaHandle handle);
+  void Give(KafkaHandle handle, Isolation isolation = Isolation::kReadCommitted);
 
  private:
   const KafkaOptions options_;
   const ReaderTuning tuning_;
   const size_t max_idle_;
   std::mutex mu_;
-  std::vector<KafkaHandle> idle_;
+  // Idle handles by isolation level (a handle's level is fixed when it is made).
+  std::vector<KafkaHandle> idle_[2];
 };
 
 }  // namespace hangar::kafka

@@ -5,11 +5,13 @@
 namespace hangar::kafka {
 
 Result<std::unique_ptr<PartitionReader>> PartitionReader::Open(ConsumerPool& pool, const std::string& topic,
-                                                               int32_t partition, int64_t start_offset) {
+                                                               int32_t partition, int64_t start_offset,
+                                                               Isolation isolation) {
   std::unique_ptr<PartitionReader> reader(new PartitionReader());
   reader->topic_ = topic;
   reader->partition_ = partition;
-  HANGAR_ASSIGN_OR_RETURN(reader->handle_, pool.Take());
+  HANGAR_ASSIGN_OR_RETURN(reader->handle_, pool.Take(isolation));
+  reader->isolation_ = isolation;
   reader->pool_ = &pool;
   reader->rkt_.reset(rd_kafka_topic_new(reader->handle_.get(), topic.c_str(), nullptr));
   if (!reader->rkt_) return KafkaError(rd_kafka_last_error(), "Kafka topic '" + topic + "'");
@@ -30,7 +32,7 @@ PartitionReader::~PartitionReader() {
   if (started_) rd_kafka_consume_stop(rkt_.get(), partition_);
   rkt_.reset();
   // A handle that never started, or stopped cleanly, serves the next reader.
-  if (pool_ != nullptr && handle_) pool_->Give(std::move(handle_));
+  if (pool_ != nullptr && handle_) pool_->Give(std::move(handle_), isolation_);
 }
 
 Status PartitionReader::Read(std::vector<MessageHandle>* out, size_t max, int timeout_ms, int64_t* end_of_log) {

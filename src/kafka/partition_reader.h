@@ -18,7 +18,8 @@ class PartitionReader {
   // Reads with a handle from `pool` (which must outlive the reader; the
   // handle goes back to it when the reader is destroyed).
   static Result<std::unique_ptr<PartitionReader>> Open(ConsumerPool& pool, const std::string& topic,
-                                                       int32_t partition, int64_t start_offset);
+                                                       int32_t partition, int64_t start_offset,
+                                                       Isolation isolation = Isolation::kReadCommitted);
   ~PartitionReader();
 
   // Appends up to `max` messages to `out`, waiting at most `timeout_ms` for
@@ -34,6 +35,7 @@ class PartitionReader {
   PartitionReader() = default;
 
   ConsumerPool* pool_ = nullptr;
+  Isolation isolation_ = Isolation::kReadCommitted;
   std::string topic_;
   int32_t partition_ = 0;
   KafkaHandle handle_;

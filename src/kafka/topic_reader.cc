@@ -131,7 +131,9 @@ class PartitionSource::Impl {
       done_ = true;
       return Status::OK();
     }
-    HANGAR_ASSIGN_OR_RETURN(reader_, PartitionReader::Open(cluster_->consumers(), topic_, partition_, start));
+    HANGAR_ASSIGN_OR_RETURN(reader_, PartitionReader::Open(cluster_->consumers(), topic_, partition_, start,
+                                                                options_.read_uncommitted ? Isolation::kReadUncommitted
+                                                                                          : Isolation::kReadCommitted));
     return Status::OK();
   }
 
@@ -147,6 +149,10 @@ class PartitionSource::Impl {
       }
       if (cancelled_ && cancelled_()) return Status::Cancelled("the client cancelled the call");
       if (inbox_pos_ == inbox_.size()) {
+        // Every message before the end of the log was delivered ahead of that
+        // event: a next read starts there, past the transaction markers and
+        // aborted records (offsets with no row) at the log's tail.
+        if (end_of_log_ >= 0) stats_.next_offset = std::max(stats_.next_offset, std::min(end_of_log_, end_));
         if (end_of_log_ >= end_ && !options_.follow) {
           done_ = true;
           continue;

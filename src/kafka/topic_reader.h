@@ -49,6 +49,9 @@ struct TopicReadOptions {
   std::vector<std::string> metadata = AllMetadataColumns();
   std::optional<int32_t> schema_version;    // of subject <topic>-value; default: latest
   bool skip_errors = false;
+  // Records of open and aborted transactions too (Kafka's read_uncommitted);
+  // by default only committed ones, as Kafka's own consumers read.
+  bool read_uncommitted = false;
   int64_t batch_rows = 65536;               // a batch ends at whichever comes first
   int64_t batch_bytes = 8 << 20;            // (Kafka payload bytes)
   int linger_ms = 200;                      // follow mode: longest a message waits to be sent

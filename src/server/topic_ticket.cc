@@ -97,6 +97,10 @@ Status ApplyOptions(const json& command, TopicRequest* out) {
       } else {
         return Status::Invalid("topic option \"metadata\" must be true, false or a list of column names");
       }
+    } else if (key == "isolation_level") {
+      if (v == "read_committed") o.read_uncommitted = false;
+      else if (v == "read_uncommitted") o.read_uncommitted = true;
+      else return Status::Invalid("topic option \"isolation_level\" must be \"read_committed\" or \"read_uncommitted\"");
     } else if (key == "schema_version") {
       if (v.is_string() && v.get<std::string>() == "latest") o.schema_version.reset();
       else if (v.is_number_integer() && v.get<int64_t>() > 0 && v.get<int64_t>() <= INT32_MAX) o.schema_version = v.get<int32_t>();
@@ -104,7 +108,7 @@ Status ApplyOptions(const json& command, TopicRequest* out) {
     } else {
       return Status::Invalid("unknown topic option \"" + key +
                              "\" (there are start_offset, end_offset, start_timestamp, end_timestamp, max_records, "
-                             "follow, metadata, schema_version, skip_errors, batch_rows, batch_bytes)");
+                             "follow, metadata, schema_version, skip_errors, isolation_level, batch_rows, batch_bytes)");
     }
   }
   return Status::OK();

@@ -13,7 +13,9 @@
 // tail until the client cancels), metadata (true, false, or a list of
 // _partition, _offset, _timestamp, _key), schema_version (of subject
 // <topic>-value; default the latest), skip_errors (skip and count messages
-// that cannot be decoded, instead of failing), batch_rows, batch_bytes.
+// that cannot be decoded, instead of failing), isolation_level
+// ("read_committed", the default, or "read_uncommitted": also the records of
+// open and aborted transactions), batch_rows, batch_bytes.
 // A DoPut command descriptor may also hold "partition" (every message goes
 // there) and "key" (the column whose values become the message keys).
 #pragma once

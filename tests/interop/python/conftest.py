@@ -18,8 +18,8 @@ command line (`tls_files`).
 
 import os
 import signal
-import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -31,16 +31,17 @@ import pytest
 import hangar_flight
 from hangar_paths import HANGAR
 
+# tests/support: the launchers of the Kafka broker and the Schema Registry.
+_SUPPORT = Path(__file__).resolve().parents[2] / "support"
+if str(_SUPPORT) not in sys.path:
+    sys.path.insert(0, str(_SUPPORT))
+from kafka_broker import free_port  # noqa: E402  (one loopback port finder for every launcher)
+
 
 START_TIMEOUT_S = 60
 STOP_TIMEOUT_S = 30
 LOG_SECTION_CHARS = 20000
 
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass(frozen=True)
@@ -399,3 +400,30 @@ def pytest_configure(config):
 def pytest_collection_modifyitems(items):
     # The refusal audit looks at every refusal the run saw: it runs last.
     items.sort(key=lambda item: item.get_closest_marker("run_last") is not None)
+
+
+# ---------------------------------------------------------------------------------------
+# A real Apache Kafka broker and a Confluent-API Schema Registry (tests/support), shared
+# by every module of the session that asks: starting a broker takes seconds.
+# ---------------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def kafka_broker(tmp_path_factory):
+    """A single-node Kafka 4 broker (KRaft) on loopback; tests create topics of their own."""
+    from kafka_broker import KafkaBroker
+    broker = KafkaBroker(tmp_path_factory.mktemp("kafka-broker"))
+    broker.start()
+    try:
+        yield broker
+    finally:
+        broker.stop()
+
+
+@pytest.fixture(scope="session")
+def schema_registry(kafka_broker):
+    """The Confluent-API registry of tests/support/schema_registry.py, storing into the broker's `_schemas`."""
+    from schema_registry import SchemaRegistryServer
+    server = SchemaRegistryServer(kafka_broker.bootstrap).start()
+    try:
+        yield server
+    finally:
+        server.stop()

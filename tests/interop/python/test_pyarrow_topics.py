@@ -13,24 +13,15 @@ import pyarrow.compute as pc
 import pyarrow.flight as fl
 import pytest
 
+from kafka_producers import read_ticket
+
 ORDERS_ROWS = 10000
 ORDERS_PARTITIONS = 4
 
 
 def _read_endpoint(client, endpoint):
     """(table, trailing app_metadata JSON or None) of one endpoint's DoGet."""
-    reader = client.do_get(endpoint.ticket)
-    batches, trailer = [], None
-    while True:
-        try:
-            chunk = reader.read_chunk()
-        except StopIteration:
-            break
-        if chunk.data is not None and chunk.data.num_rows:
-            batches.append(chunk.data)
-        if chunk.app_metadata is not None:
-            trailer = json.loads(chunk.app_metadata.to_pybytes())
-    return pa.Table.from_batches(batches, schema=reader.schema), trailer
+    return read_ticket(client, endpoint.ticket)
 
 
 def test_topic_through_every_endpoint_and_location(hangar_kafka):
