@@ -12,6 +12,7 @@ compares each skipped test with the reviewed allow-list `.ci/allowed-skips`:
 A skip that no line allows fails the run when CI=true (a warning elsewhere: a
 developer's machine may lack what CI has). The allowed skips that happened are
 printed at the end either way, so the list stays visible and reviewed.
+An expected failure (pytest.xfail) counts as a skip: it hides a test too.
 A report that is missing fails too: the suite that should have written it did
 not run.
 
