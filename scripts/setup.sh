@@ -43,8 +43,11 @@ APT_PACKAGES=(
   flatbuffers-compiler libflatbuffers-dev
   libzstd-dev liblz4-dev zlib1g-dev zstd lz4
   nlohmann-json3-dev
+  # the CLI: line editing and history in the SQL prompt
+  libedit-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev curl   # curl: the README tour scrapes /metrics
+  zsh                                 # the CLI test loads the zsh completion script
   # Flight (gRPC 1.51, protobuf 3.21), TLS, HTTP
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libssl-dev libcurl4-openssl-dev

@@ -142,11 +142,33 @@ class JsonSink : public BatchSink {
   arrow::SchemaPtr schema_;
 };
 
-// Rows under a header, columns as wide as their widest value in the batch
-// (or the name), then the row count.
+// Columns a UTF-8 text takes on a terminal: one per code point (wide
+// characters are rare in results and counted as one).
+size_t DisplayWidth(std::string_view text) {
+  size_t n = 0;
+  for (unsigned char c : text) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+// `text` cut to `width` columns, the cut marked with "…".
+std::string Fit(const std::string& text, size_t width) {
+  if (DisplayWidth(text) <= width) return text;
+  size_t keep = 0, columns = 0;
+  while (keep < text.size() && columns + 1 < width) {
+    ++keep;
+    while (keep < text.size() && (static_cast<unsigned char>(text[keep]) & 0xC0) == 0x80) ++keep;
+    ++columns;
+  }
+  return text.substr(0, keep) + "\u2026";
+}
+
+// Rows under a header, columns as wide as their widest value in the first
+// batch (or the name), then the row count. With a maximum width, the widest
+// columns give up room until the line fits, and values wider than their
+// column (in any batch) are cut, ending in "…".
 class TableSink : public BatchSink {
  public:
-  explicit TableSink(FILE* out) : out_(out) {}
+  TableSink(FILE* out, size_t max_width) : out_(out), max_width_(max_width) {}
   Status Begin(const arrow::SchemaPtr& schema) override {
     schema_ = schema;
     return Status::OK();
@@ -155,15 +177,16 @@ class TableSink : public BatchSink {
     const int n = batch.num_columns();
     std::vector<std::vector<std::string>> cells(static_cast<size_t>(batch.num_rows));
     if (widths_.empty()) {
-      for (int c = 0; c < n; ++c) widths_.push_back(schema_->field(c)->name().size());
+      for (int c = 0; c < n; ++c) widths_.push_back(DisplayWidth(schema_->field(c)->name()));
     }
     for (int64_t r = 0; r < batch.num_rows; ++r) {
       for (int c = 0; c < n; ++c) {
         cells[r].push_back(CellText(*batch.column(c), r, "NULL"));
-        widths_[c] = std::max(widths_[c], cells[r].back().size());
+        if (!header_done_) widths_[c] = std::max(widths_[c], DisplayWidth(cells[r].back()));
       }
     }
     if (!header_done_) {
+      FitWidths();
       std::vector<std::string> names;
       for (int c = 0; c < n; ++c) names.push_back(schema_->field(c)->name());
       PrintRow(names);
@@ -182,35 +205,94 @@ class TableSink : public BatchSink {
       for (const auto& f : schema_->fields()) names.push_back(f->name());
       PrintRow(names);
     }
-    std::fprintf(out_, "(%lld row%s)\n", static_cast<long long>(rows_), rows_ == 1 ? "" : "s");
+    std::fprintf(out_, "(%lld row%s%s)\n", static_cast<long long>(rows_), rows_ == 1 ? "" : "s",
+                 cut_ ? "; values ending in \u2026 are cut to fit the terminal" : "");
     return std::ferror(out_) ? Status::IOError("write failed") : Status::OK();
   }
 
  private:
+  // Narrows the widest column, one column at a time, until a line fits
+  // (or every column is down to a few characters).
+  void FitWidths() {
+    if (max_width_ == 0 || widths_.empty()) return;
+    constexpr size_t kNarrowest = 4;
+    auto line = [&] {
+      size_t total = 3 * (widths_.size() - 1);
+      for (size_t w : widths_) total += w;
+      return total;
+    };
+    while (line() > max_width_) {
+      auto widest = std::max_element(widths_.begin(), widths_.end());
+      if (*widest <= kNarrowest) break;
+      --*widest;
+    }
+  }
+
   void PrintRow(const std::vector<std::string>& row) {
     std::string line;
     for (size_t c = 0; c < row.size(); ++c) {
       if (c) line += " | ";
-      line += row[c];
-      if (c + 1 < row.size() && c < widths_.size() && row[c].size() < widths_[c]) line += std::string(widths_[c] - row[c].size(), ' ');
+      std::string cell = row[c];
+      if (max_width_ > 0 && c < widths_.size() && DisplayWidth(cell) > widths_[c]) {
+        cell = Fit(cell, widths_[c]);
+        cut_ = true;
+      }
+      line += cell;
+      const size_t width = DisplayWidth(cell);
+      if (c + 1 < row.size() && c < widths_.size() && width < widths_[c]) line += std::string(widths_[c] - width, ' ');
     }
     std::fprintf(out_, "%s\n", line.c_str());
   }
 
   FILE* out_;
+  size_t max_width_;
   arrow::SchemaPtr schema_;
   std::vector<size_t> widths_;
   bool header_done_ = false;
+  bool cut_ = false;
+  int64_t rows_ = 0;
+};
+
+// psql's expanded display: each row as "name | value" lines.
+class ExpandedSink : public BatchSink {
+ public:
+  explicit ExpandedSink(FILE* out) : out_(out) {}
+  Status Begin(const arrow::SchemaPtr& schema) override {
+    schema_ = schema;
+    for (const auto& f : schema->fields()) name_width_ = std::max(name_width_, DisplayWidth(f->name()));
+    return Status::OK();
+  }
+  Status Write(const arrow::RecordBatch& batch) override {
+    for (int64_t r = 0; r < batch.num_rows; ++r) {
+      std::fprintf(out_, "-[ RECORD %lld ]%s\n", static_cast<long long>(++rows_), std::string(name_width_, '-').c_str());
+      for (int c = 0; c < batch.num_columns(); ++c) {
+        const std::string& name = schema_->field(c)->name();
+        std::fprintf(out_, "%s%s | %s\n", name.c_str(), std::string(name_width_ - DisplayWidth(name), ' ').c_str(),
+                     CellText(*batch.column(c), r, "NULL").c_str());
+      }
+    }
+    return Status::OK();
+  }
+  Status End() override {
+    std::fprintf(out_, "(%lld row%s)\n", static_cast<long long>(rows_), rows_ == 1 ? "" : "s");
+    return std::ferror(out_) ? Status::IOError("write failed") : Status::OK();
+  }
+
+ private:
+  FILE* out_;
+  arrow::SchemaPtr schema_;
+  size_t name_width_ = 0;
   int64_t rows_ = 0;
 };
 
 }  // namespace
 
-Result<std::unique_ptr<BatchSink>> MakeSink(const std::string& format, int fd, FILE* out) {
+Result<std::unique_ptr<BatchSink>> MakeSink(const std::string& format, int fd, FILE* out, const TableLayout& layout) {
   if (format == "arrow" || format == "arrows") return std::unique_ptr<BatchSink>(std::make_unique<IpcSink>(fd, format == "arrow"));
   if (format == "csv" || format == "pretty") return std::unique_ptr<BatchSink>(std::make_unique<TextSink>(out, format == "csv"));
   if (format == "json") return std::unique_ptr<BatchSink>(std::make_unique<JsonSink>(out));
-  if (format == "table") return std::unique_ptr<BatchSink>(std::make_unique<TableSink>(out));
+  if (format == "table" && layout.expanded) return std::unique_ptr<BatchSink>(std::make_unique<ExpandedSink>(out));
+  if (format == "table") return std::unique_ptr<BatchSink>(std::make_unique<TableSink>(out, layout.max_width));
   return Status::Invalid("unknown format '" + format + "' (arrow, arrows, csv, json, table or pretty)");
 }
 

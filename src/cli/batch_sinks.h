@@ -19,10 +19,21 @@ class BatchSink {
   virtual Status End() = 0;
 };
 
+// How the table format lays rows out for a terminal.
+struct TableLayout {
+  // The widest a line may be (0: no limit); wider columns are cut, the cut
+  // values ending in "…".
+  size_t max_width = 0;
+  // One "name | value" line per column under a "-[ RECORD n ]-" header
+  // instead of a row per line (psql's \x).
+  bool expanded = false;
+};
+
 // `format`: arrow (IPC file), arrows (IPC stream), csv, json (one object
 // per row), pretty (schema and columns as the pretty-printer writes them)
 // or table (aligned rows). IPC goes to `fd`, text to `out` (the same file).
-Result<std::unique_ptr<BatchSink>> MakeSink(const std::string& format, int fd, FILE* out);
+Result<std::unique_ptr<BatchSink>> MakeSink(const std::string& format, int fd, FILE* out,
+                                            const TableLayout& layout = {});
 
 // Where a command's output goes: the file -o names (created or truncated),
 // or stdout. Closed (flushed) with the object.

@@ -25,13 +25,6 @@ namespace hangar::cli {
 
 namespace {
 
-std::string DescriptorText(const flight::FlightDescriptor& d) {
-  if (d.type != flight::FlightDescriptor::Type::kPath) return d.ToString();
-  std::string out;
-  for (const auto& p : d.path) out += (out.empty() ? "" : "/") + p;
-  return out;
-}
-
 void PrintInfo(const flight::FlightInfo& info) {
   std::printf("flight:   %s\n", DescriptorText(info.descriptor).c_str());
   std::printf("records:  %lld\n", static_cast<long long>(info.total_records));
@@ -59,7 +52,7 @@ void PrintInfo(const flight::FlightInfo& info) {
 
 int RunLs(const Args& args) {
   int exit = 0;
-  auto s = OpenSession("ls", "usage: hangar ls [options]   list the flights (tables and topics)", args, {}, {}, 0, 0, &exit);
+  auto s = OpenSession("ls", args, &exit);
   if (!s) return exit;
   auto infos = s->client->ListFlights();
   if (!infos.ok()) return Fail("ls", infos.status());
@@ -72,8 +65,7 @@ int RunLs(const Args& args) {
 
 int RunInfo(const Args& args) {
   int exit = 0;
-  auto s = OpenSession("info", "usage: hangar info NAME [options]   schema, size and endpoints of a flight", args, {}, {}, 1,
-                1, &exit);
+  auto s = OpenSession("info", args, &exit);
   if (!s) return exit;
   auto info = s->client->GetFlightInfo(DescriptorFromName(s->flags.positional()[0]));
   if (!info.ok()) return Fail("info", info.status());
@@ -83,20 +75,17 @@ int RunInfo(const Args& args) {
 
 int RunGet(const Args& args) {
   int exit = 0;
-  auto s = OpenSession("get",
-                "usage: hangar get NAME [-o FILE] [--format arrow|arrows|csv|json|table|pretty] [--ticket TICKET] [options]\n"
-                "  downloads every endpoint of a flight (or one raw ticket). Without -o the columns are printed\n"
-                "  (pretty); with -o the format follows the extension (.arrow: IPC file, .arrows: IPC stream,\n"
-                "  .csv, .json: one object per line)",
-                args, {"o", "format", "ticket"}, {}, 0, 1, &exit);
+  auto s = OpenSession("get", args, &exit);
   if (!s) return exit;
   std::vector<flight::Ticket> tickets;
+  int64_t total_rows = -1;  // what FlightInfo promises; unknown for a raw ticket
   if (auto t = s->flags.Get("ticket")) {
     tickets.push_back({*t});
   } else if (s->flags.positional().size() == 1) {
     auto info = s->client->GetFlightInfo(DescriptorFromName(s->flags.positional()[0]));
     if (!info.ok()) return Fail("get", info.status());
     for (const auto& e : info->endpoints) tickets.push_back(e.ticket);
+    total_rows = info->total_records;
   } else {
     std::fprintf(stderr, "hangar get: give a flight NAME or --ticket\n");
     return 2;
@@ -111,7 +100,8 @@ int RunGet(const Args& args) {
 
   Status status;
   {
-    Progress progress("get");
+    Progress progress("get", s->flags.Has("quiet"));
+    progress.SetTotalRows(total_rows);
     bool begun = false;
     for (const auto& ticket : tickets) {
       auto reader = s->client->DoGet(ticket);
@@ -141,9 +131,21 @@ int RunGet(const Args& args) {
 
 namespace {
 
+// The rows of a Parquet file, from its footer (no data is read).
+Result<int64_t> ParquetRows(const std::shared_ptr<duckdb::Database>& engine, const std::string& file) {
+  HANGAR_ASSIGN_OR_RETURN(auto source, duckdb::StreamQuery(engine, "SELECT sum(num_rows)::BIGINT FROM parquet_file_metadata(" +
+                                                                         duckdb::QuoteLiteral(file) + ")"));
+  HANGAR_ASSIGN_OR_RETURN(auto batch, source->Next());
+  if (batch == nullptr || batch->num_rows != 1 || !arrow::IsLogicallyValid(*batch->column(0), 0)) return int64_t{-1};
+  return arrow::LoadInteger(*batch->column(0), 0);
+}
+
 // The batches of a file to upload: Arrow IPC (file or stream, read here),
-// or Parquet and CSV read by DuckDB and streamed as Arrow.
-Result<std::unique_ptr<arrow::RecordBatchSource>> OpenUpload(const std::string& file, std::string format) {
+// or Parquet and CSV read by DuckDB and streamed as Arrow. *total_rows is
+// the row count when known beforehand (IPC, Parquet), else -1.
+Result<std::unique_ptr<arrow::RecordBatchSource>> OpenUpload(const std::string& file, std::string format,
+                                                             int64_t* total_rows) {
+  *total_rows = -1;
   if (format.empty()) {
     if (file.ends_with(".parquet")) format = "parquet";
     else if (file.ends_with(".csv") || file.ends_with(".tsv") || file.ends_with(".csv.gz")) format = "csv";
@@ -153,6 +155,11 @@ Result<std::unique_ptr<arrow::RecordBatchSource>> OpenUpload(const std::string& 
     if (file == "-") return Status::Invalid("Parquet and CSV are read from a file, not from stdin");
     HANGAR_ASSIGN_OR_RETURN(auto engine, duckdb::Database::Open());
     const std::string reader = format == "parquet" ? "read_parquet" : "read_csv";
+    if (format == "parquet") {
+      auto rows = ParquetRows(engine, file);
+      if (!rows.ok()) return rows.status().WithContext(file);
+      *total_rows = *rows;
+    }
     auto source = duckdb::StreamQuery(engine, "SELECT * FROM " + reader + "(" + duckdb::QuoteLiteral(file) + ")");
     if (!source.ok()) return source.status().WithContext(file);
     return source;
@@ -161,6 +168,8 @@ Result<std::unique_ptr<arrow::RecordBatchSource>> OpenUpload(const std::string& 
   HANGAR_ASSIGN_OR_RETURN(auto bytes, file == "-" ? arrow::ipc::ReadAllFromFd(STDIN_FILENO) : arrow::ipc::ReadWholeFile(file));
   auto data = arrow::ipc::ReadAny(bytes);
   if (!data.ok()) return Status::Invalid(file + ": " + data.status().message());
+  *total_rows = 0;
+  for (const auto& batch : data->batches) *total_rows += batch->num_rows;
   return std::unique_ptr<arrow::RecordBatchSource>(
       std::make_unique<arrow::VectorSource>(data->schema, std::move(data->batches)));
 }
@@ -174,17 +183,13 @@ bool IsFile(const std::string& path) {
 
 int RunPut(const Args& args) {
   int exit = 0;
-  auto s = OpenSession("put",
-                "usage: hangar put FILE TABLE [--format arrow|parquet|csv] [--mode append|create|overwrite] [options]\n"
-                "  uploads a file into a table: Arrow IPC (file or stream; - for stdin), Parquet or CSV (read by\n"
-                "  DuckDB, streamed). The format follows the extension unless --format says. The table is created\n"
-                "  if needed and appended to (--mode create: must not exist; overwrite: replace it).",
-                args, {"format", "mode"}, {}, 2, 2, &exit);
+  auto s = OpenSession("put", args, &exit);
   if (!s) return exit;
   // FILE TABLE; the older TABLE FILE order is still understood.
   std::string file = s->flags.positional()[0], table = s->flags.positional()[1];
   if (!IsFile(file) && IsFile(table)) std::swap(file, table);
-  auto source = OpenUpload(file, s->flags.GetOr("format", ""));
+  int64_t total_rows = -1;
+  auto source = OpenUpload(file, s->flags.GetOr("format", ""), &total_rows);
   if (!source.ok()) return Fail("put", source.status());
   flight::FlightDescriptor descriptor = DescriptorFromName(table);
   if (auto mode = s->flags.Get("mode")) {
@@ -195,7 +200,8 @@ int RunPut(const Args& args) {
   auto writer = s->client->DoPut(descriptor, (*source)->schema());
   if (!writer.ok()) return Fail("put", writer.status());
   {
-    Progress progress("put");
+    Progress progress("put", s->flags.Has("quiet"));
+    progress.SetTotalRows(total_rows);
     while (true) {
       auto batch = (*source)->Next();
       if (!batch.ok()) return Fail("put", batch.status().WithContext(file));
@@ -212,7 +218,7 @@ int RunPut(const Args& args) {
 
 int RunActions(const Args& args) {
   int exit = 0;
-  auto s = OpenSession("actions", "usage: hangar actions [options]   list the server's actions", args, {}, {}, 0, 0, &exit);
+  auto s = OpenSession("actions", args, &exit);
   if (!s) return exit;
   auto actions = s->client->ListActions();
   if (!actions.ok()) return Fail("actions", actions.status());
@@ -222,8 +228,7 @@ int RunActions(const Args& args) {
 
 int RunAction(const Args& args) {
   int exit = 0;
-  auto s = OpenSession("action", "usage: hangar action TYPE [BODY] [options]   run an action, print each result", args, {},
-                {}, 1, 2, &exit);
+  auto s = OpenSession("action", args, &exit);
   if (!s) return exit;
   const auto& p = s->flags.positional();
   auto results = s->client->DoAction(flight::Action{p[0], p.size() > 1 ? p[1] : ""});

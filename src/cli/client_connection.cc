@@ -2,20 +2,10 @@
 
 #include <cstdlib>
 
+#include "cli/command_table.h"
+#include "cli/help.h"
+
 namespace hangar::cli {
-
-const char* const kConnectionUsage =
-    "connection options:\n"
-    "  --server LOCATION   grpc://host:port or grpc+tls://host:port (default $HANGAR_SERVER or\n"
-    "                      grpc://127.0.0.1:8815)\n"
-    "  --user NAME --password PASS   log in (default $HANGAR_USER / $HANGAR_PASSWORD)\n"
-    "  --tls-ca FILE       PEM roots to verify the server with\n"
-    "  --tls-cert FILE --tls-key FILE   client certificate for mutual TLS\n"
-    "  --tls-server-name NAME          expected name in the server certificate\n";
-
-std::set<std::string> ConnectionFlags() {
-  return {"server", "user", "password", "tls-ca", "tls-cert", "tls-key", "tls-server-name"};
-}
 
 namespace {
 
@@ -50,6 +40,13 @@ Result<std::unique_ptr<flight::FlightClient>> Connect(const Flags& flags) {
   return client;
 }
 
+std::string DescriptorText(const flight::FlightDescriptor& d) {
+  if (d.type != flight::FlightDescriptor::Type::kPath) return d.ToString();
+  std::string out;
+  for (const auto& p : d.path) out += (out.empty() ? "" : "/") + p;
+  return out;
+}
+
 flight::FlightDescriptor DescriptorFromName(const std::string& name) {
   for (char sep : {'/', '.'}) {
     if (size_t at = name.find(sep); at != std::string::npos && at > 0)
@@ -58,14 +55,13 @@ flight::FlightDescriptor DescriptorFromName(const std::string& name) {
   return flight::FlightDescriptor::Path({name});
 }
 
-std::optional<Session> OpenSession(const char* command, const char* usage, const Args& args, std::set<std::string> extra,
-                            std::set<std::string> switches, size_t min_positional, size_t max_positional, int* exit) {
-  auto names = ConnectionFlags();
-  names.insert(extra.begin(), extra.end());
-  auto flags = Flags::Parse(args, names, switches);
-  if (!flags.ok() || flags->positional().size() < min_positional || flags->positional().size() > max_positional) {
+std::optional<Session> OpenSession(const char* command, const Args& args, int* exit) {
+  const CommandSpec& spec = *FindCommand(command);
+  auto flags = Flags::Parse(args, ValueFlagNames(spec), SwitchNames(spec));
+  if (!flags.ok() || flags->positional().size() < spec.min_positional ||
+      flags->positional().size() > spec.max_positional) {
     if (!flags.ok()) std::fprintf(stderr, "hangar %s: %s\n", command, flags.status().message().c_str());
-    std::fprintf(stderr, "%s\n%s", usage, kConnectionUsage);
+    std::fputs(CommandUsage(spec).c_str(), stderr);
     *exit = 2;
     return std::nullopt;
   }

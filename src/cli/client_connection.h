@@ -12,11 +12,7 @@
 
 namespace hangar::cli {
 
-// The flags Connect understands; commands add their own.
-std::set<std::string> ConnectionFlags();
-extern const char* const kConnectionUsage;
-
-// Connects to --server (default grpc://127.0.0.1:8815, or $HANGAR_SERVER),
+// Connects (the connection flags: command_table.h) to --server (default grpc://127.0.0.1:8815, or $HANGAR_SERVER),
 // with TLS roots/client certificates from --tls-ca/--tls-cert/--tls-key, and
 // logs in with --user/--password or $HANGAR_USER/$HANGAR_PASSWORD if given.
 Result<std::unique_ptr<flight::FlightClient>> Connect(const Flags& flags);
@@ -27,15 +23,18 @@ struct Session {
   std::unique_ptr<flight::FlightClient> client;
 };
 
-// Parses flags (connection flags plus `extra`, and `switches`) and
-// connects. On bad usage prints `usage` and sets *exit to 2; when the
-// connection fails prints why and sets *exit to 1; both return nullopt.
-std::optional<Session> OpenSession(const char* command, const char* usage, const Args& args,
-                                   std::set<std::string> extra, std::set<std::string> switches,
-                                   size_t min_positional, size_t max_positional, int* exit);
+// Parses the flags `command` declares in the command table (with the
+// connection flags) and connects. On bad usage prints the command's usage
+// and sets *exit to 2; when the connection fails prints why and sets *exit
+// to 1; both return nullopt.
+std::optional<Session> OpenSession(const char* command, const Args& args, int* exit);
 
 // Prints "hangar COMMAND: status" on stderr; returns the exit code 1.
 int Fail(const char* command, const Status& status);
+
+// A flight's name as the CLI prints it: "kafka/orders", "flights"; a
+// command descriptor as its text.
+std::string DescriptorText(const flight::FlightDescriptor& descriptor);
 
 // A descriptor from "name", "namespace.name" or "namespace/name".
 flight::FlightDescriptor DescriptorFromName(const std::string& name);

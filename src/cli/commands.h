@@ -8,7 +8,7 @@ namespace hangar::cli {
 
 using Args = std::vector<std::string_view>;
 
-int RunVersion();
+int RunVersion(const Args& args);
 int RunDemo(const Args& args);
 int RunCat(const Args& args);
 int RunServe(const Args& args);
@@ -22,5 +22,8 @@ int RunUser(const Args& args);
 int RunSql(const Args& args);
 int RunStatus(const Args& args);
 int RunCluster(const Args& args);
+int RunTail(const Args& args);
+int RunHelp(const Args& args);
+int RunCompletion(const Args& args);
 
 }  // namespace hangar::cli

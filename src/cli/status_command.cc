@@ -55,8 +55,7 @@ std::optional<nlohmann::json> StatusAction(Session& s, const char* command, cons
 
 int RunStatus(const Args& args) {
   int exit = 0;
-  auto s = OpenSession("status", "usage: hangar status [--json] [options]   the server's state and headline metrics",
-                       args, {}, {"json"}, 0, 0, &exit);
+  auto s = OpenSession("status", args, &exit);
   if (!s) return exit;
   auto answer = StatusAction(*s, "status", "ServerStatus", &exit);
   if (!answer) return exit;
@@ -92,8 +91,7 @@ int RunStatus(const Args& args) {
 
 int RunCluster(const Args& args) {
   int exit = 0;
-  auto s = OpenSession("cluster", "usage: hangar cluster status [--json] [options]   the cluster's nodes, partitions and tables",
-                       args, {}, {"json"}, 1, 1, &exit);
+  auto s = OpenSession("cluster", args, &exit);
   if (!s) return exit;
   if (s->flags.positional()[0] != "status") return Fail("cluster", Status::Invalid("unknown subcommand '" + s->flags.positional()[0] + "' (status)"));
   auto answer = StatusAction(*s, "cluster", "ClusterStatus", &exit);

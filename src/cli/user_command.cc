@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "cli/flags.h"
+#include "cli/help.h"
 #include "flight/auth/users_file.h"
 
 namespace hangar::cli {
@@ -15,18 +16,9 @@ namespace auth = flight::auth;
 
 namespace {
 
-constexpr const char* kUsage =
-    "usage: hangar user add --users FILE --name NAME (--password-stdin | --password-env VAR)\n"
-    "                       [--permission ACCESS:PATTERN]... [--replace]\n"
-    "       hangar user list --users FILE\n"
-    "       hangar user remove --users FILE --name NAME\n"
-    "  ACCESS is read, write or admin (each implies the ones before); PATTERN a name glob\n"
-    "  such as default.*, kafka.orders or * (everything). Without --permission a user\n"
-    "  gets read:* . The file is created if missing and always written with mode 0600.\n";
-
 int Usage(const std::string& message) {
   if (!message.empty()) std::fprintf(stderr, "hangar user: %s\n", message.c_str());
-  std::fputs(kUsage, stderr);
+  std::fputs(CommandUsage(*FindCommand("user")).c_str(), stderr);
   return 2;
 }
 
@@ -40,8 +32,8 @@ int Fail(const Status& status) {
 int RunUser(const Args& args) {
   if (args.empty()) return Usage("");
   const std::string action(args[0]);
-  auto flags = Flags::Parse(Args(args.begin() + 1, args.end()), {"users", "name", "password-env", "permission"},
-                            {"password-stdin", "replace"});
+  const CommandSpec& spec = *FindCommand("user");
+  auto flags = Flags::Parse(Args(args.begin() + 1, args.end()), ValueFlagNames(spec), SwitchNames(spec));
   if (!flags.ok()) return Usage(flags.status().message());
   auto users_path = flags->Get("users");
   if (!users_path) return Usage("--users FILE is required");

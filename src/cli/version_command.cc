@@ -4,7 +4,7 @@
 
 namespace hangar::cli {
 
-int RunVersion() {
+int RunVersion(const Args&) {
   std::printf("hangar %s\n", HANGAR_VERSION);
   return 0;
 }

@@ -2,6 +2,7 @@
 
 #include <google/protobuf/any.pb.h>
 
+#include "flight/protocol.h"
 #include "sql/proto/FlightSql.pb.h"
 
 namespace hangar::sql {
@@ -38,6 +39,16 @@ Status RunClientQuery(flight::FlightClient& client, const std::string& sql,
     }
   }
   return Status::OK();
+}
+
+Result<bool> CancelClientQuery(flight::FlightClient& client, const flight::FlightInfo& info) {
+  ::arrow::flight::protocol::CancelFlightInfoRequest request;
+  HANGAR_RETURN_NOT_OK(flight::ToProto(info, request.mutable_info()));
+  HANGAR_ASSIGN_OR_RETURN(auto results, client.DoAction({"CancelFlightInfo", request.SerializeAsString()}));
+  ::arrow::flight::protocol::CancelFlightInfoResult result;
+  if (results.empty() || !result.ParseFromString(results[0].body))
+    return Status::Internal("the server's CancelFlightInfo answer is not a CancelFlightInfoResult");
+  return result.status() == ::arrow::flight::protocol::CANCEL_STATUS_CANCELLED;
 }
 
 Result<int64_t> RunClientUpdate(flight::FlightClient& client, const std::string& sql) {

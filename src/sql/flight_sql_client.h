@@ -18,6 +18,10 @@ Status RunClientQuery(flight::FlightClient& client, const std::string& sql,
                       const std::function<Status(const arrow::SchemaPtr&)>& begin,
                       const std::function<Status(const arrow::RecordBatch&)>& batch);
 
+// Asks the server to cancel the query behind `info` (CancelFlightInfo);
+// true when it was running and is cancelled.
+Result<bool> CancelClientQuery(flight::FlightClient& client, const flight::FlightInfo& info);
+
 // Runs an update (INSERT); returns the rows it wrote.
 Result<int64_t> RunClientUpdate(flight::FlightClient& client, const std::string& sql);
 
