@@ -19,6 +19,7 @@
 #include "cli/client_connection.h"
 #include "cli/commands.h"
 #include "cli/progress.h"
+#include "cli/terminal.h"
 #include "duckdb/database.h"
 
 namespace hangar::cli {
@@ -100,7 +101,8 @@ int RunGet(const Args& args) {
 
   Status status;
   {
-    Progress progress("get", s->flags.Has("quiet"));
+    // Rows printed on the terminal need no bar drawn over them.
+    Progress progress("get", s->flags.Has("quiet") || (path.empty() && IsTerminal(STDOUT_FILENO)));
     progress.SetTotalRows(total_rows);
     bool begun = false;
     for (const auto& ticket : tickets) {

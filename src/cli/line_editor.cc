@@ -1,6 +1,7 @@
 #include "cli/line_editor.h"
 
 #include <histedit.h>
+#include <sys/stat.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -75,7 +76,10 @@ void LineEditor::Remember(const std::string& entry) {
   HistEvent event;
   history(history_, &event, H_ENTER, entry.c_str());
   // Saved at once: a prompt killed or closed with its terminal keeps what was typed.
-  if (!history_path_.empty()) history(history_, &event, H_SAVE, history_path_.c_str());
+  if (history_path_.empty()) return;
+  history(history_, &event, H_SAVE, history_path_.c_str());
+  // Statements can hold secrets: the file is the user's alone, as psql's is.
+  chmod(history_path_.c_str(), 0600);
 }
 
 }  // namespace hangar::cli

@@ -198,6 +198,8 @@ def test_prompt_editing_history_and_meta_commands():
         fail("the history file lacks the two-line statement: %r" % history)
     if "never run" in history:
         fail("a statement abandoned with Ctrl-C is in the history")
+    if os.stat(HISTORY).st_mode & 0o777 != 0o600:
+        fail("the history file's mode is %o, not 600" % (os.stat(HISTORY).st_mode & 0o777))
 
     # A second run finds the history: Up recalls the last entries.
     t = sql_terminal()
