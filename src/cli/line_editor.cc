@@ -26,7 +26,9 @@ LineEditor::LineEditor(const char* program, std::string history_path) : history_
   el_set(el_, EL_EDITOR, "emacs");
   // libedit's handlers restore the terminal on signals and follow resizes.
   el_set(el_, EL_SIGNAL, 1);
-  el_set(el_, EL_ADDFN, "hangar-interrupt", "Abandon the line being typed", &LineEditor::Interrupt);
+  // The wide call: libedit keeps the name and help it is given, and the
+  // narrow one hands it copies that nothing ever frees.
+  el_wset(el_, EL_ADDFN, L"hangar-interrupt", L"Abandon the line being typed", &LineEditor::Interrupt);
   el_set(el_, EL_BIND, "^C", "hangar-interrupt", nullptr);
   el_set(el_, EL_SETTY, "-d", "-isig", nullptr);
   HistEvent event;

@@ -147,6 +147,14 @@ def enter(t, line, expected=None, what=None):
     return output
 
 
+def ctrl_d(t):
+    """Ctrl-D on an empty line, once the editor reads keys: a key typed and
+    echoed (only the editor echoes), erased, then Ctrl-D."""
+    t.send("x")
+    t.expect(r"x", "the editor echoing a key")
+    t.send("\x7f\x04")
+
+
 def test_prompt_editing_history_and_meta_commands():
     t = sql_terminal()
     t.expect(PROMPT, "the first prompt")
@@ -185,7 +193,7 @@ def test_prompt_editing_history_and_meta_commands():
     if enter(t, "SELECT name FROM prompt_t ORDER BY id;").strip():
         fail("\\o left output on the terminal")
     enter(t, "\\o")
-    t.send("\x04")  # Ctrl-D
+    ctrl_d(t)
     rc = t.wait()
     if rc != 0:
         fail("the prompt exited %d on Ctrl-D" % rc)
@@ -229,7 +237,7 @@ def test_ctrl_c_cancels_a_running_query():
     enter(t, "SELECT 40 + 2 AS after;", r"after\r?\n-+\r?\n42")
     if "prompt_t" not in check(["ls"]).stdout:
         fail("the server stopped serving after a cancel")
-    t.send("\x04")
+    ctrl_d(t)
     if t.wait() != 0:
         fail("the prompt exited non-zero")
 
@@ -243,7 +251,7 @@ def test_wide_results_fit_and_long_ones_are_paged():
     rows = [line for line in output.splitlines() if line.startswith("7")]
     if not rows or not rows[0].rstrip().endswith("\u2026") or len(rows[0].rstrip()) > 60:
         fail("the wide row was not cut to 60 columns: %r" % output)
-    t.send("\x04")
+    ctrl_d(t)
     t.wait()
     # Longer than the screen: through the pager; shorter: not.
     t = sql_terminal({"HANGAR_PAGER": "sed s/^/PAGED:/"}, rows=24)
@@ -251,7 +259,7 @@ def test_wide_results_fit_and_long_ones_are_paged():
     if "PAGED:" in enter(t, "SELECT 1 AS short;", r"short[\s\S]*\(1 row\)"):
         fail("a short result went through the pager")
     enter(t, "SELECT i FROM range(100) t(i);", r"PAGED:99\r?\nPAGED:\(100 rows\)", "the long result through the pager")
-    t.send("\x04")
+    ctrl_d(t)
     t.wait()
 
 
