@@ -18,7 +18,8 @@ std::string HistoryPath() {
   return "";
 }
 
-LineEditor::LineEditor(const char* program, std::string history_path) : history_path_(std::move(history_path)) {
+LineEditor::LineEditor(const char* program, std::string history_path)
+    : keys_(STDIN_FILENO), history_path_(std::move(history_path)) {
   el_ = el_init(program, stdin, stderr, stderr);
   if (el_ == nullptr) return;
   el_set(el_, EL_CLIENTDATA, this);
@@ -66,6 +67,10 @@ LineEditor::Read LineEditor::ReadLine(const std::string& prompt, std::string* li
   interrupted_ = false;
   int count = 0;
   const char* text = el_gets(el_, &count);
+  // libedit leaves the terminal collecting lines, with echo: keys typed
+  // during the statement that follows would be echoed twice and a Ctrl-D
+  // among them lost.
+  keys_.Reapply();
   if (interrupted_) return Read::kInterrupted;
   if (text == nullptr || count <= 0) return Read::kEnd;
   line->assign(text, static_cast<size_t>(count));

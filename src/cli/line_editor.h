@@ -11,6 +11,8 @@
 #include <memory>
 #include <string>
 
+#include "cli/terminal.h"
+
 struct editline;
 struct history;
 
@@ -35,6 +37,7 @@ class LineEditor {
   static char* Prompt(struct editline* el);
   static unsigned char Interrupt(struct editline* el, int ch);
 
+  CharacterMode keys_;  // between lines; outlives the editor
   struct editline* el_ = nullptr;
   struct history* history_ = nullptr;
   std::string history_path_;

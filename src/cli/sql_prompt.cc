@@ -85,10 +85,7 @@ class Prompt {
       : client_(client),
         format_(std::move(format)),
         run_(client),
-        terminal_(IsTerminal(STDIN_FILENO)),
-        keys_(STDIN_FILENO) {
-    // After CharacterMode: the editor takes the terminal's mode at its start
-    // as the one to return to between lines.
+        terminal_(IsTerminal(STDIN_FILENO)) {
     if (terminal_) editor_ = std::make_unique<LineEditor>("hangar", HistoryPath());
   }
 
@@ -277,7 +274,6 @@ class Prompt {
   std::string format_;
   StatementRun run_;
   bool terminal_;
-  CharacterMode keys_;                   // outlives the editor
   std::unique_ptr<LineEditor> editor_;
   std::optional<Output> output_;  // \o FILE
   bool timing_ = false;

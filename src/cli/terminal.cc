@@ -26,7 +26,12 @@ CharacterMode::CharacterMode(int fd) : fd_(fd) {
   mode.c_lflag &= ~static_cast<tcflag_t>(ICANON | ECHO);
   mode.c_cc[VMIN] = 1;
   mode.c_cc[VTIME] = 0;
-  tcsetattr(fd, TCSANOW, &mode);
+  mode_ = mode;
+  Reapply();
+}
+
+void CharacterMode::Reapply() const {
+  if (saved_) tcsetattr(fd_, TCSANOW, &mode_);
 }
 
 CharacterMode::~CharacterMode() {
