@@ -19,9 +19,15 @@ Listeners, each on a free loopback port:
 The broker can be killed (SIGKILL) or stopped and started again on the same
 ports and storage: a broker restart as clients see it.
 
-As a program, `python3 kafka_broker.py DIR [--sasl] [--tls CERT KEY]` starts a
-broker, prints one JSON line with its listeners once it is ready, and stops it
-when its standard input closes or on SIGTERM (for tests in other languages).
+As a program, `python3 kafka_broker.py DIR [--sasl --user N=P ...] [--tls CERT
+KEY] [--topic NAME:PARTITIONS ...] [--schema-registry] [--full-jit]` starts a
+broker (and with `--schema-registry` the Confluent-API registry of
+schema_registry.py on it; confluent_kafka must be importable for that and for
+`--topic`), creates the topics, prints one JSON line once it is ready — `{"bootstrap": "127.0.0.1:P", "pid": N}` and, as asked,
+`sasl_bootstrap`, `ssl_bootstrap`, `schema_registry` (its URL) — and stops it
+when its standard input closes or on SIGTERM. Benchmarks and tests in other
+languages run it (bench/topics_bench.cc, tests/support/kafka_broker.h); the
+JVM's full compiler (`--full-jit`) is for benchmarks.
 """
 
 import base64
@@ -252,6 +258,15 @@ class KafkaBroker:
         self.stop()
 
 
+def create_topics(bootstrap, topics):
+    """Creates each (name, partitions) with one replica; returns once all exist."""
+    from confluent_kafka.admin import AdminClient, NewTopic
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    futures = admin.create_topics([NewTopic(name, partitions, 1) for name, partitions in topics])
+    for future in futures.values():
+        future.result(60)
+
+
 def main(argv):
     import argparse
     parser = argparse.ArgumentParser(description="Runs a single-node Kafka broker until stdin closes.")
@@ -259,21 +274,42 @@ def main(argv):
     parser.add_argument("--sasl", action="store_true")
     parser.add_argument("--user", action="append", default=[], help="NAME=PASSWORD (with --sasl)")
     parser.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
+    parser.add_argument("--schema-registry", action="store_true",
+                        help="also serve a Confluent-API Schema Registry storing into the broker's _schemas")
+    parser.add_argument("--full-jit", action="store_true", help="the JVM's full compiler (benchmarks)")
+    parser.add_argument("--heap", default="768m")
+    parser.add_argument("--topic", action="append", default=[], metavar="NAME:PARTITIONS",
+                        help="a topic to create before the ready line")
     args = parser.parse_args(argv)
     users = dict(u.split("=", 1) for u in args.user)
-    broker = KafkaBroker(args.dir, sasl=args.sasl, users=users, tls=args.tls)
-    signal.signal(signal.SIGTERM, lambda *_: (broker.stop(), sys.exit(0)))
+    broker = KafkaBroker(args.dir, sasl=args.sasl, users=users, tls=args.tls, heap=args.heap,
+                         quick_jit=not args.full_jit)
+    registry = None
+
+    def stop(*_):
+        if registry is not None:
+            registry.stop()
+        broker.stop()
+
+    signal.signal(signal.SIGTERM, lambda *_: (stop(), sys.exit(0)))
     broker.start()
-    ready = {"bootstrap": broker.bootstrap, "pid": broker.proc.pid}
-    if args.sasl:
-        ready["sasl_bootstrap"] = broker.sasl_bootstrap
-    if args.tls:
-        ready["ssl_bootstrap"] = broker.ssl_bootstrap
-    print(json.dumps(ready), flush=True)
     try:
+        ready = {"bootstrap": broker.bootstrap, "pid": broker.proc.pid}
+        if args.sasl:
+            ready["sasl_bootstrap"] = broker.sasl_bootstrap
+        if args.tls:
+            ready["ssl_bootstrap"] = broker.ssl_bootstrap
+        if args.topic:
+            create_topics(broker.bootstrap, [(t.rsplit(":", 1)[0], int(t.rsplit(":", 1)[1])) for t in args.topic])
+        if args.schema_registry:
+            sys.path.insert(0, str(Path(__file__).resolve().parent))
+            from schema_registry import SchemaRegistryServer
+            registry = SchemaRegistryServer(broker.bootstrap).start()
+            ready["schema_registry"] = registry.url
+        print(json.dumps(ready), flush=True)
         sys.stdin.read()
     finally:
-        broker.stop()
+        stop()
 
 
 if __name__ == "__main__":

@@ -242,13 +242,20 @@ class _Handler(BaseHTTPRequestHandler):
         self._handle("DELETE")
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver's listen backlog is 5: a sixth client connecting at once has its
+    # SYN dropped and retries a second later. Hangar asks the registry once per
+    # stream, and a client opening one stream per partition opens many at once.
+    request_queue_size = 128
+
+
 class SchemaRegistryServer:
     """The registry over HTTP on a free loopback port, in a thread of this process."""
 
     def __init__(self, bootstrap=None, topic=SCHEMAS_TOPIC):
         self.registry = Registry(bootstrap, topic)
         handler = type("Handler", (_Handler,), {"registry": self.registry})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server = _Server(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
