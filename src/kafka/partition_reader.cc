@@ -35,6 +35,14 @@ PartitionReader::~PartitionReader() {
   if (pool_ != nullptr && handle_) pool_->Give(std::move(handle_), isolation_);
 }
 
+void PartitionReader::Abandon() {
+  if (started_) rd_kafka_consume_stop(rkt_.get(), partition_);
+  started_ = false;
+  // Released, not destroyed: see the header.
+  static_cast<void>(rkt_.release());
+  static_cast<void>(handle_.release());
+}
+
 Status PartitionReader::Read(std::vector<MessageHandle>* out, size_t max, int timeout_ms, int64_t* end_of_log) {
   *end_of_log = -1;
   if (max == 0) return Status::OK();

@@ -28,6 +28,14 @@ class PartitionReader {
   // (offset out of range, topic deleted) is an error.
   Status Read(std::vector<MessageHandle>* out, size_t max, int timeout_ms, int64_t* end_of_log);
 
+  // For a reader whose topic was deleted under it: its handle is neither
+  // pooled nor destroyed but left to run until the process exits.
+  // librdkafka 2.0's rd_kafka_destroy of a handle that fetched a partition
+  // of a since-deleted topic waits forever for a broker thread (so would the
+  // server's shutdown); a few threads and a connection per such reader are
+  // the lesser evil.
+  void Abandon();
+
   const std::string& topic() const { return topic_; }
   int32_t partition() const { return partition_; }
 

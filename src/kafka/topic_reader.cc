@@ -142,6 +142,7 @@ class PartitionSource::Impl {
 
   Result<arrow::RecordBatchPtr> Next() {
     auto last_progress = Clock::now();
+    if (last_topic_check_ == Clock::time_point{}) last_topic_check_ = last_progress;
     while (true) {
       if (done_) {
         if (rows_ > 0) return Flush();
@@ -162,9 +163,17 @@ class PartitionSource::Impl {
         Status read = reader_->Read(&inbox_, 10000, 100, &end_of_log_);
         if (!read.ok()) return read;
         known_end_ = std::max(known_end_, end_of_log_);
-        if (!inbox_.empty() || end_of_log_ >= 0) {
-          last_progress = Clock::now();
-        } else if (!options_.follow && Clock::now() - last_progress > std::chrono::milliseconds(options_.stall_timeout_ms)) {
+        if (!inbox_.empty() || end_of_log_ >= 0) last_progress = Clock::now();
+        if (!inbox_.empty()) last_topic_check_ = last_progress;
+        // librdkafka reports a deleted topic to the handle's error events,
+        // not to the partition's queue, and waits for it to come back: a
+        // reader with nothing to read asks the cluster now and then whether
+        // its partition is still there.
+        if (inbox_.empty() && Clock::now() - last_topic_check_ >= kTopicCheckInterval) {
+          last_topic_check_ = Clock::now();
+          HANGAR_RETURN_NOT_OK(CheckPartitionExists());
+        }
+        if (inbox_.empty() && end_of_log_ < 0 && !options_.follow && Clock::now() - last_progress > std::chrono::milliseconds(options_.stall_timeout_ms)) {
           return Status::Unavailable("Kafka topic '" + topic_ + "' partition " + std::to_string(partition_) +
                                      ": no data for " + std::to_string(options_.stall_timeout_ms / 1000) +
                                      " s before offset " + std::to_string(end_));
@@ -191,6 +200,22 @@ class PartitionSource::Impl {
   }
 
  private:
+  static constexpr auto kTopicCheckInterval = std::chrono::seconds(2);
+
+  // NOT_FOUND when the topic (or this partition of it) is gone.
+  Status CheckPartitionExists() {
+    Result<int32_t> partitions = cluster_->PartitionCount(topic_);
+    const std::string where = " while partition " + std::to_string(partition_) + " was being read (next offset " +
+                              std::to_string(stats_.next_offset) + ")";
+    if (!partitions.ok() && partitions.status().code() != StatusCode::kNotFound)
+      return Status::OK();  // the cluster cannot say right now; the reader's own errors and stall timeout still apply
+    if (partitions.ok() && partition_ < *partitions) return Status::OK();
+    reader_->Abandon();
+    if (!partitions.ok()) return Status::NotFound("Kafka topic '" + topic_ + "' was deleted" + where);
+    return Status::NotFound("Kafka topic '" + topic_ + "' was deleted and made again with " +
+                            std::to_string(*partitions) + " partitions" + where);
+  }
+
   bool InTimeRange(const rd_kafka_message_t& m) const {
     if (!options_.start_timestamp && !options_.end_timestamp) return true;
     const int64_t ts = rd_kafka_message_timestamp(&m, nullptr);
@@ -331,6 +356,7 @@ class PartitionSource::Impl {
   int64_t rows_ = 0;
   int64_t bytes_ = 0;
   Clock::time_point first_row_;
+  Clock::time_point last_topic_check_;  // when the reader last saw data or asked whether its partition exists
   PartitionReadStats stats_;
 };
 
