@@ -4,6 +4,9 @@ A live tail (DoGet with `follow`) survives a broker killed with SIGKILL and
 started again on the same storage: librdkafka reconnects and the stream goes
 on from where it was, nothing lost and nothing twice. A DoPut while the
 broker is down fails with UNAVAILABLE, and nothing it sent is acknowledged.
+A partition added while a tail runs: the tail goes on and the next FlightInfo
+has the new partition. A topic deleted under a tail ends it with NOT_FOUND
+naming the topic.
 """
 
 import json
@@ -47,38 +50,56 @@ def server(fault_broker, fault_registry, hangar_factory):
                                           "--schema-registry", fault_registry.url])
 
 
+def _tail(client, topic, partition, seen):
+    """Drains a follow-mode DoGet of one partition in a thread, its `n` values into `seen`;
+    (reader, thread, progress), where progress["end"] becomes how the stream ended (the error)."""
+    progress = {"end": None}
+    reader = client.do_get(fl.Ticket(json.dumps({"topic": topic, "partition": partition, "follow": True}).encode()))
+
+    def drain():
+        try:
+            while True:
+                chunk = reader.read_chunk()
+                if chunk.data is not None and chunk.data.num_rows:
+                    seen.extend(chunk.data.column("n").to_pylist())
+        except StopIteration:
+            progress["end"] = "end of stream"
+        except Exception as e:  # noqa: BLE001 - the test judges it
+            progress["end"] = e
+
+    thread = threading.Thread(target=drain, daemon=True)
+    thread.start()
+    return reader, thread, progress
+
+
+def _wait_for(predicate, what, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{what} did not happen within {timeout} s")
+
+
 def test_live_tail_resumes_after_a_broker_restart(fault_broker, fault_registry, server):
     topic = create_topic(fault_broker.bootstrap, "restart", 1)
     producer = AvroProducer(fault_broker.bootstrap, fault_registry.url, topic, SCHEMA)
     for n in range(3):
         producer.produce({"n": n}, partition=0)
     producer.flush()
-    seen, first_three, done = [], threading.Event(), threading.Event()
-    reader = server.client().do_get(fl.Ticket(json.dumps({"topic": topic, "partition": 0, "follow": True}).encode()))
-
-    def drain():
-        try:
-            while len(seen) < 6:
-                chunk = reader.read_chunk()
-                if chunk.data is not None:
-                    seen.extend(chunk.data.column("n").to_pylist())
-                    if len(seen) >= 3:
-                        first_three.set()
-        except Exception as e:  # noqa: BLE001 - reported through `seen`
-            seen.append(repr(e))
-        done.set()
-
-    threading.Thread(target=drain, daemon=True).start()
-    assert first_three.wait(60), f"the tail saw {seen} before the restart"
+    seen = []
+    reader, thread, progress = _tail(server.client(), topic, 0, seen)
+    _wait_for(lambda: len(seen) >= 3, "the tail reading the first messages")
     fault_broker.kill()
     fault_broker.start()
     producer = AvroProducer(fault_broker.bootstrap, fault_registry.url, topic, SCHEMA)
     for n in range(3, 6):
         producer.produce({"n": n}, partition=0)
     producer.flush()
-    assert done.wait(120), f"after the restart the tail saw only {seen}"
+    _wait_for(lambda: len(seen) >= 6 or progress["end"] is not None, "the tail reading past the restart", 120)
     reader.cancel()
-    assert seen == list(range(6))
+    thread.join(30)
+    assert seen == list(range(6)), (seen, progress["end"])
 
 
 def test_doput_while_the_broker_is_down_fails_without_acks(fault_broker, server):
@@ -102,38 +123,6 @@ def test_doput_while_the_broker_is_down_fails_without_acks(fault_broker, server)
         fault_broker.start()
 
 
-def _tail(client, topic, partition, seen, progress):
-    """Drains a follow-mode DoGet of one partition in a thread: values into `seen`, its end (None or the error)
-    into `progress["end"]`; `progress["event"]` is set on every batch and at the end."""
-    reader = client.do_get(fl.Ticket(json.dumps({"topic": topic, "partition": partition, "follow": True}).encode()))
-
-    def drain():
-        try:
-            while True:
-                chunk = reader.read_chunk()
-                if chunk.data is not None and chunk.data.num_rows:
-                    seen.extend(chunk.data.column("n").to_pylist())
-                    progress["event"].set()
-        except StopIteration:
-            progress["end"] = "end of stream"
-        except Exception as e:  # noqa: BLE001 - the test judges it
-            progress["end"] = e
-        progress["event"].set()
-
-    thread = threading.Thread(target=drain, daemon=True)
-    thread.start()
-    return reader, thread
-
-
-def _wait_for(predicate, what, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"{what} did not happen within {timeout} s")
-
-
 def test_partition_added_while_reading(fault_broker, fault_registry, server):
     from confluent_kafka.admin import AdminClient, NewPartitions
     topic = create_topic(fault_broker.bootstrap, "grows", 2)
@@ -144,8 +133,8 @@ def test_partition_added_while_reading(fault_broker, fault_registry, server):
     client = server.client()
     descriptor = fl.FlightDescriptor.for_path("kafka", topic)
     assert len(client.get_flight_info(descriptor).endpoints) == 2
-    seen, progress = [], {"event": threading.Event(), "end": None}
-    reader, thread = _tail(client, topic, 0, seen, progress)
+    seen = []
+    reader, thread, progress = _tail(client, topic, 0, seen)
     _wait_for(lambda: seen == [0], "the tail reading the first message")
 
     admin = AdminClient({"bootstrap.servers": fault_broker.bootstrap})
@@ -176,8 +165,8 @@ def test_topic_deleted_while_reading_fails_naming_it(fault_broker, fault_registr
         producer.produce({"n": n}, partition=0)
     producer.flush()
     client = server.client()
-    seen, progress = [], {"event": threading.Event(), "end": None}
-    _, thread = _tail(client, topic, 0, seen, progress)
+    seen = []
+    _, thread, progress = _tail(client, topic, 0, seen)
     _wait_for(lambda: seen == [0, 1, 2], "the tail reading the first messages")
 
     admin = AdminClient({"bootstrap.servers": fault_broker.bootstrap})
