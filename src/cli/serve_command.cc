@@ -1,4 +1,6 @@
-// `hangar serve`: the Flight server.
+// `hangar serve`: flags into the options of a server::Node (server/node.h),
+// which makes and runs everything; here, only what belongs to the process:
+// the log's format, the file descriptor limit, signals and the exit code.
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -11,25 +13,12 @@
 #include <filesystem>
 #include <thread>
 
-#include "cli/commands.h"
 #include "base/log.h"
+#include "cli/commands.h"
 #include "cli/flags.h"
 #include "cli/serve_settings.h"
-#include "cluster/membership.h"
-#include "cli/readiness.h"
-#include "flight/auth/token.h"
-#include "flight/server.h"
-#include "kafka/dev_data.h"
-#include "kafka/rest_schema_registry.h"
-#include "kafka/schemas_topic_registry.h"
-#include "metrics/http_endpoint.h"
-#include "metrics/registry.h"
-#include "server/hangar_service.h"
-#include "sql/engine.h"
-#include "store/compactor.h"
-#include "store/directory_lock.h"
-#include "store/store_metrics.h"
-#include "store/table_store.h"
+#include "server/node.h"
+#include "store/file_util.h"
 
 namespace hangar::cli {
 
@@ -76,19 +65,18 @@ Result<std::string> ReadSecret(const std::string& path) {
   return text.substr(0, text.find('\n'));
 }
 
-// The topics side of the server: none without Kafka flags; with
-// --dev-kafka, a fresh in-process cluster (kept alive in *dev) seeded with
-// the demo topic.
-Result<std::shared_ptr<server::TopicFlights>> ConnectKafka(const Flags& flags, std::unique_ptr<kafka::DevCluster>* dev) {
-  kafka::KafkaOptions options;
+// Where topics come from: none without Kafka flags; with --dev-kafka, a
+// fresh in-process cluster seeded with the demo topic.
+Result<std::optional<server::KafkaSettings>> KafkaFromFlags(const Flags& flags) {
+  server::KafkaSettings settings;
+  kafka::KafkaOptions& options = settings.client;
   if (flags.Has("dev-kafka")) {
     if (flags.Get("kafka-brokers")) return Status::Invalid("--dev-kafka and --kafka-brokers exclude each other");
-    HANGAR_ASSIGN_OR_RETURN(*dev, kafka::DevCluster::Start(1));
-    options.brokers = (*dev)->bootstrap_servers();
+    settings.dev = true;
   } else if (auto brokers = flags.Get("kafka-brokers")) {
     options.brokers = *brokers;
   } else {
-    return std::shared_ptr<server::TopicFlights>();
+    return std::optional<server::KafkaSettings>();
   }
   options.security_protocol = flags.GetOr("kafka-security-protocol", "");
   options.sasl_mechanism = flags.GetOr("kafka-sasl-mechanism", "");
@@ -106,8 +94,6 @@ Result<std::shared_ptr<server::TopicFlights>> ConnectKafka(const Flags& flags, s
     if (eq == std::string::npos || eq == 0) return Status::Invalid("--kafka-property wants KEY=VALUE, not '" + property + "'");
     options.properties[property.substr(0, eq)] = property.substr(eq + 1);
   }
-  HANGAR_ASSIGN_OR_RETURN(auto cluster, kafka::KafkaCluster::Connect(options));
-  std::shared_ptr<kafka::SchemaRegistry> registry;
   if (auto url = flags.Get("schema-registry")) {
     kafka::RestRegistryOptions rest;
     rest.url = *url;
@@ -115,23 +101,16 @@ Result<std::shared_ptr<server::TopicFlights>> ConnectKafka(const Flags& flags, s
     if (auto file = flags.Get("schema-registry-password-file")) {
       HANGAR_ASSIGN_OR_RETURN(rest.password, ReadSecret(*file));
     }
-    registry = std::make_shared<kafka::RestSchemaRegistry>(rest);
+    settings.rest_registry = rest;
   } else {
-    registry = std::make_shared<kafka::SchemasTopicRegistry>(cluster, *flags.Get("schemas-topic"));
+    settings.schemas_topic = *flags.Get("schemas-topic");
   }
-  if (*dev) {
-    kafka::DemoTopic demo;
-    HANGAR_RETURN_NOT_OK(kafka::SeedDemoTopic(**dev, *registry, options, demo).WithContext("seeding the demo topic"));
-    log::Info("development Kafka cluster at " + options.brokers + " (in memory; topic '" + demo.topic + "': " +
-              std::to_string(demo.partitions) + " partitions, " + std::to_string(demo.records) + " Avro records)");
-  } else {
-    log::Info("serving the topics of Kafka at " + options.brokers);
-  }
-  return std::make_shared<server::TopicFlights>(cluster, registry);
+  return std::optional<server::KafkaSettings>(std::move(settings));
 }
 
-// The flags of the Flight layer: address, TLS, authentication, limits.
-Result<flight::ServerOptions> FlightOptions(const Flags& flags, const std::string& data_dir) {
+// The flags of the Flight layer: address, TLS, authentication, limits. (The
+// node reads the token secret once it holds the data directory.)
+Result<flight::ServerOptions> FlightOptions(const Flags& flags) {
   flight::ServerOptions options;
   options.listen = *flags.Get("listen");
   options.insecure = flags.Has("insecure");
@@ -145,9 +124,7 @@ Result<flight::ServerOptions> FlightOptions(const Flags& flags, const std::strin
     return Status::Invalid("--tls-key and --tls-client-ca need --tls-cert");
   }
   if (auto users = flags.Get("users")) {
-    const std::string secret_file = flags.GetOr("token-secret-file", data_dir + "/token-secret");
     flight::AuthOptions auth;
-    HANGAR_ASSIGN_OR_RETURN(auth.token_secret, flight::auth::TokenSigner::LoadOrCreateSecret(secret_file));
     auth.users_file = *users;
     HANGAR_ASSIGN_OR_RETURN(auto ttl, IntegerSetting(flags, "token-ttl", 1));
     auth.token_ttl = std::chrono::seconds(*ttl);
@@ -224,25 +201,11 @@ void RaiseDescriptorLimit() {
              {{"from", static_cast<int64_t>(before)}, {"to", static_cast<int64_t>(files.rlim_cur)}});
 }
 
-// Serves /metrics unless turned off. The default address may be taken (by
-// another server on the machine): then the server runs without it, saying
-// so; an address given explicitly must work.
-Result<std::unique_ptr<metrics::HttpEndpoint>> StartMetrics(const ServeConfig& config) {
-  const std::string listen = *config.flags.Get("metrics-listen");
-  if (listen == "off") return std::unique_ptr<metrics::HttpEndpoint>();
-  auto endpoint = metrics::HttpEndpoint::Start(listen, [] { return metrics::DefaultRegistry().Expose(); });
-  if (endpoint.ok() || config.sources.at("metrics-listen") != SettingSource::kDefault) return endpoint;
-  log::Warn("metrics are off: the default metrics address is not available (give --metrics-listen)",
-            {{"address", listen}, {"error", endpoint.status().message()}});
-  return std::unique_ptr<metrics::HttpEndpoint>();
-}
-
-// The cluster --cluster names, this node advertised at `location`.
+// The cluster --cluster names, this node advertised at `location` (empty:
+// the listener's, once the node listens).
 Result<cluster::MembershipOptions> ClusterOptions(const Flags& flags, const std::string& location) {
   HANGAR_ASSIGN_OR_RETURN(auto options, cluster::ParseClusterUrl(*flags.Get("cluster")));
   options.location = location;
-  if (options.location.find("://0.0.0.0:") != std::string::npos || options.location.find("://[::]:") != std::string::npos)
-    return Status::Invalid("--cluster needs --advertise when listening on every interface (" + options.location + ")");
   HANGAR_ASSIGN_OR_RETURN(auto timeout, SecondsSetting(flags, "cluster-session-timeout", false));
   options.session_timeout = *timeout;
   return options;
@@ -274,47 +237,11 @@ Result<flight::ClientOptions> ForwardingOptions(const Flags& flags) {
   return options;
 }
 
-// Tables shared over the cluster (--shared-data-dir): connects to ZooKeeper
-// (joining only once the server listens) and holds this node's folder.
-struct SharedTables {
-  std::shared_ptr<cluster::Membership> membership;
-  std::shared_ptr<server::FolderOwnership> folders;
-  // What the membership reports as load, once the server runs.
-  std::shared_ptr<std::atomic<const flight::FlightServer*>> server =
-      std::make_shared<std::atomic<const flight::FlightServer*>>(nullptr);
-};
-
-Result<SharedTables> HoldSharedFolder(const Flags& flags, const std::string& shared_dir,
-                                      const store::IngestOptions& recover) {
-  SharedTables out;
-  HANGAR_ASSIGN_OR_RETURN(auto location, FixedLocation(flags));
-  HANGAR_ASSIGN_OR_RETURN(auto options, ClusterOptions(flags, location));
-  options.join_at_start = false;
-  options.load = [server = out.server] {
-    const flight::FlightServer* running = server->load();
-    return running ? running->active_streams() : 0;
-  };
-  HANGAR_ASSIGN_OR_RETURN(auto membership, cluster::Membership::Start(options));
-  out.membership = std::move(membership);
-  server::FolderOwnershipOptions folder_options;
-  folder_options.shared_dir = std::filesystem::absolute(shared_dir);
-  folder_options.session_timeout = options.session_timeout;
-  folder_options.recover = recover;
-  folder_options.on_lost = [](const std::string&) {
-    // Its memory is stale and another node writes its tables now: start afresh.
-    log::Error("exiting: restart the node to rejoin the cluster");
-    std::_Exit(75);
-  };
-  HANGAR_ASSIGN_OR_RETURN(out.folders, server::FolderOwnership::Acquire(out.membership, folder_options,
-                                                                        options.session_timeout * 4));
-  return out;
-}
-
 // Copy-pasteable first steps, printed with --dev-kafka.
-void PrintTryThis(const flight::FlightServer& server) {
+void PrintTryThis(const server::Node& node) {
   const std::string hangar = "hangar";
-  const std::string at = server.location().uri;
-  const std::string flag = server.port() == 8815 ? "" : " --server " + at;
+  const std::string at = node.location().uri;
+  const std::string flag = node.port() == 8815 ? "" : " --server " + at;
   std::fprintf(stderr,
                "\nTry it, from another terminal (hangar is build/bin/hangar):\n"
                "  %s ls%s\n"
@@ -329,6 +256,70 @@ void PrintTryThis(const flight::FlightServer& server) {
                hangar.c_str(), flag.c_str(), hangar.c_str(), flag.c_str(), hangar.c_str(), flag.c_str(),
                hangar.c_str(), hangar.c_str(), flag.c_str(), hangar.c_str(), flag.c_str(), hangar.c_str(),
                flag.c_str(), at.c_str());
+}
+
+// Every flag of `hangar serve` that shapes the node, as its options.
+Result<server::NodeOptions> NodeOptionsFrom(const ServeConfig& config) {
+  const Flags& flags = config.flags;
+  server::NodeOptions options;
+  options.data_dir = *flags.Get("data-dir");
+  HANGAR_ASSIGN_OR_RETURN(options.flight, FlightOptions(flags));
+  options.token_secret_file = flags.GetOr("token-secret-file", "");
+  HANGAR_ASSIGN_OR_RETURN(auto drain, SecondsSetting(flags, "shutdown-drain", true));
+  if (drain) options.shutdown_drain = *drain;
+  HANGAR_ASSIGN_OR_RETURN(options.kafka, KafkaFromFlags(flags));
+
+  HANGAR_ASSIGN_OR_RETURN(auto threads, IntegerSetting(flags, "duckdb-threads", 1, 1024));
+  if (threads) options.engine.threads = static_cast<int>(*threads);
+  // DuckDB's own defaults (80% of RAM, spilling until 90% of the disk is
+  // used) let one query take the machine: both are bounded by default.
+  options.engine.memory_limit = *flags.Get("duckdb-memory-limit");
+  options.engine.max_temp_size = *flags.Get("duckdb-max-temp-size");
+  if (const char* delay = std::getenv("HANGAR_TEST_ENGINE_RESET_DELAY_MS"))  // tests of the reset path only
+    options.engine.reset_delay = std::chrono::milliseconds(std::atoll(delay));
+  options.engine_fault_hook = std::getenv("HANGAR_TEST_ENGINE_FAULTS") != nullptr;  // tests of the reset path only
+
+  HANGAR_ASSIGN_OR_RETURN(auto window, IntegerSetting(flags, "idempotency-window", 1));
+  options.ingest.idempotency_window = std::chrono::seconds(*window);
+  HANGAR_ASSIGN_OR_RETURN(auto memtable_mib, IntegerSetting(flags, "max-memtable-mib", 1, int64_t{1} << 24));
+  options.ingest.max_memtable_bytes = *memtable_mib << 20;
+  HANGAR_ASSIGN_OR_RETURN(auto put_partitions, IntegerSetting(flags, "max-put-partitions", 1));
+  options.max_put_partitions = *put_partitions;
+  HANGAR_ASSIGN_OR_RETURN(auto query_timeout, SecondsSetting(flags, "query-timeout", false));
+  if (query_timeout) options.sql.query_timeout = *query_timeout;
+  HANGAR_ASSIGN_OR_RETURN(options.sql_limits, SqlLimits(flags));
+
+  // /metrics unless turned off. The default address may be taken (by
+  // another server on the machine): then the node runs without it, saying
+  // so; an address given explicitly must work.
+  const std::string metrics_listen = *flags.Get("metrics-listen");
+  if (metrics_listen != "off") options.metrics_listen = metrics_listen;
+  options.metrics_optional = config.sources.at("metrics-listen") == SettingSource::kDefault;
+
+  const std::optional<std::string> shared_dir = flags.Get("shared-data-dir");
+  if (shared_dir && !flags.Get("cluster")) return Status::Invalid("--shared-data-dir needs --cluster");
+  if (shared_dir) {
+    auto location = FixedLocation(flags);
+    auto cluster = location.ok() ? ClusterOptions(flags, *location) : Result<cluster::MembershipOptions>(location.status());
+    if (!cluster.ok()) return cluster.status().WithContext("cannot share the cluster's tables");
+    options.cluster = *cluster;
+    server::SharedTablesSettings shared;
+    shared.dir = *shared_dir;
+    auto forwarding = ForwardingOptions(flags);
+    if (!forwarding.ok()) return forwarding.status().WithContext("cannot read the cluster's TLS files");
+    shared.forwarding = std::move(*forwarding);
+    shared.on_lost = [](const std::string&) {
+      // Its memory is stale and another node writes its tables now: start afresh.
+      log::Error("exiting: restart the node to rejoin the cluster");
+      std::_Exit(75);
+    };
+    options.shared_tables = std::move(shared);
+  } else if (flags.Get("cluster")) {
+    auto cluster = ClusterOptions(flags, flags.GetOr("advertise", ""));
+    if (!cluster.ok()) return cluster.status().WithContext("cannot join the cluster");
+    options.cluster = *cluster;
+  }
+  return options;
 }
 
 }  // namespace
@@ -357,156 +348,22 @@ int RunServe(const Args& args) {
   if (!log_level.ok()) return Fail(log_level.status().message());
   log::Configure(*log_format, *log_level);
   RaiseDescriptorLimit();
-
-  const std::string data_dir = *flags.Get("data-dir");
-  std::error_code ec;
-  std::filesystem::create_directories(data_dir, ec);
-  if (ec) return Fail("cannot create the data directory '" + data_dir + "': " + ec.message());
-  auto data_dir_lock = store::DirectoryLock::Acquire(data_dir);
-  if (!data_dir_lock.ok()) return Fail(data_dir_lock.status().message() + ": " + data_dir);
-  auto options = FlightOptions(flags, data_dir);
+  auto options = NodeOptionsFrom(config);
   if (!options.ok()) return Fail(options.status().message());
-  auto drain = SecondsSetting(flags, "shutdown-drain", true);
-  if (!drain.ok()) return Fail(drain.status().message());
-
-  std::unique_ptr<kafka::DevCluster> dev_kafka;
-  auto topics = ConnectKafka(flags, &dev_kafka);
-  if (!topics.ok()) return Fail(topics.status().message());
 
   // Signals are taken synchronously by sigwait below; block them before gRPC
-  // starts its threads so that none of those threads receives them.
+  // (or DuckDB, or librdkafka) starts its threads so that none of those
+  // threads receives them.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  duckdb::DatabaseOptions engine_options;
-  auto threads = IntegerSetting(flags, "duckdb-threads", 1, 1024);
-  if (!threads.ok()) return Fail(threads.status().message());
-  if (*threads) engine_options.threads = static_cast<int>(**threads);
-  // DuckDB's own defaults (80% of RAM, spilling until 90% of the disk is
-  // used) let one query take the machine: both are bounded by default.
-  engine_options.memory_limit = *flags.Get("duckdb-memory-limit");
-  engine_options.max_temp_size = *flags.Get("duckdb-max-temp-size");
-  engine_options.temp_directory = (std::filesystem::path(data_dir) / "duckdb-tmp").string();
-  // DuckDB reaches no file but the tables' (and its staging and spill
-  // folders): not the write-ahead log, not a users file kept beside them,
-  // whatever SQL it is given (sql/query_check.h is the first line).
-  const std::string absolute_data = std::filesystem::absolute(data_dir).string();
-  engine_options.allowed_directories = {absolute_data + "/tables/", absolute_data + "/staging/",
-                                        absolute_data + "/duckdb-tmp/"};
-  const std::optional<std::string> shared_dir = flags.Get("shared-data-dir");
-  if (shared_dir && !flags.Get("cluster")) return Fail("--shared-data-dir needs --cluster");
-  if (shared_dir) engine_options.allowed_directories.push_back(std::filesystem::absolute(*shared_dir).string() + "/");
-  if (const char* delay = std::getenv("HANGAR_TEST_ENGINE_RESET_DELAY_MS"))  // tests of the reset path only
-    engine_options.reset_delay = std::chrono::milliseconds(std::atoll(delay));
-  auto engine = duckdb::Database::Open(engine_options);
-  if (!engine.ok()) return Fail(engine.status().message());
-  store::IngestOptions ingest_options;
-  auto window = IntegerSetting(flags, "idempotency-window", 1);
-  if (!window.ok()) return Fail(window.status().message());
-  ingest_options.idempotency_window = std::chrono::seconds(**window);
-  auto memtable_mib = IntegerSetting(flags, "max-memtable-mib", 1, int64_t{1} << 24);
-  if (!memtable_mib.ok()) return Fail(memtable_mib.status().message());
-  ingest_options.max_memtable_bytes = **memtable_mib << 20;
-  store::StoreOptions store_options;
-  // Absolute, as DuckDB compares paths with allowed_directories literally.
-  store_options.data_dir = std::filesystem::absolute(data_dir);
-  auto put_partitions = IntegerSetting(flags, "max-put-partitions", 1);
-  if (!put_partitions.ok()) return Fail(put_partitions.status().message());
-  store_options.max_put_partitions = **put_partitions;
-  SharedTables shared;
-  if (shared_dir) {
-    auto held = HoldSharedFolder(flags, *shared_dir, ingest_options);
-    if (!held.ok()) return Fail("cannot share the cluster's tables: " + held.status().message());
-    shared = std::move(*held);
-    store_options.data_dir = shared.folders->folder();
-    store_options.peers_dir = store_options.data_dir.parent_path();
-    store_options.fence = [folders = shared.folders] { return folders->Fence(); };
-  }
-  auto tables = store::TableStore::Open(store_options, *engine);
-  if (!tables.ok()) return Fail("cannot open the tables in " + data_dir + ": " + tables.status().ToString());
-  std::shared_ptr<store::TableStore> table_store(std::move(*tables));
-  auto relations = sql::Relations::Open(*engine, table_store, *topics ? (*topics)->cluster() : nullptr,
-                                        *topics ? (*topics)->registry() : nullptr);
-  if (!relations.ok()) return Fail("cannot start the SQL engine: " + relations.status().ToString());
-  sql::SqlOptions sql_options;
-  auto query_timeout = SecondsSetting(flags, "query-timeout", false);
-  if (!query_timeout.ok()) return Fail(query_timeout.status().message());
-  if (*query_timeout) sql_options.query_timeout = **query_timeout;
-  auto sql_limits = SqlLimits(flags);
-  if (!sql_limits.ok()) return Fail(sql_limits.status().message());
-  auto sql_service = std::make_shared<sql::FlightSqlService>(
-      std::make_shared<sql::SqlEngine>(*engine, *relations, sql_options), *sql_limits);
-  store::WalOpenReport wal_report;
-  auto ingest = store::Ingest::Open(table_store, ingest_options, &wal_report);
-  if (!ingest.ok()) return Fail("cannot open the write-ahead log in " + data_dir + ": " + ingest.status().ToString());
-  if (wal_report.records > 0 || !wal_report.cut_reason.empty())
-    log::Info("write-ahead log: " + std::to_string(wal_report.records) + " records replayed" +
-              (wal_report.cut_reason.empty() ? "" : "; cut its end: " + wal_report.cut_reason));
-  std::shared_ptr<store::Ingest> streaming(std::move(*ingest));
-  metrics::DefaultRegistry().AddCollector([weak = std::weak_ptr<store::Ingest>(streaming)] {
-    if (auto live = weak.lock()) store::StoreMetrics::Get().MemtableBytes(live->memtable_bytes());
-  });
-  // Small files (frequent flushes, small puts) are merged in the background,
-  // when writers are not ahead of the flusher (compaction would slow them).
-  store::Compactor compactor(table_store, std::chrono::seconds(5), [&streaming, &ingest_options] {
-    return streaming->memtable_bytes() >= ingest_options.flush_bytes;
-  });
-  auto service = std::make_shared<server::HangarService>(table_store, *topics, sql_service, streaming);
-  std::shared_ptr<server::ClusterPlacement> placement;
-  if (flags.Get("cluster")) {
-    placement = std::make_shared<server::ClusterPlacement>();
-    service->SetCluster(placement);
-  }
-  if (shared.folders) {
-    auto forwarding = ForwardingOptions(flags);
-    if (!forwarding.ok()) return Fail("cannot read the cluster's TLS files: " + forwarding.status().message());
-    service->SetTableOwners(shared.folders, server::TableForwarding(*forwarding));
-  }
-  auto metrics_endpoint = StartMetrics(config);
-  if (!metrics_endpoint.ok()) return Fail(metrics_endpoint.status().message());
-  auto server = flight::FlightServer::Start(*options, service);
-  if (!server.ok()) return Fail(server.status().message());
-  // Health: SERVING while the data directory takes writes and the SQL engine
-  // is not being reset (grpc.health.v1 on the same port).
-  ReadinessProbe readiness(server->get(), std::filesystem::absolute(data_dir), std::chrono::seconds(2));
-  auto& engine_resets =
-      metrics::DefaultRegistry().Counter("hangar_engine_resets_total", "SQL engine (DuckDB) instances replaced after an internal failure").WithLabels({});
-  (*engine)->SetStateListener([&readiness, &engine_resets](bool serving) {
-    if (serving) engine_resets.Add();
-    readiness.SetEngineServing(serving);
-  });
-  if (std::getenv("HANGAR_TEST_ENGINE_FAULTS") != nullptr) {  // tests of the reset path only
-    service->SetEngineFaultHook([engine = *engine]() -> Status {
-      HANGAR_ASSIGN_OR_RETURN(auto connection, duckdb::Connection::Open(engine));
-      return duckdb::InjectEngineFailure(*connection);
-    });
-  }
-  std::shared_ptr<cluster::Membership> membership = shared.membership;
-  if (membership) {
-    shared.server->store(server->get());
-    if (Status st = membership->Join(); !st.ok()) return Fail("cannot join the cluster: " + st.message());
-    shared.folders->Start(table_store, streaming, *engine);
-    placement->Attach(membership);
-  } else if (placement) {
-    auto options = ClusterOptions(flags, flags.GetOr("advertise", (*server)->location().uri));
-    if (options.ok()) options->load = [&server = **server] { return server.active_streams(); };
-    auto joined = options.ok() ? cluster::Membership::Start(*options) : Result<std::unique_ptr<cluster::Membership>>(options.status());
-    if (!joined.ok()) return Fail("cannot join the cluster: " + joined.status().message());
-    membership = std::move(*joined);
-    placement->Attach(membership);
-  }
-  if (*metrics_endpoint) {
-    const std::string listen = *flags.Get("metrics-listen");
-    log::Info("serving metrics on http://" + listen.substr(0, listen.rfind(':') + 1) +
-              std::to_string((*metrics_endpoint)->port()) + "/metrics");
-  }
-  log::Info("serving Flight on " + (*server)->location().uri + " (" +
-            (options->auth ? "authentication on" : "no authentication") + (options->tls ? ", TLS" : "") + "), data in " +
-            data_dir);
-  if (dev_kafka) PrintTryThis(**server);
+  auto node = server::Node::Open(std::move(*options));
+  if (!node.ok()) return Fail(node.status().message());
+  if (Status st = (*node)->Serve(); !st.ok()) return Fail(st.message());
+  if ((*node)->options().kafka && (*node)->options().kafka->dev) PrintTryThis(**node);
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);
@@ -520,23 +377,7 @@ int RunServe(const Args& args) {
     log::Warn(std::string(strsignal(second)) + " received again: exiting now (the write-ahead log is replayed at the next start)");
     std::_Exit(1);
   }).detach();
-  readiness.ShutDown();
-  // Out of the cluster first: the other nodes take this node's partitions.
-  // A node sharing tables keeps its session (and its folder's lock) until
-  // its memtables are flushed: only then may another node adopt the folder.
-  if (placement) placement->Attach(nullptr);
-  if (shared.folders) membership->Leave();
-  else membership.reset();
-  if (*drain) std::this_thread::sleep_for(**drain);
-  // Streaming writers first: each stream acknowledges what it took and
-  // refuses the rest (UNAVAILABLE once its client half-closes); then the calls
-  // get 5 s to finish. What was taken is flushed when `streaming` goes.
-  streaming->StopWrites();
-  (*server)->Shutdown(std::chrono::seconds(5));
-  shared.server->store(nullptr);
-  // Leaving scope closes the store, flushing the memtables while the
-  // folder's lock is held; the lock goes with the store (its fence holds it).
-  if (shared.folders) shared.folders->Stop();
+  (*node)->Shutdown();
   return 0;
 }
 

@@ -12,7 +12,7 @@
 #include "base/periodic.h"
 #include "flight/server.h"
 
-namespace hangar::cli {
+namespace hangar::server {
 
 class ReadinessProbe {
  public:
@@ -44,4 +44,4 @@ class ReadinessProbe {
   Periodic probe_;          // last: it stops before the rest goes
 };
 
-}  // namespace hangar::cli
+}  // namespace hangar::server

@@ -1,9 +1,9 @@
-#include "cli/readiness.h"
+#include "server/readiness.h"
 
 #include "base/log.h"
 #include "store/file_util.h"
 
-namespace hangar::cli {
+namespace hangar::server {
 
 ReadinessProbe::ReadinessProbe(flight::FlightServer* server, std::filesystem::path data_dir,
                                std::chrono::milliseconds interval)
@@ -45,4 +45,4 @@ void ReadinessProbe::Update() {
              std::string("health: ") + (serving_ ? "SERVING" : "NOT_SERVING"));
 }
 
-}  // namespace hangar::cli
+}  // namespace hangar::server
