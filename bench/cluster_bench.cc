@@ -16,11 +16,11 @@
 
 #include "bench_util.h"
 #include "flight/client.h"
-#include "hangar_process.h"
+#include "support/server_process.h"
 #include "kafka/dev_cluster.h"
 #include "kafka/dev_data.h"
 #include "kafka/schemas_topic_registry.h"
-#include "zookeeper_process.h"
+#include "support/zookeeper_process.h"
 
 using namespace hangar;
 using namespace hangar::bench;
@@ -100,20 +100,20 @@ int main(int argc, char** argv) {
   demo.partitions = 12;
   demo.records = records;
   Check(kafka::SeedDemoTopic(**dev, registry, options, demo), "seeding the topic");
-  zookeeper_process::ZooKeeperProcess zookeeper(dir / "zookeeper");
+  testing::ZooKeeperProcess zookeeper(dir / "zookeeper");
 
   std::printf("bench_cluster: topic 'orders', 12 partitions, %lld records; best of %d parallel reads per size\n",
               static_cast<long long>(records), rounds);
   std::printf("%-6s %12s %10s %9s   %s\n", "nodes", "rows/s", "MB/s", "vs 1", "CPU seconds per node during the reads");
   double baseline = 0;
   for (int size = 1; size <= 3; ++size) {
-    std::vector<HangarProcess> nodes;
+    std::vector<std::unique_ptr<testing::ServerProcess>> nodes;
     for (int n = 0; n < size; ++n)
-      nodes.push_back(StartHangar(bin_dir, (dir / ("node" + std::to_string(size) + "-" + std::to_string(n))).string(),
+      nodes.push_back(hangar::testing::StartServerOrExit(bin_dir, (dir / ("node" + std::to_string(size) + "-" + std::to_string(n))).string(),
                                   {"--kafka-brokers", options.brokers, "--cluster", zookeeper.url("/bench"),
                                    "--cluster-session-timeout", "2", "--access-log", "off", "--metrics-listen", "off"},
                                   "bench_cluster"));
-    auto client = flight::FlightClient::Connect(flight::Location::ForGrpcTcp("127.0.0.1", nodes[0].port));
+    auto client = flight::FlightClient::Connect(flight::Location::ForGrpcTcp("127.0.0.1", nodes[0]->port()));
     Check(client.status(), "connect");
     // Wait until node 0 places partitions on every node of this size.
     flight::FlightInfo info;
@@ -132,7 +132,7 @@ int main(int argc, char** argv) {
     std::vector<double> cpu(size, 0);
     for (int round = 0; round < rounds; ++round) {
       std::vector<double> before;
-      for (auto& node : nodes) before.push_back(CpuSeconds(node.pid));
+      for (auto& node : nodes) before.push_back(CpuSeconds(node->pid()));
       const Read r = ReadAllEndpoints(info);
       if (r.rows != records) {
         std::fprintf(stderr, "bench_cluster: read %lld rows, not %lld\n", static_cast<long long>(r.rows),
@@ -141,7 +141,7 @@ int main(int argc, char** argv) {
       }
       if (best.seconds == 0 || r.seconds < best.seconds) {
         best = r;
-        for (int n = 0; n < size; ++n) cpu[n] = CpuSeconds(nodes[n].pid) - before[n];
+        for (int n = 0; n < size; ++n) cpu[n] = CpuSeconds(nodes[n]->pid()) - before[n];
       }
     }
     const double rate = static_cast<double>(best.rows) / best.seconds;
@@ -150,7 +150,7 @@ int main(int argc, char** argv) {
                 rate / baseline);
     for (double c : cpu) std::printf(" %.2f", c);
     std::printf("  (read took %.3f s)\n", best.seconds);
-    for (auto& node : nodes) node.Stop();
+    for (auto& node : nodes) node->Stop();
   }
   std::filesystem::remove_all(dir);
   return 0;

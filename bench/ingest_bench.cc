@@ -39,7 +39,7 @@
 #include "flight/client.h"
 #include "flight/malloc_tuning.h"
 #include "bench_util.h"
-#include "hangar_process.h"
+#include "support/server_process.h"
 #include "plain_server.h"
 
 namespace hangar::bench {
@@ -289,9 +289,9 @@ int main(int argc, char** argv) {
   for (const char* level : {"memory", "disk"}) {
     for (int streams : {1, 4}) {
       const std::string data = (dir / ("data" + std::to_string(run++))).string();
-      HangarProcess server = StartHangar(bin_dir, data, {}, "bench_ingest");
-      const Throughput t = Ingest(server.port, batches, rows, streams, level);
-      server.Stop();
+      auto server = hangar::testing::StartServerOrExit(bin_dir, data, {}, "bench_ingest");
+      const Throughput t = Ingest(server->port(), batches, rows, streams, level);
+      server->Stop();
       fs::remove_all(data);
       const double mb_s = static_cast<double>(t.bytes) / t.seconds / 1e6;
       std::printf("  %-6s %d stream%s %7.2f s %7.2f M rows/s %7.0f MB/s", level, streams, streams > 1 ? "s" : " ",
@@ -313,10 +313,10 @@ int main(int argc, char** argv) {
   // latency run starts once they are on the disk, as the floor's did.
   ::sync();
   const std::string data = (dir / "latency").string();
-  HangarProcess server = StartHangar(bin_dir, data, {}, "bench_ingest");
+  auto server = hangar::testing::StartServerOrExit(bin_dir, data, {}, "bench_ingest");
   const int samples = rows >= 10'000'000 ? 2000 : 500;
-  const Latency latency = AckLatency(server.port, samples);
-  server.Stop();
+  const Latency latency = AckLatency(server->port(), samples);
+  server->Stop();
   fs::remove_all(dir);
   const int64_t batch_bytes = hangar::arrow::TotalBufferSize(*MakeBatch(0, 1000));
   const std::vector<double> plain = PlainRoundTrips(plain_server.port(), batch_bytes, samples);

@@ -11,11 +11,12 @@
 #include <sstream>
 
 #include "bench_util.h"
-#include "hangar_process.h"
-#include "load_mix.h"
+#include "support/server_process.h"
+#include "support/load_mix.h"
 
 using namespace hangar;
 using namespace hangar::bench;
+using namespace hangar::testing;
 
 namespace {
 
@@ -44,16 +45,16 @@ int main(int argc, char** argv) {
   std::filesystem::create_directories(dir);
   constexpr int64_t kBudgetMiB = 128 + 512 + 384;  // memtables + DuckDB + the rest (see tests/server/load_test.cc)
   const std::string data = (dir / "data").string();
-  auto server = StartHangar(bin_dir, data,
+  auto server = hangar::testing::StartServerOrExit(bin_dir, data,
                             {"--max-memtable-mib", "128", "--duckdb-memory-limit", "512MB", "--metrics-listen",
                              "127.0.0.1:0", "--access-log", "off"},
                             "bench_load");
-  auto client = flight::FlightClient::Connect(flight::Location::ForGrpcTcp("127.0.0.1", server.port));
+  auto client = flight::FlightClient::Connect(flight::Location::ForGrpcTcp("127.0.0.1", server->port()));
   Check(client.status(), "connect");
   Check(PrepareLoad(**client), "preparing the tables");
 
-  const LoadResult alone = RunLoad(server.port, server.pid, 1, quick ? 4 : 10);
-  const LoadResult loaded = RunLoad(server.port, server.pid, 32, seconds);
+  const LoadResult alone = RunLoad(server->port(), server->pid(), 1, quick ? 4 : 10);
+  const LoadResult loaded = RunLoad(server->port(), server->pid(), 32, seconds);
   Report("baseline: 1 client", alone);
   Report("load: 32 clients", loaded);
   std::printf("under load vs alone (throughput ratio, p99 ratio):\n");
@@ -80,7 +81,7 @@ int main(int argc, char** argv) {
         line.rfind("hangar_wal_fsync_seconds_count", 0) == 0 || line.rfind("hangar_wal_group_records_sum", 0) == 0 ||
         line.rfind("hangar_rpc_active_streams", 0) == 0 || line.rfind("hangar_sql_query_seconds_count", 0) == 0)
       std::printf("  %s\n", line.c_str());
-  server.Stop();
+  server->Stop();
   std::filesystem::remove_all(dir);
   std::filesystem::remove(data + ".log");
   const bool ok = loaded.errors() == 0 && alone.errors() == 0 && loaded.peak_rss_mib < kBudgetMiB;

@@ -1,7 +1,7 @@
 // bench_sql: the 22 TPC-H queries at scale factor 1 through Hangar's Flight
 // SQL, against DuckDB run directly, in-process, on the same Parquet files.
 //
-// The data (bench/tpch/generate.sql) is generated in a DuckDB of the
+// The data (tests/support/tpch/generate.sql) is generated in a DuckDB of the
 // bench's own and put into a `hangar serve` through Flight; Hangar writes
 // it as Parquet. The baseline is a second in-process DuckDB with the same
 // views over the same Parquet files, its results exported to Arrow. Each
@@ -21,9 +21,9 @@
 
 #include "arrow/array.h"
 #include "flight/client.h"
-#include "hangar_process.h"
+#include "support/server_process.h"
 #include "sql/flight_sql_client.h"
-#include "tpch/tpch.h"
+#include "support/tpch/tpch.h"
 
 namespace fs = std::filesystem;
 
@@ -103,7 +103,7 @@ int main(int argc, char** argv) {
     if (std::strcmp(argv[i], "--sf") == 0 && i + 1 < argc) sf = std::atof(argv[++i]);
   }
   const std::string bin_dir = fs::path(argv[0]).parent_path().string();
-  const std::string tpch_dir = std::string(HANGAR_SOURCE_DIR) + "/bench/tpch";
+  const std::string tpch_dir = std::string(HANGAR_SOURCE_DIR) + "/tests/support/tpch";
   const fs::path dir = fs::temp_directory_path() / ("hangar-bench-sql-" + std::to_string(getpid()));
   fs::create_directories(dir);
   auto queries = Check(tpch::Queries(tpch_dir), "queries");
@@ -113,8 +113,8 @@ int main(int argc, char** argv) {
   Check(tpch::Generate(source_db, tpch_dir, sf), "generate");
   std::printf("bench_sql: TPC-H-shaped data at scale factor %g generated in %.1f s\n", sf, Seconds(start));
 
-  HangarProcess server = StartHangar(bin_dir, (dir / "data").string(), {}, "bench_sql");
-  auto client = Check(flight::FlightClient::Connect(flight::Location::ForGrpcTcp("127.0.0.1", server.port)), "connect");
+  auto server = hangar::testing::StartServerOrExit(bin_dir, (dir / "data").string(), {}, "bench_sql");
+  auto client = Check(flight::FlightClient::Connect(flight::Location::ForGrpcTcp("127.0.0.1", server->port())), "connect");
   start = std::chrono::steady_clock::now();
   for (const auto& table : tpch::TableNames()) {
     auto source = Check(duckdb::StreamQuery(source_db, "SELECT * FROM " + table), "read");
@@ -194,7 +194,7 @@ int main(int argc, char** argv) {
   }
   std::printf("  all     %10.1f ms   %14.1f ms   %5.2fx   (%d of 22 within 1.2x + transfer)\n", sum_direct * 1e3,
               sum_hangar * 1e3, sum_hangar / sum_direct, met);
-  server.Stop();
+  server->Stop();
   fs::remove_all(dir);
   return 0;
 }

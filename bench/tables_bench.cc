@@ -17,7 +17,7 @@
 #include "store/table_store.h"
 #include "flight/client.h"
 #include "bench_util.h"
-#include "hangar_process.h"
+#include "support/server_process.h"
 
 namespace hangar::bench {
 namespace {
@@ -126,9 +126,9 @@ int main(int argc, char** argv) {
               static_cast<long long>(rows), static_cast<double>(bytes) / 1e6);
 
   Timing duck = DuckDbFloor(batches, dir);
-  HangarProcess server = StartHangar(bin_dir, (dir / "data").string(), {}, "bench_tables");
-  Timing hangar = HangarPutGet(batches, server.port);
-  server.Stop();
+  auto server = hangar::testing::StartServerOrExit(bin_dir, (dir / "data").string(), {}, "bench_tables");
+  Timing hangar = HangarPutGet(batches, server->port());
+  server->Stop();
   fs::remove_all(dir);
   if (duck.rows_back != rows || hangar.rows_back != rows) {
     std::fprintf(stderr, "bench_tables: rows read back: DuckDB %lld, Hangar %lld, expected %lld\n",

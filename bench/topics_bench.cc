@@ -40,12 +40,12 @@
 #include "arrow/builder.h"
 #include "avro/varint.h"
 #include "flight/client.h"
-#include "hangar_process.h"
 #include "kafka/options.h"
 #include "kafka/producer.h"
 #include "kafka/rest_schema_registry.h"
 #include "kafka/wire_format.h"
 #include "kafka_broker.h"
+#include "support/server_process.h"
 
 namespace hangar::bench {
 namespace {
@@ -353,9 +353,9 @@ int main(int argc, char** argv) {
   fill("bench");
   const double produce_raw = fill("bench_raw_put");
 
-  auto server = StartHangar(bin_dir, (dir / "data").string(),
-                            {"--kafka-brokers", brokers, "--schema-registry", registry_url}, "bench_topics");
-  auto client = flight::FlightClient::Connect(flight::Location::ForGrpcTcp("127.0.0.1", server.port));
+  auto server = hangar::testing::StartServerOrExit(
+      bin_dir, (dir / "data").string(), {"--kafka-brokers", brokers, "--schema-registry", registry_url}, "bench_topics");
+  auto client = flight::FlightClient::Connect(flight::Location::ForGrpcTcp("127.0.0.1", server->port()));
   Check(client.status(), "client");
 
   auto short_read = [&](const char* who) { Check(Status::Internal("short read"), who); };
@@ -417,7 +417,7 @@ int main(int argc, char** argv) {
     Check((*writer)->Close(), "DoPut close");
   }
   const double put = Seconds(put_start);
-  server.Stop();
+  server->Stop();
   (*broker)->Stop();
   fs::remove_all(dir);
 

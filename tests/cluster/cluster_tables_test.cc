@@ -19,10 +19,10 @@
 #include "arrow/array_access.h"
 #include "cluster/membership.h"
 #include "cluster_status.h"
-#include "server_process.h"
+#include "support/server_process.h"
 #include "sql/flight_sql_client.h"
 #include "store/store_test_util.h"
-#include "zookeeper_process.h"
+#include "support/zookeeper_process.h"
 
 namespace hangar {
 namespace {
@@ -32,8 +32,8 @@ using store::testing::EventSchema;
 using store::testing::Events;
 using testing::ServerProcess;
 using testing::TempDataDir;
-using zookeeper_process::FreePort;
-using zookeeper_process::ZooKeeperProcess;
+using testing::FreePort;
+using testing::ZooKeeperProcess;
 
 constexpr int kNodes = 3;
 

@@ -23,16 +23,16 @@
 #include "cluster/membership.h"
 #include "cluster/rendezvous.h"
 #include "cluster_status.h"
-#include "server_process.h"
+#include "support/server_process.h"
 #include "sql/flight_sql_client.h"
-#include "zookeeper_process.h"
+#include "support/zookeeper_process.h"
 
 namespace hangar {
 namespace {
 
 using testing::ServerProcess;
 using testing::TempDataDir;
-using zookeeper_process::ZooKeeperProcess;
+using testing::ZooKeeperProcess;
 
 constexpr int kPartitions = 12;
 constexpr int64_t kRecords = 24000;

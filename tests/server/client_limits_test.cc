@@ -12,7 +12,8 @@
 
 #include "flight/auth/users_file.h"
 #include "flight/peer_relay.h"
-#include "server_process.h"
+#include "support/server_checks.h"
+#include "support/server_process.h"
 
 namespace hangar {
 namespace {

@@ -11,7 +11,7 @@
 #include <thread>
 
 #include "arrow/builder.h"
-#include "server_process.h"
+#include "support/server_process.h"
 
 namespace hangar {
 namespace {

@@ -10,7 +10,7 @@
 #include <random>
 
 #include "arrow/builder.h"
-#include "server_process.h"
+#include "support/server_process.h"
 
 namespace hangar {
 namespace {

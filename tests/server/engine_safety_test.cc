@@ -12,7 +12,8 @@
 #include <nlohmann/json.hpp>
 
 #include "arrow/builder.h"
-#include "server_process.h"
+#include "support/server_checks.h"
+#include "support/server_process.h"
 #include "sql/flight_sql_client.h"
 
 namespace hangar {

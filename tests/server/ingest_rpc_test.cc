@@ -22,7 +22,8 @@
 
 #include "arrow/array_access.h"
 #include "arrow/builder.h"
-#include "server_process.h"
+#include "support/server_checks.h"
+#include "support/server_process.h"
 #include "sql/flight_sql_client.h"
 #include "store/store_test_util.h"
 

@@ -25,7 +25,8 @@
 
 #include "arrow/builder.h"
 #include "flight/auth/users_file.h"
-#include "server_process.h"
+#include "support/server_checks.h"
+#include "support/server_process.h"
 #include "sql/flight_sql_client.h"
 #include "sql/proto/FlightSql.pb.h"
 #include "store/store_test_util.h"

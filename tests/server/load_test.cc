@@ -5,8 +5,9 @@
 // bench/load_bench.cc is the full minute, with latencies.
 #include <gtest/gtest.h>
 
-#include "load_mix.h"
-#include "server_process.h"
+#include "support/load_mix.h"
+#include "support/server_checks.h"
+#include "support/server_process.h"
 
 namespace hangar {
 namespace {
@@ -20,8 +21,8 @@ TEST(Load, ThirtyTwoClientsMixingEveryCallSeeNoErrorAndBoundedMemory) {
                                 {"--max-memtable-mib", "128", "--duckdb-memory-limit", "512MB", "--access-log", "off"});
   ASSERT_TRUE(server.started()) << server.startup_log();
   auto client = server.Connect();
-  ASSERT_TRUE(bench::PrepareLoad(*client).ok());
-  const auto result = bench::RunLoad(server.port(), server.pid(), 32, 6);
+  ASSERT_TRUE(testing::PrepareLoad(*client).ok());
+  const auto result = testing::RunLoad(server.port(), server.pid(), 32, 6);
   for (const auto& [name, op] : result.ops) {
     EXPECT_EQ(op.errors, 0) << name << ": " << op.first_error;
     EXPECT_GT(op.latencies_ms.size(), 0u) << name;

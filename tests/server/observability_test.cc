@@ -12,21 +12,21 @@
 #include <thread>
 
 #include "flight/auth/users_file.h"
-#include "load_mix.h"
-#include "server_process.h"
+#include "support/load_mix.h"
+#include "support/server_process.h"
 #include "store/store_test_util.h"
 
 namespace hangar {
 namespace {
 
-using bench::HttpGet;
+using testing::HttpGet;
 using store::testing::EventSchema;
 using store::testing::Events;
 using testing::ServerProcess;
 using testing::TempDataDir;
 
 // The port in the "serving metrics on http://127.0.0.1:PORT/metrics" line.
-int MetricsPort(const ServerProcess& server) { return bench::MetricsPortInLog(server.startup_log()); }
+int MetricsPort(const ServerProcess& server) { return testing::MetricsPortInLog(server.startup_log()); }
 
 // The value of one series (`name{labels}` exactly as exposed), -1 if absent.
 double Sample(const std::string& exposition, const std::string& series) {

@@ -14,7 +14,7 @@
 #include "arrow/builder.h"
 #include "arrow/pretty_print.h"
 #include "flight/auth/users_file.h"
-#include "server_process.h"
+#include "support/server_process.h"
 #include "sql/flight_sql_client.h"
 
 namespace hangar {

@@ -1,6 +1,6 @@
-// Flight SQL against `hangar serve` as a process: a huge result streams
-// with bounded server memory while the client reads slowly, and many
-// clients query at once.
+// Flight SQL against a server: a huge result streams with bounded server
+// memory while the client reads slowly (`hangar serve` as a process, whose
+// memory is measured alone), and many clients query a node at once.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -8,7 +8,9 @@
 #include <thread>
 
 #include "arrow/array_access.h"
-#include "server_process.h"
+#include "support/server_checks.h"
+#include "support/node_server.h"
+#include "support/server_process.h"
 #include "sql/flight_sql_client.h"
 
 namespace hangar {
@@ -54,7 +56,7 @@ TEST(SqlRpc, AHugeResultStreamsWithBoundedServerMemory) {
 
 TEST(SqlRpc, ManyClientsQueryAtOnce) {
   TempDataDir dir;
-  ServerProcess server(dir.str());
+  testing::NodeServer server(dir.str());
   ASSERT_TRUE(server.started());
   constexpr int kClients = 8;
   std::atomic<int> right = 0;

@@ -1,4 +1,4 @@
-// Tables through the real server over Flight: a client that goes away in the
+// Tables through a server (a node in the test's process) over Flight: a client that goes away in the
 // middle of a put leaves nothing; command descriptors choose the put mode;
 // a ticket whose files an overwrite removed is FAILED_PRECONDITION; a
 // restart finds everything as it was.
@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "arrow/builder.h"
-#include "server_process.h"
+#include "support/node_server.h"
 
 namespace hangar {
 namespace {
@@ -37,7 +37,7 @@ int64_t Rows(flight::FlightClient& client, const std::string& name) {
 
 TEST(TablesRpc, AClientThatGoesAwayMidPutLeavesNoTrace) {
   testing::TempDataDir dir;
-  testing::ServerProcess server(dir.str());
+  testing::NodeServer server(dir.str());
   ASSERT_TRUE(server.started());
   auto client = server.Connect();
   ASSERT_TRUE(PutNumbers(*client, flight::FlightDescriptor::Path({"n"}), 2).ok());
@@ -63,7 +63,7 @@ TEST(TablesRpc, ModesStaleTicketsAndRestart) {
   testing::TempDataDir dir;
   std::string old_ticket;
   {
-    testing::ServerProcess server(dir.str());
+    testing::NodeServer server(dir.str());
     ASSERT_TRUE(server.started());
     auto client = server.Connect();
     auto cmd = [](const char* mode) {
@@ -85,7 +85,7 @@ TEST(TablesRpc, ModesStaleTicketsAndRestart) {
     EXPECT_EQ(st.code(), StatusCode::kFailedPrecondition) << st.ToString();
     ASSERT_TRUE(PutNumbers(*client, flight::FlightDescriptor::Path({"sales", "n"}), 2).ok());
   }
-  testing::ServerProcess server(dir.str());
+  testing::NodeServer server(dir.str());
   ASSERT_TRUE(server.started());
   auto client = server.Connect();
   auto info = client->GetFlightInfo(flight::FlightDescriptor::Path({"sales", "n"}));

@@ -1,7 +1,7 @@
-// Topics through the real server over Flight, with its development Kafka
-// cluster: the demo topic, DoPut into a topic and back with schema
-// evolution, refusals that write nothing, follow mode, and a server without
-// Kafka.
+// Topics through a server (a node in the test's process) over Flight, with
+// its development Kafka cluster: the demo topic, DoPut into a topic and back
+// with schema evolution, refusals that write nothing, follow mode, and a
+// server without Kafka.
 #include <gtest/gtest.h>
 
 #include <librdkafka/rdkafka.h>
@@ -14,7 +14,7 @@
 #include "arrow/array_access.h"
 #include "arrow/builder.h"
 #include "arrow/pretty_print.h"
-#include "server_process.h"
+#include "support/node_server.h"
 
 namespace hangar {
 namespace {
@@ -117,7 +117,7 @@ Rows ReadTopic(flight::FlightClient& client, const std::string& topic, arrow::Sc
 
 TEST(TopicsRpc, TheDemoTopicIsListedAndReadsWhole) {
   testing::TempDataDir dir;
-  testing::ServerProcess server(dir.str(), {}, {"--dev-kafka"});
+  testing::NodeServer server(dir.str(), testing::NodeServer::DevKafka);
   ASSERT_TRUE(server.started());
   auto client = server.Connect();
   auto flights = client->ListFlights();
@@ -137,7 +137,7 @@ TEST(TopicsRpc, TheDemoTopicIsListedAndReadsWhole) {
 
 TEST(TopicsRpc, PutIntoATopicReadsBackAndEvolvesItsSchema) {
   testing::TempDataDir dir;
-  testing::ServerProcess server(dir.str(), {}, {"--dev-kafka"});
+  testing::NodeServer server(dir.str(), testing::NodeServer::DevKafka);
   ASSERT_TRUE(server.started());
   CreateTopic(server.kafka(), "people");
   auto client = server.Connect();
@@ -198,7 +198,7 @@ TEST(TopicsRpc, PutIntoATopicReadsBackAndEvolvesItsSchema) {
 
 TEST(TopicsRpc, FollowModeStreamsNewMessagesUntilTheClientCancels) {
   testing::TempDataDir dir;
-  testing::ServerProcess server(dir.str(), {}, {"--dev-kafka"});
+  testing::NodeServer server(dir.str(), testing::NodeServer::DevKafka);
   ASSERT_TRUE(server.started());
   CreateTopic(server.kafka(), "live");
   auto client = server.Connect();
@@ -243,7 +243,7 @@ TEST(TopicsRpc, FollowModeStreamsNewMessagesUntilTheClientCancels) {
 
 TEST(TopicsRpc, AServerWithoutKafkaSaysSo) {
   testing::TempDataDir dir;
-  testing::ServerProcess server(dir.str());
+  testing::NodeServer server(dir.str());
   ASSERT_TRUE(server.started());
   auto client = server.Connect();
   auto info = client->GetFlightInfo(flight::FlightDescriptor::Path({"kafka", "orders"}));
@@ -259,7 +259,7 @@ TEST(TopicsRpc, BatchesLargerThanTheServerMayGatherAreRefused) {
   // for a whole partition at once is refused from the ticket, before Kafka
   // is even asked (this server has none).
   testing::TempDataDir dir;
-  testing::ServerProcess server(dir.str());
+  testing::NodeServer server(dir.str());
   ASSERT_TRUE(server.started());
   auto client = server.Connect();
   for (const std::string option : {R"("batch_rows": 1000000000000)", R"("batch_bytes": 1000000000000)"}) {

@@ -1,6 +1,6 @@
 // A TPC-H-shaped correctness check of Flight SQL: the eight tables are
-// generated in a DuckDB of the test's own (bench/tpch/generate.sql), put
-// into a `hangar serve` through Flight, and each of the 22 queries is
+// generated in a DuckDB of the test's own (tests/support/tpch/generate.sql), put
+// into a Hangar node through Flight, and each of the 22 queries is
 // answered by Hangar through Flight SQL and by that DuckDB directly on the
 // same data; the answers must agree value for value (floating-point
 // aggregates to 1e-9 relative: the engines may sum in other orders).
@@ -12,17 +12,17 @@
 #include "arrow/builder.h"
 #include "arrow/compare.h"
 #include "arrow/concatenate.h"
-#include "server_process.h"
+#include "support/node_server.h"
 #include "sql/flight_sql_client.h"
-#include "tpch/tpch.h"
+#include "support/tpch/tpch.h"
 
 namespace hangar {
 namespace {
 
-using testing::ServerProcess;
+using testing::NodeServer;
 using testing::TempDataDir;
 
-const std::string kTpchDir = std::string(HANGAR_SOURCE_DIR) + "/bench/tpch";
+const std::string kTpchDir = std::string(HANGAR_SOURCE_DIR) + "/tests/support/tpch";
 
 // Every batch of a result, as one batch (columns concatenated).
 class Collected {
@@ -97,7 +97,7 @@ TEST(TpchRpc, TheTwentyTwoQueriesAgreeWithDuckDbOnTheSameData) {
   ASSERT_TRUE(queries.ok()) << queries.status().ToString();
 
   TempDataDir dir;
-  ServerProcess server(dir.str());
+  NodeServer server(dir.str());
   ASSERT_TRUE(server.started());
   auto client = server.Connect();
   // Load each table through DoPut, as a client would.

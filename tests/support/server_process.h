@@ -1,65 +1,47 @@
 // `hangar serve` as a child process on a loopback port of its own choosing,
-// for tests that restart or kill the server.
+// for the tests that restart, kill or starve the server (crashes, a full
+// disk, limits of the process) and for the benchmarks, which measure it as a
+// client would see it. Tests that need no process of its own run a
+// server::Node in theirs (node_server.h).
+//
+// No GoogleTest here: the benchmarks use it too (server_checks.h has what
+// only tests need).
 #pragma once
 
-#include <grpcpp/generic/generic_stub.h>
-#include <grpcpp/grpcpp.h>
-#include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "flight/client.h"
+#include "support/loopback_client.h"
+#include "support/temp_data_dir.h"
 
 extern char** environ;
 
 namespace hangar::testing {
 
-#if defined(__SANITIZE_ADDRESS__)
-#define HANGAR_TEST_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define HANGAR_TEST_ASAN 1
-#endif
-#endif
-
-// A process's resident memory in MiB. A read that fails fails the test (and
-// gives -1): a bound checked against readings that were never made must not
-// pass.
-inline int64_t ResidentMiB(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.rfind("VmRSS:", 0) == 0) return std::stoll(line.substr(6)) / 1024;
-  ADD_FAILURE() << "cannot read the resident memory of process " << pid << " from /proc";
-  return -1;
-}
-
-// The environment for a server whose memory a test measures: under ASan, a
-// small quarantine (ASan keeps 256 MB of freed memory by default, and the
-// server would look as if it held what it only freed), plus `asan_options`.
-inline std::map<std::string, std::string> MemoryMeasuredEnv(const std::string& asan_options = "") {
-  std::map<std::string, std::string> env;
-#if defined(HANGAR_TEST_ASAN)
-  const char* asan = std::getenv("ASAN_OPTIONS");
-  std::string options = std::string(asan ? asan : "") + (asan && *asan ? ":" : "") + "quarantine_size_mb=4";
-  if (!asan_options.empty()) options += ":" + asan_options;
-  env["ASAN_OPTIONS"] = options;
+// Where `hangar` is: HANGAR_BIN_DIR as the build defines it for tests, else
+// as the Makefile exports it, else beside the running program (a benchmark
+// run from build/bin).
+inline std::string DefaultBinDir() {
+#if defined(HANGAR_BIN_DIR)
+  return HANGAR_BIN_DIR;
 #else
-  (void)asan_options;
+  if (const char* dir = std::getenv("HANGAR_BIN_DIR")) return dir;
+  std::error_code ec;
+  return std::filesystem::read_symlink("/proc/self/exe", ec).parent_path().string();
 #endif
-  return env;
 }
 
 class ServerProcess {
@@ -70,14 +52,15 @@ class ServerProcess {
   // A `launcher` (a command and its arguments, found on PATH, e.g. prlimit)
   // runs the server instead of it being started directly.
   ServerProcess(const std::string& data_dir, const std::map<std::string, std::string>& env = {},
-                const std::vector<std::string>& flags = {}, const std::vector<std::string>& launcher = {}) {
+                const std::vector<std::string>& flags = {}, const std::vector<std::string>& launcher = {},
+                const std::string& bin_dir = DefaultBinDir()) {
     int out[2];
     if (pipe(out) != 0) return;
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, out[1], 2);
     posix_spawn_file_actions_addclose(&actions, out[0]);
-    const std::string bin = std::string(HANGAR_BIN_DIR) + "/hangar";
+    const std::string bin = bin_dir + "/hangar";
     std::vector<std::string> args = launcher;
     for (std::string arg : {bin, std::string("serve"), std::string("--listen"), std::string("127.0.0.1:0"),
                             std::string("--data-dir"), data_dir})
@@ -158,6 +141,8 @@ class ServerProcess {
     ::kill(pid_, signal);
     return Wait();
   }
+  // Shuts the server down as an operator would (SIGTERM), and reaps it.
+  int Stop() { return Kill(SIGTERM); }
   // Waits up to `timeout` for the process to exit by itself: its wait
   // status, or -1 if it still runs.
   int WaitFor(std::chrono::milliseconds timeout) {
@@ -182,11 +167,8 @@ class ServerProcess {
     return status;
   }
 
-  std::unique_ptr<flight::FlightClient> Connect() const {
-    auto client = flight::FlightClient::Connect(flight::Location::ForGrpcTcp("127.0.0.1", port_));
-    EXPECT_TRUE(client.ok()) << client.status().ToString();
-    return client.ok() ? std::move(*client) : nullptr;
-  }
+  // A client of the server; null (saying why on stderr) if none connects.
+  std::unique_ptr<flight::FlightClient> Connect() const { return ConnectLoopback(port()); }
 
  private:
   pid_t pid_ = -1;
@@ -199,49 +181,17 @@ class ServerProcess {
   std::thread drain_;
 };
 
-// What the gRPC health service answers for the server (""): SERVING,
-// NOT_SERVING, or "error: ..." when the call fails.
-inline std::string HealthOf(int port) {
-  auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials());
-  grpc::GenericStub stub(channel);
-  // grpc.health.v1.HealthCheckRequest{service: ""} is the empty message.
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-  grpc::Slice empty("");
-  grpc::ByteBuffer request(&empty, 1), response;
-  grpc::CompletionQueue cq;
-  grpc::Status status;
-  auto call = stub.PrepareUnaryCall(&context, "/grpc.health.v1.Health/Check", request, &cq);
-  call->StartCall();
-  call->Finish(&response, &status, reinterpret_cast<void*>(1));
-  void* tag = nullptr;
-  bool ok = false;
-  cq.Next(&tag, &ok);
-  if (!status.ok()) return "error: " + status.error_message();
-  std::vector<grpc::Slice> slices;
-  (void)response.Dump(&slices);
-  std::string bytes;
-  for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-  // HealthCheckResponse{status = 1: SERVING, 2: NOT_SERVING} as field 1, varint.
-  if (bytes.size() == 2 && bytes[0] == 0x08) return bytes[1] == 1 ? "SERVING" : bytes[1] == 2 ? "NOT_SERVING" : "?";
-  return bytes.empty() ? "UNKNOWN" : "?";
-}
-
-// A data directory for one server, removed with the object.
-class TempDataDir {
- public:
-  TempDataDir()
-      : path_(std::filesystem::temp_directory_path() /
-              ("hangar-server-test-" + std::to_string(getpid()) + "-" + std::to_string(counter_++))) {
-    std::filesystem::remove_all(path_);
+// For the benchmarks: a server from `bin_dir` with `flags`, or the program
+// ends (a benchmark without its server has nothing to measure).
+inline std::unique_ptr<ServerProcess> StartServerOrExit(const std::string& bin_dir, const std::string& data_dir,
+                                                        const std::vector<std::string>& flags, const char* who) {
+  auto server = std::make_unique<ServerProcess>(data_dir, std::map<std::string, std::string>{}, flags,
+                                                std::vector<std::string>{}, bin_dir);
+  if (!server->started()) {
+    std::fprintf(stderr, "%s: the server did not start:\n%s\n", who, server->startup_log().c_str());
+    std::exit(1);
   }
-  ~TempDataDir() { std::filesystem::remove_all(path_); }
-  const std::filesystem::path& path() const { return path_; }
-  std::string str() const { return path_.string(); }
-
- private:
-  static inline int counter_ = 0;
-  std::filesystem::path path_;
-};
+  return server;
+}
 
 }  // namespace hangar::testing

@@ -22,7 +22,7 @@
 
 extern char** environ;
 
-namespace hangar::zookeeper_process {
+namespace hangar::testing {
 
 // A loopback port nobody listens on right now.
 inline int FreePort() {
@@ -109,4 +109,4 @@ class ZooKeeperProcess {
   pid_t pid_ = -1;
 };
 
-}  // namespace hangar::zookeeper_process
+}  // namespace hangar::testing

@@ -28,7 +28,7 @@
 #include "flight/client.h"
 #include "sql/flight_sql_client.h"
 
-namespace hangar::bench {
+namespace hangar::testing {
 
 inline arrow::SchemaPtr LoadSchema() {
   return arrow::schema({arrow::field("id", arrow::int64(), false), arrow::field("what", arrow::utf8())});
@@ -232,4 +232,4 @@ inline LoadResult RunLoad(int port, pid_t server, int clients, double seconds) {
   return result;
 }
 
-}  // namespace hangar::bench
+}  // namespace hangar::testing
