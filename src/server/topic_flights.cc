@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "server/topic_writer.h"
+#include "kafka/topic_writer.h"
 
 namespace hangar::server {
 
@@ -74,8 +74,29 @@ Status TopicFlights::Get(const flight::ServerCallContext& context, const TopicRe
   return out->WriteMetadata(arrow::Buffer::FromString(summary));
 }
 
+// After each batch, a PutResult says where its messages went: JSON
+// {"batch": n, "rows": r, "schema_id": id, "partitions": [{"partition",
+// "first_offset", "last_offset", "messages"}]}.
 Status TopicFlights::Put(const TopicRequest& request, flight::FlightStreamReader* in, flight::PutResultWriter* out) {
-  return WriteTopic(*cluster_, *registry_, request, in, out);
+  HANGAR_ASSIGN_OR_RETURN(auto schema, in->GetSchema());
+  HANGAR_ASSIGN_OR_RETURN(auto writer, kafka::TopicWriter::Open(*cluster_, *registry_, request.topic, request.partition,
+                                                                request.key_column, *schema));
+  int64_t batches = 0;
+  while (true) {
+    HANGAR_ASSIGN_OR_RETURN(auto chunk, in->Next());
+    if (chunk.end()) return Status::OK();
+    if (chunk.data == nullptr) continue;
+    HANGAR_ASSIGN_OR_RETURN(auto written, writer->Write(*chunk.data));
+    nlohmann::json partitions = nlohmann::json::array();
+    for (const auto& [partition, w] : written)
+      partitions.push_back({{"partition", partition}, {"first_offset", w.first_offset}, {"last_offset", w.last_offset},
+                            {"messages", w.messages}});
+    HANGAR_RETURN_NOT_OK(out->Write(nlohmann::json{{"batch", batches++},
+                                                   {"rows", chunk.data->num_rows},
+                                                   {"schema_id", writer->schema_id()},
+                                                   {"partitions", partitions}}
+                                        .dump()));
+  }
 }
 
 }  // namespace hangar::server

@@ -1,5 +1,5 @@
 // Kafka topics as flights: ListFlights entries, FlightInfo with one endpoint
-// per partition, DoGet of a partition, DoPut into a topic (topic_writer.h).
+// per partition, DoGet of a partition, DoPut into a topic (kafka/topic_writer.h).
 #pragma once
 
 #include <functional>
@@ -24,7 +24,7 @@ class TopicFlights {
   // {"topic", "partition", "records", "skipped", "next_offset"}: where a
   // follow-up read would start.
   Status Get(const flight::ServerCallContext& context, const TopicRequest& request, flight::FlightStreamWriter* out);
-  // Writes the stream into the topic (see topic_writer.h).
+  // Writes the stream into the topic (see kafka/topic_writer.h).
   Status Put(const TopicRequest& request, flight::FlightStreamReader* in, flight::PutResultWriter* out);
 
   // In a cluster: each partition endpoint's locations, owner first (see
