@@ -187,27 +187,11 @@ Result<flight::AccessRequest> HangarService::AccessFor(const flight::ServerCallC
       return flight::AccessRequest{Access::kRead, ticket.name.ToString()};
     }
     case FlightMethod::kDoAction: {
-      const auto& action = *request.action;
-      // Actions Hangar does not have (or takes from anyone: RenewFlightEndpoint
-      // renews what the caller holds) are open to every user, who then hears
+      const ActionSpec* spec = FindAction(request.action->type);
+      // Actions Hangar does not have are open to every user, who then hears
       // UNIMPLEMENTED rather than PERMISSION_DENIED.
-      if (!IsTableAction(action.type)) return flight::AccessRequest{Access::kRead, "", {}, true};
-      if (action.type == "ListTables" || action.type == "ServerStatus" || action.type == "ClusterStatus")
-        return flight::AccessRequest{Access::kRead, "*"};
-      if (action.type == "drop_dataset") {
-        HANGAR_ASSIGN_OR_RETURN(auto name, ResolveName(action.body));
-        return flight::AccessRequest{Access::kAdmin, name.ToString()};
-      }
-      auto body = ParseClientJson(action.body);
-      auto text = StringFromJson(body, "name", action.type);
-      // A new table's name is always namespace.name; existing ones resolve.
-      auto name = !text.ok()                    ? Result<QualifiedName>(text.status())
-                  : action.type == "CreateTable" ? ParseQualifiedName(*text)
-                                                 : ResolveName(*text);
-      if (!name.ok()) return flight::AccessRequest{Access::kAdmin, "*"};  // the action reports the error
-      if (action.type == "DescribeTable") return flight::AccessRequest{Access::kRead, name->ToString()};
-      if (action.type == "CreateTable") return flight::AccessRequest{Access::kWrite, name->ToString()};
-      return flight::AccessRequest{Access::kAdmin, name->ToString()};
+      if (spec == nullptr) return flight::AccessRequest{Access::kRead, "", {}, true};
+      return ActionAccess(*spec, *request.action);
     }
     case FlightMethod::kListActions: return flight::AccessRequest{Access::kRead, "*"};
     case FlightMethod::kDoPut:
@@ -226,44 +210,72 @@ Result<flight::AccessRequest> HangarService::AccessFor(const flight::ServerCallC
   }
 }
 
-namespace {
-
-// The actions of tables and the server (Flight SQL's are its service's),
-// with what ListActions says of them; InjectEngineFailure is a test hook.
-const std::vector<flight::ActionType>& TableActions() {
-  static const std::vector<flight::ActionType> actions{
-      {"CreateTable",
+const std::vector<HangarService::ActionSpec>& HangarService::Actions() {
+  using T = ActionTarget;
+  static const std::vector<ActionSpec> actions{
+      {"CreateTable", T::kNewTable, Access::kWrite, &HangarService::CreateTableAction,
        "create an empty table; body {\"name\": \"users\", \"schema_json\": \"{\\\"fields\\\": [{\\\"name\\\": "
        "\\\"id\\\", \\\"type\\\": \\\"int64\\\", \\\"nullable\\\": false}]}\", \"primary_key\": [\"id\"]} "
        "(primary_key optional: with one, writes are upserts and reads see the latest row per key); "
        "answers as DescribeTable"},
-      {"ListTables", "JSON list of every table, e.g. [\"default.users\"]"},
-      {"DescribeTable", "a table's schema, row count, size and files; body {\"name\": \"users\"}"},
-      {"DropTable", "drop a table; body {\"name\": \"users\"}"},
-      {"CompactTable",
+      {"ListTables", T::kServer, Access::kRead, &HangarService::ListTablesAction,
+       "JSON list of every table, e.g. [\"default.users\"]"},
+      {"DescribeTable", T::kTable, Access::kRead, &HangarService::DescribeTableAction,
+       "a table's schema, row count, size and files; body {\"name\": \"users\"}"},
+      {"DropTable", T::kTable, Access::kAdmin, &HangarService::DropTableAction, "drop a table; body {\"name\": \"users\"}"},
+      {"CompactTable", T::kTable, Access::kAdmin, &HangarService::CompactTableAction,
        "rewrite a table's files into few large ones, keeping one row per key in a primary-key table; body "
        "{\"name\": \"users\"}; answers {\"files_before\", \"files_after\", \"rows_before\", \"rows_after\"}"},
-      {"drop_dataset", "drop a table; body: the bare name (as the Arrow cookbook sends it)"},
-      {"RetryFlush",
+      {"drop_dataset", T::kBareName, Access::kAdmin, &HangarService::DropTableAction,
+       "drop a table; body: the bare name (as the Arrow cookbook sends it)"},
+      {"RetryFlush", T::kTable, Access::kAdmin, &HangarService::MemtableAction,
        "flush a read-only table's memtable again (a table whose streamed rows repeatedly failed to flush takes no "
        "writes until then); body {\"name\": \"users\"}; answers {\"table\", \"flushed_lsn\"}"},
-      {"QuarantineMemtable",
+      {"QuarantineMemtable", T::kTable, Access::kAdmin, &HangarService::MemtableAction,
        "move a table's unflushed streamed rows into quarantine/<table>-lsn<first>-<last>.arrows in the data "
        "directory and let the table take writes again; body {\"name\": \"users\"}; answers {\"table\", \"file\", "
        "\"batches\", \"rows\", \"first_lsn\", \"last_lsn\"}"},
-      {"ClusterStatus",
+      {"ClusterStatus", T::kServer, Access::kRead, &HangarService::ClusterStatusAction,
        "the cluster's members (location, load) and the topic partitions each owns, as JSON (`hangar cluster status`)"},
-      {"ServerStatus",
+      {"ServerStatus", T::kServer, Access::kRead, &HangarService::ServerStatusAction,
        "version, uptime, tables, topics and headline metrics as JSON (what `hangar status` prints)"},
+      // Anyone may renew: it renews what the caller holds.
+      {"RenewFlightEndpoint", T::kAnyone, Access::kRead, &HangarService::RenewEndpointAction,
+       "renew an endpoint (RenewFlightEndpointRequest): Hangar's tickets do not expire, so the "
+       "endpoint comes back as it was"},
+      // Tests of the SQL engine's reset only (SetEngineFaultHook).
+      {"InjectEngineFailure", T::kServer, Access::kAdmin, &HangarService::InjectEngineFailureAction, ""},
   };
   return actions;
 }
 
-}  // namespace
+const HangarService::ActionSpec* HangarService::FindAction(std::string_view name) {
+  for (const auto& spec : Actions())
+    if (spec.name == name) return &spec;
+  return nullptr;
+}
 
-bool HangarService::IsTableAction(std::string_view type) {
-  if (type == "InjectEngineFailure") return true;
-  return std::any_of(TableActions().begin(), TableActions().end(), [&](const auto& a) { return a.type == type; });
+Result<flight::AccessRequest> HangarService::ActionAccess(const ActionSpec& spec, const flight::Action& action) const {
+  switch (spec.target) {
+    case ActionTarget::kAnyone: return flight::AccessRequest{Access::kRead, "", {}, true};
+    case ActionTarget::kServer: return flight::AccessRequest{spec.access, "*"};
+    case ActionTarget::kBareName: {
+      HANGAR_ASSIGN_OR_RETURN(auto name, ResolveName(action.body));
+      return flight::AccessRequest{spec.access, name.ToString()};
+    }
+    case ActionTarget::kNewTable:
+    case ActionTarget::kTable: {
+      auto body = ParseClientJson(action.body);
+      auto text = StringFromJson(body, "name", action.type);
+      // A new table's name is always namespace.name; existing ones resolve.
+      auto name = !text.ok()                                ? Result<QualifiedName>(text.status())
+                  : spec.target == ActionTarget::kNewTable ? ParseQualifiedName(*text)
+                                                            : ResolveName(*text);
+      if (!name.ok()) return flight::AccessRequest{Access::kAdmin, "*"};  // the action reports the error
+      return flight::AccessRequest{spec.access, name->ToString()};
+    }
+  }
+  return Status::Internal("action " + action.type + ": no target");
 }
 
 Result<flight::FlightInfo> HangarService::InfoFor(const store::SnapshotPtr& snapshot_ptr,
@@ -457,94 +469,114 @@ Result<std::string> HangarService::Describe(const QualifiedName& name) const {
 Result<std::vector<flight::ActionResult>> HangarService::DoAction(const flight::ServerCallContext& context,
                                                                   const flight::Action& action) {
   if (sql_ && sql::FlightSqlService::IsFlightSqlAction(action.type)) return sql_->DoAction(context, action);
-  if (action.type == "RenewFlightEndpoint") {
-    // Hangar's tickets do not expire: the endpoint comes back as it was.
-    ::arrow::flight::protocol::RenewFlightEndpointRequest request;
-    if (!request.ParseFromString(action.body)) return Status::Invalid("RenewFlightEndpoint: malformed request");
-    return std::vector<flight::ActionResult>{{request.endpoint().SerializeAsString()}};
-  }
-  if (action.type == "ListTables") {
-    nlohmann::json names = nlohmann::json::array();
-    for (const auto& snapshot : tables_->List()) names.push_back(snapshot->name.ToString());
-    return std::vector<flight::ActionResult>{{names.dump()}};
-  }
-  if (action.type == "ClusterStatus") {
-    if (!cluster_) return Status::FailedPrecondition("this server is not part of a cluster (start it with --cluster)");
-    std::map<std::string, std::vector<std::string>> tables;
-    if (folders_) tables = folders_->TablesByNode();
-    HANGAR_ASSIGN_OR_RETURN(auto text, cluster_->StatusJson(topics_.get(), folders_ ? &tables : nullptr));
-    return std::vector<flight::ActionResult>{{std::move(text)}};
-  }
-  if (action.type == "InjectEngineFailure" && engine_fault_) return engine_fault_();
-  if (action.type == "ServerStatus") {
-    HANGAR_ASSIGN_OR_RETURN(auto text, ServerStatusJson(*tables_, topics_.get()));
-    return std::vector<flight::ActionResult>{{std::move(text)}};
-  }
-  if (action.type == "drop_dataset") {
-    HANGAR_ASSIGN_OR_RETURN(auto name, ResolveFor(context, action.body, Access::kAdmin));
-    HANGAR_ASSIGN_OR_RETURN(auto writer, WriterOf(context, name));
-    if (writer) return forwarding_.Action(context, *writer, action);
-    HANGAR_RETURN_NOT_OK(tables_->DropTable(name));
-    return std::vector<flight::ActionResult>{};
-  }
-  if (action.type == "CreateTable") {
-    HANGAR_ASSIGN_OR_RETURN(auto request, ParseCreateTable(action.body));
-    if (request.name.ns == kKafkaNamespace) return Status::Invalid("no table may be created in the 'kafka' namespace");
-    HANGAR_ASSIGN_OR_RETURN(auto writer, WriterOf(context, request.name));
-    if (writer) return forwarding_.Action(context, *writer, action);
-    HANGAR_RETURN_NOT_OK(
-        tables_->CreateTable(request.name, request.schema, request.primary_key, request.partition_spec).status());
-    HANGAR_ASSIGN_OR_RETURN(auto text, Describe(request.name));
-    return std::vector<flight::ActionResult>{{std::move(text)}};
-  }
-  if (action.type == "CompactTable") {
+  const ActionSpec* spec = FindAction(action.type);
+  if (spec == nullptr) return FlightService::DoAction(context, action);
+  // The table acted on is resolved and checked again here: what the name
+  // means may have changed since the call was authorized (ResolveFor).
+  QualifiedName name;
+  if (spec->target == ActionTarget::kTable) {
     auto body = ParseClientJson(action.body);
     HANGAR_ASSIGN_OR_RETURN(auto text, StringFromJson(body, "name", action.type + " (body {\"name\": \"users\"})"));
-    HANGAR_ASSIGN_OR_RETURN(auto name, ResolveFor(context, text, Access::kAdmin));
-    HANGAR_ASSIGN_OR_RETURN(auto writer, WriterOf(context, name));
-    if (writer) return forwarding_.Action(context, *writer, action);
-    HANGAR_ASSIGN_OR_RETURN(auto table, tables_->FindTable(name));
-    HANGAR_ASSIGN_OR_RETURN(auto result, tables_->Compact(table, true));
-    return std::vector<flight::ActionResult>{{nlohmann::json{{"table", name.ToString()},
-                                                             {"files_before", result.files_before},
-                                                             {"files_after", result.files_after},
-                                                             {"rows_before", result.rows_before},
-                                                             {"rows_after", result.rows_after}}
-                                                  .dump()}};
+    HANGAR_ASSIGN_OR_RETURN(name, ResolveFor(context, text, spec->access));
+  } else if (spec->target == ActionTarget::kBareName) {
+    HANGAR_ASSIGN_OR_RETURN(name, ResolveFor(context, action.body, spec->access));
   }
-  if (action.type == "RetryFlush" || action.type == "QuarantineMemtable") {
-    auto body = ParseClientJson(action.body);
-    HANGAR_ASSIGN_OR_RETURN(auto text, StringFromJson(body, "name", action.type + " (body {\"name\": \"users\"})"));
-    HANGAR_ASSIGN_OR_RETURN(auto name, ResolveFor(context, text, Access::kAdmin));
-    HANGAR_ASSIGN_OR_RETURN(auto writer, WriterOf(context, name));
-    if (writer) return forwarding_.Action(context, *writer, action);
-    if (!ingest_) return Status::FailedPrecondition("this server has no streaming ingest");
-    HANGAR_ASSIGN_OR_RETURN(auto result,
-                            action.type == "RetryFlush" ? ingest_->RetryFlush(name) : ingest_->Quarantine(name));
-    return std::vector<flight::ActionResult>{{std::move(result)}};
-  }
-  if (action.type == "DropTable" || action.type == "DescribeTable") {
-    auto body = ParseClientJson(action.body);
-    HANGAR_ASSIGN_OR_RETURN(auto text, StringFromJson(body, "name", action.type + " (body {\"name\": \"users\"})"));
-    HANGAR_ASSIGN_OR_RETURN(auto name, ResolveFor(context, text,
-                                                  action.type == "DescribeTable" ? Access::kRead : Access::kAdmin));
-    if (action.type == "DescribeTable") {
-      HANGAR_ASSIGN_OR_RETURN(auto text, Describe(name));
-      return std::vector<flight::ActionResult>{{std::move(text)}};
-    }
-    HANGAR_ASSIGN_OR_RETURN(auto writer, WriterOf(context, name));
-    if (writer) return forwarding_.Action(context, *writer, action);
-    HANGAR_RETURN_NOT_OK(tables_->DropTable(name));
-    return std::vector<flight::ActionResult>{{nlohmann::json{{"dropped", name.ToString()}}.dump()}};
-  }
-  return FlightService::DoAction(context, action);
+  return (this->*spec->handler)(context, action, name);
+}
+
+HangarService::ActionResults HangarService::ListTablesAction(const flight::ServerCallContext&, const flight::Action&,
+                                                             const QualifiedName&) {
+  nlohmann::json names = nlohmann::json::array();
+  for (const auto& snapshot : tables_->List()) names.push_back(snapshot->name.ToString());
+  return std::vector<flight::ActionResult>{{names.dump()}};
+}
+
+HangarService::ActionResults HangarService::DescribeTableAction(const flight::ServerCallContext&, const flight::Action&,
+                                                                const QualifiedName& name) {
+  HANGAR_ASSIGN_OR_RETURN(auto text, Describe(name));
+  return std::vector<flight::ActionResult>{{std::move(text)}};
+}
+
+HangarService::ActionResults HangarService::CreateTableAction(const flight::ServerCallContext& context,
+                                                              const flight::Action& action, const QualifiedName&) {
+  HANGAR_ASSIGN_OR_RETURN(auto request, ParseCreateTable(action.body));
+  if (request.name.ns == kKafkaNamespace) return Status::Invalid("no table may be created in the 'kafka' namespace");
+  HANGAR_ASSIGN_OR_RETURN(auto writer, WriterOf(context, request.name));
+  if (writer) return forwarding_.Action(context, *writer, action);
+  HANGAR_RETURN_NOT_OK(
+      tables_->CreateTable(request.name, request.schema, request.primary_key, request.partition_spec).status());
+  HANGAR_ASSIGN_OR_RETURN(auto text, Describe(request.name));
+  return std::vector<flight::ActionResult>{{std::move(text)}};
+}
+
+// DropTable and drop_dataset (which answers nothing, as the cookbook expects).
+HangarService::ActionResults HangarService::DropTableAction(const flight::ServerCallContext& context,
+                                                            const flight::Action& action, const QualifiedName& name) {
+  HANGAR_ASSIGN_OR_RETURN(auto writer, WriterOf(context, name));
+  if (writer) return forwarding_.Action(context, *writer, action);
+  HANGAR_RETURN_NOT_OK(tables_->DropTable(name));
+  if (action.type == "drop_dataset") return std::vector<flight::ActionResult>{};
+  return std::vector<flight::ActionResult>{{nlohmann::json{{"dropped", name.ToString()}}.dump()}};
+}
+
+HangarService::ActionResults HangarService::CompactTableAction(const flight::ServerCallContext& context,
+                                                               const flight::Action& action, const QualifiedName& name) {
+  HANGAR_ASSIGN_OR_RETURN(auto writer, WriterOf(context, name));
+  if (writer) return forwarding_.Action(context, *writer, action);
+  HANGAR_ASSIGN_OR_RETURN(auto table, tables_->FindTable(name));
+  HANGAR_ASSIGN_OR_RETURN(auto result, tables_->Compact(table, true));
+  return std::vector<flight::ActionResult>{{nlohmann::json{{"table", name.ToString()},
+                                                           {"files_before", result.files_before},
+                                                           {"files_after", result.files_after},
+                                                           {"rows_before", result.rows_before},
+                                                           {"rows_after", result.rows_after}}
+                                                .dump()}};
+}
+
+HangarService::ActionResults HangarService::MemtableAction(const flight::ServerCallContext& context,
+                                                           const flight::Action& action, const QualifiedName& name) {
+  HANGAR_ASSIGN_OR_RETURN(auto writer, WriterOf(context, name));
+  if (writer) return forwarding_.Action(context, *writer, action);
+  if (!ingest_) return Status::FailedPrecondition("this server has no streaming ingest");
+  HANGAR_ASSIGN_OR_RETURN(auto result,
+                          action.type == "RetryFlush" ? ingest_->RetryFlush(name) : ingest_->Quarantine(name));
+  return std::vector<flight::ActionResult>{{std::move(result)}};
+}
+
+HangarService::ActionResults HangarService::ClusterStatusAction(const flight::ServerCallContext&, const flight::Action&,
+                                                                const QualifiedName&) {
+  if (!cluster_) return Status::FailedPrecondition("this server is not part of a cluster (start it with --cluster)");
+  std::map<std::string, std::vector<std::string>> tables;
+  if (folders_) tables = folders_->TablesByNode();
+  HANGAR_ASSIGN_OR_RETURN(auto text, cluster_->StatusJson(topics_.get(), folders_ ? &tables : nullptr));
+  return std::vector<flight::ActionResult>{{std::move(text)}};
+}
+
+HangarService::ActionResults HangarService::ServerStatusAction(const flight::ServerCallContext&, const flight::Action&,
+                                                               const QualifiedName&) {
+  HANGAR_ASSIGN_OR_RETURN(auto text, ServerStatusJson(*tables_, topics_.get()));
+  return std::vector<flight::ActionResult>{{std::move(text)}};
+}
+
+HangarService::ActionResults HangarService::RenewEndpointAction(const flight::ServerCallContext&,
+                                                                const flight::Action& action, const QualifiedName&) {
+  // Hangar's tickets do not expire: the endpoint comes back as it was.
+  ::arrow::flight::protocol::RenewFlightEndpointRequest request;
+  if (!request.ParseFromString(action.body)) return Status::Invalid("RenewFlightEndpoint: malformed request");
+  return std::vector<flight::ActionResult>{{request.endpoint().SerializeAsString()}};
+}
+
+HangarService::ActionResults HangarService::InjectEngineFailureAction(const flight::ServerCallContext& context,
+                                                                      const flight::Action& action,
+                                                                      const QualifiedName&) {
+  if (!engine_fault_) return FlightService::DoAction(context, action);
+  return engine_fault_();
 }
 
 Result<std::vector<flight::ActionType>> HangarService::ListActions(const flight::ServerCallContext&) {
-  std::vector<flight::ActionType> actions = TableActions();
-  actions.push_back({"RenewFlightEndpoint",
-                     "renew an endpoint (RenewFlightEndpointRequest): Hangar's tickets do not expire, so the "
-                     "endpoint comes back as it was"});
+  std::vector<flight::ActionType> actions;
+  for (const auto& spec : Actions())
+    if (!spec.description.empty()) actions.push_back({std::string(spec.name), std::string(spec.description)});
   if (sql_) {
     for (auto& action : sql::FlightSqlService::Actions()) actions.push_back(std::move(action));
   }

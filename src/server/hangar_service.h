@@ -116,10 +116,50 @@ class HangarService : public flight::FlightService {
   static Result<TableTarget> TargetOf(const flight::FlightDescriptor& descriptor);
   // The topic a descriptor names, if it names one.
   static Result<std::optional<TopicRequest>> TopicOf(const flight::FlightDescriptor& descriptor);
-  // Whether DoAction `type` is one of the tables' and the server's actions.
-  static bool IsTableAction(std::string_view type);
 
  private:
+  using ActionResults = Result<std::vector<flight::ActionResult>>;
+  // What an action acts on, which decides whose permission it needs.
+  enum class ActionTarget {
+    kServer,    // the server as a whole: `access` on "*"
+    kNewTable,  // a table to create, body {"name": "ns.name", ...}: `access` on it
+    kTable,     // an existing table, body {"name": "users"}: `access` on it, resolved before the handler
+    kBareName,  // an existing table, the body its bare name (the Arrow cookbook's drop_dataset)
+    kAnyone,    // every user may ask (it touches only what the caller holds)
+  };
+  // One action of tables and the server: AccessFor, DoAction and
+  // ListActions all read this table (Flight SQL's actions are its service's).
+  struct ActionSpec {
+    std::string_view name;
+    ActionTarget target;
+    flight::auth::Access access;
+    // `name` is the table acted on (kTable and kBareName), else empty.
+    ActionResults (HangarService::*handler)(const flight::ServerCallContext& context, const flight::Action& action,
+                                            const QualifiedName& name);
+    std::string_view description;  // empty: left out of ListActions (test hooks)
+  };
+  static const std::vector<ActionSpec>& Actions();
+  static const ActionSpec* FindAction(std::string_view name);
+  Result<flight::AccessRequest> ActionAccess(const ActionSpec& spec, const flight::Action& action) const;
+
+  ActionResults ListTablesAction(const flight::ServerCallContext&, const flight::Action&, const QualifiedName&);
+  ActionResults DescribeTableAction(const flight::ServerCallContext&, const flight::Action&, const QualifiedName& name);
+  ActionResults CreateTableAction(const flight::ServerCallContext& context, const flight::Action& action,
+                                  const QualifiedName&);
+  ActionResults DropTableAction(const flight::ServerCallContext& context, const flight::Action& action,
+                                const QualifiedName& name);
+  ActionResults CompactTableAction(const flight::ServerCallContext& context, const flight::Action& action,
+                                   const QualifiedName& name);
+  // RetryFlush and QuarantineMemtable.
+  ActionResults MemtableAction(const flight::ServerCallContext& context, const flight::Action& action,
+                               const QualifiedName& name);
+  ActionResults ClusterStatusAction(const flight::ServerCallContext&, const flight::Action&, const QualifiedName&);
+  ActionResults ServerStatusAction(const flight::ServerCallContext&, const flight::Action&, const QualifiedName&);
+  ActionResults RenewEndpointAction(const flight::ServerCallContext&, const flight::Action& action,
+                                    const QualifiedName&);
+  ActionResults InjectEngineFailureAction(const flight::ServerCallContext& context, const flight::Action& action,
+                                          const QualifiedName&);
+
   Result<flight::FlightInfo> InfoFor(const store::SnapshotPtr& snapshot,
                                      const std::vector<std::string>& partitions = {}) const;
   Result<std::string> Describe(const QualifiedName& name) const;
