@@ -6,7 +6,7 @@
 //   <data-dir>/staging/      Parquet files being written (emptied on start)
 //
 // A put streams its batches into DuckDB, which writes zstd-compressed Parquet
-// into staging/ while the batches arrive (memory stays bounded whatever the
+// into staging/ while the batches arrive (parquet_writer.h) (memory stays bounded whatever the
 // size of the put); when the stream ends cleanly the files are fsynced and
 // committed to the table in one manifest switch. A put that fails or is cut
 // off leaves nothing behind. Tables keep the exact Arrow schema that was put:
@@ -23,6 +23,7 @@
 #include "arrow/record_batch_source.h"
 #include "duckdb/database.h"
 #include "store/memtable_scan.h"
+#include "store/parquet_writer.h"
 #include "store/table.h"
 
 namespace hangar::store {
@@ -52,19 +53,12 @@ struct StoreOptions {
   std::function<Status()> fence;
 };
 
-inline constexpr int64_t kMinFlushPartBytes = 8 << 20;
-
 enum class PutMode {
   kAppend,     // create the table if needed, else append (schemas must match)
   kCreate,     // the table must not exist
   kOverwrite,  // replace the table's contents and schema (create it if needed)
 };
 Result<PutMode> ParsePutMode(std::string_view text);
-
-// The options of DuckDB's COPY ... TO with which tables write Parquet
-// ("FORMAT parquet, COMPRESSION zstd, ..."), for `row_group_rows` rows per row
-// group. The benchmarks' DuckDB floor writes with the same options.
-std::string ParquetWriteOptions(int64_t row_group_rows);
 
 struct PutResult {
   SnapshotPtr snapshot;  // right after the put's commit
@@ -178,27 +172,8 @@ class TableStore {
   std::optional<QualifiedName> CaseTwinOf(const QualifiedName& name) const;
   // AlreadyExists if `name`, or a name that differs from it only by case, is taken (needs mu_).
   Status CheckNameFree(const QualifiedName& name) const;
-  struct Staging;
-  // Streams `source` into Parquet files in a new staging folder; with a
-  // `key`, each file keeps the last row per key of its part of the source.
-  // At most `max_partitions` partitions (a put's limit; a flush has none:
-  // its rows were taken already).
-  Status WriteStaged(arrow::RecordBatchSource* source, Staging* staging, int64_t* rows, int64_t* bytes,
-                     const std::vector<std::string>& key = {}, const PartitionSpec& spec = {},
-                     int64_t max_partitions = INT64_MAX);
-  // The files a partitioned COPY wrote into `out`, with their partitions.
-  Result<std::vector<StagedFile>> StagedPartitions(const fs::path& out, const std::vector<std::string>& partitions) const;
-  // Stages `rows` (a snapshot's memtable rows) as Parquet.
-  Result<std::vector<StagedFile>> StageMemtable(const TableSnapshot& snapshot, const MemRows& rows, Staging* staging);
   // Files then memtable rows of `snapshot`, ranked (primary_key.h): the relation LatestRowsSql reads.
   std::string RankedRows(const SnapshotPtr& snapshot, const std::vector<const DataFile*>& files, bool memtable) const;
-  Result<int64_t> CountQuery(const std::string& sql) const;
-  // COPY (select) TO file, as the table's Parquet files are written; or,
-  // `partitioned` by kPartitionIdColumn, into the folder `out`.
-  Status CopyToParquet(duckdb::Connection& conn, const std::string& select, const fs::path& out,
-                       bool partitioned = false) const;
-  // A written file, fsynced, with its size and rows (counted if not given).
-  Result<StagedFile> Staged(const fs::path& file, std::optional<int64_t> rows, std::string partition = {}) const;
   // The files of `snapshot` named `files` (all if empty), also among those
   // a compaction retired lately.
   Result<std::vector<const DataFile*>> FindFiles(const TableSnapshot& snapshot, const std::vector<std::string>& files) const;
@@ -221,6 +196,7 @@ class TableStore {
 
   StoreOptions options_;
   std::shared_ptr<duckdb::Database> db_;
+  ParquetWriter writer_;  // puts, flushes and compactions stage their files through it
   std::shared_ptr<MemtableScan> memtable_scan_;
   mutable std::mutex mu_;
   std::map<QualifiedName, std::shared_ptr<Table>> tables_;  // guarded by mu_
