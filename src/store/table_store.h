@@ -9,7 +9,7 @@
 // into staging/ while the batches arrive (parquet_writer.h) (memory stays bounded whatever the
 // size of the put); when the stream ends cleanly the files are fsynced and
 // committed to the table in one manifest switch. A put that fails or is cut
-// off leaves nothing behind. Tables keep the exact Arrow schema that was put:
+// off leaves nothing behind. Reads go through a TableReader (table_reader.h). Tables keep the exact Arrow schema that was put:
 // what comes back from Parquet is conformed to it (storage_types.h).
 #pragma once
 
@@ -24,6 +24,7 @@
 #include "duckdb/database.h"
 #include "store/memtable_scan.h"
 #include "store/parquet_writer.h"
+#include "store/table_reader.h"
 #include "store/table.h"
 
 namespace hangar::store {
@@ -66,9 +67,6 @@ struct PutResult {
   int64_t bytes = 0;  // Parquet bytes written
   bool created = false;
 };
-
-// INVALID_ARGUMENT unless `partitions` are partition paths of a partitioned table.
-Status CheckPartitions(const TableSnapshot& snapshot, const std::vector<std::string>& partitions);
 
 class TableStore {
  public:
@@ -172,13 +170,6 @@ class TableStore {
   std::optional<QualifiedName> CaseTwinOf(const QualifiedName& name) const;
   // AlreadyExists if `name`, or a name that differs from it only by case, is taken (needs mu_).
   Status CheckNameFree(const QualifiedName& name) const;
-  // Files then memtable rows of `snapshot`, ranked (primary_key.h): the relation LatestRowsSql reads.
-  std::string RankedRows(const SnapshotPtr& snapshot, const std::vector<const DataFile*>& files, bool memtable) const;
-  // The files of `snapshot` named `files` (all if empty), also among those
-  // a compaction retired lately.
-  Result<std::vector<const DataFile*>> FindFiles(const TableSnapshot& snapshot, const std::vector<std::string>& files) const;
-  // The latest row per key of a primary-key table's snapshot; "" if it has no rows.
-  std::string LatestRowsQuery(const SnapshotPtr& snapshot) const;
   // Rewrites `run` (files of one partition, consecutive among its files) as
   // one file; returns its rows.
   Result<int64_t> CompactRun(const std::shared_ptr<Table>& table, const SnapshotPtr& snapshot,
@@ -198,6 +189,7 @@ class TableStore {
   std::shared_ptr<duckdb::Database> db_;
   ParquetWriter writer_;  // puts, flushes and compactions stage their files through it
   std::shared_ptr<MemtableScan> memtable_scan_;
+  std::unique_ptr<TableReader> reader_;  // made once memtable_scan_ is registered
   mutable std::mutex mu_;
   std::map<QualifiedName, std::shared_ptr<Table>> tables_;  // guarded by mu_
   std::vector<QuarantinedFolder> quarantined_;                // guarded by mu_
