@@ -71,9 +71,11 @@ class SliceCursor {
 
   bool AtEnd() const { return index_ == slices_.size(); }
 
-  bool ReadVarint(uint64_t* v) {
+  // A varint of at most `max_bytes` bytes (10 for 64 bits; protobuf reads
+  // tags and lengths as 32-bit varints of at most 5).
+  bool ReadVarint(uint64_t* v, int max_bytes = 10) {
     *v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
+    for (int shift = 0; shift < 7 * max_bytes; shift += 7) {
       if (AtEnd()) return false;
       const uint8_t byte = slices_[index_].begin()[offset_];
       Advance(1);
@@ -226,7 +228,7 @@ grpc::Status ParseFlightData(grpc::ByteBuffer* in, FlightData* message) {
   bool has_descriptor = false;
   while (!cursor.AtEnd()) {
     uint64_t tag = 0;
-    if (!cursor.ReadVarint(&tag)) return Malformed("truncated field tag");
+    if (!cursor.ReadVarint(&tag, 5) || tag > 0xFFFFFFFF) return Malformed("truncated or overlong field tag");
     // Protobuf numbers fields from 1 to 2^29 - 1 and refuses any other.
     if ((tag >> 3) == 0 || (tag >> 3) > 0x1FFFFFFF) return Malformed("field number " + std::to_string(tag >> 3) + " is not valid");
     const uint32_t wire_type = tag & 7;
@@ -239,7 +241,8 @@ grpc::Status ParseFlightData(grpc::ByteBuffer* in, FlightData* message) {
       return Malformed("field " + std::to_string(tag >> 3) + " has unsupported wire type " + std::to_string(wire_type));
     }
     uint64_t length = 0;
-    if (!cursor.ReadVarint(&length)) return Malformed("truncated length of field " + std::to_string(tag >> 3));
+    if (!cursor.ReadVarint(&length, 5) || length > 0x7FFFFFFF)
+      return Malformed("truncated or overlong length of field " + std::to_string(tag >> 3));
     bool gathered = false;
     hangar::arrow::BufferPtr bytes = cursor.Take(length, &gathered);
     if (bytes == nullptr) return Malformed("field " + std::to_string(tag >> 3) + " is cut short");

@@ -167,7 +167,9 @@ TEST(FlightDataTest, ARepeatedDescriptorIsMergedAsProtobufWould) {
 // before anything is allocated (fuzz_flight_data: ASan saw a 2^60-byte
 // allocation; without ASan, gigabytes reserved for a ten-byte message).
 TEST(FlightDataTest, ALengthBeyondTheMessageIsRefusedWithoutAllocating) {
-  for (const uint64_t claimed : {uint64_t{1} << 60, uint64_t{4} << 30, uint64_t{100}}) {
+  // Beyond 2^31 - 1 protobuf refuses any length ("overlong"); below, a
+  // length past the message's end is "cut short".
+  for (const uint64_t claimed : {uint64_t{1} << 60, uint64_t{4} << 30, uint64_t{1} << 30, uint64_t{100}}) {
     std::string bytes("\xc2\x3e", 2);  // field 1000, length-delimited
     for (uint64_t v = claimed; ; v >>= 7) {
       if (v < 0x80) { bytes.push_back(static_cast<char>(v)); break; }
@@ -178,7 +180,25 @@ TEST(FlightDataTest, ALengthBeyondTheMessageIsRefusedWithoutAllocating) {
     FlightData parsed;
     const grpc::Status status = grpc::SerializationTraits<FlightData>::Deserialize(&buffer, &parsed);
     EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << claimed;
-    EXPECT_NE(status.error_message().find("cut short"), std::string::npos) << status.error_message();
+    const char* expected = claimed > 0x7FFFFFFF ? "overlong length" : "cut short";
+    EXPECT_NE(status.error_message().find(expected), std::string::npos) << status.error_message();
+  }
+}
+
+// Tags and lengths are 32-bit varints of at most five bytes in protobuf; a
+// sixth byte (an overlong encoding of a small number) is refused by both
+// parsers (found by fuzz_flight_data in CI).
+TEST(FlightDataTest, OverlongTagsAndLengthsAreRefusedAsProtobufRefusesThem) {
+  const std::string valid = ProtobufBytes(Sample(20));
+  for (const std::string& tail : {std::string("\xf1\xf1\x8a\x8a\x8a\x00\x01", 7),     // a 6-byte tag
+                                  std::string("\x1a\x80\x80\x80\x80\x80\x00", 7)}) {  // field 3, a 6-byte length 0
+    const std::string bytes = valid + tail;
+    EXPECT_FALSE(pb::FlightData().ParseFromString(bytes));
+    grpc::ByteBuffer buffer = Cut(bytes, {bytes.size() - 3});
+    FlightData parsed;
+    const grpc::Status status = grpc::SerializationTraits<FlightData>::Deserialize(&buffer, &parsed);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_NE(status.error_message().find("overlong"), std::string::npos) << status.error_message();
   }
 }
 
@@ -196,8 +216,8 @@ TEST(FlightDataTest, FieldNumberZeroIsRefusedAsProtobufRefusesIt) {
 TEST(FlightDataTest, MalformedBytesAreInvalidArgumentAndRecordedInTheMessage) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {std::string("\x12\x64" "abc", 5), "cut short"},                    // length past the end
-      {std::string("\x12", 1), "truncated length"},                        // no length
-      {std::string("\x12\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 12), "truncated length"},  // varint too long
+      {std::string("\x12", 1), "truncated or overlong length"},             // no length
+      {std::string("\x12\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 12), "overlong length"},  // varint too long
       {std::string("\x0b", 1), "wire type 3"},                             // group start
       {std::string("\x0a\x03\xff\xff\xff", 5), "flight_descriptor"},      // descriptor that does not parse
       {std::string("\x0a\x02\x08\x07", 4), "unknown type 7"},             // descriptor type out of range
