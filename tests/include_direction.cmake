@@ -10,6 +10,7 @@
 #   base, metrics                    logging, status, Prometheus
 #   arrow                            the columnar core
 #   avro, flight, duckdb             formats, transport, engine
+#   objstore                         buckets and local folders
 #   store, kafka, cluster            tables, topics, membership
 #   sql                              Flight SQL over DuckDB
 #   server                           the Flight service and the node
@@ -24,12 +25,13 @@ set(ALLOWED_arrow base)
 set(ALLOWED_avro base arrow)
 set(ALLOWED_flight base metrics arrow)
 set(ALLOWED_duckdb base arrow)
-set(ALLOWED_store base metrics arrow duckdb)
+set(ALLOWED_objstore base metrics)
+set(ALLOWED_store base metrics arrow duckdb objstore)
 set(ALLOWED_kafka base metrics arrow avro)
 set(ALLOWED_cluster base)
-set(ALLOWED_sql base metrics arrow avro flight duckdb store kafka)
-set(ALLOWED_server base metrics arrow avro flight duckdb store kafka cluster sql)
-set(ALLOWED_cli base metrics arrow avro flight duckdb store kafka cluster sql server)
+set(ALLOWED_sql base metrics arrow avro flight duckdb objstore store kafka)
+set(ALLOWED_server base metrics arrow avro flight duckdb objstore store kafka cluster sql)
+set(ALLOWED_cli base metrics arrow avro flight duckdb objstore store kafka cluster sql server)
 set(ALLOWED_tools base arrow avro)
 
 if(NOT SRC OR NOT IS_DIRECTORY "${SRC}")
