@@ -6,6 +6,7 @@
 #include "arrow/utf8.h"
 #include "avro/arrow_types.h"
 #include "avro/varint.h"
+#include "base/json_text.h"
 
 #include <nlohmann/json.hpp>
 
@@ -171,7 +172,7 @@ Status Skip(const AvroNode& w, Reader& r) {
 // Appends a field default (JSON, as the specification encodes defaults) of
 // the reader's type `t` to `b`.
 Status AppendJson(const AvroNode& t, const nlohmann::json& v, ArrayBuilder* b) {
-  auto bad = [&] { return Status::Invalid("default value " + v.dump() + " does not fit Avro type " + std::string(AvroTypeName(t.type))); };
+  auto bad = [&] { return Status::Invalid("default value " + JsonText(v) + " does not fit Avro type " + std::string(AvroTypeName(t.type))); };
   switch (t.type) {
     case AvroType::kNull: if (!v.is_null()) return bad(); b->AppendNull(); return Status::OK();
     case AvroType::kBoolean: if (!v.is_boolean()) return bad(); static_cast<arrow::BooleanBuilder*>(b)->Append(v.get<bool>()); return Status::OK();
@@ -229,7 +230,7 @@ Status AppendJson(const AvroNode& t, const nlohmann::json& v, ArrayBuilder* b) {
         const nlohmann::json* fv = v.contains(f.name) ? &v[f.name] : nullptr;
         nlohmann::json fallback;
         if (fv == nullptr) {
-          if (!f.default_json) return Status::Invalid("default value " + v.dump() + " lacks field '" + f.name + "'");
+          if (!f.default_json) return Status::Invalid("default value " + JsonText(v) + " lacks field '" + f.name + "'");
           fallback = nlohmann::json::parse(*f.default_json);
           fv = &fallback;
         }

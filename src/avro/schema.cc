@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/json_text.h"
+
 namespace hangar::avro {
 
 using Json = nlohmann::json;
@@ -181,7 +183,7 @@ class SchemaParser {
         if (existing.name == field.name) return Error(at, "the record has two fields named '" + field.name + "'");
       }
       HANGAR_ASSIGN_OR_RETURN(field.type, Parse(f["type"], space, at));
-      if (f.contains("default")) field.default_json = f["default"].dump();
+      if (f.contains("default")) field.default_json = JsonText(f["default"]);
       if (f.contains("aliases") && f["aliases"].is_array()) {
         for (const auto& a : f["aliases"]) {
           if (a.is_string()) field.aliases.push_back(a.get<std::string>());
@@ -198,9 +200,9 @@ class SchemaParser {
     if (!j.contains("symbols") || !j["symbols"].is_array()) return Error(node->full_name, "an enum needs \"symbols\"");
     for (const auto& s : j["symbols"]) {
       if (!s.is_string() || !ValidName(s.get<std::string>()))
-        return Error(node->full_name, "enum symbol " + s.dump() + " is not a valid name");
+        return Error(node->full_name, "enum symbol " + JsonText(s) + " is not a valid name");
       for (const auto& existing : node->symbols) {
-        if (existing == s.get<std::string>()) return Error(node->full_name, "enum symbol " + s.dump() + " is repeated");
+        if (existing == s.get<std::string>()) return Error(node->full_name, "enum symbol " + JsonText(s) + " is repeated");
       }
       node->symbols.push_back(s.get<std::string>());
     }
@@ -252,7 +254,7 @@ Result<std::shared_ptr<const AvroSchema>> AvroSchema::Parse(std::string_view tex
 namespace {
 
 void Canonical(const AvroNode& n, std::vector<std::string>* seen, std::string* out) {
-  auto quoted = [](const std::string& s) { return Json(s).dump(); };
+  auto quoted = [](const std::string& s) { return JsonText(Json(s)); };
   if (n.is_named()) {
     for (const auto& s : *seen) {
       if (s == n.full_name) {

@@ -11,6 +11,7 @@
 #include "arrow/ipc/io.h"
 #include "arrow/ipc/writer.h"
 #include "arrow/pretty_print.h"
+#include "base/json_text.h"
 
 namespace hangar::cli {
 
@@ -131,7 +132,7 @@ class JsonSink : public BatchSink {
                                                                                    : nlohmann::ordered_json::parse(text);
         else cell = text;
       }
-      std::fprintf(out_, "%s\n", row.dump().c_str());
+      std::fprintf(out_, "%s\n", JsonText(row).c_str());
     }
     return Status::OK();
   }

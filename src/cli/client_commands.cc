@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/json_text.h"
 #include "arrow/array_access.h"
 #include "arrow/ipc/io.h"
 #include "arrow/ipc/reader.h"
@@ -197,7 +198,7 @@ int RunPut(const Args& args) {
   if (auto mode = s->flags.Get("mode")) {
     std::string qualified;
     for (const auto& part : descriptor.path) qualified += (qualified.empty() ? "" : ".") + part;
-    descriptor = flight::FlightDescriptor::Command(nlohmann::json{{"table", qualified}, {"mode", *mode}}.dump());
+    descriptor = flight::FlightDescriptor::Command(JsonText(nlohmann::json{{"table", qualified}, {"mode", *mode}}));
   }
   auto writer = s->client->DoPut(descriptor, (*source)->schema());
   if (!writer.ok()) return Fail("put", writer.status());

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/json_text.h"
 #include "cli/batch_sinks.h"
 #include "cli/client_connection.h"
 #include "cli/interrupt.h"
@@ -246,7 +247,7 @@ class Prompt {
     if (topic) {
       std::fprintf(out, "partitions: %zu\n", info.endpoints.size());
     } else {
-      auto described = client_.DoAction({"DescribeTable", nlohmann::json{{"name", name}}.dump()});
+      auto described = client_.DoAction({"DescribeTable", JsonText(nlohmann::json{{"name", name}})});
       if (described.ok() && !described->empty()) {
         auto table = nlohmann::json::parse((*described)[0].body, nullptr, false);
         if (table.is_object()) {
@@ -255,7 +256,7 @@ class Prompt {
             key += (key.empty() ? "" : ", ") + k.get<std::string>();
           std::fprintf(out, "primary key: %s\n", key.empty() ? "none (append-only)" : key.c_str());
           std::fprintf(out, "partitions: %s\n",
-                       table.contains("partition_spec") ? table["partition_spec"].dump().c_str() : "none");
+                       table.contains("partition_spec") ? JsonText(table["partition_spec"]).c_str() : "none");
           std::fprintf(out, "version: %lld   files: %zu\n", static_cast<long long>(table.value("version", 0LL)),
                        table.value("files", nlohmann::json::array()).size());
         }

@@ -22,6 +22,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/json_text.h"
 #include "cli/batch_sinks.h"
 #include "cli/client_connection.h"
 #include "cli/commands.h"
@@ -172,7 +173,7 @@ int RunTail(const Args& args) {
                                            std::to_string(info->endpoints.size()) + ")"));
     nlohmann::json ticket = *request;
     ticket["partition"] = *p;
-    tickets.push_back({ticket.dump()});
+    tickets.push_back({JsonText(ticket)});
   } else {
     for (const auto& e : info->endpoints) tickets.push_back(e.ticket);
   }

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/json_text.h"
 #include "base/log.h"
 
 namespace hangar::cluster {
@@ -285,7 +286,7 @@ Status Membership::Register(Session& session) {
   HANGAR_RETURN_NOT_OK(CreateParents(session, options_.root + "/nodes/x"));
   const std::string self = options_.root + "/nodes/" + self_id_;
   nlohmann::json data = {{"location", options_.location}, {"load", options_.load ? options_.load() : 0}};
-  Status st = session.Create(self, data.dump(), true);
+  Status st = session.Create(self, JsonText(data), true);
   if (st.code() == StatusCode::kAlreadyExists) {
     // Left by an earlier session of this node (a crash, a restart faster
     // than the session timeout): it is ours to replace. A live node with the
@@ -294,7 +295,7 @@ Status Membership::Register(Session& session) {
     if (owner != session.id()) {
       log::Warn("replacing this node's znode left by an earlier session", {{"znode", self}});
       HANGAR_RETURN_NOT_OK(session.Delete(self));
-      st = session.Create(self, data.dump(), true);
+      st = session.Create(self, JsonText(data), true);
     } else {
       st = Status::OK();
     }
@@ -421,7 +422,7 @@ void Membership::Run() {
         nlohmann::json data = {{"location", options_.location}, {"load", options_.load()}};
         // A failure here is a lost connection, which the session's state
         // reports and the loop above handles; the next report retries.
-        (void)session->Set(options_.root + "/nodes/" + self_id_, data.dump());
+        (void)session->Set(options_.root + "/nodes/" + self_id_, JsonText(data));
       }
       dirty = true;
     }

@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/json_text.h"
+
 namespace hangar::kafka {
 
 namespace {
@@ -132,7 +134,7 @@ Result<std::vector<RegisteredSchema>> RestSchemaRegistry::Versions(const std::st
 
 Result<RegisteredSchema> RestSchemaRegistry::Register(const std::string& subject, const std::string& json) {
   HANGAR_RETURN_NOT_OK(avro::AvroSchema::Parse(json).status());
-  const std::string body = nlohmann::json{{"schema", json}}.dump();
+  const std::string body = JsonText(nlohmann::json{{"schema", json}});
   HANGAR_ASSIGN_OR_RETURN(auto answer, Request("/subjects/" + Escape(subject) + "/versions", &body));
   HANGAR_ASSIGN_OR_RETURN(auto parsed, ParseJson(answer, "a registration"));
   if (!parsed.is_object() || !parsed.contains("id") || !parsed["id"].is_number_integer())

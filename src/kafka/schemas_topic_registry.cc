@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/json_text.h"
+
 namespace hangar::kafka {
 
 SchemasTopicRegistry::SchemasTopicRegistry(std::shared_ptr<KafkaCluster> cluster, std::string topic)
@@ -107,10 +109,9 @@ Result<RegisteredSchema> SchemasTopicRegistry::Register(const std::string& subje
     HANGAR_ASSIGN_OR_RETURN(producer_, Producer::Open(cluster_->options()));
   }
   const std::string key =
-      nlohmann::json{{"keytype", "SCHEMA"}, {"subject", subject}, {"version", version}, {"magic", 1}}.dump();
+      JsonText(nlohmann::json{{"keytype", "SCHEMA"}, {"subject", subject}, {"version", version}, {"magic", 1}});
   const std::string value =
-      nlohmann::json{{"subject", subject}, {"version", version}, {"id", id}, {"schema", wanted.dump()}, {"deleted", false}}
-          .dump();
+      JsonText(nlohmann::json{{"subject", subject}, {"version", version}, {"id", id}, {"schema", JsonText(wanted)}, {"deleted", false}});
   HANGAR_RETURN_NOT_OK(producer_->Produce(topic_, 0, key, value));
   HANGAR_RETURN_NOT_OK(producer_->Flush(cluster_->options().request_timeout_ms).status().WithContext(
       "registering a schema in '" + topic_ + "'"));

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/json_text.h"
 #include "cluster/rendezvous.h"
 #include "server/topic_flights.h"
 
@@ -62,10 +63,9 @@ Result<std::string> ClusterPlacement::StatusJson(TopicFlights* topics,
       list.back()["tables"] = it == tables->end() ? std::vector<std::string>{} : it->second;
     }
   }
-  return nlohmann::json{{"self", membership->self_id()},
-                        {"registered", membership->registered()},
-                        {"members", std::move(list)}}
-      .dump();
+  return JsonText(nlohmann::json{{"self", membership->self_id()},
+                                 {"registered", membership->registered()},
+                                 {"members", std::move(list)}});
 }
 
 }  // namespace hangar::server

@@ -7,6 +7,7 @@
 #include "arrow/json/integration_json.h"
 #include "arrow/type_parse.h"
 #include "base/client_json.h"
+#include "base/json_text.h"
 #include "store/partition_spec.h"
 #include "store/primary_key.h"
 
@@ -32,7 +33,7 @@ Result<arrow::FieldPtr> FieldFromJson(const nlohmann::json& f, size_t index) {
   if (!field.contains("children")) field["children"] = nlohmann::json::array();
   if (!field.contains("nullable")) field["nullable"] = true;
   nlohmann::json file = {{"schema", {{"fields", nlohmann::json::array({field})}}}, {"batches", nlohmann::json::array()}};
-  auto parsed = arrow::json::ParseJson(file.dump());
+  auto parsed = arrow::json::ParseJson(JsonText(file));
   if (!parsed.ok()) return parsed.status().WithContext("field '" + name + "'");
   return parsed->schema->field(0);
 }
@@ -92,7 +93,7 @@ Result<CreateTableRequest> ParseCreateTable(std::string_view body) {
   if (json.contains("partition_spec") && !json["partition_spec"].is_null()) {
     // An object, or (like schema_json) a JSON string holding one.
     const auto& spec = json["partition_spec"];
-    auto parsed = store::ParsePartitionSpec(spec.is_string() ? spec.get<std::string>() : spec.dump(), *out.schema);
+    auto parsed = store::ParsePartitionSpec(spec.is_string() ? spec.get<std::string>() : JsonText(spec), *out.schema);
     if (!parsed.ok()) return parsed.status().WithContext("CreateTable");
     out.partition_spec = std::move(*parsed);
   }

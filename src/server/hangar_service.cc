@@ -415,10 +415,9 @@ Status HangarService::DoPut(const flight::ServerCallContext& context, const flig
   HANGAR_ASSIGN_OR_RETURN(auto target, TargetOf(descriptor));
   if (!target.partitions.empty()) return Status::Invalid("\"partitions\" select what to read; a put's rows go to their own partitions");
   return PutTable(context, descriptor, target.name, target.mode, false, in, out, [&](const store::PutResult& result) {
-    return nlohmann::json{{"table", target.name.ToString()}, {"rows", result.rows},
-                          {"bytes", result.bytes},           {"created", result.created},
-                          {"version", result.snapshot->version}}
-        .dump();
+    return JsonText(nlohmann::json{{"table", target.name.ToString()}, {"rows", result.rows},
+                                   {"bytes", result.bytes},           {"created", result.created},
+                                   {"version", result.snapshot->version}});
   });
 }
 
@@ -488,7 +487,7 @@ HangarService::ActionResults HangarService::ListTablesAction(const flight::Serve
                                                              const QualifiedName&) {
   nlohmann::json names = nlohmann::json::array();
   for (const auto& snapshot : tables_->List()) names.push_back(snapshot->name.ToString());
-  return std::vector<flight::ActionResult>{{names.dump()}};
+  return std::vector<flight::ActionResult>{{JsonText(names)}};
 }
 
 HangarService::ActionResults HangarService::DescribeTableAction(const flight::ServerCallContext&, const flight::Action&,
@@ -516,7 +515,7 @@ HangarService::ActionResults HangarService::DropTableAction(const flight::Server
   if (writer) return forwarding_.Action(context, *writer, action);
   HANGAR_RETURN_NOT_OK(tables_->DropTable(name));
   if (action.type == "drop_dataset") return std::vector<flight::ActionResult>{};
-  return std::vector<flight::ActionResult>{{nlohmann::json{{"dropped", name.ToString()}}.dump()}};
+  return std::vector<flight::ActionResult>{{JsonText(nlohmann::json{{"dropped", name.ToString()}})}};
 }
 
 HangarService::ActionResults HangarService::CompactTableAction(const flight::ServerCallContext& context,
@@ -525,12 +524,11 @@ HangarService::ActionResults HangarService::CompactTableAction(const flight::Ser
   if (writer) return forwarding_.Action(context, *writer, action);
   HANGAR_ASSIGN_OR_RETURN(auto table, tables_->FindTable(name));
   HANGAR_ASSIGN_OR_RETURN(auto result, tables_->Compact(table, true));
-  return std::vector<flight::ActionResult>{{nlohmann::json{{"table", name.ToString()},
-                                                           {"files_before", result.files_before},
-                                                           {"files_after", result.files_after},
-                                                           {"rows_before", result.rows_before},
-                                                           {"rows_after", result.rows_after}}
-                                                .dump()}};
+  return std::vector<flight::ActionResult>{{JsonText(nlohmann::json{{"table", name.ToString()},
+                                                                    {"files_before", result.files_before},
+                                                                    {"files_after", result.files_after},
+                                                                    {"rows_before", result.rows_before},
+                                                                    {"rows_after", result.rows_after}})}};
 }
 
 HangarService::ActionResults HangarService::MemtableAction(const flight::ServerCallContext& context,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "base/json_text.h"
 #include "kafka/topic_writer.h"
 
 namespace hangar::server {
@@ -65,12 +66,11 @@ Status TopicFlights::Get(const flight::ServerCallContext& context, const TopicRe
     HANGAR_RETURN_NOT_OK(out->WriteRecordBatch(*batch));
   }
   const auto& stats = source->stats();
-  const std::string summary = nlohmann::json{{"topic", request.topic},
-                                             {"partition", *request.partition},
-                                             {"records", stats.records},
-                                             {"skipped", stats.skipped},
-                                             {"next_offset", stats.next_offset}}
-                                  .dump();
+  const std::string summary = JsonText(nlohmann::json{{"topic", request.topic},
+                                                      {"partition", *request.partition},
+                                                      {"records", stats.records},
+                                                      {"skipped", stats.skipped},
+                                                      {"next_offset", stats.next_offset}});
   return out->WriteMetadata(arrow::Buffer::FromString(summary));
 }
 
@@ -91,11 +91,10 @@ Status TopicFlights::Put(const TopicRequest& request, flight::FlightStreamReader
     for (const auto& [partition, w] : written)
       partitions.push_back({{"partition", partition}, {"first_offset", w.first_offset}, {"last_offset", w.last_offset},
                             {"messages", w.messages}});
-    HANGAR_RETURN_NOT_OK(out->Write(nlohmann::json{{"batch", batches++},
-                                                   {"rows", chunk.data->num_rows},
-                                                   {"schema_id", writer->schema_id()},
-                                                   {"partitions", partitions}}
-                                        .dump()));
+    HANGAR_RETURN_NOT_OK(out->Write(JsonText(nlohmann::json{{"batch", batches++},
+                                                            {"rows", chunk.data->num_rows},
+                                                            {"schema_id", writer->schema_id()},
+                                                            {"partitions", partitions}})));
   }
 }
 

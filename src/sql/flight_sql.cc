@@ -336,10 +336,9 @@ Result<std::optional<flight::FlightInfo>> FlightSqlService::PartitionedStatement
     ticket.set_statement_handle(StatementHandle(RandomId(), &query, &scope, nullptr, sources, partition));
     info.endpoints.push_back({flight::Ticket{Pack(ticket)}, placement_(topic->name, partition), std::nullopt, ""});
   }
-  info.app_metadata = nlohmann::json{{"execution", "partitioned"},
-                                     {"topic", topic->ToString()},
-                                     {"endpoints", partitions.size()}}
-                          .dump();
+  info.app_metadata = JsonText(nlohmann::json{{"execution", "partitioned"},
+                                              {"topic", topic->ToString()},
+                                              {"endpoints", partitions.size()}});
   return std::optional<flight::FlightInfo>(std::move(info));
 }
 
@@ -461,7 +460,7 @@ Result<flight::FlightInfo> FlightSqlService::RunUpdateAsQuery(
     const std::vector<std::shared_ptr<const duckdb::Parameters>>& rows, const Scope& scope) {
   HANGAR_ASSIGN_OR_RETURN(auto written, engine_->Insert(RandomId(), insert, rows, scope));
   pb::TicketStatementQuery ticket;
-  ticket.set_statement_handle(nlohmann::json{{"run", RandomId()}, {"count", written}}.dump());
+  ticket.set_statement_handle(JsonText(nlohmann::json{{"run", RandomId()}, {"count", written}}));
   flight::FlightInfo info;
   info.schema = WithColumnMetadata(*CountSchema());
   info.descriptor = descriptor;

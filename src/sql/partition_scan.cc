@@ -123,7 +123,7 @@ Result<std::string> PartitionScanSql(duckdb::Connection& connection, const std::
                                                            duckdb::QuoteLiteral(argument) + ") AS " +
                                                            duckdb::QuoteIdentifier(alias)));
   from = scan["statements"][0]["node"]["from_table"];
-  HANGAR_ASSIGN_OR_RETURN(auto text, CallTextFunction(connection, "json_deserialize_sql", tree.dump()));
+  HANGAR_ASSIGN_OR_RETURN(auto text, CallTextFunction(connection, "json_deserialize_sql", JsonText(tree)));
   if (text.rfind("{\"error\"", 0) == 0) return Status::Internal("DuckDB cannot write the partition's query: " + text);
   return text;
 }

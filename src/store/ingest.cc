@@ -354,7 +354,7 @@ Result<std::string> Ingest::RetryFlush(const QualifiedName& name) {
   }
   TruncateLog();
   RecountMemtableBytes();
-  return nlohmann::json{{"table", name.ToString()}, {"flushed_lsn", table->snapshot()->flushed_lsn}}.dump();
+  return JsonText(nlohmann::json{{"table", name.ToString()}, {"flushed_lsn", table->snapshot()->flushed_lsn}});
 }
 
 Result<std::string> Ingest::Quarantine(const QualifiedName& name) {

@@ -43,7 +43,7 @@ Result<Manifest> Manifest::Parse(std::string_view text) {
   if (json.is_discarded() || !json.is_object()) return Status::DataLoss("manifest is not a JSON object");
   try {
     if (json.at("format").get<int>() != kFormat)
-      return Status::DataLoss("manifest format " + json.at("format").dump() + " is not supported");
+      return Status::DataLoss("manifest format " + JsonText(json.at("format")) + " is not supported");
     Manifest m;
     // The parts, where written: "ns.a.b" alone does not say where the namespace ends
     // (manifests of older versions have only "name").
@@ -70,7 +70,7 @@ Result<Manifest> Manifest::Parse(std::string_view text) {
     m.flushed_lsn = json.value("flushed_lsn", uint64_t{0});
     if (json.contains("primary_key")) m.primary_key = json.at("primary_key").get<std::vector<std::string>>();
     if (json.contains("partition_spec")) {
-      auto spec = ParsePartitionSpec(json.at("partition_spec").dump(), *m.schema);
+      auto spec = ParsePartitionSpec(JsonText(json.at("partition_spec")), *m.schema);
       if (!spec.ok()) return Status::DataLoss("manifest partition_spec: " + spec.status().message());
       m.partition_spec = std::move(*spec);
     }

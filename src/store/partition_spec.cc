@@ -11,6 +11,7 @@
 
 #include "arrow/buffer.h"
 #include "base/client_json.h"
+#include "base/json_text.h"
 
 namespace hangar::store {
 
@@ -292,7 +293,7 @@ std::string SerializePartitionSpec(const PartitionSpec& spec) {
   nlohmann::json fields = nlohmann::json::array();
   for (const auto& f : spec.fields)
     fields.push_back({{"source_name", f.source}, {"field_id", f.field_id}, {"name", f.name}, {"transform", TransformName(f)}});
-  return nlohmann::json{{"spec_id", spec.spec_id}, {"fields", fields}}.dump();
+  return JsonText(nlohmann::json{{"spec_id", spec.spec_id}, {"fields", fields}});
 }
 
 int32_t IcebergHash(const uint8_t* data, size_t size) {

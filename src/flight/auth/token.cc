@@ -15,6 +15,7 @@
 #include <stdexcept>
 
 #include "base/base64.h"
+#include "base/json_text.h"
 
 namespace hangar::flight::auth {
 
@@ -57,7 +58,7 @@ std::string TokenSigner::Issue(std::string_view user, std::chrono::seconds ttl,
                            {"iat", issued},
                            {"exp", issued + ttl.count()},
                            {"n", Base64UrlEncode(RandomBytes(9))}};
-  const std::string signed_text = std::string(kPrefix) + Base64UrlEncode(claims.dump());
+  const std::string signed_text = std::string(kPrefix) + Base64UrlEncode(JsonText(claims));
   return signed_text + "." + Base64UrlEncode(Sign(signed_text));
 }
 

@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "base/json_text.h"
+
 namespace hangar::flight::auth {
 
 Status CheckUserName(std::string_view name) {
@@ -69,7 +71,7 @@ Status UsersFile::Save(const std::string& path) const {
       permissions.push_back({{"access", std::string(AccessName(p.access))}, {"pattern", p.pattern}});
     users.push_back({{"name", user.name}, {"password_hash", user.password_hash}, {"permissions", permissions}});
   }
-  const std::string text = nlohmann::json{{"users", users}}.dump(2) + "\n";
+  const std::string text = JsonText(nlohmann::json{{"users", users}}, 2) + "\n";
   const std::string tmp = path + ".tmp";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return Status::IOError("cannot create '" + tmp + "'");
