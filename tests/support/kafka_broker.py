@@ -14,7 +14,8 @@ Listeners, each on a free loopback port:
 - `SASL_PLAINTEXT` (with `sasl=True`): mechanisms PLAIN and SCRAM-SHA-512 for
   the users in `users` (name -> password), and ACLs enforced by Kafka's
   StandardAuthorizer: a user may do only what an ACL allows.
-- `SSL` (with `tls=(cert_pem, key_pem)`): TLS with a PEM certificate and key.
+- `SSL` (with `tls=(cert_pem, key_pem)`): TLS with a PEM certificate and key;
+  with `tls_client_ca` (a PEM CA) clients must present a certificate it signed.
 
 The broker can be killed (SIGKILL) or stopped and started again on the same
 ports and storage: a broker restart as clients see it.
@@ -69,12 +70,13 @@ class KafkaBroker:
     """A single-node Kafka cluster (broker and controller in one process) in `workdir`."""
 
     def __init__(self, workdir, sasl=False, users=None, tls=None, heap="768m", extra_properties=None,
-                 quick_jit=True):
+                 quick_jit=True, tls_client_ca=None):
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.sasl = sasl
         self.users = dict(users or {})
         self.tls = tls
+        self.tls_client_ca = tls_client_ca
         self.heap = heap
         self.extra_properties = dict(extra_properties or {})
         # Tests: the JVM's first compiler only, which starts the broker sooner on a busy
@@ -155,6 +157,12 @@ class KafkaBroker:
                 "ssl.keystore.type": "PEM",
                 "ssl.keystore.location": str(bundle),
             })
+            if self.tls_client_ca:
+                props.update({
+                    "ssl.client.auth": "required",
+                    "ssl.truststore.type": "PEM",
+                    "ssl.truststore.location": str(Path(self.tls_client_ca).resolve()),
+                })
         props.update(self.extra_properties)
         return props
 
