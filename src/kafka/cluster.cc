@@ -133,7 +133,7 @@ Status KafkaCluster::Missing(const std::string& topic) {
     return Status::PermissionDenied("the Kafka brokers do not allow " +
                                     (options_.sasl_username.empty() ? std::string("this server's Kafka user")
                                                                     : "Kafka user '" + options_.sasl_username + "'") +
-                                    " to read topic '" + topic + "' (TOPIC_AUTHORIZATION_FAILED)");
+                                    " to describe topic '" + topic + "' (TOPIC_AUTHORIZATION_FAILED)");
   return not_found;
 }
 

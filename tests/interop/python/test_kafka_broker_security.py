@@ -2,7 +2,7 @@
 
 The broker (tests/support/kafka_broker.py) has users alice and bob; ACLs let
 alice (and the client certificate CN=client, on the mutual-TLS listener) read
-and describe the topics named `secure-*`, and bob nothing. Hangar
+and describe the topics named `secure-*`, alice writes them, and bob nothing. Hangar
 connects with the credentials of its flags (`--kafka-sasl-*`), or over TLS
 with the test CA (`--kafka-ssl-ca`), or — with `--kafka-pass-credentials` —
 as each Flight user, with the password that user logged in to Hangar with.
@@ -14,6 +14,7 @@ appear in Hangar's log.
 import os
 import subprocess
 
+import pyarrow as pa
 import pyarrow.flight as fl
 import pytest
 from confluent_kafka.admin import (AclBinding, AclOperation, AclPermissionType, AdminClient, ResourcePatternType,
@@ -21,7 +22,7 @@ from confluent_kafka.admin import (AclBinding, AclOperation, AclPermissionType, 
 
 import hangar_flight
 from hangar_paths import HANGAR
-from kafka_producers import create_topic, read_topic
+from kafka_producers import consume_all, create_topic, read_topic
 
 USERS = {"alice": "alice-Secret-71", "bob": "bob-Secret-42"}
 
@@ -36,14 +37,24 @@ def secure_broker(tmp_path_factory, tls_files):
         acls = [AclBinding(ResourceType.TOPIC, "secure-", ResourcePatternType.PREFIXED, principal, "*", op,
                            AclPermissionType.ALLOW)
                 for principal in ("User:alice", "User:CN=client") for op in (AclOperation.READ, AclOperation.DESCRIBE)]
+        acls.append(AclBinding(ResourceType.TOPIC, "secure-", ResourcePatternType.PREFIXED, "User:alice", "*",
+                               AclOperation.WRITE, AclPermissionType.ALLOW))
         for f in admin.create_acls(acls).values():
             f.result(30)
         yield broker
 
 
 @pytest.fixture(scope="module")
-def servers(secure_broker, hangar_factory):
-    """hangar_factory, set up after the broker so that its servers stop before the broker does."""
+def secure_registry(secure_broker):
+    """A REST registry (on the PLAINTEXT listener): Hangar's own Kafka user may not touch `_schemas` here."""
+    from schema_registry import SchemaRegistryServer
+    with SchemaRegistryServer(secure_broker.bootstrap) as registry:
+        yield registry
+
+
+@pytest.fixture(scope="module")
+def servers(secure_broker, secure_registry, hangar_factory):
+    """hangar_factory, set up after the broker and registry so that its servers stop before they do."""
     return hangar_factory
 
 
@@ -152,9 +163,10 @@ def _pass_through_args(broker, users, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def pass_through(servers, secure_broker, pass_through_users, tmp_path_factory):
+def pass_through(servers, secure_broker, secure_registry, pass_through_users, tmp_path_factory):
     args = _pass_through_args(secure_broker, pass_through_users, tmp_path_factory.mktemp("pass-through"))
-    return servers("pass-through", args=args, login=("alice", USERS["alice"]))
+    return servers("pass-through", args=args + ["--schema-registry", secure_registry.url],
+                   login=("alice", USERS["alice"]))
 
 
 def _login(server, user):
@@ -184,6 +196,20 @@ def test_pass_through_user_without_acls_is_refused_naming_the_topic(pass_through
         assert secure_topic in message and "Kafka user 'bob'" in message, message
     # The broker lists bob no topic: neither does Hangar.
     assert not [f for f in client.list_flights(options=options) if f.descriptor.path[0] == b"kafka"]
+
+
+def test_pass_through_writes_as_the_user(pass_through, secure_broker):
+    topic = create_topic(secure_broker.bootstrap, "secure-put", 1)
+    rows = pa.record_batch({"n": pa.array([1, 2, 3], pa.int64())})
+    client, options = _login(pass_through, "alice")
+    done = hangar_flight.put(client, ("kafka", topic), rows.schema, [rows], options)
+    assert done.refusal is None, str(done.refusal)
+    assert done.result["partitions"] == [{"partition": 0, "first_offset": 0, "last_offset": 2, "messages": 3}]
+    client, options = _login(pass_through, "bob")
+    done = hangar_flight.put(client, ("kafka", topic), rows.schema, [rows], options)
+    assert done.refusal is not None and done.refusal.code == "PERMISSION_DENIED", str(done.refusal)
+    assert f"'{topic}'" in done.refusal.message and "'bob'" in done.refusal.message, str(done.refusal)
+    assert [m["offset"] for m in consume_all(secure_broker.bootstrap, topic, 0)] == [0, 1, 2]
 
 
 def test_pass_through_user_unknown_to_kafka_is_unauthenticated(pass_through, secure_topic):
