@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <thread>
 
 namespace hangar::kafka {
 
@@ -151,13 +152,23 @@ Result<TopicInfo> KafkaCluster::WithWatermarks(const std::string& topic, int32_t
   return info;
 }
 
+// A partition whose leader is moving, or that was made a moment ago, answers
+// NOT_LEADER for a while (a real broker does, right after CreateTopics), and
+// librdkafka does not retry a watermark query: Hangar does, within the
+// request timeout, so a topic made just before GetFlightInfo is served.
 Result<PartitionInfo> KafkaCluster::Watermarks(const std::string& topic, int32_t partition) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.request_timeout_ms);
   PartitionInfo info{partition, 0, 0};
-  rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(handle_.get(), topic.c_str(), partition, &info.low,
-                                                             &info.high, options_.request_timeout_ms);
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
-    return KafkaError(err, "watermarks of Kafka topic '" + topic + "' partition " + std::to_string(partition));
-  return info;
+  while (true) {
+    rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(handle_.get(), topic.c_str(), partition, &info.low,
+                                                               &info.high, options_.request_timeout_ms);
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return info;
+    const bool leader_moving =
+        err == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION || err == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE;
+    if (!leader_moving || std::chrono::steady_clock::now() >= deadline)
+      return KafkaError(err, "watermarks of Kafka topic '" + topic + "' partition " + std::to_string(partition));
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
 }
 
 Result<int64_t> KafkaCluster::OffsetForTime(const std::string& topic, int32_t partition, int64_t timestamp_ms) {

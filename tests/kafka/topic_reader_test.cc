@@ -1,6 +1,6 @@
 // The topic reader against librdkafka's mock cluster, for what only the
-// mock can do: inject broker errors, and drop a partition's oldest records
-// (it keeps 5 MiB).
+// mock can do: inject broker errors (every time, where a real broker shows
+// them now and then), and drop a partition's oldest records (it keeps 5 MiB).
 // Everything else runs on the real broker (topic_reader_broker_test.cc).
 #include "topic_reader_fixture.h"
 
@@ -74,6 +74,20 @@ TEST_F(TopicReaderTest, ALogWhoseStartMovedReadsFromItsFirstRecord) {
   ASSERT_EQ(Rows(batches), marks->high - marks->low);
   EXPECT_EQ(Value<int64_t>(*batches[0], "_offset", 0), marks->low);
   EXPECT_EQ(Value<int32_t>(*batches[0], "age", 0), marks->low);
+}
+
+TEST_F(TopicReaderTest, WatermarksWaitForAPartitionsLeader) {
+  // What a real broker answers for a moment after CreateTopics (seen in
+  // kafka_broker_tests), made to happen every time: the mock's injected errors.
+  const std::string topic = env_->NewTopic("leaderless", 1);
+  constexpr int16_t kListOffsets = 2;
+  mock().dev().FailNextRequests(kListOffsets, {RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
+                                               RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE,
+                                               RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION});
+  auto marks = env_->cluster()->Watermarks(topic, 0);
+  mock().dev().ClearFailures(kListOffsets);
+  ASSERT_TRUE(marks.ok()) << marks.status().ToString();
+  EXPECT_EQ(marks->high, 0);
 }
 
 }  // namespace
