@@ -137,5 +137,28 @@ TEST_F(TopicsBroker, FollowModeStreamsNewMessagesUntilTheClientCancels) {
   for (auto& p : pumps) p.join();
 }
 
+TEST_F(TopicsBroker, AMessageTimeTheBrokerRefusesIsInvalidArgument) {
+  // Kafka 4 refuses message times more than an hour ahead of its clock
+  // (log.message.timestamp.after.max.ms); the mock took any time.
+  const std::string topic = Broker().NewTopic("future", 1);
+  auto client = server_->Connect();
+  const int64_t in_two_days = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  (std::chrono::system_clock::now() + std::chrono::hours(48)).time_since_epoch())
+                                  .count();
+  arrow::PrimitiveBuilder<int64_t> id(arrow::int64());
+  arrow::PrimitiveBuilder<int64_t> at(arrow::timestamp(arrow::TimeUnit::kMilli, "UTC"));
+  id.Append(1);
+  at.Append(in_two_days);
+  auto batch = arrow::MakeRecordBatch(
+      arrow::schema({arrow::field("id", arrow::int64(), false),
+                     arrow::field("_timestamp", arrow::timestamp(arrow::TimeUnit::kMilli, "UTC"), false)}),
+      1, {id.Finish().value(), at.Finish().value()});
+  auto put = Put(*client, flight::FlightDescriptor::Path({"kafka", topic}), {batch});
+  ASSERT_FALSE(put.ok());
+  EXPECT_EQ(put.status().code(), StatusCode::kInvalidArgument) << put.status().ToString();
+  EXPECT_NE(put.status().message().find("log.message.timestamp.after.max.ms"), std::string::npos)
+      << put.status().ToString();
+}
+
 }  // namespace
 }  // namespace hangar
