@@ -94,6 +94,14 @@ Result<std::optional<server::KafkaSettings>> KafkaFromFlags(const Flags& flags) 
     if (eq == std::string::npos || eq == 0) return Status::Invalid("--kafka-property wants KEY=VALUE, not '" + property + "'");
     options.properties[property.substr(0, eq)] = property.substr(eq + 1);
   }
+  if (flags.Has("kafka-pass-credentials")) {
+    kafka::UserClusterLimits limits;
+    HANGAR_ASSIGN_OR_RETURN(auto users, IntegerSetting(flags, "kafka-user-connections", 1, 100000));
+    limits.max_users = static_cast<size_t>(*users);
+    HANGAR_ASSIGN_OR_RETURN(auto idle, IntegerSetting(flags, "kafka-user-idle-timeout", 1));
+    limits.idle = std::chrono::seconds(*idle);
+    settings.pass_credentials = limits;
+  }
   if (auto url = flags.Get("schema-registry")) {
     kafka::RestRegistryOptions rest;
     rest.url = *url;

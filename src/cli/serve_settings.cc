@@ -156,6 +156,18 @@ const std::vector<Setting>& ServeSettings() {
       {"kafka-ssl-cert", "FILE", "", "Client certificate for the brokers' TLS.", "Kafka"},
       {"kafka-ssl-key", "FILE", "", "Client key for the brokers' TLS.", "Kafka"},
       {"kafka-property", "K=V", "", "Any librdkafka property.", "Kafka", true},
+      {"kafka-pass-credentials", "", "",
+       "Read and write topics as each Flight user: the user name and password a client logs in with become the SASL "
+       "login of a Kafka connection of its own, so the brokers' ACLs decide per user. Needs --users and a SASL "
+       "--kafka-security-protocol; the password is kept in memory until the token it earned expires "
+       "(--token-ttl).",
+       "Kafka"},
+      {"kafka-user-connections", "N", "64",
+       "With --kafka-pass-credentials: the users whose Kafka connections are kept open at once (the one idle longest "
+       "is closed first).",
+       "Kafka"},
+      {"kafka-user-idle-timeout", "SECONDS", "300",
+       "With --kafka-pass-credentials: a user's Kafka connection unused this long is closed.", "Kafka"},
       {"schema-registry", "URL", "",
        "A Confluent-compatible Schema Registry (default: read the `_schemas` topic of the cluster itself).", "Kafka"},
       {"schema-registry-user", "U", "", "Schema Registry user name.", "Kafka"},

@@ -113,6 +113,11 @@ class GrpcCallContext : public ServerCallContext {
     return std::string(it->second.data(), it->second.size());
   }
   void set_user(std::string user) { user_ = std::move(user); }
+  std::shared_ptr<const auth::PassedCredentials> credentials() const override { return credentials_; }
+  void set_identity(ServerAuthenticator::Identity identity) {
+    user_ = std::move(identity.user);
+    credentials_ = std::move(identity.credentials);
+  }
   bool Allows(auth::Access access, std::string_view resource) const override {
     return !permissions_ || auth::Allows(*permissions_, access, resource);
   }
@@ -138,6 +143,7 @@ class GrpcCallContext : public ServerCallContext {
   const std::string peer_;
   const std::string address_;
   std::string user_;
+  std::shared_ptr<const auth::PassedCredentials> credentials_;
   std::optional<std::vector<auth::Permission>> permissions_;  // with authentication on
   const CallWatchdog::Watch* watch_ = nullptr;
   const std::chrono::steady_clock::time_point deadline_;
@@ -398,7 +404,7 @@ class FlightGrpcService : public grpc::Service {
       result = ToGrpcStatus([&]() -> Status {
         if (auth_ != nullptr) {
           HANGAR_ASSIGN_OR_RETURN(auto identity, AuthenticateHeader(context, call.address()));
-          call.set_user(identity.user);
+          call.set_identity(std::move(identity));
         }
         HANGAR_ASSIGN_OR_RETURN(auto slot, streams_.Acquire(method, call.user(), call.address()));
         return body(call);

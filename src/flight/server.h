@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "flight/auth/credential_vault.h"
 #include "flight/auth/permissions.h"
 #include "flight/record_batch_stream.h"
 #include "flight/types.h"
@@ -43,6 +44,10 @@ class ServerCallContext {
   // metadata: only before the handler writes its first message (for unary
   // calls and DoAction, anywhere in the handler).
   virtual void AddResponseHeader(const std::string& key, const std::string& value) const = 0;
+  // The user name and password the caller logged in with, when the server
+  // passes them on (AuthOptions::pass_credentials) and has them: null for a
+  // token issued by another node or before a restart.
+  virtual std::shared_ptr<const auth::PassedCredentials> credentials() const { return nullptr; }
 };
 
 // OK if the caller may `access` `resource`, else PERMISSION_DENIED naming the
@@ -131,6 +136,9 @@ struct AuthOptions {
   std::string token_secret;                   // HMAC key shared by every node of a cluster
   std::chrono::seconds token_ttl{12 * 3600};  // lifetime of issued bearer tokens
   LoginLimits login;
+  // Keep each password until the token it earned expires, so that handlers
+  // can log in to a backend as the caller (ServerCallContext::credentials).
+  bool pass_credentials = false;
 };
 
 // Limits that protect the server from its clients; exceeding one is

@@ -39,6 +39,7 @@ Result<std::unique_ptr<ServerAuthenticator>> ServerAuthenticator::Make(const Aut
   std::unique_ptr<ServerAuthenticator> out(new ServerAuthenticator(
       options.users_file, std::move(users), auth::TokenSigner(options.token_secret), options.token_ttl, options.login));
   out->users_mtime_ns_ = mtime;
+  if (options.pass_credentials) out->vault_ = std::make_unique<auth::CredentialVault>();
   return out;
 }
 
@@ -79,7 +80,13 @@ Result<ServerAuthenticator::Identity> ServerAuthenticator::Login(const std::stri
   }
   attempt.Succeeded();
   RpcMetrics::Get().TokenIssued();
-  return Identity{user, signer_.Issue(user, ttl_)};
+  Identity identity{user, signer_.Issue(user, ttl_), nullptr};
+  if (vault_) {
+    HANGAR_ASSIGN_OR_RETURN(auto claims, signer_.Verify(identity.issued_token));
+    identity.credentials = vault_->Keep(identity.issued_token, user, password,
+                                        std::chrono::system_clock::time_point(std::chrono::seconds(claims.expires_at_s)));
+  }
+  return identity;
 }
 
 Result<ServerAuthenticator::Identity> ServerAuthenticator::Authenticate(std::string_view authorization,
@@ -96,7 +103,7 @@ Result<ServerAuthenticator::Identity> ServerAuthenticator::Authenticate(std::str
       RpcMetrics::Get().TokenRefused("token");
       return Status::Unauthenticated("the bearer token's user no longer exists");
     }
-    return Identity{claims->user, ""};
+    return Identity{claims->user, "", vault_ ? vault_->Find(authorization.substr(7)) : nullptr};
   }
   if (StartsWithIgnoreCase(authorization, "Basic ")) {
     auto decoded = Base64DecodeOptionalPadding(authorization.substr(6));

@@ -8,6 +8,8 @@
 // permissions come from the users file, re-read when it changes on disk so
 // that `hangar user add` takes effect without a restart. Failed logins are
 // throttled per user name and per client address (login_throttle.h).
+// A server that passes its clients' credentials on to a backend keeps each
+// password until the token it earned expires (auth/credential_vault.h).
 #pragma once
 
 #include <chrono>
@@ -17,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "flight/auth/credential_vault.h"
 #include "flight/auth/permissions.h"
 #include "flight/auth/token.h"
 #include "flight/auth/users_file.h"
@@ -33,6 +36,9 @@ class ServerAuthenticator {
   struct Identity {
     std::string user;
     std::string issued_token;  // non-empty when Basic credentials were exchanged for a token
+    // With AuthOptions::pass_credentials: the user name and password the
+    // caller logged in with (null for a token this server did not issue).
+    std::shared_ptr<const auth::PassedCredentials> credentials;
   };
   // Checks an `authorization` header value: "Basic base64(user:pass)" or
   // "Bearer <token>". `address` is the client's (client_address.h): logins
@@ -55,6 +61,8 @@ class ServerAuthenticator {
   const auth::TokenSigner signer_;
   const std::chrono::seconds ttl_;
   LoginThrottle throttle_;
+  // Passwords by the tokens they earned, with AuthOptions::pass_credentials.
+  std::unique_ptr<auth::CredentialVault> vault_;
   std::mutex mu_;
   std::shared_ptr<const auth::UsersFile> users_;  // guarded by mu_
   int64_t users_mtime_ns_ = 0;                    // guarded by mu_

@@ -1,6 +1,8 @@
 #include "kafka/cluster.h"
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
 namespace hangar::kafka {
 
@@ -21,19 +23,51 @@ int64_t TopicInfo::records() const {
 Result<std::shared_ptr<KafkaCluster>> KafkaCluster::Connect(KafkaOptions options) {
   // A producer handle: it needs no group and joins nothing.
   HANGAR_ASSIGN_OR_RETURN(auto conf, MakeConf(options));
+  auto errors = std::make_unique<LoginErrors>();
+  rd_kafka_conf_set_opaque(conf.get(), errors.get());
+  rd_kafka_conf_set_error_cb(conf.get(), &KafkaCluster::OnError);
   HANGAR_ASSIGN_OR_RETURN(auto handle, NewClient(RD_KAFKA_PRODUCER, std::move(conf)));
-  std::shared_ptr<KafkaCluster> cluster(new KafkaCluster(std::move(options), std::move(handle)));
-  // Fail early and clearly when the brokers cannot be reached.
-  HANGAR_RETURN_NOT_OK(cluster->Metadata().status().WithContext("cannot reach Kafka at " + cluster->options_.brokers));
+  std::shared_ptr<KafkaCluster> cluster(new KafkaCluster(std::move(options), std::move(errors), std::move(handle)));
+  HANGAR_RETURN_NOT_OK(cluster->FirstMetadata());
   return cluster;
+}
+
+void KafkaCluster::OnError(rd_kafka_t*, int err, const char* reason, void* opaque) {
+  if (err != RD_KAFKA_RESP_ERR__AUTHENTICATION && err != RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED) return;
+  auto* errors = static_cast<LoginErrors*>(opaque);
+  std::lock_guard lock(errors->mu);
+  errors->refusal = reason;
+}
+
+// librdkafka retries a refused SASL login in its own threads and reports it
+// only as an error event, while a metadata request waits its whole timeout.
+// So the request is made in short steps, the events served in between: a
+// wrong password fails in a fraction of a second, not after the timeout.
+Status KafkaCluster::FirstMetadata() {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.request_timeout_ms);
+  while (true) {
+    auto metadata = Metadata(250);
+    if (metadata.ok()) return Status::OK();
+    rd_kafka_poll(handle_.get(), 0);
+    {
+      std::lock_guard lock(errors_->mu);
+      if (!errors_->refusal.empty())
+        return Status::Unauthenticated("the Kafka brokers at " + options_.brokers + " refused the SASL login of user '" +
+                                       options_.sasl_username + "': " + errors_->refusal);
+    }
+    if (std::chrono::steady_clock::now() >= deadline)
+      return metadata.status().WithContext("cannot reach Kafka at " + options_.brokers);
+  }
 }
 
 // (topic, partition count) of every topic. Always the whole cluster's
 // metadata: asking about one topic by name makes brokers that auto-create
 // topics (the dev cluster does) create it.
-Result<std::vector<std::pair<std::string, int>>> KafkaCluster::Metadata() {
+Result<std::vector<std::pair<std::string, int>>> KafkaCluster::Metadata(int timeout_ms) {
+  // Serves the handle's error events, which would otherwise pile up on it.
+  rd_kafka_poll(handle_.get(), 0);
   const rd_kafka_metadata_t* raw = nullptr;
-  rd_kafka_resp_err_t err = rd_kafka_metadata(handle_.get(), 1, nullptr, &raw, options_.request_timeout_ms);
+  rd_kafka_resp_err_t err = rd_kafka_metadata(handle_.get(), 1, nullptr, &raw, timeout_ms);
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return KafkaError(err, "Kafka metadata request failed");
   std::unique_ptr<const rd_kafka_metadata_t, MetadataDeleter> md(raw);
   std::vector<std::pair<std::string, int>> out;
@@ -97,8 +131,10 @@ Status KafkaCluster::Missing(const std::string& topic) {
   rkt.reset();
   consumers_.Give(std::move(*handle));
   if (err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED)
-    return Status::PermissionDenied("the Kafka brokers do not allow this server's Kafka user to read topic '" + topic +
-                                    "' (TOPIC_AUTHORIZATION_FAILED)");
+    return Status::PermissionDenied("the Kafka brokers do not allow " +
+                                    (options_.sasl_username.empty() ? std::string("this server's Kafka user")
+                                                                    : "Kafka user '" + options_.sasl_username + "'") +
+                                    " to describe topic '" + topic + "' (TOPIC_AUTHORIZATION_FAILED)");
   return not_found;
 }
 
@@ -116,13 +152,23 @@ Result<TopicInfo> KafkaCluster::WithWatermarks(const std::string& topic, int32_t
   return info;
 }
 
+// A partition whose leader is moving, or that was made a moment ago, answers
+// NOT_LEADER for a while (a real broker does, right after CreateTopics), and
+// librdkafka does not retry a watermark query: Hangar does, within the
+// request timeout, so a topic made just before GetFlightInfo is served.
 Result<PartitionInfo> KafkaCluster::Watermarks(const std::string& topic, int32_t partition) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.request_timeout_ms);
   PartitionInfo info{partition, 0, 0};
-  rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(handle_.get(), topic.c_str(), partition, &info.low,
-                                                             &info.high, options_.request_timeout_ms);
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
-    return KafkaError(err, "watermarks of Kafka topic '" + topic + "' partition " + std::to_string(partition));
-  return info;
+  while (true) {
+    rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(handle_.get(), topic.c_str(), partition, &info.low,
+                                                               &info.high, options_.request_timeout_ms);
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return info;
+    const bool leader_moving =
+        err == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION || err == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE;
+    if (!leader_moving || std::chrono::steady_clock::now() >= deadline)
+      return KafkaError(err, "watermarks of Kafka topic '" + topic + "' partition " + std::to_string(partition));
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
 }
 
 Result<int64_t> KafkaCluster::OffsetForTime(const std::string& topic, int32_t partition, int64_t timestamp_ms) {

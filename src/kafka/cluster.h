@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,9 @@ struct TopicInfo {
 
 class KafkaCluster {
  public:
+  // Connects and asks for the cluster's metadata once: brokers that cannot
+  // be reached are UNAVAILABLE, a SASL login the brokers refuse is
+  // UNAUTHENTICATED naming the user (as soon as the brokers say so).
   static Result<std::shared_ptr<KafkaCluster>> Connect(KafkaOptions options);
 
   const KafkaOptions& options() const { return options_; }
@@ -49,14 +53,25 @@ class KafkaCluster {
   Result<int64_t> OffsetForTime(const std::string& topic, int32_t partition, int64_t timestamp_ms);
 
  private:
-  KafkaCluster(KafkaOptions options, KafkaHandle handle)
-      : options_(options), handle_(std::move(handle)), consumers_(std::move(options)) {}
-  Result<std::vector<std::pair<std::string, int>>> Metadata();
+  // What the brokers said of the handle's SASL login, if they refused it.
+  struct LoginErrors {
+    std::mutex mu;
+    std::string refusal;  // guarded by mu
+  };
+
+  KafkaCluster(KafkaOptions options, std::unique_ptr<LoginErrors> errors, KafkaHandle handle)
+      : options_(options), errors_(std::move(errors)), handle_(std::move(handle)), consumers_(std::move(options)) {}
+  static void OnError(rd_kafka_t* rk, int err, const char* reason, void* opaque);
+  // The first metadata request, failing early on a refused login.
+  Status FirstMetadata();
+  Result<std::vector<std::pair<std::string, int>>> Metadata(int timeout_ms);
+  Result<std::vector<std::pair<std::string, int>>> Metadata() { return Metadata(options_.request_timeout_ms); }
   Result<TopicInfo> WithWatermarks(const std::string& topic, int32_t partitions);
   // Why `topic` is not among the topics listed: not there, or hidden by the brokers' ACLs.
   Status Missing(const std::string& topic);
 
   KafkaOptions options_;
+  std::unique_ptr<LoginErrors> errors_;  // before handle_: the handle's callback uses it
   KafkaHandle handle_;
   ConsumerPool consumers_;
 };

@@ -32,6 +32,11 @@ Status KafkaError(rd_kafka_resp_err_t err, std::string_view context) {
     case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
     case RD_KAFKA_RESP_ERR_INVALID_RECORD:
       return Status::Invalid(std::move(message));
+    case RD_KAFKA_RESP_ERR_INVALID_TIMESTAMP:
+      // Kafka 4 refuses message times more than an hour ahead of the broker's clock by default.
+      return Status::Invalid(std::move(message) +
+                             " (a message time further from the brokers' clock than their "
+                             "log.message.timestamp.after.max.ms or log.message.timestamp.before.max.ms allow)");
     default:
       return Status::Internal(std::move(message));
   }

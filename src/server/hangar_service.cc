@@ -298,7 +298,7 @@ Result<flight::FlightInfo> HangarService::InfoFor(const store::SnapshotPtr& snap
   return info;
 }
 
-Result<std::vector<flight::FlightInfo>> HangarService::ListFlights(const flight::ServerCallContext&,
+Result<std::vector<flight::FlightInfo>> HangarService::ListFlights(const flight::ServerCallContext& context,
                                                                    const flight::Criteria&) {
   std::vector<flight::FlightInfo> out;
   for (const auto& snapshot : tables_->List()) {
@@ -306,7 +306,7 @@ Result<std::vector<flight::FlightInfo>> HangarService::ListFlights(const flight:
     out.push_back(std::move(info));
   }
   if (topics_) {
-    HANGAR_ASSIGN_OR_RETURN(auto topics, topics_->List());
+    HANGAR_ASSIGN_OR_RETURN(auto topics, topics_->List(context));
     for (auto& info : topics) out.push_back(std::move(info));
   }
   return out;
@@ -318,7 +318,7 @@ Result<flight::FlightInfo> HangarService::GetFlightInfo(const flight::ServerCall
   HANGAR_ASSIGN_OR_RETURN(auto topic, TopicOf(descriptor));
   if (topic) {
     HANGAR_ASSIGN_OR_RETURN(auto topics, Topics());
-    return topics->Info(*topic, descriptor);
+    return topics->Info(context, *topic, descriptor);
   }
   HANGAR_ASSIGN_OR_RETURN(auto target, TargetOf(descriptor));
   HANGAR_ASSIGN_OR_RETURN(auto snapshot, tables_->Snapshot(target.name));
@@ -342,7 +342,7 @@ Result<arrow::SchemaPtr> HangarService::GetSchema(const flight::ServerCallContex
   HANGAR_ASSIGN_OR_RETURN(auto topic, TopicOf(descriptor));
   if (topic) {
     HANGAR_ASSIGN_OR_RETURN(auto topics, Topics());
-    return topics->Schema(*topic);
+    return topics->Schema(context, *topic);
   }
   HANGAR_ASSIGN_OR_RETURN(auto target, TargetOf(descriptor));
   HANGAR_ASSIGN_OR_RETURN(auto snapshot, tables_->Snapshot(target.name));
@@ -410,7 +410,7 @@ Status HangarService::DoPut(const flight::ServerCallContext& context, const flig
   HANGAR_ASSIGN_OR_RETURN(auto topic, TopicOf(descriptor));
   if (topic) {
     HANGAR_ASSIGN_OR_RETURN(auto topics, Topics());
-    return topics->Put(*topic, in, out);
+    return topics->Put(context, *topic, in, out);
   }
   HANGAR_ASSIGN_OR_RETURN(auto target, TargetOf(descriptor));
   if (!target.partitions.empty()) return Status::Invalid("\"partitions\" select what to read; a put's rows go to their own partitions");

@@ -87,6 +87,20 @@ Status Node::Parts::OpenKafka() {
     client.brokers = dev_kafka->bootstrap_servers();
   }
   kafka_brokers = client.brokers;
+  std::shared_ptr<kafka::UserClusters> users;
+  if (settings.pass_credentials) {
+    // Checked before connecting: a misconfigured server fails at once.
+    if (settings.dev || !options.flight.auth)
+      return Status::Invalid(settings.dev ? "credential pass-through needs a Kafka cluster with SASL, not --dev-kafka"
+                                          : "credential pass-through needs authentication (--users): the Flight "
+                                            "user's name and password are what it passes to Kafka");
+    if (client.sasl_mechanism.empty() || client.security_protocol.rfind("sasl_", 0) != 0)
+      return Status::Invalid(
+          "credential pass-through needs a SASL login to Kafka: --kafka-security-protocol sasl_plaintext or sasl_ssl "
+          "and --kafka-sasl-mechanism PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512");
+    options.flight.auth->pass_credentials = true;
+    users = std::make_shared<kafka::UserClusters>(client, *settings.pass_credentials);
+  }
   HANGAR_ASSIGN_OR_RETURN(auto cluster, kafka::KafkaCluster::Connect(client));
   std::shared_ptr<kafka::SchemaRegistry> registry;
   if (settings.rest_registry)
@@ -101,7 +115,7 @@ Status Node::Parts::OpenKafka() {
   } else {
     log::Info("serving the topics of Kafka at " + client.brokers);
   }
-  topics = std::make_shared<TopicFlights>(cluster, registry);
+  topics = std::make_shared<TopicFlights>(cluster, registry, std::move(users));
   return Status::OK();
 }
 

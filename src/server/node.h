@@ -30,6 +30,7 @@
 #include "flight/server.h"
 #include "kafka/options.h"
 #include "kafka/rest_schema_registry.h"
+#include "kafka/user_clusters.h"
 #include "sql/engine.h"
 #include "sql/flight_sql.h"
 #include "store/ingest.h"
@@ -45,6 +46,10 @@ struct KafkaSettings {
   // A Confluent-style schema registry over REST; none: the schemas topic.
   std::optional<kafka::RestRegistryOptions> rest_registry;
   std::string schemas_topic = "_schemas";
+  // Credential pass-through: each Flight user reads and writes topics as the
+  // Kafka user of the same name, with the password they logged in with
+  // (kafka/user_clusters.h). Needs flight.auth and a SASL mechanism.
+  std::optional<kafka::UserClusterLimits> pass_credentials;
 };
 
 // Tables shared over the cluster (docs/cluster.md): the node's folder is

@@ -7,11 +7,23 @@
 
 namespace hangar::server {
 
-TopicFlights::TopicFlights(std::shared_ptr<kafka::KafkaCluster> cluster, std::shared_ptr<kafka::SchemaRegistry> registry)
-    : cluster_(std::move(cluster)), registry_(std::move(registry)) {}
+TopicFlights::TopicFlights(std::shared_ptr<kafka::KafkaCluster> cluster, std::shared_ptr<kafka::SchemaRegistry> registry,
+                           std::shared_ptr<kafka::UserClusters> users)
+    : cluster_(std::move(cluster)), registry_(std::move(registry)), users_(std::move(users)) {}
 
-Result<std::vector<flight::FlightInfo>> TopicFlights::List() {
-  HANGAR_ASSIGN_OR_RETURN(auto topics, cluster_->DescribeTopics());
+Result<std::shared_ptr<kafka::KafkaCluster>> TopicFlights::ClusterFor(const flight::ServerCallContext& context) const {
+  if (!users_) return cluster_;
+  auto credentials = context.credentials();
+  if (!credentials)
+    return Status::Unauthenticated(
+        "this server reads Kafka topics with each user's own credentials and has none for this bearer token (it was "
+        "issued by another node or before a restart): log in again with Basic credentials");
+  return users_->For(credentials->user(), credentials->password(), credentials->expires_at());
+}
+
+Result<std::vector<flight::FlightInfo>> TopicFlights::List(const flight::ServerCallContext& context) {
+  HANGAR_ASSIGN_OR_RETURN(auto cluster, ClusterFor(context));
+  HANGAR_ASSIGN_OR_RETURN(auto topics, cluster->DescribeTopics());
   std::vector<flight::FlightInfo> out;
   for (const auto& topic : topics) {
     TopicRequest request;
@@ -22,8 +34,10 @@ Result<std::vector<flight::FlightInfo>> TopicFlights::List() {
   return out;
 }
 
-Result<flight::FlightInfo> TopicFlights::Info(const TopicRequest& request, const flight::FlightDescriptor& descriptor) {
-  HANGAR_ASSIGN_OR_RETURN(auto topic, cluster_->DescribeTopic(request.topic));
+Result<flight::FlightInfo> TopicFlights::Info(const flight::ServerCallContext& context, const TopicRequest& request,
+                                              const flight::FlightDescriptor& descriptor) {
+  HANGAR_ASSIGN_OR_RETURN(auto cluster, ClusterFor(context));
+  HANGAR_ASSIGN_OR_RETURN(auto topic, cluster->DescribeTopic(request.topic));
   return InfoFor(request, topic, descriptor);
 }
 
@@ -48,16 +62,18 @@ Result<flight::FlightInfo> TopicFlights::InfoFor(const TopicRequest& request, co
   return info;
 }
 
-Result<arrow::SchemaPtr> TopicFlights::Schema(const TopicRequest& request) {
-  HANGAR_RETURN_NOT_OK(cluster_->PartitionCount(request.topic).status());
+Result<arrow::SchemaPtr> TopicFlights::Schema(const flight::ServerCallContext& context, const TopicRequest& request) {
+  HANGAR_ASSIGN_OR_RETURN(auto cluster, ClusterFor(context));
+  HANGAR_RETURN_NOT_OK(cluster->PartitionCount(request.topic).status());
   HANGAR_ASSIGN_OR_RETURN(auto schema, kafka::ResolveTopicSchema(*registry_, request.topic, request.options));
   return schema.schema;
 }
 
 Status TopicFlights::Get(const flight::ServerCallContext& context, const TopicRequest& request,
                          flight::FlightStreamWriter* out) {
+  HANGAR_ASSIGN_OR_RETURN(auto cluster, ClusterFor(context));
   HANGAR_ASSIGN_OR_RETURN(auto source,
-                          kafka::PartitionSource::Open(cluster_, registry_, request.topic, *request.partition,
+                          kafka::PartitionSource::Open(cluster, registry_, request.topic, *request.partition,
                                                        request.options, [&context] { return context.is_cancelled(); }));
   HANGAR_RETURN_NOT_OK(out->Begin(source->schema()));
   while (true) {
@@ -77,9 +93,11 @@ Status TopicFlights::Get(const flight::ServerCallContext& context, const TopicRe
 // After each batch, a PutResult says where its messages went: JSON
 // {"batch": n, "rows": r, "schema_id": id, "partitions": [{"partition",
 // "first_offset", "last_offset", "messages"}]}.
-Status TopicFlights::Put(const TopicRequest& request, flight::FlightStreamReader* in, flight::PutResultWriter* out) {
+Status TopicFlights::Put(const flight::ServerCallContext& context, const TopicRequest& request,
+                         flight::FlightStreamReader* in, flight::PutResultWriter* out) {
+  HANGAR_ASSIGN_OR_RETURN(auto cluster, ClusterFor(context));
   HANGAR_ASSIGN_OR_RETURN(auto schema, in->GetSchema());
-  HANGAR_ASSIGN_OR_RETURN(auto writer, kafka::TopicWriter::Open(*cluster_, *registry_, request.topic, request.partition,
+  HANGAR_ASSIGN_OR_RETURN(auto writer, kafka::TopicWriter::Open(*cluster, *registry_, request.topic, request.partition,
                                                                 request.key_column, *schema));
   int64_t batches = 0;
   while (true) {

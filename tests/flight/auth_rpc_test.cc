@@ -60,10 +60,10 @@ class AuthTest : public ::testing::Test {
     server_ = StartServer(kSecret);
   }
 
-  std::unique_ptr<FlightServer> StartServer(const std::string& secret) {
+  std::unique_ptr<FlightServer> StartServer(const std::string& secret, bool pass_credentials = false) {
     ServerOptions options;
     options.listen = "127.0.0.1:0";
-    options.auth = AuthOptions{UsersPath(), secret, std::chrono::seconds(3600), {}};
+    options.auth = AuthOptions{UsersPath(), secret, std::chrono::seconds(3600), {}, pass_credentials};
     auto server = FlightServer::Start(options, service_);
     EXPECT_TRUE(server.ok()) << server.status().ToString();
     return server.ok() ? std::move(server).value() : nullptr;
@@ -214,6 +214,31 @@ TEST_F(AuthTest, TokensFromAnotherNodeWithTheSameSecretAreAccepted) {
   refused->SetBearerToken(*token);
   ExpectCode(refused->GetFlightInfo(FlightDescriptor::Path({"default", "alpha"})).status(),
              StatusCode::kUnauthenticated, "signature");
+}
+
+TEST_F(AuthTest, PassedCredentialsReachHandlersThroughTheTokenTheyEarned) {
+  const auto alpha = FlightDescriptor::Path({"default", "alpha"});
+  auto seen = [&] {
+    std::lock_guard lock(service_->mu);
+    return service_->credentials_seen;
+  };
+  auto passing = StartServer(kSecret, /*pass_credentials=*/true);
+  auto client = Client(*passing);
+  auto token = client->AuthenticateBasicToken("alice", "alice-pw");
+  ASSERT_TRUE(token.ok()) << token.status().ToString();
+  ASSERT_TRUE(client->GetFlightInfo(alpha).ok());
+  EXPECT_EQ(seen(), "alice:alice-pw") << "a call with the bearer token finds the password it was earned with";
+
+  // A token this server did not issue (another node's) carries no password.
+  auto elsewhere = Client(*server_)->AuthenticateBasicToken("alice", "alice-pw");
+  ASSERT_TRUE(elsewhere.ok());
+  auto other = Client(*passing);
+  other->SetBearerToken(*elsewhere);
+  ASSERT_TRUE(other->GetFlightInfo(alpha).ok());
+  EXPECT_EQ(seen(), "none");
+  // Nor does any call on a server that does not pass credentials on.
+  ASSERT_TRUE(LoggedIn("alice", "alice-pw")->GetFlightInfo(alpha).ok());
+  EXPECT_EQ(seen(), "none");
 }
 
 TEST_F(AuthTest, TamperedAndExpiredTokensAreRejected) {

@@ -73,6 +73,8 @@ class TestFlightService : public FlightService {
   std::atomic<int> handlers_running{0};
   std::mutex mu;
   std::map<std::string, std::vector<arrow::RecordBatchPtr>> stored;  // guarded by mu
+  // "user:password" that GetFlightInfo last found passed on, or "none".
+  std::string credentials_seen;  // guarded by mu
 
   Result<AccessRequest> AccessFor(const ServerCallContext&, const CallRequest& request) override {
     auto name_of = [](const FlightDescriptor& d) {
@@ -99,7 +101,12 @@ class TestFlightService : public FlightService {
     return out;
   }
 
-  Result<FlightInfo> GetFlightInfo(const ServerCallContext&, const FlightDescriptor& descriptor) override {
+  Result<FlightInfo> GetFlightInfo(const ServerCallContext& context, const FlightDescriptor& descriptor) override {
+    {
+      std::lock_guard lock(mu);
+      auto credentials = context.credentials();
+      credentials_seen = credentials ? credentials->user() + ":" + credentials->password() : "none";
+    }
     if (descriptor.type != FlightDescriptor::Type::kPath || descriptor.path.size() != 2 ||
         descriptor.path[0] != "default")
       return Status::NotFound("no flight " + descriptor.ToString());

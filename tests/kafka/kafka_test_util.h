@@ -1,5 +1,9 @@
-// One development Kafka cluster (librdkafka's mock cluster on loopback) for
-// every test of a test binary, and small helpers to fill topics.
+// Where the topic tests' topics live, and small helpers to fill topics.
+// KafkaEnvironment is one development Kafka cluster (librdkafka's mock
+// cluster on loopback) for every test of a test binary: for the tests that
+// need what only the mock does (injected broker errors, its 5 MiB
+// retention) and the fast ones that decode. broker_environment.h is the
+// real broker the other topic tests run on.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -17,21 +21,32 @@
 
 namespace hangar::kafka::testing {
 
-class KafkaEnvironment {
+// A cluster for topic tests: how to reach it, and new topics of its own.
+class TopicEnvironment {
+ public:
+  virtual ~TopicEnvironment() = default;
+  virtual KafkaOptions options() const = 0;
+  virtual std::shared_ptr<KafkaCluster> cluster() = 0;
+  // A topic name no other test uses, made with `partitions`.
+  virtual std::string NewTopic(const std::string& stem, int partitions) = 0;
+  // The registry's topic the tests register into.
+  virtual std::string schemas_topic() { return "_schemas"; }
+};
+
+class KafkaEnvironment : public TopicEnvironment {
  public:
   static KafkaEnvironment& Get() {
     static KafkaEnvironment env;
     return env;
   }
   DevCluster& dev() { return *dev_; }
-  KafkaOptions options() const {
+  KafkaOptions options() const override {
     KafkaOptions o;
     o.brokers = dev_->bootstrap_servers();
     return o;
   }
-  std::shared_ptr<KafkaCluster> cluster() { return cluster_; }
-  // A topic name no other test uses.
-  std::string NewTopic(const std::string& stem, int partitions) {
+  std::shared_ptr<KafkaCluster> cluster() override { return cluster_; }
+  std::string NewTopic(const std::string& stem, int partitions) override {
     std::string name = stem + "-" + std::to_string(++counter_);
     EXPECT_TRUE(dev_->CreateTopic(name, partitions).ok());
     return name;

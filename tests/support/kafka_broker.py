@@ -14,7 +14,8 @@ Listeners, each on a free loopback port:
 - `SASL_PLAINTEXT` (with `sasl=True`): mechanisms PLAIN and SCRAM-SHA-512 for
   the users in `users` (name -> password), and ACLs enforced by Kafka's
   StandardAuthorizer: a user may do only what an ACL allows.
-- `SSL` (with `tls=(cert_pem, key_pem)`): TLS with a PEM certificate and key.
+- `SSL` (with `tls=(cert_pem, key_pem)`): TLS with a PEM certificate and key;
+  with `tls_client_ca` (a PEM CA) clients must present a certificate it signed.
 
 The broker can be killed (SIGKILL) or stopped and started again on the same
 ports and storage: a broker restart as clients see it.
@@ -28,11 +29,18 @@ schema_registry.py on it; confluent_kafka must be importable for that and for
 when its standard input closes or on SIGTERM. Benchmarks and tests in other
 languages run it (bench/topics_bench.cc, tests/support/kafka_broker.h); the
 JVM's full compiler (`--full-jit`) is for benchmarks.
+
+With `--detach` it leaves the broker running in the background (its own
+session, output in DIR) and exits once the broker is ready, after writing the
+ready line to DIR/ready.json; `kafka_broker.py DIR --stop` stops it. CTest
+starts one broker so for a whole suite (tests/CMakeLists.txt, fixture
+`kafka_broker`).
 """
 
 import base64
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -69,12 +77,13 @@ class KafkaBroker:
     """A single-node Kafka cluster (broker and controller in one process) in `workdir`."""
 
     def __init__(self, workdir, sasl=False, users=None, tls=None, heap="768m", extra_properties=None,
-                 quick_jit=True):
+                 quick_jit=True, tls_client_ca=None):
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.sasl = sasl
         self.users = dict(users or {})
         self.tls = tls
+        self.tls_client_ca = tls_client_ca
         self.heap = heap
         self.extra_properties = dict(extra_properties or {})
         # Tests: the JVM's first compiler only, which starts the broker sooner on a busy
@@ -155,6 +164,12 @@ class KafkaBroker:
                 "ssl.keystore.type": "PEM",
                 "ssl.keystore.location": str(bundle),
             })
+            if self.tls_client_ca:
+                props.update({
+                    "ssl.client.auth": "required",
+                    "ssl.truststore.type": "PEM",
+                    "ssl.truststore.location": str(Path(self.tls_client_ca).resolve()),
+                })
         props.update(self.extra_properties)
         return props
 
@@ -280,15 +295,25 @@ def main(argv):
     parser.add_argument("--heap", default="768m")
     parser.add_argument("--topic", action="append", default=[], metavar="NAME:PARTITIONS",
                         help="a topic to create before the ready line")
+    parser.add_argument("--detach", action="store_true",
+                        help="run in the background; exit once ready (the ready line also in DIR/ready.json)")
+    parser.add_argument("--stop", action="store_true", help="stop the broker that --detach left running in DIR")
+    parser.add_argument("--until-signal", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.stop:
+        return stop_detached(Path(args.dir))
+    if args.detach:
+        return detach(Path(args.dir), [a for a in argv if a != "--detach"])
     users = dict(u.split("=", 1) for u in args.user)
     broker = KafkaBroker(args.dir, sasl=args.sasl, users=users, tls=args.tls, heap=args.heap,
                          quick_jit=not args.full_jit)
     registry = None
 
     def stop(*_):
+        nonlocal registry
         if registry is not None:
             registry.stop()
+            registry = None  # stopped once: a second shutdown() would wait forever
         broker.stop()
 
     signal.signal(signal.SIGTERM, lambda *_: (stop(), sys.exit(0)))
@@ -307,10 +332,60 @@ def main(argv):
             registry = SchemaRegistryServer(broker.bootstrap).start()
             ready["schema_registry"] = registry.url
         print(json.dumps(ready), flush=True)
+        if args.until_signal:
+            while True:
+                signal.pause()
         sys.stdin.read()
     finally:
         stop()
 
 
+def detach(directory, argv):
+    """Starts this launcher in a session of its own, its output in `directory`; returns once it is ready.
+
+    A broker left running in `directory` by an earlier run (one whose --stop never came) is stopped, and
+    the directory emptied: every run gets a freshly formatted broker."""
+    stop_detached(directory)
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True, exist_ok=True)
+    ready_path, out_path = directory / "ready.json", directory / "launcher.out"
+    ready_path.unlink(missing_ok=True)
+    # Nothing inherited: a test runner waits for the pipes it gave until every holder is gone.
+    with open(out_path, "wb") as out, open(directory / "launcher.log", "wb") as err:
+        proc = subprocess.Popen([sys.executable, __file__, *argv, "--until-signal"], stdin=subprocess.DEVNULL,
+                                stdout=out, stderr=err, start_new_session=True, close_fds=True)
+    (directory / "launcher.pid").write_text(str(proc.pid))
+    deadline = time.monotonic() + START_TIMEOUT_S * 2
+    while time.monotonic() < deadline:
+        text = out_path.read_text()
+        if text.endswith("\n"):
+            ready_path.write_text(text)
+            print(text, end="", flush=True)
+            return 0
+        if proc.poll() is not None:
+            break
+        time.sleep(0.1)
+    proc.kill()
+    sys.exit(f"the Kafka broker did not get ready; see {directory / 'launcher.log'} and {directory / 'broker.log'}")
+
+
+def stop_detached(directory):
+    """Stops the launcher --detach left running in `directory` (it stops its broker cleanly)."""
+    try:
+        pid = int((directory / "launcher.pid").read_text())
+    except (FileNotFoundError, ValueError):
+        return 0
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return 0
+    deadline = time.monotonic() + STOP_TIMEOUT_S + 10
+    while time.monotonic() < deadline and Path(f"/proc/{pid}").exists():
+        time.sleep(0.1)
+    (directory / "launcher.pid").unlink(missing_ok=True)
+    (directory / "ready.json").unlink(missing_ok=True)
+    return 0
+
+
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    sys.exit(main(sys.argv[1:]))

@@ -410,20 +410,13 @@ def pytest_collection_modifyitems(items):
 def kafka_broker(tmp_path_factory):
     """A single-node Kafka 4 broker (KRaft) on loopback; tests create topics of their own."""
     from kafka_broker import KafkaBroker
-    broker = KafkaBroker(tmp_path_factory.mktemp("kafka-broker"))
-    broker.start()
-    try:
+    with KafkaBroker(tmp_path_factory.mktemp("kafka-broker")) as broker:
         yield broker
-    finally:
-        broker.stop()
 
 
 @pytest.fixture(scope="session")
 def schema_registry(kafka_broker):
     """The Confluent-API registry of tests/support/schema_registry.py, storing into the broker's `_schemas`."""
     from schema_registry import SchemaRegistryServer
-    server = SchemaRegistryServer(kafka_broker.bootstrap).start()
-    try:
+    with SchemaRegistryServer(kafka_broker.bootstrap) as server:
         yield server
-    finally:
-        server.stop()

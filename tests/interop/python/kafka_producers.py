@@ -65,6 +65,12 @@ class AvroProducer:
         assert self.producer.flush(60) == 0, "messages still unsent after 60 s"
         assert not self._errors, f"delivery failed: {self._errors}"
 
+    def produce_all(self, records, partition=None):
+        """Produces each record (into `partition`, or as the producer spreads them) and waits for every ack."""
+        for record in records:
+            self.produce(record, partition=partition)
+        self.flush()
+
 
 def consume_all(bootstrap, topic, partition, registry_url=None, isolation="read_committed"):
     """Every message of one partition, from the first offset to the end, as dicts with offset, key, timestamp

@@ -25,23 +25,17 @@ SCHEMA = {"type": "record", "name": "Tick", "fields": [{"name": "n", "type": "lo
 
 @pytest.fixture(scope="module")
 def fault_broker(tmp_path_factory):
+    """This module's own broker: its tests kill and restart it."""
     from kafka_broker import KafkaBroker
-    broker = KafkaBroker(tmp_path_factory.mktemp("kafka-faults"))
-    broker.start()
-    try:
+    with KafkaBroker(tmp_path_factory.mktemp("kafka-faults")) as broker:
         yield broker
-    finally:
-        broker.stop()
 
 
 @pytest.fixture(scope="module")
 def fault_registry(fault_broker):
     from schema_registry import SchemaRegistryServer
-    server = SchemaRegistryServer(fault_broker.bootstrap).start()
-    try:
+    with SchemaRegistryServer(fault_broker.bootstrap) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -84,18 +78,14 @@ def _wait_for(predicate, what, timeout=60):
 def test_live_tail_resumes_after_a_broker_restart(fault_broker, fault_registry, server):
     topic = create_topic(fault_broker.bootstrap, "restart", 1)
     producer = AvroProducer(fault_broker.bootstrap, fault_registry.url, topic, SCHEMA)
-    for n in range(3):
-        producer.produce({"n": n}, partition=0)
-    producer.flush()
+    producer.produce_all(({"n": n} for n in range(3)), partition=0)
     seen = []
     reader, thread, progress = _tail(server.client(), topic, 0, seen)
     _wait_for(lambda: len(seen) >= 3, "the tail reading the first messages")
     fault_broker.kill()
     fault_broker.start()
     producer = AvroProducer(fault_broker.bootstrap, fault_registry.url, topic, SCHEMA)
-    for n in range(3, 6):
-        producer.produce({"n": n}, partition=0)
-    producer.flush()
+    producer.produce_all(({"n": n} for n in range(3, 6)), partition=0)
     _wait_for(lambda: len(seen) >= 6 or progress["end"] is not None, "the tail reading past the restart", 120)
     reader.cancel()
     thread.join(30)
@@ -161,9 +151,7 @@ def test_topic_deleted_while_reading_fails_naming_it(fault_broker, fault_registr
     from confluent_kafka.admin import AdminClient
     topic = create_topic(fault_broker.bootstrap, "doomed", 1)
     producer = AvroProducer(fault_broker.bootstrap, fault_registry.url, topic, SCHEMA)
-    for n in range(3):
-        producer.produce({"n": n}, partition=0)
-    producer.flush()
+    producer.produce_all(({"n": n} for n in range(3)), partition=0)
     client = server.client()
     seen = []
     _, thread, progress = _tail(client, topic, 0, seen)
