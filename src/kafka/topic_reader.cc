@@ -20,14 +20,6 @@ using Clock = std::chrono::steady_clock;
 
 constexpr const char* kValueColumn = "_value";
 
-Result<arrow::FieldPtr> MetadataField(const std::string& name) {
-  if (name == "_partition") return arrow::field(name, arrow::int32(), false);
-  if (name == "_offset") return arrow::field(name, arrow::int64(), false);
-  if (name == "_timestamp") return arrow::field(name, arrow::timestamp(arrow::TimeUnit::kMilli, "UTC"), true);
-  if (name == "_key") return arrow::field(name, arrow::binary(), true);
-  return Status::Invalid("unknown metadata column '" + name + "' (there are _partition, _offset, _timestamp, _key)");
-}
-
 // Errors that a message's bytes cause (as opposed to an unreachable cluster
 // or registry): the ones skip_errors may skip.
 bool IsDataError(const Status& s) {
@@ -100,10 +92,7 @@ class PartitionSource::Impl {
     if (schema_.reader) {
       HANGAR_ASSIGN_OR_RETURN(decoder_, avro::Decoder::Make(schema_.reader->schema));
     }
-    for (const auto& name : options_.metadata) {
-      const auto& all = AllMetadataColumns();
-      metadata_.push_back(static_cast<MetadataColumn>(std::find(all.begin(), all.end(), name) - all.begin()));
-    }
+    HANGAR_RETURN_NOT_OK(metadata_.Init(options_.metadata));
 
     HANGAR_ASSIGN_OR_RETURN(int32_t partitions, cluster_->PartitionCount(topic_));
     if (partition_ < 0 || partition_ >= partitions)
@@ -275,22 +264,7 @@ class PartitionSource::Impl {
       for (const auto& kept : batch_messages_) HANGAR_RETURN_NOT_OK(DecodeValue(*kept));
       return Status::OK();
     }
-    for (MetadataColumn column : metadata_) {
-      switch (column) {
-        case MetadataColumn::kPartition: partition_column_.Append(partition_); break;
-        case MetadataColumn::kOffset: offset_column_.Append(m->offset); break;
-        case MetadataColumn::kTimestamp: {
-          const int64_t ts = rd_kafka_message_timestamp(m.get(), nullptr);
-          if (ts < 0) timestamp_column_.AppendNull();
-          else timestamp_column_.Append(ts);
-          break;
-        }
-        case MetadataColumn::kKey:
-          if (m->key == nullptr) key_column_.AppendNull();
-          else key_column_.Append(std::string_view(static_cast<const char*>(m->key), m->key_len));
-          break;
-      }
-    }
+    metadata_.Append(*m);
     if (rows_ == 0) first_row_ = Clock::now();
     ++rows_;
     bytes_ += static_cast<int64_t>(m->len + m->key_len);
@@ -307,14 +281,7 @@ class PartitionSource::Impl {
       HANGAR_ASSIGN_OR_RETURN(auto values, raw_.Finish());
       columns.push_back(std::move(values));
     }
-    for (MetadataColumn column : metadata_) {
-      arrow::ArrayBuilder* b = column == MetadataColumn::kPartition ? static_cast<arrow::ArrayBuilder*>(&partition_column_)
-                               : column == MetadataColumn::kOffset  ? static_cast<arrow::ArrayBuilder*>(&offset_column_)
-                               : column == MetadataColumn::kKey     ? static_cast<arrow::ArrayBuilder*>(&key_column_)
-                                                                    : static_cast<arrow::ArrayBuilder*>(&timestamp_column_);
-      HANGAR_ASSIGN_OR_RETURN(auto finished, b->Finish());
-      columns.push_back(std::move(finished));
-    }
+    HANGAR_RETURN_NOT_OK(metadata_.Finish(&columns));
     const int64_t n = rows_;
     stats_.records += n;
     TopicMetrics::Get().Read(topic_, partition_, n, std::max<int64_t>(0, known_end_ - stats_.next_offset));
@@ -337,13 +304,7 @@ class PartitionSource::Impl {
   int32_t last_id_ = -1;
   int last_writer_ = 0;
   arrow::BinaryBuilder raw_{arrow::binary()};
-  // The metadata columns asked for, in order (positions in AllMetadataColumns()).
-  enum class MetadataColumn { kPartition, kOffset, kTimestamp, kKey };
-  std::vector<MetadataColumn> metadata_;
-  arrow::PrimitiveBuilder<int32_t> partition_column_{arrow::int32()};
-  arrow::PrimitiveBuilder<int64_t> offset_column_{arrow::int64()};
-  arrow::PrimitiveBuilder<int64_t> timestamp_column_{arrow::timestamp(arrow::TimeUnit::kMilli, "UTC")};
-  arrow::BinaryBuilder key_column_{arrow::binary()};
+  MetadataColumns metadata_;  // the metadata columns asked for, in order
 
   std::unique_ptr<PartitionReader> reader_;
   std::vector<MessageHandle> inbox_;  // read, not yet decoded

@@ -29,15 +29,11 @@
 
 #include "arrow/record_batch_source.h"
 #include "kafka/cluster.h"
+#include "kafka/metadata_columns.h"
 #include "kafka/partition_reader.h"
 #include "kafka/schema_registry.h"
 
 namespace hangar::kafka {
-
-inline const std::vector<std::string>& AllMetadataColumns() {
-  static const std::vector<std::string> all = {"_partition", "_offset", "_timestamp", "_key"};
-  return all;
-}
 
 struct TopicReadOptions {
   std::optional<int64_t> start_offset;      // default: the first offset still in the log

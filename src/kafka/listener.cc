@@ -1,0 +1,317 @@
+#include "kafka/listener.h"
+
+#include <algorithm>
+#include <chrono>
+#include <deque>
+#include <map>
+#include <unordered_map>
+
+#include "arrow/builder_binary.h"
+#include "avro/decoder.h"
+#include "kafka/cluster.h"
+#include "kafka/handles.h"
+#include "kafka/wire_format.h"
+
+namespace hangar::kafka {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct QueueDeleter {
+  void operator()(rd_kafka_queue_t* q) const { rd_kafka_queue_destroy(q); }
+};
+using QueueHandle = std::unique_ptr<rd_kafka_queue_t, QueueDeleter>;
+
+// How long one wait for the broker lasts before the caller is asked whether
+// to stop (Ctrl-C in Python): short enough to feel immediate.
+constexpr int kSliceMs = 100;
+// Messages taken from librdkafka's queue per call.
+constexpr int64_t kReadChunk = 65536;
+
+std::string Where(const rd_kafka_message_t& m) {
+  return "Kafka topic '" + std::string(m.rkt ? rd_kafka_topic_name(m.rkt) : "?") + "' partition " +
+         std::to_string(m.partition) + " offset " + std::to_string(m.offset);
+}
+
+}  // namespace
+
+class Listener::Impl {
+ public:
+  Impl(std::shared_ptr<SchemaRegistry> registry, ListenerOptions options)
+      : registry_(std::move(registry)), options_(std::move(options)) {}
+
+  ~Impl() {
+    // Messages and the queue go back to librdkafka before its handle does.
+    pending_.clear();
+    batch_messages_.clear();
+    queue_.reset();
+    // A group member leaves its group (and commits what Poll returned) now,
+    // not after the session timeout.
+    if (rk_) rd_kafka_consumer_close(rk_.get());
+  }
+
+  Status Open(const KafkaOptions& kafka) {
+    if (options_.topics.empty()) return Status::Invalid("no topics to listen to");
+    if (options_.group_id && options_.group_id->empty()) return Status::Invalid("the group id is empty");
+    const bool group = options_.group_id.has_value();
+    if (group && (options_.start != ListenerOptions::Start::kEarliest || options_.start_timestamp))
+      return Status::Invalid("a consumer group starts at its committed offsets: give a start offset or timestamp "
+                             "only without a group id");
+    HANGAR_RETURN_NOT_OK(metadata_.Init(options_.metadata));
+    for (const auto& name : options_.metadata) {
+      HANGAR_ASSIGN_OR_RETURN(auto field, MetadataField(name));
+      metadata_fields_.push_back(std::move(field));
+    }
+
+    HANGAR_ASSIGN_OR_RETURN(
+        auto conf,
+        MakeConf(kafka, {// librdkafka wants a group id even to assign partitions; without one
+                         // of the caller's nothing is committed under it.
+                         {"group.id", options_.group_id.value_or("hangar-listener")},
+                         {"enable.auto.commit", group ? "true" : "false"},
+                         // Offsets are stored when Poll returns their messages, not
+                         // when they reach the listener's buffer.
+                         {"enable.auto.offset.store", "false"},
+                         {"auto.offset.reset", "earliest"},
+                         {"queued.min.messages", "1000000"},
+                         {"fetch.wait.max.ms", "10"}}));
+    HANGAR_ASSIGN_OR_RETURN(rk_, NewClient(RD_KAFKA_CONSUMER, std::move(conf)));
+    rd_kafka_poll_set_consumer(rk_.get());
+    queue_.reset(rd_kafka_queue_get_consumer(rk_.get()));
+
+    PartitionListHandle list(rd_kafka_topic_partition_list_new(static_cast<int>(options_.topics.size())));
+    if (group) {
+      for (const auto& topic : options_.topics)
+        rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), RD_KAFKA_PARTITION_UA);
+      rd_kafka_resp_err_t err = rd_kafka_subscribe(rk_.get(), list.get());
+      if (err) return KafkaError(err, "subscribing group '" + *options_.group_id + "'");
+      return Status::OK();
+    }
+    HANGAR_ASSIGN_OR_RETURN(auto cluster, KafkaCluster::Connect(kafka));
+    for (const auto& topic : options_.topics) {
+      HANGAR_ASSIGN_OR_RETURN(int32_t partitions, cluster->PartitionCount(topic));
+      for (int32_t p = 0; p < partitions; ++p) {
+        int64_t offset = options_.start == ListenerOptions::Start::kLatest   ? RD_KAFKA_OFFSET_END
+                         : options_.start == ListenerOptions::Start::kOffset ? options_.start_offset
+                                                                             : RD_KAFKA_OFFSET_BEGINNING;
+        if (options_.start_timestamp) {
+          HANGAR_ASSIGN_OR_RETURN(int64_t at, cluster->OffsetForTime(topic, p, *options_.start_timestamp));
+          offset = at >= 0 ? std::max(offset, at) : RD_KAFKA_OFFSET_END;
+        }
+        rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p)->offset = offset;
+      }
+    }
+    rd_kafka_resp_err_t err = rd_kafka_assign(rk_.get(), list.get());
+    if (err) return KafkaError(err, "assigning the topics' partitions");
+    return Status::OK();
+  }
+
+  Result<PolledBatch> Poll(int64_t max_messages, int max_time_ms, const std::function<bool()>& interrupted) {
+    if (max_messages <= 0) return Status::Invalid("the number of messages to poll must be positive, not " +
+                                                  std::to_string(max_messages));
+    if (max_time_ms < 0) return Status::Invalid("the poll's time must not be negative, not " +
+                                                std::to_string(max_time_ms) + " ms");
+    const auto deadline = Clock::now() + std::chrono::milliseconds(max_time_ms);
+    while (true) {
+      while (!pending_.empty() && rows_ < max_messages) {
+        MessageHandle& m = pending_.front();
+        if (options_.end_timestamp && rd_kafka_message_timestamp(m.get(), nullptr) >= *options_.end_timestamp) {
+          pending_.pop_front();
+          continue;
+        }
+        int32_t id = 0;
+        if (registry_) {
+          auto framed = SchemaIdOf(*m);
+          if (!framed.ok()) return Reject(framed.status());
+          id = *framed;
+          // A new schema ends the batch: frames are homogeneous.
+          if (rows_ > 0 && id != current_id_) return Flush();
+        }
+        Status appended = AppendValue(id, *m);
+        if (!appended.ok()) return Reject(appended);
+        metadata_.Append(*m);
+        ++rows_;
+        batch_messages_.push_back(std::move(m));
+        pending_.pop_front();
+      }
+      if (rows_ >= max_messages) return Flush();
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      if (left <= 0) return Flush();
+      HANGAR_RETURN_NOT_OK(Read(std::min<int64_t>(kReadChunk, max_messages - rows_),
+                                static_cast<int>(std::min<int64_t>(left, kSliceMs))));
+      if (interrupted && interrupted()) return Status::Cancelled("the poll was interrupted");
+    }
+  }
+
+ private:
+  struct SchemaState {
+    std::unique_ptr<avro::Decoder> decoder;
+    arrow::SchemaPtr schema;  // value fields, then the metadata columns
+    std::string message_type;
+  };
+
+  Result<int32_t> SchemaIdOf(const rd_kafka_message_t& m) {
+    if (m.payload == nullptr) return Status::Invalid("the message has no value (a tombstone)");
+    int32_t id = 0;
+    std::string_view datum;
+    if (!ParseWireFormat({static_cast<const char*>(m.payload), m.len}, &id, &datum))
+      return Status::Invalid("the value is not in the Confluent wire format (a zero byte, a schema id, Avro)");
+    return id;
+  }
+
+  // The decoder and columns of writer schema `id`, made when first met.
+  Result<SchemaState*> StateFor(int32_t id) {
+    auto it = schemas_.find(id);
+    if (it != schemas_.end()) return &it->second;
+    auto avro_schema = registry_->SchemaById(id);
+    if (!avro_schema.ok()) return avro_schema.status().WithContext("schema id " + std::to_string(id));
+    SchemaState state;
+    auto decoder = avro::Decoder::Make(*avro_schema);
+    if (!decoder.ok()) return decoder.status().WithContext("schema id " + std::to_string(id));
+    state.decoder = std::move(*decoder);
+    state.message_type = (*avro_schema)->root().full_name;
+    HANGAR_ASSIGN_OR_RETURN(state.schema, WithMetadata(state.decoder->schema()->fields(),
+                                                       state.decoder->schema()->metadata(), id));
+    return &schemas_.emplace(id, std::move(state)).first->second;
+  }
+
+  Result<arrow::SchemaPtr> WithMetadata(std::vector<arrow::FieldPtr> fields, arrow::KeyValueMetadata metadata,
+                                        std::optional<int32_t> id) {
+    for (const auto& f : metadata_fields_) {
+      for (const auto& existing : fields)
+        if (existing->name() == f->name())
+          return Status::Invalid("column '" + f->name() +
+                                 "' is both a value field and a metadata column; leave the metadata column out");
+      fields.push_back(f);
+    }
+    if (id) metadata.emplace_back("kafka.schema.id", std::to_string(*id));
+    return arrow::schema(std::move(fields), std::move(metadata));
+  }
+
+  Status AppendValue(int32_t id, const rd_kafka_message_t& m) {
+    if (!registry_) {
+      if (raw_schema_ == nullptr) {
+        HANGAR_ASSIGN_OR_RETURN(raw_schema_, WithMetadata({arrow::field("_value", arrow::binary(), true)}, {}, {}));
+      }
+      if (m.payload == nullptr) raw_.AppendNull();
+      else raw_.Append(std::string_view(static_cast<const char*>(m.payload), m.len));
+      return Status::OK();
+    }
+    HANGAR_ASSIGN_OR_RETURN(SchemaState * state, StateFor(id));
+    current_id_ = id;
+    const std::string_view payload(static_cast<const char*>(m.payload), m.len);
+    return state->decoder->AppendDatum(payload.substr(kWireHeaderSize));
+  }
+
+  // Ends a poll on a message that cannot be read: the message is dropped
+  // (the next poll goes on after it) and the error names it. The batch's
+  // good rows stay for the next poll; the decoder may hold part of the bad
+  // record, so they are decoded again without it.
+  Result<PolledBatch> Reject(const Status& why) {
+    MessageHandle bad = std::move(pending_.front());
+    pending_.pop_front();
+    if (registry_ && rows_ > 0) {
+      SchemaState& state = schemas_.at(current_id_);
+      HANGAR_RETURN_NOT_OK(state.decoder->Discard());
+      for (const auto& kept : batch_messages_) {
+        const std::string_view payload(static_cast<const char*>(kept->payload), kept->len);
+        HANGAR_RETURN_NOT_OK(state.decoder->AppendDatum(payload.substr(kWireHeaderSize)));
+      }
+    } else if (registry_) {
+      for (auto& [id, state] : schemas_) HANGAR_RETURN_NOT_OK(state.decoder->Discard());
+    }
+    if (why.code() != StatusCode::kInvalidArgument && why.code() != StatusCode::kNotFound) return why;
+    return Status::DataLoss(Where(*bad) + ": " + why.message());
+  }
+
+  Status Read(int64_t max, int timeout_ms) {
+    buffer_.resize(static_cast<size_t>(max));
+    const ssize_t n = rd_kafka_consume_batch_queue(queue_.get(), timeout_ms, buffer_.data(), buffer_.size());
+    if (n < 0) return KafkaError(rd_kafka_last_error(), "reading messages");
+    Status failed;
+    for (ssize_t i = 0; i < n; ++i) {
+      MessageHandle m(buffer_[static_cast<size_t>(i)]);
+      if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) continue;
+      if (m->err) {
+        if (failed.ok()) failed = KafkaError(m->err, Where(*m));
+        continue;
+      }
+      if (failed.ok()) pending_.push_back(std::move(m));
+    }
+    return failed;
+  }
+
+  Result<PolledBatch> Flush() {
+    PolledBatch out;
+    if (rows_ == 0) return out;
+    std::vector<arrow::ArrayPtr> columns;
+    arrow::SchemaPtr schema;
+    if (registry_) {
+      SchemaState& state = schemas_.at(current_id_);
+      HANGAR_ASSIGN_OR_RETURN(auto values, state.decoder->Flush());
+      columns = values->columns;
+      schema = state.schema;
+      out.message_type = state.message_type;
+      out.schema_id = current_id_;
+    } else {
+      HANGAR_ASSIGN_OR_RETURN(auto values, raw_.Finish());
+      columns.push_back(std::move(values));
+      schema = raw_schema_;
+    }
+    HANGAR_RETURN_NOT_OK(metadata_.Finish(&columns));
+    if (options_.group_id) HANGAR_RETURN_NOT_OK(StoreOffsets());
+    out.batch = arrow::MakeRecordBatch(std::move(schema), rows_, std::move(columns));
+    rows_ = 0;
+    batch_messages_.clear();
+    return out;
+  }
+
+  // Marks the batch's messages consumed: the group's next commit covers them.
+  Status StoreOffsets() {
+    std::map<std::pair<std::string, int32_t>, int64_t> next;
+    for (const auto& m : batch_messages_) {
+      int64_t& n = next[{rd_kafka_topic_name(m->rkt), m->partition}];
+      n = std::max(n, m->offset + 1);
+    }
+    PartitionListHandle list(rd_kafka_topic_partition_list_new(static_cast<int>(next.size())));
+    for (const auto& [where, offset] : next)
+      rd_kafka_topic_partition_list_add(list.get(), where.first.c_str(), where.second)->offset = offset;
+    rd_kafka_resp_err_t err = rd_kafka_offsets_store(rk_.get(), list.get());
+    // A partition the group has since taken away cannot be stored: its new
+    // owner reads those messages again, as Kafka's at-least-once delivery says.
+    if (err && err != RD_KAFKA_RESP_ERR__STATE) return KafkaError(err, "storing the offsets polled");
+    return Status::OK();
+  }
+
+  std::shared_ptr<SchemaRegistry> registry_;
+  ListenerOptions options_;
+  KafkaHandle rk_;
+  QueueHandle queue_;
+  std::vector<rd_kafka_message_t*> buffer_;
+  std::deque<MessageHandle> pending_;         // read from Kafka, not yet in a batch
+  std::vector<MessageHandle> batch_messages_;  // the current batch's messages
+  std::unordered_map<int32_t, SchemaState> schemas_;  // writer schema id -> its decoder
+  int32_t current_id_ = -1;
+  int64_t rows_ = 0;
+  arrow::BinaryBuilder raw_{arrow::binary()};
+  arrow::SchemaPtr raw_schema_;
+  MetadataColumns metadata_;
+  std::vector<arrow::FieldPtr> metadata_fields_;
+};
+
+Listener::Listener(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Listener::~Listener() = default;
+
+Result<std::unique_ptr<Listener>> Listener::Open(const KafkaOptions& kafka, std::shared_ptr<SchemaRegistry> registry,
+                                                 ListenerOptions options) {
+  auto impl = std::make_unique<Impl>(std::move(registry), std::move(options));
+  HANGAR_RETURN_NOT_OK(impl->Open(kafka));
+  return std::unique_ptr<Listener>(new Listener(std::move(impl)));
+}
+
+Result<PolledBatch> Listener::Poll(int64_t max_messages, int max_time_ms, const std::function<bool()>& interrupted) {
+  return impl_->Poll(max_messages, max_time_ms, interrupted);
+}
+
+}  // namespace hangar::kafka
