@@ -6,7 +6,9 @@
 #     make test-unit   CTest on build/
 #     make test-js     Arrow's JavaScript implementation against the Hangar binaries
 #     make test-python pyarrow (from PyPI, in third_party/venv/) against `hangar serve`:
-#                      every Arrow type stored in tables through DoPut and DoExchange
+#                      every Arrow type stored in tables through DoPut and DoExchange;
+#                      the Python package (build/python/hangar) against the real Kafka broker
+#     make test-wheel  `make wheel`, installed into a fresh virtual environment, runs there
 #     make test-jdbc   Arrow's Flight SQL JDBC driver (Maven, JUnit 5) against `hangar serve`:
 #                      DatabaseMetaData, queries, prepared statements, INSERT, auth, TLS
 #     make test-asan   unit tests on an ASan + UBSan build (build-asan/)
@@ -17,6 +19,7 @@
 #   make bench       install what is missing, build the benchmarks (the target `benchmarks`,
 #                    not part of `make build`), run every build/bin/bench_* and bench/*.sh
 #                    (the baselines use the Debian packages and third_party/venv/)
+#   make wheel       the Python package `hangar` (pyproject.toml) as a Linux x86_64 wheel in dist/
 #   make clean       remove the build trees; `make distclean` also removes fetched deps
 #
 # The first failing step stops the run with a non-zero exit (`make -k test` runs all).
@@ -34,11 +37,14 @@ NODE       ?= node
 MVN        ?= mvn
 
 BUILD_DIR  := build
+WHEEL_BUILD_DIR := build-wheel
 ASAN_DIR   := build-asan
 FUZZ_DIR   := build-fuzz
 JS_DIR     := tests/interop/js
 PY_DIR     := tests/interop/python
 JDBC_DIR   := tests/interop/jdbc
+WHEEL_TESTS := tests/wheel
+WHEEL_DIR  := dist
 VENV_DIR   := third_party/venv
 # JUnit XML reports of every suite, read by `make test-skips`.
 REPORT_DIR := $(CURDIR)/$(BUILD_DIR)/test-reports
@@ -81,8 +87,8 @@ export HANGAR_TESTDATA_DIR ?= $(abspath $(CURDIR)/../shared/testdata)
 export ASAN_OPTIONS        ?= detect_leaks=1:check_initialization_order=1:strict_init_order=1
 export UBSAN_OPTIONS       ?= print_stacktrace=1:halt_on_error=1
 
-.PHONY: all setup build run test test-unit test-js test-python test-jdbc test-asan test-fuzz \
-        test-skips fuzz-long bench clean distclean
+.PHONY: all setup build run test test-unit test-js test-python test-wheel test-jdbc test-asan test-fuzz \
+        test-skips fuzz-long bench wheel clean distclean
 
 all: build
 
@@ -103,14 +109,18 @@ endef
 setup:
 	@scripts/setup.sh
 
+# The Python extension module is built with the venv's Python and nanobind
+# (scripts/setup.sh installs them); without them `make build` leaves it out.
+PY_MODULE_ARGS := -DHANGAR_PYTHON_EXECUTABLE=$(CURDIR)/$(VENV_DIR)/bin/python
+
 build:
-	$(call configure,$(BUILD_DIR),-DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_ARGS))
+	$(call configure,$(BUILD_DIR),-DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_ARGS) $(PY_MODULE_ARGS))
 	$(CMAKE) --build $(BUILD_DIR) -j$(JOBS)
 
 run: setup build
 	$(BUILD_DIR)/bin/hangar $(ARGS)
 
-test: setup build test-unit test-js test-python test-jdbc test-asan test-fuzz test-skips
+test: setup build test-unit test-js test-python test-wheel test-jdbc test-asan test-fuzz test-skips
 	@echo "make test: all suites passed"
 
 test-unit: setup build
@@ -134,6 +144,19 @@ test-python: setup build
 	@mkdir -p $(REPORT_DIR); rm -f $(REPORT_DIR)/pytest.xml
 	$(VENV_DIR)/bin/python -m pytest $(PY_DIR) -q -p no:cacheprovider -rs \
 	  --junitxml=$(REPORT_DIR)/pytest.xml
+
+# scikit-build-core builds in $(WHEEL_BUILD_DIR)/ (kept: a rebuild is incremental)
+# with the venv's pinned backend and nanobind, nothing downloaded; its compiler
+# commands are make build's, so ccache answers most of them.
+wheel: setup
+	rm -rf $(WHEEL_DIR)
+	$(VENV_DIR)/bin/python -m pip wheel --no-deps --no-build-isolation --disable-pip-version-check \
+	  -w $(WHEEL_DIR) .
+
+test-wheel: setup wheel
+	@mkdir -p $(REPORT_DIR); rm -f $(REPORT_DIR)/pytest-wheel.xml
+	HANGAR_WHEEL_DIR=$(CURDIR)/$(WHEEL_DIR) $(VENV_DIR)/bin/python -m pytest $(WHEEL_TESTS) -q \
+	  -p no:cacheprovider -rs --junitxml=$(REPORT_DIR)/pytest-wheel.xml
 
 # Surefire prints its summary ("Tests run: N, Failures: ..."); a failure fails make.
 # The artifacts come from ~/.m2, where scripts/setup.sh resolved them.
@@ -181,6 +204,7 @@ fuzz-long: setup
 test-skips: setup
 	$(VENV_DIR)/bin/python scripts/check_skips.py .ci/allowed-skips \
 	  ctest=$(REPORT_DIR)/ctest.xml node=$(REPORT_DIR)/node.xml pytest=$(REPORT_DIR)/pytest.xml \
+	  pytest-wheel=$(REPORT_DIR)/pytest-wheel.xml \
 	  jdbc=$(JDBC_DIR)/target/surefire-reports ctest-asan=$(REPORT_DIR)/ctest-asan.xml
 
 # setup first: bench_flight's pyarrow baseline runs in third_party/venv/, bench_avro's
@@ -195,7 +219,7 @@ bench: setup build
 	[ $$ran -gt 0 ] || echo "bench: no $(BUILD_DIR)/bin/bench_* executables"
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(FUZZ_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(FUZZ_DIR) $(WHEEL_BUILD_DIR) $(WHEEL_DIR)
 
 distclean: clean
 	rm -rf third_party/duckdb $(VENV_DIR) $(JS_DIR)/node_modules

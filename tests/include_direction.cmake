@@ -15,6 +15,7 @@
 #   sql                              Flight SQL over DuckDB
 #   server                           the Flight service and the node
 #   cli, tools                       executables
+#   python                           the Python extension module (Kafka listeners)
 # A new dependency is a decision: add it here, with the layer it follows.
 
 cmake_minimum_required(VERSION 3.20)
@@ -33,6 +34,7 @@ set(ALLOWED_sql base metrics arrow avro flight duckdb objstore store kafka)
 set(ALLOWED_server base metrics arrow avro flight duckdb objstore store kafka cluster sql)
 set(ALLOWED_cli base metrics arrow avro flight duckdb objstore store kafka cluster sql server)
 set(ALLOWED_tools base arrow avro)
+set(ALLOWED_python base metrics arrow avro kafka)
 
 if(NOT SRC OR NOT IS_DIRECTORY "${SRC}")
   message(FATAL_ERROR "give the source folder: cmake -DSRC=<src> -P include_direction.cmake")

@@ -29,7 +29,11 @@ import pyarrow.flight as fl
 import pytest
 
 import hangar_flight
-from hangar_paths import HANGAR
+from hangar_paths import HANGAR, PY_PACKAGE_DIR
+
+# `import hangar` finds the package of this build (tests of the package itself).
+if str(PY_PACKAGE_DIR) not in sys.path:
+    sys.path.insert(0, str(PY_PACKAGE_DIR))
 
 # tests/support: the launchers of the Kafka broker and the Schema Registry.
 _SUPPORT = Path(__file__).resolve().parents[2] / "support"
