@@ -60,7 +60,7 @@ class Client:
                 for info in self.flight.list_flights(options=self.options())]
 
     def tables(self):
-        """The tables the caller may read, as "namespace.name", sorted."""
+        """The tables the caller may read, sorted: "name" in namespace default, "ns.name" in others."""
         return sorted(".".join(p) for p in self._paths() if p and p[0] != "kafka")
 
     def topics(self):
@@ -153,7 +153,7 @@ class Client:
         db_kwargs = {}
         if self._login is not None:
             db_kwargs = {"username": self._login[0], "password": self._login[1] or ""}
-        with dbapi.connect(self.uri, db_kwargs=db_kwargs) as conn, conn.cursor() as cur:
+        with dbapi.connect(self.uri, db_kwargs=db_kwargs, autocommit=True) as conn, conn.cursor() as cur:
             cur.execute(query)
             return cur.fetch_arrow_table()
 

@@ -29,6 +29,13 @@ constexpr int kSliceMs = 100;
 // Messages taken from librdkafka's queue per call.
 constexpr int64_t kReadChunk = 65536;
 
+// Connection troubles the consumer reports as messages and recovers from by
+// itself (it reconnects and fetches again): not the listener's caller's to handle.
+bool Transient(rd_kafka_resp_err_t err) {
+  return err == RD_KAFKA_RESP_ERR__TRANSPORT || err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN ||
+         err == RD_KAFKA_RESP_ERR__RESOLVE || err == RD_KAFKA_RESP_ERR__TIMED_OUT;
+}
+
 std::string Where(const rd_kafka_message_t& m) {
   return "Kafka topic '" + std::string(m.rkt ? rd_kafka_topic_name(m.rkt) : "?") + "' partition " +
          std::to_string(m.partition) + " offset " + std::to_string(m.offset);
@@ -232,7 +239,7 @@ class Listener::Impl {
     Status failed;
     for (ssize_t i = 0; i < n; ++i) {
       MessageHandle m(buffer_[static_cast<size_t>(i)]);
-      if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) continue;
+      if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF || Transient(m->err)) continue;
       if (m->err) {
         if (failed.ok()) failed = KafkaError(m->err, Where(*m));
         continue;

@@ -19,7 +19,7 @@ def test_tables_written_read_listed_and_queried(hangar):
         answer = client.write_table("pytrips", _trips(100), mode="create")
         assert answer["rows"] == 100 and answer["table"] == "default.pytrips"
         client.write_table("pytrips", _trips(50, 100))
-        assert "default.pytrips" in client.tables()
+        assert "pytrips" in client.tables()
         table = client.read_table("pytrips")
         assert sorted(table.column("id").to_pylist()) == list(range(150))
         result = client.sql("SELECT count(*) AS n, max(id) AS top FROM pytrips")
