@@ -52,10 +52,12 @@ class Listener::Impl {
     // Messages and the queue go back to librdkafka before its handle does.
     pending_.clear();
     batch_messages_.clear();
+    for (const auto& [topic, partition] : started_) rd_kafka_consume_stop(topic, partition);
     queue_.reset();
+    topics_.clear();
     // A group member leaves its group (and commits what Poll returned) now,
     // not after the session timeout.
-    if (rk_) rd_kafka_consumer_close(rk_.get());
+    if (rk_ && options_.group_id) rd_kafka_consumer_close(rk_.get());
   }
 
   Status Open(const KafkaOptions& kafka) {
@@ -71,33 +73,54 @@ class Listener::Impl {
       metadata_fields_.push_back(std::move(field));
     }
 
+    const ReaderTuning tuning;
     HANGAR_ASSIGN_OR_RETURN(
         auto conf,
-        MakeConf(kafka, {// librdkafka wants a group id even to assign partitions; without one
-                         // of the caller's nothing is committed under it.
-                         {"group.id", options_.group_id.value_or("hangar-listener")},
-                         {"enable.auto.commit", group ? "true" : "false"},
+        MakeConf(kafka, {{"enable.auto.commit", group ? "true" : "false"},
                          // Offsets are stored when Poll returns their messages, not
                          // when they reach the listener's buffer.
                          {"enable.auto.offset.store", "false"},
                          {"auto.offset.reset", "earliest"},
-                         {"queued.min.messages", "1000000"},
-                         {"fetch.wait.max.ms", "10"}}));
-    HANGAR_ASSIGN_OR_RETURN(rk_, NewClient(RD_KAFKA_CONSUMER, std::move(conf)));
-    rd_kafka_poll_set_consumer(rk_.get());
-    queue_.reset(rd_kafka_queue_get_consumer(rk_.get()));
-
-    PartitionListHandle list(rd_kafka_topic_partition_list_new(static_cast<int>(options_.topics.size())));
+                         // The partition readers' tuning (consumer_pool.h): big fetches
+                         // and a deep prefetch, so a poll finds its messages waiting.
+                         {"queued.min.messages", std::to_string(tuning.queued_min_messages)},
+                         {"queued.max.messages.kbytes", std::to_string(2 * (tuning.fetch_max_bytes >> 10))},
+                         {"fetch.wait.max.ms", std::to_string(tuning.fetch_wait_max_ms)},
+                         {"fetch.message.max.bytes", std::to_string(tuning.fetch_max_bytes)},
+                         {"fetch.max.bytes", std::to_string(std::max(tuning.fetch_max_bytes, 52428800))}}));
     if (group) {
+      char error[512];
+      if (rd_kafka_conf_set(conf.get(), "group.id", options_.group_id->c_str(), error, sizeof(error)) !=
+          RD_KAFKA_CONF_OK)
+        return Status::Invalid("group id '" + *options_.group_id + "': " + error);
+    }
+    HANGAR_ASSIGN_OR_RETURN(rk_, NewClient(RD_KAFKA_CONSUMER, std::move(conf)));
+    if (group) {
+      rd_kafka_poll_set_consumer(rk_.get());
+      queue_.reset(rd_kafka_queue_get_consumer(rk_.get()));
+      PartitionListHandle list(rd_kafka_topic_partition_list_new(static_cast<int>(options_.topics.size())));
       for (const auto& topic : options_.topics)
         rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), RD_KAFKA_PARTITION_UA);
       rd_kafka_resp_err_t err = rd_kafka_subscribe(rk_.get(), list.get());
       if (err) return KafkaError(err, "subscribing group '" + *options_.group_id + "'");
       return Status::OK();
     }
+    // Without a group: librdkafka's simple consumer (as partition_reader.h
+    // reads), every partition started into one queue.
+    queue_.reset(rd_kafka_queue_new(rk_.get()));
     HANGAR_ASSIGN_OR_RETURN(auto cluster, KafkaCluster::Connect(kafka));
     for (const auto& topic : options_.topics) {
       HANGAR_ASSIGN_OR_RETURN(int32_t partitions, cluster->PartitionCount(topic));
+      rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk_.get(), topic.c_str(), nullptr);
+      if (rkt == nullptr) return KafkaError(rd_kafka_last_error(), "topic '" + topic + "'");
+      topics_.emplace_back(rkt);
+      // The handle learns the partitions' leaders now: started without them,
+      // a partition waits for librdkafka's next metadata refresh (about half
+      // a second on a fresh handle) before its first fetch.
+      const rd_kafka_metadata_t* md = nullptr;
+      rd_kafka_resp_err_t err = rd_kafka_metadata(rk_.get(), 0, rkt, &md, kafka.request_timeout_ms);
+      if (err) return KafkaError(err, "metadata of topic '" + topic + "'");
+      rd_kafka_metadata_destroy(md);
       for (int32_t p = 0; p < partitions; ++p) {
         int64_t offset = options_.start == ListenerOptions::Start::kLatest   ? RD_KAFKA_OFFSET_END
                          : options_.start == ListenerOptions::Start::kOffset ? options_.start_offset
@@ -106,11 +129,11 @@ class Listener::Impl {
           HANGAR_ASSIGN_OR_RETURN(int64_t at, cluster->OffsetForTime(topic, p, *options_.start_timestamp));
           offset = at >= 0 ? std::max(offset, at) : RD_KAFKA_OFFSET_END;
         }
-        rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p)->offset = offset;
+        if (rd_kafka_consume_start_queue(rkt, p, offset, queue_.get()) != 0)
+          return KafkaError(rd_kafka_last_error(), "topic '" + topic + "' partition " + std::to_string(p));
+        started_.emplace_back(rkt, p);
       }
     }
-    rd_kafka_resp_err_t err = rd_kafka_assign(rk_.get(), list.get());
-    if (err) return KafkaError(err, "assigning the topics' partitions");
     return Status::OK();
   }
 
@@ -295,6 +318,8 @@ class Listener::Impl {
   ListenerOptions options_;
   KafkaHandle rk_;
   QueueHandle queue_;
+  std::vector<TopicHandle> topics_;                          // without a group: the topics read
+  std::vector<std::pair<rd_kafka_topic_t*, int32_t>> started_;  // and their partitions started
   std::vector<rd_kafka_message_t*> buffer_;
   std::deque<MessageHandle> pending_;         // read from Kafka, not yet in a batch
   std::vector<MessageHandle> batch_messages_;  // the current batch's messages
