@@ -145,6 +145,7 @@ def main():
             large = make_topic(bs, url, "ticks-large", a.large)
             # One untimed read of each warms the broker's page cache and JIT alike for every reader.
             hangar_arrow(bs, url, large, a.large)
+            hangar_pandas(bs, url, small, a.small)  # also imports pandas and pyarrow, untimed
             baseline_fastavro(bs, url, small, a.small)
             results = {
                 "hangar_pandas_s": median_of(a.reps, hangar_pandas, bs, url, small, a.small),
