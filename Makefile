@@ -145,17 +145,14 @@ test-python: setup build
 	$(VENV_DIR)/bin/python -m pytest $(PY_DIR) -q -p no:cacheprovider -rs \
 	  --junitxml=$(REPORT_DIR)/pytest.xml
 
-# make build's compilers (CMake's first choice, cc and c++; scikit-build-core's
-# would be gcc and g++, which ccache hashes differently).
-WHEEL_COMPILERS := --config-settings=cmake.define.CMAKE_C_COMPILER=$(shell command -v cc) \
-                   --config-settings=cmake.define.CMAKE_CXX_COMPILER=$(shell command -v c++)
 # scikit-build-core builds in $(WHEEL_BUILD_DIR)/ (kept: a rebuild is incremental)
 # with the venv's pinned backend and nanobind, nothing downloaded; its compiler
-# commands are make build's, so ccache answers most of them.
+# commands are make build's (pyproject.toml names the compilers), so ccache
+# answers most of them.
 wheel: setup
 	rm -rf $(WHEEL_DIR)
 	$(VENV_DIR)/bin/python -m pip wheel --no-deps --no-build-isolation --disable-pip-version-check \
-	  --config-settings=build.tool-args=-j$(JOBS) $(WHEEL_COMPILERS) -w $(WHEEL_DIR) .
+	  --config-settings=build.tool-args=-j$(JOBS) -w $(WHEEL_DIR) .
 
 test-wheel: setup wheel
 	@mkdir -p $(REPORT_DIR); rm -f $(REPORT_DIR)/pytest-wheel.xml
