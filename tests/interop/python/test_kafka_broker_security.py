@@ -13,6 +13,7 @@ appear in Hangar's log.
 
 import os
 import subprocess
+import time
 
 import pyarrow as pa
 import pyarrow.flight as fl
@@ -241,3 +242,34 @@ def test_pass_through_needs_authentication(secure_broker, pass_through_users, tm
                           stdin=subprocess.DEVNULL)
     assert done.returncode != 0
     assert "credential pass-through needs authentication (--users)" in done.stderr, done.stderr
+
+
+def _listener_values(listener, n):
+    """The raw values of the first `n` messages a hangar.kafka.Listener polls (within 60 s)."""
+    values = []
+    deadline = time.monotonic() + 60
+    while len(values) < n and time.monotonic() < deadline:
+        batch = listener.poll_arrow(100, 1000)
+        if batch is not None:
+            values += pa.record_batch(batch).column("_value").to_pylist()
+    return values
+
+
+def test_python_listener_passes_sasl_and_tls_options_through(secure_broker, secure_topic, tls_files):
+    import hangar.kafka
+    expected = sorted(f"value {i}".encode() for i in range(10))
+    alice = hangar.kafka.Listener(secure_broker.sasl_bootstrap, secure_topic, security_protocol="sasl_plaintext",
+                                  sasl_mechanism="PLAIN", sasl_username="alice", sasl_password=USERS["alice"])
+    assert sorted(_listener_values(alice, 10)) == expected
+    over_tls = hangar.kafka.Listener(secure_broker.ssl_bootstrap, secure_topic,
+                                     config={"security.protocol": "ssl", "ssl.ca.location": str(tls_files.ca)})
+    assert sorted(_listener_values(over_tls, 10)) == expected
+
+
+def test_python_listener_of_a_user_without_acls_is_refused_naming_the_topic(secure_broker, secure_topic):
+    import hangar
+    import hangar.kafka
+    with pytest.raises(hangar.HangarError, match=secure_topic) as refused:
+        hangar.kafka.Listener(secure_broker.sasl_bootstrap, secure_topic, security_protocol="sasl_plaintext",
+                              sasl_mechanism="PLAIN", sasl_username="bob", sasl_password=USERS["bob"])
+    assert USERS["bob"] not in str(refused.value)
