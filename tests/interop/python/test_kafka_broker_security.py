@@ -262,7 +262,9 @@ def test_python_listener_passes_sasl_and_tls_options_through(secure_broker, secu
                                   sasl_mechanism="PLAIN", sasl_username="alice", sasl_password=USERS["alice"])
     assert sorted(_listener_values(alice, 10)) == expected
     over_tls = hangar.kafka.Listener(secure_broker.ssl_bootstrap, secure_topic,
-                                     config={"security.protocol": "ssl", "ssl.ca.location": str(tls_files.ca)})
+                                     config={"security.protocol": "ssl", "ssl.ca.location": str(tls_files.ca),
+                                             "ssl.certificate.location": str(tls_files.client_cert),
+                                             "ssl.key.location": str(tls_files.client_key)})
     assert sorted(_listener_values(over_tls, 10)) == expected
 
 

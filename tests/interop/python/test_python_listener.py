@@ -460,7 +460,12 @@ def test_ctrl_c_interrupts_a_poll(env, tmp_path):
         assert proc.stdout.readline().strip() == "polling"
         time.sleep(0.5)  # into the poll's wait
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=60)
+        try:
+            out, err = proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, err = proc.communicate()
+            pytest.fail(f"the process did not end within 60 s of SIGINT; it printed {out!r}, stderr {err[-3000:]!r}")
     finally:
         proc.kill()
     assert out.strip() == "interrupted", err
