@@ -268,6 +268,7 @@ Result<server::NodeOptions> NodeOptionsFrom(const ServeConfig& config) {
   HANGAR_ASSIGN_OR_RETURN(auto drain, SecondsSetting(flags, "shutdown-drain", true));
   if (drain) options.shutdown_drain = *drain;
   HANGAR_ASSIGN_OR_RETURN(options.kafka, KafkaFromFlags(flags));
+  options.object_store = flags.GetOr("object-store", "");
 
   HANGAR_ASSIGN_OR_RETURN(auto threads, IntegerSetting(flags, "duckdb-threads", 1, 1024));
   if (threads) options.engine.threads = static_cast<int>(*threads);

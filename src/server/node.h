@@ -28,6 +28,7 @@
 #include "duckdb/database.h"
 #include "flight/client.h"
 #include "flight/server.h"
+#include "iceberg/mirror.h"
 #include "kafka/options.h"
 #include "kafka/rest_schema_registry.h"
 #include "sql/engine.h"
@@ -73,6 +74,11 @@ struct NodeOptions {
   sql::SqlOptions sql;
   sql::FlightSqlLimits sql_limits;
   std::optional<KafkaSettings> kafka;  // none: a node without topics
+  // The bucket or folder the node keeps its tables in, as Iceberg tables
+  // (iceberg/mirror.h): file:///DIR or DIR; empty: none.
+  std::string object_store;
+  // How long the Iceberg tables keep old snapshots (time travel).
+  iceberg::ExpiryPolicy iceberg_expiry;
   // A cluster in ZooKeeper: topic partitions placed over its members. An
   // empty location is the listener's, known once the node listens.
   std::optional<cluster::MembershipOptions> cluster;
@@ -115,6 +121,8 @@ class Node {
   // Kafka's bootstrap servers (the development cluster's with `dev`); empty: no Kafka.
   const std::string& kafka_brokers() const;
   const NodeOptions& options() const;
+  // The Iceberg mirror of the tables; null without an object store.
+  const std::shared_ptr<iceberg::Mirror>& mirror() const;
 
   class Parts;  // node.cc
 

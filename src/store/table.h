@@ -22,6 +22,8 @@
 
 namespace hangar::store {
 
+class TableMirror;
+
 // A file or folder deleted when the last reference goes, if by then it has
 // been marked obsolete.
 class Deletable {
@@ -162,6 +164,9 @@ class Table {
   // Asked right before every manifest switch; an error refuses the change.
   // A cluster node sets it to "do I still own my folder" (fencing).
   void set_fence(std::function<Status()> fence) { fence_ = std::move(fence); }
+  // Told of every change committed from now on (table_mirror.h), and at
+  // once of the table as it is. Set before the table is shared.
+  void set_mirror(std::shared_ptr<TableMirror> mirror);
 
   SnapshotPtr snapshot() const;
   const fs::path& dir() const { return folder_->path(); }
@@ -211,7 +216,7 @@ class Table {
   Result<std::vector<DataFile>> MoveIn(std::vector<StagedFile>& staged, Manifest& next);
   // Makes `next` the manifest (with `files` its files) and publishes a snapshot.
   Result<SnapshotPtr> Switch(Manifest next, std::vector<DataFile> files, std::vector<DataFile>& added,
-                             std::shared_ptr<const MemRows> memtable);
+                             std::shared_ptr<const MemRows> memtable, int change);
 
   // The fence, then the manifest written: the one place a change becomes durable.
   Status WriteManifest(const Manifest& next);
@@ -219,6 +224,7 @@ class Table {
   std::shared_ptr<Deletable> folder_;
   uint64_t id_ = 0;
   std::function<Status()> fence_;  // set before the table is shared
+  std::shared_ptr<TableMirror> mirror_;  // likewise
   std::mutex write_mu_;  // serializes Commit and Drop
   Manifest manifest_;    // guarded by write_mu_
   std::vector<DataFile> files_;  // manifest_.files with their lifetimes; guarded by write_mu_
