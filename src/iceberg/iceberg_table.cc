@@ -491,8 +491,8 @@ Status IcebergTable::ExpireSnapshots(const ExpiryPolicy& policy) {
   for (size_t i = 0; i < next.snapshots.size(); ++i) {
     const Snapshot& s = next.snapshots[i];
     const bool newest = i + keep_newest >= next.snapshots.size();
-    const bool young = policy.max_age_ms <= 0 ? true : now - s.timestamp_ms < policy.max_age_ms;
-    if (newest || s.snapshot_id == next.current_snapshot_id || (young && policy.max_age_ms > 0)) kept.push_back(s);
+    const bool young = policy.max_age_ms > 0 && now - s.timestamp_ms < policy.max_age_ms;
+    if (newest || young || s.snapshot_id == next.current_snapshot_id) kept.push_back(s);
     else expired.push_back(s);
   }
   if (expired.empty()) return Status::OK();

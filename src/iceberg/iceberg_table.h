@@ -62,9 +62,11 @@ struct TableState {
   std::string operation;
 };
 
+// A snapshot is expired when it is neither among the newest
+// `min_snapshots` nor younger than `max_age_ms` (the current one never is).
 struct ExpiryPolicy {
-  int min_snapshots = 1;          // the newest ones are always kept
-  int64_t max_age_ms = 0;         // older snapshots than this go (0: none by age)
+  int min_snapshots = 100;
+  int64_t max_age_ms = 24LL * 3600 * 1000;  // 0: age keeps none
 };
 
 class IcebergTable {

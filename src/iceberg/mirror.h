@@ -36,7 +36,7 @@ struct MirrorOptions {
   std::shared_ptr<objstore::ObjectStore> store;
   std::shared_ptr<duckdb::Database> db;
   std::filesystem::path scratch;  // local room for position-delete files
-  ExpiryPolicy expiry{100, 24LL * 3600 * 1000};
+  ExpiryPolicy expiry;
   // How long a batch waits for object_storage or iceberg_committed while
   // the bucket fails before its ack is an error.
   std::chrono::milliseconds ack_timeout{60000};

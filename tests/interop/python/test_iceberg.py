@@ -282,8 +282,8 @@ def test_manifests_are_avro_that_fastavro_reads_with_the_required_metadata(serve
     assert m["added_files_count"] == 3 and m["added_rows_count"] == 3 and m["content"] == 0
     summary = m["partitions"][0]
     assert summary["contains_null"] is True
-    assert summary["lower_bound"] == (24 * 12).to_bytes(4, "little")
-    assert summary["upper_bound"] == (24 * 12 + 1).to_bytes(4, "little")
+    assert summary["lower_bound"] == (54 * 12).to_bytes(4, "little")
+    assert summary["upper_bound"] == (54 * 12 + 1).to_bytes(4, "little")
     with open(m["manifest_path"].removeprefix("file://"), "rb") as f:
         reader = fastavro.reader(f)
         meta = reader.metadata
@@ -294,7 +294,7 @@ def test_manifests_are_avro_that_fastavro_reads_with_the_required_metadata(serve
     assert sorted(e["data_file"]["record_count"] for e in entries) == [1, 1, 1]
     assert {e["status"] for e in entries} == {1}
     months = sorted((e["data_file"]["partition"]["at_month"] for e in entries), key=lambda v: (v is None, v))
-    assert months == [24 * 12, 24 * 12 + 1, None]
+    assert months == [54 * 12, 54 * 12 + 1, None]
     for e in entries:
         bounds = {kv["key"]: kv["value"] for kv in e["data_file"]["lower_bounds"]}
         counts = {kv["key"]: kv["value"] for kv in e["data_file"]["value_counts"]}
