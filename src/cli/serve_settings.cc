@@ -30,6 +30,10 @@ const std::vector<Setting>& ServeSettings() {
        "Keep every table also as an Iceberg table in this folder, file:///DIR or a path; streaming ingest then "
        "offers object_storage and iceberg_committed (docs/tables.md, docs/durability.md).",
        "Object storage"},
+      {"iceberg-rest-listen", "HOST:PORT", "",
+       "Serve the Iceberg REST catalog of the tables in --object-store here (http://HOST:PORT/v1), with the "
+       "server's users and permissions.",
+       "Object storage"},
       // --- SQL
       {"duckdb-threads", "N", "", "Threads of the DuckDB engine (default: one per core).", "SQL"},
       {"duckdb-memory-limit", "SIZE", "1GB",

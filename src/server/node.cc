@@ -14,6 +14,7 @@
 #include "server/cluster_placement.h"
 #include "server/folder_ownership.h"
 #include "server/hangar_service.h"
+#include "server/iceberg_rest_catalog.h"
 #include "server/readiness.h"
 #include "server/table_forwarding.h"
 #include "server/topic_flights.h"
@@ -54,6 +55,7 @@ class Node::Parts {
   std::shared_ptr<HangarService> service;
   std::shared_ptr<ClusterPlacement> placement;
   std::unique_ptr<metrics::HttpEndpoint> metrics_endpoint;
+  std::unique_ptr<IcebergRestCatalog> rest_catalog;
   std::unique_ptr<flight::FlightServer> server;
   std::shared_ptr<ReadinessProbe> readiness;
   bool serving = false;
@@ -278,6 +280,12 @@ Status Node::Serve() {
   if (p.serving || p.shut_down) return Status::FailedPrecondition("the node serves once");
   p.serving = true;
   HANGAR_RETURN_NOT_OK(p.StartMetrics());
+  if (!p.options.iceberg_rest_listen.empty()) {
+    IcebergRestOptions rest{p.options.iceberg_rest_listen, p.options.flight.auth};
+    auto catalog = IcebergRestCatalog::Start(std::move(rest), p.tables, p.mirror);
+    if (!catalog.ok()) return Failed("cannot start the Iceberg REST catalog", catalog.status());
+    p.rest_catalog = std::move(*catalog);
+  }
   HANGAR_ASSIGN_OR_RETURN(p.server, flight::FlightServer::Start(p.options.flight, p.service));
   // Health: SERVING while the data directory takes writes and the SQL engine
   // is not being reset (grpc.health.v1 on the same port).
@@ -330,6 +338,7 @@ void Node::Shutdown() {
   if (p.engine) p.engine->SetStateListener(nullptr);
   p.readiness.reset();
   p.server.reset();
+  p.rest_catalog.reset();
   p.metrics_endpoint.reset();
   p.service.reset();
   p.placement.reset();
@@ -367,5 +376,6 @@ int Node::metrics_port() const { return parts_->metrics_endpoint ? parts_->metri
 const std::string& Node::kafka_brokers() const { return parts_->kafka_brokers; }
 const NodeOptions& Node::options() const { return parts_->options; }
 const std::shared_ptr<iceberg::Mirror>& Node::mirror() const { return parts_->mirror; }
+int Node::iceberg_rest_port() const { return parts_->rest_catalog ? parts_->rest_catalog->port() : 0; }
 
 }  // namespace hangar::server

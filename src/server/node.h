@@ -79,6 +79,9 @@ struct NodeOptions {
   std::string object_store;
   // How long the Iceberg tables keep old snapshots (time travel).
   iceberg::ExpiryPolicy iceberg_expiry;
+  // The Iceberg REST catalog's HOST:PORT (server/iceberg_rest_catalog.h;
+  // needs object_store); empty: none.
+  std::string iceberg_rest_listen;
   // A cluster in ZooKeeper: topic partitions placed over its members. An
   // empty location is the listener's, known once the node listens.
   std::optional<cluster::MembershipOptions> cluster;
@@ -123,6 +126,8 @@ class Node {
   const NodeOptions& options() const;
   // The Iceberg mirror of the tables; null without an object store.
   const std::shared_ptr<iceberg::Mirror>& mirror() const;
+  // The Iceberg REST catalog's port; 0: none.
+  int iceberg_rest_port() const;
 
   class Parts;  // node.cc
 
