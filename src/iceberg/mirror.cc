@@ -3,9 +3,29 @@
 #include <cstdio>
 
 #include "base/log.h"
+#include "metrics/registry.h"
 
 namespace hangar::iceberg {
 namespace {
+
+// The mirror's figures: how far the bucket is behind, and how it fares.
+struct MirrorMetrics {
+  metrics::Gauge& backlog = metrics::DefaultRegistry()
+                                .Gauge("hangar_iceberg_backlog", "Committed table changes not yet in the object store")
+                                .WithLabels({});
+  metrics::Counter& commits = metrics::DefaultRegistry()
+                                  .Counter("hangar_iceberg_commits_total", "Table changes brought into the object store")
+                                  .WithLabels({});
+  metrics::Counter& failures =
+      metrics::DefaultRegistry()
+          .Counter("hangar_iceberg_failures_total", "Attempts to bring an Iceberg table up to date that failed")
+          .WithLabels({});
+};
+
+MirrorMetrics& Metrics() {
+  static MirrorMetrics m;
+  return m;
+}
 
 int Index(store::MirrorLevel level) { return level == store::MirrorLevel::kObjectStorage ? 0 : 1; }
 
@@ -53,6 +73,7 @@ void Mirror::Committed(uint64_t table_id, Change change, const store::SnapshotPt
     last = std::move(next);
   } else {
     entry.pending.push_back(std::move(next));
+    Metrics().backlog.Add(1);
   }
   entry.retry_at = {};
   wake_.notify_all();
@@ -188,7 +209,12 @@ void Mirror::Loop() {
     entry->busy = false;
     entry->failure = st;
     entry->permanent = st.code() == StatusCode::kInvalidArgument;
-    if (!st.ok()) {
+    if (st.ok()) {
+      Metrics().backlog.Add(-1);
+      if (pending.change != Change::kDropped) Metrics().commits.Add();
+    } else {
+      Metrics().failures.Add();
+      if (entry->permanent) Metrics().backlog.Add(-1);
       log::Warn("mirroring a table into the object store failed",
                 {{"table", entry->name.ToString()}, {"error", st.ToString()}});
       // Tried again (unless it cannot succeed), before the changes after it.

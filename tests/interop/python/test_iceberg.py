@@ -308,3 +308,25 @@ def test_a_server_without_object_store_refuses_the_levels_clearly(hangar):
     out = hf.exchange(client, ["plain"], schema, [pa.record_batch([[1]], schema=schema)], "iceberg_committed")
     assert out.refusal is not None and out.refusal.code == "INVALID_ARGUMENT"
     assert "--object-store" in out.refusal.message and "iceberg_committed" in out.refusal.message
+
+
+def test_a_restart_continues_the_iceberg_table_and_a_drop_empties_its_folder(server, bucket):
+    client = server.client()
+    schema = pa.schema([pa.field("id", pa.int64())])
+    assert hf.put(client, ["survivor"], schema, [pa.record_batch([[1, 2]], schema=schema)]).refusal is None
+    before = iceberg_table(bucket, "survivor", until=lambda t: total_records(t) == 2)
+    versions = len(metadata_files(bucket, "survivor"))
+    server.stop()
+    server.start()
+    client = server.client()
+    assert hf.put(client, ["survivor"], schema, [pa.record_batch([[3]], schema=schema)]).refusal is None
+    after = iceberg_table(bucket, "survivor", until=lambda t: total_records(t) == 3)
+    assert after.metadata.table_uuid == before.metadata.table_uuid
+    assert len(metadata_files(bucket, "survivor")) > versions
+    assert before.current_snapshot().snapshot_id in [s.snapshot_id for s in after.snapshots()]
+    folder = Path(metadata_files(bucket, "survivor")[0]).parents[1]
+    hf.action_json(client, "DropTable", {"name": "survivor"})
+    deadline = time.monotonic() + WAIT_S
+    while folder.exists() and any(p.is_file() for p in folder.rglob("*")):
+        assert time.monotonic() < deadline, f"the dropped table's objects are still in {folder}"
+        time.sleep(0.1)
