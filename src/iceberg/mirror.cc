@@ -164,6 +164,7 @@ Status Mirror::Process(uint64_t table_id, Entry& entry, const Pending& pending) 
     std::lock_guard lock(mu_);
     entry.metadata_version = entry.table->metadata_version();
     entry.metadata_key = entry.table->MetadataKey(entry.metadata_version);
+    entry.hangar_version = entry.table->hangar_version();
   }
   Reach(table_id, store::MirrorLevel::kObjectStorage, state.flushed_lsn);
   Reach(table_id, store::MirrorLevel::kIcebergCommitted, state.flushed_lsn);
@@ -266,6 +267,7 @@ std::vector<Mirror::TableInfo> Mirror::Tables() const {
     info.name = e.name.ToString();
     info.prefix = PrefixOf(e.name, id);
     info.metadata_version = e.metadata_version;
+    info.hangar_version = e.hangar_version;
     if (e.metadata_version > 0) info.metadata_key = e.metadata_key;
     info.uploaded_lsn = e.reached[0];
     info.committed_lsn = e.reached[1];

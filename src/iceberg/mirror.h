@@ -67,6 +67,7 @@ class Mirror : public store::TableMirror {
     std::string prefix;
     int64_t metadata_version = 0;  // 0: nothing committed yet
     std::string metadata_key;      // of that version
+    int64_t hangar_version = 0;    // the Hangar manifest version it holds
     uint64_t uploaded_lsn = 0;
     uint64_t committed_lsn = 0;
     bool pending = false;
@@ -106,6 +107,7 @@ class Mirror : public store::TableMirror {
     std::chrono::steady_clock::time_point retry_at{};
     int64_t metadata_version = 0;  // what the table holds, for Tables()
     std::string metadata_key;
+    int64_t hangar_version = 0;
   };
 
   // Raises `level` of `entry` to `lsn` and answers the waiters it satisfies.

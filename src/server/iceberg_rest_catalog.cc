@@ -7,9 +7,13 @@
 #include "base/log.h"
 #include "flight/auth/token.h"
 #include "flight/auth/users_file.h"
+#include "iceberg/snapshot_reader.h"
+#include "iceberg/table_metadata.h"
 #include "store/names.h"
 
 namespace hangar::server {
+
+namespace fs = std::filesystem;
 namespace {
 
 using Json = nlohmann::json;
@@ -103,6 +107,7 @@ class IcebergRestCatalog::Impl {
   IcebergRestOptions options;
   std::shared_ptr<store::TableStore> tables;
   std::shared_ptr<iceberg::Mirror> mirror;
+  std::shared_ptr<duckdb::Database> db;
   std::optional<fa::UsersFile> users;
   std::optional<fa::TokenSigner> signer;
   httplib::Server http;
@@ -143,14 +148,16 @@ class IcebergRestCatalog::Impl {
     return store::QualifiedName{ns, name};
   }
 
-  // The table's newest Iceberg metadata, waiting up to `wait` for its first.
-  Result<Json> LoadResult(const store::QualifiedName& name, std::chrono::milliseconds wait = std::chrono::milliseconds(0)) {
+  // The table's newest Iceberg metadata, waiting up to `wait` for one that
+  // holds Hangar version `version` or a later one.
+  Result<Json> LoadResult(const store::QualifiedName& name, std::chrono::milliseconds wait = std::chrono::milliseconds(0),
+                          int64_t version = 0) {
     HANGAR_RETURN_NOT_OK(tables->Snapshot(name).status());
     const auto deadline = std::chrono::steady_clock::now() + wait;
     for (;;) {
       for (const auto& t : mirror->Tables()) {
         if (t.name != name.ToString()) continue;
-        if (t.metadata_version == 0) break;
+        if (t.metadata_version == 0 || t.hangar_version < version) break;
         HANGAR_ASSIGN_OR_RETURN(std::string text, mirror->store().Get(t.metadata_key));
         Json metadata = Json::parse(text, nullptr, /*allow_exceptions=*/false);
         if (metadata.is_discarded()) return Status::Internal("the table's Iceberg metadata is not JSON");
@@ -169,8 +176,58 @@ class IcebergRestCatalog::Impl {
     return out;
   }
 
+  // The rows of the data files a client's appended snapshot added, put
+  // into the Hangar table; returns the table's version after the put.
+  Result<int64_t> ImportAppend(const store::QualifiedName& name, const Json& snapshot);
+
   void Routes();
 };
+
+Result<int64_t> IcebergRestCatalog::Impl::ImportAppend(const store::QualifiedName& name, const Json& snapshot) {
+  if (!snapshot.is_object() || !snapshot.contains("snapshot-id") || !snapshot["snapshot-id"].is_number_integer() ||
+      !snapshot.contains("manifest-list") || !snapshot["manifest-list"].is_string())
+    return Status::Invalid("add-snapshot needs a snapshot with a snapshot-id and a manifest-list");
+  const std::string operation =
+      snapshot.contains("summary") && snapshot["summary"].is_object() ? snapshot["summary"].value("operation", "") : "";
+  if (operation != "append")
+    return Status::Unimplemented("this catalog takes appended snapshots only, not '" + operation + "' ones");
+  objstore::ObjectStore& store = mirror->store();
+  HANGAR_ASSIGN_OR_RETURN(auto added, iceberg::ReadAddedFiles(store, snapshot["manifest-list"].get<std::string>(),
+                                                              snapshot["snapshot-id"].get<int64_t>()));
+  // Fetched into staging (where DuckDB may read), put, then removed: the
+  // rows live on as the Hangar table's, the client's files are not kept.
+  const fs::path staging = tables->options().data_dir / "staging";
+  std::vector<fs::path> local;
+  struct Cleanup {
+    std::vector<fs::path>* files;
+    ~Cleanup() {
+      std::error_code ec;
+      for (const auto& f : *files) fs::remove(f, ec);
+    }
+  } cleanup{&local};
+  std::string list;
+  for (const auto& key : added.data_files) {
+    local.push_back(staging / (iceberg::RandomUuid() + "-import.parquet"));
+    HANGAR_RETURN_NOT_OK(store.GetFile(key, local.back()));
+    list += (list.empty() ? "'" : ", '") + local.back().string() + "'";
+  }
+  HANGAR_ASSIGN_OR_RETURN(auto current, tables->Snapshot(name));
+  int64_t version = current->version;
+  if (!local.empty()) {
+    std::string columns;
+    for (const auto& f : current->schema->fields()) {
+      std::string quoted = "\"";
+      for (char c : f->name()) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+      columns += (columns.empty() ? "" : ", ") + quoted + "\"";
+    }
+    HANGAR_ASSIGN_OR_RETURN(auto source, duckdb::StreamQuery(db, "SELECT " + columns + " FROM read_parquet([" + list + "])"));
+    HANGAR_ASSIGN_OR_RETURN(auto put, tables->Put(name, store::PutMode::kAppend, source.get()));
+    version = put.snapshot->version;
+  }
+  for (const auto& key : added.data_files) (void)store.Delete(key);
+  for (const auto& key : added.metadata) (void)store.Delete(key);
+  return version;
+}
 
 void IcebergRestCatalog::Impl::Routes() {
   http.Get("/v1/config", [](const httplib::Request&, httplib::Response& res) {
@@ -335,13 +392,30 @@ void IcebergRestCatalog::Impl::Routes() {
         return SendError(res, 400, "BadRequestException", "unknown requirement type '" + type + "'");
       }
     }
-    if (!body["updates"].empty()) {
-      const std::string action = body["updates"][0].is_object() ? body["updates"][0].value("action", std::string("?")) : "?";
-      return SendError(res, 406, "UnsupportedOperationException",
-                       "this catalog commits no updates (first: " + action +
-                           "); Hangar takes writes through Flight (DoPut, DoExchange, Flight SQL)");
+    // An append (pyiceberg's and Spark's INSERT): add-snapshot, and the
+    // branch main set to it. Anything else is not taken.
+    const Json* appended = nullptr;
+    for (const auto& u : body["updates"]) {
+      const std::string action = u.is_object() ? u.value("action", std::string("?")) : "?";
+      if (action == "add-snapshot" && appended == nullptr && u.contains("snapshot")) {
+        appended = &u["snapshot"];
+      } else if (action == "set-snapshot-ref" && u.value("ref-name", std::string()) == "main") {
+        continue;
+      } else {
+        return SendError(res, 406, "UnsupportedOperationException",
+                         "this catalog does not take the update '" + action +
+                             "'; it takes appended snapshots, and Hangar takes other writes through Flight");
+      }
     }
-    SendJson(res, Json{{"metadata-location", (*loaded)["metadata-location"]}, {"metadata", m}});
+    int64_t version = 0;
+    if (appended != nullptr) {
+      auto imported = ImportAppend(*name, *appended);
+      if (!imported.ok()) return SendStatus(res, imported.status());
+      version = *imported;
+    }
+    auto committed = LoadResult(*name, std::chrono::seconds(60), version);
+    if (!committed.ok()) return SendStatus(res, committed.status());
+    SendJson(res, Json{{"metadata-location", (*committed)["metadata-location"]}, {"metadata", (*committed)["metadata"]}});
   });
 
   http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
@@ -368,12 +442,14 @@ void IcebergRestCatalog::Stop() {
 
 Result<std::unique_ptr<IcebergRestCatalog>> IcebergRestCatalog::Start(IcebergRestOptions options,
                                                                      std::shared_ptr<store::TableStore> tables,
-                                                                     std::shared_ptr<iceberg::Mirror> mirror) {
+                                                                     std::shared_ptr<iceberg::Mirror> mirror,
+                                                                     std::shared_ptr<duckdb::Database> db) {
   if (!mirror) return Status::Invalid("--iceberg-rest-listen needs --object-store: the catalog serves its tables");
   auto impl = std::make_unique<Impl>();
   impl->options = std::move(options);
   impl->tables = std::move(tables);
   impl->mirror = std::move(mirror);
+  impl->db = std::move(db);
   if (impl->options.auth) {
     HANGAR_ASSIGN_OR_RETURN(auto users, fa::UsersFile::Load(impl->options.auth->users_file));
     impl->users = std::move(users);

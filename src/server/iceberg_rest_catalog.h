@@ -15,8 +15,10 @@
 //   HEAD   /v1/namespaces/{ns}/tables/{t}              exists: 204 or 404
 //   DELETE /v1/namespaces/{ns}/tables/{t}              drop (DropTable)
 //   POST   /v1/namespaces/{ns}/tables/{t}              commit: requirements checked (409 naming the one
-//                                                      that failed); updates are refused with 406, as
-//                                                      Hangar takes writes through Flight
+//                                                      that failed); an appended snapshot's data files
+//                                                      are put into the Hangar table (its rows then
+//                                                      reach the bucket as Hangar's own snapshot);
+//                                                      other updates are refused with 406
 //
 // With authentication on (--users), every call but config and the token
 // endpoint needs `Authorization: Bearer <token>` (a token from either the
@@ -45,7 +47,8 @@ class IcebergRestCatalog {
  public:
   static Result<std::unique_ptr<IcebergRestCatalog>> Start(IcebergRestOptions options,
                                                            std::shared_ptr<store::TableStore> tables,
-                                                           std::shared_ptr<iceberg::Mirror> mirror);
+                                                           std::shared_ptr<iceberg::Mirror> mirror,
+                                                           std::shared_ptr<duckdb::Database> db);
   ~IcebergRestCatalog();
   IcebergRestCatalog(const IcebergRestCatalog&) = delete;
   IcebergRestCatalog& operator=(const IcebergRestCatalog&) = delete;

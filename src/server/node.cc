@@ -282,7 +282,7 @@ Status Node::Serve() {
   HANGAR_RETURN_NOT_OK(p.StartMetrics());
   if (!p.options.iceberg_rest_listen.empty()) {
     IcebergRestOptions rest{p.options.iceberg_rest_listen, p.options.flight.auth};
-    auto catalog = IcebergRestCatalog::Start(std::move(rest), p.tables, p.mirror);
+    auto catalog = IcebergRestCatalog::Start(std::move(rest), p.tables, p.mirror, p.engine);
     if (!catalog.ok()) return Failed("cannot start the Iceberg REST catalog", catalog.status());
     p.rest_catalog = std::move(*catalog);
   }

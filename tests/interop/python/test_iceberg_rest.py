@@ -12,6 +12,7 @@ ErrorModel naming what was wrong.
 """
 
 import json
+import re
 import urllib.error
 import urllib.request
 
@@ -135,3 +136,23 @@ def test_bad_requests_get_the_rest_status_and_say_what_was_wrong(server):
     assert status == 400
     for answer in (body,):
         assert "/tmp" not in json.dumps(answer)
+
+
+def test_an_append_through_the_catalog_lands_in_the_hangar_table(server, bucket):
+    client = server.client()
+    schema = pa.schema([pa.field("id", pa.int64(), nullable=False), pa.field("name", pa.string())])
+    assert hf.put(client, ["appended"], schema, [pa.record_batch([[1], ["a"]], schema=schema)],
+                  options=server.options()).refusal is None
+    iceberg_table(bucket, "appended", until=lambda t: t.current_snapshot() is not None
+                  and t.current_snapshot().summary["total-records"] == "1")
+    table = catalog(server, "writer").load_table("default.appended")
+    table.append(pa.table({"id": [2, 3], "name": ["b", None]}, schema=schema))
+    hangar_rows = pa.Table.from_batches(
+        [c.data for c in client.do_get(fl.Ticket(b"appended"), options=server.options())])
+    assert sorted(hangar_rows.column("id").to_pylist()) == [1, 2, 3]
+    table.refresh()
+    assert_same_rows(table.scan().to_arrow(), hangar_rows, sort_by="id")
+    assert table.current_snapshot().summary["total-records"] == "3"
+    # What the client wrote was taken in and removed: only Hangar's own files stay.
+    files = [p.name for p in (bucket / "default").glob("appended-*/data/*")]
+    assert files and all(re.fullmatch(r"\d{8}\.parquet", f) for f in files), files
