@@ -7,11 +7,15 @@
 #include <set>
 
 #include "iceberg/file_stats.h"
+#include "iceberg/snapshot_reader.h"
 
 namespace hangar::iceberg {
 namespace {
 
 using Json = nlohmann::json;
+
+// Earlier metadata versions a table's metadata log names.
+constexpr size_t kMetadataLogEntries = 100;
 
 // Iceberg's reserved field ids of a position-delete file's columns.
 constexpr int kDeleteFilePathId = 2147483546;
@@ -469,9 +473,18 @@ Status IcebergTable::TryCommit(const TableState& state, const std::function<void
   next.last_updated_ms = now;
   next.snapshot_log.push_back({now, snapshot_id, {}});
   if (!creating) next.metadata_log.push_back({metadata_->last_updated_ms, 0, store_->UriOf(MetadataKey(version_))});
+  // The log keeps the last kMetadataLogEntries versions (Iceberg's
+  // write.metadata.previous-versions-max); older ones are deleted once the
+  // new version is committed, so a busy table's metadata stays small.
+  std::vector<std::string> old_versions;
+  while (next.metadata_log.size() > kMetadataLogEntries) {
+    if (auto key = KeyOfUri(*store_, next.metadata_log.front().file); key.ok()) old_versions.push_back(*key);
+    next.metadata_log.erase(next.metadata_log.begin());
+  }
 
   const int64_t version = version_ + 1;
   HANGAR_RETURN_NOT_OK(store_->PutIfAbsent(MetadataKey(version), MetadataJson(next).dump(2)));
+  for (const auto& key : old_versions) (void)store_->Delete(key);
   // The hint is only a shortcut for readers that list no folders; the
   // versions themselves are the truth, so its failure is not the commit's.
   (void)store_->Put(prefix_ + "/metadata/version-hint.text", std::to_string(version));

@@ -205,6 +205,23 @@ TEST_F(IcebergTableTest, APrimaryKeyTableDeletesTheRowsLaterFilesSupersede) {
   duckdb_destroy_result(&result);
 }
 
+TEST_F(IcebergTableTest, TheMetadataLogKeepsTheLastHundredVersions) {
+  auto table = IcebergTable::Open(store_.get(), "default/t-6", db_, dir_ / "scratch");
+  ASSERT_TRUE(table.ok());
+  TableState state;
+  state.name = "default.t";
+  state.schema = std::make_shared<a::Schema>(std::vector<a::FieldPtr>{F("id", a::int64())});
+  for (int64_t v = 1; v <= 103; ++v) {
+    state.version = v;
+    ASSERT_TRUE((*table)->Commit(state).ok());
+  }
+  json m = Metadata(**table);
+  ASSERT_EQ(m["metadata-log"].size(), 100u);
+  EXPECT_EQ(m["metadata-log"][0]["metadata-file"], store_->UriOf((*table)->MetadataKey(3)));
+  EXPECT_EQ(store_->Get((*table)->MetadataKey(2)).status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(store_->Get((*table)->MetadataKey(3)).ok());
+}
+
 TEST_F(IcebergTableTest, ExpiryDeletesWhatNoKeptSnapshotNeeds) {
   auto table = IcebergTable::Open(store_.get(), "default/t-5", db_, dir_ / "scratch");
   ASSERT_TRUE(table.ok());
