@@ -24,6 +24,15 @@ namespace hangar::store {
 
 class TableMirror;
 
+// What a committed change did to a table, as a TableMirror is told.
+enum class TableChange {
+  kOpened,      // the table as it is when the store opens it or creates it
+  kAppend,      // a put or a flush added files
+  kOverwrite,   // an overwrite replaced every file (and maybe the schema)
+  kCompaction,  // files replaced by files holding the same rows
+  kDropped,     // the drop is committed
+};
+
 // A file or folder deleted when the last reference goes, if by then it has
 // been marked obsolete.
 class Deletable {
@@ -216,7 +225,7 @@ class Table {
   Result<std::vector<DataFile>> MoveIn(std::vector<StagedFile>& staged, Manifest& next);
   // Makes `next` the manifest (with `files` its files) and publishes a snapshot.
   Result<SnapshotPtr> Switch(Manifest next, std::vector<DataFile> files, std::vector<DataFile>& added,
-                             std::shared_ptr<const MemRows> memtable, int change);
+                             std::shared_ptr<const MemRows> memtable, TableChange change);
 
   // The fence, then the manifest written: the one place a change becomes durable.
   Status WriteManifest(const Manifest& next);

@@ -23,16 +23,11 @@ class TableMirror {
  public:
   virtual ~TableMirror() = default;
 
-  enum class Change {
-    kOpened,     // the table as it is when the store opens it or creates it
-    kAppend,     // a put or a flush added files
-    kOverwrite,  // an overwrite replaced every file (and maybe the schema)
-    kCompaction, // files replaced by files holding the same rows
-    kDropped,    // the drop is committed; `snapshot` is the table's last
-  };
+  using Change = TableChange;  // table.h
   // Called right after the change is committed, in commit order per table,
   // with the table's writer lock held: it must only take note, never wait
-  // for I/O. The snapshot keeps its files on disk for as long as it is held.
+  // for I/O. The snapshot keeps its files on disk for as long as it is held;
+  // after a drop it is the table's last.
   virtual void Committed(uint64_t table_id, Change change, const SnapshotPtr& snapshot) = 0;
 
   // Calls `done` once every record of table `table_id` up to `lsn` (counted
