@@ -51,6 +51,7 @@ APT_PACKAGES=(
   # Flight (gRPC 1.51, protobuf 3.21), TLS, HTTP
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libssl-dev libcurl4-openssl-dev
+  libcpp-httplib-dev                  # the Iceberg REST catalog's HTTP server (cpp-httplib 0.11.4)
   # Kafka (librdkafka 2.0.2 with its mock cluster) and its command-line client
   librdkafka-dev kcat
   # ZooKeeper 3.8: C client, and the server jars run by the tests with Java 17

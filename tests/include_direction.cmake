@@ -12,6 +12,7 @@
 #   avro, flight, duckdb             formats, transport, engine
 #   objstore                         buckets and local folders
 #   store, kafka, cluster            tables, topics, membership
+#   iceberg                          tables as Iceberg tables (observes the store)
 #   sql                              Flight SQL over DuckDB
 #   server                           the Flight service and the node
 #   cli, tools                       executables
@@ -28,11 +29,12 @@ set(ALLOWED_flight base metrics arrow)
 set(ALLOWED_duckdb base arrow)
 set(ALLOWED_objstore base metrics)
 set(ALLOWED_store base metrics arrow duckdb objstore)
+set(ALLOWED_iceberg base metrics arrow avro duckdb objstore store)
 set(ALLOWED_kafka base metrics arrow avro)
 set(ALLOWED_cluster base)
-set(ALLOWED_sql base metrics arrow avro flight duckdb objstore store kafka)
-set(ALLOWED_server base metrics arrow avro flight duckdb objstore store kafka cluster sql)
-set(ALLOWED_cli base metrics arrow avro flight duckdb objstore store kafka cluster sql server)
+set(ALLOWED_sql base metrics arrow avro flight duckdb objstore store iceberg kafka)
+set(ALLOWED_server base metrics arrow avro flight duckdb objstore store iceberg kafka cluster sql)
+set(ALLOWED_cli base metrics arrow avro flight duckdb objstore store iceberg kafka cluster sql server)
 set(ALLOWED_tools base arrow avro)
 set(ALLOWED_python base metrics arrow avro kafka)
 

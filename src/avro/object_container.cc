@@ -157,6 +157,12 @@ void WriteBytes(std::string_view bytes, std::string* out) {
 
 std::string WriteContainerFile(std::string_view schema_json, const std::vector<std::string>& datums,
                                size_t block_records) {
+  return WriteContainerFile(schema_json, datums, {}, block_records);
+}
+
+std::string WriteContainerFile(std::string_view schema_json, const std::vector<std::string>& datums,
+                               const std::vector<std::pair<std::string, std::string>>& metadata,
+                               size_t block_records) {
   // Any 16 bytes will do; these depend on the schema only (FNV-1a, twice).
   std::string sync(16, '\0');
   uint64_t hash = 1469598103934665603ull;
@@ -166,7 +172,11 @@ std::string WriteContainerFile(std::string_view schema_json, const std::vector<s
     sync[i] = static_cast<char>(hash >> 56);
   }
   std::string out("Obj\x01", 4);
-  WriteLong(2, &out);  // the metadata map: one block of two entries
+  WriteLong(static_cast<int64_t>(2 + metadata.size()), &out);  // the metadata map: one block
+  for (const auto& [key, value] : metadata) {
+    WriteBytes(key, &out);
+    WriteBytes(value, &out);
+  }
   WriteBytes("avro.schema", &out);
   WriteBytes(schema_json, &out);
   WriteBytes("avro.codec", &out);

@@ -29,5 +29,11 @@ Result<ContainerFile> ReadContainerFile(std::string_view bytes);
 // marker is derived from the schema, so the same input gives the same bytes.
 std::string WriteContainerFile(std::string_view schema_json, const std::vector<std::string>& datums,
                                size_t block_records = 4096);
+// The same with key-value pairs of the writer's own in the file's metadata
+// (Iceberg's manifests carry their table schema and partition spec there).
+// Keys starting with "avro." are the format's and are not allowed here.
+std::string WriteContainerFile(std::string_view schema_json, const std::vector<std::string>& datums,
+                               const std::vector<std::pair<std::string, std::string>>& metadata,
+                               size_t block_records = 4096);
 
 }  // namespace hangar::avro

@@ -276,6 +276,10 @@ Result<server::NodeOptions> NodeOptionsFrom(const ServeConfig& config) {
   HANGAR_ASSIGN_OR_RETURN(auto drain, SecondsSetting(flags, "shutdown-drain", true));
   if (drain) options.shutdown_drain = *drain;
   HANGAR_ASSIGN_OR_RETURN(options.kafka, KafkaFromFlags(flags));
+  options.object_store = flags.GetOr("object-store", "");
+  options.iceberg_rest_listen = flags.GetOr("iceberg-rest-listen", "");
+  if (!options.iceberg_rest_listen.empty() && options.object_store.empty())
+    return Status::Invalid("--iceberg-rest-listen needs --object-store: the catalog serves the tables kept there");
 
   HANGAR_ASSIGN_OR_RETURN(auto threads, IntegerSetting(flags, "duckdb-threads", 1, 1024));
   if (threads) options.engine.threads = static_cast<int>(*threads);

@@ -25,6 +25,15 @@ const std::vector<Setting>& ServeSettings() {
        "Memory for streamed rows not yet in Parquet, all tables together; writers wait above it.", "Storage"},
       {"idempotency-window", "SECONDS", "3600", "How long a streamed batch's idempotency key is remembered.",
        "Storage"},
+      // --- object storage
+      {"object-store", "URI", "",
+       "Keep every table also as an Iceberg table in this folder, file:///DIR or a path; streaming ingest then "
+       "offers object_storage and iceberg_committed (docs/tables.md, docs/durability.md).",
+       "Object storage"},
+      {"iceberg-rest-listen", "HOST:PORT", "",
+       "Serve the Iceberg REST catalog of the tables in --object-store here (http://HOST:PORT/v1), with the "
+       "server's users and permissions.",
+       "Object storage"},
       // --- SQL
       {"duckdb-threads", "N", "", "Threads of the DuckDB engine (default: one per core).", "SQL"},
       {"duckdb-memory-limit", "SIZE", "1GB",

@@ -162,6 +162,10 @@ Status ServeIngestStream(store::Ingest& ingest, const flight::ServerCallContext&
       if (has_metadata && first) {
         // The WriteRequest, on the first message (alone or with the first batch).
         HANGAR_ASSIGN_OR_RETURN(request, ParseWriteRequest(chunk.app_metadata->view()));
+        if (request.durability > store::Durability::kCommitted && !ingest.mirrored())
+          return Status::Invalid("durability level '" + std::string(store::DurabilityName(request.durability)) +
+                                 "' needs a server started with --object-store (this one offers memory, disk "
+                                 "or committed)");
         if (request.table_name && *request.table_name != table.ToString() && *request.table_name != table.name)
           return Status::Invalid("the WriteRequest names table '" + *request.table_name + "' but the descriptor '" +
                                  table.ToString() + "'");

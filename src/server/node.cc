@@ -14,6 +14,7 @@
 #include "server/cluster_placement.h"
 #include "server/folder_ownership.h"
 #include "server/hangar_service.h"
+#include "server/iceberg_rest_catalog.h"
 #include "server/readiness.h"
 #include "server/table_forwarding.h"
 #include "server/topic_flights.h"
@@ -38,6 +39,8 @@ class Node::Parts {
   std::string kafka_brokers;
   std::shared_ptr<TopicFlights> topics;
   std::shared_ptr<duckdb::Database> engine;
+  std::shared_ptr<objstore::ObjectStore> object_store;
+  std::shared_ptr<iceberg::Mirror> mirror;  // the tables kept in object_store
   // Shared tables: the membership is connected before the store opens (the
   // folder's lock is a ZooKeeper lock) and joins only once the node listens.
   std::shared_ptr<cluster::Membership> membership;
@@ -52,12 +55,14 @@ class Node::Parts {
   std::shared_ptr<HangarService> service;
   std::shared_ptr<ClusterPlacement> placement;
   std::unique_ptr<metrics::HttpEndpoint> metrics_endpoint;
+  std::unique_ptr<IcebergRestCatalog> rest_catalog;
   std::unique_ptr<flight::FlightServer> server;
   std::shared_ptr<ReadinessProbe> readiness;
   bool serving = false;
   bool shut_down = false;
 
   Status OpenKafka();
+  Status OpenObjectStore();
   Status HoldSharedFolder();
   Status StartMetrics();
   Status JoinCluster();
@@ -75,6 +80,21 @@ Status CheckAdvertised(const std::string& location) {
 }
 
 }  // namespace
+
+// The folder named by --object-store (file:///DIR or DIR), checked now: a
+// node that cannot write there does not start.
+Status Node::Parts::OpenObjectStore() {
+  if (options.object_store.empty()) return Status::OK();
+  std::string_view uri = options.object_store;
+  if (uri.starts_with("s3://"))
+    return Status::Invalid("--object-store " + options.object_store +
+                           ": this build keeps tables in a local folder only (file:///DIR or DIR)");
+  if (uri.starts_with("file://")) uri.remove_prefix(7);
+  auto store = objstore::OpenLocalObjectStore(fs::absolute(fs::path(uri)));
+  if (!store.ok()) return Failed("cannot open the object store " + options.object_store, store.status());
+  object_store = std::move(*store);
+  return Status::OK();
+}
 
 // The topics side: none without Kafka settings; with `dev`, a fresh
 // in-process cluster seeded with the demo topic.
@@ -204,6 +224,7 @@ Result<std::unique_ptr<Node>> Node::Open(NodeOptions options) {
                                   data_dir.string() + "/duckdb-tmp/"};
   if (o.shared_tables) o.engine.allowed_directories.push_back(fs::absolute(o.shared_tables->dir).string() + "/");
   HANGAR_ASSIGN_OR_RETURN(parts->engine, duckdb::Database::Open(o.engine));
+  HANGAR_RETURN_NOT_OK(parts->OpenObjectStore());
 
   store::StoreOptions store_options;
   store_options.data_dir = data_dir;
@@ -213,6 +234,15 @@ Result<std::unique_ptr<Node>> Node::Open(NodeOptions options) {
     store_options.data_dir = parts->folders->folder();
     store_options.peers_dir = store_options.data_dir.parent_path();
     store_options.fence = [folders = parts->folders] { return folders->Fence(); };
+  }
+  if (parts->object_store) {
+    iceberg::MirrorOptions mirror;
+    mirror.store = parts->object_store;
+    mirror.db = parts->engine;
+    mirror.scratch = store_options.data_dir / "staging";
+    mirror.expiry = o.iceberg_expiry;
+    parts->mirror = iceberg::Mirror::Start(std::move(mirror));
+    store_options.mirror = parts->mirror;
   }
   auto tables = store::TableStore::Open(store_options, parts->engine);
   if (!tables.ok()) return Failed("cannot open the tables in " + o.data_dir.string(), tables.status());
@@ -264,6 +294,12 @@ Status Node::Serve() {
   if (p.serving || p.shut_down) return Status::FailedPrecondition("the node serves once");
   p.serving = true;
   HANGAR_RETURN_NOT_OK(p.StartMetrics());
+  if (!p.options.iceberg_rest_listen.empty()) {
+    IcebergRestOptions rest{p.options.iceberg_rest_listen, p.options.flight.auth};
+    auto catalog = IcebergRestCatalog::Start(std::move(rest), p.tables, p.mirror, p.engine);
+    if (!catalog.ok()) return Failed("cannot start the Iceberg REST catalog", catalog.status());
+    p.rest_catalog = std::move(*catalog);
+  }
   HANGAR_ASSIGN_OR_RETURN(p.server, flight::FlightServer::Start(p.options.flight, p.service));
   // Health: SERVING while the data directory takes writes and the SQL engine
   // is not being reset (grpc.health.v1 on the same port).
@@ -316,6 +352,7 @@ void Node::Shutdown() {
   if (p.engine) p.engine->SetStateListener(nullptr);
   p.readiness.reset();
   p.server.reset();
+  p.rest_catalog.reset();
   p.metrics_endpoint.reset();
   p.service.reset();
   p.placement.reset();
@@ -323,8 +360,17 @@ void Node::Shutdown() {
   // Closing the log flushes the memtables (while a shared folder's lock is
   // held: the store's fence holds the folder), then the store closes.
   p.ingest.reset();
+  // What the flush committed reaches the bucket before the node stops (the
+  // log holds nothing the bucket lacks, so a slow bucket only delays this).
+  if (p.mirror) {
+    if (!p.mirror->Drain(std::chrono::seconds(30)))
+      log::Warn("the object store is behind at shutdown; the next start catches up");
+    p.mirror->Stop();
+  }
   p.sql.reset();
   p.tables.reset();
+  p.mirror.reset();
+  p.object_store.reset();
   p.folders.reset();
   p.membership.reset();
   p.engine.reset();
@@ -343,5 +389,7 @@ int Node::port() const { return parts_->server ? parts_->server->port() : 0; }
 int Node::metrics_port() const { return parts_->metrics_endpoint ? parts_->metrics_endpoint->port() : 0; }
 const std::string& Node::kafka_brokers() const { return parts_->kafka_brokers; }
 const NodeOptions& Node::options() const { return parts_->options; }
+const std::shared_ptr<iceberg::Mirror>& Node::mirror() const { return parts_->mirror; }
+int Node::iceberg_rest_port() const { return parts_->rest_catalog ? parts_->rest_catalog->port() : 0; }
 
 }  // namespace hangar::server

@@ -28,6 +28,7 @@
 #include "duckdb/database.h"
 #include "flight/client.h"
 #include "flight/server.h"
+#include "iceberg/mirror.h"
 #include "kafka/options.h"
 #include "kafka/rest_schema_registry.h"
 #include "kafka/user_clusters.h"
@@ -78,6 +79,14 @@ struct NodeOptions {
   sql::SqlOptions sql;
   sql::FlightSqlLimits sql_limits;
   std::optional<KafkaSettings> kafka;  // none: a node without topics
+  // The bucket or folder the node keeps its tables in, as Iceberg tables
+  // (iceberg/mirror.h): file:///DIR or DIR; empty: none.
+  std::string object_store;
+  // How long the Iceberg tables keep old snapshots (time travel).
+  iceberg::ExpiryPolicy iceberg_expiry;
+  // The Iceberg REST catalog's HOST:PORT (server/iceberg_rest_catalog.h;
+  // needs object_store); empty: none.
+  std::string iceberg_rest_listen;
   // A cluster in ZooKeeper: topic partitions placed over its members. An
   // empty location is the listener's, known once the node listens.
   std::optional<cluster::MembershipOptions> cluster;
@@ -120,6 +129,10 @@ class Node {
   // Kafka's bootstrap servers (the development cluster's with `dev`); empty: no Kafka.
   const std::string& kafka_brokers() const;
   const NodeOptions& options() const;
+  // The Iceberg mirror of the tables; null without an object store.
+  const std::shared_ptr<iceberg::Mirror>& mirror() const;
+  // The Iceberg REST catalog's port; 0: none.
+  int iceberg_rest_port() const;
 
   class Parts;  // node.cc
 

@@ -98,6 +98,7 @@ Result<std::string> ServerStatusJson(const store::TableStore& tables, TopicFligh
       {"kafka_decode_errors", sum("hangar_kafka_decode_errors_total")},
       {"refused", sum("hangar_rpc_limited_total")},
       {"engine_resets", sum("hangar_engine_resets_total")},
+      {"iceberg_backlog", sum("hangar_iceberg_backlog")},
   };
   return JsonText(out);
 }

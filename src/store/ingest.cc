@@ -28,10 +28,10 @@ Result<Durability> ParseDurability(std::string_view text) {
   if (text == "memory") return Durability::kMemory;
   if (text == "disk") return Durability::kDisk;
   if (text == "committed") return Durability::kCommitted;
-  if (text == "object_storage" || text == "iceberg_committed")
-    return Status::Invalid("durability level '" + std::string(text) +
-                           "' is not available on this server yet (memory, disk or committed)");
-  return Status::Invalid("unknown durability level '" + std::string(text) + "' (memory, disk or committed)");
+  if (text == "object_storage") return Durability::kObjectStorage;
+  if (text == "iceberg_committed") return Durability::kIcebergCommitted;
+  return Status::Invalid("unknown durability level '" + std::string(text) +
+                         "' (memory, disk, committed, object_storage or iceberg_committed)");
 }
 
 std::string_view DurabilityName(Durability level) {
@@ -39,6 +39,8 @@ std::string_view DurabilityName(Durability level) {
     case Durability::kMemory: return "memory";
     case Durability::kDisk: return "disk";
     case Durability::kCommitted: return "committed";
+    case Durability::kObjectStorage: return "object_storage";
+    case Durability::kIcebergCommitted: return "iceberg_committed";
   }
   return "?";
 }
@@ -134,16 +136,17 @@ WriteAheadLog::Durable Ingest::OnDurable(std::shared_ptr<Table> table, Durabilit
     std::lock_guard order(order_mu_);
     if (abandoned->load()) return;
     ack({at, Durability::kDisk, st, duplicate});
-    if (!st.ok() || wanted != Durability::kCommitted) return;
+    if (!st.ok() || wanted < Durability::kCommitted) return;
     // A flush may have committed it already (it flushes what the log has
     // synced, which includes this record): then say so now. The flusher
     // collects waiters under order_mu_, so none is missed.
     if (table->snapshot()->flushed_lsn >= at) {
       ack({at, Durability::kCommitted, Status::OK(), duplicate});
+      AckBeyondCommitted(table->id(), at, wanted, ack, duplicate);
       return;
     }
     std::lock_guard lock(mu_);
-    waiters_[table->id()].push_back({at, ack, duplicate});
+    waiters_[table->id()].push_back({at, ack, duplicate, wanted});
     commit_wanted_ = true;
     flush_.notify_all();
   };
@@ -428,7 +431,31 @@ void Ingest::AckCommitted(uint64_t table_id, uint64_t upto, const Status& status
     if (list.empty()) waiters_.erase(it);
   }
   std::sort(done.begin(), done.end(), [](const CommitWaiter& a, const CommitWaiter& b) { return a.lsn < b.lsn; });
-  for (auto& w : done) w.ack({w.lsn, Durability::kCommitted, status, w.duplicate});
+  for (auto& w : done) {
+    w.ack({w.lsn, Durability::kCommitted, status, w.duplicate});
+    if (status.ok()) AckBeyondCommitted(table_id, w.lsn, w.wanted, w.ack, w.duplicate);
+  }
+}
+
+void Ingest::AckBeyondCommitted(uint64_t table_id, uint64_t lsn, Durability wanted, const Ack& ack, bool duplicate) {
+  if (wanted <= Durability::kCommitted) return;
+  std::shared_ptr<TableMirror> mirror = store_->options().mirror;
+  if (!mirror) {
+    ack({lsn, Durability::kObjectStorage,
+         Status::FailedPrecondition("this server has no object store (start it with --object-store)"), duplicate});
+    return;
+  }
+  // The mirror answers each level in LSN order; iceberg_committed is asked
+  // for once object_storage is reached, so the two come in that order too.
+  mirror->WhenReached(table_id, lsn, MirrorLevel::kObjectStorage,
+                      [mirror, table_id, lsn, wanted, ack, duplicate](const Status& st) {
+                        ack({lsn, Durability::kObjectStorage, st, duplicate});
+                        if (!st.ok() || wanted != Durability::kIcebergCommitted) return;
+                        mirror->WhenReached(table_id, lsn, MirrorLevel::kIcebergCommitted,
+                                            [lsn, ack, duplicate](const Status& st2) {
+                                              ack({lsn, Durability::kIcebergCommitted, st2, duplicate});
+                                            });
+                      });
 }
 
 Status Ingest::PersistKeys() {

@@ -55,9 +55,11 @@
 
 namespace hangar::store {
 
-enum class Durability { kMemory = 0, kDisk = 1, kCommitted = 2 };
-// "memory", "disk", "committed"; the levels Hangar does not have yet
-// (object_storage, iceberg_committed) are an error saying so.
+// The last two exist when the store has a mirror (table_mirror.h): a batch
+// asked for at them is acknowledged `committed` first, then as the mirror
+// reports its file in the object store and its Iceberg snapshot committed.
+enum class Durability { kMemory = 0, kDisk = 1, kCommitted = 2, kObjectStorage = 3, kIcebergCommitted = 4 };
+// "memory", "disk", "committed", "object_storage", "iceberg_committed".
 Result<Durability> ParseDurability(std::string_view text);
 std::string_view DurabilityName(Durability level);
 
@@ -129,6 +131,9 @@ class Ingest {
   static constexpr int kFlushAttempts = 3;
 
   int64_t memtable_bytes() const;
+  // Whether object_storage and iceberg_committed can be reached: the store
+  // has a mirror.
+  bool mirrored() const { return store_->options().mirror != nullptr; }
   const WriteAheadLog& wal() const { return *wal_; }
 
  private:
@@ -159,7 +164,10 @@ class Ingest {
     uint64_t lsn;
     Ack ack;
     bool duplicate;
+    Durability wanted;
   };
+  // After `committed`: the mirror's levels, up to `wanted`.
+  void AckBeyondCommitted(uint64_t table_id, uint64_t lsn, Durability wanted, const Ack& ack, bool duplicate);
 
   std::shared_ptr<TableStore> store_;
   IngestOptions options_;

@@ -4,6 +4,7 @@
 
 #include "store/crash_point.h"
 #include "store/idempotency_keys.h"
+#include "store/table_mirror.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -241,8 +242,13 @@ Result<std::vector<DataFile>> Table::MoveIn(std::vector<StagedFile>& staged, Man
   return added;
 }
 
+void Table::set_mirror(std::shared_ptr<TableMirror> mirror) {
+  mirror_ = std::move(mirror);
+  if (mirror_) mirror_->Committed(id_, TableChange::kOpened, snapshot());
+}
+
 Result<SnapshotPtr> Table::Switch(Manifest next, std::vector<DataFile> files, std::vector<DataFile>& added,
-                                  std::shared_ptr<const MemRows> memtable) {
+                                  std::shared_ptr<const MemRows> memtable, TableChange change) {
   next.files.clear();
   for (const auto& f : files) next.files.push_back(f.meta);
   Status st = added.empty() ? Status::OK() : FsyncDirectory(dir());
@@ -257,8 +263,11 @@ Result<SnapshotPtr> Table::Switch(Manifest next, std::vector<DataFile> files, st
   manifest_ = std::move(next);
   memtable_ = std::move(memtable);
   auto snap = MakeSnapshot();
-  std::lock_guard snapshot_lock(snapshot_mu_);
-  snapshot_ = snap;
+  {
+    std::lock_guard snapshot_lock(snapshot_mu_);
+    snapshot_ = snap;
+  }
+  if (mirror_) mirror_->Committed(id_, change, snap);
   return snap;
 }
 
@@ -303,7 +312,9 @@ Result<SnapshotPtr> Table::Commit(CommitMode mode, const arrow::SchemaPtr& schem
   added.insert(added.end(), moved->begin(), moved->end());
   files.insert(files.end(), added.begin(), added.end());
   auto old_files = files_;
-  HANGAR_ASSIGN_OR_RETURN(auto snap, Switch(std::move(next), std::move(files), added, std::move(memtable)));
+  HANGAR_ASSIGN_OR_RETURN(auto snap, Switch(std::move(next), std::move(files), added, std::move(memtable),
+                                                 mode == CommitMode::kOverwrite ? TableChange::kOverwrite
+                                                                                : TableChange::kAppend));
   if (mode == CommitMode::kOverwrite)
     for (auto& f : old_files) f.file->MarkObsolete();  // deleted when their last reader finishes
   return snap;
@@ -334,7 +345,7 @@ Result<SnapshotPtr> Table::ReplaceFiles(const std::vector<std::string>& run, std
   files.insert(files.end(), kept.begin() + static_cast<std::ptrdiff_t>(at), kept.end());
   const auto now = std::chrono::steady_clock::now();
   for (const auto& f : replaced) retired_.emplace_back(now, f);  // before Switch: its snapshot lists them
-  auto snap = Switch(std::move(next), std::move(files), added, memtable_);
+  auto snap = Switch(std::move(next), std::move(files), added, memtable_, TableChange::kCompaction);
   if (!snap.ok()) {
     retired_.resize(retired_.size() - replaced.size());
     return snap;
@@ -352,6 +363,7 @@ Status Table::Drop() {
   HANGAR_RETURN_NOT_OK(WriteManifest(next));
   manifest_ = std::move(next);
   folder_->MarkObsolete();
+  if (mirror_) mirror_->Committed(id_, TableChange::kDropped, snapshot());
   return Status::OK();
 }
 

@@ -22,6 +22,17 @@
 
 namespace hangar::store {
 
+class TableMirror;
+
+// What a committed change did to a table, as a TableMirror is told.
+enum class TableChange {
+  kOpened,      // the table as it is when the store opens it or creates it
+  kAppend,      // a put or a flush added files
+  kOverwrite,   // an overwrite replaced every file (and maybe the schema)
+  kCompaction,  // files replaced by files holding the same rows
+  kDropped,     // the drop is committed
+};
+
 // A file or folder deleted when the last reference goes, if by then it has
 // been marked obsolete.
 class Deletable {
@@ -162,6 +173,9 @@ class Table {
   // Asked right before every manifest switch; an error refuses the change.
   // A cluster node sets it to "do I still own my folder" (fencing).
   void set_fence(std::function<Status()> fence) { fence_ = std::move(fence); }
+  // Told of every change committed from now on (table_mirror.h), and at
+  // once of the table as it is. Set before the table is shared.
+  void set_mirror(std::shared_ptr<TableMirror> mirror);
 
   SnapshotPtr snapshot() const;
   const fs::path& dir() const { return folder_->path(); }
@@ -211,7 +225,7 @@ class Table {
   Result<std::vector<DataFile>> MoveIn(std::vector<StagedFile>& staged, Manifest& next);
   // Makes `next` the manifest (with `files` its files) and publishes a snapshot.
   Result<SnapshotPtr> Switch(Manifest next, std::vector<DataFile> files, std::vector<DataFile>& added,
-                             std::shared_ptr<const MemRows> memtable);
+                             std::shared_ptr<const MemRows> memtable, TableChange change);
 
   // The fence, then the manifest written: the one place a change becomes durable.
   Status WriteManifest(const Manifest& next);
@@ -219,6 +233,7 @@ class Table {
   std::shared_ptr<Deletable> folder_;
   uint64_t id_ = 0;
   std::function<Status()> fence_;  // set before the table is shared
+  std::shared_ptr<TableMirror> mirror_;  // likewise
   std::mutex write_mu_;  // serializes Commit and Drop
   Manifest manifest_;    // guarded by write_mu_
   std::vector<DataFile> files_;  // manifest_.files with their lifetimes; guarded by write_mu_

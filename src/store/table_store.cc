@@ -105,6 +105,7 @@ std::optional<QualifiedName> TableStore::CaseTwinOf(const QualifiedName& name) c
 
 void TableStore::AddTable(const QualifiedName& name, std::shared_ptr<Table> table) {
   table->set_fence(options_.fence);
+  table->set_mirror(options_.mirror);
   tables_[name] = std::move(table);
 }
 

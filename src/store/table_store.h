@@ -26,6 +26,7 @@
 #include "store/parquet_writer.h"
 #include "store/table_reader.h"
 #include "store/table.h"
+#include "store/table_mirror.h"
 
 namespace hangar::store {
 
@@ -52,6 +53,9 @@ struct StoreOptions {
   // Asked before every change this store commits; an error refuses it. A
   // cluster node answers whether it still owns its folder (fencing).
   std::function<Status()> fence;
+  // Told of every table and every change committed (table_mirror.h); null:
+  // the tables live on this disk only.
+  std::shared_ptr<TableMirror> mirror;
 };
 
 enum class PutMode {

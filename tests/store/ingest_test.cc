@@ -49,6 +49,21 @@ struct AckLog {
   }
 };
 
+// Every ack is OK, every batch has one ack per level of `levels` in that
+// order, and each level's acks come in LSN order.
+void ExpectEveryLevelInLsnOrder(AckLog& log, const std::vector<Durability>& levels) {
+  std::lock_guard lock(log.mu);
+  std::map<uint64_t, std::vector<Durability>> per_batch;
+  std::map<Durability, uint64_t> last;
+  for (const auto& [lsn, level, st] : log.acks) {
+    EXPECT_TRUE(st.ok()) << st.ToString();
+    per_batch[lsn].push_back(level);
+    EXPECT_GT(lsn, last[level]) << "level " << DurabilityName(level) << " out of LSN order";
+    last[level] = lsn;
+  }
+  for (const auto& [lsn, got] : per_batch) EXPECT_EQ(got, levels) << "batch " << lsn;
+}
+
 int64_t Rows(TableStore& store, const QualifiedName& name) {
   auto snapshot = store.Snapshot(name).value();
   auto scan = store.Scan(snapshot).value();
@@ -69,22 +84,90 @@ TEST(Ingest, AcksComeLevelByLevelInLsnOrderAndRowsAreVisibleAtOnce) {
   // Memory acks come before Write returns: the rows are readable now.
   EXPECT_EQ(log.Count(Durability::kMemory), 20u);
   ASSERT_TRUE(log.WaitFor(Durability::kCommitted, 20));
-  std::lock_guard lock(log.mu);
-  std::map<uint64_t, std::vector<Durability>> per_batch;
-  std::map<Durability, uint64_t> last;
-  for (const auto& [lsn, level, st] : log.acks) {
-    EXPECT_TRUE(st.ok()) << st.ToString();
-    per_batch[lsn].push_back(level);
-    EXPECT_GT(lsn, last[level]) << "level " << DurabilityName(level) << " out of LSN order";
-    last[level] = lsn;
-  }
-  for (const auto& [lsn, levels] : per_batch)
-    EXPECT_EQ(levels, (std::vector<Durability>{Durability::kMemory, Durability::kDisk, Durability::kCommitted}));
+  ExpectEveryLevelInLsnOrder(log, {Durability::kMemory, Durability::kDisk, Durability::kCommitted});
   // Committed: in a Parquet file, out of the memtable, the log truncated.
   auto snapshot = store->Snapshot(kEvents).value();
   EXPECT_TRUE(snapshot->memtable->empty());
   EXPECT_EQ(snapshot->flushed_lsn, lsns.back());
   EXPECT_EQ(Rows(*store, kEvents), 200);
+}
+
+// A mirror that reaches a level as soon as the store commits: each level's
+// answers for the LSNs a commit covers, in LSN order.
+class InstantMirror : public TableMirror {
+ public:
+  void Committed(uint64_t table_id, Change, const SnapshotPtr& snapshot) override {
+    std::vector<std::function<void(const Status&)>> ready;
+    {
+      std::lock_guard lock(mu_);
+      flushed_[table_id] = std::max(flushed_[table_id], snapshot->flushed_lsn);
+      changes_.push_back(snapshot->version);
+      for (auto& level : waiters_) {
+        auto end = level.upper_bound(flushed_[table_id]);
+        for (auto it = level.begin(); it != end; ++it) ready.push_back(std::move(it->second));
+        level.erase(level.begin(), end);
+      }
+    }
+    for (auto& done : ready) done(Status::OK());
+  }
+  void WhenReached(uint64_t table_id, uint64_t lsn, MirrorLevel level, std::function<void(const Status&)> done) override {
+    {
+      std::lock_guard lock(mu_);
+      if (flushed_[table_id] < lsn) {
+        waiters_[level == MirrorLevel::kObjectStorage ? 0 : 1].emplace(lsn, std::move(done));
+        return;
+      }
+    }
+    done(Status::OK());
+  }
+  std::vector<int64_t> changes() {
+    std::lock_guard lock(mu_);
+    return changes_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::map<uint64_t, uint64_t> flushed_;
+  std::vector<int64_t> changes_;  // the versions committed, in order
+  std::multimap<uint64_t, std::function<void(const Status&)>> waiters_[2];
+};
+
+TEST(Ingest, TheMirrorsLevelsComeAfterCommittedLevelByLevelInLsnOrder) {
+  TempDir dir;
+  auto mirror = std::make_shared<InstantMirror>();
+  StoreOptions options;
+  options.mirror = mirror;
+  std::shared_ptr<TableStore> store(OpenStore(dir.path(), options));
+  ASSERT_TRUE(store->CreateTable(kEvents, EventSchema()).ok());
+  auto ingest = Ingest::Open(store, IngestOptions{}).value();
+  EXPECT_TRUE(ingest->mirrored());
+  AckLog log;
+  for (int i = 0; i < 10; ++i)
+    ASSERT_TRUE(ingest->Write(kEvents, Events(i * 10, 10), Durability::kIcebergCommitted, log.Callback()).ok());
+  ASSERT_TRUE(log.WaitFor(Durability::kIcebergCommitted, 10));
+  ExpectEveryLevelInLsnOrder(log, {Durability::kMemory, Durability::kDisk, Durability::kCommitted,
+                                   Durability::kObjectStorage, Durability::kIcebergCommitted});
+  // The mirror heard of the table when it was made and of every commit since, in order.
+  const auto changes = mirror->changes();
+  ASSERT_GE(changes.size(), 2u);
+  EXPECT_EQ(changes.front(), 1);
+  EXPECT_TRUE(std::is_sorted(changes.begin(), changes.end()));
+}
+
+TEST(Ingest, WithoutAMirrorTheObjectStoreLevelsAreAnErrorAck) {
+  TempDir dir;
+  std::shared_ptr<TableStore> store(OpenStore(dir.path()));
+  ASSERT_TRUE(store->CreateTable(kEvents, EventSchema()).ok());
+  auto ingest = Ingest::Open(store, IngestOptions{}).value();
+  EXPECT_FALSE(ingest->mirrored());
+  AckLog log;
+  ASSERT_TRUE(ingest->Write(kEvents, Events(0, 10), Durability::kObjectStorage, log.Callback()).ok());
+  ASSERT_TRUE(log.WaitFor(Durability::kObjectStorage, 1));
+  std::lock_guard lock(log.mu);
+  const auto& [lsn, level, st] = log.acks.back();
+  EXPECT_EQ(level, Durability::kObjectStorage);
+  EXPECT_EQ(st.code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(st.message().find("--object-store"), std::string::npos) << st.message();
 }
 
 TEST(Ingest, WhatWasOnlyInTheLogComesBackAfterARestart) {
@@ -201,7 +284,9 @@ TEST(Ingest, ABatchThatDoesNotFitIsRefusedAndTheOthersGoOn) {
   ASSERT_TRUE(ingest->Write(kEvents, Events(0, 3), Durability::kDisk, log.Callback()).ok());
   ASSERT_TRUE(log.WaitFor(Durability::kDisk, 1));
   EXPECT_EQ(Rows(*store, kEvents), 3);
-  EXPECT_EQ(ParseDurability("iceberg_committed").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(ParseDurability("eventually").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(ParseDurability("iceberg_committed").value(), Durability::kIcebergCommitted);
+  EXPECT_EQ(ParseDurability("object_storage").value(), Durability::kObjectStorage);
 }
 
 TEST(Ingest, AWriterWaitingForCommittedHearsWhenItsTableIsDropped) {

@@ -210,7 +210,7 @@ def readback_problems(read_back, schema, batches):
     return problems
 
 
-LEVELS = ("memory", "disk", "committed")
+LEVELS = ("memory", "disk", "committed", "object_storage", "iceberg_committed")
 
 
 @dataclass

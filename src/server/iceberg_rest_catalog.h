@@ -1,0 +1,66 @@
+// The Iceberg REST catalog (Iceberg's REST OpenAPI, /v1): Hangar's tables,
+// as the object store keeps them (iceberg/mirror.h), for Spark, Trino,
+// pyiceberg and DuckDB to find and load, on --iceberg-rest-listen.
+//
+//   GET    /v1/config                                  defaults and overrides (none)
+//   POST   /v1/oauth/tokens                            OAuth2 client credentials: a Hangar user and password
+//                                                      for a Bearer token (the Flight server's kind)
+//   GET    /v1/namespaces                              Hangar's namespaces that hold tables
+//   POST   /v1/namespaces                              a namespace (it exists once a table is in it)
+//   GET    /v1/namespaces/{ns}                         one, 404 if no table is in it
+//   GET    /v1/namespaces/{ns}/tables                  the tables the caller may read
+//   POST   /v1/namespaces/{ns}/tables                  create: the Iceberg schema and partition spec
+//                                                      become a Hangar table (CreateTable)
+//   GET    /v1/namespaces/{ns}/tables/{t}              load: the metadata location and the metadata
+//   HEAD   /v1/namespaces/{ns}/tables/{t}              exists: 204 or 404
+//   DELETE /v1/namespaces/{ns}/tables/{t}              drop (DropTable)
+//   POST   /v1/namespaces/{ns}/tables/{t}              commit: requirements checked (409 naming the one
+//                                                      that failed); an appended snapshot's data files
+//                                                      are put into the Hangar table (its rows then
+//                                                      reach the bucket as Hangar's own snapshot);
+//                                                      other updates are refused with 406
+//
+// With authentication on (--users), every call but config and the token
+// endpoint needs `Authorization: Bearer <token>` (a token from either the
+// token endpoint or the Flight Handshake), and the user's permissions are
+// Flight's: read to list and load a table, write to create one, admin to
+// drop one. Errors are the OpenAPI's ErrorModel, {"error": {"message",
+// "type", "code"}}, with messages naming what was wrong and no server path.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "flight/server.h"
+#include "iceberg/mirror.h"
+#include "store/table_store.h"
+
+namespace hangar::server {
+
+struct IcebergRestOptions {
+  std::string listen;                      // HOST:PORT (port 0: any free one)
+  std::optional<flight::AuthOptions> auth;  // none: every caller may do everything
+};
+
+class IcebergRestCatalog {
+ public:
+  static Result<std::unique_ptr<IcebergRestCatalog>> Start(IcebergRestOptions options,
+                                                           std::shared_ptr<store::TableStore> tables,
+                                                           std::shared_ptr<iceberg::Mirror> mirror,
+                                                           std::shared_ptr<duckdb::Database> db);
+  ~IcebergRestCatalog();
+  IcebergRestCatalog(const IcebergRestCatalog&) = delete;
+  IcebergRestCatalog& operator=(const IcebergRestCatalog&) = delete;
+
+  int port() const;
+  void Stop();
+
+  class Impl;
+
+ private:
+  explicit IcebergRestCatalog(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace hangar::server
