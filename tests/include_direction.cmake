@@ -32,7 +32,7 @@ set(ALLOWED_cluster base)
 set(ALLOWED_sql base metrics arrow avro flight duckdb objstore store kafka)
 set(ALLOWED_server base metrics arrow avro flight duckdb objstore store kafka cluster sql)
 set(ALLOWED_cli base metrics arrow avro flight duckdb objstore store kafka cluster sql server)
-set(ALLOWED_tools base arrow avro)
+set(ALLOWED_tools base arrow avro objstore)
 
 if(NOT SRC OR NOT IS_DIRECTORY "${SRC}")
   message(FATAL_ERROR "give the source folder: cmake -DSRC=<src> -P include_direction.cmake")

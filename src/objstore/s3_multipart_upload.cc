@@ -1,0 +1,169 @@
+#include "objstore/s3_multipart_upload.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "base/base64.h"
+#include "objstore/digest.h"
+#include "objstore/s3_error.h"
+#include "objstore/s3_etag.h"
+#include "objstore/xml_reader.h"
+
+namespace hangar::objstore {
+namespace {
+
+constexpr uint64_t kMaxParts = 10000;
+
+struct FileCloser {
+  int fd;
+  ~FileCloser() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+Status ReadFully(int fd, uint64_t offset, size_t size, std::string* buffer) {
+  buffer->resize(size);
+  size_t done = 0;
+  while (done < size) {
+    const ssize_t n = ::pread(fd, buffer->data() + done, size - done, static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status::IOError(std::string("cannot read the file to upload: ") + std::strerror(errno));
+    if (n == 0) return Status::IOError("the file to upload shrank while it was read");
+    done += static_cast<size_t>(n);
+  }
+  return Status::OK();
+}
+
+std::string EscapeXml(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out.push_back(c);
+    }
+  }
+  return out;
+}
+
+class Upload {
+ public:
+  Upload(S3Client& client, const std::string& key) : client_(client), key_(key) {}
+
+  Status Start() {
+    S3Request request;
+    request.method = "POST";
+    request.key = key_;
+    request.query = {{"uploads", ""}};
+    HANGAR_ASSIGN_OR_RETURN(S3Response response, client_.Send(request));
+    if (response.status != 200) return S3ErrorStatus(response, client_.bucket(), key_);
+    HANGAR_ASSIGN_OR_RETURN(auto root, XmlChild(response.body, "InitiateMultipartUploadResult"));
+    if (!root) return Status::IOError("no InitiateMultipartUploadResult in the answer for " + What());
+    HANGAR_ASSIGN_OR_RETURN(auto id, XmlChild(*root, "UploadId"));
+    if (!id) return Status::IOError("no UploadId in the answer for " + What());
+    HANGAR_ASSIGN_OR_RETURN(upload_id_, XmlText(*id));
+    return Status::OK();
+  }
+
+  Status SendPart(int number, std::string_view bytes) {
+    const std::string md5 = Md5(bytes);
+    S3Request request;
+    request.method = "PUT";
+    request.key = key_;
+    request.query = {{"partNumber", std::to_string(number)}, {"uploadId", upload_id_}};
+    request.headers = {"Content-MD5: " + Base64Encode(md5)};
+    request.body = bytes;
+    HANGAR_ASSIGN_OR_RETURN(S3Response response, client_.Send(request));
+    if (response.status != 200) return S3ErrorStatus(response, client_.bucket(), key_);
+    const std::string etag = response.Header("etag");
+    if (etag.empty()) return Status::IOError("no ETag for part " + std::to_string(number) + " of " + What());
+    HANGAR_RETURN_NOT_OK(CheckSinglePartEtag(etag, md5, "part " + std::to_string(number) + " of " + What()));
+    part_md5s_ += md5;
+    parts_xml_ += "<Part><PartNumber>" + std::to_string(number) + "</PartNumber><ETag>" + EscapeXml(etag) +
+                  "</ETag></Part>";
+    ++parts_;
+    return Status::OK();
+  }
+
+  Status Complete() {
+    const std::string body = "<CompleteMultipartUpload>" + parts_xml_ + "</CompleteMultipartUpload>";
+    S3Request request;
+    request.method = "POST";
+    request.key = key_;
+    request.query = {{"uploadId", upload_id_}};
+    request.headers = {"Content-MD5: " + Base64Encode(Md5(body))};
+    request.body = body;
+    HANGAR_ASSIGN_OR_RETURN(S3Response response, client_.Send(request));
+    // S3 may answer 200 and still fail the completion, with an <Error> body.
+    if (response.status != 200 || !ParseS3Error(response.body).code.empty())
+      return S3ErrorStatus(response, client_.bucket(), key_);
+    HANGAR_ASSIGN_OR_RETURN(auto root, XmlChild(response.body, "CompleteMultipartUploadResult"));
+    if (!root) return Status::IOError("no CompleteMultipartUploadResult in the answer for " + What());
+    HANGAR_ASSIGN_OR_RETURN(auto etag, XmlChild(*root, "ETag"));
+    if (etag) {
+      HANGAR_ASSIGN_OR_RETURN(std::string text, XmlText(*etag));
+      HANGAR_RETURN_NOT_OK(CheckMultipartEtag(text, part_md5s_, parts_, What()));
+    }
+    completed_ = true;
+    return Status::OK();
+  }
+
+  // Gives the parts back; `failure` is what went wrong.
+  Status Abort(const Status& failure) {
+    if (upload_id_.empty() || completed_) return failure;
+    S3Request request;
+    request.method = "DELETE";
+    request.key = key_;
+    request.query = {{"uploadId", upload_id_}};
+    auto response = client_.Send(request);
+    Status aborted = !response.ok()                                            ? response.status()
+                     : response->status == 204 || response->status == 200 ? Status::OK()
+                     : response->status == 404                              ? Status::OK()  // already gone
+                                                                            : S3ErrorStatus(*response, client_.bucket(), key_);
+    if (aborted.ok()) return failure;
+    return Status(failure.code(), failure.message() + "; aborting the upload failed too (its parts stay until the "
+                                                      "bucket's lifecycle removes them): " + aborted.message());
+  }
+
+ private:
+  std::string What() const { return "object '" + key_ + "' in bucket '" + client_.bucket() + "'"; }
+
+  S3Client& client_;
+  const std::string& key_;
+  std::string upload_id_;
+  std::string part_md5s_;
+  std::string parts_xml_;
+  size_t parts_ = 0;
+  bool completed_ = false;
+};
+
+}  // namespace
+
+Status UploadInParts(S3Client& client, const std::string& object_key, const std::filesystem::path& source,
+                     uint64_t size, uint64_t part_size) {
+  if (part_size == 0) return Status::Invalid("the part size must be positive");
+  while ((size + part_size - 1) / part_size > kMaxParts) part_size *= 2;
+  FileCloser file{::open(source.c_str(), O_RDONLY | O_CLOEXEC)};
+  if (file.fd < 0)
+    return Status::IOError("cannot open '" + source.string() + "' to upload: " + std::strerror(errno));
+  Upload upload(client, object_key);
+  HANGAR_RETURN_NOT_OK(upload.Start());
+  std::string buffer;
+  int number = 1;
+  for (uint64_t offset = 0; offset < size; offset += part_size, ++number) {
+    const size_t length = static_cast<size_t>(std::min(part_size, size - offset));
+    Status st = ReadFully(file.fd, offset, length, &buffer);
+    if (st.ok()) st = upload.SendPart(number, buffer);
+    if (!st.ok()) return upload.Abort(st);
+  }
+  Status st = upload.Complete();
+  return st.ok() ? st : upload.Abort(st);
+}
+
+}  // namespace hangar::objstore
