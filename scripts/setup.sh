@@ -271,9 +271,9 @@ fi
 # --------------------------------------------------------------------------------------
 # 7. SeaweedFS: the S3-compatible server of the object storage tests and benchmark
 # --------------------------------------------------------------------------------------
-# Built from source (the Go module proxy serves the module; no registry ships the
-# binary for Debian): the first build takes 11 minutes of CPU (23 minutes on a busy
-# 2-core machine), a later one only links (under 20 s), an installed one nothing.
+# Built from the source the Go module proxy serves, pinned: the first build takes
+# 11 minutes of CPU (23 minutes on a busy 2-core machine), a later one only links
+# (under 20 s), an installed one nothing.
 # The module has replace directives, so `go install module@version` refuses it: it
 # is downloaded and built in place instead.
 SEAWEEDFS_MODULE="github.com/seaweedfs/seaweedfs"

@@ -25,6 +25,35 @@ const std::vector<Setting>& ServeSettings() {
        "Memory for streamed rows not yet in Parquet, all tables together; writers wait above it.", "Storage"},
       {"idempotency-window", "SECONDS", "3600", "How long a streamed batch's idempotency key is remembered.",
        "Storage"},
+      // --- object storage
+      {"object-store", "URI", "",
+       "Where the node keeps objects: a bucket, s3://BUCKET/PREFIX, or a folder, file:///DIR or a path. The node "
+       "checks at start that it answers and refuses to start otherwise (docs/object-storage.md).",
+       "Object storage"},
+      {"s3-endpoint", "URL", "",
+       "The S3-compatible service, http://HOST:PORT or https://HOST:PORT (default: AWS, "
+       "https://s3.REGION.amazonaws.com).",
+       "Object storage"},
+      {"s3-region", "REGION", "",
+       "The bucket's region, which requests are signed for (default: $AWS_REGION, else $AWS_DEFAULT_REGION, else "
+       "us-east-1).",
+       "Object storage"},
+      {"s3-addressing", "path|virtual", "",
+       "path: HOST/BUCKET/KEY; virtual: BUCKET.HOST/KEY, the bucket's own host name (default: virtual on AWS, path "
+       "with --s3-endpoint).",
+       "Object storage"},
+      {"s3-access-key-id", "ID", "", "The access key id (default: $AWS_ACCESS_KEY_ID).", "Object storage"},
+      {"s3-secret-access-key-file", "FILE", "",
+       "File whose first line is the secret access key (or set HANGAR_S3_SECRET_ACCESS_KEY; default: "
+       "$AWS_SECRET_ACCESS_KEY).",
+       "Object storage"},
+      {"s3-session-token-file", "FILE", "",
+       "File whose first line is the session token of temporary credentials (or set HANGAR_S3_SESSION_TOKEN; "
+       "default: $AWS_SESSION_TOKEN).",
+       "Object storage"},
+      {"s3-ca", "FILE", "", "PEM roots to verify an https endpoint with (default: the system's).", "Object storage"},
+      {"s3-part-size-mib", "N", "8",
+       "Files larger than this are uploaded in parts of this size, in MiB (5 to 5120).", "Object storage"},
       // --- SQL
       {"duckdb-threads", "N", "", "Threads of the DuckDB engine (default: one per core).", "SQL"},
       {"duckdb-memory-limit", "SIZE", "1GB",

@@ -11,6 +11,7 @@
 #include "kafka/schemas_topic_registry.h"
 #include "metrics/http_endpoint.h"
 #include "metrics/registry.h"
+#include "objstore/open_object_store.h"
 #include "server/cluster_placement.h"
 #include "server/folder_ownership.h"
 #include "server/hangar_service.h"
@@ -34,6 +35,7 @@ class Node::Parts {
  public:
   NodeOptions options;
   std::unique_ptr<store::DirectoryLock> data_dir_lock;
+  std::shared_ptr<objstore::ObjectStore> object_store;
   std::unique_ptr<kafka::DevCluster> dev_kafka;
   std::string kafka_brokers;
   std::shared_ptr<TopicFlights> topics;
@@ -57,6 +59,7 @@ class Node::Parts {
   bool serving = false;
   bool shut_down = false;
 
+  Status OpenObjectStore();
   Status OpenKafka();
   Status HoldSharedFolder();
   Status StartMetrics();
@@ -75,6 +78,19 @@ Status CheckAdvertised(const std::string& location) {
 }
 
 }  // namespace
+
+// The bucket (or folder), checked now: a node that cannot reach it, or
+// whose credentials it refuses, does not start.
+Status Node::Parts::OpenObjectStore() {
+  if (options.object_store.empty()) return Status::OK();
+  auto store = objstore::OpenObjectStore(options.object_store, options.s3);
+  if (!store.ok()) return Failed("cannot open the object store " + options.object_store, store.status());
+  object_store = std::move(*store);
+  log::Info("objects in " + options.object_store +
+            (options.s3.endpoint.empty() || !options.object_store.starts_with("s3://") ? ""
+                                                                                      : " at " + options.s3.endpoint));
+  return Status::OK();
+}
 
 // The topics side: none without Kafka settings; with `dev`, a fresh
 // in-process cluster seeded with the demo topic.
@@ -178,6 +194,7 @@ Result<std::unique_ptr<Node>> Node::Open(NodeOptions options) {
     const fs::path file = o.token_secret_file.empty() ? o.data_dir / "token-secret" : o.token_secret_file;
     HANGAR_ASSIGN_OR_RETURN(o.flight.auth->token_secret, flight::auth::TokenSigner::LoadOrCreateSecret(file.string()));
   }
+  HANGAR_RETURN_NOT_OK(parts->OpenObjectStore());
   HANGAR_RETURN_NOT_OK(parts->OpenKafka());
 
   // Absolute, as DuckDB compares paths with allowed_directories literally.
@@ -316,6 +333,7 @@ void Node::Shutdown() {
   p.engine.reset();
   p.topics.reset();
   p.dev_kafka.reset();
+  p.object_store.reset();
   p.data_dir_lock.reset();
 }
 
@@ -329,5 +347,6 @@ int Node::port() const { return parts_->server ? parts_->server->port() : 0; }
 int Node::metrics_port() const { return parts_->metrics_endpoint ? parts_->metrics_endpoint->port() : 0; }
 const std::string& Node::kafka_brokers() const { return parts_->kafka_brokers; }
 const NodeOptions& Node::options() const { return parts_->options; }
+const std::shared_ptr<objstore::ObjectStore>& Node::object_store() const { return parts_->object_store; }
 
 }  // namespace hangar::server
