@@ -35,10 +35,13 @@ struct S3Request {
   std::vector<std::pair<std::string, std::string>> query;
   std::vector<std::string> headers;  // "Name: value"
   std::string_view body;             // PUT and POST; must outlive Send
+  // The body's raw SHA-256 when the caller has it already; else computed.
+  std::string body_sha256;
   // A 2xx answer's body goes into this file (truncated at each attempt)
   // instead of S3Response::body.
   int sink_fd = -1;
-  // Compute the MD5 of a 2xx answer's body (S3Response::body_md5).
+  // Compute the MD5 of a 2xx answer's body (S3Response::body_md5) when its
+  // ETag is that of a single-part object.
   bool md5_of_body = false;
 };
 
@@ -47,7 +50,7 @@ struct S3Response {
   std::string body;  // error answers always land here
   std::map<std::string, std::string> headers;  // names in lower case
   uint64_t body_size = 0;
-  std::string body_md5;  // raw, with md5_of_body
+  std::string body_md5;  // raw, with md5_of_body; empty for a multipart object
   int attempts = 0;
 
   std::string Header(const std::string& lower_name) const;

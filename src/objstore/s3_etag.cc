@@ -29,6 +29,8 @@ std::string Unquoted(std::string_view etag) {
   return std::string(etag);
 }
 
+bool IsSinglePartEtag(std::string_view etag) { return IsHexMd5(Unquoted(etag)); }
+
 Status CheckSinglePartEtag(std::string_view etag, std::string_view md5, std::string_view what) {
   const std::string bare = Unquoted(etag);
   if (!IsHexMd5(bare)) return Status::OK();

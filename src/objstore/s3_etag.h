@@ -18,6 +18,10 @@ namespace hangar::objstore {
 // The ETag without its quotes (and a weak "W/" mark).
 std::string Unquoted(std::string_view etag);
 
+// Whether the ETag has the shape of a single-part object's (a hex MD5):
+// only then is the MD5 of a body worth computing.
+bool IsSinglePartEtag(std::string_view etag);
+
 // `etag` against the raw MD5 of the bytes sent or received.
 Status CheckSinglePartEtag(std::string_view etag, std::string_view md5, std::string_view what);
 

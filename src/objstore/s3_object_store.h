@@ -2,8 +2,10 @@
 //
 // Requests go through S3Client (signed with SigV4 by libcurl, retried with
 // backoff). What each operation sends, and what it checks:
-//   Put          one PUT with Content-MD5 (the server refuses a damaged
-//                body); the ETag it answers must be that MD5 where it is one.
+//   Put          one PUT whose SHA-256 is signed (x-amz-content-sha256) and
+//                sent as its checksum (x-amz-checksum-sha256): the server
+//                refuses a damaged body and answers the checksum back, which
+//                must be the one sent.
 //   PutFile      a file up to options.part_size as a Put; a larger one as a
 //                multipart upload, each part with its Content-MD5 and ETag
 //                checked, and the upload aborted if any step fails (no

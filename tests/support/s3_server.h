@@ -150,7 +150,7 @@ class S3Server {
                                      "-master.telemetry=false",
                                      port("volume.port", volume_port_),
                                      port("volume.port.grpc", volume_grpc_port_),
-                                     "-volume.max=16",
+                                     "-volume.max=64",
                                      "-volume.preStopSeconds=0",
                                      "-filer",
                                      port("filer.port", filer_port_),
