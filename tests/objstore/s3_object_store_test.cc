@@ -129,6 +129,20 @@ TEST_F(S3ObjectStoreTest, StoresWithDifferentPrefixesDoNotSeeEachOther) {
   EXPECT_EQ(store_->List("")->size(), 1u);
 }
 
+TEST_F(S3ObjectStoreTest, VirtualHostAddressingReachesTheSameObjects) {
+  ASSERT_NE(store_, nullptr);
+  ASSERT_TRUE(store_->Put("k", "by path").ok());
+  S3Options options = server_->options();
+  options.endpoint = server_->localhost_endpoint();  // requests go to hangar.localhost
+  options.addressing = S3Addressing::kVirtualHost;
+  auto virtual_host = Open("s3://hangar/store", options);
+  ASSERT_NE(virtual_host, nullptr);
+  EXPECT_EQ(*virtual_host->Get("k"), "by path");
+  ASSERT_TRUE(virtual_host->Put("v", "by host").ok());
+  EXPECT_EQ(*store_->Get("v"), "by host");
+  EXPECT_EQ(virtual_host->List("")->size(), 2u);
+}
+
 TEST_F(S3ObjectStoreTest, LargeFilesGoUpInPartsAndComeBackWhole) {
   S3Options options = server_->options();
   options.part_size = 5 << 20;

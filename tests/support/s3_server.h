@@ -73,6 +73,8 @@ class S3Server {
   }
 
   std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(s3_port_); }
+  // For virtual-host addressing: BUCKET.localhost resolves to loopback.
+  std::string localhost_endpoint() const { return "http://localhost:" + std::to_string(s3_port_); }
   const std::string& bucket() const { return bucket_; }
   const std::string& access_key() const { return access_key_; }
   const std::string& secret_key() const { return secret_key_; }
@@ -160,6 +162,8 @@ class S3Server {
                                      port("s3.port.grpc", s3_grpc_port_),
                                      "-s3.port.iceberg=0",
                                      "-s3.port.lance=0",
+                                     // BUCKET.localhost names the bucket too (virtual-host addressing).
+                                     "-s3.domainName=localhost",
                                      "-s3.config=" + config_};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());

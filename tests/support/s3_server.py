@@ -34,20 +34,27 @@ START_TIMEOUT_S = 60
 
 
 class S3Server:
-    def __init__(self, workdir, bucket="hangar", weed=WEED):
+    def __init__(self, workdir, bucket="hangar", weed=WEED, tls=None):
+        """`tls`: (certificate, key) PEM files; the gateway then also serves HTTPS (`https_endpoint`)."""
         self.workdir = Path(workdir)
+        self.tls = tls
         self.bucket = bucket
         self.weed = Path(weed)
         self.access_key = "HANGARTEST" + secrets.token_hex(6).upper()
         self.secret_key = secrets.token_urlsafe(24)
         self.ports = {name: free_port() for name in
-                      ("s3", "s3.grpc", "master", "master.grpc", "volume", "volume.grpc", "filer", "filer.grpc")}
+                      ("s3", "s3.https", "s3.grpc", "master", "master.grpc", "volume", "volume.grpc", "filer",
+                       "filer.grpc")}
         self.proc = None
         self.log_path = self.workdir / "weed.log"
 
     @property
     def endpoint(self):
         return f"http://127.0.0.1:{self.ports['s3']}"
+
+    @property
+    def https_endpoint(self):
+        return f"https://127.0.0.1:{self.ports['s3.https']}"
 
     def env(self):
         """The AWS_* variables a client of this server needs (with the rest of the environment)."""
@@ -71,7 +78,11 @@ class S3Server:
                 "-volume.preStopSeconds=0",
                 "-filer", f"-filer.port={p['filer']}", f"-filer.port.grpc={p['filer.grpc']}",
                 "-s3", f"-s3.port={p['s3']}", f"-s3.port.grpc={p['s3.grpc']}", "-s3.port.iceberg=0",
-                "-s3.port.lance=0", f"-s3.config={self.workdir / 's3.json'}"]
+                "-s3.port.lance=0", f"-s3.config={self.workdir / 's3.json'}",
+                # BUCKET.localhost names the bucket too (virtual-host addressing).
+                "-s3.domainName=localhost"] + (
+                    [f"-s3.port.https={p['s3.https']}", f"-s3.cert.file={self.tls[0]}", f"-s3.key.file={self.tls[1]}"]
+                    if self.tls else [])
 
     def start(self):
         """Starts the server and creates the bucket; returns once the bucket takes writes."""

@@ -117,6 +117,24 @@ def test_conditional_writes_and_deletes_agree_across_clients(s3, tmp_path):
     assert gone.returncode == 1 and gone.stderr.decode().startswith("NotFound"), gone.stderr.decode()
 
 
+def test_tls_endpoints_are_verified(tmp_path_factory, tls_files, tmp_path):
+    server = S3Server(tmp_path_factory.mktemp("s3-tls"), tls=(tls_files.server_cert, tls_files.server_key))
+    with server:
+        (tmp_path / "v.bin").write_bytes(b"over TLS")
+        cmd = [str(OBJSTORE), "--endpoint", server.https_endpoint, "--addressing", "path"]
+        run = lambda *args: subprocess.run(cmd + [str(a) for a in args], capture_output=True, env=server.env(),
+                                           timeout=120, stdin=subprocess.DEVNULL)
+        uri = f"s3://{server.bucket}/tls"
+        done = run("--ca", tls_files.ca, "put", uri, "v", tmp_path / "v.bin")
+        assert done.returncode == 0, done.stderr.decode()
+        assert run("--ca", tls_files.ca, "cat", uri, "v").stdout == b"over TLS"
+        # Another CA, or the system's roots: the server's certificate is refused.
+        for ca in (["--ca", str(tls_files.other_ca)], []):
+            refused = run(*ca, "cat", uri, "v")
+            assert refused.returncode == 1 and refused.stderr.decode().startswith("Unavailable"), refused.stderr
+            assert "certificate" in refused.stderr.decode().lower(), refused.stderr
+
+
 # --- hangar serve --object-store -----------------------------------------------------
 
 def secret_file(s3, tmp_path, secret=None):
