@@ -1,4 +1,4 @@
-// The digests an S3 request carries: MD5 for Content-MD5 and ETags (the
+// The digests an S3 request carries: MD5 for ETags and Content-MD5 (the
 // server checks the body against it and answers with it), SHA-256 for the
 // signed payload hash (x-amz-content-sha256). OpenSSL computes both.
 #pragma once

@@ -40,14 +40,10 @@ Status CheckSinglePartEtag(std::string_view etag, std::string_view md5, std::str
                           expected + ")");
 }
 
-Status CheckMultipartEtag(std::string_view etag, std::string_view part_md5s, size_t parts, std::string_view what) {
-  const std::string bare = Unquoted(etag);
-  const size_t dash = bare.find('-');
-  if (dash == std::string::npos || !IsHexMd5(bare.substr(0, dash))) return Status::OK();
-  const std::string expected = Hex(Md5(part_md5s)) + "-" + std::to_string(parts);
-  if (Lower(bare) == expected) return Status::OK();
-  return Status::DataLoss(std::string(what) + ": the bucket's ETag " + bare + " is not that of the parts sent (" +
-                          expected + ")");
+Status CheckEchoedSha256(std::string_view echoed, std::string_view sent, std::string_view what) {
+  if (echoed.empty() || echoed == sent) return Status::OK();
+  return Status::DataLoss(std::string(what) + ": the bucket's SHA-256 " + std::string(echoed) +
+                          " is not that of the bytes sent (" + std::string(sent) + ")");
 }
 
 }  // namespace hangar::objstore

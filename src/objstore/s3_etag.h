@@ -1,4 +1,4 @@
-// ETags as checksums.
+// ETags and checksums the server answers, checked.
 //
 // For an object written by one PUT (without server-side encryption by a
 // KMS key) S3 answers the hex MD5 of its bytes as its ETag; for a multipart
@@ -25,7 +25,8 @@ bool IsSinglePartEtag(std::string_view etag);
 // `etag` against the raw MD5 of the bytes sent or received.
 Status CheckSinglePartEtag(std::string_view etag, std::string_view md5, std::string_view what);
 
-// `etag` against the raw MD5s of the parts, concatenated, and their count.
-Status CheckMultipartEtag(std::string_view etag, std::string_view part_md5s, size_t parts, std::string_view what);
+// The x-amz-checksum-sha256 a server answered to an upload against the one
+// sent (base64); a server that answers none is not checked.
+Status CheckEchoedSha256(std::string_view echoed, std::string_view sent, std::string_view what);
 
 }  // namespace hangar::objstore

@@ -61,6 +61,7 @@ class Upload {
     request.method = "POST";
     request.key = key_;
     request.query = {{"uploads", ""}};
+    request.headers = {"x-amz-checksum-algorithm: SHA256"};
     HANGAR_ASSIGN_OR_RETURN(S3Response response, client_.Send(request));
     if (response.status != 200) return S3ErrorStatus(response, client_.bucket(), key_);
     HANGAR_ASSIGN_OR_RETURN(auto root, XmlChild(response.body, "InitiateMultipartUploadResult"));
@@ -71,23 +72,25 @@ class Upload {
     return Status::OK();
   }
 
+  // A part's SHA-256 is its signed payload hash and its checksum, as a
+  // single PUT's (s3_object_store.h).
   Status SendPart(int number, std::string_view bytes) {
-    const std::string md5 = Md5(bytes);
     S3Request request;
     request.method = "PUT";
     request.key = key_;
     request.query = {{"partNumber", std::to_string(number)}, {"uploadId", upload_id_}};
-    request.headers = {"Content-MD5: " + Base64Encode(md5)};
+    request.body_sha256 = Sha256(bytes);
+    const std::string checksum = Base64Encode(request.body_sha256);
+    request.headers = {"x-amz-checksum-sha256: " + checksum};
     request.body = bytes;
     HANGAR_ASSIGN_OR_RETURN(S3Response response, client_.Send(request));
+    const std::string part = "part " + std::to_string(number) + " of " + What();
     if (response.status != 200) return S3ErrorStatus(response, client_.bucket(), key_);
     const std::string etag = response.Header("etag");
-    if (etag.empty()) return Status::IOError("no ETag for part " + std::to_string(number) + " of " + What());
-    HANGAR_RETURN_NOT_OK(CheckSinglePartEtag(etag, md5, "part " + std::to_string(number) + " of " + What()));
-    part_md5s_ += md5;
+    if (etag.empty()) return Status::IOError("no ETag for " + part);
+    HANGAR_RETURN_NOT_OK(CheckEchoedSha256(response.Header("x-amz-checksum-sha256"), checksum, part));
     parts_xml_ += "<Part><PartNumber>" + std::to_string(number) + "</PartNumber><ETag>" + EscapeXml(etag) +
-                  "</ETag></Part>";
-    ++parts_;
+                  "</ETag><ChecksumSHA256>" + checksum + "</ChecksumSHA256></Part>";
     return Status::OK();
   }
 
@@ -105,11 +108,6 @@ class Upload {
       return S3ErrorStatus(response, client_.bucket(), key_);
     HANGAR_ASSIGN_OR_RETURN(auto root, XmlChild(response.body, "CompleteMultipartUploadResult"));
     if (!root) return Status::IOError("no CompleteMultipartUploadResult in the answer for " + What());
-    HANGAR_ASSIGN_OR_RETURN(auto etag, XmlChild(*root, "ETag"));
-    if (etag) {
-      HANGAR_ASSIGN_OR_RETURN(std::string text, XmlText(*etag));
-      HANGAR_RETURN_NOT_OK(CheckMultipartEtag(text, part_md5s_, parts_, What()));
-    }
     completed_ = true;
     return Status::OK();
   }
@@ -137,9 +135,7 @@ class Upload {
   S3Client& client_;
   const std::string& key_;
   std::string upload_id_;
-  std::string part_md5s_;
   std::string parts_xml_;
-  size_t parts_ = 0;
   bool completed_ = false;
 };
 

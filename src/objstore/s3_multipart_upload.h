@@ -1,10 +1,10 @@
 // A file uploaded to S3 in parts (CreateMultipartUpload, UploadPart for each
 // part, CompleteMultipartUpload).
 //
-// Each part is read into memory and sent with its Content-MD5; its ETag
-// must be that MD5. The object the completion makes must carry the ETag S3
-// gives multipart objects, the MD5 of the parts' MD5s with "-N" (N parts),
-// where the server answers one of that shape. Any failure aborts the upload
+// The upload declares SHA-256 checksums; each part is read into memory and
+// sent with its SHA-256 (signed, and as x-amz-checksum-sha256, which the
+// server checks and answers back), and the completion lists every part's
+// ETag and checksum. Any failure aborts the upload
 // (AbortMultipartUpload), so its parts do not linger in the bucket, and
 // returns the failure (with the abort's own, if that failed too).
 #pragma once

@@ -139,13 +139,8 @@ class S3ObjectStore final : public ObjectStore {
     if (if_absent) request.headers.push_back("If-None-Match: *");
     request.body = bytes;
     HANGAR_ASSIGN_OR_RETURN(S3Response response, client_->Send(request));
-    if (response.status == 200) {
-      const std::string echoed = response.Header("x-amz-checksum-sha256");
-      if (!echoed.empty() && echoed != checksum)
-        return Status::DataLoss(What(request.key) + ": the bucket's SHA-256 " + echoed +
-                                " is not that of the bytes sent (" + checksum + ")");
-      return Status::OK();
-    }
+    if (response.status == 200)
+      return CheckEchoedSha256(response.Header("x-amz-checksum-sha256"), checksum, What(request.key));
     Status st = S3ErrorStatus(response, client_->bucket(), request.key);
     if (!if_absent || st.code() != StatusCode::kFailedPrecondition) return st;
     if (response.attempts > 1) {

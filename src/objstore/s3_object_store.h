@@ -7,8 +7,8 @@
 //                refuses a damaged body and answers the checksum back, which
 //                must be the one sent.
 //   PutFile      a file up to options.part_size as a Put; a larger one as a
-//                multipart upload, each part with its Content-MD5 and ETag
-//                checked, and the upload aborted if any step fails (no
+//                multipart upload, each part with its SHA-256 checksum as a
+//                Put's, and the upload aborted if any step fails (no
 //                orphaned parts billed forever).
 //   PutIfAbsent  a PUT with If-None-Match: *, which S3 and the servers the
 //                tests run honour: 412 means another writer won. When an

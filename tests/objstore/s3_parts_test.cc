@@ -83,10 +83,11 @@ TEST(EtagTest, ChecksWhatHasAKnownShape) {
   EXPECT_TRUE(CheckSinglePartEtag("\"5D41402ABC4B2A76B9719D911017C592\"", md5, "x").ok());
   EXPECT_EQ(CheckSinglePartEtag("\"00000000000000000000000000000000\"", md5, "x").code(), StatusCode::kDataLoss);
   EXPECT_TRUE(CheckSinglePartEtag("\"not-an-md5\"", md5, "x").ok());  // another shape: not checked
-  const std::string parts = Md5("a") + Md5("b");
-  const std::string etag = "\"" + Hex(Md5(parts)) + "-2\"";
-  EXPECT_TRUE(CheckMultipartEtag(etag, parts, 2, "x").ok());
-  EXPECT_EQ(CheckMultipartEtag(etag, parts, 3, "x").code(), StatusCode::kDataLoss);
+  EXPECT_FALSE(IsSinglePartEtag("\"" + Hex(Md5("a")) + "-2\""));  // a multipart object's
+  EXPECT_TRUE(IsSinglePartEtag("\"" + Hex(Md5("a")) + "\""));
+  EXPECT_TRUE(CheckEchoedSha256("", "abc=", "x").ok());  // none answered
+  EXPECT_TRUE(CheckEchoedSha256("abc=", "abc=", "x").ok());
+  EXPECT_EQ(CheckEchoedSha256("abd=", "abc=", "x").code(), StatusCode::kDataLoss);
   EXPECT_EQ(Unquoted("W/\"abc\""), "abc");
   EXPECT_EQ(Unquoted("&quot;abc&quot;"), "abc");
 }

@@ -47,7 +47,15 @@ class S3Server {
     if (::access(weed.c_str(), X_OK) != 0)
       return Status::NotFound(weed + " is missing: run scripts/setup.sh (make setup)");
     std::unique_ptr<S3Server> server(new S3Server(dir, std::move(weed), bucket));
-    HANGAR_RETURN_NOT_OK(server->Launch());
+    // A port found free may be taken before the server binds it (by another
+    // test's server): then it exits at once, and new ports are tried.
+    Status launched;
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      if (attempt > 0) server->PickPorts();
+      launched = server->Launch();
+      if (launched.ok() || launched.code() != StatusCode::kAborted) break;
+    }
+    HANGAR_RETURN_NOT_OK(launched);
     Status created = objstore::CreateS3Bucket(bucket, server->patient_options());
     if (!created.ok()) return created.WithContext("cannot create the test bucket (see " + server->log() + ")");
     HANGAR_RETURN_NOT_OK(server->WarmUp());
@@ -103,9 +111,7 @@ class S3Server {
       : dir_(std::move(dir)), weed_(std::move(weed)), bucket_(std::move(bucket)) {
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_ / "data");
-    for (int* port : {&s3_port_, &master_port_, &volume_port_, &filer_port_, &s3_grpc_port_, &master_grpc_port_,
-                      &volume_grpc_port_, &filer_grpc_port_})
-      *port = FreePort();
+    PickPorts();
     std::mt19937_64 random{std::random_device{}()};
     access_key_ = "HANGARTEST" + std::to_string(random() % 1000000000);
     secret_key_ = "secret-" + std::to_string(random()) + "-" + std::to_string(random());
@@ -114,6 +120,12 @@ class S3Server {
                            << R"(", "secretKey": ")" << secret_key_
                            << R"("}], "actions": ["Admin", "Read", "Write", "List", "Tagging"]}]})";
     log_ = (dir_ / "weed.log").string();
+  }
+
+  void PickPorts() {
+    for (int* port : {&s3_port_, &master_port_, &volume_port_, &filer_port_, &s3_grpc_port_, &master_grpc_port_,
+                      &volume_grpc_port_, &filer_grpc_port_})
+      *port = FreePort();
   }
 
   // Options for setting the server up: the gateway accepts before the filer
@@ -183,7 +195,7 @@ class S3Server {
       if (Accepts(s3_port_)) return Status::OK();
       if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
         pid_ = -1;
-        return Status::IOError("SeaweedFS exited at start (see " + log_ + ")");
+        return Status(StatusCode::kAborted, "SeaweedFS exited at start (see " + log_ + ")");
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }

@@ -93,14 +93,22 @@ class S3Server:
         identity = {"name": "hangar", "credentials": [{"accessKey": self.access_key, "secretKey": self.secret_key}],
                     "actions": ["Admin", "Read", "Write", "List", "Tagging"]}
         (self.workdir / "s3.json").write_text(json.dumps({"identities": [identity]}))
-        with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen(self._args(), stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+        self._launch()
         deadline = time.monotonic() + START_TIMEOUT_S
         client = None
         error = None
+        relaunches = 0
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 code, self.proc = self.proc.returncode, None
+                # A port found free may be taken before the server binds it (by another test's
+                # server): then it exits at once, and new ports are tried.
+                if relaunches < 2:
+                    relaunches += 1
+                    self.ports = {name: free_port() for name in self.ports}
+                    client = None
+                    self._launch()
+                    continue
                 raise RuntimeError(f"SeaweedFS exited with status {code}; its log:\n{self.log_tail()}")
             if _accepts(self.ports["s3"]):
                 # The gateway accepts before the filer behind it is ready.
@@ -120,6 +128,10 @@ class S3Server:
             time.sleep(0.2)
         self.kill()
         raise RuntimeError(f"SeaweedFS was not ready within {START_TIMEOUT_S} s ({error}); its log:\n{self.log_tail()}")
+
+    def _launch(self):
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(self._args(), stdin=subprocess.DEVNULL, stdout=log, stderr=log)
 
     def log_tail(self, chars=6000):
         try:
