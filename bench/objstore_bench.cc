@@ -4,7 +4,7 @@
 //   bench_objstore [--mib N] [--reps N] [--small N]
 //
 // Rows: uploading one file of N MiB (PutFile: a multipart upload in 8 MiB
-// parts, one part at a time; and Put: the bytes in one PUT) against boto3's
+// parts, two at a time; and Put: the bytes in one PUT) against boto3's
 // put_object of the same bytes and its transfer manager (upload_file) in the
 // same parts, one thread and its default ten; downloading the object
 // (GetFile against download_file); and the latency of small PUTs (4 KiB
@@ -152,7 +152,7 @@ int main(int argc, char** argv) {
   }
   auto rate = [&](double seconds) { return mb / seconds; };
   auto row = [&](const char* what, double seconds) { std::printf("  %-52s %8.1f MB/s\n", what, rate(seconds)); };
-  row("Hangar PutFile (8 MiB parts, one at a time)", Median(put_file));
+  row("Hangar PutFile (8 MiB parts, two at a time)", Median(put_file));
   row("Hangar Put (one PUT)", Median(put));
   row("Hangar GetFile", Median(get_file));
   std::printf("  %-52s p50 %6.2f ms  p99 %6.2f ms\n", "Hangar Put of 4 KiB", Percentile(small_latency, 0.5) * 1e3,

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <thread>
 
 #include "base/base64.h"
 #include "objstore/digest.h"
@@ -74,7 +75,9 @@ class Upload {
 
   // A part's SHA-256 is its signed payload hash and its checksum, as a
   // single PUT's (s3_object_store.h).
-  Status SendPart(int number, std::string_view bytes) {
+  // Returns the part's entry of the completion's list. Safe to call from
+  // two threads at once (the client is).
+  Result<std::string> SendPart(int number, std::string_view bytes) const {
     S3Request request;
     request.method = "PUT";
     request.key = key_;
@@ -89,10 +92,11 @@ class Upload {
     const std::string etag = response.Header("etag");
     if (etag.empty()) return Status::IOError("no ETag for " + part);
     HANGAR_RETURN_NOT_OK(CheckEchoedSha256(response.Header("x-amz-checksum-sha256"), checksum, part));
-    parts_xml_ += "<Part><PartNumber>" + std::to_string(number) + "</PartNumber><ETag>" + EscapeXml(etag) +
-                  "</ETag><ChecksumSHA256>" + checksum + "</ChecksumSHA256></Part>";
-    return Status::OK();
+    return "<Part><PartNumber>" + std::to_string(number) + "</PartNumber><ETag>" + EscapeXml(etag) +
+           "</ETag><ChecksumSHA256>" + checksum + "</ChecksumSHA256></Part>";
   }
+
+  void AddPart(const std::string& entry) { parts_xml_ += entry; }
 
   Status Complete() {
     const std::string body = "<CompleteMultipartUpload>" + parts_xml_ + "</CompleteMultipartUpload>";
@@ -150,13 +154,29 @@ Status UploadInParts(S3Client& client, const std::string& object_key, const std:
     return Status::IOError("cannot open '" + source.string() + "' to upload: " + std::strerror(errno));
   Upload upload(client, object_key);
   HANGAR_RETURN_NOT_OK(upload.Start());
-  std::string buffer;
+  // Two parts at a time: a part's round trip (the server storing it and
+  // answering) overlaps the next one's transfer, as boto3's transfer
+  // manager overlaps ten. Both parts are read first, in this thread; the
+  // second goes from a helper thread while this one sends the first.
+  std::string buffers[2];
   int number = 1;
-  for (uint64_t offset = 0; offset < size; offset += part_size, ++number) {
-    const size_t length = static_cast<size_t>(std::min(part_size, size - offset));
-    Status st = ReadFully(file.fd, offset, length, &buffer);
-    if (st.ok()) st = upload.SendPart(number, buffer);
+  for (uint64_t offset = 0; offset < size; offset += 2 * part_size, number += 2) {
+    const size_t first = static_cast<size_t>(std::min(part_size, size - offset));
+    const size_t second = offset + first < size ? static_cast<size_t>(std::min(part_size, size - offset - first)) : 0;
+    Status st = ReadFully(file.fd, offset, first, &buffers[0]);
+    if (st.ok() && second > 0) st = ReadFully(file.fd, offset + first, second, &buffers[1]);
     if (!st.ok()) return upload.Abort(st);
+    Result<std::string> second_entry = Status::Internal("part not sent");
+    std::thread helper;
+    if (second > 0) helper = std::thread([&] { second_entry = upload.SendPart(number + 1, buffers[1]); });
+    Result<std::string> first_entry = upload.SendPart(number, buffers[0]);
+    if (helper.joinable()) helper.join();
+    if (!first_entry.ok()) return upload.Abort(first_entry.status());
+    upload.AddPart(*first_entry);
+    if (second > 0) {
+      if (!second_entry.ok()) return upload.Abort(second_entry.status());
+      upload.AddPart(*second_entry);
+    }
   }
   Status st = upload.Complete();
   return st.ok() ? st : upload.Abort(st);

@@ -4,9 +4,9 @@
 // The upload declares SHA-256 checksums; each part is read into memory and
 // sent with its SHA-256 (signed, and as x-amz-checksum-sha256, which the
 // server checks and answers back), and the completion lists every part's
-// ETag and checksum. Any failure aborts the upload
-// (AbortMultipartUpload), so its parts do not linger in the bucket, and
-// returns the failure (with the abort's own, if that failed too).
+// ETag and checksum. Two parts are in flight at a time. Any failure aborts
+// the upload (AbortMultipartUpload), so its parts do not linger in the
+// bucket, and returns the failure (with the abort's own, if that failed too).
 #pragma once
 
 #include <cstdint>
