@@ -15,6 +15,10 @@
 #      tests/support/kafka/pom.xml) resolved into ~/.m2 with Maven, and the broker's
 #      classpath written to third_party/kafka/classpath, only when that pom changed or
 #      a jar it names is gone; tests/support/kafka_broker.py runs it with Java 17.
+#   7. SeaweedFS (the S3-compatible server of the object storage tests and benchmark)
+#      built from the Go module proxy into third_party/seaweedfs/weed, only when absent
+#      or of another version; Go itself is the machine's when new enough, else Debian's
+#      golang-go fetching the pinned Go toolchain from the module proxy.
 # Idempotent, and takes well under a second when nothing changed.
 # Runs as root, or through sudo otherwise. `make run`, `make test` and `make bench` call it.
 set -euo pipefail
@@ -263,6 +267,60 @@ if [ -f "$KAFKA_POM" ]; then
     mv -f "$KAFKA_CLASSPATH.new" "$KAFKA_CLASSPATH"
     kafka_classpath_ok || die "the Kafka classpath names jars that are not there"
   fi
+fi
+
+# --------------------------------------------------------------------------------------
+# 7. SeaweedFS: the S3-compatible server of the object storage tests and benchmark
+# --------------------------------------------------------------------------------------
+# Built from the source the Go module proxy serves, pinned: the first build takes
+# 11 minutes of CPU (23 minutes on a busy 2-core machine), a later one only links
+# (under 20 s), an installed one nothing.
+# The module has replace directives, so `go install module@version` refuses it: it
+# is downloaded and built in place instead.
+SEAWEEDFS_MODULE="github.com/seaweedfs/seaweedfs"
+SEAWEEDFS_VERSION="v0.0.0-20261109003541-7506e5f91cd6"
+SEAWEEDFS_DIR="third_party/seaweedfs"
+GO_TOOLCHAIN="go1.26.8"   # the module's go.mod asks for 1.26.6 or later
+
+# The go command to build with: one on PATH that can switch toolchains (1.21 or
+# later; GOTOOLCHAIN fetches $GO_TOOLCHAIN from the module proxy when it is older),
+# else the toolchain module itself, fetched by Debian's older golang-go.
+go_command() {
+  local v
+  if command -v go >/dev/null 2>&1; then
+    v="$(go env GOVERSION 2>/dev/null || true)"; v="${v#go}"
+    if [ "${v%%.*}" = 1 ] && [ "$(echo "$v" | cut -d. -f2)" -ge 21 ] 2>/dev/null; then
+      echo "env GOTOOLCHAIN=$GO_TOOLCHAIN+auto go"; return
+    fi
+  else
+    log "installing Debian's golang-go to fetch the Go toolchain"
+    retry "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -q -o Dpkg::Lock::Timeout=600 update
+    retry "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o Dpkg::Lock::Timeout=600 \
+      --no-install-recommends golang-go
+  fi
+  local dir
+  dir="$(go mod download -json "golang.org/toolchain@v0.0.1-$GO_TOOLCHAIN.linux-amd64" \
+    | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  [ -x "$dir/bin/go" ] || die "could not fetch the Go toolchain $GO_TOOLCHAIN"
+  echo "env GOTOOLCHAIN=local $dir/bin/go"
+}
+
+if [ -x "$SEAWEEDFS_DIR/weed" ] && [ "$(cat "$SEAWEEDFS_DIR/VERSION" 2>/dev/null || true)" = "$SEAWEEDFS_VERSION" ]; then
+  log "SeaweedFS: present ($SEAWEEDFS_DIR/weed)"
+else
+  started=$SECONDS
+  read -r -a GO <<<"$(go_command)"
+  log "SeaweedFS: building $SEAWEEDFS_MODULE@$SEAWEEDFS_VERSION with $("${GO[@]}" env GOVERSION)"
+  source_dir="$(retry "${GO[@]}" mod download -json "$SEAWEEDFS_MODULE@$SEAWEEDFS_VERSION" \
+    | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  [ -d "$source_dir/weed" ] || die "could not download $SEAWEEDFS_MODULE@$SEAWEEDFS_VERSION"
+  mkdir -p "$SEAWEEDFS_DIR"
+  rm -f "$SEAWEEDFS_DIR/VERSION"
+  # Two packages at a time, as everything here; no symbol tables (a smaller binary, a faster link).
+  (cd "$source_dir" && retry "${GO[@]}" build -p 2 -ldflags "-s -w" -o "$ROOT/$SEAWEEDFS_DIR/.weed.new" ./weed)
+  mv -f "$SEAWEEDFS_DIR/.weed.new" "$SEAWEEDFS_DIR/weed"
+  printf '%s\n' "$SEAWEEDFS_VERSION" >"$SEAWEEDFS_DIR/VERSION"
+  log "SeaweedFS: built in $((SECONDS - started)) s"
 fi
 
 log "ready (${SECONDS} s)"

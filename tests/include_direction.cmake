@@ -35,7 +35,7 @@ set(ALLOWED_cluster base)
 set(ALLOWED_sql base metrics arrow avro flight duckdb objstore store iceberg kafka)
 set(ALLOWED_server base metrics arrow avro flight duckdb objstore store iceberg kafka cluster sql)
 set(ALLOWED_cli base metrics arrow avro flight duckdb objstore store iceberg kafka cluster sql server)
-set(ALLOWED_tools base arrow avro)
+set(ALLOWED_tools base arrow avro objstore)
 set(ALLOWED_python base metrics arrow avro kafka)
 
 if(NOT SRC OR NOT IS_DIRECTORY "${SRC}")

@@ -10,7 +10,10 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <cstdlib>
 #include <filesystem>
+#include <initializer_list>
+#include <optional>
 #include <thread>
 
 #include "base/log.h"
@@ -266,6 +269,56 @@ void PrintTryThis(const server::Node& node) {
                flag.c_str(), at.c_str());
 }
 
+// The first of the environment variables that is set and not empty.
+std::optional<std::string> FirstEnvironment(std::initializer_list<const char*> names) {
+  for (const char* name : names) {
+    const char* value = std::getenv(name);
+    if (value != nullptr && *value != '\0') return std::string(value);
+  }
+  return std::nullopt;
+}
+
+// A secret: the first line of --NAME-file, else the first of `variables`.
+Result<std::string> SecretSetting(const Flags& flags, const std::string& file_flag,
+                                  std::initializer_list<const char*> variables) {
+  if (auto file = flags.Get(file_flag)) return ReadSecret(*file);
+  return FirstEnvironment(variables).value_or("");
+}
+
+// The bucket (or folder) and how to reach it. AWS's own variables fill in
+// what the flags, HANGAR_* and the config file leave unset, as every AWS
+// tool does.
+Status ObjectStoreFromFlags(const Flags& flags, server::NodeOptions* options) {
+  auto uri = flags.Get("object-store");
+  if (!uri) {
+    for (const auto& s : ServeSettings())
+      if (s.name.starts_with("s3-") && s.name != "s3-part-size-mib" && flags.Get(std::string(s.name)))
+        return Status::Invalid("--" + std::string(s.name) + " needs --object-store s3://BUCKET/PREFIX");
+    return Status::OK();
+  }
+  options->object_store = *uri;
+  objstore::S3Options& s3 = options->s3;
+  s3.endpoint = flags.GetOr("s3-endpoint", "");
+  s3.region = flags.Get("s3-region").value_or(FirstEnvironment({"AWS_REGION", "AWS_DEFAULT_REGION"}).value_or("us-east-1"));
+  const std::string addressing = flags.GetOr("s3-addressing", "");
+  if (addressing == "path") {
+    s3.addressing = objstore::S3Addressing::kPath;
+  } else if (addressing == "virtual") {
+    s3.addressing = objstore::S3Addressing::kVirtualHost;
+  } else if (!addressing.empty()) {
+    return Status::Invalid("--s3-addressing is path or virtual, not '" + addressing + "'");
+  }
+  s3.access_key_id = flags.Get("s3-access-key-id").value_or(FirstEnvironment({"AWS_ACCESS_KEY_ID"}).value_or(""));
+  HANGAR_ASSIGN_OR_RETURN(s3.secret_access_key, SecretSetting(flags, "s3-secret-access-key-file",
+                                                              {"HANGAR_S3_SECRET_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY"}));
+  HANGAR_ASSIGN_OR_RETURN(s3.session_token,
+                          SecretSetting(flags, "s3-session-token-file", {"HANGAR_S3_SESSION_TOKEN", "AWS_SESSION_TOKEN"}));
+  s3.ca_file = flags.GetOr("s3-ca", "");
+  HANGAR_ASSIGN_OR_RETURN(auto part_mib, IntegerSetting(flags, "s3-part-size-mib", 5, 5120));
+  s3.part_size = static_cast<uint64_t>(*part_mib) << 20;
+  return Status::OK();
+}
+
 // Every flag of `hangar serve` that shapes the node, as its options.
 Result<server::NodeOptions> NodeOptionsFrom(const ServeConfig& config) {
   const Flags& flags = config.flags;
@@ -276,7 +329,7 @@ Result<server::NodeOptions> NodeOptionsFrom(const ServeConfig& config) {
   HANGAR_ASSIGN_OR_RETURN(auto drain, SecondsSetting(flags, "shutdown-drain", true));
   if (drain) options.shutdown_drain = *drain;
   HANGAR_ASSIGN_OR_RETURN(options.kafka, KafkaFromFlags(flags));
-  options.object_store = flags.GetOr("object-store", "");
+  HANGAR_RETURN_NOT_OK(ObjectStoreFromFlags(flags, &options));
   options.iceberg_rest_listen = flags.GetOr("iceberg-rest-listen", "");
   if (!options.iceberg_rest_listen.empty() && options.object_store.empty())
     return Status::Invalid("--iceberg-rest-listen needs --object-store: the catalog serves the tables kept there");

@@ -27,9 +27,34 @@ const std::vector<Setting>& ServeSettings() {
        "Storage"},
       // --- object storage
       {"object-store", "URI", "",
-       "Keep every table also as an Iceberg table in this folder, file:///DIR or a path; streaming ingest then "
-       "offers object_storage and iceberg_committed (docs/tables.md, docs/durability.md).",
+       "Where the node keeps its tables also as Iceberg tables: a bucket, s3://BUCKET/PREFIX, or a folder, file:///DIR "
+       "or a path. Streaming ingest then offers object_storage and iceberg_committed. The node checks at start that "
+       "it answers and refuses to start otherwise (docs/object-storage.md, docs/tables.md).",
        "Object storage"},
+      {"s3-endpoint", "URL", "",
+       "The S3-compatible service, http://HOST:PORT or https://HOST:PORT (default: AWS, "
+       "https://s3.REGION.amazonaws.com).",
+       "Object storage"},
+      {"s3-region", "REGION", "",
+       "The bucket's region, which requests are signed for (default: $AWS_REGION, else $AWS_DEFAULT_REGION, else "
+       "us-east-1).",
+       "Object storage"},
+      {"s3-addressing", "path|virtual", "",
+       "path: HOST/BUCKET/KEY; virtual: BUCKET.HOST/KEY, the bucket's own host name (default: virtual on AWS, path "
+       "with --s3-endpoint).",
+       "Object storage"},
+      {"s3-access-key-id", "ID", "", "The access key id (default: $AWS_ACCESS_KEY_ID).", "Object storage"},
+      {"s3-secret-access-key-file", "FILE", "",
+       "File whose first line is the secret access key (or set HANGAR_S3_SECRET_ACCESS_KEY; default: "
+       "$AWS_SECRET_ACCESS_KEY).",
+       "Object storage"},
+      {"s3-session-token-file", "FILE", "",
+       "File whose first line is the session token of temporary credentials (or set HANGAR_S3_SESSION_TOKEN; "
+       "default: $AWS_SESSION_TOKEN).",
+       "Object storage"},
+      {"s3-ca", "FILE", "", "PEM roots to verify an https endpoint with (default: the system's).", "Object storage"},
+      {"s3-part-size-mib", "N", "8",
+       "Files larger than this are uploaded in parts of this size, in MiB (5 to 5120).", "Object storage"},
       {"iceberg-rest-listen", "HOST:PORT", "",
        "Serve the Iceberg REST catalog of the tables in --object-store here (http://HOST:PORT/v1), with the "
        "server's users and permissions.",

@@ -11,6 +11,7 @@
 #include "kafka/schemas_topic_registry.h"
 #include "metrics/http_endpoint.h"
 #include "metrics/registry.h"
+#include "objstore/open_object_store.h"
 #include "server/cluster_placement.h"
 #include "server/folder_ownership.h"
 #include "server/hangar_service.h"
@@ -35,11 +36,11 @@ class Node::Parts {
  public:
   NodeOptions options;
   std::unique_ptr<store::DirectoryLock> data_dir_lock;
+  std::shared_ptr<objstore::ObjectStore> object_store;
   std::unique_ptr<kafka::DevCluster> dev_kafka;
   std::string kafka_brokers;
   std::shared_ptr<TopicFlights> topics;
   std::shared_ptr<duckdb::Database> engine;
-  std::shared_ptr<objstore::ObjectStore> object_store;
   std::shared_ptr<iceberg::Mirror> mirror;  // the tables kept in object_store
   // Shared tables: the membership is connected before the store opens (the
   // folder's lock is a ZooKeeper lock) and joins only once the node listens.
@@ -61,8 +62,8 @@ class Node::Parts {
   bool serving = false;
   bool shut_down = false;
 
-  Status OpenKafka();
   Status OpenObjectStore();
+  Status OpenKafka();
   Status HoldSharedFolder();
   Status StartMetrics();
   Status JoinCluster();
@@ -81,18 +82,16 @@ Status CheckAdvertised(const std::string& location) {
 
 }  // namespace
 
-// The folder named by --object-store (file:///DIR or DIR), checked now: a
-// node that cannot write there does not start.
+// The bucket (or folder), checked now: a node that cannot reach it, or
+// whose credentials it refuses, does not start.
 Status Node::Parts::OpenObjectStore() {
   if (options.object_store.empty()) return Status::OK();
-  std::string_view uri = options.object_store;
-  if (uri.starts_with("s3://"))
-    return Status::Invalid("--object-store " + options.object_store +
-                           ": this build keeps tables in a local folder only (file:///DIR or DIR)");
-  if (uri.starts_with("file://")) uri.remove_prefix(7);
-  auto store = objstore::OpenLocalObjectStore(fs::absolute(fs::path(uri)));
+  auto store = objstore::OpenObjectStore(options.object_store, options.s3);
   if (!store.ok()) return Failed("cannot open the object store " + options.object_store, store.status());
   object_store = std::move(*store);
+  log::Info("objects in " + options.object_store +
+            (options.s3.endpoint.empty() || !options.object_store.starts_with("s3://") ? ""
+                                                                                      : " at " + options.s3.endpoint));
   return Status::OK();
 }
 
@@ -212,6 +211,7 @@ Result<std::unique_ptr<Node>> Node::Open(NodeOptions options) {
     const fs::path file = o.token_secret_file.empty() ? o.data_dir / "token-secret" : o.token_secret_file;
     HANGAR_ASSIGN_OR_RETURN(o.flight.auth->token_secret, flight::auth::TokenSigner::LoadOrCreateSecret(file.string()));
   }
+  HANGAR_RETURN_NOT_OK(parts->OpenObjectStore());
   HANGAR_RETURN_NOT_OK(parts->OpenKafka());
 
   // Absolute, as DuckDB compares paths with allowed_directories literally.
@@ -224,7 +224,6 @@ Result<std::unique_ptr<Node>> Node::Open(NodeOptions options) {
                                   data_dir.string() + "/duckdb-tmp/"};
   if (o.shared_tables) o.engine.allowed_directories.push_back(fs::absolute(o.shared_tables->dir).string() + "/");
   HANGAR_ASSIGN_OR_RETURN(parts->engine, duckdb::Database::Open(o.engine));
-  HANGAR_RETURN_NOT_OK(parts->OpenObjectStore());
 
   store::StoreOptions store_options;
   store_options.data_dir = data_dir;
@@ -370,12 +369,12 @@ void Node::Shutdown() {
   p.sql.reset();
   p.tables.reset();
   p.mirror.reset();
-  p.object_store.reset();
   p.folders.reset();
   p.membership.reset();
   p.engine.reset();
   p.topics.reset();
   p.dev_kafka.reset();
+  p.object_store.reset();
   p.data_dir_lock.reset();
 }
 
@@ -389,6 +388,7 @@ int Node::port() const { return parts_->server ? parts_->server->port() : 0; }
 int Node::metrics_port() const { return parts_->metrics_endpoint ? parts_->metrics_endpoint->port() : 0; }
 const std::string& Node::kafka_brokers() const { return parts_->kafka_brokers; }
 const NodeOptions& Node::options() const { return parts_->options; }
+const std::shared_ptr<objstore::ObjectStore>& Node::object_store() const { return parts_->object_store; }
 const std::shared_ptr<iceberg::Mirror>& Node::mirror() const { return parts_->mirror; }
 int Node::iceberg_rest_port() const { return parts_->rest_catalog ? parts_->rest_catalog->port() : 0; }
 

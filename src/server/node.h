@@ -1,10 +1,11 @@
 // A Hangar node: the composition root of the server.
 //
 // Everything `hangar serve` runs is made, started and stopped here, in one
-// order: the data directory's lock, the SQL engine (DuckDB), the table
-// store, Kafka, the SQL relations and the Flight SQL service, the
-// write-ahead log, the compactor, the Flight service, the metrics endpoint,
-// the Flight listener, the readiness probe and the cluster. The CLI turns
+// order: the data directory's lock, the object store, the SQL engine
+// (DuckDB), the table store, Kafka, the SQL relations and the Flight SQL
+// service, the write-ahead log, the compactor, the Flight service, the
+// metrics endpoint, the Flight listener, the readiness probe and the
+// cluster. The CLI turns
 // flags into NodeOptions and handles the process (signals, the log's
 // format, exit codes); tests open a Node in their own process.
 //
@@ -32,6 +33,8 @@
 #include "kafka/options.h"
 #include "kafka/rest_schema_registry.h"
 #include "kafka/user_clusters.h"
+#include "objstore/object_store.h"
+#include "objstore/s3_options.h"
 #include "sql/engine.h"
 #include "sql/flight_sql.h"
 #include "store/ingest.h"
@@ -79,9 +82,11 @@ struct NodeOptions {
   sql::SqlOptions sql;
   sql::FlightSqlLimits sql_limits;
   std::optional<KafkaSettings> kafka;  // none: a node without topics
-  // The bucket or folder the node keeps its tables in, as Iceberg tables
-  // (iceberg/mirror.h): file:///DIR or DIR; empty: none.
+  // The bucket (s3://BUCKET/PREFIX) or folder the node keeps objects in,
+  // opened and checked at start (objstore/open_object_store.h); empty: none.
+  // `s3` says how to reach a bucket.
   std::string object_store;
+  objstore::S3Options s3;
   // How long the Iceberg tables keep old snapshots (time travel).
   iceberg::ExpiryPolicy iceberg_expiry;
   // The Iceberg REST catalog's HOST:PORT (server/iceberg_rest_catalog.h;
@@ -129,6 +134,8 @@ class Node {
   // Kafka's bootstrap servers (the development cluster's with `dev`); empty: no Kafka.
   const std::string& kafka_brokers() const;
   const NodeOptions& options() const;
+  // The store of options.object_store, open from Open on; null without one.
+  const std::shared_ptr<objstore::ObjectStore>& object_store() const;
   // The Iceberg mirror of the tables; null without an object store.
   const std::shared_ptr<iceberg::Mirror>& mirror() const;
   // The Iceberg REST catalog's port; 0: none.
