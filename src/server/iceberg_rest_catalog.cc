@@ -44,6 +44,29 @@ void SendJson(httplib::Response& res, const Json& body, int code = 200) {
   res.set_content(body.dump(), "application/json");
 }
 
+// The Iceberg FileIO settings that reach the bucket: Iceberg's S3FileIO
+// names (Spark, Trino, Flink), which pyiceberg shares but for the
+// addressing switch (`s3.force-virtual-addressing`, the inverse of
+// `s3.path-style-access`) and the region (`s3.region`; Java's is
+// `client.region`). The credentials only when `credentials`: the server's
+// own, for callers allowed to read the table.
+Json StorageSettings(const objstore::S3Options& s3, bool credentials) {
+  Json out = Json::object();
+  if (!s3.endpoint.empty()) out["s3.endpoint"] = s3.endpoint;
+  out["s3.region"] = s3.region;
+  out["client.region"] = s3.region;
+  const bool path_style = s3.addressing == objstore::S3Addressing::kPath ||
+                          (s3.addressing == objstore::S3Addressing::kAuto && !s3.endpoint.empty());
+  out["s3.path-style-access"] = path_style ? "true" : "false";
+  out["s3.force-virtual-addressing"] = path_style ? "false" : "true";
+  if (credentials && !s3.access_key_id.empty()) {
+    out["s3.access-key-id"] = s3.access_key_id;
+    out["s3.secret-access-key"] = s3.secret_access_key;
+    if (!s3.session_token.empty()) out["s3.session-token"] = s3.session_token;
+  }
+  return out;
+}
+
 // The Arrow type of an Iceberg type, for a table created through the
 // catalog (the reverse of iceberg/schema.h where it is one to one).
 Result<arrow::TypePtr> ArrowTypeOf(const Json& type, const std::string& column) {
@@ -149,9 +172,11 @@ class IcebergRestCatalog::Impl {
   }
 
   // The table's newest Iceberg metadata, waiting up to `wait` for one that
-  // holds Hangar version `version` or a later one.
-  Result<Json> LoadResult(const store::QualifiedName& name, std::chrono::milliseconds wait = std::chrono::milliseconds(0),
-                          int64_t version = 0) {
+  // holds Hangar version `version` or a later one. `config` carries the
+  // storage settings, with the credentials when `credentials` (the caller
+  // may read the table).
+  Result<Json> LoadResult(const store::QualifiedName& name, bool credentials,
+                          std::chrono::milliseconds wait = std::chrono::milliseconds(0), int64_t version = 0) {
     HANGAR_RETURN_NOT_OK(tables->Snapshot(name).status());
     const auto deadline = std::chrono::steady_clock::now() + wait;
     for (;;) {
@@ -161,7 +186,9 @@ class IcebergRestCatalog::Impl {
         HANGAR_ASSIGN_OR_RETURN(std::string text, mirror->store().Get(t.metadata_key));
         Json metadata = Json::parse(text, nullptr, /*allow_exceptions=*/false);
         if (metadata.is_discarded()) return Status::Internal("the table's Iceberg metadata is not JSON");
-        return Json{{"metadata-location", mirror->store().UriOf(t.metadata_key)}, {"metadata", metadata}, {"config", Json::object()}};
+        return Json{{"metadata-location", mirror->store().UriOf(t.metadata_key)},
+                    {"metadata", metadata},
+                    {"config", options.s3 ? StorageSettings(*options.s3, credentials) : Json::object()}};
       }
       if (std::chrono::steady_clock::now() >= deadline) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -230,8 +257,11 @@ Result<int64_t> IcebergRestCatalog::Impl::ImportAppend(const store::QualifiedNam
 }
 
 void IcebergRestCatalog::Impl::Routes() {
-  http.Get("/v1/config", [](const httplib::Request&, httplib::Response& res) {
-    SendJson(res, Json{{"defaults", Json::object()}, {"overrides", Json::object()}});
+  // Open to anyone (clients ask before they log in): where the bucket is,
+  // no credential. Defaults, so that a client may still point elsewhere.
+  http.Get("/v1/config", [this](const httplib::Request&, httplib::Response& res) {
+    SendJson(res, Json{{"defaults", options.s3 ? StorageSettings(*options.s3, false) : Json::object()},
+                       {"overrides", Json::object()}});
   });
 
   http.Post("/v1/oauth/tokens", [this](const httplib::Request& req, httplib::Response& res) {
@@ -332,7 +362,8 @@ void IcebergRestCatalog::Impl::Routes() {
     }
     auto created = tables->CreateTable(name, schema, {}, spec);
     if (!created.ok()) return SendStatus(res, created.status());
-    auto result = LoadResult(name, std::chrono::seconds(30));
+    // Write access includes read: the creator gets the credentials.
+    auto result = LoadResult(name, true, std::chrono::seconds(30));
     if (!result.ok()) return SendStatus(res, result.status());
     SendJson(res, *result);
   });
@@ -341,7 +372,7 @@ void IcebergRestCatalog::Impl::Routes() {
     auto name = TableName(req);
     if (!name.ok()) return SendStatus(res, name.status());
     if (Status st = Check(req, fa::Access::kRead, *name); !st.ok()) return SendStatus(res, st);
-    auto result = LoadResult(*name, std::chrono::seconds(10));
+    auto result = LoadResult(*name, true, std::chrono::seconds(10));
     if (!result.ok()) return SendStatus(res, result.status());
     if (req.method == "HEAD") {
       res.status = 204;
@@ -366,7 +397,7 @@ void IcebergRestCatalog::Impl::Routes() {
     if (!body.is_object() || !body.contains("requirements") || !body["requirements"].is_array() ||
         !body.contains("updates") || !body["updates"].is_array())
       return SendError(res, 400, "BadRequestException", "a commit's body needs \"requirements\" and \"updates\" lists");
-    auto loaded = LoadResult(*name);
+    auto loaded = LoadResult(*name, false);
     if (!loaded.ok()) return SendStatus(res, loaded.status());
     const Json& m = (*loaded)["metadata"];
     for (const auto& r : body["requirements"]) {
@@ -413,7 +444,7 @@ void IcebergRestCatalog::Impl::Routes() {
       if (!imported.ok()) return SendStatus(res, imported.status());
       version = *imported;
     }
-    auto committed = LoadResult(*name, std::chrono::seconds(60), version);
+    auto committed = LoadResult(*name, false, std::chrono::seconds(60), version);
     if (!committed.ok()) return SendStatus(res, committed.status());
     SendJson(res, Json{{"metadata-location", (*committed)["metadata-location"]}, {"metadata", (*committed)["metadata"]}});
   });

@@ -2,7 +2,8 @@
 // as the object store keeps them (iceberg/mirror.h), for Spark, Trino,
 // pyiceberg and DuckDB to find and load, on --iceberg-rest-listen.
 //
-//   GET    /v1/config                                  defaults and overrides (none)
+//   GET    /v1/config                                  defaults: where the bucket is (endpoint, region,
+//                                                      addressing), never a credential
 //   POST   /v1/oauth/tokens                            OAuth2 client credentials: a Hangar user and password
 //                                                      for a Bearer token (the Flight server's kind)
 //   GET    /v1/namespaces                              Hangar's namespaces that hold tables
@@ -11,7 +12,9 @@
 //   GET    /v1/namespaces/{ns}/tables                  the tables the caller may read
 //   POST   /v1/namespaces/{ns}/tables                  create: the Iceberg schema and partition spec
 //                                                      become a Hangar table (CreateTable)
-//   GET    /v1/namespaces/{ns}/tables/{t}              load: the metadata location and the metadata
+//   GET    /v1/namespaces/{ns}/tables/{t}              load: the metadata location, the metadata and, in
+//                                                      `config`, the FileIO settings that read the table's
+//                                                      s3:// files, the server's credentials among them
 //   HEAD   /v1/namespaces/{ns}/tables/{t}              exists: 204 or 404
 //   DELETE /v1/namespaces/{ns}/tables/{t}              drop (DropTable)
 //   POST   /v1/namespaces/{ns}/tables/{t}              commit: requirements checked (409 naming the one
@@ -24,8 +27,11 @@
 // endpoint needs `Authorization: Bearer <token>` (a token from either the
 // token endpoint or the Flight Handshake), and the user's permissions are
 // Flight's: read to list and load a table, write to create one, admin to
-// drop one. Errors are the OpenAPI's ErrorModel, {"error": {"message",
-// "type", "code"}}, with messages naming what was wrong and no server path.
+// drop one. The server's S3 credentials go only into a table's load (and
+// create) result, so only to a caller allowed to read that table (anyone,
+// with authentication off); they are never logged. Errors are the
+// OpenAPI's ErrorModel, {"error": {"message", "type", "code"}}, with
+// messages naming what was wrong and no server path.
 #pragma once
 
 #include <memory>
@@ -34,6 +40,7 @@
 
 #include "flight/server.h"
 #include "iceberg/mirror.h"
+#include "objstore/s3_options.h"
 #include "store/table_store.h"
 
 namespace hangar::server {
@@ -41,6 +48,9 @@ namespace hangar::server {
 struct IcebergRestOptions {
   std::string listen;                      // HOST:PORT (port 0: any free one)
   std::optional<flight::AuthOptions> auth;  // none: every caller may do everything
+  // How the bucket is reached, handed to clients as Iceberg FileIO settings;
+  // none: the store is a local folder, read as file:// paths.
+  std::optional<objstore::S3Options> s3;
 };
 
 class IcebergRestCatalog {

@@ -294,7 +294,8 @@ Status Node::Serve() {
   p.serving = true;
   HANGAR_RETURN_NOT_OK(p.StartMetrics());
   if (!p.options.iceberg_rest_listen.empty()) {
-    IcebergRestOptions rest{p.options.iceberg_rest_listen, p.options.flight.auth};
+    IcebergRestOptions rest{p.options.iceberg_rest_listen, p.options.flight.auth, std::nullopt};
+    if (p.options.object_store.starts_with("s3://")) rest.s3 = p.options.s3;
     auto catalog = IcebergRestCatalog::Start(std::move(rest), p.tables, p.mirror, p.engine);
     if (!catalog.ok()) return Failed("cannot start the Iceberg REST catalog", catalog.status());
     p.rest_catalog = std::move(*catalog);

@@ -35,7 +35,7 @@ from hangar_paths import HANGAR, PY_PACKAGE_DIR
 if str(PY_PACKAGE_DIR) not in sys.path:
     sys.path.insert(0, str(PY_PACKAGE_DIR))
 
-# tests/support: the launchers of the Kafka broker and the Schema Registry.
+# tests/support: the launchers of the Kafka broker, the Schema Registry and the S3 server.
 _SUPPORT = Path(__file__).resolve().parents[2] / "support"
 if str(_SUPPORT) not in sys.path:
     sys.path.insert(0, str(_SUPPORT))
@@ -424,3 +424,13 @@ def schema_registry(kafka_broker):
     from schema_registry import SchemaRegistryServer
     with SchemaRegistryServer(kafka_broker.bootstrap) as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def s3(tmp_path_factory):
+    """A SeaweedFS S3 gateway on loopback (tests/support/s3_server.py) for the module, its bucket made."""
+    from s3_server import S3Server
+    server = S3Server(tmp_path_factory.mktemp("s3-server"))
+    server.start()
+    yield server
+    server.kill()

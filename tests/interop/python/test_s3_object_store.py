@@ -27,14 +27,6 @@ MIB = 1 << 20
 UTF8_KEY = "d\u00e9j\u00e0 vu/\u65e5\u672c\u8a9e \u2713 file.parquet"
 
 
-@pytest.fixture(scope="module")
-def s3(tmp_path_factory):
-    server = S3Server(tmp_path_factory.mktemp("s3-server"))
-    server.start()
-    yield server
-    server.kill()
-
-
 def objstore(s3, *args, part_size_mib=None):
     """Runs hangar-objstore on the test server with its keys (AWS_* variables)."""
     cmd = [str(OBJSTORE), "--endpoint", s3.endpoint, "--addressing", "path"]
