@@ -130,12 +130,12 @@ class S3Server {
 
   // Options for setting the server up: the gateway accepts before the filer
   // behind it is ready, so requests are tried again (5xx, refused
-  // connections) for up to a minute.
+  // connections) for up to two minutes (a loaded CI machine needs them).
   objstore::S3Options patient_options() const {
     objstore::S3Options options = this->options();
-    options.retry.max_attempts = 600;
+    options.retry.max_attempts = 1200;
     options.retry.max_backoff = std::chrono::milliseconds(500);
-    options.retry.max_elapsed = std::chrono::seconds(60);
+    options.retry.max_elapsed = std::chrono::seconds(120);
     options.stall_timeout = std::chrono::seconds(60);
     return options;
   }
@@ -191,7 +191,7 @@ class S3Server {
       pid_ = -1;
       return Status::IOError("cannot run " + weed_ + ": " + std::strerror(rc));
     }
-    for (int i = 0; i < 1200; ++i) {
+    for (int i = 0; i < 2400; ++i) {
       if (Accepts(s3_port_)) return Status::OK();
       if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
         pid_ = -1;
@@ -199,7 +199,7 @@ class S3Server {
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
-    return Status::IOError("SeaweedFS's S3 gateway did not listen within 60 s (see " + log_ + ")");
+    return Status::IOError("SeaweedFS's S3 gateway did not listen within 120 s (see " + log_ + ")");
   }
 
   std::filesystem::path dir_;

@@ -30,7 +30,9 @@ from kafka_broker import _accepts, free_port  # noqa: E402  (the loopback helper
 
 ROOT = Path(__file__).resolve().parents[2]
 WEED = ROOT / "third_party" / "seaweedfs" / "weed"
-START_TIMEOUT_S = 60
+# SeaweedFS makes its first volumes at start; on a loaded 2-core machine that
+# has taken over a minute.
+START_TIMEOUT_S = 120
 
 
 class S3Server:
