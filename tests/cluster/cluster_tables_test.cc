@@ -42,8 +42,7 @@ class ClusterTablesTest : public ::testing::Test {
   void SetUp() override {
     zookeeper_ = std::make_unique<ZooKeeperProcess>(dir_.path() / "zookeeper");
     ASSERT_GT(zookeeper_->port(), 0);
-    for (int n = 0; n < kNodes; ++n) ports_[n] = FreePort();
-    for (int n = 0; n < kNodes; ++n) StartNode(n);
+    for (int n = 0; n < kNodes; ++n) StartNodeOnAFreePort(n);
     for (int n = 0; n < kNodes; ++n) ASSERT_TRUE(WaitForMembers(n, kNodes)) << "node " << n;
   }
 
@@ -52,7 +51,7 @@ class ClusterTablesTest : public ::testing::Test {
   // A client of node `n`.
   virtual std::unique_ptr<flight::FlightClient> Connect(int n) { return nodes_[n]->Connect(); }
 
-  void StartNode(int n) {
+  void LaunchNode(int n) {
     std::vector<std::string> flags = {
         "--listen", "127.0.0.1:" + std::to_string(ports_[n]), "--cluster", zookeeper_->url("/hangar-tables"),
         "--cluster-session-timeout", "2", "--shared-data-dir", shared().string(), "--access-log", "off",
@@ -60,6 +59,16 @@ class ClusterTablesTest : public ::testing::Test {
     for (auto& flag : NodeFlags()) flags.push_back(flag);
     nodes_[n] = std::make_unique<ServerProcess>((dir_.path() / ("node" + std::to_string(n))).string(),
                                                 std::map<std::string, std::string>{}, flags);
+  }
+  // A port chosen free may be taken before its node listens (other suites
+  // start brokers and object stores beside this one): the node is then
+  // started again on another port, before anything knows it by its first.
+  void StartNodeOnAFreePort(int n) {
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      ports_[n] = FreePort();
+      LaunchNode(n);
+      if (nodes_[n]->started() || nodes_[n]->startup_log().find("Address already in use") == std::string::npos) break;
+    }
     ASSERT_TRUE(nodes_[n]->started()) << nodes_[n]->startup_log();
   }
   fs::path shared() const { return dir_.path() / "shared"; }
