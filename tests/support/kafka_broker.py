@@ -56,9 +56,21 @@ STOP_TIMEOUT_S = 30
 
 
 def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_ports(1)[0]
+
+
+def free_ports(count):
+    """`count` distinct free loopback ports. The sockets stay bound until all
+    are chosen: one at a time, the kernel may hand out the same number twice
+    (seen: a broker given one port for two listeners)."""
+    sockets = [socket.socket(socket.AF_INET, socket.SOCK_STREAM) for _ in range(count)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
 
 
 def _accepts(port):
@@ -89,10 +101,10 @@ class KafkaBroker:
         # Tests: the JVM's first compiler only, which starts the broker sooner on a busy
         # machine. Benchmarks pass False for the broker's full speed.
         self.quick_jit = quick_jit
-        self.port = free_port()
-        self.controller_port = free_port()
-        self.sasl_port = free_port() if sasl else None
-        self.ssl_port = free_port() if tls else None
+        ports = free_ports(4)
+        self.port, self.controller_port = ports[0], ports[1]
+        self.sasl_port = ports[2] if sasl else None
+        self.ssl_port = ports[3] if tls else None
         self.proc = None
         self._formatted = False
         self.log_path = self.workdir / "broker.log"

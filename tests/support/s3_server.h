@@ -123,9 +123,10 @@ class S3Server {
   }
 
   void PickPorts() {
-    for (int* port : {&s3_port_, &master_port_, &volume_port_, &filer_port_, &s3_grpc_port_, &master_grpc_port_,
-                      &volume_grpc_port_, &filer_grpc_port_})
-      *port = FreePort();
+    int* const ports[] = {&s3_port_,          &master_port_,      &volume_port_,      &filer_port_,
+                          &s3_grpc_port_,     &master_grpc_port_, &volume_grpc_port_, &filer_grpc_port_};
+    const std::vector<int> free = FreePorts(std::size(ports));
+    for (size_t i = 0; i < std::size(ports); ++i) *ports[i] = free[i];
   }
 
   // Options for setting the server up: the gateway accepts before the filer

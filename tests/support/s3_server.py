@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from kafka_broker import _accepts, free_port  # noqa: E402  (the loopback helpers of every launcher)
+from kafka_broker import _accepts, free_ports  # noqa: E402  (the loopback helpers of every launcher)
 
 ROOT = Path(__file__).resolve().parents[2]
 WEED = ROOT / "third_party" / "seaweedfs" / "weed"
@@ -44,9 +44,8 @@ class S3Server:
         self.weed = Path(weed)
         self.access_key = "HANGARTEST" + secrets.token_hex(6).upper()
         self.secret_key = secrets.token_urlsafe(24)
-        self.ports = {name: free_port() for name in
-                      ("s3", "s3.https", "s3.grpc", "master", "master.grpc", "volume", "volume.grpc", "filer",
-                       "filer.grpc")}
+        names = ("s3", "s3.https", "s3.grpc", "master", "master.grpc", "volume", "volume.grpc", "filer", "filer.grpc")
+        self.ports = dict(zip(names, free_ports(len(names))))
         self.proc = None
         self.log_path = self.workdir / "weed.log"
 
@@ -107,7 +106,7 @@ class S3Server:
                 # server): then it exits at once, and new ports are tried.
                 if relaunches < 2:
                     relaunches += 1
-                    self.ports = {name: free_port() for name in self.ports}
+                    self.ports = dict(zip(self.ports, free_ports(len(self.ports))))
                     client = None
                     self._launch()
                     continue
