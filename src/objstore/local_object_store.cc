@@ -9,6 +9,8 @@
 #include <cstring>
 #include <fstream>
 #include <random>
+#include <utility>
+#include <vector>
 
 #include "objstore/object_store.h"
 
@@ -30,36 +32,77 @@ Status Fsync(const fs::path& path, bool directory, std::string_view key) {
   return rc == 0 ? Status::OK() : FileError("cannot sync", key, err);
 }
 
-// Writes `bytes` to a fresh temporary file beside `target` and fsyncs it.
-Result<fs::path> WriteTemporary(const fs::path& target, std::string_view bytes, std::string_view key) {
-  std::error_code ec;
-  fs::create_directories(target.parent_path(), ec);
-  if (ec) return FileError("cannot create the folder of", key, ec.value());
-  static thread_local std::mt19937_64 random{std::random_device{}()};
-  fs::path temporary = target;
-  temporary += ".tmp-" + std::to_string(random());
-  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return FileError("cannot create", key, errno);
+// A temporary file beside `target` (its folder created), open for writing;
+// removed again unless Keep() is called.
+class Temporary {
+ public:
+  static Result<Temporary> Create(const fs::path& target, std::string_view key) {
+    std::error_code ec;
+    fs::create_directories(target.parent_path(), ec);
+    if (ec) return FileError("cannot create the folder of", key, ec.value());
+    static thread_local std::mt19937_64 random{std::random_device{}()};
+    fs::path path = target;
+    path += ".tmp-" + std::to_string(random());
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return FileError("cannot create", key, errno);
+    return Temporary(std::move(path), fd);
+  }
+  Temporary(Temporary&& other) noexcept : path_(std::move(other.path_)), fd_(std::exchange(other.fd_, -1)) {}
+  Temporary& operator=(Temporary&&) = delete;
+  ~Temporary() {
+    if (fd_ >= 0) ::close(fd_);
+    if (!path_.empty()) ::unlink(path_.c_str());
+  }
+
+  int fd() const { return fd_; }
+  const fs::path& path() const { return path_; }
+
+  // fsyncs and closes the file; the caller renames or links it next.
+  Status Sync(std::string_view key) {
+    int rc = ::fsync(fd_);
+    int err = errno;
+    ::close(std::exchange(fd_, -1));
+    return rc == 0 ? Status::OK() : FileError("cannot sync", key, err);
+  }
+  // The file stays (renamed into place by the caller).
+  void Keep() { path_.clear(); }
+
+ private:
+  Temporary(fs::path path, int fd) : path_(std::move(path)), fd_(fd) {}
+  fs::path path_;
+  int fd_;
+};
+
+Status WriteAll(int fd, std::string_view bytes, std::string_view key) {
   size_t written = 0;
   while (written < bytes.size()) {
     ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      ::close(fd);
-      ::unlink(temporary.c_str());
-      return FileError("cannot write", key, err);
-    }
+    if (n < 0) return FileError("cannot write", key, errno);
     written += static_cast<size_t>(n);
   }
-  int rc = ::fsync(fd);
-  int err = errno;
-  ::close(fd);
-  if (rc != 0) {
-    ::unlink(temporary.c_str());
-    return FileError("cannot sync", key, err);
+  return Status::OK();
+}
+
+// Copies `source` into `fd` through a fixed buffer: a data file of any size
+// costs a megabyte of memory, not its size.
+Status CopyInto(int fd, const fs::path& source, std::string_view key) {
+  int in = ::open(source.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in < 0) return Status::IOError("cannot read the file to upload as '" + std::string(key) + "'");
+  std::vector<char> buffer(1 << 20);
+  Status st;
+  while (st.ok()) {
+    ssize_t n = ::read(in, buffer.data(), buffer.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      st = Status::IOError("cannot read the file to upload as '" + std::string(key) + "'");
+      break;
+    }
+    if (n == 0) break;
+    st = WriteAll(fd, std::string_view(buffer.data(), static_cast<size_t>(n)), key);
   }
-  return temporary;
+  ::close(in);
+  return st;
 }
 
 class LocalObjectStore final : public ObjectStore {
@@ -68,32 +111,29 @@ class LocalObjectStore final : public ObjectStore {
 
   Status Put(std::string_view key, std::string_view bytes) override {
     HANGAR_ASSIGN_OR_RETURN(fs::path target, PathOf(key));
-    HANGAR_ASSIGN_OR_RETURN(fs::path temporary, WriteTemporary(target, bytes, key));
-    if (::rename(temporary.c_str(), target.c_str()) != 0) {
-      int err = errno;
-      ::unlink(temporary.c_str());
-      return FileError("cannot write", key, err);
-    }
-    return Fsync(target.parent_path(), /*directory=*/true, key);
+    HANGAR_ASSIGN_OR_RETURN(Temporary temporary, Temporary::Create(target, key));
+    HANGAR_RETURN_NOT_OK(WriteAll(temporary.fd(), bytes, key));
+    return Publish(std::move(temporary), target, key);
   }
 
   Status PutFile(std::string_view key, const fs::path& source) override {
-    std::ifstream in(source, std::ios::binary);
-    if (!in) return Status::IOError("cannot read the file to upload as '" + std::string(key) + "'");
-    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    return Put(key, bytes);
+    HANGAR_ASSIGN_OR_RETURN(fs::path target, PathOf(key));
+    HANGAR_ASSIGN_OR_RETURN(Temporary temporary, Temporary::Create(target, key));
+    HANGAR_RETURN_NOT_OK(CopyInto(temporary.fd(), source, key));
+    return Publish(std::move(temporary), target, key);
   }
 
   Status PutIfAbsent(std::string_view key, std::string_view bytes) override {
     HANGAR_ASSIGN_OR_RETURN(fs::path target, PathOf(key));
-    HANGAR_ASSIGN_OR_RETURN(fs::path temporary, WriteTemporary(target, bytes, key));
+    HANGAR_ASSIGN_OR_RETURN(Temporary temporary, Temporary::Create(target, key));
+    HANGAR_RETURN_NOT_OK(WriteAll(temporary.fd(), bytes, key));
+    HANGAR_RETURN_NOT_OK(temporary.Sync(key));
     // link(2) fails with EEXIST when the name is taken: the atomic "create
-    // only if absent" that rename(2) lacks.
-    int rc = ::link(temporary.c_str(), target.c_str());
-    int err = errno;
-    ::unlink(temporary.c_str());
-    if (rc != 0 && err == EEXIST) return Status::AlreadyExists("object '" + std::string(key) + "' already exists");
-    if (rc != 0) return FileError("cannot write", key, err);
+    // only if absent" that rename(2) lacks. The temporary goes either way.
+    if (::link(temporary.path().c_str(), target.c_str()) != 0) {
+      if (errno == EEXIST) return Status::AlreadyExists("object '" + std::string(key) + "' already exists");
+      return FileError("cannot write", key, errno);
+    }
     return Fsync(target.parent_path(), /*directory=*/true, key);
   }
 
@@ -141,6 +181,15 @@ class LocalObjectStore final : public ObjectStore {
   }
 
  private:
+  // Makes a written temporary the object `target`: fsync, rename over any
+  // old object, fsync the folder.
+  static Status Publish(Temporary temporary, const fs::path& target, std::string_view key) {
+    HANGAR_RETURN_NOT_OK(temporary.Sync(key));
+    if (::rename(temporary.path().c_str(), target.c_str()) != 0) return FileError("cannot write", key, errno);
+    temporary.Keep();
+    return Fsync(target.parent_path(), /*directory=*/true, key);
+  }
+
   // The file of `key`; a key that is empty, absolute or climbs out of the
   // root with ".." is refused (keys come from table names, which are
   // checked, but the store does not rely on that).

@@ -76,15 +76,29 @@ TEST_F(LocalObjectStoreTest, DeleteForgivesAMissingKey) {
 }
 
 TEST_F(LocalObjectStoreTest, FilesGoBothWays) {
+  // Larger than the megabyte PutFile copies at a time, and not a multiple of it.
+  std::string contents(3 * (1 << 20) + 12345, '\0');
+  for (size_t i = 0; i < contents.size(); ++i) contents[i] = static_cast<char>(i * 131 % 251);
   fs::path source = root_.parent_path() / (root_.filename().string() + ".src");
-  std::ofstream(source, std::ios::binary) << std::string(100000, 'z');
-  ASSERT_TRUE(store_->PutFile("big", source).ok());
+  std::ofstream(source, std::ios::binary) << contents;
+  ASSERT_TRUE(store_->PutFile("data/big", source).ok());
+  EXPECT_EQ(*store_->Get("data/big"), contents);
   fs::path copy = source;
   copy += ".copy";
-  ASSERT_TRUE(store_->GetFile("big", copy).ok());
-  EXPECT_EQ(fs::file_size(copy), 100000u);
+  ASSERT_TRUE(store_->GetFile("data/big", copy).ok());
+  EXPECT_EQ(fs::file_size(copy), contents.size());
   fs::remove(source);
   fs::remove(copy);
+}
+
+TEST_F(LocalObjectStoreTest, AFailedPutFileLeavesNothing) {
+  Status st = store_->PutFile("data/missing", root_.parent_path() / "no-such-file");
+  EXPECT_EQ(st.code(), StatusCode::kIOError);
+  EXPECT_NE(st.message().find("'data/missing'"), std::string::npos) << st.ToString();
+  EXPECT_EQ(store_->Get("data/missing").status().code(), StatusCode::kNotFound);
+  size_t files = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(root_)) files += entry.is_regular_file();
+  EXPECT_EQ(files, 0u);  // no temporary left behind
 }
 
 TEST_F(LocalObjectStoreTest, KeysCannotLeaveTheRoot) {
