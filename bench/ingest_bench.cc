@@ -18,7 +18,14 @@
 // Targets: `disk` ingest >= 0.7x the sequential-with-fsync MB/s; `disk` ack
 // p99 <= 2x the raw fsync p99 + 1 ms; `memory` ack p50 <= 100 us.
 //
-//   bench_ingest [--rows N] [--quick]
+// Last, the levels above `committed` (docs/durability.md): a stream of
+// 10,000-row batches sent at a steady pace into a server with an object
+// store, asking for `object_storage` and then for `iceberg_committed`; for
+// each level reached, p50/p99 from the write call to its ack. Once with a
+// local folder as the store and once with an S3 bucket (SeaweedFS, started
+// here as the tests start it; skipped with a note when it is not built).
+//
+//   bench_ingest [--rows N] [--quick] [--levels-only]
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -28,6 +35,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -39,6 +47,7 @@
 #include "flight/client.h"
 #include "flight/malloc_tuning.h"
 #include "bench_util.h"
+#include "support/s3_server.h"
 #include "support/server_process.h"
 #include "plain_server.h"
 
@@ -256,6 +265,108 @@ std::vector<double> PlainRoundTrips(int port, int64_t bytes, int samples) {
   return out;
 }
 
+// Per durability level, microseconds from a batch's write call to its ack
+// at that level.
+struct LevelLatencies {
+  std::map<std::string, std::vector<double>> us;
+  int64_t errors = 0;
+};
+
+// `batches` batches of 10,000 rows, one every `interval`, asking for `level`;
+// returns when the last batch is acknowledged at it.
+LevelLatencies PacedStream(int port, const char* level, int batches, std::chrono::milliseconds interval) {
+  auto client = Connect(port);
+  CreateTable(*client);
+  const auto batch = MakeBatch(0, 10'000);
+  auto stream = client->DoExchange(flight::FlightDescriptor::Path({"events"}));
+  Check(stream.status(), "DoExchange");
+  Check((*stream)->Begin(Schema()), "DoExchange begin");
+  Check((*stream)->WriteMetadata(arrow::Buffer::FromString(Request(level))), "WriteRequest");
+  // Send times as nanoseconds of the steady clock: written before the batch
+  // goes, read when its acks come back on the other thread.
+  std::vector<std::atomic<int64_t>> sent(static_cast<size_t>(batches));
+  LevelLatencies out;
+  std::thread reader([&] {
+    while (true) {
+      auto chunk = (*stream)->Next();
+      Check(chunk.status(), "DoExchange read");
+      if (chunk->end()) break;
+      if (!chunk->app_metadata) continue;
+      const int64_t now = Clock::now().time_since_epoch().count();
+      const auto ack = nlohmann::json::parse(chunk->app_metadata->view());
+      if (!ack["error"].is_null()) {
+        ++out.errors;
+        continue;
+      }
+      const auto b = ack["batch"].get<size_t>();
+      out.us[ack["durability_level"].get<std::string>()].push_back(static_cast<double>(now - sent[b]) / 1e3);
+    }
+  });
+  const auto start = Clock::now();
+  for (int i = 0; i < batches; ++i) {
+    std::this_thread::sleep_until(start + i * interval);
+    sent[static_cast<size_t>(i)] = Clock::now().time_since_epoch().count();
+    Check((*stream)->WriteRecordBatch(*batch), "DoExchange write");
+  }
+  Check((*stream)->DoneWriting(), "DoExchange done");
+  reader.join();
+  Check((*stream)->Close(), "DoExchange close");
+  return out;
+}
+
+// The levels above `committed` on a server started with `flags` (its object
+// store) and `env`: one paced stream per requested level, each on a fresh server.
+void ObjectStoreLevels(const std::string& bin_dir, const fs::path& dir, const char* store_name,
+                       const std::vector<std::string>& flags, const std::map<std::string, std::string>& env,
+                       int batches) {
+  constexpr auto kInterval = std::chrono::milliseconds(20);
+  for (const char* level : {"object_storage", "iceberg_committed"}) {
+    const std::string data = (dir / (std::string("levels-") + store_name + "-" + level)).string();
+    hangar::testing::ServerProcess server(data, env, flags, {}, bin_dir);
+    if (!server.started()) {
+      std::fprintf(stderr, "bench_ingest: the server did not start:\n%s\n", server.startup_log().c_str());
+      std::exit(1);
+    }
+    const LevelLatencies acks = PacedStream(server.port(), level, batches, kInterval);
+    server.Stop();
+    fs::remove_all(data);
+    if (acks.errors != 0) {
+      std::fprintf(stderr, "bench_ingest: %lld error acks at %s\n", static_cast<long long>(acks.errors), level);
+      std::exit(1);
+    }
+    std::printf("  %-6s asking %-17s", store_name, level);
+    for (const char* reached : {"memory", "disk", "committed", "object_storage", "iceberg_committed"}) {
+      auto it = acks.us.find(reached);
+      if (it == acks.us.end()) continue;
+      if (it->second.size() != static_cast<size_t>(batches)) {
+        std::fprintf(stderr, "\nbench_ingest: %zu of %d batches acked at %s\n", it->second.size(), batches, reached);
+        std::exit(1);
+      }
+      std::printf("  %s %.1f/%.1f ms", reached, Percentile(it->second, 0.5) / 1e3, Percentile(it->second, 0.99) / 1e3);
+    }
+    std::printf("\n");
+  }
+}
+
+void AllObjectStoreLevels(const std::string& bin_dir, const fs::path& dir, bool quick) {
+  const int batches = quick ? 50 : 250;
+  std::printf("  levels above committed: %d batches of 10,000 rows, one every 20 ms; p50/p99 per level reached, "
+              "from the write call to the ack\n",
+              batches);
+  ObjectStoreLevels(bin_dir, dir, "folder", {"--object-store", "file://" + (dir / "bucket").string()}, {}, batches);
+  auto s3 = hangar::testing::S3Server::Start(dir / "s3");
+  if (!s3.ok()) {
+    std::printf("  s3     not measured: %s\n", s3.status().ToString().c_str());
+    return;
+  }
+  const auto options = (*s3)->options();
+  ObjectStoreLevels(bin_dir, dir, "s3",
+                    {"--object-store", "s3://hangar/bench", "--s3-endpoint", options.endpoint, "--s3-region",
+                     options.region, "--s3-addressing", "path"},
+                    {{"AWS_ACCESS_KEY_ID", options.access_key_id}, {"AWS_SECRET_ACCESS_KEY", options.secret_access_key}},
+                    batches);
+}
+
 }  // namespace
 }  // namespace hangar::bench
 
@@ -263,6 +374,14 @@ int main(int argc, char** argv) {
   using namespace hangar::bench;
   const auto [rows, bin_dir, dir] = SetUpRowsBench(argc, argv, 20'000'000, 2'000'000, "hangar-bench-ingest");
   hangar::flight::TuneMallocForLargeMessages();  // as hangar's own main() does
+  const bool quick = rows < 10'000'000;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--levels-only") == 0) {
+      AllObjectStoreLevels(bin_dir, dir, quick);
+      fs::remove_all(dir);
+      return 0;
+    }
+  }
   ForkedServer plain_server([] { return StartPlainServer(64 << 20); });  // forks: before any gRPC thread
 
   // Batches of 10k, 25k, 50k and 100k rows, sent round robin.
@@ -317,7 +436,6 @@ int main(int argc, char** argv) {
   const int samples = rows >= 10'000'000 ? 2000 : 500;
   const Latency latency = AckLatency(server->port(), samples);
   server->Stop();
-  fs::remove_all(dir);
   const int64_t batch_bytes = hangar::arrow::TotalBufferSize(*MakeBatch(0, 1000));
   const std::vector<double> plain = PlainRoundTrips(plain_server.port(), batch_bytes, samples);
   plain_server.Stop();
@@ -337,5 +455,7 @@ int main(int argc, char** argv) {
               "2 x fsync p99 + 1 ms = %.0f us; memory ack p50 %.0f us (<= 100; %.2fx the plain gRPC round trip)\n",
               disk_mb_s_best / floor.sequential_mb_s, disk_p99, 2 * floor.fsync_p99_us + 1000, memory_p50,
               memory_p50 / plain_p50);
+  AllObjectStoreLevels(bin_dir, dir, quick);
+  fs::remove_all(dir);
   return 0;
 }
