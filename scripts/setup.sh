@@ -15,6 +15,10 @@
 #      tests/support/kafka/pom.xml) resolved into ~/.m2 with Maven, and the broker's
 #      classpath written to third_party/kafka/classpath, only when that pom changed or
 #      a jar it names is gone; tests/support/kafka_broker.py runs it with Java 17.
+#   6b. Apicurio Registry 2.1.3.Final (the Confluent-API Schema Registry of those suites,
+#      pinned in tests/support/schema-registry/pom.xml) built by Maven's Quarkus build
+#      into third_party/apicurio-registry/build/apicurio-registry-runner.jar, only when
+#      that pom or its application.properties changed or the jar is gone.
 #   7. SeaweedFS (the S3-compatible server of the object storage tests and benchmark)
 #      built from the Go module proxy into third_party/seaweedfs/weed, only when absent
 #      or of another version; Go itself is the machine's when new enough, else Debian's
@@ -266,6 +270,32 @@ if [ -f "$KAFKA_POM" ]; then
       -Dmdep.outputFile="$ROOT/$KAFKA_CLASSPATH.new"
     mv -f "$KAFKA_CLASSPATH.new" "$KAFKA_CLASSPATH"
     kafka_classpath_ok || die "the Kafka classpath names jars that are not there"
+  fi
+fi
+
+# --------------------------------------------------------------------------------------
+# 6b. Apicurio Registry: the Confluent-API Schema Registry of the real-broker suites
+# --------------------------------------------------------------------------------------
+# Apicurio publishes the registry as a library (apicurio-registry-app); the Quarkus
+# build of tests/support/schema-registry/ makes the runnable server of it (about a
+# minute the first time, with the downloads). tests/support/schema_registry.py runs it.
+REGISTRY_DIR="tests/support/schema-registry"
+REGISTRY_BUILD="third_party/apicurio-registry/build"
+REGISTRY_JAR="$REGISTRY_BUILD/apicurio-registry-runner.jar"
+
+if [ -f "$REGISTRY_DIR/pom.xml" ]; then
+  if [ -f "$REGISTRY_JAR" ] && [ "$REGISTRY_JAR" -nt "$REGISTRY_DIR/pom.xml" ] \
+     && [ "$REGISTRY_JAR" -nt "$REGISTRY_DIR/src/main/resources/application.properties" ]; then
+    log "Schema Registry: up to date ($REGISTRY_JAR)"
+  else
+    command -v mvn >/dev/null 2>&1 || die "mvn is needed to build Apicurio Registry"
+    started=$SECONDS
+    log "Schema Registry: building Apicurio Registry from $REGISTRY_DIR/pom.xml"
+    rm -rf "$REGISTRY_BUILD"
+    retry mvn -B -q -ntp -f "$REGISTRY_DIR/pom.xml" package -Dregistry.build.dir="$ROOT/$REGISTRY_BUILD"
+    [ -f "$REGISTRY_JAR" ] || die "the Apicurio Registry build made no $REGISTRY_JAR"
+    touch "$REGISTRY_JAR"
+    log "Schema Registry: built in $((SECONDS - started)) s"
   fi
 fi
 

@@ -1,10 +1,18 @@
-"""A Schema Registry speaking the Confluent REST API, storing its schemas in a Kafka topic.
+"""Schema Registries speaking the Confluent REST API for the real-broker tests.
 
-Neither Confluent's registry (not on Maven Central), Karapace (not on PyPI)
-nor Apicurio Registry 3 (its Maven artifacts do not all resolve there: its
-`apicurio-registry-schema-util-provider` module is not served) installs from
-the package registries this project uses, so the real-broker tests run this
-one. It is written to the REST API that Confluent documents and that the
+`ApicurioRegistry` runs a real one: Apicurio Registry 2.1.3.Final with its
+in-memory storage and Confluent-compatible API (`/apis/ccompat/v6`), built by
+scripts/setup.sh from tests/support/schema-registry/pom.xml into
+third_party/apicurio-registry/. Neither Confluent's registry (not on Maven
+Central), Karapace (not on PyPI) nor Apicurio Registry 2.1.5 and later,
+3.x included (their `apicurio-registry-schema-util-provider` module is not
+on Maven Central), installs from the package registries this project uses.
+The Kafka suites produce and read through it.
+
+`SchemaRegistryServer` is this project's own registry, for what Apicurio
+does not do: keep the schemas in Confluent's `_schemas` topic, which Hangar
+can read instead of asking over REST. It is written to the REST API that
+Confluent documents and that the
 producers under test (confluent-kafka's SchemaRegistryClient, AvroSerializer
 and AvroDeserializer) call, and it keeps its state the way Confluent's
 registry does: every registration is a record of the `_schemas` topic (key
@@ -27,8 +35,13 @@ version. Only Avro is stored; other schema types are refused (422).
 """
 
 import json
+import os
 import re
+import socket
+import subprocess
 import threading
+import time
+import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote, urlparse
 
@@ -270,6 +283,91 @@ class SchemaRegistryServer:
     def stop(self):
         self._server.shutdown()
         self._server.server_close()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+APICURIO_JAR = os.path.join(ROOT, "third_party", "apicurio-registry", "build", "apicurio-registry-runner.jar")
+APICURIO_START_TIMEOUT_S = 180  # it answers within 8 s on a quiet 2-core machine, 25 s on a busy one
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ApicurioRegistry:
+    """Apicurio Registry (in-memory storage) as a child `java` process on a free loopback port.
+
+    `url` is its Confluent-compatible API, the base URL that confluent-kafka's
+    SchemaRegistryClient and `hangar serve --schema-registry` take.
+    """
+
+    def __init__(self, workdir, heap="384m"):
+        self.workdir = str(workdir)
+        self.heap = heap
+        self.port = None
+        self.proc = None
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}/apis/ccompat/v6"
+
+    def log_tail(self, chars=8000):
+        try:
+            with open(os.path.join(self.workdir, "registry.out"), "rb") as f:
+                return f.read().decode(errors="replace")[-chars:]
+        except FileNotFoundError:
+            return ""
+
+    def _ready(self):
+        try:
+            with urllib.request.urlopen(self.url + "/subjects", timeout=5) as answer:
+                return answer.status == 200
+        except OSError:
+            return False
+
+    def start(self):
+        """Starts the registry; returns once its Confluent-compatible API answers."""
+        assert self.proc is None, "already running"
+        if not os.path.isfile(APICURIO_JAR):
+            raise RuntimeError(f"{APICURIO_JAR} is missing: run scripts/setup.sh (make setup)")
+        os.makedirs(self.workdir, exist_ok=True)
+        self.port = _free_port()
+        cmd = ["java", f"-Xmx{self.heap}", "-XX:+UseParallelGC", "-XX:TieredStopAtLevel=1",
+               f"-Dquarkus.http.port={self.port}", "-Dquarkus.http.host=127.0.0.1",
+               "-Dregistry.enable.sentry=false", "-jar", APICURIO_JAR]
+        with open(os.path.join(self.workdir, "registry.out"), "ab") as out:
+            self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=out, cwd=self.workdir)
+        started = time.monotonic()
+        while time.monotonic() - started < APICURIO_START_TIMEOUT_S:
+            if self.proc.poll() is not None:
+                code, self.proc = self.proc.returncode, None
+                raise RuntimeError(f"Apicurio Registry exited with status {code}; its log:\n{self.log_tail()}")
+            if self._ready():
+                self.start_seconds = time.monotonic() - started
+                return self
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"Apicurio Registry did not answer within {APICURIO_START_TIMEOUT_S} s; "
+                           f"its log:\n{self.log_tail()}")
+
+    def stop(self):
+        if self.proc is None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None
 
     def __enter__(self):
         return self.start()

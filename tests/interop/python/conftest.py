@@ -419,8 +419,17 @@ def kafka_broker(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def schema_registry(kafka_broker):
-    """The Confluent-API registry of tests/support/schema_registry.py, storing into the broker's `_schemas`."""
+def schema_registry(tmp_path_factory):
+    """Apicurio Registry (tests/support/schema_registry.py), its Confluent-compatible API at `.url`."""
+    from schema_registry import ApicurioRegistry
+    with ApicurioRegistry(tmp_path_factory.mktemp("schema-registry")) as registry:
+        yield registry
+
+
+@pytest.fixture(scope="module")
+def schemas_topic_registry(kafka_broker):
+    """The project's own registry (tests/support/schema_registry.py), writing each registration
+    to the broker's `_schemas` as Confluent's does: Apicurio Registry keeps no such topic."""
     from schema_registry import SchemaRegistryServer
     with SchemaRegistryServer(kafka_broker.bootstrap) as server:
         yield server

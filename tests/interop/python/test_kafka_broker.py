@@ -1,7 +1,7 @@
 """Topics on a real Apache Kafka broker, produced by confluent-kafka, read and written through Hangar.
 
 The broker is Apache Kafka 4 in KRaft mode (tests/support/kafka_broker.py),
-the registry speaks Confluent's REST API (tests/support/schema_registry.py),
+the registry (Apicurio Registry, tests/support/schema_registry.py) speaks Confluent's REST API,
 and every message is produced by confluent-kafka's Producer with the
 registry's AvroSerializer. Hangar (`hangar serve --kafka-brokers HOST:PORT
 --schema-registry URL`) is read with pyarrow.flight, and what it serves is
@@ -48,7 +48,9 @@ def hangar_kafka_real(hangar_factory, kafka_broker, schema_registry):
 
 
 @pytest.fixture(scope="module")
-def env(kafka_broker, schema_registry, hangar_kafka_real):
+def env(kafka_broker, schema_registry, schemas_topic_registry, hangar_kafka_real):
+    # schemas_topic_registry before hangar_kafka_real: set up before the module's
+    # servers, it stops after them (their end-of-module check asks it).
     class Env:
         bootstrap = kafka_broker.bootstrap
         registry = schema_registry.url
@@ -88,11 +90,22 @@ def test_every_partition_matches_what_confluent_kafka_reads(env):
             assert int(row["_timestamp"].timestamp() * 1000) == msg["timestamp"][1]
 
 
-def test_both_registry_paths_read_the_same_rows(env, hangar_factory, kafka_broker):
-    """The registry writes `_schemas` as Confluent's does: Hangar reading that topic sees the same schemas."""
-    topic = _orders_topic(env, 2, 50)
+def test_both_registry_paths_read_the_same_rows(env, hangar_factory, kafka_broker, schemas_topic_registry):
+    """A registry writing `_schemas` as Confluent's does: Hangar reading that topic sees the same schemas.
+
+    Apicurio Registry keeps no `_schemas` topic: this test produces through the
+    project's own registry (tests/support/schema_registry.py), which does.
+    """
+    registry = schemas_topic_registry
+    topic = create_topic(env.bootstrap, "orders-schemas-topic", 2)
+    p = AvroProducer(env.bootstrap, registry.url, topic, ORDER_SCHEMA)
+    for i in range(100):
+        p.produce(order(i), key=f"k{i}".encode(), partition=i % 2)
+    p.flush()
+    via_rest = hangar_factory("real-kafka-own-registry", args=["--kafka-brokers", kafka_broker.bootstrap,
+                                                               "--schema-registry", registry.url])
+    _, rest_table = read_topic(via_rest.client(), fl.FlightDescriptor.for_path("kafka", topic))
     via_topic = hangar_factory("real-kafka-schemas-topic", args=["--kafka-brokers", kafka_broker.bootstrap])
-    _, rest_table = read_topic(env.client, fl.FlightDescriptor.for_path("kafka", topic))
     _, topic_table = read_topic(via_topic.client(), fl.FlightDescriptor.for_path("kafka", topic))
     assert rest_table.num_rows == 100
     assert topic_table.equals(rest_table)

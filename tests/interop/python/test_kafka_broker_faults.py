@@ -32,10 +32,9 @@ def fault_broker(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def fault_registry(fault_broker):
-    from schema_registry import SchemaRegistryServer
-    with SchemaRegistryServer(fault_broker.bootstrap) as server:
-        yield server
+def fault_registry(schema_registry):
+    """The session's Apicurio Registry: it keeps its schemas in memory, apart from the broker under fault."""
+    return schema_registry
 
 
 @pytest.fixture(scope="module")

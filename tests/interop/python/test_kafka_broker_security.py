@@ -46,11 +46,9 @@ def secure_broker(tmp_path_factory, tls_files):
 
 
 @pytest.fixture(scope="module")
-def secure_registry(secure_broker):
-    """A REST registry (on the PLAINTEXT listener): Hangar's own Kafka user may not touch `_schemas` here."""
-    from schema_registry import SchemaRegistryServer
-    with SchemaRegistryServer(secure_broker.bootstrap) as registry:
-        yield registry
+def secure_registry(secure_broker, schema_registry):
+    """The session's Apicurio Registry, over REST: Hangar's schemas do not come from a topic here."""
+    return schema_registry
 
 
 @pytest.fixture(scope="module")
