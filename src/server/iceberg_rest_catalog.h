@@ -22,6 +22,7 @@
 //                                                      are put into the Hangar table (its rows then
 //                                                      reach the bucket as Hangar's own snapshot);
 //                                                      other updates are refused with 406
+//   POST   /v1/namespaces/{ns}/tables/{t}/metrics      a client's scan or commit report: 204, dropped
 //
 // With authentication on (--users), every call but config and the token
 // endpoint needs `Authorization: Bearer <token>` (a token from either the
