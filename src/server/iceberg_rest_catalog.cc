@@ -300,14 +300,30 @@ void IcebergRestCatalog::Impl::Routes() {
 
   http.Post("/v1/oauth/tokens", [this](const httplib::Request& req, httplib::Response& res) {
     if (!users) return SendError(res, 400, "BadRequestException", "authentication is off on this server: no token is needed");
-    if (req.get_param_value("grant_type") != "client_credentials")
+    const std::string grant = req.get_param_value("grant_type");
+    std::string name;
+    if (grant == "client_credentials") {
+      auto user = users->Authenticate(req.get_param_value("client_id"), req.get_param_value("client_secret"));
+      if (!user.ok())
+        return SendJson(res, Json{{"error", "invalid_client"}, {"error_description", "unknown user or wrong password"}}, 401);
+      name = (*user)->name;
+    } else if (grant == "urn:ietf:params:oauth:grant-type:token-exchange") {
+      // How Iceberg's Java client (Spark's) renews its token before it
+      // expires: a token of this server, still valid, for a fresh one of
+      // the same user, who must still be known.
+      auto claims = signer->Verify(req.get_param_value("subject_token"));
+      if (!claims.ok())
+        return SendJson(res, Json{{"error", "invalid_grant"}, {"error_description", claims.status().message()}}, 400);
+      if (users->Find(claims->user) == nullptr)
+        return SendJson(res, Json{{"error", "invalid_grant"}, {"error_description", "the token's user is no longer known"}}, 400);
+      name = claims->user;
+    } else {
       return SendJson(res, Json{{"error", "unsupported_grant_type"},
-                                {"error_description", "only grant_type=client_credentials is supported"}}, 400);
-    auto user = users->Authenticate(req.get_param_value("client_id"), req.get_param_value("client_secret"));
-    if (!user.ok())
-      return SendJson(res, Json{{"error", "invalid_client"}, {"error_description", "unknown user or wrong password"}}, 401);
+                                {"error_description", "grant_type is client_credentials, or token-exchange of this server's token"}},
+                      400);
+    }
     const auto ttl = options.auth->token_ttl;
-    SendJson(res, Json{{"access_token", signer->Issue((*user)->name, ttl)},
+    SendJson(res, Json{{"access_token", signer->Issue(name, ttl)},
                        {"token_type", "bearer"},
                        {"expires_in", ttl.count()},
                        {"issued_token_type", "urn:ietf:params:oauth:token-type:access_token"}});

@@ -15,6 +15,7 @@ import datetime
 import json
 import re
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import pyarrow as pa
@@ -216,3 +217,37 @@ def test_a_table_under_a_namespace_of_two_levels_is_not_found(server):
     assert "default.t.files" in body["error"]["message"], body
     status, body = http(server, "GET", "/v1/namespaces/default%1Ft", token=admin_token(server))
     assert status == 404 and body["error"]["type"] == "NoSuchNamespaceException", body
+
+
+def token_request(server, **form):
+    """(status, JSON answer) of POST /v1/oauth/tokens with the form `form`."""
+    data = urllib.parse.urlencode(form).encode()
+    request = urllib.request.Request(server.rest_uri + "/v1/oauth/tokens", data=data, method="POST")
+    request.add_header("Content-Type", "application/x-www-form-urlencoded")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"null")
+
+
+def test_a_token_is_renewed_by_token_exchange_as_icebergs_java_client_does(server):
+    exchange = "urn:ietf:params:oauth:grant-type:token-exchange"
+    access = "urn:ietf:params:oauth:token-type:access_token"
+    status, first = token_request(server, grant_type="client_credentials", client_id="reader",
+                                  client_secret=USERS["reader"][0], scope="catalog")
+    assert status == 200, first
+    status, renewed = token_request(server, grant_type=exchange, subject_token=first["access_token"],
+                                    subject_token_type=access, scope="catalog")
+    assert status == 200 and renewed["token_type"] == "bearer" and renewed["expires_in"] > 0, renewed
+    assert renewed["access_token"] != first["access_token"]
+    # The fresh token is the same user's: reader may list, not create.
+    assert http(server, "GET", "/v1/namespaces/default/tables", token=renewed["access_token"])[0] == 200
+    body = {"name": "renewed", "schema": {"type": "struct", "fields": [{"id": 1, "name": "x", "type": "long"}]}}
+    assert http(server, "POST", "/v1/namespaces/default/tables", body, token=renewed["access_token"])[0] == 403
+    # A token this server did not sign, or none, renews nothing.
+    for bad in ("hgr1.e30.AAAA", ""):
+        status, answer = token_request(server, grant_type=exchange, subject_token=bad, subject_token_type=access)
+        assert status == 400 and answer["error"] == "invalid_grant", answer
+    status, answer = token_request(server, grant_type="password", username="reader", password=USERS["reader"][0])
+    assert status == 400 and answer["error"] == "unsupported_grant_type", answer

@@ -86,34 +86,52 @@ def spark(tmp_path_factory):
     assert SPARK_CLASSPATH.is_file(), f"{SPARK_CLASSPATH} is missing: scripts/setup.sh resolves it"
     jars = SPARK_CLASSPATH.read_text().strip().split(":")
     assert len(jars) >= 2 and all(Path(j).is_file() for j in jars), jars
+    from pyspark import SparkContext
     from pyspark.sql import SparkSession
     work = tmp_path_factory.mktemp("spark")
-    # The driver runs this interpreter's Python for its workers; everything on loopback.
-    os.environ["PYSPARK_PYTHON"] = sys.executable
-    os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"
-    session = (SparkSession.builder.master("local[2]").appName("hangar-iceberg-spark")
-               .config("spark.jars", ",".join(jars))
-               .config("spark.driver.memory", "768m")
-               .config("spark.driver.host", "127.0.0.1")
-               .config("spark.driver.bindAddress", "127.0.0.1")
-               .config("spark.ui.enabled", "false")
-               .config("spark.sql.shuffle.partitions", "2")
-               .config("spark.sql.session.timeZone", "UTC")
-               # The executed plan is the final one, whose scan carries Iceberg's metrics.
-               .config("spark.sql.adaptive.enabled", "false")
-               .config("spark.sql.warehouse.dir", str(work / "warehouse"))
-               .config("spark.local.dir", str(work / "local"))
-               # A short run on a busy machine: the quick JIT tier only, one GC thread,
-               # and queries interpreted rather than compiled to Java first.
-               .config("spark.driver.extraJavaOptions",
-                       f"-Djava.io.tmpdir={work} -XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
-               .config("spark.sql.codegen.wholeStage", "false")
-               .getOrCreate())
+    with pytest.MonkeyPatch.context() as env:
+        # The driver runs this interpreter's Python for its workers; everything on loopback.
+        env.setenv("PYSPARK_PYTHON", sys.executable)
+        env.setenv("SPARK_LOCAL_IP", "127.0.0.1")
+        session = start_spark(SparkSession, jars, work)
     session.sparkContext.setLogLevel("ERROR")
     try:
         yield session
     finally:
+        gateway = SparkContext._gateway
         session.stop()
+        # The driver's JVM ends when its standard input closes: the modules after this one get the memory back.
+        if gateway is not None and getattr(gateway, "proc", None) is not None:
+            gateway.shutdown()
+            gateway.proc.stdin.close()
+            gateway.proc.wait(timeout=60)
+            SparkContext._gateway = SparkContext._jvm = None
+
+
+def start_spark(SparkSession, jars, work):
+    """Spark in local mode on two threads, with the Iceberg jars and its scratch space under `work`."""
+    builder = SparkSession.builder.master("local[2]").appName("hangar-iceberg-spark")
+    settings = {
+        "spark.jars": ",".join(jars),
+        "spark.driver.memory": "768m",
+        "spark.driver.host": "127.0.0.1",
+        "spark.driver.bindAddress": "127.0.0.1",
+        "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
+        "spark.sql.shuffle.partitions": "2",
+        "spark.sql.session.timeZone": "UTC",
+        # The executed plan is the final one, whose scan carries Iceberg's metrics.
+        "spark.sql.adaptive.enabled": "false",
+        "spark.sql.warehouse.dir": str(work / "warehouse"),
+        "spark.local.dir": str(work / "local"),
+        # A short run on a busy machine: the quick JIT tier only, one GC thread,
+        # and queries interpreted rather than compiled to Java first.
+        "spark.driver.extraJavaOptions": f"-Djava.io.tmpdir={work} -XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
+        "spark.sql.codegen.wholeStage": "false",
+    }
+    for key, value in settings.items():
+        builder = builder.config(key, value)
+    return builder.getOrCreate()
 
 
 def add_catalog(spark, name, server, user="writer"):
