@@ -283,7 +283,11 @@ SPARK_CLASSPATH="third_party/spark/classpath"
 spark_classpath_ok() {
   [ -s "$SPARK_CLASSPATH" ] && [ "$SPARK_CLASSPATH" -nt "$SPARK_POM" ] || return 1
   local jar count=0
-  while IFS= read -r jar; do [ -f "$jar" ] || return 1; count=$((count + 1)); done < <(tr ':' '\n' <"$SPARK_CLASSPATH")
+  # Maven writes the list without a final newline: the last jar is read all the same.
+  while IFS= read -r jar || [ -n "$jar" ]; do
+    [ -f "$jar" ] || return 1
+    count=$((count + 1))
+  done < <(tr ':' '\n' <"$SPARK_CLASSPATH")
   [ "$count" -ge 2 ]   # the runtime and the AWS bundle
 }
 
