@@ -11,7 +11,8 @@ addressing and credentials from the catalog alone. On each: counts and
 sums, every row and type as DoGet serves it, a filter on the partition
 column that reads only its partition's files (Iceberg's scan metrics), a
 metadata table, and a Spark INSERT that DoGet and a Flight SQL query then
-see, after which Hangar's own further puts reach Spark once it refreshes.
+see, after which Hangar's own further puts reach Spark once it refreshes;
+Spark's DELETE and ALTER TABLE are refused, naming why.
 One Spark session serves the module; Spark's catalog `hangar` is the
 folder's server, `hangar_s3` the bucket's.
 """
@@ -308,3 +309,11 @@ def test_a_spark_insert_reaches_doget_and_flight_sql_and_later_puts_reach_spark(
     counted = spark.sql(f"SELECT count(*) AS c, sum(id) AS s FROM {table}").collect()[0]
     assert (counted.c, counted.s) == (13, sum(range(6)) + 303 + sum(range(200, 204)))
     assert_spark_rows_equal(spark.table(table).toArrow(), do_get(store, "trips"))
+    # Commits other than appends are Flight's: refused with Hangar's reason, nothing changed.
+    for sql, reason in [(f"DELETE FROM {table} WHERE day = DATE'2024-01-05'", "appended snapshots only"),
+                        (f"ALTER TABLE {table} ADD COLUMN extra string", "does not take the update")]:
+        with pytest.raises(Exception) as refused:
+            spark.sql(sql).collect()
+        assert "UnsupportedOperationException" in str(refused.value) and reason in str(refused.value), sql
+    assert do_get(store, "trips").num_rows == 13
+    assert [f.name for f in do_get(store, "trips").schema] == SCHEMA.names
