@@ -12,7 +12,8 @@ sums, every row and type as DoGet serves it, a filter on the partition
 column that reads only its partition's files (Iceberg's scan metrics), a
 metadata table, and a Spark INSERT that DoGet and a Flight SQL query then
 see, after which Hangar's own further puts reach Spark once it refreshes;
-Spark's DELETE and ALTER TABLE are refused, naming why.
+Spark's DELETE and ALTER TABLE are refused, naming why; a table Spark
+creates is a Hangar table that its INSERT fills.
 One Spark session serves the module; Spark's catalog `hangar` is the
 folder's server, `hangar_s3` the bucket's.
 """
@@ -317,3 +318,19 @@ def test_a_spark_insert_reaches_doget_and_flight_sql_and_later_puts_reach_spark(
         assert "UnsupportedOperationException" in str(refused.value) and reason in str(refused.value), sql
     assert do_get(store, "trips").num_rows == 13
     assert [f.name for f in do_get(store, "trips").schema] == SCHEMA.names
+
+
+def test_a_table_spark_creates_is_a_hangar_table(spark, store):
+    table = store.table("made_by_spark")
+    spark.sql(f"CREATE TABLE {table} (id bigint NOT NULL, label string, day date) USING iceberg PARTITIONED BY (day)")
+    assert "made_by_spark" in [r.tableName for r in spark.sql(f"SHOW TABLES IN {store.catalog}.default").collect()]
+    spark.sql(f"INSERT INTO {table} VALUES (1, 'one', DATE'2024-03-01'), (2, NULL, DATE'2024-03-02')")
+    served = do_get(store, "made_by_spark")
+    assert served.schema.names == ["id", "label", "day"]
+    assert [f.type for f in served.schema] == [pa.int64(), pa.string(), pa.date32()]
+    assert served.sort_by("id").to_pylist() == [
+        {"id": 1, "label": "one", "day": datetime.date(2024, 3, 1)},
+        {"id": 2, "label": None, "day": datetime.date(2024, 3, 2)}]
+    spark.catalog.refreshTable(table)
+    got, metrics = scan_metrics(spark.sql(f"SELECT id FROM {table} WHERE day = DATE'2024-03-02'"))
+    assert [r.id for r in got] == [2] and metrics == {"resultDataFiles": 1, "skippedDataFiles": 1}, metrics
