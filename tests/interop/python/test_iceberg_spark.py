@@ -20,7 +20,6 @@ folder's server, `hangar_s3` the bucket's.
 
 import datetime
 import decimal
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
