@@ -19,7 +19,12 @@
 #      pinned in tests/support/schema-registry/pom.xml) built by Maven's Quarkus build
 #      into third_party/apicurio-registry/build/apicurio-registry-runner.jar, only when
 #      that pom or its application.properties changed or the jar is gone.
-#   7. SeaweedFS (the S3-compatible server of the object storage tests and benchmark)
+#   7. Apache Iceberg's Spark runtime and AWS bundle (pinned in
+#      tests/support/spark/pom.xml) resolved into ~/.m2 with Maven, and the two jars'
+#      paths written to third_party/spark/classpath, only when that pom changed or a
+#      jar it names is gone; the Spark suite (pyspark, from requirements.txt) hands
+#      them to Spark as spark.jars.
+#   8. SeaweedFS (the S3-compatible server of the object storage tests and benchmark)
 #      built from the Go module proxy into third_party/seaweedfs/weed, only when absent
 #      or of another version; Go itself is the machine's when new enough, else Debian's
 #      golang-go fetching the pinned Go toolchain from the module proxy.
@@ -300,7 +305,38 @@ if [ -f "$REGISTRY_DIR/pom.xml" ]; then
 fi
 
 # --------------------------------------------------------------------------------------
-# 7. SeaweedFS: the S3-compatible server of the object storage tests and benchmark
+# 7. Iceberg's Spark runtime for the Spark suite (Spark itself is pyspark, step 4)
+# --------------------------------------------------------------------------------------
+SPARK_POM="tests/support/spark/pom.xml"
+SPARK_CLASSPATH="third_party/spark/classpath"
+
+spark_classpath_ok() {
+  [ -s "$SPARK_CLASSPATH" ] && [ "$SPARK_CLASSPATH" -nt "$SPARK_POM" ] || return 1
+  local jar count=0
+  # Maven writes the list without a final newline: the last jar is read all the same.
+  while IFS= read -r jar || [ -n "$jar" ]; do
+    [ -f "$jar" ] || return 1
+    count=$((count + 1))
+  done < <(tr ':' '\n' <"$SPARK_CLASSPATH")
+  [ "$count" -ge 2 ]   # the runtime and the AWS bundle
+}
+
+if [ -f "$SPARK_POM" ]; then
+  if spark_classpath_ok; then
+    log "Iceberg Spark runtime: up to date ($SPARK_CLASSPATH)"
+  else
+    command -v mvn >/dev/null 2>&1 || die "mvn is needed to fetch Iceberg's Spark runtime"
+    log "Iceberg Spark runtime: resolving $SPARK_POM"
+    mkdir -p "$(dirname "$SPARK_CLASSPATH")"
+    retry mvn -B -q -ntp -f "$SPARK_POM" dependency:build-classpath -Dmdep.includeScope=runtime \
+      -Dmdep.outputFile="$ROOT/$SPARK_CLASSPATH.new"
+    mv -f "$SPARK_CLASSPATH.new" "$SPARK_CLASSPATH"
+    spark_classpath_ok || die "the Spark classpath does not name the two jars $SPARK_POM pins"
+  fi
+fi
+
+# --------------------------------------------------------------------------------------
+# 8. SeaweedFS: the S3-compatible server of the object storage tests and benchmark
 # --------------------------------------------------------------------------------------
 # Built from the source the Go module proxy serves, pinned: the first build takes
 # 11 minutes of CPU (23 minutes on a busy 2-core machine), a later one only links

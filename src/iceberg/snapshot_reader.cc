@@ -34,11 +34,28 @@ Result<std::string> TextAt(const arrow::Array* a, int64_t i, const char* what) {
 
 }  // namespace
 
+std::string CanonicalUri(std::string_view uri) {
+  if (uri.substr(0, 5) == "file:") {
+    std::string_view path = uri.substr(5);
+    if (path.substr(0, 12) == "//localhost/") {
+      path.remove_prefix(11);
+    } else if (path.substr(0, 3) == "///") {
+      path.remove_prefix(2);
+    } else if (path.substr(0, 2) == "//" || path.substr(0, 1) != "/") {
+      return std::string(uri);  // another host, or not a path: no other spelling
+    }
+    return "file://" + std::string(path);
+  }
+  if (uri.substr(0, 6) == "s3a://" || uri.substr(0, 6) == "s3n://") return "s3://" + std::string(uri.substr(6));
+  return std::string(uri);
+}
+
 Result<std::string> KeyOfUri(const objstore::ObjectStore& store, std::string_view uri) {
-  const std::string root = store.UriOf("");
-  if (uri.substr(0, root.size()) != root || uri.size() == root.size())
+  const std::string root = CanonicalUri(store.UriOf(""));
+  const std::string location = CanonicalUri(uri);
+  if (location.compare(0, root.size(), root) != 0 || location.size() == root.size())
     return Status::Invalid("location '" + std::string(uri) + "' is not in this server's object store");
-  return std::string(uri.substr(root.size()));
+  return location.substr(root.size());
 }
 
 Result<AddedFiles> ReadAddedFiles(objstore::ObjectStore& store, std::string_view manifest_list_uri, int64_t snapshot_id) {

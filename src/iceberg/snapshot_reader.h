@@ -12,9 +12,15 @@
 
 namespace hangar::iceberg {
 
-// The key in `store` of `uri` (a location the store's UriOf gives);
-// INVALID_ARGUMENT if the location is not in this store.
+// The key in `store` of `uri` (a location the store's UriOf gives, or
+// another writer's spelling of it: Hadoop's `file:/path` and
+// `file://localhost/path` for `file:///path`, `s3a://` and `s3n://` for
+// `s3://`); INVALID_ARGUMENT if the location is not in this store.
 Result<std::string> KeyOfUri(const objstore::ObjectStore& store, std::string_view uri);
+
+// `uri` in the spelling UriOf uses (the forms above made `file:///...` and
+// `s3://...`); any other location as it is.
+std::string CanonicalUri(std::string_view uri);
 
 struct AddedFiles {
   std::vector<std::string> data_files;  // keys of the data files the snapshot added

@@ -10,6 +10,7 @@
 #include "iceberg/snapshot_reader.h"
 #include "iceberg/table_metadata.h"
 #include "store/names.h"
+#include "store/storage_types.h"
 
 namespace hangar::server {
 
@@ -123,6 +124,22 @@ Result<arrow::TypePtr> ArrowTypeOf(const Json& type, const std::string& column) 
   return Status::Invalid("column '" + column + "' has an unknown Iceberg type '" + kind + "'");
 }
 
+// The DuckDB type a column of a client's data file is cast to where the
+// column's Iceberg type is wider than its Hangar type (Iceberg's int holds
+// int8, int16, uint8 and uint16; long holds uint32), so that DuckDB hands
+// over the table's storage form; a value out of range fails the cast, and
+// the commit. Null where the client's type is the table's.
+const char* NarrowingCast(const arrow::DataType& type) {
+  switch (type.id()) {
+    case arrow::TypeId::kInt8: return "TINYINT";
+    case arrow::TypeId::kInt16: return "SMALLINT";
+    case arrow::TypeId::kUInt8: return "UTINYINT";
+    case arrow::TypeId::kUInt16: return "USMALLINT";
+    case arrow::TypeId::kUInt32: return "UINTEGER";
+    default: return nullptr;
+  }
+}
+
 }  // namespace
 
 class IcebergRestCatalog::Impl {
@@ -164,8 +181,18 @@ class IcebergRestCatalog::Impl {
     return text;
   }
 
+  // A table's name from its route. A namespace of several levels holds no
+  // table here: 404, as for an unknown table, which is what tells Spark
+  // that `ns.table.files` names a metadata table of `ns.table`.
   static Result<store::QualifiedName> TableName(const httplib::Request& req) {
-    HANGAR_ASSIGN_OR_RETURN(auto ns, Namespace(req.matches[1]));
+    const std::string text = req.matches[1];
+    if (text.find('\x1f') != std::string::npos) {
+      std::string dotted = text;
+      for (char& c : dotted) c = c == '\x1f' ? '.' : c;
+      return Status::NotFound("no table '" + dotted + "." + std::string(req.matches[2]) +
+                              "': Hangar's namespaces have one level");
+    }
+    HANGAR_ASSIGN_OR_RETURN(auto ns, Namespace(text));
     const std::string name = req.matches[2];
     HANGAR_RETURN_NOT_OK(store::CheckName(name, "table name"));
     return store::QualifiedName{ns, name};
@@ -245,9 +272,16 @@ Result<int64_t> IcebergRestCatalog::Impl::ImportAppend(const store::QualifiedNam
     for (const auto& f : current->schema->fields()) {
       std::string quoted = "\"";
       for (char c : f->name()) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-      columns += (columns.empty() ? "" : ", ") + quoted + "\"";
+      quoted += "\"";
+      const char* cast = NarrowingCast(*f->type());
+      columns += (columns.empty() ? "" : ", ") +
+                 (cast == nullptr ? quoted : "CAST(" + quoted + " AS " + cast + ") AS " + quoted);
     }
-    HANGAR_ASSIGN_OR_RETURN(auto source, duckdb::StreamQuery(db, "SELECT " + columns + " FROM read_parquet([" + list + "])"));
+    HANGAR_ASSIGN_OR_RETURN(auto read, duckdb::StreamQuery(db, "SELECT " + columns + " FROM read_parquet([" + list + "])"));
+    // What DuckDB reads is given the table's types, as a table's own files
+    // are: a zoned timestamp comes back in DuckDB's zone (Etc/UTC), not the
+    // table's (UTC), though the instants are the same.
+    auto source = store::ConformSource(std::move(read), current->schema);
     HANGAR_ASSIGN_OR_RETURN(auto put, tables->Put(name, store::PutMode::kAppend, source.get()));
     version = put.snapshot->version;
   }
@@ -266,14 +300,30 @@ void IcebergRestCatalog::Impl::Routes() {
 
   http.Post("/v1/oauth/tokens", [this](const httplib::Request& req, httplib::Response& res) {
     if (!users) return SendError(res, 400, "BadRequestException", "authentication is off on this server: no token is needed");
-    if (req.get_param_value("grant_type") != "client_credentials")
+    const std::string grant = req.get_param_value("grant_type");
+    std::string name;
+    if (grant == "client_credentials") {
+      auto user = users->Authenticate(req.get_param_value("client_id"), req.get_param_value("client_secret"));
+      if (!user.ok())
+        return SendJson(res, Json{{"error", "invalid_client"}, {"error_description", "unknown user or wrong password"}}, 401);
+      name = (*user)->name;
+    } else if (grant == "urn:ietf:params:oauth:grant-type:token-exchange") {
+      // How Iceberg's Java client (Spark's) renews its token before it
+      // expires: a token of this server, still valid, for a fresh one of
+      // the same user, who must still be known.
+      auto claims = signer->Verify(req.get_param_value("subject_token"));
+      if (!claims.ok())
+        return SendJson(res, Json{{"error", "invalid_grant"}, {"error_description", claims.status().message()}}, 400);
+      if (users->Find(claims->user) == nullptr)
+        return SendJson(res, Json{{"error", "invalid_grant"}, {"error_description", "the token's user is no longer known"}}, 400);
+      name = claims->user;
+    } else {
       return SendJson(res, Json{{"error", "unsupported_grant_type"},
-                                {"error_description", "only grant_type=client_credentials is supported"}}, 400);
-    auto user = users->Authenticate(req.get_param_value("client_id"), req.get_param_value("client_secret"));
-    if (!user.ok())
-      return SendJson(res, Json{{"error", "invalid_client"}, {"error_description", "unknown user or wrong password"}}, 401);
+                                {"error_description", "grant_type is client_credentials, or token-exchange of this server's token"}},
+                      400);
+    }
     const auto ttl = options.auth->token_ttl;
-    SendJson(res, Json{{"access_token", signer->Issue((*user)->name, ttl)},
+    SendJson(res, Json{{"access_token", signer->Issue(name, ttl)},
                        {"token_type", "bearer"},
                        {"expires_in", ttl.count()},
                        {"issued_token_type", "urn:ietf:params:oauth:token-type:access_token"}});
@@ -300,7 +350,10 @@ void IcebergRestCatalog::Impl::Routes() {
 
   http.Get(R"(/v1/namespaces/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
     if (auto caller = Caller(req); !caller.ok()) return SendStatus(res, caller.status());
-    auto ns = Namespace(req.matches[1]);
+    const std::string text = req.matches[1];
+    if (text.find('\x1f') != std::string::npos)
+      return SendError(res, 404, "NoSuchNamespaceException", "Hangar's namespaces have one level");
+    auto ns = Namespace(text);
     if (!ns.ok()) return SendStatus(res, ns.status());
     if (!Namespaces().count(*ns)) return SendError(res, 404, "NoSuchNamespaceException", "no table is in namespace '" + *ns + "'");
     SendJson(res, Json{{"namespace", Json::array({*ns})}, {"properties", Json::object()}});
@@ -447,6 +500,16 @@ void IcebergRestCatalog::Impl::Routes() {
     auto committed = LoadResult(*name, false, std::chrono::seconds(60), version);
     if (!committed.ok()) return SendStatus(res, committed.status());
     SendJson(res, Json{{"metadata-location", (*committed)["metadata-location"]}, {"metadata", (*committed)["metadata"]}});
+  });
+
+  // A scan's or a commit's metrics report (Iceberg's Java client sends one
+  // after each): taken and dropped, 204 as the API says, once the caller
+  // may read the table.
+  http.Post(R"(/v1/namespaces/([^/]+)/tables/([^/]+)/metrics)", [this](const httplib::Request& req, httplib::Response& res) {
+    auto name = TableName(req);
+    if (!name.ok()) return SendStatus(res, name.status());
+    if (Status st = Check(req, fa::Access::kRead, *name); !st.ok()) return SendStatus(res, st);
+    res.status = 204;
   });
 
   http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {

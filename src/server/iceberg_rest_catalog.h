@@ -5,7 +5,8 @@
 //   GET    /v1/config                                  defaults: where the bucket is (endpoint, region,
 //                                                      addressing), never a credential
 //   POST   /v1/oauth/tokens                            OAuth2 client credentials: a Hangar user and password
-//                                                      for a Bearer token (the Flight server's kind)
+//                                                      for a Bearer token (the Flight server's kind); token
+//                                                      exchange: a valid token for a fresh one (renewal)
 //   GET    /v1/namespaces                              Hangar's namespaces that hold tables
 //   POST   /v1/namespaces                              a namespace (it exists once a table is in it)
 //   GET    /v1/namespaces/{ns}                         one, 404 if no table is in it
@@ -22,6 +23,7 @@
 //                                                      are put into the Hangar table (its rows then
 //                                                      reach the bucket as Hangar's own snapshot);
 //                                                      other updates are refused with 406
+//   POST   /v1/namespaces/{ns}/tables/{t}/metrics      a client's scan or commit report: 204, dropped
 //
 // With authentication on (--users), every call but config and the token
 // endpoint needs `Authorization: Bearer <token>` (a token from either the

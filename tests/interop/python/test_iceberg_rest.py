@@ -11,9 +11,11 @@ bodies, unknown tables and failed requirements get the REST status and an
 ErrorModel naming what was wrong.
 """
 
+import datetime
 import json
 import re
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import pyarrow as pa
@@ -156,3 +158,96 @@ def test_an_append_through_the_catalog_lands_in_the_hangar_table(server, bucket)
     # What the client wrote was taken in and removed: only Hangar's own files stay.
     files = [p.name for p in (bucket / "default").glob("appended-*/data/*")]
     assert files and all(re.fullmatch(r"\d{8}\.parquet", f) for f in files), files
+
+
+def test_an_append_of_types_iceberg_widens_lands_in_the_tables_own_types(server, bucket):
+    # Iceberg's int holds Hangar's int8 and uint16, its long a uint32, its
+    # timestamptz a timestamp[us, UTC]: a client writes the wide types (and
+    # DuckDB reads a zoned timestamp back in its own zone), and the rows
+    # land in the table's types, values unchanged.
+    client = server.client()
+    schema = pa.schema([pa.field("id", pa.int64(), nullable=False), pa.field("i8", pa.int8()),
+                        pa.field("u16", pa.uint16()), pa.field("u32", pa.uint32()),
+                        pa.field("at", pa.timestamp("us", tz="UTC"))])
+    first = datetime.datetime(2024, 5, 6, 7, 8, 9, 10, tzinfo=datetime.timezone.utc)
+    assert hf.put(client, ["widened"], schema, [pa.record_batch([[1], [-128], [65535], [4294967295], [first]],
+                                                                schema=schema)],
+                  options=server.options()).refusal is None
+    iceberg_table(bucket, "widened", until=lambda t: t.current_snapshot() is not None)
+    table = catalog(server, "writer").load_table("default.widened")
+    wide = table.schema().as_arrow()
+    assert [f.type for f in wide] == [pa.int64(), pa.int32(), pa.int32(), pa.int64(), pa.timestamp("us", tz="UTC")]
+    later = datetime.datetime(2025, 1, 2, 3, 4, 5, 6, tzinfo=datetime.timezone.utc)
+    table.append(pa.table({"id": [2, 3], "i8": [127, None], "u16": [0, 7], "u32": [5, None], "at": [later, None]},
+                          schema=wide))
+    back = pa.Table.from_batches([c.data for c in client.do_get(fl.Ticket(b"widened"), options=server.options())])
+    assert back.schema.equals(schema, check_metadata=False), back.schema
+    assert back.sort_by("id").to_pylist() == [
+        {"id": 1, "i8": -128, "u16": 65535, "u32": 4294967295, "at": first},
+        {"id": 2, "i8": 127, "u16": 0, "u32": 5, "at": later},
+        {"id": 3, "i8": None, "u16": 7, "u32": None, "at": None},
+    ]
+    # A value the table's type cannot hold fails the commit, and nothing of it lands.
+    with pytest.raises(Exception) as failure:
+        table.refresh().append(pa.table({"id": [4], "i8": [300], "u16": [1], "u32": [1], "at": [None]}, schema=wide))
+    assert "i8" in str(failure.value) or "TINYINT" in str(failure.value) or "300" in str(failure.value), failure.value
+    assert client.do_get(fl.Ticket(b"widened"), options=server.options()).read_all().num_rows == 3
+
+
+def test_the_metrics_reports_of_icebergs_java_client_are_taken(server):
+    client = server.client()
+    schema = pa.schema([pa.field("id", pa.int64())])
+    assert hf.put(client, ["reported"], schema, [pa.record_batch([[1]], schema=schema)],
+                  options=server.options()).refusal is None
+    report = {"report-type": "scan-report", "table-name": "hangar.default.reported", "snapshot-id": 1,
+              "filter": True, "schema-id": 0, "projected-field-ids": [1], "projected-field-names": ["id"],
+              "metrics": {}}
+    status, body = http(server, "POST", "/v1/namespaces/default/tables/reported/metrics", report,
+                        token=admin_token(server))
+    assert (status, body) == (204, None)
+    assert http(server, "POST", "/v1/namespaces/default/tables/reported/metrics", report)[0] == 401
+
+
+def test_a_table_under_a_namespace_of_two_levels_is_not_found(server):
+    # Spark's `default.t.files` is first asked for as table `files` in
+    # namespace `default.t` (levels joined by 0x1F): 404 NoSuchTableException
+    # is what makes Iceberg's Spark catalog load the metadata table instead.
+    status, body = http(server, "GET", "/v1/namespaces/default%1Ft/tables/files", token=admin_token(server))
+    assert status == 404 and body["error"]["type"] == "NoSuchTableException", body
+    assert "default.t.files" in body["error"]["message"], body
+    status, body = http(server, "GET", "/v1/namespaces/default%1Ft", token=admin_token(server))
+    assert status == 404 and body["error"]["type"] == "NoSuchNamespaceException", body
+
+
+def token_request(server, **form):
+    """(status, JSON answer) of POST /v1/oauth/tokens with the form `form`."""
+    data = urllib.parse.urlencode(form).encode()
+    request = urllib.request.Request(server.rest_uri + "/v1/oauth/tokens", data=data, method="POST")
+    request.add_header("Content-Type", "application/x-www-form-urlencoded")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"null")
+
+
+def test_a_token_is_renewed_by_token_exchange_as_icebergs_java_client_does(server):
+    exchange = "urn:ietf:params:oauth:grant-type:token-exchange"
+    access = "urn:ietf:params:oauth:token-type:access_token"
+    status, first = token_request(server, grant_type="client_credentials", client_id="reader",
+                                  client_secret=USERS["reader"][0], scope="catalog")
+    assert status == 200, first
+    status, renewed = token_request(server, grant_type=exchange, subject_token=first["access_token"],
+                                    subject_token_type=access, scope="catalog")
+    assert status == 200 and renewed["token_type"] == "bearer" and renewed["expires_in"] > 0, renewed
+    assert renewed["access_token"] != first["access_token"]
+    # The fresh token is the same user's: reader may list, not create.
+    assert http(server, "GET", "/v1/namespaces/default/tables", token=renewed["access_token"])[0] == 200
+    body = {"name": "renewed", "schema": {"type": "struct", "fields": [{"id": 1, "name": "x", "type": "long"}]}}
+    assert http(server, "POST", "/v1/namespaces/default/tables", body, token=renewed["access_token"])[0] == 403
+    # A token this server did not sign, or none, renews nothing.
+    for bad in ("hgr1.e30.AAAA", ""):
+        status, answer = token_request(server, grant_type=exchange, subject_token=bad, subject_token_type=access)
+        assert status == 400 and answer["error"] == "invalid_grant", answer
+    status, answer = token_request(server, grant_type="password", username="reader", password=USERS["reader"][0])
+    assert status == 400 and answer["error"] == "unsupported_grant_type", answer
