@@ -10,6 +10,14 @@
 
 #include <nlohmann/json.hpp>
 
+// HANGAR_RETURN_NOT_OK copies the Status it checks (a std::string copy),
+// once per value decoded; this check moves it instead.
+#define DECODE_RETURN_NOT_OK(expr)            \
+  do {                                        \
+    ::hangar::Status _decode_st = (expr);     \
+    if (!_decode_st.ok()) return _decode_st;  \
+  } while (false)
+
 namespace hangar::avro {
 
 using arrow::ArrayBuilder;
@@ -39,6 +47,7 @@ struct Decoder::Step {
   nlohmann::json default_value;      // kDefault
   int8_t branch = 0;                 // kReaderBranch
   std::string error;                 // kError
+  bool flat = false;                 // a root kRecord that RunFlat decodes
 };
 
 namespace {
@@ -64,7 +73,7 @@ class Reader {
   }
   Status Int(int32_t* out) {
     int64_t v = 0;
-    HANGAR_RETURN_NOT_OK(Long(&v));
+    DECODE_RETURN_NOT_OK(Long(&v));
     if (v < INT32_MIN || v > INT32_MAX) return Status::Invalid("Avro int out of range: " + std::to_string(v));
     *out = static_cast<int32_t>(v);
     return Status::OK();
@@ -77,13 +86,13 @@ class Reader {
   }
   Status LengthPrefixed(std::string_view* out) {
     int64_t n = 0;
-    HANGAR_RETURN_NOT_OK(Long(&n));
+    DECODE_RETURN_NOT_OK(Long(&n));
     return Bytes(n, out);
   }
   template <typename T>
   Status Fixed(T* out) {
     std::string_view b;
-    HANGAR_RETURN_NOT_OK(Bytes(sizeof(T), &b));
+    DECODE_RETURN_NOT_OK(Bytes(sizeof(T), &b));
     std::memcpy(out, b.data(), sizeof(T));
     return Status::OK();
   }
@@ -92,12 +101,12 @@ class Reader {
   Status Blocks(Item item) {
     while (true) {
       int64_t count = 0;
-      HANGAR_RETURN_NOT_OK(Long(&count));
+      DECODE_RETURN_NOT_OK(Long(&count));
       if (count == 0) return Status::OK();
       if (count < 0) {  // a negative count is followed by the block's size in bytes
         if (count == INT64_MIN) return Status::Invalid("Avro block count out of range");
         int64_t bytes = 0;
-        HANGAR_RETURN_NOT_OK(Long(&bytes));
+        DECODE_RETURN_NOT_OK(Long(&bytes));
         count = -count;
       }
       // Items of at least one byte cannot outnumber the bytes left; items of
@@ -105,7 +114,7 @@ class Reader {
       // input cannot ask for billions of rows.
       if (count > end_ - *pos_ && count > kMaxEmptyItems)
         return Status::Invalid("Avro block claims " + std::to_string(count) + " items, more than its data can hold");
-      for (int64_t i = 0; i < count; ++i) HANGAR_RETURN_NOT_OK(item());
+      for (int64_t i = 0; i < count; ++i) DECODE_RETURN_NOT_OK(item());
     }
   }
 
@@ -152,16 +161,16 @@ Status Skip(const AvroNode& w, Reader& r) {
     case AvroType::kBytes: case AvroType::kString: return r.LengthPrefixed(&ignored);
     case AvroType::kFixed: return r.Bytes(w.size, &ignored);
     case AvroType::kRecord:
-      for (const auto& f : w.fields) HANGAR_RETURN_NOT_OK(Skip(*f.type, r));
+      for (const auto& f : w.fields) DECODE_RETURN_NOT_OK(Skip(*f.type, r));
       return Status::OK();
     case AvroType::kArray: return r.Blocks([&] { return Skip(*w.items, r); });
     case AvroType::kMap:
       return r.Blocks([&]() -> Status {
-        HANGAR_RETURN_NOT_OK(r.LengthPrefixed(&ignored));
+        DECODE_RETURN_NOT_OK(r.LengthPrefixed(&ignored));
         return Skip(*w.values, r);
       });
     case AvroType::kUnion:
-      HANGAR_RETURN_NOT_OK(r.Long(&n));
+      DECODE_RETURN_NOT_OK(r.Long(&n));
       if (n < 0 || n >= static_cast<int64_t>(w.branches.size()))
         return Status::Invalid("Avro union branch " + std::to_string(n) + " does not exist");
       return Skip(*w.branches[static_cast<size_t>(n)], r);
@@ -207,7 +216,7 @@ Status AppendJson(const AvroNode& t, const nlohmann::json& v, ArrayBuilder* b) {
       if (!v.is_array()) return bad();
       auto* lb = static_cast<arrow::ListBuilder*>(b);
       lb->Append();
-      for (const auto& item : v) HANGAR_RETURN_NOT_OK(AppendJson(*t.items, item, lb->value_builder()));
+      for (const auto& item : v) DECODE_RETURN_NOT_OK(AppendJson(*t.items, item, lb->value_builder()));
       return Status::OK();
     }
     case AvroType::kMap: {
@@ -217,7 +226,7 @@ Status AppendJson(const AvroNode& t, const nlohmann::json& v, ArrayBuilder* b) {
       for (const auto& [key, value] : v.items()) {
         mb->entries_builder()->Append();
         static_cast<arrow::BinaryBuilder*>(mb->key_builder())->Append(key);
-        HANGAR_RETURN_NOT_OK(AppendJson(*t.values, value, mb->item_builder()));
+        DECODE_RETURN_NOT_OK(AppendJson(*t.values, value, mb->item_builder()));
       }
       return Status::OK();
     }
@@ -234,7 +243,7 @@ Status AppendJson(const AvroNode& t, const nlohmann::json& v, ArrayBuilder* b) {
           fallback = nlohmann::json::parse(*f.default_json);
           fv = &fallback;
         }
-        HANGAR_RETURN_NOT_OK(AppendJson(*f.type, *fv, sb->field_builder(static_cast<int>(i))));
+        DECODE_RETURN_NOT_OK(AppendJson(*f.type, *fv, sb->field_builder(static_cast<int>(i))));
       }
       return Status::OK();
     }
@@ -254,7 +263,7 @@ Status AppendJson(const AvroNode& t, const nlohmann::json& v, ArrayBuilder* b) {
         return AppendJson(first, v, b);
       }
       auto* ub = static_cast<arrow::UnionBuilder*>(b);
-      HANGAR_RETURN_NOT_OK(ub->Append(0));
+      DECODE_RETURN_NOT_OK(ub->Append(0));
       return AppendJson(first, v, ub->child_builder(0));
     }
   }
@@ -266,78 +275,78 @@ Status Run(const Decoder::Step& s, Reader& r) {
     case Op::kNull: s.builder->AppendNull(); return Status::OK();
     case Op::kBoolean: {
       std::string_view b;
-      HANGAR_RETURN_NOT_OK(r.Bytes(1, &b));
+      DECODE_RETURN_NOT_OK(r.Bytes(1, &b));
       static_cast<arrow::BooleanBuilder*>(s.builder)->Append(b[0] != 0);
       return Status::OK();
     }
     case Op::kInt32: {
       int32_t v = 0;
-      HANGAR_RETURN_NOT_OK(r.Int(&v));
+      DECODE_RETURN_NOT_OK(r.Int(&v));
       Put<int32_t>(s.builder, v);
       return Status::OK();
     }
     case Op::kInt64: {
       int64_t v = 0;
-      HANGAR_RETURN_NOT_OK(r.Long(&v));
+      DECODE_RETURN_NOT_OK(r.Long(&v));
       Put<int64_t>(s.builder, v);
       return Status::OK();
     }
     case Op::kFloat: {
       float v = 0;
-      HANGAR_RETURN_NOT_OK(r.Fixed(&v));
+      DECODE_RETURN_NOT_OK(r.Fixed(&v));
       Put<float>(s.builder, v);
       return Status::OK();
     }
     case Op::kDouble: {
       double v = 0;
-      HANGAR_RETURN_NOT_OK(r.Fixed(&v));
+      DECODE_RETURN_NOT_OK(r.Fixed(&v));
       Put<double>(s.builder, v);
       return Status::OK();
     }
     case Op::kBytes: {
       std::string_view v;
-      HANGAR_RETURN_NOT_OK(r.LengthPrefixed(&v));
+      DECODE_RETURN_NOT_OK(r.LengthPrefixed(&v));
       static_cast<arrow::BinaryBuilder*>(s.builder)->Append(v);
       return Status::OK();
     }
     case Op::kString: {  // Arrow strings must be UTF-8, and Avro's are meant to be
       std::string_view v;
-      HANGAR_RETURN_NOT_OK(r.LengthPrefixed(&v));
+      DECODE_RETURN_NOT_OK(r.LengthPrefixed(&v));
       if (!arrow::IsValidUtf8(v)) return Status::Invalid("an Avro string is not valid UTF-8");
       static_cast<arrow::BinaryBuilder*>(s.builder)->Append(v);
       return Status::OK();
     }
     case Op::kFixed: {
       std::string_view v;
-      HANGAR_RETURN_NOT_OK(r.Bytes(s.size, &v));
+      DECODE_RETURN_NOT_OK(r.Bytes(s.size, &v));
       return static_cast<arrow::FixedSizeBinaryBuilder*>(s.builder)->Append(v);
     }
     case Op::kUuidFixed: {
       std::string_view v;
-      HANGAR_RETURN_NOT_OK(r.Bytes(16, &v));
+      DECODE_RETURN_NOT_OK(r.Bytes(16, &v));
       static_cast<arrow::BinaryBuilder*>(s.builder)->Append(UuidText(v));
       return Status::OK();
     }
     case Op::kDecimalBytes: case Op::kDecimalFixed: {
       std::string_view v;
-      if (s.op == Op::kDecimalBytes) HANGAR_RETURN_NOT_OK(r.LengthPrefixed(&v));
-      else HANGAR_RETURN_NOT_OK(r.Bytes(s.size, &v));
+      if (s.op == Op::kDecimalBytes) DECODE_RETURN_NOT_OK(r.LengthPrefixed(&v));
+      else DECODE_RETURN_NOT_OK(r.Bytes(s.size, &v));
       uint8_t le[32];
       const int width = s.builder->type()->bit_width() / 8;
-      HANGAR_RETURN_NOT_OK(DecimalBytes(v, width, le));
+      DECODE_RETURN_NOT_OK(DecimalBytes(v, width, le));
       return static_cast<arrow::DecimalBuilder*>(s.builder)->Append(
           std::string_view(reinterpret_cast<const char*>(le), static_cast<size_t>(width)));
     }
     case Op::kDuration: {
       uint32_t parts[3];
-      HANGAR_RETURN_NOT_OK(r.Fixed(&parts));
+      DECODE_RETURN_NOT_OK(r.Fixed(&parts));
       Put<arrow::MonthDayNanoInterval>(s.builder, {static_cast<int32_t>(parts[0]), static_cast<int32_t>(parts[1]),
                                                    static_cast<int64_t>(parts[2]) * 1000000});
       return Status::OK();
     }
     case Op::kEnum: {
       int32_t index = 0;
-      HANGAR_RETURN_NOT_OK(r.Int(&index));
+      DECODE_RETURN_NOT_OK(r.Int(&index));
       if (index < 0 || index >= s.symbols)
         return Status::Invalid("Avro enum index " + std::to_string(index) + " is out of range");
       if (!s.enum_map.empty()) {
@@ -348,7 +357,7 @@ Status Run(const Decoder::Step& s, Reader& r) {
     }
     case Op::kRecord:
       static_cast<arrow::StructBuilder*>(s.builder)->Append();
-      for (const auto& field : s.children) HANGAR_RETURN_NOT_OK(Run(field, r));
+      for (const auto& field : s.children) DECODE_RETURN_NOT_OK(Run(field, r));
       return Status::OK();
     case Op::kArray:
       static_cast<arrow::ListBuilder*>(s.builder)->Append();
@@ -359,14 +368,14 @@ Status Run(const Decoder::Step& s, Reader& r) {
       return r.Blocks([&]() -> Status {
         map->entries_builder()->Append();
         std::string_view key;
-        HANGAR_RETURN_NOT_OK(r.LengthPrefixed(&key));
+        DECODE_RETURN_NOT_OK(r.LengthPrefixed(&key));
         static_cast<arrow::BinaryBuilder*>(map->key_builder())->Append(key);
         return Run(s.children[0], r);
       });
     }
     case Op::kNullable: {
       int64_t branch = 0;
-      HANGAR_RETURN_NOT_OK(r.Long(&branch));
+      DECODE_RETURN_NOT_OK(r.Long(&branch));
       if (branch == s.null_branch) {
         s.builder->AppendNull();
         return Status::OK();
@@ -376,15 +385,15 @@ Status Run(const Decoder::Step& s, Reader& r) {
     }
     case Op::kUnion: {
       int64_t branch = 0;
-      HANGAR_RETURN_NOT_OK(r.Long(&branch));
+      DECODE_RETURN_NOT_OK(r.Long(&branch));
       if (branch < 0 || branch >= static_cast<int64_t>(s.children.size()))
         return Status::Invalid("Avro union branch " + std::to_string(branch) + " does not exist");
-      HANGAR_RETURN_NOT_OK(static_cast<arrow::UnionBuilder*>(s.builder)->Append(static_cast<int8_t>(branch)));
+      DECODE_RETURN_NOT_OK(static_cast<arrow::UnionBuilder*>(s.builder)->Append(static_cast<int8_t>(branch)));
       return Run(s.children[static_cast<size_t>(branch)], r);
     }
     case Op::kIntToLong: case Op::kIntToFloat: case Op::kIntToDouble: {
       int32_t v = 0;
-      HANGAR_RETURN_NOT_OK(r.Int(&v));
+      DECODE_RETURN_NOT_OK(r.Int(&v));
       if (s.op == Op::kIntToLong) Put<int64_t>(s.builder, v);
       else if (s.op == Op::kIntToFloat) Put<float>(s.builder, static_cast<float>(v));
       else Put<double>(s.builder, v);
@@ -392,14 +401,14 @@ Status Run(const Decoder::Step& s, Reader& r) {
     }
     case Op::kLongToFloat: case Op::kLongToDouble: {
       int64_t v = 0;
-      HANGAR_RETURN_NOT_OK(r.Long(&v));
+      DECODE_RETURN_NOT_OK(r.Long(&v));
       if (s.op == Op::kLongToFloat) Put<float>(s.builder, static_cast<float>(v));
       else Put<double>(s.builder, static_cast<double>(v));
       return Status::OK();
     }
     case Op::kFloatToDouble: {
       float v = 0;
-      HANGAR_RETURN_NOT_OK(r.Fixed(&v));
+      DECODE_RETURN_NOT_OK(r.Fixed(&v));
       Put<double>(s.builder, v);
       return Status::OK();
     }
@@ -407,17 +416,114 @@ Status Run(const Decoder::Step& s, Reader& r) {
     case Op::kDefault: return AppendJson(*s.writer, s.default_value, s.builder);
     case Op::kWriterUnion: {
       int64_t branch = 0;
-      HANGAR_RETURN_NOT_OK(r.Long(&branch));
+      DECODE_RETURN_NOT_OK(r.Long(&branch));
       if (branch < 0 || branch >= static_cast<int64_t>(s.children.size()))
         return Status::Invalid("Avro union branch " + std::to_string(branch) + " does not exist");
       return Run(s.children[static_cast<size_t>(branch)], r);
     }
     case Op::kReaderBranch:
-      HANGAR_RETURN_NOT_OK(static_cast<arrow::UnionBuilder*>(s.builder)->Append(s.branch));
+      DECODE_RETURN_NOT_OK(static_cast<arrow::UnionBuilder*>(s.builder)->Append(s.branch));
       return Run(s.children[0], r);
     case Op::kError: return Status::Invalid(s.error);
   }
   return Status::Internal("unknown decoder step");
+}
+
+// The values RunFlat decodes: primitives, alone or as ["null", T].
+bool FlatValue(const Decoder::Step& s) {
+  switch (s.op) {
+    case Op::kNull: case Op::kBoolean: case Op::kInt32: case Op::kInt64: case Op::kFloat: case Op::kDouble:
+    case Op::kBytes: case Op::kString:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool IsFlat(const Decoder::Step& s) {
+  if (s.op != Op::kRecord) return false;
+  for (const auto& f : s.children)
+    if (!FlatValue(f) && !(f.op == Op::kNullable && FlatValue(f.children[0]))) return false;
+  return true;
+}
+
+[[gnu::cold]] Status VarintError(VarintResult v) {
+  return v == VarintResult::kTruncated ? Truncated() : Status::Invalid("Avro varint is longer than 10 bytes");
+}
+
+// Run for the most common shape of Kafka messages, a record of primitive
+// fields (IsFlat): one loop over the fields, no Status per value. Same
+// checks, same errors, same partial row on an error as Run.
+Status RunFlat(const Decoder::Step& record, const uint8_t** pos, const uint8_t* end) {
+  static_cast<arrow::StructBuilder*>(record.builder)->Append();
+  const uint8_t* p = *pos;
+  for (const auto& field : record.children) {
+    const Decoder::Step* s = &field;
+    if (s->op == Op::kNullable) {
+      int64_t branch = 0;
+      if (auto v = ReadLong(&p, end, &branch); v != VarintResult::kOk) [[unlikely]]
+        return VarintError(v);
+      if (branch == s->null_branch) {
+        s->builder->AppendNull();
+        continue;
+      }
+      if (branch != s->value_branch) [[unlikely]]
+        return Status::Invalid("Avro union branch " + std::to_string(branch) + " does not exist");
+      s = &s->children[0];
+    }
+    switch (s->op) {
+      case Op::kNull: s->builder->AppendNull(); break;
+      case Op::kBoolean:
+        if (p >= end) [[unlikely]] return Truncated();
+        static_cast<arrow::BooleanBuilder*>(s->builder)->Append(*p++ != 0);
+        break;
+      case Op::kInt32: case Op::kInt64: {
+        int64_t v = 0;
+        if (auto r = ReadLong(&p, end, &v); r != VarintResult::kOk) [[unlikely]]
+          return VarintError(r);
+        if (s->op == Op::kInt64) {
+          Put<int64_t>(s->builder, v);
+        } else {
+          if (v < INT32_MIN || v > INT32_MAX) [[unlikely]]
+            return Status::Invalid("Avro int out of range: " + std::to_string(v));
+          Put<int32_t>(s->builder, static_cast<int32_t>(v));
+        }
+        break;
+      }
+      case Op::kFloat: {
+        float v = 0;
+        if (end - p < 4) [[unlikely]] return Truncated();
+        std::memcpy(&v, p, 4);
+        p += 4;
+        Put<float>(s->builder, v);
+        break;
+      }
+      case Op::kDouble: {
+        double v = 0;
+        if (end - p < 8) [[unlikely]] return Truncated();
+        std::memcpy(&v, p, 8);
+        p += 8;
+        Put<double>(s->builder, v);
+        break;
+      }
+      case Op::kBytes: case Op::kString: {
+        int64_t n = 0;
+        if (auto r = ReadLong(&p, end, &n); r != VarintResult::kOk) [[unlikely]]
+          return VarintError(r);
+        if (n < 0 || end - p < n) [[unlikely]]
+          return n < 0 ? Status::Invalid("negative Avro length") : Truncated();
+        const std::string_view v(reinterpret_cast<const char*>(p), static_cast<size_t>(n));
+        p += n;
+        if (s->op == Op::kString && !arrow::IsValidUtf8(v)) [[unlikely]]
+          return Status::Invalid("an Avro string is not valid UTF-8");
+        static_cast<arrow::BinaryBuilder*>(s->builder)->Append(v);
+        break;
+      }
+      default: return Status::Internal("not a flat decoder step");
+    }
+  }
+  *pos = p;
+  return Status::OK();
 }
 
 std::string ShortName(const std::string& full) {
@@ -469,7 +575,7 @@ Status Resolve(const AvroNode& w, const AvroNode& r, ArrayBuilder* b, Decoder::S
     for (size_t i = 0; i < w.branches.size(); ++i) {
       const AvroNode& branch = *w.branches[i];
       if (Matches(branch, r)) {
-        HANGAR_RETURN_NOT_OK(Resolve(branch, r, b, &s->children[i]));
+        DECODE_RETURN_NOT_OK(Resolve(branch, r, b, &s->children[i]));
       } else {
         s->children[i].op = Op::kError;
         s->children[i].error = "Avro data of type " + Describe(branch) + " cannot be read as " + Describe(r);
@@ -614,7 +720,7 @@ Status SeedEnums(const AvroNode& r, ArrayBuilder* b) {
     }
     case AvroType::kRecord:
       for (size_t i = 0; i < r.fields.size(); ++i)
-        HANGAR_RETURN_NOT_OK(SeedEnums(*r.fields[i].type, static_cast<arrow::StructBuilder*>(b)->field_builder(static_cast<int>(i))));
+        DECODE_RETURN_NOT_OK(SeedEnums(*r.fields[i].type, static_cast<arrow::StructBuilder*>(b)->field_builder(static_cast<int>(i))));
       return Status::OK();
     case AvroType::kArray: return SeedEnums(*r.items, static_cast<arrow::ListBuilder*>(b)->value_builder());
     case AvroType::kMap: return SeedEnums(*r.values, static_cast<arrow::MapBuilder*>(b)->item_builder());
@@ -626,7 +732,7 @@ Status SeedEnums(const AvroNode& r, ArrayBuilder* b) {
       if (others.size() == 1) return SeedEnums(*r.branches[others[0]], b);
       if (others.empty()) return Status::OK();
       for (size_t i = 0; i < r.branches.size(); ++i)
-        HANGAR_RETURN_NOT_OK(SeedEnums(*r.branches[i], static_cast<arrow::UnionBuilder*>(b)->child_builder(static_cast<int8_t>(i))));
+        DECODE_RETURN_NOT_OK(SeedEnums(*r.branches[i], static_cast<arrow::UnionBuilder*>(b)->child_builder(static_cast<int8_t>(i))));
       return Status::OK();
     }
     default: return Status::OK();
@@ -642,14 +748,15 @@ Result<std::unique_ptr<Decoder>> Decoder::Make(std::shared_ptr<const AvroSchema>
   std::unique_ptr<Decoder> d(new Decoder());
   d->avro_ = reader ? std::move(reader) : writer;
   HANGAR_ASSIGN_OR_RETURN(d->schema_, ArrowSchemaOf(*d->avro_));
-  HANGAR_RETURN_NOT_OK(d->Reset());
-  HANGAR_RETURN_NOT_OK(d->AddWriter(std::move(writer)).status());
+  DECODE_RETURN_NOT_OK(d->Reset());
+  DECODE_RETURN_NOT_OK(d->AddWriter(std::move(writer)).status());
   return d;
 }
 
 Result<int> Decoder::AddWriter(std::shared_ptr<const AvroSchema> writer) {
   auto plan = std::make_unique<Step>();
-  HANGAR_RETURN_NOT_OK(Resolve(writer->root(), avro_->root(), root_.get(), plan.get()));
+  DECODE_RETURN_NOT_OK(Resolve(writer->root(), avro_->root(), root_.get(), plan.get()));
+  plan->flat = IsFlat(*plan);
   writers_.push_back(std::move(writer));
   plans_.push_back(std::move(plan));
   return static_cast<int>(writers_.size()) - 1;
@@ -659,14 +766,20 @@ Status Decoder::Reset() {
   HANGAR_ASSIGN_OR_RETURN(root_, arrow::MakeBuilder(arrow::struct_(schema_->fields())));
   for (size_t i = 0; i < writers_.size(); ++i) {
     plans_[i] = std::make_unique<Step>();
-    HANGAR_RETURN_NOT_OK(Resolve(writers_[i]->root(), avro_->root(), root_.get(), plans_[i].get()));
+    DECODE_RETURN_NOT_OK(Resolve(writers_[i]->root(), avro_->root(), root_.get(), plans_[i].get()));
+    plans_[i]->flat = IsFlat(*plans_[i]);
   }
   return SeedEnums(avro_->root(), root_.get());
 }
 
 Status Decoder::Append(int writer, const uint8_t** pos, const uint8_t* end) {
-  Reader r(pos, end);
-  HANGAR_RETURN_NOT_OK(Run(*plans_[static_cast<size_t>(writer)], r));
+  const Step& plan = *plans_[static_cast<size_t>(writer)];
+  if (plan.flat) {
+    DECODE_RETURN_NOT_OK(RunFlat(plan, pos, end));
+  } else {
+    Reader r(pos, end);
+    DECODE_RETURN_NOT_OK(Run(plan, r));
+  }
   ++rows_;
   return Status::OK();
 }
@@ -674,7 +787,7 @@ Status Decoder::Append(int writer, const uint8_t** pos, const uint8_t* end) {
 Status Decoder::AppendDatum(int writer, std::string_view datum) {
   const auto* pos = reinterpret_cast<const uint8_t*>(datum.data());
   const auto* end = pos + datum.size();
-  HANGAR_RETURN_NOT_OK(Append(writer, &pos, end));
+  DECODE_RETURN_NOT_OK(Append(writer, &pos, end));
   if (pos != end)
     return Status::Invalid("Avro datum has " + std::to_string(end - pos) + " bytes after the record");
   return Status::OK();
@@ -689,7 +802,7 @@ Result<arrow::RecordBatchPtr> Decoder::Flush() {
   HANGAR_ASSIGN_OR_RETURN(auto records, root_->Finish());
   const int64_t n = rows_;
   rows_ = 0;
-  HANGAR_RETURN_NOT_OK(Reset());
+  DECODE_RETURN_NOT_OK(Reset());
   std::vector<arrow::ArrayPtr> columns;
   for (const auto& c : records->children) columns.push_back(c->offset == 0 && c->length == n ? c : c->Slice(0, n));
   return arrow::MakeRecordBatch(schema_, n, std::move(columns));

@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <deque>
-#include <map>
 #include <unordered_map>
 
 #include "arrow/builder_binary.h"
@@ -28,6 +26,8 @@ using QueueHandle = std::unique_ptr<rd_kafka_queue_t, QueueDeleter>;
 constexpr int kSliceMs = 100;
 // Messages taken from librdkafka's queue per call.
 constexpr int64_t kReadChunk = 65536;
+// Bytes of one partition a fetch asks for.
+constexpr int kFetchBytes = 256 << 10;
 
 // Connection troubles the consumer reports as messages and recovers from by
 // itself (it reconnects and fetches again): not the listener's caller's to handle.
@@ -43,6 +43,29 @@ std::string Where(const rd_kafka_message_t& m) {
 
 }  // namespace
 
+std::vector<std::pair<std::string, std::string>> ListenerConsumerSettings(bool group) {
+  const ReaderTuning tuning;
+  return {{"enable.auto.commit", group ? "true" : "false"},
+          // Offsets are stored when Poll returns their messages, not when
+          // they reach the listener's buffer.
+          {"enable.auto.offset.store", "false"},
+          {"auto.offset.reset", "earliest"},
+          // A deep prefetch, as the partition readers have (consumer_pool.h),
+          // so a poll finds its messages waiting.
+          {"queued.min.messages", std::to_string(tuning.queued_min_messages)},
+          {"queued.max.messages.kbytes", std::to_string(2 * (tuning.fetch_max_bytes >> 10))},
+          {"fetch.wait.max.ms", std::to_string(tuning.fetch_wait_max_ms)},
+          // But smaller fetches than theirs: librdkafka hands a fetch's
+          // messages over only once it has parsed all of them, so 16 MiB
+          // fetches (100,000 small messages each) leave a poll waiting for
+          // the whole lot, while 256 KiB ones let it decode the first
+          // messages while the next are fetched, and less memory is live
+          // (docs/benchmarks.md, Python listener). A distant broker may
+          // want more per round trip: fetch_message_max_bytes=... .
+          {"fetch.message.max.bytes", std::to_string(kFetchBytes)},
+          {"fetch.max.bytes", std::to_string(std::max(tuning.fetch_max_bytes, 52428800))}};
+}
+
 class Listener::Impl {
  public:
   Impl(std::shared_ptr<SchemaRegistry> registry, ListenerOptions options)
@@ -50,8 +73,7 @@ class Listener::Impl {
 
   ~Impl() {
     // Messages and the queue go back to librdkafka before its handle does.
-    pending_.clear();
-    batch_messages_.clear();
+    DropPending();
     for (const auto& [topic, partition] : started_) rd_kafka_consume_stop(topic, partition);
     queue_.reset();
     topics_.clear();
@@ -73,21 +95,7 @@ class Listener::Impl {
       metadata_fields_.push_back(std::move(field));
     }
 
-    const ReaderTuning tuning;
-    HANGAR_ASSIGN_OR_RETURN(
-        auto conf,
-        MakeConf(kafka, {{"enable.auto.commit", group ? "true" : "false"},
-                         // Offsets are stored when Poll returns their messages, not
-                         // when they reach the listener's buffer.
-                         {"enable.auto.offset.store", "false"},
-                         {"auto.offset.reset", "earliest"},
-                         // The partition readers' tuning (consumer_pool.h): big fetches
-                         // and a deep prefetch, so a poll finds its messages waiting.
-                         {"queued.min.messages", std::to_string(tuning.queued_min_messages)},
-                         {"queued.max.messages.kbytes", std::to_string(2 * (tuning.fetch_max_bytes >> 10))},
-                         {"fetch.wait.max.ms", std::to_string(tuning.fetch_wait_max_ms)},
-                         {"fetch.message.max.bytes", std::to_string(tuning.fetch_max_bytes)},
-                         {"fetch.max.bytes", std::to_string(std::max(tuning.fetch_max_bytes, 52428800))}}));
+    HANGAR_ASSIGN_OR_RETURN(auto conf, MakeConf(kafka, ListenerConsumerSettings(group)));
     if (group) {
       char error[512];
       if (rd_kafka_conf_set(conf.get(), "group.id", options_.group_id->c_str(), error, sizeof(error)) !=
@@ -144,26 +152,44 @@ class Listener::Impl {
                                                 std::to_string(max_time_ms) + " ms");
     const auto deadline = Clock::now() + std::chrono::milliseconds(max_time_ms);
     while (true) {
-      while (!pending_.empty() && rows_ < max_messages) {
-        MessageHandle& m = pending_.front();
-        if (options_.end_timestamp && rd_kafka_message_timestamp(m.get(), nullptr) >= *options_.end_timestamp) {
-          pending_.pop_front();
+      while (next_ < read_ && rows_ < max_messages) {
+        const rd_kafka_message_t& m = *buffer_[next_];
+        if (options_.end_timestamp && rd_kafka_message_timestamp(&m, nullptr) >= *options_.end_timestamp) {
+          DropNext();
           continue;
         }
-        int32_t id = 0;
         if (registry_) {
-          auto framed = SchemaIdOf(*m);
-          if (!framed.ok()) return Reject(framed.status());
-          id = *framed;
+          if (m.payload == nullptr) return Reject(Status::Invalid("the message has no value (a tombstone)"));
+          int32_t id = 0;
+          std::string_view datum;
+          if (!ParseWireFormat({static_cast<const char*>(m.payload), m.len}, &id, &datum))
+            return Reject(Status::Invalid(
+                "the value is not in the Confluent wire format (a zero byte, a schema id, Avro)"));
           // A new schema ends the batch: frames are homogeneous.
           if (rows_ > 0 && id != current_id_) return Flush();
+          if (id != current_id_ || current_ == nullptr) {
+            Result<SchemaState*> state = StateFor(id);
+            if (!state.ok()) return Reject(state.status());
+            current_ = *state;
+            current_id_ = id;
+          }
+          Status appended = current_->decoder->AppendDatum(datum);
+          if (!appended.ok()) return Reject(std::move(appended));
+          // Kept to decode the batch again should a later message of it be bad.
+          kept_.append(datum);
+          kept_ends_.push_back(kept_.size());
+        } else {
+          if (raw_schema_ == nullptr) {
+            HANGAR_ASSIGN_OR_RETURN(raw_schema_,
+                                    WithMetadata({arrow::field("_value", arrow::binary(), true)}, {}, {}));
+          }
+          if (m.payload == nullptr) raw_.AppendNull();
+          else raw_.Append(std::string_view(static_cast<const char*>(m.payload), m.len));
         }
-        Status appended = AppendValue(id, *m);
-        if (!appended.ok()) return Reject(appended);
-        metadata_.Append(*m);
+        metadata_.Append(m);
+        if (options_.group_id) NoteOffset(m);
         ++rows_;
-        batch_messages_.push_back(std::move(m));
-        pending_.pop_front();
+        DropNext();
       }
       if (rows_ >= max_messages) return Flush();
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
@@ -180,15 +206,6 @@ class Listener::Impl {
     arrow::SchemaPtr schema;  // value fields, then the metadata columns
     std::string message_type;
   };
-
-  Result<int32_t> SchemaIdOf(const rd_kafka_message_t& m) {
-    if (m.payload == nullptr) return Status::Invalid("the message has no value (a tombstone)");
-    int32_t id = 0;
-    std::string_view datum;
-    if (!ParseWireFormat({static_cast<const char*>(m.payload), m.len}, &id, &datum))
-      return Status::Invalid("the value is not in the Confluent wire format (a zero byte, a schema id, Avro)");
-    return id;
-  }
 
   // The decoder and columns of writer schema `id`, made when first met.
   Result<SchemaState*> StateFor(int32_t id) {
@@ -219,34 +236,20 @@ class Listener::Impl {
     return arrow::schema(std::move(fields), std::move(metadata));
   }
 
-  Status AppendValue(int32_t id, const rd_kafka_message_t& m) {
-    if (!registry_) {
-      if (raw_schema_ == nullptr) {
-        HANGAR_ASSIGN_OR_RETURN(raw_schema_, WithMetadata({arrow::field("_value", arrow::binary(), true)}, {}, {}));
-      }
-      if (m.payload == nullptr) raw_.AppendNull();
-      else raw_.Append(std::string_view(static_cast<const char*>(m.payload), m.len));
-      return Status::OK();
-    }
-    HANGAR_ASSIGN_OR_RETURN(SchemaState * state, StateFor(id));
-    current_id_ = id;
-    const std::string_view payload(static_cast<const char*>(m.payload), m.len);
-    return state->decoder->AppendDatum(payload.substr(kWireHeaderSize));
-  }
-
   // Ends a poll on a message that cannot be read: the message is dropped
   // (the next poll goes on after it) and the error names it. The batch's
   // good rows stay for the next poll; the decoder may hold part of the bad
   // record, so they are decoded again without it.
   Result<PolledBatch> Reject(const Status& why) {
-    MessageHandle bad = std::move(pending_.front());
-    pending_.pop_front();
+    MessageHandle bad(buffer_[next_]);
+    ++next_;
     if (registry_ && rows_ > 0) {
-      SchemaState& state = schemas_.at(current_id_);
-      HANGAR_RETURN_NOT_OK(state.decoder->Discard());
-      for (const auto& kept : batch_messages_) {
-        const std::string_view payload(static_cast<const char*>(kept->payload), kept->len);
-        HANGAR_RETURN_NOT_OK(state.decoder->AppendDatum(payload.substr(kWireHeaderSize)));
+      HANGAR_RETURN_NOT_OK(current_->decoder->Discard());
+      const std::string_view kept(kept_);
+      size_t begin = 0;
+      for (const size_t end : kept_ends_) {
+        HANGAR_RETURN_NOT_OK(current_->decoder->AppendDatum(kept.substr(begin, end - begin)));
+        begin = end;
       }
     } else if (registry_) {
       for (auto& [id, state] : schemas_) HANGAR_RETURN_NOT_OK(state.decoder->Discard());
@@ -255,10 +258,26 @@ class Listener::Impl {
     return Status::DataLoss(Where(*bad) + ": " + why.message());
   }
 
+  // Waits at most `timeout_ms` for a message, then takes every message that
+  // has arrived, up to `max`, without waiting for more: decoding starts as
+  // soon as a fetch lands instead of when `max` messages came.
   Status Read(int64_t max, int timeout_ms) {
+    DropPending();
     buffer_.resize(static_cast<size_t>(max));
-    const ssize_t n = rd_kafka_consume_batch_queue(queue_.get(), timeout_ms, buffer_.data(), buffer_.size());
+    ssize_t n = rd_kafka_consume_batch_queue(queue_.get(), 0, buffer_.data(), buffer_.size());
+    if (n == 0) {
+      rd_kafka_message_t* first = rd_kafka_consume_queue(queue_.get(), timeout_ms);
+      if (first == nullptr) return Status::OK();  // none within the slice
+      buffer_[0] = first;
+      n = 1;
+      if (max > 1) {
+        const ssize_t more = rd_kafka_consume_batch_queue(queue_.get(), 0, buffer_.data() + 1, buffer_.size() - 1);
+        n = more < 0 ? more : n + more;
+      }
+    }
     if (n < 0) return KafkaError(rd_kafka_last_error(), "reading messages");
+    // Messages in place, errors out: the first error is answered and the
+    // messages after it are dropped (librdkafka fetches them again).
     Status failed;
     for (ssize_t i = 0; i < n; ++i) {
       MessageHandle m(buffer_[static_cast<size_t>(i)]);
@@ -267,9 +286,29 @@ class Listener::Impl {
         if (failed.ok()) failed = KafkaError(m->err, Where(*m));
         continue;
       }
-      if (failed.ok()) pending_.push_back(std::move(m));
+      if (failed.ok()) buffer_[read_++] = m.release();
     }
     return failed;
+  }
+
+  // The message at next_ is done with: back to librdkafka right away, so
+  // its memory is reused by the next fetches instead of a batch's worth
+  // of messages living until the batch is flushed.
+  void DropNext() { rd_kafka_message_destroy(buffer_[next_++]); }
+  void DropPending() {
+    while (next_ < read_) DropNext();
+    next_ = read_ = 0;
+  }
+
+  // The next offset of the message's partition, for StoreOffsets.
+  void NoteOffset(const rd_kafka_message_t& m) {
+    for (auto it = next_offsets_.rbegin(); it != next_offsets_.rend(); ++it) {
+      if (it->partition == m.partition && (it->rkt == m.rkt || it->topic == rd_kafka_topic_name(m.rkt))) {
+        it->next = std::max(it->next, m.offset + 1);
+        return;
+      }
+    }
+    next_offsets_.push_back({m.rkt, rd_kafka_topic_name(m.rkt), m.partition, m.offset + 1});
   }
 
   Result<PolledBatch> Flush() {
@@ -293,20 +332,17 @@ class Listener::Impl {
     if (options_.group_id) HANGAR_RETURN_NOT_OK(StoreOffsets());
     out.batch = arrow::MakeRecordBatch(std::move(schema), rows_, std::move(columns));
     rows_ = 0;
-    batch_messages_.clear();
+    kept_.clear();
+    kept_ends_.clear();
     return out;
   }
 
   // Marks the batch's messages consumed: the group's next commit covers them.
   Status StoreOffsets() {
-    std::map<std::pair<std::string, int32_t>, int64_t> next;
-    for (const auto& m : batch_messages_) {
-      int64_t& n = next[{rd_kafka_topic_name(m->rkt), m->partition}];
-      n = std::max(n, m->offset + 1);
-    }
-    PartitionListHandle list(rd_kafka_topic_partition_list_new(static_cast<int>(next.size())));
-    for (const auto& [where, offset] : next)
-      rd_kafka_topic_partition_list_add(list.get(), where.first.c_str(), where.second)->offset = offset;
+    PartitionListHandle list(rd_kafka_topic_partition_list_new(static_cast<int>(next_offsets_.size())));
+    for (const auto& n : next_offsets_)
+      rd_kafka_topic_partition_list_add(list.get(), n.topic.c_str(), n.partition)->offset = n.next;
+    next_offsets_.clear();
     rd_kafka_resp_err_t err = rd_kafka_offsets_store(rk_.get(), list.get());
     // A partition the group has since taken away cannot be stored: its new
     // owner reads those messages again, as Kafka's at-least-once delivery says.
@@ -320,11 +356,23 @@ class Listener::Impl {
   QueueHandle queue_;
   std::vector<TopicHandle> topics_;                          // without a group: the topics read
   std::vector<std::pair<rd_kafka_topic_t*, int32_t>> started_;  // and their partitions started
+  // Read from Kafka: [next_, read_) are owned here, not yet in a batch.
   std::vector<rd_kafka_message_t*> buffer_;
-  std::deque<MessageHandle> pending_;         // read from Kafka, not yet in a batch
-  std::vector<MessageHandle> batch_messages_;  // the current batch's messages
+  size_t next_ = 0;
+  size_t read_ = 0;
+  // The current batch's Avro datums, end to end, and where each ends.
+  std::string kept_;
+  std::vector<size_t> kept_ends_;
+  struct NextOffset {
+    rd_kafka_topic_t* rkt;
+    std::string topic;
+    int32_t partition;
+    int64_t next;
+  };
+  std::vector<NextOffset> next_offsets_;  // with a group: the current batch's partitions
   std::unordered_map<int32_t, SchemaState> schemas_;  // writer schema id -> its decoder
   int32_t current_id_ = -1;
+  SchemaState* current_ = nullptr;  // schemas_[current_id_]
   int64_t rows_ = 0;
   arrow::BinaryBuilder raw_{arrow::binary()};
   arrow::SchemaPtr raw_schema_;

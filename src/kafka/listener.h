@@ -25,6 +25,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "arrow/array.h"
@@ -51,6 +52,11 @@ struct PolledBatch {
   std::optional<int32_t> schema_id;
   arrow::RecordBatchPtr batch;   // null when the poll found no message
 };
+
+// The librdkafka settings a listener's consumer runs with, before the
+// caller's own properties (`group`: a group member commits). The benchmarks'
+// raw consumer reads with the same ones.
+std::vector<std::pair<std::string, std::string>> ListenerConsumerSettings(bool group);
 
 class Listener {
  public:

@@ -166,6 +166,74 @@ TEST(AvroDecoder, MalformedDataIsAnError) {
   EXPECT_TRUE(decoder->AppendDatum(Enc().Str("h\xc3\xa9").Long(0).Long(0).out).ok());
 }
 
+// A record of primitive fields (and ["null", T] of them), the usual Kafka
+// message, is decoded by a loop of its own: the same values and the same
+// errors as a record of any other shape.
+TEST(AvroDecoder, AFlatRecordDecodesAndFailsAsAnyOther) {
+  const std::string fields = R"([
+      {"name": "b", "type": "boolean"}, {"name": "i", "type": "int"}, {"name": "l", "type": "long"},
+      {"name": "f", "type": "float"}, {"name": "d", "type": "double"}, {"name": "s", "type": "string"},
+      {"name": "y", "type": "bytes"}, {"name": "n", "type": ["null", "string"]},
+      {"name": "m", "type": ["long", "null"]}, {"name": "z", "type": "null"})";
+  auto flat = AvroSchema::Parse(R"({"type": "record", "name": "R", "fields": )" + fields + "]}");
+  // The same fields and one more that is not flat.
+  auto nested = AvroSchema::Parse(R"({"type": "record", "name": "R", "fields": )" + fields +
+                                  R"(, {"name": "a", "type": {"type": "array", "items": "int"}}]})");
+  ASSERT_TRUE(flat.ok() && nested.ok());
+  auto row = [](int r) {
+    Enc e;
+    e.Raw(r ? std::string(1, '\0') : "\x01").Long(r ? INT32_MIN : 7).Long(r ? INT64_MAX : -3);
+    e.Fixed<float>(0.5f).Fixed<double>(r ? -1e300 : 2.0).Str(r ? "" : "é").Str(std::string("\0\xff", 2));
+    if (r) e.Long(0); else e.Long(1).Str("x");
+    if (r) e.Long(1); else e.Long(0).Long(-9);
+    return e;
+  };
+  std::string printed[2];
+  for (int which = 0; which < 2; ++which) {
+    auto decoder = Decoder::Make(which ? *nested : *flat).value();
+    for (int r = 0; r < 2; ++r) {
+      Enc e = row(r);
+      if (which) e.Long(0);  // an empty array
+      ASSERT_TRUE(decoder->AppendDatum(e.out).ok());
+    }
+    auto batch = decoder->Flush();
+    ASSERT_TRUE(batch.ok()) << batch.status().ToString();
+    printed[which] = arrow::PrettyPrint(**batch, {0});
+  }
+  EXPECT_EQ(printed[0] + "a: [[], []]\n", printed[1]);
+  EXPECT_NE(printed[0].find("i: [7, -2147483648]"), std::string::npos) << printed[0];
+  EXPECT_NE(printed[0].find("m: [-9, null]"), std::string::npos) << printed[0];
+
+  // Each bad datum, as the flat loop and the general one answer it.
+  const std::string good = row(0).out;
+  const std::string bad[] = {
+      good.substr(0, 1),                                  // truncated in the int
+      good.substr(0, 5),                                  // truncated in the float
+      Enc().Raw("\x01").Long(1LL << 40).out,              // an int out of range
+      Enc().Raw("\x01").Raw(std::string(11, '\xff')).out,  // a varint of 11 bytes
+      Enc().Raw("\x01").Long(1).Long(1).Fixed<float>(0).Fixed<double>(0).Str("ab\xff").out,  // not UTF-8
+      Enc().Raw("\x01").Long(1).Long(1).Fixed<float>(0).Fixed<double>(0).Long(-2).out,        // a negative length
+      Enc().Raw("\x01").Long(1).Long(1).Fixed<float>(0).Fixed<double>(0).Str("").Str("").Long(3).out,  // no branch 3
+  };
+  for (const auto& datum : bad) {
+    std::string message[2];
+    for (int which = 0; which < 2; ++which) {
+      auto decoder = Decoder::Make(which ? *nested : *flat).value();
+      Status st = decoder->AppendDatum(datum);
+      ASSERT_FALSE(st.ok());
+      message[which] = st.message();
+      // Discarded, the decoder goes on.
+      ASSERT_TRUE(decoder->Discard().ok());
+      Enc e = row(1);
+      if (which) e.Long(0);
+      EXPECT_TRUE(decoder->AppendDatum(e.out).ok());
+    }
+    EXPECT_EQ(message[0], message[1]);
+  }
+  auto decoder = Decoder::Make(*flat).value();
+  EXPECT_NE(decoder->AppendDatum(good + "x").message().find("after the record"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace hangar::avro
 

@@ -7,6 +7,7 @@ the writer schema the registry gives — row by row, every Avro type of
 Hangar's Avro → Arrow mapping, two schema versions interleaved.
 """
 
+import collections
 import datetime
 import decimal
 import io
@@ -24,6 +25,7 @@ import fastavro
 import pandas as pd
 import pyarrow as pa
 import pytest
+from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.schema_registry import SchemaRegistryClient
 
 import hangar
@@ -354,6 +356,60 @@ def test_group_membership_and_committed_offsets(env):
     assert sorted(seen + rest) == list(range(40))
     _, frame = second.poll(100, 500)
     assert len(frame) == 0
+
+
+def test_a_rebalance_delivers_every_message_at_least_once(env):
+    """Two listeners of one group: when the second joins, the group takes partitions away from the first,
+    which may still return messages of them it had read (Kafka's at-least-once delivery, docs/python.md).
+    Every message comes at least once, and the group's committed offsets never go backwards."""
+    partitions, messages = 4, 400
+    topic = create_topic(env.bootstrap, "rebalanced", partitions=partitions)
+    p = env.producer(topic, {"type": "record", "name": "R", "fields": [{"name": "n", "type": "long"}]})
+    for i in range(messages):
+        p.produce({"n": i}, partition=i % partitions)
+    p.flush()
+    group = f"hangar-test-{topic}"
+    watcher = Consumer({"bootstrap.servers": env.bootstrap, "group.id": group, "enable.auto.commit": False})
+    committed = {}
+    history = []
+
+    def check_committed():
+        for tp in watcher.committed([TopicPartition(topic, q) for q in range(partitions)], timeout=10):
+            if tp.offset < 0:
+                continue  # nothing committed yet
+            assert tp.offset >= committed.get(tp.partition, 0), (tp.partition, tp.offset, history)
+            committed[tp.partition] = tp.offset
+            history.append((tp.partition, tp.offset))
+
+    seen = collections.Counter()
+    by_listener = collections.Counter()
+
+    def poll(name, listener, num_messages, max_time):
+        _, frame = listener.poll(num_messages, max_time)
+        if len(frame):
+            seen.update(int(n) for n in frame["n"])
+            by_listener[name] += len(frame)
+
+    # Commits every 100 ms instead of 5 s, so that the test sees many of them.
+    first = env.listener(topic, group_id=group, auto_commit_interval_ms=100)
+    deadline = time.monotonic() + 90
+    while sum(seen.values()) < 40 and time.monotonic() < deadline:
+        poll("first", first, 10, 1000)
+        check_committed()
+    assert sum(seen.values()) >= 40, "the first member read nothing within 90 s"
+    # The second member joins: the group rebalances while the first holds every partition and
+    # has messages read from them that no poll returned yet.
+    second = env.listener(topic, group_id=group, auto_commit_interval_ms=100)
+    while (len(seen) < messages or by_listener["second"] == 0) and time.monotonic() < deadline:
+        poll("first", first, 5, 100)
+        poll("second", second, 50, 100)
+        check_committed()
+    assert by_listener["second"] > 0, "the second member was given no partition within 90 s"
+    assert set(seen) == set(range(messages)), f"missing: {sorted(set(range(messages)) - set(seen))[:20]}"
+    del first, second  # both leave the group, committing what their polls returned
+    check_committed()
+    assert all(0 <= offset <= messages // partitions for offset in committed.values()), committed
+    watcher.close()
 
 
 def test_start_offsets_and_timestamp_ranges(env):
