@@ -9,6 +9,7 @@
 #include "iceberg/file_stats.h"
 #include "iceberg/snapshot_reader.h"
 #include "iceberg/table_definition.h"
+#include "store/crash_point.h"
 
 namespace hangar::iceberg {
 namespace {
@@ -450,6 +451,7 @@ Status IcebergTable::TryCommit(const TableState& state, const std::function<void
       HANGAR_RETURN_NOT_OK(add_manifest(FileContent::kPositionDeletes, delete_entries, static_cast<int32_t>(index.deletes.size()), 0,
                                         static_cast<int32_t>(index_.deletes.size()), position_deletes, 0, 0));
   }
+  store::CrashPoint("iceberg-files-uploaded");
   // The definition goes last before the ack: once it is there, a node
   // with an empty disk finds this version and every file it names.
   if (state.definition) {
@@ -457,6 +459,7 @@ Status IcebergTable::TryCommit(const TableState& state, const std::function<void
     HANGAR_RETURN_NOT_OK(store_->Put(DefinitionKey(prefix_, state.version), definition));
   }
   if (uploaded) uploaded();
+  store::CrashPoint("iceberg-definition-saved");
 
   const std::string list_key = prefix_ + "/metadata/snap-" + std::to_string(snapshot_id) + "-" + RandomUuid() + ".avro";
   HANGAR_RETURN_NOT_OK(store_->Put(list_key, WriteManifestList(snapshot_id, parent, sequence, manifests)));
@@ -504,6 +507,7 @@ Status IcebergTable::TryCommit(const TableState& state, const std::function<void
 
   const int64_t version = version_ + 1;
   HANGAR_RETURN_NOT_OK(store_->PutIfAbsent(MetadataKey(version), MetadataJson(next).dump(2)));
+  store::CrashPoint("iceberg-metadata-committed");
   for (const auto& key : old_versions) (void)store_->Delete(key);
   // The hint is only a shortcut for readers that list no folders; the
   // versions themselves are the truth, so its failure is not the commit's.
