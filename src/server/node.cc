@@ -245,7 +245,9 @@ Result<std::unique_ptr<Node>> Node::Open(NodeOptions options) {
     store_options.mirror = parts->mirror;
     // The bucket is the source of truth: what it holds and this disk lacks
     // (an empty or lost data directory) is brought here before the tables open.
-    if (!o.shared_tables) {
+    // Not in a cluster: there a table has one writer, and another node's
+    // tables in a shared bucket are not this node's to take.
+    if (!o.cluster) {
       iceberg::RestoreOptions restore;
       restore.store = parts->object_store.get();
       restore.tables_dir = store_options.data_dir / "tables";
