@@ -9,6 +9,7 @@ further writes into the same Iceberg tables.
 """
 
 import shutil
+import time
 
 import adbc_driver_flightsql.dbapi as flight_sql
 import pyarrow as pa
@@ -40,6 +41,13 @@ def read(server, name):
     return back.schema_result, pa.Table.from_batches(back.batches, schema=back.schema_result)
 
 
+def wait_for_the_bucket(server):
+    deadline = time.monotonic() + 60
+    while hf.action_json(server.client(), "ServerStatus")[0]["metrics"]["iceberg_backlog"] != 0:
+        assert time.monotonic() < deadline, "the mirror did not catch up within 60 s"
+        time.sleep(0.1)
+
+
 def sql_count(server, query):
     with flight_sql.connect(server.url, autocommit=True) as conn, conn.cursor() as cur:
         cur.execute(query)
@@ -59,12 +67,15 @@ def test_an_empty_disk_with_the_same_bucket_serves_every_table(server):
                   [pa.record_batch([list(range(25)), [f"p{i}" for i in range(25)]], schema=EVENTS)]).refusal is None
     assert hf.put(client, ["notes"], NOTES,
                   [pa.record_batch([[1, 2], ["one", "two"]], schema=NOTES)]).refusal is None
-    # Streamed rows, acknowledged once they are in the bucket: nothing else
-    # makes them wait for it before the data directory goes.
+    # Streamed rows, acknowledged once they are in the bucket.
     hf.create_table(client, "stream", [("id", "int64", False), ("what", "utf8", True)])
     batches = [pa.record_batch([list(range(b * 10, b * 10 + 10)), [f"s{b}"] * 10], schema=EVENTS) for b in range(5)]
     out = hf.exchange(client, ["stream"], EVENTS, batches, "object_storage")
     assert hf.ack_problems(out, len(batches), "object_storage") == []
+
+    # The puts are not acknowledged at a level of the bucket: the node is
+    # killed only once the mirror has caught up with them.
+    wait_for_the_bucket(server)
 
     before = {name: read(server, name) for name in ("users", "parts", "notes", "stream")}
     assert sorted(before["users"][1].column("name").to_pylist()) == ["v0-0", "v0-1", "v1-2", "v1-3",
