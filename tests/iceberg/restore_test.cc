@@ -315,6 +315,32 @@ TEST_F(RestoreTest, ADropTheBucketHasNotSeenIsNotUndoneAndIsFinishedAtTheNextSta
   EXPECT_EQ(report->restored.size(), 2u);
 }
 
+TEST_F(RestoreTest, ATableMirroredWithoutADefinitionGetsOneAtTheNextStart) {
+  const fs::path data = dir_.path() / "data";
+  {
+    Node node(data, bucket_);
+    Fill(node);
+  }
+  // As a bucket written before definitions were kept.
+  auto objects = bucket_->List("");
+  ASSERT_TRUE(objects.ok());
+  for (const auto& o : *objects) {
+    if (DefinitionVersionOf(o.key) > 0) {
+      ASSERT_TRUE(bucket_->Delete(o.key).ok());
+    }
+  }
+  auto report = Restore(dir_.path() / "empty");
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->restored.empty());
+  {
+    Node node(data, bucket_);  // nothing changed: the same versions as in the bucket
+    ASSERT_TRUE(node.mirror->Drain(std::chrono::seconds(60)));
+  }
+  report = Restore(dir_.path() / "later");
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->restored.size(), 3u);
+}
+
 TEST(TableDefinition, KeysNameTheirVersionAndTable) {
   const std::string key = DefinitionKey("a.b/t-00000000000000ff", 42);
   EXPECT_EQ(key, "a.b/t-00000000000000ff/metadata/hangar-state-00000000000000000042.json");
