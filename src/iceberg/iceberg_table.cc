@@ -8,6 +8,8 @@
 
 #include "iceberg/file_stats.h"
 #include "iceberg/snapshot_reader.h"
+#include "iceberg/table_definition.h"
+#include "store/crash_point.h"
 
 namespace hangar::iceberg {
 namespace {
@@ -214,7 +216,20 @@ Status IcebergTable::Commit(const TableState& state, const std::function<void()>
   // Another writer may have made the version this one wanted: read what it
   // committed and try again on top of it (a few times, then give up).
   for (int attempt = 0;; ++attempt) {
-    if (metadata_ && index_.hangar_version >= state.version) return Status::OK();
+    if (metadata_ && index_.hangar_version >= state.version) {
+      // A table mirrored before definitions were saved gets its own now.
+      if (index_.hangar_version == state.version && state.definition && !definition_checked_) {
+        const std::string key = DefinitionKey(prefix_, state.version);
+        auto found = store_->Get(key);
+        if (!found.ok() && found.status().code() != StatusCode::kNotFound) return found.status();
+        if (!found.ok()) {
+          HANGAR_ASSIGN_OR_RETURN(std::string text, EncodeDefinition(*state.definition, NowMs()));
+          HANGAR_RETURN_NOT_OK(store_->Put(key, text));
+        }
+        definition_checked_ = true;
+      }
+      return Status::OK();
+    }
     Status st = TryCommit(state, uploaded);
     if (st.code() != StatusCode::kAlreadyExists || attempt >= 4) return st;
     HANGAR_RETURN_NOT_OK(Load());
@@ -436,7 +451,15 @@ Status IcebergTable::TryCommit(const TableState& state, const std::function<void
       HANGAR_RETURN_NOT_OK(add_manifest(FileContent::kPositionDeletes, delete_entries, static_cast<int32_t>(index.deletes.size()), 0,
                                         static_cast<int32_t>(index_.deletes.size()), position_deletes, 0, 0));
   }
+  store::CrashPoint("iceberg-files-uploaded");
+  // The definition goes last before the ack: once it is there, a node
+  // with an empty disk finds this version and every file it names.
+  if (state.definition) {
+    HANGAR_ASSIGN_OR_RETURN(std::string definition, EncodeDefinition(*state.definition, now));
+    HANGAR_RETURN_NOT_OK(store_->Put(DefinitionKey(prefix_, state.version), definition));
+  }
   if (uploaded) uploaded();
+  store::CrashPoint("iceberg-definition-saved");
 
   const std::string list_key = prefix_ + "/metadata/snap-" + std::to_string(snapshot_id) + "-" + RandomUuid() + ".avro";
   HANGAR_RETURN_NOT_OK(store_->Put(list_key, WriteManifestList(snapshot_id, parent, sequence, manifests)));
@@ -484,13 +507,19 @@ Status IcebergTable::TryCommit(const TableState& state, const std::function<void
 
   const int64_t version = version_ + 1;
   HANGAR_RETURN_NOT_OK(store_->PutIfAbsent(MetadataKey(version), MetadataJson(next).dump(2)));
+  store::CrashPoint("iceberg-metadata-committed");
   for (const auto& key : old_versions) (void)store_->Delete(key);
   // The hint is only a shortcut for readers that list no folders; the
   // versions themselves are the truth, so its failure is not the commit's.
   (void)store_->Put(prefix_ + "/metadata/version-hint.text", std::to_string(version));
+  // The previous version's definition is superseded: the newest is what a
+  // restore reads (a failure leaves an object that is never read again).
+  if (index_.hangar_version > 0 && index_.hangar_version < state.version)
+    (void)store_->Delete(DefinitionKey(prefix_, index_.hangar_version));
   metadata_ = std::move(next);
   version_ = version;
   index_ = std::move(index);
+  definition_checked_ = state.definition != nullptr;
   return Status::OK();
 }
 
@@ -546,6 +575,13 @@ Status IcebergTable::ExpireSnapshots(const ExpiryPolicy& policy) {
 }
 
 Status IcebergTable::Purge() {
+  // The definitions first, then the metadata versions: a purge cut short
+  // leaves no definition naming files that are gone, so the table is never
+  // restored half (restore.h), and no metadata readers would take for a table.
+  HANGAR_ASSIGN_OR_RETURN(auto definitions, store_->List(DefinitionKeyPrefix(prefix_)));
+  for (const auto& o : definitions) HANGAR_RETURN_NOT_OK(store_->Delete(o.key));
+  HANGAR_ASSIGN_OR_RETURN(auto versions, store_->List(prefix_ + "/metadata/v"));
+  for (const auto& o : versions) HANGAR_RETURN_NOT_OK(store_->Delete(o.key));
   HANGAR_ASSIGN_OR_RETURN(auto objects, store_->List(prefix_ + "/"));
   for (const auto& o : objects) HANGAR_RETURN_NOT_OK(store_->Delete(o.key));
   metadata_.reset();

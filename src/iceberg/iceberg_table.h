@@ -36,6 +36,7 @@
 #include "iceberg/manifest.h"
 #include "iceberg/table_metadata.h"
 #include "objstore/object_store.h"
+#include "store/manifest.h"
 #include "store/partition_spec.h"
 
 namespace hangar::iceberg {
@@ -60,6 +61,10 @@ struct TableState {
   // what changed ("append" when files were only added, "delete" when only
   // removed, "overwrite" when both).
   std::string operation;
+  // Hangar's own definition of this state (its manifest), saved beside the
+  // metadata (table_definition.h) so that a node can serve the table from
+  // the bucket alone; null: none is saved.
+  std::shared_ptr<const store::Manifest> definition;
 };
 
 // A snapshot is expired when it is neither among the newest
@@ -79,8 +84,10 @@ class IcebergTable {
                                                     std::filesystem::path scratch);
 
   // Makes the Iceberg table hold `state` (see above). Does nothing if the
-  // table already holds this Hangar version or a later one. `uploaded` is
-  // called once the data files are in the store, before the metadata commit.
+  // table already holds this Hangar version or a later one (but saves the
+  // state's definition if the bucket lacks it). `uploaded` is called once
+  // the data files and the definition are in the store, before the
+  // metadata commit.
   Status Commit(const TableState& state, const std::function<void()>& uploaded = nullptr);
 
   // Expires snapshots by `policy` and deletes every file no retained
@@ -139,6 +146,7 @@ class IcebergTable {
   std::optional<TableMetadata> metadata_;
   int64_t version_ = 0;
   Index index_;
+  bool definition_checked_ = false;  // the current version's definition is known to be in the store
 };
 
 }  // namespace hangar::iceberg

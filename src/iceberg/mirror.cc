@@ -1,6 +1,7 @@
 #include "iceberg/mirror.h"
 
 #include <cstdio>
+#include <cstdlib>
 
 #include "base/log.h"
 #include "metrics/registry.h"
@@ -40,6 +41,18 @@ TableState StateOf(const store::TableSnapshot& snapshot, store::TableMirror::Cha
   state.version = snapshot.version;
   state.flushed_lsn = snapshot.flushed_lsn;
   if (change == store::TableMirror::Change::kCompaction) state.operation = "replace";
+  auto definition = std::make_shared<store::Manifest>();
+  definition->name = snapshot.name;
+  definition->version = snapshot.version;
+  definition->schema = snapshot.schema;
+  for (const auto& f : snapshot.files) definition->files.push_back(f.meta);
+  // The files' numbers say at least this much; Process reads the manifest's.
+  for (const auto& f : snapshot.files)
+    definition->next_file = std::max<int64_t>(definition->next_file, std::strtoll(f.meta.name.c_str(), nullptr, 10) + 1);
+  definition->flushed_lsn = snapshot.flushed_lsn;
+  definition->primary_key = snapshot.primary_key;
+  definition->partition_spec = snapshot.partition_spec;
+  state.definition = std::move(definition);
   return state;
 }
 
@@ -60,8 +73,12 @@ std::string Mirror::PrefixOf(const store::QualifiedName& name, uint64_t table_id
 }
 
 void Mirror::Committed(uint64_t table_id, Change change, const store::SnapshotPtr& snapshot) {
-  Pending next{change, StateOf(*snapshot, change), {}};
+  Pending next{change, StateOf(*snapshot, change), {}, snapshot->folder ? snapshot->folder->path() : std::filesystem::path()};
   for (const auto& f : snapshot->files) next.files.push_back(f.file);
+  // A dropped table's folder, which records the drop, stays until the
+  // bucket's copy is purged: a start before then must not restore the table
+  // from the bucket (restore.h), and hands the drop to the mirror again.
+  if (change == Change::kDropped && snapshot->folder) next.files.push_back(snapshot->folder);
   std::lock_guard lock(mu_);
   Entry& entry = tables_[table_id];
   entry.name = snapshot->name;
@@ -157,7 +174,18 @@ Status Mirror::Process(uint64_t table_id, Entry& entry, const Pending& pending) 
     Fail(table_id, Status::NotFound("the table was dropped before the batch reached the object store"), true);
     return Status::OK();
   }
-  const TableState& state = pending.state;
+  TableState state = pending.state;
+  if (state.definition && !pending.folder.empty()) {
+    // The number the table's next file takes: never one a file it had
+    // before took (the bucket may keep that one for older snapshots). The
+    // manifest on disk may be newer than the state; its number only grows.
+    if (auto manifest = store::Manifest::Read(pending.folder);
+        manifest.ok() && manifest->next_file > state.definition->next_file) {
+      auto definition = std::make_shared<store::Manifest>(*state.definition);
+      definition->next_file = manifest->next_file;
+      state.definition = std::move(definition);
+    }
+  }
   HANGAR_RETURN_NOT_OK(entry.table->Commit(
       state, [&] { Reach(table_id, store::MirrorLevel::kObjectStorage, state.flushed_lsn); }));
   {

@@ -93,6 +93,7 @@ class Mirror : public store::TableMirror {
     Change change;
     TableState state;
     std::vector<std::shared_ptr<store::Deletable>> files;  // kept on disk until uploaded
+    std::filesystem::path folder;  // the table's, for its manifest's next file number
   };
   struct Entry {
     store::QualifiedName name;

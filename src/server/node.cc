@@ -5,6 +5,7 @@
 
 #include "base/log.h"
 #include "flight/auth/token.h"
+#include "iceberg/restore.h"
 #include "kafka/cluster.h"
 #include "kafka/dev_cluster.h"
 #include "kafka/dev_data.h"
@@ -242,6 +243,25 @@ Result<std::unique_ptr<Node>> Node::Open(NodeOptions options) {
     mirror.expiry = o.iceberg_expiry;
     parts->mirror = iceberg::Mirror::Start(std::move(mirror));
     store_options.mirror = parts->mirror;
+    // The bucket is the source of truth: what it holds and this disk lacks
+    // (an empty or lost data directory) is brought here before the tables open.
+    // Not in a cluster: there a table has one writer, and another node's
+    // tables in a shared bucket are not this node's to take.
+    if (!o.cluster) {
+      iceberg::RestoreOptions restore;
+      restore.store = parts->object_store.get();
+      restore.tables_dir = store_options.data_dir / "tables";
+      std::error_code ec;
+      restore.log_is_new = fs::is_empty(store_options.data_dir / "wal", ec) || ec;
+      auto restored = iceberg::RestoreTables(restore);
+      if (!restored.ok())
+        return Failed("cannot bring the tables of the object store " + o.object_store + " into the data directory",
+                      restored.status());
+      for (const auto& skipped : restored->skipped)
+        log::Warn("a table in the object store cannot be restored", {{"table", skipped}});
+      if (!restored->restored.empty())
+        log::Info(std::to_string(restored->restored.size()) + " tables restored from the object store");
+    }
   }
   auto tables = store::TableStore::Open(store_options, parts->engine);
   if (!tables.ok()) return Failed("cannot open the tables in " + o.data_dir.string(), tables.status());

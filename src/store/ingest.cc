@@ -141,9 +141,20 @@ WriteAheadLog::Durable Ingest::OnDurable(std::shared_ptr<Table> table, Durabilit
     // synced, which includes this record): then say so now. The flusher
     // collects waiters under order_mu_, so none is missed.
     if (table->snapshot()->flushed_lsn >= at) {
-      ack({at, Durability::kCommitted, Status::OK(), duplicate});
-      AckBeyondCommitted(table->id(), at, wanted, ack, duplicate);
-      return;
+      // Unless an earlier record still waits for that flush's acks (its
+      // disk callback came before the flush, this one after): this one then
+      // waits with it, or `committed` would come out of LSN order.
+      bool earlier_waits = false;
+      {
+        std::lock_guard lock(mu_);
+        if (auto it = waiters_.find(table->id()); it != waiters_.end())
+          for (const auto& w : it->second) earlier_waits = earlier_waits || w.lsn < at;
+      }
+      if (!earlier_waits) {
+        ack({at, Durability::kCommitted, Status::OK(), duplicate});
+        AckBeyondCommitted(table->id(), at, wanted, ack, duplicate);
+        return;
+      }
     }
     std::lock_guard lock(mu_);
     waiters_[table->id()].push_back({at, ack, duplicate, wanted});
@@ -269,7 +280,17 @@ Status Ingest::FlushDue(bool all) {
   for (const auto& table : store_->Tables()) {
     auto snapshot = table->snapshot();
     const auto& rows = *snapshot->memtable;
-    if (rows.empty()) continue;
+    if (rows.empty()) {
+      // A put into a primary-key table flushes the memtable itself (its
+      // rows go ahead of the put's): whoever waits for them hears it here.
+      bool waiting;
+      {
+        std::lock_guard lock(mu_);
+        waiting = waiters_.count(table->id()) > 0;
+      }
+      if (waiting) AckCommitted(table->id(), snapshot->flushed_lsn, Status::OK());
+      continue;
+    }
     const int64_t bytes = rows.bytes();
     bool waited_for;
     {

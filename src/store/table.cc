@@ -4,6 +4,7 @@
 
 #include "store/crash_point.h"
 #include "store/idempotency_keys.h"
+#include "store/table_folder.h"
 #include "store/table_mirror.h"
 
 #include <algorithm>
@@ -74,18 +75,10 @@ namespace {
 
 std::atomic<uint64_t> next_snapshot_id{1};
 
-// The 16 hex digits after the last '-' of a table folder's name.
-uint64_t IdOfFolder(const fs::path& dir) {
-  const std::string name = dir.filename().string();
-  const size_t dash = name.rfind('-');
-  if (dash == std::string::npos) return 0;
-  return std::strtoull(name.c_str() + dash + 1, nullptr, 16);
-}
-
 }  // namespace
 
 Table::Table(std::shared_ptr<Deletable> folder, Manifest manifest)
-    : folder_(std::move(folder)), id_(IdOfFolder(folder_->path())), manifest_(std::move(manifest)) {
+    : folder_(std::move(folder)), id_(TableIdOfFolder(folder_->path())), manifest_(std::move(manifest)) {
   for (const auto& f : manifest_.files)
     files_.push_back(DataFile{f, std::make_shared<Deletable>(folder_->path() / f.relative_path())});
   snapshot_ = MakeSnapshot();
@@ -98,9 +91,7 @@ Result<std::shared_ptr<Table>> Table::Create(const fs::path& tables_dir, const Q
   // be read while a new table of the same name is created.
   const std::string id = UniqueId();
   const fs::path staging = tables_dir / (".new-" + id);
-  // The name is for people browsing the folder; the manifest holds the real
-  // one. Cut, so that a 255-character name still makes a legal folder name.
-  const fs::path final_dir = tables_dir / (name.ToString().substr(0, 100) + "-" + id);
+  const fs::path final_dir = tables_dir / TableFolderName(name, std::strtoull(id.c_str(), nullptr, 16));
   Manifest manifest;
   manifest.name = name;
   manifest.version = 1;

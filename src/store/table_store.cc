@@ -7,6 +7,7 @@
 #include "store/crash_point.h"
 #include "store/primary_key.h"
 #include "store/storage_types.h"
+#include "store/table_folder.h"
 
 namespace hangar::store {
 
@@ -60,7 +61,23 @@ Status TableStore::LoadFolder(const fs::path& dir) {
   auto manifest = Manifest::Read(dir);
   if (!manifest.ok() && manifest.status().code() == StatusCode::kIOError) return manifest.status();
   if (!manifest.ok()) return manifest.status();
-  if (manifest->dropped) return RemoveAll(dir);  // committed drop; its readers are gone with the old process
+  if (manifest->dropped) {
+    // A committed drop; its readers are gone with the old process. A mirror
+    // may not have purged its copy yet: it is told again, and the folder,
+    // which records the drop, goes once the mirror is done with it.
+    if (!options_.mirror) return RemoveAll(dir);
+    auto dropped = std::make_shared<TableSnapshot>();
+    dropped->name = manifest->name;
+    dropped->version = manifest->version;
+    dropped->schema = manifest->schema;
+    dropped->memtable = std::make_shared<const MemRows>();
+    dropped->primary_key = manifest->primary_key;
+    dropped->partition_spec = manifest->partition_spec;
+    dropped->folder = std::make_shared<Deletable>(dir);
+    dropped->folder->MarkObsolete();
+    options_.mirror->Committed(TableIdOfFolder(dir), TableChange::kDropped, dropped);
+    return Status::OK();
+  }
   const QualifiedName name = manifest->name;
   if (auto twin = CaseTwinOf(name))
     return Status::AlreadyExists("table " + name.ToString() + " is also held by another folder (as " +

@@ -307,6 +307,26 @@ TEST(Ingest, AWriterWaitingForCommittedHearsWhenItsTableIsDropped) {
   EXPECT_EQ(st.code(), StatusCode::kNotFound) << st.ToString();
 }
 
+TEST(Ingest, AWriterWaitingForCommittedHearsWhenAPutFlushedItsRows) {
+  TempDir dir;
+  std::shared_ptr<TableStore> store(OpenStore(dir.path()));
+  ASSERT_TRUE(store->CreateTable(kEvents, EventSchema(), {"id"}).ok());
+  IngestOptions options;
+  options.commit_delay = std::chrono::milliseconds(1000);  // time for the put to flush first
+  auto ingest = Ingest::Open(store, options).value();
+  AckLog log;
+  ASSERT_TRUE(ingest->Write(kEvents, Events(0, 10), Durability::kCommitted, log.Callback()).ok());
+  ASSERT_TRUE(log.WaitFor(Durability::kDisk, 1));
+  // An upsert flushes the memtable's rows ahead of its own: the flusher
+  // then finds the memtable empty, and must still say `committed`.
+  arrow::VectorSource source(EventSchema(), {Events(5, 10)});
+  ASSERT_TRUE(store->Put(kEvents, PutMode::kAppend, &source).ok());
+  ASSERT_TRUE(store->Snapshot(kEvents).value()->memtable->empty());
+  ASSERT_TRUE(log.WaitFor(Durability::kCommitted, 1));
+  ExpectEveryLevelInLsnOrder(log, {Durability::kMemory, Durability::kDisk, Durability::kCommitted});
+  EXPECT_EQ(Rows(*store, kEvents), 15);
+}
+
 TEST(Ingest, AWriterFasterThanTheFlusherIsHeldToTheMemoryBound) {
   TempDir dir;
   std::shared_ptr<TableStore> store(OpenStore(dir.path()));

@@ -1,0 +1,355 @@
+// Restoring tables from the object store into an empty data directory: a
+// store opened there serves what the first one had (schema with its
+// metadata, primary key and upserts, partitions), writes go on into the
+// same Iceberg table, a local copy as new or newer is kept, a version whose
+// files reached the bucket but whose Iceberg commit did not is found, and
+// a version missing a file is not restored half.
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "../store/store_test_util.h"
+#include "arrow/pretty_print.h"
+#include "iceberg/mirror.h"
+#include "iceberg/restore.h"
+#include "iceberg/table_definition.h"
+#include "store/table_folder.h"
+
+namespace hangar::iceberg {
+namespace {
+
+namespace fs = std::filesystem;
+using store::testing::EventSchema;
+using store::testing::Events;
+using store::testing::SharedDuckDb;
+using store::testing::TempDir;
+
+// A node's store and mirror over a data directory and a shared bucket.
+struct Node {
+  Node(const fs::path& data, std::shared_ptr<objstore::ObjectStore> bucket) {
+    MirrorOptions options;
+    options.store = std::move(bucket);
+    options.db = SharedDuckDb();
+    options.scratch = data / "staging";
+    mirror = Mirror::Start(options);
+    store::StoreOptions store_options;
+    store_options.mirror = mirror;
+    store = store::testing::OpenStore(data, store_options);
+  }
+  ~Node() {
+    store.reset();
+    mirror->Stop();
+  }
+  std::shared_ptr<Mirror> mirror;
+  std::unique_ptr<store::TableStore> store;
+};
+
+const store::QualifiedName kEvents{"default", "events"};
+const store::QualifiedName kUsers{"default", "users"};
+const store::QualifiedName kDaily{"sales", "daily"};
+
+arrow::SchemaPtr UserSchema() {
+  return std::make_shared<arrow::Schema>(
+      std::vector<arrow::FieldPtr>{arrow::field("id", arrow::int64(), false),
+                                   std::make_shared<arrow::Field>("what", arrow::utf8(), true,
+                                                                  arrow::KeyValueMetadata{{"comment", "the name"}})},
+      arrow::KeyValueMetadata{{"owner", "sales"}});
+}
+
+arrow::RecordBatchPtr Users(int64_t first, int64_t n, const std::string& tag) {
+  arrow::PrimitiveBuilder<int64_t> ids(arrow::int64());
+  arrow::BinaryBuilder what(arrow::utf8());
+  for (int64_t i = first; i < first + n; ++i) {
+    ids.Append(i);
+    what.Append(tag + std::to_string(i));
+  }
+  return arrow::MakeRecordBatch(UserSchema(), n, {ids.Finish().value(), what.Finish().value()});
+}
+
+// Every row a reader of the table sees, as text, in order.
+std::string Rows(store::TableStore& store, const store::QualifiedName& name) {
+  auto snapshot = store.Snapshot(name);
+  if (!snapshot.ok()) return snapshot.status().ToString();
+  auto source = store.Scan(*snapshot);
+  if (!source.ok()) return source.status().ToString();
+  auto all = store::testing::ReadAll(source->get());
+  if (!all.ok()) return all.status().ToString();
+  return *all ? arrow::PrettyPrint(**all, arrow::PrettyPrintOptions{0}) : "(empty)";
+}
+
+class RestoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto bucket = objstore::OpenLocalObjectStore(dir_.path() / "bucket");
+    ASSERT_TRUE(bucket.ok());
+    bucket_ = std::move(*bucket);
+  }
+
+  // Three tables: append-only, primary-key with upserts, partitioned.
+  void Fill(Node& node) {
+    for (int i = 0; i < 3; ++i) {
+      arrow::VectorSource source(EventSchema(), {Events(i * 10, 10)});
+      ASSERT_TRUE(node.store->Put(kEvents, store::PutMode::kAppend, &source).ok());
+    }
+    ASSERT_TRUE(node.store->CreateTable(kUsers, UserSchema(), {"id"}).ok());
+    for (int i = 0; i < 3; ++i) {
+      arrow::VectorSource source(UserSchema(), {Users(i * 2, 4, "v" + std::to_string(i) + "-")});
+      ASSERT_TRUE(node.store->Put(kUsers, store::PutMode::kAppend, &source).ok());
+    }
+    auto spec = store::ParsePartitionSpec(R"({"spec_id": 0, "fields": [{"source_name": "id", "transform": "truncate[10]"}]})",
+                                          *EventSchema());
+    ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+    ASSERT_TRUE(node.store->CreateTable(kDaily, EventSchema(), {}, *spec).ok());
+    arrow::VectorSource source(EventSchema(), {Events(0, 25)});
+    ASSERT_TRUE(node.store->Put(kDaily, store::PutMode::kAppend, &source).ok());
+    ASSERT_TRUE(node.mirror->Drain(std::chrono::seconds(60)));
+  }
+
+  Result<RestoreReport> Restore(const fs::path& data, bool log_is_new = true) {
+    RestoreOptions options;
+    options.store = bucket_.get();
+    options.tables_dir = data / "tables";
+    options.log_is_new = log_is_new;
+    return RestoreTables(options);
+  }
+
+  TempDir dir_;
+  std::shared_ptr<objstore::ObjectStore> bucket_;
+};
+
+TEST_F(RestoreTest, AnEmptyDataDirectoryServesEveryTableOfTheBucket) {
+  std::map<store::QualifiedName, std::string> before;
+  std::map<store::QualifiedName, store::SnapshotPtr> snapshots;
+  {
+    Node first(dir_.path() / "first", bucket_);
+    Fill(first);
+    for (const auto& name : {kEvents, kUsers, kDaily}) {
+      before[name] = Rows(*first.store, name);
+      snapshots[name] = first.store->Snapshot(name).value();
+    }
+  }
+  // The upserts: one row per key, the latest.
+  EXPECT_NE(before[kUsers].find("v2-5"), std::string::npos) << before[kUsers];
+  EXPECT_EQ(before[kUsers].find("v1-5"), std::string::npos) << before[kUsers];
+
+  const fs::path second = dir_.path() / "second";
+  auto report = Restore(second);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->restored.size(), 3u);
+  EXPECT_TRUE(report->skipped.empty()) << report->skipped.front();
+  {
+    Node node(second, bucket_);
+    ASSERT_NE(node.store, nullptr);
+    EXPECT_TRUE(node.store->QuarantinedFolders().empty());
+    for (const auto& name : {kEvents, kUsers, kDaily}) {
+      SCOPED_TRACE(name.ToString());
+      auto snapshot = node.store->Snapshot(name);
+      ASSERT_TRUE(snapshot.ok()) << snapshot.status().ToString();
+      const auto& was = *snapshots[name];
+      EXPECT_EQ((*snapshot)->schema->Diff(*was.schema), "");
+      EXPECT_EQ((*snapshot)->primary_key, was.primary_key);
+      EXPECT_EQ((*snapshot)->partition_spec, was.partition_spec);
+      EXPECT_EQ((*snapshot)->version, was.version);
+      EXPECT_EQ((*snapshot)->flushed_lsn, 0u);  // a new log counts from the start
+      EXPECT_EQ(Rows(*node.store, name), before[name]);
+      // The same table: its id, so the mirror goes on in the same Iceberg table.
+      EXPECT_EQ(node.store->FindTable(name).value()->id(), store::TableIdOfFolder(was.folder->path()));
+    }
+    // Writes go on: an upsert supersedes a restored row, an append adds.
+    arrow::VectorSource users(UserSchema(), {Users(5, 1, "v3-")});
+    ASSERT_TRUE(node.store->Put(kUsers, store::PutMode::kAppend, &users).ok());
+    const std::string rows = Rows(*node.store, kUsers);
+    EXPECT_NE(rows.find("v3-5"), std::string::npos) << rows;
+    EXPECT_EQ(rows.find("v2-5"), std::string::npos) << rows;
+    arrow::VectorSource events(EventSchema(), {Events(30, 10)});
+    ASSERT_TRUE(node.store->Put(kEvents, store::PutMode::kAppend, &events).ok());
+    ASSERT_TRUE(node.mirror->Drain(std::chrono::seconds(60)));
+    for (const auto& info : node.mirror->Tables()) EXPECT_TRUE(info.error.empty()) << info.name << ": " << info.error;
+  }
+  // And a third disk sees those writes too.
+  const fs::path third = dir_.path() / "third";
+  ASSERT_TRUE(Restore(third).ok());
+  Node node(third, bucket_);
+  EXPECT_EQ(node.store->CountRows(node.store->Snapshot(kEvents).value()).value(), 40);
+  EXPECT_NE(Rows(*node.store, kUsers).find("v3-5"), std::string::npos);
+  EXPECT_EQ(node.store->CountRows(node.store->Snapshot(kUsers).value()).value(), 8);
+}
+
+TEST_F(RestoreTest, ALocalCopyAsNewOrNewerStays) {
+  const fs::path data = dir_.path() / "data";
+  {
+    Node node(data, bucket_);
+    Fill(node);
+  }
+  // Same versions: nothing is downloaded.
+  auto report = Restore(data, false);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_TRUE(report->restored.empty());
+  EXPECT_EQ(report->kept.size(), 3u);
+  // Newer here (a put the bucket has not seen: the mirror is not running).
+  {
+    auto store = store::testing::OpenStore(data);
+    arrow::VectorSource source(EventSchema(), {Events(100, 5)});
+    ASSERT_TRUE(store->Put(kEvents, store::PutMode::kAppend, &source).ok());
+  }
+  report = Restore(data, false);
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->restored.empty());
+  auto store = store::testing::OpenStore(data);
+  EXPECT_EQ(store->CountRows(store->Snapshot(kEvents).value()).value(), 35);
+  // Another table of that name here (created again): it stays too.
+  ASSERT_TRUE(store->DropTable(kDaily).ok());
+  ASSERT_TRUE(store->CreateTable(kDaily, EventSchema()).ok());
+  store.reset();
+  report = Restore(data, false);
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->restored.empty());
+  store = store::testing::OpenStore(data);
+  EXPECT_EQ(store->CountRows(store->Snapshot(kDaily).value()).value(), 0);
+}
+
+TEST_F(RestoreTest, AnOlderLocalCopyOfTheSameTableIsReplaced) {
+  const fs::path data = dir_.path() / "data";
+  const fs::path saved = dir_.path() / "saved";
+  {
+    Node node(data, bucket_);
+    arrow::VectorSource source(EventSchema(), {Events(0, 10)});
+    ASSERT_TRUE(node.store->Put(kEvents, store::PutMode::kAppend, &source).ok());
+    ASSERT_TRUE(node.mirror->Drain(std::chrono::seconds(60)));
+  }
+  fs::copy(data, saved, fs::copy_options::recursive);  // the disk as it was then
+  {
+    Node node(data, bucket_);
+    arrow::VectorSource source(EventSchema(), {Events(10, 10)});
+    ASSERT_TRUE(node.store->Put(kEvents, store::PutMode::kAppend, &source).ok());
+    ASSERT_TRUE(node.mirror->Drain(std::chrono::seconds(60)));
+  }
+  auto report = Restore(saved, false);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->restored, std::vector<std::string>{"default.events"});
+  auto store = store::testing::OpenStore(saved);
+  EXPECT_EQ(store->CountRows(store->Snapshot(kEvents).value()).value(), 20);
+}
+
+TEST_F(RestoreTest, AVersionUploadedButNotYetCommittedToIcebergIsFound) {
+  int64_t committed_version = 0;
+  {
+    Node node(dir_.path() / "first", bucket_);
+    arrow::VectorSource source(EventSchema(), {Events(0, 10)});
+    ASSERT_TRUE(node.store->Put(kEvents, store::PutMode::kAppend, &source).ok());
+    ASSERT_TRUE(node.mirror->Drain(std::chrono::seconds(60)));
+    committed_version = node.mirror->Tables().at(0).metadata_version;
+    arrow::VectorSource more(EventSchema(), {Events(10, 10)});
+    ASSERT_TRUE(node.store->Put(kEvents, store::PutMode::kAppend, &more).ok());
+    ASSERT_TRUE(node.mirror->Drain(std::chrono::seconds(60)));
+  }
+  // As if the node died between the definition's upload (when
+  // `object_storage` is acknowledged) and the metadata commit.
+  auto versions = bucket_->List("default/events-");
+  ASSERT_TRUE(versions.ok());
+  for (const auto& o : *versions) {
+    if (o.key.ends_with("/metadata/v" + std::to_string(committed_version + 1) + ".metadata.json")) {
+      ASSERT_TRUE(bucket_->Delete(o.key).ok());
+    }
+  }
+  auto report = Restore(dir_.path() / "second");
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  ASSERT_EQ(report->restored.size(), 1u);
+  Node node(dir_.path() / "second", bucket_);
+  EXPECT_EQ(node.store->CountRows(node.store->Snapshot(kEvents).value()).value(), 20);
+  // The mirror commits it as the next Iceberg snapshot.
+  ASSERT_TRUE(node.mirror->Drain(std::chrono::seconds(60)));
+  ASSERT_EQ(node.mirror->Tables().size(), 1u);
+  EXPECT_EQ(node.mirror->Tables()[0].metadata_version, committed_version + 1);
+  EXPECT_TRUE(node.mirror->Tables()[0].error.empty()) << node.mirror->Tables()[0].error;
+}
+
+TEST_F(RestoreTest, ATableMissingADataFileIsNotRestoredHalf) {
+  {
+    Node node(dir_.path() / "first", bucket_);
+    Fill(node);
+  }
+  auto objects = bucket_->List("default/events-");
+  ASSERT_TRUE(objects.ok());
+  for (const auto& o : *objects)
+    if (o.key.find("/data/") != std::string::npos) {
+      ASSERT_TRUE(bucket_->Delete(o.key).ok());
+      break;
+    }
+  auto report = Restore(dir_.path() / "second");
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->restored.size(), 2u);
+  ASSERT_EQ(report->skipped.size(), 1u);
+  EXPECT_NE(report->skipped[0].find("is not in the object store"), std::string::npos) << report->skipped[0];
+  auto store = store::testing::OpenStore(dir_.path() / "second");
+  EXPECT_FALSE(store->Snapshot(kEvents).ok());
+  EXPECT_TRUE(store->Snapshot(kUsers).ok());
+}
+
+TEST_F(RestoreTest, ADropTheBucketHasNotSeenIsNotUndoneAndIsFinishedAtTheNextStart) {
+  const fs::path data = dir_.path() / "data";
+  fs::path folder;
+  {
+    Node node(data, bucket_);
+    Fill(node);
+    folder = node.store->FindTable(kEvents).value()->dir();
+  }
+  // As if the node died right after committing the drop, before the purge.
+  auto manifest = store::Manifest::Read(folder);
+  ASSERT_TRUE(manifest.ok());
+  manifest->dropped = true;
+  manifest->version += 1;
+  ASSERT_TRUE(manifest->Write(folder).ok());
+  auto report = Restore(data, false);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_TRUE(report->restored.empty());
+  {
+    Node node(data, bucket_);
+    EXPECT_FALSE(node.store->Snapshot(kEvents).ok());
+    ASSERT_TRUE(node.mirror->Drain(std::chrono::seconds(60)));
+  }
+  EXPECT_TRUE(bucket_->List("default/events-").value().empty());
+  EXPECT_FALSE(fs::exists(folder));
+  report = Restore(dir_.path() / "empty");
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->restored.size(), 2u);
+}
+
+TEST_F(RestoreTest, ATableMirroredWithoutADefinitionGetsOneAtTheNextStart) {
+  const fs::path data = dir_.path() / "data";
+  {
+    Node node(data, bucket_);
+    Fill(node);
+  }
+  // As a bucket written before definitions were kept.
+  auto objects = bucket_->List("");
+  ASSERT_TRUE(objects.ok());
+  for (const auto& o : *objects) {
+    if (DefinitionVersionOf(o.key) > 0) {
+      ASSERT_TRUE(bucket_->Delete(o.key).ok());
+    }
+  }
+  auto report = Restore(dir_.path() / "empty");
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->restored.empty());
+  {
+    Node node(data, bucket_);  // nothing changed: the same versions as in the bucket
+    ASSERT_TRUE(node.mirror->Drain(std::chrono::seconds(60)));
+  }
+  report = Restore(dir_.path() / "later");
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->restored.size(), 3u);
+}
+
+TEST(TableDefinition, KeysNameTheirVersionAndTable) {
+  const std::string key = DefinitionKey("a.b/t-00000000000000ff", 42);
+  EXPECT_EQ(key, "a.b/t-00000000000000ff/metadata/hangar-state-00000000000000000042.json");
+  EXPECT_EQ(DefinitionVersionOf(key), 42);
+  EXPECT_EQ(TablePrefixOfDefinition(key), "a.b/t-00000000000000ff");
+  EXPECT_EQ(DefinitionVersionOf("a/t-1/metadata/hangar-state-42.json"), 0);
+  EXPECT_EQ(DefinitionVersionOf("a/t-1/data/hangar-state-00000000000000000042.json.tmp"), 0);
+  EXPECT_EQ(TablePrefixOfDefinition("a/t-1/metadata/v3.metadata.json"), "");
+}
+
+}  // namespace
+}  // namespace hangar::iceberg
