@@ -6,9 +6,7 @@
 
 #include <unistd.h>
 
-#include "../store/store_test_util.h"
-#include "arrow/pretty_print.h"
-#include "iceberg/mirror.h"
+#include "restore_test_util.h"
 #include "iceberg/restore.h"
 #include "objstore/open_object_store.h"
 #include "support/s3_server.h"
@@ -21,52 +19,19 @@ using store::testing::EventSchema;
 using store::testing::Events;
 using store::testing::SharedDuckDb;
 using store::testing::TempDir;
+using testing::Node;
+using testing::Rows;
 
 const store::QualifiedName kUsers{"default", "users"};
 const store::QualifiedName kDaily{"sales", "daily"};
 
-struct Node {
-  Node(const fs::path& data, std::shared_ptr<objstore::ObjectStore> bucket) {
-    MirrorOptions options;
-    options.store = std::move(bucket);
-    options.db = SharedDuckDb();
-    options.scratch = data / "staging";
-    mirror = Mirror::Start(options);
-    store::StoreOptions store_options;
-    store_options.mirror = mirror;
-    store = store::testing::OpenStore(data, store_options);
-  }
-  ~Node() {
-    store.reset();
-    mirror->Stop();
-  }
-  std::shared_ptr<Mirror> mirror;
-  std::unique_ptr<store::TableStore> store;
-};
-
 arrow::RecordBatchPtr Renamed(int64_t first, int64_t n, const std::string& tag) {
-  arrow::PrimitiveBuilder<int64_t> ids(arrow::int64());
-  arrow::BinaryBuilder what(arrow::utf8());
-  for (int64_t i = first; i < first + n; ++i) {
-    ids.Append(i);
-    what.Append(tag + std::to_string(i));
-  }
-  return arrow::MakeRecordBatch(EventSchema(), n, {ids.Finish().value(), what.Finish().value()});
-}
-
-std::string Rows(store::TableStore& store, const store::QualifiedName& name) {
-  auto snapshot = store.Snapshot(name);
-  if (!snapshot.ok()) return snapshot.status().ToString();
-  auto source = store.Scan(*snapshot);
-  if (!source.ok()) return source.status().ToString();
-  auto all = store::testing::ReadAll(source->get());
-  if (!all.ok()) return all.status().ToString();
-  return *all ? arrow::PrettyPrint(**all, arrow::PrettyPrintOptions{0}) : "(empty)";
+  return testing::TaggedRows(EventSchema(), first, n, tag);
 }
 
 TEST(RestoreS3, AnEmptyDataDirectoryServesTheTablesOfTheBucket) {
   TempDir dir;
-  auto server = testing::S3Server::Start(dir.path() / "server");
+  auto server = hangar::testing::S3Server::Start(dir.path() / "server");
   ASSERT_TRUE(server.ok()) << server.status().ToString();
   auto opened = objstore::OpenObjectStore("s3://hangar/tables", (*server)->options());
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();

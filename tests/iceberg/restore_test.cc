@@ -8,9 +8,7 @@
 
 #include <map>
 
-#include "../store/store_test_util.h"
-#include "arrow/pretty_print.h"
-#include "iceberg/mirror.h"
+#include "restore_test_util.h"
 #include "iceberg/restore.h"
 #include "iceberg/table_definition.h"
 #include "store/table_folder.h"
@@ -23,26 +21,8 @@ using store::testing::EventSchema;
 using store::testing::Events;
 using store::testing::SharedDuckDb;
 using store::testing::TempDir;
-
-// A node's store and mirror over a data directory and a shared bucket.
-struct Node {
-  Node(const fs::path& data, std::shared_ptr<objstore::ObjectStore> bucket) {
-    MirrorOptions options;
-    options.store = std::move(bucket);
-    options.db = SharedDuckDb();
-    options.scratch = data / "staging";
-    mirror = Mirror::Start(options);
-    store::StoreOptions store_options;
-    store_options.mirror = mirror;
-    store = store::testing::OpenStore(data, store_options);
-  }
-  ~Node() {
-    store.reset();
-    mirror->Stop();
-  }
-  std::shared_ptr<Mirror> mirror;
-  std::unique_ptr<store::TableStore> store;
-};
+using testing::Node;
+using testing::Rows;
 
 const store::QualifiedName kEvents{"default", "events"};
 const store::QualifiedName kUsers{"default", "users"};
@@ -57,24 +37,7 @@ arrow::SchemaPtr UserSchema() {
 }
 
 arrow::RecordBatchPtr Users(int64_t first, int64_t n, const std::string& tag) {
-  arrow::PrimitiveBuilder<int64_t> ids(arrow::int64());
-  arrow::BinaryBuilder what(arrow::utf8());
-  for (int64_t i = first; i < first + n; ++i) {
-    ids.Append(i);
-    what.Append(tag + std::to_string(i));
-  }
-  return arrow::MakeRecordBatch(UserSchema(), n, {ids.Finish().value(), what.Finish().value()});
-}
-
-// Every row a reader of the table sees, as text, in order.
-std::string Rows(store::TableStore& store, const store::QualifiedName& name) {
-  auto snapshot = store.Snapshot(name);
-  if (!snapshot.ok()) return snapshot.status().ToString();
-  auto source = store.Scan(*snapshot);
-  if (!source.ok()) return source.status().ToString();
-  auto all = store::testing::ReadAll(source->get());
-  if (!all.ok()) return all.status().ToString();
-  return *all ? arrow::PrettyPrint(**all, arrow::PrettyPrintOptions{0}) : "(empty)";
+  return testing::TaggedRows(UserSchema(), first, n, tag);
 }
 
 class RestoreTest : public ::testing::Test {
