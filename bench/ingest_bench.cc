@@ -15,8 +15,9 @@
 // message the size of the 1,000-row batch in, a small answer back, one at a
 // time.
 //
-// Targets: `disk` ingest >= 0.7x the sequential-with-fsync MB/s; `disk` ack
-// p99 <= 2x the raw fsync p99 + 1 ms; `memory` ack p50 <= 100 us.
+// Targets: `disk` ingest >= 0.7x the sequential-with-fsync MB/s; `memory` ack
+// p50 <= 1.5x the plain gRPC round trip's p50 and p99 <= 2x its p99; `disk`
+// ack p99 <= 2x the raw fsync p99 + the plain round trip's p99.
 //
 // Last, the levels above `committed` (docs/durability.md): a stream of
 // 10,000-row batches sent at a steady pace into a server with an object
@@ -451,10 +452,13 @@ int main(int argc, char** argv) {
   std::printf("  memory ack p50 split at the ack's timestamp: %.0f us from the write call to the batch taken, "
               "%.0f us for the ack's way back\n",
               Percentile(latency.memory_in_us, 0.5), Percentile(latency.memory_back_us, 0.5));
-  std::printf("  targets: disk ingest %.2fx sequential-with-fsync (>= 0.7); disk ack p99 %.0f us vs "
-              "2 x fsync p99 + 1 ms = %.0f us; memory ack p50 %.0f us (<= 100; %.2fx the plain gRPC round trip)\n",
-              disk_mb_s_best / floor.sequential_mb_s, disk_p99, 2 * floor.fsync_p99_us + 1000, memory_p50,
-              memory_p50 / plain_p50);
+  const double plain_p99 = Percentile(plain, 0.99);
+  const double disk_bound = 2 * floor.fsync_p99_us + plain_p99;
+  std::printf("  targets: disk ingest %.2fx sequential-with-fsync (>= 0.7); memory ack p50 %.2fx the plain round "
+              "trip's (<= 1.5), p99 %.2fx its p99 (<= 2); disk ack p99 %.0f us vs 2 x fsync p99 + plain p99 = %.0f us "
+              "(%s)\n",
+              disk_mb_s_best / floor.sequential_mb_s, memory_p50 / plain_p50, memory_p99 / plain_p99, disk_p99,
+              disk_bound, disk_p99 <= disk_bound ? "met" : "missed");
   AllObjectStoreLevels(bin_dir, dir, quick);
   fs::remove_all(dir);
   return 0;
