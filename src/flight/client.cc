@@ -7,6 +7,7 @@
 #include <grpcpp/impl/codegen/sync_stream.h>
 
 #include "base/base64.h"
+#include "flight/mutex_tuning.h"
 #include "flight/protocol.h"
 #include "flight/status_mapping.h"
 
@@ -239,6 +240,7 @@ class FlightClient::Impl {
 };
 
 Result<std::unique_ptr<FlightClient>> FlightClient::Connect(const Location& location, ClientOptions options) {
+  DisableMutexDeadlockDetection();  // before the channel takes its first lock
   HANGAR_ASSIGN_OR_RETURN(auto target, location.Parse());
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(options.max_message_size);

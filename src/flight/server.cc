@@ -18,6 +18,7 @@
 #include "flight/call_watchdog.h"
 #include "flight/client_address.h"
 #include "flight/listener.h"
+#include "flight/mutex_tuning.h"
 #include "flight/protocol.h"
 #include "flight/rpc_metrics.h"
 #include "flight/server_auth.h"
@@ -799,6 +800,7 @@ bool IsLoopbackHost(std::string_view host) {
 
 Result<std::unique_ptr<FlightServer>> FlightServer::Start(ServerOptions options,
                                                           std::shared_ptr<FlightService> service) {
+  DisableMutexDeadlockDetection();  // before the server takes its first lock
   auto impl = std::make_unique<Impl>();
   impl->options = std::move(options);
   const ServerOptions& opts = impl->options;
