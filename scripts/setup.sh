@@ -255,28 +255,41 @@ fi
 # --------------------------------------------------------------------------------------
 # 6. Apache Kafka for the real-broker topic suites and the topic benchmark
 # --------------------------------------------------------------------------------------
-KAFKA_POM="tests/support/kafka/pom.xml"
-KAFKA_CLASSPATH="third_party/kafka/classpath"
-
-kafka_classpath_ok() {
-  [ -s "$KAFKA_CLASSPATH" ] && [ "$KAFKA_CLASSPATH" -nt "$KAFKA_POM" ] || return 1
-  local jar
-  while IFS= read -r jar; do [ -f "$jar" ] || return 1; done < <(tr ':' '\n' <"$KAFKA_CLASSPATH")
+# A Maven project's runtime classpath (its pom's dependencies, resolved into
+# ~/.m2) kept in a file as a colon-separated list of jars; the Kafka broker and
+# the Spark suite each have one. Up to date when the file is newer than the pom
+# and names at least MIN jars, every one present.
+classpath_ok() {  # CLASSPATH POM MIN
+  local classpath=$1 pom=$2 min=$3 jar count=0
+  [ -s "$classpath" ] && [ "$classpath" -nt "$pom" ] || return 1
+  # Maven writes the list without a final newline: the last jar is read all the same.
+  while IFS= read -r jar || [ -n "$jar" ]; do
+    [ -f "$jar" ] || return 1
+    count=$((count + 1))
+  done < <(tr ':' '\n' <"$classpath")
+  [ "$count" -ge "$min" ]
 }
 
-if [ -f "$KAFKA_POM" ]; then
-  if kafka_classpath_ok; then
-    log "Kafka broker: up to date ($KAFKA_CLASSPATH)"
-  else
-    command -v mvn >/dev/null 2>&1 || die "mvn is needed to fetch Apache Kafka"
-    log "Kafka broker: resolving $KAFKA_POM"
-    mkdir -p "$(dirname "$KAFKA_CLASSPATH")"
-    retry mvn -B -q -ntp -f "$KAFKA_POM" dependency:build-classpath -Dmdep.includeScope=runtime \
-      -Dmdep.outputFile="$ROOT/$KAFKA_CLASSPATH.new"
-    mv -f "$KAFKA_CLASSPATH.new" "$KAFKA_CLASSPATH"
-    kafka_classpath_ok || die "the Kafka classpath names jars that are not there"
+# Resolves POM's runtime classpath into CLASSPATH unless it is up to date; WHAT
+# names it in the log. Nothing to do when the pom is absent.
+resolve_classpath() {  # WHAT POM CLASSPATH MIN
+  local what=$1 pom=$2 classpath=$3 min=$4
+  [ -f "$pom" ] || return 0
+  if classpath_ok "$classpath" "$pom" "$min"; then
+    log "$what: up to date ($classpath)"
+    return 0
   fi
-fi
+  command -v mvn >/dev/null 2>&1 || die "mvn is needed to fetch the $what"
+  log "$what: resolving $pom"
+  mkdir -p "$(dirname "$classpath")"
+  retry mvn -B -q -ntp -f "$pom" dependency:build-classpath -Dmdep.includeScope=runtime \
+    -Dmdep.outputFile="$ROOT/$classpath.new"
+  mv -f "$classpath.new" "$classpath"
+  classpath_ok "$classpath" "$pom" "$min" \
+    || die "the $what classpath ($classpath) names fewer than $min jars or jars that are not there"
+}
+
+resolve_classpath "Kafka broker" tests/support/kafka/pom.xml third_party/kafka/classpath 1
 
 # --------------------------------------------------------------------------------------
 # 6b. Apicurio Registry: the Confluent-API Schema Registry of the real-broker suites
@@ -307,33 +320,8 @@ fi
 # --------------------------------------------------------------------------------------
 # 7. Iceberg's Spark runtime for the Spark suite (Spark itself is pyspark, step 4)
 # --------------------------------------------------------------------------------------
-SPARK_POM="tests/support/spark/pom.xml"
-SPARK_CLASSPATH="third_party/spark/classpath"
-
-spark_classpath_ok() {
-  [ -s "$SPARK_CLASSPATH" ] && [ "$SPARK_CLASSPATH" -nt "$SPARK_POM" ] || return 1
-  local jar count=0
-  # Maven writes the list without a final newline: the last jar is read all the same.
-  while IFS= read -r jar || [ -n "$jar" ]; do
-    [ -f "$jar" ] || return 1
-    count=$((count + 1))
-  done < <(tr ':' '\n' <"$SPARK_CLASSPATH")
-  [ "$count" -ge 2 ]   # the runtime and the AWS bundle
-}
-
-if [ -f "$SPARK_POM" ]; then
-  if spark_classpath_ok; then
-    log "Iceberg Spark runtime: up to date ($SPARK_CLASSPATH)"
-  else
-    command -v mvn >/dev/null 2>&1 || die "mvn is needed to fetch Iceberg's Spark runtime"
-    log "Iceberg Spark runtime: resolving $SPARK_POM"
-    mkdir -p "$(dirname "$SPARK_CLASSPATH")"
-    retry mvn -B -q -ntp -f "$SPARK_POM" dependency:build-classpath -Dmdep.includeScope=runtime \
-      -Dmdep.outputFile="$ROOT/$SPARK_CLASSPATH.new"
-    mv -f "$SPARK_CLASSPATH.new" "$SPARK_CLASSPATH"
-    spark_classpath_ok || die "the Spark classpath does not name the two jars $SPARK_POM pins"
-  fi
-fi
+# The runtime and the AWS bundle: two jars at least.
+resolve_classpath "Iceberg Spark runtime" tests/support/spark/pom.xml third_party/spark/classpath 2
 
 # --------------------------------------------------------------------------------------
 # 8. SeaweedFS: the S3-compatible server of the object storage tests and benchmark
