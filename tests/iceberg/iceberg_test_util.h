@@ -1,6 +1,6 @@
-// What the restore tests share: a node (a table store and its Iceberg
-// mirror over one data directory and a shared bucket), batches of (id,
-// text) rows, and a table's rows as text.
+// What the mirror and restore tests share: a node (a table store and its
+// Iceberg mirror over one data directory and a shared bucket), batches of
+// (id, text) rows, and a table's rows as text.
 #pragma once
 
 #include <memory>

@@ -6,8 +6,7 @@
 #include <condition_variable>
 #include <future>
 
-#include "../store/store_test_util.h"
-#include "iceberg/mirror.h"
+#include "iceberg_test_util.h"
 
 namespace hangar::iceberg {
 namespace {
@@ -15,7 +14,6 @@ namespace {
 namespace fs = std::filesystem;
 using store::testing::EventSchema;
 using store::testing::Events;
-using store::testing::SharedDuckDb;
 using store::testing::TempDir;
 
 class MirrorTest : public ::testing::Test {
@@ -24,20 +22,12 @@ class MirrorTest : public ::testing::Test {
     auto bucket = objstore::OpenLocalObjectStore(dir_.path() / "bucket");
     ASSERT_TRUE(bucket.ok());
     bucket_ = std::move(*bucket);
-    MirrorOptions options;
-    options.store = bucket_;
-    options.db = SharedDuckDb();
-    options.scratch = dir_.path() / "data" / "staging";
-    mirror_ = Mirror::Start(options);
-    store::StoreOptions store_options;
-    store_options.mirror = mirror_;
-    store_ = store::testing::OpenStore(dir_.path() / "data", store_options);
+    node_ = std::make_unique<testing::Node>(dir_.path() / "data", bucket_);
+    mirror_ = node_->mirror.get();
+    store_ = node_->store.get();
     ASSERT_NE(store_, nullptr);
   }
-  void TearDown() override {
-    store_.reset();
-    mirror_->Stop();
-  }
+  void TearDown() override { node_.reset(); }
 
   // Waits for `level` of LSN `lsn` of the table; the status it was answered with.
   Status Reached(const store::QualifiedName& name, uint64_t lsn, store::MirrorLevel level) {
@@ -52,8 +42,9 @@ class MirrorTest : public ::testing::Test {
 
   TempDir dir_;
   std::shared_ptr<objstore::ObjectStore> bucket_;
-  std::shared_ptr<Mirror> mirror_;
-  std::unique_ptr<store::TableStore> store_;
+  std::unique_ptr<testing::Node> node_;
+  Mirror* mirror_ = nullptr;            // node_'s
+  store::TableStore* store_ = nullptr;  // node_'s
 };
 
 TEST_F(MirrorTest, EveryPutIsASnapshotAndFlushedLsnsReachBothLevels) {

@@ -6,7 +6,7 @@
 
 #include <unistd.h>
 
-#include "restore_test_util.h"
+#include "iceberg_test_util.h"
 #include "iceberg/restore.h"
 #include "objstore/open_object_store.h"
 #include "support/s3_server.h"
@@ -17,7 +17,6 @@ namespace {
 namespace fs = std::filesystem;
 using store::testing::EventSchema;
 using store::testing::Events;
-using store::testing::SharedDuckDb;
 using store::testing::TempDir;
 using testing::Node;
 using testing::Rows;

@@ -8,7 +8,7 @@
 
 #include <map>
 
-#include "restore_test_util.h"
+#include "iceberg_test_util.h"
 #include "iceberg/restore.h"
 #include "iceberg/table_definition.h"
 #include "store/table_folder.h"
@@ -19,7 +19,6 @@ namespace {
 namespace fs = std::filesystem;
 using store::testing::EventSchema;
 using store::testing::Events;
-using store::testing::SharedDuckDb;
 using store::testing::TempDir;
 using testing::Node;
 using testing::Rows;
