@@ -125,12 +125,16 @@ double RunBaseline(const Baseline& b, const fs::path& dir, const fs::path& avro_
 int main(int argc, char** argv) {
   int64_t records = 1'000'000;
   for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--quick") == 0) records = 200'000;
-    else if (std::strcmp(argv[i], "--records") == 0 && i + 1 < argc) records = std::atoll(argv[++i]);
+    if (std::strcmp(argv[i], "--quick") == 0)
+      records = 200'000;
+    else if (std::strcmp(argv[i], "--records") == 0 && i + 1 < argc)
+      records = std::atoll(argv[++i]);
   }
   const std::string bytes = MakeFile(records);
-  std::printf("bench_avro: %lld records (long, string, double, enum, timestamp, array<string>, optional string), "
-              "%.1f MB of Avro\n", static_cast<long long>(records), static_cast<double>(bytes.size()) / 1e6);
+  std::printf(
+      "bench_avro: %lld records (long, string, double, enum, timestamp, array<string>, optional string), "
+      "%.1f MB of Avro\n",
+      static_cast<long long>(records), static_cast<double>(bytes.size()) / 1e6);
 
   double best = 1e9;
   for (int run = 0; run < 3; ++run) {

@@ -40,8 +40,10 @@ struct RowsBenchSetup {
 inline RowsBenchSetup SetUpRowsBench(int argc, char** argv, int64_t rows, int64_t quick_rows, const char* bench) {
   RowsBenchSetup setup{rows, std::filesystem::path(argv[0]).parent_path().string(), {}};
   for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--quick") == 0) setup.rows = quick_rows;
-    else if (std::strcmp(argv[i], "--rows") == 0 && i + 1 < argc) setup.rows = std::atoll(argv[++i]);
+    if (std::strcmp(argv[i], "--quick") == 0)
+      setup.rows = quick_rows;
+    else if (std::strcmp(argv[i], "--rows") == 0 && i + 1 < argc)
+      setup.rows = std::atoll(argv[++i]);
   }
   setup.dir = std::filesystem::temp_directory_path() / (std::string(bench) + "-" + std::to_string(getpid()));
   std::filesystem::create_directories(setup.dir);

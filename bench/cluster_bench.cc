@@ -16,10 +16,10 @@
 
 #include "bench_util.h"
 #include "flight/client.h"
-#include "support/server_process.h"
 #include "kafka/dev_cluster.h"
 #include "kafka/dev_data.h"
 #include "kafka/schemas_topic_registry.h"
+#include "support/server_process.h"
 #include "support/zookeeper_process.h"
 
 using namespace hangar;
@@ -109,10 +109,11 @@ int main(int argc, char** argv) {
   for (int size = 1; size <= 3; ++size) {
     std::vector<std::unique_ptr<testing::ServerProcess>> nodes;
     for (int n = 0; n < size; ++n)
-      nodes.push_back(hangar::testing::StartServerOrExit(bin_dir, (dir / ("node" + std::to_string(size) + "-" + std::to_string(n))).string(),
-                                  {"--kafka-brokers", options.brokers, "--cluster", zookeeper.url("/bench"),
-                                   "--cluster-session-timeout", "2", "--access-log", "off", "--metrics-listen", "off"},
-                                  "bench_cluster"));
+      nodes.push_back(hangar::testing::StartServerOrExit(
+          bin_dir, (dir / ("node" + std::to_string(size) + "-" + std::to_string(n))).string(),
+          {"--kafka-brokers", options.brokers, "--cluster", zookeeper.url("/bench"), "--cluster-session-timeout", "2",
+           "--access-log", "off", "--metrics-listen", "off"},
+          "bench_cluster"));
     auto client = flight::FlightClient::Connect(flight::Location::ForGrpcTcp("127.0.0.1", nodes[0]->port()));
     Check(client.status(), "connect");
     // Wait until node 0 places partitions on every node of this size.
@@ -124,7 +125,8 @@ int main(int argc, char** argv) {
       std::set<std::string> owners;
       for (const auto& e : info.endpoints)
         if (!e.locations.empty()) owners.insert(e.locations[0].uri);
-      if (owners.size() == static_cast<size_t>(size) && info.endpoints.front().locations.size() == static_cast<size_t>(size))
+      if (owners.size() == static_cast<size_t>(size) &&
+          info.endpoints.front().locations.size() == static_cast<size_t>(size))
         break;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }

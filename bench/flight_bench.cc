@@ -35,8 +35,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -149,7 +149,8 @@ arrow::RecordBatchPtr MakeBatch(int64_t bytes) {
 class BenchService : public flight::FlightService {
  public:
   // Ticket: "<batch bytes>:<count>".
-  Status DoGet(const flight::ServerCallContext&, const flight::Ticket& ticket, flight::FlightStreamWriter* out) override {
+  Status DoGet(const flight::ServerCallContext&, const flight::Ticket& ticket,
+               flight::FlightStreamWriter* out) override {
     long long bytes = 0, count = 0;
     if (std::sscanf(ticket.ticket.c_str(), "%lld:%lld", &bytes, &count) != 2) return Status::Invalid("bad ticket");
     auto batch = MakeBatch(bytes);
@@ -219,8 +220,8 @@ class PyarrowServer {
     ::close(from_child[0]);
     if (std::sscanf(line.c_str(), "port %d", &port_) != 1 || port_ <= 0) {
       port_ = 0;
-      why_ = python + " " + script +
-             " did not start a pyarrow.flight server (pyarrow missing? `make setup` installs it)";
+      why_ =
+          python + " " + script + " did not start a pyarrow.flight server (pyarrow missing? `make setup` installs it)";
       Stop();
     }
   }
@@ -271,12 +272,18 @@ int main(int argc, char** argv) {
   std::string only_call;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
-    if (arg == "--quick") total_mib = 512;
-    else if (arg == "--total-mib" && i + 1 < argc) total_mib = std::atoll(argv[++i]);
-    else if (arg == "--runs" && i + 1 < argc) runs = std::max(1, std::atoi(argv[++i]));
-    else if (arg == "--python" && i + 1 < argc) python = argv[++i];
-    else if (arg == "--batch-kib" && i + 1 < argc) batch_sizes.push_back(std::max(1LL, std::atoll(argv[++i])) << 10);
-    else if (arg == "--call" && i + 1 < argc && (std::string(argv[i + 1]) == "DoGet" || std::string(argv[i + 1]) == "DoPut"))
+    if (arg == "--quick")
+      total_mib = 512;
+    else if (arg == "--total-mib" && i + 1 < argc)
+      total_mib = std::atoll(argv[++i]);
+    else if (arg == "--runs" && i + 1 < argc)
+      runs = std::max(1, std::atoi(argv[++i]));
+    else if (arg == "--python" && i + 1 < argc)
+      python = argv[++i];
+    else if (arg == "--batch-kib" && i + 1 < argc)
+      batch_sizes.push_back(std::max(1LL, std::atoll(argv[++i])) << 10);
+    else if (arg == "--call" && i + 1 < argc &&
+             (std::string(argv[i + 1]) == "DoGet" || std::string(argv[i + 1]) == "DoPut"))
       only_call = argv[++i];
     else {
       std::fprintf(stderr,
@@ -301,32 +308,32 @@ int main(int argc, char** argv) {
   // Plain gRPC: same message limits as the Flight server and client.
   grpc::ChannelArguments plain_args;
   plain_args.SetMaxReceiveMessageSize(kMaxMessage);
-  auto plain_stub = PlainStream::NewStub(grpc::CreateCustomChannel(
-      "127.0.0.1:" + std::to_string(plain_server.port()), grpc::InsecureChannelCredentials(), plain_args));
+  auto plain_stub = PlainStream::NewStub(grpc::CreateCustomChannel("127.0.0.1:" + std::to_string(plain_server.port()),
+                                                                   grpc::InsecureChannelCredentials(), plain_args));
   const double plain = Gbps(total, Best(runs, [&] {
-    grpc::ClientContext context;
-    PlainRequest request;
-    request.set_chunk_bytes(1 << 20);
-    request.set_total_bytes(total);
-    auto reader = plain_stub->Get(&context, request);
-    PlainChunk chunk;
-    int64_t received = 0;
-    while (reader->Read(&chunk)) received += static_cast<int64_t>(chunk.data().size());
-    if (!reader->Finish().ok() || received < total) std::exit(1);
-  }));
+                              grpc::ClientContext context;
+                              PlainRequest request;
+                              request.set_chunk_bytes(1 << 20);
+                              request.set_total_bytes(total);
+                              auto reader = plain_stub->Get(&context, request);
+                              PlainChunk chunk;
+                              int64_t received = 0;
+                              while (reader->Read(&chunk)) received += static_cast<int64_t>(chunk.data().size());
+                              if (!reader->Finish().ok() || received < total) std::exit(1);
+                            }));
 
   // The same messages the other way: a client stream, DoPut's direction.
   const double plain_put = Gbps(total, Best(runs, [&] {
-    grpc::ClientContext context;
-    PlainRequest response;
-    auto writer = plain_stub->Put(&context, &response);
-    PlainChunk chunk;
-    chunk.set_data(std::string(size_t{1} << 20, 'x'));
-    for (int64_t sent = 0; sent < total; sent += int64_t{1} << 20)
-      if (!writer->Write(chunk)) break;
-    writer->WritesDone();
-    if (!writer->Finish().ok() || response.total_bytes() < total) std::exit(1);
-  }));
+                                  grpc::ClientContext context;
+                                  PlainRequest response;
+                                  auto writer = plain_stub->Put(&context, &response);
+                                  PlainChunk chunk;
+                                  chunk.set_data(std::string(size_t{1} << 20, 'x'));
+                                  for (int64_t sent = 0; sent < total; sent += int64_t{1} << 20)
+                                    if (!writer->Write(chunk)) break;
+                                  writer->WritesDone();
+                                  if (!writer->Finish().ok() || response.total_bytes() < total) std::exit(1);
+                                }));
 
   std::printf("%-32s %6.2f GB/s\n", "raw TCP, 1 MiB writes", tcp);
   std::printf("%-32s %6.2f GB/s  %5.2fx TCP\n", "plain gRPC server stream, 1 MiB", plain, plain / tcp);
@@ -335,13 +342,13 @@ int main(int argc, char** argv) {
   // One client per server, built and used alike: the probe is the same.
   flight::ClientOptions client_options;
   client_options.max_message_size = kMaxMessage;
-  auto client = flight::FlightClient::Connect(flight::Location::ForGrpcTcp("127.0.0.1", flight_server.port()),
-                                              client_options);
+  auto client =
+      flight::FlightClient::Connect(flight::Location::ForGrpcTcp("127.0.0.1", flight_server.port()), client_options);
   Check(client.status(), "client");
   std::unique_ptr<flight::FlightClient> pyarrow_client;
   if (pyarrow_server.port() > 0) {
-    auto connected = flight::FlightClient::Connect(
-        flight::Location::ForGrpcTcp("127.0.0.1", pyarrow_server.port()), client_options);
+    auto connected =
+        flight::FlightClient::Connect(flight::Location::ForGrpcTcp("127.0.0.1", pyarrow_server.port()), client_options);
     Check(connected.status(), "pyarrow client");
     pyarrow_client = std::move(*connected);
   } else {
@@ -406,8 +413,8 @@ int main(int argc, char** argv) {
     };
   };
 
-  std::printf("%-6s %-8s %10s %10s %10s %18s %14s %10s\n", "call", "batch", "GB/s", "x TCP", "x plain",
-              "client viewed", "pyarrow GB/s", "x pyarrow");
+  std::printf("%-6s %-8s %10s %10s %10s %18s %14s %10s\n", "call", "batch", "GB/s", "x TCP", "x plain", "client viewed",
+              "pyarrow GB/s", "x pyarrow");
   bool get_ok = true, put_ok = true;
   // Hangar's and pyarrow's figures per call and batch size, for the summary.
   struct Row {
@@ -445,8 +452,7 @@ int main(int argc, char** argv) {
       if (pyarrow_client) gets.push_back({pyarrow_server.pid(), get_call(*pyarrow_client, batch_bytes, count)});
       const auto get_figures = measure(count * batch_bytes, gets);
       const Figure get = get_figures[0], py_get = pyarrow_client ? get_figures[1] : Figure{};
-      std::printf("%-6s %-8s %10.2f %10.2f %10.2f %17.0f%%", "DoGet", label, get.gbps, get.gbps / tcp,
-                  get.gbps / plain,
+      std::printf("%-6s %-8s %10.2f %10.2f %10.2f %17.0f%%", "DoGet", label, get.gbps, get.gbps / tcp, get.gbps / plain,
                   100.0 * static_cast<double>(viewed) / static_cast<double>(std::max<int64_t>(1, viewed + gathered)));
       print_pyarrow(get, py_get);
       if (batch_bytes >= (1 << 20)) get_ok = get_ok && get.gbps >= 0.8 * tcp;
@@ -459,15 +465,20 @@ int main(int argc, char** argv) {
       if (pyarrow_client) puts.push_back({pyarrow_server.pid(), put_call(*pyarrow_client, batch, count)});
       const auto put_figures = measure(count * batch_bytes, puts);
       const Figure put = put_figures[0], py_put = pyarrow_client ? put_figures[1] : Figure{};
-      std::printf("%-6s %-8s %10.2f %10.2f %10.2f %18s", "DoPut", label, put.gbps, put.gbps / tcp,
-                  put.gbps / plain_put, "");
+      std::printf("%-6s %-8s %10.2f %10.2f %10.2f %18s", "DoPut", label, put.gbps, put.gbps / tcp, put.gbps / plain_put,
+                  "");
       print_pyarrow(put, py_put);
       if (batch_bytes >= (1 << 20)) put_ok = put_ok && put.gbps >= 0.8 * tcp;
       rows.push_back({"DoPut", label, put, py_put});
     }
   }
   std::printf("\ntarget: batches >= 1 MiB at >= 0.8x raw TCP:  DoGet %s, DoPut %s\n",
-              !run_get ? "not run" : get_ok ? "PASS" : "MISS", !run_put ? "not run" : put_ok ? "PASS" : "MISS");
+              !run_get ? "not run"
+              : get_ok ? "PASS"
+                       : "MISS",
+              !run_put ? "not run"
+              : put_ok ? "PASS"
+                       : "MISS");
 
   if (pyarrow_client) {
     // Where the time goes: the client is the same code for both servers, so
@@ -495,8 +506,8 @@ int main(int argc, char** argv) {
       }
       if (lowest == nullptr) return;
       const double low = lowest->hangar.gbps / lowest->pyarrow.gbps;
-      std::printf("  %-6s Hangar / pyarrow: geometric mean %.3fx, lowest %.3fx (%s)  %s\n", call,
-                  std::exp(log_sum / n), low, lowest->batch.c_str(), low >= 1.2 ? "PASS" : "MISS");
+      std::printf("  %-6s Hangar / pyarrow: geometric mean %.3fx, lowest %.3fx (%s)  %s\n", call, std::exp(log_sum / n),
+                  low, lowest->batch.c_str(), low >= 1.2 ? "PASS" : "MISS");
     };
     std::printf("\ntarget: Hangar >= 1.2x pyarrow.flight at every batch size, same client, same run:\n");
     verdict("DoGet");

@@ -45,12 +45,12 @@
 #include <nlohmann/json.hpp>
 
 #include "arrow/builder.h"
+#include "bench_util.h"
 #include "flight/client.h"
 #include "flight/malloc_tuning.h"
-#include "bench_util.h"
+#include "plain_server.h"
 #include "support/s3_server.h"
 #include "support/server_process.h"
-#include "plain_server.h"
 
 namespace hangar::bench {
 namespace {
@@ -80,13 +80,20 @@ arrow::RecordBatchPtr MakeBatch(int64_t first, int64_t n) {
   for (int64_t i = 0; i < n; ++i) {
     h ^= h << 13, h ^= h >> 7, h ^= h << 17;
     ids.Append(first + i);
-    if (h % 16 == 0) amounts.AppendNull(); else amounts.Append(static_cast<double>(h % 100000) / 100.0);
+    if (h % 16 == 0)
+      amounts.AppendNull();
+    else
+      amounts.Append(static_cast<double>(h % 100000) / 100.0);
     customers.Append("customer-" + std::to_string(h % 50000));
     at.Append(1764460800000000 + (first + i) * 1000);
-    if (h % 32 == 0) paid.AppendNull(); else paid.Append(h % 3 != 0);
+    if (h % 32 == 0)
+      paid.AppendNull();
+    else
+      paid.Append(h % 3 != 0);
   }
-  return arrow::MakeRecordBatch(Schema(), n, {ids.Finish().value(), amounts.Finish().value(),
-                                              customers.Finish().value(), at.Finish().value(), paid.Finish().value()});
+  return arrow::MakeRecordBatch(Schema(), n,
+                                {ids.Finish().value(), amounts.Finish().value(), customers.Finish().value(),
+                                 at.Finish().value(), paid.Finish().value()});
 }
 
 // --- the floor ----------------------------------------------------------------
@@ -351,9 +358,10 @@ void ObjectStoreLevels(const std::string& bin_dir, const fs::path& dir, const ch
 
 void AllObjectStoreLevels(const std::string& bin_dir, const fs::path& dir, bool quick) {
   const int batches = quick ? 50 : 250;
-  std::printf("  levels above committed: %d batches of 10,000 rows, one every 20 ms; p50/p99 per level reached, "
-              "from the write call to the ack\n",
-              batches);
+  std::printf(
+      "  levels above committed: %d batches of 10,000 rows, one every 20 ms; p50/p99 per level reached, "
+      "from the write call to the ack\n",
+      batches);
   ObjectStoreLevels(bin_dir, dir, "folder", {"--object-store", "file://" + (dir / "bucket").string()}, {}, batches);
   auto s3 = hangar::testing::S3Server::Start(dir / "s3");
   if (!s3.ok()) {
@@ -361,11 +369,11 @@ void AllObjectStoreLevels(const std::string& bin_dir, const fs::path& dir, bool 
     return;
   }
   const auto options = (*s3)->options();
-  ObjectStoreLevels(bin_dir, dir, "s3",
-                    {"--object-store", "s3://hangar/bench", "--s3-endpoint", options.endpoint, "--s3-region",
-                     options.region, "--s3-addressing", "path"},
-                    {{"AWS_ACCESS_KEY_ID", options.access_key_id}, {"AWS_SECRET_ACCESS_KEY", options.secret_access_key}},
-                    batches);
+  ObjectStoreLevels(
+      bin_dir, dir, "s3",
+      {"--object-store", "s3://hangar/bench", "--s3-endpoint", options.endpoint, "--s3-region", options.region,
+       "--s3-addressing", "path"},
+      {{"AWS_ACCESS_KEY_ID", options.access_key_id}, {"AWS_SECRET_ACCESS_KEY", options.secret_access_key}}, batches);
 }
 
 }  // namespace
@@ -394,15 +402,16 @@ int main(int argc, char** argv) {
     cycle_rows += n;
     cycle_bytes += hangar::arrow::TotalBufferSize(*batches.back());
   }
-  std::printf("bench_ingest: %lld rows per run (int64, float64, utf8, timestamp, bool; %.1f bytes/row), "
-              "batches of 10k-100k rows, data dir in %s\n",
-              static_cast<long long>(rows), static_cast<double>(cycle_bytes) / static_cast<double>(cycle_rows),
-              dir.c_str());
+  std::printf(
+      "bench_ingest: %lld rows per run (int64, float64, utf8, timestamp, bool; %.1f bytes/row), "
+      "batches of 10k-100k rows, data dir in %s\n",
+      static_cast<long long>(rows), static_cast<double>(cycle_bytes) / static_cast<double>(cycle_rows), dir.c_str());
 
   const DiskFloor floor = MeasureDisk(dir, rows >= 10'000'000 ? (int64_t{1} << 30) : (int64_t{256} << 20));
-  std::printf("  floor: fdatasync after a 4 KiB append p50 %.0f us, p99 %.0f us; sequential write with an "
-              "fdatasync every 8 MiB %.0f MB/s\n",
-              floor.fsync_p50_us, floor.fsync_p99_us, floor.sequential_mb_s);
+  std::printf(
+      "  floor: fdatasync after a 4 KiB append p50 %.0f us, p99 %.0f us; sequential write with an "
+      "fdatasync every 8 MiB %.0f MB/s\n",
+      floor.fsync_p50_us, floor.fsync_p99_us, floor.sequential_mb_s);
 
   double disk_mb_s_best = 0;
   int run = 0;
@@ -441,24 +450,28 @@ int main(int argc, char** argv) {
   const std::vector<double> plain = PlainRoundTrips(plain_server.port(), batch_bytes, samples);
   plain_server.Stop();
   const double plain_p50 = Percentile(plain, 0.5);
-  std::printf("  floor: a plain gRPC round trip (generated code, %lld bytes in, a small answer back) p50 %.0f us, "
-              "p99 %.0f us\n",
-              static_cast<long long>(batch_bytes), plain_p50, Percentile(plain, 0.99));
+  std::printf(
+      "  floor: a plain gRPC round trip (generated code, %lld bytes in, a small answer back) p50 %.0f us, "
+      "p99 %.0f us\n",
+      static_cast<long long>(batch_bytes), plain_p50, Percentile(plain, 0.99));
   const double memory_p50 = Percentile(latency.memory_us, 0.5), memory_p99 = Percentile(latency.memory_us, 0.99);
   const double disk_p50 = Percentile(latency.disk_us, 0.5), disk_p99 = Percentile(latency.disk_us, 0.99);
-  std::printf("  ack latency, 1,000-row batches one at a time: memory p50 %.0f us, p99 %.0f us; "
-              "disk p50 %.0f us, p99 %.0f us\n",
-              memory_p50, memory_p99, disk_p50, disk_p99);
-  std::printf("  memory ack p50 split at the ack's timestamp: %.0f us from the write call to the batch taken, "
-              "%.0f us for the ack's way back\n",
-              Percentile(latency.memory_in_us, 0.5), Percentile(latency.memory_back_us, 0.5));
+  std::printf(
+      "  ack latency, 1,000-row batches one at a time: memory p50 %.0f us, p99 %.0f us; "
+      "disk p50 %.0f us, p99 %.0f us\n",
+      memory_p50, memory_p99, disk_p50, disk_p99);
+  std::printf(
+      "  memory ack p50 split at the ack's timestamp: %.0f us from the write call to the batch taken, "
+      "%.0f us for the ack's way back\n",
+      Percentile(latency.memory_in_us, 0.5), Percentile(latency.memory_back_us, 0.5));
   const double plain_p99 = Percentile(plain, 0.99);
   const double disk_bound = 2 * floor.fsync_p99_us + plain_p99;
-  std::printf("  targets: disk ingest %.2fx sequential-with-fsync (>= 0.7); memory ack p50 %.2fx the plain round "
-              "trip's (<= 1.5), p99 %.2fx its p99 (<= 2); disk ack p99 %.0f us vs 2 x fsync p99 + plain p99 = %.0f us "
-              "(%s)\n",
-              disk_mb_s_best / floor.sequential_mb_s, memory_p50 / plain_p50, memory_p99 / plain_p99, disk_p99,
-              disk_bound, disk_p99 <= disk_bound ? "met" : "missed");
+  std::printf(
+      "  targets: disk ingest %.2fx sequential-with-fsync (>= 0.7); memory ack p50 %.2fx the plain round "
+      "trip's (<= 1.5), p99 %.2fx its p99 (<= 2); disk ack p99 %.0f us vs 2 x fsync p99 + plain p99 = %.0f us "
+      "(%s)\n",
+      disk_mb_s_best / floor.sequential_mb_s, memory_p50 / plain_p50, memory_p99 / plain_p99, disk_p99, disk_bound,
+      disk_p99 <= disk_bound ? "met" : "missed");
   AllObjectStoreLevels(bin_dir, dir, quick);
   fs::remove_all(dir);
   return 0;

@@ -86,13 +86,12 @@ RecordBatchPtr MakeBatch(int64_t rows, std::mt19937_64& rng) {
     tag_offsets.AppendValue(tag_pos);
   }
   auto tag_child = MakeArray(int32(), tag_pos, {nullptr, tag_values.Finish()}, {}, 0);
-  return MakeRecordBatch(
-      sch, rows,
-      {MakeArray(int64(), rows, {nullptr, ids.Finish()}, {}, 0),
-       MakeArray(float64(), rows, {price_valid.Finish(), prices.Finish()}),
-       MakeArray(utf8(), rows, {nullptr, name_offsets.Finish(), name_data.Finish()}, {}, 0),
-       MakeArray(int32(), rows, {qty_valid.Finish(), qtys.Finish()}),
-       MakeArray(sch->field(4)->type(), rows, {nullptr, tag_offsets.Finish()}, {tag_child}, 0)});
+  return MakeRecordBatch(sch, rows,
+                         {MakeArray(int64(), rows, {nullptr, ids.Finish()}, {}, 0),
+                          MakeArray(float64(), rows, {price_valid.Finish(), prices.Finish()}),
+                          MakeArray(utf8(), rows, {nullptr, name_offsets.Finish(), name_data.Finish()}, {}, 0),
+                          MakeArray(int32(), rows, {qty_valid.Finish(), qtys.Finish()}),
+                          MakeArray(sch->field(4)->type(), rows, {nullptr, tag_offsets.Finish()}, {tag_child}, 0)});
 }
 
 struct Row {
@@ -123,8 +122,9 @@ int Main(int argc, char** argv) {
   const int64_t per_batch = static_cast<int64_t>(one->size());
   const int64_t num_batches = std::max<int64_t>(1, target_mib * 1024 * 1024 / per_batch);
   for (int64_t i = 1; i < num_batches; ++i) batches.push_back(MakeBatch(rows_per_batch, rng));
-  std::printf("data: %lld batches x %lld rows, columns int64, float64 (nullable), utf8, int32 (nullable), list<int32>\n",
-              static_cast<long long>(num_batches), static_cast<long long>(rows_per_batch));
+  std::printf(
+      "data: %lld batches x %lld rows, columns int64, float64 (nullable), utf8, int32 (nullable), list<int32>\n",
+      static_cast<long long>(num_batches), static_cast<long long>(rows_per_batch));
 
   // Reference stream, and the memcpy baseline over the same number of bytes.
   auto stream = ipc::WriteStream(sch, batches);
@@ -173,7 +173,8 @@ int Main(int argc, char** argv) {
   }
 
   // Compressed variants: rates are relative to the uncompressed bytes.
-  for (auto [codec, label] : {std::pair{ipc::Compression::kLz4Frame, "lz4"}, std::pair{ipc::Compression::kZstd, "zstd"}}) {
+  for (auto [codec, label] :
+       {std::pair{ipc::Compression::kLz4Frame, "lz4"}, std::pair{ipc::Compression::kZstd, "zstd"}}) {
     ipc::WriteOptions options;
     options.compression = codec;
     double cw = Median(std::min(reps, 3), [&] { write_once(options); });
@@ -187,7 +188,8 @@ int Main(int argc, char** argv) {
 
   std::printf("\n%-44s %10s %10s %14s\n", "operation", "seconds", "GB/s", "time/memcpy");
   for (const auto& r : rows) {
-    std::printf("%-44s %10.4f %10.2f %14.3f\n", r.name.c_str(), r.seconds, r.bytes / r.seconds / 1e9, r.seconds / memcpy_s);
+    std::printf("%-44s %10.4f %10.2f %14.3f\n", r.name.c_str(), r.seconds, r.bytes / r.seconds / 1e9,
+                r.seconds / memcpy_s);
   }
   std::printf("\nstream size %.1f MiB, %d repetitions, medians\n", bytes / 1048576.0, reps);
   double read_ratio = read_s / memcpy_s;

@@ -11,8 +11,8 @@
 #include <sstream>
 
 #include "bench_util.h"
-#include "support/server_process.h"
 #include "support/load_mix.h"
+#include "support/server_process.h"
 
 using namespace hangar;
 using namespace hangar::bench;
@@ -31,8 +31,8 @@ void Report(const char* title, const LoadResult& result) {
   std::printf("%s (%.0f s):\n", title, result.seconds);
   for (const auto& [name, op] : result.ops)
     std::printf("  %-9s %8zu calls %9.1f/s   p50 %8.2f ms   p99 %8.2f ms   errors %lld\n", name.c_str(),
-                op.latencies_ms.size(), static_cast<double>(op.latencies_ms.size()) / result.seconds, op.Percentile(0.5),
-                op.Percentile(0.99), static_cast<long long>(op.errors));
+                op.latencies_ms.size(), static_cast<double>(op.latencies_ms.size()) / result.seconds,
+                op.Percentile(0.5), op.Percentile(0.99), static_cast<long long>(op.errors));
 }
 
 }  // namespace
@@ -46,9 +46,9 @@ int main(int argc, char** argv) {
   constexpr int64_t kBudgetMiB = 128 + 512 + 384;  // memtables + DuckDB + the rest (see tests/server/load_test.cc)
   const std::string data = (dir / "data").string();
   auto server = hangar::testing::StartServerOrExit(bin_dir, data,
-                            {"--max-memtable-mib", "128", "--duckdb-memory-limit", "512MB", "--metrics-listen",
-                             "127.0.0.1:0", "--access-log", "off"},
-                            "bench_load");
+                                                   {"--max-memtable-mib", "128", "--duckdb-memory-limit", "512MB",
+                                                    "--metrics-listen", "127.0.0.1:0", "--access-log", "off"},
+                                                   "bench_load");
   auto client = flight::FlightClient::Connect(flight::Location::ForGrpcTcp("127.0.0.1", server->port()));
   Check(client.status(), "connect");
   Check(PrepareLoad(**client), "preparing the tables");

@@ -89,9 +89,12 @@ std::map<std::string, std::vector<double>> RunBaseline(const testing::S3Server& 
 int main(int argc, char** argv) {
   int mib = 128, reps = 3, small = 300;
   for (int i = 1; i + 1 < argc; i += 2) {
-    if (std::strcmp(argv[i], "--mib") == 0) mib = std::atoi(argv[i + 1]);
-    else if (std::strcmp(argv[i], "--reps") == 0) reps = std::atoi(argv[i + 1]);
-    else if (std::strcmp(argv[i], "--small") == 0) small = std::atoi(argv[i + 1]);
+    if (std::strcmp(argv[i], "--mib") == 0)
+      mib = std::atoi(argv[i + 1]);
+    else if (std::strcmp(argv[i], "--reps") == 0)
+      reps = std::atoi(argv[i + 1]);
+    else if (std::strcmp(argv[i], "--small") == 0)
+      small = std::atoi(argv[i + 1]);
   }
   const fs::path dir = fs::temp_directory_path() / ("hangar-bench-objstore-" + std::to_string(::getpid()));
   auto s3 = testing::S3Server::Start(dir / "server");
@@ -123,8 +126,10 @@ int main(int argc, char** argv) {
   }
   const fs::path file = dir / "upload.bin";
   std::ofstream(file, std::ios::binary) << bytes;
-  std::printf("bench_objstore: %d MiB file, %d repetitions (medians), parts of %llu MiB; %d small PUTs of 4 KiB; "
-              "SeaweedFS on loopback\n", mib, reps, static_cast<unsigned long long>(part_size >> 20), small);
+  std::printf(
+      "bench_objstore: %d MiB file, %d repetitions (medians), parts of %llu MiB; %d small PUTs of 4 KiB; "
+      "SeaweedFS on loopback\n",
+      mib, reps, static_cast<unsigned long long>(part_size >> 20), small);
 
   const double mb = static_cast<double>(size) / 1e6;
   // SeaweedFS grows its volumes as data arrives: the first uploads would pay
@@ -133,11 +138,12 @@ int main(int argc, char** argv) {
   const std::string small_body = bytes.substr(0, 4096);
   std::vector<double> warm_up, put_file, put, get_file, small_latency;
   auto measure = [&](const std::string& round) -> Status {
-    HANGAR_RETURN_NOT_OK(Timed(reps, &put_file, [&](int rep) {
-      return store.PutFile(round + "file-" + std::to_string(rep), file);
-    }));
-    HANGAR_RETURN_NOT_OK(Timed(reps, &put, [&](int rep) { return store.Put(round + "put-" + std::to_string(rep), bytes); }));
-    HANGAR_RETURN_NOT_OK(Timed(reps, &get_file, [&](int) { return store.GetFile(round + "file-0", dir / "download.bin"); }));
+    HANGAR_RETURN_NOT_OK(
+        Timed(reps, &put_file, [&](int rep) { return store.PutFile(round + "file-" + std::to_string(rep), file); }));
+    HANGAR_RETURN_NOT_OK(
+        Timed(reps, &put, [&](int rep) { return store.Put(round + "put-" + std::to_string(rep), bytes); }));
+    HANGAR_RETURN_NOT_OK(
+        Timed(reps, &get_file, [&](int) { return store.GetFile(round + "file-0", dir / "download.bin"); }));
     return Timed(small / 2, &small_latency,
                  [&](int i) { return store.Put(round + "small/" + std::to_string(i), small_body); });
   };

@@ -21,8 +21,8 @@
 
 #include "arrow/array.h"
 #include "flight/client.h"
-#include "support/server_process.h"
 #include "sql/flight_sql_client.h"
+#include "support/server_process.h"
 #include "support/tpch/tpch.h"
 
 namespace fs = std::filesystem;
@@ -114,7 +114,8 @@ int main(int argc, char** argv) {
   std::printf("bench_sql: TPC-H-shaped data at scale factor %g generated in %.1f s\n", sf, Seconds(start));
 
   auto server = hangar::testing::StartServerOrExit(bin_dir, (dir / "data").string(), {}, "bench_sql");
-  auto client = Check(flight::FlightClient::Connect(flight::Location::ForGrpcTcp("127.0.0.1", server->port())), "connect");
+  auto client =
+      Check(flight::FlightClient::Connect(flight::Location::ForGrpcTcp("127.0.0.1", server->port())), "connect");
   start = std::chrono::steady_clock::now();
   for (const auto& table : tpch::TableNames()) {
     auto source = Check(duckdb::StreamQuery(source_db, "SELECT * FROM " + table), "read");
@@ -163,7 +164,8 @@ int main(int argc, char** argv) {
       }
     }
     flight_bytes_per_s = static_cast<double>(bytes) / Seconds(t0);
-    std::printf("bench_sql: Flight DoGet of lineitem: %.0f MB/s (the transfer allowance)\n\n", flight_bytes_per_s / 1e6);
+    std::printf("bench_sql: Flight DoGet of lineitem: %.0f MB/s (the transfer allowance)\n\n",
+                flight_bytes_per_s / 1e6);
   }
 
   {

@@ -13,10 +13,10 @@
 #include <vector>
 
 #include "arrow/builder.h"
-#include "duckdb/database.h"
-#include "store/table_store.h"
-#include "flight/client.h"
 #include "bench_util.h"
+#include "duckdb/database.h"
+#include "flight/client.h"
+#include "store/table_store.h"
 #include "support/server_process.h"
 
 namespace hangar::bench {
@@ -41,11 +41,14 @@ std::vector<arrow::RecordBatchPtr> MakeData(int64_t rows, int64_t batch_rows) {
     for (int64_t i = 0; i < n; ++i) {
       h ^= h << 13, h ^= h >> 7, h ^= h << 17;
       ids.Append(first + i);
-      if (h % 10 == 0) values.AppendNull(); else values.Append(static_cast<double>(h % 1000000) / 100.0);
+      if (h % 10 == 0)
+        values.AppendNull();
+      else
+        values.Append(static_cast<double>(h % 1000000) / 100.0);
       names.Append(std::string(kWords[h % 8]) + "-" + std::to_string(h % 100000));
     }
-    out.push_back(arrow::MakeRecordBatch(Schema(), n, {ids.Finish().value(), values.Finish().value(),
-                                                       names.Finish().value()}));
+    out.push_back(
+        arrow::MakeRecordBatch(Schema(), n, {ids.Finish().value(), values.Finish().value(), names.Finish().value()}));
   }
   return out;
 }

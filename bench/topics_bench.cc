@@ -85,10 +85,10 @@ std::string Encode(int32_t schema_id, int64_t i) {
 
 // The same rows as Arrow batches, for DoPut.
 std::vector<arrow::RecordBatchPtr> Rows(int64_t n, int64_t batch_rows) {
-  auto schema = arrow::schema({arrow::field("id", arrow::int64(), false), arrow::field("user", arrow::utf8(), false),
-                               arrow::field("value", arrow::float64(), false),
-                               arrow::field("count", arrow::int32(), false),
-                               arrow::field("at", arrow::timestamp(arrow::TimeUnit::kMilli, "UTC"), false)});
+  auto schema =
+      arrow::schema({arrow::field("id", arrow::int64(), false), arrow::field("user", arrow::utf8(), false),
+                     arrow::field("value", arrow::float64(), false), arrow::field("count", arrow::int32(), false),
+                     arrow::field("at", arrow::timestamp(arrow::TimeUnit::kMilli, "UTC"), false)});
   std::vector<arrow::RecordBatchPtr> out;
   for (int64_t first = 0; first < n; first += batch_rows) {
     const int64_t rows = std::min(batch_rows, n - first);
@@ -103,8 +103,9 @@ std::vector<arrow::RecordBatchPtr> Rows(int64_t n, int64_t batch_rows) {
       count.Append(static_cast<int32_t>(i % 1000));
       at.Append(kStartMillis + i);
     }
-    out.push_back(arrow::MakeRecordBatch(schema, rows, {id.Finish().value(), user.Finish().value(), value.Finish().value(),
-                                                        count.Finish().value(), at.Finish().value()}));
+    out.push_back(arrow::MakeRecordBatch(schema, rows,
+                                         {id.Finish().value(), user.Finish().value(), value.Finish().value(),
+                                          count.Finish().value(), at.Finish().value()}));
   }
   return out;
 }
@@ -250,19 +251,19 @@ bool Run(const std::string& command, F&& consume) {
 int64_t Kcat(const std::string& brokers, const std::string& topic) {
   std::string pending;
   int64_t messages = 0;
-  const bool ok = Run("kcat -C -b " + brokers + " -t " + topic + " -o beginning -e -q -f '%R%s'",
-                      [&](const char* data, size_t n) {
-                        pending.append(data, n);
-                        size_t at = 0;
-                        while (pending.size() - at >= 4) {
-                          const auto* u = reinterpret_cast<const unsigned char*>(pending.data() + at);
-                          const uint32_t len = (uint32_t{u[0]} << 24) | (uint32_t{u[1]} << 16) | (uint32_t{u[2]} << 8) | u[3];
-                          if (pending.size() - at - 4 < len) break;
-                          at += 4 + len;
-                          ++messages;
-                        }
-                        pending.erase(0, at);
-                      });
+  const bool ok =
+      Run("kcat -C -b " + brokers + " -t " + topic + " -o beginning -e -q -f '%R%s'", [&](const char* data, size_t n) {
+        pending.append(data, n);
+        size_t at = 0;
+        while (pending.size() - at >= 4) {
+          const auto* u = reinterpret_cast<const unsigned char*>(pending.data() + at);
+          const uint32_t len = (uint32_t{u[0]} << 24) | (uint32_t{u[1]} << 16) | (uint32_t{u[2]} << 8) | u[3];
+          if (pending.size() - at - 4 < len) break;
+          at += 4 + len;
+          ++messages;
+        }
+        pending.erase(0, at);
+      });
   return ok && pending.empty() ? messages : -1;
 }
 
@@ -293,10 +294,14 @@ int main(int argc, char** argv) {
   int runs = 3;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--messages" && i + 1 < argc) messages = std::atoll(argv[++i]);
-    else if (a == "--partitions" && i + 1 < argc) partitions = std::atoi(argv[++i]);
-    else if (a == "--runs" && i + 1 < argc) runs = std::max(1, std::atoi(argv[++i]));
-    else if (a == "--quick") messages = 200000, runs = 1;
+    if (a == "--messages" && i + 1 < argc)
+      messages = std::atoll(argv[++i]);
+    else if (a == "--partitions" && i + 1 < argc)
+      partitions = std::atoi(argv[++i]);
+    else if (a == "--runs" && i + 1 < argc)
+      runs = std::max(1, std::atoi(argv[++i]));
+    else if (a == "--quick")
+      messages = 200000, runs = 1;
     else {
       std::fprintf(stderr, "usage: bench_topics [--messages N] [--partitions P] [--runs R] [--quick]\n");
       return 2;
@@ -333,10 +338,11 @@ int main(int argc, char** argv) {
     payload += static_cast<int64_t>(encoded.back().size());
   }
   const int64_t id_sum = messages * (messages - 1) / 2;
-  std::printf("bench_topics: %lld Avro messages (%.1f bytes each) over %d partitions; Apache Kafka 4.4.0 broker "
-              "(one node, loopback), librdkafka %s; best of %d\n",
-              static_cast<long long>(messages), static_cast<double>(payload) / static_cast<double>(messages), partitions,
-              rd_kafka_version_str(), runs);
+  std::printf(
+      "bench_topics: %lld Avro messages (%.1f bytes each) over %d partitions; Apache Kafka 4.4.0 broker "
+      "(one node, loopback), librdkafka %s; best of %d\n",
+      static_cast<long long>(messages), static_cast<double>(payload) / static_cast<double>(messages), partitions,
+      rd_kafka_version_str(), runs);
   std::printf("load average before: %s\n\n", load_before.c_str());
 
   // Fill the topic (and time the plain producer: the writing baseline).
@@ -345,7 +351,8 @@ int main(int argc, char** argv) {
     Check(producer.status(), "producer");
     const auto start = Clock::now();
     for (int64_t i = 0; i < messages; ++i)
-      Check((*producer)->Produce(topic, static_cast<int32_t>(i % partitions), {}, encoded[static_cast<size_t>(i)], 0, true),
+      Check((*producer)->Produce(topic, static_cast<int32_t>(i % partitions), {}, encoded[static_cast<size_t>(i)], 0,
+                                 true),
             "produce");
     Check((*producer)->Flush().status(), "flush");
     return Seconds(start);
@@ -353,8 +360,9 @@ int main(int argc, char** argv) {
   fill("bench");
   const double produce_raw = fill("bench_raw_put");
 
-  auto server = hangar::testing::StartServerOrExit(
-      bin_dir, (dir / "data").string(), {"--kafka-brokers", brokers, "--schema-registry", registry_url}, "bench_topics");
+  auto server = hangar::testing::StartServerOrExit(bin_dir, (dir / "data").string(),
+                                                   {"--kafka-brokers", brokers, "--schema-registry", registry_url},
+                                                   "bench_topics");
   auto client = flight::FlightClient::Connect(flight::Location::ForGrpcTcp("127.0.0.1", server->port()));
   Check(client.status(), "client");
 
@@ -432,10 +440,11 @@ int main(int argc, char** argv) {
   Line("(d) Python confluent-kafka + fastavro + pandas", messages, py_fastavro, 0, "");
   Line("(e) Python confluent-kafka AvroDeserializer + pandas", messages, py_registry, 0, "");
   const double best = n / std::min(hangar_seq, hangar_par);
-  std::printf("\nHangar: %.2fx (a) one after another, %.2fx (a) all at once [target 0.8]; best of its two ways "
-              "%.2fx (b) [target 2], %.1fx (d) [target 20], %.1fx (e)\n",
-              raw_seq / hangar_seq, raw_par / hangar_par, best / (n / kcat), best / (n / py_fastavro),
-              best / (n / py_registry));
+  std::printf(
+      "\nHangar: %.2fx (a) one after another, %.2fx (a) all at once [target 0.8]; best of its two ways "
+      "%.2fx (b) [target 2], %.1fx (d) [target 20], %.1fx (e)\n",
+      raw_seq / hangar_seq, raw_par / hangar_par, best / (n / kcat), best / (n / py_fastavro),
+      best / (n / py_registry));
   std::printf("load average after: %s (2 cores; above 2 the machine was busy with other work)\n\n",
               LoadAverage().c_str());
   std::printf("writing %lld messages (idempotent, acks=all)\n", static_cast<long long>(messages));

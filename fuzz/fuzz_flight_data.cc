@@ -35,9 +35,7 @@ void Expect(bool condition, const char* what) {
   if (!condition) Fail(what);
 }
 
-std::string_view View(const hangar::arrow::BufferPtr& buffer) {
-  return buffer ? buffer->view() : std::string_view();
-}
+std::string_view View(const hangar::arrow::BufferPtr& buffer) { return buffer ? buffer->view() : std::string_view(); }
 
 std::string Body(const FlightData& data) {
   auto body = data.ContiguousBody();

@@ -69,8 +69,7 @@ World& TheWorld() {
                                          hangar::arrow::field("what", hangar::arrow::utf8())});
     Check(w.tables->CreateTable(store::ParseQualifiedName("default.events").value(), events, {"id"}).ok(),
           "table default.events");
-    Check(w.tables->CreateTable(store::ParseQualifiedName("sales.orders").value(), events).ok(),
-          "table sales.orders");
+    Check(w.tables->CreateTable(store::ParseQualifiedName("sales.orders").value(), events).ok(), "table sales.orders");
     auto relations = sql::Relations::Open(w.db, w.tables, nullptr, nullptr).value();
     w.engine = std::make_unique<sql::SqlEngine>(w.db, relations);
     return w;
@@ -86,8 +85,7 @@ void RunStatement(const std::string& text) {
     return;
   }
   if (*insert) {
-    if (engine.InsertTarget(**insert).ok() && engine.InsertReads(**insert).ok())
-      (void)engine.DescribeInsert(**insert);
+    if (engine.InsertTarget(**insert).ok() && engine.InsertReads(**insert).ok()) (void)engine.DescribeInsert(**insert);
     return;
   }
   auto reads = engine.RelationsRead(text);

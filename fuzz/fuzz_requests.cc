@@ -54,9 +54,9 @@ void TopicTicket(std::string_view text) {
 
 const arrow::Schema& SpecSchema() {
   static const arrow::SchemaPtr schema = arrow::schema(
-      {arrow::field("id", arrow::int64()), arrow::field("name", arrow::utf8()),
-       arrow::field("day", arrow::date32()), arrow::field("at", arrow::timestamp(arrow::TimeUnit::kMicro)),
-       arrow::field("price", arrow::decimal128(10, 2)), arrow::field("flag", arrow::boolean())});
+      {arrow::field("id", arrow::int64()), arrow::field("name", arrow::utf8()), arrow::field("day", arrow::date32()),
+       arrow::field("at", arrow::timestamp(arrow::TimeUnit::kMicro)), arrow::field("price", arrow::decimal128(10, 2)),
+       arrow::field("flag", arrow::boolean())});
   return *schema;
 }
 

@@ -73,9 +73,15 @@ BufferPtr SingleRunEnd(TypeId id, int64_t length) {
   uint8_t* data = nullptr;
   int width = id == TypeId::kInt16 ? 2 : id == TypeId::kInt32 ? 4 : 8;
   auto buf = AllocateBuffer(width, &data);
-  if (width == 2) { int16_t v = static_cast<int16_t>(length); std::memcpy(data, &v, 2); }
-  else if (width == 4) { int32_t v = static_cast<int32_t>(length); std::memcpy(data, &v, 4); }
-  else { std::memcpy(data, &length, 8); }
+  if (width == 2) {
+    int16_t v = static_cast<int16_t>(length);
+    std::memcpy(data, &v, 2);
+  } else if (width == 4) {
+    int32_t v = static_cast<int32_t>(length);
+    std::memcpy(data, &v, 4);
+  } else {
+    std::memcpy(data, &length, 8);
+  }
   return buf;
 }
 
@@ -85,15 +91,17 @@ ArrayPtr MakeNullArray(TypePtr type, int64_t length) {
   const DataType& t = *type;
   const int64_t validity_bytes = bit::BytesFor(length);
   switch (t.id()) {
-    case TypeId::kNull:
-      return MakeArray(type, length, {}, {}, length);
-    case TypeId::kUtf8: case TypeId::kBinary:
+    case TypeId::kNull: return MakeArray(type, length, {}, {}, length);
+    case TypeId::kUtf8:
+    case TypeId::kBinary:
       return MakeArray(type, length, {Zeros(validity_bytes), Zeros(4 * (length + 1)), Zeros(0)}, {}, length);
-    case TypeId::kLargeUtf8: case TypeId::kLargeBinary:
+    case TypeId::kLargeUtf8:
+    case TypeId::kLargeBinary:
       return MakeArray(type, length, {Zeros(validity_bytes), Zeros(8 * (length + 1)), Zeros(0)}, {}, length);
-    case TypeId::kUtf8View: case TypeId::kBinaryView:
-      return MakeArray(type, length, {Zeros(validity_bytes), Zeros(16 * length)}, {}, length);
-    case TypeId::kList: case TypeId::kMap:
+    case TypeId::kUtf8View:
+    case TypeId::kBinaryView: return MakeArray(type, length, {Zeros(validity_bytes), Zeros(16 * length)}, {}, length);
+    case TypeId::kList:
+    case TypeId::kMap:
       return MakeArray(type, length, {Zeros(validity_bytes), Zeros(4 * (length + 1))},
                        {MakeNullArray(t.child(0)->type(), 0)}, length);
     case TypeId::kLargeList:
@@ -113,7 +121,8 @@ ArrayPtr MakeNullArray(TypePtr type, int64_t length) {
       for (const auto& f : t.children()) children.push_back(MakeNullArray(f->type(), length));
       return MakeArray(type, length, {Zeros(validity_bytes)}, std::move(children), length);
     }
-    case TypeId::kSparseUnion: case TypeId::kDenseUnion: {
+    case TypeId::kSparseUnion:
+    case TypeId::kDenseUnion: {
       // Every slot selects the first child, whose slot is null.
       uint8_t* ids = nullptr;
       auto type_ids = AllocateBuffer(length, &ids);
@@ -134,7 +143,8 @@ ArrayPtr MakeNullArray(TypePtr type, int64_t length) {
     case TypeId::kRunEndEncoded: {
       if (length == 0)
         return MakeArray(type, 0, {}, {MakeNullArray(t.child(0)->type(), 0), MakeNullArray(t.child(1)->type(), 0)}, 0);
-      auto run_ends = MakeArray(t.child(0)->type(), 1, {nullptr, SingleRunEnd(t.child(0)->type()->id(), length)}, {}, 0);
+      auto run_ends =
+          MakeArray(t.child(0)->type(), 1, {nullptr, SingleRunEnd(t.child(0)->type()->id(), length)}, {}, 0);
       return MakeArray(type, length, {}, {run_ends, MakeNullArray(t.child(1)->type(), 1)}, 0);
     }
     default: {
@@ -167,9 +177,10 @@ int64_t DecodedSize(const Array& array) {
   for (const auto& b : array.buffers)
     if (b) n += kBufferOverheadBytes + b->size();
   switch (array.type->id()) {
-    case TypeId::kNull: case TypeId::kStruct: case TypeId::kFixedSizeList: case TypeId::kRunEndEncoded:
-      n += array.length;
-      break;
+    case TypeId::kNull:
+    case TypeId::kStruct:
+    case TypeId::kFixedSizeList:
+    case TypeId::kRunEndEncoded: n += array.length; break;
     default: break;
   }
   for (const auto& c : array.children) n += DecodedSize(*c);

@@ -69,7 +69,9 @@ struct Array {
   }
   // Values of a fixed-width array (buffer 1), adjusted by offset.
   template <typename T>
-  const T* values() const { return raw<T>(1) + offset; }
+  const T* values() const {
+    return raw<T>(1) + offset;
+  }
 
   // i-th value of a utf8/binary (32-bit offsets) or large variant (64-bit).
   std::string_view GetBinary(int64_t i) const;
@@ -79,9 +81,8 @@ struct Array {
 };
 
 // Makes a fresh array from parts.
-ArrayPtr MakeArray(TypePtr type, int64_t length, std::vector<BufferPtr> buffers,
-                   std::vector<ArrayPtr> children = {}, int64_t null_count = -1, int64_t offset = 0,
-                   ArrayPtr dictionary = nullptr);
+ArrayPtr MakeArray(TypePtr type, int64_t length, std::vector<BufferPtr> buffers, std::vector<ArrayPtr> children = {},
+                   int64_t null_count = -1, int64_t offset = 0, ArrayPtr dictionary = nullptr);
 
 // An array of `length` nulls of any type (all-zero buffers).
 ArrayPtr MakeNullArray(TypePtr type, int64_t length);

@@ -20,16 +20,15 @@ int64_t LoadInteger(TypeId id, const uint8_t* p, int64_t j) {
 bool IsLogicallyValid(const Array& a, int64_t i) {
   switch (a.type->id()) {
     case TypeId::kNull: return false;
-    case TypeId::kSparseUnion: case TypeId::kDenseUnion: {
+    case TypeId::kSparseUnion:
+    case TypeId::kDenseUnion: {
       int child;
       int64_t row;
       UnionSlot(a, i, &child, &row);
       return IsLogicallyValid(*a.children[child], row);
     }
-    case TypeId::kRunEndEncoded:
-      return IsLogicallyValid(*a.children[1], RunEndValueIndex(a, i));
-    case TypeId::kDictionary:
-      return a.IsValid(i) && IsLogicallyValid(*a.dictionary, DictionaryIndex(a, i));
+    case TypeId::kRunEndEncoded: return IsLogicallyValid(*a.children[1], RunEndValueIndex(a, i));
+    case TypeId::kDictionary: return a.IsValid(i) && IsLogicallyValid(*a.dictionary, DictionaryIndex(a, i));
     default: return a.IsValid(i);
   }
 }
@@ -40,7 +39,8 @@ std::string_view BinaryValue(const Array& a, int64_t i) {
       const int64_t w = a.type->byte_width();
       return {reinterpret_cast<const char*>(a.buffers[1]->data()) + (a.offset + i) * w, static_cast<size_t>(w)};
     }
-    case TypeId::kUtf8View: case TypeId::kBinaryView: {
+    case TypeId::kUtf8View:
+    case TypeId::kBinaryView: {
       const uint8_t* view = a.buffers[1]->data() + 16 * (a.offset + i);
       int32_t len;
       std::memcpy(&len, view, 4);
@@ -57,7 +57,8 @@ std::string_view BinaryValue(const Array& a, int64_t i) {
 void ListRange(const Array& a, int64_t i, int64_t* begin, int64_t* end) {
   const int64_t j = a.offset + i;
   switch (a.type->id()) {
-    case TypeId::kList: case TypeId::kMap:
+    case TypeId::kList:
+    case TypeId::kMap:
       *begin = LoadValue<int32_t>(a.buffers[1]->data(), j);
       *end = LoadValue<int32_t>(a.buffers[1]->data(), j + 1);
       return;
@@ -100,8 +101,10 @@ int64_t RunEndValueIndex(const Array& a, int64_t i) {
   int64_t lo = 0, hi = run_ends.length;
   while (lo < hi) {
     int64_t mid = (lo + hi) / 2;
-    if (LoadInteger(run_ends, run_ends.offset + mid) <= target) lo = mid + 1;
-    else hi = mid;
+    if (LoadInteger(run_ends, run_ends.offset + mid) <= target)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   return lo;
 }

@@ -57,8 +57,7 @@ BufferPtr AllocateBufferForOverwrite(int64_t size, uint8_t** mutable_data) {
   return Allocate(size, size, mutable_data);
 }
 
-MutableBuffer::MutableBuffer(MutableBuffer&& o) noexcept
-    : data_(o.data_), size_(o.size_), capacity_(o.capacity_) {
+MutableBuffer::MutableBuffer(MutableBuffer&& o) noexcept : data_(o.data_), size_(o.size_), capacity_(o.capacity_) {
   o.data_ = nullptr;
   o.size_ = o.capacity_ = 0;
 }
@@ -111,7 +110,8 @@ namespace bit {
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
 __attribute__((target_clones("popcnt", "default")))
 #endif
-int64_t CountSet(const uint8_t* bits, int64_t offset, int64_t length) {
+int64_t
+CountSet(const uint8_t* bits, int64_t offset, int64_t length) {
   int64_t count = 0;
   int64_t i = offset;
   const int64_t end = offset + length;

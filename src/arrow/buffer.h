@@ -83,7 +83,9 @@ class MutableBuffer {
     size_ += n;
   }
   template <typename T>
-  void AppendValue(const T& value) { Append(&value, sizeof(T)); }
+  void AppendValue(const T& value) {
+    Append(&value, sizeof(T));
+  }
   void Clear() { size_ = 0; }
 
   // Moves the bytes into an immutable Buffer of size() bytes (the padding up

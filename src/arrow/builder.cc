@@ -97,19 +97,30 @@ Result<std::unique_ptr<ArrayBuilder>> MakeBuilderOfValidType(const TypePtr& type
     case TypeId::kFloat16: return New<HalfFloatBuilder>(type);
     case TypeId::kFloat32: return New<PrimitiveBuilder<float>>(type);
     case TypeId::kFloat64: return New<PrimitiveBuilder<double>>(type);
-    case TypeId::kDate32: case TypeId::kTime32: case TypeId::kIntervalYearMonth:
-      return New<PrimitiveBuilder<int32_t>>(type);
-    case TypeId::kDate64: case TypeId::kTime64: case TypeId::kTimestamp: case TypeId::kDuration:
-      return New<PrimitiveBuilder<int64_t>>(type);
+    case TypeId::kDate32:
+    case TypeId::kTime32:
+    case TypeId::kIntervalYearMonth: return New<PrimitiveBuilder<int32_t>>(type);
+    case TypeId::kDate64:
+    case TypeId::kTime64:
+    case TypeId::kTimestamp:
+    case TypeId::kDuration: return New<PrimitiveBuilder<int64_t>>(type);
     case TypeId::kIntervalDayTime: return New<PrimitiveBuilder<DayTimeInterval>>(type);
     case TypeId::kIntervalMonthDayNano: return New<PrimitiveBuilder<MonthDayNanoInterval>>(type);
-    case TypeId::kUtf8: case TypeId::kBinary: return New<BinaryBuilder>(type);
-    case TypeId::kLargeUtf8: case TypeId::kLargeBinary: return New<LargeBinaryBuilder>(type);
-    case TypeId::kUtf8View: case TypeId::kBinaryView: return New<BinaryViewBuilder>(type);
+    case TypeId::kUtf8:
+    case TypeId::kBinary: return New<BinaryBuilder>(type);
+    case TypeId::kLargeUtf8:
+    case TypeId::kLargeBinary: return New<LargeBinaryBuilder>(type);
+    case TypeId::kUtf8View:
+    case TypeId::kBinaryView: return New<BinaryViewBuilder>(type);
     case TypeId::kFixedSizeBinary: return New<FixedSizeBinaryBuilder>(type);
-    case TypeId::kDecimal32: case TypeId::kDecimal64: case TypeId::kDecimal128: case TypeId::kDecimal256:
-      return New<DecimalBuilder>(type);
-    case TypeId::kList: case TypeId::kLargeList: case TypeId::kListView: case TypeId::kLargeListView:
+    case TypeId::kDecimal32:
+    case TypeId::kDecimal64:
+    case TypeId::kDecimal128:
+    case TypeId::kDecimal256: return New<DecimalBuilder>(type);
+    case TypeId::kList:
+    case TypeId::kLargeList:
+    case TypeId::kListView:
+    case TypeId::kLargeListView:
     case TypeId::kFixedSizeList: {
       HANGAR_ASSIGN_OR_RETURN(auto values, MakeBuilder(t.child(0)->type()));
       switch (t.id()) {
@@ -129,7 +140,8 @@ Result<std::unique_ptr<ArrayBuilder>> MakeBuilderOfValidType(const TypePtr& type
       HANGAR_ASSIGN_OR_RETURN(auto fields, ChildBuilders(t));
       return New<StructBuilder>(type, std::move(fields));
     }
-    case TypeId::kSparseUnion: case TypeId::kDenseUnion: {
+    case TypeId::kSparseUnion:
+    case TypeId::kDenseUnion: {
       HANGAR_ASSIGN_OR_RETURN(auto children, ChildBuilders(t));
       return New<UnionBuilder>(type, std::move(children));
     }
@@ -154,23 +166,24 @@ Result<std::unique_ptr<ArrayBuilder>> MakeBuilder(const TypePtr& type) {
 
 Status AppendBytes(ArrayBuilder* builder, std::string_view value) {
   const DataType& t = *builder->type();
-  auto mismatch = [&] {
-    return Status::Invalid("builder does not match its type " + t.ToString());
-  };
+  auto mismatch = [&] { return Status::Invalid("builder does not match its type " + t.ToString()); };
   switch (t.id()) {
-    case TypeId::kUtf8: case TypeId::kBinary:
+    case TypeId::kUtf8:
+    case TypeId::kBinary:
       if (auto* b = dynamic_cast<BinaryBuilder*>(builder)) {
         b->Append(value);
         return Status::OK();
       }
       return mismatch();
-    case TypeId::kLargeUtf8: case TypeId::kLargeBinary:
+    case TypeId::kLargeUtf8:
+    case TypeId::kLargeBinary:
       if (auto* b = dynamic_cast<LargeBinaryBuilder*>(builder)) {
         b->Append(value);
         return Status::OK();
       }
       return mismatch();
-    case TypeId::kUtf8View: case TypeId::kBinaryView:
+    case TypeId::kUtf8View:
+    case TypeId::kBinaryView:
       if (auto* b = dynamic_cast<BinaryViewBuilder*>(builder)) {
         b->Append(value);
         return Status::OK();

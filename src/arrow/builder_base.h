@@ -51,12 +51,14 @@ class ArrayBuilder {
  protected:
   // One valid slot.
   void AppendValid() {
-    if (bitmap_active_) [[unlikely]] PushValidityBit(true);
+    if (bitmap_active_) [[unlikely]]
+      PushValidityBit(true);
     ++length_;
   }
   // One null slot.
   void AppendInvalid() {
-    if (!bitmap_active_) [[unlikely]] ActivateBitmap();
+    if (!bitmap_active_) [[unlikely]]
+      ActivateBitmap();
     PushValidityBit(false);
     ++null_count_;
     ++length_;

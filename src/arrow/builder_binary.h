@@ -81,8 +81,8 @@ class BinaryViewBuilder : public ArrayBuilder {
   void AppendOutOfLine(std::string_view value);
 
   MutableBuffer views_;
-  MutableBuffer current_;              // the data buffer being filled
-  std::vector<BufferPtr> finished_;    // closed data buffers, in index order
+  MutableBuffer current_;            // the data buffer being filled
+  std::vector<BufferPtr> finished_;  // closed data buffers, in index order
 };
 
 }  // namespace hangar::arrow

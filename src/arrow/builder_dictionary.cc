@@ -62,11 +62,11 @@ Status DictionaryBuilder::InsertMemoValues(const Array& values) {
     return Status::Invalid("dictionary values of type " + values.type->ToString() + " for " + type_->ToString());
   for (int64_t i = 0; i < values.length; ++i) {
     if (values.IsNull(i)) return Status::Invalid("dictionary value " + std::to_string(i) + " is null");
-    const std::string_view v =
-        value_width_ > 0 ? std::string_view(reinterpret_cast<const char*>(values.buffers[1]->data()) +
-                                                (values.offset + i) * value_width_,
-                                            static_cast<size_t>(value_width_))
-                         : BinaryValue(values, i);
+    const std::string_view v = value_width_ > 0
+                                   ? std::string_view(reinterpret_cast<const char*>(values.buffers[1]->data()) +
+                                                          (values.offset + i) * value_width_,
+                                                      static_cast<size_t>(value_width_))
+                                   : BinaryValue(values, i);
     bool inserted;
     const int64_t index = memo_.GetOrInsert(v, index_limit_, &inserted);
     if (index < 0) return Status::Invalid("dictionary outgrew its index type " + type_->index_type()->ToString());

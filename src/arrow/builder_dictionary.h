@@ -59,7 +59,7 @@ class DictionaryBuilder : public ArrayBuilder {
   bool memoizable_ = false;
   int64_t value_width_ = 0;  // bytes of a fixed-width value; 0 for variable-width values
   int64_t index_width_;
-  int64_t index_limit_;      // first index the index type cannot hold
+  int64_t index_limit_;  // first index the index type cannot hold
   BytesMemoTable memo_;
   MutableBuffer indices_;
 };

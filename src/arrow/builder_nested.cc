@@ -70,8 +70,8 @@ Result<ArrayPtr> BaseListBuilder<Offset>::Finish() {
   HANGAR_ASSIGN_OR_RETURN(auto children, FinishChildren(*this->type_, this->children_));
   HANGAR_RETURN_NOT_OK(end.status);
   const DataType& t = *this->type_;
-  const bool ok_type = sizeof(Offset) == 8 ? t.id() == TypeId::kLargeList
-                                           : (t.id() == TypeId::kList || t.id() == TypeId::kMap);
+  const bool ok_type =
+      sizeof(Offset) == 8 ? t.id() == TypeId::kLargeList : (t.id() == TypeId::kList || t.id() == TypeId::kMap);
   if (!ok_type) return Status::Invalid("a list builder cannot build " + t.ToString());
   HANGAR_RETURN_NOT_OK(CheckOffsetRange<Offset>(t, child_length));
   return MakeArray(this->type_, end.length, {std::move(end.validity), std::move(offsets)}, std::move(children),

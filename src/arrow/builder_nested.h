@@ -33,7 +33,9 @@ class BaseListBuilder : public ArrayBuilder {
     AppendInvalid();
   }
   void AppendNulls(int64_t n) override;
-  void Reserve(int64_t n) override { offsets_.Reserve(offsets_.size() + (n + 1) * static_cast<int64_t>(sizeof(Offset))); }
+  void Reserve(int64_t n) override {
+    offsets_.Reserve(offsets_.size() + (n + 1) * static_cast<int64_t>(sizeof(Offset)));
+  }
   ArrayBuilder* value_builder() const { return children_[0].get(); }
   Result<ArrayPtr> Finish() override;
 
@@ -127,7 +129,8 @@ class UnionBuilder : public ArrayBuilder {
 
   Status Append(int8_t type_code) {
     const int c = type_code >= 0 ? child_of_code_[static_cast<size_t>(type_code)] : -1;
-    if (c < 0) [[unlikely]] return UnknownCode(type_code);
+    if (c < 0) [[unlikely]]
+      return UnknownCode(type_code);
     type_ids_.AppendValue(type_code);
     if (dense_) {
       offsets_.AppendValue(static_cast<int32_t>(children_[static_cast<size_t>(c)]->length()));

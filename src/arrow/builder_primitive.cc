@@ -69,7 +69,8 @@ Status FixedSizeBinaryBuilder::WrongWidth(size_t got) const {
 }
 
 void DecimalBuilder::DoesNotFit(int64_t unscaled) {
-  SetDeferredError(Status::Invalid("unscaled value " + std::to_string(unscaled) + " does not fit " + type_->ToString()));
+  SetDeferredError(
+      Status::Invalid("unscaled value " + std::to_string(unscaled) + " does not fit " + type_->ToString()));
 }
 
 namespace {

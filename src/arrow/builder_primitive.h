@@ -96,9 +96,7 @@ class PrimitiveBuilder : public FixedWidthBuilder {
     values_.AppendValue(value);
     AppendValid();
   }
-  void AppendValues(std::span<const T> values) {
-    AppendRaw(values.data(), static_cast<int64_t>(values.size()));
-  }
+  void AppendValues(std::span<const T> values) { AppendRaw(values.data(), static_cast<int64_t>(values.size())); }
 };
 
 // interval[day_time] and interval[month_day_nano] values, laid out as the format stores them.
@@ -128,7 +126,8 @@ class FixedSizeBinaryBuilder : public FixedWidthBuilder {
   explicit FixedSizeBinaryBuilder(TypePtr type);
   // `value` must have byte_width() bytes (Invalid otherwise, nothing appended).
   Status Append(std::string_view value) {
-    if (static_cast<int64_t>(value.size()) != width_) [[unlikely]] return WrongWidth(value.size());
+    if (static_cast<int64_t>(value.size()) != width_) [[unlikely]]
+      return WrongWidth(value.size());
     UnsafeAppend(value.data());
     return Status::OK();
   }

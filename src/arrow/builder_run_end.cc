@@ -11,11 +11,21 @@ RunEndEncodedBuilder::RunEndEncodedBuilder(TypePtr type, std::unique_ptr<ArrayBu
     : ArrayBuilder(std::move(type)) {
   children_.push_back(std::move(values));
   const DataType& t = *type_;
-  const TypeId re = t.id() == TypeId::kRunEndEncoded && t.num_children() == 2 ? t.child(0)->type()->id() : TypeId::kNull;
+  const TypeId re =
+      t.id() == TypeId::kRunEndEncoded && t.num_children() == 2 ? t.child(0)->type()->id() : TypeId::kNull;
   switch (re) {
-    case TypeId::kInt16: run_end_limit_ = std::numeric_limits<int16_t>::max(); run_end_width_ = 2; break;
-    case TypeId::kInt32: run_end_limit_ = std::numeric_limits<int32_t>::max(); run_end_width_ = 4; break;
-    case TypeId::kInt64: run_end_limit_ = std::numeric_limits<int64_t>::max(); run_end_width_ = 8; break;
+    case TypeId::kInt16:
+      run_end_limit_ = std::numeric_limits<int16_t>::max();
+      run_end_width_ = 2;
+      break;
+    case TypeId::kInt32:
+      run_end_limit_ = std::numeric_limits<int32_t>::max();
+      run_end_width_ = 4;
+      break;
+    case TypeId::kInt64:
+      run_end_limit_ = std::numeric_limits<int64_t>::max();
+      run_end_width_ = 8;
+      break;
     default:
       SetDeferredError(Status::Invalid("a run-end encoded builder cannot build " + t.ToString()));
       run_end_limit_ = std::numeric_limits<int64_t>::max();

@@ -83,12 +83,15 @@ Result<std::string> FormatString(const DataType& t) {
     // decimal128 without the bit width: the original form, which every
     // consumer reads.
     case TypeId::kDecimal128: return "d:" + std::to_string(t.precision()) + "," + std::to_string(t.scale());
-    case TypeId::kDecimal32: case TypeId::kDecimal64: case TypeId::kDecimal256:
+    case TypeId::kDecimal32:
+    case TypeId::kDecimal64:
+    case TypeId::kDecimal256:
       return "d:" + std::to_string(t.precision()) + "," + std::to_string(t.scale()) + "," +
              std::to_string(t.bit_width());
     case TypeId::kDate32: return std::string("tdD");
     case TypeId::kDate64: return std::string("tdm");
-    case TypeId::kTime32: case TypeId::kTime64: return std::string("tt") + UnitChar(t.unit());
+    case TypeId::kTime32:
+    case TypeId::kTime64: return std::string("tt") + UnitChar(t.unit());
     case TypeId::kTimestamp: return std::string("ts") + UnitChar(t.unit()) + ":" + t.timezone();
     case TypeId::kDuration: return std::string("tD") + UnitChar(t.unit());
     case TypeId::kIntervalYearMonth: return std::string("tiM");
@@ -196,8 +199,7 @@ Result<TypePtr> TypeFromFormat(std::string_view f, std::vector<FieldPtr> childre
     const size_t c2 = rest.find(',', c1 + 1);
     int32_t precision, scale, width = 128;
     if (!ParseInt32(rest.substr(0, c1), &precision) ||
-        !ParseInt32(rest.substr(c1 + 1, c2 == std::string_view::npos ? std::string_view::npos : c2 - c1 - 1),
-                    &scale) ||
+        !ParseInt32(rest.substr(c1 + 1, c2 == std::string_view::npos ? std::string_view::npos : c2 - c1 - 1), &scale) ||
         (c2 != std::string_view::npos && !ParseInt32(rest.substr(c2 + 1), &width)))
       return malformed("expected d:<precision>,<scale>[,<bit width>]");
     if (width != 32 && width != 64 && width != 128 && width != 256)
@@ -222,10 +224,22 @@ Result<TypePtr> TypeFromFormat(std::string_view f, std::vector<FieldPtr> childre
     if (!unit.ok()) return malformed("timestamp unit must be s, m, u or n");
     return leaf(timestamp(*unit, std::string(f.substr(4))));
   }
-  if (f == "+l") { HANGAR_RETURN_NOT_OK(nested(1)); return validated(list(children[0])); }
-  if (f == "+L") { HANGAR_RETURN_NOT_OK(nested(1)); return validated(large_list(children[0])); }
-  if (f == "+vl") { HANGAR_RETURN_NOT_OK(nested(1)); return validated(list_view(children[0])); }
-  if (f == "+vL") { HANGAR_RETURN_NOT_OK(nested(1)); return validated(large_list_view(children[0])); }
+  if (f == "+l") {
+    HANGAR_RETURN_NOT_OK(nested(1));
+    return validated(list(children[0]));
+  }
+  if (f == "+L") {
+    HANGAR_RETURN_NOT_OK(nested(1));
+    return validated(large_list(children[0]));
+  }
+  if (f == "+vl") {
+    HANGAR_RETURN_NOT_OK(nested(1));
+    return validated(list_view(children[0]));
+  }
+  if (f == "+vL") {
+    HANGAR_RETURN_NOT_OK(nested(1));
+    return validated(large_list_view(children[0]));
+  }
   if (f.starts_with("+w:")) {
     int32_t size;
     if (!ParseInt32(f.substr(3), &size) || size < 0) return malformed("expected +w:<list size>");
@@ -251,8 +265,8 @@ Result<TypePtr> TypeFromFormat(std::string_view f, std::vector<FieldPtr> childre
       if (list.empty()) return malformed("trailing comma");
     }
     if (codes.size() != children.size())
-      return Status::Invalid("C data format " + quoted + " lists " + std::to_string(codes.size()) +
-                             " type ids for " + std::to_string(children.size()) + " children");
+      return Status::Invalid("C data format " + quoted + " lists " + std::to_string(codes.size()) + " type ids for " +
+                             std::to_string(children.size()) + " children");
     const bool dense = f[2] == 'd';
     return validated(dense ? dense_union(std::move(children), std::move(codes))
                            : sparse_union(std::move(children), std::move(codes)));
@@ -381,8 +395,7 @@ Status ExportField(const Field& field, ArrowSchema* out) {
 Status ExportType(const DataType& type, ArrowSchema* out) {
   if (out == nullptr) return Status::Invalid("ExportType: null output ArrowSchema");
   const std::vector<FieldPtr> none;
-  return ExportNode("", type, ARROW_FLAG_NULLABLE, {}, type.id() == TypeId::kDictionary ? none : type.children(),
-                    out);
+  return ExportNode("", type, ARROW_FLAG_NULLABLE, {}, type.id() == TypeId::kDictionary ? none : type.children(), out);
 }
 
 Status ExportSchema(const Schema& schema, ArrowSchema* out) {
@@ -501,8 +514,7 @@ Status ExportArray(const ArrayPtr& array, ArrowArray* out, ArrowSchema* out_sche
   if (!array || !array->type) return Status::Invalid("ExportArray: null array");
   Status valid = ValidateArray(*array, kExportChecks);
   if (!valid.ok()) return valid.WithContext("cannot export " + array->type->ToString() + " array");
-  return ExportArrayAndSchema(array, out, out_schema,
-                              [&](ArrowSchema* s) { return ExportType(*array->type, s); });
+  return ExportArrayAndSchema(array, out, out_schema, [&](ArrowSchema* s) { return ExportType(*array->type, s); });
 }
 
 Status ExportRecordBatch(const RecordBatch& batch, ArrowArray* out, ArrowSchema* out_schema) {
@@ -734,15 +746,19 @@ class ArrayImporter {
     const DataType& t = *a.type;
     auto what = [&t] { return t.ToString() + " array"; };
     switch (t.id()) {
-      case TypeId::kNull: case TypeId::kStruct: case TypeId::kFixedSizeList: case TypeId::kRunEndEncoded:
-        break;
-      case TypeId::kUtf8: case TypeId::kBinary: case TypeId::kList: case TypeId::kMap:
-        HANGAR_RETURN_NOT_OK(ImportOffsets(c, a, end, 4, t));
-        break;
-      case TypeId::kLargeUtf8: case TypeId::kLargeBinary: case TypeId::kLargeList:
-        HANGAR_RETURN_NOT_OK(ImportOffsets(c, a, end, 8, t));
-        break;
-      case TypeId::kListView: case TypeId::kLargeListView: {
+      case TypeId::kNull:
+      case TypeId::kStruct:
+      case TypeId::kFixedSizeList:
+      case TypeId::kRunEndEncoded: break;
+      case TypeId::kUtf8:
+      case TypeId::kBinary:
+      case TypeId::kList:
+      case TypeId::kMap: HANGAR_RETURN_NOT_OK(ImportOffsets(c, a, end, 4, t)); break;
+      case TypeId::kLargeUtf8:
+      case TypeId::kLargeBinary:
+      case TypeId::kLargeList: HANGAR_RETURN_NOT_OK(ImportOffsets(c, a, end, 8, t)); break;
+      case TypeId::kListView:
+      case TypeId::kLargeListView: {
         const int64_t width = t.id() == TypeId::kListView ? 4 : 8;
         int64_t bytes;
         if (MulOverflows(end, width, &bytes)) return Status::Invalid(what() + ": size overflows");
@@ -752,10 +768,10 @@ class ArrayImporter {
         }
         break;
       }
-      case TypeId::kUtf8View: case TypeId::kBinaryView:
-        HANGAR_RETURN_NOT_OK(ImportViews(c, a, end, t));
-        break;
-      case TypeId::kSparseUnion: case TypeId::kDenseUnion: {
+      case TypeId::kUtf8View:
+      case TypeId::kBinaryView: HANGAR_RETURN_NOT_OK(ImportViews(c, a, end, t)); break;
+      case TypeId::kSparseUnion:
+      case TypeId::kDenseUnion: {
         HANGAR_ASSIGN_OR_RETURN(auto ids, Wrap(c, 0, end, 1, t));
         a.buffers.push_back(std::move(ids));
         if (t.id() == TypeId::kDenseUnion) {
@@ -796,7 +812,8 @@ class ArrayImporter {
     HANGAR_ASSIGN_OR_RETURN(auto offsets, Wrap(c, 1, bytes, width, t));
     a.buffers.push_back(offsets);
     if (!has_data) return Status::OK();
-    const int64_t last = width == 4 ? LoadValue<int32_t>(offsets->data(), end) : LoadValue<int64_t>(offsets->data(), end);
+    const int64_t last =
+        width == 4 ? LoadValue<int32_t>(offsets->data(), end) : LoadValue<int64_t>(offsets->data(), end);
     if (last < 0) return Status::Invalid(what() + " has a negative last offset " + std::to_string(last));
     HANGAR_ASSIGN_OR_RETURN(auto data, Wrap(c, 2, last, 1, t));
     a.buffers.push_back(std::move(data));
@@ -810,19 +827,26 @@ class ArrayImporter {
     a.null_count_hint = 0;
     if (t.has_validity_bitmap()) a.buffers.push_back(nullptr);
     switch (t.id()) {
-      case TypeId::kNull: case TypeId::kStruct: case TypeId::kFixedSizeList: case TypeId::kRunEndEncoded:
-        break;
-      case TypeId::kUtf8: case TypeId::kBinary:
+      case TypeId::kNull:
+      case TypeId::kStruct:
+      case TypeId::kFixedSizeList:
+      case TypeId::kRunEndEncoded: break;
+      case TypeId::kUtf8:
+      case TypeId::kBinary:
         a.buffers.push_back(ZeroBuffer(4));
         a.buffers.push_back(ZeroBuffer(0));
         break;
-      case TypeId::kLargeUtf8: case TypeId::kLargeBinary:
+      case TypeId::kLargeUtf8:
+      case TypeId::kLargeBinary:
         a.buffers.push_back(ZeroBuffer(8));
         a.buffers.push_back(ZeroBuffer(0));
         break;
-      case TypeId::kList: case TypeId::kMap: a.buffers.push_back(ZeroBuffer(4)); break;
+      case TypeId::kList:
+      case TypeId::kMap: a.buffers.push_back(ZeroBuffer(4)); break;
       case TypeId::kLargeList: a.buffers.push_back(ZeroBuffer(8)); break;
-      case TypeId::kListView: case TypeId::kLargeListView: case TypeId::kDenseUnion:
+      case TypeId::kListView:
+      case TypeId::kLargeListView:
+      case TypeId::kDenseUnion:
         a.buffers.push_back(ZeroBuffer(0));
         a.buffers.push_back(ZeroBuffer(0));
         break;
@@ -987,8 +1011,9 @@ int StreamGetNextImpl(ExportedStream& s, ArrowArray* out) {
   if (!batch->schema || batch->schema->num_fields() != expected.num_fields() ||
       batch->num_columns() != expected.num_fields()) {
     s.error_code = EINVAL;
-    return Fail(s, EINVAL, Status::Invalid("batch " + std::to_string(s.batches) + " does not have the stream's " +
-                                           std::to_string(expected.num_fields()) + " columns"));
+    return Fail(s, EINVAL,
+                Status::Invalid("batch " + std::to_string(s.batches) + " does not have the stream's " +
+                                std::to_string(expected.num_fields()) + " columns"));
   }
   for (int i = 0; i < batch->num_columns(); ++i) {
     const auto& column = batch->column(i);
@@ -1059,8 +1084,7 @@ Result<std::unique_ptr<ImportedStream>> ImportedStream::Open(ArrowArrayStream* s
   std::unique_ptr<ImportedStream> out(new ImportedStream(options));
   out->stream_ = *stream;  // moved: the destructor releases it from now on
   stream->release = nullptr;
-  if (out->stream_.get_schema == nullptr || out->stream_.get_next == nullptr ||
-      out->stream_.get_last_error == nullptr)
+  if (out->stream_.get_schema == nullptr || out->stream_.get_next == nullptr || out->stream_.get_last_error == nullptr)
     return Status::Invalid("ImportedStream: the ArrowArrayStream lacks a callback");
   ArrowSchema schema{};
   const int rc = out->stream_.get_schema(&out->stream_, &schema);
@@ -1082,8 +1106,8 @@ ImportedStream::~ImportedStream() {
 Status ImportedStream::ProducerError(const char* what, int rc) {
   // get_last_error's text lives only until the next call: copy it now.
   const char* text = stream_.get_last_error(&stream_);
-  std::string message = "C stream producer failed in " + std::string(what) + " (" +
-                        std::system_category().message(rc) + ", code " + std::to_string(rc) + ")";
+  std::string message = "C stream producer failed in " + std::string(what) + " (" + std::system_category().message(rc) +
+                        ", code " + std::to_string(rc) + ")";
   if (text != nullptr && text[0] != '\0') message += ": " + std::string(text);
   return Status::IOError(std::move(message));
 }

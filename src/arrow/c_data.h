@@ -156,8 +156,7 @@ Result<ArrayPtr> ImportArray(ArrowArray* array, const TypePtr& type, const Impor
 // Consumes both structs.
 Result<ArrayPtr> ImportArray(ArrowArray* array, ArrowSchema* schema, const ImportOptions& options = {});
 // A struct array as a record batch of `schema` (the struct must have no nulls).
-Result<RecordBatchPtr> ImportRecordBatch(ArrowArray* array, const SchemaPtr& schema,
-                                         const ImportOptions& options = {});
+Result<RecordBatchPtr> ImportRecordBatch(ArrowArray* array, const SchemaPtr& schema, const ImportOptions& options = {});
 // Consumes both structs.
 Result<RecordBatchPtr> ImportRecordBatch(ArrowArray* array, ArrowSchema* schema, const ImportOptions& options = {});
 
@@ -183,7 +182,7 @@ class ImportedStream : public RecordBatchSource {
   ArrowArrayStream stream_{};
   SchemaPtr schema_;
   ImportOptions options_;
-  Status failed_;    // sticky: the first error
+  Status failed_;  // sticky: the first error
   bool done_ = false;
 };
 

@@ -26,7 +26,8 @@ class Comparator {
     if (n <= 0) return true;
     switch (a.type->id()) {
       case TypeId::kNull: return true;
-      case TypeId::kSparseUnion: case TypeId::kDenseUnion:
+      case TypeId::kSparseUnion:
+      case TypeId::kDenseUnion:
         for (int64_t k = 0; k < n; ++k) {
           if (!UnionSlot(a, ai + k, b, bi + k)) return false;
         }
@@ -61,7 +62,8 @@ class Comparator {
   std::string Describe(const Array& a, int64_t i, const Array& b, int64_t j) const {
     const DataType& t = *a.type;
     switch (t.id()) {
-      case TypeId::kSparseUnion: case TypeId::kDenseUnion: {
+      case TypeId::kSparseUnion:
+      case TypeId::kDenseUnion: {
         int ca, cb;
         int64_t ra, rb;
         arrow::UnionSlot(a, i, &ca, &ra);
@@ -87,8 +89,12 @@ class Comparator {
             return " field '" + t.child(c)->name() + "'" + Describe(ca, a.offset + i, cb, b.offset + j);
         }
         break;
-      case TypeId::kList: case TypeId::kLargeList: case TypeId::kListView: case TypeId::kLargeListView:
-      case TypeId::kFixedSizeList: case TypeId::kMap: {
+      case TypeId::kList:
+      case TypeId::kLargeList:
+      case TypeId::kListView:
+      case TypeId::kLargeListView:
+      case TypeId::kFixedSizeList:
+      case TypeId::kMap: {
         int64_t ab, ae, bb, be;
         ListRange(a, i, &ab, &ae);
         ListRange(b, j, &bb, &be);
@@ -149,13 +155,20 @@ class Comparator {
       }
       case TypeId::kFloat32: return FloatRange<float>(a, ai, b, bi, n);
       case TypeId::kFloat64: return FloatRange<double>(a, ai, b, bi, n);
-      case TypeId::kUtf8: case TypeId::kLargeUtf8: case TypeId::kBinary: case TypeId::kLargeBinary:
-      case TypeId::kUtf8View: case TypeId::kBinaryView:
+      case TypeId::kUtf8:
+      case TypeId::kLargeUtf8:
+      case TypeId::kBinary:
+      case TypeId::kLargeBinary:
+      case TypeId::kUtf8View:
+      case TypeId::kBinaryView:
         for (int64_t k = 0; k < n; ++k) {
           if (BinaryValue(a, ai + k) != BinaryValue(b, bi + k)) return false;
         }
         return true;
-      case TypeId::kList: case TypeId::kLargeList: case TypeId::kFixedSizeList: case TypeId::kMap: {
+      case TypeId::kList:
+      case TypeId::kLargeList:
+      case TypeId::kFixedSizeList:
+      case TypeId::kMap: {
         // Consecutive lists are adjacent in the child: compare the lengths,
         // then all the elements as one range.
         int64_t a_first = 0, b_first = 0, a_end = 0, b_end = 0;
@@ -174,7 +187,8 @@ class Comparator {
         (void)b_end;
         return Range(*a.children[0], a_first, *b.children[0], b_first, a_end - a_first);
       }
-      case TypeId::kListView: case TypeId::kLargeListView:
+      case TypeId::kListView:
+      case TypeId::kLargeListView:
         for (int64_t k = 0; k < n; ++k) {
           int64_t ab, ae, bb, be;
           ListRange(a, ai + k, &ab, &ae);
@@ -284,8 +298,8 @@ std::string BatchDiff(const RecordBatch& expected, const RecordBatch& actual, co
   for (int c = 0; c < expected.num_columns(); ++c) {
     std::string d = ArrayDiff(*expected.column(c), *actual.column(c), options);
     if (!d.empty()) {
-      const std::string name = c < expected.schema->num_fields() ? expected.schema->field(static_cast<size_t>(c))->name()
-                                                                 : std::string();
+      const std::string name =
+          c < expected.schema->num_fields() ? expected.schema->field(static_cast<size_t>(c))->name() : std::string();
       return "column " + std::to_string(c) + " '" + name + "' " + d;
     }
   }

@@ -49,7 +49,8 @@ BufferPtr ConcatFixed(const Arrays& arrays, int b, int64_t width) {
   for (const auto& a : arrays) total += a->length;
   out.Reserve(total * width);
   for (const auto& a : arrays) {
-    if (a->length > 0 && width > 0) out.Append(a->buffers[static_cast<size_t>(b)]->data() + a->offset * width, a->length * width);
+    if (a->length > 0 && width > 0)
+      out.Append(a->buffers[static_cast<size_t>(b)]->data() + a->offset * width, a->length * width);
   }
   return out.Finish();
 }
@@ -83,9 +84,9 @@ Result<BufferPtr> ConcatOffsets(const Arrays& arrays, Ranges* ranges) {
     const uint8_t* p = a->buffers[1]->data();
     const int64_t first = LoadValue<O>(p, a->offset);
     const int64_t last = LoadValue<O>(p, a->offset + a->length);
-    if (last - first > static_cast<int64_t>(std::numeric_limits<O>::max()) - base)
-      return TooLarge(*a->type, "values");
-    for (int64_t i = 1; i <= a->length; ++i) out.AppendValue(static_cast<O>(LoadValue<O>(p, a->offset + i) - first + base));
+    if (last - first > static_cast<int64_t>(std::numeric_limits<O>::max()) - base) return TooLarge(*a->type, "values");
+    for (int64_t i = 1; i <= a->length; ++i)
+      out.AppendValue(static_cast<O>(LoadValue<O>(p, a->offset + i) - first + base));
     base += last - first;
     ranges->emplace_back(first, last);
   }
@@ -163,8 +164,8 @@ Result<ArrayPtr> ConcatListView(const Arrays& arrays, int64_t total, BufferPtr v
     base += hi - lo;
   }
   HANGAR_ASSIGN_OR_RETURN(auto child, ConcatImpl(parts));
-  return MakeArray(arrays[0]->type, total, {std::move(validity), offsets.Finish(), sizes.Finish()},
-                   {std::move(child)}, nulls);
+  return MakeArray(arrays[0]->type, total, {std::move(validity), offsets.Finish(), sizes.Finish()}, {std::move(child)},
+                   nulls);
 }
 
 // Views are copied with their buffer indices shifted; the data buffers are
@@ -305,7 +306,7 @@ Result<ArrayPtr> ConcatRunEnds(const Arrays& arrays, int64_t total) {
   const DataType& t = *arrays[0]->type;
   const TypePtr& run_end_type = t.child(0)->type();
   const int64_t width = run_end_type->bit_width() / 8;
-  const int64_t limit = width == 2 ? std::numeric_limits<int16_t>::max()
+  const int64_t limit = width == 2   ? std::numeric_limits<int16_t>::max()
                         : width == 4 ? std::numeric_limits<int32_t>::max()
                                      : std::numeric_limits<int64_t>::max();
   if (total > limit)
@@ -352,10 +353,14 @@ Result<ArrayPtr> ConcatImpl(const Arrays& arrays) {
   BufferPtr validity = ConcatValidity(arrays, total, &nulls);
   switch (t.id()) {
     case TypeId::kBool: return MakeArray(type, total, {std::move(validity), ConcatBits(arrays, total)}, {}, nulls);
-    case TypeId::kUtf8: case TypeId::kBinary: return ConcatBinary<int32_t>(arrays, total, validity, nulls);
-    case TypeId::kLargeUtf8: case TypeId::kLargeBinary: return ConcatBinary<int64_t>(arrays, total, validity, nulls);
-    case TypeId::kUtf8View: case TypeId::kBinaryView: return ConcatViews(arrays, total, validity, nulls);
-    case TypeId::kList: case TypeId::kMap: return ConcatList<int32_t>(arrays, total, validity, nulls);
+    case TypeId::kUtf8:
+    case TypeId::kBinary: return ConcatBinary<int32_t>(arrays, total, validity, nulls);
+    case TypeId::kLargeUtf8:
+    case TypeId::kLargeBinary: return ConcatBinary<int64_t>(arrays, total, validity, nulls);
+    case TypeId::kUtf8View:
+    case TypeId::kBinaryView: return ConcatViews(arrays, total, validity, nulls);
+    case TypeId::kList:
+    case TypeId::kMap: return ConcatList<int32_t>(arrays, total, validity, nulls);
     case TypeId::kLargeList: return ConcatList<int64_t>(arrays, total, validity, nulls);
     case TypeId::kListView: return ConcatListView<int32_t>(arrays, total, validity, nulls);
     case TypeId::kLargeListView: return ConcatListView<int64_t>(arrays, total, validity, nulls);

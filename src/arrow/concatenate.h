@@ -33,7 +33,7 @@ class CoalescingSource : public RecordBatchSource {
   RecordBatchSource* inner_;  // not owned
   const int64_t target_rows_;
   const int64_t target_bytes_;
-  RecordBatchPtr held_;  // read ahead: it ended the last group
+  RecordBatchPtr held_;                     // read ahead: it ended the last group
   std::deque<RecordBatchPtr> uncoalesced_;  // a group that would not concatenate, to pass as it came
   bool done_ = false;
 };

@@ -10,8 +10,12 @@ namespace {
 // 1 for the string family, 2 for binary, 0 for the rest.
 int Family(TypeId id) {
   switch (id) {
-    case TypeId::kUtf8: case TypeId::kLargeUtf8: case TypeId::kUtf8View: return 1;
-    case TypeId::kBinary: case TypeId::kLargeBinary: case TypeId::kBinaryView: return 2;
+    case TypeId::kUtf8:
+    case TypeId::kLargeUtf8:
+    case TypeId::kUtf8View: return 1;
+    case TypeId::kBinary:
+    case TypeId::kLargeBinary:
+    case TypeId::kBinaryView: return 2;
     default: return 0;
   }
 }
@@ -21,8 +25,10 @@ Result<ArrayPtr> Rebuild(const Array& array, const TypePtr& to) {
   Builder builder(to);
   builder.Reserve(array.length);
   for (int64_t i = 0; i < array.length; ++i) {
-    if (array.IsNull(i)) builder.AppendNull();
-    else builder.Append(BinaryValue(array, i));
+    if (array.IsNull(i))
+      builder.AppendNull();
+    else
+      builder.Append(BinaryValue(array, i));
   }
   return builder.Finish();
 }
@@ -49,16 +55,19 @@ Result<ArrayPtr> ToLayout(const ArrayPtr& array, const TypePtr& to) {
   if (!SameValuesInOtherLayout(*array->type, *to))
     return Status::Invalid("cannot change " + array->type->ToString() + " into " + to->ToString());
   switch (to->id()) {
-    case TypeId::kUtf8: case TypeId::kBinary: return Rebuild<BinaryBuilder>(*array, to);
-    case TypeId::kLargeUtf8: case TypeId::kLargeBinary: return Rebuild<LargeBinaryBuilder>(*array, to);
-    case TypeId::kUtf8View: case TypeId::kBinaryView: return Rebuild<BinaryViewBuilder>(*array, to);
+    case TypeId::kUtf8:
+    case TypeId::kBinary: return Rebuild<BinaryBuilder>(*array, to);
+    case TypeId::kLargeUtf8:
+    case TypeId::kLargeBinary: return Rebuild<LargeBinaryBuilder>(*array, to);
+    case TypeId::kUtf8View:
+    case TypeId::kBinaryView: return Rebuild<BinaryViewBuilder>(*array, to);
     default: break;
   }
   // A struct: its validity stays, each child changes layout (sliced as the struct is).
   std::vector<ArrayPtr> children;
   for (int i = 0; i < to->num_children(); ++i) {
-    HANGAR_ASSIGN_OR_RETURN(auto child, ToLayout(array->children[i]->Slice(array->offset, array->length),
-                                                 to->child(i)->type()));
+    HANGAR_ASSIGN_OR_RETURN(auto child,
+                            ToLayout(array->children[i]->Slice(array->offset, array->length), to->child(i)->type()));
     children.push_back(std::move(child));
   }
   BufferPtr validity = array->null_count() == 0 ? nullptr : array->buffers[0];

@@ -44,9 +44,9 @@ class BytesMemoTable {
   size_t Probe(std::string_view value, uint64_t hash) const;  // slot holding value, or the empty slot to use
   void Grow();
 
-  std::vector<Slot> slots_;      // power-of-two size, at most half full
-  std::string data_;             // the values, back to back
-  std::vector<int64_t> ends_;    // end of value i in data_
+  std::vector<Slot> slots_;    // power-of-two size, at most half full
+  std::string data_;           // the values, back to back
+  std::vector<int64_t> ends_;  // end of value i in data_
 };
 
 }  // namespace hangar::arrow

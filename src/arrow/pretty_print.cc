@@ -166,14 +166,14 @@ class Printer {
     if (full()) return;
     const DataType& t = *a.type;
     switch (t.id()) {
-      case TypeId::kSparseUnion: case TypeId::kDenseUnion: {
+      case TypeId::kSparseUnion:
+      case TypeId::kDenseUnion: {
         int child;
         int64_t row;
         UnionSlot(a, i, &child, &row);
         return Value(*a.children[static_cast<size_t>(child)], row);
       }
-      case TypeId::kRunEndEncoded:
-        return Value(*a.children[1], RunEndValueIndex(a, i));
+      case TypeId::kRunEndEncoded: return Value(*a.children[1], RunEndValueIndex(a, i));
       default: break;
     }
     if (!a.IsValid(i)) {
@@ -182,21 +182,28 @@ class Printer {
     }
     switch (t.id()) {
       case TypeId::kBool: out_ += bit::Get(a.buffers[1]->data(), a.offset + i) ? "true" : "false"; return;
-      case TypeId::kInt8: case TypeId::kInt16: case TypeId::kInt32: case TypeId::kInt64:
-      case TypeId::kUInt8: case TypeId::kUInt16: case TypeId::kUInt32:
-        out_ += std::to_string(LoadInteger(a, a.offset + i));
-        return;
+      case TypeId::kInt8:
+      case TypeId::kInt16:
+      case TypeId::kInt32:
+      case TypeId::kInt64:
+      case TypeId::kUInt8:
+      case TypeId::kUInt16:
+      case TypeId::kUInt32: out_ += std::to_string(LoadInteger(a, a.offset + i)); return;
       case TypeId::kUInt64: out_ += std::to_string(Load<uint64_t>(a, i)); return;
       case TypeId::kFloat16: AppendFloat(out_, HalfToFloat(Load<uint16_t>(a, i))); return;
       case TypeId::kFloat32: AppendFloat(out_, Load<float>(a, i)); return;
       case TypeId::kFloat64: AppendFloat(out_, Load<double>(a, i)); return;
-      case TypeId::kUtf8: case TypeId::kLargeUtf8: case TypeId::kUtf8View:
-        AppendQuoted(out_, Clip(BinaryValue(a, i)));
-        return;
-      case TypeId::kBinary: case TypeId::kLargeBinary: case TypeId::kBinaryView: case TypeId::kFixedSizeBinary:
-        AppendHex(out_, Clip(BinaryValue(a, i)));
-        return;
-      case TypeId::kDecimal32: case TypeId::kDecimal64: case TypeId::kDecimal128: case TypeId::kDecimal256: {
+      case TypeId::kUtf8:
+      case TypeId::kLargeUtf8:
+      case TypeId::kUtf8View: AppendQuoted(out_, Clip(BinaryValue(a, i))); return;
+      case TypeId::kBinary:
+      case TypeId::kLargeBinary:
+      case TypeId::kBinaryView:
+      case TypeId::kFixedSizeBinary: AppendHex(out_, Clip(BinaryValue(a, i))); return;
+      case TypeId::kDecimal32:
+      case TypeId::kDecimal64:
+      case TypeId::kDecimal128:
+      case TypeId::kDecimal256: {
         const int bytes = t.bit_width() / 8;
         out_ += FormatDecimal(a.buffers[1]->data() + (a.offset + i) * bytes, bytes, t.scale());
         return;
@@ -222,7 +229,10 @@ class Printer {
                 std::to_string(LoadValue<int64_t>(p + 8, 0)) + "ns";
         return;
       }
-      case TypeId::kList: case TypeId::kLargeList: case TypeId::kListView: case TypeId::kLargeListView:
+      case TypeId::kList:
+      case TypeId::kLargeList:
+      case TypeId::kListView:
+      case TypeId::kLargeListView:
       case TypeId::kFixedSizeList: {
         int64_t begin, end;
         ListRange(a, i, &begin, &end);

@@ -59,14 +59,29 @@ DataType::DataType(Params p)
 int DataType::bit_width() const {
   switch (id_) {
     case TypeId::kBool: return 1;
-    case TypeId::kInt8: case TypeId::kUInt8: return 8;
-    case TypeId::kInt16: case TypeId::kUInt16: case TypeId::kFloat16: return 16;
-    case TypeId::kInt32: case TypeId::kUInt32: case TypeId::kFloat32: case TypeId::kDate32:
-    case TypeId::kTime32: case TypeId::kIntervalYearMonth: case TypeId::kDecimal32: return 32;
-    case TypeId::kInt64: case TypeId::kUInt64: case TypeId::kFloat64: case TypeId::kDate64:
-    case TypeId::kTime64: case TypeId::kTimestamp: case TypeId::kDuration:
-    case TypeId::kIntervalDayTime: case TypeId::kDecimal64: return 64;
-    case TypeId::kDecimal128: case TypeId::kIntervalMonthDayNano: return 128;
+    case TypeId::kInt8:
+    case TypeId::kUInt8: return 8;
+    case TypeId::kInt16:
+    case TypeId::kUInt16:
+    case TypeId::kFloat16: return 16;
+    case TypeId::kInt32:
+    case TypeId::kUInt32:
+    case TypeId::kFloat32:
+    case TypeId::kDate32:
+    case TypeId::kTime32:
+    case TypeId::kIntervalYearMonth:
+    case TypeId::kDecimal32: return 32;
+    case TypeId::kInt64:
+    case TypeId::kUInt64:
+    case TypeId::kFloat64:
+    case TypeId::kDate64:
+    case TypeId::kTime64:
+    case TypeId::kTimestamp:
+    case TypeId::kDuration:
+    case TypeId::kIntervalDayTime:
+    case TypeId::kDecimal64: return 64;
+    case TypeId::kDecimal128:
+    case TypeId::kIntervalMonthDayNano: return 128;
     case TypeId::kDecimal256: return 256;
     case TypeId::kFixedSizeBinary: return 8 * byte_width_;
     case TypeId::kDictionary: return index_type_->bit_width();
@@ -91,17 +106,24 @@ int DataType::num_fixed_buffers() const {
     case TypeId::kSparseUnion: return 1;
     case TypeId::kDenseUnion: return 2;
     case TypeId::kRunEndEncoded: return 0;
-    case TypeId::kStruct: case TypeId::kFixedSizeList: return 1;
-    case TypeId::kUtf8: case TypeId::kLargeUtf8: case TypeId::kBinary: case TypeId::kLargeBinary:
-    case TypeId::kListView: case TypeId::kLargeListView: return 3;
+    case TypeId::kStruct:
+    case TypeId::kFixedSizeList: return 1;
+    case TypeId::kUtf8:
+    case TypeId::kLargeUtf8:
+    case TypeId::kBinary:
+    case TypeId::kLargeBinary:
+    case TypeId::kListView:
+    case TypeId::kLargeListView: return 3;
     default: return 2;  // validity + values/offsets/views/indices
   }
 }
 
 bool DataType::has_validity_bitmap() const {
   switch (id_) {
-    case TypeId::kNull: case TypeId::kSparseUnion: case TypeId::kDenseUnion: case TypeId::kRunEndEncoded:
-      return false;
+    case TypeId::kNull:
+    case TypeId::kSparseUnion:
+    case TypeId::kDenseUnion:
+    case TypeId::kRunEndEncoded: return false;
     default: return true;
   }
 }
@@ -110,7 +132,9 @@ bool DataType::Equals(const DataType& o, bool check_metadata) const {
   if (this == &o) return true;
   if (id_ != o.id_) return false;
   switch (id_) {
-    case TypeId::kTime32: case TypeId::kTime64: case TypeId::kDuration:
+    case TypeId::kTime32:
+    case TypeId::kTime64:
+    case TypeId::kDuration:
       if (unit_ != o.unit_) return false;
       break;
     case TypeId::kTimestamp:
@@ -122,13 +146,17 @@ bool DataType::Equals(const DataType& o, bool check_metadata) const {
     case TypeId::kFixedSizeList:
       if (list_size_ != o.list_size_) return false;
       break;
-    case TypeId::kDecimal32: case TypeId::kDecimal64: case TypeId::kDecimal128: case TypeId::kDecimal256:
+    case TypeId::kDecimal32:
+    case TypeId::kDecimal64:
+    case TypeId::kDecimal128:
+    case TypeId::kDecimal256:
       if (precision_ != o.precision_ || scale_ != o.scale_) return false;
       break;
     case TypeId::kMap:
       if (keys_sorted_ != o.keys_sorted_) return false;
       break;
-    case TypeId::kSparseUnion: case TypeId::kDenseUnion:
+    case TypeId::kSparseUnion:
+    case TypeId::kDenseUnion:
       if (type_codes_ != o.type_codes_) return false;
       break;
     case TypeId::kDictionary:
@@ -224,22 +252,25 @@ std::string DataType::ToString() const {
   os << SimpleName(id_);
   switch (id_) {
     case TypeId::kFixedSizeBinary: os << "[" << byte_width_ << "]"; break;
-    case TypeId::kDecimal32: case TypeId::kDecimal64: case TypeId::kDecimal128: case TypeId::kDecimal256:
-      os << "(" << precision_ << ", " << scale_ << ")";
-      break;
-    case TypeId::kTime32: case TypeId::kTime64: case TypeId::kDuration:
-      os << "[" << TimeUnitName(unit_) << "]";
-      break;
+    case TypeId::kDecimal32:
+    case TypeId::kDecimal64:
+    case TypeId::kDecimal128:
+    case TypeId::kDecimal256: os << "(" << precision_ << ", " << scale_ << ")"; break;
+    case TypeId::kTime32:
+    case TypeId::kTime64:
+    case TypeId::kDuration: os << "[" << TimeUnitName(unit_) << "]"; break;
     case TypeId::kTimestamp:
       os << "[" << TimeUnitName(unit_);
       if (!timezone_.empty()) os << ", tz=" << timezone_;
       os << "]";
       break;
-    case TypeId::kFixedSizeList:
-      os << "<" << children_[0]->ToString() << ">[" << list_size_ << "]";
-      break;
-    case TypeId::kList: case TypeId::kLargeList: case TypeId::kListView: case TypeId::kLargeListView:
-    case TypeId::kStruct: case TypeId::kRunEndEncoded:
+    case TypeId::kFixedSizeList: os << "<" << children_[0]->ToString() << ">[" << list_size_ << "]"; break;
+    case TypeId::kList:
+    case TypeId::kLargeList:
+    case TypeId::kListView:
+    case TypeId::kLargeListView:
+    case TypeId::kStruct:
+    case TypeId::kRunEndEncoded:
       os << "<";
       AppendChildren(os, children_);
       os << ">";
@@ -251,7 +282,8 @@ std::string DataType::ToString() const {
       os << ">";
       break;
     }
-    case TypeId::kSparseUnion: case TypeId::kDenseUnion:
+    case TypeId::kSparseUnion:
+    case TypeId::kDenseUnion:
       os << "<";
       for (size_t i = 0; i < children_.size(); ++i) {
         if (i) os << ", ";
@@ -281,9 +313,7 @@ FieldPtr Field::WithName(std::string name) const {
 FieldPtr Field::WithType(TypePtr type) const {
   return std::make_shared<Field>(name_, std::move(type), nullable_, metadata_);
 }
-FieldPtr Field::WithNullable(bool nullable) const {
-  return std::make_shared<Field>(name_, type_, nullable, metadata_);
-}
+FieldPtr Field::WithNullable(bool nullable) const { return std::make_shared<Field>(name_, type_, nullable, metadata_); }
 FieldPtr Field::WithMetadata(KeyValueMetadata metadata) const {
   return std::make_shared<Field>(name_, type_, nullable_, std::move(metadata));
 }
@@ -308,9 +338,7 @@ int Schema::GetFieldIndex(std::string_view name) const {
   return -1;
 }
 
-bool Schema::Equals(const Schema& o, bool check_metadata) const {
-  return Diff(o, check_metadata).empty();
-}
+bool Schema::Equals(const Schema& o, bool check_metadata) const { return Diff(o, check_metadata).empty(); }
 
 std::string Schema::Diff(const Schema& o, bool check_metadata) const {
   if (fields_.size() != o.fields_.size()) {
@@ -368,10 +396,10 @@ TypePtr Simple(TypeId id) {
 
 }  // namespace
 
-#define HANGAR_SINGLETON_TYPE(fn, id)            \
-  TypePtr fn() {                                 \
-    static const TypePtr instance = Simple(id);  \
-    return instance;                             \
+#define HANGAR_SINGLETON_TYPE(fn, id)           \
+  TypePtr fn() {                                \
+    static const TypePtr instance = Simple(id); \
+    return instance;                            \
   }
 HANGAR_SINGLETON_TYPE(null, TypeId::kNull)
 HANGAR_SINGLETON_TYPE(boolean, TypeId::kBool)
@@ -408,10 +436,10 @@ TypePtr fixed_size_binary(int32_t byte_width) {
 
 TypePtr decimal(int32_t precision, int32_t scale, int bit_width) {
   DataType::Params p;
-  p.id = bit_width == 32 ? TypeId::kDecimal32
-       : bit_width == 64 ? TypeId::kDecimal64
-       : bit_width == 256 ? TypeId::kDecimal256
-                          : TypeId::kDecimal128;
+  p.id = bit_width == 32    ? TypeId::kDecimal32
+         : bit_width == 64  ? TypeId::kDecimal64
+         : bit_width == 256 ? TypeId::kDecimal256
+                            : TypeId::kDecimal128;
   p.precision = precision;
   p.scale = scale;
   return Make(std::move(p));
@@ -442,16 +470,16 @@ std::vector<int8_t> DefaultCodes(size_t n) {
 
 TypePtr time32(TimeUnit unit) { return WithUnit(TypeId::kTime32, unit); }
 TypePtr time64(TimeUnit unit) { return WithUnit(TypeId::kTime64, unit); }
-TypePtr timestamp(TimeUnit unit, std::string timezone) { return WithUnit(TypeId::kTimestamp, unit, std::move(timezone)); }
+TypePtr timestamp(TimeUnit unit, std::string timezone) {
+  return WithUnit(TypeId::kTimestamp, unit, std::move(timezone));
+}
 TypePtr duration(TimeUnit unit) { return WithUnit(TypeId::kDuration, unit); }
 
 TypePtr list(FieldPtr value_field) { return WithChildren(TypeId::kList, {std::move(value_field)}); }
 TypePtr list(TypePtr value_type) { return list(field("item", std::move(value_type))); }
 TypePtr large_list(FieldPtr value_field) { return WithChildren(TypeId::kLargeList, {std::move(value_field)}); }
 TypePtr list_view(FieldPtr value_field) { return WithChildren(TypeId::kListView, {std::move(value_field)}); }
-TypePtr large_list_view(FieldPtr value_field) {
-  return WithChildren(TypeId::kLargeListView, {std::move(value_field)});
-}
+TypePtr large_list_view(FieldPtr value_field) { return WithChildren(TypeId::kLargeListView, {std::move(value_field)}); }
 TypePtr fixed_size_list(FieldPtr value_field, int32_t list_size) {
   DataType::Params p;
   p.id = TypeId::kFixedSizeList;
@@ -531,16 +559,18 @@ bool HasDictionary(const Schema& schema) {
 Status ValidateType(const DataType& t) {
   auto need_children = [&](size_t n) -> Status {
     if (t.children().size() != n)
-      return Status::Invalid(std::string(SimpleName(t.id())) + " type needs " +
-                             std::to_string(n) + " child field(s), got " + std::to_string(t.children().size()));
+      return Status::Invalid(std::string(SimpleName(t.id())) + " type needs " + std::to_string(n) +
+                             " child field(s), got " + std::to_string(t.children().size()));
     return Status::OK();
   };
   for (const auto& c : t.children()) {
     if (!c || !c->type()) return Status::Invalid("type has a missing child field");
   }
   switch (t.id()) {
-    case TypeId::kList: case TypeId::kLargeList: case TypeId::kListView: case TypeId::kLargeListView:
-      return need_children(1);
+    case TypeId::kList:
+    case TypeId::kLargeList:
+    case TypeId::kListView:
+    case TypeId::kLargeListView: return need_children(1);
     case TypeId::kFixedSizeList:
       HANGAR_RETURN_NOT_OK(need_children(1));
       if (t.list_size() < 0) return Status::Invalid("fixed_size_list size must be >= 0");
@@ -555,7 +585,8 @@ Status ValidateType(const DataType& t) {
         return Status::Invalid("map entries must be a struct with two fields (key, value)");
       break;
     }
-    case TypeId::kSparseUnion: case TypeId::kDenseUnion: {
+    case TypeId::kSparseUnion:
+    case TypeId::kDenseUnion: {
       if (t.type_codes().size() != t.children().size())
         return Status::Invalid("union has " + std::to_string(t.children().size()) + " children but " +
                                std::to_string(t.type_codes().size()) + " type codes");
@@ -580,9 +611,14 @@ Status ValidateType(const DataType& t) {
         return Status::Invalid("run_end_encoded run ends must be int16, int32 or int64");
       break;
     }
-    case TypeId::kDecimal32: case TypeId::kDecimal64: case TypeId::kDecimal128: case TypeId::kDecimal256: {
-      int max_precision = t.id() == TypeId::kDecimal32 ? 9 : t.id() == TypeId::kDecimal64 ? 18
-                        : t.id() == TypeId::kDecimal128 ? 38 : 76;
+    case TypeId::kDecimal32:
+    case TypeId::kDecimal64:
+    case TypeId::kDecimal128:
+    case TypeId::kDecimal256: {
+      int max_precision = t.id() == TypeId::kDecimal32    ? 9
+                          : t.id() == TypeId::kDecimal64  ? 18
+                          : t.id() == TypeId::kDecimal128 ? 38
+                                                          : 76;
       if (t.precision() < 1 || t.precision() > max_precision)
         return Status::Invalid(std::string(SimpleName(t.id())) + " precision " + std::to_string(t.precision()) +
                                " out of range 1.." + std::to_string(max_precision));

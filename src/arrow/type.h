@@ -25,22 +25,46 @@ namespace hangar::arrow {
 enum class TypeId : uint8_t {
   kNull,
   kBool,
-  kInt8, kInt16, kInt32, kInt64,
-  kUInt8, kUInt16, kUInt32, kUInt64,
-  kFloat16, kFloat32, kFloat64,
-  kUtf8, kLargeUtf8, kBinary, kLargeBinary,
-  kUtf8View, kBinaryView,
+  kInt8,
+  kInt16,
+  kInt32,
+  kInt64,
+  kUInt8,
+  kUInt16,
+  kUInt32,
+  kUInt64,
+  kFloat16,
+  kFloat32,
+  kFloat64,
+  kUtf8,
+  kLargeUtf8,
+  kBinary,
+  kLargeBinary,
+  kUtf8View,
+  kBinaryView,
   kFixedSizeBinary,
-  kDecimal32, kDecimal64, kDecimal128, kDecimal256,
-  kDate32, kDate64,
-  kTime32, kTime64,
+  kDecimal32,
+  kDecimal64,
+  kDecimal128,
+  kDecimal256,
+  kDate32,
+  kDate64,
+  kTime32,
+  kTime64,
   kTimestamp,
   kDuration,
-  kIntervalYearMonth, kIntervalDayTime, kIntervalMonthDayNano,
-  kList, kLargeList, kListView, kLargeListView, kFixedSizeList,
+  kIntervalYearMonth,
+  kIntervalDayTime,
+  kIntervalMonthDayNano,
+  kList,
+  kLargeList,
+  kListView,
+  kLargeListView,
+  kFixedSizeList,
   kStruct,
   kMap,
-  kSparseUnion, kDenseUnion,
+  kSparseUnion,
+  kDenseUnion,
   kDictionary,
   kRunEndEncoded,
 };
@@ -70,17 +94,17 @@ class DataType {
   TypeId id() const { return id_; }
 
   // Parameters; each is meaningful only for the ids noted.
-  TimeUnit unit() const { return unit_; }                     // time32/64, timestamp, duration
-  const std::string& timezone() const { return timezone_; }   // timestamp ("" = no zone)
-  int32_t byte_width() const { return byte_width_; }          // fixed_size_binary
-  int32_t list_size() const { return list_size_; }            // fixed_size_list
-  int32_t precision() const { return precision_; }            // decimals
-  int32_t scale() const { return scale_; }                    // decimals
-  bool keys_sorted() const { return keys_sorted_; }           // map
-  bool ordered() const { return ordered_; }                   // dictionary
+  TimeUnit unit() const { return unit_; }                                // time32/64, timestamp, duration
+  const std::string& timezone() const { return timezone_; }              // timestamp ("" = no zone)
+  int32_t byte_width() const { return byte_width_; }                     // fixed_size_binary
+  int32_t list_size() const { return list_size_; }                       // fixed_size_list
+  int32_t precision() const { return precision_; }                       // decimals
+  int32_t scale() const { return scale_; }                               // decimals
+  bool keys_sorted() const { return keys_sorted_; }                      // map
+  bool ordered() const { return ordered_; }                              // dictionary
   const std::vector<int8_t>& type_codes() const { return type_codes_; }  // unions
-  const TypePtr& index_type() const { return index_type_; }   // dictionary
-  const TypePtr& value_type() const { return value_type_; }   // dictionary
+  const TypePtr& index_type() const { return index_type_; }              // dictionary
+  const TypePtr& value_type() const { return value_type_; }              // dictionary
 
   // Children: list-likes and map have one (map: the entries struct<key, value>),
   // struct and unions have N, run-end encoded has two (run_ends, values).
@@ -101,7 +125,7 @@ class DataType {
   bool is_view() const;         // utf8_view, binary_view
   bool is_list_like() const;    // list, large_list, list_view, large_list_view, fixed_size_list, map
   bool is_union() const { return id_ == TypeId::kSparseUnion || id_ == TypeId::kDenseUnion; }
-  bool is_nested() const;       // has children
+  bool is_nested() const;  // has children
 
   // Number of buffers an array of this type has in the IPC format / C Data
   // Interface, validity included where the layout has one (view types: the

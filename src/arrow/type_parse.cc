@@ -38,7 +38,8 @@ class Parser {
       if (width <= 0) return Error("a positive byte width");
       return fixed_size_binary(static_cast<int32_t>(width));
     }
-    if (name == "decimal" || name == "decimal32" || name == "decimal64" || name == "decimal128" || name == "decimal256") {
+    if (name == "decimal" || name == "decimal32" || name == "decimal64" || name == "decimal128" ||
+        name == "decimal256") {
       HANGAR_RETURN_NOT_OK(Expect('('));
       HANGAR_ASSIGN_OR_RETURN(auto precision, Int());
       int64_t scale = 0;
@@ -110,7 +111,8 @@ class Parser {
       } while (Accept(','));
       HANGAR_RETURN_NOT_OK(Expect('>'));
       if (values == nullptr) return Error("values=<type>");
-      if (!indices->is_integer()) return Status::Invalid("dictionary indices must be an integer type, not " + indices->ToString());
+      if (!indices->is_integer())
+        return Status::Invalid("dictionary indices must be an integer type, not " + indices->ToString());
       return dictionary(indices, values, ordered);
     }
     return Status::Invalid("unknown type '" + name + "' in '" + std::string(text_) + "'");
@@ -125,7 +127,8 @@ class Parser {
       while (pos_ < text_.size() && text_[pos_] != '"') name += text_[pos_++];
       HANGAR_RETURN_NOT_OK(Expect('"'));
     } else {
-      while (pos_ < text_.size() && text_[pos_] != ':' && text_[pos_] != ',' && text_[pos_] != '>') name += text_[pos_++];
+      while (pos_ < text_.size() && text_[pos_] != ':' && text_[pos_] != ',' && text_[pos_] != '>')
+        name += text_[pos_++];
       while (!name.empty() && std::isspace(static_cast<unsigned char>(name.back()))) name.pop_back();
     }
     if (name.empty()) return Error("a field name");
@@ -170,11 +173,16 @@ class Parser {
     HANGAR_RETURN_NOT_OK(Expect('['));
     const std::string unit_text = Lower(Word());
     TimeUnit unit;
-    if (unit_text == "s") unit = TimeUnit::kSecond;
-    else if (unit_text == "ms") unit = TimeUnit::kMilli;
-    else if (unit_text == "us") unit = TimeUnit::kMicro;
-    else if (unit_text == "ns") unit = TimeUnit::kNano;
-    else return Error("a time unit (s, ms, us or ns)");
+    if (unit_text == "s")
+      unit = TimeUnit::kSecond;
+    else if (unit_text == "ms")
+      unit = TimeUnit::kMilli;
+    else if (unit_text == "us")
+      unit = TimeUnit::kMicro;
+    else if (unit_text == "ns")
+      unit = TimeUnit::kNano;
+    else
+      return Error("a time unit (s, ms, us or ns)");
     std::string zone;
     if (name == "timestamp" && Accept(',')) {
       Skip();

@@ -24,18 +24,22 @@ bool IsValidUtf8(std::string_view bytes) {
       ++p;
       continue;
     }
-    int n;          // continuation bytes
+    int n;                         // continuation bytes
     uint8_t lo = 0x80, hi = 0xBF;  // range of the first continuation byte
     if (c >= 0xC2 && c <= 0xDF) {
       n = 1;
     } else if (c >= 0xE0 && c <= 0xEF) {
       n = 2;
-      if (c == 0xE0) lo = 0xA0;        // overlong
-      else if (c == 0xED) hi = 0x9F;   // surrogates
+      if (c == 0xE0)
+        lo = 0xA0;  // overlong
+      else if (c == 0xED)
+        hi = 0x9F;  // surrogates
     } else if (c >= 0xF0 && c <= 0xF4) {
       n = 3;
-      if (c == 0xF0) lo = 0x90;        // overlong
-      else if (c == 0xF4) hi = 0x8F;   // above U+10FFFF
+      if (c == 0xF0)
+        lo = 0x90;  // overlong
+      else if (c == 0xF4)
+        hi = 0x8F;  // above U+10FFFF
     } else {
       return false;  // a continuation byte first, C0/C1 (overlong), or F5..FF
     }

@@ -72,23 +72,19 @@ class Validator {
     if (t.id() != TypeId::kDictionary && a.dictionary) return Status::Invalid("non-dictionary array has a dictionary");
 
     switch (t.id()) {
-      case TypeId::kNull:
-        return Status::OK();
-      case TypeId::kUtf8: case TypeId::kBinary:
-        return ValidateBinary<int32_t>(a, end);
-      case TypeId::kLargeUtf8: case TypeId::kLargeBinary:
-        return ValidateBinary<int64_t>(a, end);
-      case TypeId::kUtf8View: case TypeId::kBinaryView:
-        return ValidateViews(a, end);
-      case TypeId::kList: case TypeId::kMap:
-        HANGAR_RETURN_NOT_OK(NeedChildren(a, 1));
-        return ValidateListOffsets<int32_t>(a, end, depth);
+      case TypeId::kNull: return Status::OK();
+      case TypeId::kUtf8:
+      case TypeId::kBinary: return ValidateBinary<int32_t>(a, end);
+      case TypeId::kLargeUtf8:
+      case TypeId::kLargeBinary: return ValidateBinary<int64_t>(a, end);
+      case TypeId::kUtf8View:
+      case TypeId::kBinaryView: return ValidateViews(a, end);
+      case TypeId::kList:
+      case TypeId::kMap: HANGAR_RETURN_NOT_OK(NeedChildren(a, 1)); return ValidateListOffsets<int32_t>(a, end, depth);
       case TypeId::kLargeList:
         HANGAR_RETURN_NOT_OK(NeedChildren(a, 1));
         return ValidateListOffsets<int64_t>(a, end, depth);
-      case TypeId::kListView:
-        HANGAR_RETURN_NOT_OK(NeedChildren(a, 1));
-        return ValidateListView<int32_t>(a, end, depth);
+      case TypeId::kListView: HANGAR_RETURN_NOT_OK(NeedChildren(a, 1)); return ValidateListView<int32_t>(a, end, depth);
       case TypeId::kLargeListView:
         HANGAR_RETURN_NOT_OK(NeedChildren(a, 1));
         return ValidateListView<int64_t>(a, end, depth);
@@ -111,12 +107,10 @@ class Validator {
         }
         return Status::OK();
       }
-      case TypeId::kSparseUnion: case TypeId::kDenseUnion:
-        return ValidateUnion(a, end, depth);
-      case TypeId::kDictionary:
-        return ValidateDictionary(a, end, depth);
-      case TypeId::kRunEndEncoded:
-        return ValidateRunEnds(a, end, depth);
+      case TypeId::kSparseUnion:
+      case TypeId::kDenseUnion: return ValidateUnion(a, end, depth);
+      case TypeId::kDictionary: return ValidateDictionary(a, end, depth);
+      case TypeId::kRunEndEncoded: return ValidateRunEnds(a, end, depth);
       case TypeId::kFixedSizeBinary: {
         // From the byte width itself: its bit width can exceed an int.
         int64_t bytes;

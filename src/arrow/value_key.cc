@@ -17,7 +17,8 @@ void AppendValueKey(const Array& a, int64_t i, std::string* out) {
       if (a.IsNull(i)) break;
       return AppendValueKey(*a.dictionary, DictionaryIndex(a, i), out);
     case TypeId::kRunEndEncoded: return AppendValueKey(*a.children[1], RunEndValueIndex(a, i), out);
-    case TypeId::kSparseUnion: case TypeId::kDenseUnion: {
+    case TypeId::kSparseUnion:
+    case TypeId::kDenseUnion: {
       int child = 0;
       int64_t row = 0;
       UnionSlot(a, i, &child, &row);

@@ -48,16 +48,18 @@ class Mapper {
       }
       case AvroType::kMap: {
         HANGAR_ASSIGN_OR_RETURN(auto value, Form(*n.values));
-        auto entries = field("entries", struct_({field("key", utf8(), false), field("value", value.type, value.nullable)}),
-                             false);
+        auto entries =
+            field("entries", struct_({field("key", utf8(), false), field("value", value.type, value.nullable)}), false);
         return ArrowForm{map(entries)};
       }
       case AvroType::kUnion: {
         std::vector<const AvroNode*> others;
         bool has_null = false;
         for (const auto* b : n.branches) {
-          if (b->type == AvroType::kNull) has_null = true;
-          else others.push_back(b);
+          if (b->type == AvroType::kNull)
+            has_null = true;
+          else
+            others.push_back(b);
         }
         if (others.empty()) return ArrowForm{null(), true};
         if (others.size() == 1) {

@@ -12,10 +12,10 @@
 
 // HANGAR_RETURN_NOT_OK copies the Status it checks (a std::string copy),
 // once per value decoded; this check moves it instead.
-#define DECODE_RETURN_NOT_OK(expr)            \
-  do {                                        \
-    ::hangar::Status _decode_st = (expr);     \
-    if (!_decode_st.ok()) return _decode_st;  \
+#define DECODE_RETURN_NOT_OK(expr)           \
+  do {                                       \
+    ::hangar::Status _decode_st = (expr);    \
+    if (!_decode_st.ok()) return _decode_st; \
   } while (false)
 
 namespace hangar::avro {
@@ -25,10 +25,32 @@ using arrow::ArrayBuilder;
 // One node of the compiled plan: what to read and which builder gets it.
 struct Decoder::Step {
   enum class Op {
-    kNull, kBoolean, kInt32, kInt64, kFloat, kDouble, kBytes, kString, kFixed, kEnum, kRecord, kArray, kMap,
-    kNullable, kUnion, kDecimalBytes, kDecimalFixed, kUuidFixed, kDuration,
+    kNull,
+    kBoolean,
+    kInt32,
+    kInt64,
+    kFloat,
+    kDouble,
+    kBytes,
+    kString,
+    kFixed,
+    kEnum,
+    kRecord,
+    kArray,
+    kMap,
+    kNullable,
+    kUnion,
+    kDecimalBytes,
+    kDecimalFixed,
+    kUuidFixed,
+    kDuration,
     // Schema resolution (writer -> reader):
-    kIntToLong, kIntToFloat, kIntToDouble, kLongToFloat, kLongToDouble, kFloatToDouble,
+    kIntToLong,
+    kIntToFloat,
+    kIntToDouble,
+    kLongToFloat,
+    kLongToDouble,
+    kFloatToDouble,
     kSkip,          // a writer field the reader does not have: read and dropped
     kDefault,       // a reader field the writer does not have: its default
     kWriterUnion,   // the writer wrote a union: children[branch] reads that branch
@@ -37,12 +59,12 @@ struct Decoder::Step {
   };
   Op op = Op::kNull;
   ArrayBuilder* builder = nullptr;
-  std::vector<Step> children;  // record fields, array item, map value, union branches, nullable's value
-  int64_t size = 0;            // fixed size
-  int64_t null_branch = -1;    // kNullable: the index of the null branch (-1: none)
-  int64_t value_branch = 0;    // kNullable: the index of the other branch
-  int64_t symbols = 0;         // kEnum
-  std::vector<int32_t> enum_map;  // kEnum: writer symbol -> reader symbol (-1: none)
+  std::vector<Step> children;        // record fields, array item, map value, union branches, nullable's value
+  int64_t size = 0;                  // fixed size
+  int64_t null_branch = -1;          // kNullable: the index of the null branch (-1: none)
+  int64_t value_branch = 0;          // kNullable: the index of the other branch
+  int64_t symbols = 0;               // kEnum
+  std::vector<int32_t> enum_map;     // kEnum: writer symbol -> reader symbol (-1: none)
   const AvroNode* writer = nullptr;  // kSkip: what to skip; kDefault: the reader's type
   nlohmann::json default_value;      // kDefault
   int8_t branch = 0;                 // kReaderBranch
@@ -155,10 +177,13 @@ Status Skip(const AvroNode& w, Reader& r) {
   switch (w.type) {
     case AvroType::kNull: return Status::OK();
     case AvroType::kBoolean: return r.Bytes(1, &ignored);
-    case AvroType::kInt: case AvroType::kLong: case AvroType::kEnum: return r.Long(&n);
+    case AvroType::kInt:
+    case AvroType::kLong:
+    case AvroType::kEnum: return r.Long(&n);
     case AvroType::kFloat: return r.Bytes(4, &ignored);
     case AvroType::kDouble: return r.Bytes(8, &ignored);
-    case AvroType::kBytes: case AvroType::kString: return r.LengthPrefixed(&ignored);
+    case AvroType::kBytes:
+    case AvroType::kString: return r.LengthPrefixed(&ignored);
     case AvroType::kFixed: return r.Bytes(w.size, &ignored);
     case AvroType::kRecord:
       for (const auto& f : w.fields) DECODE_RETURN_NOT_OK(Skip(*f.type, r));
@@ -181,24 +206,51 @@ Status Skip(const AvroNode& w, Reader& r) {
 // Appends a field default (JSON, as the specification encodes defaults) of
 // the reader's type `t` to `b`.
 Status AppendJson(const AvroNode& t, const nlohmann::json& v, ArrayBuilder* b) {
-  auto bad = [&] { return Status::Invalid("default value " + JsonText(v) + " does not fit Avro type " + std::string(AvroTypeName(t.type))); };
+  auto bad = [&] {
+    return Status::Invalid("default value " + JsonText(v) + " does not fit Avro type " +
+                           std::string(AvroTypeName(t.type)));
+  };
   switch (t.type) {
-    case AvroType::kNull: if (!v.is_null()) return bad(); b->AppendNull(); return Status::OK();
-    case AvroType::kBoolean: if (!v.is_boolean()) return bad(); static_cast<arrow::BooleanBuilder*>(b)->Append(v.get<bool>()); return Status::OK();
-    case AvroType::kInt: if (!v.is_number_integer()) return bad(); Put<int32_t>(b, v.get<int32_t>()); return Status::OK();
-    case AvroType::kLong: if (!v.is_number_integer()) return bad(); Put<int64_t>(b, v.get<int64_t>()); return Status::OK();
-    case AvroType::kFloat: if (!v.is_number()) return bad(); Put<float>(b, v.get<float>()); return Status::OK();
-    case AvroType::kDouble: if (!v.is_number()) return bad(); Put<double>(b, v.get<double>()); return Status::OK();
-    case AvroType::kString: case AvroType::kBytes: case AvroType::kFixed: {
-      if (!v.is_string() || !t.logical_type.empty()) return v.is_string() ? Status::Unimplemented("defaults of logical types are not supported yet") : bad();
+    case AvroType::kNull:
+      if (!v.is_null()) return bad();
+      b->AppendNull();
+      return Status::OK();
+    case AvroType::kBoolean:
+      if (!v.is_boolean()) return bad();
+      static_cast<arrow::BooleanBuilder*>(b)->Append(v.get<bool>());
+      return Status::OK();
+    case AvroType::kInt:
+      if (!v.is_number_integer()) return bad();
+      Put<int32_t>(b, v.get<int32_t>());
+      return Status::OK();
+    case AvroType::kLong:
+      if (!v.is_number_integer()) return bad();
+      Put<int64_t>(b, v.get<int64_t>());
+      return Status::OK();
+    case AvroType::kFloat:
+      if (!v.is_number()) return bad();
+      Put<float>(b, v.get<float>());
+      return Status::OK();
+    case AvroType::kDouble:
+      if (!v.is_number()) return bad();
+      Put<double>(b, v.get<double>());
+      return Status::OK();
+    case AvroType::kString:
+    case AvroType::kBytes:
+    case AvroType::kFixed: {
+      if (!v.is_string() || !t.logical_type.empty())
+        return v.is_string() ? Status::Unimplemented("defaults of logical types are not supported yet") : bad();
       std::string text = v.get<std::string>();
       if (t.type != AvroType::kString) {  // bytes and fixed defaults: one code point 0-255 per byte
         std::string raw;
         for (size_t i = 0; i < text.size(); ++i) {
           const auto c = static_cast<unsigned char>(text[i]);
-          if (c < 0x80) raw += static_cast<char>(c);
-          else if ((c & 0xe0) == 0xc0 && i + 1 < text.size()) raw += static_cast<char>(((c & 0x1f) << 6) | (text[++i] & 0x3f));
-          else return bad();
+          if (c < 0x80)
+            raw += static_cast<char>(c);
+          else if ((c & 0xe0) == 0xc0 && i + 1 < text.size())
+            raw += static_cast<char>(((c & 0x1f) << 6) | (text[++i] & 0x3f));
+          else
+            return bad();
         }
         text = raw;
       }
@@ -327,10 +379,13 @@ Status Run(const Decoder::Step& s, Reader& r) {
       static_cast<arrow::BinaryBuilder*>(s.builder)->Append(UuidText(v));
       return Status::OK();
     }
-    case Op::kDecimalBytes: case Op::kDecimalFixed: {
+    case Op::kDecimalBytes:
+    case Op::kDecimalFixed: {
       std::string_view v;
-      if (s.op == Op::kDecimalBytes) DECODE_RETURN_NOT_OK(r.LengthPrefixed(&v));
-      else DECODE_RETURN_NOT_OK(r.Bytes(s.size, &v));
+      if (s.op == Op::kDecimalBytes)
+        DECODE_RETURN_NOT_OK(r.LengthPrefixed(&v));
+      else
+        DECODE_RETURN_NOT_OK(r.Bytes(s.size, &v));
       uint8_t le[32];
       const int width = s.builder->type()->bit_width() / 8;
       DECODE_RETURN_NOT_OK(DecimalBytes(v, width, le));
@@ -380,7 +435,8 @@ Status Run(const Decoder::Step& s, Reader& r) {
         s.builder->AppendNull();
         return Status::OK();
       }
-      if (branch != s.value_branch) return Status::Invalid("Avro union branch " + std::to_string(branch) + " does not exist");
+      if (branch != s.value_branch)
+        return Status::Invalid("Avro union branch " + std::to_string(branch) + " does not exist");
       return Run(s.children[0], r);
     }
     case Op::kUnion: {
@@ -391,19 +447,27 @@ Status Run(const Decoder::Step& s, Reader& r) {
       DECODE_RETURN_NOT_OK(static_cast<arrow::UnionBuilder*>(s.builder)->Append(static_cast<int8_t>(branch)));
       return Run(s.children[static_cast<size_t>(branch)], r);
     }
-    case Op::kIntToLong: case Op::kIntToFloat: case Op::kIntToDouble: {
+    case Op::kIntToLong:
+    case Op::kIntToFloat:
+    case Op::kIntToDouble: {
       int32_t v = 0;
       DECODE_RETURN_NOT_OK(r.Int(&v));
-      if (s.op == Op::kIntToLong) Put<int64_t>(s.builder, v);
-      else if (s.op == Op::kIntToFloat) Put<float>(s.builder, static_cast<float>(v));
-      else Put<double>(s.builder, v);
+      if (s.op == Op::kIntToLong)
+        Put<int64_t>(s.builder, v);
+      else if (s.op == Op::kIntToFloat)
+        Put<float>(s.builder, static_cast<float>(v));
+      else
+        Put<double>(s.builder, v);
       return Status::OK();
     }
-    case Op::kLongToFloat: case Op::kLongToDouble: {
+    case Op::kLongToFloat:
+    case Op::kLongToDouble: {
       int64_t v = 0;
       DECODE_RETURN_NOT_OK(r.Long(&v));
-      if (s.op == Op::kLongToFloat) Put<float>(s.builder, static_cast<float>(v));
-      else Put<double>(s.builder, static_cast<double>(v));
+      if (s.op == Op::kLongToFloat)
+        Put<float>(s.builder, static_cast<float>(v));
+      else
+        Put<double>(s.builder, static_cast<double>(v));
       return Status::OK();
     }
     case Op::kFloatToDouble: {
@@ -432,11 +496,15 @@ Status Run(const Decoder::Step& s, Reader& r) {
 // The values RunFlat decodes: primitives, alone or as ["null", T].
 bool FlatValue(const Decoder::Step& s) {
   switch (s.op) {
-    case Op::kNull: case Op::kBoolean: case Op::kInt32: case Op::kInt64: case Op::kFloat: case Op::kDouble:
-    case Op::kBytes: case Op::kString:
-      return true;
-    default:
-      return false;
+    case Op::kNull:
+    case Op::kBoolean:
+    case Op::kInt32:
+    case Op::kInt64:
+    case Op::kFloat:
+    case Op::kDouble:
+    case Op::kBytes:
+    case Op::kString: return true;
+    default: return false;
   }
 }
 
@@ -474,10 +542,12 @@ Status RunFlat(const Decoder::Step& record, const uint8_t** pos, const uint8_t* 
     switch (s->op) {
       case Op::kNull: s->builder->AppendNull(); break;
       case Op::kBoolean:
-        if (p >= end) [[unlikely]] return Truncated();
+        if (p >= end) [[unlikely]]
+          return Truncated();
         static_cast<arrow::BooleanBuilder*>(s->builder)->Append(*p++ != 0);
         break;
-      case Op::kInt32: case Op::kInt64: {
+      case Op::kInt32:
+      case Op::kInt64: {
         int64_t v = 0;
         if (auto r = ReadLong(&p, end, &v); r != VarintResult::kOk) [[unlikely]]
           return VarintError(r);
@@ -492,7 +562,8 @@ Status RunFlat(const Decoder::Step& record, const uint8_t** pos, const uint8_t* 
       }
       case Op::kFloat: {
         float v = 0;
-        if (end - p < 4) [[unlikely]] return Truncated();
+        if (end - p < 4) [[unlikely]]
+          return Truncated();
         std::memcpy(&v, p, 4);
         p += 4;
         Put<float>(s->builder, v);
@@ -500,13 +571,15 @@ Status RunFlat(const Decoder::Step& record, const uint8_t** pos, const uint8_t* 
       }
       case Op::kDouble: {
         double v = 0;
-        if (end - p < 8) [[unlikely]] return Truncated();
+        if (end - p < 8) [[unlikely]]
+          return Truncated();
         std::memcpy(&v, p, 8);
         p += 8;
         Put<double>(s->builder, v);
         break;
       }
-      case Op::kBytes: case Op::kString: {
+      case Op::kBytes:
+      case Op::kString: {
         int64_t n = 0;
         if (auto r = ReadLong(&p, end, &n); r != VarintResult::kOk) [[unlikely]]
           return VarintError(r);
@@ -602,18 +675,26 @@ Status Resolve(const AvroNode& w, const AvroNode& r, ArrayBuilder* b, Decoder::S
       s->op = Op::kReaderBranch;
       s->branch = static_cast<int8_t>(j);
       s->children.resize(1);
-      return Resolve(w, *r.branches[j], static_cast<arrow::UnionBuilder*>(b)->child_builder(s->branch), &s->children[0]);
+      return Resolve(w, *r.branches[j], static_cast<arrow::UnionBuilder*>(b)->child_builder(s->branch),
+                     &s->children[0]);
     }
     return Status::Invalid("Avro data of type " + Describe(w) + " matches no branch of the reader's union");
   }
   if (!Matches(w, r)) return Status::Invalid("Avro data of type " + Describe(w) + " cannot be read as " + Describe(r));
   if (w.type != r.type) {  // a promotion
-    if (w.type == AvroType::kInt) s->op = r.type == AvroType::kLong ? Op::kIntToLong : r.type == AvroType::kFloat ? Op::kIntToFloat : Op::kIntToDouble;
-    else if (w.type == AvroType::kLong) s->op = r.type == AvroType::kFloat ? Op::kLongToFloat : Op::kLongToDouble;
-    else if (w.type == AvroType::kFloat) s->op = Op::kFloatToDouble;
-    else if (b->type()->is_decimal()) s->op = Op::kDecimalBytes;
+    if (w.type == AvroType::kInt)
+      s->op = r.type == AvroType::kLong    ? Op::kIntToLong
+              : r.type == AvroType::kFloat ? Op::kIntToFloat
+                                           : Op::kIntToDouble;
+    else if (w.type == AvroType::kLong)
+      s->op = r.type == AvroType::kFloat ? Op::kLongToFloat : Op::kLongToDouble;
+    else if (w.type == AvroType::kFloat)
+      s->op = Op::kFloatToDouble;
+    else if (b->type()->is_decimal())
+      s->op = Op::kDecimalBytes;
     // string <-> bytes: the same encoding; text read as a string is checked.
-    else s->op = b->type()->id() == arrow::TypeId::kUtf8 ? Op::kString : Op::kBytes;
+    else
+      s->op = b->type()->id() == arrow::TypeId::kUtf8 ? Op::kString : Op::kBytes;
     return Status::OK();
   }
   const std::string& l = r.logical_type;
@@ -630,13 +711,17 @@ Status Resolve(const AvroNode& w, const AvroNode& r, ArrayBuilder* b, Decoder::S
       return Status::OK();
     case AvroType::kFixed:
       if (w.size != r.size)
-        return Status::Invalid("Avro fixed " + r.full_name + " has " + std::to_string(r.size) + " bytes, the writer's " +
-                               std::to_string(w.size));
+        return Status::Invalid("Avro fixed " + r.full_name + " has " + std::to_string(r.size) +
+                               " bytes, the writer's " + std::to_string(w.size));
       s->size = r.size;
-      if (b->type()->is_decimal()) s->op = Op::kDecimalFixed;
-      else if (l == "uuid" && b->type()->id() == arrow::TypeId::kUtf8) s->op = Op::kUuidFixed;
-      else if (b->type()->id() == arrow::TypeId::kIntervalMonthDayNano) s->op = Op::kDuration;
-      else s->op = Op::kFixed;
+      if (b->type()->is_decimal())
+        s->op = Op::kDecimalFixed;
+      else if (l == "uuid" && b->type()->id() == arrow::TypeId::kUtf8)
+        s->op = Op::kUuidFixed;
+      else if (b->type()->id() == arrow::TypeId::kIntervalMonthDayNano)
+        s->op = Op::kDuration;
+      else
+        s->op = Op::kFixed;
       return Status::OK();
     case AvroType::kEnum: {
       s->op = Op::kEnum;
@@ -720,7 +805,8 @@ Status SeedEnums(const AvroNode& r, ArrayBuilder* b) {
     }
     case AvroType::kRecord:
       for (size_t i = 0; i < r.fields.size(); ++i)
-        DECODE_RETURN_NOT_OK(SeedEnums(*r.fields[i].type, static_cast<arrow::StructBuilder*>(b)->field_builder(static_cast<int>(i))));
+        DECODE_RETURN_NOT_OK(
+            SeedEnums(*r.fields[i].type, static_cast<arrow::StructBuilder*>(b)->field_builder(static_cast<int>(i))));
       return Status::OK();
     case AvroType::kArray: return SeedEnums(*r.items, static_cast<arrow::ListBuilder*>(b)->value_builder());
     case AvroType::kMap: return SeedEnums(*r.values, static_cast<arrow::MapBuilder*>(b)->item_builder());
@@ -732,7 +818,8 @@ Status SeedEnums(const AvroNode& r, ArrayBuilder* b) {
       if (others.size() == 1) return SeedEnums(*r.branches[others[0]], b);
       if (others.empty()) return Status::OK();
       for (size_t i = 0; i < r.branches.size(); ++i)
-        DECODE_RETURN_NOT_OK(SeedEnums(*r.branches[i], static_cast<arrow::UnionBuilder*>(b)->child_builder(static_cast<int8_t>(i))));
+        DECODE_RETURN_NOT_OK(
+            SeedEnums(*r.branches[i], static_cast<arrow::UnionBuilder*>(b)->child_builder(static_cast<int8_t>(i))));
       return Status::OK();
     }
     default: return Status::OK();
@@ -788,8 +875,7 @@ Status Decoder::AppendDatum(int writer, std::string_view datum) {
   const auto* pos = reinterpret_cast<const uint8_t*>(datum.data());
   const auto* end = pos + datum.size();
   DECODE_RETURN_NOT_OK(Append(writer, &pos, end));
-  if (pos != end)
-    return Status::Invalid("Avro datum has " + std::to_string(end - pos) + " bytes after the record");
+  if (pos != end) return Status::Invalid("Avro datum has " + std::to_string(end - pos) + " bytes after the record");
   return Status::OK();
 }
 

@@ -49,7 +49,7 @@ Result<json> TypeJson(const DataType& type, const std::string& path, const std::
 Result<json> FieldTypeJson(const Field& f, const std::string& path, const std::string& name) {
   HANGAR_ASSIGN_OR_RETURN(auto t, TypeJson(*f.type(), path, name));
   if (!f.nullable() || t == "null") return t;  // null already (a dictionary of nulls too)
-  if (t.is_array()) {  // a union: null joins its branches (Avro unions do not nest)
+  if (t.is_array()) {                          // a union: null joins its branches (Avro unions do not nest)
     bool has_null = false;
     for (const auto& b : t) has_null = has_null || b == "null";
     if (!has_null) t.insert(t.begin(), "null");
@@ -65,29 +65,51 @@ Result<json> TypeJson(const DataType& type, const std::string& path, const std::
   switch (type.id()) {
     case TypeId::kNull: return json("null");
     case TypeId::kBool: return json("boolean");
-    case TypeId::kInt8: case TypeId::kInt16: case TypeId::kInt32: case TypeId::kUInt8: case TypeId::kUInt16:
-      return json("int");
-    case TypeId::kInt64: case TypeId::kUInt32: case TypeId::kUInt64: case TypeId::kDuration: return json("long");
-    case TypeId::kFloat16: case TypeId::kFloat32: return json("float");
+    case TypeId::kInt8:
+    case TypeId::kInt16:
+    case TypeId::kInt32:
+    case TypeId::kUInt8:
+    case TypeId::kUInt16: return json("int");
+    case TypeId::kInt64:
+    case TypeId::kUInt32:
+    case TypeId::kUInt64:
+    case TypeId::kDuration: return json("long");
+    case TypeId::kFloat16:
+    case TypeId::kFloat32: return json("float");
     case TypeId::kFloat64: return json("double");
-    case TypeId::kUtf8: case TypeId::kLargeUtf8: case TypeId::kUtf8View: return json("string");
-    case TypeId::kBinary: case TypeId::kLargeBinary: case TypeId::kBinaryView: return json("bytes");
+    case TypeId::kUtf8:
+    case TypeId::kLargeUtf8:
+    case TypeId::kUtf8View: return json("string");
+    case TypeId::kBinary:
+    case TypeId::kLargeBinary:
+    case TypeId::kBinaryView: return json("bytes");
     case TypeId::kFixedSizeBinary: return json{{"type", "fixed"}, {"name", name}, {"size", type.byte_width()}};
-    case TypeId::kDecimal32: case TypeId::kDecimal64: case TypeId::kDecimal128: case TypeId::kDecimal256:
+    case TypeId::kDecimal32:
+    case TypeId::kDecimal64:
+    case TypeId::kDecimal128:
+    case TypeId::kDecimal256:
       if (type.scale() < 0) return NoForm(path, type, "negative scale");
-      return json{{"type", "bytes"}, {"logicalType", "decimal"}, {"precision", type.precision()}, {"scale", type.scale()}};
-    case TypeId::kDate32: case TypeId::kDate64: return logical("int", "date");
+      return json{
+          {"type", "bytes"}, {"logicalType", "decimal"}, {"precision", type.precision()}, {"scale", type.scale()}};
+    case TypeId::kDate32:
+    case TypeId::kDate64: return logical("int", "date");
     case TypeId::kTime32: return logical("int", "time-millis");
     case TypeId::kTime64:
       if (type.unit() != TimeUnit::kMicro) return NoForm(path, type, "Avro times stop at microseconds");
       return logical("long", "time-micros");
     case TypeId::kTimestamp: {
-      const char* unit = type.unit() == TimeUnit::kMicro ? "micros" : type.unit() == TimeUnit::kNano ? "nanos" : "millis";
-      return logical("long", ((type.timezone().empty() ? "local-timestamp-" : "timestamp-") + std::string(unit)).c_str());
+      const char* unit = type.unit() == TimeUnit::kMicro  ? "micros"
+                         : type.unit() == TimeUnit::kNano ? "nanos"
+                                                          : "millis";
+      return logical("long",
+                     ((type.timezone().empty() ? "local-timestamp-" : "timestamp-") + std::string(unit)).c_str());
     }
     case TypeId::kIntervalMonthDayNano:
       return json{{"type", "fixed"}, {"name", name}, {"size", 12}, {"logicalType", "duration"}};
-    case TypeId::kList: case TypeId::kLargeList: case TypeId::kListView: case TypeId::kLargeListView:
+    case TypeId::kList:
+    case TypeId::kLargeList:
+    case TypeId::kListView:
+    case TypeId::kLargeListView:
     case TypeId::kFixedSizeList: {
       HANGAR_ASSIGN_OR_RETURN(auto items, FieldTypeJson(*type.child(0), path + "[]", name + "_item"));
       return json{{"type", "array"}, {"items", items}};
@@ -114,7 +136,8 @@ Result<json> TypeJson(const DataType& type, const std::string& path, const std::
       }
       return json{{"type", "record"}, {"name", name}, {"fields", fields}};
     }
-    case TypeId::kSparseUnion: case TypeId::kDenseUnion: {
+    case TypeId::kSparseUnion:
+    case TypeId::kDenseUnion: {
       // A union has no validity of its own: its nulls are its children's,
       // whatever the field's nullability says. So a nullable child brings a
       // null branch (first, where Avro's defaults want it) unless a child of
@@ -192,8 +215,23 @@ const DataType& Unwrapped(const DataType& t) {
 
 // One Avro type written from one Arrow type, compiled once.
 struct Encoder::Step {
-  enum class Op { kNull, kBoolean, kInteger, kFloat, kDouble, kBytes, kDecimalBytes, kDecimalFixed, kFixed, kDuration,
-                  kEnum, kArray, kMap, kRecord, kArrowUnion };
+  enum class Op {
+    kNull,
+    kBoolean,
+    kInteger,
+    kFloat,
+    kDouble,
+    kBytes,
+    kDecimalBytes,
+    kDecimalFixed,
+    kFixed,
+    kDuration,
+    kEnum,
+    kArray,
+    kMap,
+    kRecord,
+    kArrowUnion
+  };
   Op op = Op::kNull;
   const AvroNode* node = nullptr;
   std::string path;
@@ -269,7 +307,8 @@ Result<Step> CompileUnion(const AvroNode& node, const DataType& type, const std:
     s.path = path;
     s.null_branch = null_branch;
     for (size_t k = 0; k < children; ++k) {
-      HANGAR_ASSIGN_OR_RETURN(auto child, Compile(*node.branches[k + shift], *type.child(static_cast<int>(k))->type(), path));
+      HANGAR_ASSIGN_OR_RETURN(auto child,
+                              Compile(*node.branches[k + shift], *type.child(static_cast<int>(k))->type(), path));
       s.children.push_back(std::move(child));
       s.branches.push_back(static_cast<int>(k + shift));
     }
@@ -317,7 +356,10 @@ Result<Step> Compile(const AvroNode& node, const DataType& wrapped, const std::s
       if (id == TypeId::kNull) return s;
       break;
     case AvroType::kBoolean:
-      if (id == TypeId::kBool) { s.op = Op::kBoolean; return s; }
+      if (id == TypeId::kBool) {
+        s.op = Op::kBoolean;
+        return s;
+      }
       break;
     case AvroType::kInt:
     case AvroType::kLong: {
@@ -327,21 +369,29 @@ Result<Step> Compile(const AvroNode& node, const DataType& wrapped, const std::s
         if (id == TypeId::kDate64) return integer(is_int, 1, 86400000);
       } else if (logical == "time-millis" || logical == "time-micros") {
         const int64_t to = logical == "time-millis" ? 1000 : 1000000;
-        if (id == TypeId::kTime32 || id == TypeId::kTime64) return units(is_int, arrow::UnitsPerSecond(type.unit()), to);
+        if (id == TypeId::kTime32 || id == TypeId::kTime64)
+          return units(is_int, arrow::UnitsPerSecond(type.unit()), to);
       } else if (logical.find("timestamp-") != std::string::npos) {
         const int64_t to = logical.ends_with("millis") ? 1000 : logical.ends_with("micros") ? 1000000 : 1000000000;
         const bool zoned = !logical.starts_with("local-");
-        if (id == TypeId::kTimestamp && zoned == !type.timezone().empty()) return units(is_int, arrow::UnitsPerSecond(type.unit()), to);
+        if (id == TypeId::kTimestamp && zoned == !type.timezone().empty())
+          return units(is_int, arrow::UnitsPerSecond(type.unit()), to);
       } else if (IsInteger(id) || id == TypeId::kDuration) {
         return integer(is_int, 1, 1);
       }
       break;
     }
     case AvroType::kFloat:
-      if (id == TypeId::kFloat16 || id == TypeId::kFloat32) { s.op = Op::kFloat; return s; }
+      if (id == TypeId::kFloat16 || id == TypeId::kFloat32) {
+        s.op = Op::kFloat;
+        return s;
+      }
       break;
     case AvroType::kDouble:
-      if (id == TypeId::kFloat16 || id == TypeId::kFloat32 || id == TypeId::kFloat64) { s.op = Op::kDouble; return s; }
+      if (id == TypeId::kFloat16 || id == TypeId::kFloat32 || id == TypeId::kFloat64) {
+        s.op = Op::kDouble;
+        return s;
+      }
       break;
     case AvroType::kBytes:
       if (logical == "decimal") {
@@ -355,12 +405,24 @@ Result<Step> Compile(const AvroNode& node, const DataType& wrapped, const std::s
       }
       break;
     case AvroType::kString:
-      if (IsUtf8(id)) { s.op = Op::kBytes; return s; }
+      if (IsUtf8(id)) {
+        s.op = Op::kBytes;
+        return s;
+      }
       break;
     case AvroType::kFixed:
-      if (logical == "decimal" && IsDecimal(id) && type.scale() == node.scale) { s.op = Op::kDecimalFixed; return s; }
-      if (logical == "duration" && id == TypeId::kIntervalMonthDayNano) { s.op = Op::kDuration; return s; }
-      if (id == TypeId::kFixedSizeBinary && type.byte_width() == node.size) { s.op = Op::kFixed; return s; }
+      if (logical == "decimal" && IsDecimal(id) && type.scale() == node.scale) {
+        s.op = Op::kDecimalFixed;
+        return s;
+      }
+      if (logical == "duration" && id == TypeId::kIntervalMonthDayNano) {
+        s.op = Op::kDuration;
+        return s;
+      }
+      if (id == TypeId::kFixedSizeBinary && type.byte_width() == node.size) {
+        s.op = Op::kFixed;
+        return s;
+      }
       break;
     case AvroType::kEnum:
       if (IsUtf8(id)) {
@@ -381,7 +443,8 @@ Result<Step> Compile(const AvroNode& node, const DataType& wrapped, const std::s
     case AvroType::kMap:
       if (id == TypeId::kMap && IsUtf8(Unwrapped(*type.child(0)->type()->child(0)->type()).id())) {
         s.op = Op::kMap;
-        HANGAR_ASSIGN_OR_RETURN(auto values, Compile(*node.values, *type.child(0)->type()->child(1)->type(), path + "{}"));
+        HANGAR_ASSIGN_OR_RETURN(auto values,
+                                Compile(*node.values, *type.child(0)->type()->child(1)->type(), path + "{}"));
         s.children.push_back(std::move(values));
         return s;
       }
@@ -414,11 +477,15 @@ class RowWriter {
       WriteLong(s.branches[static_cast<size_t>(child)], out_);
       return Write(cs, c, row);
     }
-    if (s.value_branch >= 0) WriteLong(s.value_branch, out_);
-    else if (s.op == Op::kNull && s.null_branch >= 0) WriteLong(s.null_branch, out_);
+    if (s.value_branch >= 0)
+      WriteLong(s.value_branch, out_);
+    else if (s.op == Op::kNull && s.null_branch >= 0)
+      WriteLong(s.null_branch, out_);
     switch (s.op) {
       case Op::kNull: return Status::OK();
-      case Op::kBoolean: out_->push_back(arrow::bit::Get(a.buffers[1]->data(), a.offset + i) ? 1 : 0); return Status::OK();
+      case Op::kBoolean:
+        out_->push_back(arrow::bit::Get(a.buffers[1]->data(), a.offset + i) ? 1 : 0);
+        return Status::OK();
       case Op::kInteger: return Integer(s, a, i);
       case Op::kFloat: {
         const float v = a.type->id() == TypeId::kFloat16 ? arrow::HalfToFloat(Load<uint16_t>(a, i)) : Load<float>(a, i);
@@ -427,8 +494,9 @@ class RowWriter {
       }
       case Op::kDouble: {
         const TypeId id = a.type->id();
-        const double v = id == TypeId::kFloat16 ? arrow::HalfToFloat(Load<uint16_t>(a, i))
-                         : id == TypeId::kFloat32 ? Load<float>(a, i) : Load<double>(a, i);
+        const double v = id == TypeId::kFloat16   ? arrow::HalfToFloat(Load<uint16_t>(a, i))
+                         : id == TypeId::kFloat32 ? Load<float>(a, i)
+                                                  : Load<double>(a, i);
         out_->append(reinterpret_cast<const char*>(&v), 8);
         return Status::OK();
       }
@@ -443,7 +511,8 @@ class RowWriter {
           return Status::OK();
         }
         if (!AppendFixedDecimal(le, width, s.node->size, out_))
-          return Status::Invalid("column '" + s.path + "': a decimal too wide for fixed(" + std::to_string(s.node->size) + ")");
+          return Status::Invalid("column '" + s.path + "': a decimal too wide for fixed(" +
+                                 std::to_string(s.node->size) + ")");
         return Status::OK();
       }
       case Op::kDuration: {
@@ -461,7 +530,8 @@ class RowWriter {
         const std::string symbol(arrow::BinaryValue(a, i));
         auto it = s.symbols.find(symbol);
         if (it == s.symbols.end() && s.enum_default < 0)
-          return Status::Invalid("column '" + s.path + "': '" + symbol + "' is not a symbol of enum '" + s.node->full_name + "'");
+          return Status::Invalid("column '" + s.path + "': '" + symbol + "' is not a symbol of enum '" +
+                                 s.node->full_name + "'");
         WriteLong(it == s.symbols.end() ? s.enum_default : it->second, out_);
         return Status::OK();
       }
@@ -534,7 +604,8 @@ class RowWriter {
         v = static_cast<int64_t>(u);
         break;
       }
-      case TypeId::kDate32: case TypeId::kTime32: v = Load<int32_t>(a, i); break;
+      case TypeId::kDate32:
+      case TypeId::kTime32: v = Load<int32_t>(a, i); break;
       default: v = arrow::LoadInteger(a, a.offset + i);  // integers, and the 64-bit temporal types
     }
     if (s.divide != 1) {
@@ -569,7 +640,8 @@ Encoder::~Encoder() = default;
 
 Result<std::unique_ptr<Encoder>> Encoder::Make(arrow::SchemaPtr schema, std::shared_ptr<const AvroSchema> avro) {
   if (avro->root().type != AvroType::kRecord)
-    return Status::Invalid("rows are written as an Avro record; the schema is " + std::string(AvroTypeName(avro->root().type)));
+    return Status::Invalid("rows are written as an Avro record; the schema is " +
+                           std::string(AvroTypeName(avro->root().type)));
   HANGAR_ASSIGN_OR_RETURN(auto root, CompileRecord(avro->root(), schema->fields(), ""));
   std::unique_ptr<Encoder> e(new Encoder());
   e->root_ = std::make_unique<Step>(std::move(root));

@@ -76,9 +76,11 @@ Result<std::string> Unzstd(std::string_view in) {
   while (input.pos < input.size || rc != 0) {
     ZSTD_outBuffer output{buf, sizeof buf, 0};
     rc = ZSTD_decompressStream(ctx.get(), &output, &input);
-    if (ZSTD_isError(rc)) return Status::Invalid(std::string("Avro block: zstandard data is corrupt: ") + ZSTD_getErrorName(rc));
+    if (ZSTD_isError(rc))
+      return Status::Invalid(std::string("Avro block: zstandard data is corrupt: ") + ZSTD_getErrorName(rc));
     out.append(buf, output.pos);
-    if (output.pos == 0 && input.pos == input.size && rc != 0) return Status::Invalid("Avro block: zstandard data is cut short");
+    if (output.pos == 0 && input.pos == input.size && rc != 0)
+      return Status::Invalid("Avro block: zstandard data is cut short");
   }
   return out;
 }
@@ -135,7 +137,8 @@ Result<ContainerFile> ReadContainerFile(std::string_view bytes) {
       return Status::Invalid("Avro block claims " + std::to_string(count) + " records, more than its data can hold");
     for (int64_t i = 0; i < count; ++i) {
       Status st = decoder->Append(&pos, end);
-      if (!st.ok()) return st.WithContext("record " + std::to_string(i) + " of block " + std::to_string(file.batches.size()));
+      if (!st.ok())
+        return st.WithContext("record " + std::to_string(i) + " of block " + std::to_string(file.batches.size()));
     }
     if (pos != end) return Status::Invalid("Avro block has bytes after its records");
     HANGAR_ASSIGN_OR_RETURN(auto marker, c.Bytes(16));
@@ -161,8 +164,7 @@ std::string WriteContainerFile(std::string_view schema_json, const std::vector<s
 }
 
 std::string WriteContainerFile(std::string_view schema_json, const std::vector<std::string>& datums,
-                               const std::vector<std::pair<std::string, std::string>>& metadata,
-                               size_t block_records) {
+                               const std::vector<std::pair<std::string, std::string>>& metadata, size_t block_records) {
   // Any 16 bytes will do; these depend on the schema only (FNV-1a, twice).
   std::string sync(16, '\0');
   uint64_t hash = 1469598103934665603ull;

@@ -36,9 +36,9 @@ namespace {
 
 std::optional<AvroType> Primitive(std::string_view name) {
   static const std::map<std::string_view, AvroType> kPrimitives = {
-      {"null", AvroType::kNull},     {"boolean", AvroType::kBoolean}, {"int", AvroType::kInt},
-      {"long", AvroType::kLong},     {"float", AvroType::kFloat},     {"double", AvroType::kDouble},
-      {"bytes", AvroType::kBytes},   {"string", AvroType::kString}};
+      {"null", AvroType::kNull},   {"boolean", AvroType::kBoolean}, {"int", AvroType::kInt},
+      {"long", AvroType::kLong},   {"float", AvroType::kFloat},     {"double", AvroType::kDouble},
+      {"bytes", AvroType::kBytes}, {"string", AvroType::kString}};
   auto it = kPrimitives.find(name);
   if (it == kPrimitives.end()) return std::nullopt;
   return it->second;
@@ -202,7 +202,8 @@ class SchemaParser {
       if (!s.is_string() || !ValidName(s.get<std::string>()))
         return Error(node->full_name, "enum symbol " + JsonText(s) + " is not a valid name");
       for (const auto& existing : node->symbols) {
-        if (existing == s.get<std::string>()) return Error(node->full_name, "enum symbol " + JsonText(s) + " is repeated");
+        if (existing == s.get<std::string>())
+          return Error(node->full_name, "enum symbol " + JsonText(s) + " is repeated");
       }
       node->symbols.push_back(s.get<std::string>());
     }
@@ -225,11 +226,13 @@ class SchemaParser {
     if (!j.contains("logicalType") || !j["logicalType"].is_string()) return static_cast<const AvroNode*>(node);
     const std::string logical = j["logicalType"].get<std::string>();
     if (logical == "decimal") {
-      const int64_t precision = j.contains("precision") && j["precision"].is_number_integer() ? j["precision"].get<int64_t>() : 0;
+      const int64_t precision =
+          j.contains("precision") && j["precision"].is_number_integer() ? j["precision"].get<int64_t>() : 0;
       const int64_t scale = j.contains("scale") && j["scale"].is_number_integer() ? j["scale"].get<int64_t>() : 0;
-      const bool fits = node->type == AvroType::kBytes ||
-                        (node->type == AvroType::kFixed && precision <= static_cast<int64_t>(
-                             std::floor(std::log10(2) * (8 * static_cast<double>(node->size) - 1))));
+      const bool fits =
+          node->type == AvroType::kBytes ||
+          (node->type == AvroType::kFixed &&
+           precision <= static_cast<int64_t>(std::floor(std::log10(2) * (8 * static_cast<double>(node->size) - 1))));
       if (precision <= 0 || scale < 0 || scale > precision || !fits) return static_cast<const AvroNode*>(node);
       node->precision = static_cast<int32_t>(precision);
       node->scale = static_cast<int32_t>(scale);

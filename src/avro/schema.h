@@ -17,8 +17,22 @@
 
 namespace hangar::avro {
 
-enum class AvroType { kNull, kBoolean, kInt, kLong, kFloat, kDouble, kBytes, kString,
-                      kRecord, kEnum, kArray, kMap, kUnion, kFixed };
+enum class AvroType {
+  kNull,
+  kBoolean,
+  kInt,
+  kLong,
+  kFloat,
+  kDouble,
+  kBytes,
+  kString,
+  kRecord,
+  kEnum,
+  kArray,
+  kMap,
+  kUnion,
+  kFixed
+};
 
 std::string_view AvroTypeName(AvroType type);
 
@@ -39,13 +53,13 @@ struct AvroNode {
   std::vector<AvroField> fields;     // record
   std::vector<std::string> symbols;  // enum
   std::optional<std::string> enum_default;
-  const AvroNode* items = nullptr;   // array
-  const AvroNode* values = nullptr;  // map
+  const AvroNode* items = nullptr;        // array
+  const AvroNode* values = nullptr;       // map
   std::vector<const AvroNode*> branches;  // union
-  int64_t size = 0;                  // fixed
-  std::string logical_type;          // e.g. "decimal", "timestamp-micros"; empty if none
-  int32_t precision = 0;             // decimal
-  int32_t scale = 0;                 // decimal
+  int64_t size = 0;                       // fixed
+  std::string logical_type;               // e.g. "decimal", "timestamp-micros"; empty if none
+  int32_t precision = 0;                  // decimal
+  int32_t scale = 0;                      // decimal
 
   bool is_named() const { return type == AvroType::kRecord || type == AvroType::kEnum || type == AvroType::kFixed; }
 };

@@ -10,14 +10,11 @@
 namespace hangar {
 
 template <typename T>
-  requires std::is_trivially_copyable_v<T>
-void PutRaw(std::string& out, T value) {
-  out.append(reinterpret_cast<const char*>(&value), sizeof value);
-}
+requires std::is_trivially_copyable_v<T>
+void PutRaw(std::string& out, T value) { out.append(reinterpret_cast<const char*>(&value), sizeof value); }
 
 template <typename T>
-  requires std::is_trivially_copyable_v<T>
-T GetRaw(const char* p) {
+requires std::is_trivially_copyable_v<T> T GetRaw(const char* p) {
   T value;
   std::memcpy(&value, p, sizeof value);
   return value;

@@ -83,20 +83,30 @@ class [[nodiscard]] Result {
   Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
   // Converting construction, e.g. shared_ptr<Derived> into Result<shared_ptr<const Base>>.
   template <typename U>
-    requires(std::is_convertible_v<U &&, T> && !std::is_same_v<std::decay_t<U>, T> &&
-             !std::is_same_v<std::decay_t<U>, Status>)
-  Result(U&& value) : value_(T(std::forward<U>(value))) {}  // NOLINT: implicit by design
+  requires(std::is_convertible_v<U&&, T> && !std::is_same_v<std::decay_t<U>, T> &&
+           !std::is_same_v<std::decay_t<U>, Status>) Result(U&& value)
+      : value_(T(std::forward<U>(value))) {}            // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {  // NOLINT: implicit by design
     assert(!status_.ok() && "Result constructed from an OK status without a value");
     if (status_.ok()) status_ = Status::Internal("Result constructed from OK status without a value");
   }
 
   bool ok() const { return value_.has_value(); }
-  const Status& status() const { return status_; }
+  const Status& status() const& { return status_; }
+  Status status() && { return std::move(status_); }
 
-  T& value() & { assert(ok()); return *value_; }
-  const T& value() const& { assert(ok()); return *value_; }
-  T&& value() && { assert(ok()); return std::move(*value_); }
+  T& value() & {
+    assert(ok());
+    return *value_;
+  }
+  const T& value() const& {
+    assert(ok());
+    return *value_;
+  }
+  T&& value() && {
+    assert(ok());
+    return std::move(*value_);
+  }
   T ValueOr(T fallback) && { return ok() ? std::move(*value_) : std::move(fallback); }
 
   T& operator*() & { return value(); }
@@ -110,9 +120,17 @@ class [[nodiscard]] Result {
 };
 
 namespace internal {
+// Moves the error out of a temporary; copies it out of an lvalue.
 inline Status ToStatus(const Status& s) { return s; }
+inline Status ToStatus(Status&& s) { return std::move(s); }
 template <typename T>
-Status ToStatus(const Result<T>& r) { return r.status(); }
+Status ToStatus(const Result<T>& r) {
+  return r.status();
+}
+template <typename T>
+Status ToStatus(Result<T>&& r) {
+  return std::move(r).status();
+}
 }  // namespace internal
 
 }  // namespace hangar
@@ -120,16 +138,18 @@ Status ToStatus(const Result<T>& r) { return r.status(); }
 #define HANGAR_CONCAT_IMPL(a, b) a##b
 #define HANGAR_CONCAT(a, b) HANGAR_CONCAT_IMPL(a, b)
 
-// Returns from the enclosing function when `expr` (a Status or Result) is not OK.
-#define HANGAR_RETURN_NOT_OK(expr)                                       \
-  do {                                                                   \
-    ::hangar::Status _hangar_st = ::hangar::internal::ToStatus((expr));  \
-    if (!_hangar_st.ok()) return _hangar_st;                             \
+// Returns from the enclosing function when `expr` (a Status or Result) is not
+// OK. The expression is bound, not converted, so an OK result costs no copy
+// and an error is moved out of a temporary.
+#define HANGAR_RETURN_NOT_OK(expr)                                                                          \
+  do {                                                                                                      \
+    auto&& _hangar_r = (expr);                                                                              \
+    if (!_hangar_r.ok()) return ::hangar::internal::ToStatus(std::forward<decltype(_hangar_r)>(_hangar_r)); \
   } while (false)
 
 #define HANGAR_ASSIGN_OR_RETURN_IMPL(tmp, lhs, rexpr) \
   auto tmp = (rexpr);                                 \
-  if (!tmp.ok()) return tmp.status();                 \
+  if (!tmp.ok()) return std::move(tmp).status();      \
   lhs = std::move(tmp).value()
 
 // `HANGAR_ASSIGN_OR_RETURN(auto x, Compute());` assigns the value or returns the error.

@@ -102,7 +102,6 @@ class TextSink : public BatchSink {
   arrow::SchemaPtr schema_;
 };
 
-
 // One JSON object per row: numbers and booleans as JSON values, strings as
 // strings, everything else as the text the pretty-printer gives it.
 class JsonSink : public BatchSink {
@@ -124,13 +123,17 @@ class JsonSink : public BatchSink {
         }
         const std::string text = CellText(column, r, "");
         const auto id = column.type->id();
-        if (IsText(column)) cell = text;
-        else if (id == arrow::TypeId::kBool) cell = text == "true";
+        if (IsText(column))
+          cell = text;
+        else if (id == arrow::TypeId::kBool)
+          cell = text == "true";
         else if ((id >= arrow::TypeId::kInt8 && id <= arrow::TypeId::kUInt64) || id == arrow::TypeId::kFloat32 ||
                  id == arrow::TypeId::kFloat64)
-          cell = nlohmann::ordered_json::parse(text, nullptr, false).is_discarded() ? nlohmann::ordered_json(text)
-                                                                                   : nlohmann::ordered_json::parse(text);
-        else cell = text;
+          cell = nlohmann::ordered_json::parse(text, nullptr, false).is_discarded()
+                     ? nlohmann::ordered_json(text)
+                     : nlohmann::ordered_json::parse(text);
+        else
+          cell = text;
       }
       std::fprintf(out_, "%s\n", JsonText(row).c_str());
     }
@@ -265,7 +268,8 @@ class ExpandedSink : public BatchSink {
   }
   Status Write(const arrow::RecordBatch& batch) override {
     for (int64_t r = 0; r < batch.num_rows; ++r) {
-      std::fprintf(out_, "-[ RECORD %lld ]%s\n", static_cast<long long>(++rows_), std::string(name_width_, '-').c_str());
+      std::fprintf(out_, "-[ RECORD %lld ]%s\n", static_cast<long long>(++rows_),
+                   std::string(name_width_, '-').c_str());
       for (int c = 0; c < batch.num_columns(); ++c) {
         const std::string& name = schema_->field(c)->name();
         std::fprintf(out_, "%s%s | %s\n", name.c_str(), std::string(name_width_ - DisplayWidth(name), ' ').c_str(),
@@ -289,8 +293,10 @@ class ExpandedSink : public BatchSink {
 }  // namespace
 
 Result<std::unique_ptr<BatchSink>> MakeSink(const std::string& format, int fd, FILE* out, const TableLayout& layout) {
-  if (format == "arrow" || format == "arrows") return std::unique_ptr<BatchSink>(std::make_unique<IpcSink>(fd, format == "arrow"));
-  if (format == "csv" || format == "pretty") return std::unique_ptr<BatchSink>(std::make_unique<TextSink>(out, format == "csv"));
+  if (format == "arrow" || format == "arrows")
+    return std::unique_ptr<BatchSink>(std::make_unique<IpcSink>(fd, format == "arrow"));
+  if (format == "csv" || format == "pretty")
+    return std::unique_ptr<BatchSink>(std::make_unique<TextSink>(out, format == "csv"));
   if (format == "json") return std::unique_ptr<BatchSink>(std::make_unique<JsonSink>(out));
   if (format == "table" && layout.expanded) return std::unique_ptr<BatchSink>(std::make_unique<ExpandedSink>(out));
   if (format == "table") return std::unique_ptr<BatchSink>(std::make_unique<TableSink>(out, layout.max_width));

@@ -1,8 +1,8 @@
 // `hangar cat FILE`: prints an Arrow IPC file or stream, schema first, then
 // each record batch. FILE may be `-` for standard input.
+#include <unistd.h>
 #include <cstdio>
 #include <string>
-#include <unistd.h>
 
 #include "arrow/ipc/io.h"
 #include "arrow/ipc/reader.h"

@@ -10,12 +10,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include "base/json_text.h"
 #include "arrow/array_access.h"
 #include "arrow/ipc/io.h"
 #include "arrow/ipc/reader.h"
 #include "arrow/ipc/writer.h"
 #include "arrow/pretty_print.h"
+#include "base/json_text.h"
 #include "cli/batch_sinks.h"
 #include "cli/client_connection.h"
 #include "cli/commands.h"
@@ -108,9 +108,15 @@ int RunGet(const Args& args) {
     bool begun = false;
     for (const auto& ticket : tickets) {
       auto reader = s->client->DoGet(ticket);
-      if (!reader.ok()) { status = reader.status(); break; }
+      if (!reader.ok()) {
+        status = reader.status();
+        break;
+      }
       auto schema = (*reader)->GetSchema();
-      if (!schema.ok()) { status = schema.status(); break; }
+      if (!schema.ok()) {
+        status = schema.status();
+        break;
+      }
       if (!begun) {
         status = sink->Begin(*schema);
         begun = true;
@@ -118,7 +124,10 @@ int RunGet(const Args& args) {
       }
       while (status.ok()) {
         auto chunk = (*reader)->Next();
-        if (!chunk.ok()) { status = chunk.status(); break; }
+        if (!chunk.ok()) {
+          status = chunk.status();
+          break;
+        }
         if (chunk->end()) break;
         if (!chunk->data) continue;
         progress.Add(chunk->data->num_rows, arrow::TotalBufferSize(*chunk->data));
@@ -136,8 +145,9 @@ namespace {
 
 // The rows of a Parquet file, from its footer (no data is read).
 Result<int64_t> ParquetRows(const std::shared_ptr<duckdb::Database>& engine, const std::string& file) {
-  HANGAR_ASSIGN_OR_RETURN(auto source, duckdb::StreamQuery(engine, "SELECT sum(num_rows)::BIGINT FROM parquet_file_metadata(" +
-                                                                         duckdb::QuoteLiteral(file) + ")"));
+  HANGAR_ASSIGN_OR_RETURN(auto source,
+                          duckdb::StreamQuery(engine, "SELECT sum(num_rows)::BIGINT FROM parquet_file_metadata(" +
+                                                          duckdb::QuoteLiteral(file) + ")"));
   HANGAR_ASSIGN_OR_RETURN(auto batch, source->Next());
   if (batch == nullptr || batch->num_rows != 1 || !arrow::IsLogicallyValid(*batch->column(0), 0)) return int64_t{-1};
   return arrow::LoadInteger(*batch->column(0), 0);
@@ -150,9 +160,12 @@ Result<std::unique_ptr<arrow::RecordBatchSource>> OpenUpload(const std::string& 
                                                              int64_t* total_rows) {
   *total_rows = -1;
   if (format.empty()) {
-    if (file.ends_with(".parquet")) format = "parquet";
-    else if (file.ends_with(".csv") || file.ends_with(".tsv") || file.ends_with(".csv.gz")) format = "csv";
-    else format = "arrow";
+    if (file.ends_with(".parquet"))
+      format = "parquet";
+    else if (file.ends_with(".csv") || file.ends_with(".tsv") || file.ends_with(".csv.gz"))
+      format = "csv";
+    else
+      format = "arrow";
   }
   if (format == "parquet" || format == "csv") {
     if (file == "-") return Status::Invalid("Parquet and CSV are read from a file, not from stdin");
@@ -168,7 +181,8 @@ Result<std::unique_ptr<arrow::RecordBatchSource>> OpenUpload(const std::string& 
     return source;
   }
   if (format != "arrow") return Status::Invalid("unknown format '" + format + "' (arrow, parquet or csv)");
-  HANGAR_ASSIGN_OR_RETURN(auto bytes, file == "-" ? arrow::ipc::ReadAllFromFd(STDIN_FILENO) : arrow::ipc::ReadWholeFile(file));
+  HANGAR_ASSIGN_OR_RETURN(auto bytes,
+                          file == "-" ? arrow::ipc::ReadAllFromFd(STDIN_FILENO) : arrow::ipc::ReadWholeFile(file));
   auto data = arrow::ipc::ReadAny(bytes);
   if (!data.ok()) return Status::Invalid(file + ": " + data.status().message());
   *total_rows = 0;

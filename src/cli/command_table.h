@@ -32,7 +32,7 @@ struct CommandSpec {
   std::string_view summary;      // one line for `hangar help`
   std::string_view description;  // what --help and the reference add; may be empty
   std::vector<FlagSpec> flags;
-  bool connects = false;          // takes the connection flags (ConnectionFlags())
+  bool connects = false;  // takes the connection flags (ConnectionFlags())
   size_t min_positional = 0;
   size_t max_positional = 0;
   std::vector<std::string_view> words;  // the choices of the first argument, if fixed

@@ -63,11 +63,14 @@ std::string BashCompletion() {
     std::string flags;
     for (const auto& f : AllFlags(c)) {
       flags += (flags.empty() ? "" : " ") + Dashed(f);
-      if (TakesPath(f)) values += "    " + std::string(c.name) + ":" + Dashed(f) + ") COMPREPLY=($(compgen -f -- \"$cur\")); return ;;\n";
+      if (TakesPath(f))
+        values +=
+            "    " + std::string(c.name) + ":" + Dashed(f) + ") COMPREPLY=($(compgen -f -- \"$cur\")); return ;;\n";
       else if (!Choices(f.value).empty())
         values += "    " + std::string(c.name) + ":" + Dashed(f) + ") COMPREPLY=($(compgen -W \"" + Choices(f.value) +
                   "\" -- \"$cur\")); return ;;\n";
-      else if (!f.value.empty()) values += "    " + std::string(c.name) + ":" + Dashed(f) + ") return ;;\n";
+      else if (!f.value.empty())
+        values += "    " + std::string(c.name) + ":" + Dashed(f) + ") return ;;\n";
     }
     options += "    " + std::string(c.name) + ") flags=\"" + flags + "\"; words=\"" + Joined(c.words) + "\" ;;\n";
   }
@@ -76,13 +79,17 @@ std::string BashCompletion() {
          "_hangar() {\n"
          "  local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}\n"
          "  if [ \"$COMP_CWORD\" -eq 1 ]; then\n"
-         "    COMPREPLY=($(compgen -W \"" + commands + "\" -- \"$cur\"))\n"
+         "    COMPREPLY=($(compgen -W \"" +
+         commands +
+         "\" -- \"$cur\"))\n"
          "    return\n"
          "  fi\n"
          "  local command=${COMP_WORDS[1]} flags=\"\" words=\"\"\n"
-         "  case \"$command:$prev\" in\n" + values +
+         "  case \"$command:$prev\" in\n" +
+         values +
          "  esac\n"
-         "  case \"$command\" in\n" + options +
+         "  case \"$command\" in\n" +
+         options +
          "  esac\n"
          "  if [[ \"$cur\" == -* ]]; then\n"
          "    COMPREPLY=($(compgen -W \"$flags\" -- \"$cur\"))\n"
@@ -102,9 +109,12 @@ std::string ZshCompletion() {
     cases += "    " + std::string(c.name) + ")\n      _arguments -s \\\n";
     for (const auto& f : AllFlags(c)) {
       std::string spec = "'*" + Dashed(f) + "[" + ZshQuoted(f.help) + "]";
-      if (TakesPath(f)) spec += ":" + std::string(f.value) + ":_files";
-      else if (!Choices(f.value).empty()) spec += ":value:(" + Choices(f.value) + ")";
-      else if (!f.value.empty()) spec += ":" + ZshQuoted(f.value) + ": ";
+      if (TakesPath(f))
+        spec += ":" + std::string(f.value) + ":_files";
+      else if (!Choices(f.value).empty())
+        spec += ":value:(" + Choices(f.value) + ")";
+      else if (!f.value.empty())
+        spec += ":" + ZshQuoted(f.value) + ": ";
       cases += "        " + spec + "' \\\n";
     }
     if (!c.words.empty()) cases += "        '1:argument:(" + Joined(c.words) + ")' \\\n";
@@ -115,7 +125,8 @@ std::string ZshCompletion() {
          "# Load it with: source <(hangar completion zsh)   (after compinit)\n"
          "_hangar() {\n"
          "  local -a commands\n"
-         "  commands=(\n" + commands +
+         "  commands=(\n" +
+         commands +
          "  )\n"
          "  if (( CURRENT == 2 )); then\n"
          "    _describe 'command' commands\n"
@@ -124,7 +135,8 @@ std::string ZshCompletion() {
          "  local command=$words[2]\n"
          "  shift words\n"
          "  (( CURRENT-- ))\n"
-         "  case $command in\n" + cases +
+         "  case $command in\n" +
+         cases +
          "  esac\n"
          "}\n"
          "if (( $+functions[compdef] )); then compdef _hangar hangar; fi\n";

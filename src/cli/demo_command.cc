@@ -43,11 +43,11 @@ RecordBatchPtr DemoBatch() {
                      field("passengers", int32(), false), field("load_factor", float64(), false)},
                     {{"source", "hangar demo"}});
   const int64_t t0 = 1763798400000000;  // 2025-11-22 08:00:00 UTC
-  return MakeRecordBatch(sch, 4,
-                         {Strings({"HG101", "HG202", "HG303", "HG404"}),
-                          Column<int64_t>(sch->field(1)->type(), {t0, t0 + 5400000000, t0 + 9000000000, t0 + 14400000000}),
-                          Column<int32_t>(int32(), {142, 87, 203, 165}),
-                          Column<double>(float64(), {0.79, 0.52, 0.94, 0.88})});
+  return MakeRecordBatch(
+      sch, 4,
+      {Strings({"HG101", "HG202", "HG303", "HG404"}),
+       Column<int64_t>(sch->field(1)->type(), {t0, t0 + 5400000000, t0 + 9000000000, t0 + 14400000000}),
+       Column<int32_t>(int32(), {142, 87, 203, 165}), Column<double>(float64(), {0.79, 0.52, 0.94, 0.88})});
 }
 
 }  // namespace
@@ -87,8 +87,8 @@ int RunDemo(const Args& args) {
     std::fprintf(stderr, "hangar demo: round trip changed the data: %s\n", diff.c_str());
     return 1;
   }
-  std::printf("Hangar wrote %s (%zu bytes, Arrow IPC file format) and read it back unchanged:\n\n%s\n%s\n", path.c_str(),
-              bytes->size(), read->schema->ToString().c_str(), PrettyPrint(*read->batches[0]).c_str());
+  std::printf("Hangar wrote %s (%zu bytes, Arrow IPC file format) and read it back unchanged:\n\n%s\n%s\n",
+              path.c_str(), bytes->size(), read->schema->ToString().c_str(), PrettyPrint(*read->batches[0]).c_str());
   std::printf("Inspect it again with: build/bin/hangar cat %s\n", path.c_str());
   return 0;
 }

@@ -102,10 +102,12 @@ std::string CliReference() {
       "\n"
       "| command | what it does |\n|---|---|\n";
   for (const auto& c : Commands())
-    out += "| [`" + std::string(c.name) + "`](#hangar-" + std::string(c.name) + ") | " + std::string(c.summary) + " |\n";
+    out +=
+        "| [`" + std::string(c.name) + "`](#hangar-" + std::string(c.name) + ") | " + std::string(c.summary) + " |\n";
   out += "\nShell completion: `source <(hangar completion bash)`, or `hangar completion zsh` for zsh.\n";
   for (const auto& c : Commands()) {
-    out += "\n## hangar " + std::string(c.name) + "\n\n```\n" + Synopsis(c) + "\n```\n\n" + std::string(c.summary) + ".";
+    out +=
+        "\n## hangar " + std::string(c.name) + "\n\n```\n" + Synopsis(c) + "\n```\n\n" + std::string(c.summary) + ".";
     if (!c.description.empty()) out += " " + std::string(c.description);
     out += "\n";
     if (!c.flags.empty()) out += "\n" + MarkdownFlags(c.flags);

@@ -9,11 +9,11 @@
 
 namespace hangar::cli {
 
-std::string MainUsage();                              // `hangar help`
+std::string MainUsage();                               // `hangar help`
 std::string CommandUsage(const CommandSpec& command);  // `hangar COMMAND --help`
-std::string CliReference();                           // `hangar help --markdown`: docs/cli.md
-std::string BashCompletion();                         // `hangar completion bash`
-std::string ZshCompletion();                          // `hangar completion zsh`
+std::string CliReference();                            // `hangar help --markdown`: docs/cli.md
+std::string BashCompletion();                          // `hangar completion bash`
+std::string ZshCompletion();                           // `hangar completion zsh`
 
 // `text` broken into lines of at most `width` columns, each after `indent` spaces.
 std::string WrapText(std::string_view text, size_t indent, size_t width = 100);

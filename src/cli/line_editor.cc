@@ -14,7 +14,8 @@ constexpr int kHistorySize = 2000;
 
 std::string HistoryPath() {
   if (const char* path = std::getenv("HANGAR_HISTORY"); path != nullptr && *path != '\0') return path;
-  if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') return std::string(home) + "/.hangar_history";
+  if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0')
+    return std::string(home) + "/.hangar_history";
   return "";
 }
 

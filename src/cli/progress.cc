@@ -29,8 +29,10 @@ std::string FormatBytes(double bytes) {
 std::string FormatDuration(double seconds) {
   const long long s = static_cast<long long>(seconds + 0.5);
   char out[32];
-  if (s >= 3600) std::snprintf(out, sizeof out, "%lld:%02lld:%02lld", s / 3600, s / 60 % 60, s % 60);
-  else std::snprintf(out, sizeof out, "%lld:%02lld", s / 60, s % 60);
+  if (s >= 3600)
+    std::snprintf(out, sizeof out, "%lld:%02lld:%02lld", s / 3600, s / 60 % 60, s % 60);
+  else
+    std::snprintf(out, sizeof out, "%lld:%02lld", s / 60, s % 60);
   return out;
 }
 
@@ -70,7 +72,8 @@ void Progress::Draw(bool final) {
     char percent[16];
     std::snprintf(percent, sizeof percent, "%3d%%", static_cast<int>(done * 100));
     line += "[" + std::string(filled, '#') + std::string(width - filled, '-') + "] " + percent + "  " + counts;
-    if (final) line += "  in " + FormatDuration(seconds);
+    if (final)
+      line += "  in " + FormatDuration(seconds);
     else if (rows_ > 0 && done < 1)
       line += "  " + FormatDuration(seconds * (1 - done) / done) + " left";
   } else {

@@ -9,8 +9,8 @@
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <initializer_list>
 #include <optional>
@@ -56,8 +56,8 @@ Result<std::optional<std::chrono::milliseconds>> SecondsSetting(const Flags& fla
   char* end = nullptr;
   const double seconds = std::strtod(text->c_str(), &end);
   if (text->empty() || *end != '\0' || !(seconds >= 0) || seconds > 1e9 || (!zero_allowed && seconds == 0))
-    return Status::Invalid("--" + name + " must be a " + (zero_allowed ? "" : "positive ") + "number of seconds, not '" +
-                           *text + "'");
+    return Status::Invalid("--" + name + " must be a " + (zero_allowed ? "" : "positive ") +
+                           "number of seconds, not '" + *text + "'");
   if (seconds == 0) return std::optional<std::chrono::milliseconds>();
   return std::optional<std::chrono::milliseconds>(std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000)));
 }
@@ -94,7 +94,8 @@ Result<std::optional<server::KafkaSettings>> KafkaFromFlags(const Flags& flags) 
   options.ssl_key_file = flags.GetOr("kafka-ssl-key", "");
   for (const auto& property : flags.GetAll("kafka-property")) {
     const size_t eq = property.find('=');
-    if (eq == std::string::npos || eq == 0) return Status::Invalid("--kafka-property wants KEY=VALUE, not '" + property + "'");
+    if (eq == std::string::npos || eq == 0)
+      return Status::Invalid("--kafka-property wants KEY=VALUE, not '" + property + "'");
     options.properties[property.substr(0, eq)] = property.substr(eq + 1);
   }
   if (flags.Has("kafka-pass-credentials")) {
@@ -229,8 +230,9 @@ Result<std::string> FixedLocation(const Flags& flags) {
   if (auto advertise = flags.Get("advertise")) return *advertise;
   const std::string listen = *flags.Get("listen");
   if (listen.ends_with(":0") || listen.find(':') == std::string::npos)
-    return Status::Invalid("--shared-data-dir needs --advertise or a --listen address with a fixed port (the node's "
-                           "folder is named after its location)");
+    return Status::Invalid(
+        "--shared-data-dir needs --advertise or a --listen address with a fixed port (the node's "
+        "folder is named after its location)");
   return std::string(flags.Get("tls-cert") ? "grpc+tls://" : "grpc://") + listen;
 }
 
@@ -264,9 +266,8 @@ void PrintTryThis(const server::Node& node) {
                "  python3 -c 'import pyarrow.flight as fl; c = fl.connect(\"%s\"); "
                "i = c.get_flight_info(fl.FlightDescriptor.for_path(\"kafka\", \"orders\")); "
                "print(c.do_get(i.endpoints[0].ticket).read_all())'\n\n",
-               hangar.c_str(), flag.c_str(), hangar.c_str(), flag.c_str(), hangar.c_str(), flag.c_str(),
-               hangar.c_str(), hangar.c_str(), flag.c_str(), hangar.c_str(), flag.c_str(), hangar.c_str(),
-               flag.c_str(), at.c_str());
+               hangar.c_str(), flag.c_str(), hangar.c_str(), flag.c_str(), hangar.c_str(), flag.c_str(), hangar.c_str(),
+               hangar.c_str(), flag.c_str(), hangar.c_str(), flag.c_str(), hangar.c_str(), flag.c_str(), at.c_str());
 }
 
 // The first of the environment variables that is set and not empty.
@@ -299,7 +300,8 @@ Status ObjectStoreFromFlags(const Flags& flags, server::NodeOptions* options) {
   options->object_store = *uri;
   objstore::S3Options& s3 = options->s3;
   s3.endpoint = flags.GetOr("s3-endpoint", "");
-  s3.region = flags.Get("s3-region").value_or(FirstEnvironment({"AWS_REGION", "AWS_DEFAULT_REGION"}).value_or("us-east-1"));
+  s3.region =
+      flags.Get("s3-region").value_or(FirstEnvironment({"AWS_REGION", "AWS_DEFAULT_REGION"}).value_or("us-east-1"));
   const std::string addressing = flags.GetOr("s3-addressing", "");
   if (addressing == "path") {
     s3.addressing = objstore::S3Addressing::kPath;
@@ -309,10 +311,11 @@ Status ObjectStoreFromFlags(const Flags& flags, server::NodeOptions* options) {
     return Status::Invalid("--s3-addressing is path or virtual, not '" + addressing + "'");
   }
   s3.access_key_id = flags.Get("s3-access-key-id").value_or(FirstEnvironment({"AWS_ACCESS_KEY_ID"}).value_or(""));
-  HANGAR_ASSIGN_OR_RETURN(s3.secret_access_key, SecretSetting(flags, "s3-secret-access-key-file",
-                                                              {"HANGAR_S3_SECRET_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY"}));
-  HANGAR_ASSIGN_OR_RETURN(s3.session_token,
-                          SecretSetting(flags, "s3-session-token-file", {"HANGAR_S3_SESSION_TOKEN", "AWS_SESSION_TOKEN"}));
+  HANGAR_ASSIGN_OR_RETURN(
+      s3.secret_access_key,
+      SecretSetting(flags, "s3-secret-access-key-file", {"HANGAR_S3_SECRET_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY"}));
+  HANGAR_ASSIGN_OR_RETURN(s3.session_token, SecretSetting(flags, "s3-session-token-file",
+                                                          {"HANGAR_S3_SESSION_TOKEN", "AWS_SESSION_TOKEN"}));
   s3.ca_file = flags.GetOr("s3-ca", "");
   HANGAR_ASSIGN_OR_RETURN(auto part_mib, IntegerSetting(flags, "s3-part-size-mib", 5, 5120));
   s3.part_size = static_cast<uint64_t>(*part_mib) << 20;
@@ -365,7 +368,8 @@ Result<server::NodeOptions> NodeOptionsFrom(const ServeConfig& config) {
   if (shared_dir && !flags.Get("cluster")) return Status::Invalid("--shared-data-dir needs --cluster");
   if (shared_dir) {
     auto location = FixedLocation(flags);
-    auto cluster = location.ok() ? ClusterOptions(flags, *location) : Result<cluster::MembershipOptions>(location.status());
+    auto cluster =
+        location.ok() ? ClusterOptions(flags, *location) : Result<cluster::MembershipOptions>(location.status());
     if (!cluster.ok()) return cluster.status().WithContext("cannot share the cluster's tables");
     options.cluster = *cluster;
     server::SharedTablesSettings shared;
@@ -439,7 +443,8 @@ int RunServe(const Args& args) {
   std::thread([signals] {
     int second = 0;
     sigwait(&signals, &second);
-    log::Warn(std::string(strsignal(second)) + " received again: exiting now (the write-ahead log is replayed at the next start)");
+    log::Warn(std::string(strsignal(second)) +
+              " received again: exiting now (the write-ahead log is replayed at the next start)");
     std::_Exit(1);
   }).detach();
   (*node)->Shutdown();

@@ -53,8 +53,8 @@ const std::vector<Setting>& ServeSettings() {
        "default: $AWS_SESSION_TOKEN).",
        "Object storage"},
       {"s3-ca", "FILE", "", "PEM roots to verify an https endpoint with (default: the system's).", "Object storage"},
-      {"s3-part-size-mib", "N", "8",
-       "Files larger than this are uploaded in parts of this size, in MiB (5 to 5120).", "Object storage"},
+      {"s3-part-size-mib", "N", "8", "Files larger than this are uploaded in parts of this size, in MiB (5 to 5120).",
+       "Object storage"},
       {"iceberg-rest-listen", "HOST:PORT", "",
        "Serve the Iceberg REST catalog of the tables in --object-store here (http://HOST:PORT/v1), with the "
        "server's users and permissions.",
@@ -66,8 +66,7 @@ const std::vector<Setting>& ServeSettings() {
        "to <data-dir>/duckdb-tmp, and a statement that cannot is RESOURCE_EXHAUSTED.",
        "SQL"},
       {"duckdb-max-temp-size", "SIZE", "4GB",
-       "The most DuckDB may spill into <data-dir>/duckdb-tmp; a statement needing more is RESOURCE_EXHAUSTED.",
-       "SQL"},
+       "The most DuckDB may spill into <data-dir>/duckdb-tmp; a statement needing more is RESOURCE_EXHAUSTED.", "SQL"},
       {"query-timeout", "SECONDS", "", "Interrupt SQL statements running longer (default: no limit).", "SQL"},
       // --- limits
       {"max-streams", "N", "1024",
@@ -396,7 +395,8 @@ std::string ConfigReference() {
       "`hangar serve --print-config` prints the effective configuration as a config file, each value with where\n"
       "it came from, and exits.\n";
   for (const auto section : Sections()) {
-    out += "\n## " + std::string(section) + "\n\n| setting | environment | value | default | meaning |\n|---|---|---|---|---|\n";
+    out += "\n## " + std::string(section) +
+           "\n\n| setting | environment | value | default | meaning |\n|---|---|---|---|---|\n";
     for (const auto& s : ServeSettings()) {
       if (s.section != section) continue;
       std::string help(s.help);

@@ -48,8 +48,8 @@ struct ServeConfig {
 };
 Result<ServeConfig> LoadServeConfig(const Args& args);
 
-std::string ServeUsage();            // --help
+std::string ServeUsage();                            // --help
 std::string PrintConfig(const ServeConfig& config);  // --print-config: a config file
-std::string ConfigReference();       // --config-reference: docs/configuration.md
+std::string ConfigReference();                       // --config-reference: docs/configuration.md
 
 }  // namespace hangar::cli

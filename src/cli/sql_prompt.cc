@@ -83,10 +83,7 @@ Result<bool> Toggle(const std::string& arg, bool now) {
 class Prompt {
  public:
   Prompt(flight::FlightClient& client, std::string format)
-      : client_(client),
-        format_(std::move(format)),
-        run_(client),
-        terminal_(IsTerminal(STDIN_FILENO)) {
+      : client_(client), format_(std::move(format)), run_(client), terminal_(IsTerminal(STDIN_FILENO)) {
     if (terminal_) editor_ = std::make_unique<LineEditor>("hangar", HistoryPath());
   }
 
@@ -220,8 +217,9 @@ class Prompt {
     for (const auto& info : infos) {
       const auto& path = info.descriptor.path;
       const bool topic = path.size() == 2 && path[0] == "kafka";
-      std::fprintf(out, "%-*s | %-5s | %12lld | %10s\n", static_cast<int>(width), DescriptorText(info.descriptor).c_str(),
-                   topic ? "topic" : "table", static_cast<long long>(info.total_records),
+      std::fprintf(out, "%-*s | %-5s | %12lld | %10s\n", static_cast<int>(width),
+                   DescriptorText(info.descriptor).c_str(), topic ? "topic" : "table",
+                   static_cast<long long>(info.total_records),
                    info.total_bytes >= 0 ? FormatBytes(static_cast<double>(info.total_bytes)).c_str() : "?");
     }
     std::fprintf(out, "(%zu flight%s)\n", infos.size(), infos.size() == 1 ? "" : "s");

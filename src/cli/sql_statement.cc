@@ -11,8 +11,7 @@ namespace {
 Status Cancelled() { return Status::Cancelled("the query was cancelled"); }
 }  // namespace
 
-Status StatementRun::Run(const std::string& sql,
-                         const std::function<Result<std::unique_ptr<BatchSink>>()>& make_sink) {
+Status StatementRun::Run(const std::string& sql, const std::function<Result<std::unique_ptr<BatchSink>>()>& make_sink) {
   {
     std::lock_guard lock(mu_);
     cancelled_ = false;
@@ -50,9 +49,12 @@ Status StatementRun::Query(const std::string& sql, BatchSink& sink) {
     Status st;
     while (st.ok()) {
       auto chunk = reader->Next();
-      if (!chunk.ok()) st = chunk.status();
-      else if (chunk->end()) break;
-      else if (chunk->data) st = sink.Write(*chunk->data);
+      if (!chunk.ok())
+        st = chunk.status();
+      else if (chunk->end())
+        break;
+      else if (chunk->data)
+        st = sink.Write(*chunk->data);
     }
     std::lock_guard lock(mu_);
     reader_ = nullptr;

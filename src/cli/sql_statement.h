@@ -30,8 +30,8 @@ class StatementRun {
 
   flight::FlightClient& client_;
   std::mutex mu_;
-  bool cancelled_ = false;                      // guarded by mu_
-  std::optional<flight::FlightInfo> info_;      // guarded by mu_: the query to cancel
+  bool cancelled_ = false;                       // guarded by mu_
+  std::optional<flight::FlightInfo> info_;       // guarded by mu_: the query to cancel
   flight::RecordBatchReader* reader_ = nullptr;  // guarded by mu_: the stream being read
 };
 

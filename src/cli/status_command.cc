@@ -69,8 +69,8 @@ int RunStatus(const Args& args) {
               FormatBytes(m.value("bytes_received", 0.0)).c_str(), Count(m, "rows_sent"),
               FormatBytes(m.value("bytes_sent", 0.0)).c_str());
   std::printf("memtables: %s   log syncs: %lld   Kafka decode errors: %lld   SQL engine resets: %lld\n",
-              FormatBytes(m.value("memtable_bytes", 0.0)).c_str(), Count(m, "wal_syncs"), Count(m, "kafka_decode_errors"),
-              Count(m, "engine_resets"));
+              FormatBytes(m.value("memtable_bytes", 0.0)).c_str(), Count(m, "wal_syncs"),
+              Count(m, "kafka_decode_errors"), Count(m, "engine_resets"));
   std::printf("\ntables (%zu):\n", status["tables"].size());
   for (const auto& t : status["tables"]) {
     std::printf("  %-32s %12lld rows %12s %6lld files\n", t.value("name", "").c_str(), Count(t, "rows"),
@@ -93,7 +93,8 @@ int RunCluster(const Args& args) {
   int exit = 0;
   auto s = OpenSession("cluster", args, &exit);
   if (!s) return exit;
-  if (s->flags.positional()[0] != "status") return Fail("cluster", Status::Invalid("unknown subcommand '" + s->flags.positional()[0] + "' (status)"));
+  if (s->flags.positional()[0] != "status")
+    return Fail("cluster", Status::Invalid("unknown subcommand '" + s->flags.positional()[0] + "' (status)"));
   auto answer = StatusAction(*s, "cluster", "ClusterStatus", &exit);
   if (!answer) return exit;
   const nlohmann::json& status = *answer;

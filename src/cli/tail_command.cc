@@ -42,9 +42,9 @@ Result<nlohmann::json> StartTimestamp(const std::string& text) {
   if (std::regex_match(text, kMillis)) return nlohmann::json(std::stoll(text));
   if (std::regex_match(text, m, kAge)) {
     const int64_t unit = m[2] == "s" ? 1000 : m[2] == "m" ? 60000 : m[2] == "h" ? 3600000 : 86400000;
-    const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::system_clock::now().time_since_epoch())
-                            .count();
+    const int64_t now =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
     return nlohmann::json(now - std::stoll(m[1]) * unit);
   }
   if (text.empty() || !std::isdigit(static_cast<unsigned char>(text[0])))
@@ -70,9 +70,9 @@ Result<nlohmann::json> FollowRequest(const Flags& flags, const std::string& topi
   } else if (auto since = flags.Get("since")) {
     HANGAR_ASSIGN_OR_RETURN(request["start_timestamp"], StartTimestamp(*since));
   } else if (!flags.Has("from-beginning")) {
-    request["start_timestamp"] = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                     std::chrono::system_clock::now().time_since_epoch())
-                                     .count();
+    request["start_timestamp"] =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
   }
   return request;
 }
@@ -143,8 +143,8 @@ class Follower {
   BatchSink& sink_;
   FILE* out_;
   std::mutex mu_;
-  bool stopping_ = false;                             // guarded by mu_
-  Status failure_;                                    // guarded by mu_
+  bool stopping_ = false;                            // guarded by mu_
+  Status failure_;                                   // guarded by mu_
   std::vector<flight::RecordBatchReader*> readers_;  // guarded by mu_
   std::atomic<int64_t> records_{0};
 };

@@ -31,14 +31,14 @@ class Membership::Session {
   static Result<std::unique_ptr<Session>> Open(const std::string& hosts, std::chrono::milliseconds timeout,
                                                std::function<void()> on_event) {
     std::unique_ptr<Session> session(new Session(std::move(on_event)));
-    session->zh_ = zookeeper_init(hosts.c_str(), &Session::Watcher, static_cast<int>(timeout.count()), nullptr,
-                                  session.get(), 0);
+    session->zh_ =
+        zookeeper_init(hosts.c_str(), &Session::Watcher, static_cast<int>(timeout.count()), nullptr, session.get(), 0);
     if (session->zh_ == nullptr) return Status::Invalid("ZooKeeper: cannot use the address '" + hosts + "'");
     std::unique_lock lock(session->mu_);
     if (!session->cv_.wait_for(lock, timeout, [&] { return session->connected_ || session->expired_; }) ||
         !session->connected_)
-      return Status::Unavailable("ZooKeeper at " + hosts + " did not answer within " +
-                                 std::to_string(timeout.count()) + " ms");
+      return Status::Unavailable("ZooKeeper at " + hosts + " did not answer within " + std::to_string(timeout.count()) +
+                                 " ms");
     return session;
   }
   ~Session() {
@@ -163,8 +163,10 @@ Result<std::unique_ptr<Membership>> Membership::Start(MembershipOptions options)
   Membership* self = membership.get();
   HANGAR_ASSIGN_OR_RETURN(std::shared_ptr<Session> session, self->OpenSession());
   membership->join_ = membership->options_.join_at_start;
-  if (membership->join_) HANGAR_RETURN_NOT_OK(membership->Register(*session));
-  else HANGAR_RETURN_NOT_OK(membership->CreateParents(*session, membership->options_.root + "/nodes/x"));
+  if (membership->join_)
+    HANGAR_RETURN_NOT_OK(membership->Register(*session));
+  else
+    HANGAR_RETURN_NOT_OK(membership->CreateParents(*session, membership->options_.root + "/nodes/x"));
   HANGAR_RETURN_NOT_OK(membership->Refresh(*session));
   membership->session_ = std::move(session);
   membership->thread_ = std::thread([self] { self->Run(); });
@@ -243,7 +245,7 @@ Result<std::optional<int64_t>> Membership::Lock(const std::string& name) {
     if (st.ok()) return std::optional<int64_t>(epoch);
     if (st.code() != StatusCode::kAlreadyExists) return st;
     HANGAR_ASSIGN_OR_RETURN(auto holder, session->Get(path));
-    if (!holder) continue;  // let go just now: try again
+    if (!holder) continue;                                     // let go just now: try again
     if (*holder != self_id_) return std::optional<int64_t>();  // another node's
     // This node's: either this session's already, or an earlier one's (a
     // restart faster than the session timeout), which is ours to replace.

@@ -33,11 +33,11 @@ struct Member {
 };
 
 struct MembershipOptions {
-  std::string hosts;                        // ZooKeeper's "host:port,host:port"
-  std::string root = "/hangar";             // the cluster's znode
-  std::string location;                     // this node's advertised location
+  std::string hosts;             // ZooKeeper's "host:port,host:port"
+  std::string root = "/hangar";  // the cluster's znode
+  std::string location;          // this node's advertised location
   std::chrono::milliseconds session_timeout{6000};
-  std::function<int64_t()> load;            // sampled every few seconds (may be empty)
+  std::function<int64_t()> load;  // sampled every few seconds (may be empty)
   // Register at Start (true), or only at Join: a node that must hold locks
   // before it can serve (its table folder) connects first and joins later.
   bool join_at_start = true;
@@ -101,11 +101,11 @@ class Membership {
   const std::string self_id_;
   mutable std::mutex mu_;
   mutable std::condition_variable changed_;
-  std::vector<Member> members_;  // guarded by mu_
-  bool registered_ = false;      // guarded by mu_
-  bool stop_ = false;            // guarded by mu_
-  bool dirty_ = true;            // guarded by mu_: the children changed
-  bool join_ = false;            // guarded by mu_: registering is wanted
+  std::vector<Member> members_;        // guarded by mu_
+  bool registered_ = false;            // guarded by mu_
+  bool stop_ = false;                  // guarded by mu_
+  bool dirty_ = true;                  // guarded by mu_: the children changed
+  bool join_ = false;                  // guarded by mu_: registering is wanted
   std::function<bool()> rejoin_gate_;  // guarded by mu_
   // The thread's session, shared with Lock and Unlock; guarded by mu_.
   std::shared_ptr<Session> session_;

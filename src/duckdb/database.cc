@@ -26,12 +26,13 @@ Status ErrorFrom(const char* message, std::string_view what) {
   if (text.starts_with("Out of Memory Error")) {
     // A limit the server sets, not the client's mistake: named by its flag
     // (DuckDB's own advice, a PRAGMA, is not the client's to follow).
-    const bool spill = text.find("max_temp_directory_size") != std::string::npos ||
-                       text.find("offload") != std::string::npos;
+    const bool spill =
+        text.find("max_temp_directory_size") != std::string::npos || text.find("offload") != std::string::npos;
     text.resize(std::min(text.size(), text.find('\n')));
     if (text.ends_with('.')) text.pop_back();
-    return Status::ResourceExhausted(prefix + text + (spill ? " (the server's --duckdb-max-temp-size: spill space)"
-                                                            : " (the server's --duckdb-memory-limit)"));
+    return Status::ResourceExhausted(
+        prefix + text +
+        (spill ? " (the server's --duckdb-max-temp-size: spill space)" : " (the server's --duckdb-memory-limit)"));
   }
   return Status::Invalid(prefix + text);
 }
@@ -198,8 +199,10 @@ Status Database::Reset(uint64_t generation) {
   if (old) old->Retire();
   resetting_ = false;
   if (listener) listener(st.ok());
-  if (!st.ok()) log::Error("the SQL engine could not be reopened", {{"error", st.ToString()}});
-  else log::Info("the SQL engine is back", {{"generation", generation + 1}});
+  if (!st.ok())
+    log::Error("the SQL engine could not be reopened", {{"error", st.ToString()}});
+  else
+    log::Info("the SQL engine is back", {{"generation", generation + 1}});
   return st;
 }
 
@@ -239,14 +242,14 @@ void Connection::OnRetire(std::function<void()> fn) {
 }
 
 Status InjectEngineFailure(Connection& connection) {
-  auto values = arrow::MakeArray(arrow::struct_({arrow::field("a", arrow::int32())}), 1, {nullptr},
-                                 {arrow::MakeArray(arrow::int32(), 1, {nullptr, arrow::Buffer::CopyOf(std::string(4, '\0'))}, {}, 0)},
-                                 0);
+  auto values = arrow::MakeArray(
+      arrow::struct_({arrow::field("a", arrow::int32())}), 1, {nullptr},
+      {arrow::MakeArray(arrow::int32(), 1, {nullptr, arrow::Buffer::CopyOf(std::string(4, '\0'))}, {}, 0)}, 0);
   auto type = arrow::dictionary(arrow::int32(), values->type);
   auto column = arrow::MakeArray(type, 1, {nullptr, arrow::Buffer::CopyOf(std::string(4, '\0'))}, {}, 0, 0, values);
   auto schema = arrow::schema({arrow::field("d", type)});
-  auto source = std::make_unique<arrow::VectorSource>(schema, std::vector<arrow::RecordBatchPtr>{
-                                                                  arrow::MakeRecordBatch(schema, 1, {column})});
+  auto source = std::make_unique<arrow::VectorSource>(
+      schema, std::vector<arrow::RecordBatchPtr>{arrow::MakeRecordBatch(schema, 1, {column})});
   HANGAR_ASSIGN_OR_RETURN(auto view, connection.RegisterView("hangar_engine_failure", std::move(source)));
   Status st = connection.Execute("SELECT * FROM hangar_engine_failure");
   if (st.ok()) return Status::Internal("the injected engine failure did not fail");
@@ -270,9 +273,9 @@ struct ArrowStreamView::State {
   ArrowArrayStream stream{};
   std::mutex mu;
   std::vector<std::unique_ptr<ArrowSchema>> schemas;  // guarded by mu
-  Status error;                                        // guarded by mu
-  std::string error_text;                              // guarded by mu
-  int64_t rows = 0;                                    // guarded by mu
+  Status error;                                       // guarded by mu
+  std::string error_text;                             // guarded by mu
+  int64_t rows = 0;                                   // guarded by mu
 
   static State* Of(ArrowArrayStream* s) { return static_cast<State*>(s->private_data); }
 
@@ -433,8 +436,7 @@ Result<StatementSchemas> SchemasOf(Connection& connection, duckdb_prepared_state
 
 class QueryStream : public QueryResult {
  public:
-  QueryStream(std::unique_ptr<Connection> conn, QueryOptions options)
-      : conn_(std::move(conn)), options_(options) {}
+  QueryStream(std::unique_ptr<Connection> conn, QueryOptions options) : conn_(std::move(conn)), options_(options) {}
 
   ~QueryStream() override {
     if (arrow_options_) duckdb_destroy_arrow_options(&arrow_options_);

@@ -27,10 +27,10 @@
 namespace hangar::duckdb {
 
 struct DatabaseOptions {
-  int threads = 0;                  // 0: DuckDB's default (one per core)
-  std::string memory_limit;         // e.g. "4GB"; empty: DuckDB's default (80% of RAM)
-  std::string temp_directory;       // where DuckDB spills; empty: none
-  std::string max_temp_size;        // the most it spills there, e.g. "4GB"; empty: DuckDB's default (90% of the disk)
+  int threads = 0;             // 0: DuckDB's default (one per core)
+  std::string memory_limit;    // e.g. "4GB"; empty: DuckDB's default (80% of RAM)
+  std::string temp_directory;  // where DuckDB spills; empty: none
+  std::string max_temp_size;   // the most it spills there, e.g. "4GB"; empty: DuckDB's default (90% of the disk)
   // Non-empty: DuckDB may read and write files only under these folders
   // (enable_external_access off). A server gives its data directory, so
   // that SQL can reach nothing else on the machine.
@@ -90,12 +90,12 @@ class Database {
 
   DatabaseOptions options_;
   mutable std::mutex mu_;
-  std::shared_ptr<Instance> instance_;                       // guarded by mu_
-  uint64_t generation_ = 0;                                  // guarded by mu_
-  int64_t resets_ = 0;                                       // guarded by mu_
-  std::vector<std::function<Status(Connection&)>> inits_;   // guarded by mu_
-  std::function<void(bool)> listener_;                       // guarded by mu_
-  std::mutex reset_mu_;  // one reset at a time
+  std::shared_ptr<Instance> instance_;                     // guarded by mu_
+  uint64_t generation_ = 0;                                // guarded by mu_
+  int64_t resets_ = 0;                                     // guarded by mu_
+  std::vector<std::function<Status(Connection&)>> inits_;  // guarded by mu_
+  std::function<void(bool)> listener_;                     // guarded by mu_
+  std::mutex reset_mu_;                                    // one reset at a time
   std::atomic<bool> resetting_{false};
 };
 
@@ -226,8 +226,7 @@ Result<std::unique_ptr<QueryResult>> StartQuery(std::unique_ptr<Connection> conn
 
 // Runs `sql` on a connection of its own and streams the result.
 Result<std::unique_ptr<arrow::RecordBatchSource>> StreamQuery(std::shared_ptr<Database> database,
-                                                              const std::string& sql,
-                                                              const QueryOptions& options = {});
+                                                              const std::string& sql, const QueryOptions& options = {});
 
 // The Status for DuckDB's error text `message`, prefixed by `what` if not
 // empty: Internal (the full text kept for the log) for an engine failure,

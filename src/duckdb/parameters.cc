@@ -105,8 +105,7 @@ Status Parameters::BindTo(duckdb_prepared_statement statement) const {
                            std::to_string(values_.size()) + " values were bound");
   for (idx_t i = 0; i < values_.size(); ++i) {
     if (duckdb_bind_value(statement, i + 1, values_[i]) != DuckDBSuccess)
-      return Status::Invalid("cannot bind parameter " + std::to_string(i + 1) + ": " +
-                             duckdb_prepare_error(statement));
+      return Status::Invalid("cannot bind parameter " + std::to_string(i + 1) + ": " + duckdb_prepare_error(statement));
   }
   return Status::OK();
 }

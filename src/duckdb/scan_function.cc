@@ -175,9 +175,9 @@ Status RegisterScanFunction(Connection& connection, const std::string& function_
                             std::shared_ptr<ScanProvider> provider) {
   {
     HANGAR_ASSIGN_OR_RETURN(auto query, connection.OpenSibling());
-    HANGAR_ASSIGN_OR_RETURN(auto known, StartQuery(std::move(query),
-                                                   "SELECT function_name FROM duckdb_functions() WHERE function_name = " +
-                                                       QuoteLiteral(function_name)));
+    HANGAR_ASSIGN_OR_RETURN(
+        auto known, StartQuery(std::move(query), "SELECT function_name FROM duckdb_functions() WHERE function_name = " +
+                                                     QuoteLiteral(function_name)));
     HANGAR_RETURN_NOT_OK(known->Execute());
     HANGAR_ASSIGN_OR_RETURN(auto found, known->Next());
     if (found != nullptr && found->num_rows > 0) return Status::OK();

@@ -87,7 +87,7 @@ class CallWatchdog {
   const std::chrono::milliseconds tick_;
   std::mutex mu_;
   std::condition_variable wake_;
-  bool stopping_ = false;                    // guarded by mu_
+  bool stopping_ = false;                   // guarded by mu_
   std::set<std::shared_ptr<Entry>> calls_;  // guarded by mu_
   std::thread thread_;
 };

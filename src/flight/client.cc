@@ -1,8 +1,8 @@
 #include "flight/client.h"
 
 #include <grpcpp/grpcpp.h>
-#include <grpcpp/impl/codegen/proto_utils.h>
 #include <grpcpp/impl/codegen/client_unary_call.h>
+#include <grpcpp/impl/codegen/proto_utils.h>
 #include <grpcpp/impl/codegen/rpc_method.h>
 #include <grpcpp/impl/codegen/sync_stream.h>
 
@@ -18,11 +18,11 @@ namespace {
 using grpc::internal::RpcMethod;
 
 constexpr const char* kMethodNames[] = {
-    "/arrow.flight.protocol.FlightService/Handshake",  "/arrow.flight.protocol.FlightService/ListFlights",
+    "/arrow.flight.protocol.FlightService/Handshake",     "/arrow.flight.protocol.FlightService/ListFlights",
     "/arrow.flight.protocol.FlightService/GetFlightInfo", "/arrow.flight.protocol.FlightService/PollFlightInfo",
-    "/arrow.flight.protocol.FlightService/GetSchema",  "/arrow.flight.protocol.FlightService/DoGet",
-    "/arrow.flight.protocol.FlightService/DoPut",      "/arrow.flight.protocol.FlightService/DoExchange",
-    "/arrow.flight.protocol.FlightService/DoAction",   "/arrow.flight.protocol.FlightService/ListActions",
+    "/arrow.flight.protocol.FlightService/GetSchema",     "/arrow.flight.protocol.FlightService/DoGet",
+    "/arrow.flight.protocol.FlightService/DoPut",         "/arrow.flight.protocol.FlightService/DoExchange",
+    "/arrow.flight.protocol.FlightService/DoAction",      "/arrow.flight.protocol.FlightService/ListActions",
 };
 
 Status Disconnected() { return Status::Unavailable("the server closed the stream"); }
@@ -53,7 +53,8 @@ class ClientSource : public FlightDataSource {
 template <typename Stream>
 class ClientSink : public FlightDataSink {
  public:
-  ClientSink(Stream* stream, std::function<Status()> on_failure) : stream_(stream), on_failure_(std::move(on_failure)) {}
+  ClientSink(Stream* stream, std::function<Status()> on_failure)
+      : stream_(stream), on_failure_(std::move(on_failure)) {}
   Status Write(const FlightData& data) override {
     if (stream_->Write(data)) return Status::OK();
     return on_failure_();
@@ -113,7 +114,9 @@ class DoPutWriter : public PutWriter {
   Status WriteRecordBatch(const arrow::RecordBatch& batch, arrow::BufferPtr app_metadata) override {
     return writer_.WriteRecordBatch(batch, std::move(app_metadata));
   }
-  Status WriteMetadata(arrow::BufferPtr app_metadata) override { return writer_.WriteMetadata(std::move(app_metadata)); }
+  Status WriteMetadata(arrow::BufferPtr app_metadata) override {
+    return writer_.WriteMetadata(std::move(app_metadata));
+  }
   Status DoneWriting() override {
     if (!writes_done_) {
       writes_done_ = true;
@@ -182,7 +185,9 @@ class DoExchangeStream : public ExchangeStream {
   Status WriteRecordBatch(const arrow::RecordBatch& batch, arrow::BufferPtr app_metadata) override {
     return writer_.WriteRecordBatch(batch, std::move(app_metadata));
   }
-  Status WriteMetadata(arrow::BufferPtr app_metadata) override { return writer_.WriteMetadata(std::move(app_metadata)); }
+  Status WriteMetadata(arrow::BufferPtr app_metadata) override {
+    return writer_.WriteMetadata(std::move(app_metadata));
+  }
   Status DoneWriting() override {
     if (!writes_done_) {
       writes_done_ = true;
@@ -225,12 +230,12 @@ class FlightClient::Impl {
   Impl(std::shared_ptr<grpc::Channel> channel, ClientOptions options)
       : channel(std::move(channel)), options(std::move(options)) {
     static constexpr RpcMethod::RpcType kTypes[] = {
-        RpcMethod::BIDI_STREAMING,   RpcMethod::SERVER_STREAMING, RpcMethod::NORMAL_RPC,
-        RpcMethod::NORMAL_RPC,       RpcMethod::NORMAL_RPC,       RpcMethod::SERVER_STREAMING,
-        RpcMethod::BIDI_STREAMING,   RpcMethod::BIDI_STREAMING,   RpcMethod::SERVER_STREAMING,
-        RpcMethod::SERVER_STREAMING,
+        RpcMethod::BIDI_STREAMING,   RpcMethod::SERVER_STREAMING, RpcMethod::NORMAL_RPC,     RpcMethod::NORMAL_RPC,
+        RpcMethod::NORMAL_RPC,       RpcMethod::SERVER_STREAMING, RpcMethod::BIDI_STREAMING, RpcMethod::BIDI_STREAMING,
+        RpcMethod::SERVER_STREAMING, RpcMethod::SERVER_STREAMING,
     };
-    for (size_t i = 0; i < std::size(kMethodNames); ++i) methods.emplace_back(kMethodNames[i], kTypes[i], this->channel);
+    for (size_t i = 0; i < std::size(kMethodNames); ++i)
+      methods.emplace_back(kMethodNames[i], kTypes[i], this->channel);
   }
   const RpcMethod& method(FlightMethod m) const { return methods[static_cast<size_t>(m)]; }
 
@@ -257,7 +262,8 @@ Result<std::unique_ptr<FlightClient>> FlightClient::Connect(const Location& loca
     credentials = grpc::InsecureChannelCredentials();
   }
   auto channel = grpc::CreateCustomChannel(target.address, credentials, args);
-  return std::unique_ptr<FlightClient>(new FlightClient(std::make_unique<Impl>(std::move(channel), std::move(options))));
+  return std::unique_ptr<FlightClient>(
+      new FlightClient(std::make_unique<Impl>(std::move(channel), std::move(options))));
 }
 
 FlightClient::FlightClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -356,11 +362,11 @@ Result<std::vector<FlightInfo>> FlightClient::ListFlights(const Criteria& criter
   auto context = MakeContext(options);
   pb::Criteria request;
   request.set_expression(criteria.expression);
-  std::unique_ptr<grpc::ClientReader<pb::FlightInfo>> reader(grpc::internal::ClientReaderFactory<pb::FlightInfo>::Create(
-      impl_->channel.get(), impl_->method(FlightMethod::kListFlights), context.get(), request));
+  std::unique_ptr<grpc::ClientReader<pb::FlightInfo>> reader(
+      grpc::internal::ClientReaderFactory<pb::FlightInfo>::Create(
+          impl_->channel.get(), impl_->method(FlightMethod::kListFlights), context.get(), request));
   return ReadAllStreamed(reader.get(), [](const pb::FlightInfo& info) { return FromProto(info); });
 }
-
 
 template <typename Response>
 Result<Response> FlightClient::DescriptorCall(FlightMethod method, const FlightDescriptor& descriptor,
@@ -369,25 +375,28 @@ Result<Response> FlightClient::DescriptorCall(FlightMethod method, const FlightD
   pb::FlightDescriptor request;
   ToProto(descriptor, &request);
   Response response;
-  HANGAR_RETURN_NOT_OK(FromGrpcStatus(
-      grpc::internal::BlockingUnaryCall<pb::FlightDescriptor, Response, grpc::protobuf::MessageLite,
-                                        grpc::protobuf::MessageLite>(impl_->channel.get(), impl_->method(method),
-                                                                     context.get(), request, &response)));
+  HANGAR_RETURN_NOT_OK(
+      FromGrpcStatus(grpc::internal::BlockingUnaryCall<pb::FlightDescriptor, Response, grpc::protobuf::MessageLite,
+                                                       grpc::protobuf::MessageLite>(
+          impl_->channel.get(), impl_->method(method), context.get(), request, &response)));
   return response;
 }
 
 Result<FlightInfo> FlightClient::GetFlightInfo(const FlightDescriptor& descriptor, const CallOptions& options) {
-  HANGAR_ASSIGN_OR_RETURN(auto response, DescriptorCall<pb::FlightInfo>(FlightMethod::kGetFlightInfo, descriptor, options));
+  HANGAR_ASSIGN_OR_RETURN(auto response,
+                          DescriptorCall<pb::FlightInfo>(FlightMethod::kGetFlightInfo, descriptor, options));
   return FromProto(response);
 }
 
 Result<PollInfo> FlightClient::PollFlightInfo(const FlightDescriptor& descriptor, const CallOptions& options) {
-  HANGAR_ASSIGN_OR_RETURN(auto response, DescriptorCall<pb::PollInfo>(FlightMethod::kPollFlightInfo, descriptor, options));
+  HANGAR_ASSIGN_OR_RETURN(auto response,
+                          DescriptorCall<pb::PollInfo>(FlightMethod::kPollFlightInfo, descriptor, options));
   return FromProto(response);
 }
 
 Result<arrow::SchemaPtr> FlightClient::GetSchema(const FlightDescriptor& descriptor, const CallOptions& options) {
-  HANGAR_ASSIGN_OR_RETURN(auto response, DescriptorCall<pb::SchemaResult>(FlightMethod::kGetSchema, descriptor, options));
+  HANGAR_ASSIGN_OR_RETURN(auto response,
+                          DescriptorCall<pb::SchemaResult>(FlightMethod::kGetSchema, descriptor, options));
   return DeserializeSchema(response.schema());
 }
 
@@ -430,13 +439,15 @@ Result<std::vector<ActionResult>> FlightClient::DoAction(const Action& action, c
   request.set_body(action.body);
   std::unique_ptr<grpc::ClientReader<pb::Result>> reader(grpc::internal::ClientReaderFactory<pb::Result>::Create(
       impl_->channel.get(), impl_->method(FlightMethod::kDoAction), context.get(), request));
-  return ReadAllStreamed(reader.get(), [](const pb::Result& r) { return Result<ActionResult>(ActionResult{r.body()}); });
+  return ReadAllStreamed(reader.get(),
+                         [](const pb::Result& r) { return Result<ActionResult>(ActionResult{r.body()}); });
 }
 
 Result<std::vector<ActionType>> FlightClient::ListActions(const CallOptions& options) {
   auto context = MakeContext(options);
-  std::unique_ptr<grpc::ClientReader<pb::ActionType>> reader(grpc::internal::ClientReaderFactory<pb::ActionType>::Create(
-      impl_->channel.get(), impl_->method(FlightMethod::kListActions), context.get(), pb::Empty()));
+  std::unique_ptr<grpc::ClientReader<pb::ActionType>> reader(
+      grpc::internal::ClientReaderFactory<pb::ActionType>::Create(
+          impl_->channel.get(), impl_->method(FlightMethod::kListActions), context.get(), pb::Empty()));
   return ReadAllStreamed(reader.get(), [](const pb::ActionType& a) {
     return Result<ActionType>(ActionType{a.type(), a.description()});
   });

@@ -39,8 +39,6 @@ struct ClientOptions {
   arrow::ipc::WriteOptions write_options;
 };
 
-
-
 // A DoGet in progress.
 class RecordBatchReader {
  public:

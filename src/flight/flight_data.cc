@@ -230,7 +230,8 @@ grpc::Status ParseFlightData(grpc::ByteBuffer* in, FlightData* message) {
     uint64_t tag = 0;
     if (!cursor.ReadVarint(&tag, 5) || tag > 0xFFFFFFFF) return Malformed("truncated or overlong field tag");
     // Protobuf numbers fields from 1 to 2^29 - 1 and refuses any other.
-    if ((tag >> 3) == 0 || (tag >> 3) > 0x1FFFFFFF) return Malformed("field number " + std::to_string(tag >> 3) + " is not valid");
+    if ((tag >> 3) == 0 || (tag >> 3) > 0x1FFFFFFF)
+      return Malformed("field number " + std::to_string(tag >> 3) + " is not valid");
     const uint32_t wire_type = tag & 7;
     if (wire_type != 2) {
       // Unknown scalar fields are skipped, as protobuf would.

@@ -52,7 +52,7 @@ struct ReceiveStats {
   int64_t bodies_viewed = 0;
   int64_t bodies_gathered = 0;
   int64_t bytes_gathered = 0;
-  int64_t slices = 0;  // slices of the messages that carried a body
+  int64_t slices = 0;         // slices of the messages that carried a body
   int64_t bodies_copied = 0;  // small bodies copied out of their slice
 };
 ReceiveStats GetReceiveStats();

@@ -57,8 +57,7 @@ class ConnectionListener {
   // The total of `limits` is lowered, with a warning, so that connections
   // leave a quarter of the descriptors (at least 64) that the process has
   // not opened yet to everything else.
-  static Result<std::unique_ptr<ConnectionListener>> Listen(const std::string& host, int port,
-                                                            ConnectionLimits limits);
+  static Result<std::unique_ptr<ConnectionListener>> Listen(const std::string& host, int port, ConnectionLimits limits);
   ~ConnectionListener();  // Stop()
   ConnectionListener(const ConnectionListener&) = delete;
   ConnectionListener& operator=(const ConnectionListener&) = delete;

@@ -29,8 +29,7 @@ Result<FlightDescriptor> FromProto(const pb::FlightDescriptor& in) {
     case pb::FlightDescriptor::PATH: out.type = FlightDescriptor::Type::kPath; break;
     case pb::FlightDescriptor::CMD: out.type = FlightDescriptor::Type::kCmd; break;
     case pb::FlightDescriptor::UNKNOWN: out.type = FlightDescriptor::Type::kUnknown; break;
-    default:
-      return Status::Invalid("FlightDescriptor has unknown type " + std::to_string(in.type()));
+    default: return Status::Invalid("FlightDescriptor has unknown type " + std::to_string(in.type()));
   }
   out.cmd = in.cmd();
   out.path.assign(in.path().begin(), in.path().end());

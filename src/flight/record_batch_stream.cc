@@ -23,7 +23,8 @@ Result<FlightStreamChunk> FlightStreamReader::ReadOne(bool* stream_ended) {
   FlightStreamChunk chunk;
   chunk.app_metadata = std::move(data.app_metadata);
   if (data.data_header != nullptr && data.data_header->size() > 0) {
-    HANGAR_ASSIGN_OR_RETURN(auto message, arrow::ipc::Message::Open(std::move(data.data_header), data.ContiguousBody()));
+    HANGAR_ASSIGN_OR_RETURN(auto message,
+                            arrow::ipc::Message::Open(std::move(data.data_header), data.ContiguousBody()));
     auto decoded = decoder_.Consume(message);
     if (!decoded.ok()) {
       // The IPC reader's limits (rows per batch, dictionary growth).
@@ -55,7 +56,8 @@ Result<arrow::SchemaPtr> FlightStreamReader::GetSchema() {
     if (ended_) return Status::Invalid("the stream ended before its schema message");
     bool ended = false;
     HANGAR_ASSIGN_OR_RETURN(auto chunk, ReadOne(&ended));
-    if (chunk.data != nullptr) return Status::Invalid("record batch before the schema message");  // decoder refuses first
+    if (chunk.data != nullptr)
+      return Status::Invalid("record batch before the schema message");  // decoder refuses first
     if (!chunk.end()) pending_.push_back(std::move(chunk));
   }
   return decoder_.schema();

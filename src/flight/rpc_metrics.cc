@@ -20,10 +20,9 @@ struct Families {
       "hangar_rpc_received_rows_total", "Rows received from clients, by RPC and table or topic", {"rpc", "resource"});
   metrics::Family<metrics::Counter>& rows_out = DefaultRegistry().Counter(
       "hangar_rpc_sent_rows_total", "Rows sent to clients, by RPC and table or topic", {"rpc", "resource"});
-  metrics::Family<metrics::Counter>& bytes_in =
-      DefaultRegistry().Counter("hangar_rpc_received_bytes_total",
-                                "FlightData bytes received (IPC headers, bodies, app_metadata), by RPC and table or topic",
-                                {"rpc", "resource"});
+  metrics::Family<metrics::Counter>& bytes_in = DefaultRegistry().Counter(
+      "hangar_rpc_received_bytes_total",
+      "FlightData bytes received (IPC headers, bodies, app_metadata), by RPC and table or topic", {"rpc", "resource"});
   metrics::Family<metrics::Counter>& bytes_out = DefaultRegistry().Counter(
       "hangar_rpc_sent_bytes_total", "FlightData bytes sent, by RPC and table or topic", {"rpc", "resource"});
   metrics::Gauge& active_streams =
@@ -36,13 +35,15 @@ struct Families {
       DefaultRegistry()
           .Gauge("hangar_connections_open", "TCP connections to the Flight port open (counted every second)")
           .WithLabels({});
-  metrics::Family<metrics::Counter>& connections_refused = DefaultRegistry().Counter(
-      "hangar_connections_refused_total", "Connections to the Flight port reset on arrival, by the limit they hit",
-      {"reason"});
+  metrics::Family<metrics::Counter>& connections_refused =
+      DefaultRegistry().Counter("hangar_connections_refused_total",
+                                "Connections to the Flight port reset on arrival, by the limit they hit", {"reason"});
   metrics::Counter& tokens_issued =
-      DefaultRegistry().Counter("hangar_auth_tokens_issued_total", "Bearer tokens issued for Basic credentials").WithLabels({});
-  metrics::Family<metrics::Counter>& refused = DefaultRegistry().Counter(
-      "hangar_auth_refused_total", "Credentials refused, by reason", {"reason"});
+      DefaultRegistry()
+          .Counter("hangar_auth_tokens_issued_total", "Bearer tokens issued for Basic credentials")
+          .WithLabels({});
+  metrics::Family<metrics::Counter>& refused =
+      DefaultRegistry().Counter("hangar_auth_refused_total", "Credentials refused, by reason", {"reason"});
 };
 
 Families& F() {

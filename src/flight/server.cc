@@ -1,11 +1,11 @@
 #include "flight/server.h"
 
-#include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/grpcpp.h>
-#include <grpcpp/server_builder.h>
-#include <grpcpp/impl/codegen/proto_utils.h>
+#include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/impl/codegen/method_handler.h>
+#include <grpcpp/impl/codegen/proto_utils.h>
 #include <grpcpp/impl/codegen/rpc_service_method.h>
+#include <grpcpp/server_builder.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -193,9 +193,10 @@ std::string TargetOf(const CallRequest& request) {
 
 std::string_view GrpcCodeName(grpc::StatusCode code) {
   static constexpr std::string_view kNames[] = {
-      "OK",           "CANCELLED",         "UNKNOWN",   "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
-      "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED",
-      "OUT_OF_RANGE", "UNIMPLEMENTED",     "INTERNAL",  "UNAVAILABLE",      "DATA_LOSS",         "UNAUTHENTICATED"};
+      "OK",        "CANCELLED",      "UNKNOWN",           "INVALID_ARGUMENT",   "DEADLINE_EXCEEDED",
+      "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
+      "ABORTED",   "OUT_OF_RANGE",   "UNIMPLEMENTED",     "INTERNAL",           "UNAVAILABLE",
+      "DATA_LOSS", "UNAUTHENTICATED"};
   const int i = static_cast<int>(code);
   return i >= 0 && i < 17 ? kNames[i] : "UNKNOWN";
 }
@@ -310,13 +311,11 @@ class FlightGrpcService : public grpc::Service {
               return s->Handshake(c, st);
             },
             this)));
-    AddMethod(new RpcServiceMethod(
-        "/arrow.flight.protocol.FlightService/ListFlights", RpcMethod::SERVER_STREAMING,
-        new grpc::internal::ServerStreamingHandler<Self, pb::Criteria, pb::FlightInfo>(
-            [](Self* s, ServerContext* c, const pb::Criteria* r, grpc::ServerWriter<pb::FlightInfo>* w) {
-              return s->ListFlights(c, r, w);
-            },
-            this)));
+    AddMethod(new RpcServiceMethod("/arrow.flight.protocol.FlightService/ListFlights", RpcMethod::SERVER_STREAMING,
+                                   new grpc::internal::ServerStreamingHandler<Self, pb::Criteria, pb::FlightInfo>(
+                                       [](Self* s, ServerContext* c, const pb::Criteria* r,
+                                          grpc::ServerWriter<pb::FlightInfo>* w) { return s->ListFlights(c, r, w); },
+                                       this)));
     AddMethod(new RpcServiceMethod(
         "/arrow.flight.protocol.FlightService/GetFlightInfo", RpcMethod::NORMAL_RPC,
         new grpc::internal::RpcMethodHandler<Self, pb::FlightDescriptor, pb::FlightInfo, grpc::protobuf::MessageLite,
@@ -335,19 +334,17 @@ class FlightGrpcService : public grpc::Service {
             this)));
     AddMethod(new RpcServiceMethod(
         "/arrow.flight.protocol.FlightService/GetSchema", RpcMethod::NORMAL_RPC,
-        new grpc::internal::RpcMethodHandler<Self, pb::FlightDescriptor, pb::SchemaResult,
-                                             grpc::protobuf::MessageLite, grpc::protobuf::MessageLite>(
+        new grpc::internal::RpcMethodHandler<Self, pb::FlightDescriptor, pb::SchemaResult, grpc::protobuf::MessageLite,
+                                             grpc::protobuf::MessageLite>(
             [](Self* s, ServerContext* c, const pb::FlightDescriptor* r, pb::SchemaResult* out) {
               return s->GetSchema(c, r, out);
             },
             this)));
-    AddMethod(new RpcServiceMethod(
-        "/arrow.flight.protocol.FlightService/DoGet", RpcMethod::SERVER_STREAMING,
-        new grpc::internal::ServerStreamingHandler<Self, pb::Ticket, FlightData>(
-            [](Self* s, ServerContext* c, const pb::Ticket* r, grpc::ServerWriter<FlightData>* w) {
-              return s->DoGet(c, r, w);
-            },
-            this)));
+    AddMethod(new RpcServiceMethod("/arrow.flight.protocol.FlightService/DoGet", RpcMethod::SERVER_STREAMING,
+                                   new grpc::internal::ServerStreamingHandler<Self, pb::Ticket, FlightData>(
+                                       [](Self* s, ServerContext* c, const pb::Ticket* r,
+                                          grpc::ServerWriter<FlightData>* w) { return s->DoGet(c, r, w); },
+                                       this)));
     AddMethod(new RpcServiceMethod(
         "/arrow.flight.protocol.FlightService/DoPut", RpcMethod::BIDI_STREAMING,
         new grpc::internal::BidiStreamingHandler<Self, FlightData, pb::PutResult>(
@@ -355,27 +352,23 @@ class FlightGrpcService : public grpc::Service {
               return s->DoPut(c, st);
             },
             this)));
-    AddMethod(new RpcServiceMethod(
-        "/arrow.flight.protocol.FlightService/DoExchange", RpcMethod::BIDI_STREAMING,
-        new grpc::internal::BidiStreamingHandler<Self, FlightData, FlightData>(
-            [](Self* s, ServerContext* c, grpc::ServerReaderWriter<FlightData, FlightData>* st) {
-              return s->DoExchange(c, st);
-            },
-            this)));
-    AddMethod(new RpcServiceMethod(
-        "/arrow.flight.protocol.FlightService/DoAction", RpcMethod::SERVER_STREAMING,
-        new grpc::internal::ServerStreamingHandler<Self, pb::Action, pb::Result>(
-            [](Self* s, ServerContext* c, const pb::Action* r, grpc::ServerWriter<pb::Result>* w) {
-              return s->DoAction(c, r, w);
-            },
-            this)));
-    AddMethod(new RpcServiceMethod(
-        "/arrow.flight.protocol.FlightService/ListActions", RpcMethod::SERVER_STREAMING,
-        new grpc::internal::ServerStreamingHandler<Self, pb::Empty, pb::ActionType>(
-            [](Self* s, ServerContext* c, const pb::Empty* r, grpc::ServerWriter<pb::ActionType>* w) {
-              return s->ListActions(c, r, w);
-            },
-            this)));
+    AddMethod(
+        new RpcServiceMethod("/arrow.flight.protocol.FlightService/DoExchange", RpcMethod::BIDI_STREAMING,
+                             new grpc::internal::BidiStreamingHandler<Self, FlightData, FlightData>(
+                                 [](Self* s, ServerContext* c, grpc::ServerReaderWriter<FlightData, FlightData>* st) {
+                                   return s->DoExchange(c, st);
+                                 },
+                                 this)));
+    AddMethod(new RpcServiceMethod("/arrow.flight.protocol.FlightService/DoAction", RpcMethod::SERVER_STREAMING,
+                                   new grpc::internal::ServerStreamingHandler<Self, pb::Action, pb::Result>(
+                                       [](Self* s, ServerContext* c, const pb::Action* r,
+                                          grpc::ServerWriter<pb::Result>* w) { return s->DoAction(c, r, w); },
+                                       this)));
+    AddMethod(new RpcServiceMethod("/arrow.flight.protocol.FlightService/ListActions", RpcMethod::SERVER_STREAMING,
+                                   new grpc::internal::ServerStreamingHandler<Self, pb::Empty, pb::ActionType>(
+                                       [](Self* s, ServerContext* c, const pb::Empty* r,
+                                          grpc::ServerWriter<pb::ActionType>* w) { return s->ListActions(c, r, w); },
+                                       this)));
   }
 
  private:

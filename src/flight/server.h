@@ -54,7 +54,6 @@ class ServerCallContext {
 // user, the permission and the resource.
 Status CheckAllowed(const ServerCallContext& context, auth::Access access, std::string_view resource);
 
-
 // What a call touches: the server checks the caller's permissions against it.
 struct AccessRequest {
   auth::Access access = auth::Access::kRead;
@@ -71,9 +70,10 @@ struct AccessRequest {
 // matching the method is set (none for ListActions).
 struct CallRequest {
   FlightMethod method;
-  const FlightDescriptor* descriptor = nullptr;  // GetFlightInfo, PollFlightInfo, GetSchema, DoPut, DoExchange, ListFlights (each listed flight)
-  const Ticket* ticket = nullptr;                // DoGet
-  const Action* action = nullptr;                // DoAction
+  const FlightDescriptor* descriptor =
+      nullptr;  // GetFlightInfo, PollFlightInfo, GetSchema, DoPut, DoExchange, ListFlights (each listed flight)
+  const Ticket* ticket = nullptr;  // DoGet
+  const Action* action = nullptr;  // DoAction
 };
 
 // The writer of DoPut's PutResult messages.

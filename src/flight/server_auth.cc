@@ -32,8 +32,7 @@ bool StartsWithIgnoreCase(std::string_view s, std::string_view prefix) {
 }  // namespace
 
 Result<std::unique_ptr<ServerAuthenticator>> ServerAuthenticator::Make(const AuthOptions& options) {
-  if (options.token_secret.size() < 16)
-    return Status::Invalid("the token secret must be at least 16 bytes long");
+  if (options.token_secret.size() < 16) return Status::Invalid("the token secret must be at least 16 bytes long");
   const int64_t mtime = ModificationTimeNs(options.users_file);
   HANGAR_ASSIGN_OR_RETURN(auto users, auth::UsersFile::Load(options.users_file));
   std::unique_ptr<ServerAuthenticator> out(new ServerAuthenticator(
@@ -65,7 +64,7 @@ void ServerAuthenticator::Refresh() {
 }
 
 Result<ServerAuthenticator::Identity> ServerAuthenticator::Login(const std::string& user, const std::string& password,
-                                                                const std::string& address) {
+                                                                 const std::string& address) {
   // Throttled before the (slow) check, so refusing a guesser costs nothing.
   HANGAR_ASSIGN_OR_RETURN(auto attempt, throttle_.Begin(user, address));
   Refresh();
@@ -83,14 +82,15 @@ Result<ServerAuthenticator::Identity> ServerAuthenticator::Login(const std::stri
   Identity identity{user, signer_.Issue(user, ttl_), nullptr};
   if (vault_) {
     HANGAR_ASSIGN_OR_RETURN(auto claims, signer_.Verify(identity.issued_token));
-    identity.credentials = vault_->Keep(identity.issued_token, user, password,
-                                        std::chrono::system_clock::time_point(std::chrono::seconds(claims.expires_at_s)));
+    identity.credentials =
+        vault_->Keep(identity.issued_token, user, password,
+                     std::chrono::system_clock::time_point(std::chrono::seconds(claims.expires_at_s)));
   }
   return identity;
 }
 
 Result<ServerAuthenticator::Identity> ServerAuthenticator::Authenticate(std::string_view authorization,
-                                                                       const std::string& address) {
+                                                                        const std::string& address) {
   if (StartsWithIgnoreCase(authorization, "Bearer ")) {
     auto claims = signer_.Verify(authorization.substr(7));
     if (!claims.ok()) {
@@ -119,7 +119,7 @@ Result<ServerAuthenticator::Identity> ServerAuthenticator::Authenticate(std::str
 }
 
 Result<ServerAuthenticator::Identity> ServerAuthenticator::AuthenticateHandshake(std::string_view payload,
-                                                                                const std::string& address) {
+                                                                                 const std::string& address) {
   ::arrow::flight::protocol::BasicAuth basic;
   if (!basic.ParseFromArray(payload.data(), static_cast<int>(payload.size())) || basic.username().empty())
     return Status::Unauthenticated("the Handshake payload is not a BasicAuth message with a user name");

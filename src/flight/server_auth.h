@@ -50,8 +50,8 @@ class ServerAuthenticator {
   std::vector<auth::Permission> PermissionsOf(const std::string& user);
 
  private:
-  ServerAuthenticator(std::string users_path, auth::UsersFile users, auth::TokenSigner signer,
-                      std::chrono::seconds ttl, const LoginLimits& login);
+  ServerAuthenticator(std::string users_path, auth::UsersFile users, auth::TokenSigner signer, std::chrono::seconds ttl,
+                      const LoginLimits& login);
   Result<Identity> Login(const std::string& user, const std::string& password, const std::string& address);
   // Re-reads the users file if it changed on disk (keeps the old one if the
   // new one does not load, and says so on stderr).

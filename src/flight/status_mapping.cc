@@ -47,9 +47,8 @@ grpc::Status ToGrpcStatus(const Status& status) {
     const uint64_t reference = next_reference.fetch_add(1);
     log::Error("internal error", {{"reference", reference}, {"error", status.ToString()}});
     const char* what = status.code() == StatusCode::kIOError ? "an I/O error" : "an internal error";
-    return grpc::Status(grpc::StatusCode::INTERNAL, std::string("the server hit ") + what +
-                                                        " (reference #" + std::to_string(reference) +
-                                                        " in its log)");
+    return grpc::Status(grpc::StatusCode::INTERNAL, std::string("the server hit ") + what + " (reference #" +
+                                                        std::to_string(reference) + " in its log)");
   }
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()), ClientText(status.message()));
 }

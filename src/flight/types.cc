@@ -17,10 +17,8 @@ std::string FlightDescriptor::ToString() const {
       for (size_t i = 0; i < path.size(); ++i) out += (i ? ", " : "") + path[i];
       return out + "]";
     }
-    case Type::kCmd:
-      return "cmd <" + std::to_string(cmd.size()) + " bytes>";
-    default:
-      return "descriptor of unknown type";
+    case Type::kCmd: return "cmd <" + std::to_string(cmd.size()) + " bytes>";
+    default: return "descriptor of unknown type";
   }
 }
 

@@ -102,8 +102,16 @@ struct ActionResult {
 
 // The RPCs of the Flight service, in Flight.proto's order.
 enum class FlightMethod {
-  kHandshake, kListFlights, kGetFlightInfo, kPollFlightInfo, kGetSchema,
-  kDoGet, kDoPut, kDoExchange, kDoAction, kListActions,
+  kHandshake,
+  kListFlights,
+  kGetFlightInfo,
+  kPollFlightInfo,
+  kGetSchema,
+  kDoGet,
+  kDoPut,
+  kDoExchange,
+  kDoAction,
+  kListActions,
 };
 std::string_view FlightMethodName(FlightMethod method);
 

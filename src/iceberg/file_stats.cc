@@ -66,7 +66,8 @@ Result<std::vector<ColumnStats>> ParquetColumnStats(duckdb::Connection& connecti
                                                     const IcebergSchema& schema) {
   const std::string sql =
       "SELECT path_in_schema, num_values, stats_null_count, stats_min_value, stats_max_value "
-      "FROM parquet_metadata(" + SqlString(file.string()) + ")";
+      "FROM parquet_metadata(" +
+      SqlString(file.string()) + ")";
   duckdb_result result;
   if (duckdb_query(connection.handle(), sql.c_str(), &result) != DuckDBSuccess) {
     Status st = connection.Failure(duckdb_result_error(&result), "DuckDB cannot read a Parquet footer");
@@ -97,8 +98,10 @@ Result<std::vector<ColumnStats>> ParquetColumnStats(duckdb::Connection& connecti
       if (row.column != field.name) continue;
       seen = true;
       stats.value_count += row.num_values;
-      if (row.nulls) stats.null_count += *row.nulls;
-      else counted = false;
+      if (row.nulls)
+        stats.null_count += *row.nulls;
+      else
+        counted = false;
       const int64_t non_null = row.num_values - row.nulls.value_or(0);
       if (non_null == 0) continue;  // a chunk of nulls bounds nothing
       std::optional<Value> lo = row.min ? Parse(type, *row.min) : std::nullopt;

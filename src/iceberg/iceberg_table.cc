@@ -24,7 +24,8 @@ constexpr int kDeleteFilePathId = 2147483546;
 constexpr int kDeletePosId = 2147483545;
 
 int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 int64_t NewSnapshotId() {
@@ -119,7 +120,8 @@ Status IcebergTable::Load() {
   HANGAR_ASSIGN_OR_RETURN(std::string text, store_->Get(MetadataKey(newest)));
   auto parsed = ParseMetadata(text);
   if (!parsed.ok())
-    return Status::DataLoss("the Iceberg metadata " + MetadataKey(newest) + " cannot be read: " + parsed.status().message());
+    return Status::DataLoss("the Iceberg metadata " + MetadataKey(newest) +
+                            " cannot be read: " + parsed.status().message());
   metadata_ = std::move(*parsed);
   version_ = newest;
   index_ = Index{};
@@ -248,7 +250,8 @@ Result<std::optional<IcebergTable::IndexedFile>> IcebergTable::WritePositionDele
     mapping += std::string(n ? ", " : "") + "(" + SqlString(local) + ", " + SqlString(files[i].info.path) + ", " +
                Str(static_cast<int64_t>(i)) + ")";
   }
-  for (size_t i = 0; i < state.primary_key.size(); ++i) keys += (i ? ", " : "") + ("t." + SqlIdentifier(state.primary_key[i]));
+  for (size_t i = 0; i < state.primary_key.size(); ++i)
+    keys += (i ? ", " : "") + ("t." + SqlIdentifier(state.primary_key[i]));
   std::filesystem::create_directories(scratch_);
   const std::string name = RandomUuid() + "-deletes.parquet";
   const std::filesystem::path out = scratch_ / name;
@@ -257,11 +260,18 @@ Result<std::optional<IcebergTable::IndexedFile>> IcebergTable::WritePositionDele
   // specification wants position deletes.
   const std::string sql =
       "COPY (SELECT file_path, pos FROM (SELECT f.uri AS file_path, t.file_row_number AS pos, "
-      "row_number() OVER (PARTITION BY " + keys + " ORDER BY f.ord DESC) AS rank "
-      "FROM read_parquet([" + paths + "], filename = '__hangar_file', file_row_number = true) t "
-      "JOIN (VALUES " + mapping + ") f(local, uri, ord) ON t.__hangar_file = f.local) "
-      "WHERE rank > 1 ORDER BY file_path, pos) TO " + SqlString(out.string()) +
-      " (FORMAT parquet, COMPRESSION zstd, FIELD_IDS {file_path: " + Str(kDeleteFilePathId) + ", pos: " + Str(kDeletePosId) + "})";
+      "row_number() OVER (PARTITION BY " +
+      keys +
+      " ORDER BY f.ord DESC) AS rank "
+      "FROM read_parquet([" +
+      paths +
+      "], filename = '__hangar_file', file_row_number = true) t "
+      "JOIN (VALUES " +
+      mapping +
+      ") f(local, uri, ord) ON t.__hangar_file = f.local) "
+      "WHERE rank > 1 ORDER BY file_path, pos) TO " +
+      SqlString(out.string()) + " (FORMAT parquet, COMPRESSION zstd, FIELD_IDS {file_path: " + Str(kDeleteFilePathId) +
+      ", pos: " + Str(kDeletePosId) + "})";
   HANGAR_ASSIGN_OR_RETURN(auto connection, duckdb::Connection::Open(db_));
   duckdb_result result;
   if (duckdb_query(connection->handle(), sql.c_str(), &result) != DuckDBSuccess) {
@@ -308,7 +318,8 @@ Status IcebergTable::TryCommit(const TableState& state, const std::function<void
   // The schema: a new one when the columns changed (ids kept by name).
   const IcebergSchema* current = creating ? nullptr : next.current_schema();
   const int schema_id = current ? current->schema_id : 0;
-  HANGAR_ASSIGN_OR_RETURN(IcebergSchema schema, SchemaFor(*state.schema, schema_id, current, next.last_column_id, state.primary_key));
+  HANGAR_ASSIGN_OR_RETURN(IcebergSchema schema,
+                          SchemaFor(*state.schema, schema_id, current, next.last_column_id, state.primary_key));
   if (creating) {
     next.schemas = {schema};
   } else if (!SameFields(schema, *current)) {
@@ -364,7 +375,8 @@ Status IcebergTable::TryCommit(const TableState& state, const std::function<void
     IndexedFile file;
     if (it != old.end()) {
       file = *it->second;
-      entries.push_back({EntryStatus::kExisting, file.snapshot_id, file.sequence_number, file.sequence_number, file.info});
+      entries.push_back(
+          {EntryStatus::kExisting, file.snapshot_id, file.sequence_number, file.sequence_number, file.info});
       ++existing_files;
     } else {
       if (!connection) {
@@ -375,7 +387,8 @@ Status IcebergTable::TryCommit(const TableState& state, const std::function<void
       file.info.record_count = f.rows;
       file.info.file_size = f.bytes;
       if (!state.partition_spec.empty()) {
-        HANGAR_ASSIGN_OR_RETURN(file.info.partition, PartitionValues(f.partition, state.partition_spec, partition.types));
+        HANGAR_ASSIGN_OR_RETURN(file.info.partition,
+                                PartitionValues(f.partition, state.partition_spec, partition.types));
       }
       HANGAR_ASSIGN_OR_RETURN(file.info.stats, ParquetColumnStats(*connection, f.local, schema));
       file.snapshot_id = snapshot_id;
@@ -413,7 +426,8 @@ Status IcebergTable::TryCommit(const TableState& state, const std::function<void
     m.sequence_number = sequence;
     m.min_sequence_number = sequence;
     for (const auto& e : list)
-      if (e.status != EntryStatus::kDeleted && e.sequence_number) m.min_sequence_number = std::min(m.min_sequence_number, *e.sequence_number);
+      if (e.status != EntryStatus::kDeleted && e.sequence_number)
+        m.min_sequence_number = std::min(m.min_sequence_number, *e.sequence_number);
     m.added_snapshot_id = snapshot_id;
     m.added_files = added;
     m.existing_files = existing;
@@ -426,8 +440,8 @@ Status IcebergTable::TryCommit(const TableState& state, const std::function<void
     return Status::OK();
   };
   if (!entries.empty())
-    HANGAR_RETURN_NOT_OK(add_manifest(FileContent::kData, entries, added_files, existing_files, deleted_files, added_rows,
-                                      total_rows - added_rows, removed_rows));
+    HANGAR_RETURN_NOT_OK(add_manifest(FileContent::kData, entries, added_files, existing_files, deleted_files,
+                                      added_rows, total_rows - added_rows, removed_rows));
 
   // A primary-key table's deletes are computed anew for every snapshot:
   // the previous delete file goes, the new one names every superseded row.
@@ -448,7 +462,8 @@ Status IcebergTable::TryCommit(const TableState& state, const std::function<void
       index.deletes.push_back(std::move(*deletes));
     }
     if (!delete_entries.empty())
-      HANGAR_RETURN_NOT_OK(add_manifest(FileContent::kPositionDeletes, delete_entries, static_cast<int32_t>(index.deletes.size()), 0,
+      HANGAR_RETURN_NOT_OK(add_manifest(FileContent::kPositionDeletes, delete_entries,
+                                        static_cast<int32_t>(index.deletes.size()), 0,
                                         static_cast<int32_t>(index_.deletes.size()), position_deletes, 0, 0));
   }
   store::CrashPoint("iceberg-files-uploaded");
@@ -534,8 +549,10 @@ Status IcebergTable::ExpireSnapshots(const ExpiryPolicy& policy) {
     const Snapshot& s = next.snapshots[i];
     const bool newest = i + keep_newest >= next.snapshots.size();
     const bool young = policy.max_age_ms > 0 && now - s.timestamp_ms < policy.max_age_ms;
-    if (newest || young || s.snapshot_id == next.current_snapshot_id) kept.push_back(s);
-    else expired.push_back(s);
+    if (newest || young || s.snapshot_id == next.current_snapshot_id)
+      kept.push_back(s);
+    else
+      expired.push_back(s);
   }
   if (expired.empty()) return Status::OK();
   // What the kept snapshots need.

@@ -55,7 +55,7 @@ struct TableState {
     std::string partition;  // its partition path
   };
   std::vector<File> files;  // in the table's order
-  int64_t version = 0;       // Hangar's manifest version
+  int64_t version = 0;      // Hangar's manifest version
   uint64_t flushed_lsn = 0;
   // "replace" for a compaction (the same rows in other files); empty: from
   // what changed ("append" when files were only added, "delete" when only
@@ -123,8 +123,8 @@ class IcebergTable {
   struct Index {
     int64_t hangar_version = 0;
     uint64_t flushed_lsn = 0;
-    std::vector<IndexedFile> files;    // data files
-    std::vector<IndexedFile> deletes;  // position-delete files
+    std::vector<IndexedFile> files;           // data files
+    std::vector<IndexedFile> deletes;         // position-delete files
     std::vector<std::string> metadata_files;  // manifest list and manifests this snapshot wrote
   };
   static nlohmann::json IndexJson(const Index& index);
@@ -135,7 +135,8 @@ class IcebergTable {
   // The position-delete file of a primary-key table over `group` (indices
   // into `files`, one partition's), written and uploaded; nullopt when no
   // row is superseded.
-  Result<std::optional<IndexedFile>> WritePositionDeletes(const TableState& state, const std::vector<IndexedFile>& files,
+  Result<std::optional<IndexedFile>> WritePositionDeletes(const TableState& state,
+                                                          const std::vector<IndexedFile>& files,
                                                           const std::vector<size_t>& group, int64_t snapshot_id,
                                                           int64_t sequence_number);
 

@@ -15,11 +15,12 @@ Json Optional(const char* name, Json type, int id) {
 // Iceberg's map with non-string keys: an array of key/value records.
 Json IntMap(int key_id, int value_id, const char* value_type) {
   const std::string name = "k" + std::to_string(key_id) + "_v" + std::to_string(value_id);
-  return Json{{"type", "array"},
-              {"logicalType", "map"},
-              {"items", Json{{"type", "record"},
-                             {"name", name},
-                             {"fields", Json::array({Field("key", "int", key_id), Field("value", value_type, value_id)})}}}};
+  return Json{
+      {"type", "array"},
+      {"logicalType", "map"},
+      {"items", Json{{"type", "record"},
+                     {"name", name},
+                     {"fields", Json::array({Field("key", "int", key_id), Field("value", value_type, value_id)})}}}};
 }
 
 std::string ManifestEntrySchema(const PartitionType& partition) {
@@ -33,7 +34,8 @@ std::string ManifestEntrySchema(const PartitionType& partition) {
       {"type", "record"},
       {"name", "r2"},
       {"fields",
-       Json::array({Field("content", "int", 134), Field("file_path", "string", 100), Field("file_format", "string", 101),
+       Json::array({Field("content", "int", 134), Field("file_path", "string", 100),
+                    Field("file_format", "string", 101),
                     Field("partition", Json{{"type", "record"}, {"name", "r102"}, {"fields", partition_fields}}, 102),
                     Field("record_count", "long", 103), Field("file_size_in_bytes", "long", 104),
                     Optional("column_sizes", IntMap(117, 118, "long"), 108),
@@ -41,8 +43,7 @@ std::string ManifestEntrySchema(const PartitionType& partition) {
                     Optional("null_value_counts", IntMap(121, 122, "long"), 110),
                     Optional("nan_value_counts", IntMap(138, 139, "long"), 137),
                     Optional("lower_bounds", IntMap(126, 127, "bytes"), 125),
-                    Optional("upper_bounds", IntMap(129, 130, "bytes"), 128),
-                    Optional("key_metadata", "bytes", 131),
+                    Optional("upper_bounds", IntMap(129, 130, "bytes"), 128), Optional("key_metadata", "bytes", 131),
                     Optional("split_offsets", Json{{"type", "array"}, {"items", "long"}, {"element-id", 133}}, 132),
                     Optional("equality_ids", Json{{"type", "array"}, {"items", "int"}, {"element-id", 136}}, 135),
                     Optional("sort_order_id", "int", 140)})}};
@@ -113,8 +114,20 @@ std::string EncodeEntry(const PartitionType& partition, const ManifestEntry& e) 
   avro::WriteLong(f.record_count, &out);
   avro::WriteLong(f.file_size, &out);
   avro::WriteLong(0, &out);  // column_sizes: null
-  PutMap(f.stats, [](const ColumnStats& s, std::string* o) { avro::WriteLong(s.field_id, o); avro::WriteLong(s.value_count, o); }, &out);
-  PutMap(f.stats, [](const ColumnStats& s, std::string* o) { avro::WriteLong(s.field_id, o); avro::WriteLong(s.null_count, o); }, &out);
+  PutMap(
+      f.stats,
+      [](const ColumnStats& s, std::string* o) {
+        avro::WriteLong(s.field_id, o);
+        avro::WriteLong(s.value_count, o);
+      },
+      &out);
+  PutMap(
+      f.stats,
+      [](const ColumnStats& s, std::string* o) {
+        avro::WriteLong(s.field_id, o);
+        avro::WriteLong(s.null_count, o);
+      },
+      &out);
   avro::WriteLong(0, &out);  // nan_value_counts: null
   std::vector<std::pair<int, std::string>> lower, upper;
   for (const auto& s : f.stats) {
@@ -150,8 +163,8 @@ Result<PartitionType> PartitionTypeOf(const store::PartitionSpec& spec, const Ic
     const NestedField* source = FindField(schema, f.source);
     if (source == nullptr || source->type->kind != IcebergType::Kind::kPrimitive)
       return Status::Invalid("partition field '" + f.name + "' has no primitive source column '" + f.source + "'");
-    type.spec_fields.push_back(
-        Json{{"name", f.name}, {"transform", store::TransformName(f)}, {"source-id", source->id}, {"field-id", f.field_id}});
+    type.spec_fields.push_back(Json{
+        {"name", f.name}, {"transform", store::TransformName(f)}, {"source-id", source->id}, {"field-id", f.field_id}});
     type.field_ids.push_back(f.field_id);
     type.names.push_back(f.name);
     type.types.push_back(PartitionResultType(f, source->type->primitive));

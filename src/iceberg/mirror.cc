@@ -14,9 +14,10 @@ struct MirrorMetrics {
   metrics::Gauge& backlog = metrics::DefaultRegistry()
                                 .Gauge("hangar_iceberg_backlog", "Committed table changes not yet in the object store")
                                 .WithLabels({});
-  metrics::Counter& commits = metrics::DefaultRegistry()
-                                  .Counter("hangar_iceberg_commits_total", "Table changes brought into the object store")
-                                  .WithLabels({});
+  metrics::Counter& commits =
+      metrics::DefaultRegistry()
+          .Counter("hangar_iceberg_commits_total", "Table changes brought into the object store")
+          .WithLabels({});
   metrics::Counter& failures =
       metrics::DefaultRegistry()
           .Counter("hangar_iceberg_failures_total", "Attempts to bring an Iceberg table up to date that failed")
@@ -48,7 +49,8 @@ TableState StateOf(const store::TableSnapshot& snapshot, store::TableMirror::Cha
   for (const auto& f : snapshot.files) definition->files.push_back(f.meta);
   // The files' numbers say at least this much; Process reads the manifest's.
   for (const auto& f : snapshot.files)
-    definition->next_file = std::max<int64_t>(definition->next_file, std::strtoll(f.meta.name.c_str(), nullptr, 10) + 1);
+    definition->next_file =
+        std::max<int64_t>(definition->next_file, std::strtoll(f.meta.name.c_str(), nullptr, 10) + 1);
   definition->flushed_lsn = snapshot.flushed_lsn;
   definition->primary_key = snapshot.primary_key;
   definition->partition_spec = snapshot.partition_spec;
@@ -73,7 +75,8 @@ std::string Mirror::PrefixOf(const store::QualifiedName& name, uint64_t table_id
 }
 
 void Mirror::Committed(uint64_t table_id, Change change, const store::SnapshotPtr& snapshot) {
-  Pending next{change, StateOf(*snapshot, change), {}, snapshot->folder ? snapshot->folder->path() : std::filesystem::path()};
+  Pending next{
+      change, StateOf(*snapshot, change), {}, snapshot->folder ? snapshot->folder->path() : std::filesystem::path()};
   for (const auto& f : snapshot->files) next.files.push_back(f.file);
   // A dropped table's folder, which records the drop, stays until the
   // bucket's copy is purged: a start before then must not restore the table
@@ -112,7 +115,8 @@ void Mirror::WhenReached(uint64_t table_id, uint64_t lsn, store::MirrorLevel lev
     } else if (entry.permanent) {
       answer = Status::FailedPrecondition("the table is not kept in the object store: " + entry.failure.message());
     } else {
-      entry.waiters[Index(level)].emplace(lsn, Waiter{std::move(done), std::chrono::steady_clock::now() + options_.ack_timeout});
+      entry.waiters[Index(level)].emplace(
+          lsn, Waiter{std::move(done), std::chrono::steady_clock::now() + options_.ack_timeout});
       return;
     }
   }
@@ -148,7 +152,8 @@ void Mirror::Fail(uint64_t table_id, const Status& status, bool all_waiters) {
       // it, so that a level is never answered out of order.
       auto it = waiters.begin();
       if (!all_waiters) {
-        auto late = std::find_if(waiters.begin(), waiters.end(), [&](const auto& w) { return w.second.deadline <= now; });
+        auto late =
+            std::find_if(waiters.begin(), waiters.end(), [&](const auto& w) { return w.second.deadline <= now; });
         if (late == waiters.end()) continue;
         it = late;
         // Everything from the first late one on would be answered after it.
@@ -163,7 +168,7 @@ void Mirror::Fail(uint64_t table_id, const Status& status, bool all_waiters) {
 Status Mirror::Process(uint64_t table_id, Entry& entry, const Pending& pending) {
   if (!entry.table) {
     HANGAR_ASSIGN_OR_RETURN(entry.table, IcebergTable::Open(options_.store.get(), PrefixOf(entry.name, table_id),
-                                                           options_.db, options_.scratch));
+                                                            options_.db, options_.scratch));
   }
   if (pending.change == Change::kDropped) {
     HANGAR_RETURN_NOT_OK(entry.table->Purge());
@@ -186,8 +191,8 @@ Status Mirror::Process(uint64_t table_id, Entry& entry, const Pending& pending) 
       state.definition = std::move(definition);
     }
   }
-  HANGAR_RETURN_NOT_OK(entry.table->Commit(
-      state, [&] { Reach(table_id, store::MirrorLevel::kObjectStorage, state.flushed_lsn); }));
+  HANGAR_RETURN_NOT_OK(
+      entry.table->Commit(state, [&] { Reach(table_id, store::MirrorLevel::kObjectStorage, state.flushed_lsn); }));
   {
     std::lock_guard lock(mu_);
     entry.metadata_version = entry.table->metadata_version();
@@ -283,7 +288,8 @@ void Mirror::Stop() {
     std::lock_guard lock(mu_);
     for (const auto& [id, e] : tables_) ids.push_back(id);
   }
-  for (uint64_t id : ids) Fail(id, Status::Unavailable("the server stopped before the batch reached the object store"), true);
+  for (uint64_t id : ids)
+    Fail(id, Status::Unavailable("the server stopped before the batch reached the object store"), true);
 }
 
 std::vector<Mirror::TableInfo> Mirror::Tables() const {

@@ -93,7 +93,7 @@ class Mirror : public store::TableMirror {
     Change change;
     TableState state;
     std::vector<std::shared_ptr<store::Deletable>> files;  // kept on disk until uploaded
-    std::filesystem::path folder;  // the table's, for its manifest's next file number
+    std::filesystem::path folder;                          // the table's, for its manifest's next file number
   };
   struct Entry {
     store::QualifiedName name;
@@ -102,8 +102,8 @@ class Mirror : public store::TableMirror {
     bool busy = false;  // the worker is on it
     bool dropped = false;
     uint64_t reached[2] = {0, 0};  // by MirrorLevel
-    Status failure;     // the last attempt's, OK after a success
-    bool permanent = false;  // the failure needs a new change (the schema has no Iceberg form)
+    Status failure;                // the last attempt's, OK after a success
+    bool permanent = false;        // the failure needs a new change (the schema has no Iceberg form)
     std::multimap<uint64_t, Waiter> waiters[2];
     std::chrono::steady_clock::time_point retry_at{};
     int64_t metadata_version = 0;  // what the table holds, for Tables()

@@ -63,7 +63,8 @@ Result<fs::path> Download(objstore::ObjectStore& store, const fs::path& tables_d
   Status st = fetch();
   if (!st.ok()) {
     (void)store::RemoveAll(aside);
-    return st.WithContext("cannot restore table " + bucket.definition.manifest.name.ToString() + " from the object store");
+    return st.WithContext("cannot restore table " + bucket.definition.manifest.name.ToString() +
+                          " from the object store");
   }
   return aside;
 }
@@ -79,8 +80,10 @@ Result<RestoreReport> RestoreTables(const RestoreOptions& options) {
   std::map<std::string, std::vector<int64_t>> versions;  // by table prefix
   std::set<std::string> keys;
   for (const auto& o : objects) {
-    if (int64_t v = DefinitionVersionOf(o.key); v > 0) versions[TablePrefixOfDefinition(o.key)].push_back(v);
-    else keys.insert(o.key);
+    if (int64_t v = DefinitionVersionOf(o.key); v > 0)
+      versions[TablePrefixOfDefinition(o.key)].push_back(v);
+    else
+      keys.insert(o.key);
   }
   std::map<store::QualifiedName, BucketTable> bucket;  // the newest table of each name
   for (auto& [prefix, list] : versions) {
@@ -104,7 +107,8 @@ Result<RestoreReport> RestoreTables(const RestoreOptions& options) {
       }
       std::string missing;
       for (const auto& f : definition->manifest.files)
-        if (!keys.count(prefix + "/data/" + f.relative_path().generic_string())) missing = f.relative_path().generic_string();
+        if (!keys.count(prefix + "/data/" + f.relative_path().generic_string()))
+          missing = f.relative_path().generic_string();
       if (!missing.empty()) {
         why = "data file " + missing + " of its version " + std::to_string(version) + " is not in the object store";
         continue;
@@ -150,7 +154,8 @@ Result<RestoreReport> RestoreTables(const RestoreOptions& options) {
     if (same_table) HANGAR_RETURN_NOT_OK(store::RemoveAll(here->second.dir));
     HANGAR_RETURN_NOT_OK(store::DurableRename(aside, options.tables_dir / store::TableFolderName(name, table.id)));
     log::Info("table restored from the object store",
-              {{"table", name.ToString()}, {"version", std::to_string(table.definition.manifest.version)},
+              {{"table", name.ToString()},
+               {"version", std::to_string(table.definition.manifest.version)},
                {"files", std::to_string(table.definition.manifest.files.size())}});
     report.restored.push_back(name.ToString());
   }

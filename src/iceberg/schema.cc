@@ -26,31 +26,46 @@ class TypeMapper {
     switch (type.id()) {
       case TypeId::kNull: return refuse("Iceberg format v2 has no null type");
       case TypeId::kBool: return Primitive("boolean");
-      case TypeId::kInt8: case TypeId::kInt16: case TypeId::kInt32:
-      case TypeId::kUInt8: case TypeId::kUInt16: case TypeId::kIntervalYearMonth:
-        return Primitive("int");
-      case TypeId::kInt64: case TypeId::kUInt32: case TypeId::kDuration: case TypeId::kIntervalDayTime:
-        return Primitive("long");
+      case TypeId::kInt8:
+      case TypeId::kInt16:
+      case TypeId::kInt32:
+      case TypeId::kUInt8:
+      case TypeId::kUInt16:
+      case TypeId::kIntervalYearMonth: return Primitive("int");
+      case TypeId::kInt64:
+      case TypeId::kUInt32:
+      case TypeId::kDuration:
+      case TypeId::kIntervalDayTime: return Primitive("long");
       case TypeId::kUInt64: return refuse("its values may exceed Iceberg's long");
-      case TypeId::kFloat16: case TypeId::kFloat32: return Primitive("float");
+      case TypeId::kFloat16:
+      case TypeId::kFloat32: return Primitive("float");
       case TypeId::kFloat64: return Primitive("double");
-      case TypeId::kUtf8: case TypeId::kLargeUtf8: case TypeId::kUtf8View: return Primitive("string");
-      case TypeId::kBinary: case TypeId::kLargeBinary: case TypeId::kBinaryView: case TypeId::kFixedSizeBinary:
-      case TypeId::kIntervalMonthDayNano:
-        return Primitive("binary");
-      case TypeId::kDecimal32: case TypeId::kDecimal64: case TypeId::kDecimal128: case TypeId::kDecimal256:
+      case TypeId::kUtf8:
+      case TypeId::kLargeUtf8:
+      case TypeId::kUtf8View: return Primitive("string");
+      case TypeId::kBinary:
+      case TypeId::kLargeBinary:
+      case TypeId::kBinaryView:
+      case TypeId::kFixedSizeBinary:
+      case TypeId::kIntervalMonthDayNano: return Primitive("binary");
+      case TypeId::kDecimal32:
+      case TypeId::kDecimal64:
+      case TypeId::kDecimal128:
+      case TypeId::kDecimal256:
         if (type.precision() <= 38 && type.scale() >= 0)
           return Primitive("decimal(" + std::to_string(type.precision()) + ", " + std::to_string(type.scale()) + ")");
         return Primitive("string");  // kept as its decimal text
       case TypeId::kDate32: return Primitive("date");
       case TypeId::kDate64: return Primitive("timestamp");
       case TypeId::kTime32: return refuse("Parquet keeps it in milliseconds, Iceberg's time is in microseconds");
-      case TypeId::kTime64:
-        return type.unit() == arrow::TimeUnit::kMicro ? Primitive("time") : Primitive("long");
+      case TypeId::kTime64: return type.unit() == arrow::TimeUnit::kMicro ? Primitive("time") : Primitive("long");
       case TypeId::kTimestamp:
         if (type.unit() == arrow::TimeUnit::kNano) return refuse("Iceberg format v2 has no nanosecond timestamp");
         return Primitive(type.timezone().empty() ? "timestamp" : "timestamptz");
-      case TypeId::kList: case TypeId::kLargeList: case TypeId::kListView: case TypeId::kLargeListView:
+      case TypeId::kList:
+      case TypeId::kLargeList:
+      case TypeId::kListView:
+      case TypeId::kLargeListView:
       case TypeId::kFixedSizeList: {
         auto t = std::make_shared<IcebergType>();
         t->kind = IcebergType::Kind::kList;
@@ -81,7 +96,8 @@ class TypeMapper {
         }
         return IcebergTypePtr(t);
       }
-      case TypeId::kSparseUnion: case TypeId::kDenseUnion: {
+      case TypeId::kSparseUnion:
+      case TypeId::kDenseUnion: {
         // DuckDB's Parquet form of a union: the member's type code, then one
         // field per member, set for the rows that hold it.
         auto t = std::make_shared<IcebergType>();
@@ -149,11 +165,16 @@ Json TypeJson(const IcebergType& t) {
       return Json{{"type", "struct"}, {"fields", fields}};
     }
     case IcebergType::Kind::kList:
-      return Json{{"type", "list"}, {"element-id", t.element.id}, {"element", TypeJson(*t.element.type)},
+      return Json{{"type", "list"},
+                  {"element-id", t.element.id},
+                  {"element", TypeJson(*t.element.type)},
                   {"element-required", t.element.required}};
     case IcebergType::Kind::kMap:
-      return Json{{"type", "map"}, {"key-id", t.key.id}, {"key", TypeJson(*t.key.type)},
-                  {"value-id", t.value.id}, {"value", TypeJson(*t.value.type)},
+      return Json{{"type", "map"},
+                  {"key-id", t.key.id},
+                  {"key", TypeJson(*t.key.type)},
+                  {"value-id", t.value.id},
+                  {"value", TypeJson(*t.value.type)},
                   {"value-required", t.value.required}};
   }
   return nullptr;
@@ -219,7 +240,8 @@ Result<IcebergTypePtr> ParseType(const Json& j) {
     t->key.required = true;
     t->value.name = "value";
     t->value.required = j.value("value-required", false);
-    if (!j.contains("key") || !j.contains("value")) return Status::Invalid("an Iceberg map needs a 'key' and a 'value'");
+    if (!j.contains("key") || !j.contains("value"))
+      return Status::Invalid("an Iceberg map needs a 'key' and a 'value'");
     HANGAR_ASSIGN_OR_RETURN(t->key.type, ParseType(j["key"]));
     HANGAR_ASSIGN_OR_RETURN(t->value.type, ParseType(j["value"]));
   } else {
@@ -297,7 +319,8 @@ Result<IcebergSchema> SchemaFor(const arrow::Schema& arrow, int schema_id, const
 
 bool SameFields(const IcebergSchema& a, const IcebergSchema& b) {
   Json fa = SchemaJson(a), fb = SchemaJson(b);
-  return fa["fields"] == fb["fields"] && fa.value("identifier-field-ids", Json()) == fb.value("identifier-field-ids", Json());
+  return fa["fields"] == fb["fields"] &&
+         fa.value("identifier-field-ids", Json()) == fb.value("identifier-field-ids", Json());
 }
 
 Json SchemaJson(const IcebergSchema& schema) {

@@ -54,10 +54,10 @@ struct NestedField {
 struct IcebergType {
   enum class Kind { kPrimitive, kStruct, kList, kMap };
   Kind kind = Kind::kPrimitive;
-  std::string primitive;             // "long", "decimal(10, 2)", ... (kPrimitive)
-  std::vector<NestedField> fields;   // kStruct
-  NestedField element;               // kList
-  NestedField key, value;            // kMap
+  std::string primitive;            // "long", "decimal(10, 2)", ... (kPrimitive)
+  std::vector<NestedField> fields;  // kStruct
+  NestedField element;              // kList
+  NestedField key, value;           // kMap
 };
 
 struct IcebergSchema {

@@ -6,14 +6,16 @@ namespace hangar::iceberg {
 namespace {
 
 // The column (or struct field) named `name`, or null.
-const arrow::Array* Field(const arrow::Schema& schema, const std::vector<arrow::ArrayPtr>& columns, std::string_view name) {
+const arrow::Array* Field(const arrow::Schema& schema, const std::vector<arrow::ArrayPtr>& columns,
+                          std::string_view name) {
   const int i = schema.GetFieldIndex(name);
   return i < 0 ? nullptr : columns[static_cast<size_t>(i)].get();
 }
 
 const arrow::Array* Child(const arrow::Array& parent, std::string_view name) {
   for (int i = 0; i < parent.type->num_children(); ++i)
-    if (parent.type->child(static_cast<size_t>(i))->name() == name) return parent.children[static_cast<size_t>(i)].get();
+    if (parent.type->child(static_cast<size_t>(i))->name() == name)
+      return parent.children[static_cast<size_t>(i)].get();
   return nullptr;
 }
 
@@ -58,7 +60,8 @@ Result<std::string> KeyOfUri(const objstore::ObjectStore& store, std::string_vie
   return location.substr(root.size());
 }
 
-Result<AddedFiles> ReadAddedFiles(objstore::ObjectStore& store, std::string_view manifest_list_uri, int64_t snapshot_id) {
+Result<AddedFiles> ReadAddedFiles(objstore::ObjectStore& store, std::string_view manifest_list_uri,
+                                  int64_t snapshot_id) {
   AddedFiles out;
   HANGAR_ASSIGN_OR_RETURN(std::string list_key, KeyOfUri(store, manifest_list_uri));
   HANGAR_ASSIGN_OR_RETURN(std::string list_bytes, store.Get(list_key));
@@ -67,13 +70,15 @@ Result<AddedFiles> ReadAddedFiles(objstore::ObjectStore& store, std::string_view
   for (const auto& batch : list.batches) {
     const auto& s = *batch->schema;
     for (int64_t row = 0; row < batch->num_rows; ++row) {
-      HANGAR_ASSIGN_OR_RETURN(int64_t added_by, IntAt(Field(s, batch->columns, "added_snapshot_id"), row, "added_snapshot_id"));
+      HANGAR_ASSIGN_OR_RETURN(int64_t added_by,
+                              IntAt(Field(s, batch->columns, "added_snapshot_id"), row, "added_snapshot_id"));
       if (added_by != snapshot_id) continue;  // an earlier snapshot's manifest, carried over
       if (const arrow::Array* content = Field(s, batch->columns, "content")) {
         HANGAR_ASSIGN_OR_RETURN(int64_t kind, IntAt(content, row, "content"));
         if (kind != 0) return Status::Invalid("the snapshot adds delete files, which this catalog does not take");
       }
-      HANGAR_ASSIGN_OR_RETURN(std::string manifest_uri, TextAt(Field(s, batch->columns, "manifest_path"), row, "manifest_path"));
+      HANGAR_ASSIGN_OR_RETURN(std::string manifest_uri,
+                              TextAt(Field(s, batch->columns, "manifest_path"), row, "manifest_path"));
       HANGAR_ASSIGN_OR_RETURN(std::string manifest_key, KeyOfUri(store, manifest_uri));
       HANGAR_ASSIGN_OR_RETURN(std::string manifest_bytes, store.Get(manifest_key));
       out.metadata.push_back(manifest_key);
@@ -86,7 +91,8 @@ Result<AddedFiles> ReadAddedFiles(objstore::ObjectStore& store, std::string_view
         for (int64_t e = 0; e < entries->num_rows; ++e) {
           HANGAR_ASSIGN_OR_RETURN(int64_t st, IntAt(status, e, "status"));
           if (st != 1) continue;  // only what this snapshot added
-          HANGAR_ASSIGN_OR_RETURN(std::string path, TextAt(Child(*data_file, "file_path"), data_file->offset + e, "file_path"));
+          HANGAR_ASSIGN_OR_RETURN(std::string path,
+                                  TextAt(Child(*data_file, "file_path"), data_file->offset + e, "file_path"));
           HANGAR_ASSIGN_OR_RETURN(std::string key, KeyOfUri(store, path));
           out.data_files.push_back(std::move(key));
         }

@@ -14,7 +14,8 @@ Result<T> Member(const Json& j, const char* key) {
   if constexpr (std::is_same_v<T, std::string>) {
     if (!v.is_string()) return Status::Invalid(std::string("Iceberg table metadata: '") + key + "' is not a string");
   } else {
-    if (!v.is_number_integer()) return Status::Invalid(std::string("Iceberg table metadata: '") + key + "' is not an integer");
+    if (!v.is_number_integer())
+      return Status::Invalid(std::string("Iceberg table metadata: '") + key + "' is not an integer");
   }
   return v.get<T>();
 }
@@ -42,18 +43,17 @@ Json MetadataJson(const TableMetadata& m) {
   for (const auto& s : m.schemas) schemas.push_back(SchemaJson(s));
   Json snapshots = Json::array();
   for (const auto& s : m.snapshots) {
-    Json j{{"snapshot-id", s.snapshot_id},
-           {"sequence-number", s.sequence_number},
-           {"timestamp-ms", s.timestamp_ms},
-           {"manifest-list", s.manifest_list},
-           {"summary", s.summary},
-           {"schema-id", s.schema_id}};
+    Json j{{"snapshot-id", s.snapshot_id},   {"sequence-number", s.sequence_number},
+           {"timestamp-ms", s.timestamp_ms}, {"manifest-list", s.manifest_list},
+           {"summary", s.summary},           {"schema-id", s.schema_id}};
     if (s.parent_snapshot_id) j["parent-snapshot-id"] = *s.parent_snapshot_id;
     snapshots.push_back(std::move(j));
   }
   Json snapshot_log = Json::array(), metadata_log = Json::array();
-  for (const auto& e : m.snapshot_log) snapshot_log.push_back({{"timestamp-ms", e.timestamp_ms}, {"snapshot-id", e.snapshot_id}});
-  for (const auto& e : m.metadata_log) metadata_log.push_back({{"timestamp-ms", e.timestamp_ms}, {"metadata-file", e.file}});
+  for (const auto& e : m.snapshot_log)
+    snapshot_log.push_back({{"timestamp-ms", e.timestamp_ms}, {"snapshot-id", e.snapshot_id}});
+  for (const auto& e : m.metadata_log)
+    metadata_log.push_back({{"timestamp-ms", e.timestamp_ms}, {"metadata-file", e.file}});
   Json refs = Json::object();
   if (m.current_snapshot_id) refs["main"] = {{"snapshot-id", *m.current_snapshot_id}, {"type", "branch"}};
   Json j{{"format-version", 2},
@@ -82,7 +82,8 @@ Result<TableMetadata> ParseMetadata(std::string_view text) {
   const Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) return Status::Invalid("Iceberg table metadata is not a JSON object");
   HANGAR_ASSIGN_OR_RETURN(int version, Member<int>(j, "format-version"));
-  if (version != 2) return Status::Invalid("Iceberg table metadata of format version " + std::to_string(version) + " (2 is read)");
+  if (version != 2)
+    return Status::Invalid("Iceberg table metadata of format version " + std::to_string(version) + " (2 is read)");
   TableMetadata m;
   HANGAR_ASSIGN_OR_RETURN(m.table_uuid, Member<std::string>(j, "table-uuid"));
   HANGAR_ASSIGN_OR_RETURN(m.location, Member<std::string>(j, "location"));
@@ -130,7 +131,8 @@ Result<TableMetadata> ParseMetadata(std::string_view text) {
   if (j.contains("metadata-log") && j["metadata-log"].is_array())
     for (const auto& e : j["metadata-log"])
       m.metadata_log.push_back({e.value("timestamp-ms", int64_t{0}), 0, e.value("metadata-file", std::string())});
-  if (m.current_schema() == nullptr) return Status::Invalid("Iceberg table metadata: current-schema-id names no schema");
+  if (m.current_schema() == nullptr)
+    return Status::Invalid("Iceberg table metadata: current-schema-id names no schema");
   return m;
 }
 
@@ -138,7 +140,8 @@ Json SortOrderJson(const IcebergSchema& schema, const std::vector<std::string>& 
   Json fields = Json::array();
   for (const auto& c : columns)
     if (const NestedField* f = FindField(schema, c))
-      fields.push_back({{"transform", "identity"}, {"source-id", f->id}, {"direction", "asc"}, {"null-order", "nulls-first"}});
+      fields.push_back(
+          {{"transform", "identity"}, {"source-id", f->id}, {"direction", "asc"}, {"null-order", "nulls-first"}});
   return Json{{"order-id", fields.empty() ? 0 : 1}, {"fields", fields}};
 }
 
@@ -146,8 +149,8 @@ std::string RandomUuid() {
   std::random_device rd;
   std::mt19937_64 gen((static_cast<uint64_t>(rd()) << 32) ^ rd());
   uint64_t hi = gen(), lo = gen();
-  hi = (hi & ~0xf000ull) | 0x4000ull;                        // version 4
-  lo = (lo & ~(0xc0ull << 56)) | (0x80ull << 56);            // variant 10
+  hi = (hi & ~0xf000ull) | 0x4000ull;              // version 4
+  lo = (lo & ~(0xc0ull << 56)) | (0x80ull << 56);  // variant 10
   char buf[40];
   std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
                 static_cast<unsigned>((hi >> 16) & 0xffff), static_cast<unsigned>(hi & 0xffff),

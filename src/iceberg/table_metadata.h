@@ -23,7 +23,7 @@ struct Snapshot {
   std::optional<int64_t> parent_snapshot_id;
   int64_t sequence_number = 0;
   int64_t timestamp_ms = 0;
-  std::string manifest_list;                  // its URI
+  std::string manifest_list;                   // its URI
   std::map<std::string, std::string> summary;  // "operation" and the counts
   int schema_id = 0;
 };
@@ -31,7 +31,7 @@ struct Snapshot {
 struct LogEntry {
   int64_t timestamp_ms = 0;
   int64_t snapshot_id = 0;  // snapshot log
-  std::string file;          // metadata log
+  std::string file;         // metadata log
 };
 
 struct TableMetadata {

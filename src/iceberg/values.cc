@@ -79,17 +79,28 @@ int Compare(std::string_view type, const Value& a, const Value& b) {
 
 std::string AvroUnionType(std::string_view type) {
   std::string t;
-  if (type == "boolean") t = "\"boolean\"";
-  else if (type == "int") t = "\"int\"";
-  else if (type == "long") t = "\"long\"";
-  else if (type == "float") t = "\"float\"";
-  else if (type == "double") t = "\"double\"";
-  else if (type == "date") t = R"({"type": "int", "logicalType": "date"})";
-  else if (type == "time") t = R"({"type": "long", "logicalType": "time-micros"})";
-  else if (type == "timestamp") t = R"({"type": "long", "logicalType": "timestamp-micros", "adjust-to-utc": false})";
-  else if (type == "timestamptz") t = R"({"type": "long", "logicalType": "timestamp-micros", "adjust-to-utc": true})";
-  else if (type == "string") t = "\"string\"";
-  else t = "\"bytes\"";
+  if (type == "boolean")
+    t = "\"boolean\"";
+  else if (type == "int")
+    t = "\"int\"";
+  else if (type == "long")
+    t = "\"long\"";
+  else if (type == "float")
+    t = "\"float\"";
+  else if (type == "double")
+    t = "\"double\"";
+  else if (type == "date")
+    t = R"({"type": "int", "logicalType": "date"})";
+  else if (type == "time")
+    t = R"({"type": "long", "logicalType": "time-micros"})";
+  else if (type == "timestamp")
+    t = R"({"type": "long", "logicalType": "timestamp-micros", "adjust-to-utc": false})";
+  else if (type == "timestamptz")
+    t = R"({"type": "long", "logicalType": "timestamp-micros", "adjust-to-utc": true})";
+  else if (type == "string")
+    t = "\"string\"";
+  else
+    t = "\"bytes\"";
   return "[\"null\", " + t + "]";
 }
 
@@ -110,9 +121,13 @@ void AppendAvroOptional(std::string_view type, const Value& value, std::string* 
 std::string PartitionResultType(const store::PartitionField& field, std::string_view source_type) {
   using store::Transform;
   switch (field.transform) {
-    case Transform::kIdentity: case Transform::kTruncate: return std::string(source_type);
+    case Transform::kIdentity:
+    case Transform::kTruncate: return std::string(source_type);
     case Transform::kDay: return "date";
-    case Transform::kYear: case Transform::kMonth: case Transform::kHour: case Transform::kBucket: return "int";
+    case Transform::kYear:
+    case Transform::kMonth:
+    case Transform::kHour:
+    case Transform::kBucket: return "int";
   }
   return "int";
 }
@@ -204,7 +219,8 @@ Result<std::vector<Value>> PartitionValues(std::string_view path, const store::P
         }
         break;
       case Transform::kBucket: number = ParseInt(text); break;
-      case Transform::kIdentity: case Transform::kTruncate:
+      case Transform::kIdentity:
+      case Transform::kTruncate:
         if (type == "boolean") {
           if (text == "true" || text == "false") number = text == "true";
         } else if (type == "date") {
@@ -222,7 +238,8 @@ Result<std::vector<Value>> PartitionValues(std::string_view path, const store::P
     if (!number) return bad();
     values.push_back(Value::Number(*number));
   }
-  if (at < path.size()) return Status::Invalid("partition path '" + std::string(path) + "' has more fields than the spec");
+  if (at < path.size())
+    return Status::Invalid("partition path '" + std::string(path) + "' has more fields than the spec");
   return values;
 }
 

@@ -52,8 +52,9 @@ Status KafkaCluster::FirstMetadata() {
     {
       std::lock_guard lock(errors_->mu);
       if (!errors_->refusal.empty())
-        return Status::Unauthenticated("the Kafka brokers at " + options_.brokers + " refused the SASL login of user '" +
-                                       options_.sasl_username + "': " + errors_->refusal);
+        return Status::Unauthenticated("the Kafka brokers at " + options_.brokers +
+                                       " refused the SASL login of user '" + options_.sasl_username +
+                                       "': " + errors_->refusal);
     }
     if (std::chrono::steady_clock::now() >= deadline)
       return metadata.status().WithContext("cannot reach Kafka at " + options_.brokers);

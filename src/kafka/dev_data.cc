@@ -26,8 +26,10 @@ Status SeedDemoTopic(DevCluster& dev, SchemaRegistry& registry, const KafkaOptio
   HANGAR_ASSIGN_OR_RETURN(auto schema, registry.Register(ValueSubject(demo.topic), DemoSchemaJson()));
   HANGAR_ASSIGN_OR_RETURN(auto producer, Producer::Open(options));
   static const char* const kCustomers[] = {"ada", "grace", "linus", "margaret", "ken", "barbara", "dennis", "frances"};
-  const int64_t start = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::system_clock::now().time_since_epoch()).count() - demo.records * 1000;
+  const int64_t start =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count() -
+      demo.records * 1000;
   std::string value;
   for (int64_t i = 0; i < demo.records; ++i) {
     const std::string customer = kCustomers[i % 8];

@@ -87,8 +87,9 @@ class Listener::Impl {
     if (options_.group_id && options_.group_id->empty()) return Status::Invalid("the group id is empty");
     const bool group = options_.group_id.has_value();
     if (group && (options_.start != ListenerOptions::Start::kEarliest || options_.start_timestamp))
-      return Status::Invalid("a consumer group starts at its committed offsets: give a start offset or timestamp "
-                             "only without a group id");
+      return Status::Invalid(
+          "a consumer group starts at its committed offsets: give a start offset or timestamp "
+          "only without a group id");
     HANGAR_RETURN_NOT_OK(metadata_.Init(options_.metadata));
     for (const auto& name : options_.metadata) {
       HANGAR_ASSIGN_OR_RETURN(auto field, MetadataField(name));
@@ -146,10 +147,10 @@ class Listener::Impl {
   }
 
   Result<PolledBatch> Poll(int64_t max_messages, int max_time_ms, const std::function<bool()>& interrupted) {
-    if (max_messages <= 0) return Status::Invalid("the number of messages to poll must be positive, not " +
-                                                  std::to_string(max_messages));
-    if (max_time_ms < 0) return Status::Invalid("the poll's time must not be negative, not " +
-                                                std::to_string(max_time_ms) + " ms");
+    if (max_messages <= 0)
+      return Status::Invalid("the number of messages to poll must be positive, not " + std::to_string(max_messages));
+    if (max_time_ms < 0)
+      return Status::Invalid("the poll's time must not be negative, not " + std::to_string(max_time_ms) + " ms");
     const auto deadline = Clock::now() + std::chrono::milliseconds(max_time_ms);
     while (true) {
       while (next_ < read_ && rows_ < max_messages) {
@@ -163,8 +164,8 @@ class Listener::Impl {
           int32_t id = 0;
           std::string_view datum;
           if (!ParseWireFormat({static_cast<const char*>(m.payload), m.len}, &id, &datum))
-            return Reject(Status::Invalid(
-                "the value is not in the Confluent wire format (a zero byte, a schema id, Avro)"));
+            return Reject(
+                Status::Invalid("the value is not in the Confluent wire format (a zero byte, a schema id, Avro)"));
           // A new schema ends the batch: frames are homogeneous.
           if (rows_ > 0 && id != current_id_) return Flush();
           if (id != current_id_ || current_ == nullptr) {
@@ -180,11 +181,12 @@ class Listener::Impl {
           kept_ends_.push_back(kept_.size());
         } else {
           if (raw_schema_ == nullptr) {
-            HANGAR_ASSIGN_OR_RETURN(raw_schema_,
-                                    WithMetadata({arrow::field("_value", arrow::binary(), true)}, {}, {}));
+            HANGAR_ASSIGN_OR_RETURN(raw_schema_, WithMetadata({arrow::field("_value", arrow::binary(), true)}, {}, {}));
           }
-          if (m.payload == nullptr) raw_.AppendNull();
-          else raw_.Append(std::string_view(static_cast<const char*>(m.payload), m.len));
+          if (m.payload == nullptr)
+            raw_.AppendNull();
+          else
+            raw_.Append(std::string_view(static_cast<const char*>(m.payload), m.len));
         }
         metadata_.Append(m);
         if (options_.group_id) NoteOffset(m);
@@ -218,8 +220,8 @@ class Listener::Impl {
     if (!decoder.ok()) return decoder.status().WithContext("schema id " + std::to_string(id));
     state.decoder = std::move(*decoder);
     state.message_type = (*avro_schema)->root().full_name;
-    HANGAR_ASSIGN_OR_RETURN(state.schema, WithMetadata(state.decoder->schema()->fields(),
-                                                       state.decoder->schema()->metadata(), id));
+    HANGAR_ASSIGN_OR_RETURN(state.schema,
+                            WithMetadata(state.decoder->schema()->fields(), state.decoder->schema()->metadata(), id));
     return &schemas_.emplace(id, std::move(state)).first->second;
   }
 
@@ -354,7 +356,7 @@ class Listener::Impl {
   ListenerOptions options_;
   KafkaHandle rk_;
   QueueHandle queue_;
-  std::vector<TopicHandle> topics_;                          // without a group: the topics read
+  std::vector<TopicHandle> topics_;                             // without a group: the topics read
   std::vector<std::pair<rd_kafka_topic_t*, int32_t>> started_;  // and their partitions started
   // Read from Kafka: [next_, read_) are owned here, not yet in a batch.
   std::vector<rd_kafka_message_t*> buffer_;
@@ -369,7 +371,7 @@ class Listener::Impl {
     int32_t partition;
     int64_t next;
   };
-  std::vector<NextOffset> next_offsets_;  // with a group: the current batch's partitions
+  std::vector<NextOffset> next_offsets_;              // with a group: the current batch's partitions
   std::unordered_map<int32_t, SchemaState> schemas_;  // writer schema id -> its decoder
   int32_t current_id_ = -1;
   SchemaState* current_ = nullptr;  // schemas_[current_id_]

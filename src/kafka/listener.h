@@ -48,9 +48,9 @@ struct ListenerOptions {
 };
 
 struct PolledBatch {
-  std::string message_type;      // the value record's full name; empty for raw values or no rows
+  std::string message_type;  // the value record's full name; empty for raw values or no rows
   std::optional<int32_t> schema_id;
-  arrow::RecordBatchPtr batch;   // null when the poll found no message
+  arrow::RecordBatchPtr batch;  // null when the poll found no message
 };
 
 // The librdkafka settings a listener's consumer runs with, before the

@@ -29,13 +29,17 @@ void MetadataColumns::Append(const rd_kafka_message_t& m) {
       case Column::kOffset: offset_.Append(m.offset); break;
       case Column::kTimestamp: {
         const int64_t ts = rd_kafka_message_timestamp(&m, nullptr);
-        if (ts < 0) timestamp_.AppendNull();
-        else timestamp_.Append(ts);
+        if (ts < 0)
+          timestamp_.AppendNull();
+        else
+          timestamp_.Append(ts);
         break;
       }
       case Column::kKey:
-        if (m.key == nullptr) key_.AppendNull();
-        else key_.Append(std::string_view(static_cast<const char*>(m.key), m.key_len));
+        if (m.key == nullptr)
+          key_.AppendNull();
+        else
+          key_.Append(std::string_view(static_cast<const char*>(m.key), m.key_len));
         break;
     }
   }

@@ -12,13 +12,13 @@
 namespace hangar::kafka {
 
 struct KafkaOptions {
-  std::string brokers;               // bootstrap servers, "host:port,host:port"
-  std::string security_protocol;     // plaintext (default), ssl, sasl_plaintext, sasl_ssl
-  std::string sasl_mechanism;        // PLAIN, SCRAM-SHA-256, SCRAM-SHA-512
+  std::string brokers;            // bootstrap servers, "host:port,host:port"
+  std::string security_protocol;  // plaintext (default), ssl, sasl_plaintext, sasl_ssl
+  std::string sasl_mechanism;     // PLAIN, SCRAM-SHA-256, SCRAM-SHA-512
   std::string sasl_username;
   std::string sasl_password;
-  std::string ssl_ca_file;           // PEM CA bundle to verify the brokers
-  std::string ssl_cert_file;         // client certificate (mutual TLS)
+  std::string ssl_ca_file;    // PEM CA bundle to verify the brokers
+  std::string ssl_cert_file;  // client certificate (mutual TLS)
   std::string ssl_key_file;
   // Any other librdkafka property ("socket.timeout.ms" = "30000"); applied last.
   std::map<std::string, std::string> properties;

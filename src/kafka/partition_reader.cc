@@ -23,7 +23,8 @@ Result<std::unique_ptr<PartitionReader>> PartitionReader::Open(ConsumerPool& poo
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return KafkaError(err, "Kafka metadata of topic '" + topic + "'");
   rd_kafka_metadata_destroy(md);
   if (rd_kafka_consume_start(reader->rkt_.get(), partition, start_offset) != 0)
-    return KafkaError(rd_kafka_last_error(), "cannot read Kafka topic '" + topic + "' partition " + std::to_string(partition));
+    return KafkaError(rd_kafka_last_error(),
+                      "cannot read Kafka topic '" + topic + "' partition " + std::to_string(partition));
   reader->started_ = true;
   return reader;
 }

@@ -17,8 +17,8 @@ class PartitionReader {
  public:
   // Reads with a handle from `pool` (which must outlive the reader; the
   // handle goes back to it when the reader is destroyed).
-  static Result<std::unique_ptr<PartitionReader>> Open(ConsumerPool& pool, const std::string& topic,
-                                                       int32_t partition, int64_t start_offset,
+  static Result<std::unique_ptr<PartitionReader>> Open(ConsumerPool& pool, const std::string& topic, int32_t partition,
+                                                       int64_t start_offset,
                                                        Isolation isolation = Isolation::kReadCommitted);
   ~PartitionReader();
 

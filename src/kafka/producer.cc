@@ -33,8 +33,8 @@ void Producer::OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque
   auto* self = static_cast<Producer*>(opaque);
   if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     if (self->failure_.ok())
-      self->failure_ = KafkaError(m->err, "Kafka did not accept a message for topic '" +
-                                              std::string(rd_kafka_topic_name(m->rkt)) + "'");
+      self->failure_ = KafkaError(
+          m->err, "Kafka did not accept a message for topic '" + std::string(rd_kafka_topic_name(m->rkt)) + "'");
     return;
   }
   PartitionWrite& w = self->written_[m->partition];
@@ -60,13 +60,13 @@ Status Producer::Produce(const std::string& topic, int32_t partition, std::strin
                          int64_t timestamp_ms, bool null_key) {
   if (!known_topics_.count(topic)) HANGAR_RETURN_NOT_OK(Learn(topic));
   while (true) {
-    rd_kafka_resp_err_t err = rd_kafka_producev(
-        handle_.get(), RD_KAFKA_V_TOPIC(topic.c_str()),
-        RD_KAFKA_V_PARTITION(partition < 0 ? RD_KAFKA_PARTITION_UA : partition),
-        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-        RD_KAFKA_V_KEY(null_key ? nullptr : const_cast<char*>(key.data()), null_key ? 0 : key.size()),
-        RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_TIMESTAMP(timestamp_ms),
-        RD_KAFKA_V_END);
+    rd_kafka_resp_err_t err =
+        rd_kafka_producev(handle_.get(), RD_KAFKA_V_TOPIC(topic.c_str()),
+                          RD_KAFKA_V_PARTITION(partition < 0 ? RD_KAFKA_PARTITION_UA : partition),
+                          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                          RD_KAFKA_V_KEY(null_key ? nullptr : const_cast<char*>(key.data()), null_key ? 0 : key.size()),
+                          RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+                          RD_KAFKA_V_TIMESTAMP(timestamp_ms), RD_KAFKA_V_END);
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
     if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) return KafkaError(err, "cannot produce to Kafka topic '" + topic + "'");
     rd_kafka_poll(handle_.get(), 10);  // let deliveries drain the queue

@@ -12,10 +12,10 @@
 namespace hangar::kafka {
 
 struct RestRegistryOptions {
-  std::string url;        // e.g. http://registry:8081
-  std::string username;   // HTTP basic auth, if set
+  std::string url;       // e.g. http://registry:8081
+  std::string username;  // HTTP basic auth, if set
   std::string password;
-  std::string ca_file;    // PEM CA bundle for https
+  std::string ca_file;  // PEM CA bundle for https
   int timeout_ms = 10000;
 };
 

@@ -110,11 +110,12 @@ Result<RegisteredSchema> SchemasTopicRegistry::Register(const std::string& subje
   }
   const std::string key =
       JsonText(nlohmann::json{{"keytype", "SCHEMA"}, {"subject", subject}, {"version", version}, {"magic", 1}});
-  const std::string value =
-      JsonText(nlohmann::json{{"subject", subject}, {"version", version}, {"id", id}, {"schema", JsonText(wanted)}, {"deleted", false}});
+  const std::string value = JsonText(nlohmann::json{
+      {"subject", subject}, {"version", version}, {"id", id}, {"schema", JsonText(wanted)}, {"deleted", false}});
   HANGAR_RETURN_NOT_OK(producer_->Produce(topic_, 0, key, value));
-  HANGAR_RETURN_NOT_OK(producer_->Flush(cluster_->options().request_timeout_ms).status().WithContext(
-      "registering a schema in '" + topic_ + "'"));
+  HANGAR_RETURN_NOT_OK(producer_->Flush(cluster_->options().request_timeout_ms)
+                           .status()
+                           .WithContext("registering a schema in '" + topic_ + "'"));
   HANGAR_RETURN_NOT_OK(Refresh());
   auto it = subjects_.find(subject);
   if (it == subjects_.end() || !it->second.count(version))

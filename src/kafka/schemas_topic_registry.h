@@ -41,7 +41,7 @@ class SchemasTopicRegistry : public SchemaRegistry {
   std::unique_ptr<Producer> producer_;
   int64_t next_offset_ = 0;
   std::map<int32_t, Result<std::shared_ptr<const avro::AvroSchema>>> by_id_;
-  std::map<int32_t, nlohmann::json> json_by_id_;  // parsed JSON, to compare schemas by
+  std::map<int32_t, nlohmann::json> json_by_id_;                         // parsed JSON, to compare schemas by
   std::map<std::string, std::map<int32_t, RegisteredSchema>> subjects_;  // subject -> version -> schema
 };
 

@@ -37,7 +37,8 @@ Result<TopicSchema> ResolveTopicSchema(SchemaRegistry& registry, const std::stri
   arrow::KeyValueMetadata metadata;
   if (versions.empty()) {
     if (options.schema_version)
-      return Status::NotFound("subject '" + subject + "' has no schema version " + std::to_string(*options.schema_version));
+      return Status::NotFound("subject '" + subject + "' has no schema version " +
+                              std::to_string(*options.schema_version));
     fields.push_back(arrow::field(kValueColumn, arrow::binary(), true));
   } else {
     const RegisteredSchema* chosen = &versions.back();
@@ -96,12 +97,13 @@ class PartitionSource::Impl {
 
     HANGAR_ASSIGN_OR_RETURN(int32_t partitions, cluster_->PartitionCount(topic_));
     if (partition_ < 0 || partition_ >= partitions)
-      return Status::NotFound("Kafka topic '" + topic_ + "' has no partition " + std::to_string(partition_) + " (it has " +
-                              std::to_string(partitions) + ")");
+      return Status::NotFound("Kafka topic '" + topic_ + "' has no partition " + std::to_string(partition_) +
+                              " (it has " + std::to_string(partitions) + ")");
     HANGAR_ASSIGN_OR_RETURN(const PartitionInfo marks, cluster_->Watermarks(topic_, partition_));
     // Records before the log start are gone (retention, compaction): start at the first one kept.
     int64_t start = std::max(options_.start_offset.value_or(marks.low), marks.low);
-    end_ = options_.follow ? std::numeric_limits<int64_t>::max() : std::min(options_.end_offset.value_or(marks.high), marks.high);
+    end_ = options_.follow ? std::numeric_limits<int64_t>::max()
+                           : std::min(options_.end_offset.value_or(marks.high), marks.high);
     if (options_.end_offset) end_ = std::min(end_, *options_.end_offset);
     // Timestamp bounds narrow the offsets through the broker's time index
     // when it has one; every message is checked against them as well, so
@@ -121,8 +123,8 @@ class PartitionSource::Impl {
       return Status::OK();
     }
     HANGAR_ASSIGN_OR_RETURN(reader_, PartitionReader::Open(cluster_->consumers(), topic_, partition_, start,
-                                                                options_.read_uncommitted ? Isolation::kReadUncommitted
-                                                                                          : Isolation::kReadCommitted));
+                                                           options_.read_uncommitted ? Isolation::kReadUncommitted
+                                                                                     : Isolation::kReadCommitted));
     return Status::OK();
   }
 
@@ -162,7 +164,8 @@ class PartitionSource::Impl {
           last_topic_check_ = Clock::now();
           HANGAR_RETURN_NOT_OK(CheckPartitionExists());
         }
-        if (inbox_.empty() && end_of_log_ < 0 && !options_.follow && Clock::now() - last_progress > std::chrono::milliseconds(options_.stall_timeout_ms)) {
+        if (inbox_.empty() && end_of_log_ < 0 && !options_.follow &&
+            Clock::now() - last_progress > std::chrono::milliseconds(options_.stall_timeout_ms)) {
           return Status::Unavailable("Kafka topic '" + topic_ + "' partition " + std::to_string(partition_) +
                                      ": no data for " + std::to_string(options_.stall_timeout_ms / 1000) +
                                      " s before offset " + std::to_string(end_));
@@ -218,7 +221,8 @@ class PartitionSource::Impl {
     auto it = writers_.find(id);
     if (it == writers_.end()) {
       auto schema = registry_->SchemaById(id);
-      if (!schema.ok() && !IsDataError(schema.status())) return schema.status();  // the registry is down: no skipping that
+      if (!schema.ok() && !IsDataError(schema.status()))
+        return schema.status();  // the registry is down: no skipping that
       Result<int> writer = schema.ok() ? decoder_->AddWriter(*schema)
                                        : Result<int>(Status::NotFound("unknown schema id " + std::to_string(id)));
       if (!writer.ok()) writer = Result<int>(writer.status().WithContext("schema id " + std::to_string(id)));
@@ -235,8 +239,10 @@ class PartitionSource::Impl {
   Status DecodeValue(const rd_kafka_message_t& m) {
     const std::string_view payload(static_cast<const char*>(m.payload), m.payload ? m.len : 0);
     if (!decoder_) {
-      if (m.payload == nullptr) raw_.AppendNull();
-      else raw_.Append(payload);
+      if (m.payload == nullptr)
+        raw_.AppendNull();
+      else
+        raw_.Append(payload);
       return Status::OK();
     }
     if (m.payload == nullptr) return Status::Invalid("the message has no value (a tombstone)");
@@ -299,7 +305,7 @@ class PartitionSource::Impl {
   std::function<bool()> cancelled_;
 
   TopicSchema schema_;
-  std::unique_ptr<avro::Decoder> decoder_;  // none: raw values
+  std::unique_ptr<avro::Decoder> decoder_;            // none: raw values
   std::unordered_map<int32_t, Result<int>> writers_;  // schema id -> decoder writer (or why not)
   int32_t last_id_ = -1;
   int last_writer_ = 0;

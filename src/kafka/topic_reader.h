@@ -36,22 +36,22 @@
 namespace hangar::kafka {
 
 struct TopicReadOptions {
-  std::optional<int64_t> start_offset;      // default: the first offset still in the log
-  std::optional<int64_t> end_offset;        // exclusive; default: the high watermark at open
-  std::optional<int64_t> start_timestamp;   // ms since the epoch, inclusive
-  std::optional<int64_t> end_timestamp;     // exclusive
+  std::optional<int64_t> start_offset;     // default: the first offset still in the log
+  std::optional<int64_t> end_offset;       // exclusive; default: the high watermark at open
+  std::optional<int64_t> start_timestamp;  // ms since the epoch, inclusive
+  std::optional<int64_t> end_timestamp;    // exclusive
   std::optional<int64_t> max_records;
   bool follow = false;
   std::vector<std::string> metadata = AllMetadataColumns();
-  std::optional<int32_t> schema_version;    // of subject <topic>-value; default: latest
+  std::optional<int32_t> schema_version;  // of subject <topic>-value; default: latest
   bool skip_errors = false;
   // Records of open and aborted transactions too (Kafka's read_uncommitted);
   // by default only committed ones, as Kafka's own consumers read.
   bool read_uncommitted = false;
-  int64_t batch_rows = 65536;               // a batch ends at whichever comes first
-  int64_t batch_bytes = 8 << 20;            // (Kafka payload bytes)
-  int linger_ms = 200;                      // follow mode: longest a message waits to be sent
-  int stall_timeout_ms = 30000;             // no data and no end of log for this long: UNAVAILABLE
+  int64_t batch_rows = 65536;     // a batch ends at whichever comes first
+  int64_t batch_bytes = 8 << 20;  // (Kafka payload bytes)
+  int linger_ms = 200;            // follow mode: longest a message waits to be sent
+  int stall_timeout_ms = 30000;   // no data and no end of log for this long: UNAVAILABLE
 };
 
 // The reader schema and the columns of a topic read with `options`.
@@ -64,9 +64,9 @@ Result<TopicSchema> ResolveTopicSchema(SchemaRegistry& registry, const std::stri
 
 // What a finished (or cancelled) stream read.
 struct PartitionReadStats {
-  int64_t records = 0;       // rows emitted
-  int64_t skipped = 0;       // undecodable messages left out (skip_errors)
-  int64_t next_offset = 0;   // where a follow-up read would start
+  int64_t records = 0;      // rows emitted
+  int64_t skipped = 0;      // undecodable messages left out (skip_errors)
+  int64_t next_offset = 0;  // where a follow-up read would start
 };
 
 class PartitionSource : public arrow::RecordBatchSource {

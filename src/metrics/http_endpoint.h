@@ -23,8 +23,7 @@ class HttpEndpoint {
   // "localhost", "[v6-address]:port", or ":port" for every interface; port 0
   // picks a free one (see port()). `render` runs on the endpoint's thread,
   // once per GET /metrics.
-  static Result<std::unique_ptr<HttpEndpoint>> Start(const std::string& listen,
-                                                     std::function<std::string()> render);
+  static Result<std::unique_ptr<HttpEndpoint>> Start(const std::string& listen, std::function<std::string()> render);
 
   // Stops promptly, even in the middle of a connection: closes the listening
   // socket and joins the thread.

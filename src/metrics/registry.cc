@@ -57,11 +57,17 @@ std::string_view TypeName(MetricType type) {
 template <typename T>
 constexpr MetricType TypeOf();
 template <>
-constexpr MetricType TypeOf<Counter>() { return MetricType::kCounter; }
+constexpr MetricType TypeOf<Counter>() {
+  return MetricType::kCounter;
+}
 template <>
-constexpr MetricType TypeOf<Gauge>() { return MetricType::kGauge; }
+constexpr MetricType TypeOf<Gauge>() {
+  return MetricType::kGauge;
+}
 template <>
-constexpr MetricType TypeOf<Histogram>() { return MetricType::kHistogram; }
+constexpr MetricType TypeOf<Histogram>() {
+  return MetricType::kHistogram;
+}
 
 // Checks bucket bounds and drops a trailing +Inf, which every histogram has
 // implicitly: the same bounds written either way compare equal.
@@ -260,9 +266,9 @@ internal::FamilyBase& Registry::GetOrAdd(MetricType type, std::string_view name,
                                                            [] { return std::make_unique<metrics::Counter>(); });
       break;
     case MetricType::kGauge:
-      created = std::make_unique<Family<metrics::Gauge>>(std::move(owned_name), std::move(owned_help),
-                                                         std::move(label_names),
-                                                         [] { return std::make_unique<metrics::Gauge>(); });
+      created =
+          std::make_unique<Family<metrics::Gauge>>(std::move(owned_name), std::move(owned_help), std::move(label_names),
+                                                   [] { return std::make_unique<metrics::Gauge>(); });
       break;
     case MetricType::kHistogram:
       created = std::make_unique<Family<metrics::Histogram>>(
@@ -275,8 +281,7 @@ internal::FamilyBase& Registry::GetOrAdd(MetricType type, std::string_view name,
   return family;
 }
 
-Family<Counter>& Registry::Counter(std::string_view name, std::string_view help,
-                                   std::vector<std::string> label_names) {
+Family<Counter>& Registry::Counter(std::string_view name, std::string_view help, std::vector<std::string> label_names) {
   auto& family = static_cast<Family<metrics::Counter>&>(
       GetOrAdd(MetricType::kCounter, name, help, std::move(label_names), nullptr));
   if (family.label_names().empty()) family.WithLabels({});
@@ -284,8 +289,8 @@ Family<Counter>& Registry::Counter(std::string_view name, std::string_view help,
 }
 
 Family<Gauge>& Registry::Gauge(std::string_view name, std::string_view help, std::vector<std::string> label_names) {
-  auto& family = static_cast<Family<metrics::Gauge>&>(
-      GetOrAdd(MetricType::kGauge, name, help, std::move(label_names), nullptr));
+  auto& family =
+      static_cast<Family<metrics::Gauge>&>(GetOrAdd(MetricType::kGauge, name, help, std::move(label_names), nullptr));
   if (family.label_names().empty()) family.WithLabels({});
   return family;
 }
@@ -331,8 +336,7 @@ Registry& DefaultRegistry() {
 // --- buckets and numbers -------------------------------------------------------
 
 std::vector<double> LatencyBuckets() {
-  return {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-          0.05,    0.1,    0.25,    0.5,    1,     2.5,    5,     10};
+  return {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 }
 
 std::vector<double> ExponentialBuckets(double start, double factor, int count) {

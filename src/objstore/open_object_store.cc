@@ -14,12 +14,14 @@ Result<std::unique_ptr<ObjectStore>> OpenObjectStore(std::string_view uri, const
   if (uri.starts_with(kFile)) {
     const std::string_view path = uri.substr(kFile.size());
     // file:///dir: only the local host's (empty) authority is understood.
-    if (!path.starts_with("/")) return Status::Invalid("a file URI is file:///ABSOLUTE/PATH, not '" + std::string(uri) + "'");
+    if (!path.starts_with("/"))
+      return Status::Invalid("a file URI is file:///ABSOLUTE/PATH, not '" + std::string(uri) + "'");
     return OpenLocalObjectStore(std::string(path));
   }
   const size_t scheme = uri.find("://");
   if (scheme != std::string_view::npos)
-    return Status::Invalid("unknown object store '" + std::string(uri) + "': s3://BUCKET/PREFIX, file:///DIR or a folder");
+    return Status::Invalid("unknown object store '" + std::string(uri) +
+                           "': s3://BUCKET/PREFIX, file:///DIR or a folder");
   return OpenLocalObjectStore(std::string(uri));
 }
 

@@ -31,10 +31,8 @@ bool RetryableTransport(CURLcode code) {
     case CURLE_PARTIAL_FILE:
     case CURLE_SSL_CONNECT_ERROR:
     case CURLE_HTTP2:
-    case CURLE_HTTP2_STREAM:
-      return true;
-    default:
-      return false;
+    case CURLE_HTTP2_STREAM: return true;
+    default: return false;
   }
 }
 
@@ -72,8 +70,8 @@ size_t OnBody(char* data, size_t size, size_t count, void* user) {
   } else {
     size_t written = 0;
     while (written < n) {
-      const ssize_t w = ::pwrite(t->request->sink_fd, data + written, n - written,
-                                 static_cast<off_t>(t->sink_offset + written));
+      const ssize_t w =
+          ::pwrite(t->request->sink_fd, data + written, n - written, static_cast<off_t>(t->sink_offset + written));
       if (w < 0 && errno == EINTR) continue;
       if (w < 0) {
         t->sink_errno = errno;
@@ -108,7 +106,8 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
   std::string_view value = line.substr(colon + 1);
   while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) value.remove_suffix(1);
+  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' '))
+    value.remove_suffix(1);
   t->response->headers[name] = std::string(value);
   return n;
 }
@@ -135,10 +134,9 @@ Result<std::unique_ptr<S3Client>> S3Client::Make(const S3Options& options, std::
     return Status::Invalid("the S3 endpoint must be a scheme, a host and a port, without a path: '" + endpoint + "'");
   if (options.region.empty() || options.region.find(':') != std::string::npos)
     return Status::Invalid("bad S3 region '" + options.region + "'");
-  if (options.access_key_id.find(':') != std::string::npos)
-    return Status::Invalid("an S3 access key id has no ':'");
-  const bool virtual_host = options.addressing == S3Addressing::kVirtualHost ||
-                            (options.addressing == S3Addressing::kAuto && aws);
+  if (options.access_key_id.find(':') != std::string::npos) return Status::Invalid("an S3 access key id has no ':'");
+  const bool virtual_host =
+      options.addressing == S3Addressing::kVirtualHost || (options.addressing == S3Addressing::kAuto && aws);
   std::string base = virtual_host ? scheme + "://" + bucket + "." + host : endpoint;
   return std::unique_ptr<S3Client>(new S3Client(options, std::move(bucket), std::move(base)));
 }
@@ -163,8 +161,7 @@ std::string S3Client::Url(const S3Request& request) const {
   return url;
 }
 
-CURLcode S3Client::Perform(const S3Request& request, const std::string& url, S3Response* response,
-                           std::string* error) {
+CURLcode S3Client::Perform(const S3Request& request, const std::string& url, S3Response* response, std::string* error) {
   CurlPool::Lease lease = pool_.Acquire();
   CURL* curl = lease.get();
   if (curl == nullptr) {
@@ -181,7 +178,7 @@ CURLcode S3Client::Perform(const S3Request& request, const std::string& url, S3R
   CurlList headers;
   bool ok = true;
   const bool has_body = std::strcmp(request.method, "PUT") == 0 || std::strcmp(request.method, "POST") == 0;
-  const std::string payload_hash = !has_body                     ? std::string(kEmptySha256)
+  const std::string payload_hash = !has_body                      ? std::string(kEmptySha256)
                                    : !request.body_sha256.empty() ? Hex(request.body_sha256)
                                                                   : Hex(Sha256(request.body));
   ok = ok && Append(&headers, ("x-amz-content-sha256: " + payload_hash).c_str());
@@ -240,9 +237,10 @@ CURLcode S3Client::Perform(const S3Request& request, const std::string& url, S3R
     response->body_md5 = Md5("");
   }
   if (code != CURLE_OK) {
-    *error = transfer.sink_errno != 0 ? std::string("cannot write the destination file: ") + std::strerror(transfer.sink_errno)
-             : error_buffer[0] != 0   ? std::string(error_buffer)
-                                      : std::string(curl_easy_strerror(code));
+    *error = transfer.sink_errno != 0
+                 ? std::string("cannot write the destination file: ") + std::strerror(transfer.sink_errno)
+             : error_buffer[0] != 0 ? std::string(error_buffer)
+                                    : std::string(curl_easy_strerror(code));
   }
   return code;
 }

@@ -47,7 +47,7 @@ struct S3Request {
 
 struct S3Response {
   long status = 0;
-  std::string body;  // error answers always land here
+  std::string body;                            // error answers always land here
   std::map<std::string, std::string> headers;  // names in lower case
   uint64_t body_size = 0;
   std::string body_md5;  // raw, with md5_of_body; empty for a multipart object

@@ -30,41 +30,32 @@ Status S3ErrorStatus(const S3Response& response, std::string_view bucket, std::s
     // A HEAD answer, or a proxy's page: the status alone.
     switch (response.status) {
       case 301:
-      case 307:
-        code = "PermanentRedirect";
-        break;
-      case 403:
-        code = "AccessDenied";
-        break;
-      case 404:
-        code = key.empty() ? "NoSuchBucket" : "NoSuchKey";
-        break;
-      case 412:
-        code = "PreconditionFailed";
-        break;
-      default:
-        code = "HTTP " + std::to_string(response.status);
+      case 307: code = "PermanentRedirect"; break;
+      case 403: code = "AccessDenied"; break;
+      case 404: code = key.empty() ? "NoSuchBucket" : "NoSuchKey"; break;
+      case 412: code = "PreconditionFailed"; break;
+      default: code = "HTTP " + std::to_string(response.status);
     }
   }
-  const std::string object =
-      key.empty() ? "bucket '" + std::string(bucket) + "'" : "object '" + std::string(key) + "' in bucket '" + std::string(bucket) + "'";
+  const std::string object = key.empty() ? "bucket '" + std::string(bucket) + "'"
+                                         : "object '" + std::string(key) + "' in bucket '" + std::string(bucket) + "'";
   std::string detail = code;
   if (!error.message.empty()) detail += ": " + error.message;
   if (response.attempts > 1) detail += " (after " + std::to_string(response.attempts) + " attempts)";
 
   if (code == "NoSuchKey") return Status::NotFound("no " + object + " (" + detail + ")");
-  if (code == "NoSuchBucket") return Status::NotFound("bucket '" + std::string(bucket) + "' does not exist (" + detail + ")");
+  if (code == "NoSuchBucket")
+    return Status::NotFound("bucket '" + std::string(bucket) + "' does not exist (" + detail + ")");
   if (code == "AccessDenied" || code == "SignatureDoesNotMatch" || code == "InvalidAccessKeyId" ||
       code == "InvalidToken" || code == "ExpiredToken" || code == "TokenRefreshRequired" ||
-      code == "AllAccessDisabled" || code == "AccountProblem" ||
-      code == "RequestTimeTooSkewed" || response.status == 401 || response.status == 403)
+      code == "AllAccessDisabled" || code == "AccountProblem" || code == "RequestTimeTooSkewed" ||
+      response.status == 401 || response.status == 403)
     return Status::PermissionDenied("access to " + object + " refused: " + detail);
   if (code == "PreconditionFailed" || response.status == 412)
     return Status::FailedPrecondition("a condition on " + object + " does not hold: " + detail);
   if (code == "PermanentRedirect" || code == "AuthorizationHeaderMalformed")
     return Status::Invalid(object + " is in another region or at another endpoint: " + detail);
-  if (code == "BadDigest" || code == "InvalidDigest")
-    return Status::DataLoss(object + " arrived damaged: " + detail);
+  if (code == "BadDigest" || code == "InvalidDigest") return Status::DataLoss(object + " arrived damaged: " + detail);
   if (response.status >= 500 || response.status == 429 || code == "SlowDown" || code == "RequestTimeout" ||
       code == "ServiceUnavailable")
     return Status::Unavailable("the server could not serve " + object + ": " + detail);

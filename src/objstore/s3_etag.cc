@@ -25,7 +25,8 @@ std::string Unquoted(std::string_view etag) {
   if (etag.starts_with("W/")) etag.remove_prefix(2);
   if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') etag = etag.substr(1, etag.size() - 2);
   // Some servers send the quotes XML-escaped in listing and completion bodies.
-  if (etag.starts_with("&quot;") && etag.ends_with("&quot;") && etag.size() >= 12) etag = etag.substr(6, etag.size() - 12);
+  if (etag.starts_with("&quot;") && etag.ends_with("&quot;") && etag.size() >= 12)
+    etag = etag.substr(6, etag.size() - 12);
   return std::string(etag);
 }
 

@@ -20,8 +20,8 @@ Result<S3Location> ParseS3Uri(std::string_view uri) {
   while (!prefix.empty() && prefix.back() == '/') prefix.remove_suffix(1);
   location.prefix = std::string(prefix);
   const std::string& b = location.bucket;
-  bool valid = b.size() >= 3 && b.size() <= 63 && b.front() != '.' && b.front() != '-' && b.back() != '.' &&
-               b.back() != '-';
+  bool valid =
+      b.size() >= 3 && b.size() <= 63 && b.front() != '.' && b.front() != '-' && b.back() != '.' && b.back() != '-';
   for (char c : b) valid = valid && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-');
   if (!valid)
     return Status::Invalid("bad bucket name '" + b + "' in '" + std::string(uri) +

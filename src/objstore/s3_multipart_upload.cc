@@ -124,13 +124,15 @@ class Upload {
     request.key = key_;
     request.query = {{"uploadId", upload_id_}};
     auto response = client_.Send(request);
-    Status aborted = !response.ok()                                            ? response.status()
+    Status aborted = !response.ok()                                       ? response.status()
                      : response->status == 204 || response->status == 200 ? Status::OK()
-                     : response->status == 404                              ? Status::OK()  // already gone
-                                                                            : S3ErrorStatus(*response, client_.bucket(), key_);
+                     : response->status == 404                            ? Status::OK()  // already gone
+                                               : S3ErrorStatus(*response, client_.bucket(), key_);
     if (aborted.ok()) return failure;
-    return Status(failure.code(), failure.message() + "; aborting the upload failed too (its parts stay until the "
-                                                      "bucket's lifecycle removes them): " + aborted.message());
+    return Status(failure.code(), failure.message() +
+                                      "; aborting the upload failed too (its parts stay until the "
+                                      "bucket's lifecycle removes them): " +
+                                      aborted.message());
   }
 
  private:
@@ -150,8 +152,7 @@ Status UploadInParts(S3Client& client, const std::string& object_key, const std:
   if (part_size == 0) return Status::Invalid("the part size must be positive");
   while ((size + part_size - 1) / part_size > kMaxParts) part_size *= 2;
   FileCloser file{::open(source.c_str(), O_RDONLY | O_CLOEXEC)};
-  if (file.fd < 0)
-    return Status::IOError("cannot open '" + source.string() + "' to upload: " + std::strerror(errno));
+  if (file.fd < 0) return Status::IOError("cannot open '" + source.string() + "' to upload: " + std::strerror(errno));
   Upload upload(client, object_key);
   HANGAR_RETURN_NOT_OK(upload.Start());
   // Two parts at a time: a part's round trip (the server storing it and

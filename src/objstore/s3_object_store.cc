@@ -46,8 +46,7 @@ class S3ObjectStore final : public ObjectStore {
     HANGAR_RETURN_NOT_OK(CheckKey(key));
     std::error_code ec;
     const uint64_t size = fs::file_size(source, ec);
-    if (ec)
-      return Status::IOError("cannot read the file to upload as '" + std::string(key) + "': " + ec.message());
+    if (ec) return Status::IOError("cannot read the file to upload as '" + std::string(key) + "': " + ec.message());
     if (size > client_->options().part_size)
       return UploadInParts(*client_, location_.ObjectKey(key), source, size, client_->options().part_size);
     std::ifstream in(source, std::ios::binary);

@@ -67,7 +67,8 @@ Result<std::pair<size_t, size_t>> FindEnd(std::string_view text, size_t from, st
       ++depth;
     } else if (tag.kind == Tag::kEnd) {
       if (depth == 0) {
-        if (tag.name != name) return Malformed("<" + std::string(name) + "> closed by </" + std::string(tag.name) + ">");
+        if (tag.name != name)
+          return Malformed("<" + std::string(name) + "> closed by </" + std::string(tag.name) + ">");
         return std::make_pair(at, tag.end);
       }
       --depth;
@@ -107,11 +108,8 @@ Result<std::vector<std::string_view>> XmlChildren(std::string_view parent, std::
   while ((at = parent.find('<', at)) != std::string_view::npos) {
     HANGAR_ASSIGN_OR_RETURN(Tag tag, ReadTag(parent, at));
     switch (tag.kind) {
-      case Tag::kOther:
-        at = tag.end;
-        break;
-      case Tag::kEnd:
-        return Malformed("</" + std::string(tag.name) + "> without its start");
+      case Tag::kOther: at = tag.end; break;
+      case Tag::kEnd: return Malformed("</" + std::string(tag.name) + "> without its start");
       case Tag::kEmpty:
         if (tag.name == name) children.push_back(parent.substr(tag.end, 0));
         at = tag.end;

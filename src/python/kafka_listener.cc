@@ -46,7 +46,8 @@ class Batch {
       throw StatusError(Status::OutOfRange("no column " + std::to_string(column)));
     const auto& buffers = columns[column]->buffers;
     if (buffer < 0 || buffer >= static_cast<int>(buffers.size()))
-      throw StatusError(Status::OutOfRange("column " + std::to_string(column) + " has no buffer " + std::to_string(buffer)));
+      throw StatusError(
+          Status::OutOfRange("column " + std::to_string(column) + " has no buffer " + std::to_string(buffer)));
     return buffers[buffer] ? reinterpret_cast<uintptr_t>(buffers[buffer]->data()) : 0;
   }
 
@@ -96,10 +97,14 @@ class NativeListener {
     kafka::ListenerOptions options;
     options.topics = topics;
     options.group_id = group_id;
-    if (start == "earliest") options.start = kafka::ListenerOptions::Start::kEarliest;
-    else if (start == "latest") options.start = kafka::ListenerOptions::Start::kLatest;
-    else if (start == "offset") options.start = kafka::ListenerOptions::Start::kOffset;
-    else throw StatusError(Status::Invalid("start '" + start + "': give earliest, latest or an offset"));
+    if (start == "earliest")
+      options.start = kafka::ListenerOptions::Start::kEarliest;
+    else if (start == "latest")
+      options.start = kafka::ListenerOptions::Start::kLatest;
+    else if (start == "offset")
+      options.start = kafka::ListenerOptions::Start::kOffset;
+    else
+      throw StatusError(Status::Invalid("start '" + start + "': give earliest, latest or an offset"));
     options.start_offset = start_offset;
     options.start_timestamp = start_timestamp;
     options.end_timestamp = end_timestamp;
@@ -146,10 +151,12 @@ void BindKafkaListener(nb::module_& m) {
       .def_prop_ro("num_rows", &Batch::num_rows)
       .def("__len__", &Batch::num_rows)
       .def("__arrow_c_schema__", &Batch::ArrowSchema)
-      .def("__arrow_c_array__", [](const Batch& b, nb::handle) { return b.ArrowArray(); },
-           nb::arg("requested_schema") = nb::none())
-      .def("__arrow_c_stream__", [](const Batch& b, nb::handle) { return b.ArrowStream(); },
-           nb::arg("requested_schema") = nb::none())
+      .def(
+          "__arrow_c_array__", [](const Batch& b, nb::handle) { return b.ArrowArray(); },
+          nb::arg("requested_schema") = nb::none())
+      .def(
+          "__arrow_c_stream__", [](const Batch& b, nb::handle) { return b.ArrowStream(); },
+          nb::arg("requested_schema") = nb::none())
       .def("_buffer_address", &Batch::BufferAddress, nb::arg("column"), nb::arg("buffer"));
 
   nb::class_<NativeListener>(m, "Listener")

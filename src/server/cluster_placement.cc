@@ -63,9 +63,8 @@ Result<std::string> ClusterPlacement::StatusJson(TopicFlights* topics,
       list.back()["tables"] = it == tables->end() ? std::vector<std::string>{} : it->second;
     }
   }
-  return JsonText(nlohmann::json{{"self", membership->self_id()},
-                                 {"registered", membership->registered()},
-                                 {"members", std::move(list)}});
+  return JsonText(nlohmann::json{
+      {"self", membership->self_id()}, {"registered", membership->registered()}, {"members", std::move(list)}});
 }
 
 }  // namespace hangar::server

@@ -32,7 +32,8 @@ Result<arrow::FieldPtr> FieldFromJson(const nlohmann::json& f, size_t index) {
   nlohmann::json field = f;
   if (!field.contains("children")) field["children"] = nlohmann::json::array();
   if (!field.contains("nullable")) field["nullable"] = true;
-  nlohmann::json file = {{"schema", {{"fields", nlohmann::json::array({field})}}}, {"batches", nlohmann::json::array()}};
+  nlohmann::json file = {{"schema", {{"fields", nlohmann::json::array({field})}}},
+                         {"batches", nlohmann::json::array()}};
   auto parsed = arrow::json::ParseJson(JsonText(file));
   if (!parsed.ok()) return parsed.status().WithContext("field '" + name + "'");
   return parsed->schema->field(0);
@@ -67,7 +68,8 @@ Result<CreateTableRequest> ParseCreateTable(std::string_view body) {
       return Status::Invalid("CreateTable: a primary_key table needs \"primary_key\": the key column(s)");
   } else if (table_type == "append_only") {
     if (!out.primary_key.empty())
-      return Status::Invalid("CreateTable: an append_only table has no primary_key (or say table_type \"primary_key\")");
+      return Status::Invalid(
+          "CreateTable: an append_only table has no primary_key (or say table_type \"primary_key\")");
   } else {
     return Status::Invalid("CreateTable: table_type must be append_only or primary_key, not '" + table_type + "'");
   }

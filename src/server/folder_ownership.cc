@@ -47,7 +47,9 @@ Result<std::shared_ptr<FolderOwnership>> FolderOwnership::Acquire(std::shared_pt
       return Status::Unavailable("another node holds this node's folder " + ownership->folder().string() +
                                  " (adopting it) and did not let it go in time" +
                                  (held.ok() ? "" : ": " + held.status().ToString()));
-    if (!said) log::Info("waiting for this node's folder: another node is adopting it", {{"folder", ownership->folder().string()}});
+    if (!said)
+      log::Info("waiting for this node's folder: another node is adopting it",
+                {{"folder", ownership->folder().string()}});
     said = true;
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }
@@ -109,7 +111,8 @@ Status FolderOwnership::Fence() const {
   {
     std::lock_guard lock(mu_);
     if (lost_ || membership_->session_id() != locked_session_)
-      return Status::Unavailable("this node's ZooKeeper session changed: it writes no table until it holds its folder again");
+      return Status::Unavailable(
+          "this node's ZooKeeper session changed: it writes no table until it holds its folder again");
     epoch = epoch_;
   }
   // The file, not memory: an adopter writes its own epoch there first.

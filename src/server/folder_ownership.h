@@ -101,10 +101,10 @@ class FolderOwnership : public std::enable_shared_from_this<FolderOwnership> {
 
   std::mutex hold_mu_;  // one HoldOwnFolder at a time
   mutable std::mutex mu_;
-  int64_t epoch_ = 0;          // of the own folder's lock; guarded by mu_
-  int64_t locked_session_ = 0; // the session holding it; guarded by mu_
-  bool lost_ = false;          // guarded by mu_
-  int64_t adopted_ = 0;        // guarded by mu_
+  int64_t epoch_ = 0;           // of the own folder's lock; guarded by mu_
+  int64_t locked_session_ = 0;  // the session holding it; guarded by mu_
+  bool lost_ = false;           // guarded by mu_
+  int64_t adopted_ = 0;         // guarded by mu_
   // Nodes with a folder and no znode, since when (this node registered all along).
   std::map<std::string, std::chrono::steady_clock::time_point> gone_since_;  // touched by Tick only
   std::unique_ptr<Periodic> periodic_;

@@ -51,7 +51,8 @@ sql::FlightSqlService* HangarService::SqlFor(std::string_view bytes) const {
 
 Result<TopicFlights*> HangarService::Topics() const {
   if (!topics_)
-    return Status::FailedPrecondition("this server is not connected to Kafka (start it with --kafka-brokers or --dev-kafka)");
+    return Status::FailedPrecondition(
+        "this server is not connected to Kafka (start it with --kafka-brokers or --dev-kafka)");
   return topics_.get();
 }
 
@@ -135,8 +136,8 @@ Result<TableTarget> HangarService::TargetOf(const flight::FlightDescriptor& desc
     return TableTarget{std::move(name), store::PutMode::kAppend, {}};
   }
   auto json = ParseClientJson(descriptor.cmd);
-  HANGAR_ASSIGN_OR_RETURN(auto text,
-                          StringFromJson(json, "table", "a command descriptor ({\"table\": \"ns.name\", \"mode\": ...})"));
+  HANGAR_ASSIGN_OR_RETURN(
+      auto text, StringFromJson(json, "table", "a command descriptor ({\"table\": \"ns.name\", \"mode\": ...})"));
   HANGAR_ASSIGN_OR_RETURN(auto name, ParseQualifiedName(text));
   TableTarget target{std::move(name), store::PutMode::kAppend, {}};
   if (json.contains("mode")) {
@@ -222,7 +223,8 @@ const std::vector<HangarService::ActionSpec>& HangarService::Actions() {
        "JSON list of every table, e.g. [\"default.users\"]"},
       {"DescribeTable", T::kTable, Access::kRead, &HangarService::DescribeTableAction,
        "a table's schema, row count, size and files; body {\"name\": \"users\"}"},
-      {"DropTable", T::kTable, Access::kAdmin, &HangarService::DropTableAction, "drop a table; body {\"name\": \"users\"}"},
+      {"DropTable", T::kTable, Access::kAdmin, &HangarService::DropTableAction,
+       "drop a table; body {\"name\": \"users\"}"},
       {"CompactTable", T::kTable, Access::kAdmin, &HangarService::CompactTableAction,
        "rewrite a table's files into few large ones, keeping one row per key in a primary-key table; body "
        "{\"name\": \"users\"}; answers {\"files_before\", \"files_after\", \"rows_before\", \"rows_after\"}"},
@@ -268,9 +270,9 @@ Result<flight::AccessRequest> HangarService::ActionAccess(const ActionSpec& spec
       auto body = ParseClientJson(action.body);
       auto text = StringFromJson(body, "name", action.type);
       // A new table's name is always namespace.name; existing ones resolve.
-      auto name = !text.ok()                                ? Result<QualifiedName>(text.status())
+      auto name = !text.ok()                               ? Result<QualifiedName>(text.status())
                   : spec.target == ActionTarget::kNewTable ? ParseQualifiedName(*text)
-                                                            : ResolveName(*text);
+                                                           : ResolveName(*text);
       if (!name.ok()) return flight::AccessRequest{Access::kAdmin, "*"};  // the action reports the error
       return flight::AccessRequest{spec.access, name->ToString()};
     }
@@ -290,8 +292,11 @@ Result<flight::FlightInfo> HangarService::InfoFor(const store::SnapshotPtr& snap
   // One endpoint that reads it all (rows in memory, an empty table or selection).
   if (groups.empty()) groups.emplace_back();
   for (const auto& group : groups)
-    info.endpoints.push_back({flight::Ticket{TicketFor(name, group, group.empty() ? partitions : std::vector<std::string>{})},
-                              {}, std::nullopt, ""});
+    info.endpoints.push_back(
+        {flight::Ticket{TicketFor(name, group, group.empty() ? partitions : std::vector<std::string>{})},
+         {},
+         std::nullopt,
+         ""});
   HANGAR_ASSIGN_OR_RETURN(info.total_records, tables_->CountRows(snapshot_ptr, partitions));
   info.total_bytes = snapshot.bytes;
   info.ordered = true;
@@ -328,7 +333,7 @@ Result<flight::FlightInfo> HangarService::GetFlightInfo(const flight::ServerCall
 }
 
 Result<flight::PollInfo> HangarService::PollFlightInfo(const flight::ServerCallContext& context,
-                                                      const flight::FlightDescriptor& descriptor) {
+                                                       const flight::FlightDescriptor& descriptor) {
   HANGAR_ASSIGN_OR_RETURN(auto info, GetFlightInfo(context, descriptor));
   flight::PollInfo poll;
   poll.info = std::move(info);
@@ -362,8 +367,8 @@ Status HangarService::DoGet(const flight::ServerCallContext& context, const flig
   HANGAR_RETURN_NOT_OK(flight::CheckAllowed(context, Access::kRead, parsed.name.ToString()));
   HANGAR_ASSIGN_OR_RETURN(auto snapshot, tables_->Snapshot(parsed.name));
   // No files named (a bare name, or the endpoint of an empty table): all of them.
-  HANGAR_ASSIGN_OR_RETURN(auto source,
-                          tables_->Scan(snapshot, parsed.files.value_or(std::vector<std::string>{}), parsed.partitions));
+  HANGAR_ASSIGN_OR_RETURN(
+      auto source, tables_->Scan(snapshot, parsed.files.value_or(std::vector<std::string>{}), parsed.partitions));
   HANGAR_RETURN_NOT_OK(out->Begin(snapshot->schema));
   while (!context.is_cancelled()) {
     HANGAR_ASSIGN_OR_RETURN(auto batch, source->Next());
@@ -413,10 +418,13 @@ Status HangarService::DoPut(const flight::ServerCallContext& context, const flig
     return topics->Put(context, *topic, in, out);
   }
   HANGAR_ASSIGN_OR_RETURN(auto target, TargetOf(descriptor));
-  if (!target.partitions.empty()) return Status::Invalid("\"partitions\" select what to read; a put's rows go to their own partitions");
+  if (!target.partitions.empty())
+    return Status::Invalid("\"partitions\" select what to read; a put's rows go to their own partitions");
   return PutTable(context, descriptor, target.name, target.mode, false, in, out, [&](const store::PutResult& result) {
-    return JsonText(nlohmann::json{{"table", target.name.ToString()}, {"rows", result.rows},
-                                   {"bytes", result.bytes},           {"created", result.created},
+    return JsonText(nlohmann::json{{"table", target.name.ToString()},
+                                   {"rows", result.rows},
+                                   {"bytes", result.bytes},
+                                   {"created", result.created},
                                    {"version", result.snapshot->version}});
   });
 }
@@ -519,7 +527,8 @@ HangarService::ActionResults HangarService::DropTableAction(const flight::Server
 }
 
 HangarService::ActionResults HangarService::CompactTableAction(const flight::ServerCallContext& context,
-                                                               const flight::Action& action, const QualifiedName& name) {
+                                                               const flight::Action& action,
+                                                               const QualifiedName& name) {
   HANGAR_ASSIGN_OR_RETURN(auto writer, WriterOf(context, name));
   if (writer) return forwarding_.Action(context, *writer, action);
   HANGAR_ASSIGN_OR_RETURN(auto table, tables_->FindTable(name));

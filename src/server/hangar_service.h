@@ -29,21 +29,21 @@
 #include <optional>
 
 #include "flight/server.h"
-#include "store/names.h"
 #include "server/cluster_placement.h"
 #include "server/folder_ownership.h"
 #include "server/table_forwarding.h"
 #include "server/topic_flights.h"
 #include "sql/flight_sql.h"
 #include "store/ingest.h"
+#include "store/names.h"
 #include "store/table_store.h"
 
 namespace hangar::server {
 
+using store::CheckName;
 using store::kDefaultNamespace;
 using store::kKafkaNamespace;
 using store::NameFromPath;
-using store::CheckName;
 using store::ParseQualifiedName;
 using store::QualifiedName;
 
@@ -175,7 +175,8 @@ class HangarService : public flight::FlightService {
                   const QualifiedName& name, store::PutMode mode, bool must_exist, flight::FlightStreamReader* in,
                   flight::PutResultWriter* out, const std::function<std::string(const store::PutResult&)>& answer);
   // Where a write to `name` goes: nullopt here, else the writer's location.
-  Result<std::optional<std::string>> WriterOf(const flight::ServerCallContext& context, const QualifiedName& name) const;
+  Result<std::optional<std::string>> WriterOf(const flight::ServerCallContext& context,
+                                              const QualifiedName& name) const;
 
   std::shared_ptr<store::TableStore> tables_;
   std::shared_ptr<ClusterPlacement> cluster_;  // null: a single node

@@ -85,8 +85,10 @@ Result<arrow::TypePtr> ArrowTypeOf(const Json& type, const std::string& column) 
     if (t == "string") return arrow::utf8();
     if (t == "binary") return arrow::binary();
     int p = 0, s = 0;
-    if (std::sscanf(t.c_str(), "decimal(%d, %d)", &p, &s) == 2 || std::sscanf(t.c_str(), "decimal(%d,%d)", &p, &s) == 2) {
-      if (p < 1 || p > 38 || s < 0 || s > p) return Status::Invalid("column '" + column + "': " + t + " is not a valid decimal");
+    if (std::sscanf(t.c_str(), "decimal(%d, %d)", &p, &s) == 2 ||
+        std::sscanf(t.c_str(), "decimal(%d,%d)", &p, &s) == 2) {
+      if (p < 1 || p > 38 || s < 0 || s > p)
+        return Status::Invalid("column '" + column + "': " + t + " is not a valid decimal");
       return arrow::decimal128(p, s);
     }
     return Status::Invalid("column '" + column + "' has Iceberg type " + t +
@@ -159,7 +161,8 @@ class IcebergRestCatalog::Impl {
     if (!users) return std::optional<std::vector<fa::Permission>>();
     const std::string header = req.get_header_value("Authorization");
     if (header.rfind("Bearer ", 0) != 0)
-      return Status::Unauthenticated("this catalog needs 'Authorization: Bearer <token>' (POST /v1/oauth/tokens gives one)");
+      return Status::Unauthenticated(
+          "this catalog needs 'Authorization: Bearer <token>' (POST /v1/oauth/tokens gives one)");
     HANGAR_ASSIGN_OR_RETURN(auto claims, signer->Verify(std::string_view(header).substr(7)));
     const fa::User* user = users->Find(claims.user);
     if (user == nullptr) return Status::Unauthenticated("the token's user is no longer known");
@@ -169,7 +172,10 @@ class IcebergRestCatalog::Impl {
   Status Check(const httplib::Request& req, fa::Access access, const store::QualifiedName& name) const {
     HANGAR_ASSIGN_OR_RETURN(auto permissions, Caller(req));
     if (permissions && !fa::Allows(*permissions, access, name.ToString()))
-      return Status::PermissionDenied("user may not " + std::string(access == fa::Access::kRead ? "read" : access == fa::Access::kWrite ? "write" : "administer") +
+      return Status::PermissionDenied("user may not " +
+                                      std::string(access == fa::Access::kRead    ? "read"
+                                                  : access == fa::Access::kWrite ? "write"
+                                                                                 : "administer") +
                                       " table '" + name.ToString() + "'");
     return Status::OK();
   }
@@ -277,7 +283,8 @@ Result<int64_t> IcebergRestCatalog::Impl::ImportAppend(const store::QualifiedNam
       columns += (columns.empty() ? "" : ", ") +
                  (cast == nullptr ? quoted : "CAST(" + quoted + " AS " + cast + ") AS " + quoted);
     }
-    HANGAR_ASSIGN_OR_RETURN(auto read, duckdb::StreamQuery(db, "SELECT " + columns + " FROM read_parquet([" + list + "])"));
+    HANGAR_ASSIGN_OR_RETURN(auto read,
+                            duckdb::StreamQuery(db, "SELECT " + columns + " FROM read_parquet([" + list + "])"));
     // What DuckDB reads is given the table's types, as a table's own files
     // are: a zoned timestamp comes back in DuckDB's zone (Etc/UTC), not the
     // table's (UTC), though the instants are the same.
@@ -299,13 +306,15 @@ void IcebergRestCatalog::Impl::Routes() {
   });
 
   http.Post("/v1/oauth/tokens", [this](const httplib::Request& req, httplib::Response& res) {
-    if (!users) return SendError(res, 400, "BadRequestException", "authentication is off on this server: no token is needed");
+    if (!users)
+      return SendError(res, 400, "BadRequestException", "authentication is off on this server: no token is needed");
     const std::string grant = req.get_param_value("grant_type");
     std::string name;
     if (grant == "client_credentials") {
       auto user = users->Authenticate(req.get_param_value("client_id"), req.get_param_value("client_secret"));
       if (!user.ok())
-        return SendJson(res, Json{{"error", "invalid_client"}, {"error_description", "unknown user or wrong password"}}, 401);
+        return SendJson(res, Json{{"error", "invalid_client"}, {"error_description", "unknown user or wrong password"}},
+                        401);
       name = (*user)->name;
     } else if (grant == "urn:ietf:params:oauth:grant-type:token-exchange") {
       // How Iceberg's Java client (Spark's) renews its token before it
@@ -315,12 +324,15 @@ void IcebergRestCatalog::Impl::Routes() {
       if (!claims.ok())
         return SendJson(res, Json{{"error", "invalid_grant"}, {"error_description", claims.status().message()}}, 400);
       if (users->Find(claims->user) == nullptr)
-        return SendJson(res, Json{{"error", "invalid_grant"}, {"error_description", "the token's user is no longer known"}}, 400);
+        return SendJson(
+            res, Json{{"error", "invalid_grant"}, {"error_description", "the token's user is no longer known"}}, 400);
       name = claims->user;
     } else {
-      return SendJson(res, Json{{"error", "unsupported_grant_type"},
-                                {"error_description", "grant_type is client_credentials, or token-exchange of this server's token"}},
-                      400);
+      return SendJson(
+          res,
+          Json{{"error", "unsupported_grant_type"},
+               {"error_description", "grant_type is client_credentials, or token-exchange of this server's token"}},
+          400);
     }
     const auto ttl = options.auth->token_ttl;
     SendJson(res, Json{{"access_token", signer->Issue(name, ttl)},
@@ -339,8 +351,8 @@ void IcebergRestCatalog::Impl::Routes() {
   http.Post("/v1/namespaces", [this](const httplib::Request& req, httplib::Response& res) {
     if (auto caller = Caller(req); !caller.ok()) return SendStatus(res, caller.status());
     const Json body = Json::parse(req.body, nullptr, /*allow_exceptions=*/false);
-    if (!body.is_object() || !body.contains("namespace") || !body["namespace"].is_array() || body["namespace"].size() != 1 ||
-        !body["namespace"][0].is_string())
+    if (!body.is_object() || !body.contains("namespace") || !body["namespace"].is_array() ||
+        body["namespace"].size() != 1 || !body["namespace"][0].is_string())
       return SendError(res, 400, "BadRequestException", "the body needs \"namespace\": [\"<one name>\"]");
     auto ns = Namespace(body["namespace"][0].get<std::string>());
     if (!ns.ok()) return SendStatus(res, ns.status());
@@ -355,7 +367,8 @@ void IcebergRestCatalog::Impl::Routes() {
       return SendError(res, 404, "NoSuchNamespaceException", "Hangar's namespaces have one level");
     auto ns = Namespace(text);
     if (!ns.ok()) return SendStatus(res, ns.status());
-    if (!Namespaces().count(*ns)) return SendError(res, 404, "NoSuchNamespaceException", "no table is in namespace '" + *ns + "'");
+    if (!Namespaces().count(*ns))
+      return SendError(res, 404, "NoSuchNamespaceException", "no table is in namespace '" + *ns + "'");
     SendJson(res, Json{{"namespace", Json::array({*ns})}, {"properties", Json::object()}});
   });
 
@@ -396,14 +409,16 @@ void IcebergRestCatalog::Impl::Routes() {
     }
     auto schema = std::make_shared<arrow::Schema>(std::move(fields));
     store::PartitionSpec spec;
-    if (body.contains("partition-spec") && body["partition-spec"].is_object() && body["partition-spec"].contains("fields") &&
-        body["partition-spec"]["fields"].is_array() && !body["partition-spec"]["fields"].empty()) {
+    if (body.contains("partition-spec") && body["partition-spec"].is_object() &&
+        body["partition-spec"].contains("fields") && body["partition-spec"]["fields"].is_array() &&
+        !body["partition-spec"]["fields"].empty()) {
       // The client's source ids are its schema's field ids: named here by column.
       Json hangar_spec{{"spec_id", 0}, {"fields", Json::array()}};
       for (const auto& f : body["partition-spec"]["fields"]) {
         const int source = f.value("source-id", -1);
         if (!by_id.count(source))
-          return SendError(res, 400, "BadRequestException", "a partition field's source-id names no column of the schema");
+          return SendError(res, 400, "BadRequestException",
+                           "a partition field's source-id names no column of the schema");
         Json field{{"source_name", by_id[source]}, {"transform", f.value("transform", std::string("identity"))}};
         if (f.contains("name") && f["name"].is_string()) field["name"] = f["name"];
         if (f.contains("field-id") && f["field-id"].is_number_integer()) field["field_id"] = f["field-id"];
@@ -460,13 +475,17 @@ void IcebergRestCatalog::Impl::Routes() {
       };
       if (type == "assert-create") return failed("table '" + name->ToString() + "' exists");
       if (type == "assert-table-uuid") {
-        if (r.value("uuid", std::string()) != m.value("table-uuid", std::string())) return failed("the table's uuid is another");
+        if (r.value("uuid", std::string()) != m.value("table-uuid", std::string()))
+          return failed("the table's uuid is another");
       } else if (type == "assert-current-schema-id") {
-        if (r.value("current-schema-id", -1) != m.value("current-schema-id", -2)) return failed("the current schema is another");
+        if (r.value("current-schema-id", -1) != m.value("current-schema-id", -2))
+          return failed("the current schema is another");
       } else if (type == "assert-default-spec-id") {
-        if (r.value("default-spec-id", -1) != m.value("default-spec-id", -2)) return failed("the default spec is another");
+        if (r.value("default-spec-id", -1) != m.value("default-spec-id", -2))
+          return failed("the default spec is another");
       } else if (type == "assert-last-assigned-field-id") {
-        if (r.value("last-assigned-field-id", -1) != m.value("last-column-id", -2)) return failed("fields were added since");
+        if (r.value("last-assigned-field-id", -1) != m.value("last-column-id", -2))
+          return failed("fields were added since");
       } else if (type == "assert-ref-snapshot-id") {
         const Json want = r.contains("snapshot-id") ? r["snapshot-id"] : Json();
         const std::string ref = r.value("ref", std::string("main"));
@@ -499,18 +518,20 @@ void IcebergRestCatalog::Impl::Routes() {
     }
     auto committed = LoadResult(*name, false, std::chrono::seconds(60), version);
     if (!committed.ok()) return SendStatus(res, committed.status());
-    SendJson(res, Json{{"metadata-location", (*committed)["metadata-location"]}, {"metadata", (*committed)["metadata"]}});
+    SendJson(res,
+             Json{{"metadata-location", (*committed)["metadata-location"]}, {"metadata", (*committed)["metadata"]}});
   });
 
   // A scan's or a commit's metrics report (Iceberg's Java client sends one
   // after each): taken and dropped, 204 as the API says, once the caller
   // may read the table.
-  http.Post(R"(/v1/namespaces/([^/]+)/tables/([^/]+)/metrics)", [this](const httplib::Request& req, httplib::Response& res) {
-    auto name = TableName(req);
-    if (!name.ok()) return SendStatus(res, name.status());
-    if (Status st = Check(req, fa::Access::kRead, *name); !st.ok()) return SendStatus(res, st);
-    res.status = 204;
-  });
+  http.Post(R"(/v1/namespaces/([^/]+)/tables/([^/]+)/metrics)",
+            [this](const httplib::Request& req, httplib::Response& res) {
+              auto name = TableName(req);
+              if (!name.ok()) return SendStatus(res, name.status());
+              if (Status st = Check(req, fa::Access::kRead, *name); !st.ok()) return SendStatus(res, st);
+              res.status = 204;
+            });
 
   http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     if (res.status == 404 && res.body.empty())
@@ -535,9 +556,9 @@ void IcebergRestCatalog::Stop() {
 }
 
 Result<std::unique_ptr<IcebergRestCatalog>> IcebergRestCatalog::Start(IcebergRestOptions options,
-                                                                     std::shared_ptr<store::TableStore> tables,
-                                                                     std::shared_ptr<iceberg::Mirror> mirror,
-                                                                     std::shared_ptr<duckdb::Database> db) {
+                                                                      std::shared_ptr<store::TableStore> tables,
+                                                                      std::shared_ptr<iceberg::Mirror> mirror,
+                                                                      std::shared_ptr<duckdb::Database> db) {
   if (!mirror) return Status::Invalid("--iceberg-rest-listen needs --object-store: the catalog serves its tables");
   auto impl = std::make_unique<Impl>();
   impl->options = std::move(options);
@@ -565,7 +586,8 @@ Result<std::unique_ptr<IcebergRestCatalog>> IcebergRestCatalog::Start(IcebergRes
     impl->port = impl->http.bind_to_any_port(host);
     if (impl->port <= 0) return Status::IOError("the Iceberg REST catalog cannot listen on " + listen);
   } else {
-    if (!impl->http.bind_to_port(host, port)) return Status::IOError("the Iceberg REST catalog cannot listen on " + listen);
+    if (!impl->http.bind_to_port(host, port))
+      return Status::IOError("the Iceberg REST catalog cannot listen on " + listen);
     impl->port = port;
   }
   Impl* raw = impl.get();

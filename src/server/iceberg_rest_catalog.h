@@ -48,7 +48,7 @@
 namespace hangar::server {
 
 struct IcebergRestOptions {
-  std::string listen;                      // HOST:PORT (port 0: any free one)
+  std::string listen;                       // HOST:PORT (port 0: any free one)
   std::optional<flight::AuthOptions> auth;  // none: every caller may do everything
   // How the bucket is reached, handed to clients as Iceberg FileIO settings;
   // none: the store is a local folder, read as file:// paths.

@@ -81,15 +81,14 @@ class AckWriter {
   std::thread thread_;
 };
 
-std::string Ack(int64_t batch, std::optional<uint64_t> lsn, std::string_view level, const Status& st,
-                bool duplicate) {
-  nlohmann::json ack = {{"batch", batch},
-                        {"lsn", lsn ? nlohmann::json(*lsn) : nlohmann::json(nullptr)},
-                        {"durability_level", level},
-                        {"timestamp_us", NowMicros()},
-                        // Worded as a call's status would be (no internals, no paths).
-                        {"error", st.ok() ? nlohmann::json(nullptr)
-                                          : nlohmann::json(flight::ToGrpcStatus(st).error_message())}};
+std::string Ack(int64_t batch, std::optional<uint64_t> lsn, std::string_view level, const Status& st, bool duplicate) {
+  nlohmann::json ack = {
+      {"batch", batch},
+      {"lsn", lsn ? nlohmann::json(*lsn) : nlohmann::json(nullptr)},
+      {"durability_level", level},
+      {"timestamp_us", NowMicros()},
+      // Worded as a call's status would be (no internals, no paths).
+      {"error", st.ok() ? nlohmann::json(nullptr) : nlohmann::json(flight::ToGrpcStatus(st).error_message())}};
   if (duplicate) ack["duplicate"] = true;
   return JsonText(ack);
 }
@@ -111,7 +110,8 @@ struct WriteRequest {
 
 Result<WriteRequest> ParseWriteRequest(std::string_view text) {
   auto json = ParseClientJson(text);
-  if (!json.is_object()) return Status::Invalid("the WriteRequest in the first message's app_metadata is not a JSON object");
+  if (!json.is_object())
+    return Status::Invalid("the WriteRequest in the first message's app_metadata is not a JSON object");
   WriteRequest request;
   for (const auto& [key, value] : json.items()) {
     if (key == "table_name" && value.is_string()) {
@@ -195,8 +195,9 @@ Status ServeIngestStream(store::Ingest& ingest, const flight::ServerCallContext&
       auto on_ack = [&, index, wanted, arrived](const store::Ingest::BatchAck& a) {
         acks.Send(Ack(index, a.lsn, store::DurabilityName(a.level), a.status, a.duplicate));
         if (a.status.ok())
-          store::StoreMetrics::Get().Acked(store::DurabilityName(a.level),
-                                           std::chrono::duration<double>(std::chrono::steady_clock::now() - arrived).count());
+          store::StoreMetrics::Get().Acked(
+              store::DurabilityName(a.level),
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - arrived).count());
         if (a.status.ok() && a.level != wanted) return;
         std::lock_guard lock(mu);
         --outstanding;

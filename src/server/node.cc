@@ -90,9 +90,9 @@ Status Node::Parts::OpenObjectStore() {
   auto store = objstore::OpenObjectStore(options.object_store, options.s3);
   if (!store.ok()) return Failed("cannot open the object store " + options.object_store, store.status());
   object_store = std::move(*store);
-  log::Info("objects in " + options.object_store +
-            (options.s3.endpoint.empty() || !options.object_store.starts_with("s3://") ? ""
-                                                                                      : " at " + options.s3.endpoint));
+  log::Info(
+      "objects in " + options.object_store +
+      (options.s3.endpoint.empty() || !options.object_store.starts_with("s3://") ? "" : " at " + options.s3.endpoint));
   return Status::OK();
 }
 
@@ -129,7 +129,8 @@ Status Node::Parts::OpenKafka() {
     registry = std::make_shared<kafka::SchemasTopicRegistry>(cluster, settings.schemas_topic);
   if (dev_kafka) {
     kafka::DemoTopic demo;
-    HANGAR_RETURN_NOT_OK(kafka::SeedDemoTopic(*dev_kafka, *registry, client, demo).WithContext("seeding the demo topic"));
+    HANGAR_RETURN_NOT_OK(
+        kafka::SeedDemoTopic(*dev_kafka, *registry, client, demo).WithContext("seeding the demo topic"));
     log::Info("development Kafka cluster at " + client.brokers + " (in memory; topic '" + demo.topic + "': " +
               std::to_string(demo.partitions) + " partitions, " + std::to_string(demo.records) + " Avro records)");
   } else {
@@ -323,12 +324,12 @@ Status Node::Serve() {
   HANGAR_ASSIGN_OR_RETURN(p.server, flight::FlightServer::Start(p.options.flight, p.service));
   // Health: SERVING while the data directory takes writes and the SQL engine
   // is not being reset (grpc.health.v1 on the same port).
-  p.readiness = std::make_shared<ReadinessProbe>(p.server.get(), fs::absolute(p.options.data_dir),
-                                                 std::chrono::seconds(2));
-  auto& engine_resets = metrics::DefaultRegistry()
-                            .Counter("hangar_engine_resets_total",
-                                     "SQL engine (DuckDB) instances replaced after an internal failure")
-                            .WithLabels({});
+  p.readiness =
+      std::make_shared<ReadinessProbe>(p.server.get(), fs::absolute(p.options.data_dir), std::chrono::seconds(2));
+  auto& engine_resets =
+      metrics::DefaultRegistry()
+          .Counter("hangar_engine_resets_total", "SQL engine (DuckDB) instances replaced after an internal failure")
+          .WithLabels({});
   p.engine->SetStateListener([readiness = std::weak_ptr<ReadinessProbe>(p.readiness), &engine_resets](bool serving) {
     if (serving) engine_resets.Add();
     if (auto live = readiness.lock()) live->SetEngineServing(serving);

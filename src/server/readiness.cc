@@ -7,7 +7,10 @@ namespace hangar::server {
 
 ReadinessProbe::ReadinessProbe(flight::FlightServer* server, std::filesystem::path data_dir,
                                std::chrono::milliseconds interval)
-    : server_(server), data_dir_(std::move(data_dir)), probe_(interval, [this] { Probe(); }, true) {}
+    : server_(server),
+      data_dir_(std::move(data_dir)),
+      probe_(
+          interval, [this] { Probe(); }, true) {}
 
 void ReadinessProbe::ShutDown() {
   {
@@ -23,8 +26,10 @@ void ReadinessProbe::Probe() {
   const Status st = store::CheckWritable(data_dir_);
   std::lock_guard lock(mu_);
   if (st.ok() != disk_ok_) {
-    if (st.ok()) log::Info("the data directory takes writes again");
-    else log::Warn("the data directory takes no writes", {{"error", st.ToString()}});
+    if (st.ok())
+      log::Info("the data directory takes writes again");
+    else
+      log::Warn("the data directory takes no writes", {{"error", st.ToString()}});
   }
   disk_ok_ = st.ok();
   Update();

@@ -69,8 +69,7 @@ Result<std::string> ServerStatusJson(const store::TableStore& tables, TopicFligh
   }
   out["tables"] = std::move(table_list);
   nlohmann::json quarantined = nlohmann::json::array();
-  for (const auto& q : tables.QuarantinedFolders())
-    quarantined.push_back({{"folder", q.folder}, {"reason", q.reason}});
+  for (const auto& q : tables.QuarantinedFolders()) quarantined.push_back({{"folder", q.folder}, {"reason", q.reason}});
   if (!quarantined.empty()) out["quarantined_table_folders"] = std::move(quarantined);
   nlohmann::json topic_list = nlohmann::json::array();
   if (topics != nullptr) {

@@ -15,13 +15,15 @@ Status FromWriter(const Status& st, const std::string& location) {
 
 Result<std::unique_ptr<flight::FlightClient>> TableForwarding::Connect(const std::string& location) const {
   auto client = flight::FlightClient::Connect(flight::Location{location}, client_options_);
-  if (!client.ok()) return Status::Unavailable("cannot reach the table's writer " + location + ": " + client.status().message());
+  if (!client.ok())
+    return Status::Unavailable("cannot reach the table's writer " + location + ": " + client.status().message());
   return client;
 }
 
 flight::CallOptions TableForwarding::CallerOptions(const flight::ServerCallContext& context) {
   flight::CallOptions options;
-  if (auto authorization = context.header("authorization")) options.headers.emplace_back("authorization", *authorization);
+  if (auto authorization = context.header("authorization"))
+    options.headers.emplace_back("authorization", *authorization);
   options.headers.emplace_back(kForwardedHeader, "1");
   return options;
 }

@@ -25,12 +25,13 @@ class TableForwarding {
   explicit TableForwarding(flight::ClientOptions client_options = {}) : client_options_(std::move(client_options)) {}
 
   Status Put(const flight::ServerCallContext& context, const std::string& location,
-             const flight::FlightDescriptor& descriptor, flight::FlightStreamReader* in, flight::PutResultWriter* out) const;
+             const flight::FlightDescriptor& descriptor, flight::FlightStreamReader* in,
+             flight::PutResultWriter* out) const;
   Status Exchange(const flight::ServerCallContext& context, const std::string& location,
                   const flight::FlightDescriptor& descriptor, flight::FlightStreamReader* in,
                   flight::FlightStreamWriter* out) const;
-  Result<std::vector<flight::ActionResult>> Action(const flight::ServerCallContext& context, const std::string& location,
-                                                   const flight::Action& action) const;
+  Result<std::vector<flight::ActionResult>> Action(const flight::ServerCallContext& context,
+                                                   const std::string& location, const flight::Action& action) const;
 
  private:
   Result<std::unique_ptr<flight::FlightClient>> Connect(const std::string& location) const;

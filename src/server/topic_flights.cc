@@ -7,8 +7,8 @@
 
 namespace hangar::server {
 
-TopicFlights::TopicFlights(std::shared_ptr<kafka::KafkaCluster> cluster, std::shared_ptr<kafka::SchemaRegistry> registry,
-                           std::shared_ptr<kafka::UserClusters> users)
+TopicFlights::TopicFlights(std::shared_ptr<kafka::KafkaCluster> cluster,
+                           std::shared_ptr<kafka::SchemaRegistry> registry, std::shared_ptr<kafka::UserClusters> users)
     : cluster_(std::move(cluster)), registry_(std::move(registry)), users_(std::move(users)) {}
 
 Result<std::shared_ptr<kafka::KafkaCluster>> TopicFlights::ClusterFor(const flight::ServerCallContext& context) const {
@@ -51,8 +51,8 @@ Result<flight::FlightInfo> TopicFlights::InfoFor(const TopicRequest& request, co
   int64_t records = 0;
   for (const auto& p : topic.partitions) {
     info.endpoints.push_back({flight::Ticket{TopicTicketFor(request, p.id)},
-                              placement_ ? placement_(topic.name, p.id) : std::vector<flight::Location>{},
-                              std::nullopt, ""});
+                              placement_ ? placement_(topic.name, p.id) : std::vector<flight::Location>{}, std::nullopt,
+                              ""});
     // The offsets the endpoint covers now (timestamps and errors may make it fewer).
     const int64_t start = std::max(o.start_offset.value_or(p.low), p.low);
     const int64_t end = std::min(o.end_offset.value_or(p.high), p.high);
@@ -72,9 +72,9 @@ Result<arrow::SchemaPtr> TopicFlights::Schema(const flight::ServerCallContext& c
 Status TopicFlights::Get(const flight::ServerCallContext& context, const TopicRequest& request,
                          flight::FlightStreamWriter* out) {
   HANGAR_ASSIGN_OR_RETURN(auto cluster, ClusterFor(context));
-  HANGAR_ASSIGN_OR_RETURN(auto source,
-                          kafka::PartitionSource::Open(cluster, registry_, request.topic, *request.partition,
-                                                       request.options, [&context] { return context.is_cancelled(); }));
+  HANGAR_ASSIGN_OR_RETURN(
+      auto source, kafka::PartitionSource::Open(cluster, registry_, request.topic, *request.partition, request.options,
+                                                [&context] { return context.is_cancelled(); }));
   HANGAR_RETURN_NOT_OK(out->Begin(source->schema()));
   while (true) {
     HANGAR_ASSIGN_OR_RETURN(auto batch, source->Next());
@@ -107,7 +107,9 @@ Status TopicFlights::Put(const flight::ServerCallContext& context, const TopicRe
     HANGAR_ASSIGN_OR_RETURN(auto written, writer->Write(*chunk.data));
     nlohmann::json partitions = nlohmann::json::array();
     for (const auto& [partition, w] : written)
-      partitions.push_back({{"partition", partition}, {"first_offset", w.first_offset}, {"last_offset", w.last_offset},
+      partitions.push_back({{"partition", partition},
+                            {"first_offset", w.first_offset},
+                            {"last_offset", w.last_offset},
                             {"messages", w.messages}});
     HANGAR_RETURN_NOT_OK(out->Write(JsonText(nlohmann::json{{"batch", batches++},
                                                             {"rows", chunk.data->num_rows},

@@ -38,7 +38,8 @@ class TopicFlights {
 
   // In a cluster: each partition endpoint's locations, owner first (see
   // cluster_placement.h). Unset: endpoints name no location (this server).
-  void set_placement(std::function<std::vector<flight::Location>(const std::string& topic, int32_t partition)> placement) {
+  void set_placement(
+      std::function<std::vector<flight::Location>(const std::string& topic, int32_t partition)> placement) {
     placement_ = std::move(placement);
   }
 

@@ -68,12 +68,17 @@ Status ApplyOptions(const json& command, TopicRequest* out) {
       continue;
     }
     out->options_json[key] = v;
-    if (key == "start_offset") { HANGAR_ASSIGN_OR_RETURN(o.start_offset, NonNegative(v, key)); }
-    else if (key == "end_offset") { HANGAR_ASSIGN_OR_RETURN(o.end_offset, NonNegative(v, key)); }
-    else if (key == "start_timestamp") { HANGAR_ASSIGN_OR_RETURN(o.start_timestamp, Timestamp(v, key)); }
-    else if (key == "end_timestamp") { HANGAR_ASSIGN_OR_RETURN(o.end_timestamp, Timestamp(v, key)); }
-    else if (key == "max_records") { HANGAR_ASSIGN_OR_RETURN(o.max_records, NonNegative(v, key)); }
-    else if (key == "batch_rows" || key == "batch_bytes") {
+    if (key == "start_offset") {
+      HANGAR_ASSIGN_OR_RETURN(o.start_offset, NonNegative(v, key));
+    } else if (key == "end_offset") {
+      HANGAR_ASSIGN_OR_RETURN(o.end_offset, NonNegative(v, key));
+    } else if (key == "start_timestamp") {
+      HANGAR_ASSIGN_OR_RETURN(o.start_timestamp, Timestamp(v, key));
+    } else if (key == "end_timestamp") {
+      HANGAR_ASSIGN_OR_RETURN(o.end_timestamp, Timestamp(v, key));
+    } else if (key == "max_records") {
+      HANGAR_ASSIGN_OR_RETURN(o.max_records, NonNegative(v, key));
+    } else if (key == "batch_rows" || key == "batch_bytes") {
       HANGAR_ASSIGN_OR_RETURN(int64_t n, NonNegative(v, key));
       if (n == 0) return Status::Invalid("topic option \"" + key + "\" must be positive");
       // A batch is gathered in memory before it is sent: these bound it.
@@ -98,17 +103,24 @@ Status ApplyOptions(const json& command, TopicRequest* out) {
         return Status::Invalid("topic option \"metadata\" must be true, false or a list of column names");
       }
     } else if (key == "isolation_level") {
-      if (v == "read_committed") o.read_uncommitted = false;
-      else if (v == "read_uncommitted") o.read_uncommitted = true;
-      else return Status::Invalid("topic option \"isolation_level\" must be \"read_committed\" or \"read_uncommitted\"");
+      if (v == "read_committed")
+        o.read_uncommitted = false;
+      else if (v == "read_uncommitted")
+        o.read_uncommitted = true;
+      else
+        return Status::Invalid("topic option \"isolation_level\" must be \"read_committed\" or \"read_uncommitted\"");
     } else if (key == "schema_version") {
-      if (v.is_string() && v.get<std::string>() == "latest") o.schema_version.reset();
-      else if (v.is_number_integer() && v.get<int64_t>() > 0 && v.get<int64_t>() <= INT32_MAX) o.schema_version = v.get<int32_t>();
-      else return Status::Invalid("topic option \"schema_version\" must be a version number or \"latest\"");
+      if (v.is_string() && v.get<std::string>() == "latest")
+        o.schema_version.reset();
+      else if (v.is_number_integer() && v.get<int64_t>() > 0 && v.get<int64_t>() <= INT32_MAX)
+        o.schema_version = v.get<int32_t>();
+      else
+        return Status::Invalid("topic option \"schema_version\" must be a version number or \"latest\"");
     } else {
-      return Status::Invalid("unknown topic option \"" + key +
-                             "\" (there are start_offset, end_offset, start_timestamp, end_timestamp, max_records, "
-                             "follow, metadata, schema_version, skip_errors, isolation_level, batch_rows, batch_bytes)");
+      return Status::Invalid(
+          "unknown topic option \"" + key +
+          "\" (there are start_offset, end_offset, start_timestamp, end_timestamp, max_records, "
+          "follow, metadata, schema_version, skip_errors, isolation_level, batch_rows, batch_bytes)");
     }
   }
   return Status::OK();

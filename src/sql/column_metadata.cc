@@ -10,16 +10,21 @@ constexpr std::string_view kPrefix = "ARROW:FLIGHT:SQL:";
 std::optional<int32_t> Precision(const arrow::DataType& type) {
   using arrow::TypeId;
   switch (type.id()) {
-    case TypeId::kInt8: case TypeId::kUInt8: return 3;
-    case TypeId::kInt16: case TypeId::kUInt16: return 5;
-    case TypeId::kInt32: case TypeId::kUInt32: return 10;
+    case TypeId::kInt8:
+    case TypeId::kUInt8: return 3;
+    case TypeId::kInt16:
+    case TypeId::kUInt16: return 5;
+    case TypeId::kInt32:
+    case TypeId::kUInt32: return 10;
     case TypeId::kInt64: return 19;
     case TypeId::kUInt64: return 20;
     case TypeId::kFloat16: return 3;
     case TypeId::kFloat32: return 7;
     case TypeId::kFloat64: return 15;
-    case TypeId::kDecimal32: case TypeId::kDecimal64: case TypeId::kDecimal128: case TypeId::kDecimal256:
-      return type.precision();
+    case TypeId::kDecimal32:
+    case TypeId::kDecimal64:
+    case TypeId::kDecimal128:
+    case TypeId::kDecimal256: return type.precision();
     default: return std::nullopt;
   }
 }
@@ -47,23 +52,35 @@ std::string SqlTypeName(const arrow::Field& field) {
     case TypeId::kUInt16: return "USMALLINT";
     case TypeId::kUInt32: return "UINTEGER";
     case TypeId::kUInt64: return "UBIGINT";
-    case TypeId::kFloat16: case TypeId::kFloat32: return "FLOAT";
+    case TypeId::kFloat16:
+    case TypeId::kFloat32: return "FLOAT";
     case TypeId::kFloat64: return "DOUBLE";
-    case TypeId::kUtf8: case TypeId::kLargeUtf8: case TypeId::kUtf8View: return "VARCHAR";
-    case TypeId::kBinary: case TypeId::kLargeBinary: case TypeId::kBinaryView: case TypeId::kFixedSizeBinary:
-      return "BLOB";
-    case TypeId::kDecimal32: case TypeId::kDecimal64: case TypeId::kDecimal128: case TypeId::kDecimal256:
+    case TypeId::kUtf8:
+    case TypeId::kLargeUtf8:
+    case TypeId::kUtf8View: return "VARCHAR";
+    case TypeId::kBinary:
+    case TypeId::kLargeBinary:
+    case TypeId::kBinaryView:
+    case TypeId::kFixedSizeBinary: return "BLOB";
+    case TypeId::kDecimal32:
+    case TypeId::kDecimal64:
+    case TypeId::kDecimal128:
+    case TypeId::kDecimal256:
       return "DECIMAL(" + std::to_string(type.precision()) + "," + std::to_string(type.scale()) + ")";
-    case TypeId::kDate32: case TypeId::kDate64: return "DATE";
-    case TypeId::kTime32: case TypeId::kTime64: return "TIME";
+    case TypeId::kDate32:
+    case TypeId::kDate64: return "DATE";
+    case TypeId::kTime32:
+    case TypeId::kTime64: return "TIME";
     case TypeId::kTimestamp: return type.timezone().empty() ? "TIMESTAMP" : "TIMESTAMP WITH TIME ZONE";
     case TypeId::kDuration:
-    case TypeId::kIntervalYearMonth: case TypeId::kIntervalDayTime: case TypeId::kIntervalMonthDayNano:
-      return "INTERVAL";
-    case TypeId::kList: case TypeId::kLargeList: case TypeId::kListView: case TypeId::kLargeListView:
-      return SqlTypeName(*type.child(0)) + "[]";
-    case TypeId::kFixedSizeList:
-      return SqlTypeName(*type.child(0)) + "[" + std::to_string(type.list_size()) + "]";
+    case TypeId::kIntervalYearMonth:
+    case TypeId::kIntervalDayTime:
+    case TypeId::kIntervalMonthDayNano: return "INTERVAL";
+    case TypeId::kList:
+    case TypeId::kLargeList:
+    case TypeId::kListView:
+    case TypeId::kLargeListView: return SqlTypeName(*type.child(0)) + "[]";
+    case TypeId::kFixedSizeList: return SqlTypeName(*type.child(0)) + "[" + std::to_string(type.list_size()) + "]";
     case TypeId::kStruct: {
       std::string out = "STRUCT(";
       for (int i = 0; i < type.num_children(); ++i)
@@ -74,7 +91,8 @@ std::string SqlTypeName(const arrow::Field& field) {
       const auto& entry = *type.child(0)->type();
       return "MAP(" + SqlTypeName(*entry.child(0)) + ", " + SqlTypeName(*entry.child(1)) + ")";
     }
-    case TypeId::kSparseUnion: case TypeId::kDenseUnion: return "UNION";
+    case TypeId::kSparseUnion:
+    case TypeId::kDenseUnion: return "UNION";
     case TypeId::kDictionary: return SqlTypeName(arrow::Field("", type.value_type()));
     case TypeId::kRunEndEncoded: return SqlTypeName(*type.child(1));
   }
@@ -82,7 +100,8 @@ std::string SqlTypeName(const arrow::Field& field) {
 }
 
 arrow::SchemaPtr WithColumnMetadata(const arrow::Schema& schema, const store::QualifiedName& table) {
-  return WithColumnMetadata(schema, std::vector<ColumnSource>(schema.fields().size(), ColumnSource{table, std::nullopt}));
+  return WithColumnMetadata(schema,
+                            std::vector<ColumnSource>(schema.fields().size(), ColumnSource{table, std::nullopt}));
 }
 
 arrow::SchemaPtr WithColumnMetadata(const arrow::Schema& schema, const std::vector<ColumnSource>& sources) {

@@ -15,8 +15,8 @@ std::string StringAt(const json& node, const char* key) {
 // A `*` that stands for every column of the FROM, unchanged.
 bool IsPlainStar(const json& e) {
   auto empty = [&](const char* key) { return !e.contains(key) || e[key].is_null() || e[key].empty(); };
-  return StringAt(e, "class") == "STAR" && empty("exclude_list") && empty("replace_list") &&
-         empty("rename_list") && empty("qualified_exclude_list") && empty("expr") &&
+  return StringAt(e, "class") == "STAR" && empty("exclude_list") && empty("replace_list") && empty("rename_list") &&
+         empty("qualified_exclude_list") && empty("expr") &&
          !(e.contains("columns") && e["columns"].is_boolean() && e["columns"].get<bool>());
 }
 
@@ -47,8 +47,8 @@ std::vector<ColumnSource> ColumnSources(const ParsedQuery& query, const Relation
   std::vector<ColumnSource> star;
   if (from_type == "BASE_TABLE") {
     const std::string schema = StringAt(from, "schema_name");
-    auto found = resolve(store::QualifiedName{schema.empty() ? std::string(bare_names_in) : schema,
-                                              StringAt(from, "table_name")});
+    auto found = resolve(
+        store::QualifiedName{schema.empty() ? std::string(bare_names_in) : schema, StringAt(from, "table_name")});
     if (!found.ok() || !*found) return unknown;
     table = **found;
   } else if (from_type == "EXPRESSION_LIST") {

@@ -127,8 +127,7 @@ Result<std::vector<store::QualifiedName>> SqlEngine::RelationsRead(const std::st
   return sql::RelationsIn(parsed, Resolver(), scope.schema);
 }
 
-Result<SqlEngine::Bound> SqlEngine::Bind(duckdb::Connection& connection, const std::string& text,
-                                         const Scope& scope) {
+Result<SqlEngine::Bound> SqlEngine::Bind(duckdb::Connection& connection, const std::string& text, const Scope& scope) {
   HANGAR_ASSIGN_OR_RETURN(auto parsed, sql::ParseQuery(connection, text));
   auto lock = relations_->Lock();
   HANGAR_RETURN_NOT_OK(relations_->SyncNames());
@@ -217,7 +216,7 @@ Result<arrow::SchemaPtr> SqlEngine::Plan(const std::string& id, const std::strin
 }
 
 std::optional<SqlEngine::Planned> SqlEngine::TakePlan(const std::string& id, const std::string& sql,
-                                                     const Scope& scope) {
+                                                      const Scope& scope) {
   std::optional<Planned> planned;
   {
     std::lock_guard lock(mu_);
@@ -246,7 +245,8 @@ void RecordQuery(std::chrono::steady_clock::time_point started, const Status& st
       "hangar_sql_query_seconds", "SQL statements: DuckDB's planning and execution time, by outcome", {"outcome"},
       metrics::LatencyBuckets());
   const char* outcome = st.ok() ? "ok" : st.code() == StatusCode::kCancelled ? "cancelled" : "error";
-  family.WithLabels({outcome}).Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  family.WithLabels({outcome}).Observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
 }
 
 }  // namespace
@@ -254,8 +254,7 @@ void RecordQuery(std::chrono::steady_clock::time_point started, const Status& st
 Result<std::unique_ptr<arrow::RecordBatchSource>> SqlEngine::Run(const std::string& id, const std::string& sql,
                                                                  const duckdb::Parameters* parameters,
                                                                  std::function<bool()> cancelled,
-                                                                 std::optional<int32_t> partition,
-                                                                 const Scope& scope) {
+                                                                 std::optional<int32_t> partition, const Scope& scope) {
   const auto started = std::chrono::steady_clock::now();
   auto source = RunQuery(id, sql, parameters, std::move(cancelled), partition, scope);
   RecordQuery(started, source.status());
@@ -318,7 +317,8 @@ Result<duckdb::StatementSchemas> SqlEngine::DescribeInsert(const InsertStatement
   std::vector<ColumnSource> sources;
   // DuckDB cannot say how many columns a query of untyped parameters has
   // (VALUES (?, ?) describes as one): it has as many as it fills.
-  const size_t filled = insert.columns.empty() ? static_cast<size_t>(snapshot->schema->num_fields()) : insert.columns.size();
+  const size_t filled =
+      insert.columns.empty() ? static_cast<size_t>(snapshot->schema->num_fields()) : insert.columns.size();
   HANGAR_ASSIGN_OR_RETURN(auto schemas, Describe(insert.query, scope, &sources, filled));
   std::vector<arrow::FieldPtr> parameters = schemas.parameters->fields();
   for (size_t j = 0; j < sources.size(); ++j) {
@@ -328,7 +328,8 @@ Result<duckdb::StatementSchemas> SqlEngine::DescribeInsert(const InsertStatement
     // The table column output column j fills.
     arrow::FieldPtr column;
     if (insert.columns.empty()) {
-      if (j < static_cast<size_t>(snapshot->schema->num_fields())) column = snapshot->schema->field(static_cast<int>(j));
+      if (j < static_cast<size_t>(snapshot->schema->num_fields()))
+        column = snapshot->schema->field(static_cast<int>(j));
     } else if (j < insert.columns.size()) {
       for (const auto& f : snapshot->schema->fields())
         if (f->name() == insert.columns[j]) column = f;
@@ -387,11 +388,12 @@ Result<int64_t> SqlEngine::Insert(const std::string& id, const InsertStatement& 
       HANGAR_RETURN_NOT_OK(relations_->SyncNames());
       HANGAR_RETURN_NOT_OK(relations_->SyncViews({name}).status());
     }
-    HANGAR_ASSIGN_OR_RETURN(
-        auto result, duckdb::StartQuery(std::move(connection),
-                                        "SELECT column_name, data_type FROM information_schema.columns WHERE "
-                                        "table_schema = " + duckdb::QuoteLiteral(name.ns) + " AND table_name = " +
-                                            duckdb::QuoteLiteral(name.name) + " ORDER BY ordinal_position"));
+    HANGAR_ASSIGN_OR_RETURN(auto result,
+                            duckdb::StartQuery(std::move(connection),
+                                               "SELECT column_name, data_type FROM information_schema.columns WHERE "
+                                               "table_schema = " +
+                                                   duckdb::QuoteLiteral(name.ns) + " AND table_name = " +
+                                                   duckdb::QuoteLiteral(name.name) + " ORDER BY ordinal_position"));
     HANGAR_RETURN_NOT_OK(result->Execute());
     while (true) {
       HANGAR_ASSIGN_OR_RETURN(auto batch, result->Next());
@@ -403,7 +405,8 @@ Result<int64_t> SqlEngine::Insert(const std::string& id, const InsertStatement& 
   HANGAR_ASSIGN_OR_RETURN(auto query, Describe(insert.query, scope));
   size_t given = static_cast<size_t>(query.result->num_fields());
   const auto& params = query.parameters->fields();
-  if (std::any_of(params.begin(), params.end(), [](const auto& f) { return f->type()->id() == arrow::TypeId::kNull; })) {
+  if (std::any_of(params.begin(), params.end(),
+                  [](const auto& f) { return f->type()->id() == arrow::TypeId::kNull; })) {
     // DuckDB cannot tell the columns of VALUES ($1, $2) before it has
     // values: the query's columns are those of a run with the first row.
     if (rows.empty()) return Status::Invalid("the INSERT has parameters and none were bound");
@@ -423,7 +426,8 @@ Result<int64_t> SqlEngine::Insert(const std::string& id, const InsertStatement& 
     for (size_t i = 0; i < insert.columns.size(); ++i)
       if (insert.columns[i] == column) index = i;
     select += select.empty() ? "SELECT " : ", ";
-    select += index < given ? "CAST(q.\"c" + std::to_string(index) + "\" AS " + type + ")" : "CAST(NULL AS " + type + ")";
+    select +=
+        index < given ? "CAST(q.\"c" + std::to_string(index) + "\" AS " + type + ")" : "CAST(NULL AS " + type + ")";
     select += " AS " + duckdb::QuoteIdentifier(column);
   }
   for (const auto& listed : insert.columns) {

@@ -150,9 +150,9 @@ class SqlEngine {
 
   std::mutex mu_;
   std::condition_variable wake_;
-  bool stopping_ = false;                               // guarded by mu_
+  bool stopping_ = false;                                       // guarded by mu_
   std::multimap<std::string, std::weak_ptr<Running>> running_;  // guarded by mu_
-  std::map<std::string, Stashed> plans_;                         // by run id; guarded by mu_
+  std::map<std::string, Stashed> plans_;                        // by run id; guarded by mu_
   std::thread watchdog_;
 };
 

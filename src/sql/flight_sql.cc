@@ -26,8 +26,8 @@ using google::protobuf::Any;
 struct FlightSqlService::Prepared {
   std::chrono::steady_clock::time_point last_used;  // guarded by FlightSqlService::mu_
   std::string query;
-  Scope scope;  // the session's, when it was prepared
-  std::vector<ColumnSource> sources;  // where its result's columns come from
+  Scope scope;                            // the session's, when it was prepared
+  std::vector<ColumnSource> sources;      // where its result's columns come from
   std::optional<InsertStatement> insert;  // an update (INSERT) rather than a query
   std::string user;
   duckdb::StatementSchemas schemas;
@@ -107,8 +107,9 @@ std::string StatementHandle(const std::string& run_id, const std::string* query,
 arrow::SchemaPtr CountSchema() { return arrow::schema({arrow::field("count", arrow::int64(), false)}); }
 
 Status NotAnInsert() {
-  return Status::Invalid("the only update Hangar's SQL takes is INSERT INTO a table (SELECT or VALUES); "
-                         "tables are created and dropped with the CreateTable and DropTable actions");
+  return Status::Invalid(
+      "the only update Hangar's SQL takes is INSERT INTO a table (SELECT or VALUES); "
+      "tables are created and dropped with the CreateTable and DropTable actions");
 }
 
 Status Unsupported(const std::string& what) {
@@ -236,12 +237,12 @@ Scope FlightSqlService::ScopeOf(const flight::ServerCallContext& context) {
 
 struct FlightSqlService::Handle {
   std::string run;
-  std::optional<std::string> query;      // a statement query
-  Scope scope;                           // ... and where its bare names resolve
-  std::optional<int32_t> partition;      // ... over one partition of its topic
-  std::shared_ptr<Prepared> prepared;    // or a prepared statement
-  std::optional<int64_t> count;          // or the count of rows an update wrote
-  std::vector<ColumnSource> sources;     // the query's columns' tables
+  std::optional<std::string> query;    // a statement query
+  Scope scope;                         // ... and where its bare names resolve
+  std::optional<int32_t> partition;    // ... over one partition of its topic
+  std::shared_ptr<Prepared> prepared;  // or a prepared statement
+  std::optional<int64_t> count;        // or the count of rows an update wrote
+  std::vector<ColumnSource> sources;   // the query's columns' tables
 };
 
 Result<FlightSqlService::Handle> FlightSqlService::ParseHandle(const flight::ServerCallContext& context,
@@ -291,8 +292,8 @@ Status FlightSqlService::CheckPreparedRoom(const std::string& user) {
   });
   const std::string close_some =
       "; close prepared statements that are no longer needed (ClosePreparedStatement), or wait for idle ones to "
-      "expire after " + std::to_string(std::chrono::duration_cast<std::chrono::minutes>(kPreparedTimeout).count()) +
-      " minutes";
+      "expire after " +
+      std::to_string(std::chrono::duration_cast<std::chrono::minutes>(kPreparedTimeout).count()) + " minutes";
   if (static_cast<int64_t>(prepared_.size()) >= limits_.max_prepared) {
     flight::RpcMetrics::Get().Limited("max_prepared_statements");
     return Status::ResourceExhausted("the server holds " + std::to_string(prepared_.size()) +
@@ -336,12 +337,10 @@ Result<std::optional<flight::FlightInfo>> FlightSqlService::PartitionedStatement
     ticket.set_statement_handle(StatementHandle(RandomId(), &query, &scope, nullptr, sources, partition));
     info.endpoints.push_back({flight::Ticket{Pack(ticket)}, placement_(topic->name, partition), std::nullopt, ""});
   }
-  info.app_metadata = JsonText(nlohmann::json{{"execution", "partitioned"},
-                                              {"topic", topic->ToString()},
-                                              {"endpoints", partitions.size()}});
+  info.app_metadata = JsonText(
+      nlohmann::json{{"execution", "partitioned"}, {"topic", topic->ToString()}, {"endpoints", partitions.size()}});
   return std::optional<flight::FlightInfo>(std::move(info));
 }
-
 
 std::string FlightSqlService::UpdateResult(int64_t rows) {
   // Not Any-wrapped, as the specification has it.
@@ -362,7 +361,8 @@ Result<std::optional<IngestTarget>> FlightSqlService::IngestTargetOf(const fligh
     return Status::Invalid("bulk ingest: Hangar has no catalogs (catalog '" + command.catalog() +
                            "'); name the table by schema and table only");
   if (!command.options().empty())
-    return Status::Invalid("bulk ingest: Hangar takes no ingest options (got '" + command.options().begin()->first + "')");
+    return Status::Invalid("bulk ingest: Hangar takes no ingest options (got '" + command.options().begin()->first +
+                           "')");
   if (command.table().empty()) return Status::Invalid("bulk ingest: no table named");
   IngestTarget target;
   target.name.ns = command.has_schema() && !command.schema().empty() ? command.schema() : ScopeOf(context).schema;
@@ -404,9 +404,12 @@ Result<flight::AccessRequest> FlightSqlService::AccessFor(const flight::ServerCa
     return Status::OK();
   };
   std::string_view bytes;
-  if (request.ticket) bytes = request.ticket->ticket;
-  else if (request.descriptor) bytes = request.descriptor->cmd;
-  else if (request.action) bytes = request.action->body;
+  if (request.ticket)
+    bytes = request.ticket->ticket;
+  else if (request.descriptor)
+    bytes = request.descriptor->cmd;
+  else if (request.action)
+    bytes = request.action->body;
   auto any = ParseAny(bytes);
   // The session, cancel and unsupported actions: open to any user (a
   // session is the caller's own; CancelFlightInfo names a run id only its
@@ -439,8 +442,8 @@ Result<flight::AccessRequest> FlightSqlService::AccessFor(const flight::ServerCa
 
 Result<arrow::SchemaPtr> FlightSqlService::PreparedResultSchema(Prepared& prepared) {
   const auto& fields = prepared.schemas.result->fields();
-  const bool typed = std::none_of(fields.begin(), fields.end(),
-                                  [](const auto& f) { return f->type()->id() == arrow::TypeId::kNull; });
+  const bool typed =
+      std::none_of(fields.begin(), fields.end(), [](const auto& f) { return f->type()->id() == arrow::TypeId::kNull; });
   std::shared_ptr<const duckdb::Parameters> first;
   {
     std::lock_guard lock(prepared.mu);
@@ -751,14 +754,15 @@ Result<std::vector<flight::ActionResult>> FlightSqlService::DoAction(const fligh
       HANGAR_ASSIGN_OR_RETURN(prepared->schemas, engine_->DescribeInsert(*prepared->insert, prepared->scope));
       prepared->schemas.result = arrow::schema({});
     } else {
-      HANGAR_ASSIGN_OR_RETURN(prepared->schemas, engine_->Describe(request.query(), prepared->scope, &prepared->sources));
+      HANGAR_ASSIGN_OR_RETURN(prepared->schemas,
+                              engine_->Describe(request.query(), prepared->scope, &prepared->sources));
     }
     pb::ActionCreatePreparedStatementResult result;
     const std::string handle = RandomId();
     result.set_prepared_statement_handle(handle);
     result.set_is_update(prepared->insert.has_value());
-    HANGAR_ASSIGN_OR_RETURN(auto dataset,
-                            arrow::ipc::SerializeSchema(*WithColumnMetadata(*prepared->schemas.result, prepared->sources)));
+    HANGAR_ASSIGN_OR_RETURN(
+        auto dataset, arrow::ipc::SerializeSchema(*WithColumnMetadata(*prepared->schemas.result, prepared->sources)));
     result.set_dataset_schema(dataset);
     if (prepared->schemas.parameters->num_fields() > 0) {
       HANGAR_ASSIGN_OR_RETURN(auto parameters, arrow::ipc::SerializeSchema(*prepared->schemas.parameters));

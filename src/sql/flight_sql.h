@@ -32,9 +32,9 @@
 #include <chrono>
 #include <functional>
 #include <map>
-#include <optional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string_view>
 
 #include "flight/server.h"
@@ -108,7 +108,8 @@ class FlightSqlService {
 
   Result<flight::FlightInfo> GetFlightInfo(const flight::ServerCallContext& context,
                                            const flight::FlightDescriptor& descriptor);
-  Result<arrow::SchemaPtr> GetSchema(const flight::ServerCallContext& context, const flight::FlightDescriptor& descriptor);
+  Result<arrow::SchemaPtr> GetSchema(const flight::ServerCallContext& context,
+                                     const flight::FlightDescriptor& descriptor);
   Status DoGet(const flight::ServerCallContext& context, const flight::Ticket& ticket, flight::FlightStreamWriter* out);
   Status DoPut(const flight::ServerCallContext& context, const flight::FlightDescriptor& descriptor,
                flight::FlightStreamReader* in, flight::PutResultWriter* out);
@@ -159,7 +160,7 @@ class FlightSqlService {
   Placement placement_;  // set before serving; empty: a single node
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<Prepared>> prepared_;  // by handle; guarded by mu_
-  int64_t prepared_bytes_ = 0;                                  // guarded by mu_
+  int64_t prepared_bytes_ = 0;                                 // guarded by mu_
 };
 
 }  // namespace hangar::sql

@@ -110,13 +110,12 @@ arrow::SchemaPtr PrimaryKeysSchema() {
 }
 
 arrow::SchemaPtr ForeignKeysSchema() {
-  return arrow::schema({field("pk_catalog_name", Utf8()), field("pk_db_schema_name", Utf8()),
-                        field("pk_table_name", Utf8(), false), field("pk_column_name", Utf8(), false),
-                        field("fk_catalog_name", Utf8()), field("fk_db_schema_name", Utf8()),
-                        field("fk_table_name", Utf8(), false), field("fk_column_name", Utf8(), false),
-                        field("key_sequence", arrow::int32(), false), field("fk_key_name", Utf8()),
-                        field("pk_key_name", Utf8()), field("update_rule", arrow::uint8(), false),
-                        field("delete_rule", arrow::uint8(), false)});
+  return arrow::schema(
+      {field("pk_catalog_name", Utf8()), field("pk_db_schema_name", Utf8()), field("pk_table_name", Utf8(), false),
+       field("pk_column_name", Utf8(), false), field("fk_catalog_name", Utf8()), field("fk_db_schema_name", Utf8()),
+       field("fk_table_name", Utf8(), false), field("fk_column_name", Utf8(), false),
+       field("key_sequence", arrow::int32(), false), field("fk_key_name", Utf8()), field("pk_key_name", Utf8()),
+       field("update_rule", arrow::uint8(), false), field("delete_rule", arrow::uint8(), false)});
 }
 
 // The value union of GetSqlInfo, type codes 0..5 in this order.
@@ -126,19 +125,18 @@ enum SqlInfoKind : int8_t { kString = 0, kBool = 1, kBigint = 2, kBitmask = 3, k
 // ADBC compare it with theirs): union members not nullable, list items
 // named "item", the map's entries as arrow::map makes them.
 arrow::SchemaPtr SqlInfoSchema() {
-  auto value = arrow::dense_union({field("string_value", Utf8(), false), field("bool_value", arrow::boolean(), false),
-                                   field("bigint_value", arrow::int64(), false),
-                                   field("int32_bitmask", arrow::int32(), false),
-                                   field("string_list", arrow::list(Utf8()), false),
-                                   field("int32_to_int32_list_map",
-                                         arrow::map(arrow::int32(), arrow::list(arrow::int32())), false)});
+  auto value = arrow::dense_union(
+      {field("string_value", Utf8(), false), field("bool_value", arrow::boolean(), false),
+       field("bigint_value", arrow::int64(), false), field("int32_bitmask", arrow::int32(), false),
+       field("string_list", arrow::list(Utf8()), false),
+       field("int32_to_int32_list_map", arrow::map(arrow::int32(), arrow::list(arrow::int32())), false)});
   return arrow::schema({field("info_name", arrow::uint32(), false), field("value", value, false)});
 }
 
 arrow::SchemaPtr XdbcTypeInfoSchema() {
   auto i32 = arrow::int32();
-  return arrow::schema({field("type_name", Utf8(), false), field("data_type", i32, false),
-                        field("column_size", i32), field("literal_prefix", Utf8()), field("literal_suffix", Utf8()),
+  return arrow::schema({field("type_name", Utf8(), false), field("data_type", i32, false), field("column_size", i32),
+                        field("literal_prefix", Utf8()), field("literal_suffix", Utf8()),
                         field("create_params", arrow::list(field("item", Utf8(), false))),
                         field("nullable", i32, false), field("case_sensitive", arrow::boolean(), false),
                         field("searchable", i32, false), field("unsigned_attribute", arrow::boolean()),
@@ -157,9 +155,26 @@ using SqlInfoValue = std::variant<std::string, bool, int64_t, int32_t, std::vect
 // SqlSupportsConvert codes.
 namespace convert {
 enum Code : int32_t {
-  kBigint = 0, kBinary = 1, kBit = 2, kChar = 3, kDate = 4, kDecimal = 5, kFloat = 6, kInteger = 7,
-  kIntervalDayTime = 8, kIntervalYearMonth = 9, kLongVarbinary = 10, kLongVarchar = 11, kNumeric = 12, kReal = 13,
-  kSmallint = 14, kTime = 15, kTimestamp = 16, kTinyint = 17, kVarbinary = 18, kVarchar = 19,
+  kBigint = 0,
+  kBinary = 1,
+  kBit = 2,
+  kChar = 3,
+  kDate = 4,
+  kDecimal = 5,
+  kFloat = 6,
+  kInteger = 7,
+  kIntervalDayTime = 8,
+  kIntervalYearMonth = 9,
+  kLongVarbinary = 10,
+  kLongVarchar = 11,
+  kNumeric = 12,
+  kReal = 13,
+  kSmallint = 14,
+  kTime = 15,
+  kTimestamp = 16,
+  kTinyint = 17,
+  kVarbinary = 18,
+  kVarchar = 19,
 };
 }  // namespace convert
 
@@ -167,8 +182,8 @@ enum Code : int32_t {
 // tests run every pair listed here in DuckDB).
 ConvertMap Conversions() {
   namespace c = convert;
-  const std::vector<int32_t> numbers = {c::kBigint, c::kDecimal, c::kFloat, c::kInteger,
-                                        c::kNumeric, c::kReal, c::kSmallint, c::kTinyint};
+  const std::vector<int32_t> numbers = {c::kBigint,  c::kDecimal, c::kFloat,    c::kInteger,
+                                        c::kNumeric, c::kReal,    c::kSmallint, c::kTinyint};
   const std::vector<int32_t> text = {c::kChar, c::kLongVarchar, c::kVarchar};
   const std::vector<int32_t> binary = {c::kBinary, c::kLongVarbinary, c::kVarbinary};
   const std::vector<int32_t> intervals = {c::kIntervalDayTime, c::kIntervalYearMonth};
@@ -195,15 +210,15 @@ ConvertMap Conversions() {
 // The X/Open CLI function names (those of JDBC's escape syntax) that DuckDB
 // has under the same name; the unit tests check each against DuckDB.
 const std::vector<std::string> kNumericFunctions = {
-    "ABS", "ACOS", "ASIN", "ATAN", "ATAN2", "CEILING", "COS", "COT", "DEGREES", "EXP", "FLOOR",
-    "LOG", "LOG10", "MOD", "PI", "POWER", "RADIANS", "ROUND", "SIGN", "SIN", "SQRT", "TAN"};
-const std::vector<std::string> kStringFunctions = {
-    "ASCII", "CONCAT", "LCASE", "LEFT", "LENGTH", "LOWER", "LTRIM", "POSITION", "REPEAT",
-    "REPLACE", "RIGHT", "RTRIM", "SUBSTRING", "TRIM", "UCASE", "UPPER"};
+    "ABS", "ACOS",  "ASIN", "ATAN", "ATAN2", "CEILING", "COS",   "COT",  "DEGREES", "EXP",  "FLOOR",
+    "LOG", "LOG10", "MOD",  "PI",   "POWER", "RADIANS", "ROUND", "SIGN", "SIN",     "SQRT", "TAN"};
+const std::vector<std::string> kStringFunctions = {"ASCII",     "CONCAT",   "LCASE",  "LEFT",    "LENGTH", "LOWER",
+                                                   "LTRIM",     "POSITION", "REPEAT", "REPLACE", "RIGHT",  "RTRIM",
+                                                   "SUBSTRING", "TRIM",     "UCASE",  "UPPER"};
 const std::vector<std::string> kSystemFunctions = {"COALESCE", "IFNULL", "NULLIF"};
-const std::vector<std::string> kDatetimeFunctions = {
-    "CURRENT_DATE", "DAYNAME", "DAYOFMONTH", "DAYOFWEEK", "DAYOFYEAR", "HOUR", "MINUTE", "MONTH",
-    "MONTHNAME", "NOW", "QUARTER", "SECOND", "WEEK", "YEAR"};
+const std::vector<std::string> kDatetimeFunctions = {"CURRENT_DATE", "DAYNAME", "DAYOFMONTH", "DAYOFWEEK", "DAYOFYEAR",
+                                                     "HOUR",         "MINUTE",  "MONTH",      "MONTHNAME", "NOW",
+                                                     "QUARTER",      "SECOND",  "WEEK",       "YEAR"};
 
 // SqlInfo ids (FlightSql.proto's SqlInfo enum) with Hangar's answers, each of
 // the type Arrow's implementations send and the drivers read (the JDBC
@@ -217,105 +232,106 @@ std::vector<std::pair<uint32_t, SqlInfoValue>> SqlInfoValues(SqlEngine& engine) 
     while (true) {
       auto batch = (*result)->Next();
       if (!batch.ok() || *batch == nullptr) break;
-      for (int64_t i = 0; i < (*batch)->num_rows; ++i) keywords.emplace_back(arrow::BinaryValue(*(*batch)->column(0), i));
+      for (int64_t i = 0; i < (*batch)->num_rows; ++i)
+        keywords.emplace_back(arrow::BinaryValue(*(*batch)->column(0), i));
     }
   }
   constexpr int64_t kNameLength = 255;  // store/names.h: tables, namespaces and topics
   constexpr int64_t kNoLimit = 0;       // the specification's "no limit, or not known"
   // Bitmasks: bit n set when enum value n is supported.
   return {
-      {0, std::string("Hangar")},                 // FLIGHT_SQL_SERVER_NAME
-      {1, std::string(HANGAR_SQL_VERSION)},        // FLIGHT_SQL_SERVER_VERSION
-      {2, std::string("1.5.0")},                   // FLIGHT_SQL_SERVER_ARROW_VERSION (columnar format)
-      {3, false},                                  // FLIGHT_SQL_SERVER_READ_ONLY: INSERT INTO tables works
-      {4, true},                                   // FLIGHT_SQL_SERVER_SQL
-      {5, false},                                  // FLIGHT_SQL_SERVER_SUBSTRAIT
-      {8, int32_t{0}},                             // FLIGHT_SQL_SERVER_TRANSACTION: none
-      {9, true},                                   // FLIGHT_SQL_SERVER_CANCEL
-      {10, true},                                  // FLIGHT_SQL_SERVER_BULK_INGESTION (CommandStatementIngest)
-      {11, false},                                 // FLIGHT_SQL_SERVER_INGEST_TRANSACTIONS_SUPPORTED
+      {0, std::string("Hangar")},            // FLIGHT_SQL_SERVER_NAME
+      {1, std::string(HANGAR_SQL_VERSION)},  // FLIGHT_SQL_SERVER_VERSION
+      {2, std::string("1.5.0")},             // FLIGHT_SQL_SERVER_ARROW_VERSION (columnar format)
+      {3, false},                            // FLIGHT_SQL_SERVER_READ_ONLY: INSERT INTO tables works
+      {4, true},                             // FLIGHT_SQL_SERVER_SQL
+      {5, false},                            // FLIGHT_SQL_SERVER_SUBSTRAIT
+      {8, int32_t{0}},                       // FLIGHT_SQL_SERVER_TRANSACTION: none
+      {9, true},                             // FLIGHT_SQL_SERVER_CANCEL
+      {10, true},                            // FLIGHT_SQL_SERVER_BULK_INGESTION (CommandStatementIngest)
+      {11, false},                           // FLIGHT_SQL_SERVER_INGEST_TRANSACTIONS_SUPPORTED
       {100, static_cast<int32_t>(kPreparedTimeout.count())},  // FLIGHT_SQL_SERVER_STATEMENT_TIMEOUT (ms, reset by use)
-      {101, int32_t{0}},                           // FLIGHT_SQL_SERVER_TRANSACTION_TIMEOUT
-      {500, false},                                // SQL_DDL_CATALOG
-      {501, false},                                // SQL_DDL_SCHEMA
-      {502, false},                                // SQL_DDL_TABLE (tables are made through Flight actions)
-      {503, int32_t{1}},                           // SQL_IDENTIFIER_CASE: case-insensitive
-      {504, std::string("\"")},                    // SQL_IDENTIFIER_QUOTE_CHAR
-      {505, int32_t{1}},                           // SQL_QUOTED_IDENTIFIER_CASE: case-insensitive (DuckDB)
-      {506, false},                                // SQL_ALL_TABLES_ARE_SELECTABLE: permissions decide
-      {507, int32_t{3}},                           // SQL_NULL_ORDERING: nulls sorted at end
-      {508, keywords},                             // SQL_KEYWORDS
-      {509, kNumericFunctions},                    // SQL_NUMERIC_FUNCTIONS
-      {510, kStringFunctions},                     // SQL_STRING_FUNCTIONS
-      {511, kSystemFunctions},                     // SQL_SYSTEM_FUNCTIONS
-      {512, kDatetimeFunctions},                   // SQL_DATETIME_FUNCTIONS
-      {513, std::string("\\")},                    // SQL_SEARCH_STRING_ESCAPE
-      {514, std::string("")},                      // SQL_EXTRA_NAME_CHARACTERS
-      {515, true},                                 // SQL_SUPPORTS_COLUMN_ALIASING
-      {516, true},                                 // SQL_NULL_PLUS_NULL_IS_NULL
-      {517, Conversions()},                        // SQL_SUPPORTS_CONVERT
-      {518, true},                                 // SQL_SUPPORTS_TABLE_CORRELATION_NAMES
-      {519, false},                                // SQL_SUPPORTS_DIFFERENT_TABLE_CORRELATION_NAMES
-      {520, true},                                 // SQL_SUPPORTS_EXPRESSIONS_IN_ORDER_BY
-      {521, true},                                 // SQL_SUPPORTS_ORDER_BY_UNRELATED
-      {522, int32_t{0b11}},                        // SQL_SUPPORTED_GROUP_BY: unrelated, beyond select
-      {523, true},                                 // SQL_SUPPORTS_LIKE_ESCAPE_CLAUSE
-      {524, true},                                 // SQL_SUPPORTS_NON_NULLABLE_COLUMNS
-      {525, int32_t{0b111}},                       // SQL_SUPPORTED_GRAMMAR: minimum, core, extended
-      {526, int32_t{0b111}},                       // SQL_ANSI92_SUPPORTED_LEVEL: entry, intermediate, full
-      {527, false},                                // SQL_SUPPORTS_INTEGRITY_ENHANCEMENT_FACILITY
-      {528, int32_t{0b110}},                       // SQL_OUTER_JOINS_SUPPORT_LEVEL: limited and full outer joins,
-                                                   // a bitmask as Arrow Java sends it and the JDBC driver reads it
-                                                   // (FlightSql.proto calls it an ordinal)
-      {529, std::string("schema")},                // SQL_SCHEMA_TERM
-      {530, std::string("")},                      // SQL_PROCEDURE_TERM: no procedures
-      {531, std::string("")},                      // SQL_CATALOG_TERM: no catalogs
-      {532, false},                                // SQL_CATALOG_AT_START
-      {533, int32_t{0}},                           // SQL_SCHEMAS_SUPPORTED_ACTIONS
-      {534, int32_t{0}},                           // SQL_CATALOGS_SUPPORTED_ACTIONS
-      {535, int32_t{0}},                           // SQL_SUPPORTED_POSITIONED_COMMANDS
-      {536, false},                                // SQL_SELECT_FOR_UPDATE_SUPPORTED
-      {537, false},                                // SQL_STORED_PROCEDURES_SUPPORTED
-      {538, int32_t{0b1111}},                      // SQL_SUPPORTED_SUBQUERIES: comparisons, exists, in, quantified
-      {539, true},                                 // SQL_CORRELATED_SUBQUERIES_SUPPORTED
-      {540, int32_t{0b11}},                        // SQL_SUPPORTED_UNIONS: union, union all
-      {541, kNoLimit},                             // SQL_MAX_BINARY_LITERAL_LENGTH
-      {542, kNoLimit},                             // SQL_MAX_CHAR_LITERAL_LENGTH
-      {543, kNoLimit},                             // SQL_MAX_COLUMN_NAME_LENGTH
-      {544, kNoLimit},                             // SQL_MAX_COLUMNS_IN_GROUP_BY
-      {545, kNoLimit},                             // SQL_MAX_COLUMNS_IN_INDEX (no indexes)
-      {546, kNoLimit},                             // SQL_MAX_COLUMNS_IN_ORDER_BY
-      {547, kNoLimit},                             // SQL_MAX_COLUMNS_IN_SELECT
-      {548, kNoLimit},                             // SQL_MAX_COLUMNS_IN_TABLE
-      {549, kNoLimit},                             // SQL_MAX_CONNECTIONS (a server setting)
-      {550, kNoLimit},                             // SQL_MAX_CURSOR_NAME_LENGTH (no named cursors)
-      {551, kNoLimit},                             // SQL_MAX_INDEX_LENGTH
-      {552, kNameLength},                          // SQL_DB_SCHEMA_NAME_LENGTH
-      {553, kNoLimit},                             // SQL_MAX_PROCEDURE_NAME_LENGTH
-      {554, kNoLimit},                             // SQL_MAX_CATALOG_NAME_LENGTH
-      {555, kNoLimit},                             // SQL_MAX_ROW_SIZE
-      {556, false},                                // SQL_MAX_ROW_SIZE_INCLUDES_BLOBS
-      {557, kNoLimit},                             // SQL_MAX_STATEMENT_LENGTH (--max-query-kib, a server setting)
-      {558, kNoLimit},                             // SQL_MAX_STATEMENTS
-      {559, kNameLength},                          // SQL_MAX_TABLE_NAME_LENGTH
-      {560, kNoLimit},                             // SQL_MAX_TABLES_IN_SELECT
-      {561, kNoLimit},                             // SQL_MAX_USERNAME_LENGTH
-      {562, int64_t{0}},                           // SQL_DEFAULT_TRANSACTION_ISOLATION: none (int64, as Arrow's
-                                                   // implementations send it and the JDBC driver reads it)
-      {563, false},                                // SQL_TRANSACTIONS_SUPPORTED
-      {564, int32_t{0b1}},                         // SQL_SUPPORTED_TRANSACTIONS_ISOLATION_LEVELS: none
-      {565, false},                                // SQL_DATA_DEFINITION_CAUSES_TRANSACTION_COMMIT
-      {566, false},                                // SQL_DATA_DEFINITIONS_IN_TRANSACTIONS_IGNORED
-      {567, int32_t{0b10}},                        // SQL_SUPPORTED_RESULT_SET_TYPES: forward only
-      {568, int32_t{0}},                           // SQL_SUPPORTED_CONCURRENCIES_FOR_RESULT_SET_UNSPECIFIED
-      {569, int32_t{0b10}},                        // ..._FORWARD_ONLY: read only
-      {570, int32_t{0}},                           // ..._SCROLL_SENSITIVE
-      {571, int32_t{0}},                           // ..._SCROLL_INSENSITIVE
-      {572, false},                                // SQL_BATCH_UPDATES_SUPPORTED
-      {573, false},                                // SQL_SAVEPOINTS_SUPPORTED
-      {574, false},                                // SQL_NAMED_PARAMETERS_SUPPORTED
-      {575, false},                                // SQL_LOCATORS_UPDATE_COPY
-      {576, false},                                // SQL_STORED_FUNCTIONS_USING_CALL_SYNTAX_SUPPORTED
+      {101, int32_t{0}},                                      // FLIGHT_SQL_SERVER_TRANSACTION_TIMEOUT
+      {500, false},                                           // SQL_DDL_CATALOG
+      {501, false},                                           // SQL_DDL_SCHEMA
+      {502, false},                                           // SQL_DDL_TABLE (tables are made through Flight actions)
+      {503, int32_t{1}},                                      // SQL_IDENTIFIER_CASE: case-insensitive
+      {504, std::string("\"")},                               // SQL_IDENTIFIER_QUOTE_CHAR
+      {505, int32_t{1}},                                      // SQL_QUOTED_IDENTIFIER_CASE: case-insensitive (DuckDB)
+      {506, false},                                           // SQL_ALL_TABLES_ARE_SELECTABLE: permissions decide
+      {507, int32_t{3}},                                      // SQL_NULL_ORDERING: nulls sorted at end
+      {508, keywords},                                        // SQL_KEYWORDS
+      {509, kNumericFunctions},                               // SQL_NUMERIC_FUNCTIONS
+      {510, kStringFunctions},                                // SQL_STRING_FUNCTIONS
+      {511, kSystemFunctions},                                // SQL_SYSTEM_FUNCTIONS
+      {512, kDatetimeFunctions},                              // SQL_DATETIME_FUNCTIONS
+      {513, std::string("\\")},                               // SQL_SEARCH_STRING_ESCAPE
+      {514, std::string("")},                                 // SQL_EXTRA_NAME_CHARACTERS
+      {515, true},                                            // SQL_SUPPORTS_COLUMN_ALIASING
+      {516, true},                                            // SQL_NULL_PLUS_NULL_IS_NULL
+      {517, Conversions()},                                   // SQL_SUPPORTS_CONVERT
+      {518, true},                                            // SQL_SUPPORTS_TABLE_CORRELATION_NAMES
+      {519, false},                                           // SQL_SUPPORTS_DIFFERENT_TABLE_CORRELATION_NAMES
+      {520, true},                                            // SQL_SUPPORTS_EXPRESSIONS_IN_ORDER_BY
+      {521, true},                                            // SQL_SUPPORTS_ORDER_BY_UNRELATED
+      {522, int32_t{0b11}},                                   // SQL_SUPPORTED_GROUP_BY: unrelated, beyond select
+      {523, true},                                            // SQL_SUPPORTS_LIKE_ESCAPE_CLAUSE
+      {524, true},                                            // SQL_SUPPORTS_NON_NULLABLE_COLUMNS
+      {525, int32_t{0b111}},                                  // SQL_SUPPORTED_GRAMMAR: minimum, core, extended
+      {526, int32_t{0b111}},                                  // SQL_ANSI92_SUPPORTED_LEVEL: entry, intermediate, full
+      {527, false},                                           // SQL_SUPPORTS_INTEGRITY_ENHANCEMENT_FACILITY
+      {528, int32_t{0b110}},         // SQL_OUTER_JOINS_SUPPORT_LEVEL: limited and full outer joins,
+                                     // a bitmask as Arrow Java sends it and the JDBC driver reads it
+                                     // (FlightSql.proto calls it an ordinal)
+      {529, std::string("schema")},  // SQL_SCHEMA_TERM
+      {530, std::string("")},        // SQL_PROCEDURE_TERM: no procedures
+      {531, std::string("")},        // SQL_CATALOG_TERM: no catalogs
+      {532, false},                  // SQL_CATALOG_AT_START
+      {533, int32_t{0}},             // SQL_SCHEMAS_SUPPORTED_ACTIONS
+      {534, int32_t{0}},             // SQL_CATALOGS_SUPPORTED_ACTIONS
+      {535, int32_t{0}},             // SQL_SUPPORTED_POSITIONED_COMMANDS
+      {536, false},                  // SQL_SELECT_FOR_UPDATE_SUPPORTED
+      {537, false},                  // SQL_STORED_PROCEDURES_SUPPORTED
+      {538, int32_t{0b1111}},        // SQL_SUPPORTED_SUBQUERIES: comparisons, exists, in, quantified
+      {539, true},                   // SQL_CORRELATED_SUBQUERIES_SUPPORTED
+      {540, int32_t{0b11}},          // SQL_SUPPORTED_UNIONS: union, union all
+      {541, kNoLimit},               // SQL_MAX_BINARY_LITERAL_LENGTH
+      {542, kNoLimit},               // SQL_MAX_CHAR_LITERAL_LENGTH
+      {543, kNoLimit},               // SQL_MAX_COLUMN_NAME_LENGTH
+      {544, kNoLimit},               // SQL_MAX_COLUMNS_IN_GROUP_BY
+      {545, kNoLimit},               // SQL_MAX_COLUMNS_IN_INDEX (no indexes)
+      {546, kNoLimit},               // SQL_MAX_COLUMNS_IN_ORDER_BY
+      {547, kNoLimit},               // SQL_MAX_COLUMNS_IN_SELECT
+      {548, kNoLimit},               // SQL_MAX_COLUMNS_IN_TABLE
+      {549, kNoLimit},               // SQL_MAX_CONNECTIONS (a server setting)
+      {550, kNoLimit},               // SQL_MAX_CURSOR_NAME_LENGTH (no named cursors)
+      {551, kNoLimit},               // SQL_MAX_INDEX_LENGTH
+      {552, kNameLength},            // SQL_DB_SCHEMA_NAME_LENGTH
+      {553, kNoLimit},               // SQL_MAX_PROCEDURE_NAME_LENGTH
+      {554, kNoLimit},               // SQL_MAX_CATALOG_NAME_LENGTH
+      {555, kNoLimit},               // SQL_MAX_ROW_SIZE
+      {556, false},                  // SQL_MAX_ROW_SIZE_INCLUDES_BLOBS
+      {557, kNoLimit},               // SQL_MAX_STATEMENT_LENGTH (--max-query-kib, a server setting)
+      {558, kNoLimit},               // SQL_MAX_STATEMENTS
+      {559, kNameLength},            // SQL_MAX_TABLE_NAME_LENGTH
+      {560, kNoLimit},               // SQL_MAX_TABLES_IN_SELECT
+      {561, kNoLimit},               // SQL_MAX_USERNAME_LENGTH
+      {562, int64_t{0}},             // SQL_DEFAULT_TRANSACTION_ISOLATION: none (int64, as Arrow's
+                                     // implementations send it and the JDBC driver reads it)
+      {563, false},                  // SQL_TRANSACTIONS_SUPPORTED
+      {564, int32_t{0b1}},           // SQL_SUPPORTED_TRANSACTIONS_ISOLATION_LEVELS: none
+      {565, false},                  // SQL_DATA_DEFINITION_CAUSES_TRANSACTION_COMMIT
+      {566, false},                  // SQL_DATA_DEFINITIONS_IN_TRANSACTIONS_IGNORED
+      {567, int32_t{0b10}},          // SQL_SUPPORTED_RESULT_SET_TYPES: forward only
+      {568, int32_t{0}},             // SQL_SUPPORTED_CONCURRENCIES_FOR_RESULT_SET_UNSPECIFIED
+      {569, int32_t{0b10}},          // ..._FORWARD_ONLY: read only
+      {570, int32_t{0}},             // ..._SCROLL_SENSITIVE
+      {571, int32_t{0}},             // ..._SCROLL_INSENSITIVE
+      {572, false},                  // SQL_BATCH_UPDATES_SUPPORTED
+      {573, false},                  // SQL_SAVEPOINTS_SUPPORTED
+      {574, false},                  // SQL_NAMED_PARAMETERS_SUPPORTED
+      {575, false},                  // SQL_LOCATORS_UPDATE_COPY
+      {576, false},                  // SQL_STORED_FUNCTIONS_USING_CALL_SYNTAX_SUPPORTED
   };
 }
 
@@ -433,7 +449,11 @@ Result<arrow::RecordBatchPtr> PrimaryKeys(SqlEngine& engine, const pb::CommandGe
       HANGAR_RETURN_NOT_OK(snapshot.status());
       const auto& key = (*snapshot)->primary_key;
       for (size_t i = 0; i < key.size(); ++i)
-        rows.Text(std::nullopt).Text(name.ns).Text(name.name).Text(key[i]).Int32(static_cast<int32_t>(i + 1))
+        rows.Text(std::nullopt)
+            .Text(name.ns)
+            .Text(name.name)
+            .Text(key[i])
+            .Int32(static_cast<int32_t>(i + 1))
             .Text(std::nullopt);
     }
   }
@@ -470,25 +490,44 @@ struct XdbcType {
 const std::vector<XdbcType>& XdbcTypes() {
   static const std::vector<XdbcType> types = [] {
     std::vector<XdbcType> t = {
-        {"BIGINT", -5, 19, nullptr, nullptr, std::nullopt, false, 2, false, true, std::nullopt, std::nullopt, -5, std::nullopt, 10},
-        {"BLOB", -3, std::nullopt, "'", "'::BLOB", std::nullopt, false, 2, std::nullopt, false, std::nullopt, std::nullopt, -3, std::nullopt, std::nullopt},
-        {"BOOLEAN", -7, 1, nullptr, nullptr, std::nullopt, false, 2, std::nullopt, false, std::nullopt, std::nullopt, -7, std::nullopt, std::nullopt},
-        {"DATE", 91, 10, "DATE '", "'", std::nullopt, false, 2, std::nullopt, false, std::nullopt, std::nullopt, 9, 1, std::nullopt},
-        {"DECIMAL", 3, 38, nullptr, nullptr, std::vector<std::string>{"precision", "scale"}, false, 2, false, true, 0, 38, 3, std::nullopt, 10},
-        {"DOUBLE", 8, 53, nullptr, nullptr, std::nullopt, false, 2, false, false, std::nullopt, std::nullopt, 8, std::nullopt, 2},
-        {"FLOAT", 7, 24, nullptr, nullptr, std::nullopt, false, 2, false, false, std::nullopt, std::nullopt, 7, std::nullopt, 2},
-        {"INTEGER", 4, 10, nullptr, nullptr, std::nullopt, false, 2, false, true, std::nullopt, std::nullopt, 4, std::nullopt, 10},
-        {"INTERVAL", 10, std::nullopt, "INTERVAL '", "'", std::nullopt, false, 2, std::nullopt, false, std::nullopt, std::nullopt, 10, std::nullopt, std::nullopt},
-        {"SMALLINT", 5, 5, nullptr, nullptr, std::nullopt, false, 2, false, true, std::nullopt, std::nullopt, 5, std::nullopt, 10},
-        {"TIME", 92, 15, "TIME '", "'", std::nullopt, false, 2, std::nullopt, false, std::nullopt, std::nullopt, 9, 2, std::nullopt},
-        {"TIMESTAMP", 93, 26, "TIMESTAMP '", "'", std::nullopt, false, 2, std::nullopt, false, std::nullopt, std::nullopt, 9, 3, std::nullopt},
-        {"TIMESTAMP WITH TIME ZONE", 93, 32, "TIMESTAMPTZ '", "'", std::nullopt, false, 2, std::nullopt, false, std::nullopt, std::nullopt, 9, 5, std::nullopt},
-        {"TINYINT", -6, 3, nullptr, nullptr, std::nullopt, false, 2, false, true, std::nullopt, std::nullopt, -6, std::nullopt, 10},
-        {"UBIGINT", -5, 20, nullptr, nullptr, std::nullopt, false, 2, true, true, std::nullopt, std::nullopt, -5, std::nullopt, 10},
-        {"UINTEGER", 4, 10, nullptr, nullptr, std::nullopt, false, 2, true, true, std::nullopt, std::nullopt, 4, std::nullopt, 10},
-        {"USMALLINT", 5, 5, nullptr, nullptr, std::nullopt, false, 2, true, true, std::nullopt, std::nullopt, 5, std::nullopt, 10},
-        {"UTINYINT", -6, 3, nullptr, nullptr, std::nullopt, false, 2, true, true, std::nullopt, std::nullopt, -6, std::nullopt, 10},
-        {"VARCHAR", 12, std::nullopt, "'", "'", std::nullopt, true, 3, std::nullopt, false, std::nullopt, std::nullopt, 12, std::nullopt, std::nullopt},
+        {"BIGINT", -5, 19, nullptr, nullptr, std::nullopt, false, 2, false, true, std::nullopt, std::nullopt, -5,
+         std::nullopt, 10},
+        {"BLOB", -3, std::nullopt, "'", "'::BLOB", std::nullopt, false, 2, std::nullopt, false, std::nullopt,
+         std::nullopt, -3, std::nullopt, std::nullopt},
+        {"BOOLEAN", -7, 1, nullptr, nullptr, std::nullopt, false, 2, std::nullopt, false, std::nullopt, std::nullopt,
+         -7, std::nullopt, std::nullopt},
+        {"DATE", 91, 10, "DATE '", "'", std::nullopt, false, 2, std::nullopt, false, std::nullopt, std::nullopt, 9, 1,
+         std::nullopt},
+        {"DECIMAL", 3, 38, nullptr, nullptr, std::vector<std::string>{"precision", "scale"}, false, 2, false, true, 0,
+         38, 3, std::nullopt, 10},
+        {"DOUBLE", 8, 53, nullptr, nullptr, std::nullopt, false, 2, false, false, std::nullopt, std::nullopt, 8,
+         std::nullopt, 2},
+        {"FLOAT", 7, 24, nullptr, nullptr, std::nullopt, false, 2, false, false, std::nullopt, std::nullopt, 7,
+         std::nullopt, 2},
+        {"INTEGER", 4, 10, nullptr, nullptr, std::nullopt, false, 2, false, true, std::nullopt, std::nullopt, 4,
+         std::nullopt, 10},
+        {"INTERVAL", 10, std::nullopt, "INTERVAL '", "'", std::nullopt, false, 2, std::nullopt, false, std::nullopt,
+         std::nullopt, 10, std::nullopt, std::nullopt},
+        {"SMALLINT", 5, 5, nullptr, nullptr, std::nullopt, false, 2, false, true, std::nullopt, std::nullopt, 5,
+         std::nullopt, 10},
+        {"TIME", 92, 15, "TIME '", "'", std::nullopt, false, 2, std::nullopt, false, std::nullopt, std::nullopt, 9, 2,
+         std::nullopt},
+        {"TIMESTAMP", 93, 26, "TIMESTAMP '", "'", std::nullopt, false, 2, std::nullopt, false, std::nullopt,
+         std::nullopt, 9, 3, std::nullopt},
+        {"TIMESTAMP WITH TIME ZONE", 93, 32, "TIMESTAMPTZ '", "'", std::nullopt, false, 2, std::nullopt, false,
+         std::nullopt, std::nullopt, 9, 5, std::nullopt},
+        {"TINYINT", -6, 3, nullptr, nullptr, std::nullopt, false, 2, false, true, std::nullopt, std::nullopt, -6,
+         std::nullopt, 10},
+        {"UBIGINT", -5, 20, nullptr, nullptr, std::nullopt, false, 2, true, true, std::nullopt, std::nullopt, -5,
+         std::nullopt, 10},
+        {"UINTEGER", 4, 10, nullptr, nullptr, std::nullopt, false, 2, true, true, std::nullopt, std::nullopt, 4,
+         std::nullopt, 10},
+        {"USMALLINT", 5, 5, nullptr, nullptr, std::nullopt, false, 2, true, true, std::nullopt, std::nullopt, 5,
+         std::nullopt, 10},
+        {"UTINYINT", -6, 3, nullptr, nullptr, std::nullopt, false, 2, true, true, std::nullopt, std::nullopt, -6,
+         std::nullopt, 10},
+        {"VARCHAR", 12, std::nullopt, "'", "'", std::nullopt, true, 3, std::nullopt, false, std::nullopt, std::nullopt,
+         12, std::nullopt, std::nullopt},
     };
     std::stable_sort(t.begin(), t.end(), [](const XdbcType& a, const XdbcType& b) {
       return a.data_type != b.data_type ? a.data_type < b.data_type : std::string_view(a.name) < b.name;

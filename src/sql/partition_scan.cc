@@ -82,7 +82,8 @@ Result<std::string> CallTextFunction(duckdb::Connection& connection, const std::
     if (value) text = value;
     duckdb_free(value);
   } else {
-    text = std::string("{\"error\": true, \"error_message\": ") + JsonText(nlohmann::json(duckdb_result_error(&result))) + "}";
+    text = std::string("{\"error\": true, \"error_message\": ") +
+           JsonText(nlohmann::json(duckdb_result_error(&result))) + "}";
   }
   duckdb_destroy_result(&result);
   return text;
@@ -95,8 +96,9 @@ Result<std::optional<store::QualifiedName>> PureTopicScan(duckdb::Connection& co
   const auto& node = (*tree)["statements"][0]["node"];
   if (node.value("type", "") != "SELECT_NODE") return no;
   const auto& from = node["from_table"];
-  if (!from.is_object() || from.value("type", "") != "BASE_TABLE" || from.value("schema_name", "") != store::kKafkaNamespace ||
-      !from.value("catalog_name", "").empty() || !from["sample"].is_null() || !from["at_clause"].is_null())
+  if (!from.is_object() || from.value("type", "") != "BASE_TABLE" ||
+      from.value("schema_name", "") != store::kKafkaNamespace || !from.value("catalog_name", "").empty() ||
+      !from["sample"].is_null() || !from["at_clause"].is_null())
     return no;
   if (!node["modifiers"].empty() || !node["cte_map"]["map"].empty() || !node["group_expressions"].empty() ||
       !node["group_sets"].empty() || !node["having"].is_null() || !node["qualify"].is_null() ||
@@ -119,9 +121,9 @@ Result<std::string> PartitionScanSql(duckdb::Connection& connection, const std::
   // The table function's node, as DuckDB writes it, from a query that holds
   // just that; the alias keeps every column reference of the query valid.
   const std::string argument = std::string(store::kKafkaNamespace) + "." + topic + "#" + std::to_string(partition);
-  HANGAR_ASSIGN_OR_RETURN(auto scan, Parse(connection, "SELECT * FROM " + scan_function + "(" +
-                                                           duckdb::QuoteLiteral(argument) + ") AS " +
-                                                           duckdb::QuoteIdentifier(alias)));
+  HANGAR_ASSIGN_OR_RETURN(
+      auto scan, Parse(connection, "SELECT * FROM " + scan_function + "(" + duckdb::QuoteLiteral(argument) + ") AS " +
+                                       duckdb::QuoteIdentifier(alias)));
   from = scan["statements"][0]["node"]["from_table"];
   HANGAR_ASSIGN_OR_RETURN(auto text, CallTextFunction(connection, "json_deserialize_sql", JsonText(tree)));
   if (text.rfind("{\"error\"", 0) == 0) return Status::Internal("DuckDB cannot write the partition's query: " + text);

@@ -21,16 +21,19 @@ const std::set<std::string>& AllowedTableFunctions() {
 // DuckDB's own metadata schemas, readable by anyone (they hold no data),
 // through the views that show neither view definitions nor settings: a
 // view's SQL names the table's files, with their paths.
-bool IsSystemSchema(std::string_view schema) {
-  return schema == "information_schema" || schema == "pg_catalog";
-}
+bool IsSystemSchema(std::string_view schema) { return schema == "information_schema" || schema == "pg_catalog"; }
 bool IsReadableSystemView(std::string_view schema, std::string_view table) {
-  static const std::set<std::string, std::less<>> information_schema = {
-      "schemata", "tables", "columns", "table_constraints", "key_column_usage", "referential_constraints",
-      "constraint_column_usage", "character_sets"};
+  static const std::set<std::string, std::less<>> information_schema = {"schemata",
+                                                                        "tables",
+                                                                        "columns",
+                                                                        "table_constraints",
+                                                                        "key_column_usage",
+                                                                        "referential_constraints",
+                                                                        "constraint_column_usage",
+                                                                        "character_sets"};
   static const std::set<std::string, std::less<>> pg_catalog = {
-      "pg_namespace", "pg_class", "pg_attribute", "pg_type", "pg_tables", "pg_index", "pg_database",
-      "pg_constraint", "pg_attrdef", "pg_description", "pg_am"};
+      "pg_namespace", "pg_class",      "pg_attribute", "pg_type",        "pg_tables", "pg_index",
+      "pg_database",  "pg_constraint", "pg_attrdef",   "pg_description", "pg_am"};
   return schema == "information_schema" ? information_schema.count(table) > 0 : pg_catalog.count(table) > 0;
 }
 
@@ -149,8 +152,9 @@ Result<std::vector<store::QualifiedName>> RelationsIn(const ParsedQuery& query, 
   if (tree.value("error", false)) {
     std::string message = tree.value("error_message", std::string("cannot parse the query"));
     if (message.find("Only SELECT") != std::string::npos)
-      return Status::Invalid("only queries (SELECT, VALUES, WITH ...) run as a statement query; "
-                             "INSERT INTO a table is an update (CommandStatementUpdate)");
+      return Status::Invalid(
+          "only queries (SELECT, VALUES, WITH ...) run as a statement query; "
+          "INSERT INTO a table is an update (CommandStatementUpdate)");
     return Status::Invalid(message);
   }
   const auto& statements = tree["statements"];
@@ -166,8 +170,9 @@ Result<std::vector<store::QualifiedName>> RelationsIn(const ParsedQuery& query, 
                            " (a long list of ORs is better written as IN (...) or a join)");
   for (const auto& function : found.table_functions) {
     if (!AllowedTableFunctions().count(Lower(function)))
-      return Status::Invalid("the table function " + function +
-                             " is not available through Hangar: read tables and topics by name (\"default\".t, kafka.t)");
+      return Status::Invalid(
+          "the table function " + function +
+          " is not available through Hangar: read tables and topics by name (\"default\".t, kafka.t)");
   }
   for (const auto& function : found.functions) {
     if (IsHiddenFunction(Lower(function)))
@@ -178,13 +183,14 @@ Result<std::vector<store::QualifiedName>> RelationsIn(const ParsedQuery& query, 
     if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(std::move(name));
   };
   for (const auto& ref : found.tables) {
-    const std::string written = (ref.catalog.empty() ? "" : ref.catalog + ".") +
-                                (ref.schema.empty() ? "" : ref.schema + ".") + ref.table;
+    const std::string written =
+        (ref.catalog.empty() ? "" : ref.catalog + ".") + (ref.schema.empty() ? "" : ref.schema + ".") + ref.table;
     if (!ref.catalog.empty() && ref.catalog != "memory" && ref.catalog != "system")
       return Status::Invalid("unknown catalog '" + ref.catalog + "' in " + written);
     if (IsSystemSchema(Lower(ref.schema))) {
       if (!IsReadableSystemView(Lower(ref.schema), Lower(ref.table)))
-        return Status::Invalid(written + " is not available through Hangar (its metadata: information_schema.tables, "
+        return Status::Invalid(written +
+                               " is not available through Hangar (its metadata: information_schema.tables, "
                                "columns, schemata; pg_catalog.pg_class, pg_attribute, ...)");
       continue;
     }
@@ -203,7 +209,8 @@ Result<std::vector<store::QualifiedName>> RelationsIn(const ParsedQuery& query, 
 }
 
 Result<std::vector<store::QualifiedName>> RelationsRead(duckdb::Connection& connection, const std::string& sql,
-                                                        const RelationResolver& resolve, std::string_view bare_names_in) {
+                                                        const RelationResolver& resolve,
+                                                        std::string_view bare_names_in) {
   HANGAR_ASSIGN_OR_RETURN(auto parsed, ParseQuery(connection, sql));
   return RelationsIn(parsed, resolve, bare_names_in);
 }

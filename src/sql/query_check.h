@@ -42,8 +42,7 @@ std::string QuoteDefaultNamespace(std::string_view sql);
 // The Hangar relation (table or topic) a namespace.name as written means,
 // its name as Hangar spells it; nullopt if none; INVALID_ARGUMENT if the
 // name is ambiguous (two relations that differ only by case).
-using RelationResolver =
-    std::function<Result<std::optional<store::QualifiedName>>(const store::QualifiedName&)>;
+using RelationResolver = std::function<Result<std::optional<store::QualifiedName>>(const store::QualifiedName&)>;
 
 inline constexpr int64_t kMaxQueryNodes = 50000;
 

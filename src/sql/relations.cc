@@ -20,23 +20,29 @@ class TopicScan : public arrow::RecordBatchSource {
  public:
   TopicScan(std::shared_ptr<kafka::KafkaCluster> cluster, std::shared_ptr<kafka::SchemaRegistry> registry,
             kafka::TopicInfo topic, arrow::SchemaPtr schema)
-      : cluster_(std::move(cluster)), registry_(std::move(registry)), topic_(std::move(topic)), schema_(std::move(schema)) {}
+      : cluster_(std::move(cluster)),
+        registry_(std::move(registry)),
+        topic_(std::move(topic)),
+        schema_(std::move(schema)) {}
 
   const arrow::SchemaPtr& schema() const override { return schema_; }
 
   Result<arrow::RecordBatchPtr> Next() override {
     while (true) {
       if (!current_) {
-        while (next_ < topic_.partitions.size() && topic_.partitions[next_].high <= topic_.partitions[next_].low) ++next_;
+        while (next_ < topic_.partitions.size() && topic_.partitions[next_].high <= topic_.partitions[next_].low)
+          ++next_;
         if (next_ >= topic_.partitions.size()) return arrow::RecordBatchPtr();
         const auto& p = topic_.partitions[next_++];
         kafka::TopicReadOptions options;
         options.start_offset = p.low;
         options.end_offset = p.high;
-        HANGAR_ASSIGN_OR_RETURN(current_, kafka::PartitionSource::Open(cluster_, registry_, topic_.name, p.id, options));
+        HANGAR_ASSIGN_OR_RETURN(current_,
+                                kafka::PartitionSource::Open(cluster_, registry_, topic_.name, p.id, options));
         // The reader schema may have changed since the query was bound.
         if (!current_->schema()->Equals(*schema_, false))
-          return Status::Unavailable("the schema of topic " + topic_.name + " changed while the query started; run it again");
+          return Status::Unavailable("the schema of topic " + topic_.name +
+                                     " changed while the query started; run it again");
       }
       HANGAR_ASSIGN_OR_RETURN(auto batch, current_->Next());
       if (batch != nullptr) return batch;
@@ -88,7 +94,8 @@ class TopicScanProvider : public duckdb::ScanProvider {
 
   static Result<std::string> TopicName(const std::string& text) {
     HANGAR_ASSIGN_OR_RETURN(auto name, store::ParseQualifiedName(text.substr(0, text.rfind('#'))));
-    if (name.ns != kKafkaNamespace) return Status::Invalid(kScanFunction + std::string(" reads topics (kafka.<topic>), not ") + text);
+    if (name.ns != kKafkaNamespace)
+      return Status::Invalid(kScanFunction + std::string(" reads topics (kafka.<topic>), not ") + text);
     return name.name;
   }
 

@@ -25,16 +25,16 @@
 #include <atomic>
 #include <chrono>
 #include <map>
-#include <optional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <vector>
 
 #include "duckdb/database.h"
+#include "duckdb/scan_function.h"
 #include "kafka/cluster.h"
 #include "kafka/schema_registry.h"
-#include "duckdb/scan_function.h"
 #include "store/table_store.h"
 
 namespace hangar::sql {
@@ -109,13 +109,14 @@ class Relations {
   std::shared_ptr<kafka::SchemaRegistry> registry_;
   std::shared_ptr<duckdb::ScanProvider> provider_;  // topics
 
-  std::mutex mu_;  // serializes Sync and the statements that start under it
+  std::mutex mu_;                            // serializes Sync and the statements that start under it
   std::unique_ptr<duckdb::Connection> ddl_;  // the connection views are made on; guarded by mu_
   std::set<std::string> schemas_;            // DuckDB schemas made; guarded by mu_
   std::atomic<uint64_t> generation_ = 0;
   mutable std::mutex names_mu_;
-  std::map<store::QualifiedName, store::SnapshotPtr> current_;  // every table's snapshot at SyncNames; guarded by names_mu_
-  std::map<store::QualifiedName, store::SnapshotPtr> views_;    // the snapshot a table's view reads; guarded by mu_
+  std::map<store::QualifiedName, store::SnapshotPtr>
+      current_;  // every table's snapshot at SyncNames; guarded by names_mu_
+  std::map<store::QualifiedName, store::SnapshotPtr> views_;  // the snapshot a table's view reads; guarded by mu_
   std::set<std::string> topics_;                              // guarded by names_mu_
   std::map<std::string, arrow::SchemaPtr> topic_views_;       // the schema each topic view has; guarded by mu_
 };

@@ -61,8 +61,8 @@ class SessionStore {
 
   const SessionLimits limits_;
   std::mutex mu_;
-  std::map<std::string, Session> sessions_;        // by id; guarded by mu_
-  std::map<std::string, std::string> by_peer_;     // connection -> id; guarded by mu_
+  std::map<std::string, Session> sessions_;     // by id; guarded by mu_
+  std::map<std::string, std::string> by_peer_;  // connection -> id; guarded by mu_
 };
 
 }  // namespace hangar::sql

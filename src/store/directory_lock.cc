@@ -13,11 +13,13 @@ namespace hangar::store {
 Result<std::unique_ptr<DirectoryLock>> DirectoryLock::Acquire(const std::filesystem::path& dir) {
   const std::string path = (dir / "LOCK").string();
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::IOError("cannot open the data directory's lock file: " + std::string(std::strerror(errno)));
+  if (fd < 0)
+    return Status::IOError("cannot open the data directory's lock file: " + std::string(std::strerror(errno)));
   std::unique_ptr<DirectoryLock> lock(new DirectoryLock(fd));
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     const int err = errno;
-    if (err != EWOULDBLOCK) return Status::IOError("cannot lock the data directory: " + std::string(std::strerror(err)));
+    if (err != EWOULDBLOCK)
+      return Status::IOError("cannot lock the data directory: " + std::string(std::strerror(err)));
     char pid[32] = {};
     const ssize_t n = ::pread(fd, pid, sizeof pid - 1, 0);
     std::string holder = n > 0 ? std::string(pid, static_cast<size_t>(n)) : "";

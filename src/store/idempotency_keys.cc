@@ -12,8 +12,8 @@ namespace hangar::store {
 
 namespace {
 
-constexpr size_t kHeaderBytes = 8;        // key length, CRC
-constexpr size_t kBodyFixedBytes = 16;    // LSN, time
+constexpr size_t kHeaderBytes = 8;      // key length, CRC
+constexpr size_t kBodyFixedBytes = 16;  // LSN, time
 constexpr uint32_t kMaxKey = 1u << 16;
 
 void Encode(std::string& out, const std::string& key, uint64_t lsn, int64_t time_us) {
@@ -41,7 +41,8 @@ Result<std::unique_ptr<IdempotencyKeys>> IdempotencyKeys::Open(const fs::path& d
     if (key_length > kMaxKey || bytes.size() - pos - kHeaderBytes - kBodyFixedBytes < key_length) break;
     std::string_view body(h + kHeaderBytes, kBodyFixedBytes + key_length);
     if (Crc32(body) != crc) break;
-    keys->Remember(std::string(body.substr(kBodyFixedBytes)), GetRaw<uint64_t>(body.data()), GetRaw<int64_t>(body.data() + 8));
+    keys->Remember(std::string(body.substr(kBodyFixedBytes)), GetRaw<uint64_t>(body.data()),
+                   GetRaw<int64_t>(body.data() + 8));
     ++keys->file_records_;
     pos += kHeaderBytes + body.size();
   }

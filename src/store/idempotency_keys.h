@@ -70,8 +70,8 @@ class IdempotencyKeys {
   // batches may take one per batch.
   std::unordered_map<std::string, Entry> keys_;
   std::map<uint64_t, const std::string*> unpersisted_;  // by LSN
-  std::deque<const std::string*> by_age_;              // keys in the order they were taken
-  int64_t file_records_ = 0;                     // records in the file, expired ones included
+  std::deque<const std::string*> by_age_;               // keys in the order they were taken
+  int64_t file_records_ = 0;                            // records in the file, expired ones included
 };
 
 }  // namespace hangar::store

@@ -6,10 +6,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "base/json_text.h"
-#include "base/log.h"
 #include "arrow/ipc/reader.h"
 #include "arrow/ipc/writer.h"
+#include "base/json_text.h"
+#include "base/log.h"
 #include "store/file_util.h"
 #include "store/primary_key.h"
 
@@ -130,8 +130,8 @@ Result<IdempotencyKeys*> Ingest::KeysOf(const Table& table) {
 
 WriteAheadLog::Durable Ingest::OnDurable(std::shared_ptr<Table> table, Durability wanted, Ack ack, bool duplicate,
                                          std::shared_ptr<std::atomic<bool>> abandoned) {
-  return [this, table = std::move(table), wanted, ack = std::move(ack), duplicate,
-          abandoned = std::move(abandoned)](uint64_t at, const Status& st) {
+  return [this, table = std::move(table), wanted, ack = std::move(ack), duplicate, abandoned = std::move(abandoned)](
+             uint64_t at, const Status& st) {
     // order_mu_: the memory ack, sent under it, comes first.
     std::lock_guard order(order_mu_);
     if (abandoned->load()) return;
@@ -299,7 +299,8 @@ Status Ingest::FlushDue(bool all) {
       waited_for = it != waiters_.end() && !it->second.empty();
     }
     if (table->read_only()) continue;  // until an admin acts
-    if (!all && !waited_for && bytes < options_.flush_bytes && now - rows.front().at < options_.flush_interval) continue;
+    if (!all && !waited_for && bytes < options_.flush_bytes && now - rows.front().at < options_.flush_interval)
+      continue;
     Status st = FlushTable(table);
     NoteFlush(table, st);
     if (!st.ok() && first_error.ok()) first_error = st;
@@ -349,8 +350,8 @@ void Ingest::NoteFlush(const std::shared_ptr<Table>& table, const Status& status
   if (++flush_failures_[table->id()] < kFlushAttempts) return;
   auto snapshot = table->snapshot();
   const auto& rows = *snapshot->memtable;
-  const std::string lsns = rows.empty() ? std::string("none")
-                                        : std::to_string(rows.front().lsn) + ".." + std::to_string(rows.back().lsn);
+  const std::string lsns =
+      rows.empty() ? std::string("none") : std::to_string(rows.front().lsn) + ".." + std::to_string(rows.back().lsn);
   // The client sees the reason: an internal error's text stays in the log.
   const std::string why = code == StatusCode::kInternal ? "an internal error (see the server's log)" : status.message();
   const std::string reason = "its memtable (LSNs " + lsns + ") failed to flush " + std::to_string(kFlushAttempts) +
@@ -360,8 +361,8 @@ void Ingest::NoteFlush(const std::shared_ptr<Table>& table, const Status& status
   table->SetReadOnly(reason);
   log::Error("a table is read-only: its memtable cannot be flushed",
              {{"table", snapshot->name.ToString()}, {"lsns", lsns}, {"error", status.ToString()}});
-  AckCommitted(table->id(), UINT64_MAX, Status::FailedPrecondition("table '" + snapshot->name.ToString() +
-                                                                   "' takes no writes: " + reason));
+  AckCommitted(table->id(), UINT64_MAX,
+               Status::FailedPrecondition("table '" + snapshot->name.ToString() + "' takes no writes: " + reason));
 }
 
 Result<std::string> Ingest::RetryFlush(const QualifiedName& name) {
@@ -468,15 +469,14 @@ void Ingest::AckBeyondCommitted(uint64_t table_id, uint64_t lsn, Durability want
   }
   // The mirror answers each level in LSN order; iceberg_committed is asked
   // for once object_storage is reached, so the two come in that order too.
-  mirror->WhenReached(table_id, lsn, MirrorLevel::kObjectStorage,
-                      [mirror, table_id, lsn, wanted, ack, duplicate](const Status& st) {
-                        ack({lsn, Durability::kObjectStorage, st, duplicate});
-                        if (!st.ok() || wanted != Durability::kIcebergCommitted) return;
-                        mirror->WhenReached(table_id, lsn, MirrorLevel::kIcebergCommitted,
-                                            [lsn, ack, duplicate](const Status& st2) {
-                                              ack({lsn, Durability::kIcebergCommitted, st2, duplicate});
-                                            });
-                      });
+  mirror->WhenReached(
+      table_id, lsn, MirrorLevel::kObjectStorage, [mirror, table_id, lsn, wanted, ack, duplicate](const Status& st) {
+        ack({lsn, Durability::kObjectStorage, st, duplicate});
+        if (!st.ok() || wanted != Durability::kIcebergCommitted) return;
+        mirror->WhenReached(table_id, lsn, MirrorLevel::kIcebergCommitted, [lsn, ack, duplicate](const Status& st2) {
+          ack({lsn, Durability::kIcebergCommitted, st2, duplicate});
+        });
+      });
 }
 
 Status Ingest::PersistKeys() {

@@ -137,8 +137,7 @@ class Ingest {
   const WriteAheadLog& wal() const { return *wal_; }
 
  private:
-  Ingest(std::shared_ptr<TableStore> store, IngestOptions options)
-      : store_(std::move(store)), options_(options) {}
+  Ingest(std::shared_ptr<TableStore> store, IngestOptions options) : store_(std::move(store)), options_(options) {}
   void FlusherLoop();
   // Flushes the tables that are due (all with `all`); needs flush_mu_.
   Status FlushDue(bool all);
@@ -177,16 +176,16 @@ class Ingest {
   std::map<uint64_t, std::unique_ptr<IdempotencyKeys>> keys_;  // by table id; guarded by order_mu_
 
   mutable std::mutex mu_;
-  std::condition_variable room_;   // writers wait for memtable room
-  std::condition_variable flush_;  // wakes the flusher
-  int64_t memtable_bytes_ = 0;     // guarded by mu_
-  bool commit_wanted_ = false;     // guarded by mu_
-  bool room_wanted_ = false;       // a writer waits for memtable room; guarded by mu_
-  bool writes_stopped_ = false;    // StopWrites or the destructor; guarded by mu_
-  bool stopping_ = false;          // the flusher ends; guarded by mu_
+  std::condition_variable room_;                           // writers wait for memtable room
+  std::condition_variable flush_;                          // wakes the flusher
+  int64_t memtable_bytes_ = 0;                             // guarded by mu_
+  bool commit_wanted_ = false;                             // guarded by mu_
+  bool room_wanted_ = false;                               // a writer waits for memtable room; guarded by mu_
+  bool writes_stopped_ = false;                            // StopWrites or the destructor; guarded by mu_
+  bool stopping_ = false;                                  // the flusher ends; guarded by mu_
   std::map<uint64_t, std::vector<CommitWaiter>> waiters_;  // by table id; guarded by mu_
 
-  std::mutex flush_mu_;  // one flush at a time
+  std::mutex flush_mu_;                     // one flush at a time
   std::map<uint64_t, int> flush_failures_;  // failed flushes in a row, by table id; guarded by flush_mu_
   std::thread flusher_;
 };

@@ -28,10 +28,17 @@ Result<std::string> Manifest::Serialize() const {
     if (!f.partition.empty()) files_json.back()["partition"] = f.partition;
   }
   nlohmann::json json = {
-      {"format", kFormat},         {"name", name.ToString()},       {"namespace", name.ns},
-      {"table", name.name},        {"version", version},
-      {"schema", Base64Encode(schema_bytes)}, {"schema_text", schema->ToString()}, {"files", files_json},
-      {"next_file", next_file},    {"dropped", dropped},            {"flushed_lsn", flushed_lsn},
+      {"format", kFormat},
+      {"name", name.ToString()},
+      {"namespace", name.ns},
+      {"table", name.name},
+      {"version", version},
+      {"schema", Base64Encode(schema_bytes)},
+      {"schema_text", schema->ToString()},
+      {"files", files_json},
+      {"next_file", next_file},
+      {"dropped", dropped},
+      {"flushed_lsn", flushed_lsn},
   };
   if (!primary_key.empty()) json["primary_key"] = primary_key;
   if (!partition_spec.empty()) json["partition_spec"] = nlohmann::json::parse(SerializePartitionSpec(partition_spec));
@@ -48,8 +55,8 @@ Result<Manifest> Manifest::Parse(std::string_view text) {
     // The parts, where written: "ns.a.b" alone does not say where the namespace ends
     // (manifests of older versions have only "name").
     if (json.contains("namespace")) {
-      HANGAR_ASSIGN_OR_RETURN(m.name, NameFromPath({json.at("namespace").get<std::string>(),
-                                                    json.at("table").get<std::string>()}));
+      HANGAR_ASSIGN_OR_RETURN(
+          m.name, NameFromPath({json.at("namespace").get<std::string>(), json.at("table").get<std::string>()}));
     } else {
       HANGAR_ASSIGN_OR_RETURN(m.name, ParseQualifiedName(json.at("name").get<std::string>()));
     }
@@ -62,7 +69,8 @@ Result<Manifest> Manifest::Parse(std::string_view text) {
       // Names come from this store; a tampered manifest must still not point outside the folder.
       HANGAR_RETURN_NOT_OK(CheckName(file.name, "data file name"));
       if (!file.partition.empty() && !IsPartitionPath(file.partition))
-        return Status::DataLoss("manifest names a file in partition '" + file.partition + "', which is no partition path");
+        return Status::DataLoss("manifest names a file in partition '" + file.partition +
+                                "', which is no partition path");
       m.files.push_back(std::move(file));
     }
     m.next_file = json.at("next_file").get<int64_t>();

@@ -27,15 +27,15 @@
 
 #include "arrow/type.h"
 #include "store/file_util.h"
-#include "store/partition_spec.h"
 #include "store/names.h"
+#include "store/partition_spec.h"
 
 namespace hangar::store {
 
 struct ManifestFile {
   std::string name;  // within its partition's folder (the table's folder if unpartitioned)
   int64_t rows = 0;
-  int64_t bytes = 0;  // on disk
+  int64_t bytes = 0;      // on disk
   std::string partition;  // its partition path ("at_day=2024-01-15"), empty if the table has no partition spec
   bool operator==(const ManifestFile&) const = default;
   // Its path relative to the table's folder.

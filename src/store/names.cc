@@ -4,15 +4,15 @@ namespace hangar::store {
 
 Status CheckName(std::string_view name, std::string_view what) {
   auto bad = [&](std::string_view why) {
-    return Status::Invalid("invalid " + std::string(what) + " name '" + std::string(name.substr(0, 300)) + "': " +
-                           std::string(why));
+    return Status::Invalid("invalid " + std::string(what) + " name '" + std::string(name.substr(0, 300)) +
+                           "': " + std::string(why));
   };
   if (name.empty()) return bad("it is empty");
   if (name.size() > 255) return bad("longer than 255 characters");
   if (name[0] == '.') return bad("it starts with '.'");
   for (char c : name) {
-    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
-                    c == '_' || c == '-';
+    const bool ok =
+        (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
     if (!ok) return bad("only letters, digits, '.', '_' and '-' are allowed");
   }
   return Status::OK();
@@ -49,8 +49,8 @@ Result<QualifiedName> NameFromPath(const std::vector<std::string>& path) {
     HANGAR_RETURN_NOT_OK(CheckName(path[1], "table"));
     return QualifiedName{path[0], path[1]};
   }
-  return Status::Invalid("a descriptor path must be [name] or [namespace, name], not " +
-                         std::to_string(path.size()) + " segments");
+  return Status::Invalid("a descriptor path must be [name] or [namespace, name], not " + std::to_string(path.size()) +
+                         " segments");
 }
 
 Result<QualifiedName> ParseQualifiedName(std::string_view text) {

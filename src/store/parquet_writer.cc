@@ -31,8 +31,10 @@ class Portion : public arrow::RecordBatchSource {
   Result<arrow::RecordBatchPtr> Next() override {
     if (bytes_ >= limit_ || done_) return arrow::RecordBatchPtr();
     HANGAR_ASSIGN_OR_RETURN(auto batch, inner_->Next());
-    if (batch == nullptr) done_ = true;
-    else bytes_ += arrow::TotalBufferSize(*batch);
+    if (batch == nullptr)
+      done_ = true;
+    else
+      bytes_ += arrow::TotalBufferSize(*batch);
     if (batch != nullptr) HANGAR_RETURN_NOT_OK(CheckNotNull(*batch));
     if (batch != nullptr) HANGAR_RETURN_NOT_OK(CheckKeyNotNull(*batch, key_));
     return batch;
@@ -63,9 +65,7 @@ Status WriteError(const Status& duckdb_error) {
 // read_parquet of a table's files (a literal or list of literals). Partition
 // folders look like Hive's (at_day=2024-01-15/): DuckDB must not add their
 // values as columns.
-std::string ReadParquet(const std::string& files) {
-  return "read_parquet(" + files + ", hive_partitioning = false)";
-}
+std::string ReadParquet(const std::string& files) { return "read_parquet(" + files + ", hive_partitioning = false)"; }
 
 Staging::~Staging() {
   if (!dir.empty()) (void)RemoveAll(dir);
@@ -179,7 +179,8 @@ Status ParquetWriter::CopyToParquet(duckdb::Connection& conn, const std::string&
 Result<StagedFile> ParquetWriter::Staged(const fs::path& file, std::optional<int64_t> rows,
                                          std::string partition) const {
   if (!rows) {
-    HANGAR_ASSIGN_OR_RETURN(rows, CountQuery(db_, "SELECT count(*) FROM " + ReadParquet(duckdb::QuoteLiteral(file.string()))));
+    HANGAR_ASSIGN_OR_RETURN(
+        rows, CountQuery(db_, "SELECT count(*) FROM " + ReadParquet(duckdb::QuoteLiteral(file.string()))));
   }
   std::error_code ec;
   const auto bytes = static_cast<int64_t>(fs::file_size(file, ec));
@@ -198,7 +199,7 @@ Result<int64_t> CountQuery(const std::shared_ptr<duckdb::Database>& db, const st
 }
 
 Result<std::vector<StagedFile>> ParquetWriter::WriteMemtable(const TableSnapshot& snapshot, const MemRows& rows,
-                                                            Staging* staging) {
+                                                             Staging* staging) {
   // DuckDB writes an Arrow stream on one thread: a big memtable is cut into
   // consecutive parts written at once, each into files of its own, which
   // follow one another in the table's order as the parts did. (In a
@@ -206,8 +207,8 @@ Result<std::vector<StagedFile>> ParquetWriter::WriteMemtable(const TableSnapshot
   // part's file is newer, so reads still find the latest.)
   int64_t total = 0;
   for (const auto& m : rows) total += m.bytes;
-  const int parts = static_cast<int>(
-      std::clamp<int64_t>(total / kMinFlushPartBytes, 1, std::max(1, options_.flush_threads)));
+  const int parts =
+      static_cast<int>(std::clamp<int64_t>(total / kMinFlushPartBytes, 1, std::max(1, options_.flush_threads)));
   HANGAR_RETURN_NOT_OK(staging->Prepare(options_.staging_dir));
   std::vector<std::vector<arrow::RecordBatchPtr>> batches(static_cast<size_t>(parts));
   int64_t seen = 0;

@@ -31,10 +31,10 @@ namespace fs = std::filesystem;
 inline constexpr int64_t kMinFlushPartBytes = 8 << 20;
 
 struct ParquetWriterOptions {
-  fs::path staging_dir;                 // where Staging folders are made
+  fs::path staging_dir;  // where Staging folders are made
   int64_t target_file_bytes = 256 << 20;
   int64_t row_group_rows = 122880;
-  int flush_threads = 1;                // the most parts a memtable is written in at once
+  int flush_threads = 1;  // the most parts a memtable is written in at once
 };
 
 // The staged files of one write, removed with whatever DuckDB left unless
@@ -73,7 +73,8 @@ class ParquetWriter {
   Status CopyToParquet(duckdb::Connection& conn, const std::string& select, const fs::path& out,
                        bool partitioned = false) const;
   // The files a partitioned COPY wrote into `out`, with their partitions.
-  Result<std::vector<StagedFile>> StagedPartitions(const fs::path& out, const std::vector<std::string>& partitions) const;
+  Result<std::vector<StagedFile>> StagedPartitions(const fs::path& out,
+                                                   const std::vector<std::string>& partitions) const;
   // A written file, fsynced, with its size and rows (counted if not given).
   Result<StagedFile> Staged(const fs::path& file, std::optional<int64_t> rows, std::string partition = {}) const;
 

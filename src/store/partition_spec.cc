@@ -25,7 +25,8 @@ bool IsSignedInt(TypeId id) {
   return id == TypeId::kInt8 || id == TypeId::kInt16 || id == TypeId::kInt32 || id == TypeId::kInt64;
 }
 bool IsInt(TypeId id) {
-  return IsSignedInt(id) || id == TypeId::kUInt8 || id == TypeId::kUInt16 || id == TypeId::kUInt32 || id == TypeId::kUInt64;
+  return IsSignedInt(id) || id == TypeId::kUInt8 || id == TypeId::kUInt16 || id == TypeId::kUInt32 ||
+         id == TypeId::kUInt64;
 }
 bool IsString(TypeId id) { return id == TypeId::kUtf8 || id == TypeId::kLargeUtf8; }
 bool IsBinary(TypeId id) { return id == TypeId::kBinary || id == TypeId::kLargeBinary; }
@@ -50,11 +51,14 @@ bool Accepts(Transform transform, TypeId id) {
 
 Result<std::pair<Transform, int32_t>> ParseTransform(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-  static const std::map<std::string, Transform> plain = {{"identity", Transform::kIdentity}, {"year", Transform::kYear},
-                                                         {"month", Transform::kMonth},       {"day", Transform::kDay},
+  static const std::map<std::string, Transform> plain = {{"identity", Transform::kIdentity},
+                                                         {"year", Transform::kYear},
+                                                         {"month", Transform::kMonth},
+                                                         {"day", Transform::kDay},
                                                          {"hour", Transform::kHour}};
   if (auto it = plain.find(text); it != plain.end()) return std::make_pair(it->second, int32_t{0});
-  for (auto [prefix, transform] : {std::pair{"bucket[", Transform::kBucket}, std::pair{"truncate[", Transform::kTruncate}}) {
+  for (auto [prefix, transform] :
+       {std::pair{"bucket[", Transform::kBucket}, std::pair{"truncate[", Transform::kTruncate}}) {
     const std::string p = prefix;
     if (!text.starts_with(p) || !text.ends_with("]")) continue;
     const std::string number = text.substr(p.size(), text.size() - p.size() - 1);
@@ -150,8 +154,10 @@ std::string HashBytes(const arrow::Array& a, int64_t i) {
     while (start + 1 < be.size()) {
       const auto lead = static_cast<uint8_t>(be[start]);
       const auto next = static_cast<uint8_t>(be[start + 1]);
-      if ((lead == 0x00 && !(next & 0x80)) || (lead == 0xff && (next & 0x80))) ++start;
-      else break;
+      if ((lead == 0x00 && !(next & 0x80)) || (lead == 0xff && (next & 0x80)))
+        ++start;
+      else
+        break;
     }
     return be.substr(start);
   }
@@ -213,8 +219,10 @@ std::string ValueText(const PartitionField& f, const arrow::Array& a, int64_t i)
 std::string Escape(std::string_view text) {
   std::string out;
   for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '.' || c == '_' || c == '-') out += static_cast<char>(c);
-    else out += Format("%%%02X", c);
+    if (std::isalnum(c) || c == '.' || c == '_' || c == '-')
+      out += static_cast<char>(c);
+    else
+      out += Format("%%%02X", c);
   }
   return out;
 }
@@ -265,7 +273,8 @@ Result<PartitionSpec> ParsePartitionSpec(std::string_view text, const arrow::Sch
       return Status::Invalid(where + " needs \"source_name\" (a column) or \"source_id\" (its 1-based position)");
     }
     if (!f.contains("transform") || !f["transform"].is_string())
-      return Status::Invalid(where + " needs a \"transform\" (identity, year, month, day, hour, bucket[N], truncate[W])");
+      return Status::Invalid(where +
+                             " needs a \"transform\" (identity, year, month, day, hour, bucket[N], truncate[W])");
     auto transform = ParseTransform(f["transform"].get<std::string>());
     if (!transform.ok()) return transform.status().WithContext(where);
     field.transform = transform->first;
@@ -278,8 +287,8 @@ Result<PartitionSpec> ParsePartitionSpec(std::string_view text, const arrow::Sch
     std::replace(suffix.begin(), suffix.end(), '[', '_');
     std::erase(suffix, ']');
     field.name = f.value("name", field.transform == Transform::kIdentity ? field.source : field.source + "_" + suffix);
-    if (field.name.empty() || !std::all_of(field.name.begin(), field.name.end(),
-                                            [](unsigned char c) { return std::isalnum(c) || c == '_'; }))
+    if (field.name.empty() ||
+        !std::all_of(field.name.begin(), field.name.end(), [](unsigned char c) { return std::isalnum(c) || c == '_'; }))
       return Status::Invalid(where + ": name '" + field.name + "' must be letters, digits and underscores");
     if (!names.insert(field.name).second) return Status::Invalid(where + ": name '" + field.name + "' is used twice");
     field.field_id = f.value("field_id", 1000 + static_cast<int>(n));
@@ -292,7 +301,8 @@ Result<PartitionSpec> ParsePartitionSpec(std::string_view text, const arrow::Sch
 std::string SerializePartitionSpec(const PartitionSpec& spec) {
   nlohmann::json fields = nlohmann::json::array();
   for (const auto& f : spec.fields)
-    fields.push_back({{"source_name", f.source}, {"field_id", f.field_id}, {"name", f.name}, {"transform", TransformName(f)}});
+    fields.push_back(
+        {{"source_name", f.source}, {"field_id", f.field_id}, {"name", f.name}, {"transform", TransformName(f)}});
   return JsonText(nlohmann::json{{"spec_id", spec.spec_id}, {"fields", fields}});
 }
 
@@ -370,8 +380,8 @@ namespace {
 
 class PartitionIdSource : public arrow::RecordBatchSource {
  public:
-  PartitionIdSource(std::unique_ptr<arrow::RecordBatchSource> inner, PartitionSpec spec, std::vector<std::string>* paths,
-                    int64_t max_partitions)
+  PartitionIdSource(std::unique_ptr<arrow::RecordBatchSource> inner, PartitionSpec spec,
+                    std::vector<std::string>* paths, int64_t max_partitions)
       : inner_(std::move(inner)), spec_(std::move(spec)), paths_(paths), max_partitions_(max_partitions) {
     auto fields = inner_->schema()->fields();
     fields.push_back(arrow::field(kPartitionIdColumn, arrow::int32(), false));

@@ -13,16 +13,33 @@ bool KeyableType(arrow::TypeId id) {
   using T = arrow::TypeId;
   switch (id) {
     case T::kBool:
-    case T::kInt8: case T::kInt16: case T::kInt32: case T::kInt64:
-    case T::kUInt8: case T::kUInt16: case T::kUInt32: case T::kUInt64:
-    case T::kFloat32: case T::kFloat64:
-    case T::kUtf8: case T::kLargeUtf8: case T::kBinary: case T::kLargeBinary:
-    case T::kUtf8View: case T::kBinaryView: case T::kFixedSizeBinary:
-    case T::kDecimal32: case T::kDecimal64: case T::kDecimal128: case T::kDecimal256:
-    case T::kDate32: case T::kDate64: case T::kTime32: case T::kTime64: case T::kTimestamp:
-      return true;
-    default:
-      return false;
+    case T::kInt8:
+    case T::kInt16:
+    case T::kInt32:
+    case T::kInt64:
+    case T::kUInt8:
+    case T::kUInt16:
+    case T::kUInt32:
+    case T::kUInt64:
+    case T::kFloat32:
+    case T::kFloat64:
+    case T::kUtf8:
+    case T::kLargeUtf8:
+    case T::kBinary:
+    case T::kLargeBinary:
+    case T::kUtf8View:
+    case T::kBinaryView:
+    case T::kFixedSizeBinary:
+    case T::kDecimal32:
+    case T::kDecimal64:
+    case T::kDecimal128:
+    case T::kDecimal256:
+    case T::kDate32:
+    case T::kDate64:
+    case T::kTime32:
+    case T::kTime64:
+    case T::kTimestamp: return true;
+    default: return false;
   }
 }
 
@@ -104,8 +121,8 @@ std::string QuotedColumns(const std::vector<std::string>& columns) {
 std::string LatestRowsSql(const std::vector<std::string>& key, const std::string& rank, const std::string& ranked) {
   const std::string partition = QuotedColumns(key);
   const std::string r = duckdb::QuoteIdentifier(rank);
-  return "SELECT * EXCLUDE (" + r + ") FROM (" + ranked + ") AS hangar_ranked QUALIFY row_number() OVER (PARTITION BY " +
-         partition + " ORDER BY " + r + " DESC) = 1";
+  return "SELECT * EXCLUDE (" + r + ") FROM (" + ranked +
+         ") AS hangar_ranked QUALIFY row_number() OVER (PARTITION BY " + partition + " ORDER BY " + r + " DESC) = 1";
 }
 
 }  // namespace hangar::store

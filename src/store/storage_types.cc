@@ -41,9 +41,12 @@ Result<arrow::FieldPtr> StorageField(const arrow::Field& f, const std::string& p
 // internally on some (struct values) and loses others.
 bool PassesAsDictionary(const DataType& values) {
   switch (values.id()) {
-    case TypeId::kUtf8: case TypeId::kLargeUtf8: case TypeId::kBinary: case TypeId::kLargeBinary:
-    case TypeId::kFloat32: case TypeId::kFloat64:
-      return true;
+    case TypeId::kUtf8:
+    case TypeId::kLargeUtf8:
+    case TypeId::kBinary:
+    case TypeId::kLargeBinary:
+    case TypeId::kFloat32:
+    case TypeId::kFloat64: return true;
     default: return values.is_integer();
   }
 }
@@ -69,7 +72,10 @@ std::string TypeCodeFieldName(const DataType& u) {
 Result<TypePtr> StorageTypeOf(const DataType& t, const std::string& path) {
   switch (t.id()) {
     case TypeId::kFloat16: return arrow::float32();  // every half float is a float, exactly
-    case TypeId::kDecimal32: case TypeId::kDecimal64: case TypeId::kDecimal128: case TypeId::kDecimal256:
+    case TypeId::kDecimal32:
+    case TypeId::kDecimal64:
+    case TypeId::kDecimal128:
+    case TypeId::kDecimal256:
       if (IsWideDecimal(t)) return arrow::utf8();
       return arrow::decimal128(t.precision(), t.scale());
     case TypeId::kDate64:
@@ -92,7 +98,8 @@ Result<TypePtr> StorageTypeOf(const DataType& t, const std::string& path) {
     case TypeId::kIntervalYearMonth: return arrow::int32();
     case TypeId::kIntervalDayTime: return arrow::int64();
     case TypeId::kIntervalMonthDayNano: return arrow::fixed_size_binary(16);
-    case TypeId::kSparseUnion: case TypeId::kDenseUnion: {
+    case TypeId::kSparseUnion:
+    case TypeId::kDenseUnion: {
       // A struct of the type code and one nullable field per member, the
       // selected one set: the shape DuckDB gives its own unions in Parquet.
       std::vector<arrow::FieldPtr> children = {arrow::field(TypeCodeFieldName(t), arrow::int8(), false)};
@@ -104,8 +111,12 @@ Result<TypePtr> StorageTypeOf(const DataType& t, const std::string& path) {
     }
     case TypeId::kRunEndEncoded:  // one value per row
       return StorageTypeOf(*t.child(1)->type(), path);
-    case TypeId::kList: case TypeId::kLargeList: case TypeId::kListView: case TypeId::kLargeListView:
-    case TypeId::kFixedSizeList: case TypeId::kMap: {
+    case TypeId::kList:
+    case TypeId::kLargeList:
+    case TypeId::kListView:
+    case TypeId::kLargeListView:
+    case TypeId::kFixedSizeList:
+    case TypeId::kMap: {
       HANGAR_ASSIGN_OR_RETURN(auto child, StorageField(*t.child(0), path));
       switch (t.id()) {
         case TypeId::kList: return arrow::list(child);
@@ -184,8 +195,12 @@ ArrayPtr Rescale(const ArrayPtr& a, const TypePtr& to, TimeUnit from_unit, TimeU
     int64_t v;
     std::memcpy(&v, in, 8);
     v = target >= from ? v * (target / from) : v / (from / target);
-    if (out_width == 8) std::memcpy(out, &v, 8);
-    else { const int32_t v32 = static_cast<int32_t>(v); std::memcpy(out, &v32, 4); }
+    if (out_width == 8)
+      std::memcpy(out, &v, 8);
+    else {
+      const int32_t v32 = static_cast<int32_t>(v);
+      std::memcpy(out, &v32, 4);
+    }
   });
 }
 
@@ -272,7 +287,8 @@ Result<ArrayPtr> IntegerArray(const TypePtr& type, const std::vector<int64_t>& v
       continue;
     }
     // Little-endian: the low bytes.
-    HANGAR_RETURN_NOT_OK(arrow::AppendBytes(builder.get(), std::string_view(reinterpret_cast<const char*>(&value), width)));
+    HANGAR_RETURN_NOT_OK(
+        arrow::AppendBytes(builder.get(), std::string_view(reinterpret_cast<const char*>(&value), width)));
   }
   return builder->Finish();
 }
@@ -290,9 +306,10 @@ Result<ArrayPtr> EncodeFlat(const ArrayPtr& values, const TypePtr& to) {
       continue;
     }
     std::string_view bytes =
-        variable ? arrow::BinaryValue(*values, i)
-                 : std::string_view(reinterpret_cast<const char*>(values->raw<uint8_t>(1)) + (values->offset + i) * width,
-                                    static_cast<size_t>(width));
+        variable
+            ? arrow::BinaryValue(*values, i)
+            : std::string_view(reinterpret_cast<const char*>(values->raw<uint8_t>(1)) + (values->offset + i) * width,
+                               static_cast<size_t>(width));
     HANGAR_RETURN_NOT_OK(builder.Append(bytes));
   }
   return builder.Finish();
@@ -389,8 +406,8 @@ Result<ArrayPtr> UnionFromStorage(const ArrayPtr& a, const TypePtr& to) {
   }
   std::vector<ArrayPtr> members;
   for (size_t c = 0; c < codes.size(); ++c) {
-    HANGAR_ASSIGN_OR_RETURN(auto member,
-                            FromStorage(a->children[c + 1]->Slice(a->offset, n), to->child(static_cast<int>(c))->type()));
+    HANGAR_ASSIGN_OR_RETURN(
+        auto member, FromStorage(a->children[c + 1]->Slice(a->offset, n), to->child(static_cast<int>(c))->type()));
     // A sparse member keeps every row (no copy unless a row must become null).
     if (dense || any_null) {
       HANGAR_ASSIGN_OR_RETURN(member, arrow::Take(member, rows[c]));
@@ -417,7 +434,8 @@ Result<ArrayPtr> DecimalFromText(const ArrayPtr& a, const TypePtr& to) {
     digits.assign(text.substr(0, text.find('e')));
     if (text.find('e') == std::string_view::npos) {
       std::erase(digits, '.');
-      if (to->scale() < 0) digits.resize(digits.size() - std::min<size_t>(digits.size(), static_cast<size_t>(-to->scale())));
+      if (to->scale() < 0)
+        digits.resize(digits.size() - std::min<size_t>(digits.size(), static_cast<size_t>(-to->scale())));
       if (digits.empty() || digits == "-") digits += '0';
     }
     Status st = arrow::json::DecimalFromString(digits, width, out + i * width);
@@ -437,19 +455,24 @@ Result<ArrayPtr> FromStorage(const ArrayPtr& a, const TypePtr& to) {
     case TypeId::kFloat16:
       if (from != TypeId::kFloat32) return mismatch();
       return MapValues<float, uint16_t>(a, to, [](float v) { return arrow::FloatToHalf(v); });
-    case TypeId::kLargeUtf8: case TypeId::kLargeBinary:
+    case TypeId::kLargeUtf8:
+    case TypeId::kLargeBinary:
       if (from != TypeId::kUtf8 && from != TypeId::kBinary) return mismatch();
       return WidenOffsets(a, to, {});
-    case TypeId::kUtf8View: case TypeId::kBinaryView: {
+    case TypeId::kUtf8View:
+    case TypeId::kBinaryView: {
       if (from != TypeId::kUtf8 && from != TypeId::kBinary) return mismatch();
       arrow::BinaryViewBuilder builder(to);
       for (int64_t i = 0; i < a->length; ++i) {
-        if (a->IsNull(i)) builder.AppendNull();
-        else builder.Append(a->GetBinary(i));
+        if (a->IsNull(i))
+          builder.AppendNull();
+        else
+          builder.Append(a->GetBinary(i));
       }
       return builder.Finish();
     }
-    case TypeId::kFixedSizeBinary: case TypeId::kIntervalMonthDayNano: {
+    case TypeId::kFixedSizeBinary:
+    case TypeId::kIntervalMonthDayNano: {
       if (from == TypeId::kFixedSizeBinary) return Relabel(a, to);
       if (from != TypeId::kBinary) return mismatch();
       const int64_t width = to->id() == TypeId::kFixedSizeBinary ? to->byte_width() : 16;
@@ -458,12 +481,16 @@ Result<ArrayPtr> FromStorage(const ArrayPtr& a, const TypePtr& to) {
       for (int64_t i = 0; i < a->length; ++i) {
         if (a->IsNull(i)) continue;
         std::string_view v = a->GetBinary(i);
-        if (static_cast<int64_t>(v.size()) != width) return Status::Internal("a value of the wrong width in " + to->ToString());
+        if (static_cast<int64_t>(v.size()) != width)
+          return Status::Internal("a value of the wrong width in " + to->ToString());
         std::memcpy(out + (a->offset + i) * width, v.data(), v.size());
       }
       return arrow::MakeArray(to, a->length, {a->buffers[0], std::move(values)}, {}, a->null_count_hint, a->offset);
     }
-    case TypeId::kDecimal32: case TypeId::kDecimal64: case TypeId::kDecimal128: case TypeId::kDecimal256: {
+    case TypeId::kDecimal32:
+    case TypeId::kDecimal64:
+    case TypeId::kDecimal128:
+    case TypeId::kDecimal256: {
       if (IsWideDecimal(*to)) {
         if (from != TypeId::kUtf8) return mismatch();
         return DecimalFromText(a, to);
@@ -493,7 +520,8 @@ Result<ArrayPtr> FromStorage(const ArrayPtr& a, const TypePtr& to) {
       if (from != TypeId::kTimestamp) return mismatch();
       if (a->type->unit() == to->unit()) return Relabel(a, to);
       return Rescale(a, to, a->type->unit(), to->unit(), 8);
-    case TypeId::kDuration: case TypeId::kIntervalDayTime:
+    case TypeId::kDuration:
+    case TypeId::kIntervalDayTime:
       if (from != TypeId::kInt64) return mismatch();
       return Relabel(a, to);
     case TypeId::kIntervalYearMonth:
@@ -507,13 +535,18 @@ Result<ArrayPtr> FromStorage(const ArrayPtr& a, const TypePtr& to) {
       HANGAR_ASSIGN_OR_RETURN(auto values, FromStorage(a, to->child(1)->type()));
       return EncodeRuns(values, to);
     }
-    case TypeId::kSparseUnion: case TypeId::kDenseUnion: return UnionFromStorage(a, to);
+    case TypeId::kSparseUnion:
+    case TypeId::kDenseUnion: return UnionFromStorage(a, to);
     case TypeId::kTime64:
       if (to->unit() != TimeUnit::kNano) break;
       if (from != TypeId::kInt64) return mismatch();
       return Relabel(a, to);
-    case TypeId::kList: case TypeId::kMap: case TypeId::kLargeList: case TypeId::kListView:
-    case TypeId::kLargeListView: case TypeId::kFixedSizeList: {
+    case TypeId::kList:
+    case TypeId::kMap:
+    case TypeId::kLargeList:
+    case TypeId::kListView:
+    case TypeId::kLargeListView:
+    case TypeId::kFixedSizeList: {
       if (from != TypeId::kList && from != TypeId::kMap) return mismatch();
       if (to->id() == TypeId::kFixedSizeList) return ListToFixedSize(a, to);
       HANGAR_ASSIGN_OR_RETURN(auto child, FromStorage(a->children[0], to->child(0)->type()));
@@ -606,7 +639,8 @@ Result<ArrayPtr> ToStorage(const ArrayPtr& a, const TypePtr& storage) {
     // Unfolded: the dictionary's storage form, taken row by row.
     HANGAR_ASSIGN_OR_RETURN(auto values, ToStorage(a->dictionary, storage));
     std::vector<int64_t> rows(static_cast<size_t>(a->length));
-    for (int64_t i = 0; i < a->length; ++i) rows[static_cast<size_t>(i)] = a->IsNull(i) ? -1 : arrow::DictionaryIndex(*a, i);
+    for (int64_t i = 0; i < a->length; ++i)
+      rows[static_cast<size_t>(i)] = a->IsNull(i) ? -1 : arrow::DictionaryIndex(*a, i);
     return arrow::Take(values, rows);
   }
   if (a->type->id() == TypeId::kRunEndEncoded) {
@@ -620,8 +654,10 @@ Result<ArrayPtr> ToStorage(const ArrayPtr& a, const TypePtr& storage) {
     arrow::BinaryBuilder text(storage);
     const int width = a->type->bit_width() / 8;
     for (int64_t i = 0; i < a->length; ++i) {
-      if (a->IsNull(i)) text.AppendNull();
-      else text.Append(arrow::FormatDecimal(a->raw<uint8_t>(1) + (a->offset + i) * width, width, a->type->scale()));
+      if (a->IsNull(i))
+        text.AppendNull();
+      else
+        text.Append(arrow::FormatDecimal(a->raw<uint8_t>(1) + (a->offset + i) * width, width, a->type->scale()));
     }
     return text.Finish();
   }

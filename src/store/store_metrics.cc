@@ -11,22 +11,24 @@ namespace {
 using metrics::DefaultRegistry;
 
 struct Families {
-  metrics::Histogram& fsync = DefaultRegistry()
-                                  .Histogram("hangar_wal_fsync_seconds",
-                                             "Time to write and fsync one write-ahead log group", {},
-                                             metrics::LatencyBuckets())
-                                  .WithLabels({});
+  metrics::Histogram& fsync =
+      DefaultRegistry()
+          .Histogram("hangar_wal_fsync_seconds", "Time to write and fsync one write-ahead log group", {},
+                     metrics::LatencyBuckets())
+          .WithLabels({});
   metrics::Histogram& group = DefaultRegistry()
                                   .Histogram("hangar_wal_group_records", "Records covered by one fsync (group commit)",
                                              {}, metrics::ExponentialBuckets(1, 2, 12))
                                   .WithLabels({});
-  metrics::Counter& bytes =
-      DefaultRegistry().Counter("hangar_wal_written_bytes_total", "Bytes written to the write-ahead log").WithLabels({});
+  metrics::Counter& bytes = DefaultRegistry()
+                                .Counter("hangar_wal_written_bytes_total", "Bytes written to the write-ahead log")
+                                .WithLabels({});
   metrics::Family<metrics::Histogram>& ack = DefaultRegistry().Histogram(
       "hangar_ingest_ack_seconds", "From a streamed batch's arrival to its acknowledgement, by durability level",
       {"level"}, metrics::LatencyBuckets());
-  metrics::Gauge& memtable =
-      DefaultRegistry().Gauge("hangar_memtable_bytes", "Streamed rows held in memtables, not yet in Parquet").WithLabels({});
+  metrics::Gauge& memtable = DefaultRegistry()
+                                 .Gauge("hangar_memtable_bytes", "Streamed rows held in memtables, not yet in Parquet")
+                                 .WithLabels({});
 };
 
 Families& F() {
@@ -54,8 +56,10 @@ void StoreMetrics::Acked(std::string_view level, double seconds) {
   static metrics::Histogram& memory = F().ack.WithLabels({"memory"});
   static metrics::Histogram& disk = F().ack.WithLabels({"disk"});
   static metrics::Histogram& committed = F().ack.WithLabels({"committed"});
-  metrics::Histogram& h = level == "memory" ? memory : level == "disk" ? disk : level == "committed" ? committed
-                                                                                   : F().ack.WithLabels({std::string(level)});
+  metrics::Histogram& h = level == "memory"      ? memory
+                          : level == "disk"      ? disk
+                          : level == "committed" ? committed
+                                                 : F().ack.WithLabels({std::string(level)});
   h.Observe(seconds);
 }
 

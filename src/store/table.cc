@@ -9,8 +9,8 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <set>
 
 namespace hangar::store {
@@ -276,8 +276,10 @@ Result<SnapshotPtr> Table::Commit(CommitMode mode, const arrow::SchemaPtr& schem
   next.version += 1;
   if (mode == CommitMode::kOverwrite) next.schema = schema;  // an append keeps the table's declarations
   std::vector<DataFile> files;
-  if (mode == CommitMode::kAppend) files = files_;
-  else retired_.clear();  // their rows are not the table's any more
+  if (mode == CommitMode::kAppend)
+    files = files_;
+  else
+    retired_.clear();  // their rows are not the table's any more
   // What stays in memory: the rows after `flushed_lsn`; none after an
   // overwrite, whose log records then must not come back either.
   auto memtable = std::make_shared<MemRows>();
@@ -303,9 +305,9 @@ Result<SnapshotPtr> Table::Commit(CommitMode mode, const arrow::SchemaPtr& schem
   added.insert(added.end(), moved->begin(), moved->end());
   files.insert(files.end(), added.begin(), added.end());
   auto old_files = files_;
-  HANGAR_ASSIGN_OR_RETURN(auto snap, Switch(std::move(next), std::move(files), added, std::move(memtable),
-                                                 mode == CommitMode::kOverwrite ? TableChange::kOverwrite
-                                                                                : TableChange::kAppend));
+  HANGAR_ASSIGN_OR_RETURN(auto snap,
+                          Switch(std::move(next), std::move(files), added, std::move(memtable),
+                                 mode == CommitMode::kOverwrite ? TableChange::kOverwrite : TableChange::kAppend));
   if (mode == CommitMode::kOverwrite)
     for (auto& f : old_files) f.file->MarkObsolete();  // deleted when their last reader finishes
   return snap;

@@ -128,9 +128,9 @@ struct TableSnapshot {
   // order (never null). Readers see the files, then these.
   std::shared_ptr<const MemRows> memtable;
   uint64_t flushed_lsn = 0;
-  std::shared_ptr<Deletable> folder;  // keeps a dropped table's folder until its readers finish
-  int64_t rows = 0;   // files and memtable (every version of a key, in a primary-key table)
-  int64_t bytes = 0;  // files
+  std::shared_ptr<Deletable> folder;     // keeps a dropped table's folder until its readers finish
+  int64_t rows = 0;                      // files and memtable (every version of a key, in a primary-key table)
+  int64_t bytes = 0;                     // files
   std::vector<std::string> primary_key;  // empty: an append-only table
   PartitionSpec partition_spec;          // empty: an unpartitioned table
   // Files a compaction replaced lately: tickets issued before it name them,
@@ -232,16 +232,16 @@ class Table {
 
   std::shared_ptr<Deletable> folder_;
   uint64_t id_ = 0;
-  std::function<Status()> fence_;  // set before the table is shared
+  std::function<Status()> fence_;        // set before the table is shared
   std::shared_ptr<TableMirror> mirror_;  // likewise
-  std::mutex write_mu_;  // serializes Commit and Drop
-  Manifest manifest_;    // guarded by write_mu_
-  std::vector<DataFile> files_;  // manifest_.files with their lifetimes; guarded by write_mu_
-  std::shared_ptr<const MemRows> memtable_ = std::make_shared<MemRows>();  // guarded by write_mu_
+  std::mutex write_mu_;                  // serializes Commit and Drop
+  Manifest manifest_;                    // guarded by write_mu_
+  std::vector<DataFile> files_;          // manifest_.files with their lifetimes; guarded by write_mu_
+  std::shared_ptr<const MemRows> memtable_ = std::make_shared<MemRows>();            // guarded by write_mu_
   std::vector<std::pair<std::chrono::steady_clock::time_point, DataFile>> retired_;  // guarded by write_mu_
   std::mutex memtable_write_mu_;
   mutable std::mutex snapshot_mu_;
-  SnapshotPtr snapshot_;  // guarded by snapshot_mu_
+  SnapshotPtr snapshot_;                  // guarded by snapshot_mu_
   std::optional<std::string> read_only_;  // guarded by snapshot_mu_
 };
 

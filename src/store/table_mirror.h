@@ -34,7 +34,8 @@ class TableMirror {
   // as the table's flushed_lsn counts) has reached `level`, or with the
   // error that keeps it from doing so. Calls for one table and level are
   // answered in the order of their LSNs.
-  virtual void WhenReached(uint64_t table_id, uint64_t lsn, MirrorLevel level, std::function<void(const Status&)> done) = 0;
+  virtual void WhenReached(uint64_t table_id, uint64_t lsn, MirrorLevel level,
+                           std::function<void(const Status&)> done) = 0;
 };
 
 }  // namespace hangar::store

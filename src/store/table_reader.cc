@@ -19,8 +19,10 @@ Result<arrow::RecordBatchPtr> KeepRows(const arrow::RecordBatchPtr& batch, const
   std::vector<std::pair<int64_t, int64_t>> runs;  // offset, length
   for (int64_t i = 0; i < batch->num_rows; ++i) {
     if (!keep[static_cast<size_t>(i)]) continue;
-    if (!runs.empty() && runs.back().first + runs.back().second == i) ++runs.back().second;
-    else runs.emplace_back(i, 1);
+    if (!runs.empty() && runs.back().first + runs.back().second == i)
+      ++runs.back().second;
+    else
+      runs.emplace_back(i, 1);
   }
   if (runs.empty()) return arrow::RecordBatchPtr();
   if (runs.size() == 1 && runs[0].second == batch->num_rows) return batch;
@@ -57,7 +59,7 @@ std::vector<std::vector<const DataFile*>> FilesByPartition(const TableSnapshot& 
 }
 
 std::vector<std::vector<std::string>> TableReader::FileGroups(const TableSnapshot& snapshot,
-                                                             const std::vector<std::string>& partitions) const {
+                                                              const std::vector<std::string>& partitions) const {
   std::vector<std::vector<std::string>> groups;
   // Rows still in memory belong to this snapshot only: one reader takes
   // files and memtable together (a ticket naming files would miss rows a
@@ -115,7 +117,7 @@ std::string SelectFiles(const std::vector<const DataFile*>& files) {
 }
 
 std::string TableReader::RankedRows(const SnapshotPtr& snapshot, const std::vector<const DataFile*>& files,
-                                   bool memtable) const {
+                                    bool memtable) const {
   const std::string rank = duckdb::QuoteIdentifier(RankColumn(*snapshot->schema));
   std::string out;
   for (size_t i = 0; i < files.size(); ++i)
@@ -189,7 +191,8 @@ namespace {
 // The rows of a source in the given partitions only.
 class PartitionFilter : public arrow::RecordBatchSource {
  public:
-  PartitionFilter(std::unique_ptr<arrow::RecordBatchSource> inner, PartitionSpec spec, std::vector<std::string> partitions)
+  PartitionFilter(std::unique_ptr<arrow::RecordBatchSource> inner, PartitionSpec spec,
+                  std::vector<std::string> partitions)
       : inner_(std::move(inner)), spec_(std::move(spec)), partitions_(partitions.begin(), partitions.end()) {}
   const arrow::SchemaPtr& schema() const override { return inner_->schema(); }
   Result<arrow::RecordBatchPtr> Next() override {
@@ -213,8 +216,8 @@ class PartitionFilter : public arrow::RecordBatchSource {
 }  // namespace
 
 Result<std::unique_ptr<arrow::RecordBatchSource>> TableReader::Scan(const SnapshotPtr& snapshot,
-                                                                   const std::vector<std::string>& files,
-                                                                   const std::vector<std::string>& partitions) const {
+                                                                    const std::vector<std::string>& files,
+                                                                    const std::vector<std::string>& partitions) const {
   HANGAR_RETURN_NOT_OK(CheckPartitions(*snapshot, partitions));
   auto holding = std::make_unique<Holding>();
   holding->snapshot = snapshot;
@@ -228,12 +231,13 @@ Result<std::unique_ptr<arrow::RecordBatchSource>> TableReader::Scan(const Snapsh
     // A group of files of a partitioned table: its keys are in no other file.
     const bool whole = files.empty();
     if (!whole && snapshot->partition_spec.empty())
-      return Status::Invalid("table '" + snapshot->name.ToString() + "' has a primary key: it is read whole, "
+      return Status::Invalid("table '" + snapshot->name.ToString() +
+                             "' has a primary key: it is read whole, "
                              "and its tickets name no files");
     const std::string ranked = RankedRows(snapshot, whole ? AllFiles(*snapshot) : chosen, whole);
     if (ranked.empty())
-      return std::unique_ptr<arrow::RecordBatchSource>(std::make_unique<arrow::VectorSource>(snapshot->schema,
-                                                                                            std::vector<arrow::RecordBatchPtr>{}));
+      return std::unique_ptr<arrow::RecordBatchSource>(
+          std::make_unique<arrow::VectorSource>(snapshot->schema, std::vector<arrow::RecordBatchPtr>{}));
     const std::string latest = LatestRowsSql(snapshot->primary_key, RankColumn(*snapshot->schema), ranked);
     HANGAR_ASSIGN_OR_RETURN(auto stream,
                             duckdb::StreamQuery(db_, latest + " ORDER BY " + QuotedColumns(snapshot->primary_key)));
@@ -271,7 +275,7 @@ Result<std::unique_ptr<arrow::RecordBatchSource>> TableReader::Scan(const Snapsh
 }
 
 Result<std::vector<const DataFile*>> TableReader::FindFiles(const TableSnapshot& snapshot,
-                                                           const std::vector<std::string>& files) const {
+                                                            const std::vector<std::string>& files) const {
   if (files.empty()) return AllFiles(snapshot);
   std::vector<const DataFile*> chosen;
   for (const auto& name : files) {

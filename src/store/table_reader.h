@@ -39,7 +39,8 @@ class TableReader {
  private:
   // The files of `snapshot` named `files` (all if empty), also among those
   // a compaction retired lately.
-  Result<std::vector<const DataFile*>> FindFiles(const TableSnapshot& snapshot, const std::vector<std::string>& files) const;
+  Result<std::vector<const DataFile*>> FindFiles(const TableSnapshot& snapshot,
+                                                 const std::vector<std::string>& files) const;
   // The latest row per key of a primary-key table's snapshot; "" if it has no rows.
   std::string LatestRowsQuery(const SnapshotPtr& snapshot) const;
 

@@ -27,8 +27,7 @@ TableStore::TableStore(StoreOptions options, std::shared_ptr<duckdb::Database> d
 Result<std::unique_ptr<TableStore>> TableStore::Open(StoreOptions options, std::shared_ptr<duckdb::Database> db) {
   std::unique_ptr<TableStore> store(new TableStore(std::move(options), std::move(db)));
   HANGAR_ASSIGN_OR_RETURN(store->memtable_scan_, MemtableScan::Register(store->db_));
-  store->reader_ =
-      std::make_unique<TableReader>(store->db_, store->memtable_scan_, store->options_.file_group_bytes);
+  store->reader_ = std::make_unique<TableReader>(store->db_, store->memtable_scan_, store->options_.file_group_bytes);
   HANGAR_RETURN_NOT_OK(store->Load());
   return store;
 }
@@ -93,8 +92,7 @@ Status TableStore::QuarantineFolder(const fs::path& dir, const Status& why) {
   HANGAR_RETURN_NOT_OK(RemoveAll(aside));
   HANGAR_RETURN_NOT_OK(DurableRename(dir, aside));
   const std::string relative = "quarantine/tables/" + dir.filename().string();
-  log::Error("a table folder cannot be served and was moved aside",
-             {{"folder", relative}, {"error", why.ToString()}});
+  log::Error("a table folder cannot be served and was moved aside", {{"folder", relative}, {"error", why.ToString()}});
   std::lock_guard lock(mu_);
   quarantined_.push_back({relative, why.message()});
   return Status::OK();
@@ -144,8 +142,8 @@ void TableStore::RefreshPeers() const {
       if (dir.filename().string().starts_with(".new-") || !entry.is_directory(node_ec)) continue;
       auto text = ReadWholeFile(dir / Manifest::kFileName);
       if (!text.ok()) continue;  // being created, or gone
-      auto known = std::find_if(peers_.begin(), peers_.end(),
-                                [&](const auto& p) { return p.second.table->dir() == dir; });
+      auto known =
+          std::find_if(peers_.begin(), peers_.end(), [&](const auto& p) { return p.second.table->dir() == dir; });
       if (known != peers_.end() && known->second.manifest_text == *text) {
         found.insert(*known);
         continue;
@@ -153,7 +151,8 @@ void TableStore::RefreshPeers() const {
       auto manifest = Manifest::Parse(*text);
       if (!manifest.ok() || manifest->dropped) continue;
       const QualifiedName name = manifest->name;
-      found[name] = PeerTable{node.path().filename().string(), Table::OpenPeer(dir, std::move(*manifest)), std::move(*text)};
+      found[name] =
+          PeerTable{node.path().filename().string(), Table::OpenPeer(dir, std::move(*manifest)), std::move(*text)};
     }
   }
   peers_.swap(found);
@@ -239,8 +238,8 @@ Status TableStore::Adopt(const fs::path& peer_folder, uint64_t log_position) {
     std::lock_guard lock(mu_);
     if (tables_.count(manifest.name)) {
       if (first_error.ok())
-        first_error = Status::AlreadyExists("cannot adopt table " + manifest.name.ToString() + " from " +
-                                            dir.string() + ": this node has a table of that name");
+        first_error = Status::AlreadyExists("cannot adopt table " + manifest.name.ToString() + " from " + dir.string() +
+                                            ": this node has a table of that name");
       continue;
     }
     // Every row is in its files (recovered); LSNs from now on are this log's.
@@ -253,10 +252,10 @@ Status TableStore::Adopt(const fs::path& peer_folder, uint64_t log_position) {
     HANGAR_ASSIGN_OR_RETURN(auto table, Table::Open(target, std::move(manifest)));
     AddTable(name, std::move(table));
   }
-  if (ec && ec != std::errc::no_such_file_or_directory) return IoError("cannot list", peer_folder / "tables", ec.value());
+  if (ec && ec != std::errc::no_such_file_or_directory)
+    return IoError("cannot list", peer_folder / "tables", ec.value());
   return first_error;
 }
-
 
 Result<PutResult> TableStore::Put(const QualifiedName& name, PutMode mode, arrow::RecordBatchSource* source) {
   HANGAR_RETURN_NOT_OK(CheckNamespace(name.ns));
@@ -348,9 +347,10 @@ Result<PutResult> TableStore::Put(const QualifiedName& name, PutMode mode, arrow
   if (commit_mode == CommitMode::kAppend) HANGAR_RETURN_NOT_OK(FlushLocked(table, table->snapshot()).status());
   Staging late;
   auto snapshot = table->snapshot();
-  HANGAR_ASSIGN_OR_RETURN(result.snapshot,
-                          table->Commit(commit_mode, schema, std::move(staging.files), std::nullopt,
-                                        [&](const MemRows& rows) { return writer_.WriteMemtable(*snapshot, rows, &late); }));
+  HANGAR_ASSIGN_OR_RETURN(result.snapshot, table->Commit(commit_mode, schema, std::move(staging.files), std::nullopt,
+                                                         [&](const MemRows& rows) {
+                                                           return writer_.WriteMemtable(*snapshot, rows, &late);
+                                                         }));
   return result;
 }
 
@@ -480,10 +480,10 @@ Result<TableStore::CompactResult> TableStore::Compact(const std::shared_ptr<Tabl
 
 Result<int64_t> TableStore::CompactRun(const std::shared_ptr<Table>& table, const SnapshotPtr& snapshot,
                                        const std::vector<const DataFile*>& run) {
-  const std::string select =
-      snapshot->primary_key.empty()
-          ? SelectFiles(run)
-          : LatestRowsSql(snapshot->primary_key, RankColumn(*snapshot->schema), reader_->RankedRows(snapshot, run, false));
+  const std::string select = snapshot->primary_key.empty()
+                                 ? SelectFiles(run)
+                                 : LatestRowsSql(snapshot->primary_key, RankColumn(*snapshot->schema),
+                                                 reader_->RankedRows(snapshot, run, false));
   // One file: the run is small.
   Staging staging;
   HANGAR_ASSIGN_OR_RETURN(auto staged, writer_.WriteOne(select, run.front()->meta.partition, &staging));

@@ -9,8 +9,8 @@
 // into staging/ while the batches arrive (parquet_writer.h) (memory stays bounded whatever the
 // size of the put); when the stream ends cleanly the files are fsynced and
 // committed to the table in one manifest switch. A put that fails or is cut
-// off leaves nothing behind. Reads go through a TableReader (table_reader.h). Tables keep the exact Arrow schema that was put:
-// what comes back from Parquet is conformed to it (storage_types.h).
+// off leaves nothing behind. Reads go through a TableReader (table_reader.h). Tables keep the exact Arrow schema that
+// was put: what comes back from Parquet is conformed to it (storage_types.h).
 #pragma once
 
 #include <functional>
@@ -24,9 +24,9 @@
 #include "duckdb/database.h"
 #include "store/memtable_scan.h"
 #include "store/parquet_writer.h"
-#include "store/table_reader.h"
 #include "store/table.h"
 #include "store/table_mirror.h"
+#include "store/table_reader.h"
 
 namespace hangar::store {
 
@@ -196,7 +196,7 @@ class TableStore {
   std::unique_ptr<TableReader> reader_;  // made once memtable_scan_ is registered
   mutable std::mutex mu_;
   std::map<QualifiedName, std::shared_ptr<Table>> tables_;  // guarded by mu_
-  std::vector<QuarantinedFolder> quarantined_;                // guarded by mu_
+  std::vector<QuarantinedFolder> quarantined_;              // guarded by mu_
 
   struct PeerTable {
     std::string node;  // the folder's name

@@ -4,8 +4,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
 #include "base/raw_bytes.h"
@@ -70,8 +70,9 @@ Result<std::unique_ptr<WriteAheadLog>> WriteAheadLog::Open(WalOptions options, c
     // Segments follow one another: a gap means records are missing.
     std::string cut;
     const bool gap = first != expected;
-    if (gap) cut = "segment " + path.filename().string() + " starts at LSN " + std::to_string(first) +
-                                 " where " + std::to_string(expected) + " was due";
+    if (gap)
+      cut = "segment " + path.filename().string() + " starts at LSN " + std::to_string(first) + " where " +
+            std::to_string(expected) + " was due";
     std::string bytes;
     if (cut.empty()) {
       HANGAR_ASSIGN_OR_RETURN(bytes, ReadWholeFile(path));

@@ -13,11 +13,10 @@
 //   u32 payload length | u32 CRC-32 of the rest | u64 LSN | u64 table id |
 //   u32 key length | key | payload
 //
-// (little-endian; the key is the batch's idempotency key, often empty). On open every segment is read in order and each valid
-// record is handed to the replay callback. The first record that is torn (the
-// file ends inside it) or corrupt (its checksum, length or LSN is wrong)
-// ends the log: the segment is cut there, later segments are removed, and
-// the open report says what was cut — nothing after it is replayed as data.
+// (little-endian; the key is the batch's idempotency key, often empty). On open every segment is read in order and each
+// valid record is handed to the replay callback. The first record that is torn (the file ends inside it) or corrupt
+// (its checksum, length or LSN is wrong) ends the log: the segment is cut there, later segments are removed, and the
+// open report says what was cut — nothing after it is replayed as data.
 //
 // Truncate(lsn) removes segments all of whose records are at most `lsn`
 // (their batches are in Parquet now). The newest segment always stays, and
@@ -55,10 +54,10 @@ struct WalRecord {
 
 // What opening the log found.
 struct WalOpenReport {
-  int64_t records = 0;        // valid records replayed
-  uint64_t last_lsn = 0;      // of the last valid record (or the floor the segment names give)
-  int64_t bytes_cut = 0;      // torn or corrupt bytes removed from the end
-  std::string cut_reason;     // empty if nothing was cut
+  int64_t records = 0;     // valid records replayed
+  uint64_t last_lsn = 0;   // of the last valid record (or the floor the segment names give)
+  int64_t bytes_cut = 0;   // torn or corrupt bytes removed from the end
+  std::string cut_reason;  // empty if nothing was cut
 };
 
 class WriteAheadLog {

@@ -35,7 +35,8 @@ Result<std::string> Encode(const Options& options) {
   HANGAR_ASSIGN_OR_RETURN(auto file, arrow::ipc::ReadAny(bytes));
   arrow::SchemaPtr schema = file.schema;
   const int column = options.column;
-  if (column >= schema->num_fields()) return Status::Invalid("no column " + std::to_string(column) + " in " + schema->ToString());
+  if (column >= schema->num_fields())
+    return Status::Invalid("no column " + std::to_string(column) + " in " + schema->ToString());
   if (column >= 0) schema = arrow::schema({schema->field(column)});
   HANGAR_ASSIGN_OR_RETURN(auto json, avro::AvroSchemaJsonOf(*schema, options.record));
   HANGAR_ASSIGN_OR_RETURN(auto avro_schema, avro::AvroSchema::Parse(json));

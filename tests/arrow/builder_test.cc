@@ -179,16 +179,16 @@ TEST(BuilderTest, HalfFloatConversionRoundsToNearestEven) {
   EXPECT_EQ(FloatToHalf(-2.0f), 0xC000);
   EXPECT_EQ(FloatToHalf(0.0f), 0x0000);
   EXPECT_EQ(FloatToHalf(-0.0f), 0x8000);
-  EXPECT_EQ(FloatToHalf(65504.0f), 0x7BFF);    // largest half
-  EXPECT_EQ(FloatToHalf(65519.0f), 0x7BFF);    // rounds down
-  EXPECT_EQ(FloatToHalf(65520.0f), 0x7C00);    // rounds up to infinity
+  EXPECT_EQ(FloatToHalf(65504.0f), 0x7BFF);  // largest half
+  EXPECT_EQ(FloatToHalf(65519.0f), 0x7BFF);  // rounds down
+  EXPECT_EQ(FloatToHalf(65520.0f), 0x7C00);  // rounds up to infinity
   EXPECT_EQ(FloatToHalf(1e6f), 0x7C00);
   EXPECT_EQ(FloatToHalf(-std::numeric_limits<float>::infinity()), 0xFC00);
-  EXPECT_EQ(FloatToHalf(std::ldexp(1.0f, -14)), 0x0400);  // smallest normal
-  EXPECT_EQ(FloatToHalf(std::ldexp(1.0f, -24)), 0x0001);  // smallest subnormal
-  EXPECT_EQ(FloatToHalf(std::ldexp(1.0f, -25)), 0x0000);  // tie: to even (zero)
-  EXPECT_EQ(FloatToHalf(std::ldexp(1.5f, -25)), 0x0001);  // above the tie
-  EXPECT_EQ(FloatToHalf(std::ldexp(3.0f, -25)), 0x0002);  // tie between 1 and 2: even
+  EXPECT_EQ(FloatToHalf(std::ldexp(1.0f, -14)), 0x0400);         // smallest normal
+  EXPECT_EQ(FloatToHalf(std::ldexp(1.0f, -24)), 0x0001);         // smallest subnormal
+  EXPECT_EQ(FloatToHalf(std::ldexp(1.0f, -25)), 0x0000);         // tie: to even (zero)
+  EXPECT_EQ(FloatToHalf(std::ldexp(1.5f, -25)), 0x0001);         // above the tie
+  EXPECT_EQ(FloatToHalf(std::ldexp(3.0f, -25)), 0x0002);         // tie between 1 and 2: even
   EXPECT_EQ(FloatToHalf(1.0f + std::ldexp(1.0f, -11)), 0x3C00);  // tie: even
   EXPECT_EQ(FloatToHalf(1.0f + std::ldexp(3.0f, -11)), 0x3C02);  // tie: even
   EXPECT_TRUE(std::isnan(HalfToFloat(FloatToHalf(std::nanf("")))));
@@ -224,8 +224,9 @@ TEST(BuilderTest, BooleanBitsAndNulls) {
   EXPECT_EQ(a->null_count(), 4);
   EXPECT_EQ(Bits(a->buffers[0], 17), "10111111111000111");
   EXPECT_EQ(Bits(a->buffers[1], 17), "10101010101000110");
-  EXPECT_EQ(PrettyPrint(*a), "[true, null, true, false, true, false, true, false, true, false, true, null, null, null, "
-                             "true, true, false]");
+  EXPECT_EQ(PrettyPrint(*a),
+            "[true, null, true, false, true, false, true, false, true, false, true, null, null, null, "
+            "true, true, false]");
 }
 
 TEST(BuilderTest, NullBuilderHasNoBuffers) {
@@ -312,10 +313,10 @@ TEST(BuilderTest, ViewsInlineUpToTwelveBytesAndPrefixedBeyond) {
 TEST(BuilderTest, ViewsStartANewDataBufferWhenOneIsFull) {
   BinaryViewBuilder b(binary_view());
   const std::string k400(400 * 1024, 'a'), big(2 * 1024 * 1024, 'b');
-  b.Append(k400);  // buffer 0 @ 0
-  b.Append(k400);  // buffer 0 @ 400 KiB
-  b.Append(k400);  // would pass 1 MiB: buffer 1 @ 0
-  b.Append(big);   // larger than a buffer: its own, buffer 2 @ 0
+  b.Append(k400);                  // buffer 0 @ 0
+  b.Append(k400);                  // buffer 0 @ 400 KiB
+  b.Append(k400);                  // would pass 1 MiB: buffer 1 @ 0
+  b.Append(big);                   // larger than a buffer: its own, buffer 2 @ 0
   b.Append("tail of many bytes");  // buffer 3 @ 0
   auto a = Done(&b);
   ASSERT_EQ(a->buffers.size(), 6u);
@@ -387,9 +388,9 @@ TEST(BuilderTest, DecimalsFromWords) {
 
 TEST(BuilderTest, DecimalsFromBigEndianBytes) {
   DecimalBuilder d(decimal128(10, 2));
-  ASSERT_TRUE(d.AppendBigEndian("\x30\x39").ok());        // 12345
-  ASSERT_TRUE(d.AppendBigEndian("\xcf\xc7").ok());        // -12345
-  ASSERT_TRUE(d.AppendBigEndian("").ok());                // 0
+  ASSERT_TRUE(d.AppendBigEndian("\x30\x39").ok());                        // 12345
+  ASSERT_TRUE(d.AppendBigEndian("\xcf\xc7").ok());                        // -12345
+  ASSERT_TRUE(d.AppendBigEndian("").ok());                                // 0
   ASSERT_TRUE(d.AppendBigEndian(std::string(16, '\xff') + "\x85").ok());  // -123 in 17 bytes
   EXPECT_EQ(d.AppendBigEndian("\x01" + std::string(16, '\0')).message(),
             "big-endian decimal value of 17 bytes does not fit decimal128(10, 2)");
@@ -593,13 +594,14 @@ TEST(BuilderTest, UnionsTypeIdsOffsetsAndChildren) {
       EXPECT_EQ(PrettyPrint(*a->children[1]), "[null, \"hi\", null]");
     }
     ASSERT_TRUE(u->Append(5).ok());  // and no value
-    EXPECT_EQ(FinishError(b.get()), type->ToString() + " builder: child 'i' has 0 values for 1 " +
-                                        (dense ? "slots that chose it" : "slots"));
+    EXPECT_EQ(FinishError(b.get()),
+              type->ToString() + " builder: child 'i' has 0 values for 1 " + (dense ? "slots that chose it" : "slots"));
   }
 }
 
 TEST(BuilderTest, DeeplyNestedTree) {
-  auto type = list(struct_({field("m", map(utf8(), list(int64()))), field("u", dense_union({field("x", utf8_view())}, {1}))}));
+  auto type =
+      list(struct_({field("m", map(utf8(), list(int64()))), field("u", dense_union({field("x", utf8_view())}, {1}))}));
   auto b = Make(type);
   auto* l = As<ListBuilder>(b);
   auto* s = static_cast<StructBuilder*>(l->value_builder());
@@ -663,7 +665,8 @@ TEST(BuilderTest, DictionaryOfEveryMemoizedValueType) {
   const std::vector<Case> cases{
       {large_utf8(), {"a", "bb", "a"}, "[\"a\", \"bb\", \"a\"]"},
       {binary(), {"\x01", "", "\x01"}, "[01, , 01]"},
-      {binary_view(), {"a long value past twelve", "s", "a long value past twelve"},
+      {binary_view(),
+       {"a long value past twelve", "s", "a long value past twelve"},
        "[61206C6F6E672076616C75652070617374207477656C7665, 73, 61206C6F6E672076616C75652070617374207477656C7665]"},
       {utf8_view(), {"x", "y", "x"}, "[\"x\", \"y\", \"x\"]"},
       {fixed_size_binary(2), {"ab", "cd", "cd"}, "[6162, 6364, 6364]"},
@@ -689,7 +692,8 @@ TEST(BuilderTest, DictionaryIndicesAndPresetValues) {
   EXPECT_EQ(d.AppendIndex(-1).message(), "dictionary index -1 is out of range: the dictionary has 3 values");
   ASSERT_TRUE(d.Append("DIAMONDS").ok());
   ASSERT_TRUE(d.Append("SPADES").ok());
-  EXPECT_EQ(d.InsertMemoValues(*Strings({"X", "X"})).message(), "dictionary value 1 is already in the dictionary (at index 4)");
+  EXPECT_EQ(d.InsertMemoValues(*Strings({"X", "X"})).message(),
+            "dictionary value 1 is already in the dictionary (at index 4)");
   EXPECT_EQ(d.InsertMemoValues(*Strings({"Y", std::nullopt})).message(), "dictionary value 1 is null");
   EXPECT_EQ(d.InsertMemoValues(*testing::Column<int32_t>(int32(), {1})).message(),
             "dictionary values of type int32 for dictionary<values=utf8, indices=int8>");

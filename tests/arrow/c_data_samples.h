@@ -21,7 +21,8 @@ void Put(ArrayBuilder* b, T value) {
 }
 
 inline std::string SampleText(int64_t i) {
-  static const char* const kWords[] = {"", "a", "héllo", "exactly12byt", "thirteen byte", "a longer string, well past twelve"};
+  static const char* const kWords[] = {
+      "", "a", "héllo", "exactly12byt", "thirteen byte", "a longer string, well past twelve"};
   return std::string(kWords[i % 6]) + (i >= 6 ? std::to_string(i) : "");
 }
 
@@ -42,37 +43,47 @@ inline void AppendSample(ArrayBuilder* b, const DataType& t, int64_t i, bool nul
     case TypeId::kInt32: Put<int32_t>(b, static_cast<int32_t>(i == 0 ? INT32_MIN : i * 100003)); break;
     case TypeId::kUInt32: Put<uint32_t>(b, static_cast<uint32_t>(UINT32_MAX - i)); break;
     case TypeId::kInt64:
-      Put<int64_t>(b, i == 0 ? std::numeric_limits<int64_t>::min() : i == 1 ? std::numeric_limits<int64_t>::max()
-                                                                              : i * 1000000007LL);
+      Put<int64_t>(b, i == 0   ? std::numeric_limits<int64_t>::min()
+                      : i == 1 ? std::numeric_limits<int64_t>::max()
+                               : i * 1000000007LL);
       break;
     case TypeId::kUInt64: Put<uint64_t>(b, std::numeric_limits<uint64_t>::max() - static_cast<uint64_t>(i)); break;
     case TypeId::kFloat32: Put<float>(b, i == 2 ? -0.0f : static_cast<float>(i) / 3.0f); break;
     case TypeId::kFloat64:
       Put<double>(b, i == 2 ? std::nan("") : i == 4 ? -std::numeric_limits<double>::infinity() : i * 1.5e300);
       break;
-    case TypeId::kDate32: case TypeId::kTime32: case TypeId::kIntervalYearMonth:
-      Put<int32_t>(b, static_cast<int32_t>(i * 997 - 3000));
-      break;
+    case TypeId::kDate32:
+    case TypeId::kTime32:
+    case TypeId::kIntervalYearMonth: Put<int32_t>(b, static_cast<int32_t>(i * 997 - 3000)); break;
     case TypeId::kDate64: Put<int64_t>(b, (i - 5) * 86400000LL); break;
-    case TypeId::kTime64: case TypeId::kTimestamp: case TypeId::kDuration:
-      Put<int64_t>(b, 1705314600000000LL + i * 1000003LL);
+    case TypeId::kTime64:
+    case TypeId::kTimestamp:
+    case TypeId::kDuration: Put<int64_t>(b, 1705314600000000LL + i * 1000003LL); break;
+    case TypeId::kIntervalDayTime:
+      Put<DayTimeInterval>(b, {static_cast<int32_t>(i), static_cast<int32_t>(-i * 1000)});
       break;
-    case TypeId::kIntervalDayTime: Put<DayTimeInterval>(b, {static_cast<int32_t>(i), static_cast<int32_t>(-i * 1000)}); break;
     case TypeId::kIntervalMonthDayNano:
       Put<MonthDayNanoInterval>(b, {static_cast<int32_t>(i), static_cast<int32_t>(-i), i * 1000000000LL});
       break;
-    case TypeId::kUtf8: case TypeId::kBinary: static_cast<BinaryBuilder*>(b)->Append(SampleText(i)); break;
-    case TypeId::kLargeUtf8: case TypeId::kLargeBinary: static_cast<LargeBinaryBuilder*>(b)->Append(SampleText(i)); break;
-    case TypeId::kUtf8View: case TypeId::kBinaryView: static_cast<BinaryViewBuilder*>(b)->Append(SampleText(i)); break;
+    case TypeId::kUtf8:
+    case TypeId::kBinary: static_cast<BinaryBuilder*>(b)->Append(SampleText(i)); break;
+    case TypeId::kLargeUtf8:
+    case TypeId::kLargeBinary: static_cast<LargeBinaryBuilder*>(b)->Append(SampleText(i)); break;
+    case TypeId::kUtf8View:
+    case TypeId::kBinaryView: static_cast<BinaryViewBuilder*>(b)->Append(SampleText(i)); break;
     case TypeId::kFixedSizeBinary: {
       std::string v(static_cast<size_t>(t.byte_width()), static_cast<char>('a' + i % 26));
       ASSERT_TRUE(static_cast<FixedSizeBinaryBuilder*>(b)->Append(v).ok());
       break;
     }
-    case TypeId::kDecimal32: case TypeId::kDecimal64: case TypeId::kDecimal128: case TypeId::kDecimal256:
+    case TypeId::kDecimal32:
+    case TypeId::kDecimal64:
+    case TypeId::kDecimal128:
+    case TypeId::kDecimal256:
       static_cast<DecimalBuilder*>(b)->Append((i % 2 == 0 ? 1 : -1) * (12345 + i * 1000));
       break;
-    case TypeId::kList: case TypeId::kMap: {
+    case TypeId::kList:
+    case TypeId::kMap: {
       auto* lb = static_cast<ListBuilder*>(b);
       lb->Append();
       for (int64_t j = 0; j < i % 4; ++j) {
@@ -92,34 +103,40 @@ inline void AppendSample(ArrayBuilder* b, const DataType& t, int64_t i, bool nul
     case TypeId::kLargeList: {
       auto* lb = static_cast<LargeListBuilder*>(b);
       lb->Append();
-      for (int64_t j = 0; j < i % 3; ++j) AppendSample(lb->value_builder(), *t.child(0)->type(), i + j, t.child(0)->nullable());
+      for (int64_t j = 0; j < i % 3; ++j)
+        AppendSample(lb->value_builder(), *t.child(0)->type(), i + j, t.child(0)->nullable());
       break;
     }
     case TypeId::kListView: {
       auto* lb = static_cast<ListViewBuilder*>(b);
       lb->Append();
-      for (int64_t j = 0; j < i % 3; ++j) AppendSample(lb->value_builder(), *t.child(0)->type(), i + j, t.child(0)->nullable());
+      for (int64_t j = 0; j < i % 3; ++j)
+        AppendSample(lb->value_builder(), *t.child(0)->type(), i + j, t.child(0)->nullable());
       break;
     }
     case TypeId::kLargeListView: {
       auto* lb = static_cast<LargeListViewBuilder*>(b);
       lb->Append();
-      for (int64_t j = 0; j < i % 3; ++j) AppendSample(lb->value_builder(), *t.child(0)->type(), i + j, t.child(0)->nullable());
+      for (int64_t j = 0; j < i % 3; ++j)
+        AppendSample(lb->value_builder(), *t.child(0)->type(), i + j, t.child(0)->nullable());
       break;
     }
     case TypeId::kFixedSizeList: {
       auto* lb = static_cast<FixedSizeListBuilder*>(b);
       lb->Append();
-      for (int32_t j = 0; j < t.list_size(); ++j) AppendSample(lb->value_builder(), *t.child(0)->type(), i + j, t.child(0)->nullable());
+      for (int32_t j = 0; j < t.list_size(); ++j)
+        AppendSample(lb->value_builder(), *t.child(0)->type(), i + j, t.child(0)->nullable());
       break;
     }
     case TypeId::kStruct: {
       auto* sb = static_cast<StructBuilder*>(b);
       sb->Append();
-      for (int c = 0; c < t.num_children(); ++c) AppendSample(sb->field_builder(c), *t.child(c)->type(), i + c, t.child(c)->nullable());
+      for (int c = 0; c < t.num_children(); ++c)
+        AppendSample(sb->field_builder(c), *t.child(c)->type(), i + c, t.child(c)->nullable());
       break;
     }
-    case TypeId::kSparseUnion: case TypeId::kDenseUnion: {
+    case TypeId::kSparseUnion:
+    case TypeId::kDenseUnion: {
       auto* ub = static_cast<UnionBuilder*>(b);
       const size_t c = static_cast<size_t>(i) % t.type_codes().size();
       const int8_t code = t.type_codes()[c];
@@ -228,7 +245,8 @@ inline std::vector<FieldPtr> EveryTypeFields() {
       field("uuid", fixed_size_binary(16), true,
             {{"ARROW:extension:name", "arrow.uuid"}, {"ARROW:extension:metadata", ""}}),
       field("with_metadata", int32(), false, {{"k", "v"}, {"k", "duplicate key"}, {"", "empty key"}}),
-      field("deep", list(struct_({field("m", map(utf8(), list(int64()))), field("u", dense_union({field("x", utf8_view())}, {1}))}))),
+      field("deep", list(struct_({field("m", map(utf8(), list(int64()))),
+                                  field("u", dense_union({field("x", utf8_view())}, {1}))}))),
   };
 }
 

@@ -69,24 +69,58 @@ ArrayPtr RoundTripArray(const ArrayPtr& array) {
 
 TEST(CDataFormatTest, EveryTypeHasItsSpecifiedFormat) {
   const std::vector<std::pair<TypePtr, std::string>> cases = {
-      {null(), "n"}, {boolean(), "b"}, {int8(), "c"}, {uint8(), "C"}, {int16(), "s"}, {uint16(), "S"},
-      {int32(), "i"}, {uint32(), "I"}, {int64(), "l"}, {uint64(), "L"}, {float16(), "e"}, {float32(), "f"},
-      {float64(), "g"}, {binary(), "z"}, {large_binary(), "Z"}, {binary_view(), "vz"}, {utf8(), "u"},
-      {large_utf8(), "U"}, {utf8_view(), "vu"}, {fixed_size_binary(42), "w:42"},
-      {decimal128(19, 10), "d:19,10"}, {decimal(9, 2, 32), "d:9,2,32"}, {decimal(18, -3, 64), "d:18,-3,64"},
-      {decimal256(40, 2), "d:40,2,256"}, {date32(), "tdD"}, {date64(), "tdm"},
-      {time32(TimeUnit::kSecond), "tts"}, {time32(TimeUnit::kMilli), "ttm"}, {time64(TimeUnit::kMicro), "ttu"},
-      {time64(TimeUnit::kNano), "ttn"}, {timestamp(TimeUnit::kSecond), "tss:"},
-      {timestamp(TimeUnit::kMilli, "Europe/Paris"), "tsm:Europe/Paris"}, {timestamp(TimeUnit::kMicro, "UTC"), "tsu:UTC"},
-      {timestamp(TimeUnit::kNano, "+07:00"), "tsn:+07:00"}, {duration(TimeUnit::kSecond), "tDs"},
-      {duration(TimeUnit::kMilli), "tDm"}, {duration(TimeUnit::kMicro), "tDu"}, {duration(TimeUnit::kNano), "tDn"},
-      {interval_year_month(), "tiM"}, {interval_day_time(), "tiD"}, {interval_month_day_nano(), "tin"},
-      {list(uint64()), "+l"}, {large_list(field("x", int8())), "+L"}, {list_view(field("x", int8())), "+vl"},
-      {large_list_view(field("x", uint64())), "+vL"}, {fixed_size_list(field("x", int8()), 123), "+w:123"},
-      {struct_({field("ints", int32()), field("floats", float32())}), "+s"}, {map(utf8(), float64()), "+m"},
+      {null(), "n"},
+      {boolean(), "b"},
+      {int8(), "c"},
+      {uint8(), "C"},
+      {int16(), "s"},
+      {uint16(), "S"},
+      {int32(), "i"},
+      {uint32(), "I"},
+      {int64(), "l"},
+      {uint64(), "L"},
+      {float16(), "e"},
+      {float32(), "f"},
+      {float64(), "g"},
+      {binary(), "z"},
+      {large_binary(), "Z"},
+      {binary_view(), "vz"},
+      {utf8(), "u"},
+      {large_utf8(), "U"},
+      {utf8_view(), "vu"},
+      {fixed_size_binary(42), "w:42"},
+      {decimal128(19, 10), "d:19,10"},
+      {decimal(9, 2, 32), "d:9,2,32"},
+      {decimal(18, -3, 64), "d:18,-3,64"},
+      {decimal256(40, 2), "d:40,2,256"},
+      {date32(), "tdD"},
+      {date64(), "tdm"},
+      {time32(TimeUnit::kSecond), "tts"},
+      {time32(TimeUnit::kMilli), "ttm"},
+      {time64(TimeUnit::kMicro), "ttu"},
+      {time64(TimeUnit::kNano), "ttn"},
+      {timestamp(TimeUnit::kSecond), "tss:"},
+      {timestamp(TimeUnit::kMilli, "Europe/Paris"), "tsm:Europe/Paris"},
+      {timestamp(TimeUnit::kMicro, "UTC"), "tsu:UTC"},
+      {timestamp(TimeUnit::kNano, "+07:00"), "tsn:+07:00"},
+      {duration(TimeUnit::kSecond), "tDs"},
+      {duration(TimeUnit::kMilli), "tDm"},
+      {duration(TimeUnit::kMicro), "tDu"},
+      {duration(TimeUnit::kNano), "tDn"},
+      {interval_year_month(), "tiM"},
+      {interval_day_time(), "tiD"},
+      {interval_month_day_nano(), "tin"},
+      {list(uint64()), "+l"},
+      {large_list(field("x", int8())), "+L"},
+      {list_view(field("x", int8())), "+vl"},
+      {large_list_view(field("x", uint64())), "+vL"},
+      {fixed_size_list(field("x", int8()), 123), "+w:123"},
+      {struct_({field("ints", int32()), field("floats", float32())}), "+s"},
+      {map(utf8(), float64()), "+m"},
       {dense_union({field("a", int32()), field("b", utf8())}, {3, 7}), "+ud:3,7"},
       {sparse_union({field("ints", int32()), field("floats", float32())}, {4, 5}), "+us:4,5"},
-      {sparse_union({}, {}), "+us:"}, {run_end_encoded(int32(), float32()), "+r"},
+      {sparse_union({}, {}), "+us:"},
+      {run_end_encoded(int32(), float32()), "+r"},
       {dictionary(int16(), decimal128(12, 5)), "s"},  // the index type's format
   };
   for (const auto& [type, format] : cases) {
@@ -131,7 +165,9 @@ TEST(CDataFormatTest, MalformedAndUnsupportedFormatsAreClearErrors) {
       {"+ud:1,2", one, "C data format '+ud:1,2' lists 2 type ids for 1 children"},
       {"+l", {}, "C data format '+l' needs 1 child(ren), got 0"},
       {"+r", one, "C data format '+r' needs 2 child(ren), got 1"},
-      {"+r", {field("run_ends", utf8()), field("values", int32())}, "run_end_encoded run ends must be int16, int32 or int64"},
+      {"+r",
+       {field("run_ends", utf8()), field("values", int32())},
+       "run_end_encoded run ends must be int16, int32 or int64"},
       {"+m", one, "map entries must be a struct with two fields (key, value)"},
       {"i", one, "C data format 'i' takes no children, got 1"},
       {"+x", {}, "unsupported C data format string '+x'"},
@@ -324,7 +360,7 @@ TEST(CDataReleaseTest, ExportKeepsBuffersAliveUntilReleaseAndImportIsZeroCopy) {
   imported = Status::Cancelled("drop");
   EXPECT_FALSE(weak.expired());  // the slice still refers to the export
   slice.reset();
-  EXPECT_TRUE(weak.expired());   // released exactly when the last user let go
+  EXPECT_TRUE(weak.expired());  // released exactly when the last user let go
   EXPECT_TRUE(weak_array.expired());
 }
 
@@ -408,7 +444,7 @@ struct CSpec {
   std::vector<std::optional<std::string>> buffers = {};  // nullopt: a NULL pointer
   std::vector<CSpec> children = {};
   std::vector<CSpec> dictionary = {};  // zero or one
-  size_t misalign = 0;            // shifts every buffer's address by this many bytes
+  size_t misalign = 0;                 // shifts every buffer's address by this many bytes
 };
 
 int g_base_releases = 0;
@@ -544,13 +580,17 @@ TEST_F(CProducerTest, ReleaseRunsOnceWhenTheLastImportedBufferGoes) {
 
 TEST_F(CProducerTest, OffsetAppliesToTheArrayItself) {
   // int32 values 0..5 with slot 3 null, seen from offset 2: [2, null, 4].
-  CSpec spec{.length = 3, .null_count = 1, .offset = 2,
+  CSpec spec{.length = 3,
+             .null_count = 1,
+             .offset = 2,
              .buffers = {Bits({1, 1, 1, 0, 1, 1}), Bytes<int32_t>({0, 1, 2, 3, 4, 5})}};
   auto a = Import(spec, int32());
   ASSERT_NE(a, nullptr);
   EXPECT_EQ(ArrayDiff(*Column<int32_t>(int32(), {2, 0, 4}, {true, false, true}), *a), "");
   // Strings at an offset: the data buffer is as long as the last offset says.
-  CSpec strings{.length = 2, .null_count = 0, .offset = 1,
+  CSpec strings{.length = 2,
+                .null_count = 0,
+                .offset = 1,
                 .buffers = {std::nullopt, Bytes<int32_t>({0, 3, 5, 9}), std::string("abcdefghi")}};
   auto s = Import(strings, utf8());
   ASSERT_NE(s, nullptr);
@@ -579,7 +619,8 @@ TEST_F(CProducerTest, ParentOffsetAppliesToStructChildrenOnTopOfTheirOwn) {
 TEST_F(CProducerTest, AbsentBuffersWhereTheSpecificationAllowsThem) {
   // No validity bitmap with null_count 0 or -1 (unknown).
   for (int64_t null_count : {0, -1}) {
-    auto a = Import({.length = 2, .null_count = null_count, .buffers = {std::nullopt, Bytes<int16_t>({5, 6})}}, int16());
+    auto a =
+        Import({.length = 2, .null_count = null_count, .buffers = {std::nullopt, Bytes<int16_t>({5, 6})}}, int16());
     ASSERT_NE(a, nullptr);
     EXPECT_EQ(a->null_count(), 0);
   }
@@ -606,10 +647,11 @@ TEST_F(CProducerTest, AbsentBuffersWhereTheSpecificationAllowsThem) {
 TEST_F(CProducerTest, ViewsCarryTheSizesOfTheirDataBuffersInAnExtraBuffer) {
   const std::string long1 = "a string longer than twelve";
   const std::string long2 = "another long one in buffer one";
-  CSpec spec{.length = 4, .null_count = 1,
-             .buffers = {Bits({1, 1, 0, 1}), View("short") + View(long1, 0, 3) + View("") + View(long2, 1, 0),
-                         "xyz" + long1, long2, Bytes<int64_t>({static_cast<int64_t>(3 + long1.size()),
-                                                                static_cast<int64_t>(long2.size())})}};
+  CSpec spec{
+      .length = 4,
+      .null_count = 1,
+      .buffers = {Bits({1, 1, 0, 1}), View("short") + View(long1, 0, 3) + View("") + View(long2, 1, 0), "xyz" + long1,
+                  long2, Bytes<int64_t>({static_cast<int64_t>(3 + long1.size()), static_cast<int64_t>(long2.size())})}};
   auto a = Import(spec, utf8_view());
   ASSERT_NE(a, nullptr);
   ASSERT_EQ(a->buffers.size(), 4u);  // validity, views, two data buffers: the sizes are not kept
@@ -627,7 +669,8 @@ TEST_F(CProducerTest, ViewsCarryTheSizesOfTheirDataBuffersInAnExtraBuffer) {
 }
 
 TEST_F(CProducerTest, MisalignedBuffersAreCopiedAndReadCorrectly) {
-  CSpec spec{.length = 3, .null_count = 0, .buffers = {std::nullopt, Bytes<int64_t>({-1, 1LL << 40, 3})}, .misalign = 1};
+  CSpec spec{
+      .length = 3, .null_count = 0, .buffers = {std::nullopt, Bytes<int64_t>({-1, 1LL << 40, 3})}, .misalign = 1};
   ArrowArray c = MakeC(spec);
   const void* producer_pointer = c.buffers[1];
   auto a = ImportArray(&c, int64());
@@ -650,15 +693,16 @@ TEST_F(CProducerTest, UnionsDictionariesAndRunEndsFromAProducer) {
   CSpec ints{.length = 4, .buffers = {std::nullopt, Bytes<int32_t>({1, 2, 3, 4})}};
   CSpec strs{.length = 4, .buffers = {std::nullopt, Bytes<int32_t>({0, 1, 2, 3, 4}), std::string("abcd")}};
   auto utype = sparse_union({field("i", int32()), field("s", utf8())}, {5, 9});
-  auto u = Import({.length = 3, .offset = 1, .buffers = {Bytes<int8_t>({5, 9, 5, 9})}, .children = {ints, strs}}, utype);
+  auto u =
+      Import({.length = 3, .offset = 1, .buffers = {Bytes<int8_t>({5, 9, 5, 9})}, .children = {ints, strs}}, utype);
   ASSERT_NE(u, nullptr);
   ASSERT_TRUE(ValidateArray(*u).ok());
   // Dictionary<int8, utf8> with a null.
   CSpec dict{.length = 2, .buffers = {std::nullopt, Bytes<int32_t>({0, 3, 6}), std::string("redblu")}};
   auto dtype = dictionary(int8(), utf8());
-  auto d = Import({.length = 3, .null_count = 1, .buffers = {Bits({1, 0, 1}), Bytes<int8_t>({1, 0, 0})},
-                   .dictionary = {dict}},
-                  dtype);
+  auto d = Import(
+      {.length = 3, .null_count = 1, .buffers = {Bits({1, 0, 1}), Bytes<int8_t>({1, 0, 0})}, .dictionary = {dict}},
+      dtype);
   ASSERT_NE(d, nullptr);
   DictionaryBuilder db(dtype);
   ASSERT_TRUE(db.Append("blu").ok());
@@ -692,56 +736,64 @@ TEST_F(CProducerTest, MalformedArraysAreClearErrorsAndStillReleased) {
   EXPECT_EQ(ImportError({.length = 1, .buffers = {std::nullopt, Bytes<int8_t>({0})}}, dictionary(int8(), utf8())),
             "dictionary<values=utf8, indices=int8> array has no dictionary");
   // Offsets that decrease, point outside the data, or past the child.
-  EXPECT_EQ(ImportError({.length = 2, .buffers = {std::nullopt, Bytes<int32_t>({0, 5, 3}), std::string("abc")}}, utf8()),
-            "invalid C data array: string/binary offsets decrease at position 2");
+  EXPECT_EQ(
+      ImportError({.length = 2, .buffers = {std::nullopt, Bytes<int32_t>({0, 5, 3}), std::string("abc")}}, utf8()),
+      "invalid C data array: string/binary offsets decrease at position 2");
   EXPECT_EQ(ImportError({.length = 1, .buffers = {std::nullopt, Bytes<int32_t>({-2, 1}), std::string("a")}}, utf8()),
             "invalid C data array: string/binary offsets [-2, 1] are outside 0..1");
   EXPECT_EQ(ImportError({.length = 1, .buffers = {std::nullopt, Bytes<int32_t>({0, -4}), std::nullopt}}, binary()),
             "binary array has a negative last offset -4");
-  EXPECT_EQ(ImportError({.length = 1, .buffers = {std::nullopt, Bytes<int32_t>({0, 3})},
+  EXPECT_EQ(ImportError({.length = 1,
+                         .buffers = {std::nullopt, Bytes<int32_t>({0, 3})},
                          .children = {{.length = 2, .buffers = {std::nullopt, Bytes<int8_t>({1, 2})}}}},
                         list(int8())),
             "invalid C data array: list offsets [0, 3] are outside 0..2");
   // Bounds that protect memory are checked even for a trusted producer.
   {
-    ArrowArray c = MakeC({.length = 1, .buffers = {std::nullopt, Bytes<int32_t>({0, 3})},
+    ArrowArray c = MakeC({.length = 1,
+                          .buffers = {std::nullopt, Bytes<int32_t>({0, 3})},
                           .children = {{.length = 2, .buffers = {std::nullopt, Bytes<int8_t>({1, 2})}}}});
     auto a = ImportArray(&c, list(int8()), ImportOptions{.full_validation = false});
     ASSERT_FALSE(a.ok());
     EXPECT_EQ(a.status().message(), "invalid C data array: list offsets [0, 3] are outside 0..2");
   }
   // A view into a data buffer that does not exist, or past its end.
-  EXPECT_EQ(ImportError({.length = 1, .buffers = {std::nullopt, View("long enough to be out of line", 1, 0),
-                                                   std::string(40, 'x'), Bytes<int64_t>({40})}},
+  EXPECT_EQ(ImportError({.length = 1,
+                         .buffers = {std::nullopt, View("long enough to be out of line", 1, 0), std::string(40, 'x'),
+                                     Bytes<int64_t>({40})}},
                         utf8_view()),
             "invalid C data array: view 0 refers to data buffer 1 of 1");
-  EXPECT_EQ(ImportError({.length = 1, .buffers = {std::nullopt, View("long enough to be out of line", 0, 20),
-                                                   std::string(40, 'x'), Bytes<int64_t>({40})}},
+  EXPECT_EQ(ImportError({.length = 1,
+                         .buffers = {std::nullopt, View("long enough to be out of line", 0, 20), std::string(40, 'x'),
+                                     Bytes<int64_t>({40})}},
                         utf8_view()),
             "invalid C data array: view 0 lies outside its data buffer");
-  EXPECT_EQ(ImportError({.length = 1, .buffers = {std::nullopt, View("tiny"), std::string("x"), std::nullopt}},
-                        utf8_view()),
-            "utf8_view array has 1 data buffers but no buffer of their sizes");
+  EXPECT_EQ(
+      ImportError({.length = 1, .buffers = {std::nullopt, View("tiny"), std::string("x"), std::nullopt}}, utf8_view()),
+      "utf8_view array has 1 data buffers but no buffer of their sizes");
   EXPECT_EQ(ImportError({.length = 1, .buffers = {std::nullopt}}, utf8_view()),
             "utf8_view array has 1 buffers, expected at least 3");
   // Indices, type ids and run ends are checked.
-  EXPECT_EQ(ImportError({.length = 1, .buffers = {std::nullopt, Bytes<int8_t>({2})},
+  EXPECT_EQ(ImportError({.length = 1,
+                         .buffers = {std::nullopt, Bytes<int8_t>({2})},
                          .dictionary = {{.length = 1, .buffers = {std::nullopt, Bytes<int32_t>({7})}}}},
                         dictionary(int8(), int32())),
             "invalid C data array: dictionary index 2 at position 0 is outside the dictionary of 1 values");
-  EXPECT_EQ(ImportError({.length = 1, .buffers = {Bytes<int8_t>({4})},
+  EXPECT_EQ(ImportError({.length = 1,
+                         .buffers = {Bytes<int8_t>({4})},
                          .children = {{.length = 1, .buffers = {std::nullopt, Bytes<int32_t>({1})}}}},
                         sparse_union({field("a", int32())}, {3})),
             "invalid C data array: union slot 0 has invalid type id 4");
-  EXPECT_EQ(ImportError({.length = 3, .children = {{.length = 2, .buffers = {std::nullopt, Bytes<int32_t>({2, 2})}},
-                                                   {.length = 2, .buffers = {std::nullopt, Bytes<int32_t>({1, 2})}}}},
+  EXPECT_EQ(ImportError({.length = 3,
+                         .children = {{.length = 2, .buffers = {std::nullopt, Bytes<int32_t>({2, 2})}},
+                                      {.length = 2, .buffers = {std::nullopt, Bytes<int32_t>({1, 2})}}}},
                         run_end_encoded(int32(), int32())),
             "invalid C data array: run ends stop at 2, before the array's end 3");
   // Errors inside children name the path.
-  EXPECT_EQ(ImportError({.length = 1, .buffers = {std::nullopt},
-                         .children = {{.length = 1, .buffers = {std::nullopt}}}},
-                        struct_({field("inner", int32())})),
-            "child 'inner': int32 array has 1 buffers, expected 2");
+  EXPECT_EQ(
+      ImportError({.length = 1, .buffers = {std::nullopt}, .children = {{.length = 1, .buffers = {std::nullopt}}}},
+                  struct_({field("inner", int32())})),
+      "child 'inner': int32 array has 1 buffers, expected 2");
   // A released struct is refused without calling anything.
   ArrowArray released{};
   auto r = ImportArray(&released, int32());
@@ -963,9 +1015,8 @@ TEST(CDataStreamTest, ProducerErrorReachesTheImporterAndSticks) {
   auto err = (*imported)->Next();
   ASSERT_FALSE(err.ok());
   EXPECT_EQ(err.status().code(), StatusCode::kIOError);
-  EXPECT_EQ(err.status().message(),
-            "C stream producer failed in get_next (" + std::system_category().message(EIO) +
-                ", code " + std::to_string(EIO) + "): IOError: disk went away");
+  EXPECT_EQ(err.status().message(), "C stream producer failed in get_next (" + std::system_category().message(EIO) +
+                                        ", code " + std::to_string(EIO) + "): IOError: disk went away");
   auto again = (*imported)->Next();
   EXPECT_EQ(again.status(), err.status());
   imported = Status::Cancelled("drop");
@@ -1047,8 +1098,8 @@ TEST(CDataStreamTest, ImporterReportsProducerFailuresClearly) {
     auto next = (*imported)->Next();
     ASSERT_FALSE(next.ok());
     EXPECT_EQ(next.status().message(), "C stream producer failed in get_next (" +
-                                           std::system_category().message(ENOMEM) + ", code " +
-                                           std::to_string(ENOMEM) + ")");
+                                           std::system_category().message(ENOMEM) + ", code " + std::to_string(ENOMEM) +
+                                           ")");
     imported = Status::Cancelled("drop");
     EXPECT_EQ(state.releases, 1);
   }

@@ -98,11 +98,11 @@ TEST(CompareTest, ValuesUnderNullsAreIgnored) {
   EXPECT_TRUE(ArrayEquals(*c, *d));
   // A null struct slot hides whatever its children hold.
   EXPECT_TRUE(ArrayEquals(*Pairs({{{1, "x"}}, std::nullopt}),
-                          *MakeArray(struct_({field("a", int32()), field("b", utf8())}), 2,
-                                     {Bytes("\x01")}, {Column<int32_t>(int32(), {1, 55}), Strings({"x", "junk"})})));
+                          *MakeArray(struct_({field("a", int32()), field("b", utf8())}), 2, {Bytes("\x01")},
+                                     {Column<int32_t>(int32(), {1, 55}), Strings({"x", "junk"})})));
   // A null list slot may span child values; they do not matter.
-  auto spanning = MakeArray(list(int32()), 2, {Bytes("\x02"), Values<int32_t>({0, 2, 3})},
-                            {Column<int32_t>(int32(), {8, 9, 4})});
+  auto spanning =
+      MakeArray(list(int32()), 2, {Bytes("\x02"), Values<int32_t>({0, 2, 3})}, {Column<int32_t>(int32(), {8, 9, 4})});
   EXPECT_EQ(ArrayDiff(*spanning, *IntList({std::nullopt, {{4}}})), "");
   // But validity itself must agree.
   EXPECT_EQ(ArrayDiff(*Column<int32_t>(int32(), {1, 2, 3}, {true, true, false}), *Column<int32_t>(int32(), {1, 2, 3})),
@@ -296,13 +296,13 @@ TEST(CompareTest, ListViewsCompareTheirListsNotTheirOffsets) {
   b.Append();
   v->Append(3);
   auto in_order = Finish(b);
-  auto backwards = MakeArray(list_view(field("item", int32())), 2,
-                             {nullptr, Values<int32_t>({1, 0}), Values<int32_t>({2, 1})},
-                             {Column<int32_t>(int32(), {3, 1, 2})});
+  auto backwards =
+      MakeArray(list_view(field("item", int32())), 2, {nullptr, Values<int32_t>({1, 0}), Values<int32_t>({2, 1})},
+                {Column<int32_t>(int32(), {3, 1, 2})});
   EXPECT_EQ(ArrayDiff(*in_order, *backwards), "");
-  auto different = MakeArray(list_view(field("item", int32())), 2,
-                             {nullptr, Values<int32_t>({1, 0}), Values<int32_t>({2, 2})},
-                             {Column<int32_t>(int32(), {3, 1, 2})});
+  auto different =
+      MakeArray(list_view(field("item", int32())), 2, {nullptr, Values<int32_t>({1, 0}), Values<int32_t>({2, 2})},
+                {Column<int32_t>(int32(), {3, 1, 2})});
   EXPECT_EQ(ArrayDiff(*in_order, *different), "row 1: [3] vs [3, 1]");
 }
 

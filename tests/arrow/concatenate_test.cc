@@ -90,8 +90,9 @@ TEST(ConcatenateTest, NoNullsNoBitmapAndBitsAtOddOffsets) {
   for (int i = 0; i < 19; ++i) bools.Append(i % 3 == 0);
   auto b = bools.Finish().ValueOr(nullptr);
   auto joined = Concat({b->Slice(3, 5), b->Slice(11, 8)});
-  EXPECT_EQ(PrettyPrint(*joined), "[true, false, false, true, false, false, true, false, false, true, false, false, "
-                                  "true]");
+  EXPECT_EQ(PrettyPrint(*joined),
+            "[true, false, false, true, false, false, true, false, false, true, false, false, "
+            "true]");
 }
 
 TEST(ConcatenateTest, ListChildrenAreCutToTheSlices) {
@@ -198,8 +199,7 @@ TEST(ConcatenateTest, ViewDataBuffersAreSharedNotCopied) {
   b.AppendNull();
   auto y = b.Finish().ValueOr(nullptr);
   auto c = Concat({x, y, x->Slice(1, 1)});
-  EXPECT_EQ(PrettyPrint(*c),
-            "[\"first value past twelve\", \"tiny\", \"second value past twelve\", null, \"tiny\"]");
+  EXPECT_EQ(PrettyPrint(*c), "[\"first value past twelve\", \"tiny\", \"second value past twelve\", null, \"tiny\"]");
   ASSERT_EQ(c->buffers.size(), 5u);
   EXPECT_EQ(c->buffers[2], x->buffers[2]);
   EXPECT_EQ(c->buffers[3], y->buffers[2]);
@@ -226,7 +226,8 @@ TEST(ConcatenateTest, DenseUnionChildrenAreCutToTheSlots) {
 }
 
 TEST(ConcatenateTest, StructAndFixedSizeListChildrenFollowTheParentSlice) {
-  auto whole = testing::SampleArray(struct_({field("a", int32()), field("l", fixed_size_list(field("x", int8()), 2))}), 30);
+  auto whole =
+      testing::SampleArray(struct_({field("a", int32()), field("l", fixed_size_list(field("x", int8()), 2))}), 30);
   auto c = Concat({whole->Slice(20, 5), whole->Slice(2, 3)});
   EXPECT_EQ(c->children[0]->length, 8);
   EXPECT_EQ(c->children[1]->children[0]->length, 16);

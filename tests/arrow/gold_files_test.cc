@@ -61,7 +61,8 @@ std::vector<GoldCase> FindGoldCases() {
     for (const auto& entry : fs::directory_iterator(dir.path())) {
       const std::string file = entry.path().filename().string();
       const std::string suffix = ".json.gz";
-      if (file.size() <= suffix.size() || file.compare(file.size() - suffix.size(), suffix.size(), suffix) != 0) continue;
+      if (file.size() <= suffix.size() || file.compare(file.size() - suffix.size(), suffix.size(), suffix) != 0)
+        continue;
       const std::string stem = file.substr(0, file.size() - suffix.size());
       GoldCase c;
       c.name = Identifier(version) + "__" + Identifier(stem);
@@ -181,8 +182,8 @@ TEST(GoldFilesInventoryTest, AllGoldFilesAreFoundAndExceptionsAreCurrent) {
   // 69 little-endian pairs in arrow-testing at the recorded commit.
   EXPECT_GE(GoldCases().size(), 69u) << "gold files missing under " HANGAR_TESTDATA_DIR "/arrow-ipc";
   for (const auto& e : gold::GoldExceptions()) {
-    const bool exists = std::any_of(GoldCases().begin(), GoldCases().end(),
-                                    [&](const GoldCase& c) { return c.name == e.case_name; });
+    const bool exists =
+        std::any_of(GoldCases().begin(), GoldCases().end(), [&](const GoldCase& c) { return c.name == e.case_name; });
     EXPECT_TRUE(exists) << "gold_exceptions.h names '" << e.case_name << "', which is not a gold case";
   }
 }

@@ -119,9 +119,9 @@ TEST(ValueCodecTest, HalfFloatConversions) {
   EXPECT_EQ(FloatToHalf(1.0f), 0x3C00);
   EXPECT_EQ(FloatToHalf(-2.0f), 0xC000);
   EXPECT_EQ(FloatToHalf(65504.0f), 0x7BFF);
-  EXPECT_EQ(FloatToHalf(65520.0f), 0x7C00);  // ties to even: overflows to infinity
-  EXPECT_EQ(FloatToHalf(std::ldexp(1.0f, -24)), 0x0001);  // smallest subnormal
-  EXPECT_EQ(FloatToHalf(std::ldexp(1.0f, -26)), 0x0000);  // below half of it: zero
+  EXPECT_EQ(FloatToHalf(65520.0f), 0x7C00);                      // ties to even: overflows to infinity
+  EXPECT_EQ(FloatToHalf(std::ldexp(1.0f, -24)), 0x0001);         // smallest subnormal
+  EXPECT_EQ(FloatToHalf(std::ldexp(1.0f, -26)), 0x0000);         // below half of it: zero
   EXPECT_EQ(FloatToHalf(1.0f + std::ldexp(1.0f, -11)), 0x3C00);  // tie rounds to even
   EXPECT_EQ(FloatToHalf(1.0f + 3 * std::ldexp(1.0f, -11)), 0x3C02);
   EXPECT_TRUE(std::isnan(HalfToFloat(FloatToHalf(std::nanf("")))));
@@ -148,7 +148,8 @@ TEST(ValueCodecTest, Utf8Validation) {
 // --- JSON -> arrays -----------------------------------------------------------------
 
 TEST(IntegrationJsonReadTest, PrimitiveBuffersComeFromTheJson) {
-  auto a = ParseOne(OneColumn(kInt32Field, R"({"name": "f", "count": 4, "VALIDITY": [1, 0, 1, 1], "DATA": [7, 99, -3, 2147483647]})", 4));
+  auto a = ParseOne(OneColumn(
+      kInt32Field, R"({"name": "f", "count": 4, "VALIDITY": [1, 0, 1, 1], "DATA": [7, 99, -3, 2147483647]})", 4));
   ASSERT_NE(a, nullptr);
   EXPECT_EQ(a->type->id(), TypeId::kInt32);
   EXPECT_EQ(a->length, 4);
@@ -168,12 +169,16 @@ TEST(IntegrationJsonReadTest, AllValidColumnHasNoBitmap) {
 }
 
 TEST(IntegrationJsonReadTest, SixtyFourBitIntegersAreStrings) {
-  const char* field = R"({"name": "f", "nullable": false, "type": {"name": "int", "bitWidth": 64, "isSigned": false}, "children": []})";
-  auto a = ParseOne(OneColumn(field, R"({"name": "f", "count": 2, "VALIDITY": [1, 1], "DATA": ["18446744073709551615", "0"]})", 2));
+  const char* field =
+      R"({"name": "f", "nullable": false, "type": {"name": "int", "bitWidth": 64, "isSigned": false}, "children": []})";
+  auto a = ParseOne(
+      OneColumn(field, R"({"name": "f", "count": 2, "VALIDITY": [1, 1], "DATA": ["18446744073709551615", "0"]})", 2));
   ASSERT_NE(a, nullptr);
   EXPECT_EQ(ValueAt<uint64_t>(*a, 0), std::numeric_limits<uint64_t>::max());
-  const char* ts = R"({"name": "f", "nullable": true, "type": {"name": "timestamp", "unit": "NANOSECOND", "timezone": "UTC"}, "children": []})";
-  auto t = ParseOne(OneColumn(ts, R"({"name": "f", "count": 1, "VALIDITY": [1], "DATA": ["-9223372036854775808"]})", 1));
+  const char* ts =
+      R"({"name": "f", "nullable": true, "type": {"name": "timestamp", "unit": "NANOSECOND", "timezone": "UTC"}, "children": []})";
+  auto t =
+      ParseOne(OneColumn(ts, R"({"name": "f", "count": 1, "VALIDITY": [1], "DATA": ["-9223372036854775808"]})", 1));
   ASSERT_NE(t, nullptr);
   EXPECT_EQ(t->type->ToString(), "timestamp[ns, tz=UTC]");
   EXPECT_EQ(ValueAt<int64_t>(*t, 0), std::numeric_limits<int64_t>::min());
@@ -181,36 +186,47 @@ TEST(IntegrationJsonReadTest, SixtyFourBitIntegersAreStrings) {
 
 TEST(IntegrationJsonReadTest, BinaryAndUtf8UseOffsetsAndData) {
   const char* field = R"({"name": "f", "nullable": true, "type": {"name": "binary"}, "children": []})";
-  auto a = ParseOne(OneColumn(field, R"({"name": "f", "count": 3, "VALIDITY": [1, 0, 1], "OFFSET": [0, 2, 2, 5], "DATA": ["ABCD", "", "0102FF"]})", 3));
+  auto a = ParseOne(OneColumn(
+      field,
+      R"({"name": "f", "count": 3, "VALIDITY": [1, 0, 1], "OFFSET": [0, 2, 2, 5], "DATA": ["ABCD", "", "0102FF"]})",
+      3));
   ASSERT_NE(a, nullptr);
   EXPECT_EQ(ValueAt<int32_t>(*a, 3), 5);
   EXPECT_EQ(Bytes(a->buffers[2]), std::string("\xAB\xCD\x01\x02\xFF", 5));
   EXPECT_EQ(a->GetBinary(2), std::string_view("\x01\x02\xFF", 3));
 
   const char* large = R"({"name": "f", "nullable": true, "type": {"name": "largeutf8"}, "children": []})";
-  auto s = ParseOne(OneColumn(large, R"({"name": "f", "count": 2, "VALIDITY": [1, 1], "OFFSET": ["0", "2", "6"], "DATA": ["\u00b5", "a\u20ac"]})", 2));
+  auto s = ParseOne(OneColumn(
+      large,
+      R"({"name": "f", "count": 2, "VALIDITY": [1, 1], "OFFSET": ["0", "2", "6"], "DATA": ["\u00b5", "a\u20ac"]})", 2));
   ASSERT_NE(s, nullptr);
   EXPECT_EQ(s->GetBinary(0), "\xC2\xB5");
   EXPECT_EQ(s->GetBinary(1), "a\xE2\x82\xAC");
 }
 
 TEST(IntegrationJsonReadTest, DecimalsIntervalsAndFixedSizeBinary) {
-  const char* dec = R"({"name": "f", "nullable": true, "type": {"name": "decimal", "precision": 38, "scale": 2, "bitWidth": 256}, "children": []})";
+  const char* dec =
+      R"({"name": "f", "nullable": true, "type": {"name": "decimal", "precision": 38, "scale": 2, "bitWidth": 256}, "children": []})";
   auto d = ParseOne(OneColumn(dec, R"({"name": "f", "count": 2, "VALIDITY": [1, 1], "DATA": ["-2", "12345"]})", 2));
   ASSERT_NE(d, nullptr);
   EXPECT_EQ(d->type->id(), TypeId::kDecimal256);
   EXPECT_EQ(DecimalToString(d->buffers[1]->data(), 32), "-2");
   EXPECT_EQ(DecimalToString(d->buffers[1]->data() + 32, 32), "12345");
 
-  const char* mdn = R"({"name": "f", "nullable": true, "type": {"name": "interval", "unit": "MONTH_DAY_NANO"}, "children": []})";
-  auto m = ParseOne(OneColumn(mdn, R"({"name": "f", "count": 2, "VALIDITY": [1, 0], "DATA": [{"months": -1, "days": 2, "nanoseconds": 8820212087008106548}, {}]})", 2));
+  const char* mdn =
+      R"({"name": "f", "nullable": true, "type": {"name": "interval", "unit": "MONTH_DAY_NANO"}, "children": []})";
+  auto m = ParseOne(OneColumn(
+      mdn,
+      R"({"name": "f", "count": 2, "VALIDITY": [1, 0], "DATA": [{"months": -1, "days": 2, "nanoseconds": 8820212087008106548}, {}]})",
+      2));
   ASSERT_NE(m, nullptr);
   EXPECT_EQ(ValueAt<int32_t>(*m, 0), -1);
   EXPECT_EQ(ValueAt<int32_t>(*m, 1), 2);
   EXPECT_EQ(ValueAt<int64_t>(*m, 1), 8820212087008106548);  // bytes 8..15 of row 0
   EXPECT_EQ(ValueAt<int64_t>(*m, 3), 0);                    // the {} null slot is zero
 
-  const char* fsb = R"({"name": "f", "nullable": true, "type": {"name": "fixedsizebinary", "byteWidth": 2}, "children": []})";
+  const char* fsb =
+      R"({"name": "f", "nullable": true, "type": {"name": "fixedsizebinary", "byteWidth": 2}, "children": []})";
   auto f = ParseOne(OneColumn(fsb, R"({"name": "f", "count": 2, "VALIDITY": [1, 1], "DATA": ["0A0B", "FFFF"]})", 2));
   ASSERT_NE(f, nullptr);
   EXPECT_EQ(Bytes(f->buffers[1]), "\x0A\x0B\xFF\xFF");
@@ -220,19 +236,22 @@ TEST(IntegrationJsonReadTest, NestedTypesBuildChildren) {
   const char* list = R"({"name": "l", "nullable": true, "type": {"name": "list"}, "children": [
       {"name": "item", "nullable": true, "type": {"name": "int", "bitWidth": 8, "isSigned": true}, "children": []}]})";
   auto l = ParseOne(OneColumn(list, R"({"name": "l", "count": 2, "VALIDITY": [1, 1], "OFFSET": [0, 1, 3], "children": [
-      {"name": "item", "count": 3, "VALIDITY": [1, 1, 0], "DATA": [5, 6, 0]}]})", 2));
+      {"name": "item", "count": 3, "VALIDITY": [1, 1, 0], "DATA": [5, 6, 0]}]})",
+                              2));
   ASSERT_NE(l, nullptr);
   ASSERT_EQ(l->children.size(), 1u);
   EXPECT_EQ(l->children[0]->length, 3);
   EXPECT_EQ(l->children[0]->null_count(), 1);
   EXPECT_EQ(ValueAt<int32_t>(*l, 2), 3);
 
-  const char* sparse = R"({"name": "u", "nullable": true, "type": {"name": "union", "mode": "SPARSE", "typeIds": [5, 7]}, "children": [
+  const char* sparse =
+      R"({"name": "u", "nullable": true, "type": {"name": "union", "mode": "SPARSE", "typeIds": [5, 7]}, "children": [
       {"name": "a", "nullable": true, "type": {"name": "bool"}, "children": []},
       {"name": "b", "nullable": true, "type": {"name": "null"}, "children": []}]})";
   // A pre-1.0 VALIDITY member on a union is accepted and ignored.
   auto u = ParseOne(OneColumn(sparse, R"({"name": "u", "count": 2, "VALIDITY": [1, 0], "TYPE_ID": [7, 5], "children": [
-      {"name": "a", "count": 2, "VALIDITY": [1, 1], "DATA": [true, false]}, {"name": "b", "count": 2}]})", 2));
+      {"name": "a", "count": 2, "VALIDITY": [1, 1], "DATA": [true, false]}, {"name": "b", "count": 2}]})",
+                              2));
   ASSERT_NE(u, nullptr);
   ASSERT_EQ(u->buffers.size(), 1u);
   EXPECT_EQ(Bytes(u->buffers[0]), "\x07\x05");
@@ -243,7 +262,8 @@ TEST(IntegrationJsonReadTest, NestedTypesBuildChildren) {
       {"name": "values", "nullable": true, "type": {"name": "utf8"}, "children": []}]})";
   auto r = ParseOne(OneColumn(ree, R"({"name": "r", "count": 5, "children": [
       {"name": "run_ends", "count": 2, "VALIDITY": [1, 1], "DATA": [3, 5]},
-      {"name": "values", "count": 2, "VALIDITY": [1, 0], "OFFSET": [0, 1, 1], "DATA": ["x", ""]}]})", 5));
+      {"name": "values", "count": 2, "VALIDITY": [1, 0], "OFFSET": [0, 1, 1], "DATA": ["x", ""]}]})",
+                              5));
   ASSERT_NE(r, nullptr);
   EXPECT_TRUE(r->buffers.empty());
   EXPECT_EQ(r->children[0]->length, 2);
@@ -256,7 +276,8 @@ TEST(IntegrationJsonReadTest, ViewsInlineAndReferenced) {
   auto v = ParseOne(OneColumn(field, R"({"name": "v", "count": 3, "VALIDITY": [1, 0, 1], "VIEWS": [
       {"SIZE": 3, "INLINED": "abc"}, {"SIZE": 0, "INLINED": ""},
       {"SIZE": 14, "PREFIX_HEX": "6C6F6E67", "BUFFER_INDEX": 0, "OFFSET": 2}],
-      "VARIADIC_DATA_BUFFERS": ["78786C6F6E672076616C756520686572"]})", 3));
+      "VARIADIC_DATA_BUFFERS": ["78786C6F6E672076616C756520686572"]})",
+                              3));
   ASSERT_NE(v, nullptr);
   ASSERT_EQ(v->buffers.size(), 3u);
   EXPECT_EQ(ValueAt<int32_t>(*v, 0), 3);
@@ -378,7 +399,8 @@ TEST(IntegrationJsonWriteTest, CanonicalJsonRoundTripsExactly) {
 }
 
 TEST(IntegrationJsonWriteTest, NoBatchesAndEmptyColumns) {
-  ExpectRoundTrip(R"({"schema": {"fields": [{"name": "n", "nullable": true, "type": {"name": "null"}, "children": []}]}, "batches": []})");
+  ExpectRoundTrip(
+      R"({"schema": {"fields": [{"name": "n", "nullable": true, "type": {"name": "null"}, "children": []}]}, "batches": []})");
   ExpectRoundTrip(R"({"schema": {"fields": [{"name": "s", "nullable": true, "type": {"name": "utf8"}, "children": []}]},
       "batches": [{"count": 0, "columns": [{"name": "s", "count": 0, "VALIDITY": [], "OFFSET": [0], "DATA": []}]}]})");
 }
@@ -422,8 +444,10 @@ TEST(IntegrationJsonWriteTest, SlicedArraysWriteTheirLogicalRows) {
 }
 
 TEST(IntegrationJsonWriteTest, ReplacedDictionaryIsRejected) {
-  auto values1 = MakeArray(utf8(), 1, {nullptr, Buffer::CopyOf(std::string("\0\0\0\0\1\0\0\0", 8)), Buffer::CopyOf("a")});
-  auto values2 = MakeArray(utf8(), 1, {nullptr, Buffer::CopyOf(std::string("\0\0\0\0\1\0\0\0", 8)), Buffer::CopyOf("b")});
+  auto values1 =
+      MakeArray(utf8(), 1, {nullptr, Buffer::CopyOf(std::string("\0\0\0\0\1\0\0\0", 8)), Buffer::CopyOf("a")});
+  auto values2 =
+      MakeArray(utf8(), 1, {nullptr, Buffer::CopyOf(std::string("\0\0\0\0\1\0\0\0", 8)), Buffer::CopyOf("b")});
   auto type = dictionary(int8(), utf8());
   auto s = schema({field("d", type)});
   auto indices = Buffer::CopyOf(std::string("\0", 1));
@@ -475,36 +499,44 @@ TEST(IntegrationJsonErrorTest, MessagesNameTheBatchColumnAndRow) {
 
 TEST(IntegrationJsonErrorTest, StructuralProblemsAreCaught) {
   const char* bin = R"({"name": "b", "nullable": true, "type": {"name": "binary"}, "children": []})";
-  std::string e = ErrorOf(OneColumn(bin, R"({"name": "b", "count": 2, "VALIDITY": [1, 1], "OFFSET": [0, 2, 1], "DATA": ["AABB", ""]})", 2));
+  std::string e = ErrorOf(
+      OneColumn(bin, R"({"name": "b", "count": 2, "VALIDITY": [1, 1], "OFFSET": [0, 2, 1], "DATA": ["AABB", ""]})", 2));
   EXPECT_NE(e.find("OFFSET[2]"), std::string::npos) << e;
   e = ErrorOf(OneColumn(bin, R"({"name": "b", "count": 1, "VALIDITY": [1], "OFFSET": [0, 2], "DATA": ["AA"]})", 1));
   EXPECT_NE(e.find("DATA[0]"), std::string::npos) << e;
   e = ErrorOf(OneColumn(bin, R"({"name": "b", "count": 1, "VALIDITY": [1], "OFFSET": [0, 1], "DATA": ["ZZ"]})", 1));
   EXPECT_NE(e.find("hex"), std::string::npos) << e;
 
-  const char* list = R"({"name": "l", "nullable": true, "type": {"name": "list"}, "children": [)" "\n"
+  const char* list = R"({"name": "l", "nullable": true, "type": {"name": "list"}, "children": [)"
+                     "\n"
                      R"({"name": "item", "nullable": true, "type": {"name": "bool"}, "children": []}]})";
   e = ErrorOf(OneColumn(list, R"({"name": "l", "count": 1, "VALIDITY": [1], "OFFSET": [0, 3], "children": [
-      {"name": "item", "count": 2, "VALIDITY": [1, 1], "DATA": [true, true]}]})", 1));
+      {"name": "item", "count": 2, "VALIDITY": [1, 1], "DATA": [true, true]}]})",
+                        1));
   EXPECT_NE(e.find("beyond the length of child 'item'"), std::string::npos) << e;
   e = ErrorOf(OneColumn(list, R"({"name": "l", "count": 1, "VALIDITY": [1], "OFFSET": [0, 0]})", 1));
   EXPECT_NE(e.find("children"), std::string::npos) << e;
 
-  const char* uni = R"({"name": "u", "nullable": true, "type": {"name": "union", "mode": "DENSE", "typeIds": [3]}, "children": [)"
-                    R"({"name": "x", "nullable": true, "type": {"name": "bool"}, "children": []}]})";
+  const char* uni =
+      R"({"name": "u", "nullable": true, "type": {"name": "union", "mode": "DENSE", "typeIds": [3]}, "children": [)"
+      R"({"name": "x", "nullable": true, "type": {"name": "bool"}, "children": []}]})";
   e = ErrorOf(OneColumn(uni, R"({"name": "u", "count": 1, "TYPE_ID": [4], "OFFSET": [0], "children": [
-      {"name": "x", "count": 1, "VALIDITY": [1], "DATA": [true]}]})", 1));
+      {"name": "x", "count": 1, "VALIDITY": [1], "DATA": [true]}]})",
+                        1));
   EXPECT_NE(e.find("TYPE_ID[0]"), std::string::npos) << e;
   e = ErrorOf(OneColumn(uni, R"({"name": "u", "count": 1, "TYPE_ID": [3], "OFFSET": [1], "children": [
-      {"name": "x", "count": 1, "VALIDITY": [1], "DATA": [true]}]})", 1));
+      {"name": "x", "count": 1, "VALIDITY": [1], "DATA": [true]}]})",
+                        1));
   EXPECT_NE(e.find("OFFSET[0]"), std::string::npos) << e;
 
   const char* view = R"({"name": "v", "nullable": true, "type": {"name": "binaryview"}, "children": []})";
   e = ErrorOf(OneColumn(view, R"({"name": "v", "count": 1, "VALIDITY": [1], "VIEWS": [
-      {"SIZE": 20, "PREFIX_HEX": "00000000", "BUFFER_INDEX": 0, "OFFSET": 0}], "VARIADIC_DATA_BUFFERS": ["0000"]})", 1));
+      {"SIZE": 20, "PREFIX_HEX": "00000000", "BUFFER_INDEX": 0, "OFFSET": 0}], "VARIADIC_DATA_BUFFERS": ["0000"]})",
+                        1));
   EXPECT_NE(e.find("VIEWS[0]"), std::string::npos) << e;
   e = ErrorOf(OneColumn(view, R"({"name": "v", "count": 1, "VALIDITY": [1], "VIEWS": [
-      {"SIZE": 20, "PREFIX_HEX": "00000000", "BUFFER_INDEX": 1, "OFFSET": 0}], "VARIADIC_DATA_BUFFERS": []})", 1));
+      {"SIZE": 20, "PREFIX_HEX": "00000000", "BUFFER_INDEX": 1, "OFFSET": 0}], "VARIADIC_DATA_BUFFERS": []})",
+                        1));
   EXPECT_NE(e.find("BUFFER_INDEX 1"), std::string::npos) << e;
 
   const char* ree = R"({"name": "r", "nullable": true, "type": {"name": "runendencoded"}, "children": [
@@ -512,24 +544,28 @@ TEST(IntegrationJsonErrorTest, StructuralProblemsAreCaught) {
       {"name": "values", "nullable": true, "type": {"name": "bool"}, "children": []}]})";
   e = ErrorOf(OneColumn(ree, R"({"name": "r", "count": 4, "children": [
       {"name": "run_ends", "count": 2, "VALIDITY": [1, 1], "DATA": [2, 2]},
-      {"name": "values", "count": 2, "VALIDITY": [1, 1], "DATA": [true, false]}]})", 4));
+      {"name": "values", "count": 2, "VALIDITY": [1, 1], "DATA": [true, false]}]})",
+                        4));
   EXPECT_NE(e.find("strictly increasing"), std::string::npos) << e;
   e = ErrorOf(OneColumn(ree, R"({"name": "r", "count": 4, "children": [
       {"name": "run_ends", "count": 1, "VALIDITY": [1], "DATA": [2]},
-      {"name": "values", "count": 1, "VALIDITY": [1], "DATA": [true]}]})", 4));
+      {"name": "values", "count": 1, "VALIDITY": [1], "DATA": [true]}]})",
+                        4));
   EXPECT_NE(e.find("cover 2 rows"), std::string::npos) << e;
 }
 
 TEST(IntegrationJsonErrorTest, DictionaryProblemsAreCaught) {
   const char* field = R"({"name": "d", "nullable": true, "type": {"name": "utf8"}, "children": [],
       "dictionary": {"id": 0, "indexType": {"name": "int", "bitWidth": 8, "isSigned": true}, "isOrdered": false}})";
-  const char* dict = R"([{"id": 0, "data": {"count": 1, "columns": [{"name": "DICT0", "count": 1, "VALIDITY": [1], "OFFSET": [0, 1], "DATA": ["z"]}]}}])";
+  const char* dict =
+      R"([{"id": 0, "data": {"count": 1, "columns": [{"name": "DICT0", "count": 1, "VALIDITY": [1], "OFFSET": [0, 1], "DATA": ["z"]}]}}])";
   std::string e = ErrorOf(OneColumn(field, R"({"name": "d", "count": 1, "VALIDITY": [1], "DATA": [0]})", 1));
   EXPECT_NE(e.find("not in \"dictionaries\""), std::string::npos) << e;
   e = ErrorOf(OneColumn(field, R"({"name": "d", "count": 2, "VALIDITY": [1, 1], "DATA": [0, 1]})", 2, dict));
   EXPECT_NE(e.find("batch 0 column 'd': DATA[1]"), std::string::npos) << e;
   // An index out of range under a null slot is irrelevant.
-  EXPECT_TRUE(ParseJson(OneColumn(field, R"({"name": "d", "count": 2, "VALIDITY": [1, 0], "DATA": [0, 9]})", 2, dict)).ok());
+  EXPECT_TRUE(
+      ParseJson(OneColumn(field, R"({"name": "d", "count": 2, "VALIDITY": [1, 0], "DATA": [0, 9]})", 2, dict)).ok());
   const char* float_index = R"({"name": "d", "nullable": true, "type": {"name": "utf8"}, "children": [],
       "dictionary": {"id": 0, "indexType": {"name": "floatingpoint", "precision": "DOUBLE"}}})";
   e = ErrorOf(OneColumn(float_index, "{}", 0));

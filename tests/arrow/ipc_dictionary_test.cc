@@ -110,9 +110,10 @@ TEST(IpcDictionaries, UnchangedDictionaryIsSentOnce) {
     return MakeRecordBatch(sch, static_cast<int64_t>(idx.size()), {col});
   };
   // The same dictionary object, and an equal copy of it.
-  auto equal_copy = MakeRecordBatch(sch, 1, {MakeArray(sch->field(0)->type(), 1,
-                                                       {nullptr, Column<int8_t>(int8(), {1})->buffers[1]}, {}, 0, 0,
-                                                       Strings({"a", "b"}))});
+  auto equal_copy =
+      MakeRecordBatch(sch, 1,
+                      {MakeArray(sch->field(0)->type(), 1, {nullptr, Column<int8_t>(int8(), {1})->buffers[1]}, {}, 0, 0,
+                                 Strings({"a", "b"}))});
   auto stream = WriteStream(sch, {make({0, 1}), make({1, 1}), equal_copy});
   ASSERT_TRUE(stream.ok());
   EXPECT_EQ(DictionaryMessages(*stream).size(), 1u);

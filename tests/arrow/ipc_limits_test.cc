@@ -17,11 +17,11 @@ namespace {
 using testing::Column;
 using testing::Strings;
 
-#define EXPECT_REFUSED(status, expected_code, text)                              \
-  do {                                                                           \
-    const Status st_ = (status);                                                 \
-    EXPECT_EQ(st_.code(), expected_code) << st_.ToString();                      \
-    EXPECT_NE(st_.message().find(text), std::string::npos) << st_.ToString();   \
+#define EXPECT_REFUSED(status, expected_code, text)                           \
+  do {                                                                        \
+    const Status st_ = (status);                                              \
+    EXPECT_EQ(st_.code(), expected_code) << st_.ToString();                   \
+    EXPECT_NE(st_.message().find(text), std::string::npos) << st_.ToString(); \
   } while (0)
 
 ReadOptions Limited(int64_t rows) {
@@ -47,9 +47,9 @@ TEST(IpcLimits, ABatchClaimingMoreRowsThanTheLimitIsRefusedFromItsHeader) {
   // A struct of nulls and a fixed-size list of nulls, the same.
   auto structs = schema({field("s", struct_({field("n", null())}))});
   auto struct_stream =
-      WriteStream(structs, {MakeRecordBatch(structs, rows,
-                                            {MakeArray(structs->field(0)->type(), rows, {nullptr},
-                                                       {MakeArray(null(), rows, {})})})})
+      WriteStream(structs, {MakeRecordBatch(
+                               structs, rows,
+                               {MakeArray(structs->field(0)->type(), rows, {nullptr}, {MakeArray(null(), rows, {})})})})
           .value();
   EXPECT_REFUSED(ReadStream(Buffer::FromString(struct_stream), Limited(1 << 20)).status(),
                  StatusCode::kResourceExhausted, "rows per batch");
@@ -68,9 +68,9 @@ TEST(IpcLimits, AChildClaimingMoreThanTheBodyBacksIsRefused) {
   const int64_t values = 3 << 20;
   std::vector<int8_t> bytes(static_cast<size_t>(values), 7);
   auto ints = schema({field("l", list(int8()))});
-  auto backed = MakeArray(list(int8()), 1,
-                          {nullptr, Column<int32_t>(int32(), {0, static_cast<int32_t>(values)})->buffers[1]},
-                          {Column<int8_t>(int8(), bytes)});
+  auto backed =
+      MakeArray(list(int8()), 1, {nullptr, Column<int32_t>(int32(), {0, static_cast<int32_t>(values)})->buffers[1]},
+                {Column<int8_t>(int8(), bytes)});
   auto ok_stream = WriteStream(ints, {MakeRecordBatch(ints, 1, {backed})}).value();
   auto read = ReadStream(Buffer::FromString(ok_stream), Limited(1 << 20));
   ASSERT_TRUE(read.ok()) << read.status().ToString();

@@ -454,7 +454,9 @@ Offset<fb::Field> Leaf(FlatBufferBuilder& fbb, fb::Type type, Offset<void> table
 }
 
 TEST(IpcMalformed, SchemaDamage) {
-  auto int32_leaf = [](FlatBufferBuilder& fbb) { return Leaf(fbb, fb::Type::Int, fb::CreateInt(fbb, 32, true).Union()); };
+  auto int32_leaf = [](FlatBufferBuilder& fbb) {
+    return Leaf(fbb, fb::Type::Int, fb::CreateInt(fbb, 32, true).Union());
+  };
   EXPECT_EQ(SchemaError(int32_leaf), "(accepted)");
   EXPECT_EQ(SchemaError(int32_leaf, fb::Endianness::Big),
             "big-endian IPC data is not supported (Hangar reads little-endian Arrow only)");
@@ -463,10 +465,9 @@ TEST(IpcMalformed, SchemaDamage) {
   EXPECT_ERROR_HAS(SchemaError(int32_leaf, fb::Endianness::Little, static_cast<fb::MetadataVersion>(9)),
                    "newer than this reader");
 
-  EXPECT_ERROR_HAS(SchemaError([](FlatBufferBuilder& fbb) {
-                     return Leaf(fbb, fb::Type::Int, fb::CreateInt(fbb, 7, true).Union());
-                   }),
-                   "unsupported integer bit width 7");
+  EXPECT_ERROR_HAS(
+      SchemaError([](FlatBufferBuilder& fbb) { return Leaf(fbb, fb::Type::Int, fb::CreateInt(fbb, 7, true).Union()); }),
+      "unsupported integer bit width 7");
   EXPECT_ERROR_HAS(SchemaError([](FlatBufferBuilder& fbb) {
                      return Leaf(fbb, fb::Type::Decimal, fb::CreateDecimal(fbb, 10, 2, 100).Union());
                    }),
@@ -487,8 +488,9 @@ TEST(IpcMalformed, SchemaDamage) {
                      return Leaf(fbb, fb::Type::FixedSizeBinary, fb::CreateFixedSizeBinary(fbb, 822083704).Union());
                    }),
                    "invalid byte width 822083704");
-  EXPECT_ERROR_HAS(SchemaError([](FlatBufferBuilder& fbb) { return Leaf(fbb, fb::Type::List, fb::CreateList(fbb).Union()); }),
-                   "List type needs 1 child field(s), has 0");
+  EXPECT_ERROR_HAS(
+      SchemaError([](FlatBufferBuilder& fbb) { return Leaf(fbb, fb::Type::List, fb::CreateList(fbb).Union()); }),
+      "List type needs 1 child field(s), has 0");
   EXPECT_ERROR_HAS(SchemaError([&](FlatBufferBuilder& fbb) {
                      auto child = int32_leaf(fbb);
                      return Leaf(fbb, fb::Type::Map, fb::CreateMap(fbb).Union(), {child});
@@ -497,13 +499,15 @@ TEST(IpcMalformed, SchemaDamage) {
   EXPECT_ERROR_HAS(SchemaError([&](FlatBufferBuilder& fbb) {
                      auto child = int32_leaf(fbb);
                      auto ids = fbb.CreateVector(std::vector<int32_t>{1, 2});
-                     return Leaf(fbb, fb::Type::Union, fb::CreateUnion(fbb, fb::UnionMode::Sparse, ids).Union(), {child});
+                     return Leaf(fbb, fb::Type::Union, fb::CreateUnion(fbb, fb::UnionMode::Sparse, ids).Union(),
+                                 {child});
                    }),
                    "union has 1 children but 2 type codes");
   EXPECT_ERROR_HAS(SchemaError([&](FlatBufferBuilder& fbb) {
                      auto child = int32_leaf(fbb);
                      auto ids = fbb.CreateVector(std::vector<int32_t>{300});
-                     return Leaf(fbb, fb::Type::Union, fb::CreateUnion(fbb, fb::UnionMode::Dense, ids).Union(), {child});
+                     return Leaf(fbb, fb::Type::Union, fb::CreateUnion(fbb, fb::UnionMode::Dense, ids).Union(),
+                                 {child});
                    }),
                    "union type id 300 out of range");
   EXPECT_ERROR_HAS(SchemaError([&](FlatBufferBuilder& fbb) {
@@ -557,8 +561,8 @@ TEST(IpcMalformed, FramingDamage) {
 
   // A stream must start with its schema; tensors are not Arrow data Hangar reads.
   FlatBufferBuilder fbb;
-  fbb.Finish(fb::CreateMessage(fbb, fb::MetadataVersion::V5, fb::MessageHeader::Tensor,
-                               fb::CreateTensor(fbb).Union(), 0));
+  fbb.Finish(
+      fb::CreateMessage(fbb, fb::MetadataVersion::V5, fb::MessageHeader::Tensor, fb::CreateTensor(fbb).Union(), 0));
   EXPECT_EQ(error(Frame(fbb)), "IPC stream does not start with a schema message");
   auto sch = schema({field("x", int8())});
   EXPECT_EQ(error(SchemaMessage(sch) + Frame(fbb)), "IPC tensor messages are not supported");

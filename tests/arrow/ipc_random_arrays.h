@@ -25,26 +25,22 @@ class RandomArrays {
     const double p = null_probability;
     int64_t nulls = 0;
     switch (t.id()) {
-      case TypeId::kNull:
-        return MakeArray(type, n, {}, {}, n);
+      case TypeId::kNull: return MakeArray(type, n, {}, {}, n);
       case TypeId::kBool: {
         auto validity = Validity(n, p, &nulls);
         return MakeArray(type, n, {validity, Bytes(bit::BytesFor(n))}, {}, nulls);
       }
-      case TypeId::kUtf8: case TypeId::kBinary:
-        return Binary<int32_t>(type, n, p);
-      case TypeId::kLargeUtf8: case TypeId::kLargeBinary:
-        return Binary<int64_t>(type, n, p);
-      case TypeId::kUtf8View: case TypeId::kBinaryView:
-        return Views(type, n, p);
-      case TypeId::kList: case TypeId::kMap:
-        return List<int32_t>(type, n, p);
-      case TypeId::kLargeList:
-        return List<int64_t>(type, n, p);
-      case TypeId::kListView:
-        return ListView<int32_t>(type, n, p);
-      case TypeId::kLargeListView:
-        return ListView<int64_t>(type, n, p);
+      case TypeId::kUtf8:
+      case TypeId::kBinary: return Binary<int32_t>(type, n, p);
+      case TypeId::kLargeUtf8:
+      case TypeId::kLargeBinary: return Binary<int64_t>(type, n, p);
+      case TypeId::kUtf8View:
+      case TypeId::kBinaryView: return Views(type, n, p);
+      case TypeId::kList:
+      case TypeId::kMap: return List<int32_t>(type, n, p);
+      case TypeId::kLargeList: return List<int64_t>(type, n, p);
+      case TypeId::kListView: return ListView<int32_t>(type, n, p);
+      case TypeId::kLargeListView: return ListView<int64_t>(type, n, p);
       case TypeId::kFixedSizeList: {
         auto validity = Validity(n, p, &nulls);
         return MakeArray(type, n, {validity}, {Child(t.child(0), n * t.list_size(), p)}, nulls);
@@ -55,8 +51,8 @@ class RandomArrays {
         for (const auto& f : t.children()) children.push_back(Child(f, n, p));
         return MakeArray(type, n, {validity}, std::move(children), nulls);
       }
-      case TypeId::kSparseUnion: case TypeId::kDenseUnion:
-        return Union(type, n, p);
+      case TypeId::kSparseUnion:
+      case TypeId::kDenseUnion: return Union(type, n, p);
       case TypeId::kDictionary: {
         const int64_t m = 1 + Uniform(5);
         auto dictionary = Make(t.value_type(), m, p);
@@ -69,8 +65,7 @@ class RandomArrays {
         }
         return MakeArray(type, n, {validity, indices.Finish()}, {}, nulls, 0, dictionary);
       }
-      case TypeId::kRunEndEncoded:
-        return RunEnds(type, n, p);
+      case TypeId::kRunEndEncoded: return RunEnds(type, n, p);
       default: {
         auto validity = Validity(n, p, &nulls);
         return MakeArray(type, n, {validity, Bytes(n * t.bit_width() / 8)}, {}, nulls);
@@ -238,28 +233,71 @@ inline std::vector<TypePtr> EveryType() {
   auto dict_utf8 = dictionary(int16(), utf8());
   auto point = struct_({field("x", float64()), field("y", float64(), false)});
   return {
-      null(), boolean(), int8(), int16(), int32(), int64(), uint8(), uint16(), uint32(), uint64(),
-      float16(), float32(), float64(), utf8(), large_utf8(), binary(), large_binary(), utf8_view(),
-      binary_view(), fixed_size_binary(5), fixed_size_binary(0), decimal(7, 2, 32), decimal(15, 3, 64),
-      decimal128(38, 10), decimal256(76, 20), date32(), date64(), time32(TimeUnit::kSecond),
-      time32(TimeUnit::kMilli), time64(TimeUnit::kMicro), time64(TimeUnit::kNano),
-      timestamp(TimeUnit::kSecond), timestamp(TimeUnit::kMicro, "UTC"), timestamp(TimeUnit::kNano, "Europe/Oslo"),
-      duration(TimeUnit::kSecond), duration(TimeUnit::kNano), interval_year_month(), interval_day_time(),
+      null(),
+      boolean(),
+      int8(),
+      int16(),
+      int32(),
+      int64(),
+      uint8(),
+      uint16(),
+      uint32(),
+      uint64(),
+      float16(),
+      float32(),
+      float64(),
+      utf8(),
+      large_utf8(),
+      binary(),
+      large_binary(),
+      utf8_view(),
+      binary_view(),
+      fixed_size_binary(5),
+      fixed_size_binary(0),
+      decimal(7, 2, 32),
+      decimal(15, 3, 64),
+      decimal128(38, 10),
+      decimal256(76, 20),
+      date32(),
+      date64(),
+      time32(TimeUnit::kSecond),
+      time32(TimeUnit::kMilli),
+      time64(TimeUnit::kMicro),
+      time64(TimeUnit::kNano),
+      timestamp(TimeUnit::kSecond),
+      timestamp(TimeUnit::kMicro, "UTC"),
+      timestamp(TimeUnit::kNano, "Europe/Oslo"),
+      duration(TimeUnit::kSecond),
+      duration(TimeUnit::kNano),
+      interval_year_month(),
+      interval_day_time(),
       interval_month_day_nano(),
-      list(int32()), list(field("not_null_item", utf8(), false)), large_list(field("item", large_utf8())),
-      list_view(field("item", int16())), large_list_view(field("item", utf8_view())),
-      fixed_size_list(field("item", int64()), 3), fixed_size_list(field("item", binary_view()), 2),
-      fixed_size_list(field("item", boolean()), 0), struct_({}), point,
+      list(int32()),
+      list(field("not_null_item", utf8(), false)),
+      large_list(field("item", large_utf8())),
+      list_view(field("item", int16())),
+      large_list_view(field("item", utf8_view())),
+      fixed_size_list(field("item", int64()), 3),
+      fixed_size_list(field("item", binary_view()), 2),
+      fixed_size_list(field("item", boolean()), 0),
+      struct_({}),
+      point,
       struct_({field("a", list(point)), field("b", dict_utf8), field("c", null())}),
-      map(utf8(), int64()), map(int32(), list(utf8()), true),
+      map(utf8(), int64()),
+      map(int32(), list(utf8()), true),
       sparse_union({field("i", int32()), field("s", utf8()), field("n", null())}, {5, 1, 9}),
       dense_union({field("i", int64()), field("l", list(int8())), field("v", utf8_view())}),
       dense_union({field("only", float32())}, {42}),
-      dict_utf8, dictionary(int8(), int64(), true), dictionary(uint32(), binary_view()),
-      dictionary(int64(), point), dictionary(uint8(), list(utf8())),
-      run_end_encoded(int16(), utf8()), run_end_encoded(int32(), float64()),
+      dict_utf8,
+      dictionary(int8(), int64(), true),
+      dictionary(uint32(), binary_view()),
+      dictionary(int64(), point),
+      dictionary(uint8(), list(utf8())),
+      run_end_encoded(int16(), utf8()),
+      run_end_encoded(int32(), float64()),
       run_end_encoded(int64(), list(int32())),
-      list(dict_utf8), large_list(field("item", struct_({field("d", dictionary(int32(), large_binary()))}))),
+      list(dict_utf8),
+      large_list(field("item", struct_({field("d", dictionary(int32(), large_binary()))}))),
       dense_union({field("d", dict_utf8), field("r", run_end_encoded(int32(), int8()))}),
   };
 }

@@ -4,9 +4,9 @@
 // message-level encoder/decoder the Flight layer uses, and metadata.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <cstring>
 #include <functional>
-#include <unistd.h>
 
 #include "arrow/compare.h"
 #include "arrow/ipc/decoder.h"
@@ -78,7 +78,8 @@ TEST(IpcRoundTrip, EveryTypeInEveryMode) {
       auto sch = schema({field("c", type), field("n", int32(), false)});
       auto batch = MakeRecordBatch(sch, length, {column, random.Make(int32(), length, 0)});
       for (const auto& mode : AllModes())
-        RoundTrip(sch, {batch, batch}, mode.options, type->ToString() + " x" + std::to_string(length) + " " + mode.name);
+        RoundTrip(sch, {batch, batch}, mode.options,
+                  type->ToString() + " x" + std::to_string(length) + " " + mode.name);
     }
   }
 }
@@ -94,9 +95,9 @@ TEST(IpcRoundTrip, SlicedArraysAreWrittenAsTheirSlice) {
     for (auto [offset, length] : {std::pair<int64_t, int64_t>{1, 48}, {3, 7}, {8, 16}, {13, 0}, {49, 1}, {0, 20}}) {
       auto slice = batch->Slice(offset, length);
       for (const auto& mode : AllModes())
-        RoundTrip(sch, {slice}, mode.options,
-                  type->ToString() + " slice " + std::to_string(offset) + "+" + std::to_string(length) + " " +
-                      mode.name);
+        RoundTrip(
+            sch, {slice}, mode.options,
+            type->ToString() + " slice " + std::to_string(offset) + "+" + std::to_string(length) + " " + mode.name);
     }
   }
 }
@@ -210,7 +211,7 @@ TEST(IpcRoundTrip, LegacyFramingHasNoContinuationMarker) {
   uint32_t first;
   std::memcpy(&first, bytes->data(), 4);
   EXPECT_NE(first, kContinuation);
-  EXPECT_EQ((first + 4) % 8, 0u);  // metadata padded so that the body is aligned
+  EXPECT_EQ((first + 4) % 8, 0u);                                     // metadata padded so that the body is aligned
   EXPECT_EQ(bytes->substr(bytes->size() - 4), std::string(4, '\0'));  // legacy end-of-stream
   auto back = ReadStream(Buffer::FromString(*bytes));
   ASSERT_TRUE(back.ok()) << back.status().ToString();
@@ -230,7 +231,10 @@ TEST(IpcRoundTrip, SchemaAndFieldMetadataSurvive) {
   KeyValueMetadata field_md = {{"ARROW:extension:name", "hangar.uuid"}, {"ARROW:extension:metadata", ""}, {"k", "v"}};
   auto inner = field("inner", int32(), false, {{"deep", "yes"}});
   auto sch = schema({field("u", fixed_size_binary(16), true, field_md), field("s", struct_({inner}))},
-                    {{"origin", "test"}, {"dup", "1"}, {"dup", "2"}, {"", ""},
+                    {{"origin", "test"},
+                     {"dup", "1"},
+                     {"dup", "2"},
+                     {"", ""},
                      {std::string("nul\0key", 7), std::string("va\0lue", 6)}});
   RandomArrays random(5);
   auto batch = MakeRecordBatch(sch, 4, {random.Make(sch->field(0)->type(), 4), random.Make(sch->field(1)->type(), 4)});

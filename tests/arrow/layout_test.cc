@@ -20,16 +20,21 @@ ArrayPtr Strings(TypePtr type, const std::vector<std::optional<std::string>>& va
     builder = std::make_unique<BinaryBuilder>(type);
   }
   for (const auto& v : values) {
-    if (!v) builder->AppendNull();
-    else if (auto* view = dynamic_cast<BinaryViewBuilder*>(builder.get())) view->Append(*v);
-    else if (auto* large = dynamic_cast<LargeBinaryBuilder*>(builder.get())) large->Append(*v);
-    else static_cast<BinaryBuilder*>(builder.get())->Append(*v);
+    if (!v)
+      builder->AppendNull();
+    else if (auto* view = dynamic_cast<BinaryViewBuilder*>(builder.get()))
+      view->Append(*v);
+    else if (auto* large = dynamic_cast<LargeBinaryBuilder*>(builder.get()))
+      large->Append(*v);
+    else
+      static_cast<BinaryBuilder*>(builder.get())->Append(*v);
   }
   return *builder->Finish();
 }
 
 TEST(Layout, StringsMoveBetweenTheirThreeLayouts) {
-  const std::vector<std::optional<std::string>> values = {"short", std::nullopt, "a value longer than twelve bytes", ""};
+  const std::vector<std::optional<std::string>> values = {"short", std::nullopt, "a value longer than twelve bytes",
+                                                          ""};
   for (const auto& from : {utf8(), large_utf8(), utf8_view()}) {
     for (const auto& to : {utf8(), large_utf8(), utf8_view()}) {
       ASSERT_TRUE(SameValuesInOtherLayout(*from, *to));
@@ -66,9 +71,11 @@ TEST(Layout, AStructKeepsItsValidityAcrossASlice) {
   children.push_back(std::make_unique<BinaryBuilder>(utf8()));
   StructBuilder builder(from, std::move(children));
   auto* s = static_cast<BinaryBuilder*>(builder.field_builder(0));
-  builder.Append(); s->Append("a");
+  builder.Append();
+  s->Append("a");
   builder.AppendNull();  // a null in every child too
-  builder.Append(); s->Append("c");
+  builder.Append();
+  s->Append("c");
   auto array = (*builder.Finish())->Slice(1, 2);
   auto moved = ToLayout(array, to);
   ASSERT_TRUE(moved.ok()) << moved.status().ToString();

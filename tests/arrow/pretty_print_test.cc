@@ -39,8 +39,9 @@ TEST(PrettyPrintTest, IntegersBoolsAndNulls) {
 }
 
 TEST(PrettyPrintTest, FloatsInTheirShortestExactForm) {
-  EXPECT_EQ(Print(Column<float>(float32(), {0.1f, 1e10f, -0.0f, std::nanf(""), -std::numeric_limits<float>::infinity()})),
-            "[0.1, 1e+10, -0, nan, -inf]");
+  EXPECT_EQ(
+      Print(Column<float>(float32(), {0.1f, 1e10f, -0.0f, std::nanf(""), -std::numeric_limits<float>::infinity()})),
+      "[0.1, 1e+10, -0, nan, -inf]");
   EXPECT_EQ(Print(Column<double>(float64(), {0.1, 1.0 / 3, 123456789.0, 5e-324})),
             "[0.1, 0.3333333333333333, 123456789, 5e-324]");
   EXPECT_EQ(Print(Column<uint16_t>(float16(), {0x3C00, 0x3555, 0x7C00, 0x0001})),
@@ -109,8 +110,8 @@ TEST(PrettyPrintTest, TimestampsInEveryUnitAndZone) {
   EXPECT_EQ(Print(Column<int64_t>(timestamp(TimeUnit::kMilli, "UTC"), {1705314600123})), "[2024-01-15 10:30:00.123Z]");
   EXPECT_EQ(Print(Column<int64_t>(timestamp(TimeUnit::kMicro, "America/New_York"), {1705314600123456})),
             "[2024-01-15 10:30:00.123456Z]");
-  EXPECT_EQ(Print(Column<int64_t>(timestamp(TimeUnit::kNano), {std::numeric_limits<int64_t>::min(),
-                                                                std::numeric_limits<int64_t>::max()})),
+  EXPECT_EQ(Print(Column<int64_t>(timestamp(TimeUnit::kNano),
+                                  {std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max()})),
             "[1677-09-21 00:12:43.145224192, 2262-04-11 23:47:16.854775807]");
   // Seconds far from the epoch: no overflow, a proleptic Gregorian year.
   EXPECT_EQ(Print(Column<int64_t>(timestamp(TimeUnit::kSecond), {std::numeric_limits<int64_t>::max()})),
@@ -142,13 +143,12 @@ TEST(PrettyPrintTest, NestedValues) {
                                 {Strings({"k", "j"}), Column<int32_t>(int32(), {1, 2}, {true, false})})});
   EXPECT_EQ(Print(m), "[{\"k\": 1, \"j\": null}, {}]");
 
-  auto u = MakeArray(sparse_union({field("i", int32()), field("s", utf8())}, {3, 4}), 3,
-                     {Values<int8_t>({3, 4, 3})},
+  auto u = MakeArray(sparse_union({field("i", int32()), field("s", utf8())}, {3, 4}), 3, {Values<int8_t>({3, 4, 3})},
                      {Column<int32_t>(int32(), {7, 0, 0}, {true, true, false}), Strings({"", "u", ""})});
   EXPECT_EQ(Print(u), "[7, \"u\", null]");
 
-  auto dict = MakeArray(dictionary(int16(), utf8()), 3, {nullptr, Values<int16_t>({1, 0, 1})}, {}, 0, 0,
-                        Strings({"a", "b"}));
+  auto dict =
+      MakeArray(dictionary(int16(), utf8()), 3, {nullptr, Values<int16_t>({1, 0, 1})}, {}, 0, 0, Strings({"a", "b"}));
   EXPECT_EQ(Print(dict), "[\"b\", \"a\", \"b\"]");
 
   auto ree = MakeArray(run_end_encoded(int32(), float64()), 4, {},
@@ -164,14 +164,14 @@ TEST(PrettyPrintTest, LongArraysAreElided) {
   EXPECT_EQ(PrettyPrint(*a, {2}), "[0, 1, ..., 28, 29]");
   EXPECT_EQ(PrettyPrint(*a->Slice(0, 4), {2}), "[0, 1, 2, 3]");
   EXPECT_EQ(PrettyPrint(*a->Slice(0, 5), {2}), "[0, 1, ..., 3, 4]");
-  EXPECT_EQ(PrettyPrint(*a).size(), std::string("[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, ..., 20, 21, 22, 23, 24, 25, 26, 27, 28, 29]").size());
+  EXPECT_EQ(PrettyPrint(*a).size(),
+            std::string("[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, ..., 20, 21, 22, 23, 24, 25, 26, 27, 28, 29]").size());
   EXPECT_EQ(PrettyPrint(*a, {0}).find("..."), std::string::npos);
 
   // Nested lists: PrettyPrint uses its window, FormatValue 10.
   auto lists = MakeArray(list(int64()), 1, {nullptr, Values<int32_t>({0, 25})}, {a});
   EXPECT_EQ(PrettyPrint(*lists, {2}), "[[0, 1, ..., 23, 24]]");
-  EXPECT_EQ(FormatValue(*lists, 0),
-            "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, ..., 15, 16, 17, 18, 19, 20, 21, 22, 23, 24]");
+  EXPECT_EQ(FormatValue(*lists, 0), "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, ..., 15, 16, 17, 18, 19, 20, 21, 22, 23, 24]");
 }
 
 TEST(PrettyPrintTest, OutputIsBoundedWhateverTheInput) {

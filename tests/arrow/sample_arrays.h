@@ -13,21 +13,60 @@ namespace hangar::arrow::testing {
 // A type of every kind in type.h (several for parameterized ones).
 inline std::vector<TypePtr> EveryType() {
   return {
-      null(), boolean(), int8(), int16(), int32(), int64(), uint8(), uint16(), uint32(), uint64(),
-      float16(), float32(), float64(), utf8(), large_utf8(), binary(), large_binary(), utf8_view(),
-      binary_view(), fixed_size_binary(3), decimal(9, 2, 32), decimal(18, -1, 64), decimal128(38, 10),
-      decimal256(76, 5), date32(), date64(), time32(TimeUnit::kSecond), time32(TimeUnit::kMilli),
-      time64(TimeUnit::kMicro), time64(TimeUnit::kNano), timestamp(TimeUnit::kSecond),
-      timestamp(TimeUnit::kMilli, "UTC"), timestamp(TimeUnit::kMicro, "+05:30"), timestamp(TimeUnit::kNano),
-      duration(TimeUnit::kSecond), duration(TimeUnit::kNano), interval_year_month(), interval_day_time(),
-      interval_month_day_nano(), list(int32()), large_list(field("item", utf8())),
-      list_view(field("item", int16())), large_list_view(field("item", utf8())),
+      null(),
+      boolean(),
+      int8(),
+      int16(),
+      int32(),
+      int64(),
+      uint8(),
+      uint16(),
+      uint32(),
+      uint64(),
+      float16(),
+      float32(),
+      float64(),
+      utf8(),
+      large_utf8(),
+      binary(),
+      large_binary(),
+      utf8_view(),
+      binary_view(),
+      fixed_size_binary(3),
+      decimal(9, 2, 32),
+      decimal(18, -1, 64),
+      decimal128(38, 10),
+      decimal256(76, 5),
+      date32(),
+      date64(),
+      time32(TimeUnit::kSecond),
+      time32(TimeUnit::kMilli),
+      time64(TimeUnit::kMicro),
+      time64(TimeUnit::kNano),
+      timestamp(TimeUnit::kSecond),
+      timestamp(TimeUnit::kMilli, "UTC"),
+      timestamp(TimeUnit::kMicro, "+05:30"),
+      timestamp(TimeUnit::kNano),
+      duration(TimeUnit::kSecond),
+      duration(TimeUnit::kNano),
+      interval_year_month(),
+      interval_day_time(),
+      interval_month_day_nano(),
+      list(int32()),
+      large_list(field("item", utf8())),
+      list_view(field("item", int16())),
+      large_list_view(field("item", utf8())),
       fixed_size_list(field("item", int8()), 3),
-      struct_({field("a", int32()), field("b", utf8()), field("c", list(boolean()))}), map(utf8(), int64()),
+      struct_({field("a", int32()), field("b", utf8()), field("c", list(boolean()))}),
+      map(utf8(), int64()),
       sparse_union({field("i", int32()), field("s", utf8())}, {5, 9}),
       dense_union({field("i", int64()), field("s", utf8()), field("b", boolean())}, {0, 7, 3}),
-      dictionary(int8(), utf8()), dictionary(uint32(), int32()), dictionary(int16(), binary_view()),
-      run_end_encoded(int32(), utf8()), run_end_encoded(int16(), float64()), run_end_encoded(int64(), int32()),
+      dictionary(int8(), utf8()),
+      dictionary(uint32(), int32()),
+      dictionary(int16(), binary_view()),
+      run_end_encoded(int32(), utf8()),
+      run_end_encoded(int16(), float64()),
+      run_end_encoded(int64(), int32()),
       list(struct_({field("m", map(utf8(), list(int64()))), field("u", dense_union({field("x", utf8_view())}, {1}))})),
   };
 }
@@ -41,7 +80,8 @@ inline uint64_t SampleHash(int64_t i, uint64_t seed) {
 }
 
 inline std::string SampleText(uint64_t h) {
-  static const char* const kWords[] = {"", "a", "héllo", "exactly12byt", "thirteen byte", "a string well past twelve bytes"};
+  static const char* const kWords[] = {
+      "", "a", "héllo", "exactly12byt", "thirteen byte", "a string well past twelve bytes"};
   return std::string(kWords[h % 6]) + std::to_string(h % 7);
 }
 
@@ -58,44 +98,60 @@ inline bool AppendSample(ArrayBuilder* b, const DataType& t, int64_t i, uint64_t
     case TypeId::kBool: static_cast<BooleanBuilder*>(b)->Append(h & 2); return true;
     case TypeId::kInt8: static_cast<PrimitiveBuilder<int8_t>*>(b)->Append(static_cast<int8_t>(v)); return true;
     case TypeId::kInt16: static_cast<PrimitiveBuilder<int16_t>*>(b)->Append(static_cast<int16_t>(v)); return true;
-    case TypeId::kInt32: case TypeId::kDate32: case TypeId::kIntervalYearMonth:
+    case TypeId::kInt32:
+    case TypeId::kDate32:
+    case TypeId::kIntervalYearMonth:
       static_cast<PrimitiveBuilder<int32_t>*>(b)->Append(static_cast<int32_t>(v % 100000));
       return true;
     case TypeId::kTime32:
       static_cast<PrimitiveBuilder<int32_t>*>(b)->Append(static_cast<int32_t>(v % 86400));
       return true;
-    case TypeId::kInt64: case TypeId::kDate64: case TypeId::kTimestamp: case TypeId::kDuration:
-      static_cast<PrimitiveBuilder<int64_t>*>(b)->Append(v % 4000000000000);
-      return true;
-    case TypeId::kTime64:
-      static_cast<PrimitiveBuilder<int64_t>*>(b)->Append(v % 86400000000);
-      return true;
+    case TypeId::kInt64:
+    case TypeId::kDate64:
+    case TypeId::kTimestamp:
+    case TypeId::kDuration: static_cast<PrimitiveBuilder<int64_t>*>(b)->Append(v % 4000000000000); return true;
+    case TypeId::kTime64: static_cast<PrimitiveBuilder<int64_t>*>(b)->Append(v % 86400000000); return true;
     case TypeId::kUInt8: static_cast<PrimitiveBuilder<uint8_t>*>(b)->Append(static_cast<uint8_t>(v)); return true;
     case TypeId::kUInt16: static_cast<PrimitiveBuilder<uint16_t>*>(b)->Append(static_cast<uint16_t>(v)); return true;
     case TypeId::kUInt32: static_cast<PrimitiveBuilder<uint32_t>*>(b)->Append(static_cast<uint32_t>(v)); return true;
     case TypeId::kUInt64: static_cast<PrimitiveBuilder<uint64_t>*>(b)->Append(h); return true;
-    case TypeId::kFloat16: static_cast<HalfFloatBuilder*>(b)->AppendFloat(static_cast<float>(v % 1000) / 8); return true;
-    case TypeId::kFloat32: static_cast<PrimitiveBuilder<float>*>(b)->Append(static_cast<float>(v % 1000) / 4); return true;
-    case TypeId::kFloat64: static_cast<PrimitiveBuilder<double>*>(b)->Append(static_cast<double>(v % 100000) / 16); return true;
+    case TypeId::kFloat16:
+      static_cast<HalfFloatBuilder*>(b)->AppendFloat(static_cast<float>(v % 1000) / 8);
+      return true;
+    case TypeId::kFloat32:
+      static_cast<PrimitiveBuilder<float>*>(b)->Append(static_cast<float>(v % 1000) / 4);
+      return true;
+    case TypeId::kFloat64:
+      static_cast<PrimitiveBuilder<double>*>(b)->Append(static_cast<double>(v % 100000) / 16);
+      return true;
     case TypeId::kIntervalDayTime:
-      static_cast<PrimitiveBuilder<DayTimeInterval>*>(b)->Append({static_cast<int32_t>(v % 30), static_cast<int32_t>(v % 1000)});
+      static_cast<PrimitiveBuilder<DayTimeInterval>*>(b)->Append(
+          {static_cast<int32_t>(v % 30), static_cast<int32_t>(v % 1000)});
       return true;
     case TypeId::kIntervalMonthDayNano:
       static_cast<PrimitiveBuilder<MonthDayNanoInterval>*>(b)->Append(
           {static_cast<int32_t>(v % 12), static_cast<int32_t>(v % 30), v % 1000000});
       return true;
-    case TypeId::kUtf8: case TypeId::kBinary: case TypeId::kLargeUtf8: case TypeId::kLargeBinary:
-    case TypeId::kUtf8View: case TypeId::kBinaryView:
-      return AppendBytes(b, SampleText(h)).ok();
+    case TypeId::kUtf8:
+    case TypeId::kBinary:
+    case TypeId::kLargeUtf8:
+    case TypeId::kLargeBinary:
+    case TypeId::kUtf8View:
+    case TypeId::kBinaryView: return AppendBytes(b, SampleText(h)).ok();
     case TypeId::kFixedSizeBinary:
       return static_cast<FixedSizeBinaryBuilder*>(b)->Append(SampleText(h).substr(0, 1) + "xy").ok();
-    case TypeId::kDecimal32: case TypeId::kDecimal64: case TypeId::kDecimal128: case TypeId::kDecimal256:
-      static_cast<DecimalBuilder*>(b)->Append((h & 1 ? -1 : 1) * (v % 10000000));
-      return true;
-    case TypeId::kList: case TypeId::kLargeList: case TypeId::kListView: case TypeId::kLargeListView:
+    case TypeId::kDecimal32:
+    case TypeId::kDecimal64:
+    case TypeId::kDecimal128:
+    case TypeId::kDecimal256: static_cast<DecimalBuilder*>(b)->Append((h & 1 ? -1 : 1) * (v % 10000000)); return true;
+    case TypeId::kList:
+    case TypeId::kLargeList:
+    case TypeId::kListView:
+    case TypeId::kLargeListView:
     case TypeId::kMap: {
       switch (t.id()) {
-        case TypeId::kList: case TypeId::kMap: static_cast<ListBuilder*>(b)->Append(); break;
+        case TypeId::kList:
+        case TypeId::kMap: static_cast<ListBuilder*>(b)->Append(); break;
         case TypeId::kLargeList: static_cast<LargeListBuilder*>(b)->Append(); break;
         case TypeId::kListView: static_cast<ListViewBuilder*>(b)->Append(); break;
         default: static_cast<LargeListViewBuilder*>(b)->Append(); break;
@@ -124,7 +180,8 @@ inline bool AppendSample(ArrayBuilder* b, const DataType& t, int64_t i, uint64_t
         if (!AppendSample(b->child(c), *t.child(static_cast<size_t>(c))->type(), i + c, seed)) return false;
       }
       return true;
-    case TypeId::kSparseUnion: case TypeId::kDenseUnion: {
+    case TypeId::kSparseUnion:
+    case TypeId::kDenseUnion: {
       auto* u = static_cast<UnionBuilder*>(b);
       const size_t c = (h >> 3) % t.type_codes().size();
       const int8_t code = t.type_codes()[c];

@@ -49,7 +49,8 @@ TEST(ValueKey, EqualKeysExactlyForEqualValues) {
     auto values = testing::SampleArray(f->type(), 30);
     for (int64_t i = 0; i < values->length; ++i) {
       for (int64_t j = i + 1; j < values->length; ++j) {
-        const bool equal = ArrayEquals(*values->Slice(i, 1), *values->Slice(j, 1), {.nans_equal = true, .signed_zeros_equal = false});
+        const bool equal =
+            ArrayEquals(*values->Slice(i, 1), *values->Slice(j, 1), {.nans_equal = true, .signed_zeros_equal = false});
         EXPECT_EQ(KeyOf(*values, i) == KeyOf(*values, j), equal) << "rows " << i << " and " << j;
       }
     }

@@ -21,8 +21,10 @@ ArrayPtr Column(TypePtr type, const std::vector<T>& values, const std::vector<bo
     MutableBuffer bits;
     bits.Resize(bit::BytesFor(static_cast<int64_t>(valid.size())));
     for (size_t i = 0; i < valid.size(); ++i) {
-      if (valid[i]) bit::Set(bits.data(), static_cast<int64_t>(i));
-      else ++nulls;
+      if (valid[i])
+        bit::Set(bits.data(), static_cast<int64_t>(i));
+      else
+        ++nulls;
     }
     validity = bits.Finish();
   }

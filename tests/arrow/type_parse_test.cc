@@ -9,8 +9,7 @@ namespace {
 TEST(TypeParse, EveryToStringReadsBackAsTheSameType) {
   for (const auto& f : testing::EveryTypeFields()) {
     const auto& t = *f->type();
-    const bool unsupported = t.is_union() || t.id() == TypeId::kRunEndEncoded ||
-                             f->name() == "deep";  // a union inside
+    const bool unsupported = t.is_union() || t.id() == TypeId::kRunEndEncoded || f->name() == "deep";  // a union inside
     auto parsed = ParseType(t.ToString());
     if (unsupported) {
       EXPECT_FALSE(parsed.ok()) << t.ToString();
@@ -50,8 +49,9 @@ TEST(TypeParse, NamesPeopleWrite) {
 }
 
 TEST(TypeParse, MistakesAreNamed) {
-  for (const char* bad : {"", "int65", "list<int32", "timestamp[weeks]", "decimal128(10, 2", "time32[us]",
-                          "struct<a int32>", "int64 extra", "dictionary<indices=utf8, values=int8>", "decimal128(0, 0)"}) {
+  for (const char* bad :
+       {"", "int65", "list<int32", "timestamp[weeks]", "decimal128(10, 2", "time32[us]", "struct<a int32>",
+        "int64 extra", "dictionary<indices=utf8, values=int8>", "decimal128(0, 0)"}) {
     auto r = ParseType(bad);
     EXPECT_FALSE(r.ok()) << bad;
     EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << bad;

@@ -9,7 +9,8 @@ TEST(TypeTest, ToStringIsReadable) {
   EXPECT_EQ(int32()->ToString(), "int32");
   EXPECT_EQ(timestamp(TimeUnit::kMicro, "UTC")->ToString(), "timestamp[us, tz=UTC]");
   EXPECT_EQ(list(int32())->ToString(), "list<item: int32>");
-  EXPECT_EQ(struct_({field("a", int32()), field("b", utf8(), false)})->ToString(), "struct<a: int32, b: utf8 not null>");
+  EXPECT_EQ(struct_({field("a", int32()), field("b", utf8(), false)})->ToString(),
+            "struct<a: int32, b: utf8 not null>");
   EXPECT_EQ(dictionary(int8(), utf8())->ToString(), "dictionary<values=utf8, indices=int8>");
   EXPECT_EQ(decimal128(10, 2)->ToString(), "decimal128(10, 2)");
 }

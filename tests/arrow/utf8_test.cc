@@ -14,9 +14,9 @@ TEST(Utf8, TheByteRules) {
                          "\xed\x9f\xbf", "\xf4\x8f\xbf\xbf", "12345678\xc3\xa9"}) {
     EXPECT_TRUE(IsValidUtf8(ok)) << ok;
   }
-  for (const char* bad : {"\x80", "abc\xc3", "\xc0\xaf", "\xc1\xbf", "\xe0\x80\xaf", "\xed\xa0\x80" /* surrogate */,
-                          "\xf4\x90\x80\x80" /* above U+10FFFF */, "\xf5\x80\x80\x80", "\xff", "12345678\xe2\x82",
-                          "\xe2\x28\xa1"}) {
+  for (const char* bad :
+       {"\x80", "abc\xc3", "\xc0\xaf", "\xc1\xbf", "\xe0\x80\xaf", "\xed\xa0\x80" /* surrogate */,
+        "\xf4\x90\x80\x80" /* above U+10FFFF */, "\xf5\x80\x80\x80", "\xff", "12345678\xe2\x82", "\xe2\x28\xa1"}) {
     EXPECT_FALSE(IsValidUtf8(bad)) << bad;
   }
 }
@@ -24,8 +24,10 @@ TEST(Utf8, TheByteRules) {
 ArrayPtr Strings(const TypePtr& type, const std::vector<std::optional<std::string>>& values) {
   auto builder = MakeBuilder(type).value();
   for (const auto& v : values) {
-    if (v) EXPECT_TRUE(AppendBytes(builder.get(), *v).ok());
-    else builder->AppendNull();
+    if (v)
+      EXPECT_TRUE(AppendBytes(builder.get(), *v).ok());
+    else
+      builder->AppendNull();
   }
   return builder->Finish().value();
 }

@@ -16,7 +16,8 @@ std::string ArrowText(const char* avro) {
 }
 
 TEST(AvroArrowTypes, TheMappingOfTheDesignBrief) {
-  EXPECT_EQ(ArrowText(R"({"type": "record", "name": "R", "fields": [
+  EXPECT_EQ(
+      ArrowText(R"({"type": "record", "name": "R", "fields": [
       {"name": "b", "type": "boolean"}, {"name": "i", "type": "int"}, {"name": "l", "type": "long"},
       {"name": "f", "type": "float"}, {"name": "d", "type": "double"}, {"name": "by", "type": "bytes"},
       {"name": "s", "type": "string"}, {"name": "n", "type": ["null", "string"]}, {"name": "n2", "type": ["long", "null"]},
@@ -26,11 +27,11 @@ TEST(AvroArrowTypes, TheMappingOfTheDesignBrief) {
       {"name": "fx", "type": {"type": "fixed", "name": "F", "size": 4}},
       {"name": "u", "type": ["int", "string", "null"]},
       {"name": "r", "type": {"type": "record", "name": "Inner", "fields": [{"name": "x", "type": "int"}]}}]})"),
-            "b: bool not null; i: int32 not null; l: int64 not null; f: float32 not null; d: float64 not null; "
-            "by: binary not null; s: utf8 not null; n: utf8; n2: int64; "
-            "e: dictionary<values=utf8, indices=int32> not null; a: list<item: int32 not null> not null; "
-            "m: map<utf8, float64> not null; fx: fixed_size_binary[4] not null; "
-            "u: dense_union<int: int32=0, string: utf8=1, null: null=2> not null; r: struct<x: int32 not null> not null");
+      "b: bool not null; i: int32 not null; l: int64 not null; f: float32 not null; d: float64 not null; "
+      "by: binary not null; s: utf8 not null; n: utf8; n2: int64; "
+      "e: dictionary<values=utf8, indices=int32> not null; a: list<item: int32 not null> not null; "
+      "m: map<utf8, float64> not null; fx: fixed_size_binary[4] not null; "
+      "u: dense_union<int: int32=0, string: utf8=1, null: null=2> not null; r: struct<x: int32 not null> not null");
 }
 
 TEST(AvroArrowTypes, LogicalTypes) {

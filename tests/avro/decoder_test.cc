@@ -117,15 +117,30 @@ TEST(AvroDecoder, EveryKindOfValue) {
     Enc e;
     e.Raw(row ? std::string(1, '\0') : "\x01").Long(row ? -7 : 42).Long(row ? INT64_MIN : 1LL << 40);
     e.Fixed<float>(1.5f).Fixed<double>(-2.25).Str(row ? "" : "héllo");
-    if (row) e.Long(0); else e.Long(1).Str("maybe");
-    e.Long(row);                                                 // enum
-    if (row) e.Long(0); else e.Long(2).Long(5).Long(-6).Long(0);  // array in one block
-    if (row) e.Long(-1).Long(4).Str("k").Long(9).Long(0); else e.Long(0);  // map, negative count block
-    if (row) e.Long(1).Str("text"); else e.Long(0).Long(77);      // union
+    if (row)
+      e.Long(0);
+    else
+      e.Long(1).Str("maybe");
+    e.Long(row);  // enum
+    if (row)
+      e.Long(0);
+    else
+      e.Long(2).Long(5).Long(-6).Long(0);  // array in one block
+    if (row)
+      e.Long(-1).Long(4).Str("k").Long(9).Long(0);
+    else
+      e.Long(0);  // map, negative count block
+    if (row)
+      e.Long(1).Str("text");
+    else
+      e.Long(0).Long(77);                                                  // union
     e.Str(row ? std::string("\xff\x85", 2) : std::string("\x30\x39", 2));  // -123, 12345
     e.Raw(std::string("\x12\x34\x56\x78\x9a\xbc\xde\xf0\x01\x23\x45\x67\x89\xab\xcd\xef", 16));
     e.Long(1705314600000000);
-    if (row) e.Long(1); else e.Long(0).Long(3);
+    if (row)
+      e.Long(1);
+    else
+      e.Long(0).Long(3);
     ASSERT_TRUE((*decoder)->AppendDatum(e.out).ok());
   }
   auto batch = (*decoder)->Flush();
@@ -184,8 +199,14 @@ TEST(AvroDecoder, AFlatRecordDecodesAndFailsAsAnyOther) {
     Enc e;
     e.Raw(r ? std::string(1, '\0') : "\x01").Long(r ? INT32_MIN : 7).Long(r ? INT64_MAX : -3);
     e.Fixed<float>(0.5f).Fixed<double>(r ? -1e300 : 2.0).Str(r ? "" : "é").Str(std::string("\0\xff", 2));
-    if (r) e.Long(0); else e.Long(1).Str("x");
-    if (r) e.Long(1); else e.Long(0).Long(-9);
+    if (r)
+      e.Long(0);
+    else
+      e.Long(1).Str("x");
+    if (r)
+      e.Long(1);
+    else
+      e.Long(0).Long(-9);
     return e;
   };
   std::string printed[2];
@@ -207,12 +228,12 @@ TEST(AvroDecoder, AFlatRecordDecodesAndFailsAsAnyOther) {
   // Each bad datum, as the flat loop and the general one answer it.
   const std::string good = row(0).out;
   const std::string bad[] = {
-      good.substr(0, 1),                                  // truncated in the int
-      good.substr(0, 5),                                  // truncated in the float
-      Enc().Raw("\x01").Long(1LL << 40).out,              // an int out of range
-      Enc().Raw("\x01").Raw(std::string(11, '\xff')).out,  // a varint of 11 bytes
+      good.substr(0, 1),                                                                     // truncated in the int
+      good.substr(0, 5),                                                                     // truncated in the float
+      Enc().Raw("\x01").Long(1LL << 40).out,                                                 // an int out of range
+      Enc().Raw("\x01").Raw(std::string(11, '\xff')).out,                                    // a varint of 11 bytes
       Enc().Raw("\x01").Long(1).Long(1).Fixed<float>(0).Fixed<double>(0).Str("ab\xff").out,  // not UTF-8
-      Enc().Raw("\x01").Long(1).Long(1).Fixed<float>(0).Fixed<double>(0).Long(-2).out,        // a negative length
+      Enc().Raw("\x01").Long(1).Long(1).Fixed<float>(0).Fixed<double>(0).Long(-2).out,       // a negative length
       Enc().Raw("\x01").Long(1).Long(1).Fixed<float>(0).Fixed<double>(0).Str("").Str("").Long(3).out,  // no branch 3
   };
   for (const auto& datum : bad) {
@@ -244,7 +265,8 @@ namespace {
 // (undefined behaviour), and a few bytes could claim billions of items of no
 // bytes. Both are clear errors now, in records and in container headers.
 TEST(AvroDecoder, BlockCountsThatCannotBeAreErrors) {
-  auto nulls = AvroSchema::Parse(R"({"type": "record", "name": "r", "fields": [{"name": "a", "type": {"type": "array", "items": "null"}}]})");
+  auto nulls = AvroSchema::Parse(
+      R"({"type": "record", "name": "r", "fields": [{"name": "a", "type": {"type": "array", "items": "null"}}]})");
   ASSERT_TRUE(nulls.ok());
   auto decoder = Decoder::Make(*nulls);
   ASSERT_TRUE(decoder.ok());
@@ -285,8 +307,14 @@ TEST(AvroResolution, WriterDataReadAsTheReadersSchema) {
   for (int row = 0; row < 3; ++row) {
     Enc e;
     e.Long(row + 1).Long(1).Str("dropped").Long(0).Fixed<float>(0.5f).Str("n" + std::to_string(row)).Long(row);
-    if (row == 1) e.Long(0); else e.Long(1).Long(-row);
-    if (row == 2) e.Long(0).Str("s"); else e.Long(1).Long(1LL << 40);
+    if (row == 1)
+      e.Long(0);
+    else
+      e.Long(1).Long(-row);
+    if (row == 2)
+      e.Long(0).Str("s");
+    else
+      e.Long(1).Long(1LL << 40);
     ASSERT_TRUE((*decoder)->AppendDatum(e.out).ok());
   }
   auto batch = (*decoder)->Flush();
@@ -314,8 +342,10 @@ TEST(AvroResolution, IncompatibleSchemasAreRefusedNamingTheField) {
   EXPECT_NE(d2.status().message().find("string cannot be read as int"), std::string::npos) << d2.status().ToString();
   EXPECT_NE(d2.status().message().find("R.x"), std::string::npos) << d2.status().ToString();
   // An enum symbol the reader lacks, without a default: an error when it occurs.
-  auto we = AvroSchema::Parse(R"({"type": "record", "name": "R", "fields": [{"name": "e", "type": {"type": "enum", "name": "E", "symbols": ["A", "B"]}}]})");
-  auto re = AvroSchema::Parse(R"({"type": "record", "name": "R", "fields": [{"name": "e", "type": {"type": "enum", "name": "E", "symbols": ["A"]}}]})");
+  auto we = AvroSchema::Parse(
+      R"({"type": "record", "name": "R", "fields": [{"name": "e", "type": {"type": "enum", "name": "E", "symbols": ["A", "B"]}}]})");
+  auto re = AvroSchema::Parse(
+      R"({"type": "record", "name": "R", "fields": [{"name": "e", "type": {"type": "enum", "name": "E", "symbols": ["A"]}}]})");
   auto d3 = Decoder::Make(*we, *re).value();
   EXPECT_TRUE(d3->AppendDatum(Enc().Long(0).out).ok());
   EXPECT_NE(d3->AppendDatum(Enc().Long(1).out).message().find("unknown to the reader"), std::string::npos);

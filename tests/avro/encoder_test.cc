@@ -19,7 +19,8 @@ namespace {
 using arrow::TypeId;
 
 // Decodes `datums` written with `schema` into one batch.
-arrow::RecordBatchPtr DecodeAll(const std::shared_ptr<const AvroSchema>& schema, const std::vector<std::string>& datums) {
+arrow::RecordBatchPtr DecodeAll(const std::shared_ptr<const AvroSchema>& schema,
+                                const std::vector<std::string>& datums) {
   auto decoder = Decoder::Make(schema);
   EXPECT_TRUE(decoder.ok()) << decoder.status().ToString();
   for (const auto& d : datums) {
@@ -55,8 +56,9 @@ ColumnResult RoundTrip(const arrow::FieldPtr& field, const std::vector<arrow::Re
     const auto& back = *decoded->column(0);
     ++*compared;
     if (original.type->Equals(*back.type)) {
-      EXPECT_TRUE(arrow::ArrayEquals(original, back))
-          << field->ToString() << "\n" << arrow::PrettyPrint(original) << "\n" << arrow::PrettyPrint(back);
+      EXPECT_TRUE(arrow::ArrayEquals(original, back)) << field->ToString() << "\n"
+                                                      << arrow::PrettyPrint(original) << "\n"
+                                                      << arrow::PrettyPrint(back);
       continue;
     }
     // A wider or re-encoded type (int8 -> int32, dictionary -> its values,
@@ -129,7 +131,8 @@ TEST(AvroEncoder, WritesIntoARegisteredSchemaByFieldName) {
       R"({"name": "n", "type": {"name": "int", "isSigned": true, "bitWidth": 32}, "nullable": true, "children": []},
          {"name": "kind", "type": {"name": "utf8"}, "nullable": false, "children": []})",
       R"({"name": "n", "count": 2, "VALIDITY": [1, 0], "DATA": [7, 0]},
-         {"name": "kind", "count": 2, "VALIDITY": [1, 1], "OFFSET": [0, 1, 2], "DATA": ["B", "A"]})", 2));
+         {"name": "kind", "count": 2, "VALIDITY": [1, 1], "OFFSET": [0, 1, 2], "DATA": ["B", "A"]})",
+      2));
   ASSERT_TRUE(file.ok()) << file.status().ToString();
   auto encoder = Encoder::Make(file->schema, avro);
   ASSERT_TRUE(encoder.ok()) << encoder.status().ToString();
@@ -153,7 +156,8 @@ TEST(AvroEncoder, RefusesWhatTheSchemaCannotHoldNamingTheColumn) {
          {"name": "n", "type": {"name": "int", "isSigned": true, "bitWidth": 64}, "nullable": false, "children": []})",
       R"({"name": "kind", "count": 4, "VALIDITY": [1, 1, 0, 1], "OFFSET": [0, 1, 2, 2, 3], "DATA": ["A", "Z", "", "A"]},
          {"name": "at", "count": 4, "VALIDITY": [1, 1, 1, 1], "DATA": ["5000", "5000", "5000", "5001"]},
-         {"name": "n", "count": 4, "VALIDITY": [1, 1, 1, 1], "DATA": ["1", "1", "1", "9999999999"]})", 4));
+         {"name": "n", "count": 4, "VALIDITY": [1, 1, 1, 1], "DATA": ["1", "1", "1", "9999999999"]})",
+      4));
   ASSERT_TRUE(file.ok()) << file.status().ToString();
   auto encoder = Encoder::Make(file->schema, avro);
   ASSERT_TRUE(encoder.ok()) << encoder.status().ToString();
@@ -175,7 +179,8 @@ TEST(AvroEncoder, RefusesWhatTheSchemaCannotHoldNamingTheColumn) {
       {"name": "at", "type": {"type": "long", "logicalType": "timestamp-micros"}}, {"name": "n", "type": "long"},
       {"name": "missing", "type": "long"}]})");
   auto missing = Encoder::Make(file->schema, more);
-  EXPECT_NE(missing.status().message().find("'missing' has no column"), std::string::npos) << missing.status().message();
+  EXPECT_NE(missing.status().message().find("'missing' has no column"), std::string::npos)
+      << missing.status().message();
   auto narrow = Parse(R"({"type": "record", "name": "r", "fields": [{"name": "kind", "type": "string"},
       {"name": "at", "type": {"type": "long", "logicalType": "timestamp-micros"}}, {"name": "n", "type": "float"}]})");
   auto type = Encoder::Make(file->schema, narrow);
@@ -190,7 +195,8 @@ TEST(AvroEncoder, DerivedSchemasReadBackAsTheSameColumns) {
             {"name": "item", "type": {"name": "utf8"}, "nullable": true, "children": []}]})",
       R"({"name": "id", "count": 2, "VALIDITY": [1, 1], "DATA": ["1", "2"]},
          {"name": "tags", "count": 2, "VALIDITY": [1, 0], "OFFSET": [0, 2, 2], "children": [
-            {"name": "item", "count": 2, "VALIDITY": [1, 0], "OFFSET": [0, 1, 1], "DATA": ["x", ""]}]})", 2));
+            {"name": "item", "count": 2, "VALIDITY": [1, 0], "OFFSET": [0, 1, 1], "DATA": ["x", ""]}]})",
+      2));
   ASSERT_TRUE(file.ok()) << file.status().ToString();
   auto json = AvroSchemaJsonOf(*file->schema, "my-topic");
   ASSERT_TRUE(json.ok());

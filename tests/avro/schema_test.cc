@@ -39,9 +39,12 @@ std::vector<Case> ReadCases() {
       std::string next;
       while (std::getline(in, next) && next != key) value += next + "\n";
     }
-    if (key == "INPUT") cases.back().input = value;
-    else if (key == "canonical") cases.back().canonical = value;
-    else if (key == "fingerprint") cases.back().fingerprint = std::stoll(value);
+    if (key == "INPUT")
+      cases.back().input = value;
+    else if (key == "canonical")
+      cases.back().canonical = value;
+    else if (key == "fingerprint")
+      cases.back().fingerprint = std::stoll(value);
   }
   return cases;
 }

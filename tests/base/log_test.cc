@@ -18,8 +18,8 @@ TEST(Log, TextIsASentenceWithFields) {
 }
 
 TEST(Log, LogfmtQuotesWhatNeedsQuoting) {
-  const std::string line = FormatLine(Format::kLogfmt, Level::kError, "bad \"thing\"",
-                                      {{"path", "a=b"}, {"empty", ""}, {"n", 1.5}});
+  const std::string line =
+      FormatLine(Format::kLogfmt, Level::kError, "bad \"thing\"", {{"path", "a=b"}, {"empty", ""}, {"n", 1.5}});
   EXPECT_EQ(line.substr(0, 3), "ts=");
   EXPECT_NE(line.find(" level=error msg=\"bad \\\"thing\\\"\" path=\"a=b\" empty=\"\" n=1.5\n"), std::string::npos)
       << line;

@@ -26,7 +26,8 @@ TEST(Periodic, RunsAtStartWhenAskedAndStopsWithoutWaitingOutTheInterval) {
   std::atomic<int> runs = 0;
   const auto start = std::chrono::steady_clock::now();
   {
-    Periodic periodic(1h, [&] { ++runs; }, true);
+    Periodic periodic(
+        1h, [&] { ++runs; }, true);
     while (runs < 1) std::this_thread::sleep_for(1ms);
   }
   EXPECT_EQ(runs, 1);

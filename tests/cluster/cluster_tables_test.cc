@@ -11,28 +11,28 @@
 
 #include <filesystem>
 #include <fstream>
-#include <numeric>
 #include <map>
+#include <numeric>
 #include <set>
 #include <thread>
 
 #include "arrow/array_access.h"
 #include "cluster/membership.h"
 #include "cluster_status.h"
-#include "support/server_process.h"
 #include "sql/flight_sql_client.h"
 #include "store/store_test_util.h"
+#include "support/server_process.h"
 #include "support/zookeeper_process.h"
 
 namespace hangar {
 namespace {
 
 namespace fs = std::filesystem;
-using store::testing::EventSchema;
 using store::testing::Events;
+using store::testing::EventSchema;
+using testing::FreePort;
 using testing::ServerProcess;
 using testing::TempDataDir;
-using testing::FreePort;
 using testing::ZooKeeperProcess;
 
 constexpr int kNodes = 3;
@@ -52,10 +52,18 @@ class ClusterTablesTest : public ::testing::Test {
   virtual std::unique_ptr<flight::FlightClient> Connect(int n) { return nodes_[n]->Connect(); }
 
   void LaunchNode(int n) {
-    std::vector<std::string> flags = {
-        "--listen", "127.0.0.1:" + std::to_string(ports_[n]), "--cluster", zookeeper_->url("/hangar-tables"),
-        "--cluster-session-timeout", "2", "--shared-data-dir", shared().string(), "--access-log", "off",
-        "--metrics-listen", "off"};
+    std::vector<std::string> flags = {"--listen",
+                                      "127.0.0.1:" + std::to_string(ports_[n]),
+                                      "--cluster",
+                                      zookeeper_->url("/hangar-tables"),
+                                      "--cluster-session-timeout",
+                                      "2",
+                                      "--shared-data-dir",
+                                      shared().string(),
+                                      "--access-log",
+                                      "off",
+                                      "--metrics-listen",
+                                      "off"};
     for (auto& flag : NodeFlags()) flags.push_back(flag);
     nodes_[n] = std::make_unique<ServerProcess>((dir_.path() / ("node" + std::to_string(n))).string(),
                                                 std::map<std::string, std::string>{}, flags);
@@ -120,7 +128,8 @@ class ClusterTablesTest : public ::testing::Test {
 
   static void CreateEvents(flight::FlightClient& client) {
     auto results = client.DoAction(flight::Action{
-        "CreateTable", R"({"name": "events", "schema_json": {"fields": [{"name": "id", "type": "int64", "nullable": false},
+        "CreateTable",
+        R"({"name": "events", "schema_json": {"fields": [{"name": "id", "type": "int64", "nullable": false},
                                                                         {"name": "what", "type": "utf8"}]}})"});
     ASSERT_TRUE(results.ok()) << results.status().ToString();
   }
@@ -147,7 +156,8 @@ class ClusterTablesTest : public ::testing::Test {
         if (ack["error"].is_null() && ack["durability_level"] == durability) acked.insert(ack["batch"].get<int64_t>());
       }
     });
-    Status st = (*stream)->WriteMetadata(arrow::Buffer::FromString(R"({"requested_durability": ")" + durability + "\"}"));
+    Status st =
+        (*stream)->WriteMetadata(arrow::Buffer::FromString(R"({"requested_durability": ")" + durability + "\"}"));
     for (size_t i = 0; st.ok() && i < batches.size(); ++i) {
       if (i == 0) st = (*stream)->Begin(EventSchema());
       if (st.ok()) st = (*stream)->WriteRecordBatch(*batches[i]);
@@ -170,7 +180,8 @@ class ClusterTablesTest : public ::testing::Test {
       EXPECT_TRUE(batches.ok()) << batches.status().ToString();
       if (!batches.ok()) continue;
       for (const auto& b : *batches)
-        for (int64_t r = 0; r < b->num_rows; ++r) ids.push_back(arrow::LoadInteger(*b->column(0), b->column(0)->offset + r));
+        for (int64_t r = 0; r < b->num_rows; ++r)
+          ids.push_back(arrow::LoadInteger(*b->column(0), b->column(0)->offset + r));
     }
     std::sort(ids.begin(), ids.end());
     return ids;
@@ -246,8 +257,7 @@ TEST_F(ClusterTablesTest, KillingTheTablesNodeDuringIngestLosesNothingAckedAtDis
   for (int b = 0; b < 2000; ++b) batches.push_back(Events(b * 50, 50));
   std::set<int64_t> acked;
   Status ended;
-  std::thread writer(
-      [&] { acked = Ingest(*Connect(via), batches, "disk", &ended, std::chrono::milliseconds(2)); });
+  std::thread writer([&] { acked = Ingest(*Connect(via), batches, "disk", &ended, std::chrono::milliseconds(2)); });
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   nodes_[owner]->Kill(SIGKILL);
   const auto killed = std::chrono::steady_clock::now();
@@ -355,8 +365,8 @@ class ClusterTablesTlsTest : public ClusterTablesTest {
  protected:
   std::vector<std::string> NodeFlags() override {
     MakeCertificates();
-    return {"--tls-cert", File("node.crt"), "--tls-key", File("node.key"), "--tls-client-ca", File("ca.crt"),
-            "--cluster-tls-ca", File("ca.crt")};
+    return {"--tls-cert",      File("node.crt"), "--tls-key",        File("node.key"),
+            "--tls-client-ca", File("ca.crt"),   "--cluster-tls-ca", File("ca.crt")};
   }
   std::unique_ptr<flight::FlightClient> Connect(int n) override {
     flight::ClientOptions options;

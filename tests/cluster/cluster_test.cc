@@ -16,15 +16,15 @@
 #include <thread>
 
 #include "arrow/array_access.h"
+#include "cluster/membership.h"
+#include "cluster/rendezvous.h"
+#include "cluster_status.h"
 #include "flight/auth/users_file.h"
 #include "kafka/dev_cluster.h"
 #include "kafka/dev_data.h"
 #include "kafka/schemas_topic_registry.h"
-#include "cluster/membership.h"
-#include "cluster/rendezvous.h"
-#include "cluster_status.h"
-#include "support/server_process.h"
 #include "sql/flight_sql_client.h"
+#include "support/server_process.h"
 #include "support/zookeeper_process.h"
 
 namespace hangar {
@@ -73,8 +73,16 @@ class ClusterTest : public ::testing::Test {
   virtual std::vector<std::string> NodeFlags() { return {}; }
 
   void StartNode(int n) {
-    std::vector<std::string> flags = {"--kafka-brokers", Kafka().brokers(), "--cluster", zookeeper_->url("/hangar-test"),
-                                      "--cluster-session-timeout", "2", "--access-log", "off", "--metrics-listen", "off"};
+    std::vector<std::string> flags = {"--kafka-brokers",
+                                      Kafka().brokers(),
+                                      "--cluster",
+                                      zookeeper_->url("/hangar-test"),
+                                      "--cluster-session-timeout",
+                                      "2",
+                                      "--access-log",
+                                      "off",
+                                      "--metrics-listen",
+                                      "off"};
     for (auto& flag : NodeFlags()) flags.push_back(flag);
     nodes_[n] = std::make_unique<ServerProcess>((dir_.path() / ("node" + std::to_string(n))).string(),
                                                 std::map<std::string, std::string>{}, flags);
@@ -117,7 +125,8 @@ class ClusterTest : public ::testing::Test {
       }
       std::vector<int64_t> ids;
       for (const auto& b : *batches)
-        for (int64_t r = 0; r < b->num_rows; ++r) ids.push_back(arrow::LoadInteger(*b->column(0), b->column(0)->offset + r));
+        for (int64_t r = 0; r < b->num_rows; ++r)
+          ids.push_back(arrow::LoadInteger(*b->column(0), b->column(0)->offset + r));
       return ids;
     }
     return last;
@@ -170,7 +179,8 @@ TEST_F(ClusterTest, EndpointsSpreadOverEveryNodeAndParallelReadsGetEveryRowOnce)
   for (int p = 0; p < kPartitions; ++p) {
     const auto& endpoint = info.endpoints[p];
     std::vector<std::string> expected, got;
-    for (const auto& id : cluster::RankMembers("kafka.orders/" + std::to_string(p), ids)) expected.push_back(location_of[id]);
+    for (const auto& id : cluster::RankMembers("kafka.orders/" + std::to_string(p), ids))
+      expected.push_back(location_of[id]);
     for (const auto& l : endpoint.locations) got.push_back(l.uri);
     EXPECT_EQ(got, expected) << "partition " << p;  // the owner, then two fallbacks
     ++owned[endpoint.locations.at(0).uri];
@@ -268,7 +278,8 @@ TEST_F(ClusterTest, NodesRejoinAfterAZooKeeperRestartWithOneOwnerPerPartition) {
   // Cut off from ZooKeeper, a node stops claiming: its endpoints name nobody.
   for (const auto& endpoint : Info(0).endpoints) EXPECT_TRUE(endpoint.locations.empty());
   ASSERT_TRUE(zookeeper_->Start());
-  for (int n = 0; n < 3; ++n) ASSERT_TRUE(WaitForMembers(n, 3, std::chrono::seconds(30))) << "node " << n << " " << StatusOf(n).dump();
+  for (int n = 0; n < 3; ++n)
+    ASSERT_TRUE(WaitForMembers(n, 3, std::chrono::seconds(30))) << "node " << n << " " << StatusOf(n).dump();
   // Every node places every partition on the same single owner, as before.
   std::vector<flight::FlightInfo> infos = {Info(0), Info(1), Info(2)};
   for (size_t e = 0; e < before.endpoints.size(); ++e)
@@ -313,7 +324,8 @@ TEST_F(ClusterAuthTest, ATokenFromOneNodeOpensEveryEndpointOnEveryNode) {
   EXPECT_EQ(failed, 0);
   // Without it, another node refuses.
   auto stranger = nodes_[1]->Connect();
-  EXPECT_EQ(stranger->DoGet(info->endpoints[0].ticket).value()->ReadAll().status().code(), StatusCode::kUnauthenticated);
+  EXPECT_EQ(stranger->DoGet(info->endpoints[0].ticket).value()->ReadAll().status().code(),
+            StatusCode::kUnauthenticated);
 }
 
 }  // namespace

@@ -93,7 +93,8 @@ class DuckDb {
     if (st.ok()) {
       duckdb_appender appender = nullptr;
       if (duckdb_appender_create(conn_, nullptr, table.c_str(), &appender) != DuckDBSuccess ||
-          duckdb_append_data_chunk(appender, chunk) != DuckDBSuccess || duckdb_appender_close(appender) != DuckDBSuccess)
+          duckdb_append_data_chunk(appender, chunk) != DuckDBSuccess ||
+          duckdb_appender_close(appender) != DuckDBSuccess)
         st = Status::Internal(std::string("appending to ") + table + ": " + duckdb_appender_error(appender));
       duckdb_appender_destroy(&appender);
     }
@@ -131,8 +132,8 @@ class DuckDb {
       names.push_back(duckdb_column_name(&result, i));
     }
     ArrowSchema c_schema{};
-    Status st = TakeError(duckdb_to_arrow_schema(options, types.data(), names.data(), n, &c_schema),
-                          "duckdb_to_arrow_schema");
+    Status st =
+        TakeError(duckdb_to_arrow_schema(options, types.data(), names.data(), n, &c_schema), "duckdb_to_arrow_schema");
     for (auto& t : types) duckdb_destroy_logical_type(&t);
     QueryResult out;
     if (st.ok()) {
@@ -249,8 +250,8 @@ class DuckDb {
   }
   ArrowArrayStream* Adapt(ArrowArrayStream* inner) {
     auto adapter = std::make_unique<ArrowArrayStream>();
-    *adapter = ArrowArrayStream{AdapterGetSchema, AdapterGetNext, AdapterLastError, AdapterRelease,
-                                new Adapter{inner, {}}};
+    *adapter =
+        ArrowArrayStream{AdapterGetSchema, AdapterGetNext, AdapterLastError, AdapterRelease, new Adapter{inner, {}}};
     streams_.push_back(std::move(adapter));
     return streams_.back().get();
   }
@@ -273,16 +274,27 @@ const int64_t kTimestamp = 1705314600000000;  // 2024-01-15 10:30:00 UTC, in mic
 RecordBatchPtr SampleBatch(int64_t n) {
   auto sch = schema({
       field("id", int64(), false),
-      field("i8", int8()), field("i16", int16()), field("i32", int32()),
-      field("u8", uint8()), field("u16", uint16()), field("u32", uint32()), field("u64", uint64()),
-      field("f32", float32()), field("f64", float64()),
+      field("i8", int8()),
+      field("i16", int16()),
+      field("i32", int32()),
+      field("u8", uint8()),
+      field("u16", uint16()),
+      field("u32", uint32()),
+      field("u64", uint64()),
+      field("f32", float32()),
+      field("f64", float64()),
       field("flag", boolean()),
-      field("name", utf8()), field("blob", binary()),
-      field("day", date32()), field("clock", time64(TimeUnit::kMicro)),
-      field("ts", timestamp(TimeUnit::kMicro)), field("ts_utc", timestamp(TimeUnit::kMicro, "UTC")),
-      field("ts_s", timestamp(TimeUnit::kSecond)), field("ts_ms", timestamp(TimeUnit::kMilli)),
+      field("name", utf8()),
+      field("blob", binary()),
+      field("day", date32()),
+      field("clock", time64(TimeUnit::kMicro)),
+      field("ts", timestamp(TimeUnit::kMicro)),
+      field("ts_utc", timestamp(TimeUnit::kMicro, "UTC")),
+      field("ts_s", timestamp(TimeUnit::kSecond)),
+      field("ts_ms", timestamp(TimeUnit::kMilli)),
       field("ts_ns", timestamp(TimeUnit::kNano)),
-      field("amount", decimal128(10, 2)), field("big", decimal128(38, 10)),
+      field("amount", decimal128(10, 2)),
+      field("big", decimal128(38, 10)),
       field("span", interval_month_day_nano()),
       field("tags", list(int32())),
       field("words", list(utf8())),
@@ -301,7 +313,10 @@ RecordBatchPtr SampleBatch(int64_t n) {
     // Appends `value` to the next column, whose builder is a PrimitiveBuilder of exactly its type.
     auto prim = [&](auto value) {
       using T = decltype(value);
-      if (null) b[c]->AppendNull(); else P<T>(b[c].get())->Append(value);
+      if (null)
+        b[c]->AppendNull();
+      else
+        P<T>(b[c].get())->Append(value);
       ++c;
     };
     prim(static_cast<int8_t>(i == 0 ? -128 : i % 100));
@@ -313,22 +328,37 @@ RecordBatchPtr SampleBatch(int64_t n) {
     prim(std::numeric_limits<uint64_t>::max() - static_cast<uint64_t>(i));
     prim(static_cast<float>(i) * 0.5f);
     prim(i == 2 ? std::nan("") : i == 4 ? -std::numeric_limits<double>::infinity() : 1.25 * static_cast<double>(i));
-    if (null) b[c]->AppendNull(); else static_cast<BooleanBuilder*>(b[c].get())->Append(i % 2 == 0);
+    if (null)
+      b[c]->AppendNull();
+    else
+      static_cast<BooleanBuilder*>(b[c].get())->Append(i % 2 == 0);
     ++c;
-    if (null) b[c]->AppendNull(); else static_cast<BinaryBuilder*>(b[c].get())->Append(kNames[i % 4]);
+    if (null)
+      b[c]->AppendNull();
+    else
+      static_cast<BinaryBuilder*>(b[c].get())->Append(kNames[i % 4]);
     ++c;
-    if (null) b[c]->AppendNull(); else static_cast<BinaryBuilder*>(b[c].get())->Append(std::string("\0\x01\xff", 3) + std::to_string(i));
+    if (null)
+      b[c]->AppendNull();
+    else
+      static_cast<BinaryBuilder*>(b[c].get())->Append(std::string("\0\x01\xff", 3) + std::to_string(i));
     ++c;
-    prim(static_cast<int32_t>(19737 + i));                     // date32: 2024-01-15 + i days
-    prim(static_cast<int64_t>(37800000000LL + i * 1000001));   // time64[us]: 10:30:00 + i s + i us
-    prim(kTimestamp + i * 1000001);                            // timestamp[us]
+    prim(static_cast<int32_t>(19737 + i));                      // date32: 2024-01-15 + i days
+    prim(static_cast<int64_t>(37800000000LL + i * 1000001));    // time64[us]: 10:30:00 + i s + i us
+    prim(kTimestamp + i * 1000001);                             // timestamp[us]
     prim(static_cast<int64_t>(kTimestamp - i * 3600000000LL));  // timestamp[us, UTC]
-    prim(kTimestamp / 1000000 + i);                            // timestamp[s]
-    prim(kTimestamp / 1000 + i * 7);                           // timestamp[ms]
-    prim(kTimestamp * 1000 + i * 1001);                        // timestamp[ns]
-    if (null) b[c]->AppendNull(); else static_cast<DecimalBuilder*>(b[c].get())->Append((i % 2 ? -1 : 1) * 12345 * (i + 1));
+    prim(kTimestamp / 1000000 + i);                             // timestamp[s]
+    prim(kTimestamp / 1000 + i * 7);                            // timestamp[ms]
+    prim(kTimestamp * 1000 + i * 1001);                         // timestamp[ns]
+    if (null)
+      b[c]->AppendNull();
+    else
+      static_cast<DecimalBuilder*>(b[c].get())->Append((i % 2 ? -1 : 1) * 12345 * (i + 1));
     ++c;
-    if (null) b[c]->AppendNull(); else static_cast<DecimalBuilder*>(b[c].get())->Append(std::numeric_limits<int64_t>::max() - i);
+    if (null)
+      b[c]->AppendNull();
+    else
+      static_cast<DecimalBuilder*>(b[c].get())->Append(std::numeric_limits<int64_t>::max() - i);
     ++c;
     // DuckDB keeps intervals in microseconds: whole microseconds only.
     prim(MonthDayNanoInterval{static_cast<int32_t>(i % 13), static_cast<int32_t>(-i), i * 1000000000LL + 5000});
@@ -339,7 +369,10 @@ RecordBatchPtr SampleBatch(int64_t n) {
       } else {
         lb->Append();
         for (int64_t k = 0; k < i % 4; ++k) {
-          if (k == 1) lb->value_builder()->AppendNull(); else P<int32_t>(lb->value_builder())->Append(static_cast<int32_t>(k * 10 + i));
+          if (k == 1)
+            lb->value_builder()->AppendNull();
+          else
+            P<int32_t>(lb->value_builder())->Append(static_cast<int32_t>(k * 10 + i));
         }
       }
     }
@@ -355,7 +388,10 @@ RecordBatchPtr SampleBatch(int64_t n) {
       } else {
         sb->Append();
         P<int32_t>(sb->field_builder(0))->Append(static_cast<int32_t>(i));
-        if (i % 4 == 1) sb->field_builder(1)->AppendNull(); else static_cast<BinaryBuilder*>(sb->field_builder(1))->Append("p" + std::to_string(i));
+        if (i % 4 == 1)
+          sb->field_builder(1)->AppendNull();
+        else
+          static_cast<BinaryBuilder*>(sb->field_builder(1))->Append("p" + std::to_string(i));
       }
     }
     {
@@ -492,14 +528,16 @@ TEST(DuckDbInteropTest, SqlOverHangarData) {
   EXPECT_EQ(duck.Text("SELECT max(u64) = 18446744073709551615 AS top, min(i8) AS low FROM t"),
             "top: [true]\nlow: [-128]\n");
   // String functions, over multi-byte UTF-8.
-  EXPECT_EQ(duck.Text("SELECT upper(name) AS u, length(name)::INTEGER AS n FROM t WHERE id = 1"), "u: [\"ÜNÏCODE\"]\nn: [7]\n");
+  EXPECT_EQ(duck.Text("SELECT upper(name) AS u, length(name)::INTEGER AS n FROM t WHERE id = 1"),
+            "u: [\"ÜNÏCODE\"]\nn: [7]\n");
   EXPECT_EQ(duck.Text("SELECT string_agg(name, '|' ORDER BY id) AS all_names FROM t WHERE id <= 3"),
             "all_names: [\"ünïcode|plain|\"]\n");
   // List and struct access.
   EXPECT_EQ(duck.Text("SELECT tags[1] AS first, len(tags)::INTEGER AS n, point.y AS y FROM t WHERE id = 4"),
             "first: [null]\nn: [null]\ny: [null]\n");  // row 4 is a null row
-  EXPECT_EQ(duck.Text("SELECT tags AS t3, list_sum(tags)::INTEGER AS s, point.x AS x, point.y AS y FROM t WHERE id = 3"),
-            "t3: [[2, null]]\ns: [2]\nx: [2]\ny: [\"p2\"]\n");
+  EXPECT_EQ(
+      duck.Text("SELECT tags AS t3, list_sum(tags)::INTEGER AS s, point.x AS x, point.y AS y FROM t WHERE id = 3"),
+      "t3: [[2, null]]\ns: [2]\nx: [2]\ny: [\"p2\"]\n");
   EXPECT_EQ(duck.Text("SELECT nested.items[2].k AS k, nested.items[2].v AS v FROM t WHERE id = 3"),
             "k: [\"k1\"]\nv: [0.25]\n");
   EXPECT_EQ(duck.Text("SELECT attrs['key1'] AS v FROM t WHERE id = 3"), "v: [2]\n");
@@ -527,7 +565,10 @@ TEST(DuckDbInteropTest, ManyBatchesAndRowsAcrossDuckDbVectors) {
     for (int64_t i = 0; i < 1000; ++i) {
       const int64_t v = part * 1000 + i;
       k.Append(v);
-      if (v % 7 == 0) s.AppendNull(); else s.Append("row" + std::to_string(v));
+      if (v % 7 == 0)
+        s.AppendNull();
+      else
+        s.Append("row" + std::to_string(v));
     }
     batches.push_back(MakeRecordBatch(sch, 1000, {std::move(k.Finish()).value(), std::move(s.Finish()).value()}));
   }
@@ -597,13 +638,20 @@ TEST(DuckDbInteropTest, ProducerErrorSurfacesInDuckDb) {
 // type of its own, and every value reads back the same.
 TEST(DuckDbInteropTest, DuckDbReadsEveryOtherLayoutItSupports) {
   const std::vector<FieldPtr> printed_alike = {
-      field("large_utf8", large_utf8()), field("large_binary", large_binary()),
-      field("utf8_view", utf8_view()), field("binary_view", binary_view()),
-      field("large_list", large_list(field("item", int32()))), field("list_view", list_view(field("item", int32()))),
+      field("large_utf8", large_utf8()),
+      field("large_binary", large_binary()),
+      field("utf8_view", utf8_view()),
+      field("binary_view", binary_view()),
+      field("large_list", large_list(field("item", int32()))),
+      field("list_view", list_view(field("item", int32()))),
       field("large_list_view", large_list_view(field("item", int32()))),
-      field("dictionary", dictionary(int8(), utf8())), field("run_end_encoded", run_end_encoded(int32(), utf8())),
-      field("date64", date64()), field("fixed_size_binary", fixed_size_binary(3)),
-      field("decimal32", decimal(9, 2, 32)), field("decimal64", decimal(18, 2, 64)), field("null", null()),
+      field("dictionary", dictionary(int8(), utf8())),
+      field("run_end_encoded", run_end_encoded(int32(), utf8())),
+      field("date64", date64()),
+      field("fixed_size_binary", fixed_size_binary(3)),
+      field("decimal32", decimal(9, 2, 32)),
+      field("decimal64", decimal(18, 2, 64)),
+      field("null", null()),
   };
   for (const auto& f : printed_alike) {
     DuckDb duck;
@@ -641,8 +689,8 @@ TEST(DuckDbInteropTest, DuckDbReadsEveryOtherLayoutItSupports) {
   {
     DuckDb duck;
     auto sch = schema({field("t", time32(TimeUnit::kMilli)), field("months", interval_year_month())});
-    auto batch = MakeRecordBatch(sch, 7, {testing::SampleArray(sch->field(0)->type(), 7),
-                                          testing::SampleArray(sch->field(1)->type(), 7)});
+    auto batch = MakeRecordBatch(
+        sch, 7, {testing::SampleArray(sch->field(0)->type(), 7), testing::SampleArray(sch->field(1)->type(), 7)});
     ASSERT_TRUE(duck.LoadTable("t", sch, {batch}).ok());
     auto back = duck.Query("SELECT * FROM t");
     ASSERT_TRUE(back.ok()) << back.status().ToString();
@@ -662,7 +710,8 @@ TEST(DuckDbInteropTest, DuckDbReadsEveryOtherLayoutItSupports) {
   // int32 the format specifies, so such values come back wrong.)
   DuckDb duck;
   for (const auto& [type, why] : std::vector<std::pair<TypePtr, std::string>>{
-           {dense_union({field("a", int32())}, {0}), R"(Unsupported Internal Arrow Type: \"d\" Union)"},  // JSON-escaped
+           {dense_union({field("a", int32())}, {0}),
+            R"(Unsupported Internal Arrow Type: \"d\" Union)"},  // JSON-escaped
            {float16(), "Unsupported Internal Arrow Type e"},
            {decimal256(40, 2), "Unsupported Internal Arrow Type for Decimal d:40,2,256"}}) {
     Status st = duck.CanRead(*schema({field("x", type)}));

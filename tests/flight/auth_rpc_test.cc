@@ -1,9 +1,9 @@
 // Basic -> Bearer authentication and per-user permissions on a real server:
 // every way to log in, every way to fail, tokens shared across nodes, and the
 // permission check that guards every RPC.
-#include <gtest/gtest.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
@@ -99,8 +99,8 @@ void ExpectCode(const Status& status, StatusCode code, std::string_view fragment
 TEST_F(AuthTest, EveryRpcWithoutCredentialsIsUnauthenticated) {
   auto client = Client(*server_);
   ExpectCode(client->ListFlights().status(), StatusCode::kUnauthenticated, "authorization");
-  ExpectCode(client->GetFlightInfo(FlightDescriptor::Path({"default", "alpha"})).status(),
-             StatusCode::kUnauthenticated, "authorization");
+  ExpectCode(client->GetFlightInfo(FlightDescriptor::Path({"default", "alpha"})).status(), StatusCode::kUnauthenticated,
+             "authorization");
   ExpectCode(client->ListActions().status(), StatusCode::kUnauthenticated, "authorization");
   auto reader = client->DoGet(Ticket{"ints:1:1"});
   ASSERT_TRUE(reader.ok());
@@ -179,14 +179,14 @@ grpc::Status RawGetFlightInfo(const FlightServer& server, const std::string& aut
   std::unique_lock lock(mu);
   cv.wait(lock, [&] { return done; });
   auto it = context.GetServerInitialMetadata().find("authorization");
-  if (it != context.GetServerInitialMetadata().end()) *bearer_answer = std::string(it->second.data(), it->second.size());
+  if (it != context.GetServerInitialMetadata().end())
+    *bearer_answer = std::string(it->second.data(), it->second.size());
   return status;
 }
 
 TEST_F(AuthTest, BasicHeaderOnAnyCallIsAnsweredWithABearerHeader) {
   std::string answer;
-  grpc::Status status =
-      RawGetFlightInfo(*server_, "Basic " + Base64Encode("carol:carol-pw"), &answer);
+  grpc::Status status = RawGetFlightInfo(*server_, "Basic " + Base64Encode("carol:carol-pw"), &answer);
   ASSERT_TRUE(status.ok()) << status.error_message();
   ASSERT_EQ(answer.substr(0, 7), "Bearer ");
   // The token works on its own.
@@ -250,8 +250,8 @@ TEST_F(AuthTest, TamperedAndExpiredTokensAreRejected) {
   client->SetBearerToken(tampered);
   EXPECT_EQ(client->ListFlights().status().code(), StatusCode::kUnauthenticated);
   auth::TokenSigner signer(kSecret);
-  client->SetBearerToken(signer.Issue("alice", std::chrono::seconds(60),
-                                      std::chrono::system_clock::now() - std::chrono::hours(2)));
+  client->SetBearerToken(
+      signer.Issue("alice", std::chrono::seconds(60), std::chrono::system_clock::now() - std::chrono::hours(2)));
   ExpectCode(client->ListFlights().status(), StatusCode::kUnauthenticated, "expired");
   // A valid signature for a user who is not in the users file.
   client->SetBearerToken(signer.Issue("ghost", std::chrono::seconds(60)));
@@ -292,8 +292,8 @@ TEST_F(AuthTest, ListFlightsShowsOnlyWhatTheUserMayRead) {
   ASSERT_TRUE(infos.ok()) << infos.status().ToString();
   ASSERT_EQ(infos->size(), 1u);
   EXPECT_EQ((*infos)[0].descriptor, FlightDescriptor::Path({"default", "alpha"}));
-  ExpectCode(carol->GetFlightInfo(FlightDescriptor::Path({"default", "beta"})).status(),
-             StatusCode::kPermissionDenied, "default.beta");
+  ExpectCode(carol->GetFlightInfo(FlightDescriptor::Path({"default", "beta"})).status(), StatusCode::kPermissionDenied,
+             "default.beta");
 }
 
 TEST_F(AuthTest, AdminsMayRunActions) {

@@ -25,9 +25,13 @@ std::string TempDir(const std::string& name) {
 }
 
 TEST(Base64Test, Rfc4648Vectors) {
-  const std::pair<const char*, const char*> vectors[] = {
-      {"", ""}, {"f", "Zg=="}, {"fo", "Zm8="}, {"foo", "Zm9v"}, {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="},
-      {"foobar", "Zm9vYmFy"}};
+  const std::pair<const char*, const char*> vectors[] = {{"", ""},
+                                                         {"f", "Zg=="},
+                                                         {"fo", "Zm8="},
+                                                         {"foo", "Zm9v"},
+                                                         {"foob", "Zm9vYg=="},
+                                                         {"fooba", "Zm9vYmE="},
+                                                         {"foobar", "Zm9vYmFy"}};
   for (const auto& [plain, encoded] : vectors) {
     EXPECT_EQ(Base64Encode(plain), encoded);
     EXPECT_EQ(*Base64Decode(encoded), plain);
@@ -149,7 +153,8 @@ TEST(UsersFileTest, BadInputIsAClearError) {
       {R"({"users": [{"name": "a"}]})", "no \"password_hash\""},
       {R"({"users": [{"name": "a", "password_hash": "plain"}]})", "user 'a'"},
       {R"({"users": [{"name": "a b", "password_hash": ")" + good + R"("}]})", "invalid user name"},
-      {R"({"users": [{"name": "a", "password_hash": ")" + good + R"(", "permissions": [{"access": "root", "pattern": "*"}]}]})",
+      {R"({"users": [{"name": "a", "password_hash": ")" + good +
+           R"(", "permissions": [{"access": "root", "pattern": "*"}]}]})",
        "unknown access level"},
       {R"({"users": [{"name": "a", "password_hash": ")" + good + R"("}, {"name": "a", "password_hash": ")" + good +
            R"("}]})",

@@ -1,8 +1,8 @@
 // FlightData's own wire form: byte-identical to protobuf's, parsed correctly
 // whatever way gRPC cuts the message into slices, zero-copy when the body
 // arrives in one slice, and refusing malformed bytes with a clear error.
-#include <gtest/gtest.h>
 #include <grpcpp/support/byte_buffer.h>
+#include <gtest/gtest.h>
 
 #include "flight/flight_data.h"
 #include "flight/protocol.h"
@@ -198,8 +198,11 @@ TEST(FlightDataTest, ALengthBeyondTheMessageIsRefusedWithoutAllocating) {
   // length past the message's end is "cut short".
   for (const uint64_t claimed : {uint64_t{1} << 60, uint64_t{4} << 30, uint64_t{1} << 30, uint64_t{100}}) {
     std::string bytes("\xc2\x3e", 2);  // field 1000, length-delimited
-    for (uint64_t v = claimed; ; v >>= 7) {
-      if (v < 0x80) { bytes.push_back(static_cast<char>(v)); break; }
+    for (uint64_t v = claimed;; v >>= 7) {
+      if (v < 0x80) {
+        bytes.push_back(static_cast<char>(v));
+        break;
+      }
       bytes.push_back(static_cast<char>((v & 0x7f) | 0x80));
     }
     bytes += std::string(40, 'x');
@@ -242,12 +245,15 @@ TEST(FlightDataTest, FieldNumberZeroIsRefusedAsProtobufRefusesIt) {
 
 TEST(FlightDataTest, MalformedBytesAreInvalidArgumentAndRecordedInTheMessage) {
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {std::string("\x12\x64" "abc", 5), "cut short"},                    // length past the end
-      {std::string("\x12", 1), "truncated or overlong length"},             // no length
+      {std::string("\x12\x64"
+                   "abc",
+                   5),
+       "cut short"},                                                                             // length past the end
+      {std::string("\x12", 1), "truncated or overlong length"},                                  // no length
       {std::string("\x12\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 12), "overlong length"},  // varint too long
-      {std::string("\x0b", 1), "wire type 3"},                             // group start
-      {std::string("\x0a\x03\xff\xff\xff", 5), "flight_descriptor"},      // descriptor that does not parse
-      {std::string("\x0a\x02\x08\x07", 4), "unknown type 7"},             // descriptor type out of range
+      {std::string("\x0b", 1), "wire type 3"},                                                   // group start
+      {std::string("\x0a\x03\xff\xff\xff", 5), "flight_descriptor"},  // descriptor that does not parse
+      {std::string("\x0a\x02\x08\x07", 4), "unknown type 7"},         // descriptor type out of range
   };
   for (const auto& [bytes, fragment] : cases) {
     grpc::ByteBuffer buffer = Cut(bytes, {});

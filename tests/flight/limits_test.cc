@@ -4,9 +4,9 @@
 // size of a request, the request timeout, calls left waiting by their client,
 // oversized headers. Each refusal is RESOURCE_EXHAUSTED naming the limit, and
 // is counted in hangar_rpc_limited_total.
-#include <gtest/gtest.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
 
 #include <filesystem>
 #include <thread>

@@ -1,9 +1,9 @@
 // Every Flight RPC between Hangar's client and server over loopback gRPC:
 // results, streams in both directions, dictionaries, app_metadata, error
 // mapping, cancellation, deadlines, disconnects and message limits.
-#include <gtest/gtest.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
 
 #include "arrow/compare.h"
 #include "flight/client.h"
@@ -289,7 +289,8 @@ TEST_F(RpcTest, ClientCancellationStopsTheServerStream) {
   int batches = 0;
   EXPECT_EQ(Drain(reader->get(), &batches).code(), StatusCode::kCancelled)
       << "a cancelled endless stream cannot end cleanly";
-  for (int i = 0; i < 500 && !service_->saw_cancellation; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (int i = 0; i < 500 && !service_->saw_cancellation; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   EXPECT_TRUE(service_->saw_cancellation);
 }
 
@@ -299,7 +300,8 @@ TEST_F(RpcTest, DeadlineEndsASlowCallWithDeadlineExceeded) {
   auto results = client_->DoAction(Action{"slow", ""}, options);
   ASSERT_FALSE(results.ok());
   EXPECT_EQ(results.status().code(), StatusCode::kDeadlineExceeded);
-  for (int i = 0; i < 500 && !service_->saw_cancellation; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (int i = 0; i < 500 && !service_->saw_cancellation; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   EXPECT_TRUE(service_->saw_cancellation) << "the handler must see the expired deadline";
 }
 
@@ -311,7 +313,8 @@ TEST_F(RpcTest, ClientThatDisconnectsMidPutLeavesNothingStored) {
     ASSERT_TRUE((*writer)->ReadResult().ok());  // the server has the first batch
     (*writer)->Cancel();
   }
-  for (int i = 0; i < 500 && service_->puts_failed == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (int i = 0; i < 500 && service_->puts_failed == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   EXPECT_EQ(service_->puts_failed, 1);
   std::lock_guard lock(service_->mu);
   EXPECT_EQ(service_->stored.count("torn"), 0u);
@@ -371,16 +374,20 @@ grpc::Status RawDoPut(const Location& location, const std::string& bytes) {
 
 TEST_F(RpcTest, MalformedFlightDataIsInvalidArgumentAndNotAnEndOfStream) {
   // Field 2 (data_header) claims 100 bytes but 3 follow.
-  grpc::Status cut = RawDoPut(server_->location(), std::string("\x12\x64" "abc", 5));
+  grpc::Status cut = RawDoPut(server_->location(), std::string("\x12\x64"
+                                                               "abc",
+                                                               5));
   EXPECT_EQ(cut.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << cut.error_message();
   EXPECT_NE(cut.error_message().find("malformed FlightData"), std::string::npos) << cut.error_message();
   // A well-formed FlightData whose data_header is not an IPC message.
   std::string bogus_ipc;
-  bogus_ipc += '\x0a';  // descriptor
+  bogus_ipc += '\x0a';                                     // descriptor
   std::string desc = std::string("\x08\x01\x1a\x01x", 5);  // PATH ["x"]
   bogus_ipc += static_cast<char>(desc.size());
   bogus_ipc += desc;
-  bogus_ipc += "\x12\x08" "garbage!";
+  bogus_ipc +=
+      "\x12\x08"
+      "garbage!";
   grpc::Status bad_ipc = RawDoPut(server_->location(), bogus_ipc);
   EXPECT_EQ(bad_ipc.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << bad_ipc.error_message();
   std::lock_guard lock(service_->mu);

@@ -16,8 +16,9 @@ TEST(StatusMapping, InternalErrorsBecomeAReference) {
 }
 
 TEST(StatusMapping, ClientTextHasNoStackTraceAndNoPaths) {
-  EXPECT_EQ(ClientText("IO Error: No files found that match the pattern \"/srv/hangar/data/tables/default.t-1/*.parquet\""),
-            "IO Error: No files found that match the pattern \"*.parquet\"");
+  EXPECT_EQ(
+      ClientText("IO Error: No files found that match the pattern \"/srv/hangar/data/tables/default.t-1/*.parquet\""),
+      "IO Error: No files found that match the pattern \"*.parquet\"");
   EXPECT_EQ(ClientText("Binder Error: nope\n\nStack Trace:\n/usr/lib/libduckdb.so(+0x12) [0x1]"), "Binder Error: nope");
   EXPECT_EQ(ClientText("cannot open '/etc/passwd'"), "cannot open 'passwd'");
   // Not paths: arithmetic, a URL, a relative name.

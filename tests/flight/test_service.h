@@ -43,7 +43,8 @@ inline arrow::RecordBatchPtr IntsBatch(int64_t first, int64_t rows) {
   std::vector<std::optional<std::string>> names;
   for (int64_t i = 0; i < rows; ++i) {
     ids.push_back(first + i);
-    names.push_back((first + i) % 7 == 3 ? std::nullopt : std::optional<std::string>("row-" + std::to_string(first + i)));
+    names.push_back((first + i) % 7 == 3 ? std::nullopt
+                                         : std::optional<std::string>("row-" + std::to_string(first + i)));
   }
   return arrow::MakeRecordBatch(IntsSchema(), rows,
                                 {arrow::testing::Column<int64_t>(arrow::int64(), ids), arrow::testing::Strings(names)});

@@ -25,7 +25,8 @@ std::string Slurp(const std::string& path) {
 class TlsTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new std::string((std::filesystem::temp_directory_path() / ("hangar-tls-" + std::to_string(::getpid()))).string());
+    dir_ = new std::string(
+        (std::filesystem::temp_directory_path() / ("hangar-tls-" + std::to_string(::getpid()))).string());
     std::filesystem::create_directories(*dir_);
     const std::string script = "set -e; cd '" + *dir_ + "'\n" + R"(
       ca() { openssl req -x509 -newkey rsa:2048 -nodes -keyout $1.key -out $1.crt -days 2 -subj "/CN=$1" 2>/dev/null; }

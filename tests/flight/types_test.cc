@@ -36,11 +36,10 @@ TEST(FlightDescriptorTest, PrintsPathsAndCommands) {
 }
 
 TEST(SchemaBytesTest, RoundTripsWithMetadataAndDictionaries) {
-  auto s = arrow::schema(
-      {arrow::field("id", arrow::int64(), false, {{"k", "v"}}),
-       arrow::field("tag", arrow::dictionary(arrow::int32(), arrow::utf8())),
-       arrow::field("ts", arrow::timestamp(arrow::TimeUnit::kMicro, "UTC"))},
-      {{"origin", "test"}});
+  auto s = arrow::schema({arrow::field("id", arrow::int64(), false, {{"k", "v"}}),
+                          arrow::field("tag", arrow::dictionary(arrow::int32(), arrow::utf8())),
+                          arrow::field("ts", arrow::timestamp(arrow::TimeUnit::kMicro, "UTC"))},
+                         {{"origin", "test"}});
   auto bytes = SerializeSchema(*s);
   ASSERT_TRUE(bytes.ok()) << bytes.status().ToString();
   // Encapsulated: continuation marker, then the length.

@@ -67,7 +67,8 @@ TEST_F(IcebergTableTest, CommitsUploadFilesAndWriteOneMetadataVersionEach) {
   ASSERT_TRUE(table.ok()) << table.status().ToString();
   TableState state;
   state.name = "default.t";
-  state.schema = std::make_shared<a::Schema>(std::vector<a::FieldPtr>{F("id", a::int64(), false), F("name", a::utf8())});
+  state.schema =
+      std::make_shared<a::Schema>(std::vector<a::FieldPtr>{F("id", a::int64(), false), F("name", a::utf8())});
   state.files = {Write("00000001.parquet", "SELECT range AS id, 'n' || range AS name FROM range(1, 4)")};
   state.files[0].rows = 3;
   state.version = 2;
@@ -148,23 +149,27 @@ TEST_F(IcebergTableTest, StatisticsComeFromTheParquetFooter) {
   ASSERT_TRUE(table.ok());
   TableState state;
   state.name = "default.t";
-  state.schema = std::make_shared<a::Schema>(std::vector<a::FieldPtr>{
-      F("id", a::int64()), F("name", a::utf8()), F("d", a::date32()), F("x", a::float64())});
+  state.schema = std::make_shared<a::Schema>(
+      std::vector<a::FieldPtr>{F("id", a::int64()), F("name", a::utf8()), F("d", a::date32()), F("x", a::float64())});
   state.files = {Write("00000001.parquet",
                        "SELECT * FROM (VALUES (5::BIGINT, 'b', DATE '2024-01-02', 1.5::DOUBLE), "
                        "(-2, NULL, DATE '1969-12-31', 2.5), (7, 'a', NULL, NULL)) v(id, name, d, x)")};
   state.files[0].rows = 3;
   state.version = 2;
   ASSERT_TRUE((*table)->Commit(state).ok());
-  auto index = store_->Get("default/t-3/metadata/snap-" +
-                           std::to_string(*(*table)->metadata()->current_snapshot_id) + ".hangar.json");
+  auto index = store_->Get("default/t-3/metadata/snap-" + std::to_string(*(*table)->metadata()->current_snapshot_id) +
+                           ".hangar.json");
   ASSERT_TRUE(index.ok());
   const json stats = json::parse(*index)["files"][0]["stats"];
   ASSERT_EQ(stats.size(), 4u) << stats.dump();
-  EXPECT_EQ(stats[0], json::parse(R"({"id": 1, "values": 3, "nulls": 0, "lower": "feffffffffffffff", "upper": "0700000000000000"})"));
+  EXPECT_EQ(
+      stats[0],
+      json::parse(R"({"id": 1, "values": 3, "nulls": 0, "lower": "feffffffffffffff", "upper": "0700000000000000"})"));
   EXPECT_EQ(stats[1], json::parse(R"({"id": 2, "values": 3, "nulls": 1, "lower": "61", "upper": "62"})"));
   EXPECT_EQ(stats[2], json::parse(R"({"id": 3, "values": 3, "nulls": 1, "lower": "ffffffff", "upper": "0c4d0000"})"));
-  EXPECT_EQ(stats[3], json::parse(R"({"id": 4, "values": 3, "nulls": 1, "lower": "000000000000f83f", "upper": "0000000000000440"})"));
+  EXPECT_EQ(
+      stats[3],
+      json::parse(R"({"id": 4, "values": 3, "nulls": 1, "lower": "000000000000f83f", "upper": "0000000000000440"})"));
 }
 
 TEST_F(IcebergTableTest, APrimaryKeyTableDeletesTheRowsLaterFilesSupersede) {
@@ -186,7 +191,8 @@ TEST_F(IcebergTableTest, APrimaryKeyTableDeletesTheRowsLaterFilesSupersede) {
   EXPECT_EQ(summary["total-delete-files"], "1");
   EXPECT_EQ(summary["total-position-deletes"], "1");
   // The delete file names row 2 of the first file.
-  auto index = json::parse(*store_->Get("default/pk-4/metadata/snap-" + std::to_string(*(*table)->metadata()->current_snapshot_id) + ".hangar.json"));
+  auto index = json::parse(*store_->Get("default/pk-4/metadata/snap-" +
+                                        std::to_string(*(*table)->metadata()->current_snapshot_id) + ".hangar.json"));
   const std::string relative = index["deletes"][0]["relative"];
   auto objects = store_->List("default/pk-4/" + relative);
   ASSERT_TRUE(objects.ok());
@@ -196,7 +202,8 @@ TEST_F(IcebergTableTest, APrimaryKeyTableDeletesTheRowsLaterFilesSupersede) {
   auto conn = duckdb::Connection::Open(db_);
   ASSERT_TRUE(conn.ok());
   duckdb_result result;
-  ASSERT_EQ(duckdb_query((*conn)->handle(), ("SELECT file_path, pos FROM '" + copy.string() + "'").c_str(), &result), DuckDBSuccess);
+  ASSERT_EQ(duckdb_query((*conn)->handle(), ("SELECT file_path, pos FROM '" + copy.string() + "'").c_str(), &result),
+            DuckDBSuccess);
   ASSERT_EQ(duckdb_row_count(&result), 1u);
   char* path = duckdb_value_varchar(&result, 0, 0);
   EXPECT_EQ(std::string(path), store_->UriOf("default/pk-4/data/00000001.parquet"));

@@ -4,8 +4,8 @@
 // single-value serialization and partition tuples they hold.
 #include <gtest/gtest.h>
 
-#include "avro/object_container.h"
 #include "arrow/pretty_print.h"
+#include "avro/object_container.h"
 #include "avro/varint.h"
 #include "iceberg/manifest.h"
 
@@ -56,16 +56,15 @@ TEST(IcebergValues, SingleValueSerializationFollowsTheSpecification) {
 
 TEST(IcebergValues, PartitionPathsReadBackAsTheTransformsValues) {
   store::PartitionSpec spec;
-  spec.fields = {{"at", 1000, "at_day", store::Transform::kDay, 0},
-                 {"at", 1001, "at_hour", store::Transform::kHour, 0},
-                 {"at", 1002, "at_month", store::Transform::kMonth, 0},
-                 {"at", 1003, "at_year", store::Transform::kYear, 0},
-                 {"id", 1004, "id_bucket", store::Transform::kBucket, 16},
-                 {"name", 1005, "name", store::Transform::kIdentity, 0},
-                 {"ts", 1006, "ts", store::Transform::kIdentity, 0}};
-  auto values = PartitionValues("at_day=2024-01-15/at_hour=2024-01-15-10/at_month=2024-01/at_year=2024/id_bucket=3/"
-                                "name=a%2Fb/ts=1969-12-31T23%3A59%3A59.999999",
-                                spec, {"date", "int", "int", "int", "int", "string", "timestamp"});
+  spec.fields = {
+      {"at", 1000, "at_day", store::Transform::kDay, 0},        {"at", 1001, "at_hour", store::Transform::kHour, 0},
+      {"at", 1002, "at_month", store::Transform::kMonth, 0},    {"at", 1003, "at_year", store::Transform::kYear, 0},
+      {"id", 1004, "id_bucket", store::Transform::kBucket, 16}, {"name", 1005, "name", store::Transform::kIdentity, 0},
+      {"ts", 1006, "ts", store::Transform::kIdentity, 0}};
+  auto values = PartitionValues(
+      "at_day=2024-01-15/at_hour=2024-01-15-10/at_month=2024-01/at_year=2024/id_bucket=3/"
+      "name=a%2Fb/ts=1969-12-31T23%3A59%3A59.999999",
+      spec, {"date", "int", "int", "int", "int", "string", "timestamp"});
   ASSERT_TRUE(values.ok()) << values.status().ToString();
   EXPECT_EQ((*values)[0], Value::Number(19737));
   EXPECT_EQ((*values)[1], Value::Number(19737 * 24 + 10));

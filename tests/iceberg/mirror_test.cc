@@ -12,8 +12,8 @@ namespace hangar::iceberg {
 namespace {
 
 namespace fs = std::filesystem;
-using store::testing::EventSchema;
 using store::testing::Events;
+using store::testing::EventSchema;
 using store::testing::TempDir;
 
 class MirrorTest : public ::testing::Test {
@@ -92,7 +92,8 @@ TEST_F(MirrorTest, ADropEmptiesTheTablesFolderAndAnswersItsWaiters) {
   ASSERT_TRUE(table.ok());
   const uint64_t id = (*table)->id();
   auto answered = std::make_shared<std::promise<Status>>();
-  mirror_->WhenReached(id, 1000, store::MirrorLevel::kObjectStorage, [answered](const Status& s) { answered->set_value(s); });
+  mirror_->WhenReached(id, 1000, store::MirrorLevel::kObjectStorage,
+                       [answered](const Status& s) { answered->set_value(s); });
   ASSERT_TRUE(store_->DropTable(name).ok());
   auto future = answered->get_future();
   ASSERT_EQ(future.wait_for(std::chrono::seconds(30)), std::future_status::ready);

@@ -6,8 +6,8 @@
 
 #include <unistd.h>
 
-#include "iceberg_test_util.h"
 #include "iceberg/restore.h"
+#include "iceberg_test_util.h"
 #include "objstore/open_object_store.h"
 #include "support/s3_server.h"
 
@@ -15,8 +15,8 @@ namespace hangar::iceberg {
 namespace {
 
 namespace fs = std::filesystem;
-using store::testing::EventSchema;
 using store::testing::Events;
+using store::testing::EventSchema;
 using store::testing::TempDir;
 using testing::Node;
 using testing::Rows;

@@ -8,17 +8,17 @@
 
 #include <map>
 
-#include "iceberg_test_util.h"
 #include "iceberg/restore.h"
 #include "iceberg/table_definition.h"
+#include "iceberg_test_util.h"
 #include "store/table_folder.h"
 
 namespace hangar::iceberg {
 namespace {
 
 namespace fs = std::filesystem;
-using store::testing::EventSchema;
 using store::testing::Events;
+using store::testing::EventSchema;
 using store::testing::TempDir;
 using testing::Node;
 using testing::Rows;
@@ -58,8 +58,8 @@ class RestoreTest : public ::testing::Test {
       arrow::VectorSource source(UserSchema(), {Users(i * 2, 4, "v" + std::to_string(i) + "-")});
       ASSERT_TRUE(node.store->Put(kUsers, store::PutMode::kAppend, &source).ok());
     }
-    auto spec = store::ParsePartitionSpec(R"({"spec_id": 0, "fields": [{"source_name": "id", "transform": "truncate[10]"}]})",
-                                          *EventSchema());
+    auto spec = store::ParsePartitionSpec(
+        R"({"spec_id": 0, "fields": [{"source_name": "id", "transform": "truncate[10]"}]})", *EventSchema());
     ASSERT_TRUE(spec.ok()) << spec.status().ToString();
     ASSERT_TRUE(node.store->CreateTable(kDaily, EventSchema(), {}, *spec).ok());
     arrow::VectorSource source(EventSchema(), {Events(0, 25)});

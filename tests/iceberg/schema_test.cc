@@ -39,16 +39,29 @@ TEST(IcebergSchema, TopLevelColumnsAreOneToNThenNestedFieldsAfterThem) {
 }
 
 TEST(IcebergSchema, EveryPrimitiveMapsToItsStorageForm) {
-  std::vector<std::pair<a::TypePtr, std::string>> cases = {
-      {a::boolean(), "boolean"}, {a::int8(), "int"}, {a::uint16(), "int"}, {a::int32(), "int"},
-      {a::uint32(), "long"}, {a::int64(), "long"}, {a::float16(), "float"}, {a::float32(), "float"},
-      {a::float64(), "double"}, {a::utf8(), "string"}, {a::large_utf8(), "string"}, {a::binary(), "binary"},
-      {a::fixed_size_binary(16), "binary"}, {a::date32(), "date"}, {a::date64(), "timestamp"},
-      {a::time64(a::TimeUnit::kMicro), "time"}, {a::time64(a::TimeUnit::kNano), "long"},
-      {a::timestamp(a::TimeUnit::kMicro), "timestamp"}, {a::timestamp(a::TimeUnit::kMilli, "UTC"), "timestamptz"},
-      {a::decimal128(10, 2), "decimal(10, 2)"}, {a::decimal256(50, 2), "string"},
-      {a::duration(a::TimeUnit::kSecond), "long"},
-      {a::dictionary(a::int32(), a::utf8()), "string"}};
+  std::vector<std::pair<a::TypePtr, std::string>> cases = {{a::boolean(), "boolean"},
+                                                           {a::int8(), "int"},
+                                                           {a::uint16(), "int"},
+                                                           {a::int32(), "int"},
+                                                           {a::uint32(), "long"},
+                                                           {a::int64(), "long"},
+                                                           {a::float16(), "float"},
+                                                           {a::float32(), "float"},
+                                                           {a::float64(), "double"},
+                                                           {a::utf8(), "string"},
+                                                           {a::large_utf8(), "string"},
+                                                           {a::binary(), "binary"},
+                                                           {a::fixed_size_binary(16), "binary"},
+                                                           {a::date32(), "date"},
+                                                           {a::date64(), "timestamp"},
+                                                           {a::time64(a::TimeUnit::kMicro), "time"},
+                                                           {a::time64(a::TimeUnit::kNano), "long"},
+                                                           {a::timestamp(a::TimeUnit::kMicro), "timestamp"},
+                                                           {a::timestamp(a::TimeUnit::kMilli, "UTC"), "timestamptz"},
+                                                           {a::decimal128(10, 2), "decimal(10, 2)"},
+                                                           {a::decimal256(50, 2), "string"},
+                                                           {a::duration(a::TimeUnit::kSecond), "long"},
+                                                           {a::dictionary(a::int32(), a::utf8()), "string"}};
   for (const auto& [type, name] : cases) {
     auto s = SchemaFor(a::Schema({F("c", type)}), 0);
     ASSERT_TRUE(s.ok()) << type->ToString() << ": " << s.status().ToString();

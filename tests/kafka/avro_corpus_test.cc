@@ -35,14 +35,20 @@ json ToJson(const Array& a, int64_t i) {
   const auto& t = *a.type;
   switch (t.id()) {
     case TypeId::kBool: return arrow::bit::Get(a.buffers[1]->data(), a.offset + i);
-    case TypeId::kInt32: case TypeId::kDate32: case TypeId::kTime32: return a.values<int32_t>()[i];
-    case TypeId::kInt64: case TypeId::kTime64: case TypeId::kTimestamp: return a.values<int64_t>()[i];
+    case TypeId::kInt32:
+    case TypeId::kDate32:
+    case TypeId::kTime32: return a.values<int32_t>()[i];
+    case TypeId::kInt64:
+    case TypeId::kTime64:
+    case TypeId::kTimestamp: return a.values<int64_t>()[i];
     case TypeId::kFloat32: return static_cast<double>(a.values<float>()[i]);
     case TypeId::kFloat64: return a.values<double>()[i];
     case TypeId::kUtf8: return std::string(arrow::BinaryValue(a, i));
-    case TypeId::kBinary: case TypeId::kFixedSizeBinary: return Hex(arrow::BinaryValue(a, i));
+    case TypeId::kBinary:
+    case TypeId::kFixedSizeBinary: return Hex(arrow::BinaryValue(a, i));
     case TypeId::kDictionary: return ToJson(*a.dictionary, arrow::DictionaryIndex(a, i));
-    case TypeId::kDecimal128: case TypeId::kDecimal256: {
+    case TypeId::kDecimal128:
+    case TypeId::kDecimal256: {
       const int width = t.bit_width() / 8;
       return arrow::FormatDecimal(a.buffers[1]->data() + (a.offset + i) * width, width, t.scale());
     }
@@ -77,7 +83,8 @@ json ToJson(const Array& a, int64_t i) {
       for (int c = 0; c < t.num_children(); ++c) out[t.child(c)->name()] = ToJson(*a.children[c], a.offset + i);
       return out;
     }
-    case TypeId::kDenseUnion: case TypeId::kSparseUnion: {
+    case TypeId::kDenseUnion:
+    case TypeId::kSparseUnion: {
       int child;
       int64_t row;
       arrow::UnionSlot(a, i, &child, &row);
@@ -118,9 +125,12 @@ TEST(AvroCorpus, AnIndependentEncodersRecordsReadBackUnderTheLatestSchema) {
   for (size_t k = 1; k < lines.size(); ++k) {
     const std::string hex = lines[k]["datum"];
     std::string datum;
-    for (size_t j = 0; j + 1 < hex.size(); j += 2) datum.push_back(static_cast<char>(std::stoi(hex.substr(j, 2), nullptr, 16)));
+    for (size_t j = 0; j + 1 < hex.size(); j += 2)
+      datum.push_back(static_cast<char>(std::stoi(hex.substr(j, 2), nullptr, 16)));
     const int version = lines[k]["version"];
-    ASSERT_TRUE((*producer)->Produce(topic, 0, {}, testing::Framed(ids[static_cast<size_t>(version - 1)], datum), 0, true).ok());
+    ASSERT_TRUE((*producer)
+                    ->Produce(topic, 0, {}, testing::Framed(ids[static_cast<size_t>(version - 1)], datum), 0, true)
+                    .ok());
     expected.push_back(lines[k]["expected"]);
   }
   ASSERT_TRUE((*producer)->Flush().ok());

@@ -112,7 +112,7 @@ TEST_F(ListenerTest, AnUndecodableMessageIsAnErrorAndTheRestIsKept) {
   const std::string topic = env_->NewTopic("listen-bad", 1);
   const int32_t a = Register(topic, kA);
   Produce(topic, Framed(a, LongDatum(1)));
-  Produce(topic, Framed(a, "\x81"));  // a varint cut after a continuation byte
+  Produce(topic, Framed(a, "\x81"));           // a varint cut after a continuation byte
   Produce(topic, Framed(9999, LongDatum(2)));  // an id the registry lacks
   Produce(topic, Framed(a, LongDatum(3)));
   Flush();
@@ -180,8 +180,9 @@ TEST_F(ListenerTest, BadArgumentsAreRefusedByName) {
   EXPECT_EQ(Listener::Open(env_->options(), registry_, options).status().code(), StatusCode::kNotFound);
   options.topics = {env_->NewTopic("listen-args", 1)};
   options.metadata = {"_nope"};
-  EXPECT_NE(Listener::Open(env_->options(), registry_, options).status().message().find("unknown metadata column '_nope'"),
-            std::string::npos);
+  EXPECT_NE(
+      Listener::Open(env_->options(), registry_, options).status().message().find("unknown metadata column '_nope'"),
+      std::string::npos);
   options.metadata = AllMetadataColumns();
   options.group_id = "g";
   options.start = ListenerOptions::Start::kLatest;

@@ -70,7 +70,8 @@ class RegistryServer {
       ++requests_;
       auto [code, body] = Answer(request, header_end == std::string::npos ? "" : request.substr(header_end + 4));
       const std::string response = "HTTP/1.1 " + std::to_string(code) + " X\r\nContent-Type: application/json\r\n" +
-                                   "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+                                   "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" +
+                                   body;
       (void)!write(c, response.data(), response.size());
       close(c);
     }
@@ -83,7 +84,9 @@ class RegistryServer {
       return {401, R"({"error_code": 401, "message": "Unauthorized"})"};
     std::smatch m;
     const std::string line = request.substr(0, request.find("\r\n"));
-    auto not_found = [](const char* what) { return std::make_pair(404, json{{"error_code", 40401}, {"message", what}}.dump()); };
+    auto not_found = [](const char* what) {
+      return std::make_pair(404, json{{"error_code", 40401}, {"message", what}}.dump());
+    };
     if (std::regex_match(line, m, std::regex("POST /subjects/([^/]+)/versions HTTP/1.1"))) {
       const std::string schema = json::parse(body)["schema"];
       auto& versions = subjects_[m[1]];

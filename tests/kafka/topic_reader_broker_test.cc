@@ -22,7 +22,8 @@ TEST_F(TopicReaderBrokerTest, ReadsAPartitionWithMetadataColumns) {
   const std::string topic = env_->NewTopic("people", 3);
   const int32_t id = Register(topic, kPersonV2);
   for (int i = 0; i < 1000; ++i)
-    Produce(topic, 1, Framed(id, PersonV2("p" + std::to_string(i), i, i % 3 ? std::optional<float>(i * 0.5f) : std::nullopt)),
+    Produce(topic, 1,
+            Framed(id, PersonV2("p" + std::to_string(i), i, i % 3 ? std::optional<float>(i * 0.5f) : std::nullopt)),
             "k" + std::to_string(i), 1700000000000 + i);
   Produce(topic, 2, Framed(id, PersonV2("other", 1, 1.0f)));
   Flush();
@@ -140,7 +141,8 @@ TEST_F(TopicReaderBrokerTest, TimestampRanges) {
   // A day ago: Kafka 4 refuses message times more than an hour ahead of its
   // clock (log.message.timestamp.after.max.ms), which the mock never did.
   const int64_t base = std::chrono::duration_cast<std::chrono::milliseconds>(
-                           (std::chrono::system_clock::now() - std::chrono::hours(24)).time_since_epoch()).count();
+                           (std::chrono::system_clock::now() - std::chrono::hours(24)).time_since_epoch())
+                           .count();
   for (int i = 0; i < 50; ++i) Produce(topic, 0, Framed(id, PersonV1("t", i)), "", base + i * 1000);
   Flush();
   TopicReadOptions options;
@@ -161,9 +163,9 @@ TEST_F(TopicReaderBrokerTest, UndecodableMessagesFailNamingTheOffsetOrAreSkipped
   Produce(topic, 0, Framed(id, PersonV2("good1", 1, 1.0f)));
   std::string truncated = Framed(id, PersonV2("truncated", 2, 1.0f));
   truncated.resize(truncated.size() - 3);
-  Produce(topic, 0, truncated);                          // offset 2
-  Produce(topic, 0, Framed(4242, PersonV1("x", 1)));    // offset 3: unknown schema id
-  Produce(topic, 0, "plain text, not Avro");            // offset 4: no wire format
+  Produce(topic, 0, truncated);                       // offset 2
+  Produce(topic, 0, Framed(4242, PersonV1("x", 1)));  // offset 3: unknown schema id
+  Produce(topic, 0, "plain text, not Avro");          // offset 4: no wire format
   Produce(topic, 0, Framed(id, PersonV2("good5", 5, std::nullopt)));
   Flush();
 
@@ -326,16 +328,17 @@ class TransactionalProducer {
   void Run(const std::string& topic, const std::vector<std::string>& values, bool commit) {
     Check(rd_kafka_begin_transaction(handle_.get()));
     for (const auto& v : values) {
-      const rd_kafka_resp_err_t err = rd_kafka_producev(
-          handle_.get(), RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(0),
-          RD_KAFKA_V_VALUE(const_cast<char*>(v.data()), v.size()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-          RD_KAFKA_V_END);
+      const rd_kafka_resp_err_t err =
+          rd_kafka_producev(handle_.get(), RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(0),
+                            RD_KAFKA_V_VALUE(const_cast<char*>(v.data()), v.size()),
+                            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
       EXPECT_EQ(err, RD_KAFKA_RESP_ERR_NO_ERROR) << rd_kafka_err2str(err);
     }
     // Written before the end: an abort purges what is still queued, and an
     // aborted transaction must leave records in the log for the test to mean anything.
     EXPECT_EQ(rd_kafka_flush(handle_.get(), 60000), RD_KAFKA_RESP_ERR_NO_ERROR);
-    Check(commit ? rd_kafka_commit_transaction(handle_.get(), 60000) : rd_kafka_abort_transaction(handle_.get(), 60000));
+    Check(commit ? rd_kafka_commit_transaction(handle_.get(), 60000)
+                 : rd_kafka_abort_transaction(handle_.get(), 60000));
   }
 
  private:
@@ -380,12 +383,14 @@ TEST_F(TopicReaderBrokerTest, TransactionMarkersAndAbortedRecordsAreNeverRows) {
 TEST_F(TopicReaderBrokerTest, LogAppendTimeTopicsGiveTheBrokersTime) {
   auto& broker = testing::BrokerEnvironment::Get();
   const std::string topic = broker.NewTopic("append-time", 1, {{"message.timestamp.type", "LogAppendTime"}});
-  const int64_t before = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::system_clock::now().time_since_epoch()).count();
+  const int64_t before =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   Produce(topic, 0, "v", "", 1000);  // the producer's time, which the broker replaces
   Flush();
-  const int64_t after = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::system_clock::now().time_since_epoch()).count();
+  const int64_t after =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   auto source = Open(topic, 0);
   ASSERT_TRUE(source.ok()) << source.status().ToString();
   auto batches = ReadAll(**source);
@@ -399,15 +404,17 @@ TEST_F(TopicReaderBrokerTest, ACompactedTopicServesTheSurvivorsAcrossTheGaps) {
   auto& broker = testing::BrokerEnvironment::Get();
   // Segments roll every 100 ms (segment.bytes may not go under 1 MiB on
   // Kafka 4) and the cleaner takes any segment with a dirty key.
-  const std::string topic = broker.NewTopic(
-      "compacted", 1,
-      {{"cleanup.policy", "compact"}, {"min.cleanable.dirty.ratio", "0.01"}, {"segment.ms", "100"},
-       {"min.compaction.lag.ms", "0"}, {"max.compaction.lag.ms", "100"}, {"delete.retention.ms", "100"}});
+  const std::string topic = broker.NewTopic("compacted", 1,
+                                            {{"cleanup.policy", "compact"},
+                                             {"min.cleanable.dirty.ratio", "0.01"},
+                                             {"segment.ms", "100"},
+                                             {"min.compaction.lag.ms", "0"},
+                                             {"max.compaction.lag.ms", "100"},
+                                             {"delete.retention.ms", "100"}});
   // Each round rewrites key0..key4 and adds a key of its own: compaction
   // keeps the round keys and the latest key0..key4, so gaps open between.
   for (int round = 0; round < 20; ++round) {
-    for (int k = 0; k < 5; ++k)
-      Produce(topic, 0, "round" + std::to_string(round), "key" + std::to_string(k));
+    for (int k = 0; k < 5; ++k) Produce(topic, 0, "round" + std::to_string(round), "key" + std::to_string(k));
     Produce(topic, 0, "own", "round" + std::to_string(round));
     Flush();
     std::this_thread::sleep_for(std::chrono::milliseconds(20));

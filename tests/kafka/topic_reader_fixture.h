@@ -69,8 +69,10 @@ class TopicReaderFixture : public ::testing::Test {
     while (true) {
       auto batch = source.Next();
       if (!batch.ok()) {
-        if (status) *status = batch.status();
-        else ADD_FAILURE() << batch.status().ToString();
+        if (status)
+          *status = batch.status();
+        else
+          ADD_FAILURE() << batch.status().ToString();
         return out;
       }
       if (*batch == nullptr) return out;

@@ -22,7 +22,8 @@ TEST_F(TopicReaderTest, BrokerErrorsAreRetriedWhenTransientAndReportedWhenNot) {
   for (int i = 0; i < 20; ++i) Produce(topic, 0, Framed(id, PersonV1("f", i)));
   Flush();
   // A leader moving twice: librdkafka retries, the read is whole.
-  mock().dev().FailNextRequests(1, {RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION, RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE});
+  mock().dev().FailNextRequests(1,
+                                {RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION, RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE});
   auto source = Open(topic, 0);
   ASSERT_TRUE(source.ok()) << source.status().ToString();
   EXPECT_EQ(Rows(ReadAll(**source)), 20);
@@ -81,9 +82,9 @@ TEST_F(TopicReaderTest, WatermarksWaitForAPartitionsLeader) {
   // kafka_broker_tests), made to happen every time: the mock's injected errors.
   const std::string topic = env_->NewTopic("leaderless", 1);
   constexpr int16_t kListOffsets = 2;
-  mock().dev().FailNextRequests(kListOffsets, {RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
-                                               RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE,
-                                               RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION});
+  mock().dev().FailNextRequests(kListOffsets,
+                                {RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION, RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE,
+                                 RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION});
   auto marks = env_->cluster()->Watermarks(topic, 0);
   mock().dev().ClearFailures(kListOffsets);
   ASSERT_TRUE(marks.ok()) << marks.status().ToString();

@@ -106,9 +106,12 @@ TEST(HttpEndpointTest, ServesTheRegistryOnGetMetrics) {
   EXPECT_EQ(Exchange(endpoint->port(), "GET /metrics HTTP/1.1\r\nHost: localhost\r\nAccept: */*\r\n\r\n"),
             "HTTP/1.1 200 OK\r\n"
             "Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
-            "Content-Length: " + std::to_string(body.size()) + "\r\n"
-            "Connection: close\r\n"
-            "\r\n" + body);
+            "Content-Length: " +
+                std::to_string(body.size()) +
+                "\r\n"
+                "Connection: close\r\n"
+                "\r\n" +
+                body);
 
   // Rendered afresh for every scrape; a query string is ignored.
   calls.WithLabels({"DoGet"}).Add();
@@ -165,15 +168,9 @@ TEST(HttpEndpointTest, MalformedRequestsAre400) {
   auto endpoint = StartOrDie("127.0.0.1:0", [] { return std::string(); });
   ASSERT_NE(endpoint, nullptr);
   for (const char* request : {
-           "garbage\r\n\r\n",
-           "GET /metrics\r\n\r\n",
-           "GET  /metrics HTTP/1.1\r\n\r\n",
-           "GET /metrics HTTP/2.0\r\n\r\n",
-           "GET metrics HTTP/1.1\r\n\r\n",
-           "get /metrics HTTP/1.1\r\n\r\n",
-           "GET /metrics HTTP/1.1 extra\r\n\r\n",
-           "GET /metrics HTTP/1.1\r\nno colon here\r\n\r\n",
-           "GET /metrics HTTP/1.1\r\nBad Name: x\r\n\r\n",
+           "garbage\r\n\r\n", "GET /metrics\r\n\r\n", "GET  /metrics HTTP/1.1\r\n\r\n", "GET /metrics HTTP/2.0\r\n\r\n",
+           "GET metrics HTTP/1.1\r\n\r\n", "get /metrics HTTP/1.1\r\n\r\n", "GET /metrics HTTP/1.1 extra\r\n\r\n",
+           "GET /metrics HTTP/1.1\r\nno colon here\r\n\r\n", "GET /metrics HTTP/1.1\r\nBad Name: x\r\n\r\n",
            "\x16\x03\x01\x02\x01\xfc\x03\x03\r\n\r\n",  // TLS to a plain port
        }) {
     EXPECT_EQ(Exchange(endpoint->port(), request), ErrorResponse("400 Bad Request")) << request;
@@ -233,13 +230,12 @@ TEST(HttpEndpointTest, PortInUseNamesTheAddress) {
   ASSERT_FALSE(second.ok());
   EXPECT_EQ(second.status().code(), StatusCode::kIOError);
   EXPECT_NE(second.status().message().find(listen), std::string::npos) << second.status().ToString();
-  EXPECT_NE(second.status().message().find("Address already in use"), std::string::npos)
-      << second.status().ToString();
+  EXPECT_NE(second.status().message().find("Address already in use"), std::string::npos) << second.status().ToString();
 }
 
 TEST(HttpEndpointTest, RejectsMalformedListenAddresses) {
-  for (const char* listen : {"", "9464", "127.0.0.1", "127.0.0.1:", "127.0.0.1:99999", "127.0.0.1:http", "::1:9464",
-                             "[::1", "[::1]9464"}) {
+  for (const char* listen :
+       {"", "9464", "127.0.0.1", "127.0.0.1:", "127.0.0.1:99999", "127.0.0.1:http", "::1:9464", "[::1", "[::1]9464"}) {
     auto endpoint = HttpEndpoint::Start(listen, [] { return std::string(); });
     ASSERT_FALSE(endpoint.ok()) << listen;
     EXPECT_EQ(endpoint.status().code(), StatusCode::kInvalidArgument) << listen << ": " << endpoint.status().ToString();

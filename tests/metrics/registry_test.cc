@@ -105,8 +105,8 @@ TEST(RegistryTest, LatencyBucketsRenderAsPlainDecimals) {
   Registry registry;
   registry.Histogram("lat_seconds", "L.", {}, LatencyBuckets());
   std::string out = registry.Expose();
-  for (const char* le : {"0.00005", "0.0001", "0.00025", "0.0005", "0.001", "0.0025", "0.005", "0.01", "0.025",
-                         "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10", "+Inf"}) {
+  for (const char* le : {"0.00005", "0.0001", "0.00025", "0.0005", "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05",
+                         "0.1", "0.25", "0.5", "1", "2.5", "5", "10", "+Inf"}) {
     EXPECT_NE(out.find(std::string("lat_seconds_bucket{le=\"") + le + "\"} 0\n"), std::string::npos) << le;
   }
   EXPECT_EQ(LatencyBuckets().size(), 17u);

@@ -230,7 +230,9 @@ TEST_F(S3ObjectStoreTest, KeysWithSpacesAndUtf8RoundTrip) {
   ASSERT_NE(store_, nullptr);
   const std::vector<std::string> keys = {
       "a b/c d.txt",
-      "\xC3\xBCn\xC3\xAF" "c\xC3\xB8" "d\xC3\xA9/\xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E \xE2\x9C\x93.json",
+      "\xC3\xBCn\xC3\xAF"
+      "c\xC3\xB8"
+      "d\xC3\xA9/\xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E \xE2\x9C\x93.json",
       "plus+sign=equals&amp",
       "percent%20not-a-space",
       "quotes'\"<angle>",

@@ -83,7 +83,7 @@ TEST(EtagTest, ChecksWhatHasAKnownShape) {
   EXPECT_TRUE(CheckSinglePartEtag("\"5D41402ABC4B2A76B9719D911017C592\"", md5, "x").ok());
   EXPECT_EQ(CheckSinglePartEtag("\"00000000000000000000000000000000\"", md5, "x").code(), StatusCode::kDataLoss);
   EXPECT_TRUE(CheckSinglePartEtag("\"not-an-md5\"", md5, "x").ok());  // another shape: not checked
-  EXPECT_FALSE(IsSinglePartEtag("\"" + Hex(Md5("a")) + "-2\""));  // a multipart object's
+  EXPECT_FALSE(IsSinglePartEtag("\"" + Hex(Md5("a")) + "-2\""));      // a multipart object's
   EXPECT_TRUE(IsSinglePartEtag("\"" + Hex(Md5("a")) + "\""));
   EXPECT_TRUE(CheckEchoedSha256("", "abc=", "x").ok());  // none answered
   EXPECT_TRUE(CheckEchoedSha256("abc=", "abc=", "x").ok());

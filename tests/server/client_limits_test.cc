@@ -87,7 +87,7 @@ TEST(ClientLimits, MoreIdleSocketsThanDescriptorsNeverStopTheListener) {
   TempDataDir dir;
   // 256 descriptors in all for the server: far fewer than the sockets below.
   const std::vector<std::string> launcher = {"prlimit", "--nofile=256:256", "--"};
-  const std::vector<std::string> flags = {"--metrics-listen", "off", "--max-connections-per-peer", "32",
+  const std::vector<std::string> flags = {"--metrics-listen",    "off", "--max-connections-per-peer", "32",
                                           "--handshake-timeout", "2"};
   auto server = std::make_unique<ServerProcess>(dir.str(), std::map<std::string, std::string>{}, flags, launcher);
   ASSERT_TRUE(server->started()) << server->startup_log();
@@ -149,10 +149,10 @@ TEST(ClientLimits, QuietStreamsAndPasswordGuessesMeetTheirLimits) {
   ASSERT_TRUE(users.AddUser("alice", "alice-pw", {{flight::auth::Access::kAdmin, "*"}}, false, 1000).ok());
   ASSERT_TRUE(users.AddUser("bob", "bob-pw", {{flight::auth::Access::kAdmin, "*"}}, false, 1000).ok());
   ASSERT_TRUE(users.Save(users_path).ok());
-  ServerProcess server((dir.path() / "data").string(), {},
-                       {"--users", users_path, "--metrics-listen", "off", "--idle-stream-timeout", "1",
-                        "--max-streams-per-peer", "2", "--login-failures-per-user", "2", "--login-failure-window",
-                        "60"});
+  ServerProcess server(
+      (dir.path() / "data").string(), {},
+      {"--users", users_path, "--metrics-listen", "off", "--idle-stream-timeout", "1", "--max-streams-per-peer", "2",
+       "--login-failures-per-user", "2", "--login-failure-window", "60"});
   ASSERT_TRUE(server.started()) << server.startup_log();
   auto alice = server.Connect();
   ASSERT_TRUE(alice->AuthenticateBasicToken("alice", "alice-pw").ok());

@@ -37,13 +37,15 @@ arrow::RecordBatchPtr Batch(int64_t put, int64_t first) {
     rows.Append(i);
     notes.Append("put " + std::to_string(put) + " row " + std::to_string(i));
   }
-  return arrow::MakeRecordBatch(Schema(), kRowsPerBatch, {puts.Finish().value(), rows.Finish().value(), notes.Finish().value()});
+  return arrow::MakeRecordBatch(Schema(), kRowsPerBatch,
+                                {puts.Finish().value(), rows.Finish().value(), notes.Finish().value()});
 }
 
 // Puts number `put` (kRowsPerPut rows tagged with it); OK once acknowledged.
 Status Put(flight::FlightClient& client, int64_t put) {
   HANGAR_ASSIGN_OR_RETURN(auto writer, client.DoPut(flight::FlightDescriptor::Path({"events"}), Schema()));
-  for (int b = 0; b < kBatchesPerPut; ++b) HANGAR_RETURN_NOT_OK(writer->WriteRecordBatch(*Batch(put, b * kRowsPerBatch)));
+  for (int b = 0; b < kBatchesPerPut; ++b)
+    HANGAR_RETURN_NOT_OK(writer->WriteRecordBatch(*Batch(put, b * kRowsPerBatch)));
   return writer->Close();
 }
 
@@ -189,7 +191,8 @@ INSTANTIATE_TEST_SUITE_P(EveryPoint, TablesCrashPoint,
                                            CrashCase{"manifest-written", false}, CrashCase{"commit-done", true}),
                          [](const auto& info) {
                            std::string name = info.param.point;
-                           for (auto& c : name) if (c == '-') c = '_';
+                           for (auto& c : name)
+                             if (c == '-') c = '_';
                            return name;
                          });
 

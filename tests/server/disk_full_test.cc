@@ -4,9 +4,9 @@
 #include <gtest/gtest.h>
 #include <sys/mount.h>
 
-#include <filesystem>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <random>
 
 #include "arrow/builder.h"

@@ -12,9 +12,9 @@
 #include <nlohmann/json.hpp>
 
 #include "arrow/builder.h"
+#include "sql/flight_sql_client.h"
 #include "support/server_checks.h"
 #include "support/server_process.h"
-#include "sql/flight_sql_client.h"
 
 namespace hangar {
 namespace {
@@ -51,7 +51,6 @@ int64_t ReadRows(flight::FlightClient& client, const std::string& name) {
   }
   return rows;
 }
-
 
 TEST(EngineSafety, AnEngineFailureFailsOneCallAndTheEngineComesBack) {
   testing::TempDataDir dir;

@@ -18,15 +18,15 @@
 #include <thread>
 
 #include "arrow/array_access.h"
-#include "support/server_process.h"
 #include "store/store_test_util.h"
+#include "support/server_process.h"
 
 namespace hangar {
 namespace {
 
 namespace fs = std::filesystem;
-using store::testing::EventSchema;
 using store::testing::Events;
+using store::testing::EventSchema;
 using testing::ServerProcess;
 using testing::TempDataDir;
 
@@ -63,8 +63,8 @@ struct Sent {
   std::vector<std::string> levels_out_of_order;
   int64_t sent = 0;
 };
-Sent Stream(flight::FlightClient& client, int64_t first, int64_t limit, const std::string& level,
-            ServerProcess* kill, std::chrono::milliseconds kill_after) {
+Sent Stream(flight::FlightClient& client, int64_t first, int64_t limit, const std::string& level, ServerProcess* kill,
+            std::chrono::milliseconds kill_after) {
   Sent out;
   auto opened = client.DoExchange(flight::FlightDescriptor::Path({"events"}));
   if (!opened.ok()) return out;
@@ -79,8 +79,9 @@ Sent Stream(flight::FlightClient& client, int64_t first, int64_t limit, const st
         std::lock_guard lock(mu);
         ++out.sent;
       }
-      if (!stream->WriteRecordBatch(*Events((first + i) * kRows, kRows),
-                                    i == 0 ? arrow::Buffer::FromString(metadata.dump()) : nullptr)
+      if (!stream
+               ->WriteRecordBatch(*Events((first + i) * kRows, kRows),
+                                  i == 0 ? arrow::Buffer::FromString(metadata.dump()) : nullptr)
                .ok())
         break;
     }

@@ -22,16 +22,16 @@
 
 #include "arrow/array_access.h"
 #include "arrow/builder.h"
-#include "support/server_checks.h"
-#include "support/server_process.h"
 #include "sql/flight_sql_client.h"
 #include "store/store_test_util.h"
+#include "support/server_checks.h"
+#include "support/server_process.h"
 
 namespace hangar {
 namespace {
 
-using store::testing::EventSchema;
 using store::testing::Events;
+using store::testing::EventSchema;
 using testing::ServerProcess;
 using testing::TempDataDir;
 
@@ -66,8 +66,10 @@ std::vector<nlohmann::json> Exchange(flight::FlightClient& client, const arrow::
   Status status;
   auto acks = ReadAcks(*stream, &status);
   if (status.ok()) status = stream->Close();
-  if (ended) *ended = status;
-  else EXPECT_TRUE(status.ok()) << status.ToString();
+  if (ended)
+    *ended = status;
+  else
+    EXPECT_TRUE(status.ok()) << status.ToString();
   return acks;
 }
 
@@ -185,14 +187,16 @@ TEST(IngestRpc, ServerKilledAtRandomMomentsLosesNothingAckedAndKeyedRetriesWrite
       ++rows_of_batch[id / kRows];
     }
     for (int64_t b : acked) ASSERT_EQ(rows_of_batch[b], kRows) << "acknowledged batch " << b;
-    for (int64_t b : unacked) ASSERT_TRUE(rows_of_batch[b] == 0 || rows_of_batch[b] == kRows) << "batch " << b << " in part";
+    for (int64_t b : unacked)
+      ASSERT_TRUE(rows_of_batch[b] == 0 || rows_of_batch[b] == kRows) << "batch " << b << " in part";
     if (all_acked) {
       ASSERT_TRUE(unacked.empty());
     }
   };
   // Sends the unacknowledged batches again, then new ones (until `kill_after`
   // has passed, when the server dies; or, with no kill, just the retries).
-  auto write = [&](ServerProcess& server, flight::FlightClient& client, std::optional<std::chrono::milliseconds> kill_after) {
+  auto write = [&](ServerProcess& server, flight::FlightClient& client,
+                   std::optional<std::chrono::milliseconds> kill_after) {
     std::vector<int64_t> sent;  // batch numbers, by index in the stream
     std::mutex mu;
     auto stream = client.DoExchange(flight::FlightDescriptor::Path({"events"})).value();
@@ -208,7 +212,8 @@ TEST(IngestRpc, ServerKilledAtRandomMomentsLosesNothingAckedAndKeyedRetriesWrite
           std::lock_guard lock(mu);
           sent.push_back(plan[i]);
         }
-        if (!stream->WriteRecordBatch(*Events(plan[i] * kRows, kRows), arrow::Buffer::FromString(metadata.dump())).ok()) break;
+        if (!stream->WriteRecordBatch(*Events(plan[i] * kRows, kRows), arrow::Buffer::FromString(metadata.dump())).ok())
+          break;
       }
       if (!kill_after) (void)stream->DoneWriting();
     });
@@ -319,9 +324,11 @@ TEST(IngestRpc, AStreamSentAgainWithItsKeyAfterACrashWritesEveryBatchExactlyOnce
   // stream goes on; a key seen before writes nothing.
   auto solo = client->DoExchange(flight::FlightDescriptor::Path({"events"})).value();
   ASSERT_TRUE(solo->Begin(EventSchema()).ok());
-  ASSERT_TRUE(solo->WriteRecordBatch(*Events(5000, 10), arrow::Buffer::FromString(R"({"idempotency_key": "solo"})")).ok());
+  ASSERT_TRUE(
+      solo->WriteRecordBatch(*Events(5000, 10), arrow::Buffer::FromString(R"({"idempotency_key": "solo"})")).ok());
   ASSERT_TRUE(solo->WriteRecordBatch(*Events(6000, 10), arrow::Buffer::FromString(R"({"idempotency_key": 5})")).ok());
-  ASSERT_TRUE(solo->WriteRecordBatch(*Events(7000, 10), arrow::Buffer::FromString(R"({"idempotency_key": "solo"})")).ok());
+  ASSERT_TRUE(
+      solo->WriteRecordBatch(*Events(7000, 10), arrow::Buffer::FromString(R"({"idempotency_key": "solo"})")).ok());
   ASSERT_TRUE(solo->DoneWriting().ok());
   auto solo_acks = ReadAcks(*solo);
   ASSERT_TRUE(solo->Close().ok());
@@ -364,8 +371,10 @@ TEST(IngestRpc, SigtermDuringIngestEndsTheStreamsExitsZeroAndKeepsEveryBatchTake
       EXPECT_EQ(status, 0) << "the server's wait status after SIGTERM; its log:\n" << server.log();
     });
     for (const auto& ack : ReadAcks(*stream, &ended)) {
-      if (ack["error"].is_null()) acked[ack["durability_level"]].insert(ack["batch"].get<int64_t>());
-      else if (ack["error"].get<std::string>().find("shutting down") != std::string::npos) refused = true;
+      if (ack["error"].is_null())
+        acked[ack["durability_level"]].insert(ack["batch"].get<int64_t>());
+      else if (ack["error"].get<std::string>().find("shutting down") != std::string::npos)
+        refused = true;
     }
     killer.join();
     writer.join();
@@ -546,7 +555,7 @@ TEST(IngestRpc, AFastWriterAgainstASlowDiskIsHeldToTheMemoryBound) {
   env["LD_PRELOAD"] = HANGAR_SLOW_DISK_LIB;
   env["HANGAR_SLOW_DISK_MS"] = "10";
   ServerProcess server(dir.str(), env,
-                      {"--max-memtable-mib", "8", "--duckdb-memory-limit", "64MB", "--duckdb-threads", "1"});
+                       {"--max-memtable-mib", "8", "--duckdb-memory-limit", "64MB", "--duckdb-threads", "1"});
   ASSERT_TRUE(server.started());
   auto client = server.Connect();
   CreateEvents(*client);
@@ -574,8 +583,10 @@ TEST(IngestRpc, AFastWriterAgainstASlowDiskIsHeldToTheMemoryBound) {
   int64_t ok = 0;
   std::vector<nlohmann::json> errors;
   for (auto& ack : ReadAcks(*stream)) {
-    if (ack["error"].is_null()) ++ok;
-    else errors.push_back(ack);
+    if (ack["error"].is_null())
+      ++ok;
+    else
+      errors.push_back(ack);
   }
   writer.join();
   done = true;

@@ -13,8 +13,8 @@
 //   - a dictionary grown by deltas without end;
 //   - JSON nested a hundred thousand levels deep (which crashed the server
 //     where it copied such a value).
-#include <gtest/gtest.h>
 #include <google/protobuf/any.pb.h>
+#include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
@@ -25,18 +25,18 @@
 
 #include "arrow/builder.h"
 #include "flight/auth/users_file.h"
-#include "support/server_checks.h"
-#include "support/server_process.h"
 #include "sql/flight_sql_client.h"
 #include "sql/proto/FlightSql.pb.h"
 #include "store/store_test_util.h"
+#include "support/server_checks.h"
+#include "support/server_process.h"
 
 namespace hangar {
 namespace {
 
 namespace pb = ::arrow::flight::protocol::sql;
-using store::testing::EventSchema;
 using store::testing::Events;
+using store::testing::EventSchema;
 using testing::ResidentMiB;
 using testing::ServerProcess;
 using testing::TempDataDir;
@@ -238,7 +238,8 @@ Result<std::string> Prepare(flight::FlightClient& client, const std::string& sql
   request.set_query(sql);
   google::protobuf::Any any;
   any.PackFrom(request);
-  HANGAR_ASSIGN_OR_RETURN(auto results, client.DoAction(flight::Action{"CreatePreparedStatement", any.SerializeAsString()}));
+  HANGAR_ASSIGN_OR_RETURN(auto results,
+                          client.DoAction(flight::Action{"CreatePreparedStatement", any.SerializeAsString()}));
   google::protobuf::Any answer;
   pb::ActionCreatePreparedStatementResult result;
   if (results.size() != 1 || !answer.ParseFromString(results[0].body) || !answer.UnpackTo(&result))
@@ -260,7 +261,8 @@ TEST(TinyInputs, PreparedStatementsAreBoundedPerUserInAllAndInMemory) {
   const std::string users_path = (dir.path() / "users.json").string();
   flight::auth::UsersFile users;
   for (const char* name : {"alice", "bob", "carol"})
-    ASSERT_TRUE(users.AddUser(name, std::string(name) + "-pw", {{flight::auth::Access::kWrite, "*"}}, false, 1000).ok());
+    ASSERT_TRUE(
+        users.AddUser(name, std::string(name) + "-pw", {{flight::auth::Access::kWrite, "*"}}, false, 1000).ok());
   ASSERT_TRUE(users.Save(users_path).ok());
   ServerProcess server((dir.path() / "data").string(), testing::MemoryMeasuredEnv(),
                        {"--users", users_path, "--max-prepared-statements-per-user", "4", "--max-prepared-statements",
@@ -283,8 +285,7 @@ TEST(TinyInputs, PreparedStatementsAreBoundedPerUserInAllAndInMemory) {
     // Bob has room of his own, until the server's is used up.
     std::vector<std::string> bobs;
     for (int i = 0; i < 2; ++i) bobs.push_back(Prepare(*bob, "SELECT " + std::to_string(i) + " AS n").value());
-    ExpectRefused(Prepare(*bob, "SELECT 2 AS n").status(), StatusCode::kResourceExhausted,
-                  "--max-prepared-statements");
+    ExpectRefused(Prepare(*bob, "SELECT 2 AS n").status(), StatusCode::kResourceExhausted, "--max-prepared-statements");
     // Closed statements give their room back; their text counts against the memory limit.
     for (const auto& handle : alices) ASSERT_TRUE(ClosePrepared(*alice, handle).ok());
     const std::string padding(1'000'000, ' ');
@@ -337,7 +338,8 @@ Status Bind(flight::FlightClient& client, const std::string& handle, int64_t row
 
 TEST(TinyInputs, ParameterRowsCountAsTheValuesTheyBecome) {
   TempDataDir dir;
-  ServerProcess server(dir.str(), testing::MemoryMeasuredEnv(), {"--call-memory-mib", "8", "--prepared-memory-mib", "4"});
+  ServerProcess server(dir.str(), testing::MemoryMeasuredEnv(),
+                       {"--call-memory-mib", "8", "--prepared-memory-mib", "4"});
   ASSERT_TRUE(server.started());
   auto client = server.Connect();
   const std::string handle = Prepare(*client, "SELECT $1::BIGINT AS n").value();

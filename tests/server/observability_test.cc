@@ -12,16 +12,16 @@
 #include <thread>
 
 #include "flight/auth/users_file.h"
+#include "store/store_test_util.h"
 #include "support/load_mix.h"
 #include "support/server_process.h"
-#include "store/store_test_util.h"
 
 namespace hangar {
 namespace {
 
-using testing::HttpGet;
-using store::testing::EventSchema;
 using store::testing::Events;
+using store::testing::EventSchema;
+using testing::HttpGet;
 using testing::ServerProcess;
 using testing::TempDataDir;
 
@@ -85,7 +85,8 @@ TEST(Observability, AScrapeAfterKnownTrafficHasExactValuesAndTheAccessLogALinePe
   auto stream = client->DoExchange(flight::FlightDescriptor::Path({"m"})).value();
   ASSERT_TRUE(stream->Begin(EventSchema()).ok());
   ASSERT_TRUE(
-      stream->WriteRecordBatch(*Events(300, 50), arrow::Buffer::FromString(R"({"requested_durability": "disk"})")).ok());
+      stream->WriteRecordBatch(*Events(300, 50), arrow::Buffer::FromString(R"({"requested_durability": "disk"})"))
+          .ok());
   ASSERT_TRUE(stream->WriteRecordBatch(*Events(350, 50)).ok());
   ASSERT_TRUE(stream->DoneWriting().ok());
   while (true) {
@@ -130,7 +131,8 @@ TEST(Observability, AScrapeAfterKnownTrafficHasExactValuesAndTheAccessLogALinePe
 
   // `hangar status` reports the same state.
   int code = 0;
-  const std::string status = Shell(kHangar + " status --server grpc://127.0.0.1:" + std::to_string(server.port()), &code);
+  const std::string status =
+      Shell(kHangar + " status --server grpc://127.0.0.1:" + std::to_string(server.port()), &code);
   EXPECT_EQ(code, 0) << status;
   EXPECT_NE(status.find("tables (1):"), std::string::npos) << status;
   EXPECT_NE(status.find("default.m"), std::string::npos) << status;
@@ -181,9 +183,9 @@ TEST(Configuration, CommandLineBeatsEnvironmentBeatsFileBeatsDefault) {
   std::ofstream(file) << "# a config file\nmax-streams = 9\nlog-level = \"debug\"\nlog-format = logfmt\n"
                          "kafka-property = a=1\nkafka-property = b=2\ninsecure = true\n";
   int code = 0;
-  const std::string out = Shell("HANGAR_MAX_STREAMS=7 HANGAR_LOG_FORMAT=json " + kHangar + " serve --print-config --config " +
-                                  file + " --max-streams 5",
-                              &code);
+  const std::string out = Shell("HANGAR_MAX_STREAMS=7 HANGAR_LOG_FORMAT=json " + kHangar +
+                                    " serve --print-config --config " + file + " --max-streams 5",
+                                &code);
   EXPECT_EQ(code, 0) << out;
   EXPECT_NE(out.find("max-streams = \"5\"  # command line"), std::string::npos) << out;
   EXPECT_NE(out.find("log-format = \"json\"  # environment"), std::string::npos) << out;

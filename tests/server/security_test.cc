@@ -14,8 +14,8 @@
 #include "arrow/builder.h"
 #include "arrow/pretty_print.h"
 #include "flight/auth/users_file.h"
-#include "support/server_process.h"
 #include "sql/flight_sql_client.h"
+#include "support/server_process.h"
 
 namespace hangar {
 namespace {

@@ -8,16 +8,16 @@
 #include <thread>
 
 #include "arrow/array_access.h"
-#include "support/server_checks.h"
-#include "support/node_server.h"
-#include "support/server_process.h"
 #include "sql/flight_sql_client.h"
+#include "support/node_server.h"
+#include "support/server_checks.h"
+#include "support/server_process.h"
 
 namespace hangar {
 namespace {
 
-using testing::ServerProcess;
 using testing::ResidentMiB;
+using testing::ServerProcess;
 using testing::TempDataDir;
 
 TEST(SqlRpc, AHugeResultStreamsWithBoundedServerMemory) {

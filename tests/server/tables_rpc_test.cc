@@ -99,8 +99,8 @@ TEST(TablesRpc, ModesStaleTicketsAndRestart) {
   for (const auto& b : *batches)
     for (int64_t i = 0; i < b->num_rows; ++i) values.push_back(b->column(0)->values<int64_t>()[i]);
   ASSERT_EQ(values.size(), 3000u);
-  EXPECT_EQ(values[0], 0);      // the overwrite's 1000 rows,
-  EXPECT_EQ(values[1000], 0);   // then the append's 2000,
+  EXPECT_EQ(values[0], 0);        // the overwrite's 1000 rows,
+  EXPECT_EQ(values[1000], 0);     // then the append's 2000,
   EXPECT_EQ(values[2999], 1999);  // in put order
 }
 

@@ -29,8 +29,10 @@ inline arrow::RecordBatchPtr People(int64_t first, int64_t n, bool with_city = f
   auto* list = static_cast<arrow::ListBuilder*>(tags.get());
   for (int64_t i = first; i < first + n; ++i) {
     id.Append(i);
-    if (i % 4 == 0) name.AppendNull();
-    else name.Append("person" + std::to_string(i));
+    if (i % 4 == 0)
+      name.AppendNull();
+    else
+      name.Append("person" + std::to_string(i));
     score.Append(static_cast<double>(i) / 8);
     at.Append(1700000000000000 + i * 1001);
     list->Append();
@@ -50,7 +52,7 @@ inline arrow::RecordBatchPtr People(int64_t first, int64_t n, bool with_city = f
 }
 
 inline Result<std::vector<nlohmann::json>> Put(flight::FlightClient& client, const flight::FlightDescriptor& d,
-                                        const std::vector<arrow::RecordBatchPtr>& batches) {
+                                               const std::vector<arrow::RecordBatchPtr>& batches) {
   HANGAR_ASSIGN_OR_RETURN(auto writer, client.DoPut(d, batches.at(0)->schema));
   std::vector<nlohmann::json> results;
   for (const auto& b : batches) {
@@ -77,7 +79,8 @@ inline Rows ReadEndpoints(flight::FlightClient& client, const std::vector<flight
     for (const auto& b : *batches) {
       for (int64_t r = 0; r < b->num_rows; ++r) {
         std::map<std::string, std::string> row;
-        for (int c = 0; c < b->num_columns(); ++c) row[b->schema->field(c)->name()] = arrow::FormatValue(*b->column(c), r);
+        for (int c = 0; c < b->num_columns(); ++c)
+          row[b->schema->field(c)->name()] = arrow::FormatValue(*b->column(c), r);
         rows[b->column(0)->values<int64_t>()[r]] = row;
       }
     }

@@ -82,9 +82,11 @@ TEST_F(TopicsBroker, PutIntoATopicReadsBackAndEvolvesItsSchema) {
   EXPECT_EQ(rows[2001]["city"], "\"city1\"");
 
   // Columns that neither fit nor evolve: refused, nothing written.
-  auto bad = arrow::MakeRecordBatch(
-      arrow::schema({arrow::field("id", arrow::utf8(), false)}), 1,
-      {[] { arrow::BinaryBuilder b(arrow::utf8()); b.Append("x"); return b.Finish().value(); }()});
+  auto bad = arrow::MakeRecordBatch(arrow::schema({arrow::field("id", arrow::utf8(), false)}), 1, {[] {
+                                      arrow::BinaryBuilder b(arrow::utf8());
+                                      b.Append("x");
+                                      return b.Finish().value();
+                                    }()});
   auto refused = Put(*client, d, {bad});
   ASSERT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(refused.status().message().find("'id'"), std::string::npos) << refused.status().message();

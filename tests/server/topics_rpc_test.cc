@@ -63,7 +63,8 @@ TEST(TopicsRpc, BatchesLargerThanTheServerMayGatherAreRefused) {
   }
   auto reader = client->DoGet(flight::Ticket{R"({"topic": "orders", "partition": 0, "batch_rows": 1048576})"});
   Status status = reader.ok() ? (*reader)->ReadAll().status() : reader.status();
-  EXPECT_EQ(status.code(), StatusCode::kFailedPrecondition) << "within the limits, the ticket is taken: " << status.ToString();
+  EXPECT_EQ(status.code(), StatusCode::kFailedPrecondition)
+      << "within the limits, the ticket is taken: " << status.ToString();
 }
 
 }  // namespace

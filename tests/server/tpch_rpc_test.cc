@@ -12,8 +12,8 @@
 #include "arrow/builder.h"
 #include "arrow/compare.h"
 #include "arrow/concatenate.h"
-#include "support/node_server.h"
 #include "sql/flight_sql_client.h"
+#include "support/node_server.h"
 #include "support/tpch/tpch.h"
 
 namespace hangar {
@@ -74,12 +74,14 @@ std::string Difference(const arrow::RecordBatch& expected, const arrow::RecordBa
     const auto& e = *expected.column(c);
     const auto& a = *actual.column(c);
     if (e.type->id() != arrow::TypeId::kFloat64) {
-      if (!arrow::ArrayEquals(e, a)) return "column " + expected.schema->field(c)->name() + ": " + arrow::ArrayDiff(e, a);
+      if (!arrow::ArrayEquals(e, a))
+        return "column " + expected.schema->field(c)->name() + ": " + arrow::ArrayDiff(e, a);
       continue;
     }
     for (int64_t r = 0; r < expected.num_rows; ++r) {
       const bool ev = arrow::IsLogicallyValid(e, r), av = arrow::IsLogicallyValid(a, r);
-      if (ev != av) return "column " + expected.schema->field(c)->name() + " row " + std::to_string(r) + ": null differs";
+      if (ev != av)
+        return "column " + expected.schema->field(c)->name() + " row " + std::to_string(r) + ": null differs";
       if (!ev) continue;
       const double x = Float64At(e, r), y = Float64At(a, r);
       if (std::fabs(x - y) > 1e-9 * std::max(1.0, std::fabs(x)))

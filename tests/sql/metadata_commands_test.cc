@@ -29,13 +29,13 @@ const std::map<uint32_t, Member>& ExpectedMembers() {
   static const std::map<uint32_t, Member> members = [] {
     std::map<uint32_t, Member> m;
     for (uint32_t id : {0, 1, 2, 504, 513, 514, 529, 530, 531}) m[id] = kString;
-    for (uint32_t id : {3, 4, 5, 9, 10, 11, 500, 501, 502, 506, 515, 516, 518, 519, 520, 521, 523, 524, 527, 532,
-                        536, 537, 539, 556, 563, 565, 566, 572, 573, 574, 575, 576})
+    for (uint32_t id : {3,   4,   5,   9,   10,  11,  500, 501, 502, 506, 515, 516, 518, 519, 520, 521,
+                        523, 524, 527, 532, 536, 537, 539, 556, 563, 565, 566, 572, 573, 574, 575, 576})
       m[id] = kBool;
     for (uint32_t id = 541; id <= 562; ++id)
       if (id != 556) m[id] = kBigint;  // 562, the default isolation, included; 556 is a bool
-    for (uint32_t id : {8, 100, 101, 503, 505, 507, 522, 525, 526, 528, 533, 534, 535, 538, 540, 564, 567, 568, 569,
-                        570, 571})
+    for (uint32_t id :
+         {8, 100, 101, 503, 505, 507, 522, 525, 526, 528, 533, 534, 535, 538, 540, 564, 567, 568, 569, 570, 571})
       m[id] = kInt32;
     for (uint32_t id = 508; id <= 512; ++id) m[id] = kStringList;
     m[517] = kIntListMap;
@@ -76,7 +76,6 @@ class MetadataCommandsTest : public testing::EngineFixture {
     HANGAR_ASSIGN_OR_RETURN(auto source, duckdb::StreamQuery(db_, sql));
     return store::testing::ReadAll(source.get()).status();
   }
-
 };
 
 TEST_F(MetadataCommandsTest, SqlInfoSchemaIsTheImplementations) {
@@ -111,17 +110,19 @@ TEST_F(MetadataCommandsTest, SqlInfoAnswersEveryIdWithTheMemberDriversRead) {
   // Nothing else but what is listed (the Substrait versions are left out: no Substrait).
   EXPECT_EQ(slots.size(), ExpectedMembers().size());
   const auto& value = *batch->column(1);
-  auto text = [&](uint32_t id) { return std::string(arrow::BinaryValue(*value.children[kString], slots.at(id).second)); };
+  auto text = [&](uint32_t id) {
+    return std::string(arrow::BinaryValue(*value.children[kString], slots.at(id).second));
+  };
   auto bigint = [&](uint32_t id) { return value.children[kBigint]->values<int64_t>()[slots.at(id).second]; };
   auto int32 = [&](uint32_t id) { return value.children[kInt32]->values<int32_t>()[slots.at(id).second]; };
   EXPECT_EQ(text(0), "Hangar");
   EXPECT_EQ(text(504), "\"");
-  EXPECT_EQ(bigint(559), 255);  // SQL_MAX_TABLE_NAME_LENGTH
-  EXPECT_EQ(bigint(552), 255);  // SQL_DB_SCHEMA_NAME_LENGTH
-  EXPECT_EQ(bigint(561), 0);    // SQL_MAX_USERNAME_LENGTH: none
-  EXPECT_EQ(bigint(562), 0);    // SQL_DEFAULT_TRANSACTION_ISOLATION: SQL_TRANSACTION_NONE
-  EXPECT_EQ(int32(567), 0b10);  // SQL_SUPPORTED_RESULT_SET_TYPES: forward only
-  EXPECT_EQ(int32(8), 0);       // FLIGHT_SQL_SERVER_TRANSACTION: none
+  EXPECT_EQ(bigint(559), 255);   // SQL_MAX_TABLE_NAME_LENGTH
+  EXPECT_EQ(bigint(552), 255);   // SQL_DB_SCHEMA_NAME_LENGTH
+  EXPECT_EQ(bigint(561), 0);     // SQL_MAX_USERNAME_LENGTH: none
+  EXPECT_EQ(bigint(562), 0);     // SQL_DEFAULT_TRANSACTION_ISOLATION: SQL_TRANSACTION_NONE
+  EXPECT_EQ(int32(567), 0b10);   // SQL_SUPPORTED_RESULT_SET_TYPES: forward only
+  EXPECT_EQ(int32(8), 0);        // FLIGHT_SQL_SERVER_TRANSACTION: none
   EXPECT_EQ(int32(528), 0b110);  // SQL_OUTER_JOINS_SUPPORT_LEVEL: a bitmask, limited and full
 }
 
@@ -147,7 +148,8 @@ TEST_F(MetadataCommandsTest, SqlInfoFunctionListsNameDuckDbFunctions) {
     EXPECT_GT(end, begin) << "SqlInfo " << id;
     for (int64_t j = begin; j < end; ++j) {
       const std::string name(arrow::BinaryValue(*lists.children[0], j));
-      auto found = duckdb::StreamQuery(db_, "SELECT 1 FROM duckdb_functions() WHERE upper(function_name) = '" + name + "'");
+      auto found =
+          duckdb::StreamQuery(db_, "SELECT 1 FROM duckdb_functions() WHERE upper(function_name) = '" + name + "'");
       ASSERT_TRUE(found.ok()) << found.status().ToString();
       auto rows = store::testing::ReadAll(found->get());
       ASSERT_TRUE(rows.ok()) << rows.status().ToString();
@@ -162,11 +164,26 @@ TEST_F(MetadataCommandsTest, SqlInfoFunctionListsNameDuckDbFunctions) {
 // lacks only when it converts a value). Text converts by what it holds:
 // its sample suits the type it goes to.
 std::string Sample(int64_t code, int64_t to) {
-  static const std::vector<std::string> samples = {
-      "1::BIGINT", "'\\x01'::BLOB", "true", "'x'", "DATE '2024-01-01'", "1.5::DECIMAL(10, 2)", "1.5::DOUBLE",
-      "1::INTEGER", "INTERVAL 1 DAY", "INTERVAL 1 MONTH", "'\\x01'::BLOB", "'x'", "1.5::DECIMAL(18, 3)",
-      "1.5::FLOAT", "1::SMALLINT", "TIME '01:02:03'", "TIMESTAMP '2024-01-01 01:02:03'", "1::TINYINT",
-      "'\\x01'::BLOB", "'x'"};
+  static const std::vector<std::string> samples = {"1::BIGINT",
+                                                   "'\\x01'::BLOB",
+                                                   "true",
+                                                   "'x'",
+                                                   "DATE '2024-01-01'",
+                                                   "1.5::DECIMAL(10, 2)",
+                                                   "1.5::DOUBLE",
+                                                   "1::INTEGER",
+                                                   "INTERVAL 1 DAY",
+                                                   "INTERVAL 1 MONTH",
+                                                   "'\\x01'::BLOB",
+                                                   "'x'",
+                                                   "1.5::DECIMAL(18, 3)",
+                                                   "1.5::FLOAT",
+                                                   "1::SMALLINT",
+                                                   "TIME '01:02:03'",
+                                                   "TIMESTAMP '2024-01-01 01:02:03'",
+                                                   "1::TINYINT",
+                                                   "'\\x01'::BLOB",
+                                                   "'x'"};
   if (code == 3 || code == 11 || code == 19) {  // text
     return "CAST(" + samples.at(to) + " AS VARCHAR)";
   }
@@ -175,9 +192,10 @@ std::string Sample(int64_t code, int64_t to) {
 
 TEST_F(MetadataCommandsTest, SqlInfoConversionsAreCastsDuckDbRuns) {
   // A DuckDB type for each SqlSupportsConvert code.
-  const std::vector<std::string> types = {
-      "BIGINT", "BLOB", "BOOLEAN", "VARCHAR", "DATE", "DECIMAL(10, 2)", "DOUBLE", "INTEGER", "INTERVAL", "INTERVAL",
-      "BLOB", "VARCHAR", "DECIMAL(18, 3)", "FLOAT", "SMALLINT", "TIME", "TIMESTAMP", "TINYINT", "BLOB", "VARCHAR"};
+  const std::vector<std::string> types = {"BIGINT",         "BLOB",      "BOOLEAN",        "VARCHAR",  "DATE",
+                                          "DECIMAL(10, 2)", "DOUBLE",    "INTEGER",        "INTERVAL", "INTERVAL",
+                                          "BLOB",           "VARCHAR",   "DECIMAL(18, 3)", "FLOAT",    "SMALLINT",
+                                          "TIME",           "TIMESTAMP", "TINYINT",        "BLOB",     "VARCHAR"};
   auto batch = Run(pb::CommandGetSqlInfo());
   ASSERT_NE(batch, nullptr);
   const auto slots = Slots(*batch);
@@ -205,8 +223,8 @@ TEST_F(MetadataCommandsTest, SqlInfoConversionsAreCastsDuckDbRuns) {
 }
 
 TEST_F(MetadataCommandsTest, PrimaryKeysSendKeySequenceBeforeKeyName) {
-  auto schema = arrow::schema({field("region", arrow::utf8(), false), field("id", arrow::int32(), false),
-                               field("amount", arrow::float64())});
+  auto schema = arrow::schema(
+      {field("region", arrow::utf8(), false), field("id", arrow::int32(), false), field("amount", arrow::float64())});
   ASSERT_TRUE(tables_->CreateTable({"sales", "orders"}, schema, {"region", "id"}).ok());
   pb::CommandGetPrimaryKeys command;
   command.set_db_schema("sales");

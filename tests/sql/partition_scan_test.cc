@@ -54,7 +54,8 @@ TEST_F(PartitionScanTest, EverythingThatCombinesRowsOrReadsMoreIsNot) {
 }
 
 TEST_F(PartitionScanTest, APartitionsQueryReadsTheScanFunctionUnderTheSameAlias) {
-  auto text = PartitionScanSql(*connection_, "SELECT o.order_id FROM kafka.orders o WHERE o.quantity = 3", "my_scan", 7);
+  auto text =
+      PartitionScanSql(*connection_, "SELECT o.order_id FROM kafka.orders o WHERE o.quantity = 3", "my_scan", 7);
   ASSERT_TRUE(text.ok()) << text.status().ToString();
   EXPECT_EQ(*text, "SELECT o.order_id FROM my_scan('kafka.orders#7') AS o WHERE (o.quantity = 3)");
   auto bare = PartitionScanSql(*connection_, "SELECT orders.order_id FROM kafka.orders", "my_scan", 0);

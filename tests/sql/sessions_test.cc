@@ -97,8 +97,8 @@ TEST(ColumnMetadata, NamesTypesAsDuckDbAndMarksTables) {
   });
   auto marked = WithColumnMetadata(*schema, store::QualifiedName{"sales", "orders"});
   auto key = [&](int i, const char* k) {
-    return std::string(arrow::FindMetadata(marked->field(i)->metadata(), std::string("ARROW:FLIGHT:SQL:") + k)
-                           .value_or("<none>"));
+    return std::string(
+        arrow::FindMetadata(marked->field(i)->metadata(), std::string("ARROW:FLIGHT:SQL:") + k).value_or("<none>"));
   };
   EXPECT_EQ(key(0, "TYPE_NAME"), "BIGINT");
   EXPECT_EQ(key(0, "PRECISION"), "19");

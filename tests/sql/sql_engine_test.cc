@@ -34,7 +34,6 @@ arrow::RecordBatchPtr Trips(int64_t first, int64_t n) {
 
 class SqlEngineTest : public testing::EngineFixture {
  protected:
-
   void PutTrips(const std::string& table, int64_t rows, store::PutMode mode = store::PutMode::kAppend) {
     arrow::VectorSource source(TripSchema(), {Trips(0, rows)});
     ASSERT_TRUE(tables_->Put({"default", table}, mode, &source).ok());
@@ -53,15 +52,15 @@ class SqlEngineTest : public testing::EngineFixture {
   int64_t Int(const arrow::RecordBatchPtr& batch, int column, int64_t row = 0) {
     return arrow::LoadInteger(*batch->column(column), batch->column(column)->offset + row);
   }
-
 };
 
 TEST_F(SqlEngineTest, TablesAreViewsInTheirNamespace) {
   PutTrips("trips", 1000);
   arrow::VectorSource other(TripSchema(), {Trips(5, 3)});
   ASSERT_TRUE(tables_->Put({"sales", "trips"}, store::PutMode::kAppend, &other).ok());
-  auto counts = Query("SELECT (SELECT count(*) FROM trips) AS bare, (SELECT count(*) FROM default.trips) AS qualified, "
-                      "(SELECT sum(id) FROM sales.trips) AS other");
+  auto counts = Query(
+      "SELECT (SELECT count(*) FROM trips) AS bare, (SELECT count(*) FROM default.trips) AS qualified, "
+      "(SELECT sum(id) FROM sales.trips) AS other");
   ASSERT_TRUE(counts);
   EXPECT_EQ(Int(counts, 0), 1000);
   EXPECT_EQ(Int(counts, 1), 1000);
@@ -119,8 +118,9 @@ TEST_F(SqlEngineTest, ParametersAreBoundFromARow) {
   arrow::BinaryBuilder words(arrow::utf8());
   numbers.Append(41);
   words.Append("hangar");
-  auto row = arrow::MakeRecordBatch(arrow::schema({arrow::field("a", arrow::int64()), arrow::field("b", arrow::utf8())}), 1,
-                                    {numbers.Finish().value(), words.Finish().value()});
+  auto row =
+      arrow::MakeRecordBatch(arrow::schema({arrow::field("a", arrow::int64()), arrow::field("b", arrow::utf8())}), 1,
+                             {numbers.Finish().value(), words.Finish().value()});
   auto parameters = duckdb::Parameters::FromRow(*row, 0).value();
   auto result = Query("SELECT $1 + 1 AS answer, upper($2) AS name", &parameters);
   ASSERT_TRUE(result);

@@ -17,7 +17,8 @@ TEST(QuoteDefaultNamespace, QuotesTheWordOnlyBeforeADot) {
             "SELECT 'default.x', \"default\".t -- default.y\n");
   EXPECT_EQ(QuoteDefaultNamespace("SELECT 1 /* default.z */ , a DEFAULT 3, defaults.x, my_default.t"),
             "SELECT 1 /* default.z */ , a DEFAULT 3, defaults.x, my_default.t");
-  EXPECT_EQ(QuoteDefaultNamespace("SELECT 'it''s default.' || default.t.c"), "SELECT 'it''s default.' || \"default\".t.c");
+  EXPECT_EQ(QuoteDefaultNamespace("SELECT 'it''s default.' || default.t.c"),
+            "SELECT 'it''s default.' || \"default\".t.c");
 }
 
 TEST(ParseInsert, TakesTheTableTheColumnsAndTheQuery) {
@@ -27,7 +28,8 @@ TEST(ParseInsert, TakesTheTableTheColumnsAndTheQuery) {
   EXPECT_TRUE(plain->columns.empty());
   EXPECT_EQ(plain->query, "VALUES (1, 'a')");
 
-  auto qualified = ParseInsert("  insert /* c */ into \"default\".\"Odd \"\"name\"\"\" (id, \"Name\") SELECT 1, 2").value();
+  auto qualified =
+      ParseInsert("  insert /* c */ into \"default\".\"Odd \"\"name\"\"\" (id, \"Name\") SELECT 1, 2").value();
   ASSERT_TRUE(qualified);
   EXPECT_EQ(qualified->table, "default.Odd \"name\"");
   EXPECT_EQ(qualified->columns, (std::vector<std::string>{"id", "Name"}));
@@ -71,9 +73,9 @@ class RelationsReadTest : public ::testing::Test {
   Result<std::vector<std::string>> Reads(const std::string& sql) {
     // Matched as DuckDB matches names, whatever the case; "Twin" and "twin" are ambiguous.
     auto resolve = [](const store::QualifiedName& n) -> Result<std::optional<store::QualifiedName>> {
-      const std::vector<store::QualifiedName> known = {
-          {"default", "users"}, {"default", "orders"}, {"sales", "q"}, {"kafka", "clicks"}, {"default", "Twin"},
-          {"default", "twin"}};
+      const std::vector<store::QualifiedName> known = {{"default", "users"}, {"default", "orders"},
+                                                       {"sales", "q"},       {"kafka", "clicks"},
+                                                       {"default", "Twin"},  {"default", "twin"}};
       std::vector<store::QualifiedName> found;
       for (const auto& k : known)
         if (store::FoldCase(k.ns) == store::FoldCase(n.ns) && store::FoldCase(k.name) == store::FoldCase(n.name))
@@ -98,11 +100,13 @@ TEST_F(RelationsReadTest, EveryTableReferenceIsFound) {
   EXPECT_EQ(Reads("SELECT * FROM default.users u JOIN kafka.clicks c ON u.id = c.id").value(),
             (Names{"default.users", "kafka.clicks"}));
   EXPECT_EQ(Reads("SELECT (SELECT max(x) FROM sales.q) FROM users WHERE id IN (SELECT id FROM orders) "
-                  "UNION ALL SELECT 1 FROM users").value(),
+                  "UNION ALL SELECT 1 FROM users")
+                .value(),
             (Names{"default.users", "sales.q", "default.orders"}));
   EXPECT_EQ(Reads("WITH t AS (SELECT * FROM users) SELECT * FROM t, t AS t2").value(), Names{"default.users"});
   // A CTE named like a table does not hide the table where its scope ends.
-  EXPECT_EQ(Reads("SELECT * FROM (WITH users AS (SELECT 1) SELECT * FROM users), users").value(), Names{"default.users"});
+  EXPECT_EQ(Reads("SELECT * FROM (WITH users AS (SELECT 1) SELECT * FROM users), users").value(),
+            Names{"default.users"});
   EXPECT_EQ(Reads("SELECT 42").value(), Names{});
   EXPECT_EQ(Reads("SELECT * FROM range(3), information_schema.tables").value(), Names{});
   // Names as DuckDB binds them, whatever the case, checked under Hangar's spelling.
@@ -110,8 +114,9 @@ TEST_F(RelationsReadTest, EveryTableReferenceIsFound) {
   EXPECT_EQ(Reads("SELECT * FROM twin").status().code(), StatusCode::kInvalidArgument);
   // A CTE is in scope in its WITH's query and in the CTEs after it (and in itself).
   EXPECT_EQ(Reads("WITH a AS (SELECT 1 AS x), b AS (SELECT * FROM a) SELECT * FROM b").value(), Names{});
-  EXPECT_EQ(Reads("WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3) SELECT * FROM r").value(),
-            Names{});
+  EXPECT_EQ(
+      Reads("WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3) SELECT * FROM r").value(),
+      Names{});
 }
 
 // Each of these made DuckDB read a file by name, or show the server's paths.
@@ -123,12 +128,16 @@ TEST_F(RelationsReadTest, NoNameReachesAFile) {
            // A CTE used before it is defined.
            "WITH a AS (SELECT * FROM \"x.parquet\"), \"x.parquet\" AS (SELECT 1) SELECT * FROM a",
            // A qualified name that is no relation is a file name too ("s.x.parquet").
-           "SELECT * FROM sales.\"x.parquet\"", "SELECT * FROM memory.main.\"secret.csv\"",
+           "SELECT * FROM sales.\"x.parquet\"",
+           "SELECT * FROM memory.main.\"secret.csv\"",
            "SELECT * FROM information_schema.\"x.parquet\"",
            // View definitions name the tables' files; settings name the data directory.
-           "SELECT sql FROM information_schema.views", "SELECT * FROM pg_catalog.pg_views",
-           "SELECT * FROM pg_catalog.pg_settings", "SELECT current_setting('allowed_directories')",
-           "SELECT * FROM duckdb_settings()", "SELECT * FROM duckdb_views()",
+           "SELECT sql FROM information_schema.views",
+           "SELECT * FROM pg_catalog.pg_views",
+           "SELECT * FROM pg_catalog.pg_settings",
+           "SELECT current_setting('allowed_directories')",
+           "SELECT * FROM duckdb_settings()",
+           "SELECT * FROM duckdb_views()",
        }) {
     auto r = Reads(sql);
     EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << sql;
@@ -147,12 +156,13 @@ TEST_F(RelationsReadTest, AStatementTooLargeToPlanIsRefusedBeforePlanning) {
 }
 
 TEST_F(RelationsReadTest, WhatWouldReadAroundTheViewsIsRefused) {
-  for (const char* sql : {"SELECT * FROM read_parquet('/data/tables/x.parquet')", "SELECT * FROM read_csv('/etc/passwd')",
-                          "SELECT * FROM query_table('users')", "SELECT * FROM '/etc/passwd'", "SELECT * FROM nowhere",
-                          "SELECT * FROM other_db.main.t", "SELECT * FROM users; SELECT 1", "DROP TABLE users",
-                          "INSERT INTO users VALUES (1)", "SELECT * FROM (SELECT * FROM glob('*'))",
-                          // Hangar's own table functions read around permissions: views only.
-                          "SELECT * FROM hangar_memtable('1')", "SELECT * FROM hangar_scan('kafka.orders')"}) {
+  for (const char* sql :
+       {"SELECT * FROM read_parquet('/data/tables/x.parquet')", "SELECT * FROM read_csv('/etc/passwd')",
+        "SELECT * FROM query_table('users')", "SELECT * FROM '/etc/passwd'", "SELECT * FROM nowhere",
+        "SELECT * FROM other_db.main.t", "SELECT * FROM users; SELECT 1", "DROP TABLE users",
+        "INSERT INTO users VALUES (1)", "SELECT * FROM (SELECT * FROM glob('*'))",
+        // Hangar's own table functions read around permissions: views only.
+        "SELECT * FROM hangar_memtable('1')", "SELECT * FROM hangar_scan('kafka.orders')"}) {
     auto r = Reads(sql);
     EXPECT_FALSE(r.ok()) << sql;
     EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << sql;

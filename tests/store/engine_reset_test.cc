@@ -61,7 +61,8 @@ TEST(EngineReset, ErrorsAreWordedForClients) {
   Status engine = duckdb::ErrorFrom("INTERNAL Error: something broke\n\nStack Trace:\n/usr/lib/libduckdb.so(+0x1)");
   EXPECT_EQ(engine.code(), StatusCode::kInternal);
   EXPECT_TRUE(duckdb::IsEngineFailure("FATAL Error: x"));
-  EXPECT_TRUE(duckdb::IsEngineFailure("Invalid Input Error: the database has been invalidated because of a previous fatal error"));
+  EXPECT_TRUE(duckdb::IsEngineFailure(
+      "Invalid Input Error: the database has been invalidated because of a previous fatal error"));
   EXPECT_FALSE(duckdb::IsEngineFailure("Binder Error: column x not found"));
   Status user = duckdb::ErrorFrom("Binder Error: no column x\n\nStack Trace:\n/usr/lib/libduckdb.so(+0x1)", "query");
   EXPECT_EQ(user.code(), StatusCode::kInvalidArgument);

@@ -20,8 +20,8 @@
 namespace hangar::store {
 namespace {
 
-using testing::EventSchema;
 using testing::Events;
+using testing::EventSchema;
 using testing::OpenStore;
 using testing::ReadAll;
 using testing::TempDir;
@@ -110,7 +110,8 @@ class InstantMirror : public TableMirror {
     }
     for (auto& done : ready) done(Status::OK());
   }
-  void WhenReached(uint64_t table_id, uint64_t lsn, MirrorLevel level, std::function<void(const Status&)> done) override {
+  void WhenReached(uint64_t table_id, uint64_t lsn, MirrorLevel level,
+                   std::function<void(const Status&)> done) override {
     {
       std::lock_guard lock(mu_);
       if (flushed_[table_id] < lsn) {
@@ -182,7 +183,8 @@ TEST(Ingest, WhatWasOnlyInTheLogComesBackAfterARestart) {
     options.flush_on_close = false;
     auto ingest = Ingest::Open(store, options).value();
     AckLog log;
-    for (int i = 0; i < 5; ++i) ASSERT_TRUE(ingest->Write(kEvents, Events(i * 10, 10), Durability::kDisk, log.Callback()).ok());
+    for (int i = 0; i < 5; ++i)
+      ASSERT_TRUE(ingest->Write(kEvents, Events(i * 10, 10), Durability::kDisk, log.Callback()).ok());
     ASSERT_TRUE(ingest->FlushAll().ok());  // the first 50 rows into Parquet
     for (int i = 5; i < 8; ++i)
       last = ingest->Write(kEvents, Events(i * 10, 10), Durability::kDisk, log.Callback()).value().lsn;
@@ -219,11 +221,13 @@ TEST(Ingest, ABatchLoggedAsItArrivedComesBackAfterARestart) {
     for (const auto& piece : messages.back().body) body += piece->view();
     auto message = arrow::ipc::Message::Open(messages.back().metadata, arrow::Buffer::FromString(body)).value();
     arrow::ipc::StreamDecoder decoder;
-    if (!decoder.Consume(encoder.EncodeSchema().value().metadata, nullptr).ok()) return std::make_pair(arrow::RecordBatchPtr(), message);
+    if (!decoder.Consume(encoder.EncodeSchema().value().metadata, nullptr).ok())
+      return std::make_pair(arrow::RecordBatchPtr(), message);
     for (size_t i = 0; i + 1 < messages.size(); ++i) {  // dictionaries first
       std::string dictionary;
       for (const auto& piece : messages[i].body) dictionary += piece->view();
-      if (!decoder.Consume(messages[i].metadata, arrow::Buffer::FromString(dictionary)).ok()) return std::make_pair(arrow::RecordBatchPtr(), message);
+      if (!decoder.Consume(messages[i].metadata, arrow::Buffer::FromString(dictionary)).ok())
+        return std::make_pair(arrow::RecordBatchPtr(), message);
     }
     return std::make_pair(decoder.Consume(message).value().batch, message);
   };
@@ -278,7 +282,8 @@ TEST(Ingest, ABatchThatDoesNotFitIsRefusedAndTheOthersGoOn) {
   arrow::BinaryBuilder what(arrow::utf8());
   what.Append("x");
   auto nulls = arrow::MakeRecordBatch(EventSchema(), 1, {ids.Finish().value(), what.Finish().value()});
-  EXPECT_EQ(ingest->Write(kEvents, nulls, Durability::kDisk, log.Callback()).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(ingest->Write(kEvents, nulls, Durability::kDisk, log.Callback()).status().code(),
+            StatusCode::kInvalidArgument);
   EXPECT_EQ(ingest->Write({"default", "nope"}, Events(0, 1), Durability::kDisk, log.Callback()).status().code(),
             StatusCode::kNotFound);
   ASSERT_TRUE(ingest->Write(kEvents, Events(0, 3), Durability::kDisk, log.Callback()).ok());
@@ -393,8 +398,10 @@ TEST(Ingest, AnIdempotencyKeyWritesOnceAcrossFlushesCrashesAndRestarts) {
     EXPECT_EQ(Rows(*store, kEvents), 20 + restart);
     // A key never seen writes; flushing everything moves batch-b's key from
     // the log into the key file, which the second round reads.
-    auto c = ingest->Write(kEvents, Events(20 + restart, 1), Durability::kDisk, log.Callback(),
-                           "batch-c" + std::to_string(restart)).value();
+    auto c = ingest
+                 ->Write(kEvents, Events(20 + restart, 1), Durability::kDisk, log.Callback(),
+                         "batch-c" + std::to_string(restart))
+                 .value();
     EXPECT_FALSE(c.duplicate);
     ASSERT_TRUE(ingest->FlushAll().ok());
   }

@@ -12,8 +12,8 @@
 namespace hangar::store {
 namespace {
 
-using testing::EventSchema;
 using testing::Events;
+using testing::EventSchema;
 using testing::OpenStore;
 using testing::TempDir;
 

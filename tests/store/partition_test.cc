@@ -57,8 +57,9 @@ TEST(PartitionSpec, TransformsGiveIcebergsValuesAsPathSegments) {
   day.Append(-1);
   ts.Append(-3600000000);
   s.Append("h\xc3\xa9llo");
-  auto batch = arrow::MakeRecordBatch(schema, 2, {n.Finish().value(), d.Finish().value(), day.Finish().value(),
-                                                  ts.Finish().value(), s.Finish().value()});
+  auto batch = arrow::MakeRecordBatch(
+      schema, 2,
+      {n.Finish().value(), d.Finish().value(), day.Finish().value(), ts.Finish().value(), s.Finish().value()});
   auto paths_for = [&](const std::string& spec_json) {
     auto spec = ParsePartitionSpec(spec_json, *schema);
     EXPECT_TRUE(spec.ok()) << spec.status().ToString();
@@ -85,7 +86,8 @@ TEST(PartitionSpec, TransformsGiveIcebergsValuesAsPathSegments) {
             (std::vector<std::string>{"day_day=2017-11-16/day=2017-11-16/ts=2017-11-16T22%3A31%3A08.000000",
                                       "day_day=1969-12-31/day=1969-12-31/ts=1969-12-31T23%3A00%3A00.000000"}));
   EXPECT_EQ(paths_for(spec({field("n", "truncate[10]"), field("s", "truncate[2]"), field("n", "identity")})),
-            (std::vector<std::string>{"n_truncate_10=30/s_truncate_2=ic/n=34", "n_truncate_10=-10/s_truncate_2=h%C3%A9/n=-1"}));
+            (std::vector<std::string>{"n_truncate_10=30/s_truncate_2=ic/n=34",
+                                      "n_truncate_10=-10/s_truncate_2=h%C3%A9/n=-1"}));
 }
 
 TEST(PartitionSpec, SpecsThatDoNotFitTheirColumnsAreRefused) {
@@ -97,14 +99,16 @@ TEST(PartitionSpec, SpecsThatDoNotFitTheirColumnsAreRefused) {
     EXPECT_NE(spec.status().message().find(words), std::string::npos) << spec.status().message();
   };
   refused(R"({"fields": [{"source_name": "nope", "transform": "day"}]})", "'nope' is not in the schema");
-  refused(R"({"fields": [{"source_name": "at", "transform": "hour"}]})", "hour does not take column 'at' of type date32");
+  refused(R"({"fields": [{"source_name": "at", "transform": "hour"}]})",
+          "hour does not take column 'at' of type date32");
   refused(R"({"fields": [{"source_name": "x", "transform": "bucket[4]"}]})", "does not take column 'x'");
   refused(R"({"fields": [{"source_name": "at", "transform": "bucket[0]"}]})", "positive whole number");
   refused(R"({"fields": [{"source_name": "at", "transform": "week"}]})", "unknown transform 'week'");
   refused(R"({"fields": [{"source_id": 3, "transform": "day"}]})", "source_id 3 is not a column");
   refused(R"({"fields": [{"source_id": 1, "transform": "day"}, {"source_name": "at", "transform": "day"}]})",
           "'at_day' is used twice");
-  auto spec = ParsePartitionSpec(R"({"spec_id": 2, "fields": [{"source_id": 1, "transform": "Month", "field_id": 7}]})", *schema);
+  auto spec = ParsePartitionSpec(R"({"spec_id": 2, "fields": [{"source_id": 1, "transform": "Month", "field_id": 7}]})",
+                                 *schema);
   ASSERT_TRUE(spec.ok()) << spec.status().ToString();
   EXPECT_EQ(SerializePartitionSpec(*spec),
             R"({"fields":[{"field_id":7,"name":"at_month","source_name":"at","transform":"month"}],"spec_id":2})");
@@ -150,8 +154,9 @@ TEST(PartitionedTable, FilesPerPartitionAndReadsOfChosenPartitionsAcrossFilesAnd
   StoreOptions options;
   options.compact_min_files = 2;
   std::shared_ptr<TableStore> store(OpenStore(dir.path(), options));
-  auto spec = ParsePartitionSpec(R"({"fields": [{"source_name": "at", "name": "day", "transform": "day"}]})",
-                                 *EventSchema()).value();
+  auto spec =
+      ParsePartitionSpec(R"({"fields": [{"source_name": "at", "name": "day", "transform": "day"}]})", *EventSchema())
+          .value();
   ASSERT_TRUE(store->CreateTable(kEvents, EventSchema(), {}, spec).ok());
   arrow::VectorSource first(EventSchema(), {Events(0, 30)});
   ASSERT_TRUE(store->Put(kEvents, PutMode::kAppend, &first).ok());
@@ -189,7 +194,8 @@ TEST(PartitionedTable, FilesPerPartitionAndReadsOfChosenPartitionsAcrossFilesAnd
   EXPECT_EQ(compacted.rows_after, 36);
   snapshot = store->Snapshot(kEvents).value();
   for (int d = 0; d < 3; ++d)
-    EXPECT_EQ(Ids(store->Scan(snapshot, {}, {"day=2024-01-0" + std::to_string(d + 1)}).value().get()), IdsOnDay(0, 35, d));
+    EXPECT_EQ(Ids(store->Scan(snapshot, {}, {"day=2024-01-0" + std::to_string(d + 1)}).value().get()),
+              IdsOnDay(0, 35, d));
   auto bad = store->Scan(snapshot, {}, {"../../etc"});
   EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
   ingest.reset();
@@ -213,8 +219,9 @@ TEST(PartitionedTable, APutReachingMorePartitionsThanItsLimitIsRefusedAndLeavesN
   StoreOptions options;
   options.max_put_partitions = 100;
   std::shared_ptr<TableStore> store(OpenStore(dir.path(), options));
-  auto spec = ParsePartitionSpec(R"({"fields": [{"source_name": "id", "transform": "bucket[2000000000]"}]})",
-                                 *EventSchema()).value();
+  auto spec =
+      ParsePartitionSpec(R"({"fields": [{"source_name": "id", "transform": "bucket[2000000000]"}]})", *EventSchema())
+          .value();
   ASSERT_TRUE(store->CreateTable(kEvents, EventSchema(), {}, spec).ok());
   arrow::VectorSource many(EventSchema(), {Events(0, 1000)});
   auto refused = store->Put(kEvents, PutMode::kAppend, &many);

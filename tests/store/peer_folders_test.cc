@@ -89,23 +89,26 @@ TEST(PeerFolders, ADeadPeersFolderIsRecoveredFromItsLogAndAdoptedWithEveryBatchA
     std::condition_variable cv;
     int disk_acks = 0;
     for (int i = 0; i < 20; ++i) {
-      auto written = ingest->Write(kEvents, Events(i * 10 + 1, 10), Durability::kDisk,
-                                   [&](const Ingest::BatchAck& ack) {
-                                     if (ack.level != Durability::kDisk || !ack.status.ok()) return;
-                                     std::lock_guard lock(mu);
-                                     ++disk_acks;
-                                     cv.notify_all();
-                                   });
+      auto written =
+          ingest->Write(kEvents, Events(i * 10 + 1, 10), Durability::kDisk, [&](const Ingest::BatchAck& ack) {
+            if (ack.level != Durability::kDisk || !ack.status.ok()) return;
+            std::lock_guard lock(mu);
+            ++disk_acks;
+            cv.notify_all();
+          });
       ASSERT_TRUE(written.ok()) << written.status().ToString();
       for (int64_t id = i * 10 + 1; id <= i * 10 + 10; ++id) acked.insert(id);
     }
     // The same key written again (an upsert): the later row wins.
-    ASSERT_TRUE(ingest->Write(kEvents, Events(5, 1), Durability::kDisk, [&](const Ingest::BatchAck& ack) {
-                  if (ack.level != Durability::kDisk) return;
-                  std::lock_guard lock(mu);
-                  ++disk_acks;
-                  cv.notify_all();
-                }).ok());
+    ASSERT_TRUE(ingest
+                    ->Write(kEvents, Events(5, 1), Durability::kDisk,
+                            [&](const Ingest::BatchAck& ack) {
+                              if (ack.level != Durability::kDisk) return;
+                              std::lock_guard lock(mu);
+                              ++disk_acks;
+                              cv.notify_all();
+                            })
+                    .ok());
     std::unique_lock lock(mu);
     ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(10), [&] { return disk_acks == 21; }));
   }
@@ -130,9 +133,12 @@ TEST(PeerFolders, ADeadPeersFolderIsRecoveredFromItsLogAndAdoptedWithEveryBatchA
   OneBatch more(Events(1000, 1));
   EXPECT_TRUE(b->Put(kEvents, PutMode::kAppend, &more).ok());
   std::promise<void> durable;
-  ASSERT_TRUE(b_ingest->Write(kEvents, Events(2000, 1), Durability::kDisk, [&](const Ingest::BatchAck& ack) {
-                if (ack.level == Durability::kDisk && ack.status.ok()) durable.set_value();
-              }).ok());
+  ASSERT_TRUE(b_ingest
+                  ->Write(kEvents, Events(2000, 1), Durability::kDisk,
+                          [&](const Ingest::BatchAck& ack) {
+                            if (ack.level == Durability::kDisk && ack.status.ok()) durable.set_value();
+                          })
+                  .ok());
   ASSERT_EQ(durable.get_future().wait_for(std::chrono::seconds(10)), std::future_status::ready);
   b_ingest.reset();  // a crash: the memtable is not flushed
   b.reset();

@@ -61,7 +61,10 @@ arrow::ArrayPtr ColumnFor(const arrow::FieldPtr& f, int64_t n) {
   if (f->name() == "timestamp_s") {
     arrow::PrimitiveBuilder<int64_t> b(f->type());
     for (int64_t i = 0; i < n; ++i) {
-      if (i % 4 == 3) b.AppendNull(); else b.Append(1705314600 + i * 86399 - 20 * 86400 * 365);
+      if (i % 4 == 3)
+        b.AppendNull();
+      else
+        b.Append(1705314600 + i * 86399 - 20 * 86400 * 365);
     }
     return b.Finish().value();
   }

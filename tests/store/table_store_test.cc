@@ -27,10 +27,14 @@ arrow::RecordBatchPtr Trips(int64_t first, int64_t n) {
   arrow::BinaryBuilder cities(arrow::utf8());
   for (int64_t i = first; i < first + n; ++i) {
     ids.Append(i);
-    if (i % 7 == 0) fares.AppendNull(); else fares.Append(static_cast<double>(i) * 0.25);
+    if (i % 7 == 0)
+      fares.AppendNull();
+    else
+      fares.Append(static_cast<double>(i) * 0.25);
     cities.Append(i % 2 ? "Lisbon" : "Zürich");
   }
-  return arrow::MakeRecordBatch(TripSchema(), n, {ids.Finish().value(), fares.Finish().value(), cities.Finish().value()});
+  return arrow::MakeRecordBatch(TripSchema(), n,
+                                {ids.Finish().value(), fares.Finish().value(), cities.Finish().value()});
 }
 
 // Batches of Trips, then optionally an error instead of the end.
@@ -134,7 +138,8 @@ TEST(TableStore, NullsInANotNullColumnAreRefusedAndNothingIsWritten) {
     fares.Append(1.0);
     cities.Append("Faro");
   }
-  auto bad = arrow::MakeRecordBatch(TripSchema(), 2, {ids.Finish().value(), fares.Finish().value(), cities.Finish().value()});
+  auto bad =
+      arrow::MakeRecordBatch(TripSchema(), 2, {ids.Finish().value(), fares.Finish().value(), cities.Finish().value()});
   arrow::VectorSource source(TripSchema(), {Trips(0, 3), bad});
   auto put = store->Put(kTrips, PutMode::kAppend, &source);
   ASSERT_FALSE(put.ok());
@@ -253,7 +258,8 @@ TEST(TableStore, NamesAreUnambiguousAndSurviveRestarts) {
     TripSource twin(1, 1);
     auto put = store->Put({"default", "Sales.Orders"}, PutMode::kAppend, &twin);
     EXPECT_EQ(put.status().code(), StatusCode::kAlreadyExists) << put.status().ToString();
-    EXPECT_EQ(store->CreateTable({"DEFAULT", "sales.orders"}, twin.schema()).status().code(), StatusCode::kAlreadyExists);
+    EXPECT_EQ(store->CreateTable({"DEFAULT", "sales.orders"}, twin.schema()).status().code(),
+              StatusCode::kAlreadyExists);
   }
   auto store = OpenStore(dir.path());
   EXPECT_TRUE(store->QuarantinedFolders().empty());

@@ -17,10 +17,13 @@ using testing::TempDir;
 std::vector<WalRecord> Replayed(const fs::path& dir, WalOpenReport* report = nullptr, WalOptions options = {}) {
   std::vector<WalRecord> records;
   options.dir = dir;
-  auto wal = WriteAheadLog::Open(options, [&](WalRecord r) {
-    records.push_back(std::move(r));
-    return Status::OK();
-  }, report);
+  auto wal = WriteAheadLog::Open(
+      options,
+      [&](WalRecord r) {
+        records.push_back(std::move(r));
+        return Status::OK();
+      },
+      report);
   EXPECT_TRUE(wal.ok()) << wal.status().ToString();
   return records;
 }
@@ -36,7 +39,9 @@ TEST(WriteAheadLog, RecordsComeBackInOrderWithTheirLsns) {
   TempDir dir;
   {
     auto wal = WriteAheadLog::Open({dir.path()}, nullptr).value();
-    for (int i = 0; i < 100; ++i) EXPECT_EQ(wal->Append(i % 3, i % 2 ? "key " + std::to_string(i) : "", "batch " + std::to_string(i)), static_cast<uint64_t>(i + 1));
+    for (int i = 0; i < 100; ++i)
+      EXPECT_EQ(wal->Append(i % 3, i % 2 ? "key " + std::to_string(i) : "", "batch " + std::to_string(i)),
+                static_cast<uint64_t>(i + 1));
     ASSERT_TRUE(wal->WaitDurable(100).ok());
     EXPECT_EQ(wal->durable_lsn(), 100u);
   }
@@ -94,9 +99,10 @@ TEST(WriteAheadLog, OneSyncCoversEveryWriterThatWaited) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kEach; ++i) {
-        const uint64_t lsn = wal->Append(t, "", std::string(1000, static_cast<char>('a' + t)), [&](uint64_t, const Status& st) {
-          if (st.ok()) ++acked;
-        });
+        const uint64_t lsn =
+            wal->Append(t, "", std::string(1000, static_cast<char>('a' + t)), [&](uint64_t, const Status& st) {
+              if (st.ok()) ++acked;
+            });
         ASSERT_TRUE(wal->WaitDurable(lsn).ok());
       }
     });

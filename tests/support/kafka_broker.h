@@ -77,13 +77,17 @@ class KafkaBrokerProcess {
     std::string line;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
     while (line.find('\n') == std::string::npos) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) return Status::IOError("the Kafka broker was not ready within " + std::to_string(timeout_s) + " s (see " + p->log_ + ")");
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0)
+        return Status::IOError("the Kafka broker was not ready within " + std::to_string(timeout_s) + " s (see " +
+                               p->log_ + ")");
       pollfd fd{p->stdout_, POLLIN, 0};
       if (::poll(&fd, 1, static_cast<int>(left.count())) <= 0) continue;
       char buf[1024];
       const ssize_t n = ::read(p->stdout_, buf, sizeof buf);
-      if (n <= 0) return Status::IOError("the Kafka broker launcher exited before the broker was ready (see " + p->log_ + ")");
+      if (n <= 0)
+        return Status::IOError("the Kafka broker launcher exited before the broker was ready (see " + p->log_ + ")");
       line.append(buf, static_cast<size_t>(n));
     }
     auto ready = nlohmann::json::parse(line.substr(0, line.find('\n')), nullptr, false);

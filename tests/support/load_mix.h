@@ -118,7 +118,8 @@ inline Status PrepareLoad(flight::FlightClient& client) {
   for (const char* name : {"load_base", "load_put", "load_stream"}) {
     HANGAR_ASSIGN_OR_RETURN(auto writer, client.DoPut(flight::FlightDescriptor::Path({name}), LoadSchema()));
     if (std::string(name) == "load_base")
-      for (int64_t b = 0; b < kLoadBaseRows / 5000; ++b) HANGAR_RETURN_NOT_OK(writer->WriteRecordBatch(*LoadRows(b * 5000, 5000)));
+      for (int64_t b = 0; b < kLoadBaseRows / 5000; ++b)
+        HANGAR_RETURN_NOT_OK(writer->WriteRecordBatch(*LoadRows(b * 5000, 5000)));
     HANGAR_RETURN_NOT_OK(writer->Close());
   }
   return Status::OK();
@@ -135,7 +136,8 @@ inline Status LoadGet(flight::FlightClient& client) {
     for (const auto& b : batches) rows += b->num_rows;
   }
   if (rows != kLoadBaseRows)
-    return Status::Internal("DoGet of load_base gave " + std::to_string(rows) + " rows, not " + std::to_string(kLoadBaseRows));
+    return Status::Internal("DoGet of load_base gave " + std::to_string(rows) + " rows, not " +
+                            std::to_string(kLoadBaseRows));
   return Status::OK();
 }
 
@@ -150,9 +152,9 @@ inline Status LoadExchange(flight::FlightClient& client, int64_t first) {
   HANGAR_ASSIGN_OR_RETURN(auto stream, client.DoExchange(flight::FlightDescriptor::Path({"load_stream"})));
   HANGAR_RETURN_NOT_OK(stream->Begin(LoadSchema()));
   for (int b = 0; b < kBatches; ++b)
-    HANGAR_RETURN_NOT_OK(stream->WriteRecordBatch(
-        *LoadRows(first + b * 500, 500),
-        b == 0 ? arrow::Buffer::FromString(R"({"requested_durability": "disk"})") : nullptr));
+    HANGAR_RETURN_NOT_OK(
+        stream->WriteRecordBatch(*LoadRows(first + b * 500, 500),
+                                 b == 0 ? arrow::Buffer::FromString(R"({"requested_durability": "disk"})") : nullptr));
   HANGAR_RETURN_NOT_OK(stream->DoneWriting());
   int disk_acks = 0;
   while (true) {
@@ -172,7 +174,8 @@ inline Status LoadExchange(flight::FlightClient& client, int64_t first) {
 inline Status LoadSql(flight::FlightClient& client) {
   int64_t count = -1;
   HANGAR_RETURN_NOT_OK(sql::RunClientQuery(
-      client, "SELECT count(*) FROM load_base WHERE what LIKE 'row %'", [](const arrow::SchemaPtr&) { return Status::OK(); },
+      client, "SELECT count(*) FROM load_base WHERE what LIKE 'row %'",
+      [](const arrow::SchemaPtr&) { return Status::OK(); },
       [&](const arrow::RecordBatch& batch) {
         if (batch.num_rows > 0) count = arrow::LoadInteger(*batch.column(0), batch.column(0)->offset);
         return Status::OK();
@@ -212,7 +215,8 @@ inline LoadResult RunLoad(int port, pid_t server, int clients, double seconds) {
                                        : internal::LoadSql(**client);
         next_id += 2000;
         OpStats& stats = mine[op];
-        stats.latencies_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+        stats.latencies_ms.push_back(
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
         if (!st.ok()) {
           if (stats.errors++ == 0) stats.first_error = st.ToString();
         }

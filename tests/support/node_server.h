@@ -11,9 +11,9 @@
 #include <memory>
 #include <string>
 
+#include "server/node.h"
 #include "support/loopback_client.h"
 #include "support/temp_data_dir.h"
-#include "server/node.h"
 
 namespace hangar::testing {
 
@@ -21,8 +21,7 @@ class NodeServer {
  public:
   // Opens and serves a node on `data_dir` with what `configure` sets on top
   // of the defaults (no Kafka, no metrics endpoint, no cluster).
-  explicit NodeServer(const std::string& data_dir,
-                      const std::function<void(server::NodeOptions&)>& configure = {}) {
+  explicit NodeServer(const std::string& data_dir, const std::function<void(server::NodeOptions&)>& configure = {}) {
     server::NodeOptions options;
     options.data_dir = data_dir;
     options.flight.listen = "127.0.0.1:0";

@@ -123,8 +123,8 @@ class S3Server {
   }
 
   void PickPorts() {
-    int* const ports[] = {&s3_port_,          &master_port_,      &volume_port_,      &filer_port_,
-                          &s3_grpc_port_,     &master_grpc_port_, &volume_grpc_port_, &filer_grpc_port_};
+    int* const ports[] = {&s3_port_,      &master_port_,      &volume_port_,      &filer_port_,
+                          &s3_grpc_port_, &master_grpc_port_, &volume_grpc_port_, &filer_grpc_port_};
     const std::vector<int> free = FreePorts(std::size(ports));
     for (size_t i = 0; i < std::size(ports); ++i) *ports[i] = free[i];
   }
@@ -154,30 +154,15 @@ class S3Server {
 
   Status Launch() {
     auto port = [](const char* flag, int value) { return std::string("-") + flag + "=" + std::to_string(value); };
-    std::vector<std::string> args = {weed_,
-                                     "server",
-                                     "-ip=127.0.0.1",
-                                     "-ip.bind=127.0.0.1",
-                                     "-dir=" + (dir_ / "data").string(),
-                                     port("master.port", master_port_),
-                                     port("master.port.grpc", master_grpc_port_),
-                                     "-master.volumeSizeLimitMB=64",
-                                     "-master.telemetry=false",
-                                     port("volume.port", volume_port_),
-                                     port("volume.port.grpc", volume_grpc_port_),
-                                     "-volume.max=64",
-                                     "-volume.preStopSeconds=0",
-                                     "-filer",
-                                     port("filer.port", filer_port_),
-                                     port("filer.port.grpc", filer_grpc_port_),
-                                     "-s3",
-                                     port("s3.port", s3_port_),
-                                     port("s3.port.grpc", s3_grpc_port_),
-                                     "-s3.port.iceberg=0",
-                                     "-s3.port.lance=0",
-                                     // BUCKET.localhost names the bucket too (virtual-host addressing).
-                                     "-s3.domainName=localhost",
-                                     "-s3.config=" + config_};
+    std::vector<std::string> args = {
+        weed_, "server", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-dir=" + (dir_ / "data").string(),
+        port("master.port", master_port_), port("master.port.grpc", master_grpc_port_), "-master.volumeSizeLimitMB=64",
+        "-master.telemetry=false", port("volume.port", volume_port_), port("volume.port.grpc", volume_grpc_port_),
+        "-volume.max=64", "-volume.preStopSeconds=0", "-filer", port("filer.port", filer_port_),
+        port("filer.port.grpc", filer_grpc_port_), "-s3", port("s3.port", s3_port_),
+        port("s3.port.grpc", s3_grpc_port_), "-s3.port.iceberg=0", "-s3.port.lance=0",
+        // BUCKET.localhost names the bucket too (virtual-host addressing).
+        "-s3.domainName=localhost", "-s3.config=" + config_};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);

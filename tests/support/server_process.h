@@ -78,9 +78,9 @@ class ServerProcess {
     std::vector<char*> envp;
     for (auto& e : env_strings) envp.push_back(e.data());
     envp.push_back(nullptr);
-    const int rc = launcher.empty() ? posix_spawn(&pid_, bin.c_str(), &actions, nullptr, argv.data(), envp.data())
-                                    : posix_spawnp(&pid_, launcher[0].c_str(), &actions, nullptr, argv.data(),
-                                                   envp.data());
+    const int rc = launcher.empty()
+                       ? posix_spawn(&pid_, bin.c_str(), &actions, nullptr, argv.data(), envp.data())
+                       : posix_spawnp(&pid_, launcher[0].c_str(), &actions, nullptr, argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&actions);
     close(out[1]);
     if (rc != 0) {

@@ -41,12 +41,16 @@ class ZooKeeperProcess {
   bool Start() {
     const std::string jars = "/usr/share/java/";
     std::string classpath;
-    for (const char* jar : {"zookeeper", "zookeeper-jute", "slf4j-api", "slf4j-simple", "netty-handler", "netty-common",
-                            "netty-buffer", "netty-transport", "netty-codec", "netty-resolver",
-                            "netty-transport-native-epoll", "netty-transport-native-unix-common", "commons-cli",
-                            "commons-io", "metrics-core", "snappy-java"})
+    for (const char* jar :
+         {"zookeeper", "zookeeper-jute", "slf4j-api", "slf4j-simple", "netty-handler", "netty-common", "netty-buffer",
+          "netty-transport", "netty-codec", "netty-resolver", "netty-transport-native-epoll",
+          "netty-transport-native-unix-common", "commons-cli", "commons-io", "metrics-core", "snappy-java"})
       classpath += (classpath.empty() ? "" : ":") + jars + jar + ".jar";
-    std::vector<std::string> args = {"java", "-Xmx256m", "-cp", classpath, "org.apache.zookeeper.server.quorum.QuorumPeerMain",
+    std::vector<std::string> args = {"java",
+                                     "-Xmx256m",
+                                     "-cp",
+                                     classpath,
+                                     "org.apache.zookeeper.server.quorum.QuorumPeerMain",
                                      (dir_ / "zoo.cfg").string()};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());

@@ -1,9 +1,9 @@
 #include "arrow/ipc/compression.h"
 
-#include <cstring>
 #include <lz4frame.h>
-#include <string>
 #include <zstd.h>
+#include <cstring>
+#include <string>
 
 namespace hangar::arrow::ipc {
 
@@ -73,10 +73,12 @@ Result<BufferPtr> CompressBuffer(Compression codec, const Buffer& input, int zst
     std::memset(&prefs, 0, sizeof prefs);
     prefs.frameInfo.contentSize = static_cast<unsigned long long>(n);
     written = LZ4F_compressFrame(out.data() + 8, bound, input.data(), static_cast<size_t>(n), &prefs);
-    if (LZ4F_isError(written)) return Status::Internal(std::string("LZ4 compression failed: ") + LZ4F_getErrorName(written));
+    if (LZ4F_isError(written))
+      return Status::Internal(std::string("LZ4 compression failed: ") + LZ4F_getErrorName(written));
   } else {
     written = ZSTD_compress(out.data() + 8, bound, input.data(), static_cast<size_t>(n), zstd_level);
-    if (ZSTD_isError(written)) return Status::Internal(std::string("ZSTD compression failed: ") + ZSTD_getErrorName(written));
+    if (ZSTD_isError(written))
+      return Status::Internal(std::string("ZSTD compression failed: ") + ZSTD_getErrorName(written));
   }
   out.Resize(8 + static_cast<int64_t>(written));
   return out.Finish();

@@ -109,10 +109,9 @@ class ArrayLoader {
     array->null_count_hint = null_count;
 
     switch (type->id()) {
-      case TypeId::kNull:
-        array->null_count_hint = length;
-        return array;
-      case TypeId::kSparseUnion: case TypeId::kDenseUnion: {
+      case TypeId::kNull: array->null_count_hint = length; return array;
+      case TypeId::kSparseUnion:
+      case TypeId::kDenseUnion: {
         if (legacy_unions_) {
           // Before V5, unions had a validity bitmap; it must not mark nulls.
           HANGAR_ASSIGN_OR_RETURN(auto validity, NextBuffer());
@@ -127,9 +126,7 @@ class ArrayLoader {
         }
         break;
       }
-      case TypeId::kRunEndEncoded:
-        array->null_count_hint = 0;
-        break;
+      case TypeId::kRunEndEncoded: array->null_count_hint = 0; break;
       default: {
         HANGAR_ASSIGN_OR_RETURN(auto validity, NextBuffer());
         array->buffers.push_back(null_count == 0 ? nullptr : std::move(validity));
@@ -175,8 +172,7 @@ class ArrayLoader {
   }
 
   Result<BufferPtr> NextBuffer() {
-    if (buffer_index_ >= num_buffers_)
-      return Status::Invalid("record batch has fewer buffers than its schema needs");
+    if (buffer_index_ >= num_buffers_) return Status::Invalid("record batch has fewer buffers than its schema needs");
     const fb::Buffer b = LoadStruct(rb_->buffers(), static_cast<size_t>(buffer_index_++));
     const int64_t offset = b.offset();
     const int64_t length = b.length();
@@ -231,8 +227,8 @@ Result<StreamDecoder::Decoded> StreamDecoder::Consume(const Message& message) {
       HANGAR_ASSIGN_OR_RETURN(auto batch, ConsumeRecordBatch(message));
       return Decoded{Kind::kRecordBatch, std::move(batch)};
     }
-    case fb::MessageHeader::Tensor: case fb::MessageHeader::SparseTensor:
-      return Status::Invalid("IPC tensor messages are not supported");
+    case fb::MessageHeader::Tensor:
+    case fb::MessageHeader::SparseTensor: return Status::Invalid("IPC tensor messages are not supported");
     default:
       return Status::Invalid("IPC message has an unknown header type " +
                              std::to_string(static_cast<int>(message.type())));
@@ -310,7 +306,8 @@ Result<RecordBatchPtr> StreamDecoder::ConsumeRecordBatch(const Message& message)
   // may read past a buffer even when the caller trusts the data.
   HANGAR_RETURN_NOT_OK(ValidateBatch(*batch, ValidateOptions{options_.validate, /*check_dictionary_values=*/false}));
   if (options_.validate && options_.validate_utf8) {
-    for (const auto& column : batch->columns) HANGAR_RETURN_NOT_OK(ValidateUtf8(*column, /*check_dictionary_values=*/false));
+    for (const auto& column : batch->columns)
+      HANGAR_RETURN_NOT_OK(ValidateUtf8(*column, /*check_dictionary_values=*/false));
   }
   return batch;
 }

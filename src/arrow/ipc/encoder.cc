@@ -89,24 +89,24 @@ class BodyWriter {
       }
     }
     switch (t.id()) {
-      case TypeId::kNull:
-        return Status::OK();
-      case TypeId::kUtf8: case TypeId::kBinary:
-        return WriteBinary<int32_t>(a);
-      case TypeId::kLargeUtf8: case TypeId::kLargeBinary:
-        return WriteBinary<int64_t>(a);
-      case TypeId::kUtf8View: case TypeId::kBinaryView: {
+      case TypeId::kNull: return Status::OK();
+      case TypeId::kUtf8:
+      case TypeId::kBinary: return WriteBinary<int32_t>(a);
+      case TypeId::kLargeUtf8:
+      case TypeId::kLargeBinary: return WriteBinary<int64_t>(a);
+      case TypeId::kUtf8View:
+      case TypeId::kBinaryView: {
         // Views keep pointing into the data buffers, so those go whole.
         HANGAR_RETURN_NOT_OK(AddSlice(a.buffers[1], a.offset * 16, a.length * 16, "views"));
         for (size_t i = 2; i < a.buffers.size(); ++i) HANGAR_RETURN_NOT_OK(Add(a.buffers[i]));
         variadic_counts_.push_back(static_cast<int64_t>(a.buffers.size()) - 2);
         return Status::OK();
       }
-      case TypeId::kList: case TypeId::kMap:
-        return WriteList<int32_t>(a);
-      case TypeId::kLargeList:
-        return WriteList<int64_t>(a);
-      case TypeId::kListView: case TypeId::kLargeListView: {
+      case TypeId::kList:
+      case TypeId::kMap: return WriteList<int32_t>(a);
+      case TypeId::kLargeList: return WriteList<int64_t>(a);
+      case TypeId::kListView:
+      case TypeId::kLargeListView: {
         // Views may point anywhere in the child: keep the child whole.
         const int64_t w = t.id() == TypeId::kListView ? 4 : 8;
         HANGAR_RETURN_NOT_OK(AddSlice(a.buffers[1], a.offset * w, a.length * w, "offsets"));
@@ -143,9 +143,7 @@ class BodyWriter {
         HANGAR_RETURN_NOT_OK(NeedChildren(a, t.children().size()));
         for (const auto& c : a.children) HANGAR_RETURN_NOT_OK(Write(*c));
         return Status::OK();
-      case TypeId::kRunEndEncoded:
-        HANGAR_RETURN_NOT_OK(NeedChildren(a, 2));
-        return WriteRunEnds(a);
+      case TypeId::kRunEndEncoded: HANGAR_RETURN_NOT_OK(NeedChildren(a, 2)); return WriteRunEnds(a);
       case TypeId::kDictionary: {
         const int64_t w = t.index_type()->bit_width() / 8;
         return AddSlice(a.buffers[1], a.offset * w, a.length * w, "indices");
@@ -166,8 +164,8 @@ class BodyWriter {
     auto buffers = fbb.CreateVectorOfStructs(buffers_);
     Offset<fb::BodyCompression> compression = 0;
     if (options_.compression != Compression::kNone) {
-      auto codec = options_.compression == Compression::kLz4Frame ? fb::CompressionType::LZ4_FRAME
-                                                                   : fb::CompressionType::ZSTD;
+      auto codec =
+          options_.compression == Compression::kLz4Frame ? fb::CompressionType::LZ4_FRAME : fb::CompressionType::ZSTD;
       compression = fb::CreateBodyCompression(fbb, codec, fb::BodyCompressionMethod::BUFFER);
     }
     Offset<flatbuffers::Vector<int64_t>> variadic = 0;
@@ -273,7 +271,10 @@ class BodyWriter {
       int64_t lo = 0, hi = run_ends.length;
       while (lo < hi) {
         const int64_t mid = lo + (hi - lo) / 2;
-        if (load(mid) <= pos) lo = mid + 1; else hi = mid;
+        if (load(mid) <= pos)
+          lo = mid + 1;
+        else
+          hi = mid;
       }
       return lo;
     };
@@ -289,9 +290,15 @@ class BodyWriter {
     auto buf = AllocateBuffer(runs * w, &out);
     for (int64_t k = 0; k < runs; ++k) {
       const int64_t v = std::min(load(first + k) - a.offset, a.length);
-      if (w == 2) { int16_t x = static_cast<int16_t>(v); std::memcpy(out + 2 * k, &x, 2); }
-      else if (w == 4) { int32_t x = static_cast<int32_t>(v); std::memcpy(out + 4 * k, &x, 4); }
-      else { std::memcpy(out + 8 * k, &v, 8); }
+      if (w == 2) {
+        int16_t x = static_cast<int16_t>(v);
+        std::memcpy(out + 2 * k, &x, 2);
+      } else if (w == 4) {
+        int32_t x = static_cast<int32_t>(v);
+        std::memcpy(out + 4 * k, &x, 4);
+      } else {
+        std::memcpy(out + 8 * k, &v, 8);
+      }
     }
     HANGAR_RETURN_NOT_OK(Write(*MakeArray(run_ends.type, runs, {nullptr, buf}, {}, 0)));
     return Write(*values.Slice(first, runs));
@@ -358,8 +365,8 @@ Result<EncodedMessage> StreamEncoder::EncodeDictionary(int64_t id, const ArrayPt
 
 Result<std::vector<EncodedMessage>> StreamEncoder::EncodeBatch(const RecordBatch& batch) {
   if (batch.num_columns() != schema_->num_fields())
-    return Status::Invalid("record batch has " + std::to_string(batch.num_columns()) + " columns, the stream's schema " +
-                           std::to_string(schema_->num_fields()));
+    return Status::Invalid("record batch has " + std::to_string(batch.num_columns()) +
+                           " columns, the stream's schema " + std::to_string(schema_->num_fields()));
   for (int i = 0; i < batch.num_columns(); ++i) {
     if (!batch.column(i) || !batch.column(i)->type)
       return Status::Invalid("record batch column '" + schema_->field(i)->name() + "' is missing");
@@ -368,8 +375,9 @@ Result<std::vector<EncodedMessage>> StreamEncoder::EncodeBatch(const RecordBatch
                              std::to_string(batch.column(i)->length) + " rows, the batch " +
                              std::to_string(batch.num_rows));
     if (!batch.column(i)->type->Equals(*schema_->field(i)->type(), false))
-      return Status::Invalid("column '" + schema_->field(i)->name() + "' has type " + batch.column(i)->type->ToString() +
-                             ", the stream's schema says " + schema_->field(i)->type()->ToString());
+      return Status::Invalid("column '" + schema_->field(i)->name() + "' has type " +
+                             batch.column(i)->type->ToString() + ", the stream's schema says " +
+                             schema_->field(i)->type()->ToString());
   }
   std::vector<EncodedMessage> out;
   // What the reader will know once these messages are written; committed
@@ -390,8 +398,8 @@ Result<std::vector<EncodedMessage>> StreamEncoder::EncodeBatch(const RecordBatch
         if (old == values || ArrayEquals(*old, *values)) continue;
         const bool grew = values->length > old->length && ArrayEquals(*old, *values->Slice(0, old->length));
         if (grew && (options_.emit_dictionary_deltas || for_file_)) {
-          HANGAR_ASSIGN_OR_RETURN(
-              auto m, EncodeDictionary(id, values->Slice(old->length, values->length - old->length), true));
+          HANGAR_ASSIGN_OR_RETURN(auto m,
+                                  EncodeDictionary(id, values->Slice(old->length, values->length - old->length), true));
           out.push_back(std::move(m));
           known->second = values;
           continue;

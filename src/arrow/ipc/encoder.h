@@ -17,9 +17,9 @@
 namespace hangar::arrow::ipc {
 
 struct EncodedMessage {
-  BufferPtr metadata;             // the Message flatbuffer, unframed
-  std::vector<BufferPtr> body;    // body pieces in order, padding included
-  int64_t body_length = 0;        // sum of the pieces
+  BufferPtr metadata;           // the Message flatbuffer, unframed
+  std::vector<BufferPtr> body;  // body pieces in order, padding included
+  int64_t body_length = 0;      // sum of the pieces
 };
 
 class StreamEncoder {

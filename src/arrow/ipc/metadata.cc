@@ -11,9 +11,9 @@ Status DictionaryFields::Add(const FieldPtr& field, int64_t id) {
   auto [it, inserted] = fields_.emplace(id, field);
   if (!inserted && !it->second->type()->value_type()->Equals(*field->type()->value_type(), false))
     return Status::Invalid("fields '" + it->second->name() + "' and '" + field->name() + "' share dictionary id " +
-                           std::to_string(id) + " but their values differ in type: " +
-                           it->second->type()->value_type()->ToString() + " vs " +
-                           field->type()->value_type()->ToString());
+                           std::to_string(id) +
+                           " but their values differ in type: " + it->second->type()->value_type()->ToString() +
+                           " vs " + field->type()->value_type()->ToString());
   if (inserted) emit_order_.push_back(id);
   ids_[field.get()] = id;
   return Status::OK();
@@ -62,8 +62,7 @@ TypePtr CopyType(const TypePtr& type);
 // A new Field object (and new objects below it wherever a dictionary is).
 FieldPtr CopyField(const FieldPtr& field) {
   if (!HasDictionary(*field->type())) return field;
-  return std::make_shared<const Field>(field->name(), CopyType(field->type()), field->nullable(),
-                                       field->metadata());
+  return std::make_shared<const Field>(field->name(), CopyType(field->type()), field->nullable(), field->metadata());
 }
 
 TypePtr CopyType(const TypePtr& type) {
@@ -228,9 +227,7 @@ Result<TypePtr> TypeFrom(const fb::Field* f, std::vector<FieldPtr> children) {
                                std::to_string(b ? b->byteWidth() : -1));
       return fixed_size_binary(b->byteWidth());
     }
-    case fb::Type::List:
-      HANGAR_RETURN_NOT_OK(NeedChildren("List", children.size(), 1));
-      return list(children[0]);
+    case fb::Type::List: HANGAR_RETURN_NOT_OK(NeedChildren("List", children.size(), 1)); return list(children[0]);
     case fb::Type::LargeList:
       HANGAR_RETURN_NOT_OK(NeedChildren("LargeList", children.size(), 1));
       return large_list(children[0]);
@@ -267,7 +264,7 @@ Result<TypePtr> TypeFrom(const fb::Field* f, std::vector<FieldPtr> children) {
         for (size_t i = 0; i < children.size(); ++i) codes.push_back(static_cast<int8_t>(i));
       }
       auto type = u->mode() == fb::UnionMode::Dense ? dense_union(std::move(children), codes)
-                                                     : sparse_union(std::move(children), codes);
+                                                    : sparse_union(std::move(children), codes);
       HANGAR_RETURN_NOT_OK(ValidateType(*type));
       return type;
     }
@@ -374,12 +371,19 @@ std::pair<fb::Type, Offset<void>> TypeTo(FlatBufferBuilder& fbb, const DataType&
   switch (t.id()) {
     case TypeId::kNull: return {fb::Type::Null, fb::CreateNull(fbb).Union()};
     case TypeId::kBool: return {fb::Type::Bool, fb::CreateBool(fbb).Union()};
-    case TypeId::kInt8: case TypeId::kInt16: case TypeId::kInt32: case TypeId::kInt64:
-    case TypeId::kUInt8: case TypeId::kUInt16: case TypeId::kUInt32: case TypeId::kUInt64:
-      return {fb::Type::Int, IntTo(fbb, t).Union()};
+    case TypeId::kInt8:
+    case TypeId::kInt16:
+    case TypeId::kInt32:
+    case TypeId::kInt64:
+    case TypeId::kUInt8:
+    case TypeId::kUInt16:
+    case TypeId::kUInt32:
+    case TypeId::kUInt64: return {fb::Type::Int, IntTo(fbb, t).Union()};
     case TypeId::kFloat16: return {fb::Type::FloatingPoint, fb::CreateFloatingPoint(fbb, fb::Precision::HALF).Union()};
-    case TypeId::kFloat32: return {fb::Type::FloatingPoint, fb::CreateFloatingPoint(fbb, fb::Precision::SINGLE).Union()};
-    case TypeId::kFloat64: return {fb::Type::FloatingPoint, fb::CreateFloatingPoint(fbb, fb::Precision::DOUBLE).Union()};
+    case TypeId::kFloat32:
+      return {fb::Type::FloatingPoint, fb::CreateFloatingPoint(fbb, fb::Precision::SINGLE).Union()};
+    case TypeId::kFloat64:
+      return {fb::Type::FloatingPoint, fb::CreateFloatingPoint(fbb, fb::Precision::DOUBLE).Union()};
     case TypeId::kUtf8: return {fb::Type::Utf8, fb::CreateUtf8(fbb).Union()};
     case TypeId::kLargeUtf8: return {fb::Type::LargeUtf8, fb::CreateLargeUtf8(fbb).Union()};
     case TypeId::kBinary: return {fb::Type::Binary, fb::CreateBinary(fbb).Union()};
@@ -388,12 +392,15 @@ std::pair<fb::Type, Offset<void>> TypeTo(FlatBufferBuilder& fbb, const DataType&
     case TypeId::kBinaryView: return {fb::Type::BinaryView, fb::CreateBinaryView(fbb).Union()};
     case TypeId::kFixedSizeBinary:
       return {fb::Type::FixedSizeBinary, fb::CreateFixedSizeBinary(fbb, t.byte_width()).Union()};
-    case TypeId::kDecimal32: case TypeId::kDecimal64: case TypeId::kDecimal128: case TypeId::kDecimal256:
+    case TypeId::kDecimal32:
+    case TypeId::kDecimal64:
+    case TypeId::kDecimal128:
+    case TypeId::kDecimal256:
       return {fb::Type::Decimal, fb::CreateDecimal(fbb, t.precision(), t.scale(), t.bit_width()).Union()};
     case TypeId::kDate32: return {fb::Type::Date, fb::CreateDate(fbb, fb::DateUnit::DAY).Union()};
     case TypeId::kDate64: return {fb::Type::Date, fb::CreateDate(fbb, fb::DateUnit::MILLISECOND).Union()};
-    case TypeId::kTime32: case TypeId::kTime64:
-      return {fb::Type::Time, fb::CreateTime(fbb, UnitTo(t.unit()), t.bit_width()).Union()};
+    case TypeId::kTime32:
+    case TypeId::kTime64: return {fb::Type::Time, fb::CreateTime(fbb, UnitTo(t.unit()), t.bit_width()).Union()};
     case TypeId::kTimestamp: {
       auto tz = t.timezone().empty() ? 0 : fbb.CreateString(t.timezone());
       return {fb::Type::Timestamp, fb::CreateTimestamp(fbb, UnitTo(t.unit()), tz).Union()};
@@ -409,11 +416,11 @@ std::pair<fb::Type, Offset<void>> TypeTo(FlatBufferBuilder& fbb, const DataType&
     case TypeId::kLargeList: return {fb::Type::LargeList, fb::CreateLargeList(fbb).Union()};
     case TypeId::kListView: return {fb::Type::ListView, fb::CreateListView(fbb).Union()};
     case TypeId::kLargeListView: return {fb::Type::LargeListView, fb::CreateLargeListView(fbb).Union()};
-    case TypeId::kFixedSizeList:
-      return {fb::Type::FixedSizeList, fb::CreateFixedSizeList(fbb, t.list_size()).Union()};
+    case TypeId::kFixedSizeList: return {fb::Type::FixedSizeList, fb::CreateFixedSizeList(fbb, t.list_size()).Union()};
     case TypeId::kStruct: return {fb::Type::Struct_, fb::CreateStruct_(fbb).Union()};
     case TypeId::kMap: return {fb::Type::Map, fb::CreateMap(fbb, t.keys_sorted()).Union()};
-    case TypeId::kSparseUnion: case TypeId::kDenseUnion: {
+    case TypeId::kSparseUnion:
+    case TypeId::kDenseUnion: {
       std::vector<int32_t> codes(t.type_codes().begin(), t.type_codes().end());
       auto ids = fbb.CreateVector(codes);
       auto mode = t.id() == TypeId::kDenseUnion ? fb::UnionMode::Dense : fb::UnionMode::Sparse;

@@ -76,8 +76,7 @@ Result<Message> FileReader::ReadBlock(const Block& block) {
   const int64_t size = file_->size();
   if (block.offset < 8 || block.metadata_length <= 0 || block.body_length < 0 || block.offset > size ||
       block.metadata_length > size - block.offset || block.body_length > size - block.offset - block.metadata_length)
-    return Status::Invalid("Arrow IPC file block (offset " + std::to_string(block.offset) +
-                           ") lies outside the file");
+    return Status::Invalid("Arrow IPC file block (offset " + std::to_string(block.offset) + ") lies outside the file");
   BufferInputStream in(file_->Slice(block.offset, block.metadata_length + block.body_length));
   HANGAR_ASSIGN_OR_RETURN(auto message, ReadMessage(&in, options_));
   if (!message) return Status::Invalid("Arrow IPC file block holds an end-of-stream marker");
@@ -95,7 +94,8 @@ Result<RecordBatchPtr> FileReader::ReadRecordBatch(int i) {
 }
 
 Result<ReadResult> ReadStream(BufferPtr stream, const ReadOptions& options) {
-  HANGAR_ASSIGN_OR_RETURN(auto reader, StreamReader::Open(std::make_shared<BufferInputStream>(std::move(stream)), options));
+  HANGAR_ASSIGN_OR_RETURN(auto reader,
+                          StreamReader::Open(std::make_shared<BufferInputStream>(std::move(stream)), options));
   ReadResult out;
   out.schema = reader->schema();
   for (;;) {

@@ -64,7 +64,10 @@ class FileWriter {
     int64_t body_length;
   };
   FileWriter(OutputStream* out, SchemaPtr schema, WriteOptions options)
-      : out_(out), start_(out->position()), options_(options), encoder_(std::move(schema), options, /*for_file=*/true) {}
+      : out_(out),
+        start_(out->position()),
+        options_(options),
+        encoder_(std::move(schema), options, /*for_file=*/true) {}
   OutputStream* out_;
   int64_t start_;  // where the file begins in out_: Block offsets count from here
   WriteOptions options_;

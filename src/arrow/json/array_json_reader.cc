@@ -43,7 +43,8 @@ Result<int64_t> SignedValue(const Json& v, int bits, const std::string& where) {
   if (bits < 64) {
     const int64_t max = (int64_t{1} << (bits - 1)) - 1;
     if (value < -max - 1 || value > max) {
-      return Malformed(where, std::to_string(value) + " is out of range for a " + std::to_string(bits) + "-bit signed integer");
+      return Malformed(
+          where, std::to_string(value) + " is out of range for a " + std::to_string(bits) + "-bit signed integer");
     }
   }
   return value;
@@ -63,7 +64,8 @@ Result<uint64_t> UnsignedValue(const Json& v, int bits, const std::string& where
     return Malformed(where, "expected an integer, got " + KindName(v) + (v.is_primitive() ? " " + v.dump() : ""));
   }
   if (bits < 64 && value > (uint64_t{1} << bits) - 1) {
-    return Malformed(where, std::to_string(value) + " is out of range for a " + std::to_string(bits) + "-bit unsigned integer");
+    return Malformed(
+        where, std::to_string(value) + " is out of range for a " + std::to_string(bits) + "-bit unsigned integer");
   }
   return value;
 }
@@ -113,8 +115,8 @@ class Reader {
     if (arr == nullptr || arr->is_null()) return v;
     if (!arr->is_array()) return Malformed(where, "VALIDITY must be an array, got " + KindName(*arr));
     if (static_cast<int64_t>(arr->size()) != length) {
-      return Malformed(where, "VALIDITY has " + std::to_string(arr->size()) + " entries but count is " +
-                                  std::to_string(length));
+      return Malformed(
+          where, "VALIDITY has " + std::to_string(arr->size()) + " entries but count is " + std::to_string(length));
     }
     uint8_t* bits = nullptr;
     BufferPtr buf = AllocateBuffer(bit::BytesFor(length), &bits);
@@ -195,8 +197,8 @@ class Reader {
     for (int64_t i = 1; i <= length; ++i) {
       int64_t cur = LoadValue<T>(offs, i);
       if (cur < prev) {
-        return Malformed(At(where, "OFFSET", i), "offsets decrease (" + std::to_string(prev) + " then " +
-                                                     std::to_string(cur) + ")");
+        return Malformed(At(where, "OFFSET", i),
+                         "offsets decrease (" + std::to_string(prev) + " then " + std::to_string(cur) + ")");
       }
       prev = cur;
     }
@@ -286,37 +288,48 @@ class Reader {
 
   Result<ArrayPtr> ReadTyped(const Json& col, const TypePtr& type, int64_t length, const std::string& where) {
     switch (type->id()) {
-      case TypeId::kNull:
-        return Make(type, length, {}, {}, length);
+      case TypeId::kNull: return Make(type, length, {}, {}, length);
       case TypeId::kBool: return ReadBool(col, type, length, where);
       case TypeId::kInt8: return ReadInts<int8_t>(col, type, length, where);
       case TypeId::kInt16: return ReadInts<int16_t>(col, type, length, where);
-      case TypeId::kInt32: case TypeId::kDate32: case TypeId::kTime32: case TypeId::kIntervalYearMonth:
-        return ReadInts<int32_t>(col, type, length, where);
-      case TypeId::kInt64: case TypeId::kDate64: case TypeId::kTime64: case TypeId::kTimestamp:
-      case TypeId::kDuration:
-        return ReadInts<int64_t>(col, type, length, where);
+      case TypeId::kInt32:
+      case TypeId::kDate32:
+      case TypeId::kTime32:
+      case TypeId::kIntervalYearMonth: return ReadInts<int32_t>(col, type, length, where);
+      case TypeId::kInt64:
+      case TypeId::kDate64:
+      case TypeId::kTime64:
+      case TypeId::kTimestamp:
+      case TypeId::kDuration: return ReadInts<int64_t>(col, type, length, where);
       case TypeId::kUInt8: return ReadInts<uint8_t>(col, type, length, where);
       case TypeId::kUInt16: return ReadInts<uint16_t>(col, type, length, where);
       case TypeId::kUInt32: return ReadInts<uint32_t>(col, type, length, where);
       case TypeId::kUInt64: return ReadInts<uint64_t>(col, type, length, where);
-      case TypeId::kFloat16: case TypeId::kFloat32: case TypeId::kFloat64:
-        return ReadFloats(col, type, length, where);
-      case TypeId::kDecimal32: case TypeId::kDecimal64: case TypeId::kDecimal128: case TypeId::kDecimal256:
-        return ReadDecimals(col, type, length, where);
+      case TypeId::kFloat16:
+      case TypeId::kFloat32:
+      case TypeId::kFloat64: return ReadFloats(col, type, length, where);
+      case TypeId::kDecimal32:
+      case TypeId::kDecimal64:
+      case TypeId::kDecimal128:
+      case TypeId::kDecimal256: return ReadDecimals(col, type, length, where);
       case TypeId::kFixedSizeBinary: return ReadFixedSizeBinary(col, type, length, where);
-      case TypeId::kIntervalDayTime: case TypeId::kIntervalMonthDayNano:
-        return ReadIntervals(col, type, length, where);
-      case TypeId::kUtf8: case TypeId::kBinary: return ReadBinary<int32_t>(col, type, length, where);
-      case TypeId::kLargeUtf8: case TypeId::kLargeBinary: return ReadBinary<int64_t>(col, type, length, where);
-      case TypeId::kUtf8View: case TypeId::kBinaryView: return ReadViews(col, type, length, where);
-      case TypeId::kList: case TypeId::kMap: return ReadList<int32_t>(col, type, length, where);
+      case TypeId::kIntervalDayTime:
+      case TypeId::kIntervalMonthDayNano: return ReadIntervals(col, type, length, where);
+      case TypeId::kUtf8:
+      case TypeId::kBinary: return ReadBinary<int32_t>(col, type, length, where);
+      case TypeId::kLargeUtf8:
+      case TypeId::kLargeBinary: return ReadBinary<int64_t>(col, type, length, where);
+      case TypeId::kUtf8View:
+      case TypeId::kBinaryView: return ReadViews(col, type, length, where);
+      case TypeId::kList:
+      case TypeId::kMap: return ReadList<int32_t>(col, type, length, where);
       case TypeId::kLargeList: return ReadList<int64_t>(col, type, length, where);
       case TypeId::kListView: return ReadListView<int32_t>(col, type, length, where);
       case TypeId::kLargeListView: return ReadListView<int64_t>(col, type, length, where);
       case TypeId::kFixedSizeList: return ReadFixedSizeList(col, type, length, where);
       case TypeId::kStruct: return ReadStruct(col, type, length, where);
-      case TypeId::kSparseUnion: case TypeId::kDenseUnion: return ReadUnion(col, type, length, where);
+      case TypeId::kSparseUnion:
+      case TypeId::kDenseUnion: return ReadUnion(col, type, length, where);
       case TypeId::kRunEndEncoded: return ReadRunEndEncoded(col, type, length, where);
       case TypeId::kDictionary:
         // A dictionary type can only appear through a field (which carries the id).
@@ -393,8 +406,7 @@ class Reader {
     return Make(type, length, {validity.bits, values}, {}, validity.null_count);
   }
 
-  Result<ArrayPtr> ReadFixedSizeBinary(const Json& col, const TypePtr& type, int64_t length,
-                                       const std::string& where) {
+  Result<ArrayPtr> ReadFixedSizeBinary(const Json& col, const TypePtr& type, int64_t length, const std::string& where) {
     HANGAR_ASSIGN_OR_RETURN(Validity validity, ReadValidity(col, length, where));
     HANGAR_ASSIGN_OR_RETURN(const Json* data, Values(col, "DATA", length, where));
     const int64_t width = type->byte_width();
@@ -458,7 +470,8 @@ class Reader {
   Result<ArrayPtr> ReadBinary(const Json& col, const TypePtr& type, int64_t length, const std::string& where) {
     const bool is_utf8 = type->id() == TypeId::kUtf8 || type->id() == TypeId::kLargeUtf8;
     HANGAR_ASSIGN_OR_RETURN(Validity validity, ReadValidity(col, length, where));
-    HANGAR_ASSIGN_OR_RETURN(BufferPtr offsets, Offsets<T>(col, length, kMaxDataBytes, "largest data buffer allowed", where));
+    HANGAR_ASSIGN_OR_RETURN(BufferPtr offsets,
+                            Offsets<T>(col, length, kMaxDataBytes, "largest data buffer allowed", where));
     HANGAR_ASSIGN_OR_RETURN(const Json* data, Values(col, "DATA", length, where));
     const uint8_t* offs = offsets->data();
     const int64_t size = LoadValue<T>(offs, length);
@@ -539,8 +552,8 @@ class Reader {
       if (prefix.size() != 8) return Malformed(w, "PREFIX_HEX must be 4 bytes (8 hex digits)");
       if (Status st = HexDecode(prefix, view + 4); !st.ok()) return Malformed(w + ".PREFIX_HEX", st.message());
       if (index < 0 || index >= num_data) {
-        return Malformed(w, "BUFFER_INDEX " + std::to_string(index) + " is not one of the " +
-                                std::to_string(num_data) + " variadic data buffers");
+        return Malformed(w, "BUFFER_INDEX " + std::to_string(index) + " is not one of the " + std::to_string(num_data) +
+                                " variadic data buffers");
       }
       const BufferPtr& target = buffers[static_cast<size_t>(index) + 2];
       if (offset < 0 || offset > INT32_MAX || offset + size > target->size()) {
@@ -577,16 +590,15 @@ class Reader {
       const int64_t off = LoadValue<T>(offsets->data(), i);
       const int64_t size = LoadValue<T>(sizes->data(), i);
       if (off < 0 || size < 0 || off > child_length || size > child_length - off) {
-        return Malformed(where + ": row " + std::to_string(i),
-                         "list view [" + std::to_string(off) + ", +" + std::to_string(size) +
-                             ") is outside the child of " + std::to_string(child_length) + " values");
+        return Malformed(where + ": row " + std::to_string(i), "list view [" + std::to_string(off) + ", +" +
+                                                                   std::to_string(size) + ") is outside the child of " +
+                                                                   std::to_string(child_length) + " values");
       }
     }
     return Make(type, length, {validity.bits, offsets, sizes}, std::move(children), validity.null_count);
   }
 
-  Result<ArrayPtr> ReadFixedSizeList(const Json& col, const TypePtr& type, int64_t length,
-                                     const std::string& where) {
+  Result<ArrayPtr> ReadFixedSizeList(const Json& col, const TypePtr& type, int64_t length, const std::string& where) {
     HANGAR_ASSIGN_OR_RETURN(Validity validity, ReadValidity(col, length, where));
     HANGAR_ASSIGN_OR_RETURN(std::vector<ArrayPtr> children, Children(col, *type, where));
     const int64_t size = type->list_size();
@@ -624,7 +636,9 @@ class Reader {
     for (int64_t i = 0; i < length; ++i) {
       const int8_t code = LoadValue<int8_t>(type_ids->data(), i);
       const int child = code >= 0 ? child_of_code[code] : -1;
-      if (child < 0) return Malformed(At(where, "TYPE_ID", i), "type id " + std::to_string(code) + " is not declared by the union type");
+      if (child < 0)
+        return Malformed(At(where, "TYPE_ID", i),
+                         "type id " + std::to_string(code) + " is not declared by the union type");
       if (dense) {
         const int32_t off = LoadValue<int32_t>(offsets->data(), i);
         if (off < 0 || off >= children[child]->length) {
@@ -639,8 +653,7 @@ class Reader {
     return Make(type, length, std::move(buffers), std::move(children), 0);
   }
 
-  Result<ArrayPtr> ReadRunEndEncoded(const Json& col, const TypePtr& type, int64_t length,
-                                     const std::string& where) {
+  Result<ArrayPtr> ReadRunEndEncoded(const Json& col, const TypePtr& type, int64_t length, const std::string& where) {
     HANGAR_ASSIGN_OR_RETURN(std::vector<ArrayPtr> children, Children(col, *type, where));
     const Array& run_ends = *children[0];
     const std::string rwhere = where + " child " + Quote(type->child(0)->name());
@@ -653,7 +666,9 @@ class Reader {
     const int width = run_ends.type->bit_width() / 8;
     int64_t prev = 0;
     for (int64_t i = 0; i < run_ends.length; ++i) {
-      const int64_t end = width == 2 ? LoadValue<int16_t>(data, i) : width == 4 ? LoadValue<int32_t>(data, i) : LoadValue<int64_t>(data, i);
+      const int64_t end = width == 2   ? LoadValue<int16_t>(data, i)
+                          : width == 4 ? LoadValue<int32_t>(data, i)
+                                       : LoadValue<int64_t>(data, i);
       if (end <= prev) {
         return Malformed(At(rwhere, "DATA", i), "run ends must be positive and strictly increasing (" +
                                                     std::to_string(prev) + " then " + std::to_string(end) + ")");
@@ -661,7 +676,8 @@ class Reader {
       prev = end;
     }
     if (prev < length) {
-      return Malformed(where, "run ends cover " + std::to_string(prev) + " rows but count is " + std::to_string(length));
+      return Malformed(where,
+                       "run ends cover " + std::to_string(prev) + " rows but count is " + std::to_string(length));
     }
     return Make(type, length, {}, std::move(children), 0);
   }

@@ -121,24 +121,37 @@ class Writer {
       }
       case TypeId::kInt8: return WriteInts<int8_t>(a, where, j);
       case TypeId::kInt16: return WriteInts<int16_t>(a, where, j);
-      case TypeId::kInt32: case TypeId::kDate32: case TypeId::kTime32: case TypeId::kIntervalYearMonth:
-        return WriteInts<int32_t>(a, where, j);
-      case TypeId::kInt64: case TypeId::kDate64: case TypeId::kTime64: case TypeId::kTimestamp:
-      case TypeId::kDuration:
-        return WriteInts<int64_t>(a, where, j);
+      case TypeId::kInt32:
+      case TypeId::kDate32:
+      case TypeId::kTime32:
+      case TypeId::kIntervalYearMonth: return WriteInts<int32_t>(a, where, j);
+      case TypeId::kInt64:
+      case TypeId::kDate64:
+      case TypeId::kTime64:
+      case TypeId::kTimestamp:
+      case TypeId::kDuration: return WriteInts<int64_t>(a, where, j);
       case TypeId::kUInt8: return WriteInts<uint8_t>(a, where, j);
       case TypeId::kUInt16: return WriteInts<uint16_t>(a, where, j);
       case TypeId::kUInt32: return WriteInts<uint32_t>(a, where, j);
       case TypeId::kUInt64: return WriteInts<uint64_t>(a, where, j);
-      case TypeId::kFloat16: case TypeId::kFloat32: case TypeId::kFloat64: return WriteFloats(a, where, j);
-      case TypeId::kDecimal32: case TypeId::kDecimal64: case TypeId::kDecimal128: case TypeId::kDecimal256:
-        return WriteDecimals(a, where, j);
+      case TypeId::kFloat16:
+      case TypeId::kFloat32:
+      case TypeId::kFloat64: return WriteFloats(a, where, j);
+      case TypeId::kDecimal32:
+      case TypeId::kDecimal64:
+      case TypeId::kDecimal128:
+      case TypeId::kDecimal256: return WriteDecimals(a, where, j);
       case TypeId::kFixedSizeBinary: return WriteFixedSizeBinary(a, where, j);
-      case TypeId::kIntervalDayTime: case TypeId::kIntervalMonthDayNano: return WriteIntervals(a, where, j);
-      case TypeId::kUtf8: case TypeId::kBinary: return WriteBinary<int32_t>(a, where, j);
-      case TypeId::kLargeUtf8: case TypeId::kLargeBinary: return WriteBinary<int64_t>(a, where, j);
-      case TypeId::kUtf8View: case TypeId::kBinaryView: return WriteViews(a, where, j);
-      case TypeId::kList: case TypeId::kMap: return WriteList<int32_t>(a, where, j);
+      case TypeId::kIntervalDayTime:
+      case TypeId::kIntervalMonthDayNano: return WriteIntervals(a, where, j);
+      case TypeId::kUtf8:
+      case TypeId::kBinary: return WriteBinary<int32_t>(a, where, j);
+      case TypeId::kLargeUtf8:
+      case TypeId::kLargeBinary: return WriteBinary<int64_t>(a, where, j);
+      case TypeId::kUtf8View:
+      case TypeId::kBinaryView: return WriteViews(a, where, j);
+      case TypeId::kList:
+      case TypeId::kMap: return WriteList<int32_t>(a, where, j);
       case TypeId::kLargeList: return WriteList<int64_t>(a, where, j);
       case TypeId::kListView: return WriteListView<int32_t>(a, where, j);
       case TypeId::kLargeListView: return WriteListView<int64_t>(a, where, j);
@@ -153,7 +166,8 @@ class Writer {
         for (size_t c = 0; c < type.children().size(); ++c) children.push_back(Sliced(a, c, a.offset, a.length, where));
         return WriteChildren(a, std::move(children), where, j);
       }
-      case TypeId::kSparseUnion: case TypeId::kDenseUnion: return WriteUnion(a, where, j);
+      case TypeId::kSparseUnion:
+      case TypeId::kDenseUnion: return WriteUnion(a, where, j);
       case TypeId::kDictionary: return WriteIndices(a, where, j);
       case TypeId::kRunEndEncoded: return WriteRunEndEncoded(a, where, j);
     }

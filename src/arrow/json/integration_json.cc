@@ -116,8 +116,8 @@ class FileParser {
     Field values("DICT" + std::to_string(id), type_it->second->value_type());
     HANGAR_ASSIGN_OR_RETURN(ArrayPtr dict, ArrayFromJson((*columns)[0], values, ctx_, where));
     if (dict->length != count) {
-      return Malformed(where, "column has " + std::to_string(dict->length) + " values but count is " +
-                                  std::to_string(count));
+      return Malformed(where,
+                       "column has " + std::to_string(dict->length) + " values but count is " + std::to_string(count));
     }
     in_progress_.erase(id);
     dictionaries_.emplace(id, dict);
@@ -144,8 +144,8 @@ class FileParser {
       }
       HANGAR_ASSIGN_OR_RETURN(ArrayPtr array, ArrayFromJson(col, field, ctx_, cwhere));
       if (array->length != count) {
-        return Malformed(cwhere, "has " + std::to_string(array->length) + " rows but the batch count is " +
-                                     std::to_string(count));
+        return Malformed(
+            cwhere, "has " + std::to_string(array->length) + " rows but the batch count is " + std::to_string(count));
       }
       arrays.push_back(std::move(array));
     }
@@ -202,8 +202,8 @@ class DictionaryCollector {
     }
     for (size_t i = 0; i < storage->children().size(); ++i) {
       if (holder->children[i] == nullptr) return Status::Invalid(where + ": missing child array");
-      HANGAR_RETURN_NOT_OK(Collect(*storage->child(i), *holder->children[i],
-                                   where + " child " + Quote(storage->child(i)->name())));
+      HANGAR_RETURN_NOT_OK(
+          Collect(*storage->child(i), *holder->children[i], where + " child " + Quote(storage->child(i)->name())));
     }
     return Status::OK();
   }
@@ -317,8 +317,8 @@ Result<std::string> WriteJson(const SchemaPtr& schema, const std::vector<RecordB
       Json columns = Json::array();
       for (int c = 0; c < schema->num_fields(); ++c) {
         const std::string& name = schema->field(c)->name();
-        HANGAR_ASSIGN_OR_RETURN(Json cj, ArrayToJson(name, *batch.column(c),
-                                                     "batch " + std::to_string(b) + " column " + Quote(name)));
+        HANGAR_ASSIGN_OR_RETURN(
+            Json cj, ArrayToJson(name, *batch.column(c), "batch " + std::to_string(b) + " column " + Quote(name)));
         columns.push_back(std::move(cj));
       }
       bj["columns"] = std::move(columns);
@@ -332,7 +332,8 @@ Result<std::string> WriteJson(const SchemaPtr& schema, const std::vector<RecordB
       if (slot.per_batch.empty() || !written.insert(slot.id).second) continue;
       const ArrayPtr& dict = slot.per_batch.back();
       const std::string name = "DICT" + std::to_string(slot.id);
-      HANGAR_ASSIGN_OR_RETURN(Json column, ArrayToJson(name, *dict, "dictionary of field " + Quote(slot.field->name())));
+      HANGAR_ASSIGN_OR_RETURN(Json column,
+                              ArrayToJson(name, *dict, "dictionary of field " + Quote(slot.field->name())));
       Json data = Json::object();
       data["count"] = dict->length;
       data["columns"] = Json::array({std::move(column)});

@@ -256,8 +256,8 @@ Result<FieldPtr> FieldFromJson(const Json& j, const std::string& parent, ParsedS
     auto [it, inserted] = out->dictionary_types.emplace(dict_id, type);
     if (!inserted && !it->second->value_type()->Equals(*type->value_type())) {
       return Malformed(where, "dictionary id " + std::to_string(dict_id) + " is used with value type " +
-                                  type->value_type()->ToString() + " here but " +
-                                  it->second->value_type()->ToString() + " elsewhere");
+                                  type->value_type()->ToString() + " here but " + it->second->value_type()->ToString() +
+                                  " elsewhere");
     }
   }
   return FieldPtr(std::move(field));
@@ -308,31 +308,59 @@ Result<Json> TypeToJson(const DataType& type) {
   switch (type.id()) {
     case TypeId::kNull: named("null"); break;
     case TypeId::kBool: named("bool"); break;
-    case TypeId::kInt8: case TypeId::kInt16: case TypeId::kInt32: case TypeId::kInt64:
-    case TypeId::kUInt8: case TypeId::kUInt16: case TypeId::kUInt32: case TypeId::kUInt64:
+    case TypeId::kInt8:
+    case TypeId::kInt16:
+    case TypeId::kInt32:
+    case TypeId::kInt64:
+    case TypeId::kUInt8:
+    case TypeId::kUInt16:
+    case TypeId::kUInt32:
+    case TypeId::kUInt64:
       named("int");
       j["bitWidth"] = type.bit_width();
       j["isSigned"] = type.is_signed_integer();
       break;
-    case TypeId::kFloat16: named("floatingpoint"); j["precision"] = "HALF"; break;
-    case TypeId::kFloat32: named("floatingpoint"); j["precision"] = "SINGLE"; break;
-    case TypeId::kFloat64: named("floatingpoint"); j["precision"] = "DOUBLE"; break;
+    case TypeId::kFloat16:
+      named("floatingpoint");
+      j["precision"] = "HALF";
+      break;
+    case TypeId::kFloat32:
+      named("floatingpoint");
+      j["precision"] = "SINGLE";
+      break;
+    case TypeId::kFloat64:
+      named("floatingpoint");
+      j["precision"] = "DOUBLE";
+      break;
     case TypeId::kUtf8: named("utf8"); break;
     case TypeId::kLargeUtf8: named("largeutf8"); break;
     case TypeId::kBinary: named("binary"); break;
     case TypeId::kLargeBinary: named("largebinary"); break;
     case TypeId::kUtf8View: named("utf8view"); break;
     case TypeId::kBinaryView: named("binaryview"); break;
-    case TypeId::kFixedSizeBinary: named("fixedsizebinary"); j["byteWidth"] = type.byte_width(); break;
-    case TypeId::kDecimal32: case TypeId::kDecimal64: case TypeId::kDecimal128: case TypeId::kDecimal256:
+    case TypeId::kFixedSizeBinary:
+      named("fixedsizebinary");
+      j["byteWidth"] = type.byte_width();
+      break;
+    case TypeId::kDecimal32:
+    case TypeId::kDecimal64:
+    case TypeId::kDecimal128:
+    case TypeId::kDecimal256:
       named("decimal");
       j["precision"] = type.precision();
       j["scale"] = type.scale();
       j["bitWidth"] = type.bit_width();
       break;
-    case TypeId::kDate32: named("date"); j["unit"] = "DAY"; break;
-    case TypeId::kDate64: named("date"); j["unit"] = "MILLISECOND"; break;
-    case TypeId::kTime32: case TypeId::kTime64:
+    case TypeId::kDate32:
+      named("date");
+      j["unit"] = "DAY";
+      break;
+    case TypeId::kDate64:
+      named("date");
+      j["unit"] = "MILLISECOND";
+      break;
+    case TypeId::kTime32:
+    case TypeId::kTime64:
       named("time");
       j["unit"] = TimeUnitToJson(type.unit());
       j["bitWidth"] = type.bit_width();
@@ -342,18 +370,37 @@ Result<Json> TypeToJson(const DataType& type) {
       j["unit"] = TimeUnitToJson(type.unit());
       if (!type.timezone().empty()) j["timezone"] = type.timezone();
       break;
-    case TypeId::kDuration: named("duration"); j["unit"] = TimeUnitToJson(type.unit()); break;
-    case TypeId::kIntervalYearMonth: named("interval"); j["unit"] = "YEAR_MONTH"; break;
-    case TypeId::kIntervalDayTime: named("interval"); j["unit"] = "DAY_TIME"; break;
-    case TypeId::kIntervalMonthDayNano: named("interval"); j["unit"] = "MONTH_DAY_NANO"; break;
+    case TypeId::kDuration:
+      named("duration");
+      j["unit"] = TimeUnitToJson(type.unit());
+      break;
+    case TypeId::kIntervalYearMonth:
+      named("interval");
+      j["unit"] = "YEAR_MONTH";
+      break;
+    case TypeId::kIntervalDayTime:
+      named("interval");
+      j["unit"] = "DAY_TIME";
+      break;
+    case TypeId::kIntervalMonthDayNano:
+      named("interval");
+      j["unit"] = "MONTH_DAY_NANO";
+      break;
     case TypeId::kList: named("list"); break;
     case TypeId::kLargeList: named("largelist"); break;
     case TypeId::kListView: named("listview"); break;
     case TypeId::kLargeListView: named("largelistview"); break;
-    case TypeId::kFixedSizeList: named("fixedsizelist"); j["listSize"] = type.list_size(); break;
+    case TypeId::kFixedSizeList:
+      named("fixedsizelist");
+      j["listSize"] = type.list_size();
+      break;
     case TypeId::kStruct: named("struct"); break;
-    case TypeId::kMap: named("map"); j["keysSorted"] = type.keys_sorted(); break;
-    case TypeId::kSparseUnion: case TypeId::kDenseUnion: {
+    case TypeId::kMap:
+      named("map");
+      j["keysSorted"] = type.keys_sorted();
+      break;
+    case TypeId::kSparseUnion:
+    case TypeId::kDenseUnion: {
       named("union");
       j["mode"] = type.id() == TypeId::kSparseUnion ? "SPARSE" : "DENSE";
       Json codes = Json::array();

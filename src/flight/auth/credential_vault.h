@@ -14,8 +14,8 @@
 #pragma once
 
 #include <chrono>
-#include <cstdint>
 #include <condition_variable>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -71,7 +71,7 @@ class CredentialVault {
   mutable std::mutex mu_;
   std::condition_variable_any changed_;
   std::map<std::string, std::shared_ptr<const PassedCredentials>> by_token_digest_;  // guarded by mu_
-  uint64_t additions_ = 0;                                                          // guarded by mu_
+  uint64_t additions_ = 0;                                                           // guarded by mu_
   std::jthread wiper_;
 };
 

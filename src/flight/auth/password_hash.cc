@@ -27,7 +27,8 @@ Result<Parsed> Parse(std::string_view encoded) {
   std::string_view parts[4];
   for (int i = 0; i < 4; ++i) {
     const size_t dollar = encoded.find('$');
-    if ((dollar == std::string_view::npos) != (i == 3)) return Status::Invalid("password hash is not scheme$n$salt$hash");
+    if ((dollar == std::string_view::npos) != (i == 3))
+      return Status::Invalid("password hash is not scheme$n$salt$hash");
     parts[i] = encoded.substr(0, dollar);
     encoded = dollar == std::string_view::npos ? std::string_view() : encoded.substr(dollar + 1);
   }
@@ -38,7 +39,8 @@ Result<Parsed> Parse(std::string_view encoded) {
     return Status::Invalid("password hash has an invalid iteration count");
   HANGAR_ASSIGN_OR_RETURN(out.salt, Base64Decode(parts[2]));
   HANGAR_ASSIGN_OR_RETURN(out.hash, Base64Decode(parts[3]));
-  if (out.salt.empty() || out.hash.size() != kKeyBytes) return Status::Invalid("password hash has a bad salt or key size");
+  if (out.salt.empty() || out.hash.size() != kKeyBytes)
+    return Status::Invalid("password hash has a bad salt or key size");
   return out;
 }
 

@@ -46,18 +46,16 @@ Status Malformed() { return Status::Unauthenticated("malformed bearer token"); }
 std::string TokenSigner::Sign(std::string_view text) const {
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  HMAC(EVP_sha256(), secret_.data(), static_cast<int>(secret_.size()), reinterpret_cast<const unsigned char*>(text.data()),
-       text.size(), mac, &length);
+  HMAC(EVP_sha256(), secret_.data(), static_cast<int>(secret_.size()),
+       reinterpret_cast<const unsigned char*>(text.data()), text.size(), mac, &length);
   return std::string(reinterpret_cast<const char*>(mac), length);
 }
 
 std::string TokenSigner::Issue(std::string_view user, std::chrono::seconds ttl,
                                std::chrono::system_clock::time_point now) const {
   const int64_t issued = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-  nlohmann::json claims = {{"u", std::string(user)},
-                           {"iat", issued},
-                           {"exp", issued + ttl.count()},
-                           {"n", Base64UrlEncode(RandomBytes(9))}};
+  nlohmann::json claims = {
+      {"u", std::string(user)}, {"iat", issued}, {"exp", issued + ttl.count()}, {"n", Base64UrlEncode(RandomBytes(9))}};
   const std::string signed_text = std::string(kPrefix) + Base64UrlEncode(JsonText(claims));
   return signed_text + "." + Base64UrlEncode(Sign(signed_text));
 }
@@ -70,8 +68,7 @@ Result<TokenClaims> TokenSigner::Verify(std::string_view token, std::chrono::sys
   auto signature = Base64UrlDecode(token.substr(dot + 1));
   if (!signature.ok()) return Malformed();
   const std::string expected = Sign(signed_text);
-  if (signature->size() != expected.size() ||
-      CRYPTO_memcmp(signature->data(), expected.data(), expected.size()) != 0)
+  if (signature->size() != expected.size() || CRYPTO_memcmp(signature->data(), expected.data(), expected.size()) != 0)
     return Status::Unauthenticated("bearer token signature is invalid");
   auto payload = Base64UrlDecode(signed_text.substr(kPrefix.size()));
   if (!payload.ok()) return Malformed();

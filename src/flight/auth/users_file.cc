@@ -46,7 +46,8 @@ Result<UsersFile> UsersFile::Load(const std::string& path) {
     if (!entry.contains("password_hash") || !entry["password_hash"].is_string())
       return bad("user '" + user.name + "' has no \"password_hash\"");
     user.password_hash = entry["password_hash"].get<std::string>();
-    if (Status s = CheckPasswordHash(user.password_hash); !s.ok()) return bad("user '" + user.name + "': " + s.message());
+    if (Status s = CheckPasswordHash(user.password_hash); !s.ok())
+      return bad("user '" + user.name + "': " + s.message());
     if (entry.contains("permissions")) {
       if (!entry["permissions"].is_array()) return bad("user '" + user.name + "': \"permissions\" is not an array");
       for (const auto& p : entry["permissions"]) {

@@ -33,7 +33,8 @@ inline Result<std::vector<std::string>> Queries(const std::string& dir) {
   while ((pos = text.find("\n-- Q", pos)) != std::string::npos) {
     const size_t start = text.find('\n', pos + 1);
     const size_t end = text.find(';', start);
-    if (start == std::string::npos || end == std::string::npos) return Status::Invalid("queries.sql: a query without ';'");
+    if (start == std::string::npos || end == std::string::npos)
+      return Status::Invalid("queries.sql: a query without ';'");
     out.push_back(text.substr(start + 1, end - start - 1));
     pos = end;
   }
