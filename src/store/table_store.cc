@@ -124,40 +124,6 @@ void TableStore::AddTable(const QualifiedName& name, std::shared_ptr<Table> tabl
   tables_[name] = std::move(table);
 }
 
-void TableStore::RefreshPeers() const {
-  if (options_.peers_dir.empty()) return;
-  // Called on every lookup: a few directory listings and small reads, each
-  // manifest parsed only when its text changed. (Not its inode and mtime:
-  // a switch may reuse the inode the one before freed, within the same
-  // clock tick.)
-  std::lock_guard lock(peers_mu_);
-  std::map<QualifiedName, PeerTable> found;
-  std::error_code ec;
-  const fs::path own = fs::weakly_canonical(options_.data_dir, ec);
-  for (const auto& node : fs::directory_iterator(options_.peers_dir, ec)) {
-    std::error_code node_ec;
-    if (!node.is_directory(node_ec) || fs::weakly_canonical(node.path(), node_ec) == own) continue;
-    for (const auto& entry : fs::directory_iterator(node.path() / "tables", node_ec)) {
-      const fs::path dir = entry.path();
-      if (dir.filename().string().starts_with(".new-") || !entry.is_directory(node_ec)) continue;
-      auto text = ReadWholeFile(dir / Manifest::kFileName);
-      if (!text.ok()) continue;  // being created, or gone
-      auto known =
-          std::find_if(peers_.begin(), peers_.end(), [&](const auto& p) { return p.second.table->dir() == dir; });
-      if (known != peers_.end() && known->second.manifest_text == *text) {
-        found.insert(*known);
-        continue;
-      }
-      auto manifest = Manifest::Parse(*text);
-      if (!manifest.ok() || manifest->dropped) continue;
-      const QualifiedName name = manifest->name;
-      found[name] =
-          PeerTable{node.path().filename().string(), Table::OpenPeer(dir, std::move(*manifest)), std::move(*text)};
-    }
-  }
-  peers_.swap(found);
-}
-
 Result<SnapshotPtr> TableStore::Snapshot(const QualifiedName& name) const {
   {
     std::lock_guard lock(mu_);
@@ -185,76 +151,6 @@ std::vector<SnapshotPtr> TableStore::List() const {
   std::vector<SnapshotPtr> out;
   for (auto& [name, snapshot] : all) out.push_back(std::move(snapshot));
   return out;
-}
-
-std::optional<std::string> TableStore::PeerOf(const QualifiedName& name) const {
-  {
-    std::lock_guard lock(mu_);
-    if (tables_.count(name)) return std::nullopt;
-  }
-  RefreshPeers();
-  std::lock_guard lock(peers_mu_);
-  auto it = peers_.find(name);
-  if (it == peers_.end()) return std::nullopt;
-  return it->second.node;
-}
-
-std::map<QualifiedName, std::string> TableStore::PeerTables() const {
-  RefreshPeers();
-  std::map<QualifiedName, std::string> out;
-  {
-    std::lock_guard lock(peers_mu_);
-    for (const auto& [name, peer] : peers_) out[name] = peer.node;
-  }
-  std::lock_guard lock(mu_);
-  for (const auto& [name, table] : tables_) out.erase(name);  // this store's own, as PeerOf says
-  return out;
-}
-
-Status TableStore::CheckWritable(const QualifiedName& name) const {
-  if (options_.fence) HANGAR_RETURN_NOT_OK(options_.fence());
-  if (auto peer = PeerOf(name))
-    return Status::FailedPrecondition("table '" + name.ToString() + "' belongs to cluster node " + *peer +
-                                      ": write to it there");
-  return Status::OK();
-}
-
-Status TableStore::Adopt(const fs::path& peer_folder, uint64_t log_position) {
-  if (options_.fence) HANGAR_RETURN_NOT_OK(options_.fence());
-  Status first_error;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(peer_folder / "tables", ec)) {
-    const fs::path dir = entry.path();
-    if (!entry.is_directory()) continue;
-    if (dir.filename().string().starts_with(".new-")) {
-      HANGAR_RETURN_NOT_OK(RemoveAll(dir));
-      continue;
-    }
-    HANGAR_ASSIGN_OR_RETURN(auto manifest, Manifest::Read(dir));
-    if (manifest.dropped) {
-      HANGAR_RETURN_NOT_OK(RemoveAll(dir));
-      continue;
-    }
-    std::lock_guard lock(mu_);
-    if (tables_.count(manifest.name)) {
-      if (first_error.ok())
-        first_error = Status::AlreadyExists("cannot adopt table " + manifest.name.ToString() + " from " + dir.string() +
-                                            ": this node has a table of that name");
-      continue;
-    }
-    // Every row is in its files (recovered); LSNs from now on are this log's.
-    manifest.flushed_lsn = log_position;
-    manifest.version += 1;
-    HANGAR_RETURN_NOT_OK(manifest.Write(dir));
-    const fs::path target = tables_dir() / dir.filename();
-    HANGAR_RETURN_NOT_OK(DurableRename(dir, target));
-    const QualifiedName name = manifest.name;
-    HANGAR_ASSIGN_OR_RETURN(auto table, Table::Open(target, std::move(manifest)));
-    AddTable(name, std::move(table));
-  }
-  if (ec && ec != std::errc::no_such_file_or_directory)
-    return IoError("cannot list", peer_folder / "tables", ec.value());
-  return first_error;
 }
 
 Result<PutResult> TableStore::Put(const QualifiedName& name, PutMode mode, arrow::RecordBatchSource* source) {
@@ -436,64 +332,6 @@ std::string TableStore::SelectAll(const SnapshotPtr& snapshot) const { return re
 std::vector<std::vector<std::string>> TableStore::FileGroups(const TableSnapshot& snapshot,
                                                              const std::vector<std::string>& partitions) const {
   return reader_->FileGroups(snapshot, partitions);
-}
-
-Result<TableStore::CompactResult> TableStore::Compact(const std::shared_ptr<Table>& table, bool all) {
-  auto snapshot = table->snapshot();
-  CompactResult result;
-  result.files_before = result.files_after = static_cast<int>(snapshot->files.size());
-  std::vector<std::vector<const DataFile*>> runs;
-  for (const auto& files : FilesByPartition(*snapshot, {})) {
-    if (all) {
-      // One file is as compact as it gets (a primary-key table's files hold one row per key).
-      if (files.size() >= 2) runs.push_back(files);
-      continue;
-    }
-    // The first run of small files, up to about one target file's worth.
-    std::vector<const DataFile*> current;
-    int64_t bytes = 0;
-    for (const auto* f : files) {
-      if (f->meta.bytes >= options_.compact_small_bytes || bytes + f->meta.bytes > options_.target_file_bytes) {
-        if (static_cast<int>(current.size()) >= options_.compact_min_files) break;
-        current.clear();
-        bytes = 0;
-        if (f->meta.bytes >= options_.compact_small_bytes) continue;
-      }
-      current.push_back(f);
-      bytes += f->meta.bytes;
-    }
-    if (static_cast<int>(current.size()) >= options_.compact_min_files) {
-      runs.push_back(std::move(current));
-      break;  // one run per call
-    }
-  }
-  for (const auto& f : snapshot->files) result.rows_before += f.meta.rows;
-  result.rows_after = result.rows_before;
-  for (const auto& run : runs) {
-    HANGAR_ASSIGN_OR_RETURN(auto rows, CompactRun(table, snapshot, run));
-    for (const auto* f : run) result.rows_after -= f->meta.rows;
-    result.rows_after += rows;
-    result.files_after -= static_cast<int>(run.size()) - 1;
-  }
-  return result;
-}
-
-Result<int64_t> TableStore::CompactRun(const std::shared_ptr<Table>& table, const SnapshotPtr& snapshot,
-                                       const std::vector<const DataFile*>& run) {
-  const std::string select = snapshot->primary_key.empty()
-                                 ? SelectFiles(run)
-                                 : LatestRowsSql(snapshot->primary_key, RankColumn(*snapshot->schema),
-                                                 reader_->RankedRows(snapshot, run, false));
-  // One file: the run is small.
-  Staging staging;
-  HANGAR_ASSIGN_OR_RETURN(auto staged, writer_.WriteOne(select, run.front()->meta.partition, &staging));
-  const int64_t rows = staged.rows;
-  staging.files.push_back(std::move(staged));
-  CrashPoint("compact-staged");
-  std::vector<std::string> names;
-  for (const auto* f : run) names.push_back(f->meta.name);
-  HANGAR_RETURN_NOT_OK(table->ReplaceFiles(names, std::move(staging.files)).status());
-  return rows;
 }
 
 }  // namespace hangar::store
