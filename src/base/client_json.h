@@ -7,9 +7,12 @@
 // the text were not JSON.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
+
+#include "base/status.h"
 
 namespace hangar {
 
@@ -28,6 +31,14 @@ inline nlohmann::json ParseClientJson(std::string_view text) {
       false);
   if (too_deep) return nlohmann::json(nlohmann::json::value_t::discarded);
   return json;
+}
+
+// The string `key` of a JSON object; INVALID_ARGUMENT naming `what` (the
+// request and its expected shape) when there is none.
+inline Result<std::string> JsonStringMember(const nlohmann::json& json, const char* key, std::string_view what) {
+  if (!json.is_object() || !json.contains(key) || !json[key].is_string())
+    return Status::Invalid(std::string(what) + " needs a JSON object with a \"" + key + "\" string");
+  return json[key].get<std::string>();
 }
 
 }  // namespace hangar

@@ -49,9 +49,57 @@ Result<AccessRequest> FlightService::AccessFor(const ServerCallContext&, const C
     default: return AccessRequest{auth::Access::kRead, "*"};
   }
 }
-std::string FlightService::ResourceOf(const ServerCallContext& context, const CallRequest& request) {
-  auto needed = AccessFor(context, request);
-  return needed.ok() && !needed->any_user ? needed->resource : "";
+
+Result<FlightInfo> Call::GetFlightInfo(const ServerCallContext&) { return NotImplemented("GetFlightInfo"); }
+Result<PollInfo> Call::PollFlightInfo(const ServerCallContext&) { return NotImplemented("PollFlightInfo"); }
+Result<arrow::SchemaPtr> Call::GetSchema(const ServerCallContext&) { return NotImplemented("GetSchema"); }
+Status Call::DoGet(const ServerCallContext&, FlightStreamWriter*) { return NotImplemented("DoGet"); }
+Status Call::DoPut(const ServerCallContext&, FlightStreamReader*, PutResultWriter*) { return NotImplemented("DoPut"); }
+Status Call::DoExchange(const ServerCallContext&, FlightStreamReader*, FlightStreamWriter*) {
+  return NotImplemented("DoExchange");
+}
+Result<std::vector<ActionResult>> Call::DoAction(const ServerCallContext&) { return NotImplemented("DoAction"); }
+
+namespace {
+
+// The default Resolve's call: the service's per-method handlers, on the
+// request as it came (it outlives the call).
+class MethodCall : public Call {
+ public:
+  MethodCall(AccessRequest access, FlightService* service, const CallRequest& request)
+      : Call(std::move(access)), service_(service), request_(request) {}
+  Result<FlightInfo> GetFlightInfo(const ServerCallContext& context) override {
+    return service_->GetFlightInfo(context, *request_.descriptor);
+  }
+  Result<PollInfo> PollFlightInfo(const ServerCallContext& context) override {
+    return service_->PollFlightInfo(context, *request_.descriptor);
+  }
+  Result<arrow::SchemaPtr> GetSchema(const ServerCallContext& context) override {
+    return service_->GetSchema(context, *request_.descriptor);
+  }
+  Status DoGet(const ServerCallContext& context, FlightStreamWriter* out) override {
+    return service_->DoGet(context, *request_.ticket, out);
+  }
+  Status DoPut(const ServerCallContext& context, FlightStreamReader* in, PutResultWriter* out) override {
+    return service_->DoPut(context, *request_.descriptor, in, out);
+  }
+  Status DoExchange(const ServerCallContext& context, FlightStreamReader* in, FlightStreamWriter* out) override {
+    return service_->DoExchange(context, *request_.descriptor, in, out);
+  }
+  Result<std::vector<ActionResult>> DoAction(const ServerCallContext& context) override {
+    return service_->DoAction(context, *request_.action);
+  }
+
+ private:
+  FlightService* service_;
+  CallRequest request_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Call>> FlightService::Resolve(const ServerCallContext& context, const CallRequest& request) {
+  HANGAR_ASSIGN_OR_RETURN(auto access, AccessFor(context, request));
+  return std::unique_ptr<Call>(std::make_unique<MethodCall>(std::move(access), this, request));
 }
 Result<std::vector<FlightInfo>> FlightService::ListFlights(const ServerCallContext&, const Criteria&) {
   return NotImplemented("ListFlights");
@@ -449,26 +497,21 @@ class FlightGrpcService : public grpc::Service {
     return identity;
   }
 
-  // The permission check of every call, in one place. It also names the
-  // call's target and resource for the access log and the metrics.
-  Status Authorize(GrpcCallContext& call, const CallRequest& request) {
+  // Every call's request is resolved and its permission checked here, in
+  // one place. It also names the call's target and resource for the
+  // access log and the metrics.
+  Result<std::unique_ptr<Call>> Authorize(GrpcCallContext& call, CallRequest request) {
     call.stats.target = TargetOf(request);
     HANGAR_RETURN_NOT_OK(CheckRequestSize(request));
-    if (auth_ == nullptr) {
-      call.stats.resource = service_->ResourceOf(call, request);
-      return Status::OK();
-    }
-    auto needed = service_->AccessFor(call, request);
-    HANGAR_RETURN_NOT_OK(needed.status());
-    // What permissions name is the resource, unless the call is open to any
-    // user (Flight SQL's): then the service names it.
-    call.stats.resource = needed->any_user ? service_->ResourceOf(call, request) : needed->resource;
+    request.authorizing = auth_ != nullptr;
+    HANGAR_ASSIGN_OR_RETURN(auto resolved, service_->Resolve(call, request));
+    call.stats.resource = resolved->resource();
+    if (auth_ == nullptr) return resolved;
+    const AccessRequest& needed = resolved->access();
     call.set_permissions(auth_->PermissionsOf(call.user()));
-    std::vector<std::pair<auth::Access, const std::string*>> checks;
-    if (!needed->any_user) checks.emplace_back(needed->access, &needed->resource);
-    for (const auto& resource : needed->reads) checks.emplace_back(auth::Access::kRead, &resource);
-    for (const auto& [access, resource] : checks) HANGAR_RETURN_NOT_OK(CheckAllowed(call, access, *resource));
-    return Status::OK();
+    if (!needed.any_user) HANGAR_RETURN_NOT_OK(CheckAllowed(call, needed.access, needed.resource));
+    for (const auto& resource : needed.reads) HANGAR_RETURN_NOT_OK(CheckAllowed(call, auth::Access::kRead, resource));
+    return resolved;
   }
 
   // Before anything parses a request (JSON, protobuf, SQL: each holds many
@@ -601,31 +644,31 @@ class FlightGrpcService : public grpc::Service {
     return Serve(context, method, [&](GrpcCallContext& call) -> Status {
       HANGAR_RETURN_NOT_OK(CheckRequestSize(static_cast<int64_t>(request->ByteSizeLong()), "descriptor"));
       HANGAR_ASSIGN_OR_RETURN(auto descriptor, FromProto(*request));
-      HANGAR_RETURN_NOT_OK(Authorize(call, {method, &descriptor}));
-      return call_service(call, descriptor);
+      HANGAR_ASSIGN_OR_RETURN(auto resolved, Authorize(call, {method, &descriptor}));
+      return call_service(call, *resolved);
     });
   }
 
   grpc::Status GetFlightInfo(ServerContext* context, const pb::FlightDescriptor* request, pb::FlightInfo* out) {
     return ServeDescriptorCall(context, FlightMethod::kGetFlightInfo, request,
-                               [&](GrpcCallContext& call, const FlightDescriptor& descriptor) -> Status {
-                                 HANGAR_ASSIGN_OR_RETURN(auto info, service_->GetFlightInfo(call, descriptor));
+                               [&](GrpcCallContext& call, Call& resolved) -> Status {
+                                 HANGAR_ASSIGN_OR_RETURN(auto info, resolved.GetFlightInfo(call));
                                  return ToProto(info, out);
                                });
   }
 
   grpc::Status PollFlightInfo(ServerContext* context, const pb::FlightDescriptor* request, pb::PollInfo* out) {
     return ServeDescriptorCall(context, FlightMethod::kPollFlightInfo, request,
-                               [&](GrpcCallContext& call, const FlightDescriptor& descriptor) -> Status {
-                                 HANGAR_ASSIGN_OR_RETURN(auto info, service_->PollFlightInfo(call, descriptor));
+                               [&](GrpcCallContext& call, Call& resolved) -> Status {
+                                 HANGAR_ASSIGN_OR_RETURN(auto info, resolved.PollFlightInfo(call));
                                  return ToProto(info, out);
                                });
   }
 
   grpc::Status GetSchema(ServerContext* context, const pb::FlightDescriptor* request, pb::SchemaResult* out) {
     return ServeDescriptorCall(context, FlightMethod::kGetSchema, request,
-                               [&](GrpcCallContext& call, const FlightDescriptor& descriptor) -> Status {
-                                 HANGAR_ASSIGN_OR_RETURN(auto schema, service_->GetSchema(call, descriptor));
+                               [&](GrpcCallContext& call, Call& resolved) -> Status {
+                                 HANGAR_ASSIGN_OR_RETURN(auto schema, resolved.GetSchema(call));
                                  if (schema == nullptr) return Status::Internal("GetSchema handler returned no schema");
                                  HANGAR_ASSIGN_OR_RETURN(*out->mutable_schema(), SerializeSchema(*schema));
                                  return Status::OK();
@@ -636,10 +679,10 @@ class FlightGrpcService : public grpc::Service {
     return Serve(context, FlightMethod::kDoGet, [&](GrpcCallContext& call) -> Status {
       HANGAR_RETURN_NOT_OK(CheckRequestSize(static_cast<int64_t>(request->ticket().size()), "ticket"));
       Ticket ticket = FromProto(*request);
-      HANGAR_RETURN_NOT_OK(Authorize(call, {FlightMethod::kDoGet, nullptr, &ticket}));
+      HANGAR_ASSIGN_OR_RETURN(auto resolved, Authorize(call, {FlightMethod::kDoGet, nullptr, &ticket}));
       ServerSink sink(&call, writer);
       FlightStreamWriter out(&sink, options_.write_options);
-      Status st = service_->DoGet(call, ticket, &out);
+      Status st = resolved->DoGet(call, &out);
       call.stats.rows_out = out.rows_written();
       return st;
     });
@@ -671,9 +714,9 @@ class FlightGrpcService : public grpc::Service {
       FlightStreamReader in(&source, ClientReadOptions());
       in.set_limits({options_.limits.call_memory_bytes, options_.limits.max_put_rows, options_.limits.max_put_batches});
       HANGAR_ASSIGN_OR_RETURN(auto descriptor, FirstDescriptor(&in, FlightMethod::kDoPut));
-      HANGAR_RETURN_NOT_OK(Authorize(call, {FlightMethod::kDoPut, &descriptor}));
+      HANGAR_ASSIGN_OR_RETURN(auto resolved, Authorize(call, {FlightMethod::kDoPut, &descriptor}));
       GrpcPutResultWriter results(&call, stream);
-      Status st = service_->DoPut(call, descriptor, &in, &results);
+      Status st = resolved->DoPut(call, &in, &results);
       call.stats.rows_in = in.rows_read();
       return st;
     });
@@ -685,10 +728,10 @@ class FlightGrpcService : public grpc::Service {
       FlightStreamReader in(&source, ClientReadOptions());
       in.set_limits({options_.limits.call_memory_bytes, INT64_MAX, INT64_MAX});
       HANGAR_ASSIGN_OR_RETURN(auto descriptor, FirstDescriptor(&in, FlightMethod::kDoExchange));
-      HANGAR_RETURN_NOT_OK(Authorize(call, {FlightMethod::kDoExchange, &descriptor}));
+      HANGAR_ASSIGN_OR_RETURN(auto resolved, Authorize(call, {FlightMethod::kDoExchange, &descriptor}));
       ServerSink sink(&call, stream);
       FlightStreamWriter out(&sink, options_.write_options);
-      Status st = service_->DoExchange(call, descriptor, &in, &out);
+      Status st = resolved->DoExchange(call, &in, &out);
       call.stats.rows_in = in.rows_read();
       call.stats.rows_out = out.rows_written();
       return st;
@@ -700,8 +743,8 @@ class FlightGrpcService : public grpc::Service {
       HANGAR_RETURN_NOT_OK(
           CheckRequestSize(static_cast<int64_t>(request->type().size() + request->body().size()), "action"));
       Action action{request->type(), request->body()};
-      HANGAR_RETURN_NOT_OK(Authorize(call, {FlightMethod::kDoAction, nullptr, nullptr, &action}));
-      HANGAR_ASSIGN_OR_RETURN(auto results, service_->DoAction(call, action));
+      HANGAR_ASSIGN_OR_RETURN(auto resolved, Authorize(call, {FlightMethod::kDoAction, nullptr, nullptr, &action}));
+      HANGAR_ASSIGN_OR_RETURN(auto results, resolved->DoAction(call));
       for (const auto& result : results) {
         pb::Result out;
         out.set_body(result.body);

@@ -5,8 +5,9 @@
 // methods it supports; the rest answer UNIMPLEMENTED. Handlers return Status
 // values; the server maps them to gRPC statuses once, at the edge
 // (status_mapping.h). Before a handler runs, the server has authenticated the
-// caller and checked the permission the call needs (FlightService::AccessFor),
-// so handlers never check permissions themselves.
+// caller, resolved the request into a Call (FlightService::Resolve) and
+// checked the permission that Call needs, so handlers never check
+// permissions themselves.
 #pragma once
 
 #include <chrono>
@@ -36,9 +37,8 @@ class ServerCallContext {
   // A request header (lower-case key), if the client sent it.
   virtual std::optional<std::string> header(std::string_view key) const = 0;
   // Whether the caller may `access` `resource` (always, without
-  // authentication). The server checks what AccessFor names before a call
-  // runs; a handler that resolves a name again checks the name it acts on,
-  // so that a name whose meaning changed meanwhile is not acted on unchecked.
+  // authentication). The server checks what a Call names before it runs;
+  // ListFlights filters its answer with it.
   virtual bool Allows(auth::Access access, std::string_view resource) const = 0;
   // Adds a response header (lower-case key), sent with the call's initial
   // metadata: only before the handler writes its first message (for unary
@@ -66,7 +66,7 @@ struct AccessRequest {
   bool any_user = false;
 };
 
-// The request of a call, as far as AccessFor needs it. Exactly the pointer
+// The request of a call, as far as resolving it needs. Exactly the pointer
 // matching the method is set (none for ListActions).
 struct CallRequest {
   FlightMethod method;
@@ -74,6 +74,42 @@ struct CallRequest {
       nullptr;  // GetFlightInfo, PollFlightInfo, GetSchema, DoPut, DoExchange, ListFlights (each listed flight)
   const Ticket* ticket = nullptr;  // DoGet
   const Action* action = nullptr;  // DoAction
+  // Authentication is on: the server checks the access the call names.
+  // Work done only to name it (what a SQL statement reads) may be skipped
+  // when this is false.
+  bool authorizing = false;
+};
+
+class PutResultWriter;
+
+// A call decoded once (FlightService::Resolve): the access it needs and the
+// handler of its method, which holds the decoded request. The server checks
+// `access` against the caller's permissions, then runs the method of the
+// call's RPC on this object; nothing decodes the request again. Methods a
+// call does not serve answer UNIMPLEMENTED.
+class Call {
+ public:
+  explicit Call(AccessRequest access) : access_(std::move(access)) {}
+  virtual ~Call() = default;
+
+  const AccessRequest& access() const { return access_; }
+  // The table or topic the call touches, for metrics and the access log
+  // ("" if none): by default the access's resource, unless any user may
+  // make the call.
+  virtual std::string resource() const { return access_.any_user ? "" : access_.resource; }
+
+  virtual Result<FlightInfo> GetFlightInfo(const ServerCallContext& context);
+  virtual Result<PollInfo> PollFlightInfo(const ServerCallContext& context);
+  virtual Result<arrow::SchemaPtr> GetSchema(const ServerCallContext& context);
+  // Writes the stream (Begin, then batches) into `out`; returning ends it.
+  virtual Status DoGet(const ServerCallContext& context, FlightStreamWriter* out);
+  // `in` yields the client's batches (its descriptor was the request).
+  virtual Status DoPut(const ServerCallContext& context, FlightStreamReader* in, PutResultWriter* out);
+  virtual Status DoExchange(const ServerCallContext& context, FlightStreamReader* in, FlightStreamWriter* out);
+  virtual Result<std::vector<ActionResult>> DoAction(const ServerCallContext& context);
+
+ private:
+  AccessRequest access_;
 };
 
 // The writer of DoPut's PutResult messages.
@@ -87,15 +123,15 @@ class FlightService {
  public:
   virtual ~FlightService() = default;
 
-  // The permission a call needs. The default: reads need read on "*", DoPut
-  // and DoExchange need write on "*", DoAction needs admin on "*". Services
-  // that map descriptors and tickets to names override this.
+  // Decodes a call's request once into the Call that serves it. The
+  // default serves it with the per-method handlers below, needing what
+  // AccessFor names: enough for a service with little to decode (a
+  // test's); a service with many kinds of request resolves them itself.
+  virtual Result<std::unique_ptr<Call>> Resolve(const ServerCallContext& context, const CallRequest& request);
+  // The permission a call needs (for the default Resolve). The default:
+  // reads need read on "*", DoPut and DoExchange need write on "*",
+  // DoAction needs admin on "*".
   virtual Result<AccessRequest> AccessFor(const ServerCallContext& context, const CallRequest& request);
-  // The table or topic a call touches, for metrics and the access log ("" if
-  // none), where AccessFor does not say (authentication off, or a call open
-  // to any user). Asked per call, so it must be cheap; the default is
-  // AccessFor's resource.
-  virtual std::string ResourceOf(const ServerCallContext& context, const CallRequest& request);
 
   virtual Result<std::vector<FlightInfo>> ListFlights(const ServerCallContext& context, const Criteria& criteria);
   virtual Result<FlightInfo> GetFlightInfo(const ServerCallContext& context, const FlightDescriptor& descriptor);

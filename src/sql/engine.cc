@@ -119,18 +119,33 @@ std::vector<ColumnSource> SqlEngine::SourcesOf(const ParsedQuery& parsed, const 
 }
 
 Result<std::vector<store::QualifiedName>> SqlEngine::RelationsRead(const std::string& sql, const Scope& scope) {
-  HANGAR_ASSIGN_OR_RETURN(auto connection, OpenConnection(scope));
-  // Parsed outside the lock: a long statement takes DuckDB's parser a while.
-  HANGAR_ASSIGN_OR_RETURN(auto parsed, sql::ParseQuery(*connection, QuoteDefaultNamespace(sql)));
-  auto lock = relations_->Lock();
-  HANGAR_RETURN_NOT_OK(relations_->SyncNames());
-  return sql::RelationsIn(parsed, Resolver(), scope.schema);
+  HANGAR_ASSIGN_OR_RETURN(auto checked, Check(sql, scope));
+  return std::move(checked.reads);
 }
 
-Result<SqlEngine::Bound> SqlEngine::Bind(duckdb::Connection& connection, const std::string& text, const Scope& scope) {
-  HANGAR_ASSIGN_OR_RETURN(auto parsed, sql::ParseQuery(connection, text));
+Result<CheckedQuery> SqlEngine::Check(const std::string& sql, const Scope& scope) {
+  HANGAR_ASSIGN_OR_RETURN(auto connection, OpenConnection(scope));
+  CheckedQuery checked;
+  // Parsed outside the lock: a long statement takes DuckDB's parser a while.
+  HANGAR_ASSIGN_OR_RETURN(checked.parsed, sql::ParseQuery(*connection, QuoteDefaultNamespace(sql)));
   auto lock = relations_->Lock();
   HANGAR_RETURN_NOT_OK(relations_->SyncNames());
+  HANGAR_ASSIGN_OR_RETURN(checked.reads, sql::RelationsIn(checked.parsed, Resolver(), scope.schema));
+  return checked;
+}
+
+Result<SqlEngine::Bound> SqlEngine::Bind(duckdb::Connection& connection, const std::string& text, const Scope& scope,
+                                         const ParsedQuery* given) {
+  ParsedQuery parsed;
+  if (given != nullptr) {
+    parsed = *given;
+  } else {
+    HANGAR_ASSIGN_OR_RETURN(parsed, sql::ParseQuery(connection, text));
+  }
+  auto lock = relations_->Lock();
+  HANGAR_RETURN_NOT_OK(relations_->SyncNames());
+  // Resolved again under the lock, from the same parse: the views synced
+  // are those of the names as they are now.
   HANGAR_ASSIGN_OR_RETURN(auto reads, sql::RelationsIn(parsed, Resolver(), scope.schema));
   Bound bound;
   HANGAR_ASSIGN_OR_RETURN(bound.pins, relations_->SyncViews(reads));
@@ -168,10 +183,11 @@ Result<std::vector<store::QualifiedName>> SqlEngine::ListRelations() {
 }
 
 Result<duckdb::StatementSchemas> SqlEngine::Describe(const std::string& sql, const Scope& scope,
-                                                     std::vector<ColumnSource>* sources, size_t columns) {
+                                                     std::vector<ColumnSource>* sources, size_t columns,
+                                                     const ParsedQuery* parsed) {
   const std::string text = QuoteDefaultNamespace(sql);
   HANGAR_ASSIGN_OR_RETURN(auto connection, OpenConnection(scope));
-  HANGAR_ASSIGN_OR_RETURN(auto bound, Bind(*connection, text, scope));
+  HANGAR_ASSIGN_OR_RETURN(auto bound, Bind(*connection, text, scope, parsed));
   HANGAR_ASSIGN_OR_RETURN(auto schemas, duckdb::DescribeStatement(*connection, text));
   if (sources)
     *sources = SourcesOf(bound.parsed, scope, columns ? columns : static_cast<size_t>(schemas.result->num_fields()));
@@ -179,10 +195,11 @@ Result<duckdb::StatementSchemas> SqlEngine::Describe(const std::string& sql, con
 }
 
 Result<SqlEngine::Planned> SqlEngine::PlanQuery(const std::string& sql, const duckdb::Parameters* parameters,
-                                                std::optional<int32_t> partition, const Scope& scope) {
+                                                std::optional<int32_t> partition, const Scope& scope,
+                                                const ParsedQuery* parsed) {
   std::string text = QuoteDefaultNamespace(sql);
   HANGAR_ASSIGN_OR_RETURN(auto connection, OpenConnection(scope));
-  HANGAR_ASSIGN_OR_RETURN(auto bound, Bind(*connection, text, scope));
+  HANGAR_ASSIGN_OR_RETURN(auto bound, Bind(*connection, text, scope, parsed));
   Planned planned;
   planned.pins = std::move(bound.pins);
   planned.generation = bound.generation;
@@ -199,8 +216,8 @@ Result<SqlEngine::Planned> SqlEngine::PlanQuery(const std::string& sql, const du
 }
 
 Result<arrow::SchemaPtr> SqlEngine::Plan(const std::string& id, const std::string& sql, const Scope& scope,
-                                         std::vector<ColumnSource>* sources) {
-  HANGAR_ASSIGN_OR_RETURN(auto planned, PlanQuery(sql, nullptr, std::nullopt, scope));
+                                         std::vector<ColumnSource>* sources, const ParsedQuery* parsed) {
+  HANGAR_ASSIGN_OR_RETURN(auto planned, PlanQuery(sql, nullptr, std::nullopt, scope, parsed));
   arrow::SchemaPtr schema = planned.result->schema();
   if (schema == nullptr) return Status::Invalid("DuckDB cannot describe the result's columns of this query");
   if (sources) *sources = SourcesOf(planned.parsed, scope, static_cast<size_t>(schema->num_fields()));
@@ -254,9 +271,10 @@ void RecordQuery(std::chrono::steady_clock::time_point started, const Status& st
 Result<std::unique_ptr<arrow::RecordBatchSource>> SqlEngine::Run(const std::string& id, const std::string& sql,
                                                                  const duckdb::Parameters* parameters,
                                                                  std::function<bool()> cancelled,
-                                                                 std::optional<int32_t> partition, const Scope& scope) {
+                                                                 std::optional<int32_t> partition, const Scope& scope,
+                                                                 const ParsedQuery* parsed) {
   const auto started = std::chrono::steady_clock::now();
-  auto source = RunQuery(id, sql, parameters, std::move(cancelled), partition, scope);
+  auto source = RunQuery(id, sql, parameters, std::move(cancelled), partition, scope, parsed);
   RecordQuery(started, source.status());
   return source;
 }
@@ -265,12 +283,12 @@ Result<std::unique_ptr<arrow::RecordBatchSource>> SqlEngine::RunQuery(const std:
                                                                       const duckdb::Parameters* parameters,
                                                                       std::function<bool()> cancelled,
                                                                       std::optional<int32_t> partition,
-                                                                      const Scope& scope) {
+                                                                      const Scope& scope, const ParsedQuery* parsed) {
   const auto started = std::chrono::steady_clock::now();
   std::optional<Planned> planned;
   if (parameters == nullptr && !partition) planned = TakePlan(id, sql, scope);
   if (!planned) {
-    HANGAR_ASSIGN_OR_RETURN(auto fresh, PlanQuery(sql, parameters, partition, scope));
+    HANGAR_ASSIGN_OR_RETURN(auto fresh, PlanQuery(sql, parameters, partition, scope, parsed));
     planned = std::move(fresh);
   }
   // Planning cannot be interrupted (it is bounded: query_check.h); whoever

@@ -39,6 +39,14 @@ struct SqlOptions {
   std::chrono::milliseconds query_timeout{0};
 };
 
+// A query checked before it is planned: DuckDB's parse of its text and the
+// Hangar relations it reads. Planned or described with it (the `parsed`
+// arguments below), the query is not parsed again.
+struct CheckedQuery {
+  ParsedQuery parsed;
+  std::vector<store::QualifiedName> reads;
+};
+
 class SqlEngine {
  public:
   SqlEngine(std::shared_ptr<duckdb::Database> db, std::shared_ptr<Relations> relations, SqlOptions options = {});
@@ -49,6 +57,8 @@ class SqlEngine {
   // The Hangar relations `sql` reads, after bringing the views up to date.
   // INVALID_ARGUMENT if it is not one query or reads what it may not.
   Result<std::vector<store::QualifiedName>> RelationsRead(const std::string& sql, const Scope& scope = {});
+  // RelationsRead, keeping the parse for planning.
+  Result<CheckedQuery> Check(const std::string& sql, const Scope& scope = {});
 
   // Every table and topic, brought up to date.
   Result<std::vector<store::QualifiedName>> ListRelations();
@@ -56,15 +66,17 @@ class SqlEngine {
   // Result and parameter schemas, without running; with `sources`, also
   // where each of the result's columns comes from (column_sources.h), of
   // `columns` columns when given (else as many as the result schema has).
+  // `parsed`, when given, is Check's parse of `sql`.
   Result<duckdb::StatementSchemas> Describe(const std::string& sql, const Scope& scope = {},
-                                            std::vector<ColumnSource>* sources = nullptr, size_t columns = 0);
+                                            std::vector<ColumnSource>* sources = nullptr, size_t columns = 0,
+                                            const ParsedQuery* parsed = nullptr);
 
   // Plans `sql` to run later as `id` (a statement query's GetFlightInfo)
   // and returns its schema. The Run of that id picks the plan up, unless
   // the views changed meanwhile; a plan nobody runs goes after a minute.
   // Planning a TPC-H query costs milliseconds: this keeps it to once.
   Result<arrow::SchemaPtr> Plan(const std::string& id, const std::string& sql, const Scope& scope = {},
-                                std::vector<ColumnSource>* sources = nullptr);
+                                std::vector<ColumnSource>* sources = nullptr, const ParsedQuery* parsed = nullptr);
 
   // Runs `sql` (parameters may be null). `id` names the run for Cancel; it
   // ends when the returned source goes. `cancelled` is polled while the
@@ -75,7 +87,7 @@ class SqlEngine {
                                                         const duckdb::Parameters* parameters,
                                                         std::function<bool()> cancelled = nullptr,
                                                         std::optional<int32_t> partition = std::nullopt,
-                                                        const Scope& scope = {});
+                                                        const Scope& scope = {}, const ParsedQuery* parsed = nullptr);
 
   // The topic `sql` purely scans (a projection and filter over one topic:
   // partition_scan.h), if it is one; such a query splits by partition.
@@ -112,7 +124,8 @@ class SqlEngine {
   Result<std::unique_ptr<arrow::RecordBatchSource>> RunQuery(const std::string& id, const std::string& sql,
                                                              const duckdb::Parameters* parameters,
                                                              std::function<bool()> cancelled,
-                                                             std::optional<int32_t> partition, const Scope& scope);
+                                                             std::optional<int32_t> partition, const Scope& scope,
+                                                             const ParsedQuery* parsed);
   // What a statement reads, checked, with its views synced and the
   // connection's catalog pinned to them (a transaction): see Bind.
   struct Bound {
@@ -120,7 +133,9 @@ class SqlEngine {
     uint64_t generation = 0;
     ParsedQuery parsed;
   };
-  Result<Bound> Bind(duckdb::Connection& connection, const std::string& text, const Scope& scope);
+  // `parsed`: the parse of `text` if there is one already.
+  Result<Bound> Bind(duckdb::Connection& connection, const std::string& text, const Scope& scope,
+                     const ParsedQuery* parsed);
   RelationResolver Resolver();
   std::vector<ColumnSource> SourcesOf(const ParsedQuery& parsed, const Scope& scope, size_t columns);
   // A statement prepared and bound to the views, not yet executed.
@@ -139,7 +154,7 @@ class SqlEngine {
 
   Result<std::unique_ptr<duckdb::Connection>> OpenConnection(const Scope& scope);
   Result<Planned> PlanQuery(const std::string& sql, const duckdb::Parameters* parameters,
-                            std::optional<int32_t> partition, const Scope& scope);
+                            std::optional<int32_t> partition, const Scope& scope, const ParsedQuery* parsed);
   // The plan stashed for `id` if it is for `sql` and still valid.
   std::optional<Planned> TakePlan(const std::string& id, const std::string& sql, const Scope& scope);
   void Watch();  // the watchdog thread: deadlines and hung-up clients

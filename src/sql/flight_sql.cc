@@ -200,8 +200,6 @@ Status FlightSqlService::ChargePrepared(int64_t bytes) {
   return Status::OK();
 }
 
-bool FlightSqlService::IsFlightSql(std::string_view bytes) { return ParseAny(bytes).ok(); }
-
 namespace {
 
 // Actions Flight SQL clients send that Hangar answers "not supported".
@@ -210,13 +208,15 @@ bool IsUnsupportedSqlAction(std::string_view type) {
          type == "BeginSavepoint" || type == "EndSavepoint";
 }
 
-}  // namespace
-
-bool FlightSqlService::IsFlightSqlAction(std::string_view type) {
-  for (const auto& action : Actions())
+// Whether DoAction `type` is one of Flight SQL's (or one Flight SQL
+// clients send, such as the session and transaction actions).
+bool IsFlightSqlAction(std::string_view type) {
+  for (const auto& action : FlightSqlService::Actions())
     if (action.type == type) return true;
   return type == "CancelQuery" || IsUnsupportedSqlAction(type);
 }
+
+}  // namespace
 
 std::vector<flight::ActionType> FlightSqlService::Actions() {
   return {
@@ -244,6 +244,34 @@ struct FlightSqlService::Handle {
   std::optional<int64_t> count;        // or the count of rows an update wrote
   std::vector<ColumnSource> sources;   // the query's columns' tables
 };
+
+struct FlightSqlService::Call {
+  std::optional<Any> any;  // the message; none for an action whose body is not one ...
+  Status not_any;          // ... and why
+  flight::AccessRequest access{flight::auth::Access::kRead, "", {}, true};
+  // The unpacked message of a statement (a query, an update, a prepared
+  // statement to make, a bulk ingest), its ticket's handle, or its ingest.
+  std::shared_ptr<const google::protobuf::Message> command;
+  std::optional<Handle> handle;
+  std::optional<IngestTarget> ingest;
+  Scope scope;                          // the session's when the call came
+  std::optional<CheckedQuery> checked;  // a query's parse, made to check what it reads
+  // The parse of the query the call runs, if checking made one.
+  const ParsedQuery* parsed() const { return checked ? &checked->parsed : nullptr; }
+};
+
+namespace {
+
+// The call's statement as `Message`: as Resolve unpacked it, or the error
+// of a message of another type.
+template <typename Message>
+Result<const Message*> CommandOf(const FlightSqlService::Call& call, const Any& any) {
+  if (const auto* command = dynamic_cast<const Message*>(call.command.get())) return command;
+  HANGAR_RETURN_NOT_OK(Unpack<Message>(any).status());
+  return Status::Internal("a Flight SQL message the call did not decode");
+}
+
+}  // namespace
 
 Result<FlightSqlService::Handle> FlightSqlService::ParseHandle(const flight::ServerCallContext& context,
                                                                const std::string& text) {
@@ -349,11 +377,11 @@ std::string FlightSqlService::UpdateResult(int64_t rows) {
   return result.SerializeAsString();
 }
 
-Result<std::optional<IngestTarget>> FlightSqlService::IngestTargetOf(const flight::ServerCallContext& context,
-                                                                     const flight::FlightDescriptor& descriptor) {
-  auto any = ParseAny(descriptor.cmd);
-  if (!any.ok() || !any->Is<pb::CommandStatementIngest>()) return std::optional<IngestTarget>();
-  HANGAR_ASSIGN_OR_RETURN(auto command, Unpack<pb::CommandStatementIngest>(*any));
+namespace {
+
+// Where a bulk ingest goes; INVALID_ARGUMENT or UNIMPLEMENTED for what
+// Hangar does not do. Bare table names are those of `scope`.
+Result<IngestTarget> IngestTargetOf(const pb::CommandStatementIngest& command, const Scope& scope) {
   if (command.has_transaction_id()) return Unsupported("transactions");
   if (command.temporary())
     return Unsupported("temporary tables (bulk ingest with temporary=true; every Hangar table is durable)");
@@ -365,7 +393,7 @@ Result<std::optional<IngestTarget>> FlightSqlService::IngestTargetOf(const fligh
                            "')");
   if (command.table().empty()) return Status::Invalid("bulk ingest: no table named");
   IngestTarget target;
-  target.name.ns = command.has_schema() && !command.schema().empty() ? command.schema() : ScopeOf(context).schema;
+  target.name.ns = command.has_schema() && !command.schema().empty() ? command.schema() : scope.schema;
   target.name.name = command.table();
   HANGAR_RETURN_NOT_OK(store::CheckNamespace(target.name.ns));
   HANGAR_RETURN_NOT_OK(store::CheckName(target.name.name, "table name"));
@@ -383,12 +411,74 @@ Result<std::optional<IngestTarget>> FlightSqlService::IngestTargetOf(const fligh
                                " exists and when it does not (set if_exists or if_not_exist)");
       target.mode = store::PutMode::kCreate;
   }
-  return std::optional<IngestTarget>(std::move(target));
+  return target;
 }
 
-Result<flight::AccessRequest> FlightSqlService::AccessFor(const flight::ServerCallContext& context,
-                                                          const flight::CallRequest& request) {
-  flight::AccessRequest access{flight::auth::Access::kRead, "", {}, true};
+// Unpacks `any` into the call's command when it holds a `Message`.
+template <typename Message>
+Result<const Message*> Decode(const Any& any, FlightSqlService::Call& call) {
+  if (!any.Is<Message>()) return nullptr;
+  HANGAR_ASSIGN_OR_RETURN(auto message, Unpack<Message>(any));
+  auto command = std::make_shared<const Message>(std::move(message));
+  call.command = command;
+  return command.get();
+}
+
+}  // namespace
+
+Result<std::shared_ptr<FlightSqlService::Call>> FlightSqlService::Resolve(const flight::ServerCallContext& context,
+                                                                          const flight::CallRequest& request) {
+  std::string_view bytes;
+  if (request.action) {
+    if (!IsFlightSqlAction(request.action->type)) return nullptr;
+    bytes = request.action->body;
+  } else if (request.ticket) {
+    bytes = request.ticket->ticket;
+  } else if (request.descriptor) {
+    bytes = request.descriptor->cmd;
+  } else {
+    return nullptr;
+  }
+  auto call = std::make_shared<Call>();
+  auto any = ParseAny(bytes);
+  if (!any.ok()) {
+    if (!request.action) return nullptr;  // not Flight SQL's
+    // The session, cancel and unsupported actions: open to any user (a
+    // session is the caller's own; CancelFlightInfo names a run id only its
+    // holder knows).
+    call->not_any = any.status();
+    return call;
+  }
+  call->any = std::move(*any);
+  call->scope = ScopeOf(context);
+  // What the handlers and the permission check both need, decoded here once.
+  const Any& message = *call->any;
+  HANGAR_RETURN_NOT_OK(Decode<pb::CommandStatementQuery>(message, *call).status());
+  HANGAR_RETURN_NOT_OK(Decode<pb::CommandStatementUpdate>(message, *call).status());
+  HANGAR_RETURN_NOT_OK(Decode<pb::ActionCreatePreparedStatementRequest>(message, *call).status());
+  if (request.ticket != nullptr || request.authorizing) {
+    HANGAR_ASSIGN_OR_RETURN(auto ticket, Decode<pb::TicketStatementQuery>(message, *call));
+    if (ticket) {
+      HANGAR_ASSIGN_OR_RETURN(call->handle, ParseHandle(context, ticket->statement_handle()));
+    }
+  }
+  if (request.method == flight::FlightMethod::kDoPut || request.authorizing) {
+    HANGAR_ASSIGN_OR_RETURN(auto ingest, Decode<pb::CommandStatementIngest>(message, *call));
+    if (ingest) {
+      HANGAR_ASSIGN_OR_RETURN(call->ingest, IngestTargetOf(*ingest, call->scope));
+      call->access = flight::AccessRequest{flight::auth::Access::kWrite, call->ingest->name.ToString()};
+    }
+  }
+  if (request.authorizing) HANGAR_RETURN_NOT_OK(CheckAccess(*call));
+  return call;
+}
+
+const flight::AccessRequest& FlightSqlService::AccessOf(const Call& call) { return call.access; }
+
+const std::optional<IngestTarget>& FlightSqlService::IngestOf(const Call& call) { return call.ingest; }
+
+Status FlightSqlService::CheckAccess(Call& call) {
+  auto& access = call.access;
   auto reads = [&](const std::string& sql, const Scope& scope) -> Status {
     HANGAR_RETURN_NOT_OK(CheckQuery(sql));
     HANGAR_ASSIGN_OR_RETURN(auto insert, ParseInsert(sql));
@@ -398,46 +488,36 @@ Result<flight::AccessRequest> FlightSqlService::AccessFor(const flight::ServerCa
       access = flight::AccessRequest{flight::auth::Access::kWrite, target.ToString(), {}, false};
       HANGAR_ASSIGN_OR_RETURN(names, engine_->InsertReads(*insert, scope));
     } else {
-      HANGAR_ASSIGN_OR_RETURN(names, engine_->RelationsRead(sql, scope));
+      // The parse made for the check is the one the query is planned with.
+      HANGAR_ASSIGN_OR_RETURN(call.checked, engine_->Check(sql, scope));
+      names = call.checked->reads;
     }
     for (const auto& name : names) access.reads.push_back(name.ToString());
     return Status::OK();
   };
-  std::string_view bytes;
-  if (request.ticket)
-    bytes = request.ticket->ticket;
-  else if (request.descriptor)
-    bytes = request.descriptor->cmd;
-  else if (request.action)
-    bytes = request.action->body;
-  auto any = ParseAny(bytes);
-  // The session, cancel and unsupported actions: open to any user (a
-  // session is the caller's own; CancelFlightInfo names a run id only its
-  // holder knows).
-  if (!any.ok()) return access;
-  if (any->Is<pb::CommandStatementQuery>()) {
-    HANGAR_ASSIGN_OR_RETURN(auto command, Unpack<pb::CommandStatementQuery>(*any));
-    HANGAR_RETURN_NOT_OK(reads(command.query(), ScopeOf(context)));
-  } else if (any->Is<pb::ActionCreatePreparedStatementRequest>()) {
-    HANGAR_ASSIGN_OR_RETURN(auto command, Unpack<pb::ActionCreatePreparedStatementRequest>(*any));
-    HANGAR_RETURN_NOT_OK(reads(command.query(), ScopeOf(context)));
-  } else if (any->Is<pb::TicketStatementQuery>()) {
-    HANGAR_ASSIGN_OR_RETURN(auto ticket, Unpack<pb::TicketStatementQuery>(*any));
-    HANGAR_ASSIGN_OR_RETURN(auto handle, ParseHandle(context, ticket.statement_handle()));
-    if (handle.query) HANGAR_RETURN_NOT_OK(reads(*handle.query, handle.scope));
+  const Any& any = *call.any;
+  if (any.Is<pb::CommandStatementQuery>()) {
+    HANGAR_ASSIGN_OR_RETURN(auto command, CommandOf<pb::CommandStatementQuery>(call, any));
+    return reads(command->query(), call.scope);
+  }
+  if (any.Is<pb::ActionCreatePreparedStatementRequest>()) {
+    HANGAR_ASSIGN_OR_RETURN(auto command, CommandOf<pb::ActionCreatePreparedStatementRequest>(call, any));
+    return reads(command->query(), call.scope);
+  }
+  if (call.handle) {
     // A prepared statement was checked when made, and belongs to its maker;
     // a count reads nothing.
-  } else if (any->Is<pb::CommandStatementUpdate>()) {
-    HANGAR_ASSIGN_OR_RETURN(auto command, Unpack<pb::CommandStatementUpdate>(*any));
-    HANGAR_RETURN_NOT_OK(CheckQuery(command.query()));
-    HANGAR_ASSIGN_OR_RETURN(auto insert, ParseInsert(command.query()));
-    if (!insert) return NotAnInsert();
-    HANGAR_RETURN_NOT_OK(reads(command.query(), ScopeOf(context)));
-  } else if (any->Is<pb::CommandStatementIngest>()) {
-    HANGAR_ASSIGN_OR_RETURN(auto target, IngestTargetOf(context, *request.descriptor));
-    return flight::AccessRequest{flight::auth::Access::kWrite, target->name.ToString()};
+    if (call.handle->query) return reads(*call.handle->query, call.handle->scope);
+    return Status::OK();
   }
-  return access;
+  if (any.Is<pb::CommandStatementUpdate>()) {
+    HANGAR_ASSIGN_OR_RETURN(auto command, CommandOf<pb::CommandStatementUpdate>(call, any));
+    HANGAR_RETURN_NOT_OK(CheckQuery(command->query()));
+    HANGAR_ASSIGN_OR_RETURN(auto insert, ParseInsert(command->query()));
+    if (!insert) return NotAnInsert();
+    return reads(command->query(), call.scope);
+  }
+  return Status::OK();  // a bulk ingest's access is its table's (Resolve)
 }
 
 Result<arrow::SchemaPtr> FlightSqlService::PreparedResultSchema(Prepared& prepared) {
@@ -472,25 +552,25 @@ Result<flight::FlightInfo> FlightSqlService::RunUpdateAsQuery(
   return info;
 }
 
-Result<flight::FlightInfo> FlightSqlService::GetFlightInfo(const flight::ServerCallContext& context,
+Result<flight::FlightInfo> FlightSqlService::GetFlightInfo(const flight::ServerCallContext& context, const Call& call,
                                                            const flight::FlightDescriptor& descriptor) {
-  HANGAR_ASSIGN_OR_RETURN(auto any, ParseAny(descriptor.cmd));
+  const Any& any = *call.any;
   if (any.Is<pb::CommandStatementQuery>()) {
-    HANGAR_ASSIGN_OR_RETURN(auto command, Unpack<pb::CommandStatementQuery>(any));
-    if (command.has_transaction_id()) return Unsupported("transactions");
-    HANGAR_RETURN_NOT_OK(CheckQuery(command.query()));
-    const Scope scope = ScopeOf(context);
-    HANGAR_ASSIGN_OR_RETURN(auto insert, ParseInsert(command.query()));
+    HANGAR_ASSIGN_OR_RETURN(auto command, CommandOf<pb::CommandStatementQuery>(call, any));
+    if (command->has_transaction_id()) return Unsupported("transactions");
+    HANGAR_RETURN_NOT_OK(CheckQuery(command->query()));
+    const Scope& scope = call.scope;
+    HANGAR_ASSIGN_OR_RETURN(auto insert, ParseInsert(command->query()));
     if (insert) return RunUpdateAsQuery(descriptor, *insert, {}, scope);
     if (placement_) {
-      HANGAR_ASSIGN_OR_RETURN(auto partitioned, PartitionedStatementInfo(descriptor, command.query(), scope));
+      HANGAR_ASSIGN_OR_RETURN(auto partitioned, PartitionedStatementInfo(descriptor, command->query(), scope));
       if (partitioned) return std::move(*partitioned);
     }
     const std::string run_id = RandomId();
     std::vector<ColumnSource> sources;
-    HANGAR_ASSIGN_OR_RETURN(auto schema, engine_->Plan(run_id, command.query(), scope, &sources));
+    HANGAR_ASSIGN_OR_RETURN(auto schema, engine_->Plan(run_id, command->query(), scope, &sources, call.parsed()));
     auto info = StatementInfo(descriptor, WithColumnMetadata(*schema, sources),
-                              StatementHandle(run_id, &command.query(), &scope, nullptr, sources));
+                              StatementHandle(run_id, &command->query(), &scope, nullptr, sources));
     if (placement_) info.app_metadata = R"({"execution":"single"})";
     return info;
   }
@@ -522,16 +602,15 @@ Result<flight::FlightInfo> FlightSqlService::GetFlightInfo(const flight::ServerC
                          " cannot be used with GetFlightInfo");
 }
 
-Result<arrow::SchemaPtr> FlightSqlService::GetSchema(const flight::ServerCallContext& context,
-                                                     const flight::FlightDescriptor& descriptor) {
-  HANGAR_ASSIGN_OR_RETURN(auto any, ParseAny(descriptor.cmd));
+Result<arrow::SchemaPtr> FlightSqlService::GetSchema(const flight::ServerCallContext& context, const Call& call) {
+  const Any& any = *call.any;
   if (any.Is<pb::CommandStatementQuery>()) {
-    HANGAR_ASSIGN_OR_RETURN(auto command, Unpack<pb::CommandStatementQuery>(any));
-    HANGAR_RETURN_NOT_OK(CheckQuery(command.query()));
-    HANGAR_ASSIGN_OR_RETURN(auto insert, ParseInsert(command.query()));
+    HANGAR_ASSIGN_OR_RETURN(auto command, CommandOf<pb::CommandStatementQuery>(call, any));
+    HANGAR_RETURN_NOT_OK(CheckQuery(command->query()));
+    HANGAR_ASSIGN_OR_RETURN(auto insert, ParseInsert(command->query()));
     if (insert) return WithColumnMetadata(*CountSchema());
     std::vector<ColumnSource> sources;
-    HANGAR_ASSIGN_OR_RETURN(auto schemas, engine_->Describe(command.query(), ScopeOf(context), &sources));
+    HANGAR_ASSIGN_OR_RETURN(auto schemas, engine_->Describe(command->query(), call.scope, &sources, 0, call.parsed()));
     return WithColumnMetadata(*schemas.result, sources);
   }
   if (any.Is<pb::CommandPreparedStatementQuery>()) {
@@ -546,9 +625,9 @@ Result<arrow::SchemaPtr> FlightSqlService::GetSchema(const flight::ServerCallCon
                          " cannot be used with GetSchema");
 }
 
-Status FlightSqlService::DoGet(const flight::ServerCallContext& context, const flight::Ticket& ticket,
+Status FlightSqlService::DoGet(const flight::ServerCallContext& context, const Call& call,
                                flight::FlightStreamWriter* out) {
-  HANGAR_ASSIGN_OR_RETURN(auto any, ParseAny(ticket.ticket));
+  const Any& any = *call.any;
   if (IsMetadataCommand(any)) {
     HANGAR_ASSIGN_OR_RETURN(auto batch, RunMetadataCommand(*engine_, any));
     HANGAR_RETURN_NOT_OK(out->Begin(batch->schema));
@@ -556,8 +635,8 @@ Status FlightSqlService::DoGet(const flight::ServerCallContext& context, const f
   }
   if (!any.Is<pb::TicketStatementQuery>())
     return Status::Invalid("Flight SQL message " + any.type_url().substr(kTypePrefix.size()) + " is not a ticket");
-  HANGAR_ASSIGN_OR_RETURN(auto statement, Unpack<pb::TicketStatementQuery>(any));
-  HANGAR_ASSIGN_OR_RETURN(auto handle, ParseHandle(context, statement.statement_handle()));
+  if (!call.handle) return Status::Internal("a statement ticket the call did not decode");
+  const Handle& handle = *call.handle;
   if (handle.count) {
     arrow::PrimitiveBuilder<int64_t> count(arrow::int64());
     count.Append(*handle.count);
@@ -576,7 +655,10 @@ Status FlightSqlService::DoGet(const flight::ServerCallContext& context, const f
     rows = handle.prepared->rows;
   }
   if (rows.empty()) {
-    HANGAR_ASSIGN_OR_RETURN(auto source, engine_->Run(handle.run, query, nullptr, cancelled, handle.partition, scope));
+    // A query checked for permissions runs from that check's parse.
+    const ParsedQuery* parsed = handle.prepared ? nullptr : call.parsed();
+    HANGAR_ASSIGN_OR_RETURN(auto source,
+                            engine_->Run(handle.run, query, nullptr, cancelled, handle.partition, scope, parsed));
     return StreamSource(*source, handle.prepared ? handle.prepared->sources : handle.sources, out);
   }
   // Each bound row runs the query once; the results follow one another.
@@ -587,9 +669,9 @@ Status FlightSqlService::DoGet(const flight::ServerCallContext& context, const f
   return Status::OK();
 }
 
-Status FlightSqlService::DoPut(const flight::ServerCallContext& context, const flight::FlightDescriptor& descriptor,
+Status FlightSqlService::DoPut(const flight::ServerCallContext& context, const Call& call,
                                flight::FlightStreamReader* in, flight::PutResultWriter* out) {
-  HANGAR_ASSIGN_OR_RETURN(auto any, ParseAny(descriptor.cmd));
+  const Any& any = *call.any;
   if (any.Is<pb::CommandPreparedStatementQuery>()) {
     // Parameter rows to bind, for a query or an update run as one.
     HANGAR_ASSIGN_OR_RETURN(auto command, Unpack<pb::CommandPreparedStatementQuery>(any));
@@ -616,12 +698,12 @@ Status FlightSqlService::DoPut(const flight::ServerCallContext& context, const f
     return out->Write(result.SerializeAsString());
   }
   if (any.Is<pb::CommandStatementUpdate>()) {
-    HANGAR_ASSIGN_OR_RETURN(auto command, Unpack<pb::CommandStatementUpdate>(any));
-    if (command.has_transaction_id()) return Unsupported("transactions");
-    HANGAR_RETURN_NOT_OK(CheckQuery(command.query()));
-    HANGAR_ASSIGN_OR_RETURN(auto insert, ParseInsert(command.query()));
+    HANGAR_ASSIGN_OR_RETURN(auto command, CommandOf<pb::CommandStatementUpdate>(call, any));
+    if (command->has_transaction_id()) return Unsupported("transactions");
+    HANGAR_RETURN_NOT_OK(CheckQuery(command->query()));
+    HANGAR_ASSIGN_OR_RETURN(auto insert, ParseInsert(command->query()));
     if (!insert) return NotAnInsert();
-    HANGAR_ASSIGN_OR_RETURN(auto rows, engine_->Insert(RandomId(), *insert, {}, ScopeOf(context)));
+    HANGAR_ASSIGN_OR_RETURN(auto rows, engine_->Insert(RandomId(), *insert, {}, call.scope));
     return WriteUpdateResult(rows, out);
   }
   if (any.Is<pb::CommandPreparedStatementUpdate>()) {
@@ -643,15 +725,16 @@ Status FlightSqlService::DoPut(const flight::ServerCallContext& context, const f
                          " cannot be used with DoPut");
 }
 
-Result<std::vector<flight::ActionResult>> FlightSqlService::CancelAction(const flight::Action& action) {
+Result<std::vector<flight::ActionResult>> FlightSqlService::CancelAction(const Call& call,
+                                                                         const flight::Action& action) {
   flight::FlightInfo info;
   if (action.type == "CancelFlightInfo") {
     ::arrow::flight::protocol::CancelFlightInfoRequest request;
     if (!request.ParseFromString(action.body)) return Status::Invalid("CancelFlightInfo: malformed request");
     HANGAR_ASSIGN_OR_RETURN(info, flight::FromProto(request.info()));
   } else {
-    HANGAR_ASSIGN_OR_RETURN(auto any, ParseAny(action.body));
-    HANGAR_ASSIGN_OR_RETURN(auto request, Unpack<pb::ActionCancelQueryRequest>(any));
+    if (!call.any) return call.not_any;
+    HANGAR_ASSIGN_OR_RETURN(auto request, Unpack<pb::ActionCancelQueryRequest>(*call.any));
     ::arrow::flight::protocol::FlightInfo proto;
     if (!proto.ParseFromString(request.info())) return Status::Invalid("CancelQuery: malformed FlightInfo");
     HANGAR_ASSIGN_OR_RETURN(info, flight::FromProto(proto));
@@ -729,15 +812,17 @@ Result<std::vector<flight::ActionResult>> FlightSqlService::SessionAction(const 
 }
 
 Result<std::vector<flight::ActionResult>> FlightSqlService::DoAction(const flight::ServerCallContext& context,
-                                                                     const flight::Action& action) {
-  if (action.type == "CancelFlightInfo" || action.type == "CancelQuery") return CancelAction(action);
+                                                                     const Call& call, const flight::Action& action) {
+  if (action.type == "CancelFlightInfo" || action.type == "CancelQuery") return CancelAction(call, action);
   if (action.type == "SetSessionOptions" || action.type == "GetSessionOptions" || action.type == "CloseSession")
     return SessionAction(context, action);
   if (action.type == "CreatePreparedSubstraitPlan") return Unsupported("Substrait plans");
   if (IsUnsupportedSqlAction(action.type)) return Unsupported("transactions");
-  HANGAR_ASSIGN_OR_RETURN(auto any, ParseAny(action.body));
+  if (!call.any) return call.not_any;
+  const Any& any = *call.any;
   if (action.type == "CreatePreparedStatement") {
-    HANGAR_ASSIGN_OR_RETURN(auto request, Unpack<pb::ActionCreatePreparedStatementRequest>(any));
+    HANGAR_ASSIGN_OR_RETURN(auto command, CommandOf<pb::ActionCreatePreparedStatementRequest>(call, any));
+    const auto& request = *command;
     if (request.has_transaction_id()) return Unsupported("transactions");
     HANGAR_RETURN_NOT_OK(CheckQuery(request.query()));
     {
@@ -746,7 +831,7 @@ Result<std::vector<flight::ActionResult>> FlightSqlService::DoAction(const fligh
     }
     auto prepared = std::make_shared<Prepared>();
     prepared->query = request.query();
-    prepared->scope = ScopeOf(context);
+    prepared->scope = call.scope;
     prepared->user = context.user();
     HANGAR_ASSIGN_OR_RETURN(prepared->insert, ParseInsert(request.query()));
     if (prepared->insert) {  // no result; the parameters are its query's
@@ -754,8 +839,8 @@ Result<std::vector<flight::ActionResult>> FlightSqlService::DoAction(const fligh
       HANGAR_ASSIGN_OR_RETURN(prepared->schemas, engine_->DescribeInsert(*prepared->insert, prepared->scope));
       prepared->schemas.result = arrow::schema({});
     } else {
-      HANGAR_ASSIGN_OR_RETURN(prepared->schemas,
-                              engine_->Describe(request.query(), prepared->scope, &prepared->sources));
+      HANGAR_ASSIGN_OR_RETURN(
+          prepared->schemas, engine_->Describe(request.query(), prepared->scope, &prepared->sources, 0, call.parsed()));
     }
     pb::ActionCreatePreparedStatementResult result;
     const std::string handle = RandomId();

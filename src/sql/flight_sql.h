@@ -10,7 +10,7 @@
 //                              metadata command (its own ticket)
 //   DoPut                      CommandPreparedStatementQuery: parameter rows to bind;
 //                              CommandStatementUpdate, CommandPreparedStatementUpdate;
-//                              CommandStatementIngest (bulk ingest: IngestTargetOf
+//                              CommandStatementIngest (bulk ingest: IngestOf
 //                              says where, the caller writes the table)
 //   DoAction                   CreatePreparedStatement, ClosePreparedStatement,
 //                              CancelFlightInfo (and the older CancelQuery),
@@ -87,33 +87,34 @@ class FlightSqlService {
   using Placement = std::function<std::vector<flight::Location>(const std::string& topic, int32_t partition)>;
   void set_placement(Placement placement) { placement_ = std::move(placement); }
 
-  // Whether `bytes` (a descriptor command, a ticket or an action body) is a
-  // Flight SQL message: an Any whose type is in arrow.flight.protocol.sql.
-  static bool IsFlightSql(std::string_view bytes);
-  // Whether DoAction `type` is one of Flight SQL's (or one Flight SQL
-  // clients send, such as the session and transaction actions).
-  static bool IsFlightSqlAction(std::string_view type);
-
-  // The table a CommandStatementIngest in `descriptor` writes (nullopt for
-  // any other command); INVALID_ARGUMENT or UNIMPLEMENTED for what Hangar
-  // does not do (temporary tables, catalogs, transactions, options).
-  Result<std::optional<IngestTarget>> IngestTargetOf(const flight::ServerCallContext& context,
-                                                     const flight::FlightDescriptor& descriptor);
+  // A call decoded once (flight_sql.cc): its message unpacked, the access
+  // it needs and, for a statement checked for permissions, DuckDB's parse
+  // of it, which then plans it: one parse per call.
+  struct Call;
+  // The call if `request` is Flight SQL's — a descriptor command, ticket or
+  // action body that is a google.protobuf.Any of arrow.flight.protocol.sql,
+  // or one of Flight SQL's actions (or one Flight SQL clients send, such as
+  // the session and transaction actions) — else null; the errors of a
+  // malformed one. With request.authorizing, what a statement reads is
+  // found (its access: read on every table and topic it reads; metadata
+  // commands are open to any authenticated user).
+  Result<std::shared_ptr<Call>> Resolve(const flight::ServerCallContext& context, const flight::CallRequest& request);
+  static const flight::AccessRequest& AccessOf(const Call& call);
+  // The table a CommandStatementIngest writes (nullopt for any other
+  // command): Resolve refuses with INVALID_ARGUMENT or UNIMPLEMENTED what
+  // Hangar does not do (temporary tables, catalogs, transactions, options).
+  static const std::optional<IngestTarget>& IngestOf(const Call& call);
   // The PutResult of an update or an ingest: DoPutUpdateResult.
   static std::string UpdateResult(int64_t rows);
 
-  // The permissions a call needs: read on every table and topic a query
-  // reads; metadata commands are open to any authenticated user.
-  Result<flight::AccessRequest> AccessFor(const flight::ServerCallContext& context, const flight::CallRequest& request);
-
-  Result<flight::FlightInfo> GetFlightInfo(const flight::ServerCallContext& context,
+  // `descriptor` is echoed in the answer.
+  Result<flight::FlightInfo> GetFlightInfo(const flight::ServerCallContext& context, const Call& call,
                                            const flight::FlightDescriptor& descriptor);
-  Result<arrow::SchemaPtr> GetSchema(const flight::ServerCallContext& context,
-                                     const flight::FlightDescriptor& descriptor);
-  Status DoGet(const flight::ServerCallContext& context, const flight::Ticket& ticket, flight::FlightStreamWriter* out);
-  Status DoPut(const flight::ServerCallContext& context, const flight::FlightDescriptor& descriptor,
-               flight::FlightStreamReader* in, flight::PutResultWriter* out);
-  Result<std::vector<flight::ActionResult>> DoAction(const flight::ServerCallContext& context,
+  Result<arrow::SchemaPtr> GetSchema(const flight::ServerCallContext& context, const Call& call);
+  Status DoGet(const flight::ServerCallContext& context, const Call& call, flight::FlightStreamWriter* out);
+  Status DoPut(const flight::ServerCallContext& context, const Call& call, flight::FlightStreamReader* in,
+               flight::PutResultWriter* out);
+  Result<std::vector<flight::ActionResult>> DoAction(const flight::ServerCallContext& context, const Call& call,
                                                      const flight::Action& action);
   static std::vector<flight::ActionType> Actions();
 
@@ -135,7 +136,9 @@ class FlightSqlService {
                                               const Scope& scope);
   Result<std::vector<flight::ActionResult>> SessionAction(const flight::ServerCallContext& context,
                                                           const flight::Action& action);
-  Result<std::vector<flight::ActionResult>> CancelAction(const flight::Action& action);
+  Result<std::vector<flight::ActionResult>> CancelAction(const Call& call, const flight::Action& action);
+  // The access a statement needs (Resolve, with authorizing).
+  Status CheckAccess(Call& call);
   // The namespace `schema` names (case-insensitively), as Hangar spells it;
   // NOT_FOUND if there is none a session could make current.
   Result<std::string> SchemaNamed(const std::string& schema);

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "metrics/registry.h"
 #include "sql/partition_scan.h"
 
 namespace hangar::sql {
@@ -141,6 +142,11 @@ std::string QuoteDefaultNamespace(std::string_view sql) {
 }
 
 Result<ParsedQuery> ParseQuery(duckdb::Connection& connection, const std::string& sql) {
+  static auto& parses = metrics::DefaultRegistry()
+                            .Counter("hangar_sql_parses_total",
+                                     "SQL statements DuckDB parsed to find what they read (once per statement call)")
+                            .WithLabels({});
+  parses.Add();
   HANGAR_ASSIGN_OR_RETURN(auto text, CallTextFunction(connection, "json_serialize_sql", sql));
   return ParsedQuery{std::move(text)};
 }
