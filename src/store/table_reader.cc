@@ -113,10 +113,6 @@ std::vector<const DataFile*> AllFiles(const TableSnapshot& snapshot) {
   return out;
 }
 
-}  // namespace
-
-namespace {
-
 // The rows of a run of files, in order, each file from its read copy if it
 // has a usable one, runs of the others in one DuckDB scan; each part opened
 // when the one before has ended, so that at most one read copy is mapped.
