@@ -51,6 +51,8 @@
 #include "flight/malloc_tuning.h"
 #include "flight/server.h"
 #include "plain_server.h"
+#include "python_server.h"
+#include "raw_tcp.h"
 
 namespace hangar::bench {
 namespace {
@@ -91,49 +93,6 @@ double CpuSeconds(pid_t pid) {
     return 0;
   return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
-
-// --- (a) raw TCP -----------------------------------------------------------
-
-void RawTcp(int64_t total) {
-  int listener = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  if (::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(listener, 1) != 0 ||
-      ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    std::perror("socket");
-    std::exit(1);
-  }
-  // The writer is another process, as a Flight server would be.
-  const pid_t writer = ::fork();
-  if (writer == 0) {
-    int fd = ::accept(listener, nullptr, nullptr);
-    std::vector<char> chunk(1 << 20, 'x');
-    for (int64_t sent = 0; sent < total;) {
-      ssize_t n = ::write(fd, chunk.data(), std::min<int64_t>(chunk.size(), total - sent));
-      if (n <= 0) break;
-      sent += n;
-    }
-    ::close(fd);
-    ::_exit(0);
-  }
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) std::exit(1);
-  std::vector<char> buffer(1 << 20);
-  int64_t received = 0;
-  while (true) {
-    ssize_t n = ::read(fd, buffer.data(), buffer.size());
-    if (n <= 0) break;
-    received += n;
-  }
-  ::waitpid(writer, nullptr, 0);
-  ::close(fd);
-  ::close(listener);
-  if (received != total) std::exit(1);
-}
-
-// --- Flight ------------------------------------------------------------------
 
 // One int64 column of `bytes / 8` rows, built once and sent again and again,
 // so that the figures measure the transport and not batch building.
@@ -177,83 +136,6 @@ ForkedServer::Started StartFlightServer() {
   std::shared_ptr<flight::FlightServer> running = std::move(*server);
   return {running->port(), [running] { running->Shutdown(std::chrono::milliseconds(0)); }};
 }
-
-// --- (c) pyarrow --------------------------------------------------------------
-
-// bench/pyarrow_flight_server.py run by `python` as a child process: it
-// listens on a free loopback port, prints "port N", and serves until its
-// standard input closes (Stop(), or this process ending for any reason).
-class PyarrowServer {
- public:
-  // Forks and execs: call before this process starts any gRPC thread. On
-  // failure port() is 0 and why() says what is missing.
-  PyarrowServer(const std::string& python, const std::string& script) {
-    if (::access(python.c_str(), X_OK) != 0) {
-      why_ = python + " not found (`make setup` creates third_party/venv/ with pyarrow)";
-      return;
-    }
-    int to_child[2], from_child[2];
-    if (::pipe(to_child) != 0 || ::pipe(from_child) != 0) std::exit(1);
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::dup2(to_child[0], 0);
-      ::dup2(from_child[1], 1);
-      // Nothing else of this process's (the other servers' control pipes) stays open in it.
-      for (int fd = 3; fd < 1024; ++fd) ::close(fd);
-      ::execl(python.c_str(), python.c_str(), script.c_str(), static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    ::close(to_child[0]);
-    ::close(from_child[1]);
-    stdin_ = to_child[1];
-    // "port N\n", within 60 s (importing pyarrow takes a second or two).
-    std::string line;
-    pollfd pfd{from_child[0], POLLIN, 0};
-    const auto deadline = Clock::now() + std::chrono::seconds(60);
-    while (line.find('\n') == std::string::npos && Clock::now() < deadline) {
-      if (::poll(&pfd, 1, 1000) <= 0) continue;
-      char buffer[64];
-      const ssize_t n = ::read(from_child[0], buffer, sizeof buffer);
-      if (n <= 0) break;
-      line.append(buffer, static_cast<size_t>(n));
-    }
-    ::close(from_child[0]);
-    if (std::sscanf(line.c_str(), "port %d", &port_) != 1 || port_ <= 0) {
-      port_ = 0;
-      why_ =
-          python + " " + script + " did not start a pyarrow.flight server (pyarrow missing? `make setup` installs it)";
-      Stop();
-    }
-  }
-  PyarrowServer(const PyarrowServer&) = delete;
-  PyarrowServer& operator=(const PyarrowServer&) = delete;
-  ~PyarrowServer() { Stop(); }
-
-  int port() const { return port_; }
-  pid_t pid() const { return pid_; }
-  const std::string& why() const { return why_; }
-  void Stop() {
-    if (pid_ <= 0) return;
-    ::close(stdin_);
-    // Give it a few seconds to shut down, then end it.
-    for (int i = 0; i < 100; ++i) {
-      if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
-        pid_ = -1;
-        return;
-      }
-      ::usleep(50 * 1000);
-    }
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
-
- private:
-  pid_t pid_ = -1;
-  int stdin_ = -1;
-  int port_ = 0;
-  std::string why_;
-};
 
 double Gbps(int64_t bytes, double seconds) { return static_cast<double>(bytes) / seconds / 1e9; }
 
@@ -303,7 +185,7 @@ int main(int argc, char** argv) {
   const double tcp = Gbps(total, Best(runs, [&] { RawTcp(total); }));
   ForkedServer plain_server([] { return StartPlainServer(kMaxMessage); });
   ForkedServer flight_server(StartFlightServer);
-  PyarrowServer pyarrow_server(python, (source_dir / "bench/pyarrow_flight_server.py").string());
+  PythonServer pyarrow_server(python, (source_dir / "bench/pyarrow_flight_server.py").string());
 
   // Plain gRPC: same message limits as the Flight server and client.
   grpc::ChannelArguments plain_args;

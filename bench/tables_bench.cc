@@ -12,44 +12,24 @@
 #include <string>
 #include <vector>
 
-#include "arrow/builder.h"
 #include "bench_util.h"
 #include "duckdb/database.h"
 #include "flight/client.h"
 #include "store/table_store.h"
 #include "support/server_process.h"
+#include "table_rows.h"
 
 namespace hangar::bench {
 namespace {
 
 namespace fs = std::filesystem;
 
-arrow::SchemaPtr Schema() {
-  return arrow::schema({arrow::field("id", arrow::int64(), false), arrow::field("value", arrow::float64()),
-                        arrow::field("name", arrow::utf8())});
-}
+arrow::SchemaPtr Schema() { return TableRowsSchema(); }
 
 std::vector<arrow::RecordBatchPtr> MakeData(int64_t rows, int64_t batch_rows) {
-  static const char* const kWords[] = {"alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel"};
   std::vector<arrow::RecordBatchPtr> out;
-  uint64_t h = 0x9e3779b97f4a7c15ull;
-  for (int64_t first = 0; first < rows; first += batch_rows) {
-    const int64_t n = std::min(batch_rows, rows - first);
-    arrow::PrimitiveBuilder<int64_t> ids(arrow::int64());
-    arrow::PrimitiveBuilder<double> values(arrow::float64());
-    arrow::BinaryBuilder names(arrow::utf8());
-    for (int64_t i = 0; i < n; ++i) {
-      h ^= h << 13, h ^= h >> 7, h ^= h << 17;
-      ids.Append(first + i);
-      if (h % 10 == 0)
-        values.AppendNull();
-      else
-        values.Append(static_cast<double>(h % 1000000) / 100.0);
-      names.Append(std::string(kWords[h % 8]) + "-" + std::to_string(h % 100000));
-    }
-    out.push_back(
-        arrow::MakeRecordBatch(Schema(), n, {ids.Finish().value(), values.Finish().value(), names.Finish().value()}));
-  }
+  for (int64_t first = 0; first < rows; first += batch_rows)
+    out.push_back(TableRows(first, std::min(batch_rows, rows - first)));
   return out;
 }
 

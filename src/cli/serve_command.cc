@@ -353,6 +353,7 @@ Result<server::NodeOptions> NodeOptionsFrom(const ServeConfig& config) {
   options.ingest.max_memtable_bytes = *memtable_mib << 20;
   HANGAR_ASSIGN_OR_RETURN(auto put_partitions, IntegerSetting(flags, "max-put-partitions", 1));
   options.max_put_partitions = *put_partitions;
+  options.table_read_copies = !flags.Has("no-table-read-copies");
   HANGAR_ASSIGN_OR_RETURN(auto query_timeout, SecondsSetting(flags, "query-timeout", false));
   if (query_timeout) options.sql.query_timeout = *query_timeout;
   HANGAR_ASSIGN_OR_RETURN(options.sql_limits, SqlLimits(flags));

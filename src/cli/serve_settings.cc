@@ -25,6 +25,10 @@ const std::vector<Setting>& ServeSettings() {
        "Memory for streamed rows not yet in Parquet, all tables together; writers wait above it.", "Storage"},
       {"idempotency-window", "SECONDS", "3600", "How long a streamed batch's idempotency key is remembered.",
        "Storage"},
+      {"no-table-read-copies", "", "",
+       "Keep no Arrow IPC read copy beside the Parquet files of tables (they make whole-table reads several times "
+       "faster for about as much more disk as the tables' Arrow size; docs/tables.md).",
+       "Storage"},
       // --- object storage
       {"object-store", "URI", "",
        "Where the node keeps its tables also as Iceberg tables: a bucket, s3://BUCKET/PREFIX, or a folder, file:///DIR "

@@ -250,6 +250,7 @@ Result<std::unique_ptr<FlightClient>> FlightClient::Connect(const Location& loca
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(options.max_message_size);
   args.SetMaxSendMessageSize(options.max_message_size);
+  if (options.own_connection) args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
   std::shared_ptr<grpc::ChannelCredentials> credentials;
   if (target.tls) {
     grpc::SslCredentialsOptions ssl;

@@ -35,6 +35,10 @@ struct ClientOptions {
   // Verify the server certificate against this name instead of the host.
   std::string tls_override_hostname;
   int max_message_size = 1 << 30;
+  // A TCP connection of this client's own: gRPC otherwise shares one among
+  // every client of the process with the same target and options, and
+  // streams read in parallel (the endpoints of a FlightInfo) then share it.
+  bool own_connection = false;
   arrow::ipc::ReadOptions read_options;
   arrow::ipc::WriteOptions write_options;
 };

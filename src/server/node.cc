@@ -230,6 +230,7 @@ Result<std::unique_ptr<Node>> Node::Open(NodeOptions options) {
   store::StoreOptions store_options;
   store_options.data_dir = data_dir;
   store_options.max_put_partitions = o.max_put_partitions;
+  store_options.read_copies = o.table_read_copies;
   if (o.shared_tables) {
     HANGAR_RETURN_NOT_OK(parts->HoldSharedFolder().WithContext("cannot share the cluster's tables"));
     store_options.data_dir = parts->folders->folder();

@@ -79,6 +79,8 @@ struct NodeOptions {
   duckdb::DatabaseOptions engine;
   store::IngestOptions ingest;
   int64_t max_put_partitions = 10000;
+  // An Arrow IPC read copy beside each Parquet file (store/read_copy.h).
+  bool table_read_copies = true;
   sql::SqlOptions sql;
   sql::FlightSqlLimits sql_limits;
   std::optional<KafkaSettings> kafka;  // none: a node without topics

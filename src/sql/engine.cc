@@ -294,6 +294,10 @@ Result<std::unique_ptr<arrow::RecordBatchSource>> SqlEngine::RunQuery(const std:
   // Planning cannot be interrupted (it is bounded: query_check.h); whoever
   // stopped waiting meanwhile is answered before the query runs.
   if (cancelled && cancelled()) return Status::Cancelled("the client went away");
+  if (parameters == nullptr && !partition) {
+    HANGAR_ASSIGN_OR_RETURN(auto whole, WholeTableRead(*planned));
+    if (whole) return whole;
+  }
   auto running = std::make_shared<Running>();
   if (options_.query_timeout.count() > 0) {
     running->deadline = started + options_.query_timeout;
@@ -315,6 +319,49 @@ Result<std::unique_ptr<arrow::RecordBatchSource>> SqlEngine::RunQuery(const std:
   auto source = std::make_unique<RunSource>(std::move(planned->result), std::move(planned->pins), running);
   HANGAR_RETURN_NOT_OK(source->Execute());
   return std::unique_ptr<arrow::RecordBatchSource>(std::move(source));
+}
+
+namespace {
+
+// A table's rows as the table store reads them, under the schema DuckDB
+// planned for `SELECT *` of it (the same columns and types; DuckDB's
+// nullability and no metadata).
+class Relabelled : public arrow::RecordBatchSource {
+ public:
+  Relabelled(std::unique_ptr<arrow::RecordBatchSource> inner, arrow::SchemaPtr schema)
+      : inner_(std::move(inner)), schema_(std::move(schema)) {}
+  const arrow::SchemaPtr& schema() const override { return schema_; }
+  Result<arrow::RecordBatchPtr> Next() override {
+    HANGAR_ASSIGN_OR_RETURN(auto batch, inner_->Next());
+    if (batch == nullptr) return batch;
+    return arrow::MakeRecordBatch(schema_, batch->num_rows, batch->columns);
+  }
+
+ private:
+  std::unique_ptr<arrow::RecordBatchSource> inner_;
+  arrow::SchemaPtr schema_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<arrow::RecordBatchSource>> SqlEngine::WholeTableRead(const Planned& planned) {
+  std::unique_ptr<arrow::RecordBatchSource> none;
+  // One table's snapshot, read whole, append-only (a primary-key table's
+  // latest rows are merged by DuckDB either way), and columns DuckDB hands
+  // out exactly as the table holds them.
+  if (planned.pins.size() != 1 || !IsWholeTableScan(planned.parsed)) return none;
+  const store::SnapshotPtr& snapshot = planned.pins[0];
+  const arrow::SchemaPtr planned_schema = planned.result->schema();
+  if (!snapshot->primary_key.empty() || planned_schema == nullptr ||
+      planned_schema->num_fields() != snapshot->schema->num_fields())
+    return none;
+  for (int i = 0; i < planned_schema->num_fields(); ++i) {
+    const auto& a = *planned_schema->field(i);
+    const auto& b = *snapshot->schema->field(i);
+    if (a.name() != b.name() || !a.type()->Equals(*b.type(), false)) return none;
+  }
+  HANGAR_ASSIGN_OR_RETURN(auto rows, relations_->tables()->Scan(snapshot));
+  return std::unique_ptr<arrow::RecordBatchSource>(std::make_unique<Relabelled>(std::move(rows), planned_schema));
 }
 
 Result<store::QualifiedName> SqlEngine::InsertTarget(const InsertStatement& insert, const Scope& scope) {

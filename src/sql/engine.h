@@ -157,6 +157,10 @@ class SqlEngine {
                             std::optional<int32_t> partition, const Scope& scope, const ParsedQuery* parsed);
   // The plan stashed for `id` if it is for `sql` and still valid.
   std::optional<Planned> TakePlan(const std::string& id, const std::string& sql, const Scope& scope);
+  // The rows of a planned whole-table scan (`SELECT * FROM t`) read by the
+  // table store instead of DuckDB (its read copies: store/read_copy.h), or
+  // null when the plan is anything else.
+  Result<std::unique_ptr<arrow::RecordBatchSource>> WholeTableRead(const Planned& planned);
   void Watch();  // the watchdog thread: deadlines and hung-up clients
 
   std::shared_ptr<duckdb::Database> db_;

@@ -110,6 +110,30 @@ Result<std::optional<store::QualifiedName>> PureTopicScan(duckdb::Connection& co
       store::QualifiedName{std::string(store::kKafkaNamespace), from.value("table_name", "")});
 }
 
+bool IsWholeTableScan(const ParsedQuery& query) {
+  auto tree = nlohmann::json::parse(query.tree, nullptr, false);
+  if (!tree.is_object() || !tree["statements"].is_array() || tree["statements"].size() != 1) return false;
+  const auto& node = tree["statements"][0]["node"];
+  if (!node.is_object() || node.value("type", "") != "SELECT_NODE") return false;
+  const auto& from = node["from_table"];
+  if (!from.is_object() || from.value("type", "") != "BASE_TABLE" || !from["sample"].is_null() ||
+      !from["at_clause"].is_null() || (from.contains("column_name_alias") && !from["column_name_alias"].empty()))
+    return false;
+  if (!node["modifiers"].empty() || !node["cte_map"]["map"].empty() || !node["group_expressions"].empty() ||
+      !node["group_sets"].empty() || !node["having"].is_null() || !node["qualify"].is_null() ||
+      !node["sample"].is_null() || !node["where_clause"].is_null() ||
+      node.value("aggregate_handling", "") != "STANDARD_HANDLING")
+    return false;
+  const auto& list = node["select_list"];
+  if (!list.is_array() || list.size() != 1) return false;
+  const auto& star = list[0];
+  auto empty = [&](const char* key) { return !star.contains(key) || star[key].empty(); };
+  return star.value("class", "") == "STAR" && star.value("alias", "").empty() &&
+         star.value("relation_name", "").empty() && empty("exclude_list") && empty("replace_list") &&
+         empty("rename_list") && empty("qualified_exclude_list") && !star.value("columns", false) &&
+         (!star.contains("expr") || star["expr"].is_null()) && !star.value("unpacked", false);
+}
+
 Result<std::string> PartitionScanSql(duckdb::Connection& connection, const std::string& sql,
                                      const std::string& scan_function, int32_t partition) {
   HANGAR_ASSIGN_OR_RETURN(auto tree, Parse(connection, sql));

@@ -1,5 +1,7 @@
 // Pure scans of a topic, split by partition: what lets a cluster answer a
 // query with one endpoint per partition, each run by the node that owns it.
+// And whole scans of a table (`SELECT * FROM t` and nothing else), which the
+// table store answers without DuckDB.
 //
 // A query is a pure scan when it is a projection and a filter over one
 // topic: one SELECT with a single base table `kafka.<topic>` in FROM, no
@@ -14,6 +16,7 @@
 #include <string>
 
 #include "duckdb/database.h"
+#include "sql/query_check.h"
 #include "store/names.h"
 
 namespace hangar::sql {
@@ -25,6 +28,11 @@ Result<std::string> CallTextFunction(duckdb::Connection& connection, const std::
 
 // The topic `sql` purely scans, or nullopt when it is anything else.
 Result<std::optional<store::QualifiedName>> PureTopicScan(duckdb::Connection& connection, const std::string& sql);
+
+// Whether `query` is `SELECT * FROM <one table or view>` and nothing more:
+// no column list, EXCLUDE, REPLACE or qualified star, no filter, sample,
+// time travel, grouping, ordering, limit, DISTINCT or CTE.
+bool IsWholeTableScan(const ParsedQuery& query);
 
 // `sql` (a pure scan) reading only `partition` of its topic: the table is
 // replaced by `scan_function('kafka.<topic>#<partition>')` under the same alias.

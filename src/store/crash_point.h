@@ -12,6 +12,7 @@
 //   commit-done         the new manifest is in place (the put is committed)
 //   flush-staged        a memtable flush's files are written in staging/
 //   compact-staged      a compaction's file is written in staging/
+//   read-copy-written   a data file's read copy is fsynced under its temporary name, not renamed
 //
 // and on the way into the object store (src/iceberg/iceberg_table.cc):
 //

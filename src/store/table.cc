@@ -19,7 +19,14 @@ Deletable::~Deletable() {
   if (obsolete_) {
     std::error_code ec;
     fs::remove_all(path_, ec);  // a leftover is removed on the next start
+    if (!companion_.empty()) fs::remove(companion_, ec);
   }
+}
+
+fs::path ReadCopyPath(const fs::path& data_file) {
+  fs::path out = data_file;
+  out.replace_extension(".arrow");
+  return out;
 }
 
 std::string SchemaMismatch(const arrow::Schema& table, const arrow::Schema& stream) {
@@ -79,8 +86,10 @@ std::atomic<uint64_t> next_snapshot_id{1};
 
 Table::Table(std::shared_ptr<Deletable> folder, Manifest manifest)
     : folder_(std::move(folder)), id_(TableIdOfFolder(folder_->path())), manifest_(std::move(manifest)) {
-  for (const auto& f : manifest_.files)
-    files_.push_back(DataFile{f, std::make_shared<Deletable>(folder_->path() / f.relative_path())});
+  for (const auto& f : manifest_.files) {
+    const fs::path path = folder_->path() / f.relative_path();
+    files_.push_back(DataFile{f, std::make_shared<Deletable>(path, ReadCopyPath(path))});
+  }
   snapshot_ = MakeSnapshot();
 }
 
@@ -110,7 +119,10 @@ Result<std::shared_ptr<Table>> Table::Create(const fs::path& tables_dir, const Q
 
 Result<std::shared_ptr<Table>> Table::Open(const fs::path& dir, Manifest manifest) {
   std::set<fs::path> named;
-  for (const auto& f : manifest.files) named.insert(f.relative_path());
+  for (const auto& f : manifest.files) {
+    named.insert(f.relative_path());
+    named.insert(ReadCopyPath(f.relative_path()));  // a cache, made again if missing
+  }
   // Whatever else is in the folder (and its partition folders) was left by
   // an interrupted commit or manifest switch — except the manifest and the
   // streaming writers' keys (which the manifest does not list: they change
@@ -224,7 +236,7 @@ Result<std::vector<DataFile>> Table::MoveIn(std::vector<StagedFile>& staged, Man
     }
     if (::rename(s.path.c_str(), target.c_str()) != 0)
       return fail(IoError("cannot move a staged file to", target, errno));
-    added.push_back(DataFile{meta, std::make_shared<Deletable>(target)});
+    added.push_back(DataFile{meta, std::make_shared<Deletable>(target, ReadCopyPath(target))});
   }
   // The table's folder is synced at the switch; partition folders here.
   for (const auto& folder : partition_folders)
@@ -259,6 +271,7 @@ Result<SnapshotPtr> Table::Switch(Manifest next, std::vector<DataFile> files, st
     snapshot_ = snap;
   }
   if (mirror_) mirror_->Committed(id_, change, snap);
+  if (on_switch_ && !added.empty()) on_switch_(snap);
   return snap;
 }
 

@@ -34,10 +34,12 @@ enum class TableChange {
 };
 
 // A file or folder deleted when the last reference goes, if by then it has
-// been marked obsolete.
+// been marked obsolete; with it `companion`, if given (a data file's read
+// copy).
 class Deletable {
  public:
-  explicit Deletable(fs::path path) : path_(std::move(path)) {}
+  explicit Deletable(fs::path path, fs::path companion = {})
+      : path_(std::move(path)), companion_(std::move(companion)) {}
   ~Deletable();
   Deletable(const Deletable&) = delete;
   Deletable& operator=(const Deletable&) = delete;
@@ -46,8 +48,13 @@ class Deletable {
 
  private:
   fs::path path_;
+  fs::path companion_;
   std::atomic<bool> obsolete_ = false;
 };
+
+// Where the read copy of a table's data file is, if it has one
+// (read_copy.h): beside it, named as it is, ending in .arrow.
+fs::path ReadCopyPath(const fs::path& data_file);
 
 struct DataFile {
   ManifestFile meta;
@@ -176,6 +183,10 @@ class Table {
   // Told of every change committed from now on (table_mirror.h), and at
   // once of the table as it is. Set before the table is shared.
   void set_mirror(std::shared_ptr<TableMirror> mirror);
+  // Called with the snapshot of every switch that may add files (a commit,
+  // a compaction); the read copies are made so (read_copy.h). Set before
+  // the table is shared.
+  void set_on_switch(std::function<void(const SnapshotPtr&)> on_switch) { on_switch_ = std::move(on_switch); }
 
   SnapshotPtr snapshot() const;
   const fs::path& dir() const { return folder_->path(); }
@@ -232,11 +243,12 @@ class Table {
 
   std::shared_ptr<Deletable> folder_;
   uint64_t id_ = 0;
-  std::function<Status()> fence_;        // set before the table is shared
-  std::shared_ptr<TableMirror> mirror_;  // likewise
-  std::mutex write_mu_;                  // serializes Commit and Drop
-  Manifest manifest_;                    // guarded by write_mu_
-  std::vector<DataFile> files_;          // manifest_.files with their lifetimes; guarded by write_mu_
+  std::function<Status()> fence_;                      // set before the table is shared
+  std::shared_ptr<TableMirror> mirror_;                // likewise
+  std::function<void(const SnapshotPtr&)> on_switch_;  // likewise
+  std::mutex write_mu_;                                // serializes Commit and Drop
+  Manifest manifest_;                                  // guarded by write_mu_
+  std::vector<DataFile> files_;                        // manifest_.files with their lifetimes; guarded by write_mu_
   std::shared_ptr<const MemRows> memtable_ = std::make_shared<MemRows>();            // guarded by write_mu_
   std::vector<std::pair<std::chrono::steady_clock::time_point, DataFile>> retired_;  // guarded by write_mu_
   std::mutex memtable_write_mu_;

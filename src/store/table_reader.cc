@@ -5,8 +5,10 @@
 #include <set>
 
 #include "arrow/concatenate.h"
+#include "base/log.h"
 #include "store/parquet_writer.h"
 #include "store/primary_key.h"
+#include "store/read_copy.h"
 #include "store/storage_types.h"
 
 namespace hangar::store {
@@ -41,8 +43,11 @@ Result<arrow::RecordBatchPtr> KeepRows(const arrow::RecordBatchPtr& batch, const
 }  // namespace
 
 TableReader::TableReader(std::shared_ptr<duckdb::Database> db, std::shared_ptr<MemtableScan> memtable_scan,
-                         int64_t file_group_bytes)
-    : db_(std::move(db)), memtable_scan_(std::move(memtable_scan)), file_group_bytes_(file_group_bytes) {}
+                         int64_t file_group_bytes, bool read_copies)
+    : db_(std::move(db)),
+      memtable_scan_(std::move(memtable_scan)),
+      file_group_bytes_(file_group_bytes),
+      read_copies_(read_copies) {}
 
 std::vector<std::vector<const DataFile*>> FilesByPartition(const TableSnapshot& snapshot,
                                                            const std::vector<std::string>& partitions) {
@@ -107,6 +112,49 @@ std::vector<const DataFile*> AllFiles(const TableSnapshot& snapshot) {
   for (const auto& f : snapshot.files) out.push_back(&f);
   return out;
 }
+
+// The rows of a run of files, in order, each file from its read copy if it
+// has a usable one, runs of the others in one DuckDB scan; each part opened
+// when the one before has ended, so that at most one read copy is mapped.
+class FilesSource : public arrow::RecordBatchSource {
+ public:
+  FilesSource(std::shared_ptr<duckdb::Database> db, arrow::SchemaPtr schema, std::vector<const DataFile*> files)
+      : db_(std::move(db)), schema_(std::move(schema)), files_(std::move(files)) {}
+  const arrow::SchemaPtr& schema() const override { return schema_; }
+  Result<arrow::RecordBatchPtr> Next() override {
+    while (true) {
+      if (part_ != nullptr) {
+        HANGAR_ASSIGN_OR_RETURN(auto batch, part_->Next());
+        if (batch != nullptr) return batch;
+        part_.reset();
+      }
+      if (next_ >= files_.size()) return arrow::RecordBatchPtr();
+      HANGAR_ASSIGN_OR_RETURN(part_, OpenPart());
+    }
+  }
+
+ private:
+  Result<std::unique_ptr<arrow::RecordBatchSource>> OpenPart() {
+    auto copy = OpenReadCopy(*files_[next_], schema_);
+    if (copy.ok()) {
+      ++next_;
+      return std::move(*copy);
+    }
+    if (copy.status().code() != StatusCode::kNotFound)
+      log::Warn("reading a Parquet file instead of its read copy", {{"error", copy.status().ToString()}});
+    // This file and the next ones without a usable read copy: one scan.
+    std::vector<const DataFile*> run{files_[next_++]};
+    while (next_ < files_.size() && !fs::exists(ReadCopyPath(files_[next_]->path()))) run.push_back(files_[next_++]);
+    HANGAR_ASSIGN_OR_RETURN(auto stream, duckdb::StreamQuery(db_, SelectFiles(run)));
+    return ConformSource(std::move(stream), schema_);
+  }
+
+  std::shared_ptr<duckdb::Database> db_;
+  arrow::SchemaPtr schema_;
+  std::vector<const DataFile*> files_;
+  size_t next_ = 0;
+  std::unique_ptr<arrow::RecordBatchSource> part_;
+};
 
 }  // namespace
 
@@ -259,8 +307,12 @@ Result<std::unique_ptr<arrow::RecordBatchSource>> TableReader::Scan(const Snapsh
     rows = std::make_unique<arrow::VectorSource>(snapshot->schema, std::move(memory));
     return filtered(std::move(rows));
   }
-  HANGAR_ASSIGN_OR_RETURN(auto stream, duckdb::StreamQuery(db_, SelectFiles(chosen)));
-  holding->inner = ConformSource(std::move(stream), snapshot->schema);
+  if (read_copies_) {
+    holding->inner = std::make_unique<FilesSource>(db_, snapshot->schema, std::move(chosen));
+  } else {
+    HANGAR_ASSIGN_OR_RETURN(auto stream, duckdb::StreamQuery(db_, SelectFiles(chosen)));
+    holding->inner = ConformSource(std::move(stream), snapshot->schema);
+  }
   // The memtable's rows of the partitions asked for.
   if (!memory.empty() && !partitions.empty()) {
     auto in_memory = filtered(std::make_unique<arrow::VectorSource>(snapshot->schema, std::move(memory)));

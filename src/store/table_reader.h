@@ -20,9 +20,11 @@ namespace hangar::store {
 
 class TableReader {
  public:
-  // `file_group_bytes`: the most bytes of files one group of FileGroups holds.
+  // `file_group_bytes`: the most bytes of files one group of FileGroups
+  // holds. With `read_copies`, a scan of an append-only table reads each
+  // file's read copy where it has a usable one (read_copy.h).
   TableReader(std::shared_ptr<duckdb::Database> db, std::shared_ptr<MemtableScan> memtable_scan,
-              int64_t file_group_bytes);
+              int64_t file_group_bytes, bool read_copies = false);
 
   // What TableStore::Scan, CountRows, SelectAll and FileGroups answer (table_store.h).
   Result<std::unique_ptr<arrow::RecordBatchSource>> Scan(const SnapshotPtr& snapshot,
@@ -47,6 +49,7 @@ class TableReader {
   std::shared_ptr<duckdb::Database> db_;
   std::shared_ptr<MemtableScan> memtable_scan_;
   int64_t file_group_bytes_;
+  bool read_copies_;
 };
 
 // A snapshot's files per partition (of `partitions` only, if given), each

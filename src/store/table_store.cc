@@ -27,9 +27,15 @@ TableStore::TableStore(StoreOptions options, std::shared_ptr<duckdb::Database> d
 Result<std::unique_ptr<TableStore>> TableStore::Open(StoreOptions options, std::shared_ptr<duckdb::Database> db) {
   std::unique_ptr<TableStore> store(new TableStore(std::move(options), std::move(db)));
   HANGAR_ASSIGN_OR_RETURN(store->memtable_scan_, MemtableScan::Register(store->db_));
-  store->reader_ = std::make_unique<TableReader>(store->db_, store->memtable_scan_, store->options_.file_group_bytes);
+  store->reader_ = std::make_unique<TableReader>(store->db_, store->memtable_scan_, store->options_.file_group_bytes,
+                                                 store->options_.read_copies);
+  if (store->options_.read_copies) store->read_copies_ = std::make_shared<ReadCopyMaker>(store->db_);
   HANGAR_RETURN_NOT_OK(store->Load());
   return store;
+}
+
+void TableStore::WaitForReadCopies() const {
+  if (read_copies_) read_copies_->Wait();
 }
 
 Status TableStore::Load() {
@@ -121,6 +127,14 @@ std::optional<QualifiedName> TableStore::CaseTwinOf(const QualifiedName& name) c
 void TableStore::AddTable(const QualifiedName& name, std::shared_ptr<Table> table) {
   table->set_fence(options_.fence);
   table->set_mirror(options_.mirror);
+  if (read_copies_) {
+    std::weak_ptr<ReadCopyMaker> maker = read_copies_;
+    std::weak_ptr<Table> weak = table;
+    table->set_on_switch([maker, weak](const SnapshotPtr&) {
+      if (auto m = maker.lock()) m->Add(weak);
+    });
+    read_copies_->Add(table);  // the files that have none yet
+  }
   tables_[name] = std::move(table);
 }
 

@@ -24,6 +24,7 @@
 #include "duckdb/database.h"
 #include "store/memtable_scan.h"
 #include "store/parquet_writer.h"
+#include "store/read_copy.h"
 #include "store/table.h"
 #include "store/table_mirror.h"
 #include "store/table_reader.h"
@@ -56,6 +57,11 @@ struct StoreOptions {
   // Told of every table and every change committed (table_mirror.h); null:
   // the tables live on this disk only.
   std::shared_ptr<TableMirror> mirror;
+  // Keep an Arrow IPC read copy beside every data file of an append-only
+  // table (read_copy.h): whole-file reads (DoGet) then serve mapped memory
+  // instead of decoding Parquet, for about as many more bytes on disk as
+  // the table's Arrow size, written in the background after each commit.
+  bool read_copies = true;
 };
 
 enum class PutMode {
@@ -160,6 +166,9 @@ class TableStore {
   Result<SnapshotPtr> FlushMemtable(const std::shared_ptr<Table>& table, const SnapshotPtr& snapshot);
 
   const StoreOptions& options() const { return options_; }
+  // Waits until the read copies of every commit so far are written (or
+  // failed); at once if the store keeps none. For tests and benchmarks.
+  void WaitForReadCopies() const;
   // hangar_memtable, for SQL views over tables with memtable rows.
   MemtableScan& memtable_scan() const { return *memtable_scan_; }
 
@@ -193,7 +202,8 @@ class TableStore {
   std::shared_ptr<duckdb::Database> db_;
   ParquetWriter writer_;  // puts, flushes and compactions stage their files through it
   std::shared_ptr<MemtableScan> memtable_scan_;
-  std::unique_ptr<TableReader> reader_;  // made once memtable_scan_ is registered
+  std::unique_ptr<TableReader> reader_;         // made once memtable_scan_ is registered
+  std::shared_ptr<ReadCopyMaker> read_copies_;  // null unless options_.read_copies
   mutable std::mutex mu_;
   std::map<QualifiedName, std::shared_ptr<Table>> tables_;  // guarded by mu_
   std::vector<QuarantinedFolder> quarantined_;              // guarded by mu_

@@ -153,7 +153,9 @@ TEST_P(TablesCrashPoint, TheTableIsEitherBeforeOrAfterThePut) {
   for (const auto& entry : fs::recursive_directory_iterator(dir.path() / "tables")) {
     const std::string name = entry.path().filename().string();
     if (entry.is_directory()) continue;
-    EXPECT_TRUE(name == "manifest.json" || name.ends_with(".parquet")) << name;
+    // Read copies too, of the files the manifest names (never a temporary of one).
+    const bool read_copy = name.ends_with(".arrow") && fs::exists(fs::path(entry.path()).replace_extension(".parquet"));
+    EXPECT_TRUE(name == "manifest.json" || name.ends_with(".parquet") || read_copy) << name;
   }
   EXPECT_TRUE(fs::is_empty(dir.path() / "staging"));
   // And the table takes writes again.
@@ -184,6 +186,38 @@ TEST(TablesCrash, ACompactionCutOffLeavesTheFilesItWasRewriting) {
   ASSERT_TRUE(compacted.ok()) << compacted.status().ToString();
   EXPECT_NE(compacted->at(0).body.find("\"files_after\":1"), std::string::npos) << compacted->at(0).body;
   EXPECT_EQ(PutsIn(*client), (std::set<int64_t>{1, 2, 3}));
+}
+
+TEST(TablesCrash, ACrashWritingAReadCopyLeavesTheTableWholeAndTheCopyMadeAgain) {
+  TempDataDir dir;
+  {
+    ServerProcess server(dir.str(), {{"HANGAR_CRASH_POINT", "read-copy-written"}});
+    ASSERT_TRUE(server.started());
+    auto client = server.Connect();
+    (void)Put(*client, 1);  // the server dies once the put is committed, acknowledged or not
+    const int status = server.Wait();
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 137) << "the server died at the crash point";
+  }
+  int temporaries = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(dir.path() / "tables"))
+    if (entry.path().string().ends_with(".arrow.tmp")) ++temporaries;
+  EXPECT_EQ(temporaries, 1) << "the read copy was written under its temporary name";
+  ServerProcess server(dir.str());
+  ASSERT_TRUE(server.started());
+  auto client = server.Connect();
+  EXPECT_EQ(PutsIn(*client), (std::set<int64_t>{1}));
+  // The temporary is gone; the read copy is made again, and reads the same.
+  for (int i = 0; i < 200; ++i) {
+    int copies = 0, leftovers = 0;
+    for (const auto& entry : fs::recursive_directory_iterator(dir.path() / "tables")) {
+      copies += entry.path().extension() == ".arrow";
+      leftovers += entry.path().string().ends_with(".tmp");
+    }
+    EXPECT_EQ(leftovers, 0);
+    if (copies == 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(PutsIn(*client), (std::set<int64_t>{1}));
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryPoint, TablesCrashPoint,

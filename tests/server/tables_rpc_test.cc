@@ -1,9 +1,11 @@
 // Tables through a server (a node in the test's process) over Flight: a client that goes away in the
 // middle of a put leaves nothing; command descriptors choose the put mode;
 // a ticket whose files an overwrite removed is FAILED_PRECONDITION; a
-// restart finds everything as it was.
+// restart finds everything as it was; DoGet serves read copies, and the
+// same rows from Parquet without them.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <thread>
 
@@ -102,6 +104,77 @@ TEST(TablesRpc, ModesStaleTicketsAndRestart) {
   EXPECT_EQ(values[0], 0);        // the overwrite's 1000 rows,
   EXPECT_EQ(values[1000], 0);     // then the append's 2000,
   EXPECT_EQ(values[2999], 1999);  // in put order
+}
+
+// Every value of column 0 of the table `name`, endpoint by endpoint.
+std::vector<int64_t> Values(flight::FlightClient& client, const std::string& name) {
+  std::vector<int64_t> values;
+  auto info = client.GetFlightInfo(flight::FlightDescriptor::Path({name}));
+  EXPECT_TRUE(info.ok()) << info.status().ToString();
+  if (!info.ok()) return values;
+  for (const auto& endpoint : info->endpoints) {
+    auto reader = client.DoGet(endpoint.ticket);
+    EXPECT_TRUE(reader.ok());
+    if (!reader.ok()) return values;
+    auto batches = (*reader)->ReadAll();
+    EXPECT_TRUE(batches.ok()) << batches.status().ToString();
+    if (!batches.ok()) return values;
+    for (const auto& b : *batches)
+      for (int64_t i = 0; i < b->num_rows; ++i) values.push_back(b->column(0)->values<int64_t>()[i]);
+  }
+  return values;
+}
+
+// The files under `dir` ending in `ending`.
+std::vector<fs::path> FilesEnding(const fs::path& dir, const std::string& ending) {
+  std::vector<fs::path> out;
+  for (const auto& entry : fs::recursive_directory_iterator(dir))
+    if (entry.path().string().ends_with(ending)) out.push_back(entry.path());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST(TablesRpc, DoGetServesTheReadCopiesAndTheSameRowsWithoutThem) {
+  testing::TempDataDir dir;
+  testing::NodeServer server(dir.str());
+  ASSERT_TRUE(server.started());
+  auto client = server.Connect();
+  ASSERT_TRUE(PutNumbers(*client, flight::FlightDescriptor::Path({"n"}), 5).ok());
+  ASSERT_TRUE(PutNumbers(*client, flight::FlightDescriptor::Path({"n"}), 3).ok());
+  {
+    auto writer = client->DoPut(flight::FlightDescriptor::Path({"other"}), Numbers(0, 1)->schema);
+    ASSERT_TRUE(writer.ok());
+    ASSERT_TRUE((*writer)->WriteRecordBatch(*Numbers(100000, 5000)).ok());
+    ASSERT_TRUE((*writer)->Close().ok());
+  }
+  const fs::path tables = dir.path() / "tables";
+  for (int i = 0; i < 400 && FilesEnding(tables, ".arrow").size() < 3; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_EQ(FilesEnding(tables, ".arrow").size(), 3u) << "a read copy of each file";
+  std::vector<int64_t> expected;
+  for (int64_t i = 0; i < 5000; ++i) expected.push_back(i);
+  for (int64_t i = 0; i < 3000; ++i) expected.push_back(i);
+  EXPECT_EQ(Values(*client, "n"), expected);
+  // Served from them: the first file's read copy swapped for one of other
+  // rows (the other table's, of as many rows) shows through.
+  std::vector<fs::path> n_copies, other_copies;
+  for (const auto& p : FilesEnding(tables, ".arrow"))
+    (p.parent_path().filename().string().starts_with("default.n-") ? n_copies : other_copies).push_back(p);
+  ASSERT_EQ(n_copies.size(), 2u);
+  ASSERT_EQ(other_copies.size(), 1u);
+  const fs::path kept = n_copies[0].string() + ".kept";
+  fs::rename(n_copies[0], kept);
+  EXPECT_EQ(Values(*client, "n"), expected) << "without it, from the Parquet file";
+  fs::copy_file(other_copies[0], n_copies[0]);
+  auto swapped = Values(*client, "n");
+  ASSERT_EQ(swapped.size(), expected.size());
+  EXPECT_EQ(swapped[0], 100000);
+  EXPECT_EQ(swapped[5000], 0);
+  fs::resize_file(n_copies[0], fs::file_size(n_copies[0]) - 16);
+  EXPECT_EQ(Values(*client, "n"), expected) << "a torn read copy is passed over";
+  fs::remove(n_copies[0]);
+  fs::rename(kept, n_copies[0]);
+  EXPECT_EQ(Values(*client, "n"), expected);
 }
 
 }  // namespace

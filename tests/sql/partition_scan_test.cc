@@ -53,6 +53,37 @@ TEST_F(PartitionScanTest, EverythingThatCombinesRowsOrReadsMoreIsNot) {
     EXPECT_EQ(Target(sql), std::nullopt) << sql;
 }
 
+TEST_F(PartitionScanTest, OnlyAStarOfOneTableAndNothingMoreIsAWholeTableScan) {
+  auto whole = [&](const std::string& sql) {
+    auto parsed = ParseQuery(*connection_, sql);
+    EXPECT_TRUE(parsed.ok()) << sql << ": " << parsed.status().ToString();
+    return parsed.ok() && IsWholeTableScan(*parsed);
+  };
+  EXPECT_TRUE(whole("SELECT * FROM trips"));
+  EXPECT_TRUE(whole("select * from \"default\".trips;"));
+  EXPECT_TRUE(whole("SELECT * FROM sales.trips t"));
+  for (const char* sql : {
+           "SELECT id FROM trips",
+           "SELECT *, 1 FROM trips",
+           "SELECT * EXCLUDE (id) FROM trips",
+           "SELECT * REPLACE (id + 1 AS id) FROM trips",
+           "SELECT t.* FROM trips t",
+           "SELECT COLUMNS('i.*') FROM trips",
+           "SELECT * FROM trips WHERE true",
+           "SELECT * FROM trips ORDER BY id",
+           "SELECT * FROM trips LIMIT 10",
+           "SELECT DISTINCT * FROM trips",
+           "SELECT * FROM trips USING SAMPLE 10%",
+           "SELECT * FROM trips t(a, b)",
+           "SELECT * FROM trips a, trips b",
+           "WITH x AS (SELECT 1) SELECT * FROM trips",
+           "SELECT * FROM trips UNION ALL SELECT * FROM trips",
+           "SELECT * FROM read_parquet('x.parquet')",
+           "SELECT * FROM (SELECT * FROM trips)",
+       })
+    EXPECT_FALSE(whole(sql)) << sql;
+}
+
 TEST_F(PartitionScanTest, APartitionsQueryReadsTheScanFunctionUnderTheSameAlias) {
   auto text =
       PartitionScanSql(*connection_, "SELECT o.order_id FROM kafka.orders o WHERE o.quantity = 3", "my_scan", 7);

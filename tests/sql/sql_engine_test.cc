@@ -9,6 +9,7 @@
 
 #include "arrow/array_access.h"
 #include "arrow/builder.h"
+#include "arrow/compare.h"
 #include "sql/engine.h"
 #include "sql/engine_fixture.h"
 #include "store/store_test_util.h"
@@ -16,6 +17,7 @@
 namespace hangar::sql {
 namespace {
 
+namespace fs = std::filesystem;
 using store::testing::ReadAll;
 
 arrow::SchemaPtr TripSchema() {
@@ -73,6 +75,34 @@ TEST_F(SqlEngineTest, TablesAreViewsInTheirNamespace) {
   ASSERT_TRUE(tables_->DropTable({"sales", "trips"}).ok());
   auto gone = engine_->Run("test", "SELECT * FROM sales.trips", nullptr);
   EXPECT_EQ(gone.status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(SqlEngineTest, AWholeTableScanIsReadByTheStoreAndAnswersWhatDuckDbDoes) {
+  // Files with read copies, then rows of another put.
+  PutTrips("trips", 5000);
+  tables_->WaitForReadCopies();
+  arrow::VectorSource more(TripSchema(), {Trips(5000, 10), Trips(5010, 20)});
+  ASSERT_TRUE(tables_->Put({"default", "trips"}, store::PutMode::kAppend, &more).ok());
+  auto whole = Query("SELECT * FROM trips");
+  auto by_duckdb = Query("SELECT * FROM trips WHERE true");  // the same rows, through DuckDB
+  ASSERT_TRUE(whole && by_duckdb);
+  EXPECT_TRUE(whole->schema->Equals(*by_duckdb->schema)) << whole->schema->ToString();
+  EXPECT_EQ(arrow::BatchDiff(*by_duckdb, *whole), "");
+  EXPECT_EQ(whole->num_rows, 5030);
+  // The store read it, from the read copies: one swapped for that of
+  // other rows (of the same schema and count) shows through the whole scan,
+  // never through DuckDB.
+  arrow::VectorSource others(TripSchema(), {Trips(100000, 5000)});
+  ASSERT_TRUE(tables_->Put({"default", "others"}, store::PutMode::kAppend, &others).ok());
+  tables_->WaitForReadCopies();
+  const auto trips = tables_->Snapshot({"default", "trips"}).value();
+  const auto other = tables_->Snapshot({"default", "others"}).value();
+  fs::copy_file(store::ReadCopyPath(other->files.at(0).path()), store::ReadCopyPath(trips->files.at(0).path()),
+                fs::copy_options::overwrite_existing);
+  auto swapped = Query("SELECT * FROM trips");
+  ASSERT_TRUE(swapped);
+  EXPECT_EQ(Int(swapped, 0, 0), 100000);
+  EXPECT_EQ(Int(Query("SELECT * FROM trips WHERE true"), 0, 0), 0);
 }
 
 TEST_F(SqlEngineTest, AnEmptyTableHasItsColumns) {

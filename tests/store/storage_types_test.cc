@@ -1,6 +1,6 @@
 // Every type of the Arrow core through a table: put, Parquet on disk, read
-// back, and compared value by value with what was put (schema and metadata
-// included), also after compaction. Nothing may be refused, fail or differ.
+// back (from Parquet, then from the read copy), and compared value by value
+// with what was put (schema and metadata included), also after compaction. Nothing may be refused, fail or differ.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -95,6 +95,12 @@ TEST(StorageTypes, EveryTypeRoundTripsExactly) {
     ASSERT_NE(*back, nullptr);
     EXPECT_TRUE((*back)->schema->Equals(*schema)) << (*back)->schema->ToString();
     EXPECT_EQ(arrow::BatchDiff(*batch, **back), "");
+    // And from the file's read copy (read_copy.h), once it is made.
+    store->WaitForReadCopies();
+    EXPECT_TRUE(fs::exists(ReadCopyPath(put->snapshot->files.at(0).path())));
+    auto from_copy = ReadAll(store->Scan(put->snapshot).value().get());
+    ASSERT_TRUE(from_copy.ok()) << from_copy.status().ToString();
+    EXPECT_EQ(arrow::BatchDiff(*batch, **from_copy), "");
     // Compaction rewrites Parquet as DuckDB reads it: what comes back must not change.
     arrow::VectorSource again(schema, {batch});
     ASSERT_TRUE(store->Put({"default", "t_" + f->name()}, PutMode::kAppend, &again).ok());

@@ -299,6 +299,7 @@ TEST(TableStore, AReaderFinishesOnItsSnapshotAcrossDropAndOverwrite) {
   }
   EXPECT_EQ(rows, 80000);
   EXPECT_TRUE(fs::exists(folder));
+  store->WaitForReadCopies();  // a read copy being made holds the snapshot it copies
   scan.reset();
   EXPECT_FALSE(fs::exists(folder)) << "the last reader gone, the dropped folder goes";
 }
