@@ -435,9 +435,11 @@ Status HangarService::DoExchange(const flight::ServerCallContext& context, const
   HANGAR_ASSIGN_OR_RETURN(auto topic, TopicOf(descriptor));
   if (topic) return Status::Unimplemented("DoExchange into a topic is not supported: use DoPut");
   HANGAR_ASSIGN_OR_RETURN(auto target, TargetOf(descriptor));
-  HANGAR_RETURN_NOT_OK(tables_->Snapshot(target.name).status());  // create it first (CreateTable or DoPut)
+  // The writer checks the table (a node that copies tables from the bucket
+  // learns of a new one a moment after it was created).
   HANGAR_ASSIGN_OR_RETURN(auto writer, WriterOf(context, target.name));
   if (writer) return forwarding_.Exchange(context, *writer, descriptor, in, out);
+  HANGAR_RETURN_NOT_OK(tables_->Snapshot(target.name).status());  // create it first (CreateTable or DoPut)
   return ServeIngestStream(*ingest_, context, target.name, in, out);
 }
 
