@@ -172,16 +172,16 @@ Result<RestoreReport> RestoreScanned(const RestoreOptions& options, const Bucket
       continue;
     }
     HANGAR_ASSIGN_OR_RETURN(fs::path aside, Download(store, options.tables_dir, table, options.log_is_new,
-                                                   same_table ? here->second.dir : fs::path()));
+                                                     same_table ? here->second.dir : fs::path()));
     // An older local copy goes first: a crash in between leaves the table
     // missing here, and the next start restores it again.
     if (same_table) HANGAR_RETURN_NOT_OK(store::RemoveAll(here->second.dir));
     HANGAR_RETURN_NOT_OK(store::DurableRename(aside, options.tables_dir / store::TableFolderName(name, table.id)));
     if (!options.quiet)
       log::Info("table restored from the object store",
-              {{"table", name.ToString()},
-               {"version", std::to_string(table.definition.manifest.version)},
-               {"files", std::to_string(table.definition.manifest.files.size())}});
+                {{"table", name.ToString()},
+                 {"version", std::to_string(table.definition.manifest.version)},
+                 {"files", std::to_string(table.definition.manifest.files.size())}});
     report.restored.push_back(name.ToString());
   }
   return report;

@@ -34,7 +34,8 @@ Status SyncBucketPeers(objstore::ObjectStore& store, const fs::path& nodes_dir, 
     for (const auto& entry : fs::directory_iterator(node.path() / "tables", tables_ec)) {
       auto writer = writer_of.find(store::TableIdOfFolder(entry.path()));
       const bool aside = entry.path().filename().string().starts_with(".new-");
-      if (aside || writer == writer_of.end() || writer->second != id) HANGAR_RETURN_NOT_OK(store::RemoveAll(entry.path()));
+      if (aside || writer == writer_of.end() || writer->second != id)
+        HANGAR_RETURN_NOT_OK(store::RemoveAll(entry.path()));
     }
   }
   for (const auto& writer : writers) {

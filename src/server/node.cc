@@ -330,8 +330,7 @@ Result<std::unique_ptr<Node>> Node::Open(NodeOptions options) {
     // each node's own; a shared directory is checked out above).
     if (!o.cluster || parts->folders) {
       if (Status st = parts->RestoreFromBucket(store_options.data_dir); !st.ok())
-        return Failed("cannot bring the tables of the object store " + o.object_store + " into the data directory",
-                      st);
+        return Failed("cannot bring the tables of the object store " + o.object_store + " into the data directory", st);
     }
   }
   auto tables = store::TableStore::Open(store_options, parts->engine);

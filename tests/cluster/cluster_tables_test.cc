@@ -508,9 +508,8 @@ class ClusterBucketTablesTest : public ClusterTablesTest {
     const int64_t last_acked = *acked.rbegin() * 50;
     for (int reader : {adopter, other}) {
       std::map<int64_t, int> seen;
-      for (int64_t id : ReadIdsOnce(reader, [&](const auto& ids) {
-             return std::binary_search(ids.begin(), ids.end(), last_acked);
-           }))
+      for (int64_t id :
+           ReadIdsOnce(reader, [&](const auto& ids) { return std::binary_search(ids.begin(), ids.end(), last_acked); }))
         ++seen[id];
       for (int64_t b : acked)
         for (int64_t id = b * 50; id < b * 50 + 50; ++id)
@@ -532,8 +531,7 @@ class ClusterBucketTablesTest : public ClusterTablesTest {
     LaunchNode(owner);
     ASSERT_TRUE(nodes_[owner]->started()) << nodes_[owner]->startup_log();
     for (int n = 0; n < kNodes; ++n) ASSERT_TRUE(WaitForMembers(n, kNodes)) << n;
-    EXPECT_NE(nodes_[owner]->startup_log().find("adopted by another node while this node was gone"),
-              std::string::npos)
+    EXPECT_NE(nodes_[owner]->startup_log().find("adopted by another node while this node was gone"), std::string::npos)
         << nodes_[owner]->startup_log();
     EXPECT_TRUE(IngestOne(owner, Events(200000, 10)));
     EXPECT_EQ(Holders("default.events"), std::vector<int>{adopter});
@@ -590,12 +588,11 @@ class ClusterS3TablesTest : public ClusterBucketTablesTest {
     ClusterBucketTablesTest::SetUp();
   }
   std::vector<std::string> SharingFlags() override {
-    return {"--object-store", "s3://" + s3_->bucket() + "/cluster", "--s3-endpoint", s3_->endpoint(),
+    return {"--object-store",     "s3://" + s3_->bucket() + "/cluster",
+            "--s3-endpoint",      s3_->endpoint(),
             "--s3-access-key-id", s3_->access_key()};
   }
-  std::map<std::string, std::string> NodeEnv() override {
-    return {{"HANGAR_S3_SECRET_ACCESS_KEY", s3_->secret_key()}};
-  }
+  std::map<std::string, std::string> NodeEnv() override { return {{"HANGAR_S3_SECRET_ACCESS_KEY", s3_->secret_key()}}; }
   std::unique_ptr<testing::S3Server> s3_;
 };
 
