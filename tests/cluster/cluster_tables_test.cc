@@ -470,7 +470,7 @@ class ClusterBucketTablesTest : public ClusterTablesTest {
   // table from the bucket; every acknowledged batch is there exactly once on
   // every live node, and the killed node, restarted on its old disk,
   // duplicates nothing.
-  void KillTheWriterDuringIngest() {
+  void KillTheWriterDuringIngest(const std::string& level = "object_storage") {
     CreateEvents(*Connect(0));
     const auto holders = Holders("default.events");
     ASSERT_EQ(holders.size(), 1u);
@@ -480,8 +480,7 @@ class ClusterBucketTablesTest : public ClusterTablesTest {
     for (int b = 0; b < 2000; ++b) batches.push_back(Events(b * 50, 50));
     std::set<int64_t> acked;
     Status ended;
-    std::thread writer(
-        [&] { acked = Ingest(*Connect(via), batches, "object_storage", &ended, std::chrono::milliseconds(5)); });
+    std::thread writer([&] { acked = Ingest(*Connect(via), batches, level, &ended, std::chrono::milliseconds(5)); });
     // Killed once some batches are in the bucket (and more are on the way).
     const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (std::chrono::steady_clock::now() < until &&
@@ -499,8 +498,8 @@ class ClusterBucketTablesTest : public ClusterTablesTest {
     ASSERT_EQ(now.size(), 1u) << nodes_[via]->log();
     const int adopter = now[0];
     const int other = 3 - owner - adopter;
-    std::printf("%zu batches acknowledged at object_storage before the kill; adopted %.1f s after it\n", acked.size(),
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - killed).count());
+    std::printf("%zu batches acknowledged at %s before the kill; adopted %.1f s after it\n", acked.size(),
+                level.c_str(), std::chrono::duration<double>(std::chrono::steady_clock::now() - killed).count());
 
     // Every live node reads the table as the bucket has it (the other node
     // once its copy caught up): each acknowledged batch exactly once, every
@@ -545,6 +544,9 @@ class ClusterBucketTablesTest : public ClusterTablesTest {
 };
 
 TEST_F(ClusterBucketTablesTest, KillingTheWriterLosesNothingAckedAtObjectStorage) { KillTheWriterDuringIngest(); }
+TEST_F(ClusterBucketTablesTest, KillingTheWriterLosesNothingAckedAtIcebergCommitted) {
+  KillTheWriterDuringIngest("iceberg_committed");
+}
 
 TEST_F(ClusterBucketTablesTest, AWriterFrozenPastItsSessionIsAdoptedAndExitsWhenItWakes) {
   CreateEvents(*Connect(0));
