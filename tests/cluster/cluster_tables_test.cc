@@ -580,6 +580,39 @@ TEST_F(ClusterBucketTablesTest, SharedDataDirWithObjectStoreIsRefused) {
       << refused.startup_log();
 }
 
+// A writer back within its session timeout (here 10 s) keeps its tables:
+// nobody adopts them, and its log replays what the bucket lacks (batches
+// acknowledged at `disk` only), each once.
+class ClusterBucketLongSessionTest : public ClusterBucketTablesTest {
+ protected:
+  std::vector<std::string> NodeFlags() override { return {"--cluster-session-timeout", "10"}; }
+};
+
+TEST_F(ClusterBucketLongSessionTest, AWriterRestartedWithinItsSessionReplaysItsLogOnce) {
+  CreateEvents(*Connect(0));
+  const auto holders = Holders("default.events");
+  ASSERT_EQ(holders.size(), 1u);
+  const int owner = holders[0];
+  const int via = (owner + 1) % kNodes;
+  ASSERT_TRUE(IngestOne(via, Events(0, 50)));
+  std::vector<arrow::RecordBatchPtr> batches;
+  for (int b = 1; b < 20; ++b) batches.push_back(Events(b * 50, 50));
+  ASSERT_EQ(Ingest(*Connect(via), batches, "disk").size(), batches.size());
+  nodes_[owner]->Kill(SIGKILL);
+  LaunchNode(owner);
+  ASSERT_TRUE(nodes_[owner]->started()) << nodes_[owner]->startup_log();
+  for (int n = 0; n < kNodes; ++n) ASSERT_TRUE(WaitForMembers(n, kNodes)) << n;
+  // One more batch at object_storage takes the replayed ones to the bucket.
+  ASSERT_TRUE(IngestOne(via, Events(1000, 50)));
+  EXPECT_EQ(Holders("default.events"), holders);
+  for (int n = 0; n < kNodes; ++n) {
+    const auto ids = ReadIdsOnce(n, [](const auto& ids) { return ids.size() >= 1050; });
+    ASSERT_EQ(ids.size(), 1050u) << "node " << n;
+    for (int64_t i = 0; i < 1050; ++i) ASSERT_EQ(ids[i], i) << "node " << n;
+    EXPECT_EQ(nodes_[n]->log().find("adopt"), std::string::npos) << nodes_[n]->log();
+  }
+}
+
 // The same against SeaweedFS's S3 gateway.
 class ClusterS3TablesTest : public ClusterBucketTablesTest {
  protected:
