@@ -69,6 +69,54 @@ Result<fs::path> Download(objstore::ObjectStore& store, const fs::path& tables_d
   return aside;
 }
 
+// The newest whole definition of the table under `prefix` among `list`
+// (its versions there); `why` says why there is none; `superseded`: every
+// one listed was gone when read.
+Result<std::optional<BucketTable>> NewestDefinition(objstore::ObjectStore& store, const std::string& prefix,
+                                                    uint64_t id, std::vector<int64_t>& list,
+                                                    const std::set<std::string>& keys, std::string* why,
+                                                    bool* superseded) {
+  std::sort(list.rbegin(), list.rend());
+  *why = "no definition names a table there";
+  *superseded = !list.empty();
+  // An older definition is left only when a commit's cleanup failed; the
+  // newest whole one is the table's latest state in the bucket. Newest by
+  // its writer's epoch first: in a cluster, a writer whose tables another
+  // node adopted (under a later epoch) may still have saved a definition
+  // of a higher version before it learnt so, and that one is not the
+  // table's (docs/cluster.md).
+  std::optional<BucketTable> best;
+  for (int64_t version : list) {
+    auto text = store.Get(DefinitionKey(prefix, version));
+    if (!text.ok() && text.status().code() == StatusCode::kNotFound) continue;  // superseded meanwhile
+    if (!text.ok()) return text.status();
+    *superseded = false;
+    auto definition = DecodeDefinition(*text);
+    if (!definition.ok()) {
+      *why = "its definition v" + std::to_string(version) + " cannot be read: " + definition.status().message();
+      continue;
+    }
+    if (id == 0 || Mirror::PrefixOf(definition->manifest.name, id) != prefix) {
+      *why = "its definition names table " + definition->manifest.name.ToString() + ", which is not kept there";
+      break;
+    }
+    std::string missing;
+    for (const auto& f : definition->manifest.files)
+      if (!keys.count(prefix + "/data/" + f.relative_path().generic_string()))
+        missing = f.relative_path().generic_string();
+    if (!missing.empty()) {
+      *why = "data file " + missing + " of its version " + std::to_string(version) + " is not in the object store";
+      continue;
+    }
+    if (!best || best->definition.writer.epoch < definition->writer.epoch)
+      best = BucketTable{prefix, id, std::move(*definition)};
+    // Without a writer's epoch (one node writes the prefix) the newest
+    // version is the state.
+    if (best->definition.writer.epoch == 0) break;
+  }
+  return best;
+}
+
 }  // namespace
 
 Result<BucketScan> ScanBucket(objstore::ObjectStore& store) {
@@ -87,42 +135,24 @@ Result<BucketScan> ScanBucket(objstore::ObjectStore& store) {
   }
   for (auto& [prefix, list] : versions) {
     const uint64_t id = IdOfPrefix(prefix);
-    std::sort(list.rbegin(), list.rend());
-    std::string why = "no definition names a table there";
-    // An older definition is left only when a commit's cleanup failed; the
-    // newest whole one is the table's latest state in the bucket. Newest by
-    // its writer's epoch first: in a cluster, a writer whose tables another
-    // node adopted (under a later epoch) may still have saved a definition
-    // of a higher version before it learnt so, and that one is not the
-    // table's (docs/cluster.md).
+    if (id != 0) scan.listed.insert(id);
+    std::string why;
     std::optional<BucketTable> best;
-    for (int64_t version : list) {
-      auto text = store.Get(DefinitionKey(prefix, version));
-      if (!text.ok() && text.status().code() == StatusCode::kNotFound) continue;  // superseded meanwhile
-      if (!text.ok()) return text.status();
-      auto definition = DecodeDefinition(*text);
-      if (!definition.ok()) {
-        why = "its definition v" + std::to_string(version) + " cannot be read: " + definition.status().message();
-        continue;
+    for (int attempt = 0;; ++attempt) {
+      bool superseded = false;
+      HANGAR_ASSIGN_OR_RETURN(best, NewestDefinition(store, prefix, id, list, keys, &why, &superseded));
+      if (best || !superseded || attempt >= 2) break;
+      // Every definition listed was superseded since: the table's writer
+      // committed meanwhile. Its folder is listed again, the new
+      // definition and its data files with it.
+      HANGAR_ASSIGN_OR_RETURN(auto again, store.List(prefix + "/"));
+      list.clear();
+      for (const auto& o : again) {
+        if (int64_t v = DefinitionVersionOf(o.key); v > 0)
+          list.push_back(v);
+        else
+          keys.insert(o.key);
       }
-      if (id == 0 || Mirror::PrefixOf(definition->manifest.name, id) != prefix) {
-        why = "its definition names table " + definition->manifest.name.ToString() + ", which is not kept there";
-        break;
-      }
-      std::string missing;
-      for (const auto& f : definition->manifest.files)
-        if (!keys.count(prefix + "/data/" + f.relative_path().generic_string()))
-          missing = f.relative_path().generic_string();
-      if (!missing.empty()) {
-        why = "data file " + missing + " of its version " + std::to_string(version) + " is not in the object store";
-        continue;
-      }
-      why.clear();
-      if (!best || best->definition.writer.epoch < definition->writer.epoch)
-        best = BucketTable{prefix, id, std::move(*definition)};
-      // Without a writer's epoch (one node writes the prefix) the newest
-      // version is the state.
-      if (best->definition.writer.epoch == 0) break;
     }
     if (best) {
       const store::QualifiedName name = best->definition.manifest.name;

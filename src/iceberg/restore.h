@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,7 @@ struct BucketTable {
 struct BucketScan {
   std::map<store::QualifiedName, BucketTable> tables;  // the newest table of each name
   std::vector<std::string> skipped;                    // "prefix: why" for tables the bucket cannot give whole
+  std::set<uint64_t> listed;                           // the ids of every table with a definition listed
 };
 
 // Lists the bucket once and reads the definitions of its tables.

@@ -137,6 +137,14 @@ class ClusterTablesTest : public ::testing::Test {
     return out;
   }
 
+  // Creates `events` through node 0: the node that holds it (-1 if not one).
+  int CreateEventsOnItsNode() {
+    CreateEvents(*Connect(0));
+    const auto holders = Holders("default.events");
+    EXPECT_EQ(holders.size(), 1u);
+    return holders.size() == 1 ? holders[0] : -1;
+  }
+
   static void CreateEvents(flight::FlightClient& client) {
     auto results = client.DoAction(flight::Action{
         "CreateTable",
@@ -448,7 +456,7 @@ class ClusterBucketTablesTest : public ClusterTablesTest {
       if (ids.ok() && done(*ids)) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(250));
     } while (std::chrono::steady_clock::now() < deadline);
-    EXPECT_TRUE(ids.ok()) << "node " << n << ": " << ids.status().ToString();
+    EXPECT_TRUE(ids.ok()) << "node " << n << ": " << ids.status().ToString() << "\n" << nodes_[n]->log();
     return ids.ok() ? *ids : std::vector<int64_t>{};
   }
   // Streams `batch` through node `n` at `object_storage`, again while the
@@ -471,10 +479,8 @@ class ClusterBucketTablesTest : public ClusterTablesTest {
   // every live node, and the killed node, restarted on its old disk,
   // duplicates nothing.
   void KillTheWriterDuringIngest(const std::string& level = "object_storage") {
-    CreateEvents(*Connect(0));
-    const auto holders = Holders("default.events");
-    ASSERT_EQ(holders.size(), 1u);
-    const int owner = holders[0];
+    const int owner = CreateEventsOnItsNode();
+    ASSERT_GE(owner, 0);
     const int via = (owner + 1) % kNodes;
     std::vector<arrow::RecordBatchPtr> batches;
     for (int b = 0; b < 2000; ++b) batches.push_back(Events(b * 50, 50));
@@ -549,10 +555,8 @@ TEST_F(ClusterBucketTablesTest, KillingTheWriterLosesNothingAckedAtIcebergCommit
 }
 
 TEST_F(ClusterBucketTablesTest, AWriterFrozenPastItsSessionIsAdoptedAndExitsWhenItWakes) {
-  CreateEvents(*Connect(0));
-  const auto holders = Holders("default.events");
-  ASSERT_EQ(holders.size(), 1u);
-  const int owner = holders[0];
+  const int owner = CreateEventsOnItsNode();
+  ASSERT_GE(owner, 0);
   const int other = (owner + 1) % kNodes;
   ASSERT_EQ(Ingest(*Connect(owner), {Events(0, 100), Events(100, 100)}, "object_storage").size(), 2u);
   ::kill(nodes_[owner]->pid(), SIGSTOP);
@@ -589,10 +593,8 @@ class ClusterBucketLongSessionTest : public ClusterBucketTablesTest {
 };
 
 TEST_F(ClusterBucketLongSessionTest, AWriterRestartedWithinItsSessionReplaysItsLogOnce) {
-  CreateEvents(*Connect(0));
-  const auto holders = Holders("default.events");
-  ASSERT_EQ(holders.size(), 1u);
-  const int owner = holders[0];
+  const int owner = CreateEventsOnItsNode();
+  ASSERT_GE(owner, 0);
   const int via = (owner + 1) % kNodes;
   ASSERT_TRUE(IngestOne(via, Events(0, 50)));
   std::vector<arrow::RecordBatchPtr> batches;
@@ -604,7 +606,7 @@ TEST_F(ClusterBucketLongSessionTest, AWriterRestartedWithinItsSessionReplaysItsL
   for (int n = 0; n < kNodes; ++n) ASSERT_TRUE(WaitForMembers(n, kNodes)) << n;
   // One more batch at object_storage takes the replayed ones to the bucket.
   ASSERT_TRUE(IngestOne(via, Events(1000, 50)));
-  EXPECT_EQ(Holders("default.events"), holders);
+  EXPECT_EQ(Holders("default.events"), std::vector<int>{owner});
   for (int n = 0; n < kNodes; ++n) {
     const auto ids = ReadIdsOnce(n, [](const auto& ids) { return ids.size() >= 1050; });
     ASSERT_EQ(ids.size(), 1050u) << "node " << n;
