@@ -231,8 +231,8 @@ Result<std::string> FixedLocation(const Flags& flags) {
   const std::string listen = *flags.Get("listen");
   if (listen.ends_with(":0") || listen.find(':') == std::string::npos)
     return Status::Invalid(
-        "--shared-data-dir needs --advertise or a --listen address with a fixed port (the node's "
-        "folder is named after its location)");
+        "a cluster sharing its tables (--shared-data-dir, or --object-store) needs --advertise or a --listen "
+        "address with a fixed port (the node's folder is named after its location)");
   return std::string(flags.Get("tls-cert") ? "grpc+tls://" : "grpc://") + listen;
 }
 
@@ -367,14 +367,20 @@ Result<server::NodeOptions> NodeOptionsFrom(const ServeConfig& config) {
 
   const std::optional<std::string> shared_dir = flags.Get("shared-data-dir");
   if (shared_dir && !flags.Get("cluster")) return Status::Invalid("--shared-data-dir needs --cluster");
-  if (shared_dir) {
+  const bool through_bucket = flags.Get("cluster") && flags.Get("object-store");
+  if (shared_dir && through_bucket)
+    return Status::Invalid(
+        "--shared-data-dir and --object-store do not go together: with --object-store the nodes of a cluster share "
+        "their tables through the bucket (docs/cluster.md)");
+  if (shared_dir || through_bucket) {
     auto location = FixedLocation(flags);
     auto cluster =
         location.ok() ? ClusterOptions(flags, *location) : Result<cluster::MembershipOptions>(location.status());
     if (!cluster.ok()) return cluster.status().WithContext("cannot share the cluster's tables");
     options.cluster = *cluster;
     server::SharedTablesSettings shared;
-    shared.dir = *shared_dir;
+    if (shared_dir) shared.dir = *shared_dir;
+    shared.through_bucket = through_bucket;
     auto forwarding = ForwardingOptions(flags);
     if (!forwarding.ok()) return forwarding.status().WithContext("cannot read the cluster's TLS files");
     shared.forwarding = std::move(*forwarding);

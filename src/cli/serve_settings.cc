@@ -33,7 +33,8 @@ const std::vector<Setting>& ServeSettings() {
       {"object-store", "URI", "",
        "Where the node keeps its tables also as Iceberg tables: a bucket, s3://BUCKET/PREFIX, or a folder, file:///DIR "
        "or a path. Streaming ingest then offers object_storage and iceberg_committed. The node checks at start that "
-       "it answers and refuses to start otherwise (docs/object-storage.md, docs/tables.md).",
+       "it answers and refuses to start otherwise (docs/object-storage.md, docs/tables.md). With --cluster, the nodes "
+       "share their tables through it (no --shared-data-dir; docs/cluster.md).",
        "Object storage"},
       {"s3-endpoint", "URL", "",
        "The S3-compatible service, http://HOST:PORT or https://HOST:PORT (default: AWS, "
@@ -151,7 +152,8 @@ const std::vector<Setting>& ServeSettings() {
       {"shared-data-dir", "DIR", "",
        "Tables shared by the cluster's nodes: each keeps its tables and log in DIR/nodes/<node id> and reads the "
        "others' there; writes go to a table's node, and a gone node's tables move to a live one (docs/cluster.md). "
-       "Needs --cluster and a fixed port or --advertise.",
+       "Needs --cluster and a fixed port or --advertise; not with --object-store, through which the nodes share "
+       "their tables instead.",
        "Cluster"},
       {"cluster-tls-ca", "FILE", "",
        "PEM roots a node verifies the other nodes' TLS certificates with when it forwards writes to them (default: "

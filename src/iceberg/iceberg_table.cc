@@ -225,7 +225,7 @@ Status IcebergTable::Commit(const TableState& state, const std::function<void()>
         auto found = store_->Get(key);
         if (!found.ok() && found.status().code() != StatusCode::kNotFound) return found.status();
         if (!found.ok()) {
-          HANGAR_ASSIGN_OR_RETURN(std::string text, EncodeDefinition(*state.definition, NowMs()));
+          HANGAR_ASSIGN_OR_RETURN(std::string text, EncodeDefinition(*state.definition, NowMs(), Writer()));
           HANGAR_RETURN_NOT_OK(store_->Put(key, text));
         }
         definition_checked_ = true;
@@ -470,7 +470,7 @@ Status IcebergTable::TryCommit(const TableState& state, const std::function<void
   // The definition goes last before the ack: once it is there, a node
   // with an empty disk finds this version and every file it names.
   if (state.definition) {
-    HANGAR_ASSIGN_OR_RETURN(std::string definition, EncodeDefinition(*state.definition, now));
+    HANGAR_ASSIGN_OR_RETURN(std::string definition, EncodeDefinition(*state.definition, now, Writer()));
     HANGAR_RETURN_NOT_OK(store_->Put(DefinitionKey(prefix_, state.version), definition));
   }
   if (uploaded) uploaded();

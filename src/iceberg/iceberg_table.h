@@ -26,6 +26,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -34,6 +35,7 @@
 #include "arrow/type.h"
 #include "duckdb/database.h"
 #include "iceberg/manifest.h"
+#include "iceberg/table_definition.h"
 #include "iceberg/table_metadata.h"
 #include "objstore/object_store.h"
 #include "store/manifest.h"
@@ -89,6 +91,9 @@ class IcebergTable {
   // the data files and the definition are in the store, before the
   // metadata commit.
   Status Commit(const TableState& state, const std::function<void()>& uploaded = nullptr);
+  // Who the definitions this object saves name as their writer (a cluster
+  // sharing its tables through the bucket); by default nobody.
+  void set_writer(std::function<DefinitionWriter()> writer) { writer_ = std::move(writer); }
 
   // Expires snapshots by `policy` and deletes every file no retained
   // snapshot needs (manifest lists, manifests, data and delete files).
@@ -113,6 +118,7 @@ class IcebergTable {
   // Reads the newest metadata and its snapshot's index.
   Status Load();
   Status TryCommit(const TableState& state, const std::function<void()>& uploaded);
+  DefinitionWriter Writer() const { return writer_ ? writer_() : DefinitionWriter{}; }
 
   struct IndexedFile {
     std::string relative;  // data files: under data/; delete files: under metadata/ or deletes/
@@ -147,6 +153,7 @@ class IcebergTable {
   std::optional<TableMetadata> metadata_;
   int64_t version_ = 0;
   Index index_;
+  std::function<DefinitionWriter()> writer_;
   bool definition_checked_ = false;  // the current version's definition is known to be in the store
 };
 

@@ -169,7 +169,9 @@ Status Mirror::Process(uint64_t table_id, Entry& entry, const Pending& pending) 
   if (!entry.table) {
     HANGAR_ASSIGN_OR_RETURN(entry.table, IcebergTable::Open(options_.store.get(), PrefixOf(entry.name, table_id),
                                                             options_.db, options_.scratch));
+    entry.table->set_writer(options_.writer);
   }
+  if (options_.fence) HANGAR_RETURN_NOT_OK(options_.fence());
   if (pending.change == Change::kDropped) {
     HANGAR_RETURN_NOT_OK(entry.table->Purge());
     {

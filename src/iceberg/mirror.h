@@ -41,6 +41,12 @@ struct MirrorOptions {
   // the bucket fails before its ack is an error.
   std::chrono::milliseconds ack_timeout{60000};
   std::chrono::milliseconds retry_delay{1000};
+  // In a cluster sharing its tables through the bucket: the writer the
+  // definitions name, and the fence asked before every change reaches the
+  // bucket (a node that may no longer write its tables changes nothing
+  // there; the change is retried, and its waiters fail at their deadline).
+  std::function<DefinitionWriter()> writer;
+  std::function<Status()> fence;
 };
 
 class Mirror : public store::TableMirror {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "base/log.h"
@@ -21,13 +22,6 @@ struct LocalTable {
   bool dropped = false;
 };
 
-// A table the bucket holds: its prefix, id and newest whole definition.
-struct BucketTable {
-  std::string prefix;
-  uint64_t id = 0;
-  TableDefinition definition;
-};
-
 uint64_t IdOfPrefix(std::string_view prefix) {
   const size_t dash = prefix.rfind('-');
   if (dash == std::string_view::npos || prefix.size() - dash - 1 != 16) return 0;
@@ -40,10 +34,11 @@ uint64_t IdOfPrefix(std::string_view prefix) {
   return id;
 }
 
-// Downloads the files of `bucket` into a folder aside and writes its
-// manifest there; returns that folder.
+// Downloads the files of `bucket` into a folder aside (linking those an
+// older local copy in `older` has) and writes its manifest there; returns
+// that folder.
 Result<fs::path> Download(objstore::ObjectStore& store, const fs::path& tables_dir, const BucketTable& bucket,
-                          bool log_is_new) {
+                          bool log_is_new, const fs::path& older) {
   const fs::path aside = tables_dir / (".new-" + store::UniqueId());
   HANGAR_RETURN_NOT_OK(store::CreateDirectories(aside));
   auto fetch = [&]() -> Status {
@@ -52,6 +47,11 @@ Result<fs::path> Download(objstore::ObjectStore& store, const fs::path& tables_d
       const fs::path local = aside / f.relative_path();
       HANGAR_RETURN_NOT_OK(store::CreateDirectories(local.parent_path()));
       folders.insert(local.parent_path());
+      std::error_code link_ec;
+      if (!older.empty() && fs::exists(older / f.relative_path(), link_ec)) {
+        fs::create_hard_link(older / f.relative_path(), local, link_ec);
+        if (!link_ec) continue;
+      }
       HANGAR_RETURN_NOT_OK(store.GetFile(bucket.prefix + "/data/" + f.relative_path().generic_string(), local));
       HANGAR_RETURN_NOT_OK(store::FsyncFile(local));
     }
@@ -69,11 +69,59 @@ Result<fs::path> Download(objstore::ObjectStore& store, const fs::path& tables_d
   return aside;
 }
 
+// The newest whole definition of the table under `prefix` among `list`
+// (its versions there); `why` says why there is none; `superseded`: every
+// one listed was gone when read.
+Result<std::optional<BucketTable>> NewestDefinition(objstore::ObjectStore& store, const std::string& prefix,
+                                                    uint64_t id, std::vector<int64_t>& list,
+                                                    const std::set<std::string>& keys, std::string* why,
+                                                    bool* superseded) {
+  std::sort(list.rbegin(), list.rend());
+  *why = "no definition names a table there";
+  *superseded = !list.empty();
+  // An older definition is left only when a commit's cleanup failed; the
+  // newest whole one is the table's latest state in the bucket. Newest by
+  // its writer's epoch first: in a cluster, a writer whose tables another
+  // node adopted (under a later epoch) may still have saved a definition
+  // of a higher version before it learnt so, and that one is not the
+  // table's (docs/cluster.md).
+  std::optional<BucketTable> best;
+  for (int64_t version : list) {
+    auto text = store.Get(DefinitionKey(prefix, version));
+    if (!text.ok() && text.status().code() == StatusCode::kNotFound) continue;  // superseded meanwhile
+    if (!text.ok()) return text.status();
+    *superseded = false;
+    auto definition = DecodeDefinition(*text);
+    if (!definition.ok()) {
+      *why = "its definition v" + std::to_string(version) + " cannot be read: " + definition.status().message();
+      continue;
+    }
+    if (id == 0 || Mirror::PrefixOf(definition->manifest.name, id) != prefix) {
+      *why = "its definition names table " + definition->manifest.name.ToString() + ", which is not kept there";
+      break;
+    }
+    std::string missing;
+    for (const auto& f : definition->manifest.files)
+      if (!keys.count(prefix + "/data/" + f.relative_path().generic_string()))
+        missing = f.relative_path().generic_string();
+    if (!missing.empty()) {
+      *why = "data file " + missing + " of its version " + std::to_string(version) + " is not in the object store";
+      continue;
+    }
+    if (!best || best->definition.writer.epoch < definition->writer.epoch)
+      best = BucketTable{prefix, id, std::move(*definition)};
+    // Without a writer's epoch (one node writes the prefix) the newest
+    // version is the state.
+    if (best->definition.writer.epoch == 0) break;
+  }
+  return best;
+}
+
 }  // namespace
 
-Result<RestoreReport> RestoreTables(const RestoreOptions& options) {
-  objstore::ObjectStore& store = *options.store;
-  RestoreReport report;
+Result<BucketScan> ScanBucket(objstore::ObjectStore& store) {
+  BucketScan scan;
+  std::map<store::QualifiedName, BucketTable>& bucket = scan.tables;
 
   // What the bucket holds: definitions by table, and the data files there.
   HANGAR_ASSIGN_OR_RETURN(auto objects, store.List(""));
@@ -85,43 +133,47 @@ Result<RestoreReport> RestoreTables(const RestoreOptions& options) {
     else
       keys.insert(o.key);
   }
-  std::map<store::QualifiedName, BucketTable> bucket;  // the newest table of each name
   for (auto& [prefix, list] : versions) {
     const uint64_t id = IdOfPrefix(prefix);
-    std::sort(list.rbegin(), list.rend());
-    std::string why = "no definition names a table there";
-    for (int64_t version : list) {
-      // An older definition is left only when a commit's cleanup failed;
-      // the newest whole one is the table's latest state in the bucket.
-      auto text = store.Get(DefinitionKey(prefix, version));
-      if (!text.ok() && text.status().code() == StatusCode::kNotFound) continue;  // superseded meanwhile
-      if (!text.ok()) return text.status();
-      auto definition = DecodeDefinition(*text);
-      if (!definition.ok()) {
-        why = "its definition v" + std::to_string(version) + " cannot be read: " + definition.status().message();
-        continue;
+    if (id != 0) scan.listed.insert(id);
+    std::string why;
+    std::optional<BucketTable> best;
+    for (int attempt = 0;; ++attempt) {
+      bool superseded = false;
+      HANGAR_ASSIGN_OR_RETURN(best, NewestDefinition(store, prefix, id, list, keys, &why, &superseded));
+      if (best || !superseded || attempt >= 2) break;
+      // Every definition listed was superseded since: the table's writer
+      // committed meanwhile. Its folder is listed again, the new
+      // definition and its data files with it.
+      HANGAR_ASSIGN_OR_RETURN(auto again, store.List(prefix + "/"));
+      list.clear();
+      for (const auto& o : again) {
+        if (int64_t v = DefinitionVersionOf(o.key); v > 0)
+          list.push_back(v);
+        else
+          keys.insert(o.key);
       }
-      if (id == 0 || Mirror::PrefixOf(definition->manifest.name, id) != prefix) {
-        why = "its definition names table " + definition->manifest.name.ToString() + ", which is not kept there";
-        break;
-      }
-      std::string missing;
-      for (const auto& f : definition->manifest.files)
-        if (!keys.count(prefix + "/data/" + f.relative_path().generic_string()))
-          missing = f.relative_path().generic_string();
-      if (!missing.empty()) {
-        why = "data file " + missing + " of its version " + std::to_string(version) + " is not in the object store";
-        continue;
-      }
-      BucketTable table{prefix, id, std::move(*definition)};
-      const store::QualifiedName name = table.definition.manifest.name;
-      auto [it, fresh] = bucket.try_emplace(name, std::move(table));
-      if (!fresh && it->second.definition.saved_at_ms < table.definition.saved_at_ms) it->second = std::move(table);
-      why.clear();
-      break;
     }
-    if (!why.empty()) report.skipped.push_back(prefix + ": " + why);
+    if (best) {
+      const store::QualifiedName name = best->definition.manifest.name;
+      auto [it, fresh] = bucket.try_emplace(name, *best);
+      if (!fresh && it->second.definition.saved_at_ms < best->definition.saved_at_ms) it->second = std::move(*best);
+    } else {
+      scan.skipped.push_back(prefix + ": " + why);
+    }
   }
+  return scan;
+}
+
+Result<RestoreReport> RestoreTables(const RestoreOptions& options) {
+  HANGAR_ASSIGN_OR_RETURN(auto scan, ScanBucket(*options.store));
+  return RestoreScanned(options, scan);
+}
+
+Result<RestoreReport> RestoreScanned(const RestoreOptions& options, const BucketScan& scan) {
+  objstore::ObjectStore& store = *options.store;
+  RestoreReport report;
+  report.skipped = scan.skipped;
 
   // What the data directory holds.
   HANGAR_RETURN_NOT_OK(store::CreateDirectories(options.tables_dir));
@@ -137,7 +189,8 @@ Result<RestoreReport> RestoreTables(const RestoreOptions& options) {
   }
   if (ec) return store::IoError("cannot list", options.tables_dir, ec.value());
 
-  for (const auto& [name, table] : bucket) {
+  for (const auto& [name, table] : scan.tables) {
+    if (options.want && !options.want(table)) continue;
     const auto here = local.find(table.id);
     const bool same_table = here != local.end();
     if (same_table && (here->second.dropped || here->second.version >= table.definition.manifest.version)) {
@@ -148,15 +201,17 @@ Result<RestoreReport> RestoreTables(const RestoreOptions& options) {
       report.kept.push_back(name.ToString());
       continue;
     }
-    HANGAR_ASSIGN_OR_RETURN(fs::path aside, Download(store, options.tables_dir, table, options.log_is_new));
+    HANGAR_ASSIGN_OR_RETURN(fs::path aside, Download(store, options.tables_dir, table, options.log_is_new,
+                                                     same_table ? here->second.dir : fs::path()));
     // An older local copy goes first: a crash in between leaves the table
     // missing here, and the next start restores it again.
     if (same_table) HANGAR_RETURN_NOT_OK(store::RemoveAll(here->second.dir));
     HANGAR_RETURN_NOT_OK(store::DurableRename(aside, options.tables_dir / store::TableFolderName(name, table.id)));
-    log::Info("table restored from the object store",
-              {{"table", name.ToString()},
-               {"version", std::to_string(table.definition.manifest.version)},
-               {"files", std::to_string(table.definition.manifest.files.size())}});
+    if (!options.quiet)
+      log::Info("table restored from the object store",
+                {{"table", name.ToString()},
+                 {"version", std::to_string(table.definition.manifest.version)},
+                 {"files", std::to_string(table.definition.manifest.files.size())}});
     report.restored.push_back(name.ToString());
   }
   return report;

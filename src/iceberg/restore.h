@@ -17,12 +17,32 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
+#include <map>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "iceberg/table_definition.h"
 #include "objstore/object_store.h"
 
 namespace hangar::iceberg {
+
+// A table the bucket holds: its prefix, id and newest whole definition.
+struct BucketTable {
+  std::string prefix;
+  uint64_t id = 0;
+  TableDefinition definition;
+};
+
+struct BucketScan {
+  std::map<store::QualifiedName, BucketTable> tables;  // the newest table of each name
+  std::vector<std::string> skipped;                    // "prefix: why" for tables the bucket cannot give whole
+  std::set<uint64_t> listed;                           // the ids of every table with a definition listed
+};
+
+// Lists the bucket once and reads the definitions of its tables.
+Result<BucketScan> ScanBucket(objstore::ObjectStore& store);
 
 struct RestoreOptions {
   objstore::ObjectStore* store = nullptr;
@@ -31,6 +51,10 @@ struct RestoreOptions {
   // flushed LSNs the bucket recorded counted in a log that is gone, so the
   // restored tables start from 0 with the new one.
   bool log_is_new = false;
+  // Which of the bucket's tables to consider (default: all); the others are
+  // left out as if the bucket did not hold them.
+  std::function<bool(const BucketTable&)> want;
+  bool quiet = false;  // no log line per table restored (copies kept up to date)
 };
 
 struct RestoreReport {
@@ -42,5 +66,10 @@ struct RestoreReport {
 // An error (the bucket unreachable, a download or the local disk failing)
 // leaves the data directory as it was, but for the tables already restored.
 Result<RestoreReport> RestoreTables(const RestoreOptions& options);
+// The same, from a scan made before (`options.store` is still where the
+// files come from). An older local copy's data files that the newer
+// version still names are linked, not downloaded again (data files never
+// change once written).
+Result<RestoreReport> RestoreScanned(const RestoreOptions& options, const BucketScan& scan);
 
 }  // namespace hangar::iceberg

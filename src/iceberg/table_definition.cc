@@ -40,11 +40,13 @@ std::string TablePrefixOfDefinition(std::string_view key) {
   return std::string(key.substr(0, key.rfind(kMiddle)));
 }
 
-Result<std::string> EncodeDefinition(const store::Manifest& manifest, int64_t saved_at_ms) {
+Result<std::string> EncodeDefinition(const store::Manifest& manifest, int64_t saved_at_ms,
+                                     const DefinitionWriter& writer) {
   HANGAR_ASSIGN_OR_RETURN(std::string text, manifest.Serialize());
   auto json = nlohmann::json::parse(text, nullptr, false);
   if (json.is_discarded()) return Status::Internal("a table's manifest did not serialize as JSON");
   json["saved_at_ms"] = saved_at_ms;
+  if (!writer.node.empty()) json["writer"] = {{"node", writer.node}, {"epoch", writer.epoch}};
   return json.dump();
 }
 
@@ -54,7 +56,13 @@ Result<TableDefinition> DecodeDefinition(std::string_view text) {
   if (!manifest.ok()) return manifest.status();
   out.manifest = std::move(*manifest);
   auto json = nlohmann::json::parse(text, nullptr, false);
-  if (json.is_object()) out.saved_at_ms = json.value("saved_at_ms", int64_t{0});
+  if (json.is_object()) {
+    out.saved_at_ms = json.value("saved_at_ms", int64_t{0});
+    if (auto writer = json.find("writer"); writer != json.end() && writer->is_object()) {
+      out.writer.node = writer->value("node", std::string());
+      out.writer.epoch = writer->value("epoch", int64_t{0});
+    }
+  }
   return out;
 }
 

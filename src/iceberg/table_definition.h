@@ -34,11 +34,21 @@ int64_t DefinitionVersionOf(std::string_view key);
 std::string TablePrefixOfDefinition(std::string_view key);
 
 // The object's text for `manifest`, saved at `saved_at_ms` (Unix ms).
-Result<std::string> EncodeDefinition(const store::Manifest& manifest, int64_t saved_at_ms);
+// Who saved a definition, in a cluster sharing its tables through the
+// bucket (docs/cluster.md): the writing node's id and the epoch of its
+// ZooKeeper lock. Empty outside such a cluster.
+struct DefinitionWriter {
+  std::string node;
+  int64_t epoch = 0;
+};
+
+Result<std::string> EncodeDefinition(const store::Manifest& manifest, int64_t saved_at_ms,
+                                     const DefinitionWriter& writer = {});
 
 struct TableDefinition {
   store::Manifest manifest;
   int64_t saved_at_ms = 0;
+  DefinitionWriter writer;
 };
 Result<TableDefinition> DecodeDefinition(std::string_view text);
 

@@ -159,11 +159,15 @@ class LocalObjectStore final : public ObjectStore {
     if (!fs::exists(root_, ec)) return objects;
     for (auto it = fs::recursive_directory_iterator(root_, ec); !ec && it != fs::recursive_directory_iterator();
          it.increment(ec)) {
-      if (!it->is_regular_file()) continue;
-      std::string key = fs::relative(it->path(), root_).generic_string();
+      // An object deleted while it is listed is left out (not an error).
+      std::error_code entry_ec;
+      if (!it->is_regular_file(entry_ec)) continue;
+      std::string key = it->path().lexically_relative(root_).generic_string();
       if (key.find(".tmp-") != std::string::npos) continue;  // a write in progress
       if (key.compare(0, prefix.size(), prefix) != 0) continue;
-      objects.push_back({key, static_cast<uint64_t>(it->file_size())});
+      const auto size = it->file_size(entry_ec);
+      if (entry_ec) continue;
+      objects.push_back({key, static_cast<uint64_t>(size)});
     }
     if (ec) return FileError("cannot list", prefix, ec.value());
     std::sort(objects.begin(), objects.end(), [](const auto& a, const auto& b) { return a.key < b.key; });

@@ -80,14 +80,19 @@ Result<bool> FolderOwnership::HoldOwnFolder(bool starting) {
     // Another node holds the folder while this process still runs on it.
   } else {
     HANGAR_ASSIGN_OR_RETURN(const int64_t found, ReadFolderEpoch(folder()));
+    bool still = true;
+    if (!starting && options_.still_writes) {
+      HANGAR_ASSIGN_OR_RETURN(still, options_.still_writes());
+    }
     std::unique_lock lock(mu_);
     // Starting, the folder is whatever it is (an adopter left it empty).
     // Running, it must still hold the epoch this process wrote: else another
     // node held it meanwhile, and this process's memory is stale.
-    if (starting || found == epoch_) {
+    if (starting || (found == epoch_ && still)) {
       HANGAR_RETURN_NOT_OK(WriteFolderEpoch(folder(), *epoch));
       if (!starting) log::Info("holds its folder again after a new ZooKeeper session");
       epoch_ = *epoch;
+      writer_epoch_ = std::max(writer_epoch_, *epoch);
       locked_session_ = session;
       return true;
     }
@@ -134,6 +139,11 @@ int64_t FolderOwnership::adopted() const {
   return adopted_;
 }
 
+int64_t FolderOwnership::writer_epoch() const {
+  std::lock_guard lock(mu_);
+  return writer_epoch_;
+}
+
 void FolderOwnership::Tick() {
   auto held = HoldOwnFolder(false);
   if (!held.ok()) log::Warn("cannot take this node's folder lock (will retry)", {{"error", held.status().ToString()}});
@@ -141,6 +151,7 @@ void FolderOwnership::Tick() {
     gone_since_.clear();  // what was seen gone is seen afresh once back
     return;
   }
+  if (options_.refresh_peers) options_.refresh_peers(false);
   std::vector<std::string> live;
   for (const auto& m : membership_->members()) live.push_back(m.id);
   const auto now = std::chrono::steady_clock::now();
@@ -169,11 +180,18 @@ Status FolderOwnership::Adopt(const std::string& node_id) {
   if (!store || !ingest) return Status::OK();  // closing
   HANGAR_ASSIGN_OR_RETURN(auto epoch, membership_->Lock(LockName(node_id)));
   if (!epoch) return Status::OK();  // its node is back, or another node adopts it
+  // From the bucket: once more under the lock, as another node may have
+  // adopted the tables just before (they are then its, no longer these).
+  if (options_.refresh_peers) options_.refresh_peers(true);
   const fs::path their = options_.shared_dir / "nodes" / node_id;
   log::Info("adopting a gone node's folder", {{"node", node_id}, {"folder", their.string()}});
   // Our epoch in their folder first: if that node is alive somewhere and
   // comes back, its fence refuses from now on.
   Status st = WriteFolderEpoch(their, *epoch);
+  {
+    std::lock_guard lock(mu_);
+    writer_epoch_ = std::max(writer_epoch_, *epoch);
+  }
   const int64_t session = membership_->session_id();
   auto fence = [this, their, session, epoch = *epoch]() -> Status {
     if (!membership_->session_alive() || membership_->session_id() != session)
@@ -181,8 +199,9 @@ Status FolderOwnership::Adopt(const std::string& node_id) {
     HANGAR_ASSIGN_OR_RETURN(const int64_t found, ReadFolderEpoch(their));
     return found == epoch ? Status::OK() : Status::Unavailable("another node adopts the folder now");
   };
-  if (st.ok()) st = store::RecoverFolder(their, db_, options_.recover, fence);
+  if (st.ok() && options_.replay_logs) st = store::RecoverFolder(their, db_, options_.recover, fence);
   if (st.ok()) st = store->Adopt(their, ingest->wal().last_lsn());
+  if (st.ok() && options_.after_adopt) st = options_.after_adopt();
   if (st.ok()) {
     std::lock_guard lock(mu_);
     ++adopted_;

@@ -44,6 +44,21 @@ struct FolderOwnershipOptions {
   store::IngestOptions recover;  // how an adopted folder's log is replayed
   // Called (once) when this node's folder turns out to be another's now.
   std::function<void(const std::string& why)> on_lost;
+  // A cluster sharing its tables through the bucket (docs/cluster.md):
+  // shared_dir is this node's own, the other nodes' folders there hold
+  // copies of their tables as the bucket has them (no log: what the bucket
+  // lacks of a gone node is not replayed), `refresh_peers` brings them up
+  // to date before adoptions are considered (`force`: now, not only if
+  // it has not lately), and
+  // `after_adopt` waits until the adopted tables are in the bucket under
+  // this node's name before the gone node's lock is let go.
+  bool replay_logs = true;
+  std::function<void(bool force)> refresh_peers;
+  std::function<Status()> after_adopt;
+  // Asked when this node holds its lock again after its session expired:
+  // false if another node adopted its tables meanwhile (when that leaves no
+  // trace in its own folder, which it alone writes).
+  std::function<Result<bool>()> still_writes;
 };
 
 class FolderOwnership : public std::enable_shared_from_this<FolderOwnership> {
@@ -81,6 +96,10 @@ class FolderOwnership : public std::enable_shared_from_this<FolderOwnership> {
 
   // Folders this node adopted since it started.
   int64_t adopted() const;
+  // The largest epoch of the locks this node has held (its own folder's
+  // and those of folders it adopted): what it stamps on what it writes in
+  // the bucket, larger than the stamp of every earlier writer of its tables.
+  int64_t writer_epoch() const;
 
  private:
   FolderOwnership(std::shared_ptr<cluster::Membership> membership, FolderOwnershipOptions options)
@@ -105,6 +124,7 @@ class FolderOwnership : public std::enable_shared_from_this<FolderOwnership> {
   int64_t locked_session_ = 0;  // the session holding it; guarded by mu_
   bool lost_ = false;           // guarded by mu_
   int64_t adopted_ = 0;         // guarded by mu_
+  int64_t writer_epoch_ = 0;    // guarded by mu_
   // Nodes with a folder and no znode, since when (this node registered all along).
   std::map<std::string, std::chrono::steady_clock::time_point> gone_since_;  // touched by Tick only
   std::unique_ptr<Periodic> periodic_;

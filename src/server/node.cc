@@ -1,6 +1,7 @@
 #include "server/node.h"
 
 #include <atomic>
+#include <map>
 #include <thread>
 
 #include "base/log.h"
@@ -13,6 +14,7 @@
 #include "metrics/http_endpoint.h"
 #include "metrics/registry.h"
 #include "objstore/open_object_store.h"
+#include "server/bucket_peers.h"
 #include "server/cluster_placement.h"
 #include "server/folder_ownership.h"
 #include "server/hangar_service.h"
@@ -24,6 +26,7 @@
 #include "store/compactor.h"
 #include "store/directory_lock.h"
 #include "store/store_metrics.h"
+#include "store/table_folder.h"
 #include "store/table_store.h"
 
 namespace hangar::server {
@@ -66,6 +69,7 @@ class Node::Parts {
   Status OpenObjectStore();
   Status OpenKafka();
   Status HoldSharedFolder();
+  Status RestoreFromBucket(const fs::path& data_dir);
   Status StartMetrics();
   Status JoinCluster();
 };
@@ -160,8 +164,69 @@ Status Node::Parts::HoldSharedFolder() {
   folder_options.session_timeout = cluster_options.session_timeout;
   folder_options.recover = options.ingest;
   folder_options.on_lost = options.shared_tables->on_lost;
+  if (options.shared_tables->through_bucket) {
+    // The others' tables come from the bucket, where a gone node's log
+    // never was: its tables are adopted as the bucket has them.
+    folder_options.replay_logs = false;
+    // Once a second: a round lists the bucket.
+    folder_options.refresh_peers = [store = object_store, nodes = folder_options.shared_dir / "nodes",
+                                    self = membership->self_id(),
+                                    last = std::chrono::steady_clock::time_point()](bool force) mutable {
+      const auto now = std::chrono::steady_clock::now();
+      if (!force && now - last < std::chrono::seconds(1)) return;
+      last = now;
+      if (Status st = SyncBucketPeers(*store, nodes, self); !st.ok())
+        log::Warn("cannot bring the other nodes' tables from the object store (will retry)",
+                  {{"error", st.ToString()}});
+    };
+    folder_options.still_writes = [store = object_store,
+                                   tables = folder_options.shared_dir / "nodes" / membership->self_id() / "tables",
+                                   self = membership->self_id()] { return BucketNamesWriter(*store, tables, self); };
+    // The adopted tables reach the bucket under this node's name before
+    // the gone node's lock goes: from then on every node sees who writes them.
+    folder_options.after_adopt = [this, timeout = cluster_options.session_timeout * 10]() -> Status {
+      if (mirror && !mirror->Drain(timeout))
+        return Status::Unavailable("the adopted tables did not reach the object store in time");
+      return Status::OK();
+    };
+  }
   HANGAR_ASSIGN_OR_RETURN(folders,
                           FolderOwnership::Acquire(membership, folder_options, cluster_options.session_timeout * 4));
+  return Status::OK();
+}
+
+// The bucket is the source of truth: what it holds and this disk lacks (an
+// empty or lost data directory) is brought here before the tables open. In
+// a cluster sharing its tables through the bucket, only the tables the
+// bucket says this node writes; a local table the bucket gives to another
+// node was adopted while this node was gone, and its local copy goes (with
+// it, what this node's log holds of it: batches acknowledged only at
+// `memory` or `disk` on a node that was gone).
+Status Node::Parts::RestoreFromBucket(const fs::path& data_dir) {
+  iceberg::RestoreOptions restore;
+  restore.store = object_store.get();
+  restore.tables_dir = data_dir / "tables";
+  std::error_code ec;
+  restore.log_is_new = fs::is_empty(data_dir / "wal", ec) || ec;
+  HANGAR_ASSIGN_OR_RETURN(auto scan, iceberg::ScanBucket(*object_store));
+  if (folders) {
+    const std::string self = membership->self_id();
+    std::map<uint64_t, std::string> writer_of;
+    for (const auto& [name, table] : scan.tables) writer_of[table.id] = table.definition.writer.node;
+    for (const auto& entry : fs::directory_iterator(restore.tables_dir, ec)) {
+      auto writer = writer_of.find(store::TableIdOfFolder(entry.path()));
+      if (writer == writer_of.end() || writer->second.empty() || writer->second == self) continue;
+      log::Warn("a table of this node was adopted by another node while this node was gone: its local copy goes",
+                {{"table", entry.path().filename().string()}, {"writer", writer->second}});
+      HANGAR_RETURN_NOT_OK(store::RemoveAll(entry.path()));
+    }
+    restore.want = [self](const iceberg::BucketTable& table) { return table.definition.writer.node == self; };
+  }
+  HANGAR_ASSIGN_OR_RETURN(auto restored, iceberg::RestoreScanned(restore, scan));
+  for (const auto& skipped : restored.skipped)
+    log::Warn("a table in the object store cannot be restored", {{"table", skipped}});
+  if (!restored.restored.empty())
+    log::Info(std::to_string(restored.restored.size()) + " tables restored from the object store");
   return Status::OK();
 }
 
@@ -202,6 +267,15 @@ Result<std::unique_ptr<Node>> Node::Open(NodeOptions options) {
   parts->options = std::move(options);
   NodeOptions& o = parts->options;
   if (o.shared_tables && !o.cluster) return Status::Invalid("--shared-data-dir needs --cluster");
+  if (o.shared_tables && o.shared_tables->through_bucket) {
+    if (o.object_store.empty())
+      return Status::Invalid("a cluster sharing its tables through the bucket needs --object-store");
+    o.shared_tables->dir = fs::absolute(o.data_dir) / "cluster";
+  } else if (o.shared_tables && !o.object_store.empty()) {
+    return Status::Invalid(
+        "--shared-data-dir and --object-store do not go together: with --object-store the nodes of a cluster "
+        "share their tables through the bucket");
+  }
 
   std::error_code ec;
   fs::create_directories(o.data_dir, ec);
@@ -243,26 +317,21 @@ Result<std::unique_ptr<Node>> Node::Open(NodeOptions options) {
     mirror.db = parts->engine;
     mirror.scratch = store_options.data_dir / "staging";
     mirror.expiry = o.iceberg_expiry;
+    if (parts->folders) {
+      // What this node saves in the bucket names it, stamped with its
+      // epoch, and only while it may write its tables.
+      mirror.writer = [folders = parts->folders, self = parts->membership->self_id()] {
+        return iceberg::DefinitionWriter{self, folders->writer_epoch()};
+      };
+      mirror.fence = [folders = parts->folders] { return folders->Fence(); };
+    }
     parts->mirror = iceberg::Mirror::Start(std::move(mirror));
     store_options.mirror = parts->mirror;
-    // The bucket is the source of truth: what it holds and this disk lacks
-    // (an empty or lost data directory) is brought here before the tables open.
-    // Not in a cluster: there a table has one writer, and another node's
-    // tables in a shared bucket are not this node's to take.
-    if (!o.cluster) {
-      iceberg::RestoreOptions restore;
-      restore.store = parts->object_store.get();
-      restore.tables_dir = store_options.data_dir / "tables";
-      std::error_code ec;
-      restore.log_is_new = fs::is_empty(store_options.data_dir / "wal", ec) || ec;
-      auto restored = iceberg::RestoreTables(restore);
-      if (!restored.ok())
-        return Failed("cannot bring the tables of the object store " + o.object_store + " into the data directory",
-                      restored.status());
-      for (const auto& skipped : restored->skipped)
-        log::Warn("a table in the object store cannot be restored", {{"table", skipped}});
-      if (!restored->restored.empty())
-        log::Info(std::to_string(restored->restored.size()) + " tables restored from the object store");
+    // Not in a cluster that keeps its tables elsewhere (no shared tables:
+    // each node's own; a shared directory is checked out above).
+    if (!o.cluster || parts->folders) {
+      if (Status st = parts->RestoreFromBucket(store_options.data_dir); !st.ok())
+        return Failed("cannot bring the tables of the object store " + o.object_store + " into the data directory", st);
     }
   }
   auto tables = store::TableStore::Open(store_options, parts->engine);

@@ -60,7 +60,11 @@ struct KafkaSettings {
 // <dir>/nodes/<its id>; it writes there, reads the others', and forwards
 // writes to a table another node owns.
 struct SharedTablesSettings {
+  // The shared directory; empty with `through_bucket`: the nodes share the
+  // tables of the object store instead, each with a folder of its own
+  // under <data dir>/cluster (docs/cluster.md#tables-in-the-bucket).
   std::filesystem::path dir;
+  bool through_bucket = false;
   flight::ClientOptions forwarding;  // how writes go on to the other nodes
   // The node lost its folder to another (its session expired while it was
   // frozen): its memory is stale. `hangar serve` exits (status 75).

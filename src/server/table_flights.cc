@@ -200,9 +200,11 @@ Status TableFlights::Exchange(const flight::ServerCallContext& context, const fl
                               const QualifiedName& name, flight::FlightStreamReader* in,
                               flight::FlightStreamWriter* out) const {
   if (!ingest_) return Status::Unimplemented("this server does not take streaming ingest");
-  HANGAR_RETURN_NOT_OK(tables_->Snapshot(name).status());  // create it first (CreateTable or DoPut)
+  // The writer checks the table (a node that copies tables from the bucket
+  // learns of a new one a moment after it was created).
   HANGAR_ASSIGN_OR_RETURN(auto writer, WriterOf(context, name));
   if (writer) return forwarding_.Exchange(context, *writer, descriptor, in, out);
+  HANGAR_RETURN_NOT_OK(tables_->Snapshot(name).status());  // create it first (CreateTable or DoPut)
   return ServeIngestStream(*ingest_, context, name, in, out);
 }
 

@@ -4,7 +4,11 @@
 // table's node and every node reads them; killing that node during ingest
 // loses nothing it acknowledged at `disk` (a live node adopts its folder and
 // replays its log), checked row by row; after a ZooKeeper restart the nodes
-// hold their own folders again and no table has two writers.
+// hold their own folders again and no table has two writers. The same
+// cluster with its tables in a bucket instead (--object-store, no shared
+// directory): killing the writer during ingest loses nothing acknowledged
+// at `object_storage`, a live node adopts the table from the bucket, and the
+// killed node restarted on its old disk duplicates nothing.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -21,6 +25,7 @@
 #include "cluster_status.h"
 #include "sql/flight_sql_client.h"
 #include "store/store_test_util.h"
+#include "support/s3_server.h"
 #include "support/server_process.h"
 #include "support/zookeeper_process.h"
 
@@ -48,6 +53,11 @@ class ClusterTablesTest : public ::testing::Test {
 
   // Flags every node gets besides these (a fixture may add some).
   virtual std::vector<std::string> NodeFlags() { return {}; }
+  // How the nodes share their tables, and the environment they get.
+  virtual std::vector<std::string> SharingFlags() { return {"--shared-data-dir", shared().string()}; }
+  virtual std::map<std::string, std::string> NodeEnv() { return {}; }
+  // Node `n`'s own folder (tables, log).
+  virtual fs::path FolderOf(int n) const { return shared() / "nodes" / NodeId(n); }
   // A client of node `n`.
   virtual std::unique_ptr<flight::FlightClient> Connect(int n) { return nodes_[n]->Connect(); }
 
@@ -58,15 +68,13 @@ class ClusterTablesTest : public ::testing::Test {
                                       zookeeper_->url("/hangar-tables"),
                                       "--cluster-session-timeout",
                                       "2",
-                                      "--shared-data-dir",
-                                      shared().string(),
                                       "--access-log",
                                       "off",
                                       "--metrics-listen",
                                       "off"};
+    for (auto& flag : SharingFlags()) flags.push_back(flag);
     for (auto& flag : NodeFlags()) flags.push_back(flag);
-    nodes_[n] = std::make_unique<ServerProcess>((dir_.path() / ("node" + std::to_string(n))).string(),
-                                                std::map<std::string, std::string>{}, flags);
+    nodes_[n] = std::make_unique<ServerProcess>(DataDirOf(n).string(), NodeEnv(), flags);
   }
   // A port chosen free may be taken before its node listens (other suites
   // start brokers and object stores beside this one): the node is then
@@ -80,6 +88,7 @@ class ClusterTablesTest : public ::testing::Test {
     ASSERT_TRUE(nodes_[n]->started()) << nodes_[n]->startup_log();
   }
   fs::path shared() const { return dir_.path() / "shared"; }
+  fs::path DataDirOf(int n) const { return dir_.path() / ("node" + std::to_string(n)); }
   // Where node `n` is reached, and its id (the name of its folder).
   virtual std::string LocationOf(int n) const { return "grpc://127.0.0.1:" + std::to_string(ports_[n]); }
   std::string NodeId(int n) const { return cluster::MemberId(LocationOf(n)); }
@@ -90,12 +99,14 @@ class ClusterTablesTest : public ::testing::Test {
   }
 
   // Waits until a node other than `owner` alone holds `name` (it adopted
-  // the folder); the holders then.
-  std::vector<int> WaitForAdoption(const std::string& name, int owner) const {
+  // the folder); the holders then. `owner_keeps_copy`: the owner's own disk
+  // (not shared) still has its copy, which does not count.
+  std::vector<int> WaitForAdoption(const std::string& name, int owner, bool owner_keeps_copy = false) const {
     const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(40);
     std::vector<int> now;
     while (std::chrono::steady_clock::now() < until) {
       now = Holders(name);
+      if (owner_keeps_copy) std::erase(now, owner);
       if (now.size() == 1 && now[0] != owner) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
@@ -120,10 +131,18 @@ class ClusterTablesTest : public ::testing::Test {
     std::vector<int> out;
     for (int n = 0; n < kNodes; ++n) {
       std::error_code ec;
-      for (const auto& entry : fs::directory_iterator(shared() / "nodes" / NodeId(n) / "tables", ec))
+      for (const auto& entry : fs::directory_iterator(FolderOf(n) / "tables", ec))
         if (entry.path().filename().string().starts_with(name + "-")) out.push_back(n);
     }
     return out;
+  }
+
+  // Creates `events` through node 0: the node that holds it (-1 if not one).
+  int CreateEventsOnItsNode() {
+    CreateEvents(*Connect(0));
+    const auto holders = Holders("default.events");
+    EXPECT_EQ(holders.size(), 1u);
+    return holders.size() == 1 ? holders[0] : -1;
   }
 
   static void CreateEvents(flight::FlightClient& client) {
@@ -170,16 +189,18 @@ class ClusterTablesTest : public ::testing::Test {
 
   // Every id node `n` reads of `events` (every endpoint, where GetFlightInfo says).
   std::vector<int64_t> ReadIds(int n) {
+    auto ids = TryReadIds(n);
+    EXPECT_TRUE(ids.ok()) << ids.status().ToString();
+    return ids.ok() ? *ids : std::vector<int64_t>{};
+  }
+  Result<std::vector<int64_t>> TryReadIds(int n) {
     auto client = Connect(n);
-    auto info = client->GetFlightInfo(flight::FlightDescriptor::Path({"events"}));
-    EXPECT_TRUE(info.ok()) << info.status().ToString();
+    HANGAR_ASSIGN_OR_RETURN(auto info, client->GetFlightInfo(flight::FlightDescriptor::Path({"events"})));
     std::vector<int64_t> ids;
-    if (!info.ok()) return ids;
-    for (const auto& endpoint : info->endpoints) {
-      auto batches = client->DoGet(endpoint.ticket).value()->ReadAll();
-      EXPECT_TRUE(batches.ok()) << batches.status().ToString();
-      if (!batches.ok()) continue;
-      for (const auto& b : *batches)
+    for (const auto& endpoint : info.endpoints) {
+      HANGAR_ASSIGN_OR_RETURN(auto stream, client->DoGet(endpoint.ticket));
+      HANGAR_ASSIGN_OR_RETURN(auto batches, stream->ReadAll());
+      for (const auto& b : batches)
         for (int64_t r = 0; r < b->num_rows; ++r)
           ids.push_back(arrow::LoadInteger(*b->column(0), b->column(0)->offset + r));
     }
@@ -413,6 +434,206 @@ TEST_F(ClusterTablesTlsTest, WritesForwardedBetweenNodesOverMutualTlsLandOnce) {
   std::iota(expected.begin(), expected.end(), 0);
   for (int n = 0; n < kNodes; ++n) EXPECT_EQ(ReadIds(n), expected) << "node " << n;
 }
+
+// No shared directory: the nodes share their tables through one bucket
+// (--object-store), each with its own data directory. This fixture: a
+// folder laid out as a bucket (file://); the next one, SeaweedFS.
+class ClusterBucketTablesTest : public ClusterTablesTest {
+ protected:
+  std::vector<std::string> SharingFlags() override {
+    return {"--object-store", "file://" + (dir_.path() / "bucket").string()};
+  }
+  fs::path FolderOf(int n) const override { return DataDirOf(n) / "cluster" / "nodes" / NodeId(n); }
+
+  // What node `n` reads of `events` once `done` says it is all there (its
+  // copy from the bucket catches up; a read while the copy is replaced may
+  // fail, and is made again).
+  std::vector<int64_t> ReadIdsOnce(int n, const std::function<bool(const std::vector<int64_t>&)>& done) {
+    Result<std::vector<int64_t>> ids = Status::NotFound("not read yet");
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    do {
+      ids = TryReadIds(n);
+      if (ids.ok() && done(*ids)) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    } while (std::chrono::steady_clock::now() < deadline);
+    EXPECT_TRUE(ids.ok()) << "node " << n << ": " << ids.status().ToString() << "\n" << nodes_[n]->log();
+    return ids.ok() ? *ids : std::vector<int64_t>{};
+  }
+  // Streams `batch` through node `n` at `object_storage`, again while the
+  // node still names the gone writer (until its copy from the bucket names
+  // the adopter): true once acknowledged.
+  bool IngestOne(int n, const arrow::RecordBatchPtr& batch) {
+    Status ended;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    do {
+      if (Ingest(*Connect(n), {batch}, "object_storage", &ended).size() == 1) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    } while (std::chrono::steady_clock::now() < deadline);
+    ADD_FAILURE() << "node " << n << ": " << ended.ToString();
+    return false;
+  }
+
+  // The writer of `events` is SIGKILLed while a stream acknowledged at
+  // `object_storage` flows through another node; a live node adopts the
+  // table from the bucket; every acknowledged batch is there exactly once on
+  // every live node, and the killed node, restarted on its old disk,
+  // duplicates nothing.
+  void KillTheWriterDuringIngest(const std::string& level = "object_storage") {
+    const int owner = CreateEventsOnItsNode();
+    ASSERT_GE(owner, 0);
+    const int via = (owner + 1) % kNodes;
+    std::vector<arrow::RecordBatchPtr> batches;
+    for (int b = 0; b < 2000; ++b) batches.push_back(Events(b * 50, 50));
+    std::set<int64_t> acked;
+    Status ended;
+    std::thread writer([&] { acked = Ingest(*Connect(via), batches, level, &ended, std::chrono::milliseconds(5)); });
+    // Killed once some batches are in the bucket (and more are on the way).
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < until &&
+           !fs::exists(DataDirOf(via) / "cluster" / "nodes" / NodeId(owner) / "tables"))
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::this_thread::sleep_for(std::chrono::seconds(3));
+    nodes_[owner]->Kill(SIGKILL);
+    const auto killed = std::chrono::steady_clock::now();
+    writer.join();
+    EXPECT_FALSE(ended.ok()) << "the stream should have broken with its writer";
+    ASSERT_GT(acked.size(), 0u) << ended.ToString() << nodes_[owner]->log();
+    ASSERT_LT(acked.size(), batches.size());
+
+    const auto now = WaitForAdoption("default.events", owner, true);
+    ASSERT_EQ(now.size(), 1u) << nodes_[via]->log();
+    const int adopter = now[0];
+    const int other = 3 - owner - adopter;
+    std::printf("%zu batches acknowledged at %s before the kill; adopted %.1f s after it\n", acked.size(),
+                level.c_str(), std::chrono::duration<double>(std::chrono::steady_clock::now() - killed).count());
+
+    // Every live node reads the table as the bucket has it (the other node
+    // once its copy caught up): each acknowledged batch exactly once, every
+    // batch whole.
+    const int64_t last_acked = *acked.rbegin() * 50;
+    for (int reader : {adopter, other}) {
+      std::map<int64_t, int> seen;
+      for (int64_t id :
+           ReadIdsOnce(reader, [&](const auto& ids) { return std::binary_search(ids.begin(), ids.end(), last_acked); }))
+        ++seen[id];
+      for (int64_t b : acked)
+        for (int64_t id = b * 50; id < b * 50 + 50; ++id)
+          ASSERT_EQ(seen[id], 1) << "node " << reader << ": id " << id << " of acked batch " << b;
+      for (const auto& [id, times] : seen) {
+        EXPECT_EQ(times, 1) << id;
+        for (int64_t o = id / 50 * 50; o < id / 50 * 50 + 50; ++o) EXPECT_EQ(seen.count(o), 1u) << o;
+      }
+    }
+    const size_t rows_after_kill = ReadIds(adopter).size();
+
+    // The table takes writes again, through the node that does not write it.
+    EXPECT_TRUE(IngestOne(other, Events(100000, 10)));
+    EXPECT_EQ(ReadIds(adopter).back(), 100009);
+
+    // The killed node, restarted on its old data directory, rejoins: its
+    // copy of the table was adopted, so it goes (its log's batches for it
+    // with it); it reads the adopter's table and forwards writes there.
+    LaunchNode(owner);
+    ASSERT_TRUE(nodes_[owner]->started()) << nodes_[owner]->startup_log();
+    for (int n = 0; n < kNodes; ++n) ASSERT_TRUE(WaitForMembers(n, kNodes)) << n;
+    EXPECT_NE(nodes_[owner]->startup_log().find("adopted by another node while this node was gone"), std::string::npos)
+        << nodes_[owner]->startup_log();
+    EXPECT_TRUE(IngestOne(owner, Events(200000, 10)));
+    EXPECT_EQ(Holders("default.events"), std::vector<int>{adopter});
+    const size_t expected = rows_after_kill + 20;
+    for (int n = 0; n < kNodes; ++n) {
+      const auto ids = ReadIdsOnce(n, [&](const auto& ids) { return ids.size() >= expected; });
+      EXPECT_EQ(ids.size(), expected) << "node " << n;
+      EXPECT_EQ(std::set<int64_t>(ids.begin(), ids.end()).size(), ids.size()) << "node " << n;
+    }
+  }
+};
+
+TEST_F(ClusterBucketTablesTest, KillingTheWriterLosesNothingAckedAtObjectStorage) { KillTheWriterDuringIngest(); }
+TEST_F(ClusterBucketTablesTest, KillingTheWriterLosesNothingAckedAtIcebergCommitted) {
+  KillTheWriterDuringIngest("iceberg_committed");
+}
+
+TEST_F(ClusterBucketTablesTest, AWriterFrozenPastItsSessionIsAdoptedAndExitsWhenItWakes) {
+  const int owner = CreateEventsOnItsNode();
+  ASSERT_GE(owner, 0);
+  const int other = (owner + 1) % kNodes;
+  ASSERT_EQ(Ingest(*Connect(owner), {Events(0, 100), Events(100, 100)}, "object_storage").size(), 2u);
+  ::kill(nodes_[owner]->pid(), SIGSTOP);
+  const auto now = WaitForAdoption("default.events", owner, true);
+  ASSERT_EQ(now.size(), 1u);
+  // Woken, it finds the bucket names another writer of its table: it
+  // writes nothing more there and exits (75), to start afresh.
+  ::kill(nodes_[owner]->pid(), SIGCONT);
+  const int status = nodes_[owner]->WaitFor(std::chrono::seconds(30));
+  ASSERT_TRUE(WIFEXITED(status)) << status << "\n" << nodes_[owner]->log();
+  EXPECT_EQ(WEXITSTATUS(status), 75);
+  EXPECT_NE(nodes_[owner]->log().find("was adopted by another node"), std::string::npos) << nodes_[owner]->log();
+  EXPECT_TRUE(IngestOne(other, Events(200, 10)));
+  const auto ids = ReadIdsOnce(other, [](const auto& ids) { return ids.size() >= 210; });
+  ASSERT_EQ(ids.size(), 210u);
+  for (int64_t i = 0; i < 210; ++i) EXPECT_EQ(ids[i], i);
+}
+
+TEST_F(ClusterBucketTablesTest, SharedDataDirWithObjectStoreIsRefused) {
+  ServerProcess refused((dir_.path() / "refused").string(), {},
+                        {"--cluster", zookeeper_->url("/hangar-tables"), "--shared-data-dir", shared().string(),
+                         "--object-store", "file://" + (dir_.path() / "bucket").string()});
+  EXPECT_FALSE(refused.started());
+  EXPECT_NE(refused.startup_log().find("--shared-data-dir and --object-store do not go together"), std::string::npos)
+      << refused.startup_log();
+}
+
+// A writer back within its session timeout (here 10 s) keeps its tables:
+// nobody adopts them, and its log replays what the bucket lacks (batches
+// acknowledged at `disk` only), each once.
+class ClusterBucketLongSessionTest : public ClusterBucketTablesTest {
+ protected:
+  std::vector<std::string> NodeFlags() override { return {"--cluster-session-timeout", "10"}; }
+};
+
+TEST_F(ClusterBucketLongSessionTest, AWriterRestartedWithinItsSessionReplaysItsLogOnce) {
+  const int owner = CreateEventsOnItsNode();
+  ASSERT_GE(owner, 0);
+  const int via = (owner + 1) % kNodes;
+  ASSERT_TRUE(IngestOne(via, Events(0, 50)));
+  std::vector<arrow::RecordBatchPtr> batches;
+  for (int b = 1; b < 20; ++b) batches.push_back(Events(b * 50, 50));
+  ASSERT_EQ(Ingest(*Connect(via), batches, "disk").size(), batches.size());
+  nodes_[owner]->Kill(SIGKILL);
+  LaunchNode(owner);
+  ASSERT_TRUE(nodes_[owner]->started()) << nodes_[owner]->startup_log();
+  for (int n = 0; n < kNodes; ++n) ASSERT_TRUE(WaitForMembers(n, kNodes)) << n;
+  // One more batch at object_storage takes the replayed ones to the bucket.
+  ASSERT_TRUE(IngestOne(via, Events(1000, 50)));
+  EXPECT_EQ(Holders("default.events"), std::vector<int>{owner});
+  for (int n = 0; n < kNodes; ++n) {
+    const auto ids = ReadIdsOnce(n, [](const auto& ids) { return ids.size() >= 1050; });
+    ASSERT_EQ(ids.size(), 1050u) << "node " << n;
+    for (int64_t i = 0; i < 1050; ++i) ASSERT_EQ(ids[i], i) << "node " << n;
+    EXPECT_EQ(nodes_[n]->log().find("adopt"), std::string::npos) << nodes_[n]->log();
+  }
+}
+
+// The same against SeaweedFS's S3 gateway.
+class ClusterS3TablesTest : public ClusterBucketTablesTest {
+ protected:
+  void SetUp() override {
+    auto server = testing::S3Server::Start(dir_.path() / "s3");
+    ASSERT_TRUE(server.ok()) << server.status().ToString();
+    s3_ = std::move(*server);
+    ClusterBucketTablesTest::SetUp();
+  }
+  std::vector<std::string> SharingFlags() override {
+    return {"--object-store",     "s3://" + s3_->bucket() + "/cluster",
+            "--s3-endpoint",      s3_->endpoint(),
+            "--s3-access-key-id", s3_->access_key()};
+  }
+  std::map<std::string, std::string> NodeEnv() override { return {{"HANGAR_S3_SECRET_ACCESS_KEY", s3_->secret_key()}}; }
+  std::unique_ptr<testing::S3Server> s3_;
+};
+
+TEST_F(ClusterS3TablesTest, KillingTheWriterLosesNothingAckedAtObjectStorage) { KillTheWriterDuringIngest(); }
 
 }  // namespace
 }  // namespace hangar

@@ -303,6 +303,59 @@ TEST_F(RestoreTest, ATableMirroredWithoutADefinitionGetsOneAtTheNextStart) {
   EXPECT_EQ(report->restored.size(), 3u);
 }
 
+// In a cluster, definitions name their writer and its epoch: of a table's
+// definitions, the largest epoch's is the table's state, even below
+// another's version (a stale writer's, saved after its tables were
+// adopted), and a restore can take only the tables one writer writes.
+TEST_F(RestoreTest, TheDefinitionOfTheLargestWriterEpochIsTheTables) {
+  {
+    Node node(dir_.path() / "first", bucket_);
+    for (int i = 0; i < 2; ++i) {
+      arrow::VectorSource source(EventSchema(), {Events(i * 10, 10)});
+      ASSERT_TRUE(node.store->Put(kEvents, store::PutMode::kAppend, &source).ok());
+    }
+    ASSERT_TRUE(node.mirror->Drain(std::chrono::seconds(60)));
+  }
+  auto scan = ScanBucket(*bucket_);
+  ASSERT_TRUE(scan.ok()) << scan.status().ToString();
+  ASSERT_EQ(scan->tables.count(kEvents), 1u);
+  const BucketTable table = scan->tables.at(kEvents);
+  EXPECT_EQ(table.definition.writer.node, "");  // saved outside a cluster
+  const int64_t version = table.definition.manifest.version;
+
+  // The adopter's definition (epoch 20) and a stale writer's of a later
+  // version (epoch 10).
+  auto save = [&](int64_t v, const DefinitionWriter& writer) {
+    store::Manifest manifest = table.definition.manifest;
+    manifest.version = v;
+    auto text = EncodeDefinition(manifest, 1, writer);
+    ASSERT_TRUE(text.ok());
+    ASSERT_TRUE(bucket_->Put(DefinitionKey(table.prefix, v), *text).ok());
+  };
+  save(version + 1, {"adopter", 20});
+  save(version + 3, {"stale", 10});
+  scan = ScanBucket(*bucket_);
+  ASSERT_TRUE(scan.ok()) << scan.status().ToString();
+  const auto& found = scan->tables.at(kEvents).definition;
+  EXPECT_EQ(found.writer.node, "adopter");
+  EXPECT_EQ(found.writer.epoch, 20);
+  EXPECT_EQ(found.manifest.version, version + 1);
+
+  RestoreOptions options;
+  options.store = bucket_.get();
+  options.tables_dir = dir_.path() / "other" / "tables";
+  options.want = [](const BucketTable& t) { return t.definition.writer.node == "stale"; };
+  auto report = RestoreScanned(options, *scan);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_TRUE(report->restored.empty());
+  options.want = [](const BucketTable& t) { return t.definition.writer.node == "adopter"; };
+  report = RestoreScanned(options, *scan);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->restored, std::vector<std::string>{"default.events"});
+  Node node(dir_.path() / "other", bucket_);
+  EXPECT_EQ(node.store->Snapshot(kEvents).value()->version, version + 1);
+}
+
 TEST(TableDefinition, KeysNameTheirVersionAndTable) {
   const std::string key = DefinitionKey("a.b/t-00000000000000ff", 42);
   EXPECT_EQ(key, "a.b/t-00000000000000ff/metadata/hangar-state-00000000000000000042.json");
