@@ -2,6 +2,7 @@
 
 #include "duckdb/scan_function.h"
 #include "store/primary_key.h"
+#include "store/read_copy.h"
 #include "store/storage_types.h"
 
 namespace hangar::store {
@@ -9,6 +10,19 @@ namespace hangar::store {
 namespace {
 
 constexpr const char* kFunction = "hangar_memtable";
+constexpr const char* kReadCopiesFunction = "hangar_read_copies";
+
+// The rows of a snapshot's files, from each one's read copy in turn; the
+// snapshot held so that no file goes meanwhile.
+std::unique_ptr<arrow::RecordBatchSource> ReadCopiesOf(SnapshotPtr snapshot) {
+  const arrow::SchemaPtr schema = snapshot->schema;
+  size_t next = 0;
+  return std::make_unique<ChainedSource>(
+      schema, [snapshot = std::move(snapshot), next]() mutable -> Result<std::unique_ptr<arrow::RecordBatchSource>> {
+        if (next >= snapshot->files.size()) return std::unique_ptr<arrow::RecordBatchSource>();
+        return OpenReadCopy(snapshot->files[next++], snapshot->schema);
+      });
+}
 
 }  // namespace
 
@@ -60,19 +74,54 @@ struct MemtableScan::Snapshots : duckdb::ScanProvider {
   }
 };
 
+namespace {
+
+// hangar_read_copies over the same snapshots as hangar_memtable.
+struct ReadCopies : duckdb::ScanProvider {
+  std::shared_ptr<MemtableScan::Snapshots> snapshots;
+
+  explicit ReadCopies(std::shared_ptr<MemtableScan::Snapshots> s) : snapshots(std::move(s)) {}
+
+  Result<arrow::SchemaPtr> Schema(const std::string& text) override {
+    HANGAR_ASSIGN_OR_RETURN(auto snapshot, snapshots->Find(text));
+    return snapshot->schema;
+  }
+
+  Result<std::unique_ptr<arrow::RecordBatchSource>> Open(const std::string& text) override {
+    HANGAR_ASSIGN_OR_RETURN(auto snapshot, snapshots->Find(text));
+    return ReadCopiesOf(std::move(snapshot));
+  }
+};
+
+}  // namespace
+
 Result<std::shared_ptr<MemtableScan>> MemtableScan::Register(std::shared_ptr<duckdb::Database> db) {
   auto out = std::make_shared<MemtableScan>();
   out->snapshots_ = Snapshots::Instance();
   // On this instance of the engine and on every one after a reset.
   HANGAR_RETURN_NOT_OK(db->AddInitializer([snapshots = out->snapshots_](duckdb::Connection& connection) {
-    return duckdb::RegisterScanFunction(connection, kFunction, snapshots);
+    HANGAR_RETURN_NOT_OK(duckdb::RegisterScanFunction(connection, kFunction, snapshots));
+    return duckdb::RegisterScanFunction(connection, kReadCopiesFunction, std::make_shared<ReadCopies>(snapshots));
   }));
   return out;
 }
 
+namespace {
+
+std::string Call(const char* function, const SnapshotPtr& snapshot) {
+  return std::string(function) + "(" + duckdb::QuoteLiteral(std::to_string(snapshot->id)) + ")";
+}
+
+}  // namespace
+
 std::string MemtableScan::Relation(const SnapshotPtr& snapshot) {
   snapshots_->Add(snapshot);
-  return std::string(kFunction) + "(" + duckdb::QuoteLiteral(std::to_string(snapshot->id)) + ")";
+  return Call(kFunction, snapshot);
+}
+
+std::string MemtableScan::ReadCopiesRelation(const SnapshotPtr& snapshot) {
+  snapshots_->Add(snapshot);
+  return Call(kReadCopiesFunction, snapshot);
 }
 
 }  // namespace hangar::store

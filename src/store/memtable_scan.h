@@ -7,6 +7,13 @@
 // reads back from the table's Parquet files, so that files and memtable
 // line up in a UNION ALL. For a primary-key table a rank column follows the
 // table's columns (primary_key.h), numbering the rows after the files.
+//
+// hangar_read_copies('<snapshot id>'): the rows of an append-only snapshot's
+// files read from their read copies (read_copy.h) instead of decoding
+// Parquet, a file at a time, only the columns the query uses converted. The
+// batches are in the table's exact schema, not the storage form: the reader
+// names it only for tables whose columns DuckDB reads from Parquet as it
+// reads them from Arrow (TableReader::SelectAll).
 #pragma once
 
 #include <map>
@@ -26,6 +33,10 @@ class MemtableScan {
   // query naming it must run while the caller holds `snapshot`; one that
   // starts after the snapshot is gone fails UNAVAILABLE ("run it again").
   std::string Relation(const SnapshotPtr& snapshot);
+  // The relation of `snapshot`'s files read from their read copies:
+  // "hangar_read_copies('17')", held as Relation's. A query fails if a read
+  // copy is missing or unusable when it comes to the file.
+  std::string ReadCopiesRelation(const SnapshotPtr& snapshot);
 
   struct Snapshots;
 

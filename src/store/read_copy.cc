@@ -107,6 +107,19 @@ Result<std::unique_ptr<arrow::RecordBatchSource>> OpenReadCopy(const DataFile& f
   return std::unique_ptr<arrow::RecordBatchSource>(std::make_unique<ReadCopySource>(schema, std::move(batches)));
 }
 
+Result<arrow::RecordBatchPtr> ChainedSource::Next() {
+  while (!done_) {
+    if (part_ != nullptr) {
+      HANGAR_ASSIGN_OR_RETURN(auto batch, part_->Next());
+      if (batch != nullptr) return batch;
+      part_.reset();
+    }
+    HANGAR_ASSIGN_OR_RETURN(part_, open_next_());
+    done_ = part_ == nullptr;
+  }
+  return arrow::RecordBatchPtr();
+}
+
 ReadCopyMaker::ReadCopyMaker(std::shared_ptr<duckdb::Database> db) : db_(std::move(db)), thread_([this] { Run(); }) {}
 
 ReadCopyMaker::~ReadCopyMaker() {

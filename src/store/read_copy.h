@@ -20,6 +20,7 @@
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -40,6 +41,24 @@ Status WriteReadCopy(const std::shared_ptr<duckdb::Database>& db, const DataFile
 // mapped file. NotFound if it has none; DataLoss if it is not a whole read
 // copy of the file (then the Parquet file is to be read instead).
 Result<std::unique_ptr<arrow::RecordBatchSource>> OpenReadCopy(const DataFile& file, const arrow::SchemaPtr& schema);
+
+// Parts read one after the other, each opened by `open_next` when the one
+// before has ended, so that a read of many files maps one read copy at a
+// time; `open_next` gives null when none is left.
+class ChainedSource : public arrow::RecordBatchSource {
+ public:
+  using OpenNext = std::function<Result<std::unique_ptr<arrow::RecordBatchSource>>()>;
+  ChainedSource(arrow::SchemaPtr schema, OpenNext open_next)
+      : schema_(std::move(schema)), open_next_(std::move(open_next)) {}
+  const arrow::SchemaPtr& schema() const override { return schema_; }
+  Result<arrow::RecordBatchPtr> Next() override;
+
+ private:
+  arrow::SchemaPtr schema_;
+  OpenNext open_next_;
+  std::unique_ptr<arrow::RecordBatchSource> part_;
+  bool done_ = false;
+};
 
 // Makes the missing read copies of the tables it is given, one file at a
 // time on a thread of its own (what a put or flush committed is readable at
@@ -71,9 +90,9 @@ class ReadCopyMaker {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::weak_ptr<Table>> queue_;  // guarded by mu_
-  bool busy_ = false;              // guarded by mu_
-  bool stop_ = false;              // guarded by mu_
-  int64_t failures_ = 0;           // guarded by mu_
+  bool busy_ = false;                       // guarded by mu_
+  bool stop_ = false;                       // guarded by mu_
+  int64_t failures_ = 0;                    // guarded by mu_
   std::thread thread_;
 };
 

@@ -116,47 +116,67 @@ std::vector<const DataFile*> AllFiles(const TableSnapshot& snapshot) {
 // The rows of a run of files, in order, each file from its read copy if it
 // has a usable one, runs of the others in one DuckDB scan; each part opened
 // when the one before has ended, so that at most one read copy is mapped.
-class FilesSource : public arrow::RecordBatchSource {
- public:
-  FilesSource(std::shared_ptr<duckdb::Database> db, arrow::SchemaPtr schema, std::vector<const DataFile*> files)
-      : db_(std::move(db)), schema_(std::move(schema)), files_(std::move(files)) {}
-  const arrow::SchemaPtr& schema() const override { return schema_; }
-  Result<arrow::RecordBatchPtr> Next() override {
-    while (true) {
-      if (part_ != nullptr) {
-        HANGAR_ASSIGN_OR_RETURN(auto batch, part_->Next());
-        if (batch != nullptr) return batch;
-        part_.reset();
-      }
-      if (next_ >= files_.size()) return arrow::RecordBatchPtr();
-      HANGAR_ASSIGN_OR_RETURN(part_, OpenPart());
-    }
-  }
-
- private:
-  Result<std::unique_ptr<arrow::RecordBatchSource>> OpenPart() {
-    auto copy = OpenReadCopy(*files_[next_], schema_);
+std::unique_ptr<arrow::RecordBatchSource> FilesSource(std::shared_ptr<duckdb::Database> db, arrow::SchemaPtr schema,
+                                                      std::vector<const DataFile*> files) {
+  size_t next = 0;
+  auto open_next = [db = std::move(db), schema, files = std::move(files),
+                    next]() mutable -> Result<std::unique_ptr<arrow::RecordBatchSource>> {
+    if (next >= files.size()) return std::unique_ptr<arrow::RecordBatchSource>();
+    auto copy = OpenReadCopy(*files[next], schema);
     if (copy.ok()) {
-      ++next_;
+      ++next;
       return std::move(*copy);
     }
     if (copy.status().code() != StatusCode::kNotFound)
       log::Warn("reading a Parquet file instead of its read copy", {{"error", copy.status().ToString()}});
     // This file and the next ones without a usable read copy: one scan.
-    std::vector<const DataFile*> run{files_[next_++]};
-    while (next_ < files_.size() && !fs::exists(ReadCopyPath(files_[next_]->path()))) run.push_back(files_[next_++]);
-    HANGAR_ASSIGN_OR_RETURN(auto stream, duckdb::StreamQuery(db_, SelectFiles(run)));
-    return ConformSource(std::move(stream), schema_);
-  }
+    std::vector<const DataFile*> run{files[next++]};
+    while (next < files.size() && !fs::exists(ReadCopyPath(files[next]->path()))) run.push_back(files[next++]);
+    HANGAR_ASSIGN_OR_RETURN(auto stream, duckdb::StreamQuery(db, SelectFiles(run)));
+    return ConformSource(std::move(stream), schema);
+  };
+  return std::make_unique<ChainedSource>(std::move(schema), std::move(open_next));
+}
 
-  std::shared_ptr<duckdb::Database> db_;
-  arrow::SchemaPtr schema_;
-  std::vector<const DataFile*> files_;
-  size_t next_ = 0;
-  std::unique_ptr<arrow::RecordBatchSource> part_;
-};
+// Whether DuckDB reads a column of `type` from an Arrow batch with the type
+// (and values) it reads from the Parquet file of its storage form. Types
+// stored in another form, nested ones, and those whose Arrow and Parquet
+// readings differ in DuckDB (times, timestamps and their zones, decimals,
+// views, dictionaries) are not: their tables are read from Parquet.
+bool SameInDuckDb(const arrow::DataType& type) {
+  switch (type.id()) {
+    case arrow::TypeId::kBool:
+    case arrow::TypeId::kInt8:
+    case arrow::TypeId::kInt16:
+    case arrow::TypeId::kInt32:
+    case arrow::TypeId::kInt64:
+    case arrow::TypeId::kUInt8:
+    case arrow::TypeId::kUInt16:
+    case arrow::TypeId::kUInt32:
+    case arrow::TypeId::kUInt64:
+    case arrow::TypeId::kFloat32:
+    case arrow::TypeId::kFloat64:
+    case arrow::TypeId::kUtf8:
+    case arrow::TypeId::kBinary:
+    case arrow::TypeId::kDate32: return true;
+    default: return false;
+  }
+}
 
 }  // namespace
+
+bool TableReader::SqlReadsCopies(const TableSnapshot& snapshot) const {
+  if (!read_copies_ || !snapshot.primary_key.empty() || snapshot.files.empty()) return false;
+  auto storage = StorageSchema(*snapshot.schema);
+  if (!storage.ok() || !(*storage)->Equals(*snapshot.schema, false)) return false;
+  for (const auto& f : snapshot.schema->fields())
+    if (!SameInDuckDb(*f->type())) return false;
+  // Every file's read copy whole and the table's (a footer and batch
+  // headers read: no data page touched), or Parquet for all of them.
+  for (const auto& f : snapshot.files)
+    if (!OpenReadCopy(f, snapshot.schema).ok()) return false;
+  return true;
+}
 
 std::string SelectFiles(const std::vector<const DataFile*>& files) {
   std::string list;
@@ -189,8 +209,13 @@ std::string TableReader::SelectAll(const SnapshotPtr& snapshot) const {
     return "SELECT * EXCLUDE (" + duckdb::QuoteIdentifier(RankColumn(*snapshot->schema)) + ") FROM " +
            memtable_scan_->Relation(snapshot);
   }
+  // The files from their read copies where SQL reads them as it would
+  // read Parquet: no decoding, only the columns a query uses converted.
   std::string out;
-  if (!snapshot->files.empty()) out = SelectFiles(AllFiles(*snapshot));
+  if (SqlReadsCopies(*snapshot))
+    out = "SELECT * FROM " + memtable_scan_->ReadCopiesRelation(snapshot);
+  else if (!snapshot->files.empty())
+    out = SelectFiles(AllFiles(*snapshot));
   // The memtable relation also gives an empty table its columns.
   if (!snapshot->memtable->empty() || out.empty())
     out += std::string(out.empty() ? "" : " UNION ALL ") + "SELECT * FROM " + memtable_scan_->Relation(snapshot);
@@ -308,7 +333,7 @@ Result<std::unique_ptr<arrow::RecordBatchSource>> TableReader::Scan(const Snapsh
     return filtered(std::move(rows));
   }
   if (read_copies_) {
-    holding->inner = std::make_unique<FilesSource>(db_, snapshot->schema, std::move(chosen));
+    holding->inner = FilesSource(db_, snapshot->schema, std::move(chosen));
   } else {
     HANGAR_ASSIGN_OR_RETURN(auto stream, duckdb::StreamQuery(db_, SelectFiles(chosen)));
     holding->inner = ConformSource(std::move(stream), snapshot->schema);

@@ -43,6 +43,8 @@ class TableReader {
   // a compaction retired lately.
   Result<std::vector<const DataFile*>> FindFiles(const TableSnapshot& snapshot,
                                                  const std::vector<std::string>& files) const;
+  // Whether SQL reads `snapshot`'s files from their read copies: see SelectAll.
+  bool SqlReadsCopies(const TableSnapshot& snapshot) const;
   // The latest row per key of a primary-key table's snapshot; "" if it has no rows.
   std::string LatestRowsQuery(const SnapshotPtr& snapshot) const;
 

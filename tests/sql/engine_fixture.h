@@ -13,13 +13,14 @@ namespace hangar::sql::testing {
 
 class EngineFixture : public ::testing::Test {
  protected:
-  void Open(SqlOptions options = {}) {
+  void Open(SqlOptions options = {}, bool read_copies = true) {
     duckdb::DatabaseOptions db_options;
     db_options.threads = 2;
     db_options.allowed_directories = {dir_.path().string() + "/"};
     db_ = duckdb::Database::Open(db_options).value();
     store::StoreOptions store_options;
     store_options.data_dir = dir_.path();
+    store_options.read_copies = read_copies;
     tables_ = std::shared_ptr<store::TableStore>(store::TableStore::Open(store_options, db_).value());
     auto relations = Relations::Open(db_, tables_, nullptr, nullptr).value();
     engine_ = std::make_unique<SqlEngine>(db_, relations, options);
