@@ -1,6 +1,7 @@
 // A DuckDB table function over Arrow record batch sources: how SQL reads
-// what is not a Parquet file — Kafka topics (hangar_scan, sql/relations.h)
-// and the rows of table memtables (hangar_memtable, store/memtable_scan.h).
+// what is not a Parquet file — Kafka topics (hangar_scan, sql/relations.h),
+// the rows of table memtables (hangar_memtable) and tables' read copies
+// (hangar_read_copies, store/memtable_scan.h).
 //
 // f('name'): a ScanProvider turns a relation name into an Arrow schema (at bind) and a
 // RecordBatchSource (at init, i.e. when the query starts: a topic is bounded

@@ -4,8 +4,10 @@
 // with a read copy straight from its memory-mapped pages: no Parquet decode,
 // no copy (the Flight layer sends slices of the mapping).
 //
-// Parquet stays the source of truth (SQL, compaction, the Iceberg mirror and
-// recovery read only Parquet); a read copy is a cache:
+// SQL reads them too, for tables of the types DuckDB reads alike from both
+// (hangar_read_copies, memtable_scan.h). Parquet stays the source of truth
+// (compaction, the Iceberg mirror and recovery read only Parquet); a read
+// copy is a cache:
 //  - it is made after the commit, in the background (ReadCopyMaker), from the
 //    committed Parquet file read back as the table reads it, so a read copy
 //    answers exactly what the Parquet file would;
