@@ -26,7 +26,7 @@
 // local folder as the store and once with an S3 bucket (SeaweedFS, started
 // here as the tests start it; skipped with a note when it is not built).
 //
-//   bench_ingest [--rows N] [--quick] [--levels-only]
+//   bench_ingest [--rows N] [--quick] [--levels-only] [--latency-only SAMPLES]
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -226,7 +226,9 @@ Latency AckLatency(int port, int samples) {
   Check((*stream)->Begin(Schema()), "DoExchange begin");
   Check((*stream)->WriteMetadata(arrow::Buffer::FromString(Request("disk"))), "WriteRequest");
   Latency out;
-  for (int i = 0; i < samples; ++i) {
+  constexpr int kWarmUp = 20;  // as the plain round trips below have
+  for (int i = 0; i < kWarmUp + samples; ++i) {
+    const bool counted = i >= kWarmUp;
     const auto start = Clock::now();
     const int64_t start_wall = WallMicros();
     Check((*stream)->WriteRecordBatch(*batch), "DoExchange write");
@@ -236,6 +238,7 @@ Latency AckLatency(int port, int samples) {
       if (chunk->end() || !chunk->app_metadata) Check(Status::IOError("the stream ended early"), "latency");
       const double us = Seconds(start) * 1e6;
       const bool memory = chunk->app_metadata->view().find("\"memory\"") != std::string_view::npos;
+      if (!counted) continue;
       (memory ? out.memory_us : out.disk_us).push_back(us);
       if (memory) {
         const int64_t arrived = WallMicros();
@@ -376,6 +379,42 @@ void AllObjectStoreLevels(const std::string& bin_dir, const fs::path& dir, bool 
       {{"AWS_ACCESS_KEY_ID", options.access_key_id}, {"AWS_SECRET_ACCESS_KEY", options.secret_access_key}}, batches);
 }
 
+// Ack latency per level, one 1,000-row batch at a time, against the floors
+// (the disk's fsync, a plain gRPC round trip of the same bytes).
+void ReportAckLatency(const std::string& bin_dir, const fs::path& dir, const DiskFloor& floor, ForkedServer& plain_server,
+                      int samples) {
+  const std::string data = (dir / "latency").string();
+  auto server = hangar::testing::StartServerOrExit(bin_dir, data, {}, "bench_ingest");
+  const Latency latency = AckLatency(server->port(), samples);
+  server->Stop();
+  const int64_t batch_bytes = hangar::arrow::TotalBufferSize(*MakeBatch(0, 1000));
+  const std::vector<double> plain = PlainRoundTrips(plain_server.port(), batch_bytes, samples);
+  plain_server.Stop();
+  const double plain_p50 = Percentile(plain, 0.5);
+  std::printf(
+      "  floor: a plain gRPC round trip (generated code, %lld bytes in, a small answer back) p50 %.0f us, "
+      "p99 %.0f us\n",
+      static_cast<long long>(batch_bytes), plain_p50, Percentile(plain, 0.99));
+  const double memory_p50 = Percentile(latency.memory_us, 0.5), memory_p99 = Percentile(latency.memory_us, 0.99);
+  const double disk_p50 = Percentile(latency.disk_us, 0.5), disk_p99 = Percentile(latency.disk_us, 0.99);
+  std::printf(
+      "  ack latency, 1,000-row batches one at a time: memory p50 %.0f us, p99 %.0f us; "
+      "disk p50 %.0f us, p99 %.0f us\n",
+      memory_p50, memory_p99, disk_p50, disk_p99);
+  std::printf(
+      "  memory ack p50 split at the ack's timestamp: %.0f us from the write call to the batch taken, "
+      "%.0f us for the ack's way back\n",
+      Percentile(latency.memory_in_us, 0.5), Percentile(latency.memory_back_us, 0.5));
+  const double plain_p99 = Percentile(plain, 0.99);
+  const double disk_bound = 2 * floor.fsync_p99_us + plain_p99;
+  std::printf(
+      "  targets: memory ack p50 %.2fx the plain round "
+      "trip's (<= 1.5), p99 %.2fx its p99 (<= 2); disk ack p99 %.0f us vs 2 x fsync p99 + plain p99 = %.0f us "
+      "(%s)\n",
+      memory_p50 / plain_p50, memory_p99 / plain_p99, disk_p99, disk_bound,
+      disk_p99 <= disk_bound ? "met" : "missed");
+}
+
 }  // namespace
 }  // namespace hangar::bench
 
@@ -392,6 +431,14 @@ int main(int argc, char** argv) {
     }
   }
   ForkedServer plain_server([] { return StartPlainServer(64 << 20); });  // forks: before any gRPC thread
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (std::strcmp(argv[i], "--latency-only") == 0) {
+      const DiskFloor floor = MeasureDisk(dir, int64_t{256} << 20);
+      ReportAckLatency(bin_dir, dir, floor, plain_server, std::atoi(argv[i + 1]));
+      fs::remove_all(dir);
+      return 0;
+    }
+  }
 
   // Batches of 10k, 25k, 50k and 100k rows, sent round robin.
   std::vector<hangar::arrow::RecordBatchPtr> batches;
@@ -440,38 +487,9 @@ int main(int argc, char** argv) {
 
   // The runs above leave hundreds of MB for the kernel to write back: the
   // latency run starts once they are on the disk, as the floor's did.
+  std::printf("  target: disk ingest %.2fx sequential-with-fsync (>= 0.7)\n", disk_mb_s_best / floor.sequential_mb_s);
   ::sync();
-  const std::string data = (dir / "latency").string();
-  auto server = hangar::testing::StartServerOrExit(bin_dir, data, {}, "bench_ingest");
-  const int samples = rows >= 10'000'000 ? 2000 : 500;
-  const Latency latency = AckLatency(server->port(), samples);
-  server->Stop();
-  const int64_t batch_bytes = hangar::arrow::TotalBufferSize(*MakeBatch(0, 1000));
-  const std::vector<double> plain = PlainRoundTrips(plain_server.port(), batch_bytes, samples);
-  plain_server.Stop();
-  const double plain_p50 = Percentile(plain, 0.5);
-  std::printf(
-      "  floor: a plain gRPC round trip (generated code, %lld bytes in, a small answer back) p50 %.0f us, "
-      "p99 %.0f us\n",
-      static_cast<long long>(batch_bytes), plain_p50, Percentile(plain, 0.99));
-  const double memory_p50 = Percentile(latency.memory_us, 0.5), memory_p99 = Percentile(latency.memory_us, 0.99);
-  const double disk_p50 = Percentile(latency.disk_us, 0.5), disk_p99 = Percentile(latency.disk_us, 0.99);
-  std::printf(
-      "  ack latency, 1,000-row batches one at a time: memory p50 %.0f us, p99 %.0f us; "
-      "disk p50 %.0f us, p99 %.0f us\n",
-      memory_p50, memory_p99, disk_p50, disk_p99);
-  std::printf(
-      "  memory ack p50 split at the ack's timestamp: %.0f us from the write call to the batch taken, "
-      "%.0f us for the ack's way back\n",
-      Percentile(latency.memory_in_us, 0.5), Percentile(latency.memory_back_us, 0.5));
-  const double plain_p99 = Percentile(plain, 0.99);
-  const double disk_bound = 2 * floor.fsync_p99_us + plain_p99;
-  std::printf(
-      "  targets: disk ingest %.2fx sequential-with-fsync (>= 0.7); memory ack p50 %.2fx the plain round "
-      "trip's (<= 1.5), p99 %.2fx its p99 (<= 2); disk ack p99 %.0f us vs 2 x fsync p99 + plain p99 = %.0f us "
-      "(%s)\n",
-      disk_mb_s_best / floor.sequential_mb_s, memory_p50 / plain_p50, memory_p99 / plain_p99, disk_p99, disk_bound,
-      disk_p99 <= disk_bound ? "met" : "missed");
+  ReportAckLatency(bin_dir, dir, floor, plain_server, rows >= 10'000'000 ? 2000 : 500);
   AllObjectStoreLevels(bin_dir, dir, quick);
   fs::remove_all(dir);
   return 0;
