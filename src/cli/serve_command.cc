@@ -351,6 +351,8 @@ Result<server::NodeOptions> NodeOptionsFrom(const ServeConfig& config) {
   options.ingest.idempotency_window = std::chrono::seconds(*window);
   HANGAR_ASSIGN_OR_RETURN(auto memtable_mib, IntegerSetting(flags, "max-memtable-mib", 1, int64_t{1} << 24));
   options.ingest.max_memtable_bytes = *memtable_mib << 20;
+  HANGAR_ASSIGN_OR_RETURN(auto log_mib, IntegerSetting(flags, "max-log-mib", 1, int64_t{1} << 30));
+  options.ingest.max_log_bytes = *log_mib << 20;
   HANGAR_ASSIGN_OR_RETURN(auto put_partitions, IntegerSetting(flags, "max-put-partitions", 1));
   options.max_put_partitions = *put_partitions;
   options.table_read_copies = !flags.Has("no-table-read-copies");

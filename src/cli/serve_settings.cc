@@ -22,7 +22,13 @@ const std::vector<Setting>& ServeSettings() {
        "Server"},
       // --- storage
       {"max-memtable-mib", "N", "512",
-       "Memory for streamed rows not yet in Parquet, all tables together; writers wait above it.", "Storage"},
+       "Memory for streamed rows not yet in Parquet, all tables together; above it rows are kept in the "
+       "write-ahead log only until their flush.",
+       "Storage"},
+      {"max-log-mib", "N", "8192",
+       "Disk for the write-ahead log, which keeps streamed rows past --max-memtable-mib until their flush into "
+       "Parquet; above it writers wait for the flush.",
+       "Storage"},
       {"idempotency-window", "SECONDS", "3600", "How long a streamed batch's idempotency key is remembered.",
        "Storage"},
       {"no-table-read-copies", "", "",

@@ -220,7 +220,7 @@ Result<std::string> TableFlights::Describe(const QualifiedName& name) const {
   }
   HANGAR_ASSIGN_OR_RETURN(const int64_t rows, tables_->CountRows(snapshot));
   int64_t memtable_rows = 0;
-  for (const auto& m : *snapshot->memtable) memtable_rows += m.batch->num_rows;
+  for (const auto& m : *snapshot->memtable) memtable_rows += m.rows;
   nlohmann::json out = {{"name", name.ToString()},
                         {"table_type", snapshot->primary_key.empty() ? "append_only" : "primary_key"},
                         {"version", snapshot->version},

@@ -69,9 +69,20 @@ Result<std::unique_ptr<Ingest>> Ingest::Open(std::shared_ptr<TableStore> store, 
     if (!data.ok() || data->batches.size() != 1)
       return Status::DataLoss("write-ahead log record " + std::to_string(record.lsn) +
                               " passed its checksum but does not hold one Arrow batch");
-    MemBatch batch{record.lsn, data->batches[0], arrow::DecodedSize(*data->batches[0]),
-                   std::chrono::steady_clock::now()};
-    bytes += batch.bytes;
+    MemBatch batch;
+    batch.lsn = record.lsn;
+    batch.batch = data->batches[0];
+    batch.bytes = arrow::DecodedSize(*batch.batch);
+    batch.at = std::chrono::steady_clock::now();
+    // Past the memtable bound the replayed batch stays in the log, as it
+    // would have while it was written.
+    if (bytes > 0 && bytes + batch.bytes > options.max_memtable_bytes) {
+      batch.rows = batch.batch->num_rows;
+      batch.batch = nullptr;
+      batch.logged = std::make_shared<LoggedBatch>(std::move(record.ref));
+    } else {
+      bytes += batch.bytes;
+    }
     return it->second->AppendToMemtable(std::move(batch)).status();
   };
   HANGAR_ASSIGN_OR_RETURN(ingest->wal_, WriteAheadLog::Open(wal_options, replay, report));
@@ -193,25 +204,34 @@ Result<Ingest::Written> Ingest::Write(const QualifiedName& name, const arrow::Re
   const std::string_view payload[] = {head, body};
   // Decoded size: a small batch costs its objects far more than its bytes.
   const int64_t bytes = arrow::DecodedSize(*batch);
+  bool overflow = false;  // decided below
   auto give_back_room = [&] {
+    if (overflow) return;
     std::lock_guard lock(mu_);
     memtable_bytes_ -= bytes;
     room_.notify_all();
   };
+  // Memory first; past its bound the batch is kept in the log only (its
+  // overflow), so that a writer faster than the flush into Parquet is not
+  // paced by it; past the log's bound too, the writer waits for the flush.
   {
-    // Room in memory first: a writer faster than the flusher waits here.
     std::unique_lock lock(mu_);
-    auto room = [&] {
-      return memtable_bytes_ + bytes <= options_.max_memtable_bytes || memtable_bytes_ == 0 || writes_stopped_;
+    auto in_memory = [&] { return memtable_bytes_ + bytes <= options_.max_memtable_bytes || memtable_bytes_ == 0; };
+    // An overflowing batch is held until its record is written: those count
+    // apart, bounded to a quarter of the memtables' bound (the disk paces them).
+    auto in_log = [&] {
+      return (unlogged_bytes_ + bytes <= options_.max_memtable_bytes / 4 || unlogged_bytes_ == 0) &&
+             wal_->bytes() + static_cast<int64_t>(head.size() + body.size()) <= options_.max_log_bytes;
     };
-    if (!room()) {
+    if (!in_memory()) {
       // Full: the flusher writes out what it has now, whatever the sizes and ages.
       room_wanted_ = true;
       flush_.notify_all();
-      room_.wait(lock, room);
+      room_.wait(lock, [&] { return in_memory() || in_log() || writes_stopped_; });
     }
     if (writes_stopped_) return Status::Unavailable("the server is shutting down");
-    memtable_bytes_ += bytes;
+    overflow = !in_memory();
+    (overflow ? unlogged_bytes_ : memtable_bytes_) += bytes;
   }
   std::unique_lock order(order_mu_);
   // The disk ack comes from the log's writer thread; it takes order_mu_ too,
@@ -239,8 +259,26 @@ Result<Ingest::Written> Ingest::Write(const QualifiedName& name, const arrow::Re
   auto abandoned = std::make_shared<std::atomic<bool>>(false);
   WriteAheadLog::Durable durable;
   if (wanted >= Durability::kDisk) durable = OnDurable(table, wanted, ack, false, abandoned);
-  const uint64_t lsn = wal_->Append(table->id(), idempotency_key, payload, std::move(durable));
-  auto appended = table->AppendToMemtable(MemBatch{lsn, batch, bytes, std::chrono::steady_clock::now()});
+  MemBatch entry;
+  entry.batch = batch;
+  entry.bytes = bytes;
+  entry.at = std::chrono::steady_clock::now();
+  WriteAheadLog::Located located;
+  if (overflow) {
+    auto logged = std::make_shared<LoggedBatch>(batch);
+    located = [this, logged, bytes](WalRecordRef ref) {
+      logged->Located(std::move(ref));
+      std::lock_guard lock(mu_);
+      unlogged_bytes_ -= bytes;
+      room_.notify_all();
+    };
+    entry.rows = batch->num_rows;
+    entry.batch = nullptr;
+    entry.logged = std::move(logged);
+  }
+  entry.lsn = wal_->Append(table->id(), idempotency_key, payload, std::move(durable), std::move(located));
+  const uint64_t lsn = entry.lsn;
+  auto appended = table->AppendToMemtable(std::move(entry));
   if (!appended.ok()) {
     // Dropped meanwhile: the log record stays (replay skips it), and its
     // callback says nothing.
@@ -326,7 +364,7 @@ void Ingest::RecountMemtableBytes() {
   int64_t held = 0;
   for (const auto& table : store_->Tables()) {
     if (table->read_only()) continue;
-    held += table->snapshot()->memtable->bytes();
+    held += table->snapshot()->memtable->resident_bytes();
   }
   {
     std::lock_guard lock(mu_);
@@ -394,8 +432,9 @@ Result<std::string> Ingest::Quarantine(const QualifiedName& name) {
     std::vector<arrow::RecordBatchPtr> batches;
     int64_t row_count = 0;
     for (const auto& m : rows) {
-      batches.push_back(m.batch);
-      row_count += m.batch->num_rows;
+      HANGAR_ASSIGN_OR_RETURN(auto batch, m.Load());
+      batches.push_back(std::move(batch));
+      row_count += m.rows;
     }
     HANGAR_ASSIGN_OR_RETURN(auto stream, arrow::ipc::WriteStream(snapshot->schema, batches));
     const fs::path dir = store_->options().data_dir / "quarantine";
@@ -419,18 +458,21 @@ Result<std::string> Ingest::Quarantine(const QualifiedName& name) {
 
 Status Ingest::FlushTable(const std::shared_ptr<Table>& table) {
   auto snapshot = table->snapshot();
-  if (snapshot->memtable->empty()) return Status::OK();
-  const uint64_t upto = snapshot->memtable->back().lsn;
-  const int64_t bytes = snapshot->memtable->bytes();
+  const MemRows& rows = *snapshot->memtable;
+  if (rows.empty()) return Status::OK();
   // A batch asked for `committed` may still be waiting for its fsync; the
   // flush covers only what the log already has on disk, so that `committed`
   // never comes before `disk`.
-  HANGAR_RETURN_NOT_OK(wal_->WaitDurable(upto));
+  HANGAR_RETURN_NOT_OK(wal_->WaitDurable(rows.back().lsn));
   if (options_.flush_fault) HANGAR_RETURN_NOT_OK(options_.flush_fault(*table));
-  HANGAR_RETURN_NOT_OK(store_->FlushMemtable(table, snapshot).status());
+  const uint64_t upto = rows.back().lsn;
+  const int64_t resident = rows.resident_bytes();
+  // What the flush reads back from the log at a time counts against memory too.
+  HANGAR_RETURN_NOT_OK(
+      store_->FlushMemtable(table, snapshot, std::max<int64_t>(options_.max_memtable_bytes / 4, 1)).status());
   {
     std::lock_guard lock(mu_);
-    memtable_bytes_ = std::max<int64_t>(0, memtable_bytes_ - bytes);
+    memtable_bytes_ = std::max<int64_t>(0, memtable_bytes_ - resident);
   }
   room_.notify_all();
   AckCommitted(table->id(), upto, Status::OK());

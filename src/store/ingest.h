@@ -34,9 +34,14 @@
 // retries the flush (RetryFlush) or moves the rows aside into a named Arrow
 // file (Quarantine); docs/durability.md.
 //
-// Memory is bounded: above max_memtable_bytes (all tables), Write waits for
-// the flusher — which then flushes every memtable at once, whatever its size
-// and age — so a writer faster than the disk is slowed, not buffered.
+// Memory is bounded: above max_memtable_bytes (all tables), a batch is kept
+// in the write-ahead log only — the log is the memtable's overflow
+// (logged_batch.h) — and the flusher is asked to flush every memtable at
+// once, whatever its size and age. Reads and the flush read such batches
+// back from the log. So `disk` acks do not wait for the flush into Parquet,
+// which may fall behind a fast writer by up to max_log_bytes of log; past
+// that, Write waits for room in memory (the flusher), so a writer faster than
+// the flush is slowed, not buffered without end.
 #pragma once
 
 #include <atomic>
@@ -69,6 +74,9 @@ struct IngestOptions {
   // How soon a batch someone waits to see `committed` is flushed.
   std::chrono::milliseconds commit_delay{50};
   int64_t max_memtable_bytes = 512 << 20;
+  // Past max_memtable_bytes batches are kept in the log only (its overflow)
+  // while the log holds less than this; past it, writers wait for the flush.
+  int64_t max_log_bytes = int64_t{8} << 30;
   // How long a batch's idempotency key is remembered.
   std::chrono::seconds idempotency_window{3600};
   bool fsync = true;  // off only in tests and benchmarks that measure everything but the disk
@@ -176,13 +184,14 @@ class Ingest {
   std::map<uint64_t, std::unique_ptr<IdempotencyKeys>> keys_;  // by table id; guarded by order_mu_
 
   mutable std::mutex mu_;
-  std::condition_variable room_;                           // writers wait for memtable room
-  std::condition_variable flush_;                          // wakes the flusher
-  int64_t memtable_bytes_ = 0;                             // guarded by mu_
-  bool commit_wanted_ = false;                             // guarded by mu_
-  bool room_wanted_ = false;                               // a writer waits for memtable room; guarded by mu_
-  bool writes_stopped_ = false;                            // StopWrites or the destructor; guarded by mu_
-  bool stopping_ = false;                                  // the flusher ends; guarded by mu_
+  std::condition_variable room_;   // writers wait for memtable room
+  std::condition_variable flush_;  // wakes the flusher
+  int64_t memtable_bytes_ = 0;     // guarded by mu_
+  int64_t unlogged_bytes_ = 0;     // overflowing batches held until their record is written; guarded by mu_
+  bool commit_wanted_ = false;     // guarded by mu_
+  bool room_wanted_ = false;       // a writer waits for memtable room; guarded by mu_
+  bool writes_stopped_ = false;    // StopWrites or the destructor; guarded by mu_
+  bool stopping_ = false;          // the flusher ends; guarded by mu_
   std::map<uint64_t, std::vector<CommitWaiter>> waiters_;  // by table id; guarded by mu_
 
   std::mutex flush_mu_;                     // one flush at a time

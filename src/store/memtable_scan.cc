@@ -54,10 +54,7 @@ struct MemtableScan::Snapshots : duckdb::ScanProvider {
   }
 
   Result<std::unique_ptr<arrow::RecordBatchSource>> Rows(const SnapshotPtr& snapshot) {
-    std::vector<arrow::RecordBatchPtr> batches;
-    for (const auto& m : *snapshot->memtable) batches.push_back(m.batch);
-    HANGAR_ASSIGN_OR_RETURN(auto rows,
-                            StorageSource(std::make_unique<arrow::VectorSource>(snapshot->schema, std::move(batches))));
+    HANGAR_ASSIGN_OR_RETURN(auto rows, StorageSource(ScanMemtable(snapshot->schema, snapshot->memtable)));
     if (snapshot->primary_key.empty()) return rows;
     return WithRank(std::move(rows), static_cast<int64_t>(snapshot->files.size()) + 1);
   }

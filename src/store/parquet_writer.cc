@@ -214,7 +214,8 @@ Result<std::vector<StagedFile>> ParquetWriter::WriteMemtable(const TableSnapshot
   int64_t seen = 0;
   for (const auto& m : rows) {
     const auto part = static_cast<size_t>(std::min<int64_t>(parts - 1, seen * parts / std::max<int64_t>(total, 1)));
-    batches[part].push_back(m.batch);
+    HANGAR_ASSIGN_OR_RETURN(auto batch, m.Load());  // from the log, if kept there
+    batches[part].push_back(std::move(batch));
     seen += m.bytes;
   }
   std::vector<Staging> part_staging(static_cast<size_t>(parts));

@@ -173,12 +173,38 @@ void MemRows::push_back(MemBatch batch) {
     copy->used = in_last;
     chunks_.back() = std::move(copy);
   }
-  rows_ += batch.batch ? batch.batch->num_rows : 0;
+  if (batch.batch != nullptr) batch.rows = batch.batch->num_rows;
+  rows_ += batch.rows;
   bytes_ += batch.bytes;
+  if (batch.batch != nullptr) resident_bytes_ += batch.bytes;
   Chunk& last = *chunks_.back();
   last.items[in_last] = std::move(batch);
   last.used = in_last + 1;
   ++size_;
+}
+
+namespace {
+
+class MemtableSource : public arrow::RecordBatchSource {
+ public:
+  MemtableSource(arrow::SchemaPtr schema, std::shared_ptr<const MemRows> rows)
+      : schema_(std::move(schema)), rows_(std::move(rows)) {}
+  const arrow::SchemaPtr& schema() const override { return schema_; }
+  Result<arrow::RecordBatchPtr> Next() override {
+    if (next_ >= rows_->size()) return arrow::RecordBatchPtr();
+    return (*rows_)[next_++].Load();
+  }
+
+ private:
+  arrow::SchemaPtr schema_;
+  std::shared_ptr<const MemRows> rows_;
+  size_t next_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<arrow::RecordBatchSource> ScanMemtable(arrow::SchemaPtr schema, std::shared_ptr<const MemRows> rows) {
+  return std::make_unique<MemtableSource>(std::move(schema), std::move(rows));
 }
 
 SnapshotPtr Table::MakeSnapshot() {

@@ -18,6 +18,8 @@
 #include <vector>
 
 #include "arrow/array.h"
+#include "arrow/record_batch_source.h"
+#include "store/logged_batch.h"
 #include "store/manifest.h"
 
 namespace hangar::store {
@@ -62,12 +64,20 @@ struct DataFile {
   const fs::path& path() const { return file->path(); }
 };
 
-// A batch written by streaming ingest, in memory until flushed to a file.
+// A batch written by streaming ingest, in memory until flushed to a file —
+// or, past the memtable bound, in the write-ahead log only (`logged`).
 struct MemBatch {
   uint64_t lsn = 0;
-  arrow::RecordBatchPtr batch;
-  int64_t bytes = 0;
+  arrow::RecordBatchPtr batch;               // null when the batch is `logged`
+  int64_t bytes = 0;                         // decoded size
   std::chrono::steady_clock::time_point at;  // when it arrived
+  int64_t rows = 0;
+  std::shared_ptr<const LoggedBatch> logged;
+
+  // The batch, read back from the log if it is kept there.
+  Result<arrow::RecordBatchPtr> Load() const {
+    return batch != nullptr ? Result<arrow::RecordBatchPtr>(batch) : logged->Load();
+  }
 };
 
 // A memtable's batches in LSN order. Every append publishes a new snapshot
@@ -113,6 +123,8 @@ class MemRows {
   // Sums over every batch, kept as they are appended.
   int64_t rows() const { return rows_; }
   int64_t bytes() const { return bytes_; }
+  // The bytes of the batches held in memory (not only in the log).
+  int64_t resident_bytes() const { return resident_bytes_; }
 
  private:
   struct Chunk {
@@ -123,7 +135,12 @@ class MemRows {
   size_t size_ = 0;
   int64_t rows_ = 0;
   int64_t bytes_ = 0;
+  int64_t resident_bytes_ = 0;
 };
+
+// The memtable's batches in order, those kept in the log read back one at a
+// time as they come.
+std::unique_ptr<arrow::RecordBatchSource> ScanMemtable(arrow::SchemaPtr schema, std::shared_ptr<const MemRows> rows);
 
 struct TableSnapshot {
   uint64_t id = 0;  // unique to this snapshot object, process-wide

@@ -97,13 +97,16 @@ namespace {
 struct Holding : arrow::RecordBatchSource {
   SnapshotPtr snapshot;
   std::unique_ptr<arrow::RecordBatchSource> inner;
-  std::vector<arrow::RecordBatchPtr> memory;  // served after `inner`
-  size_t next = 0;
+  std::unique_ptr<arrow::RecordBatchSource> memory;  // served after `inner` (may be null)
+  bool inner_done = false;
   const arrow::SchemaPtr& schema() const override { return inner->schema(); }
   Result<arrow::RecordBatchPtr> Next() override {
-    HANGAR_ASSIGN_OR_RETURN(auto batch, inner->Next());
-    if (batch != nullptr || next >= memory.size()) return batch;
-    return memory[next++];
+    if (!inner_done) {
+      HANGAR_ASSIGN_OR_RETURN(auto batch, inner->Next());
+      if (batch != nullptr || memory == nullptr) return batch;
+      inner_done = true;
+    }
+    return memory->Next();
   }
 };
 
@@ -323,29 +326,21 @@ Result<std::unique_ptr<arrow::RecordBatchSource>> TableReader::Scan(const Snapsh
     std::erase_if(chosen, [&](const DataFile* f) {
       return std::find(partitions.begin(), partitions.end(), f->meta.partition) == partitions.end();
     });
-  // The whole table: its files, then the rows still in memory.
-  std::vector<arrow::RecordBatchPtr> memory;
-  if (files.empty())
-    for (const auto& m : *snapshot->memtable) memory.push_back(m.batch);
-  std::unique_ptr<arrow::RecordBatchSource> rows;
+  // The whole table: its files, then the rows still in memory (or in the
+  // log, read back as they come).
+  std::unique_ptr<arrow::RecordBatchSource> memory;
+  if (files.empty() && !snapshot->memtable->empty())
+    memory = filtered(ScanMemtable(snapshot->schema, snapshot->memtable));
   if (chosen.empty()) {
-    rows = std::make_unique<arrow::VectorSource>(snapshot->schema, std::move(memory));
-    return filtered(std::move(rows));
+    if (memory == nullptr)
+      memory = std::make_unique<arrow::VectorSource>(snapshot->schema, std::vector<arrow::RecordBatchPtr>{});
+    return memory;
   }
   if (read_copies_) {
     holding->inner = FilesSource(db_, snapshot->schema, std::move(chosen));
   } else {
     HANGAR_ASSIGN_OR_RETURN(auto stream, duckdb::StreamQuery(db_, SelectFiles(chosen)));
     holding->inner = ConformSource(std::move(stream), snapshot->schema);
-  }
-  // The memtable's rows of the partitions asked for.
-  if (!memory.empty() && !partitions.empty()) {
-    auto in_memory = filtered(std::make_unique<arrow::VectorSource>(snapshot->schema, std::move(memory)));
-    while (true) {
-      HANGAR_ASSIGN_OR_RETURN(auto batch, in_memory->Next());
-      if (batch == nullptr) break;
-      memory.push_back(std::move(batch));
-    }
   }
   holding->memory = std::move(memory);
   return std::unique_ptr<arrow::RecordBatchSource>(std::move(holding));

@@ -278,22 +278,42 @@ Result<std::shared_ptr<Table>> TableStore::FindTable(const QualifiedName& name) 
   return it->second;
 }
 
-Result<SnapshotPtr> TableStore::FlushMemtable(const std::shared_ptr<Table>& table, const SnapshotPtr& snapshot) {
+Result<SnapshotPtr> TableStore::FlushMemtable(const std::shared_ptr<Table>& table, const SnapshotPtr& snapshot,
+                                              int64_t part_log_bytes) {
   std::lock_guard flushing(table->memtable_write_mu());
-  return FlushLocked(table, snapshot);
+  return FlushLocked(table, snapshot, part_log_bytes);
 }
 
-Result<SnapshotPtr> TableStore::FlushLocked(const std::shared_ptr<Table>& table, const SnapshotPtr& snapshot) {
+Result<SnapshotPtr> TableStore::FlushLocked(const std::shared_ptr<Table>& table, const SnapshotPtr& snapshot,
+                                            int64_t part_log_bytes) {
   // Rows flushed meanwhile (by a put into a primary-key table) are not written twice.
-  MemRows rows;
   const uint64_t flushed = table->snapshot()->flushed_lsn;
-  for (const auto& m : *snapshot->memtable)
-    if (m.lsn > flushed) rows.push_back(m);
-  if (rows.empty()) return table->snapshot();
-  Staging staging;
-  HANGAR_ASSIGN_OR_RETURN(auto files, writer_.WriteMemtable(*snapshot, rows, &staging));
-  CrashPoint("flush-staged");
-  return table->Commit(CommitMode::kAppend, snapshot->schema, std::move(files), rows.back().lsn);
+  SnapshotPtr committed = table->snapshot();
+  // In parts, each committed on its own, holding at most about
+  // part_log_bytes of batches read back from the log: the log's
+  // overflow can be far larger than memory, and a part is loaded whole.
+  // (A memtable without overflow is one part.)
+  const MemRows& all = *snapshot->memtable;
+  size_t next = 0;
+  while (next < all.size()) {
+    MemRows part;
+    int64_t from_log = 0;
+    for (; next < all.size(); ++next) {
+      const MemBatch& m = all[next];
+      if (m.lsn <= flushed) continue;
+      const int64_t cost = m.batch != nullptr ? 0 : m.bytes;
+      if (!part.empty() && from_log + cost > part_log_bytes) break;
+      from_log += cost;
+      part.push_back(m);
+    }
+    if (part.empty()) break;
+    Staging staging;
+    HANGAR_ASSIGN_OR_RETURN(auto files, writer_.WriteMemtable(*snapshot, part, &staging));
+    CrashPoint("flush-staged");
+    HANGAR_ASSIGN_OR_RETURN(committed,
+                            table->Commit(CommitMode::kAppend, snapshot->schema, std::move(files), part.back().lsn));
+  }
+  return committed;
 }
 
 Result<SnapshotPtr> TableStore::CreateTable(const QualifiedName& name, arrow::SchemaPtr schema,

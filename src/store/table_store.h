@@ -80,6 +80,7 @@ struct PutResult {
 
 class TableStore {
  public:
+  static constexpr int64_t kFlushPartLogBytes = int64_t{64} << 20;  // see FlushMemtable
   // Opens the tables of the data directory. A table folder that cannot be
   // served (an unreadable manifest, an invalid name, a second folder of one
   // name) is moved to <data dir>/quarantine/tables/ and reported, and the
@@ -163,7 +164,10 @@ class TableStore {
   // Writes the memtable rows of `snapshot` (a snapshot of `table`) as
   // Parquet and commits them, taking them out of the memtable in the same
   // switch (their log records are then flushed).
-  Result<SnapshotPtr> FlushMemtable(const std::shared_ptr<Table>& table, const SnapshotPtr& snapshot);
+  // Batches kept in the log only are read back in parts of about
+  // `part_log_bytes`, each committed on its own.
+  Result<SnapshotPtr> FlushMemtable(const std::shared_ptr<Table>& table, const SnapshotPtr& snapshot,
+                                    int64_t part_log_bytes = kFlushPartLogBytes);
 
   const StoreOptions& options() const { return options_; }
   // Waits until the read copies of every commit so far are written (or
@@ -188,7 +192,8 @@ class TableStore {
   Result<int64_t> CompactRun(const std::shared_ptr<Table>& table, const SnapshotPtr& snapshot,
                              const std::vector<const DataFile*>& run);
   // FlushMemtable, with the table's memtable_write_mu held.
-  Result<SnapshotPtr> FlushLocked(const std::shared_ptr<Table>& table, const SnapshotPtr& snapshot);
+  Result<SnapshotPtr> FlushLocked(const std::shared_ptr<Table>& table, const SnapshotPtr& snapshot,
+                                  int64_t part_log_bytes = kFlushPartLogBytes);
   // OK unless the fence refuses, or `name` is a peer's table (its owner writes it).
   Status CheckWritable(const QualifiedName& name) const;
   // Re-reads the peers' folders: tables created or dropped, manifests switched.

@@ -45,12 +45,40 @@ struct WalOptions {
   bool fsync = true;
 };
 
+// A segment file, open for reading while anything refers to a record in it:
+// a record stays readable after Truncate removed its segment's name.
+class WalSegmentFile {
+ public:
+  WalSegmentFile(int fd, fs::path path) : fd_(fd), path_(std::move(path)) {}
+  ~WalSegmentFile();
+  WalSegmentFile(const WalSegmentFile&) = delete;
+  WalSegmentFile& operator=(const WalSegmentFile&) = delete;
+  int fd() const { return fd_; }
+  const fs::path& path() const { return path_; }
+
+ private:
+  int fd_;
+  fs::path path_;
+};
+
+// Where a record is: enough to read it back when its batch is held nowhere
+// else (the memtable's overflow, see ingest.h).
+struct WalRecordRef {
+  std::shared_ptr<const WalSegmentFile> segment;
+  int64_t offset = 0;  // of the record's header in the segment
+  int64_t size = 0;    // header, key and payload
+};
+
 struct WalRecord {
   uint64_t lsn = 0;
   uint64_t table_id = 0;
   std::string key;
   std::string payload;
+  WalRecordRef ref;  // set by replay
 };
+
+// Reads the record at `ref` again, checking its checksum.
+Result<WalRecord> ReadWalRecord(const WalRecordRef& ref);
 
 // What opening the log found.
 struct WalOpenReport {
@@ -75,11 +103,15 @@ class WriteAheadLog {
   // writer thread once the record is fsynced (or with the error that kept it
   // from being): keep it short.
   using Durable = std::function<void(uint64_t lsn, const Status&)>;
+  // `on_located`, if given, runs on the writer thread once the record is
+  // durable, before `on_durable`, with where it is (or with no segment if
+  // the log failed to write it).
+  using Located = std::function<void(WalRecordRef)>;
   uint64_t Append(uint64_t table_id, std::string_view key, std::string_view payload, Durable on_durable = nullptr);
   // The same with a payload in pieces, written one after the other (e.g. a
   // header made here and a body as it arrived: nothing is joined first).
   uint64_t Append(uint64_t table_id, std::string_view key, std::span<const std::string_view> payload,
-                  Durable on_durable = nullptr);
+                  Durable on_durable = nullptr, Located on_located = nullptr);
 
   // Runs `on_durable` once record `lsn` (appended earlier) is durable: at
   // once if it is, else on the writer thread after the fsync that covers it.
@@ -92,6 +124,8 @@ class WriteAheadLog {
 
   // Removes segments holding only records <= lsn (the newest one stays).
   Status Truncate(uint64_t lsn);
+  // The bytes of every segment still kept, and of records not yet written.
+  int64_t bytes() const;
 
   // Counters for tests and metrics.
   int64_t syncs() const;
@@ -105,6 +139,14 @@ class WriteAheadLog {
   struct Pending {
     uint64_t lsn;
     Durable on_durable;
+    Located on_located;
+    int64_t offset = 0;  // of the record in the buffer it was appended to
+    int64_t size = 0;
+  };
+  struct Segment {
+    uint64_t first_lsn;
+    fs::path path;
+    int64_t bytes;
   };
 
   WalOptions options_;
@@ -120,11 +162,12 @@ class WriteAheadLog {
   bool stopping_ = false;            // guarded by mu_
   int64_t syncs_ = 0;                // guarded by mu_
 
-  // Touched by the writer thread only (and by Open/Truncate under mu_).
-  int fd_ = -1;
-  fs::path segment_;
+  int64_t bytes_ = 0;  // of the kept segments and buffer_; guarded by mu_
+
+  // Touched by the writer thread only (and by Open).
+  std::shared_ptr<WalSegmentFile> segment_;
   int64_t segment_size_ = 0;
-  std::vector<std::pair<uint64_t, fs::path>> segments_;  // first LSN, path; guarded by mu_
+  std::vector<Segment> segments_;  // guarded by mu_
 
   std::thread writer_;
 };

@@ -352,6 +352,133 @@ TEST(Ingest, AWriterFasterThanTheFlusherIsHeldToTheMemoryBound) {
   EXPECT_EQ(Rows(*store, kEvents), 200000);
 }
 
+// The ids of a table, in the order a whole-table scan gives them.
+std::vector<int64_t> Ids(TableStore& store, const QualifiedName& name) {
+  auto snapshot = store.Snapshot(name).value();
+  auto scan = store.Scan(snapshot).value();
+  std::vector<int64_t> ids;
+  while (true) {
+    auto batch = scan->Next().value();
+    if (batch == nullptr) return ids;
+    const int64_t* values = batch->column(0)->values<int64_t>();
+    ids.insert(ids.end(), values, values + batch->num_rows);
+  }
+}
+
+std::vector<int64_t> Iota(int64_t n) {
+  std::vector<int64_t> out(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) out[static_cast<size_t>(i)] = i;
+  return out;
+}
+
+size_t KeptInTheLog(const TableSnapshot& snapshot) {
+  size_t n = 0;
+  for (const auto& m : *snapshot.memtable) n += m.batch == nullptr && m.logged != nullptr;
+  return n;
+}
+
+// Past the memtable bound a batch is kept in the log only: `disk` acks do
+// not wait for the flush (here failing, as on a full disk, until the test
+// lets it), memory stays at the bound, and reads and the flush read the
+// batches back from the log, in order, each row once.
+TEST(Ingest, PastTheMemoryBoundBatchesAreKeptInTheLogAndReadBackInOrder) {
+  TempDir dir;
+  std::shared_ptr<TableStore> store(OpenStore(dir.path()));
+  ASSERT_TRUE(store->CreateTable(kEvents, EventSchema()).ok());
+  IngestOptions options;
+  options.max_memtable_bytes = 256 << 10;
+  std::atomic<bool> disk_full = true;
+  options.flush_fault = [&](const Table&) {
+    return disk_full ? Status::IOError("no space left on device (the test's)") : Status::OK();
+  };
+  auto ingest = Ingest::Open(store, options).value();
+  AckLog log;
+  constexpr int kBatches = 60;
+  int64_t peak = 0;
+  for (int i = 0; i < kBatches; ++i) {
+    ASSERT_TRUE(ingest->Write(kEvents, Events(i * 1000, 1000), Durability::kDisk, log.Callback()).ok());
+    peak = std::max(peak, ingest->memtable_bytes());
+  }
+  ASSERT_TRUE(log.WaitFor(Durability::kDisk, kBatches));
+  ExpectEveryLevelInLsnOrder(log, {Durability::kMemory, Durability::kDisk});
+  EXPECT_LE(peak, options.max_memtable_bytes);
+  auto snapshot = store->Snapshot(kEvents).value();
+  EXPECT_TRUE(snapshot->files.empty());
+  EXPECT_EQ(snapshot->memtable->size(), size_t{kBatches});
+  EXPECT_GT(KeptInTheLog(*snapshot), size_t{kBatches / 2});
+  EXPECT_LE(snapshot->memtable->resident_bytes(), options.max_memtable_bytes);
+  EXPECT_EQ(Ids(*store, kEvents), Iota(kBatches * 1000));
+  // The disk takes writes again: everything reaches Parquet, once.
+  disk_full = false;
+  ASSERT_TRUE(ingest->FlushAll().ok());
+  snapshot = store->Snapshot(kEvents).value();
+  EXPECT_TRUE(snapshot->memtable->empty());
+  EXPECT_GT(snapshot->files.size(), 1u);  // read back in parts of a quarter of the bound
+  EXPECT_EQ(Ids(*store, kEvents), Iota(kBatches * 1000));
+  EXPECT_EQ(ingest->memtable_bytes(), 0);
+}
+
+// A crash while batches exist only in the log's overflow: they come back on
+// replay, kept in the log again past the bound, and are flushed once.
+TEST(Ingest, BatchesKeptOnlyInTheLogComeBackAfterACrash) {
+  TempDir dir;
+  IngestOptions options;
+  options.max_memtable_bytes = 256 << 10;
+  options.flush_on_close = false;
+  constexpr int kBatches = 40;
+  {
+    std::shared_ptr<TableStore> store(OpenStore(dir.path()));
+    ASSERT_TRUE(store->CreateTable(kEvents, EventSchema()).ok());
+    IngestOptions crashing = options;
+    crashing.flush_fault = [](const Table&) { return Status::IOError("the disk is full (the test's)"); };
+    auto ingest = Ingest::Open(store, crashing).value();
+    AckLog log;
+    for (int i = 0; i < kBatches; ++i)
+      ASSERT_TRUE(ingest->Write(kEvents, Events(i * 1000, 1000), Durability::kDisk, log.Callback()).ok());
+    ASSERT_TRUE(log.WaitFor(Durability::kDisk, kBatches));
+    EXPECT_GT(KeptInTheLog(*store->Snapshot(kEvents).value()), 0u);
+    ingest.reset();  // as after a crash: nothing flushed on the way out
+  }
+  std::shared_ptr<TableStore> store(OpenStore(dir.path()));
+  auto ingest = Ingest::Open(store, options).value();
+  auto snapshot = store->Snapshot(kEvents).value();
+  EXPECT_EQ(snapshot->memtable->size(), size_t{kBatches});
+  EXPECT_GT(KeptInTheLog(*snapshot), 0u);
+  EXPECT_LE(ingest->memtable_bytes(), options.max_memtable_bytes);
+  EXPECT_EQ(Ids(*store, kEvents), Iota(kBatches * 1000));
+  ASSERT_TRUE(ingest->FlushAll().ok());
+  EXPECT_EQ(Ids(*store, kEvents), Iota(kBatches * 1000));
+  EXPECT_TRUE(store->Snapshot(kEvents).value()->memtable->empty());
+}
+
+// Past the log's bound no batch is kept in the log only: writers wait for
+// room in memory (the flush), and nothing is lost.
+TEST(Ingest, PastTheLogBoundWritersWaitForTheFlush) {
+  TempDir dir;
+  std::shared_ptr<TableStore> store(OpenStore(dir.path()));
+  ASSERT_TRUE(store->CreateTable(kEvents, EventSchema()).ok());
+  IngestOptions options;
+  options.max_memtable_bytes = 64 << 10;
+  options.max_log_bytes = 512 << 10;
+  auto ingest = Ingest::Open(store, options).value();
+  AckLog log;
+  constexpr int kBatches = 80;
+  int64_t peak_logged = 0, peak_memory = 0;
+  for (int i = 0; i < kBatches; ++i) {
+    ASSERT_TRUE(ingest->Write(kEvents, Events(i * 1000, 1000), Durability::kDisk, log.Callback()).ok());
+    int64_t logged = 0;
+    for (const auto& m : *store->Snapshot(kEvents).value()->memtable) logged += m.batch == nullptr ? m.bytes : 0;
+    peak_logged = std::max(peak_logged, logged);
+    peak_memory = std::max(peak_memory, ingest->memtable_bytes());
+  }
+  ASSERT_TRUE(log.WaitFor(Durability::kDisk, kBatches));
+  EXPECT_GT(peak_logged, 0);
+  EXPECT_LE(peak_logged, options.max_log_bytes);
+  EXPECT_LE(peak_memory, options.max_memtable_bytes);
+  ASSERT_TRUE(ingest->FlushAll().ok());
+  EXPECT_EQ(Ids(*store, kEvents), Iota(kBatches * 1000));
+}
+
 TEST(Ingest, AnIdempotencyKeyWritesOnceAcrossFlushesCrashesAndRestarts) {
   TempDir dir;
   IngestOptions crashing;

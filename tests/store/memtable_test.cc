@@ -17,7 +17,7 @@ using testing::EventSchema;
 using testing::OpenStore;
 using testing::TempDir;
 
-MemBatch Numbered(uint64_t lsn) { return MemBatch{lsn, Events(static_cast<int64_t>(lsn), 1), 100, {}}; }
+MemBatch Numbered(uint64_t lsn) { return MemBatch{lsn, Events(static_cast<int64_t>(lsn), 1), 100, {}, 0, nullptr}; }
 
 std::vector<uint64_t> Lsns(const MemRows& rows) {
   std::vector<uint64_t> out;
