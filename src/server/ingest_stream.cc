@@ -10,7 +10,6 @@
 #include <nlohmann/json.hpp>
 
 #include "base/client_json.h"
-#include "base/json_text.h"
 #include "flight/status_mapping.h"
 #include "store/store_metrics.h"
 
@@ -81,16 +80,29 @@ class AckWriter {
   std::thread thread_;
 };
 
+// {"batch", "durability_level", "duplicate" (only when true), "error",
+// "lsn", "timestamp_us"}: formatted by hand, as one goes out per batch and
+// level on the ack's critical path (a JSON object built and dumped cost
+// ~20 us of a ~100 us memory ack); only an error's text goes through the
+// JSON library, for its escaping.
 std::string Ack(int64_t batch, std::optional<uint64_t> lsn, std::string_view level, const Status& st, bool duplicate) {
-  nlohmann::json ack = {
-      {"batch", batch},
-      {"lsn", lsn ? nlohmann::json(*lsn) : nlohmann::json(nullptr)},
-      {"durability_level", level},
-      {"timestamp_us", NowMicros()},
-      // Worded as a call's status would be (no internals, no paths).
-      {"error", st.ok() ? nlohmann::json(nullptr) : nlohmann::json(flight::ToGrpcStatus(st).error_message())}};
-  if (duplicate) ack["duplicate"] = true;
-  return JsonText(ack);
+  std::string out;
+  out.reserve(128);
+  out += "{\"batch\":";
+  out += std::to_string(batch);
+  out += ",\"durability_level\":\"";
+  out += level;  // one of the level names: nothing to escape
+  out += '"';
+  if (duplicate) out += ",\"duplicate\":true";
+  out += ",\"error\":";
+  // Worded as a call's status would be (no internals, no paths).
+  out += st.ok() ? std::string("null") : nlohmann::json(flight::ToGrpcStatus(st).error_message()).dump();
+  out += ",\"lsn\":";
+  out += lsn ? std::to_string(*lsn) : std::string("null");
+  out += ",\"timestamp_us\":";
+  out += std::to_string(NowMicros());
+  out += '}';
+  return out;
 }
 
 constexpr size_t kMaxKeyBytes = 1024;

@@ -353,7 +353,7 @@ Result<std::unique_ptr<Node>> Node::Open(NodeOptions options) {
               (wal_report.cut_reason.empty() ? "" : "; cut its end: " + wal_report.cut_reason));
   parts->ingest = std::move(*ingest);
   metrics::DefaultRegistry().AddCollector([weak = std::weak_ptr<store::Ingest>(parts->ingest)] {
-    if (auto live = weak.lock()) store::StoreMetrics::Get().MemtableBytes(live->memtable_bytes());
+    if (auto live = weak.lock()) store::StoreMetrics::Get().MemtableBytes(live->memtable_bytes(), live->logged_bytes());
   });
   // Small files (frequent flushes, small puts) are merged in the background,
   // when writers are not ahead of the flusher (compaction would slow them).
@@ -361,7 +361,7 @@ Result<std::unique_ptr<Node>> Node::Open(NodeOptions options) {
       parts->tables, std::chrono::seconds(5),
       [ingest = std::weak_ptr<store::Ingest>(parts->ingest), flush_bytes = o.ingest.flush_bytes] {
         auto live = ingest.lock();
-        return live && live->memtable_bytes() >= flush_bytes;
+        return live && (live->memtable_bytes() >= flush_bytes || live->logged_bytes() > 0);
       });
 
   parts->service = std::make_shared<HangarService>(parts->tables, parts->topics, parts->sql, parts->ingest);

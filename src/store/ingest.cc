@@ -573,6 +573,15 @@ Status RecoverFolder(const fs::path& folder, std::shared_ptr<duckdb::Database> d
   return Status::OK();
 }
 
+int64_t Ingest::logged_bytes() const {
+  int64_t logged = 0;
+  for (const auto& table : store_->Tables()) {
+    const auto snapshot = table->snapshot();
+    logged += snapshot->memtable->bytes() - snapshot->memtable->resident_bytes();
+  }
+  return logged;
+}
+
 int64_t Ingest::memtable_bytes() const {
   std::lock_guard lock(mu_);
   return memtable_bytes_;

@@ -139,6 +139,8 @@ class Ingest {
   static constexpr int kFlushAttempts = 3;
 
   int64_t memtable_bytes() const;
+  // The decoded bytes of batches kept in the log only (the overflow), all tables.
+  int64_t logged_bytes() const;
   // Whether object_storage and iceberg_committed can be reached: the store
   // has a mirror.
   bool mirrored() const { return store_->options().mirror != nullptr; }

@@ -29,6 +29,11 @@ struct Families {
   metrics::Gauge& memtable = DefaultRegistry()
                                  .Gauge("hangar_memtable_bytes", "Streamed rows held in memtables, not yet in Parquet")
                                  .WithLabels({});
+  metrics::Gauge& logged = DefaultRegistry()
+                               .Gauge("hangar_memtable_logged_bytes",
+                                      "Streamed rows past the memory bound, kept in the write-ahead log only until "
+                                      "their flush")
+                               .WithLabels({});
 };
 
 Families& F() {
@@ -63,6 +68,9 @@ void StoreMetrics::Acked(std::string_view level, double seconds) {
   h.Observe(seconds);
 }
 
-void StoreMetrics::MemtableBytes(int64_t bytes) { F().memtable.Set(static_cast<double>(bytes)); }
+void StoreMetrics::MemtableBytes(int64_t bytes, int64_t logged) {
+  F().memtable.Set(static_cast<double>(bytes));
+  F().logged.Set(static_cast<double>(logged));
+}
 
 }  // namespace hangar::store

@@ -16,7 +16,8 @@ class StoreMetrics {
   void WalGroup(int64_t records, int64_t bytes, double seconds);
   // A batch reached `level` (memory, disk, committed) `seconds` after it arrived.
   void Acked(std::string_view level, double seconds);
-  void MemtableBytes(int64_t bytes);
+  // Held in memory, and kept in the log only (the overflow).
+  void MemtableBytes(int64_t bytes, int64_t logged);
 
  private:
   StoreMetrics() = default;

@@ -150,12 +150,34 @@ TEST(IngestRpc, RowsAckedAtMemoryAreVisibleToSqlAndRefusedBatchesDoNotStopTheStr
     EXPECT_TRUE(ack["lsn"].is_null());
     EXPECT_NE(ack["error"].get<std::string>().find("does not match table"), std::string::npos) << ack.dump();
   }
+  // A batch whose own metadata is not a key: an error ack whose text, quotes
+  // and all, is valid JSON; the batch after it is taken.
+  {
+    auto stream = client->DoExchange(flight::FlightDescriptor::Path({"events"})).value();
+    ASSERT_TRUE(stream->Begin(EventSchema()).ok());
+    ASSERT_TRUE(
+        stream->WriteRecordBatch(*Events(5, 1), arrow::Buffer::FromString(R"({"requested_durability": "memory"})"))
+            .ok());
+    ASSERT_TRUE(stream->WriteRecordBatch(*Events(6, 1), arrow::Buffer::FromString(R"({"nope": 1})")).ok());
+    ASSERT_TRUE(stream->WriteRecordBatch(*Events(7, 1)).ok());
+    ASSERT_TRUE(stream->DoneWriting().ok());
+    auto keyed = ReadAcks(*stream);  // parses every ack
+    ASSERT_EQ(keyed.size(), 3u);
+    EXPECT_EQ(keyed[1]["batch"], 1);
+    EXPECT_TRUE(keyed[1]["lsn"].is_null());
+    EXPECT_NE(keyed[1]["error"].get<std::string>().find(R"({"idempotency_key": "..."})"), std::string::npos)
+        << keyed[1].dump();
+    EXPECT_TRUE(keyed[2]["error"].is_null());
+    EXPECT_GT(keyed[2]["lsn"].get<uint64_t>(), keyed[0]["lsn"].get<uint64_t>());
+    EXPECT_EQ(keyed[2]["durability_level"], "memory");
+    ASSERT_TRUE(stream->Close().ok());
+  }
   // A bad WriteRequest ends the call with INVALID_ARGUMENT.
   Status ended;
   Exchange(*client, EventSchema(), {Events(0, 1)}, R"({"requested_durability": "eventually"})", &ended);
   EXPECT_EQ(ended.code(), StatusCode::kInvalidArgument) << ended.ToString();
   EXPECT_NE(ended.message().find("eventually"), std::string::npos) << ended.ToString();
-  EXPECT_EQ(Ids(*client).size(), 5u);
+  EXPECT_EQ(Ids(*client).size(), 7u);
 }
 
 // The crash loop: rounds of writing keyed batches at `disk` while the server
