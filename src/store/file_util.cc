@@ -3,6 +3,7 @@
 #include "store/crash_point.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -63,6 +64,39 @@ Status FsyncPath(const fs::path& path, int flags) {
 
 Status FsyncFile(const fs::path& path) { return FsyncPath(path, O_RDONLY); }
 Status FsyncDirectory(const fs::path& dir) { return FsyncPath(dir, O_RDONLY | O_DIRECTORY); }
+
+Status SyncFilePaced(int fd, const fs::path& path, int64_t step) {
+  // A background writer (the memtable flush, compaction, a read copy) leaves
+  // tens of MB dirty in the page cache; one fsync hands all of it to the
+  // disk at once, and the log's fdatasync of a few KB, issued meanwhile,
+  // waits behind that queue (20-40 ms measured, against ~0.3 ms alone).
+  // Written back one step at a time, each step finished before the next is
+  // started, the disk holds at most one step of the file ahead of the log,
+  // and the closing fsync finds little more than the metadata left. The
+  // step trades the log's wait against the writer's speed: 128 KiB to 1 MiB
+  // measured alike for the log (bench_ingest), smaller steps write slower.
+  // (sync_file_range makes nothing durable by itself: no metadata, no
+  // flush of the disk's cache; the fsync does.)
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return IoError("cannot stat", path, errno);
+  constexpr unsigned kFlags = SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER;
+  step = std::max<int64_t>(step, 4096);
+  for (off_t offset = 0; offset < st.st_size; offset += step) {
+    if (::sync_file_range(fd, offset, step, kFlags) == 0) continue;
+    // Some file systems (and some kernels) have no sync_file_range: the
+    // fsync below then writes everything, as it did before.
+    if (errno == ENOSYS || errno == EINVAL || errno == ESPIPE) break;
+    return IoError("cannot write back", path, errno);
+  }
+  if (::fsync(fd) != 0) return IoError("cannot fsync", path, errno);
+  return Status::OK();
+}
+
+Status SyncFilePaced(const fs::path& path, int64_t step) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return IoError("cannot open", path, errno);
+  return SyncFilePaced(fd.get(), path, step);
+}
 
 Status WriteAll(int fd, std::string_view bytes, std::string_view failure, const fs::path& path) {
   while (!bytes.empty()) {

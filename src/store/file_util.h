@@ -37,6 +37,17 @@ uint32_t Crc32(std::string_view bytes, uint32_t crc = 0);
 uint32_t Crc32Combine(uint32_t first, uint32_t second, int64_t second_length);
 
 Status FsyncFile(const fs::path& path);
+
+// How much of a big file SyncFilePaced writes back at a time.
+inline constexpr int64_t kPacedSyncStep = int64_t{256} << 10;
+// fsyncs the file open at `fd` (`path` names it in errors) after writing its
+// dirty pages back `step` bytes at a time, each step waited for: for the
+// large data files written in the background (Parquet, read copies), so the
+// write-ahead log's small fdatasync never queues behind a whole file's worth
+// of writes (docs/durability.md).
+Status SyncFilePaced(int fd, const fs::path& path, int64_t step = kPacedSyncStep);
+// The same on the file at `path`.
+Status SyncFilePaced(const fs::path& path, int64_t step = kPacedSyncStep);
 Status FsyncDirectory(const fs::path& dir);
 // rename(2) followed by an fsync of the target's directory (and of the
 // source's, when it differs).

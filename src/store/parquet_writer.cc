@@ -185,7 +185,9 @@ Result<StagedFile> ParquetWriter::Staged(const fs::path& file, std::optional<int
   std::error_code ec;
   const auto bytes = static_cast<int64_t>(fs::file_size(file, ec));
   if (ec) return IoError("cannot stat", file, ec.value());
-  HANGAR_RETURN_NOT_OK(FsyncFile(file));
+  // Written back in steps: a memtable flush or a compaction writes tens of
+  // MB while streams wait on the log's fsync.
+  HANGAR_RETURN_NOT_OK(SyncFilePaced(file));
   return StagedFile{file, *rows, bytes, std::move(partition)};
 }
 

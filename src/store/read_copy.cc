@@ -64,7 +64,9 @@ Status WriteReadCopy(const std::shared_ptr<duckdb::Database>& db, const DataFile
       HANGAR_RETURN_NOT_OK(writer->WriteBatch(*batch));
     }
     HANGAR_RETURN_NOT_OK(writer->Close());
-    if (::fsync(out.fd) != 0) return IoError("cannot fsync", temporary, errno);
+    // In steps, as the Parquet files: the copy is written while streams
+    // wait on the log's fsync.
+    HANGAR_RETURN_NOT_OK(SyncFilePaced(out.fd, temporary));
     CrashPoint("read-copy-written");
     if (::rename(temporary.c_str(), target.c_str()) != 0) return IoError("cannot rename", temporary, errno);
     return Status::OK();
