@@ -1,11 +1,13 @@
 #include "store/compactor.h"
 
+#include "base/background_priority.h"
 #include "base/log.h"
 
 namespace hangar::store {
 
 Compactor::Compactor(std::shared_ptr<TableStore> store, std::chrono::milliseconds interval, std::function<bool()> busy)
     : store_(std::move(store)), busy_(std::move(busy)), rounds_(interval, [this] {
+        RunInBackground();  // on the rounds' own thread
         if (!busy_ || !busy_()) CompactDue();
       }) {}
 

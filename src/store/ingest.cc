@@ -8,6 +8,7 @@
 
 #include "arrow/ipc/reader.h"
 #include "arrow/ipc/writer.h"
+#include "base/background_priority.h"
 #include "base/json_text.h"
 #include "base/log.h"
 #include "store/file_util.h"
@@ -292,6 +293,7 @@ Result<Ingest::Written> Ingest::Write(const QualifiedName& name, const arrow::Re
 }
 
 void Ingest::FlusherLoop() {
+  RunInBackground();  // the flush into Parquet yields the CPU to the streams it drains
   std::unique_lock lock(mu_);
   while (!stopping_) {
     flush_.wait_for(lock, std::chrono::milliseconds(200), [&] { return stopping_ || commit_wanted_ || room_wanted_; });
@@ -540,14 +542,20 @@ Status Ingest::PersistKeys() {
 void Ingest::TruncateLog() {
   // Every record below the oldest LSN still only in memory is in a file, and
   // its key (if any) in the table's key file.
-  std::lock_guard order(order_mu_);
-  uint64_t keep_from = wal_->last_lsn() + 1;
-  for (const auto& table : store_->Tables()) {
-    auto snapshot = table->snapshot();
-    if (!snapshot->memtable->empty()) keep_from = std::min(keep_from, snapshot->memtable->front().lsn);
+  uint64_t keep_from;
+  {
+    std::lock_guard order(order_mu_);
+    keep_from = wal_->last_lsn() + 1;
+    for (const auto& table : store_->Tables()) {
+      auto snapshot = table->snapshot();
+      if (!snapshot->memtable->empty()) keep_from = std::min(keep_from, snapshot->memtable->front().lsn);
+    }
+    for (const auto& [table_id, keys] : keys_)
+      if (keys->first_unpersisted() != 0) keep_from = std::min(keep_from, keys->first_unpersisted());
   }
-  for (const auto& [table_id, keys] : keys_)
-    if (keys->first_unpersisted() != 0) keep_from = std::min(keep_from, keys->first_unpersisted());
+  // The files' removal and the folder's fsync happen outside the lock, which
+  // every write and every disk ack takes: records appended meanwhile come
+  // after keep_from, so they stay.
   Status st = wal_->Truncate(keep_from - 1);
   if (!st.ok()) log::Warn("truncating the write-ahead log failed", {{"error", st.ToString()}});
 }

@@ -5,6 +5,7 @@
 
 #include "arrow/ipc/reader.h"
 #include "arrow/ipc/writer.h"
+#include "base/background_priority.h"
 #include "base/log.h"
 #include "store/crash_point.h"
 #include "store/file_util.h"
@@ -152,6 +153,7 @@ int64_t ReadCopyMaker::failures() const {
 }
 
 void ReadCopyMaker::Run() {
+  RunInBackground();
   std::unique_lock lock(mu_);
   while (true) {
     cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });

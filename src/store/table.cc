@@ -277,7 +277,7 @@ void Table::set_mirror(std::shared_ptr<TableMirror> mirror) {
 }
 
 Result<SnapshotPtr> Table::Switch(Manifest next, std::vector<DataFile> files, std::vector<DataFile>& added,
-                                  std::shared_ptr<const MemRows> memtable, TableChange change) {
+                                  std::optional<uint64_t> flushed_upto, TableChange change) {
   next.files.clear();
   for (const auto& f : files) next.files.push_back(f.meta);
   Status st = added.empty() ? Status::OK() : FsyncDirectory(dir());
@@ -288,11 +288,20 @@ Result<SnapshotPtr> Table::Switch(Manifest next, std::vector<DataFile> files, st
     for (auto& f : added) f.file->MarkObsolete();  // never named by a manifest
     return st;
   }
-  files_ = std::move(files);
-  manifest_ = std::move(next);
-  memtable_ = std::move(memtable);
-  auto snap = MakeSnapshot();
+  SnapshotPtr snap;
   {
+    std::lock_guard lock(write_mu_);
+    files_ = std::move(files);
+    manifest_ = std::move(next);
+    // Batches appended while the files were moved and the manifest written
+    // have later LSNs: they stay.
+    if (flushed_upto && !memtable_->empty() && memtable_->front().lsn <= *flushed_upto) {
+      auto memtable = std::make_shared<MemRows>();
+      for (const auto& m : *memtable_)
+        if (m.lsn > *flushed_upto) memtable->push_back(m);
+      memtable_ = std::move(memtable);
+    }
+    snap = MakeSnapshot();
     std::lock_guard snapshot_lock(snapshot_mu_);
     snapshot_ = snap;
   }
@@ -303,7 +312,7 @@ Result<SnapshotPtr> Table::Switch(Manifest next, std::vector<DataFile> files, st
 
 Result<SnapshotPtr> Table::Commit(CommitMode mode, const arrow::SchemaPtr& schema, std::vector<StagedFile> staged,
                                   std::optional<uint64_t> flushed_lsn, const MemtableStager& stage_memtable) {
-  std::lock_guard lock(write_mu_);
+  std::lock_guard commit(commit_mu_);
   if (manifest_.dropped) return Status::NotFound("table '" + manifest_.name.ToString() + "' was dropped");
   if (mode == CommitMode::kAppend) {
     std::string mismatch = SchemaMismatch(*manifest_.schema, *schema);
@@ -315,17 +324,23 @@ Result<SnapshotPtr> Table::Commit(CommitMode mode, const arrow::SchemaPtr& schem
   next.version += 1;
   if (mode == CommitMode::kOverwrite) next.schema = schema;  // an append keeps the table's declarations
   std::vector<DataFile> files;
-  if (mode == CommitMode::kAppend)
-    files = files_;
-  else
-    retired_.clear();  // their rows are not the table's any more
+  std::shared_ptr<const MemRows> current;
+  {
+    std::lock_guard lock(write_mu_);
+    current = memtable_;
+    if (mode == CommitMode::kAppend)
+      files = files_;
+    else
+      retired_.clear();  // their rows are not the table's any more
+  }
   // What stays in memory: the rows after `flushed_lsn`; none after an
-  // overwrite, whose log records then must not come back either.
+  // overwrite, whose log records then must not come back either. (Rows
+  // appended from now on stay: they come after this change.)
   auto memtable = std::make_shared<MemRows>();
   if (mode == CommitMode::kOverwrite) {
-    if (!memtable_->empty()) flushed_lsn = std::max(flushed_lsn.value_or(0), memtable_->back().lsn);
+    if (!current->empty()) flushed_lsn = std::max(flushed_lsn.value_or(0), current->back().lsn);
   } else {
-    for (const auto& m : *memtable_)
+    for (const auto& m : *current)
       if (!flushed_lsn || m.lsn > *flushed_lsn) memtable->push_back(m);
   }
   std::vector<DataFile> added;
@@ -333,7 +348,6 @@ Result<SnapshotPtr> Table::Commit(CommitMode mode, const arrow::SchemaPtr& schem
     HANGAR_ASSIGN_OR_RETURN(auto older, stage_memtable(*memtable));
     HANGAR_ASSIGN_OR_RETURN(added, MoveIn(older, next));
     flushed_lsn = std::max(flushed_lsn.value_or(0), memtable->back().lsn);
-    memtable = std::make_shared<MemRows>();
   }
   if (flushed_lsn) next.flushed_lsn = std::max(next.flushed_lsn, *flushed_lsn);
   auto moved = MoveIn(staged, next);
@@ -345,7 +359,7 @@ Result<SnapshotPtr> Table::Commit(CommitMode mode, const arrow::SchemaPtr& schem
   files.insert(files.end(), added.begin(), added.end());
   auto old_files = files_;
   HANGAR_ASSIGN_OR_RETURN(auto snap,
-                          Switch(std::move(next), std::move(files), added, std::move(memtable),
+                          Switch(std::move(next), std::move(files), added, flushed_lsn,
                                  mode == CommitMode::kOverwrite ? TableChange::kOverwrite : TableChange::kAppend));
   if (mode == CommitMode::kOverwrite)
     for (auto& f : old_files) f.file->MarkObsolete();  // deleted when their last reader finishes
@@ -353,7 +367,7 @@ Result<SnapshotPtr> Table::Commit(CommitMode mode, const arrow::SchemaPtr& schem
 }
 
 Result<SnapshotPtr> Table::ReplaceFiles(const std::vector<std::string>& run, std::vector<StagedFile> staged) {
-  std::lock_guard lock(write_mu_);
+  std::lock_guard commit(commit_mu_);
   if (manifest_.dropped) return Status::NotFound("table '" + manifest_.name.ToString() + "' was dropped");
   const std::set<std::string> replacing(run.begin(), run.end());
   std::vector<DataFile> kept, replaced;
@@ -376,10 +390,17 @@ Result<SnapshotPtr> Table::ReplaceFiles(const std::vector<std::string>& run, std
   files.insert(files.end(), added.begin(), added.end());
   files.insert(files.end(), kept.begin() + static_cast<std::ptrdiff_t>(at), kept.end());
   const auto now = std::chrono::steady_clock::now();
-  for (const auto& f : replaced) retired_.emplace_back(now, f);  // before Switch: its snapshot lists them
-  auto snap = Switch(std::move(next), std::move(files), added, memtable_, TableChange::kCompaction);
+  {
+    std::lock_guard lock(write_mu_);
+    for (const auto& f : replaced) retired_.emplace_back(now, f);  // before Switch: its snapshot lists them
+  }
+  auto snap = Switch(std::move(next), std::move(files), added, std::nullopt, TableChange::kCompaction);
   if (!snap.ok()) {
-    retired_.resize(retired_.size() - replaced.size());
+    std::lock_guard lock(write_mu_);
+    std::erase_if(retired_, [&](const auto& r) {
+      return r.first == now && std::any_of(replaced.begin(), replaced.end(),
+                                           [&](const DataFile& f) { return f.meta.name == r.second.meta.name; });
+    });
     return snap;
   }
   for (auto& f : replaced) f.file->MarkObsolete();  // deleted once the grace and their last reader are over
@@ -387,13 +408,16 @@ Result<SnapshotPtr> Table::ReplaceFiles(const std::vector<std::string>& run, std
 }
 
 Status Table::Drop() {
-  std::lock_guard lock(write_mu_);
+  std::lock_guard commit(commit_mu_);
   if (manifest_.dropped) return Status::NotFound("table '" + manifest_.name.ToString() + "' was dropped");
   Manifest next = manifest_;
   next.version += 1;
   next.dropped = true;
   HANGAR_RETURN_NOT_OK(WriteManifest(next));
-  manifest_ = std::move(next);
+  {
+    std::lock_guard lock(write_mu_);
+    manifest_ = std::move(next);
+  }
   folder_->MarkObsolete();
   if (mirror_) mirror_->Committed(id_, TableChange::kDropped, snapshot());
   return Status::OK();

@@ -251,9 +251,11 @@ class Table {
   SnapshotPtr MakeSnapshot();  // of manifest_; needs write_mu_
   // Moves staged files into the folder, named as the next files of `next`.
   Result<std::vector<DataFile>> MoveIn(std::vector<StagedFile>& staged, Manifest& next);
-  // Makes `next` the manifest (with `files` its files) and publishes a snapshot.
+  // Makes `next` the manifest (with `files` its files) and publishes a
+  // snapshot; the memtable's rows up to `flushed_upto` (if given) leave it.
+  // Needs commit_mu_; takes write_mu_ only once the manifest is written.
   Result<SnapshotPtr> Switch(Manifest next, std::vector<DataFile> files, std::vector<DataFile>& added,
-                             std::shared_ptr<const MemRows> memtable, TableChange change);
+                             std::optional<uint64_t> flushed_upto, TableChange change);
 
   // The fence, then the manifest written: the one place a change becomes durable.
   Status WriteManifest(const Manifest& next);
@@ -263,9 +265,16 @@ class Table {
   std::function<Status()> fence_;                      // set before the table is shared
   std::shared_ptr<TableMirror> mirror_;                // likewise
   std::function<void(const SnapshotPtr&)> on_switch_;  // likewise
-  std::mutex write_mu_;                                // serializes Commit and Drop
-  Manifest manifest_;                                  // guarded by write_mu_
-  std::vector<DataFile> files_;                        // manifest_.files with their lifetimes; guarded by write_mu_
+  // Two locks, so that streamed batches do not wait for a commit's fsyncs:
+  // commit_mu_ serializes Commit, ReplaceFiles and Drop for their whole
+  // length (files moved in, manifest written); write_mu_ guards the fields
+  // below for moments (an append to the memtable, a commit's switch). The
+  // manifest and files change only under both, so a committer reads them
+  // holding commit_mu_ alone.
+  std::mutex commit_mu_;
+  std::mutex write_mu_;
+  Manifest manifest_;            // guarded by write_mu_ (written under both)
+  std::vector<DataFile> files_;  // manifest_.files with their lifetimes; likewise
   std::shared_ptr<const MemRows> memtable_ = std::make_shared<MemRows>();            // guarded by write_mu_
   std::vector<std::pair<std::chrono::steady_clock::time_point, DataFile>> retired_;  // guarded by write_mu_
   std::mutex memtable_write_mu_;
