@@ -310,9 +310,88 @@ Result<SnapshotPtr> Table::Switch(Manifest next, std::vector<DataFile> files, st
   return snap;
 }
 
+struct Table::GroupedAppend {
+  const arrow::SchemaPtr* schema;
+  std::vector<StagedFile>* staged;
+  std::optional<uint64_t> flushed_lsn;
+  Result<SnapshotPtr> result = Status::Internal("not committed");
+  bool done = false;
+};
+
 Result<SnapshotPtr> Table::Commit(CommitMode mode, const arrow::SchemaPtr& schema, std::vector<StagedFile> staged,
                                   std::optional<uint64_t> flushed_lsn, const MemtableStager& stage_memtable) {
-  std::lock_guard commit(commit_mu_);
+  if (mode != CommitMode::kAppend || stage_memtable) {
+    std::lock_guard commit(commit_mu_);
+    return CommitLocked(mode, schema, std::move(staged), flushed_lsn, stage_memtable);
+  }
+  // Group commit: the first to come commits whatever is waiting by then;
+  // the others wait for it, and the first of those left commits the next group.
+  GroupedAppend me{&schema, &staged, flushed_lsn};
+  std::unique_lock lock(group_mu_);
+  group_.push_back(&me);
+  group_done_.wait(lock, [&] { return me.done || !group_leader_; });
+  if (me.done) return std::move(me.result);
+  group_leader_ = true;
+  std::vector<GroupedAppend*> group;
+  group.swap(group_);
+  lock.unlock();
+  {
+    std::lock_guard commit(commit_mu_);
+    CommitGroup(group);
+  }
+  lock.lock();
+  for (auto* g : group) g->done = true;
+  group_leader_ = false;
+  group_done_.notify_all();
+  return std::move(me.result);
+}
+
+void Table::CommitGroup(std::vector<GroupedAppend*>& group) {
+  if (group.size() == 1) {
+    GroupedAppend& only = *group[0];
+    only.result = CommitLocked(CommitMode::kAppend, *only.schema, std::move(*only.staged), only.flushed_lsn, nullptr);
+    return;
+  }
+  std::vector<GroupedAppend*> taken;
+  for (auto* g : group) {
+    if (manifest_.dropped) {
+      g->result = Status::NotFound("table '" + manifest_.name.ToString() + "' was dropped");
+      continue;
+    }
+    const std::string mismatch = SchemaMismatch(*manifest_.schema, **g->schema);
+    if (!mismatch.empty()) {
+      g->result =
+          Status::Invalid("schema of the stream does not match table '" + manifest_.name.ToString() + "': " + mismatch);
+      continue;
+    }
+    taken.push_back(g);
+  }
+  if (taken.empty()) return;
+  Manifest next = manifest_;
+  next.version += 1;
+  std::vector<DataFile> files = files_;  // appends: only committers change files_, and this one holds commit_mu_
+  std::vector<DataFile> added;
+  std::optional<uint64_t> flushed_lsn;
+  std::vector<GroupedAppend*> moved_in;
+  for (auto* g : taken) {
+    auto moved = MoveIn(*g->staged, next);
+    if (!moved.ok()) {
+      g->result = moved.status();
+      continue;
+    }
+    added.insert(added.end(), moved->begin(), moved->end());
+    if (g->flushed_lsn) flushed_lsn = std::max(flushed_lsn.value_or(0), *g->flushed_lsn);
+    moved_in.push_back(g);
+  }
+  if (moved_in.empty()) return;
+  if (flushed_lsn) next.flushed_lsn = std::max(next.flushed_lsn, *flushed_lsn);
+  files.insert(files.end(), added.begin(), added.end());
+  auto snap = Switch(std::move(next), std::move(files), added, flushed_lsn, TableChange::kAppend);
+  for (auto* g : moved_in) g->result = snap;
+}
+
+Result<SnapshotPtr> Table::CommitLocked(CommitMode mode, const arrow::SchemaPtr& schema, std::vector<StagedFile> staged,
+                                        std::optional<uint64_t> flushed_lsn, const MemtableStager& stage_memtable) {
   if (manifest_.dropped) return Status::NotFound("table '" + manifest_.name.ToString() + "' was dropped");
   if (mode == CommitMode::kAppend) {
     std::string mismatch = SchemaMismatch(*manifest_.schema, *schema);

@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <iterator>
 #include <memory>
@@ -219,6 +220,11 @@ class Table {
   // table, whose memtable rows are older than the staged files), whatever the
   // memtable holds then is staged by it, under the table's lock, and
   // committed ahead of `staged`. Returns the new snapshot.
+  //
+  // Appends without `stage_memtable` that arrive while another commit runs
+  // are committed together, in one switch (group commit: concurrent puts
+  // and flushes into one table share the manifest's fsyncs); each is
+  // checked on its own, and gets the group's snapshot.
   Result<SnapshotPtr> Commit(CommitMode mode, const arrow::SchemaPtr& schema, std::vector<StagedFile> staged,
                              std::optional<uint64_t> flushed_lsn = std::nullopt,
                              const MemtableStager& stage_memtable = nullptr);
@@ -257,6 +263,13 @@ class Table {
   Result<SnapshotPtr> Switch(Manifest next, std::vector<DataFile> files, std::vector<DataFile>& added,
                              std::optional<uint64_t> flushed_upto, TableChange change);
 
+  struct GroupedAppend;
+  // Commits a group of appends (see Commit); needs commit_mu_.
+  void CommitGroup(std::vector<GroupedAppend*>& group);
+  // Commit for the rest; needs commit_mu_.
+  Result<SnapshotPtr> CommitLocked(CommitMode mode, const arrow::SchemaPtr& schema, std::vector<StagedFile> staged,
+                                   std::optional<uint64_t> flushed_lsn, const MemtableStager& stage_memtable);
+
   // The fence, then the manifest written: the one place a change becomes durable.
   Status WriteManifest(const Manifest& next);
 
@@ -273,8 +286,12 @@ class Table {
   // holding commit_mu_ alone.
   std::mutex commit_mu_;
   std::mutex write_mu_;
-  Manifest manifest_;            // guarded by write_mu_ (written under both)
-  std::vector<DataFile> files_;  // manifest_.files with their lifetimes; likewise
+  std::mutex group_mu_;                 // the appends waiting to be committed together
+  std::condition_variable group_done_;  // a group was committed
+  std::vector<GroupedAppend*> group_;   // guarded by group_mu_
+  bool group_leader_ = false;           // a thread commits a group now; guarded by group_mu_
+  Manifest manifest_;                   // guarded by write_mu_ (written under both)
+  std::vector<DataFile> files_;         // manifest_.files with their lifetimes; likewise
   std::shared_ptr<const MemRows> memtable_ = std::make_shared<MemRows>();            // guarded by write_mu_
   std::vector<std::pair<std::chrono::steady_clock::time_point, DataFile>> retired_;  // guarded by write_mu_
   std::mutex memtable_write_mu_;
