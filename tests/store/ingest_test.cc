@@ -64,6 +64,13 @@ void ExpectEveryLevelInLsnOrder(AckLog& log, const std::vector<Durability>& leve
   for (const auto& [lsn, got] : per_batch) EXPECT_EQ(got, levels) << "batch " << lsn;
 }
 
+// A store in `dir` with an empty table `events`.
+std::shared_ptr<TableStore> StoreWithEvents(const TempDir& dir) {
+  std::shared_ptr<TableStore> store(OpenStore(dir.path()));
+  EXPECT_TRUE(store->CreateTable(kEvents, EventSchema()).ok());
+  return store;
+}
+
 int64_t Rows(TableStore& store, const QualifiedName& name) {
   auto snapshot = store.Snapshot(name).value();
   auto scan = store.Scan(snapshot).value();
@@ -73,8 +80,7 @@ int64_t Rows(TableStore& store, const QualifiedName& name) {
 
 TEST(Ingest, AcksComeLevelByLevelInLsnOrderAndRowsAreVisibleAtOnce) {
   TempDir dir;
-  std::shared_ptr<TableStore> store(OpenStore(dir.path()));
-  ASSERT_TRUE(store->CreateTable(kEvents, EventSchema()).ok());
+  std::shared_ptr<TableStore> store = StoreWithEvents(dir);
   auto ingest = Ingest::Open(store, IngestOptions{}).value();
   AckLog log;
   std::vector<uint64_t> lsns;
@@ -157,8 +163,7 @@ TEST(Ingest, TheMirrorsLevelsComeAfterCommittedLevelByLevelInLsnOrder) {
 
 TEST(Ingest, WithoutAMirrorTheObjectStoreLevelsAreAnErrorAck) {
   TempDir dir;
-  std::shared_ptr<TableStore> store(OpenStore(dir.path()));
-  ASSERT_TRUE(store->CreateTable(kEvents, EventSchema()).ok());
+  std::shared_ptr<TableStore> store = StoreWithEvents(dir);
   auto ingest = Ingest::Open(store, IngestOptions{}).value();
   EXPECT_FALSE(ingest->mirrored());
   AckLog log;
@@ -268,8 +273,7 @@ TEST(Ingest, ABatchLoggedAsItArrivedComesBackAfterARestart) {
 
 TEST(Ingest, ABatchThatDoesNotFitIsRefusedAndTheOthersGoOn) {
   TempDir dir;
-  std::shared_ptr<TableStore> store(OpenStore(dir.path()));
-  ASSERT_TRUE(store->CreateTable(kEvents, EventSchema()).ok());
+  std::shared_ptr<TableStore> store = StoreWithEvents(dir);
   auto ingest = Ingest::Open(store, IngestOptions{}).value();
   AckLog log;
   auto wrong = arrow::MakeRecordBatch(arrow::schema({arrow::field("id", arrow::int32(), false)}), 0,
@@ -296,8 +300,7 @@ TEST(Ingest, ABatchThatDoesNotFitIsRefusedAndTheOthersGoOn) {
 
 TEST(Ingest, AWriterWaitingForCommittedHearsWhenItsTableIsDropped) {
   TempDir dir;
-  std::shared_ptr<TableStore> store(OpenStore(dir.path()));
-  ASSERT_TRUE(store->CreateTable(kEvents, EventSchema()).ok());
+  std::shared_ptr<TableStore> store = StoreWithEvents(dir);
   IngestOptions options;
   options.commit_delay = std::chrono::milliseconds(2000);  // time to drop the table first
   auto ingest = Ingest::Open(store, options).value();
@@ -334,8 +337,7 @@ TEST(Ingest, AWriterWaitingForCommittedHearsWhenAPutFlushedItsRows) {
 
 TEST(Ingest, AWriterFasterThanTheFlusherIsHeldToTheMemoryBound) {
   TempDir dir;
-  std::shared_ptr<TableStore> store(OpenStore(dir.path()));
-  ASSERT_TRUE(store->CreateTable(kEvents, EventSchema()).ok());
+  std::shared_ptr<TableStore> store = StoreWithEvents(dir);
   IngestOptions options;
   options.max_memtable_bytes = 1 << 20;
   options.flush_bytes = 256 << 10;
@@ -383,8 +385,7 @@ size_t KeptInTheLog(const TableSnapshot& snapshot) {
 // batches back from the log, in order, each row once.
 TEST(Ingest, PastTheMemoryBoundBatchesAreKeptInTheLogAndReadBackInOrder) {
   TempDir dir;
-  std::shared_ptr<TableStore> store(OpenStore(dir.path()));
-  ASSERT_TRUE(store->CreateTable(kEvents, EventSchema()).ok());
+  std::shared_ptr<TableStore> store = StoreWithEvents(dir);
   IngestOptions options;
   options.max_memtable_bytes = 256 << 10;
   std::atomic<bool> disk_full = true;
@@ -455,8 +456,7 @@ TEST(Ingest, BatchesKeptOnlyInTheLogComeBackAfterACrash) {
 // room in memory (the flush), and nothing is lost.
 TEST(Ingest, PastTheLogBoundWritersWaitForTheFlush) {
   TempDir dir;
-  std::shared_ptr<TableStore> store(OpenStore(dir.path()));
-  ASSERT_TRUE(store->CreateTable(kEvents, EventSchema()).ok());
+  std::shared_ptr<TableStore> store = StoreWithEvents(dir);
   IngestOptions options;
   options.max_memtable_bytes = 64 << 10;
   options.max_log_bytes = 512 << 10;
