@@ -115,6 +115,10 @@ Ingest::~Ingest() {
     Status st = FlushDue(true);
     if (!st.ok()) log::Error("flushing the memtables at shutdown failed", {{"error", st.ToString()}});
   }
+  // The log next, while this object is whole: its writer thread may still
+  // be running the callbacks of its last group, which take this object's
+  // locks (a disk callback may even add a waiter for `committed`).
+  wal_.reset();
   // Whoever still waits for `committed` learns that it will not come from this process.
   std::map<uint64_t, std::vector<CommitWaiter>> waiters;
   {
