@@ -354,14 +354,8 @@ void Table::CommitGroup(std::vector<GroupedAppend*>& group) {
   }
   std::vector<GroupedAppend*> taken;
   for (auto* g : group) {
-    if (manifest_.dropped) {
-      g->result = Status::NotFound("table '" + manifest_.name.ToString() + "' was dropped");
-      continue;
-    }
-    const std::string mismatch = SchemaMismatch(*manifest_.schema, **g->schema);
-    if (!mismatch.empty()) {
-      g->result =
-          Status::Invalid("schema of the stream does not match table '" + manifest_.name.ToString() + "': " + mismatch);
+    if (Status st = CheckAppend(**g->schema); !st.ok()) {
+      g->result = st;
       continue;
     }
     taken.push_back(g);
@@ -390,14 +384,21 @@ void Table::CommitGroup(std::vector<GroupedAppend*>& group) {
   for (auto* g : moved_in) g->result = snap;
 }
 
+Status Table::CheckAppend(const arrow::Schema& schema) const {
+  if (manifest_.dropped) return Status::NotFound("table '" + manifest_.name.ToString() + "' was dropped");
+  const std::string mismatch = SchemaMismatch(*manifest_.schema, schema);
+  if (!mismatch.empty())
+    return Status::Invalid("schema of the stream does not match table '" + manifest_.name.ToString() +
+                           "': " + mismatch);
+  return Status::OK();
+}
+
 Result<SnapshotPtr> Table::CommitLocked(CommitMode mode, const arrow::SchemaPtr& schema, std::vector<StagedFile> staged,
                                         std::optional<uint64_t> flushed_lsn, const MemtableStager& stage_memtable) {
-  if (manifest_.dropped) return Status::NotFound("table '" + manifest_.name.ToString() + "' was dropped");
   if (mode == CommitMode::kAppend) {
-    std::string mismatch = SchemaMismatch(*manifest_.schema, *schema);
-    if (!mismatch.empty())
-      return Status::Invalid("schema of the stream does not match table '" + manifest_.name.ToString() +
-                             "': " + mismatch);
+    HANGAR_RETURN_NOT_OK(CheckAppend(*schema));
+  } else if (manifest_.dropped) {
+    return Status::NotFound("table '" + manifest_.name.ToString() + "' was dropped");
   }
   Manifest next = manifest_;
   next.version += 1;

@@ -266,6 +266,9 @@ class Table {
   struct GroupedAppend;
   // Commits a group of appends (see Commit); needs commit_mu_.
   void CommitGroup(std::vector<GroupedAppend*>& group);
+  // Whether rows of `schema` can be appended now (the table not dropped,
+  // the schema its own); needs commit_mu_.
+  Status CheckAppend(const arrow::Schema& schema) const;
   // Commit for the rest; needs commit_mu_.
   Result<SnapshotPtr> CommitLocked(CommitMode mode, const arrow::SchemaPtr& schema, std::vector<StagedFile> staged,
                                    std::optional<uint64_t> flushed_lsn, const MemtableStager& stage_memtable);
